@@ -1,0 +1,102 @@
+"""create_app(): wiring only. Behaviour lives in features/ and domain/."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.allowed_hosts import AllowedHostsConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from server.config import Settings, load_settings
+from server.db.engine import Database
+from server.features.accounts.routes import AuthController, UserController
+from server.features.accounts.views import web_routes as account_pages
+from server.features.ops.routes import healthz, readyz
+from server.http.errors import exception_handlers
+from server.http.logging import AccessLogMiddleware
+from server.http.security_headers import SecurityHeadersMiddleware
+from server.security.auth import build_jwt_auth
+from server.security.csrf import SessionCookieCSRFMiddleware
+
+__all__ = ["create_app"]
+
+PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
+CSRF_COOKIE = "fs_csrf"
+CSRF_HEADER = "x-csrf-token"
+LOGIN_PATH = "/api/auth/login"
+WEB_LOGIN_PATH = "/login"
+
+API_ROUTES: list[Any] = [AuthController, UserController, healthz, readyz]
+
+
+def _is_login(request: Any) -> bool:
+    return request.method == "POST" and request.url.path in (LOGIN_PATH, WEB_LOGIN_PATH)
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> Litestar:
+    settings = settings or load_settings()
+    db = db or Database(settings.database_url)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    jwt_auth = build_jwt_auth(settings, lambda: db)
+    csrf = CSRFConfig(
+        secret=settings.secret_key, cookie_name=CSRF_COOKIE, header_name=CSRF_HEADER,
+        cookie_httponly=False, cookie_samesite="strict", exclude=["^/static/"],
+    )
+    # Only the login endpoints are throttled: they are where passwords are guessed.
+    login_rate_limit = RateLimitConfig(
+        rate_limit=("minute", settings.login_rate_limit), check_throttle_handler=_is_login,
+    )
+
+    async def _dispose() -> None:
+        await db.dispose()
+
+    app = Litestar(
+        route_handlers=[
+            *API_ROUTES,
+            *account_pages,
+            create_static_files_router(path="/static", directories=[PWA_DIR / "static"], opt={"exclude_from_auth": True}, include_in_schema=False),
+        ],
+        dependencies={
+            "db": Provide(lambda: db, sync_to_thread=False),
+            "settings": Provide(lambda: settings, sync_to_thread=False),
+        },
+        on_app_init=[jwt_auth.on_app_init],
+        middleware=[
+            AccessLogMiddleware,
+            SecurityHeadersMiddleware,
+            login_rate_limit.middleware,
+            DefineMiddleware(SessionCookieCSRFMiddleware, config=csrf),
+        ],
+        exception_handlers=exception_handlers,
+        template_config=TemplateConfig(directory=PWA_DIR / "templates", engine=JinjaTemplateEngine),
+        allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)),
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Fieldsales API",
+            version="1",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+            components=Components(security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+            }),
+        ),
+        on_shutdown=[_dispose],
+        debug=False,
+    )
+    app.state.jwt_auth = jwt_auth
+    app.state.db = db
+    app.state.settings = settings
+    return app

@@ -1,0 +1,136 @@
+"""The `fieldsales` command: serve, db upgrade, user create, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+
+from server.config import load_settings
+from server.db.engine import Database
+from server.db.migrate import upgrade
+from server.domain.errors import DomainError
+
+__all__ = ["main"]
+
+
+def _print_demo_logins(host: str, port: int) -> None:
+    from server.demo.loader import DEMO_PASSWORD, DEMO_USERS
+
+    shown_host = "localhost" if host in ("0.0.0.0", "127.0.0.1", "::") else host
+    print(f"\nFieldsales is starting at http://{shown_host}:{port}/")
+    print(f"API docs: http://{shown_host}:{port}/schema")
+    print(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for email, _name, role in DEMO_USERS:
+        print(f"  {email:<22} {role}")
+    print(flush=True)
+
+
+async def _load_demo(url: str) -> str:
+    from server.demo.loader import load_demo
+
+    db = Database(url)
+    try:
+        return await load_demo(db)
+    finally:
+        await db.dispose()
+
+
+async def _create_user(url: str, email: str, name: str, role: str, password: str) -> None:
+    from server.features.accounts.services import create_user
+
+    db = Database(url)
+    try:
+        await create_user(db, email=email, full_name=name, role=role, password=password, actor_id=None)
+    finally:
+        await db.dispose()
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = load_settings()
+    asyncio.run(upgrade(settings.database_url))
+    if args.demo:
+        status = asyncio.run(_load_demo(settings.database_url))
+        print(f"Demo data: {status.replace('_', ' ')}.")
+        _print_demo_logins(args.host, args.port)
+    else:
+        print(f"Fieldsales is starting at http://{args.host}:{args.port}/", flush=True)
+    # Children re-read the environment, so they find the same data directory and secret.
+    os.environ["FIELDSALES_DATA_DIR"] = str(settings.data_dir)
+    uvicorn.run(
+        "server.app:create_app", factory=True, host=args.host, port=args.port,
+        workers=args.workers, proxy_headers=True, log_level="warning",
+    )
+    return 0
+
+
+def _cmd_db_upgrade(_: argparse.Namespace) -> int:
+    asyncio.run(upgrade(load_settings().database_url))
+    print("Database schema is up to date.")
+    return 0
+
+
+def _cmd_user_create(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    asyncio.run(upgrade(settings.database_url))
+    password = args.password or os.environ.get("FIELDSALES_NEW_USER_PASSWORD") or getpass.getpass("Password: ")
+    if len(password) < 8:
+        print("error: the password needs at least 8 characters", file=sys.stderr)
+        return 2
+    asyncio.run(_create_user(settings.database_url, args.email, args.name, args.role, password))
+    print(f"Created {args.role} {args.email}.")
+    return 0
+
+
+def _cmd_demo(_: argparse.Namespace) -> int:
+    settings = load_settings()
+    asyncio.run(upgrade(settings.database_url))
+    status = asyncio.run(_load_demo(settings.database_url))
+    print(f"Demo data: {status.replace('_', ' ')}.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fieldsales", description="Fieldsales field sales server")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="upgrade the schema and run the server")
+    serve.add_argument("--host", default=os.environ.get("FIELDSALES_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("FIELDSALES_PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--demo", action="store_true", help="load demo data into an empty database")
+    serve.set_defaults(func=_cmd_serve)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(func=_cmd_db_upgrade)
+
+    user = commands.add_parser("user", help="manage users")
+    user_commands = user.add_subparsers(dest="user_command", required=True)
+    create = user_commands.add_parser("create", help="create a user")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", choices=["rep", "manager", "admin"], required=True)
+    create.add_argument("--password", help="prompted for when omitted")
+    create.set_defaults(func=_cmd_user_create)
+
+    commands.add_parser("demo", help="load demo data").set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

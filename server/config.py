@@ -1,0 +1,70 @@
+"""Settings from the environment (FIELDSALES_*), with sane defaults for a laptop."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Settings", "load_settings"]
+
+_SECRET_FILE = "secret_key"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    # Login attempts allowed per client address per minute.
+    login_rate_limit: int = 10
+    max_body_bytes: int = 1_048_576
+    jwt_issuer: str = "fieldsales"
+    jwt_audience: str = "fieldsales-api"
+    allowed_hosts: tuple[str, ...] = field(default_factory=lambda: ("*",))
+    log_level: str = "INFO"
+
+
+def _load_or_create_secret(data_dir: Path) -> str:
+    """A strong random secret kept in the data directory, created on first start.
+
+    There is deliberately no built-in default: a default secret shipped in code would let
+    anyone mint tokens for every installation that forgot to configure one.
+    """
+    path = data_dir / _SECRET_FILE
+    if path.exists():
+        value = path.read_text().strip()
+        if len(value) >= 32:
+            return value
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    data_dir = Path(env.get("FIELDSALES_DATA_DIR", "./data")).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    database_url = env.get("FIELDSALES_DATABASE_URL") or (
+        f"sqlite+aiosqlite:///{data_dir / 'fieldsales.db'}"
+    )
+    secret = env.get("FIELDSALES_SECRET_KEY") or _load_or_create_secret(data_dir)
+    if len(secret) < 32:
+        raise ValueError("FIELDSALES_SECRET_KEY must be at least 32 characters")
+    hosts = tuple(h.strip() for h in env.get("FIELDSALES_ALLOWED_HOSTS", "*").split(",") if h)
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key=secret,
+        access_token_minutes=int(env.get("FIELDSALES_ACCESS_TOKEN_MINUTES", "15")),
+        refresh_token_days=int(env.get("FIELDSALES_REFRESH_TOKEN_DAYS", "30")),
+        login_rate_limit=int(env.get("FIELDSALES_LOGIN_RATE_LIMIT", "10")),
+        max_body_bytes=int(env.get("FIELDSALES_MAX_BODY_BYTES", "1048576")),
+        allowed_hosts=hosts or ("*",),
+        log_level=env.get("FIELDSALES_LOG_LEVEL", "INFO"),
+    )

@@ -1,0 +1,58 @@
+"""Schema migrations: Alembic is the only way the schema is created or changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+
+__all__ = ["alembic_config", "head_revision", "is_current", "upgrade"]
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+# Arbitrary constant: every server process that upgrades takes this PostgreSQL advisory
+# lock first, so several processes starting at once do not run the same migration twice.
+_PG_MIGRATION_LOCK = 7_246_201
+
+
+def alembic_config(url: str | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    if url:
+        config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def _upgrade_sync(connection: Any, target: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, target)
+
+
+async def upgrade(url: str, target: str = "head") -> None:
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                await conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})"))
+            await conn.run_sync(_upgrade_sync, target)
+    finally:
+        await engine.dispose()
+
+
+async def is_current(conn: AsyncConnection) -> bool:
+    """True when the database is at the newest migration this code knows."""
+
+    def _current(sync_conn: Any) -> str | None:
+        return MigrationContext.configure(sync_conn).get_current_revision()
+
+    return await conn.run_sync(_current) == head_revision()

@@ -1,0 +1,48 @@
+"""Every table of the product, imported so that `Base.metadata` knows them all."""
+
+from __future__ import annotations
+
+from server.db.models.accounts import RefreshToken, User
+from server.db.models.audit import AuditEvent
+from server.db.models.base import Base
+from server.db.models.catalog import (
+    PriceBreak,
+    PriceList,
+    PriceListItem,
+    Product,
+    ProductCategory,
+    StockLevel,
+    TaxRate,
+    Warehouse,
+)
+from server.db.models.customers import Customer, CustomerAddress, CustomerContact
+from server.db.models.sequences import DocumentSequence
+from server.db.models.territories import (
+    Realignment,
+    Territory,
+    TerritoryAssignment,
+    TerritoryRule,
+)
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Customer",
+    "CustomerAddress",
+    "CustomerContact",
+    "DocumentSequence",
+    "PriceBreak",
+    "PriceList",
+    "PriceListItem",
+    "Product",
+    "ProductCategory",
+    "Realignment",
+    "RefreshToken",
+    "StockLevel",
+    "TaxRate",
+    "Territory",
+    "TerritoryAssignment",
+    "TerritoryRule",
+    "User",
+    "Warehouse",
+]

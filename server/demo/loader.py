@@ -1,0 +1,50 @@
+"""Loads the demo dataset into an empty (or demo-only) database."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, insert, select
+
+from server.db.engine import Database
+from server.db.models import Base, User
+from server.db.models.sequences import DocumentSequence
+from server.demo.dataset import DEMO_PASSWORD, DEMO_USERS, build_demo_dataset
+from server.domain.errors import Conflict
+from server.security.passwords import hash_password
+
+__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "DemoStatus", "load_demo"]
+
+_BATCH = 500
+
+
+class DemoStatus:
+    LOADED = "loaded"
+    ALREADY_PRESENT = "already_present"
+
+
+async def load_demo(db: Database, *, today: date | None = None) -> str:
+    """Load the demo data once. Refuses a database that holds real (non-demo) users."""
+    async with db.write() as session:
+        real_users = await session.scalar(
+            select(func.count()).select_from(User).where(User.is_demo.is_(False))
+        )
+        if real_users:
+            raise Conflict(
+                "This database holds users other than the demo ones; "
+                "demo data is only loaded into an empty database.",
+                code="demo_refused",
+            )
+        if await session.scalar(select(func.count()).select_from(User)):
+            return DemoStatus.ALREADY_PRESENT
+        dataset = build_demo_dataset(password_hash=hash_password(DEMO_PASSWORD), today=today or date.today())
+        tables = Base.metadata.tables
+        for table_name, rows in dataset.items():
+            for start in range(0, len(rows), _BATCH):
+                await session.execute(insert(tables[table_name]), rows[start : start + _BATCH])
+        customers = dataset.get("customers", [])
+        if customers:
+            await session.execute(
+                insert(DocumentSequence), [{"prefix": "C", "last_value": len(customers)}]
+            )
+    return DemoStatus.LOADED

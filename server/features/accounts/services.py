@@ -1,0 +1,124 @@
+"""Account actions: log in, refresh, log out, manage users."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from server.db.engine import Database
+from server.db.models import AuditEvent, User
+from server.db.types import new_id, utcnow
+from server.domain.errors import Conflict, NotFound, ValidationFailed
+from server.security import refresh_tokens
+from server.security.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+
+__all__ = ["LoginResult", "create_user", "login", "logout", "refresh", "update_user"]
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User
+    refresh: refresh_tokens.IssuedRefresh
+
+
+class LoginFailed(Exception):
+    pass
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def login(db: Database, *, email: str, password: str, refresh_lifetime: timedelta) -> LoginResult:
+    async with db.write() as session:
+        user = (
+            await session.execute(select(User).where(User.email == normalise_email(email)))
+        ).scalar_one_or_none()
+        if user is None:
+            verify_password(DUMMY_HASH, password)
+            raise LoginFailed()
+        if not verify_password(user.password_hash, password) or not user.active:
+            raise LoginFailed()
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        issued = await refresh_tokens.issue(session, user_id=user.id, lifetime=refresh_lifetime)
+        session.add(AuditEvent(entity_type="user", entity_id=user.id, action="login", actor_id=user.id))
+        return LoginResult(user=user, refresh=issued)
+
+
+async def refresh(db: Database, *, token: str, lifetime: timedelta) -> LoginResult:
+    # The reuse check revokes the family and must commit even though the request fails,
+    # so the refusal is raised after the transaction has been committed.
+    refused: refresh_tokens.RefreshRefused | None = None
+    async with db.write() as session:
+        try:
+            user, issued = await refresh_tokens.rotate(session, token, lifetime=lifetime)
+        except refresh_tokens.RefreshRefused as exc:
+            refused = exc
+    if refused is not None:
+        raise refused
+    return LoginResult(user=user, refresh=issued)
+
+
+async def logout(db: Database, *, token: str | None) -> None:
+    if not token:
+        return
+    async with db.write() as session:
+        family = await refresh_tokens.family_of(session, token)
+        if family is not None:
+            await refresh_tokens.revoke_family(session, family)
+
+
+async def create_user(
+    db: Database, *, email: str, full_name: str, role: str, password: str,
+    actor_id: str | None, is_demo: bool = False,
+) -> User:
+    email = normalise_email(email)
+    async with db.write() as session:
+        exists = await session.scalar(select(func.count()).select_from(User).where(User.email == email))
+        if exists:
+            raise Conflict(f"A user with the e-mail {email} already exists.", code="email_taken")
+        user = User(
+            id=new_id(), email=email, full_name=full_name.strip(), role=role,
+            password_hash=hash_password(password), active=True, is_demo=is_demo,
+            discount_limit_percent={"rep": 10, "manager": 30, "admin": 100}[role],
+        )
+        session.add(user)
+        session.add(AuditEvent(
+            entity_type="user", entity_id=user.id, action="user_created", actor_id=actor_id,
+            data={"email": email, "role": role},
+        ))
+        return user
+
+
+async def update_user(
+    db: Database, *, user_id: str, actor_id: str, full_name: str | None = None,
+    role: str | None = None, active: bool | None = None,
+) -> User:
+    async with db.write() as session:
+        user = await session.get(User, user_id)
+        if user is None:
+            raise NotFound("No such user.")
+        if user_id == actor_id and (active is False or (role is not None and role != user.role)):
+            raise ValidationFailed(
+                "You cannot deactivate yourself or change your own role.", code="self_change"
+            )
+        changes: dict[str, object] = {}
+        if full_name is not None and full_name != user.full_name:
+            changes["full_name"] = [user.full_name, full_name]
+            user.full_name = full_name
+        if role is not None and role != user.role:
+            changes["role"] = [user.role, role]
+            user.role = role
+        if active is not None and active != user.active:
+            changes["active"] = [user.active, active]
+            user.active = active
+        user.updated_at = utcnow()
+        if changes:
+            session.add(AuditEvent(
+                entity_type="user", entity_id=user.id, action="user_updated",
+                actor_id=actor_id, data=changes,
+            ))
+        return user

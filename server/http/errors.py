@@ -1,0 +1,133 @@
+"""Every error becomes one shape: RFC 9457 problem+json for the API, a page for people.
+
+This is the only place that maps errors to HTTP statuses. No stack trace ever leaves the
+server: unexpected exceptions are logged here and answered with a generic 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from server.domain.errors import (
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+
+__all__ = ["exception_handlers", "problem"]
+
+log = logging.getLogger("fieldsales.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+_DOMAIN_STATUS: dict[type[DomainError], int] = {
+    ValidationFailed: 422,
+    NotFound: 404,
+    Conflict: 409,
+    InvalidTransition: 409,
+    PermissionDenied: 403,
+}
+
+_HTTP_CODES = {
+    400: ("bad_request", "The request could not be understood."),
+    401: ("not_authenticated", "Log in to continue."),
+    403: ("forbidden", "You are not allowed to do this."),
+    404: ("not_found", "Nothing was found here."),
+    405: ("method_not_allowed", "This method is not allowed here."),
+    409: ("conflict", "The request conflicts with the current state."),
+    413: ("body_too_large", "The request body is too large."),
+    415: ("unsupported_media_type", "This content type is not supported."),
+    422: ("validation_failed", "The request is not valid."),
+    429: ("rate_limited", "Too many requests. Wait a moment and try again."),
+    500: ("internal_error", "Something went wrong on our side. Nothing was changed."),
+    503: ("unavailable", "The service is temporarily unavailable. Try again shortly."),
+}
+
+
+def _wants_html(request: Request[Any, Any, Any]) -> bool:
+    path = request.url.path
+    if path.startswith("/api/") or path.startswith("/schema") or path in ("/healthz", "/readyz"):
+        return False
+    return "text/html" in request.headers.get("accept", "") or "hx-request" in request.headers
+
+
+def problem(
+    request: Request[Any, Any, Any], *, status: int, code: str, detail: str,
+    extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    title = _HTTP_CODES.get(status, ("error", "Error"))[1]
+    if _wants_html(request):
+        if status == 401 and "hx-request" not in request.headers:
+            return Redirect(path=f"/login?next={request.url.path}")
+        template = "fragments/error.html" if "hx-request" in request.headers else "error.html"
+        return Template(
+            template_name=template,
+            context={"status": status, "code": code, "detail": detail, "title": title},
+            status_code=status,
+            headers=headers,
+        )
+    body: dict[str, Any] = {
+        "type": f"https://fieldsales.dev/problems/{code}",
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if extra:
+        body.update(extra)
+    return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    status = next((s for cls, s in _DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
+    extra = {"details": exc.details} if exc.details else None
+    return problem(request, status=status, code=exc.code, detail=exc.message, extra=extra)
+
+
+def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    errors = exc.extra if isinstance(exc.extra, list) else []
+    return problem(
+        request, status=400, code="invalid_request",
+        detail=str(exc.detail) if exc.detail else "The request body is not valid.",
+        extra={"errors": errors} if errors else None,
+    )
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    code, default_detail = _HTTP_CODES.get(status, ("error", "Error"))
+    if status == 500:
+        return _unexpected(request, exc)
+    extra_code = exc.extra.get("code") if isinstance(exc.extra, dict) else None
+    detail = exc.detail if exc.detail and exc.detail != default_detail else default_detail
+    if status == 401:
+        detail = exc.detail or default_detail
+    return problem(
+        request, status=status, code=extra_code or code, detail=detail,
+        headers=exc.headers or None,
+    )
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    code, detail = _HTTP_CODES[500]
+    return problem(request, status=HTTP_500_INTERNAL_SERVER_ERROR, code=code, detail=detail)
+
+
+exception_handlers: dict[type[Exception] | int, Any] = {
+    DomainError: _domain_error,
+    ValidationException: _validation_error,
+    HTTPException: _http_error,
+    Exception: _unexpected,
+}
+

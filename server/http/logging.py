@@ -1,0 +1,44 @@
+"""Access log: method, path, status, duration and user id; never headers or bodies.
+
+Tokens travel in headers, cookies and bodies, and query strings can carry portal tokens,
+so none of those are ever written to the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["AccessLogMiddleware"]
+
+log = logging.getLogger("fieldsales.access")
+
+
+class AccessLogMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            user = scope.get("user")
+            log.info(
+                "%s %s %s %.1fms user=%s",
+                scope.get("method"), scope.get("path"), status,
+                (time.perf_counter() - started) * 1000, getattr(user, "id", "-"),
+            )

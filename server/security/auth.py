@@ -1,0 +1,92 @@
+"""Authentication and authorisation wiring, built on Litestar's JWT cookie backend.
+
+One backend serves both kinds of client: browsers carry the access token in an HttpOnly
+cookie, API clients in `Authorization: Bearer`. On every request the user is re-read, so a
+deactivated user or a changed role stops working at once, not when the token expires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.security.jwt import JWTCookieAuth, Token
+
+from server.config import Settings
+from server.db.engine import Database
+from server.db.models import User
+
+__all__ = [
+    "ACCESS_COOKIE",
+    "ACCESS_TOKEN_TYPE",
+    "CurrentUser",
+    "REFRESH_COOKIE",
+    "build_jwt_auth",
+    "requires_role",
+]
+
+ACCESS_COOKIE = "fs_access"
+REFRESH_COOKIE = "fs_refresh"
+ACCESS_TOKEN_TYPE = "access"
+ALGORITHM = "HS256"
+
+# Only these paths skip authentication by pattern; anchored, because Litestar treats
+# `exclude` entries as unanchored regular expressions. Everything else that is public
+# says so on its handler with `exclude_from_auth=True`.
+PUBLIC_PATH_PATTERNS = ["^/static/", "^/schema"]
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    id: str
+    email: str
+    full_name: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def build_jwt_auth(settings: Settings, db_getter: Callable[[], Database]) -> JWTCookieAuth[CurrentUser, Token]:
+    async def retrieve_user(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | None:
+        if token.extras.get("typ") != ACCESS_TOKEN_TYPE:
+            return None
+        async with db_getter().read() as session:
+            user = await session.get(User, token.sub)
+        if user is None or not user.active or user.role != token.extras.get("role"):
+            return None
+        return CurrentUser(id=user.id, email=user.email, full_name=user.full_name, role=user.role)
+
+    return JWTCookieAuth[CurrentUser, Token](
+        retrieve_user_handler=retrieve_user,
+        token_secret=settings.secret_key,
+        algorithm=ALGORITHM,
+        key=ACCESS_COOKIE,
+        exclude=PUBLIC_PATH_PATTERNS,
+        default_token_expiration=timedelta(minutes=settings.access_token_minutes),
+        accepted_audiences=[settings.jwt_audience],
+        accepted_issuers=[settings.jwt_issuer],
+        strict_audience=True,
+        require_claims=["exp", "iat", "sub", "aud", "iss"],
+        samesite="lax",
+    )
+
+
+def requires_role(*roles: str) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+    """A guard: only users whose role is in `roles` may call the handler."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        user = connection.user
+        if not isinstance(user, CurrentUser):
+            raise NotAuthorizedException()
+        if user.role not in roles:
+            raise PermissionDeniedException(detail="Your role does not allow this.")
+
+    guard.__name__ = f"requires_role_{'_'.join(roles)}"
+    return guard
