@@ -13,7 +13,9 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar import Litestar
@@ -119,10 +121,34 @@ def app(backend: Backend, db: Database) -> Litestar:
     return create_app(backend.settings(), db)
 
 
+class _RefuseAllCookies(DefaultCookiePolicy):
+    def set_ok(self, cookie: Any, request: Any) -> bool:
+        return False
+
+
+def api_client(app: Litestar) -> httpx.AsyncClient:
+    """An API client (Bearer tokens, keeps no cookies), speaking HTTP to the real ASGI app
+    on the test's own event loop (asyncpg connections belong to the loop that opened them)."""
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    http.cookies.jar.set_policy(_RefuseAllCookies())
+    return http
+
+
+def browser_client(app: Litestar) -> httpx.AsyncClient:
+    """A browser-like client: keeps cookies, asks for HTML."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver",
+        headers={"accept": "text/html"},
+    )
+
+
 @pytest.fixture
 async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    """HTTP through the real ASGI app, on the test's own event loop (asyncpg connections
-    belong to the loop that opened them)."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with api_client(app) as http:
+        yield http
+
+
+@pytest.fixture
+async def browser(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    async with browser_client(app) as http:
         yield http

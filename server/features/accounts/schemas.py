@@ -15,7 +15,8 @@ Role = Literal["rep", "manager", "admin"]
 
 
 class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
-    email: Email
+    # Not pattern-checked: a mistyped address must get the same answer as a wrong password.
+    email: Annotated[str, Meta(min_length=1, max_length=254)]
     password: Password
     device_name: Annotated[str, Meta(max_length=120)] = ""
 

@@ -1,0 +1,145 @@
+"""Login, refresh rotation, logout, and every way a token must be refused."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+import jwt
+from sqlalchemy import func, select
+
+from server.db.models import RefreshToken
+from tests.conftest import TEST_SECRET
+from tests.factories import PASSWORD, bearer, login, make_user
+
+
+def _claims(user_id: str, **overrides: object) -> dict[str, object]:
+    now = datetime.now(timezone.utc)
+    claims: dict[str, object] = {
+        "sub": user_id, "iat": int(now.timestamp()), "exp": int((now + timedelta(minutes=5)).timestamp()),
+        "iss": "fieldsales", "aud": "fieldsales-api", "typ": "access", "role": "rep",
+    }
+    claims.update(overrides)
+    return claims
+
+
+async def test_login_returns_tokens_and_me_answers(client, db):
+    user = await make_user(db, role="rep", email="ana@example.com")
+    tokens = await login(client, "ANA@example.com ")
+    assert tokens["token_type"] == "Bearer" and tokens["user"]["role"] == "rep"
+    me = await client.get("/api/auth/me", headers=bearer(tokens))
+    assert me.status_code == 200 and me.json()["id"] == user.id
+
+
+async def test_login_with_wrong_password_is_refused_with_a_code(client, db):
+    await make_user(db, email="ana@example.com")
+    response = await client.post("/api/auth/login", json={"email": "ana@example.com", "password": "nope"})
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == "invalid_credentials"
+    unknown = await client.post("/api/auth/login", json={"email": "who@example.com", "password": "x"})
+    assert unknown.status_code == 401 and unknown.json()["code"] == "invalid_credentials"
+
+
+async def test_refresh_rotates_and_the_old_token_is_spent(client, db):
+    await make_user(db, email="ana@example.com")
+    first = await login(client, "ana@example.com")
+    second = (await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})).json()
+    assert second["refresh_token"] != first["refresh_token"]
+    assert (await client.get("/api/auth/me", headers=bearer(second))).status_code == 200
+
+
+async def test_reusing_a_rotated_refresh_token_revokes_the_whole_family(client, db):
+    await make_user(db, email="ana@example.com")
+    first = await login(client, "ana@example.com")
+    second = (await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})).json()
+
+    reuse = await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert reuse.status_code == 401 and reuse.json()["code"] == "refresh_reused"
+
+    # The legitimate holder of the newest token is signed out too.
+    after = await client.post("/api/auth/refresh", json={"refresh_token": second["refresh_token"]})
+    assert after.status_code == 401 and after.json()["code"] == "refresh_revoked"
+    async with db.read() as session:
+        live = await session.scalar(
+            select(func.count()).select_from(RefreshToken).where(RefreshToken.revoked_at.is_(None))
+        )
+    assert live == 0
+
+
+async def test_logout_revokes_the_refresh_token(client, db):
+    await make_user(db, email="ana@example.com")
+    tokens = await login(client, "ana@example.com")
+    assert (await client.post("/api/auth/logout", json={"refresh_token": tokens["refresh_token"]})).status_code == 200
+    again = await client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert again.status_code == 401
+
+
+async def test_expired_tampered_wrong_audience_alg_none_and_refresh_tokens_are_refused(client, db):
+    user = await make_user(db, email="ana@example.com")
+    tokens = await login(client, "ana@example.com")
+    past = int(time.time()) - 3600
+    good_header, good_payload, good_sig = tokens["access_token"].split(".")
+    forged = {
+        "expired": jwt.encode(_claims(user.id, iat=past - 60, exp=past), TEST_SECRET, algorithm="HS256"),
+        "tampered": f"{good_header}.{good_payload}.{good_sig[:-4]}AAAA",
+        "wrong_audience": jwt.encode(_claims(user.id, aud="another-app"), TEST_SECRET, algorithm="HS256"),
+        "wrong_issuer": jwt.encode(_claims(user.id, iss="someone-else"), TEST_SECRET, algorithm="HS256"),
+        "alg_none": jwt.encode(_claims(user.id), None, algorithm="none"),
+        "other_secret": jwt.encode(_claims(user.id), "another-secret-" + "y" * 40, algorithm="HS256"),
+        "refresh_type": jwt.encode(_claims(user.id, typ="refresh"), TEST_SECRET, algorithm="HS256"),
+        "refresh_token_as_access": tokens["refresh_token"],
+    }
+    # The control: a correctly signed access token for the same user is accepted.
+    control = jwt.encode(_claims(user.id), TEST_SECRET, algorithm="HS256")
+    assert (await client.get("/api/auth/me", headers={"Authorization": f"Bearer {control}"})).status_code == 200
+    for name, token in forged.items():
+        response = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401, name
+        assert response.json()["code"] == "not_authenticated", name
+
+
+async def test_deactivated_user_and_changed_role_are_refused_on_the_next_request(client, db):
+    admin = await make_user(db, role="admin", email="boss@example.com")
+    rep = await make_user(db, role="rep", email="ana@example.com")
+    manager = await make_user(db, role="rep", email="max@example.com")
+    admin_tokens = await login(client, "boss@example.com")
+    rep_tokens = await login(client, "ana@example.com")
+    max_tokens = await login(client, "max@example.com")
+
+    deactivate = await client.patch(f"/api/users/{rep.id}", json={"active": False}, headers=bearer(admin_tokens))
+    assert deactivate.status_code == 200 and deactivate.json()["active"] is False
+    assert (await client.get("/api/auth/me", headers=bearer(rep_tokens))).status_code == 401
+    refresh = await client.post("/api/auth/refresh", json={"refresh_token": rep_tokens["refresh_token"]})
+    assert refresh.status_code == 401
+    relogin = await client.post("/api/auth/login", json={"email": "ana@example.com", "password": PASSWORD})
+    assert relogin.status_code == 401
+
+    promote = await client.patch(f"/api/users/{manager.id}", json={"role": "manager"}, headers=bearer(admin_tokens))
+    assert promote.status_code == 200
+    assert (await client.get("/api/auth/me", headers=bearer(max_tokens))).status_code == 401
+    _ = admin
+
+
+async def test_rep_is_refused_on_an_admin_route(client, db):
+    await make_user(db, role="rep", email="ana@example.com")
+    tokens = await login(client, "ana@example.com")
+    response = await client.get("/api/users", headers=bearer(tokens))
+    assert response.status_code == 403 and response.json()["code"] == "forbidden"
+    create = await client.post(
+        "/api/users", headers=bearer(tokens),
+        json={"email": "x@example.com", "full_name": "X", "role": "admin", "password": "12345678"},
+    )
+    assert create.status_code == 403
+
+
+async def test_login_is_rate_limited(client, db):
+    await make_user(db, email="ana@example.com")
+    statuses = [
+        (await client.post("/api/auth/login", json={"email": "ana@example.com", "password": "wrong"})).status_code
+        for _ in range(12)
+    ]
+    assert statuses[:10] == [401] * 10
+    assert statuses[-1] == 429
+    limited = await client.post("/api/auth/login", json={"email": "ana@example.com", "password": PASSWORD})
+    assert limited.status_code == 429 and limited.json()["code"] == "rate_limited"

@@ -1,0 +1,84 @@
+"""CSRF for cookie sessions, strict bodies, size limits, and no stack traces."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from server.app import create_app
+from server.db.engine import Database
+from server.db.models import User
+from tests.conftest import api_client
+from tests.factories import bearer, login, make_user
+
+
+async def _user_count(db) -> int:
+    async with db.read() as session:
+        return int(await session.scalar(select(func.count()).select_from(User)))
+
+
+async def test_cookie_authenticated_post_without_csrf_token_is_refused(browser, db):
+    client = browser
+    await make_user(db, role="admin", email="boss@example.com")
+    await login(client, "boss@example.com")  # the client now holds the session cookies
+    body = {"email": "new@example.com", "full_name": "New Rep", "role": "rep", "password": "12345678"}
+    before = await _user_count(db)
+
+    refused = await client.post("/api/users", json=body)
+    assert refused.status_code == 403
+    assert await _user_count(db) == before
+
+    await client.get("/api/auth/me")  # a safe request hands out the CSRF cookie
+    token = client.cookies.get("fs_csrf")
+    assert token
+    accepted = await client.post("/api/users", json=body, headers={"x-csrf-token": token})
+    assert accepted.status_code == 201, accepted.text
+    assert await _user_count(db) == before + 1
+
+
+async def test_unknown_fields_are_refused_and_nothing_is_written(client, db):
+    await make_user(db, role="admin", email="boss@example.com")
+    tokens = await login(client, "boss@example.com")
+    before = await _user_count(db)
+    response = await client.post(
+        "/api/users", headers=bearer(tokens),
+        json={"email": "n@example.com", "full_name": "N", "role": "rep", "password": "12345678", "is_admin": True},
+    )
+    assert response.status_code == 400
+    problem = response.json()
+    assert problem["code"] == "invalid_request" and "is_admin" in response.text
+    assert await _user_count(db) == before
+
+
+async def test_oversized_body_is_refused_and_nothing_is_written(backend, db):
+    app = create_app(backend.settings(max_body_bytes=2048), db)
+    await make_user(db, role="admin", email="boss@example.com")
+    async with api_client(app) as client:
+        tokens = await login(client, "boss@example.com")
+        before = await _user_count(db)
+        response = await client.post(
+            "/api/users", headers=bearer(tokens),
+            json={"email": "n@example.com", "full_name": "N" * 5000, "role": "rep", "password": "12345678"},
+        )
+    assert response.status_code == 413
+    assert response.json()["code"] == "body_too_large"
+    assert await _user_count(db) == before
+
+
+async def test_an_unexpected_failure_answers_500_without_a_stack_trace(backend, tmp_path):
+    # A database without the schema makes every query fail inside the handler.
+    broken = Database(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    app = create_app(backend.settings(), broken)
+    async with api_client(app) as client:
+        response = await client.post("/api/auth/login", json={"email": "a@example.com", "password": "x"})
+        ready = await client.get("/readyz")
+    await broken.dispose()
+    assert response.status_code == 500
+    assert response.json()["code"] == "internal_error"
+    assert "Traceback" not in response.text and "sqlite" not in response.text.lower()
+    assert ready.status_code == 503
+
+
+async def test_security_headers_are_set(client):
+    response = await client.get("/healthz")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
