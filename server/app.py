@@ -23,7 +23,10 @@ from server.config import Settings, load_settings
 from server.db.engine import Database
 from server.features.accounts.routes import AuthController, UserController
 from server.features.accounts.views import web_routes as account_pages
+from server.features.catalog import ROUTES as catalog_routes
+from server.features.customers import ROUTES as customer_routes
 from server.features.ops.routes import healthz, readyz
+from server.features.territories import ROUTES as territory_routes
 from server.http.errors import exception_handlers
 from server.http.logging import AccessLogMiddleware
 from server.http.security_headers import SecurityHeadersMiddleware
@@ -38,7 +41,10 @@ CSRF_HEADER = "x-csrf-token"
 LOGIN_PATH = "/api/auth/login"
 WEB_LOGIN_PATH = "/login"
 
-API_ROUTES: list[Any] = [AuthController, UserController, healthz, readyz]
+API_ROUTES: list[Any] = [
+    AuthController, UserController, healthz, readyz,
+    *customer_routes, *territory_routes, *catalog_routes,
+]
 
 
 def _is_login(request: Any) -> bool:

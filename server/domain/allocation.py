@@ -98,8 +98,8 @@ def allocate_order(
     `ship_complete` the customer wants one shipment, so a plan that falls short of any line
     reserves nothing and backorders everything still needed.
     """
-    lines = tuple(lines)
-    for line in lines:
+    order_lines = tuple(lines)
+    for line in order_lines:
         _check_line(line)
     if order_type not in _ORDER_TYPES:
         raise ValidationFailed(
@@ -111,7 +111,7 @@ def allocate_order(
     pool = _Pool(stock)
     reservations: list[Reservation] = []
     backorders: list[Backorder] = []
-    for line in lines:
+    for line in order_lines:
         need = line.quantity - line.already_allocated
         if need == 0:
             continue
@@ -128,11 +128,11 @@ def allocate_order(
         reservations = []
         backorders = [
             Backorder(line.line_id, line.product_id, line.quantity - line.already_allocated)
-            for line in lines
+            for line in order_lines
             if line.quantity > line.already_allocated
         ]
     return AllocationPlan(
-        tuple(reservations), tuple(backorders), _status(lines, reservations, backorders)
+        tuple(reservations), tuple(backorders), _status(order_lines, reservations, backorders)
     )
 
 

@@ -68,7 +68,7 @@ def test_order_table_names_exactly_the_expected_actions() -> None:
     assert sorted(QUOTE_TRANSITIONS) == QUOTE_ACTIONS
 
 
-@pytest.mark.parametrize(("status", "action"), itertools.product(OrderStatus, ORDER_ACTIONS))
+@pytest.mark.parametrize(("status", "action"), list(itertools.product(OrderStatus, ORDER_ACTIONS)))
 def test_next_order_status_follows_the_table(status: OrderStatus, action: str) -> None:
     expected = EXPECTED_ORDER.get((status, action))
     if expected is None:
@@ -85,7 +85,7 @@ def test_next_order_status_follows_the_table(status: OrderStatus, action: str) -
         assert action in allowed_actions(status)
 
 
-@pytest.mark.parametrize(("status", "action"), itertools.product(QuoteStatus, QUOTE_ACTIONS))
+@pytest.mark.parametrize(("status", "action"), list(itertools.product(QuoteStatus, QUOTE_ACTIONS)))
 def test_next_quote_status_follows_the_table(status: QuoteStatus, action: str) -> None:
     expected = EXPECTED_QUOTE.get((status, action))
     if expected is None:

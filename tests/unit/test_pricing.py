@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
@@ -151,8 +151,9 @@ def test_price_document_adds_shipping_and_its_tax() -> None:
 
 
 def test_price_document_full_discount_leaves_nothing_to_pay() -> None:
-    priced = price_document(doc(line("a", discount_percent=Decimal(100)),
-                                line("b", unit_price_cents=333), order_discount_percent=Decimal(100)))
+    d = doc(line("a", discount_percent=Decimal(100)), line("b", unit_price_cents=333),
+            order_discount_percent=Decimal(100))
+    priced = price_document(d)
     assert [p.net_cents for p in priced.lines] == [0, 0]
     assert priced.total_cents == 0
 
@@ -234,7 +235,7 @@ def test_price_document_header_always_equals_the_sum_of_its_lines(
     priced = price_document(d)
     after_line = sum(p.gross_cents - p.line_discount_cents for p in priced.lines)
     expected_order_discount = int(
-        (Decimal(after_line) * order_pct / 100).quantize(Decimal(1), rounding="ROUND_HALF_UP")
+        (Decimal(after_line) * order_pct / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     )
     assert sum(p.order_discount_cents for p in priced.lines) == expected_order_discount
     assert all(0 <= p.net_cents <= p.gross_cents for p in priced.lines)

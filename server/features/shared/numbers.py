@@ -1,0 +1,30 @@
+"""Human document numbers (C-000123, Q-000123, SO-000123), assigned inside the
+transaction that accepts the document, so a rolled-back document never burns a number
+that another one then skips."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import DocumentSequence
+
+__all__ = ["next_number"]
+
+
+async def next_number(session: AsyncSession, prefix: str, *, width: int = 6) -> str:
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(DocumentSequence).values(prefix=prefix, last_value=0).on_conflict_do_nothing()
+    )
+    # The UPDATE takes the row lock on PostgreSQL; on SQLite the write transaction already
+    # holds the database lock. Either way two transactions never get the same value.
+    value = await session.scalar(
+        update(DocumentSequence)
+        .where(DocumentSequence.prefix == prefix)
+        .values(last_value=DocumentSequence.last_value + 1)
+        .returning(DocumentSequence.last_value)
+    )
+    return f"{prefix}-{int(value or 0):0{width}d}"

@@ -1,0 +1,50 @@
+"""Row scope: which customers (and, later, their documents) a user may see.
+
+A rep sees the customers of the territories they are assigned to on the date of the
+request, plus the prospects they created; a manager sees the subtrees they manage; an
+admin sees everything. Out-of-scope objects are answered exactly like missing ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import Customer
+from server.domain.territories import visible_territory_ids
+from server.features.shared.territory_data import load_territory_data
+from server.security.auth import CurrentUser
+
+__all__ = ["Scope", "customer_filter", "load_scope"]
+
+
+@dataclass(frozen=True)
+class Scope:
+    user_id: str
+    role: str
+    sees_all: bool
+    territory_ids: frozenset[str]
+
+    def can_see_territory(self, territory_id: str | None) -> bool:
+        return self.sees_all or (territory_id is not None and territory_id in self.territory_ids)
+
+
+async def load_scope(session: AsyncSession, user: CurrentUser, on: date | None = None) -> Scope:
+    if user.role == "admin":
+        return Scope(user.id, user.role, True, frozenset())
+    data = await load_territory_data(session)
+    ids = visible_territory_ids(data.nodes, data.assignments, user.id, user.role, on or date.today())
+    return Scope(user.id, user.role, False, frozenset(ids))
+
+
+def customer_filter(scope: Scope) -> ColumnElement[bool]:
+    if scope.sees_all:
+        return true()
+    in_territory = Customer.territory_id.in_(scope.territory_ids) if scope.territory_ids else false()
+    if scope.role == "rep":
+        own_prospect = and_(Customer.status == "prospect", Customer.created_by == scope.user_id)
+        return or_(in_territory, own_prospect)
+    return in_territory

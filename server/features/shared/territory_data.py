@@ -1,0 +1,53 @@
+"""Loads territories, rules and assignments as the domain's plain structs."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import Territory, TerritoryAssignment, TerritoryRule
+from server.domain.territories import Assignment, TerritoryNode
+from server.domain.territories import TerritoryRule as RuleStruct
+
+__all__ = ["TerritoryData", "load_territory_data"]
+
+
+class TerritoryData:
+    def __init__(
+        self, nodes: list[TerritoryNode], rules: list[RuleStruct], assignments: list[Assignment],
+        default_territory_id: str | None, names: dict[str, str],
+    ) -> None:
+        self.nodes = nodes
+        self.rules = rules
+        self.assignments = assignments
+        self.default_territory_id = default_territory_id
+        self.names = names
+
+
+async def load_territory_data(session: AsyncSession) -> TerritoryData:
+    territories = (await session.execute(select(Territory).order_by(Territory.code))).scalars().all()
+    rules = (
+        await session.execute(select(TerritoryRule).where(TerritoryRule.active.is_(True)))
+    ).scalars().all()
+    assignments = (await session.execute(select(TerritoryAssignment))).scalars().all()
+    default = next((t.id for t in territories if t.is_default), None)
+    return TerritoryData(
+        nodes=[TerritoryNode(id=t.id, parent_id=t.parent_id, name=t.name, kind=t.kind) for t in territories],
+        rules=[
+            RuleStruct(
+                id=r.id, territory_id=r.territory_id, country=r.country, state=r.state,
+                postal_exact=r.postal_exact, postal_prefix=r.postal_prefix,
+                postal_from=r.postal_from, postal_to=r.postal_to,
+            )
+            for r in rules
+        ],
+        assignments=[
+            Assignment(
+                id=a.id, territory_id=a.territory_id, user_id=a.user_id, role=a.role,
+                valid_from=a.valid_from, valid_to=a.valid_to,
+            )
+            for a in assignments
+        ],
+        default_territory_id=default,
+        names={t.id: t.name for t in territories},
+    )
