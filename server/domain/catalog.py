@@ -65,7 +65,7 @@ class TaxRate(msgspec.Struct, frozen=True):
     tax_category: str
     country: str
     state: str | None
-    rate: Decimal  # a percentage as stored (Decimal('8.25') = 8.25 %), fed to money.percent_of
+    rate: Decimal  # a fraction: Decimal('0.0825') = 8.25 %, as stored in tax_rates.rate
 
 
 class StockLevel(msgspec.Struct, frozen=True):

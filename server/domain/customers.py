@@ -121,7 +121,7 @@ def normalize_name(value: str | None) -> str:
     text = unicodedata.normalize("NFKD", (value or "").casefold())
     kept: list[str] = []
     for ch in text:
-        if unicodedata.combining(ch) or ch in "'.’":
+        if unicodedata.combining(ch) or ch in "'.\u2019":
             continue
         kept.append(ch if ch.isalnum() else " ")
     words = "".join(kept).split()

@@ -209,7 +209,7 @@ def _spread(amount: int, weights: list[int]) -> list[int]:
     remainders = [amount * w % total for w in weights]
     left_over = amount - sum(parts)
     # Stable sort on the remainder alone: equal remainders favour the earlier line.
-    order = sorted(range(len(weights)), key=lambda i: -remainders[i], reverse=True)
+    order = sorted(range(len(weights)), key=lambda i: remainders[i], reverse=True)
     for i in order[:left_over]:
         parts[i] += 1
     return parts

@@ -107,8 +107,13 @@ def test_lookup_price_refuses_non_positive_quantity() -> None:
 def test_lookup_price_validity_window_is_inclusive() -> None:
     lists = [
         price_list("base-old", prices={"p1": 500}),
-        price_list("base-promo", version=2, valid_from=date(2026, 3, 1),
-                   valid_to=date(2026, 3, 31), prices={"p1": 700}),
+        price_list(
+            "base-promo",
+            version=2,
+            valid_from=date(2026, 3, 1),
+            valid_to=date(2026, 3, 31),
+            prices={"p1": 700},
+        ),
     ]
     assert price(lists, on=date(2026, 3, 1)).unit_price_cents == 700
     assert price(lists, on=date(2026, 3, 31)).unit_price_cents == 700
@@ -124,7 +129,9 @@ def test_lookup_price_highest_valid_version_wins() -> None:
     ]
     quote = price(lists)
     assert (quote.price_list_id, quote.price_list_version, quote.unit_price_cents) == (
-        "b2", 2, 1200,
+        "b2",
+        2,
+        1200,
     )
 
 
@@ -175,8 +182,13 @@ def test_lookup_price_tier_not_assigned_is_ignored() -> None:
 def test_lookup_price_expired_customer_list_is_ignored() -> None:
     lists = [
         price_list("base"),
-        price_list("deal", kind="customer", customer_id="cust-1", valid_to=date(2026, 2, 28),
-                   prices={"p1": 1}),
+        price_list(
+            "deal",
+            kind="customer",
+            customer_id="cust-1",
+            valid_to=date(2026, 2, 28),
+            prices={"p1": 1},
+        ),
     ]
     assert price(lists).price_list_id == "base"
 
@@ -190,7 +202,9 @@ def test_lookup_price_newer_version_of_assigned_tier_replaces_it() -> None:
     ]
     quote = price(lists, customer_price_list_id="gold-v1")
     assert (quote.price_list_code, quote.price_list_version, quote.unit_price_cents) == (
-        "GOLD", 2, 850,
+        "GOLD",
+        2,
+        850,
     )
 
 
@@ -273,20 +287,26 @@ RATES = [
 
 
 def test_tax_rate_for_state_rate_beats_country_rate() -> None:
-    rate = tax_rate_for(tax_category="standard", address=Address("US", "ca"), rates=RATES,
-                        exempt=False)
+    rate = tax_rate_for(
+        tax_category="standard", address=Address("US", "ca"), rates=RATES, exempt=False
+    )
     assert rate == Decimal("7.25")
 
 
 def test_tax_rate_for_other_state_uses_country_rate() -> None:
-    rate = tax_rate_for(tax_category="standard", address=Address("US", "NV"), rates=RATES,
-                        exempt=False)
+    rate = tax_rate_for(
+        tax_category="standard", address=Address("US", "NV"), rates=RATES, exempt=False
+    )
     assert rate == Decimal("5.00")
 
 
 def test_tax_rate_for_state_rate_wins_whatever_the_row_order() -> None:
-    rate = tax_rate_for(tax_category="standard", address=Address("US", "CA"),
-                        rates=list(reversed(RATES)), exempt=False)
+    rate = tax_rate_for(
+        tax_category="standard",
+        address=Address("US", "CA"),
+        rates=list(reversed(RATES)),
+        exempt=False,
+    )
     assert rate == Decimal("7.25")
 
 
@@ -296,10 +316,12 @@ def test_tax_rate_for_exempt_customer_is_zero() -> None:
 
 
 def test_tax_rate_for_unknown_country_or_category_is_zero() -> None:
-    assert tax_rate_for(tax_category="standard", address=Address("FR"), rates=RATES,
-                        exempt=False) == Decimal(0)
-    assert tax_rate_for(tax_category="luxury", address=Address("DE"), rates=RATES,
-                        exempt=False) == Decimal(0)
+    assert tax_rate_for(
+        tax_category="standard", address=Address("FR"), rates=RATES, exempt=False
+    ) == Decimal(0)
+    assert tax_rate_for(
+        tax_category="luxury", address=Address("DE"), rates=RATES, exempt=False
+    ) == Decimal(0)
 
 
 # --- stock --------------------------------------------------------------------------------

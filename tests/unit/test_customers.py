@@ -117,14 +117,20 @@ def test_find_duplicates_matches_name_only_with_shared_postal_code() -> None:
 
 def test_find_duplicates_postal_code_without_name_is_no_match() -> None:
     candidate = fingerprint("new", legal_name="Alpha", postal_codes=("10115",))
-    assert find_duplicates(candidate, [fingerprint("c1", legal_name="Beta",
-                                                   postal_codes=("10115",))]) == []
+    assert (
+        find_duplicates(candidate, [fingerprint("c1", legal_name="Beta", postal_codes=("10115",))])
+        == []
+    )
 
 
 def test_find_duplicates_blank_values_never_match() -> None:
     # given two customers whose only common ground is missing or junk data
     candidate = CustomerFingerprint(
-        "new", legal_name="", tax_id=" ", emails=("", " "), phones=("+", "n/a"),
+        "new",
+        legal_name="",
+        tax_id=" ",
+        emails=("", " "),
+        phones=("+", "n/a"),
         postal_codes=("",),
     )
     existing = [
@@ -138,9 +144,7 @@ def test_find_duplicates_blank_values_never_match() -> None:
 
 
 def test_find_duplicates_sorts_by_reason_count_then_id() -> None:
-    candidate = fingerprint(
-        "new", tax_id="T1", emails=("a@x.com",), phones=("+100200300",)
-    )
+    candidate = fingerprint("new", tax_id="T1", emails=("a@x.com",), phones=("+100200300",))
     existing = [
         fingerprint("b-one", emails=("a@x.com",)),
         fingerprint("z-three", tax_id="T1", emails=("a@x.com",), phones=("+100200300",)),
@@ -189,7 +193,9 @@ def test_merge_patch_server_wins_on_fields_changed_since_base() -> None:
 
 def test_merge_patch_on_current_version_applies_everything() -> None:
     result = merge_patch(
-        base_version=4, current_version=4, patch={"email": "rep@x.com"},
+        base_version=4,
+        current_version=4,
+        patch={"email": "rep@x.com"},
         changed_since_base={"email"},
     )
     assert result.applied == {"email": "rep@x.com"}
@@ -249,7 +255,11 @@ def test_require_transition_raises_invalid_transition() -> None:
 
 def test_payment_terms_days() -> None:
     assert dict(PAYMENT_TERMS) == {
-        "due_on_receipt": 0, "net_15": 15, "net_30": 30, "net_45": 45, "net_60": 60,
+        "due_on_receipt": 0,
+        "net_15": 15,
+        "net_30": 30,
+        "net_45": 45,
+        "net_60": 60,
     }
 
 

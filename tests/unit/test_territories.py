@@ -219,8 +219,9 @@ def test_match_equally_specific_rules_tie_break_on_rule_id() -> None:
         rule("rule-b", "t-b", postal_prefix="941"),
         rule("rule-a", "t-a", postal_prefix="941"),
     ]
-    result = match_territory(Address(country="US", postal_code="94105"), rules,
-                             default_territory_id=DEFAULT)
+    result = match_territory(
+        Address(country="US", postal_code="94105"), rules, default_territory_id=DEFAULT
+    )
     assert (result.territory_id, result.rule_id) == ("t-a", "rule-a")
     assert match("94105", list(reversed(rules))) == "t-a"
 
@@ -245,7 +246,9 @@ def test_match_explicit_assignment_beats_exact_rule() -> None:
         default_territory_id=DEFAULT,
     )
     assert (result.territory_id, result.reason, result.rule_id) == (
-        "t-key-accounts", "explicit", None,
+        "t-key-accounts",
+        "explicit",
+        None,
     )
 
 
@@ -256,8 +259,9 @@ def test_match_without_matching_rule_falls_back_to_default() -> None:
 
 
 def test_match_reports_rule_reason_and_id() -> None:
-    result = match_territory(Address(country="DE"), [rule("de", "t-de", country="DE")],
-                             default_territory_id=DEFAULT)
+    result = match_territory(
+        Address(country="DE"), [rule("de", "t-de", country="DE")], default_territory_id=DEFAULT
+    )
     assert (result.reason, result.rule_id) == ("rule", "de")
 
 
@@ -389,7 +393,8 @@ def test_visible_territory_ids_rep_sees_only_assigned_territories() -> None:
     # a rep role does not widen to subtrees, even with a stray manager row
     assert visible_territory_ids(NODES, rows, "alice", "rep", date(2026, 3, 1)) == {"t-muc"}
     assert visible_territory_ids(NODES, rows, "alice", "rep", date(2026, 1, 1)) == {
-        "t-ber", "t-muc",
+        "t-ber",
+        "t-muc",
     }
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.features.customers.routes import CustomerController
+from server.features.customers.views import CUSTOMER_PAGES
+
 __all__ = ["ROUTES"]
 
-# Route handlers and controllers of this slice, registered by server/app.py.
-ROUTES: list[Any] = []
+ROUTES: list[Any] = [CustomerController, *CUSTOMER_PAGES]

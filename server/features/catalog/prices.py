@@ -1,0 +1,183 @@
+"""Loads what the pricing and tax rules need, as the domain's plain structs, and asks them.
+
+Only the price lists that could apply to a customer are loaded: base lists, every version
+of the customer's assigned list (the rule follows the assigned list by code to its newest
+valid version) and the customer's own lists. Items are loaded only for the products asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import Customer, CustomerAddress
+from server.db.models import PriceBreak as PriceBreakRow
+from server.db.models import PriceList as PriceListRow
+from server.db.models import PriceListItem as PriceListItemRow
+from server.db.models import TaxRate as TaxRateRow
+from server.domain.catalog import (
+    PriceBreak,
+    PriceList,
+    PriceListItem,
+    PriceQuote,
+    TaxRate,
+    lookup_price,
+    tax_rate_for,
+)
+from server.domain.errors import NotFound, ValidationFailed
+from server.domain.territories import Address
+from server.features.shared.scope import customer_filter, load_scope
+from server.security.auth import CurrentUser
+
+__all__ = [
+    "PriceContext",
+    "format_rate",
+    "load_price_context",
+    "quote_or_none",
+    "tax_rate_for_customer",
+    "visible_customer",
+]
+
+
+class PriceContext:
+    """The price lists that may apply to one customer (or to nobody: base lists only)."""
+
+    def __init__(self, customer: Customer | None, price_lists: list[PriceList]) -> None:
+        self.customer = customer
+        self.price_lists = price_lists
+
+    def quote(self, product_id: str, quantity: int, on: date) -> PriceQuote:
+        return lookup_price(
+            product_id=product_id, quantity=quantity, on=on,
+            customer_id=self.customer.id if self.customer else None,
+            customer_price_list_id=self.customer.price_list_id if self.customer else None,
+            price_lists=self.price_lists,
+        )
+
+    def breaks_of(self, quote: PriceQuote) -> tuple[PriceBreak, ...]:
+        for price_list in self.price_lists:
+            if price_list.id == quote.price_list_id:
+                item = price_list.items.get(quote.product_id)
+                return tuple(sorted(item.breaks, key=lambda b: b.min_qty)) if item else ()
+        return ()
+
+
+async def visible_customer(session: AsyncSession, user: CurrentUser, customer_id: str) -> Customer:
+    """The customer, or NotFound: also when it exists outside the caller's scope, so a rep
+    cannot learn another territory's prices or even that the customer exists."""
+    scope = await load_scope(session, user)
+    customer = (
+        await session.execute(
+            select(Customer).where(Customer.id == customer_id, customer_filter(scope))
+        )
+    ).scalar_one_or_none()
+    if customer is None:
+        raise NotFound("No such customer.", code="customer_not_found")
+    return customer
+
+
+async def load_price_context(
+    session: AsyncSession, customer: Customer | None, product_ids: Collection[str]
+) -> PriceContext:
+    applicable = [PriceListRow.kind == "base"]
+    if customer is not None:
+        applicable.append(
+            and_(PriceListRow.kind == "customer", PriceListRow.customer_id == customer.id)
+        )
+        if customer.price_list_id:
+            assigned = await session.get(PriceListRow, customer.price_list_id)
+            if assigned is not None:
+                applicable.append(
+                    and_(PriceListRow.code == assigned.code, PriceListRow.kind == assigned.kind)
+                )
+    lists = (await session.execute(select(PriceListRow).where(or_(*applicable)))).scalars().all()
+    items_by_list: dict[str, dict[str, PriceListItem]] = {pl.id: {} for pl in lists}
+    if lists and product_ids:
+        item_rows = (
+            await session.execute(
+                select(PriceListItemRow).where(
+                    PriceListItemRow.price_list_id.in_(list(items_by_list)),
+                    PriceListItemRow.product_id.in_(list(product_ids)),
+                )
+            )
+        ).scalars().all()
+        breaks: dict[str, list[PriceBreak]] = {row.id: [] for row in item_rows}
+        if item_rows:
+            break_rows = (
+                await session.execute(
+                    select(PriceBreakRow).where(PriceBreakRow.item_id.in_(list(breaks)))
+                )
+            ).scalars().all()
+            for b in break_rows:
+                breaks[b.item_id].append(PriceBreak(b.min_qty, b.unit_price_cents))
+        for row in item_rows:
+            items_by_list[row.price_list_id][row.product_id] = PriceListItem(
+                row.product_id, row.unit_price_cents, tuple(breaks[row.id])
+            )
+    return PriceContext(
+        customer,
+        [
+            PriceList(
+                id=pl.id, code=pl.code, kind=pl.kind, version=pl.version,
+                valid_from=pl.valid_from, valid_to=pl.valid_to, customer_id=pl.customer_id,
+                items=items_by_list[pl.id],
+            )
+            for pl in lists
+        ],
+    )
+
+
+def quote_or_none(context: PriceContext, product_id: str, quantity: int, on: date) -> PriceQuote | None:
+    """A quote for listings, where an unpriced product shows 'no price' instead of failing."""
+    try:
+        return context.quote(product_id, quantity, on)
+    except ValidationFailed as exc:
+        if exc.code != "no_price":
+            raise
+        return None
+
+
+async def _tax_address(session: AsyncSession, customer_id: str) -> Address | None:
+    # Tax follows the goods: the default shipping address, else the billing address.
+    rows = (
+        await session.execute(
+            select(CustomerAddress).where(CustomerAddress.customer_id == customer_id)
+        )
+    ).scalars().all()
+    ranked = sorted(
+        rows, key=lambda a: (a.kind != "shipping", not a.is_default, a.kind != "billing", a.id)
+    )
+    if not ranked:
+        return None
+    best = ranked[0]
+    return Address(country=best.country, state=best.state, postal_code=best.postal_code, city=best.city)
+
+
+async def tax_rate_for_customer(
+    session: AsyncSession, customer: Customer, tax_category: str
+) -> Decimal:
+    if customer.tax_exempt:
+        return Decimal(0)
+    address = await _tax_address(session, customer.id)
+    if address is None:
+        return Decimal(0)
+    rows = (
+        await session.execute(
+            select(TaxRateRow).where(TaxRateRow.tax_category == tax_category).order_by(TaxRateRow.id)
+        )
+    ).scalars().all()
+    rates = [
+        TaxRate(tax_category=r.tax_category, country=r.country, state=r.state, rate=Decimal(str(r.rate)))
+        for r in rows
+    ]
+    return tax_rate_for(tax_category=tax_category, address=address, rates=rates, exempt=False)
+
+
+def format_rate(rate: Decimal) -> str:
+    """'0.0725' rather than '0.07250' or '7.25E-2': five places as stored, zeros trimmed."""
+    text = f"{rate.quantize(Decimal('0.00001')):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

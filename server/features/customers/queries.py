@@ -1,0 +1,197 @@
+"""Reading customers: scoped search, paging, detail, duplicate candidates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import Customer, CustomerAddress, CustomerContact, Territory, User
+from server.domain.customers import (
+    CustomerFingerprint,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+    normalize_tax_id,
+)
+from server.domain.errors import NotFound
+from server.domain.territories import normalize_postal
+from server.features.customers.schemas import (
+    AddressOut,
+    ContactOut,
+    CustomerDetail,
+    CustomerPage,
+    CustomerSummary,
+)
+from server.features.shared.scope import Scope, customer_filter
+
+__all__ = ["customer_detail", "fingerprints_like", "get_visible", "search_customers"]
+
+SORTS: dict[str, Any] = {
+    "name": Customer.search_name.asc(),
+    "-name": Customer.search_name.desc(),
+    "number": Customer.number.asc(),
+    "-number": Customer.number.desc(),
+    "updated": Customer.updated_at.asc(),
+    "-updated": Customer.updated_at.desc(),
+}
+
+
+def _billing_join() -> Any:
+    return and_(
+        CustomerAddress.customer_id == Customer.id,
+        CustomerAddress.kind == "billing",
+        CustomerAddress.is_default.is_(True),
+    )
+
+
+def _matches_text(q: str) -> Any:
+    like = f"%{q.strip().lower()}%"
+    compact = normalize_tax_id(q)
+    address_hit = exists().where(
+        CustomerAddress.customer_id == Customer.id,
+        or_(func.lower(CustomerAddress.city).like(like), func.lower(CustomerAddress.postal_code).like(like)),
+    ).correlate(Customer)
+    contact_hit = exists().where(
+        CustomerContact.customer_id == Customer.id,
+        or_(
+            func.lower(CustomerContact.name).like(like),
+            CustomerContact.email.like(like),
+            CustomerContact.phone.like(f"%{normalize_phone(q)}%") if normalize_phone(q) else false(),
+        ),
+    ).correlate(Customer)
+    conditions = [
+        Customer.search_name.like(f"%{normalize_name(q)}%") if normalize_name(q) else false(),
+        func.lower(Customer.legal_name).like(like),
+        func.lower(Customer.trading_name).like(like),
+        func.lower(Customer.number).like(like),
+        address_hit,
+        contact_hit,
+    ]
+    if compact:
+        conditions.append(Customer.tax_id.like(f"%{compact}%"))
+    return or_(*conditions)
+
+
+async def search_customers(
+    session: AsyncSession, scope: Scope, *, q: str = "", status: str | None = None,
+    territory_id: str | None = None, sort: str = "name", limit: int = 25, offset: int = 0,
+) -> CustomerPage:
+    # The scope filter is always applied first and ANDed with everything the caller asks,
+    # so no combination of filters can reach a row outside it.
+    where = [customer_filter(scope)]
+    if q.strip():
+        where.append(_matches_text(q))
+    if status:
+        where.append(Customer.status == status)
+    if territory_id:
+        where.append(Customer.territory_id == territory_id)
+    total = int(await session.scalar(select(func.count()).select_from(Customer).where(*where)) or 0)
+    query: Select[Any] = (
+        select(Customer, CustomerAddress.city, CustomerAddress.postal_code)
+        .outerjoin(CustomerAddress, _billing_join())
+        .where(*where)
+        .order_by(SORTS.get(sort, SORTS["name"]), Customer.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = (await session.execute(query)).all()
+    items = [
+        CustomerSummary(
+            id=c.id, number=c.number, legal_name=c.legal_name, trading_name=c.trading_name,
+            status=c.status, city=city or "", postal_code=postal or "", territory_id=c.territory_id,
+            owner_id=c.owner_id, version=c.version,
+        )
+        for c, city, postal in rows
+    ]
+    return CustomerPage(items=items, total=total, limit=limit, offset=offset)
+
+
+async def get_visible(session: AsyncSession, scope: Scope, customer_id: str) -> Customer:
+    """The customer, or NotFound, also when it exists outside the caller's scope."""
+    customer = (
+        await session.execute(select(Customer).where(Customer.id == customer_id, customer_filter(scope)))
+    ).scalar_one_or_none()
+    if customer is None:
+        raise NotFound("No such customer.", code="customer_not_found")
+    return customer
+
+
+async def customer_detail(session: AsyncSession, customer: Customer) -> CustomerDetail:
+    addresses = (
+        await session.execute(
+            select(CustomerAddress).where(CustomerAddress.customer_id == customer.id)
+            .order_by(CustomerAddress.kind, CustomerAddress.is_default.desc(), CustomerAddress.id)
+        )
+    ).scalars().all()
+    contacts = (
+        await session.execute(
+            select(CustomerContact).where(CustomerContact.customer_id == customer.id).order_by(CustomerContact.name)
+        )
+    ).scalars().all()
+    territory = await session.get(Territory, customer.territory_id)
+    owner = await session.get(User, customer.owner_id) if customer.owner_id else None
+    if customer.explicit_territory_id:
+        reason = "explicit"
+    elif territory is not None and territory.is_default:
+        reason = "default"
+    else:
+        reason = "rule"
+    return CustomerDetail(
+        id=customer.id, number=customer.number, legal_name=customer.legal_name,
+        trading_name=customer.trading_name, tax_id=customer.tax_id, status=customer.status,
+        payment_terms=customer.payment_terms, credit_limit_cents=customer.credit_limit_cents,
+        price_list_id=customer.price_list_id, tax_exempt=customer.tax_exempt, notes=customer.notes,
+        territory_id=customer.territory_id, territory_name=territory.name if territory else "",
+        territory_reason=reason, explicit_territory_id=customer.explicit_territory_id,
+        owner_id=customer.owner_id, owner_name=owner.full_name if owner else None,
+        created_by=customer.created_by, channel=customer.channel, version=customer.version,
+        created_at=customer.created_at.isoformat(), updated_at=customer.updated_at.isoformat(),
+        addresses=[
+            AddressOut(
+                id=a.id, kind=a.kind, is_default=a.is_default, country=a.country, state=a.state,
+                city=a.city, postal_code=a.postal_code, street=a.street, latitude=a.latitude,
+                longitude=a.longitude,
+            )
+            for a in addresses
+        ],
+        contacts=[ContactOut(id=c.id, name=c.name, role=c.role, email=c.email, phone=c.phone) for c in contacts],
+    )
+
+
+async def fingerprints_like(session: AsyncSession, candidate: CustomerFingerprint) -> list[CustomerFingerprint]:
+    """Existing customers that share any piece of evidence with the candidate.
+
+    The database narrows by indexed equality; the domain rule then decides what counts.
+    """
+    conditions = []
+    tax_id = normalize_tax_id(candidate.tax_id)
+    if tax_id:
+        conditions.append(Customer.tax_id == tax_id)
+    emails = [e for e in (normalize_email(x) for x in candidate.emails) if e]
+    phones = [p for p in (normalize_phone(x) for x in candidate.phones) if p]
+    if emails:
+        conditions.append(exists().where(CustomerContact.customer_id == Customer.id, CustomerContact.email.in_(emails)))
+    if phones:
+        conditions.append(exists().where(CustomerContact.customer_id == Customer.id, CustomerContact.phone.in_(phones)))
+    name = normalize_name(candidate.legal_name)
+    if name:
+        conditions.append(Customer.search_name == name)
+    if not conditions:
+        return []
+    customers = (await session.execute(select(Customer).where(or_(*conditions)).limit(50))).scalars().all()
+    if not customers:
+        return []
+    ids = [c.id for c in customers]
+    contacts = (await session.execute(select(CustomerContact).where(CustomerContact.customer_id.in_(ids)))).scalars().all()
+    addresses = (await session.execute(select(CustomerAddress).where(CustomerAddress.customer_id.in_(ids)))).scalars().all()
+    return [
+        CustomerFingerprint(
+            customer_id=c.id, legal_name=c.legal_name, tax_id=c.tax_id,
+            emails=tuple(x.email for x in contacts if x.customer_id == c.id),
+            phones=tuple(x.phone for x in contacts if x.customer_id == c.id),
+            postal_codes=tuple(normalize_postal(a.postal_code) for a in addresses if a.customer_id == c.id),
+        )
+        for c in customers
+    ]

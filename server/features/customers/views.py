@@ -1,0 +1,104 @@
+"""HTML pages of customers: search, detail, onboarding with the duplicate prompt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
+
+from server.db.engine import Database
+from server.domain.errors import DomainError
+from server.features.customers import queries, services
+from server.features.customers.schemas import CustomerCreateIn
+from server.features.shared.scope import load_scope
+from server.security.auth import CurrentUser
+
+__all__ = ["CUSTOMER_PAGES"]
+
+_FORM_FIELDS = (
+    "legal_name", "trading_name", "tax_id", "contact_name", "contact_role", "email", "phone",
+    "country", "state", "city", "postal_code", "street", "notes", "status", "payment_terms",
+)
+
+
+def _is_htmx(request: Request[Any, Any, Any]) -> bool:
+    return "hx-request" in request.headers
+
+
+@get("/customers", include_in_schema=False)
+async def customer_search_page(request: Request[CurrentUser, Any, Any], db: Database, q: str = "", offset: int = 0) -> Template:
+    async with db.read() as session:
+        scope = await load_scope(session, request.user)
+        page = await queries.search_customers(session, scope, q=q, limit=25, offset=max(0, offset))
+    context = {"user": request.user, "page": page, "q": q}
+    # htmx live search swaps only the result list.
+    name = "customers/_results.html" if _is_htmx(request) else "customers/search.html"
+    return Template(name, context=context)
+
+
+@get("/customers/new", include_in_schema=False)
+async def onboarding_page(request: Request[CurrentUser, Any, Any]) -> Template:
+    return Template("customers/new.html", context={"user": request.user, "form": {"country": "US"}, "errors": {}})
+
+
+def _form_to_input(form: dict[str, str]) -> CustomerCreateIn:
+    contacts = []
+    if form.get("contact_name", "").strip():
+        contacts.append({"name": form["contact_name"], "role": form.get("contact_role", ""),
+                         "email": form.get("email", "").strip(), "phone": form.get("phone", "").strip()})
+    payload = {
+        "legal_name": form.get("legal_name", "").strip(), "trading_name": form.get("trading_name", ""),
+        "tax_id": form.get("tax_id", ""), "notes": form.get("notes", ""),
+        "status": form.get("status") or "prospect", "payment_terms": form.get("payment_terms") or "net_30",
+        "contacts": contacts, "channel": "field", "confirm_new": form.get("confirm_new") == "1",
+        "billing_address": {k: form.get(k, "").strip() for k in ("country", "state", "city", "postal_code", "street")},
+    }
+    return msgspec.convert(payload, CustomerCreateIn)
+
+
+def _field_of(message: str) -> str:
+    for field in ("legal_name", "country", "postal_code", "email", "phone", "state", "city"):
+        if field in message:
+            return field
+    return "form"
+
+
+@post("/customers/new", include_in_schema=False)
+async def onboarding_submit(request: Request[CurrentUser, Any, Any], db: Database) -> Any:
+    raw = await request.form()
+    form = {k: str(raw.get(k, "")) for k in (*_FORM_FIELDS, "confirm_new")}
+    context: dict[str, Any] = {"user": request.user, "form": form, "errors": {}, "candidates": []}
+    try:
+        data = _form_to_input(form)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        context["errors"] = {_field_of(message): "Please check this field: " + message.split(" - at ")[0]}
+        return Template("customers/new.html", context=context, status_code=422)
+    try:
+        async with db.write() as session:
+            scope = await load_scope(session, request.user)
+            customer, _ = await services.create_customer(session, request.user, scope, data)
+    except services.PossibleDuplicate as exc:
+        context["candidates"] = exc.details["candidates"]
+        return Template("customers/new.html", context=context, status_code=409)
+    except DomainError as exc:
+        context["errors"] = {"form": exc.message}
+        return Template("customers/new.html", context=context, status_code=422)
+    target = f"/customers/{customer.id}"
+    if _is_htmx(request):
+        return Template("customers/_created.html", context={"target": target}, headers={"HX-Redirect": target})
+    return Redirect(path=target, status_code=303)
+
+
+@get("/customers/{customer_id:str}", include_in_schema=False)
+async def customer_detail_page(request: Request[CurrentUser, Any, Any], db: Database, customer_id: str) -> Template:
+    async with db.read() as session:
+        scope = await load_scope(session, request.user)
+        customer = await queries.get_visible(session, scope, customer_id)
+        detail = await queries.customer_detail(session, customer)
+    return Template("customers/detail.html", context={"user": request.user, "c": detail})
+
+
+CUSTOMER_PAGES = [customer_search_page, onboarding_page, onboarding_submit, customer_detail_page]

@@ -1,0 +1,194 @@
+"""Onboarding, duplicates, versioned edits and who sees which customer."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+
+from server.db.models import AuditEvent, Customer
+from tests.factories import bearer, customer_body, login, seed_world
+
+
+async def _count(db) -> int:
+    async with db.read() as session:
+        return int(await session.scalar(select(func.count()).select_from(Customer)))
+
+
+async def test_onboarding_assigns_territory_and_owner_automatically(client, db):
+    world = await seed_world(db)
+    rep = bearer(await login(client, "rep1@corp.test"))
+    created = await client.post("/api/customers", json=customer_body("Harbor View Bistro"), headers=rep)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["number"].startswith("C-")
+    assert body["territory_id"] == world.north and body["territory_reason"] == "rule"
+    assert body["owner_id"] == world.rep1.id and body["version"] == 1
+    south = await client.post("/api/customers", json=customer_body("Bay Dental", state="CA", postal="94105", city="San Francisco"), headers=rep)
+    assert south.json()["territory_id"] == world.south and south.json()["owner_id"] == world.rep2.id
+
+
+async def test_unmatched_address_goes_to_the_default_territory(client, db):
+    world = await seed_world(db)
+    admin = bearer(await login(client, "admin@corp.test"))
+    response = await client.post("/api/customers", json=customer_body("Lone Star Supply", state="TX", postal="73301", city="Austin"), headers=admin)
+    assert response.json()["territory_id"] == world.default and response.json()["territory_reason"] == "default"
+    assert response.json()["owner_id"] is None
+
+
+async def test_explicit_territory_wins_over_rules_and_reps_may_not_set_it(client, db):
+    world = await seed_world(db)
+    manager = bearer(await login(client, "manager@corp.test"))
+    rep = bearer(await login(client, "rep1@corp.test"))
+    body = customer_body("Pike Place Goods", explicit_territory_id=world.south)
+    refused = await client.post("/api/customers", json=body, headers=rep)
+    assert refused.status_code == 403 and refused.json()["code"] == "field_not_allowed"
+    accepted = await client.post("/api/customers", json=body, headers=manager)
+    assert accepted.json()["territory_id"] == world.south and accepted.json()["territory_reason"] == "explicit"
+
+
+async def test_likely_duplicates_answer_409_with_candidates_until_confirmed(client, db):
+    await seed_world(db)
+    rep = bearer(await login(client, "rep1@corp.test"))
+    first = await client.post("/api/customers", json=customer_body(
+        "Cascade Dental Group LLC", tax_id="12-3456789",
+        contacts=[{"name": "Pat Buyer", "email": "pat@cascade.test", "phone": "+1 206 555 0100"}]), headers=rep)
+    assert first.status_code == 201
+    cases = {
+        "tax_id": customer_body("Totally Different Name", tax_id="12 345 6789", contacts=[]),
+        "email": customer_body("Another Name", contacts=[{"name": "X", "email": "PAT@cascade.test"}]),
+        "phone": customer_body("Third Name", contacts=[{"name": "Y", "phone": "+1 (206) 555-0100"}]),
+        "name_and_postal_code": customer_body("Cascade Dental Group, Inc.", contacts=[]),
+    }
+    for reason, body in cases.items():
+        response = await client.post("/api/customers", json=body, headers=rep)
+        assert response.status_code == 409, reason
+        problem = response.json()
+        assert problem["code"] == "possible_duplicate"
+        candidate = problem["details"]["candidates"][0]
+        assert reason in candidate["reasons"] and candidate["id"] == first.json()["id"]
+    assert await _count(db) == 1
+    confirmed = await client.post("/api/customers", json={**cases["tax_id"], "confirm_new": True}, headers=rep)
+    assert confirmed.status_code == 201 and await _count(db) == 2
+
+
+async def test_duplicate_outside_scope_is_reported_without_details(client, db):
+    await seed_world(db)
+    rep1 = bearer(await login(client, "rep1@corp.test"))
+    rep2 = bearer(await login(client, "rep2@corp.test"))
+    await client.post("/api/customers", json=customer_body("Secret Account", tax_id="99-0000001", status="active"), headers=rep1)
+    response = await client.post("/api/customers", json=customer_body("Secret Account", state="CA", postal="94105", tax_id="99-0000001"), headers=rep2)
+    assert response.status_code == 409
+    candidate = response.json()["details"]["candidates"][0]
+    assert candidate["id"] is None and candidate["legal_name"] is None
+
+
+async def test_bad_input_is_refused_and_nothing_is_written(client, db):
+    await seed_world(db)
+    rep = bearer(await login(client, "rep1@corp.test"))
+    bad_bodies = [
+        {"legal_name": "", "billing_address": {"country": "US"}},
+        customer_body("X", contacts=[{"name": "A", "email": "not-an-email"}]),
+        customer_body("X", billing_address={"country": "USA"}),
+        customer_body("X", favourite_colour="blue"),
+        customer_body("X", status="vip"),
+    ]
+    for body in bad_bodies:
+        response = await client.post("/api/customers", json=body, headers=rep)
+        assert 400 <= response.status_code < 500 and response.json()["code"], body
+    assert await _count(db) == 0
+
+
+async def test_client_generated_id_is_kept_and_cannot_be_reused(client, db):
+    await seed_world(db)
+    rep = bearer(await login(client, "rep1@corp.test"))
+    customer_id = str(uuid.uuid4())
+    first = await client.post("/api/customers", json=customer_body("Offline Cafe", id=customer_id), headers=rep)
+    assert first.status_code == 201 and first.json()["id"] == customer_id
+    again = await client.post("/api/customers", json=customer_body("Other Cafe", id=customer_id, confirm_new=True), headers=rep)
+    assert again.status_code == 409 and again.json()["code"] == "customer_id_taken"
+
+
+async def test_edits_bump_the_version_and_record_changed_fields(client, db):
+    await seed_world(db)
+    rep = bearer(await login(client, "rep1@corp.test"))
+    created = (await client.post("/api/customers", json=customer_body("Harbor View Bistro"), headers=rep)).json()
+    response = await client.patch(f"/api/customers/{created['id']}", json={"base_version": 1, "notes": "Delivery before 9", "trading_name": "Harbor View"}, headers=rep)
+    assert response.status_code == 200
+    assert response.json()["customer"]["version"] == 2 and response.json()["overwritten_by_server"] == []
+    async with db.read() as session:
+        events = (await session.execute(select(AuditEvent).where(AuditEvent.entity_id == created["id"], AuditEvent.action == "customer_updated"))).scalars().all()
+    assert events[0].data["changes"]["notes"] == ["", "Delivery before 9"]
+    history = await client.get(f"/api/customers/{created['id']}/history", headers=rep)
+    assert [e["action"] for e in history.json()] == ["customer_created", "customer_updated"]
+
+
+async def test_stale_edit_merges_untouched_fields_and_the_server_wins_on_changed_ones(client, db):
+    await seed_world(db)
+    rep = bearer(await login(client, "rep1@corp.test"))
+    manager = bearer(await login(client, "manager@corp.test"))
+    created = (await client.post("/api/customers", json=customer_body("Harbor View Bistro"), headers=rep)).json()
+    url = f"/api/customers/{created['id']}"
+    await client.patch(url, json={"base_version": 1, "notes": "From the office"}, headers=manager)
+    stale = await client.patch(url, json={"base_version": 1, "notes": "From the phone", "trading_name": "HVB"}, headers=rep)
+    assert stale.status_code == 200
+    out = stale.json()
+    assert out["overwritten_by_server"] == ["notes"] and out["applied"] == ["trading_name"]
+    assert out["customer"]["notes"] == "From the office" and out["customer"]["trading_name"] == "HVB"
+    assert out["customer"]["version"] == 3
+
+
+async def test_address_change_moves_the_customer_to_the_matching_territory(client, db):
+    world = await seed_world(db)
+    manager = bearer(await login(client, "manager@corp.test"))
+    created = (await client.post("/api/customers", json=customer_body("Moving Co"), headers=manager)).json()
+    moved = await client.patch(f"/api/customers/{created['id']}", headers=manager, json={
+        "base_version": 1, "billing_address": {"country": "US", "state": "CA", "city": "San Jose", "postal_code": "95112"}})
+    assert moved.json()["customer"]["territory_id"] == world.south
+    assert moved.json()["customer"]["owner_id"] == world.rep2.id
+
+
+async def test_scoped_visibility_matrix(client, db):
+    world = await seed_world(db)
+    admin = bearer(await login(client, "admin@corp.test"))
+    tokens = {who: bearer(await login(client, f"{who}@corp.test")) for who in ("rep1", "rep2", "manager")}
+    made = {}
+    for key, body in {
+        "north": customer_body("North Active", status="active"),
+        "south": customer_body("South Active", state="CA", postal="94105", status="active"),
+        "east": customer_body("East Active", state="MA", postal="02108", status="active"),
+    }.items():
+        made[key] = (await client.post("/api/customers", json=body, headers=admin)).json()["id"]
+    # rep2 onboards a prospect in rep1's territory: rep2 still sees it (they created it).
+    made["prospect"] = (await client.post("/api/customers", json=customer_body("Rob's Lead"), headers=tokens["rep2"])).json()["id"]
+    expected = {
+        "rep1": {"north", "prospect"},
+        "rep2": {"south", "prospect"},
+        "manager": {"north", "south", "prospect"},
+    }
+    for who, visible in expected.items():
+        listed = (await client.get("/api/customers", params={"limit": 200}, headers=tokens[who])).json()
+        assert {made[k] for k in visible} == {c["id"] for c in listed["items"]}, who
+        assert listed["total"] == len(visible)
+        for key, customer_id in made.items():
+            status = (await client.get(f"/api/customers/{customer_id}", headers=tokens[who])).status_code
+            assert status == (200 if key in visible else 404), (who, key)
+        # Filters never widen the scope.
+        leaked = await client.get("/api/customers", params={"territory_id": world.other, "q": "East"}, headers=tokens[who])
+        assert leaked.json()["items"] == []
+    all_rows = (await client.get("/api/customers", headers=admin)).json()
+    assert all_rows["total"] == 4
+
+
+async def test_search_by_name_tax_id_city_postal_code_and_contact_with_paging(client, db):
+    await seed_world(db)
+    admin = bearer(await login(client, "admin@corp.test"))
+    await client.post("/api/customers", json=customer_body("Evergreen Market", tax_id="55-1234567", contacts=[{"name": "Jordan Lee", "email": "jordan@evergreen.test"}]), headers=admin)
+    await client.post("/api/customers", json=customer_body("Bay Dental", state="CA", postal="94105", city="San Francisco"), headers=admin)
+    for q, name in [("evergreen", "Evergreen Market"), ("551234567", "Evergreen Market"), ("san fran", "Bay Dental"),
+                    ("94105", "Bay Dental"), ("jordan", "Evergreen Market"), ("jordan@evergreen.test", "Evergreen Market")]:
+        found = (await client.get("/api/customers", params={"q": q}, headers=admin)).json()
+        assert [c["legal_name"] for c in found["items"]] == [name], q
+    paged = (await client.get("/api/customers", params={"limit": 1, "offset": 1, "sort": "name"}, headers=admin)).json()
+    assert paged["total"] == 2 and [c["legal_name"] for c in paged["items"]] == ["Evergreen Market"]
+    assert (await client.get("/api/customers", params={"limit": 0}, headers=admin)).status_code == 400
