@@ -123,9 +123,10 @@ def test_lookup_price_validity_window_is_inclusive() -> None:
 
 def test_lookup_price_highest_valid_version_wins() -> None:
     lists = [
-        price_list("b3", code="BASE", version=3, valid_from=date(2026, 6, 1), prices={"p1": 1300}),
+        # ids deliberately sort against the versions
+        price_list("a3", code="BASE", version=3, valid_from=date(2026, 6, 1), prices={"p1": 1300}),
         price_list("b2", code="BASE", version=2, prices={"p1": 1200}),
-        price_list("b1", code="BASE", version=1, prices={"p1": 1100}),
+        price_list("c1", code="BASE", version=1, prices={"p1": 1100}),
     ]
     quote = price(lists)
     assert (quote.price_list_id, quote.price_list_version, quote.unit_price_cents) == (
@@ -236,6 +237,13 @@ def test_check_quantity_refuses_below_minimum_and_names_numbers() -> None:
         check_quantity(6, pack_size=6, min_order_qty=12)
     assert error.value.code == "below_minimum_quantity"
     assert "12" in error.value.message and "6" in error.value.message
+
+
+def test_check_quantity_minimum_boundary() -> None:
+    check_quantity(5, pack_size=1, min_order_qty=5)
+    with pytest.raises(ValidationFailed) as error:
+        check_quantity(4, pack_size=1, min_order_qty=5)
+    assert error.value.code == "below_minimum_quantity"
 
 
 def test_check_quantity_refuses_partial_pack_and_names_numbers() -> None:

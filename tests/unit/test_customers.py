@@ -143,6 +143,12 @@ def test_find_duplicates_blank_values_never_match() -> None:
     assert find_duplicates(candidate, existing) == []
 
 
+def test_find_duplicates_blank_names_with_same_postal_code_do_not_match() -> None:
+    candidate = CustomerFingerprint("new", legal_name="", postal_codes=("10115",))
+    existing = [CustomerFingerprint("c1", legal_name="  ", postal_codes=("10115",))]
+    assert find_duplicates(candidate, existing) == []
+
+
 def test_find_duplicates_sorts_by_reason_count_then_id() -> None:
     candidate = fingerprint("new", tax_id="T1", emails=("a@x.com",), phones=("+100200300",))
     existing = [

@@ -335,10 +335,12 @@ def test_owner_on_follows_handover_dates() -> None:
 
 
 def test_owner_on_overlapping_owners_latest_start_wins() -> None:
+    # given two owner rows overlapping (legacy data), ids sorting against the start dates
     rows = [
-        assignment("alice", "t-ber", date(2025, 1, 1)),
-        assignment("bob", "t-ber", date(2026, 1, 1)),
+        assignment("alice", "t-ber", date(2025, 1, 1), assignment_id="z"),
+        assignment("bob", "t-ber", date(2026, 1, 1), assignment_id="a"),
     ]
+    # then the one that started last owns the territory
     assert owner_on(rows, "t-ber", date(2026, 3, 1)) == "bob"
     assert owner_on(list(reversed(rows)), "t-ber", date(2026, 3, 1)) == "bob"
 
@@ -371,6 +373,15 @@ def test_managers_on_lists_nearest_manager_first() -> None:
     ]
     assert managers_on(NODES, rows, "t-ber", date(2026, 3, 1)) == ["de-lead", "vp"]
     assert managers_on(NODES, rows, "t-ber", date(2024, 6, 1)) == ["old-lead"]
+
+
+def test_managers_on_lists_manager_of_several_levels_once_at_nearest() -> None:
+    rows = [
+        assignment("vp", "r-eu", date(2025, 1, 1), role="manager"),
+        assignment("vp", "t-ber", date(2025, 1, 1), role="manager"),
+        assignment("de-lead", "a-de", date(2025, 1, 1), role="manager"),
+    ]
+    assert managers_on(NODES, rows, "t-ber", date(2026, 3, 1)) == ["vp", "de-lead"]
 
 
 def test_visible_territory_ids_manager_sees_whole_subtree() -> None:

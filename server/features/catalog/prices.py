@@ -141,6 +141,9 @@ def quote_or_none(context: PriceContext, product_id: str, quantity: int, on: dat
         return None
 
 
+_ADDRESS_RANK = {("shipping", True): 0, ("billing", True): 1, ("shipping", False): 2, ("billing", False): 3}
+
+
 async def _tax_address(session: AsyncSession, customer_id: str) -> Address | None:
     # Tax follows the goods: the default shipping address, else the billing address.
     rows = (
@@ -148,12 +151,9 @@ async def _tax_address(session: AsyncSession, customer_id: str) -> Address | Non
             select(CustomerAddress).where(CustomerAddress.customer_id == customer_id)
         )
     ).scalars().all()
-    ranked = sorted(
-        rows, key=lambda a: (a.kind != "shipping", not a.is_default, a.kind != "billing", a.id)
-    )
-    if not ranked:
+    if not rows:
         return None
-    best = ranked[0]
+    best = min(rows, key=lambda a: (_ADDRESS_RANK.get((a.kind, a.is_default), 4), a.id))
     return Address(country=best.country, state=best.state, postal_code=best.postal_code, city=best.city)
 
 

@@ -1,0 +1,240 @@
+"""Reading the catalog: product search and detail with price and stock, categories, stock."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import Customer, Product, ProductCategory, Warehouse
+from server.db.models import StockLevel as StockRow
+from server.domain.catalog import StockLevel, is_low_stock, round_to_pack
+from server.domain.errors import NotFound
+from server.features.catalog.prices import PriceContext, load_price_context, quote_or_none
+from server.features.catalog.schemas import (
+    BreakOut,
+    CategoryOut,
+    PriceOut,
+    ProductDetail,
+    ProductPage,
+    ProductSummary,
+    StockAlertOut,
+    StockRowOut,
+    WarehouseStockOut,
+)
+
+__all__ = [
+    "SORTS",
+    "get_product",
+    "list_categories",
+    "load_stock",
+    "product_detail",
+    "search_products",
+    "stock_alerts",
+    "stock_rows",
+    "stock_status",
+]
+
+SORTS: dict[str, Any] = {
+    "name": Product.name.asc(),
+    "-name": Product.name.desc(),
+    "sku": Product.sku.asc(),
+    "-sku": Product.sku.desc(),
+}
+
+
+def _like(q: str) -> str:
+    # Escape LIKE wildcards so a search for '50%' means the text '50%'.
+    escaped = q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def stock_status(levels: Collection[StockLevel], threshold: int) -> str:
+    if sum(level.available for level in levels) == 0:
+        return "out"
+    return "low" if is_low_stock(levels, threshold) else "in_stock"
+
+
+async def load_stock(session: AsyncSession, product_ids: Collection[str]) -> dict[str, list[StockLevel]]:
+    levels: dict[str, list[StockLevel]] = defaultdict(list)
+    if product_ids:
+        rows = (
+            await session.execute(select(StockRow).where(StockRow.product_id.in_(list(product_ids))))
+        ).scalars().all()
+        for r in rows:
+            levels[r.product_id].append(StockLevel(r.warehouse_id, r.product_id, r.on_hand, r.allocated))
+    return levels
+
+
+def _summary(
+    product: Product, category: ProductCategory, levels: list[StockLevel],
+    prices: PriceContext, on: date,
+) -> ProductSummary:
+    # Listings quote the smallest orderable quantity, the price a rep would see first.
+    quantity = round_to_pack(1, max(product.pack_size, 1), max(product.min_order_qty, 0))
+    quote = quote_or_none(prices, product.id, quantity, on)
+    price = None
+    if quote is not None:
+        price = PriceOut(
+            unit_price_cents=quote.unit_price_cents, price_list_id=quote.price_list_id,
+            price_list_code=quote.price_list_code, price_list_version=quote.price_list_version,
+            break_min_qty=quote.break_min_qty, for_quantity=quantity,
+            breaks=[BreakOut(b.min_qty, b.unit_price_cents) for b in prices.breaks_of(quote)],
+        )
+    return ProductSummary(
+        id=product.id, sku=product.sku, name=product.name, description=product.description,
+        category_code=category.code, category_name=category.name,
+        unit_of_measure=product.unit_of_measure, pack_size=product.pack_size,
+        min_order_qty=product.min_order_qty, active=product.active,
+        tax_category=product.tax_category, image_url=product.image_url,
+        available=sum(level.available for level in levels),
+        stock_status=stock_status(levels, product.low_stock_threshold),  # type: ignore[arg-type]
+        price=price,
+    )
+
+
+async def search_products(
+    session: AsyncSession, *, customer: Customer | None, on: date, q: str = "",
+    category: str | None = None, active: bool | None = None, sort: str = "name",
+    limit: int = 25, offset: int = 0,
+) -> ProductPage:
+    """One page of products with stock and the customer's price (base price without one)."""
+    where: list[Any] = []
+    if q.strip():
+        pattern = _like(q)
+        where.append(or_(
+            func.lower(Product.name).like(pattern, escape="\\"),
+            func.lower(Product.sku).like(pattern, escape="\\"),
+            func.lower(Product.description).like(pattern, escape="\\"),
+        ))
+    if category:
+        where.append(ProductCategory.code == category)
+    if active is not None:
+        where.append(Product.active.is_(active))
+    base = select(Product, ProductCategory).join(ProductCategory, Product.category_id == ProductCategory.id)
+    total = int(
+        await session.scalar(select(func.count()).select_from(base.where(*where).subquery())) or 0
+    )
+    rows = (
+        await session.execute(
+            base.where(*where).order_by(SORTS.get(sort, SORTS["name"]), Product.id)
+            .limit(limit).offset(offset)
+        )
+    ).all()
+    ids = [p.id for p, _ in rows]
+    levels = await load_stock(session, ids)
+    prices = await load_price_context(session, customer, ids)
+    items = [_summary(p, c, levels.get(p.id, []), prices, on) for p, c in rows]
+    return ProductPage(
+        items=items, total=total, limit=limit, offset=offset,
+        customer_id=customer.id if customer else None,
+    )
+
+
+async def get_product(session: AsyncSession, product_id: str) -> tuple[Product, ProductCategory]:
+    row = (
+        await session.execute(
+            select(Product, ProductCategory)
+            .join(ProductCategory, Product.category_id == ProductCategory.id)
+            .where(Product.id == product_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("No such product.", code="product_not_found")
+    return row[0], row[1]
+
+
+async def product_detail(
+    session: AsyncSession, product: Product, category: ProductCategory, prices: PriceContext, on: date
+) -> ProductDetail:
+    rows = (
+        await session.execute(
+            select(StockRow, Warehouse).join(Warehouse, StockRow.warehouse_id == Warehouse.id)
+            .where(StockRow.product_id == product.id).order_by(Warehouse.code)
+        )
+    ).all()
+    levels = [StockLevel(s.warehouse_id, s.product_id, s.on_hand, s.allocated) for s, _ in rows]
+    return ProductDetail(
+        product=_summary(product, category, levels, prices, on),
+        floor_price_cents=product.floor_price_cents,
+        low_stock_threshold=product.low_stock_threshold,
+        created_at=product.created_at.isoformat(), updated_at=product.updated_at.isoformat(),
+        stock=[
+            WarehouseStockOut(
+                warehouse_id=w.id, warehouse_code=w.code, warehouse_name=w.name,
+                on_hand=level.on_hand, allocated=level.allocated, available=level.available,
+            )
+            for level, (_, w) in zip(levels, rows)
+        ],
+    )
+
+
+async def list_categories(session: AsyncSession) -> list[CategoryOut]:
+    rows = (
+        await session.execute(
+            select(ProductCategory, func.count(Product.id))
+            .outerjoin(Product, Product.category_id == ProductCategory.id)
+            .group_by(ProductCategory.id, ProductCategory.code, ProductCategory.name)
+            .order_by(ProductCategory.name, ProductCategory.code)
+        )
+    ).all()
+    return [CategoryOut(id=c.id, code=c.code, name=c.name, product_count=int(n)) for c, n in rows]
+
+
+async def stock_rows(
+    session: AsyncSession, *, product_id: str | None, warehouse_id: str | None, limit: int, offset: int
+) -> list[StockRowOut]:
+    query = (
+        select(StockRow, Warehouse.code, Product.sku)
+        .join(Warehouse, StockRow.warehouse_id == Warehouse.id)
+        .join(Product, StockRow.product_id == Product.id)
+    )
+    if product_id:
+        query = query.where(StockRow.product_id == product_id)
+    if warehouse_id:
+        query = query.where(StockRow.warehouse_id == warehouse_id)
+    rows = (
+        await session.execute(query.order_by(Product.sku, Warehouse.code).limit(limit).offset(offset))
+    ).all()
+    out = []
+    for s, code, sku in rows:
+        level = StockLevel(s.warehouse_id, s.product_id, s.on_hand, s.allocated)
+        out.append(StockRowOut(
+            warehouse_id=s.warehouse_id, warehouse_code=code, product_id=s.product_id, sku=sku,
+            on_hand=s.on_hand, allocated=s.allocated, available=level.available,
+        ))
+    return out
+
+
+async def stock_alerts(session: AsyncSession) -> list[StockAlertOut]:
+    """Active products whose stock over all warehouses is at or below their threshold.
+
+    A product without any stock row has nothing available, so it alerts as out of stock.
+    """
+    products = (
+        await session.execute(select(Product).where(Product.active.is_(True)).order_by(Product.sku))
+    ).scalars().all()
+    # One join instead of an IN list: a large catalog would exceed the bind parameter limit.
+    levels: dict[str, list[StockLevel]] = defaultdict(list)
+    stock = (
+        await session.execute(
+            select(StockRow).join(Product, StockRow.product_id == Product.id)
+            .where(Product.active.is_(True))
+        )
+    ).scalars().all()
+    for r in stock:
+        levels[r.product_id].append(StockLevel(r.warehouse_id, r.product_id, r.on_hand, r.allocated))
+    alerts = []
+    for p in products:
+        mine = levels.get(p.id, [])
+        if is_low_stock(mine, p.low_stock_threshold):
+            available = sum(level.available for level in mine)
+            alerts.append(StockAlertOut(
+                product_id=p.id, sku=p.sku, name=p.name, available=available,
+                low_stock_threshold=p.low_stock_threshold, status="out" if available == 0 else "low",
+            ))
+    return alerts

@@ -1,0 +1,198 @@
+"""Catalog actions: create and edit products, set stock, add warehouses.
+
+Each action runs inside the caller's write transaction, checks its rule, writes the change
+and its audit event; the caller commits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import Product, ProductCategory, StockLevel, Warehouse
+from server.db.types import new_id, utcnow
+from server.domain.errors import Conflict, NotFound, ValidationFailed
+from server.features.catalog import events
+from server.features.catalog.schemas import ProductIn, ProductUpdateIn, StockAdjustIn, WarehouseIn
+
+__all__ = [
+    "adjust_stock",
+    "check_on_hand",
+    "create_product",
+    "create_warehouse",
+    "ensure_category",
+    "product_fields",
+    "set_on_hand",
+    "update_product",
+]
+
+
+def _insert(session: AsyncSession) -> Any:
+    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+
+
+async def ensure_category(session: AsyncSession, code: str, name: str | None = None) -> str:
+    """The id of the category with `code`, created on first use.
+
+    INSERT .. ON CONFLICT DO NOTHING, so two admins adding products of a new category at
+    the same time both succeed instead of one failing on the unique code.
+    """
+    await session.execute(
+        _insert(session)(ProductCategory)
+        .values(id=new_id(), code=code, name=name or code)
+        .on_conflict_do_nothing(index_elements=["code"])
+    )
+    category_id = await session.scalar(select(ProductCategory.id).where(ProductCategory.code == code))
+    assert category_id is not None
+    return category_id
+
+
+def product_fields(product: Product) -> dict[str, Any]:
+    """The editable fields as stored, for change records."""
+    return {
+        "sku": product.sku, "name": product.name, "description": product.description,
+        "category_id": product.category_id, "unit_of_measure": product.unit_of_measure,
+        "pack_size": product.pack_size, "min_order_qty": product.min_order_qty,
+        "floor_price_cents": product.floor_price_cents, "active": product.active,
+        "tax_category": product.tax_category, "image_url": product.image_url,
+        "low_stock_threshold": product.low_stock_threshold,
+    }
+
+
+async def _flush_unique(session: AsyncSession, message: str, code: str) -> None:
+    # The explicit check before covers the common case; this covers two concurrent writers.
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(message, code=code) from None
+
+
+async def create_product(session: AsyncSession, actor_id: str, data: ProductIn) -> Product:
+    if await session.scalar(select(Product.id).where(Product.sku == data.sku)) is not None:
+        raise Conflict(f"A product with SKU {data.sku} already exists.", code="sku_taken")
+    now = utcnow()
+    fields = msgspec.structs.asdict(data)
+    fields.pop("category_code")
+    fields.pop("category_name")
+    product = Product(
+        id=new_id(), category_id=await ensure_category(session, data.category_code, data.category_name),
+        created_at=now, updated_at=now, **fields,
+    )
+    session.add(product)
+    await _flush_unique(session, f"A product with SKU {data.sku} already exists.", "sku_taken")
+    session.add(events.product_created(
+        product_id=product.id, actor_id=actor_id, channel="api", data={"sku": product.sku},
+    ))
+    return product
+
+
+async def update_product(
+    session: AsyncSession, actor_id: str, product_id: str, data: ProductUpdateIn
+) -> Product:
+    product = await session.get(Product, product_id, with_for_update=True)
+    if product is None:
+        raise NotFound("No such product.", code="product_not_found")
+    patch = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    sku = patch.get("sku")
+    if sku is not None and sku != product.sku:
+        if await session.scalar(select(Product.id).where(Product.sku == sku)) is not None:
+            raise Conflict(f"A product with SKU {sku} already exists.", code="sku_taken")
+    if "category_code" in patch:
+        patch["category_id"] = await ensure_category(session, patch.pop("category_code"))
+    before = product_fields(product)
+    for field, value in patch.items():
+        setattr(product, field, value)
+    changes = {k: [v, after] for k, v in before.items() if (after := product_fields(product)[k]) != v}
+    if changes:
+        product.updated_at = utcnow()
+        await _flush_unique(session, f"A product with SKU {product.sku} already exists.", "sku_taken")
+        session.add(events.product_updated(
+            product_id=product.id, actor_id=actor_id, channel="api", changes=changes,
+        ))
+    return product
+
+
+def check_on_hand(on_hand: int, allocated: int) -> None:
+    """Stock on hand may never go negative, nor below what is already promised to orders."""
+    if on_hand < 0:
+        raise ValidationFailed(
+            f"stock on hand cannot go below zero (would be {on_hand})", code="negative_stock",
+            details={"on_hand": on_hand},
+        )
+    if on_hand < allocated:
+        raise ValidationFailed(
+            f"stock on hand cannot go below the {allocated} units allocated to orders "
+            f"(would be {on_hand})",
+            code="below_allocated", details={"on_hand": on_hand, "allocated": allocated},
+        )
+
+
+async def _locked_level(session: AsyncSession, warehouse_id: str, product_id: str) -> StockLevel:
+    # Create the row if missing without racing a concurrent adjuster, then lock it, so two
+    # adjustments of the same stock apply one after the other instead of losing one.
+    await session.execute(
+        _insert(session)(StockLevel)
+        .values(warehouse_id=warehouse_id, product_id=product_id, on_hand=0, allocated=0)
+        .on_conflict_do_nothing(index_elements=["warehouse_id", "product_id"])
+    )
+    level = (
+        await session.execute(
+            select(StockLevel)
+            .where(StockLevel.warehouse_id == warehouse_id, StockLevel.product_id == product_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+    return level
+
+
+async def set_on_hand(
+    session: AsyncSession, *, actor_id: str, warehouse_id: str, product_id: str,
+    on_hand: int | None = None, delta: int | None = None, reason: str = "", channel: str = "api",
+) -> StockLevel:
+    level = await _locked_level(session, warehouse_id, product_id)
+    before = level.on_hand
+    target = on_hand if on_hand is not None else before + (delta or 0)
+    check_on_hand(target, level.allocated)
+    if target != before:
+        level.on_hand = target
+        session.add(events.stock_set(
+            product_id=product_id, warehouse_id=warehouse_id, actor_id=actor_id,
+            from_on_hand=before, to_on_hand=target, reason=reason, channel=channel,
+        ))
+    await session.flush()
+    return level
+
+
+async def adjust_stock(session: AsyncSession, actor_id: str, data: StockAdjustIn) -> StockLevel:
+    if (data.delta is None) == (data.on_hand is None):
+        raise ValidationFailed(
+            "give exactly one of delta (a movement) or on_hand (a count)", code="delta_or_on_hand"
+        )
+    if await session.get(Warehouse, data.warehouse_id) is None:
+        raise ValidationFailed("No such warehouse.", code="unknown_warehouse")
+    if await session.get(Product, data.product_id) is None:
+        raise ValidationFailed("No such product.", code="unknown_product")
+    return await set_on_hand(
+        session, actor_id=actor_id, warehouse_id=data.warehouse_id, product_id=data.product_id,
+        on_hand=data.on_hand, delta=data.delta, reason=data.reason,
+    )
+
+
+async def create_warehouse(session: AsyncSession, actor_id: str, data: WarehouseIn) -> Warehouse:
+    if await session.scalar(select(Warehouse.id).where(Warehouse.code == data.code)) is not None:
+        raise Conflict(f"A warehouse with code {data.code} already exists.", code="warehouse_code_taken")
+    warehouse = Warehouse(
+        id=new_id(), code=data.code, name=data.name.strip(), country=data.country.upper(),
+        state=data.state.strip().upper(),
+    )
+    session.add(warehouse)
+    await _flush_unique(session, f"A warehouse with code {data.code} already exists.", "warehouse_code_taken")
+    session.add(events.warehouse_created(warehouse_id=warehouse.id, actor_id=actor_id, code=warehouse.code))
+    return warehouse
