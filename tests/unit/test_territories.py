@@ -193,6 +193,16 @@ def test_match_range_compares_non_numeric_codes_lexicographically() -> None:
     assert match("K0A 1A1", rules, country="CA", state="ON") == DEFAULT
 
 
+def test_match_half_open_range_is_unbounded_and_loses_to_closed_range() -> None:
+    rules = [
+        rule("a-open", "t-open", postal_from="90000"),
+        rule("b-closed", "t-closed", postal_from="94000", postal_to="94999"),
+    ]
+    assert match("99999", rules) == "t-open"
+    assert match("89999", rules) == DEFAULT
+    assert match("94105", rules) == "t-closed"
+
+
 def test_match_overlapping_ranges_narrower_wins() -> None:
     # given a wide range and a narrow one inside it
     rules = [

@@ -16,6 +16,15 @@ from server.db.models.catalog import (
     Warehouse,
 )
 from server.db.models.customers import Customer, CustomerAddress, CustomerContact
+from server.db.models.sales import (
+    IdempotencyRecord,
+    Quote,
+    QuoteLine,
+    QuoteRevision,
+    SalesOrder,
+    SalesOrderLine,
+    StockReservation,
+)
 from server.db.models.sequences import DocumentSequence
 from server.db.models.territories import (
     Realignment,
@@ -31,14 +40,21 @@ __all__ = [
     "CustomerAddress",
     "CustomerContact",
     "DocumentSequence",
+    "IdempotencyRecord",
     "PriceBreak",
     "PriceList",
     "PriceListItem",
     "Product",
     "ProductCategory",
+    "Quote",
+    "QuoteLine",
+    "QuoteRevision",
     "Realignment",
     "RefreshToken",
+    "SalesOrder",
+    "SalesOrderLine",
     "StockLevel",
+    "StockReservation",
     "TaxRate",
     "Territory",
     "TerritoryAssignment",

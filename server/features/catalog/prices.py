@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Customer, CustomerAddress
+from server.db.models import Customer, CustomerAddress, Product
 from server.db.models import PriceBreak as PriceBreakRow
 from server.db.models import PriceList as PriceListRow
 from server.db.models import PriceListItem as PriceListItemRow
@@ -25,9 +25,12 @@ from server.domain.catalog import (
     PriceListItem,
     PriceQuote,
     TaxRate,
+    check_quantity,
     lookup_price,
+    round_to_pack,
     tax_rate_for,
 )
+from server.features.catalog.schemas import PriceLookupOut
 from server.domain.errors import NotFound, ValidationFailed
 from server.domain.territories import Address
 from server.features.shared.scope import customer_filter, load_scope
@@ -37,6 +40,7 @@ __all__ = [
     "PriceContext",
     "format_rate",
     "load_price_context",
+    "price_lookup",
     "quote_or_none",
     "tax_rate_for_customer",
     "visible_customer",
@@ -181,3 +185,32 @@ def format_rate(rate: Decimal) -> str:
     """'0.0725' rather than '0.07250' or '7.25E-2': five places as stored, zeros trimmed."""
     text = f"{rate.quantize(Decimal('0.00001')):f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+async def price_lookup(
+    session: AsyncSession, user: CurrentUser, *, customer_id: str, product: Product,
+    quantity: int, on: date,
+) -> PriceLookupOut:
+    """The answer of GET /api/prices/lookup: price, its source, tax rate, quantity check."""
+    customer = await visible_customer(session, user, customer_id)
+    context = await load_price_context(session, customer, [product.id])
+    quote = context.quote(product.id, quantity, on)
+    rate = await tax_rate_for_customer(session, customer, product.tax_category)
+    problem: ValidationFailed | None = None
+    try:
+        check_quantity(quantity, pack_size=product.pack_size, min_order_qty=product.min_order_qty)
+    except ValidationFailed as exc:
+        problem = exc
+    source = await session.get(PriceListRow, quote.price_list_id)
+    currency = source.currency if source else "USD"
+    return PriceLookupOut(
+        customer_id=customer.id, product_id=product.id, quantity=quantity, on=on, currency=currency,
+        unit_price_cents=quote.unit_price_cents, net_cents=quote.unit_price_cents * quantity,
+        price_list_id=quote.price_list_id, price_list_code=quote.price_list_code,
+        price_list_version=quote.price_list_version, break_min_qty=quote.break_min_qty,
+        tax_rate=format_rate(rate), tax_exempt=customer.tax_exempt,
+        quantity_ok=problem is None,
+        quantity_code=problem.code if problem else None,
+        quantity_message=problem.message if problem else None,
+        suggested_quantity=round_to_pack(quantity, product.pack_size, product.min_order_qty),
+    )

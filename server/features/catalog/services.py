@@ -108,7 +108,8 @@ async def update_product(
     before = product_fields(product)
     for field, value in patch.items():
         setattr(product, field, value)
-    changes = {k: [v, after] for k, v in before.items() if (after := product_fields(product)[k]) != v}
+    after = product_fields(product)
+    changes = {k: [v, after[k]] for k, v in before.items() if after[k] != v}
     if changes:
         product.updated_at = utcnow()
         await _flush_unique(session, f"A product with SKU {product.sku} already exists.", "sku_taken")

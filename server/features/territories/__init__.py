@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.features.territories.routes import (
+    AssignmentController,
+    RealignmentController,
+    RuleController,
+    TerritoryController,
+)
+from server.features.territories.views import TERRITORY_PAGES
+
 __all__ = ["ROUTES"]
 
 # Route handlers and controllers of this slice, registered by server/app.py.
-ROUTES: list[Any] = []
+ROUTES: list[Any] = [
+    TerritoryController, RuleController, AssignmentController, RealignmentController, *TERRITORY_PAGES,
+]

@@ -17,12 +17,18 @@ __all__ = [
     "rule_created",
     "rule_deactivated",
     "territory_created",
+    "territory_updated",
 ]
 
 
 def territory_created(*, territory_id: str, actor_id: str, fields: dict[str, Any]) -> AuditEvent:
     return event(entity_type="territory", entity_id=territory_id, action="territory_created",
                  actor_id=actor_id, to_state="created", data=fields)
+
+
+def territory_updated(*, territory_id: str, actor_id: str, changes: dict[str, list[str | None]]) -> AuditEvent:
+    return event(entity_type="territory", entity_id=territory_id, action="territory_updated",
+                 actor_id=actor_id, data={"changes": changes})
 
 
 def default_territory_changed(*, territory_id: str, actor_id: str, previous_id: str | None) -> AuditEvent:

@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer, CustomerAddress, Territory, TerritoryAssignment, TerritoryRule, User
-from server.domain.territories import active_on, ancestor_chain, managers_on, owner_on, reps_on
+from server.domain.territories import Assignment, active_on, ancestor_chain, managers_on, owner_on, reps_on
 from server.features.shared.territory_data import TerritoryData, load_territory_data
 from server.features.territories.access import Access, access_for, today
 from server.features.territories.schemas import (
@@ -58,14 +58,12 @@ def rule_out(rule: TerritoryRule) -> RuleOut:
 
 
 def assignment_out(row: TerritoryAssignment, users: dict[str, UserRef], on: date) -> AssignmentOut:
-    from server.domain.territories import Assignment
-
     plain = Assignment(id=row.id, territory_id=row.territory_id, user_id=row.user_id, role=row.role,
                        valid_from=row.valid_from, valid_to=row.valid_to)
     return AssignmentOut(id=row.id, territory_id=row.territory_id,
                          user=users.get(row.user_id) or UserRef(id=row.user_id, full_name=""),
                          role=row.role, valid_from=row.valid_from, valid_to=row.valid_to,
-                         active_today=active_on(plain, on))
+                         active=active_on(plain, on))
 
 
 class _View:
@@ -182,11 +180,10 @@ async def list_assignments(
     if user_id:
         stmt = stmt.where(TerritoryAssignment.user_id == user_id)
     rows = [r for r in (await session.execute(stmt)).scalars() if access.can_read(r.territory_id)]
-    day = today()
-    outs = [assignment_out(r, await user_refs(session, [r.user_id]) if False else {}, day) for r in []]
     users = await user_refs(session, (r.user_id for r in rows))
-    outs = [assignment_out(r, users, on or day) for r in rows]
-    return [o for o in outs if on is None or o.active_today]
+    outs = [assignment_out(r, users, on or today()) for r in rows]
+    # Without a date the whole history is listed, ended rows included.
+    return [o for o in outs if on is None or o.active]
 
 
 async def unassigned_customers(session: AsyncSession, *, limit: int, offset: int) -> UnassignedPage:

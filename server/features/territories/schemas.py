@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 import msgspec
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 from server.domain.territories import Assignment, TerritoryRule
 
@@ -31,6 +31,7 @@ __all__ = [
     "TerritoryIn",
     "TerritoryOut",
     "TerritoryRef",
+    "TerritoryUpdateIn",
     "TerritoryTree",
     "UnassignedCustomer",
     "UnassignedPage",
@@ -48,6 +49,13 @@ class TerritoryIn(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, Meta(min_length=1, max_length=120)]
     kind: Kind
     parent_id: Uuid | None = None
+
+
+class TerritoryUpdateIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    name: Annotated[str, Meta(min_length=1, max_length=120)] | UnsetType = UNSET
+    kind: Kind | UnsetType = UNSET
+    # null moves the territory to the top level; leaving the field out keeps its parent.
+    parent_id: Uuid | None | UnsetType = UNSET
 
 
 class RuleIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -150,7 +158,7 @@ class AssignmentOut(msgspec.Struct):
     role: str
     valid_from: date
     valid_to: date | None
-    active_today: bool
+    active: bool  # on the day asked: today unless the request names one
 
 
 class TerritoryDetail(msgspec.Struct):

@@ -1,0 +1,206 @@
+"""Price lists: read them, add a version, replace a version's items.
+
+A price list is identified over time by its `code`; each POST of a code adds the next
+version and leaves the earlier ones untouched, so a quote can always say which version
+priced it. The pricing rule picks the newest version valid on the day.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import ScalarSelect, delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import Customer, PriceBreak, PriceList, PriceListItem, Product
+from server.db.types import new_id
+from server.domain.errors import Conflict, NotFound, ValidationFailed
+from server.features.catalog import events
+from server.features.catalog.schemas import (
+    BreakOut,
+    PriceItemIn,
+    PriceItemOut,
+    PriceListDetail,
+    PriceListIn,
+    PriceListOut,
+)
+
+__all__ = ["create_price_list", "list_price_lists", "price_list_detail", "replace_items"]
+
+
+def _out(pl: PriceList, item_count: int) -> PriceListOut:
+    return PriceListOut(
+        id=pl.id, code=pl.code, name=pl.name, kind=pl.kind, currency=pl.currency,
+        customer_id=pl.customer_id, version=pl.version, valid_from=pl.valid_from,
+        valid_to=pl.valid_to, item_count=item_count,
+    )
+
+
+def _item_count() -> ScalarSelect[int]:
+    return (
+        select(func.count(PriceListItem.id))
+        .where(PriceListItem.price_list_id == PriceList.id)
+        .correlate(PriceList)
+        .scalar_subquery()
+    )
+
+
+async def list_price_lists(
+    session: AsyncSession, *, code: str | None, kind: str | None, customer_id: str | None
+) -> list[PriceListOut]:
+    query = select(PriceList, _item_count())
+    if code:
+        query = query.where(PriceList.code == code)
+    if kind:
+        query = query.where(PriceList.kind == kind)
+    if customer_id:
+        query = query.where(PriceList.customer_id == customer_id)
+    rows = (await session.execute(query.order_by(PriceList.code, PriceList.version.desc()))).all()
+    return [_out(pl, int(n)) for pl, n in rows]
+
+
+async def price_list_detail(session: AsyncSession, price_list_id: str) -> PriceListDetail:
+    pl = await session.get(PriceList, price_list_id)
+    if pl is None:
+        raise NotFound("No such price list.", code="price_list_not_found")
+    rows = (
+        await session.execute(
+            select(PriceListItem, Product.sku).join(Product, PriceListItem.product_id == Product.id)
+            .where(PriceListItem.price_list_id == pl.id).order_by(Product.sku)
+        )
+    ).all()
+    breaks: dict[str, list[BreakOut]] = defaultdict(list)
+    if rows:
+        for b in (
+            await session.execute(
+                select(PriceBreak).join(PriceListItem, PriceBreak.item_id == PriceListItem.id)
+                .where(PriceListItem.price_list_id == pl.id).order_by(PriceBreak.min_qty)
+            )
+        ).scalars():
+            breaks[b.item_id].append(BreakOut(b.min_qty, b.unit_price_cents))
+    items = [
+        PriceItemOut(product_id=i.product_id, sku=sku, unit_price_cents=i.unit_price_cents, breaks=breaks[i.id])
+        for i, sku in rows
+    ]
+    return PriceListDetail(price_list=_out(pl, len(items)), items=items)
+
+
+async def _check_items(session: AsyncSession, items: Sequence[PriceItemIn]) -> None:
+    """Every product once, known, each break quantity once, and no price under the floor."""
+    counts = Counter(item.product_id for item in items)
+    duplicates = sorted(pid for pid, n in counts.items() if n > 1)
+    if duplicates:
+        raise ValidationFailed(
+            "each product may appear once per price list", code="duplicate_product",
+            details={"product_ids": duplicates},
+        )
+    floors: dict[str, int] = {}
+    ids = list(counts)
+    for start in range(0, len(ids), 1000):  # chunks stay under every driver's parameter limit
+        chunk = ids[start:start + 1000]
+        rows = await session.execute(select(Product.id, Product.floor_price_cents).where(Product.id.in_(chunk)))
+        floors.update({pid: floor for pid, floor in rows.tuples()})
+    unknown = sorted(counts.keys() - floors.keys())
+    if unknown:
+        raise ValidationFailed("some products do not exist", code="unknown_product", details={"product_ids": unknown})
+    for item in items:
+        quantities = [b.min_qty for b in item.breaks]
+        if len(set(quantities)) != len(quantities):
+            raise ValidationFailed(
+                "each break quantity may appear once per product", code="duplicate_break",
+                details={"product_id": item.product_id},
+            )
+        lowest = min([item.unit_price_cents, *(b.unit_price_cents for b in item.breaks)])
+        if lowest < floors[item.product_id]:
+            raise ValidationFailed(
+                f"a price of {lowest} cents is below the product's floor price of "
+                f"{floors[item.product_id]} cents",
+                code="below_floor_price",
+                details={"product_id": item.product_id, "floor_price_cents": floors[item.product_id]},
+            )
+
+
+async def _insert_items(session: AsyncSession, price_list_id: str, items: Sequence[PriceItemIn]) -> None:
+    item_rows, break_rows = [], []
+    for item in items:
+        item_id = new_id()
+        item_rows.append({"id": item_id, "price_list_id": price_list_id,
+                          "product_id": item.product_id, "unit_price_cents": item.unit_price_cents})
+        break_rows.extend({"id": new_id(), "item_id": item_id, "min_qty": b.min_qty,
+                           "unit_price_cents": b.unit_price_cents} for b in item.breaks)
+    if item_rows:
+        await session.execute(insert(PriceListItem), item_rows)
+    if break_rows:
+        await session.execute(insert(PriceBreak), break_rows)
+
+
+async def _check_owner(session: AsyncSession, data: PriceListIn) -> None:
+    if data.kind == "customer":
+        if data.customer_id is None:
+            raise ValidationFailed("a customer price list needs customer_id", code="customer_required")
+        if await session.get(Customer, data.customer_id) is None:
+            raise ValidationFailed("No such customer.", code="unknown_customer")
+    elif data.customer_id is not None:
+        raise ValidationFailed(
+            f"only customer price lists name a customer, not {data.kind} lists", code="customer_not_allowed"
+        )
+    if data.valid_from and data.valid_to and data.valid_to < data.valid_from:
+        raise ValidationFailed("valid_to is before valid_from", code="invalid_validity")
+
+
+async def create_price_list(session: AsyncSession, actor_id: str, data: PriceListIn) -> PriceList:
+    await _check_owner(session, data)
+    await _check_items(session, data.items)
+    latest = (
+        await session.execute(
+            select(PriceList).where(PriceList.code == data.code).order_by(PriceList.version.desc()).limit(1)
+        )
+    ).scalar_one_or_none()
+    # A code names one list over time: a new version may not turn a tier list into a
+    # customer's list, or move a customer's prices to another customer.
+    if latest is not None and (latest.kind, latest.customer_id) != (data.kind, data.customer_id):
+        raise Conflict(
+            f"price list {data.code} is a {latest.kind} list; a new version must keep its kind and customer",
+            code="price_list_code_mismatch",
+        )
+    pl = PriceList(
+        id=new_id(), code=data.code, name=data.name.strip(), kind=data.kind, currency=data.currency,
+        customer_id=data.customer_id, version=(latest.version + 1) if latest else 1,
+        valid_from=data.valid_from, valid_to=data.valid_to,
+    )
+    session.add(pl)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"another version of {data.code} was created at the same time; try again",
+            code="price_list_version_taken",
+        ) from None
+    await _insert_items(session, pl.id, data.items)
+    session.add(events.price_list_created(
+        price_list_id=pl.id, actor_id=actor_id, code=pl.code, version=pl.version, item_count=len(data.items),
+    ))
+    return pl
+
+
+async def replace_items(
+    session: AsyncSession, actor_id: str, price_list_id: str, items: Sequence[PriceItemIn]
+) -> None:
+    """Replace all items of one version at once (breaks go with their items)."""
+    pl = await session.get(PriceList, price_list_id, with_for_update=True)
+    if pl is None:
+        raise NotFound("No such price list.", code="price_list_not_found")
+    await _check_items(session, items)
+    before = int(await session.scalar(
+        select(func.count(PriceListItem.id)).where(PriceListItem.price_list_id == pl.id)
+    ) or 0)
+    # Breaks are deleted explicitly rather than trusting ON DELETE CASCADE to be enforced.
+    item_ids = select(PriceListItem.id).where(PriceListItem.price_list_id == pl.id).scalar_subquery()
+    await session.execute(delete(PriceBreak).where(PriceBreak.item_id.in_(item_ids)))
+    await session.execute(delete(PriceListItem).where(PriceListItem.price_list_id == pl.id))
+    await _insert_items(session, pl.id, items)
+    session.add(events.price_list_items_replaced(
+        price_list_id=pl.id, actor_id=actor_id, before_count=before, item_count=len(items),
+    ))

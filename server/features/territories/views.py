@@ -1,0 +1,112 @@
+"""HTML pages of territories for managers: tree, one territory, unassigned customers and
+the realignment preview with its Apply button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+
+from server.db.engine import Database
+from server.db.models import User
+from server.domain.errors import Conflict, DomainError, NotFound, PermissionDenied
+from server.features.territories import queries, realignment
+from server.features.territories.access import today
+from server.features.territories.forms import FORM_HANDLERS
+from server.features.territories.schemas import RealignmentPreview
+from server.security.auth import CurrentUser, requires_role
+
+__all__ = ["TERRITORY_PAGES", "render_detail", "status_of"]
+
+Req = Request[CurrentUser, Any, Any]
+_managers = requires_role("manager", "admin")
+
+
+def status_of(exc: DomainError) -> int:
+    """The status for an error shown inside a page (the API maps them in server/http/errors.py)."""
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, PermissionDenied):
+        return 403
+    return 409 if isinstance(exc, Conflict) else 422
+
+
+def _is_htmx(request: Req) -> bool:
+    return "hx-request" in request.headers
+
+
+@get("/territories", guards=[_managers], include_in_schema=False)
+async def tree_page(request: Req, db: Database) -> Template:
+    async with db.read() as session:
+        tree = await queries.territory_tree(session, request.user, today())
+    realignments = await realignment.list_realignments(db, request.user)
+    return Template("territories/tree.html", context={"user": request.user, "tree": tree, "realignments": realignments})
+
+
+@get("/territories/unassigned", guards=[_managers], include_in_schema=False)
+async def unassigned_page(request: Req, db: Database, offset: int = 0) -> Template:
+    async with db.read() as session:
+        page = await queries.unassigned_customers(session, limit=50, offset=max(0, offset))
+    return Template("territories/unassigned.html", context={"user": request.user, "page": page, "offset": offset})
+
+
+async def render_detail(
+    request: Req, db: Database, territory_id: str, *, error: str | None = None, status_code: int = 200,
+    form: dict[str, str] | None = None,
+) -> Template:
+    """The territory page, also re-shown with the message when one of its forms is refused."""
+    async with db.read() as session:
+        detail = await queries.territory_detail(session, request.user, territory_id, today())
+        people = (await session.execute(
+            select(User.id, User.full_name, User.role).where(User.active.is_(True), User.role.in_(("rep", "manager")))
+            .order_by(User.full_name))).all()
+    context = {"user": request.user, "d": detail, "people": people, "today": today(), "error": error,
+               "form": form or {}}
+    return Template("territories/detail.html", context=context, status_code=status_code)
+
+
+@get("/territories/{territory_id:str}", guards=[_managers], include_in_schema=False)
+async def detail_page(request: Req, db: Database, territory_id: str) -> Template:
+    return await render_detail(request, db, territory_id)
+
+
+def _preview_template(request: Req, preview: RealignmentPreview | None, *, realignment_id: str,
+                      error: str | None = None, status_code: int = 200, fragment: bool = False) -> Template:
+    name = "territories/_realignment.html" if fragment else "territories/realignment.html"
+    context = {"user": request.user, "p": preview, "realignment_id": realignment_id, "error": error}
+    return Template(name, context=context, status_code=status_code)
+
+
+@get("/territories/realignments/{realignment_id:str}", guards=[_managers], include_in_schema=False)
+async def realignment_page(request: Req, db: Database, realignment_id: str) -> Template:
+    try:
+        preview = await realignment.preview_realignment(db, request.user, realignment_id)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        # A draft that no longer fits today's rules is still worth showing with the reason.
+        return _preview_template(request, None, realignment_id=realignment_id, error=exc.message,
+                                 status_code=status_of(exc))
+    return _preview_template(request, preview, realignment_id=realignment_id)
+
+
+@post("/territories/realignments/{realignment_id:str}/apply", guards=[_managers], include_in_schema=False)
+async def apply_submit(request: Req, db: Database, realignment_id: str) -> Any:
+    try:
+        preview = await realignment.apply_realignment(db, request.user, realignment_id)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        if not _is_htmx(request):
+            return _preview_template(request, None, realignment_id=realignment_id, error=exc.message,
+                                     status_code=status_of(exc))
+        # htmx swaps only 2xx answers by default; the message must still reach the screen.
+        return _preview_template(request, None, realignment_id=realignment_id, error=exc.message, fragment=True)
+    if _is_htmx(request):
+        return _preview_template(request, preview, realignment_id=realignment_id, fragment=True)
+    return Redirect(path=f"/territories/realignments/{realignment_id}", status_code=303)
+
+
+TERRITORY_PAGES = [tree_page, unassigned_page, detail_page, realignment_page, apply_submit, *FORM_HANDLERS]
