@@ -82,3 +82,17 @@ async def test_security_headers_are_set(client):
     response = await client.get("/healthz")
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+async def test_request_log_never_contains_tokens_cookies_or_passwords(client, db, caplog):
+    import logging
+
+    await make_user(db, role="admin", email="boss@example.com")
+    with caplog.at_level(logging.DEBUG):
+        tokens = await login(client, "boss@example.com")
+        await client.get("/api/auth/me", headers=bearer(tokens))
+        await client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "/api/auth/me" in logged  # the access log is on
+    for secret in (tokens["access_token"], tokens["refresh_token"], "correct horse battery"):
+        assert secret not in logged

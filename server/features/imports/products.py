@@ -24,7 +24,7 @@ from server.domain.catalog import price_list_valid_on
 from server.domain.catalog import PriceList as PriceListStruct
 from server.features.catalog import events
 from server.features.catalog.services import ensure_category, product_fields, set_on_hand
-from server.features.imports.csv_input import ImportRejected, RowReader, read_csv
+from server.features.imports.csv_input import ImportRejected, RowError, RowReader, read_csv
 
 __all__ = ["COLUMNS", "REQUIRED", "ProductImportResult", "import_products"]
 
@@ -79,24 +79,20 @@ def _check_row(r: RowReader, warehouses: dict[str, str]) -> _Row | None:
         "active": r.boolean("active", default=True),
         "tax_category": r.text("tax_category", max_length=40, pattern=r"[a-z0-9_]+", default="standard"),
         "low_stock_threshold": r.integer("low_stock_threshold", default=0),
-        "image_url": None,
     }
     base_price = r.money("base_price", default=None)
     floor = fields["floor_price_cents"]
     if base_price is not None and isinstance(floor, int) and base_price < floor:
         r.error("base_price", "below_floor_price", f"base_price is below the floor price of {floor / 100:.2f}")
     warehouse_code = r.text("warehouse_code", max_length=20)
-    on_hand = r.integer("on_hand", default=-1)
-    warehouse_id = None
-    if warehouse_code and warehouse_code not in warehouses:
+    on_hand = r.integer("on_hand", default=0) if r.raw("on_hand") else None
+    if bool(r.raw("warehouse_code")) != bool(r.raw("on_hand")):
+        missing = "on_hand" if r.raw("warehouse_code") else "warehouse_code"
+        r.error(missing, "stock_needs_both", "give both warehouse_code and on_hand, or neither")
+    warehouse_id = warehouses.get(warehouse_code) if warehouse_code else None
+    if warehouse_code and warehouse_id is None:
         r.error("warehouse_code", "unknown_warehouse", f"no warehouse has the code {warehouse_code!r}")
-    elif warehouse_code:
-        warehouse_id = warehouses[warehouse_code]
-    if bool(warehouse_code) != (on_hand is not None and on_hand >= 0) and r.raw("warehouse_code") != "" or (
-        r.raw("on_hand") != "" and not r.raw("warehouse_code")
-    ):
-        r.error("on_hand", "stock_needs_both", "give both warehouse_code and on_hand, or neither")
-    if any(v is None for v in fields.values() if v is not fields["image_url"]) or category is None:
+    if category is None or any(v is None for v in fields.values()):
         return None
     return _Row(r.row, fields, category, base_price, warehouse_id, on_hand if warehouse_id else None)
 
@@ -116,16 +112,16 @@ async def _validate(session: AsyncSession, raw: bytes) -> tuple[list[_Row], dict
         row = _check_row(reader, warehouses)
         if row is not None:
             checked.append(row)
-    existing = await _chunked_skus(session, [r.fields["sku"] for r in checked])  # type: ignore[misc]
+    existing = await _chunked_skus(session, [str(r.fields["sku"]) for r in checked])
     await _check_allocations(session, checked, existing, errors)
     if errors:
         raise ImportRejected(sorted(errors, key=lambda e: (e.row, e.column)))
     return checked, existing
 
 
-async def _check_allocations(session: AsyncSession, rows: list[_Row], existing: dict[str, Product], errors: list) -> None:  # type: ignore[type-arg]
-    from server.features.imports.csv_input import RowError
-
+async def _check_allocations(
+    session: AsyncSession, rows: list[_Row], existing: dict[str, Product], errors: list[RowError]
+) -> None:
     for row in rows:
         product = existing.get(str(row.fields["sku"]))
         if product is None or row.warehouse_id is None or row.on_hand is None:
@@ -174,7 +170,6 @@ async def import_products(session: AsyncSession, actor_id: str, raw: bytes) -> P
                                                data={"sku": product.sku, "row": row.number}))
             result.created += 1
         else:
-            fields["image_url"] = product.image_url  # not a column of the file: kept as is
             before = product_fields(product)
             changes = {k: [before[k], v] for k, v in fields.items() if before[k] != v}
             for key, value in fields.items():

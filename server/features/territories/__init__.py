@@ -10,11 +10,13 @@ from server.features.territories.routes import (
     RuleController,
     TerritoryController,
 )
+from server.features.territories.forms import FORM_HANDLERS
 from server.features.territories.views import TERRITORY_PAGES
 
 __all__ = ["ROUTES"]
 
 # Route handlers and controllers of this slice, registered by server/app.py.
 ROUTES: list[Any] = [
-    TerritoryController, RuleController, AssignmentController, RealignmentController, *TERRITORY_PAGES,
+    TerritoryController, RuleController, AssignmentController, RealignmentController,
+    *TERRITORY_PAGES, *FORM_HANDLERS,
 ]

@@ -14,7 +14,6 @@ from server.db.models import User
 from server.domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from server.features.territories import queries, realignment
 from server.features.territories.access import today
-from server.features.territories.forms import FORM_HANDLERS
 from server.features.territories.schemas import RealignmentPreview
 from server.security.auth import CurrentUser, requires_role
 
@@ -99,14 +98,17 @@ async def apply_submit(request: Req, db: Database, realignment_id: str) -> Any:
     except NotFound:
         raise
     except DomainError as exc:
-        if not _is_htmx(request):
-            return _preview_template(request, None, realignment_id=realignment_id, error=exc.message,
-                                     status_code=status_of(exc))
-        # htmx swaps only 2xx answers by default; the message must still reach the screen.
-        return _preview_template(request, None, realignment_id=realignment_id, error=exc.message, fragment=True)
+        try:  # show the refusal above what the realignment looks like now (e.g. already applied)
+            current = await realignment.preview_realignment(db, request.user, realignment_id)
+        except DomainError:
+            current = None
+        # htmx swaps only 2xx answers by default, and the message must reach the screen.
+        return _preview_template(request, current, realignment_id=realignment_id, error=exc.message,
+                                 status_code=200 if _is_htmx(request) else status_of(exc),
+                                 fragment=_is_htmx(request))
     if _is_htmx(request):
         return _preview_template(request, preview, realignment_id=realignment_id, fragment=True)
     return Redirect(path=f"/territories/realignments/{realignment_id}", status_code=303)
 
 
-TERRITORY_PAGES = [tree_page, unassigned_page, detail_page, realignment_page, apply_submit, *FORM_HANDLERS]
+TERRITORY_PAGES = [tree_page, unassigned_page, detail_page, realignment_page, apply_submit]

@@ -1,0 +1,72 @@
+"""HTML pages of the catalog: search with the customer's price and availability, detail."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Request, get
+from litestar.params import Parameter
+from litestar.response import Template
+
+from server.db.engine import Database
+from server.db.models import Customer
+from server.domain.money import from_cents
+from server.features.catalog import queries
+from server.features.catalog.prices import load_price_context, visible_customer
+from server.security.auth import CurrentUser
+
+__all__ = ["CATALOG_PAGES"]
+
+PAGE_SIZE = 25
+STOCK_LABELS = {"in_stock": ("ok", "In stock"), "low": ("warn", "Low stock"), "out": ("bad", "Out of stock")}
+
+
+def money(cents: int) -> str:
+    return f"{from_cents(cents):,.2f}"
+
+
+def _context(request: Request[CurrentUser, Any, Any], customer: Customer | None, **extra: Any) -> dict[str, Any]:
+    return {
+        "user": request.user, "customer": customer, "money": money, "stock_labels": STOCK_LABELS,
+        "customer_query": urlencode({"customer_id": customer.id}) if customer else "", **extra,
+    }
+
+
+@get("/catalog", include_in_schema=False)
+async def catalog_page(
+    request: Request[CurrentUser, Any, Any], db: Database,
+    q: Annotated[str, Parameter(max_length=200)] = "", category: str = "", customer_id: str = "",
+    offset: Annotated[int, Parameter(ge=0)] = 0,
+) -> Template:
+    async with db.read() as session:
+        customer = await visible_customer(session, request.user, customer_id) if customer_id else None
+        # Reps sell from what is on offer: inactive products stay out of the picker.
+        page = await queries.search_products(
+            session, customer=customer, on=date.today(), q=q, category=category or None,
+            active=True, limit=PAGE_SIZE, offset=offset,
+        )
+        categories = await queries.list_categories(session)
+    more = urlencode({"q": q, "category": category, "customer_id": customer_id,
+                      "offset": offset + PAGE_SIZE})
+    context = _context(request, customer, page=page, q=q, category=category,
+                       categories=categories, more_query=more)
+    # htmx live search swaps only the result list.
+    name = "catalog/_results.html" if "hx-request" in request.headers else "catalog/search.html"
+    return Template(name, context=context)
+
+
+@get("/catalog/{product_id:str}", include_in_schema=False)
+async def product_page(
+    request: Request[CurrentUser, Any, Any], db: Database, product_id: str, customer_id: str = ""
+) -> Template:
+    async with db.read() as session:
+        customer = await visible_customer(session, request.user, customer_id) if customer_id else None
+        product, category = await queries.get_product(session, product_id)
+        prices = await load_price_context(session, customer, [product.id])
+        detail = await queries.product_detail(session, product, category, prices, date.today())
+    return Template("catalog/detail.html", context=_context(request, customer, d=detail, p=detail.product))
+
+
+CATALOG_PAGES = [catalog_page, product_page]

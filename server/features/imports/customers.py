@@ -1,0 +1,178 @@
+"""Customer import: new customers with a billing address and an optional contact.
+
+Columns (header names, any order; only legal_name and country are required):
+legal_name, trading_name, tax_id, status, payment_terms, credit_limit, email, phone,
+contact_name, country, state, city, postal_code, street, tax_exempt.
+
+Every row creates a customer: numbered C-000123, placed in a territory by its address,
+owned by that territory's owner today, channel "import". A tax id that appears twice in
+the file, or that an existing customer already has, is refused, so that running the same
+file twice cannot double the customer base.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import Customer, CustomerAddress, CustomerContact, Territory
+from server.db.types import new_id, utcnow
+from server.domain.customers import (
+    CUSTOMER_STATUSES,
+    PAYMENT_TERMS,
+    clean_text,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+    normalize_tax_id,
+)
+from server.domain.territories import Address, match_territory, normalize_country, normalize_state, owner_on
+from server.features.imports.csv_input import ImportRejected, RowError, RowReader, read_csv
+from server.features.shared import audit
+from server.features.shared.numbers import next_number
+from server.features.shared.territory_data import TerritoryData, load_territory_data
+
+__all__ = ["COLUMNS", "REQUIRED", "CustomerImportResult", "import_customers"]
+
+REQUIRED = ("legal_name", "country")
+COLUMNS = (
+    "legal_name", "trading_name", "tax_id", "status", "payment_terms", "credit_limit", "email",
+    "phone", "contact_name", "country", "state", "city", "postal_code", "street", "tax_exempt",
+)
+_EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
+_PHONE = r"[0-9+()\-.\s]*[0-9][0-9+()\-.\s]*"
+
+
+class CustomerImportResult(msgspec.Struct):
+    rows: int
+    created: int
+    first_number: str
+    last_number: str
+
+
+@dataclass
+class _Row:
+    number: int
+    customer: dict[str, object]
+    address: dict[str, str]
+    contact: dict[str, str] | None
+
+
+def _check_row(r: RowReader) -> _Row | None:
+    legal_name = r.text("legal_name", required=True, max_length=200)
+    if legal_name is not None and not normalize_name(legal_name):
+        r.error("legal_name", "invalid_format", "legal_name needs at least one letter or digit")
+    customer = {
+        "legal_name": legal_name, "trading_name": r.text("trading_name", max_length=200),
+        "tax_id": r.text("tax_id", max_length=40),
+        # Imported customers come from an existing book of business, hence active.
+        "status": r.choice("status", CUSTOMER_STATUSES, default="active"),
+        "payment_terms": r.choice("payment_terms", tuple(PAYMENT_TERMS), default="net_30"),
+        "credit_limit_cents": r.money("credit_limit", default=0),
+        "tax_exempt": r.boolean("tax_exempt", default=False),
+    }
+    address = {
+        "country": r.text("country", required=True, max_length=2, pattern=r"[A-Za-z]{2}"),
+        "state": r.text("state", max_length=40), "city": r.text("city", max_length=100),
+        "postal_code": r.text("postal_code", max_length=20), "street": r.text("street", max_length=200),
+    }
+    email = r.text("email", max_length=254, pattern=_EMAIL)
+    phone = r.text("phone", max_length=40, pattern=_PHONE)
+    name = r.text("contact_name", max_length=200)
+    if any(v is None for v in (*customer.values(), *address.values(), email, phone, name)):
+        return None
+    contact = None
+    if email or phone or name:
+        # A contact known only by e-mail or phone is still worth keeping; it gets the
+        # company's name until someone knows who answers.
+        contact = {"name": clean_text(name or legal_name), "role": "", "email": normalize_email(email),
+                   "phone": normalize_phone(phone)}
+    return _Row(r.row, customer, {k: str(v) for k, v in address.items()}, contact)
+
+
+async def _validate(session: AsyncSession, raw: bytes) -> list[_Row]:
+    table = read_csv(raw, required=REQUIRED, optional=COLUMNS)
+    errors = table.errors
+    rows: list[_Row] = []
+    first_row: dict[str, int] = {}
+    for number, cells in table.rows:
+        reader = RowReader(number, cells, errors)
+        tax_id = normalize_tax_id(reader.raw("tax_id"))
+        if tax_id and tax_id in first_row:
+            reader.error("tax_id", "duplicate_in_file", f"tax_id {tax_id} already appears in row {first_row[tax_id]}")
+        first_row.setdefault(tax_id, number)
+        row = _check_row(reader)
+        if row is not None:
+            rows.append(row)
+    tax_ids = [t for t in first_row if t]
+    for start in range(0, len(tax_ids), 1000):  # stay under every driver's parameter limit
+        taken = await session.execute(
+            select(Customer.tax_id, Customer.number).where(Customer.tax_id.in_(tax_ids[start:start + 1000]))
+        )
+        for tax_id, number in taken.tuples():
+            errors.append(RowError(first_row[tax_id], "tax_id", "customer_exists",
+                                   f"customer {number} already has tax_id {tax_id}"))
+    if errors:
+        raise ImportRejected(sorted(errors, key=lambda e: (e.row, e.column)))
+    return rows
+
+
+async def _default_territory(session: AsyncSession, data: TerritoryData) -> str:
+    # Same catch-all as onboarding in features/customers: unmatched addresses land there
+    # and show in the managers' unassigned list.
+    if data.default_territory_id:
+        return data.default_territory_id
+    territory = Territory(id=new_id(), parent_id=None, code="UNASSIGNED", name="Unassigned",
+                          kind="territory", is_default=True)
+    session.add(territory)
+    await session.flush()
+    data.default_territory_id = territory.id
+    return territory.id
+
+
+def _normalized_address(fields: dict[str, str]) -> dict[str, str]:
+    return {
+        "country": normalize_country(fields["country"]), "state": normalize_state(fields["state"]),
+        "city": clean_text(fields["city"]), "postal_code": clean_text(fields["postal_code"]).upper(),
+        "street": clean_text(fields["street"]),
+    }
+
+
+async def import_customers(session: AsyncSession, actor_id: str, raw: bytes) -> CustomerImportResult:
+    """Check every row first; write everything, or nothing when any row has a problem."""
+    rows = await _validate(session, raw)
+    data = await load_territory_data(session)
+    default_id = await _default_territory(session, data)
+    today, now = date.today(), utcnow()
+    numbers: list[str] = []
+    for row in rows:
+        address = _normalized_address(row.address)
+        match = match_territory(
+            Address(country=address["country"], state=address["state"], postal_code=address["postal_code"],
+                    city=address["city"]),
+            data.rules, default_territory_id=default_id,
+        )
+        legal_name = clean_text(str(row.customer["legal_name"]))
+        customer = Customer(
+            id=new_id(), number=await next_number(session, "C"), legal_name=legal_name,
+            trading_name=clean_text(str(row.customer["trading_name"])), search_name=normalize_name(legal_name),
+            tax_id=normalize_tax_id(str(row.customer["tax_id"])), status=row.customer["status"],
+            payment_terms=row.customer["payment_terms"], credit_limit_cents=row.customer["credit_limit_cents"],
+            tax_exempt=row.customer["tax_exempt"], territory_id=match.territory_id,
+            owner_id=owner_on(data.assignments, match.territory_id, today), created_by=actor_id,
+            channel="import", version=1, created_at=now, updated_at=now,
+        )
+        session.add(customer)
+        await session.flush()  # addresses and contacts reference the customer row
+        for kind in ("billing", "shipping"):
+            session.add(CustomerAddress(id=new_id(), customer_id=customer.id, kind=kind, is_default=True, **address))
+        if row.contact is not None:
+            session.add(CustomerContact(id=new_id(), customer_id=customer.id, **row.contact))
+        session.add(audit.customer_created(customer_id=customer.id, actor_id=actor_id, channel="import",
+                                           territory_id=match.territory_id, reason=match.reason))
+        numbers.append(customer.number)
+    return CustomerImportResult(rows=len(rows), created=len(numbers), first_number=numbers[0], last_number=numbers[-1])

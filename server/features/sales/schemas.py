@@ -1,0 +1,295 @@
+"""Request and response shapes of the quotes and orders API.
+
+Inputs refuse unknown fields. Money is integer cents; percentages arrive as JSON strings or
+numbers and are decoded straight to Decimal (msgspec never routes them through a float).
+New fields always get a default: phones that were offline for a week send the old shape.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+__all__ = [
+    "ApprovalItem",
+    "CancelIn",
+    "ConvertIn",
+    "DiffLine",
+    "LineIn",
+    "LineOut",
+    "OrderCreateIn",
+    "OrderDetail",
+    "OrderPage",
+    "OrderSummary",
+    "QuoteCreateIn",
+    "QuoteDetail",
+    "QuoteDiff",
+    "QuoteUpdateIn",
+    "ReasonOut",
+    "RejectIn",
+    "StockReceiptIn",
+    "TimelineEntry",
+    "Totals",
+    "TotalsMismatchOut",
+]
+
+Uuid = Annotated[str, Meta(pattern=r"^[0-9a-fA-F-]{36}$")]
+Cents = Annotated[int, Meta(ge=0, le=10**13)]
+Quantity = Annotated[int, Meta(ge=1, le=10**7)]
+Text = Annotated[str, Meta(max_length=4000)]
+ChannelName = Literal["field", "phone", "web", "api"]
+OrderTypeName = Literal["standard", "rush", "service", "drop_ship", "blanket"]
+
+
+def _check_percent(name: str, value: Decimal) -> None:
+    if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
+        raise ValueError(f"{name} must be between 0 and 100")
+    if value != value.quantize(Decimal("0.01")):
+        raise ValueError(f"{name} has at most two decimal places")
+
+
+class LineIn(msgspec.Struct, forbid_unknown_fields=True):
+    product_id: Uuid
+    quantity: Quantity
+    discount_percent: Decimal = Decimal(0)
+
+    def __post_init__(self) -> None:
+        _check_percent("discount_percent", self.discount_percent)
+
+
+Lines = Annotated[list[LineIn], Meta(min_length=1, max_length=200)]
+
+
+class OrderCreateIn(msgspec.Struct, forbid_unknown_fields=True):
+    customer_id: Uuid
+    lines: Lines
+    id: Uuid | None = None  # phones create ids offline
+    quote_id: Uuid | None = None
+    order_discount_percent: Decimal = Decimal(0)
+    shipping_cents: Cents = 0
+    ship_to_address_id: Uuid | None = None
+    po_number: Annotated[str, Meta(max_length=60)] = ""
+    requested_delivery_date: date | None = None
+    shipping_method: Annotated[str, Meta(min_length=1, max_length=40)] = "standard"
+    notes: Text = ""
+    channel: ChannelName = "field"
+    order_type: OrderTypeName = "standard"
+    priority: Annotated[int, Meta(ge=0, le=9)] = 0
+    ship_complete: bool = False
+    # What the phone showed; compared with the server's total, never trusted.
+    client_total_cents: Annotated[int, Meta(ge=0, le=10**13)] | None = None
+
+    def __post_init__(self) -> None:
+        _check_percent("order_discount_percent", self.order_discount_percent)
+
+
+class ConvertIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Order header fields for converting an accepted quote; lines and prices come from it."""
+
+    id: Uuid | None = None
+    ship_to_address_id: Uuid | None = None
+    po_number: Annotated[str, Meta(max_length=60)] = ""
+    requested_delivery_date: date | None = None
+    shipping_method: Annotated[str, Meta(min_length=1, max_length=40)] = "standard"
+    notes: Text = ""
+    channel: ChannelName = "field"
+    order_type: OrderTypeName = "standard"
+    priority: Annotated[int, Meta(ge=0, le=9)] = 0
+    ship_complete: bool = False
+
+
+class RejectIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, Meta(min_length=1, max_length=2000)]
+
+
+class CancelIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, Meta(min_length=1, max_length=2000)]
+
+
+class StockReceiptIn(msgspec.Struct, forbid_unknown_fields=True):
+    warehouse_id: Uuid
+    product_id: Uuid
+    quantity: Quantity
+
+
+class QuoteCreateIn(msgspec.Struct, forbid_unknown_fields=True):
+    customer_id: Uuid
+    lines: Lines
+    id: Uuid | None = None
+    valid_until: date | None = None  # default: today + 30 days
+    notes: Text = ""
+    order_discount_percent: Decimal = Decimal(0)
+    shipping_cents: Cents = 0
+
+    def __post_init__(self) -> None:
+        _check_percent("order_discount_percent", self.order_discount_percent)
+
+
+class QuoteUpdateIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    lines: Lines | UnsetType = UNSET
+    valid_until: date | UnsetType = UNSET
+    notes: Text | UnsetType = UNSET
+    order_discount_percent: Decimal | UnsetType = UNSET
+    shipping_cents: Cents | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.order_discount_percent, UnsetType):
+            _check_percent("order_discount_percent", self.order_discount_percent)
+
+
+# --- responses ----------------------------------------------------------------------------
+
+
+class ReasonOut(msgspec.Struct):
+    code: str
+    message: str
+    subject: str | None = None
+
+
+class Totals(msgspec.Struct):
+    subtotal_cents: int
+    discount_cents: int
+    net_cents: int
+    tax_cents: int
+    shipping_cents: int
+    shipping_tax_cents: int
+    total_cents: int
+    order_discount_percent: str
+    currency: str
+
+
+class TotalsMismatchOut(msgspec.Struct):
+    client_total_cents: int
+    server_total_cents: int
+    difference_cents: int  # server minus client
+
+
+class LineOut(msgspec.Struct):
+    id: str
+    line_no: int
+    product_id: str
+    sku: str
+    name: str
+    quantity: int
+    unit_price_cents: int
+    discount_percent: str
+    gross_cents: int
+    discount_cents: int
+    net_cents: int
+    tax_rate: str
+    tax_cents: int
+    total_cents: int
+    price_list_id: str | None
+    price_list_version: int | None
+    quantity_allocated: int = 0
+    quantity_backordered: int = 0
+
+
+class TimelineEntry(msgspec.Struct):
+    action: str
+    at: str
+    actor_id: str | None
+    from_state: str | None
+    to_state: str | None
+    reason: str | None
+
+
+class OrderDetail(msgspec.Struct):
+    id: str
+    number: str
+    status: str
+    fulfilment_status: str
+    billing_status: str
+    customer_id: str
+    quote_id: str | None
+    order_type: str
+    channel: str
+    priority: int
+    ship_complete: bool
+    po_number: str
+    requested_delivery_date: str | None
+    shipping_method: str
+    payment_terms: str
+    notes: str
+    bill_to: dict[str, Any]
+    ship_to: dict[str, Any]
+    territory_id: str
+    territory_name: str
+    rep_id: str | None
+    manager_ids: list[str]
+    discount_percent: str
+    approval_reasons: list[ReasonOut]
+    totals: Totals
+    totals_mismatch: TotalsMismatchOut | None
+    lines: list[LineOut]
+    placed_at: str
+    decided_by: str | None
+    decided_at: str | None
+    cancelled_at: str | None
+    allowed_actions: list[str]
+    timeline: list[TimelineEntry]
+
+
+class OrderSummary(msgspec.Struct):
+    id: str
+    number: str
+    status: str
+    fulfilment_status: str
+    customer_id: str
+    territory_id: str
+    rep_id: str | None
+    order_type: str
+    total_cents: int
+    placed_at: str
+
+
+class OrderPage(msgspec.Struct):
+    items: list[OrderSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class ApprovalItem(msgspec.Struct):
+    order: OrderSummary
+    reasons: list[ReasonOut]
+
+
+class QuoteDetail(msgspec.Struct):
+    id: str
+    number: str
+    status: str
+    revision: int
+    customer_id: str
+    valid_until: str
+    territory_id: str
+    rep_id: str | None
+    notes: str
+    converted_order_id: str | None
+    totals: Totals
+    lines: list[LineOut]
+    allowed_actions: list[str]
+
+
+class DiffLine(msgspec.Struct):
+    change: Literal["added", "removed", "changed"]
+    product_id: str
+    sku: str
+    old_quantity: int | None
+    new_quantity: int | None
+    old_unit_price_cents: int | None
+    new_unit_price_cents: int | None
+    old_discount_percent: str | None
+    new_discount_percent: str | None
+
+
+class QuoteDiff(msgspec.Struct):
+    from_revision: int
+    to_revision: int
+    lines: list[DiffLine]
+    old_total_cents: int
+    new_total_cents: int

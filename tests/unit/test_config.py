@@ -1,0 +1,40 @@
+"""Settings come from the environment; a missing secret is generated once and kept."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from server.config import load_settings
+
+
+def test_without_a_configured_secret_one_is_generated_and_kept(tmp_path):
+    env = {"FIELDSALES_DATA_DIR": str(tmp_path)}
+    first = load_settings(env)
+    second = load_settings(env)
+    assert len(first.secret_key) >= 32 and first.secret_key == second.secret_key
+    secret_file = tmp_path / "secret_key"
+    assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+    other = load_settings({"FIELDSALES_DATA_DIR": str(tmp_path / "elsewhere")})
+    assert other.secret_key != first.secret_key
+
+
+def test_defaults_to_a_sqlite_file_in_the_data_directory(tmp_path):
+    settings = load_settings({"FIELDSALES_DATA_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path / 'fieldsales.db'}"
+
+
+def test_environment_overrides_are_honoured(tmp_path):
+    settings = load_settings({
+        "FIELDSALES_DATA_DIR": str(tmp_path), "FIELDSALES_SECRET_KEY": "k" * 40,
+        "FIELDSALES_DATABASE_URL": "postgresql+asyncpg://u@h/db", "FIELDSALES_LOGIN_RATE_LIMIT": "3",
+    })
+    assert settings.secret_key == "k" * 40 and settings.database_url.startswith("postgresql")
+    assert settings.login_rate_limit == 3
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_a_short_secret_is_refused(tmp_path):
+    with pytest.raises(ValueError):
+        load_settings({"FIELDSALES_DATA_DIR": str(tmp_path), "FIELDSALES_SECRET_KEY": "short"})
