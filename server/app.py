@@ -26,6 +26,7 @@ from server.features.accounts.views import web_routes as account_pages
 from server.features.catalog import ROUTES as catalog_routes
 from server.features.customers import ROUTES as customer_routes
 from server.features.ops.routes import healthz, readyz
+from server.features.sales import ROUTES as sales_routes
 from server.features.territories import ROUTES as territory_routes
 from server.http.errors import exception_handlers
 from server.http.logging import AccessLogMiddleware
@@ -43,7 +44,7 @@ WEB_LOGIN_PATH = "/login"
 
 API_ROUTES: list[Any] = [
     AuthController, UserController, healthz, readyz,
-    *customer_routes, *territory_routes, *catalog_routes,
+    *customer_routes, *territory_routes, *catalog_routes, *sales_routes,
 ]
 
 

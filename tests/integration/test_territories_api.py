@@ -36,9 +36,9 @@ class World:
     ids: dict[str, str]
 
 
-async def _ok(response: httpx.Response, status: int = 201) -> dict[str, Any]:
+async def _ok(response: httpx.Response, status: int = 201) -> Any:
     assert response.status_code == status, response.text
-    return dict(response.json())
+    return response.json()
 
 
 async def build_world(client: httpx.AsyncClient, db: Database) -> World:

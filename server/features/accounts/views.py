@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from litestar import Request, get, post
+from litestar import MediaType, Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -36,7 +36,7 @@ async def login_page(next: str = "/") -> Template:
     return Template("login.html", context={"user": None, "next_path": _safe_next(next)})
 
 
-@post("/login", exclude_from_auth=True, include_in_schema=False)
+@post("/login", exclude_from_auth=True, include_in_schema=False, media_type=MediaType.HTML)
 async def login_submit(
     request: Request[Any, Any, Any],
     data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)],

@@ -101,7 +101,7 @@ async def _check_items(session: AsyncSession, items: Sequence[PriceItemIn]) -> N
     for start in range(0, len(ids), 1000):  # chunks stay under every driver's parameter limit
         chunk = ids[start:start + 1000]
         rows = await session.execute(select(Product.id, Product.floor_price_cents).where(Product.id.in_(chunk)))
-        floors.update({pid: floor for pid, floor in rows.tuples()})
+        floors.update({pid: floor for pid, floor in rows.all()})
     unknown = sorted(counts.keys() - floors.keys())
     if unknown:
         raise ValidationFailed("some products do not exist", code="unknown_product", details={"product_ids": unknown})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Request, get, post
+from litestar import MediaType, Request, get, post
 from litestar.response import Redirect, Template
 
 from server.db.engine import Database
@@ -65,7 +65,7 @@ def _field_of(message: str) -> str:
     return "form"
 
 
-@post("/customers/new", include_in_schema=False)
+@post("/customers/new", include_in_schema=False, media_type=MediaType.HTML)
 async def onboarding_submit(request: Request[CurrentUser, Any, Any], db: Database) -> Any:
     raw = await request.form()
     form = {k: str(raw.get(k, "")) for k in (*_FORM_FIELDS, "confirm_new")}

@@ -113,7 +113,7 @@ async def _validate(session: AsyncSession, raw: bytes) -> list[_Row]:
         taken = await session.execute(
             select(Customer.tax_id, Customer.number).where(Customer.tax_id.in_(tax_ids[start:start + 1000]))
         )
-        for tax_id, number in taken.tuples():
+        for tax_id, number in taken.all():
             errors.append(RowError(first_row[tax_id], "tax_id", "customer_exists",
                                    f"customer {number} already has tax_id {tax_id}"))
     if errors:

@@ -80,8 +80,10 @@ class TerritoryController(Controller):
         await services.update_territory(db, request.user, territory_id, data)
         return await _detail(db, request.user, territory_id)
 
+    # Not named `owner`: that is the Controller's own attribute, and a handler of that name
+    # silently disappears from the routes.
     @get("/{territory_id:str}/owner", guards=[_anyone])
-    async def owner(self, request: Req, db: Database, territory_id: str, on: OnDate = None) -> OwnerOut:
+    async def owner_on(self, request: Req, db: Database, territory_id: str, on: OnDate = None) -> OwnerOut:
         """Who owned the territory on a date; `owner` is null when nobody did."""
         async with db.read() as session:
             return await queries.owner_of(session, request.user, territory_id, on or today())

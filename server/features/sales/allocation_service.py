@@ -1,0 +1,218 @@
+"""Reserving, releasing and receiving stock for orders.
+
+Never oversell: availability is read only after the stock rows are locked. On PostgreSQL
+that is `SELECT ... FOR UPDATE` over every row of the products involved, always in
+primary-key order (warehouse_id, product_id), so two transactions wanting overlapping
+rows queue instead of deadlocking. SQLite ignores FOR UPDATE; there the single writer
+connection and BEGIN IMMEDIATE already serialise every write transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import (
+    Product,
+    SalesOrder,
+    SalesOrderLine,
+    StockLevel,
+    StockReservation,
+    Warehouse,
+)
+from server.db.types import new_id, utcnow
+from server.domain.allocation import (
+    AllocationLine,
+    BackorderDemand,
+    Reservation,
+    StockPosition,
+    allocate_backorders,
+    allocate_order,
+    release,
+)
+from server.domain.errors import NotFound
+from server.domain.orders import FulfilmentStatus, OrderStatus, OrderType
+from server.features.sales.events import order_event
+
+__all__ = ["allocate_order_stock", "lock_stock", "receive_stock", "release_order_stock"]
+
+# Orders whose backordered lines may take newly received stock.
+_WAITING = (OrderStatus.CONFIRMED.value, OrderStatus.IN_FULFILMENT.value)
+
+
+async def lock_stock(session: AsyncSession, product_ids: Iterable[str]) -> list[StockLevel]:
+    ids = sorted(set(product_ids))
+    if not ids:
+        return []
+    query = (
+        select(StockLevel).where(StockLevel.product_id.in_(ids))
+        .order_by(StockLevel.warehouse_id, StockLevel.product_id)
+        .with_for_update()
+        # Re-read rows this session may already hold: the lock is only useful with fresh values.
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.execute(query)).scalars().all())
+
+
+def _positions(rows: Sequence[StockLevel]) -> list[StockPosition]:
+    return [StockPosition(r.warehouse_id, r.product_id, r.on_hand, r.allocated) for r in rows]
+
+
+def _apply(
+    session: AsyncSession, order_id_of: dict[str, str], lines: dict[str, SalesOrderLine],
+    rows: Sequence[StockLevel], reservations: Iterable[Reservation],
+) -> None:
+    stock = {(r.warehouse_id, r.product_id): r for r in rows}
+    for reservation in reservations:
+        level = stock[(reservation.warehouse_id, reservation.product_id)]
+        level.allocated += reservation.quantity
+        line = lines[reservation.line_id]
+        line.quantity_allocated += reservation.quantity
+        line.quantity_backordered = max(line.quantity_backordered - reservation.quantity, 0)
+        session.add(StockReservation(
+            id=new_id(), order_id=order_id_of[reservation.line_id], line_id=reservation.line_id,
+            warehouse_id=reservation.warehouse_id, product_id=reservation.product_id,
+            quantity=reservation.quantity, created_at=utcnow(),
+        ))
+
+
+def _fulfilment_of(lines: Iterable[SalesOrderLine]) -> FulfilmentStatus:
+    rows = list(lines)
+    if all(line.quantity_backordered == 0 for line in rows):
+        return FulfilmentStatus.ALLOCATED
+    if any(line.quantity_allocated > 0 for line in rows):
+        return FulfilmentStatus.PARTIALLY_ALLOCATED
+    return FulfilmentStatus.BACKORDERED
+
+
+async def allocate_order_stock(
+    session: AsyncSession, order: SalesOrder, lines: Sequence[SalesOrderLine], *,
+    preferred_warehouse_id: str | None, actor_id: str | None,
+) -> None:
+    """Reserve what is available for a just-confirmed order; the rest is backordered."""
+    no_stock = order.order_type in (OrderType.SERVICE, OrderType.DROP_SHIP)
+    rows = [] if no_stock else await lock_stock(session, (line.product_id for line in lines))
+    plan = allocate_order(
+        [AllocationLine(line.id, line.product_id, line.quantity, line.quantity_allocated)
+         for line in lines],
+        _positions(rows), preferred_warehouse_id=preferred_warehouse_id,
+        ship_complete=order.ship_complete, order_type=order.order_type,
+    )
+    by_id = {line.id: line for line in lines}
+    for short in plan.backordered:
+        by_id[short.line_id].quantity_backordered = short.quantity
+    _apply(session, {line.id: order.id for line in lines}, by_id, rows, plan.reservations)
+    before, order.fulfilment_status = order.fulfilment_status, plan.fulfilment_status.value
+    session.add(order_event(
+        order=order, actor_id=actor_id, action="stock_allocated", from_state=before,
+        to_state=order.fulfilment_status,
+        data={"reserved": sum(r.quantity for r in plan.reservations),
+              "backordered": sum(b.quantity for b in plan.backordered)},
+    ))
+
+
+async def release_order_stock(
+    session: AsyncSession, order: SalesOrder, lines: Sequence[SalesOrderLine]
+) -> int:
+    """Give back every open reservation of the order. Returns the units released."""
+    rows = await lock_stock(session, (line.product_id for line in lines))
+    stock = {(r.warehouse_id, r.product_id): r for r in rows}
+    held = (
+        await session.execute(
+            select(StockReservation).where(
+                StockReservation.order_id == order.id, StockReservation.released_at.is_(None)
+            )
+        )
+    ).scalars().all()
+    given_back = release(
+        Reservation(r.line_id, r.warehouse_id, r.product_id, r.quantity) for r in held
+    )
+    now = utcnow()
+    for key, quantity in given_back.items():
+        stock[key].allocated = max(stock[key].allocated - quantity, 0)
+    for reservation in held:
+        reservation.released_at = now
+    for line in lines:
+        line.quantity_allocated = 0
+        line.quantity_backordered = 0
+    order.fulfilment_status = FulfilmentStatus.UNALLOCATED.value
+    return sum(given_back.values())
+
+
+async def receive_stock(
+    session: AsyncSession, *, warehouse_id: str, product_id: str, quantity: int,
+    actor_id: str | None,
+) -> tuple[StockLevel, int]:
+    """Book received goods, then serve backorders: rush first, then the oldest order.
+
+    Orders that must ship complete are not served here (they wait for the whole order).
+    Returns the stock row and the units newly reserved for backorders.
+    """
+    if await session.get(Warehouse, warehouse_id) is None:
+        raise NotFound("No such warehouse.", code="warehouse_not_found")
+    if await session.get(Product, product_id) is None:
+        raise NotFound("No such product.", code="product_not_found")
+    # Lock order: the waiting orders (by id), then the stock rows (by primary key) - the
+    # same order approve and cancel take (order row, then stock), so they cannot deadlock.
+    waiting_ids = select(SalesOrderLine.order_id).where(
+        SalesOrderLine.product_id == product_id, SalesOrderLine.quantity_backordered > 0
+    )
+    orders = {
+        o.id: o for o in (
+            await session.execute(
+                select(SalesOrder)
+                .where(SalesOrder.id.in_(waiting_ids), SalesOrder.status.in_(_WAITING),
+                       SalesOrder.ship_complete.is_(False))
+                .order_by(SalesOrder.id).with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).scalars().all()
+    }
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(StockLevel).values(warehouse_id=warehouse_id, product_id=product_id, on_hand=0,
+                                  allocated=0).on_conflict_do_nothing()
+    )
+    rows = await lock_stock(session, [product_id])
+    received = next(r for r in rows if r.warehouse_id == warehouse_id)
+    received.on_hand += quantity
+
+    waiting = [
+        (line, orders[line.order_id]) for line in (
+            await session.execute(
+                select(SalesOrderLine).where(
+                    SalesOrderLine.product_id == product_id,
+                    SalesOrderLine.quantity_backordered > 0,
+                    SalesOrderLine.order_id.in_(list(orders)),
+                ).execution_options(populate_existing=True)
+            )
+        ).scalars().all()
+    ]
+    demands = [
+        BackorderDemand(order.id, line.id, line.product_id, line.quantity_backordered,
+                        "rush" if order.order_type == OrderType.RUSH else "normal",
+                        order.placed_at)
+        for line, order in waiting
+    ]
+    reservations = allocate_backorders(demands, _positions(rows))
+    lines = {line.id: line for line, _ in waiting}
+    order_of = {line.id: order.id for line, order in waiting}
+    _apply(session, order_of, lines, rows, reservations)
+    await session.flush()
+    for order_id in sorted({order_of[r.line_id] for r in reservations}):
+        order = orders[order_id]
+        all_lines = (
+            await session.execute(select(SalesOrderLine).where(SalesOrderLine.order_id == order_id))
+        ).scalars().all()
+        before, order.fulfilment_status = order.fulfilment_status, _fulfilment_of(all_lines).value
+        session.add(order_event(
+            order=order, actor_id=actor_id, action="backorder_allocated", from_state=before,
+            to_state=order.fulfilment_status,
+            data={"product_id": product_id,
+                  "reserved": sum(r.quantity for r in reservations if order_of[r.line_id] == order_id)},
+        ))
+    return received, sum(r.quantity for r in reservations)

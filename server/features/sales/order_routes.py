@@ -1,0 +1,127 @@
+"""HTTP API of sales orders: /api/orders, /api/approvals, /api/stock/receipts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.engine import Database
+from server.features.sales import approvals, order_queries
+from server.features.sales.allocation_service import receive_stock
+from server.features.sales.idempotency import create_once
+from server.features.sales.order_service import place_order
+from server.features.sales.schemas import (
+    ApprovalItem,
+    CancelIn,
+    OrderCreateIn,
+    OrderDetail,
+    OrderPage,
+    RejectIn,
+    StockReceiptIn,
+)
+from server.features.shared.scope import load_scope
+from server.security.auth import CurrentUser, requires_role
+
+__all__ = ["OrderController", "approval_queue", "stock_receipt"]
+
+IDEMPOTENCY_HEADER = "idempotency-key"
+_Req = Request[CurrentUser, Any, Any]
+
+
+class OrderController(Controller):
+    path = "/api/orders"
+    tags = ["orders"]
+
+    @post("/")
+    async def create_order(self, request: _Req, db: Database, data: OrderCreateIn) -> Response[Any]:
+        """Place an order. The server prices it, validates it (422 with `details.reasons`,
+        nothing written) and routes it to confirmed (stock reserved), pending_approval or
+        credit_hold. Send `Idempotency-Key` to make retries safe."""
+
+        async def work(session: AsyncSession) -> OrderDetail:
+            order = await place_order(session, request.user, data)
+            return await order_queries.order_detail(session, order)
+
+        status, body = await create_once(
+            db, request.user.id, request.headers.get(IDEMPOTENCY_HEADER), "POST /api/orders",
+            data, work,
+        )
+        return Response(body, status_code=status)
+
+    @get("/")
+    async def list_orders(
+        self, request: _Req, db: Database, status: str | None = None,
+        customer_id: str | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 25,
+        offset: Annotated[int, Parameter(ge=0)] = 0,
+    ) -> OrderPage:
+        async with db.read() as session:
+            scope = await load_scope(session, request.user)
+            return await order_queries.list_orders(
+                session, scope, status=status, customer_id=customer_id, limit=limit, offset=offset
+            )
+
+    @get("/{order_id:str}")
+    async def get_order(self, request: _Req, db: Database, order_id: str) -> OrderDetail:
+        async with db.read() as session:
+            scope = await load_scope(session, request.user)
+            order = await order_queries.get_visible_order(session, scope, order_id)
+            return await order_queries.order_detail(session, order)
+
+    @post("/{order_id:str}/approve", status_code=200)
+    async def approve(self, request: _Req, db: Database, order_id: str) -> OrderDetail:
+        """A manager of the order's territory (or an admin) approves; stock is reserved."""
+        async with db.write() as session:
+            order = await approvals.approve(session, request.user, order_id)
+            return await order_queries.order_detail(session, order)
+
+    @post("/{order_id:str}/reject", status_code=200)
+    async def reject(self, request: _Req, db: Database, order_id: str, data: RejectIn) -> OrderDetail:
+        async with db.write() as session:
+            order = await approvals.reject(session, request.user, order_id, data.reason)
+            return await order_queries.order_detail(session, order)
+
+    @post("/{order_id:str}/release-credit", status_code=200)
+    async def release_credit(self, request: _Req, db: Database, order_id: str) -> OrderDetail:
+        async with db.write() as session:
+            order = await approvals.release_credit(session, request.user, order_id)
+            return await order_queries.order_detail(session, order)
+
+    @post("/{order_id:str}/cancel", status_code=200)
+    async def cancel(self, request: _Req, db: Database, order_id: str, data: CancelIn) -> OrderDetail:
+        """Cancel before shipment; reserved stock is released. After shipment: 409."""
+        async with db.write() as session:
+            order = await approvals.cancel(session, request.user, order_id, data.reason)
+            return await order_queries.order_detail(session, order)
+
+
+@get("/api/approvals", guards=[requires_role("manager", "admin")], tags=["orders"])
+async def approval_queue(request: _Req, db: Database) -> list[ApprovalItem]:
+    """Orders on pending_approval or credit_hold that the caller may decide, oldest first."""
+    async with db.read() as session:
+        scope = await load_scope(session, request.user)
+        return await order_queries.approval_queue(session, scope, request.user.id)
+
+
+class StockReceiptOut(msgspec.Struct):
+    warehouse_id: str
+    product_id: str
+    on_hand: int
+    allocated: int
+    backorders_allocated: int
+
+
+@post("/api/stock/receipts", status_code=200, guards=[requires_role("admin")], tags=["stock"])
+async def stock_receipt(request: _Req, db: Database, data: StockReceiptIn) -> StockReceiptOut:
+    """Book received goods; waiting backorders take them, rush orders first, then the oldest."""
+    async with db.write() as session:
+        row, reserved = await receive_stock(
+            session, warehouse_id=data.warehouse_id, product_id=data.product_id,
+            quantity=data.quantity, actor_id=request.user.id,
+        )
+        return StockReceiptOut(row.warehouse_id, row.product_id, row.on_hand, row.allocated,
+                               reserved)

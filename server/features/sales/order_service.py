@@ -1,0 +1,166 @@
+"""Placing a sales order: re-price, validate, snapshot, decide, number, allocate.
+
+Everything happens inside the caller's one write transaction: a refused order (422) leaves
+nothing behind, and an accepted one is written with its audit events and reservations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+
+import msgspec
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import Customer, SalesOrder, SalesOrderLine, User
+from server.db.types import new_id, utcnow
+from server.domain.errors import Conflict
+from server.domain.orders import (
+    OrderCheckInput,
+    OrderStatus,
+    decide_submission,
+    next_order_status,
+)
+from server.domain.pricing import effective_discount_percent
+from server.domain.territories import managers_on, owner_on
+from server.features.customers.queries import get_visible
+from server.features.sales.allocation_service import allocate_order_stock
+from server.features.sales.events import order_event
+from server.features.sales.pricing import QuotedPrice, RequestedLine, price_for_customer
+from server.features.sales.schemas import OrderCreateIn
+from server.features.shared.numbers import next_number
+from server.features.shared.scope import load_scope
+from server.features.shared.territory_data import load_territory_data
+from server.security.auth import CurrentUser
+
+__all__ = ["place_order"]
+
+# Orders the customer owes for once shipped: confirmed and later, until invoiced.
+_OPEN_FOR_CREDIT = ("confirmed", "in_fulfilment", "completed")
+# A customer on hold may still order; the order waits on credit_hold for a manager.
+_ON_HOLD = "on_hold"
+
+_VERDICT_ACTION = {
+    OrderStatus.CONFIRMED: "confirm",
+    OrderStatus.PENDING_APPROVAL: "require_approval",
+    OrderStatus.CREDIT_HOLD: "hold_for_credit",
+}
+
+
+async def _open_orders_cents(session: AsyncSession, customer_id: str) -> int:
+    total = await session.scalar(
+        select(func.coalesce(func.sum(SalesOrder.total_cents), 0)).where(
+            SalesOrder.customer_id == customer_id,
+            SalesOrder.status.in_(_OPEN_FOR_CREDIT),
+            SalesOrder.billing_status == "not_invoiced",
+        )
+    )
+    return int(total or 0)
+
+
+async def place_order(
+    session: AsyncSession, user: CurrentUser, data: OrderCreateIn, *,
+    quoted: Mapping[str, QuotedPrice] | None = None,
+) -> SalesOrder:
+    """Accept an order as submitted and route it to confirmed, pending_approval or credit_hold.
+
+    Hard errors (inactive customer or product, quantity rules, no price, below floor) are
+    refused all at once with 422 and `details.reasons`.
+    """
+    today = date.today()
+    scope = await load_scope(session, user)
+    customer: Customer = await get_visible(session, scope, data.customer_id)
+    if data.id is not None and await session.get(SalesOrder, data.id) is not None:
+        raise Conflict("An order with this id already exists.", code="order_id_taken",
+                       details={"id": data.id})
+    outcome = await price_for_customer(
+        session, customer,
+        [RequestedLine(line.product_id, line.quantity, line.discount_percent) for line in data.lines],
+        on=today, order_discount_percent=data.order_discount_percent,
+        shipping_cents=data.shipping_cents, quoted=quoted,
+        ship_to_address_id=data.ship_to_address_id,
+    )
+    priced = outcome.priced
+    # Taking the number first also serialises order placement on PostgreSQL (the sequence
+    # row stays locked until commit), so the credit check below sees every order accepted
+    # before this one and two orders cannot both slip under the limit.
+    number = await next_number(session, "SO")
+    limit = (await session.get(User, user.id)).discount_limit_percent  # type: ignore[union-attr]
+    discount = effective_discount_percent(priced)
+    verdict = decide_submission(OrderCheckInput(
+        customer_status="active" if customer.status == _ON_HOLD else customer.status,
+        customer_on_hold=customer.status == _ON_HOLD,
+        # 0 means no credit agreed yet, so there is no limit to hold against.
+        credit_limit_cents=customer.credit_limit_cents or None,
+        # Open receivables: there are no invoices in the system yet, so nothing is owed.
+        open_receivables_cents=0,
+        open_orders_cents=await _open_orders_cents(session, customer.id),
+        order_total_cents=priced.total_cents,
+        discount_percent=discount,
+        discount_limit_percent=Decimal(str(limit if limit is not None else 0)),
+        inactive_product_ids=tuple(outcome.inactive_product_ids),
+        below_floor_line_ids=tuple(outcome.below_floor_line_ids),
+        quantity_errors=tuple(outcome.line_errors),
+    ))
+
+    territory = await load_territory_data(session)
+    now = utcnow()
+    order = SalesOrder(
+        id=data.id or new_id(), number=number, customer_id=customer.id, quote_id=data.quote_id,
+        status=OrderStatus.DRAFT.value, fulfilment_status="unallocated",
+        billing_status="not_invoiced", order_type=data.order_type, channel=data.channel,
+        priority=data.priority, ship_complete=data.ship_complete, po_number=data.po_number.strip(),
+        requested_delivery_date=data.requested_delivery_date,
+        shipping_method=data.shipping_method, payment_terms=customer.payment_terms,
+        notes=data.notes.strip(), bill_to=outcome.bill_to, ship_to=outcome.ship_to,
+        territory_id=customer.territory_id,
+        territory_name=territory.names.get(customer.territory_id, ""),
+        rep_id=owner_on(territory.assignments, customer.territory_id, today) or customer.owner_id,
+        manager_ids=managers_on(territory.nodes, territory.assignments, customer.territory_id, today),
+        discount_percent=discount,
+        approval_reasons=[msgspec.structs.asdict(r) for r in verdict.reasons],
+        client_total_cents=data.client_total_cents, created_by=user.id, placed_at=now,
+        version=1, updated_at=now,
+        subtotal_cents=priced.subtotal_cents, discount_cents=priced.discount_cents,
+        net_cents=priced.net_cents, tax_cents=priced.tax_cents,
+        shipping_cents=priced.shipping_cents, shipping_tax_cents=priced.shipping_tax_cents,
+        total_cents=priced.total_cents, order_discount_percent=data.order_discount_percent,
+        currency="USD",
+    )
+    session.add(order)
+    await session.flush()
+    lines = [
+        SalesOrderLine(
+            id=new_id(), order_id=order.id, line_no=int(p.line_id), product_id=p.product_id,
+            sku=outcome.products[p.product_id].sku, name=outcome.products[p.product_id].name,
+            quantity=p.quantity, unit_price_cents=p.unit_price_cents,
+            discount_percent=p.discount_percent, gross_cents=p.gross_cents,
+            discount_cents=p.line_discount_cents + p.order_discount_cents,
+            net_cents=p.net_cents, tax_rate=outcome.tax_rates[p.line_id], tax_cents=p.tax_cents,
+            total_cents=p.total_cents, price_list_id=p.price_list_id,
+            price_list_version=p.price_list_version,
+        )
+        for p in priced.lines
+    ]
+    session.add_all(lines)
+    await session.flush()
+
+    for action in ("submit", _VERDICT_ACTION[verdict.status]):
+        before = OrderStatus(order.status)
+        order.status = next_order_status(before, action).value
+        session.add(order_event(
+            order=order, actor_id=user.id, action=action, from_state=before.value,
+            to_state=order.status,
+            reason=("; ".join(r.message for r in verdict.reasons) or None)
+            if action != "submit" else None,
+            data={"channel": data.channel, "total_cents": order.total_cents,
+                  "quote_id": data.quote_id} if action == "submit" else {},
+        ))
+    if order.status == OrderStatus.CONFIRMED:
+        await allocate_order_stock(session, order, lines,
+                                   preferred_warehouse_id=customer.preferred_warehouse_id,
+                                   actor_id=user.id)
+    await session.flush()
+    return order

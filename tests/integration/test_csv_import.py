@@ -1,0 +1,233 @@
+"""CSV imports: every row is checked, any problem refuses the whole file and lists them all."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from server.db.models import (
+    AuditEvent,
+    Customer,
+    CustomerAddress,
+    CustomerContact,
+    PriceList,
+    PriceListItem,
+    Product,
+    ProductCategory,
+    StockLevel,
+    Territory,
+    TerritoryAssignment,
+    TerritoryRule,
+)
+from server.db.types import new_id
+from tests.factories import bearer, login, make_user
+
+PRODUCT_HEADER = (
+    "sku,name,description,category_code,unit_of_measure,pack_size,min_order_qty,floor_price,"
+    "active,tax_category,low_stock_threshold,base_price,warehouse_code,on_hand\n"
+)
+GOOD_PRODUCTS = PRODUCT_HEADER + (
+    "HAM-1,Claw hammer,Steel head,tools,each,1,1,5.00,true,standard,10,12.50,W1,40\n"
+    'SAW-1,"Saw, fine",Cuts wood,tools,each,6,12,,yes,standard,,9.99,W1,3\n'
+    "GLU-1,Wood glue,,supplies,bottle,1,1,,true,reduced,5,,,\n"
+)
+CUSTOMER_HEADER = (
+    "legal_name,trading_name,tax_id,status,payment_terms,credit_limit,email,phone,contact_name,"
+    "country,state,city,postal_code,street\n"
+)
+
+
+async def _admin(client: Any, db: Any) -> dict[str, str]:
+    admin = await make_user(db, role="admin", email="admin@example.com")
+    headers = bearer(await login(client, admin.email))
+    for code in ("W1", "W2"):
+        made = await client.post("/api/warehouses", headers=headers,
+                                 json={"code": code, "name": f"Warehouse {code}", "country": "US"})
+        assert made.status_code == 201, made.text
+    return headers
+
+
+async def _post(client: Any, path: str, headers: dict[str, str], body: str) -> Any:
+    return await client.post(path, content=body.encode(), headers={**headers, "content-type": "text/csv"})
+
+
+async def _counts(db: Any, *models: Any) -> list[int]:
+    async with db.read() as session:
+        return [int(await session.scalar(select(func.count()).select_from(m)) or 0) for m in models]
+
+
+# --- products -----------------------------------------------------------------------------
+
+
+async def test_a_product_file_with_bad_rows_changes_nothing_and_lists_each_row(client, db):
+    headers = await _admin(client, db)
+    body = PRODUCT_HEADER + (
+        "HAM-1,Claw hammer,,tools,each,1,1,5.00,true,standard,10,12.50,W1,40\n"  # fine
+        ",No sku,,tools,each,1,1,,,,,,,\n"  # row 2: sku missing
+        "SAW-1,Saw,,tools,each,0,1,,,,,12.345,,\n"  # row 3: pack size, 3 decimals
+        "DRL-1,Drill,,tools,each,1,1,,maybe,,,,W9,5\n"  # row 4: bool, unknown warehouse
+        "\n"  # row 5: blank, skipped
+        "NUT-1,Nut,,tools,each,1,1,2.00,,,,1.50,W1,\n"  # row 6: below floor, stock half given
+        "BOLT-1,Bolt\n"  # row 7: too few fields
+    )
+    events_before = await _counts(db, AuditEvent)
+    answer = await _post(client, "/api/imports/products", headers, body)
+    assert answer.status_code == 422, answer.text
+    problem = answer.json()
+    assert problem["code"] == "import_rejected"
+    found = {(e["row"], e["column"], e["code"]) for e in problem["details"]["errors"]}
+    assert found == {
+        (2, "sku", "required"),
+        (3, "pack_size", "too_small"), (3, "base_price", "invalid_amount"),
+        (4, "active", "not_a_boolean"), (4, "warehouse_code", "unknown_warehouse"),
+        (6, "base_price", "below_floor_price"), (6, "on_hand", "stock_needs_both"),
+        (7, "", "wrong_field_count"),
+    }
+    assert all(e["message"] for e in problem["details"]["errors"])
+    assert await _counts(db, Product, ProductCategory, PriceList, StockLevel) == [0, 0, 0, 0]
+    assert await _counts(db, AuditEvent) == events_before
+
+
+async def test_a_good_product_file_imports_everything_and_is_searchable(client, db):
+    headers = await _admin(client, db)
+    answer = await _post(client, "/api/imports/products", headers, GOOD_PRODUCTS)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"rows": 3, "created": 3, "updated": 0, "unchanged": 0, "prices_set": 2, "stock_set": 2}
+    found = (await client.get("/api/products", params={"q": "hammer"}, headers=headers)).json()["items"]
+    assert [(p["sku"], p["available"], p["price"]["unit_price_cents"]) for p in found] == [("HAM-1", 40, 1250)]
+    saw = (await client.get("/api/products", params={"q": "saw-1"}, headers=headers)).json()["items"][0]
+    assert (saw["name"], saw["pack_size"], saw["min_order_qty"], saw["stock_status"]) == ("Saw, fine", 6, 12, "in_stock")
+    categories = (await client.get("/api/categories", headers=headers)).json()
+    assert sorted(c["code"] for c in categories) == ["supplies", "tools"]
+    lists = (await client.get("/api/price-lists", headers=headers)).json()
+    assert [(pl["code"], pl["kind"], pl["version"], pl["item_count"]) for pl in lists] == [("BASE", "base", 1, 2)]
+
+
+async def test_reimporting_updates_by_sku_and_keeps_what_the_file_leaves_out(client, db):
+    headers = await _admin(client, db)
+    await _post(client, "/api/imports/products", headers, GOOD_PRODUCTS)
+    again = PRODUCT_HEADER + (
+        "HAM-1,Claw hammer XL,Steel head,tools,each,1,1,5.00,true,standard,10,13.00,W2,7\n"
+        'SAW-1,"Saw, fine",Cuts wood,tools,each,6,12,,yes,standard,,,,\n'
+    )
+    answer = await _post(client, "/api/imports/products", headers, again)
+    assert answer.json() == {"rows": 2, "created": 0, "updated": 1, "unchanged": 1, "prices_set": 1, "stock_set": 1}
+    hammer = (await client.get("/api/products", params={"q": "HAM-1"}, headers=headers)).json()["items"][0]
+    assert (hammer["name"], hammer["available"], hammer["price"]["unit_price_cents"]) == ("Claw hammer XL", 47, 1300)
+    saw = (await client.get("/api/products", params={"q": "SAW-1"}, headers=headers)).json()["items"][0]
+    assert (saw["available"], saw["price"]["unit_price_cents"]) == (3, 999)
+    assert await _counts(db, Product, PriceList, PriceListItem) == [3, 1, 2]
+
+
+async def test_duplicate_skus_within_a_file_are_refused(client, db):
+    headers = await _admin(client, db)
+    body = PRODUCT_HEADER + (
+        "HAM-1,Hammer,,tools,,,,,,,,,,\n"
+        "SAW-1,Saw,,tools,,,,,,,,,,\n"
+        "HAM-1,Hammer again,,tools,,,,,,,,,,\n"
+    )
+    answer = await _post(client, "/api/imports/products", headers, body)
+    assert answer.status_code == 422
+    assert [(e["row"], e["column"], e["code"]) for e in answer.json()["details"]["errors"]] == [
+        (3, "sku", "duplicate_in_file")]
+    assert "row 1" in answer.json()["details"]["errors"][0]["message"]
+    assert await _counts(db, Product) == [0]
+
+
+async def test_a_bad_header_or_body_is_refused_before_any_row(client, db):
+    headers = await _admin(client, db)
+    misspelt = await _post(client, "/api/imports/products", headers, "sku,name,base_prise\nA,B,1\n")
+    empty = await _post(client, "/api/imports/products", headers, "")
+    only_header = await _post(client, "/api/imports/products", headers, PRODUCT_HEADER)
+    not_utf8 = await client.post("/api/imports/products", content="sku,name,category_code\nÄ,B,c\n".encode("latin-1"),
+                                 headers={**headers, "content-type": "text/csv"})
+    json_body = await client.post("/api/imports/products", json={"sku": "A"}, headers=headers)
+    codes = {(e["column"], e["code"]) for e in misspelt.json()["details"]["errors"]}
+    assert codes == {("category_code", "missing_column"), ("base_prise", "unknown_column")}
+    assert [e["code"] for e in empty.json()["details"]["errors"]] == ["empty_file"]
+    assert [e["code"] for e in only_header.json()["details"]["errors"]] == ["no_rows"]
+    assert [e["code"] for e in not_utf8.json()["details"]["errors"]] == ["not_utf8"]
+    assert (json_body.status_code, json_body.json()["code"]) == (415, "unsupported_media_type")
+    assert await _counts(db, Product) == [0]
+
+
+async def test_an_upload_as_a_multipart_file_works_and_only_admins_may_import(client, db):
+    headers = await _admin(client, db)
+    rep = await make_user(db, role="rep", email="rep@example.com")
+    rep_headers = bearer(await login(client, rep.email))
+    refused = await _post(client, "/api/imports/products", rep_headers, GOOD_PRODUCTS)
+    assert refused.status_code == 403
+    answer = await client.post("/api/imports/products", headers=headers,
+                               files={"file": ("products.csv", GOOD_PRODUCTS.encode(), "text/csv")})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["created"] == 3
+    no_file = await client.post("/api/imports/products", headers=headers,
+                                files={"other": ("x.csv", b"a", "text/csv")})
+    assert (no_file.status_code, no_file.json()["code"]) == (400, "file_missing")
+
+
+# --- customers ----------------------------------------------------------------------------
+
+
+async def _territories(db: Any, owner_id: str) -> dict[str, str]:
+    ids = {"north": new_id()}
+    async with db.write() as s:
+        await s.execute(insert(Territory).values(id=ids["north"], code="NORTH", name="North", kind="territory"))
+        await s.execute(insert(TerritoryRule).values(id=new_id(), territory_id=ids["north"], country="US", state="CA"))
+        await s.execute(insert(TerritoryAssignment).values(
+            id=new_id(), territory_id=ids["north"], user_id=owner_id, role="owner",
+            valid_from=date.today() - timedelta(days=30)))
+    return ids
+
+
+async def test_a_customer_file_with_bad_rows_changes_nothing(client, db):
+    headers = await _admin(client, db)
+    body = CUSTOMER_HEADER + (
+        "Acme Inc,,US-1,active,net_30,1000,ops@acme.test,+1 555 0100,Ann,US,CA,Fresno,93650,1 Main St\n"
+        ",,,,,,,,,US,,,,\n"  # row 2: no legal name
+        "Bolt LLC,,us1,sleeping,net_99,-5,not-an-email,,,USA,,,,\n"  # row 3: everything wrong
+        "Cord Co,,,,,,,,,,,,,\n"  # row 4: no country
+    )
+    answer = await _post(client, "/api/imports/customers", headers, body)
+    assert answer.status_code == 422, answer.text
+    found = {(e["row"], e["column"], e["code"]) for e in answer.json()["details"]["errors"]}
+    assert found == {
+        (2, "legal_name", "required"),
+        (3, "tax_id", "duplicate_in_file"), (3, "status", "invalid_choice"),
+        (3, "payment_terms", "invalid_choice"), (3, "credit_limit", "invalid_amount"),
+        (3, "email", "invalid_format"), (3, "country", "too_long"),
+        (4, "country", "required"),
+    }
+    assert await _counts(db, Customer, CustomerAddress, CustomerContact) == [0, 0, 0]
+
+
+async def test_a_good_customer_file_creates_numbered_customers_in_their_territory(client, db):
+    headers = await _admin(client, db)
+    rep = await make_user(db, role="rep", email="rep@example.com")
+    ids = await _territories(db, rep.id)
+    body = CUSTOMER_HEADER + (
+        "Acme Inc.,Acme,de 123.456,active,net_45,1250.50,OPS@acme.test,+1 (555) 0100,Ann Lee,us,ca,Fresno,93650,1 Main St\n"
+        "Bolt Ltd,,,,,,,,,US,NY,Albany,12207,\n"
+    )
+    answer = await _post(client, "/api/imports/customers", headers, body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"rows": 2, "created": 2, "first_number": "C-000001", "last_number": "C-000002"}
+    async with db.read() as s:
+        customers = {c.number: c for c in (await s.execute(select(Customer))).scalars()}
+        contact = (await s.execute(select(CustomerContact))).scalar_one()
+        events = (await s.execute(select(AuditEvent).where(AuditEvent.action == "customer_created"))).scalars().all()
+    acme, bolt = customers["C-000001"], customers["C-000002"]
+    assert (acme.search_name, acme.tax_id, acme.credit_limit_cents, acme.payment_terms) == ("acme", "DE123456", 125050, "net_45")
+    assert (acme.territory_id, acme.owner_id, acme.channel) == (ids["north"], rep.id, "import")
+    assert (bolt.status, bolt.owner_id, bolt.territory_id != ids["north"]) == ("active", None, True)
+    assert (contact.email, contact.phone, contact.name) == ("ops@acme.test", "+15550100", "Ann Lee")
+    assert len(events) == 2 and {e.data["channel"] for e in events} == {"import"}
+    # The rep who owns the territory now sees the imported customer and can price for it.
+    rep_headers = bearer(await login(client, rep.email))
+    listing = await client.get("/api/products", params={"customer_id": acme.id}, headers=rep_headers)
+    assert listing.status_code == 200
+    again = await _post(client, "/api/imports/customers", headers, body)
+    assert [(e["row"], e["code"]) for e in again.json()["details"]["errors"]] == [(1, "customer_exists")]
+    assert await _counts(db, Customer) == [2]
