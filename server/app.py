@@ -27,6 +27,7 @@ from server.features.catalog import ROUTES as catalog_routes
 from server.features.customers import ROUTES as customer_routes
 from server.features.ops.routes import healthz, readyz
 from server.features.sales import ROUTES as sales_routes
+from server.features.sync_api import ROUTES as sync_routes
 from server.features.territories import ROUTES as territory_routes
 from server.http.errors import exception_handlers
 from server.http.logging import AccessLogMiddleware
@@ -44,7 +45,7 @@ WEB_LOGIN_PATH = "/login"
 
 API_ROUTES: list[Any] = [
     AuthController, UserController, healthz, readyz,
-    *customer_routes, *territory_routes, *catalog_routes, *sales_routes,
+    *customer_routes, *territory_routes, *catalog_routes, *sales_routes, *sync_routes,
 ]
 
 

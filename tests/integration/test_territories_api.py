@@ -359,6 +359,19 @@ async def test_realignment_that_takes_another_managers_customers_is_refused(clie
     assert (await client.get(f"/api/realignments/{mine['id']}/preview", headers=w.east_manager)).status_code == 404
 
 
+async def test_stale_customers_elsewhere_neither_block_nor_join_a_managers_realignment(client, db):
+    w = await build_world(client, db)
+    # EAST has no owner, so this stored owner is out of date; it is not Max's to fix.
+    stale = await add_customer(db, "Stale Owner Co", state="MA", postal="02111", territory_id=w.ids["east"],
+                               owner_id=w.ids["user_rep2"])
+    mine = await _ok(await _draft(client, w.manager, {}))
+    preview = await _ok(await client.get(f"/api/realignments/{mine['id']}/preview", headers=w.manager), 200)
+    assert preview["moves"] == []
+    resync = await _ok(await _draft(client, w.admin, {}))
+    preview = await _ok(await client.get(f"/api/realignments/{resync['id']}/preview", headers=w.admin), 200)
+    assert [(m["customer_id"], m["to_owner"]) for m in preview["moves"]] == [(stale, None)]
+
+
 async def test_a_future_realignment_waits_for_its_effective_date(client, db):
     w = await build_world(client, db)
     draft = await _ok(await _draft(client, w.manager, {}, on=TODAY + timedelta(days=7)))

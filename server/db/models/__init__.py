@@ -26,6 +26,7 @@ from server.db.models.sales import (
     StockReservation,
 )
 from server.db.models.sequences import DocumentSequence
+from server.db.models.sync import ChangeCounter, ChangeRecord, Device, MutationOutcome
 from server.db.models.territories import (
     Realignment,
     Territory,
@@ -35,12 +36,16 @@ from server.db.models.territories import (
 
 __all__ = [
     "AuditEvent",
+    "ChangeCounter",
+    "ChangeRecord",
     "Base",
     "Customer",
     "CustomerAddress",
     "CustomerContact",
+    "Device",
     "DocumentSequence",
     "IdempotencyRecord",
+    "MutationOutcome",
     "PriceBreak",
     "PriceList",
     "PriceListItem",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import ScalarSelect, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -123,7 +124,8 @@ async def _check_items(session: AsyncSession, items: Sequence[PriceItemIn]) -> N
 
 
 async def _insert_items(session: AsyncSession, price_list_id: str, items: Sequence[PriceItemIn]) -> None:
-    item_rows, break_rows = [], []
+    item_rows: list[dict[str, Any]] = []
+    break_rows: list[dict[str, Any]] = []
     for item in items:
         item_id = new_id()
         item_rows.append({"id": item_id, "price_list_id": price_list_id,

@@ -30,9 +30,9 @@ from server.domain.catalog import (
     round_to_pack,
     tax_rate_for,
 )
-from server.features.catalog.schemas import PriceLookupOut
 from server.domain.errors import NotFound, ValidationFailed
 from server.domain.territories import Address
+from server.features.catalog.schemas import PriceLookupOut
 from server.features.shared.scope import customer_filter, load_scope
 from server.security.auth import CurrentUser
 

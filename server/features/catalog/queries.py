@@ -24,6 +24,7 @@ from server.features.catalog.schemas import (
     ProductSummary,
     StockAlertOut,
     StockRowOut,
+    StockStatus,
     WarehouseStockOut,
 )
 
@@ -53,7 +54,7 @@ def _like(q: str) -> str:
     return f"%{escaped}%"
 
 
-def stock_status(levels: Collection[StockLevel], threshold: int) -> str:
+def stock_status(levels: Collection[StockLevel], threshold: int) -> StockStatus:
     if sum(level.available for level in levels) == 0:
         return "out"
     return "low" if is_low_stock(levels, threshold) else "in_stock"
@@ -92,7 +93,7 @@ def _summary(
         min_order_qty=product.min_order_qty, active=product.active,
         tax_category=product.tax_category, image_url=product.image_url,
         available=sum(level.available for level in levels),
-        stock_status=stock_status(levels, product.low_stock_threshold),  # type: ignore[arg-type]
+        stock_status=stock_status(levels, product.low_stock_threshold),
         price=price,
     )
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, patch, post
 from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.engine import Database
 from server.db.models import Customer
@@ -84,7 +85,7 @@ class ProductController(Controller):
         return await _detail(db, product_id)
 
 
-async def _customer(session: Any, user: CurrentUser, customer_id: str | None) -> Customer | None:
+async def _customer(session: AsyncSession, user: CurrentUser, customer_id: str | None) -> Customer | None:
     return await visible_customer(session, user, customer_id) if customer_id else None
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "StockAdjustIn",
     "StockAlertOut",
     "StockRowOut",
+    "StockStatus",
     "WarehouseIn",
     "WarehouseOut",
     "WarehouseStockOut",

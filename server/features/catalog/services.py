@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -28,13 +28,13 @@ __all__ = [
     "create_warehouse",
     "ensure_category",
     "product_fields",
-    "set_on_hand",
+    "set_counts",
     "update_product",
 ]
 
 
 def _insert(session: AsyncSession) -> Any:
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 async def ensure_category(session: AsyncSession, code: str, name: str | None = None) -> str:
@@ -100,9 +100,11 @@ async def update_product(
         raise NotFound("No such product.", code="product_not_found")
     patch = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
     sku = patch.get("sku")
-    if sku is not None and sku != product.sku:
-        if await session.scalar(select(Product.id).where(Product.sku == sku)) is not None:
-            raise Conflict(f"A product with SKU {sku} already exists.", code="sku_taken")
+    taken = sku is not None and sku != product.sku and await session.scalar(
+        select(Product.id).where(Product.sku == sku)
+    ) is not None
+    if taken:
+        raise Conflict(f"A product with SKU {sku} already exists.", code="sku_taken")
     if "category_code" in patch:
         patch["category_id"] = await ensure_category(session, patch.pop("category_code"))
     before = product_fields(product)
@@ -134,41 +136,55 @@ def check_on_hand(on_hand: int, allocated: int) -> None:
         )
 
 
-async def _locked_level(session: AsyncSession, warehouse_id: str, product_id: str) -> StockLevel:
-    # Create the row if missing without racing a concurrent adjuster, then lock it, so two
-    # adjustments of the same stock apply one after the other instead of losing one.
+async def _locked_levels(
+    session: AsyncSession, pairs: list[tuple[str, str]]
+) -> dict[tuple[str, str], StockLevel]:
+    """The stock rows of (warehouse_id, product_id) pairs, created if missing, locked.
+
+    INSERT .. ON CONFLICT DO NOTHING creates missing rows without racing a concurrent
+    adjuster; the rows are then locked in primary-key order, so two adjustments of the same
+    stock apply one after the other instead of one being lost, and never deadlock.
+    """
+    ordered = sorted(set(pairs))
     await session.execute(
-        _insert(session)(StockLevel)
-        .values(warehouse_id=warehouse_id, product_id=product_id, on_hand=0, allocated=0)
-        .on_conflict_do_nothing(index_elements=["warehouse_id", "product_id"])
+        _insert(session)(StockLevel).on_conflict_do_nothing(index_elements=["warehouse_id", "product_id"]),
+        [{"warehouse_id": w, "product_id": p, "on_hand": 0, "allocated": 0} for w, p in ordered],
     )
-    level = (
-        await session.execute(
+    levels: dict[tuple[str, str], StockLevel] = {}
+    for start in range(0, len(ordered), 500):  # stay under every driver's parameter limit
+        rows = await session.execute(
             select(StockLevel)
-            .where(StockLevel.warehouse_id == warehouse_id, StockLevel.product_id == product_id)
+            .where(tuple_(StockLevel.warehouse_id, StockLevel.product_id).in_(ordered[start:start + 500]))
+            .order_by(StockLevel.warehouse_id, StockLevel.product_id)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
-    ).scalar_one()
-    return level
+        levels.update({(level.warehouse_id, level.product_id): level for level in rows.scalars()})
+    return levels
 
 
-async def set_on_hand(
-    session: AsyncSession, *, actor_id: str, warehouse_id: str, product_id: str,
-    on_hand: int | None = None, delta: int | None = None, reason: str = "", channel: str = "api",
-) -> StockLevel:
-    level = await _locked_level(session, warehouse_id, product_id)
-    before = level.on_hand
-    target = on_hand if on_hand is not None else before + (delta or 0)
-    check_on_hand(target, level.allocated)
-    if target != before:
-        level.on_hand = target
-        session.add(events.stock_set(
-            product_id=product_id, warehouse_id=warehouse_id, actor_id=actor_id,
-            from_on_hand=before, to_on_hand=target, reason=reason, channel=channel,
-        ))
+async def set_counts(
+    session: AsyncSession, *, actor_id: str, counts: list[tuple[str, str, int | None, int | None]],
+    reason: str = "", channel: str = "api",
+) -> list[StockLevel]:
+    """Apply (warehouse_id, product_id, on_hand, delta) changes, each with one of on_hand
+    (a count) or delta (a movement); any change that breaks the stock rule refuses all."""
+    levels = await _locked_levels(session, [(w, p) for w, p, _, _ in counts])
+    changed: list[StockLevel] = []
+    for warehouse_id, product_id, on_hand, delta in counts:
+        level = levels[(warehouse_id, product_id)]
+        before = level.on_hand
+        target = on_hand if on_hand is not None else before + (delta or 0)
+        check_on_hand(target, level.allocated)
+        if target != before:
+            level.on_hand = target
+            session.add(events.stock_set(
+                product_id=product_id, warehouse_id=warehouse_id, actor_id=actor_id,
+                from_on_hand=before, to_on_hand=target, reason=reason, channel=channel,
+            ))
+        changed.append(level)
     await session.flush()
-    return level
+    return changed
 
 
 async def adjust_stock(session: AsyncSession, actor_id: str, data: StockAdjustIn) -> StockLevel:
@@ -180,10 +196,8 @@ async def adjust_stock(session: AsyncSession, actor_id: str, data: StockAdjustIn
         raise ValidationFailed("No such warehouse.", code="unknown_warehouse")
     if await session.get(Product, data.product_id) is None:
         raise ValidationFailed("No such product.", code="unknown_product")
-    return await set_on_hand(
-        session, actor_id=actor_id, warehouse_id=data.warehouse_id, product_id=data.product_id,
-        on_hand=data.on_hand, delta=data.delta, reason=data.reason,
-    )
+    changes = [(data.warehouse_id, data.product_id, data.on_hand, data.delta)]
+    return (await set_counts(session, actor_id=actor_id, counts=changes, reason=data.reason))[0]
 
 
 async def create_warehouse(session: AsyncSession, actor_id: str, data: WarehouseIn) -> Warehouse:

@@ -32,8 +32,9 @@ from server.features.shared.numbers import next_number
 from server.features.shared.scope import Scope
 from server.features.shared.territory_data import TerritoryData, load_territory_data
 from server.security.auth import CurrentUser
+from sync.changes import record_change
 
-__all__ = ["PossibleDuplicate", "create_customer", "update_customer"]
+__all__ = ["PossibleDuplicate", "create_customer", "publish_customer_change", "update_customer"]
 
 # Fields only a manager or an admin may set: they decide how much the company risks.
 _PRIVILEGED_FIELDS = {"credit_limit_cents", "explicit_territory_id", "price_list_id"}
@@ -160,8 +161,19 @@ async def create_customer(session: AsyncSession, user: CurrentUser, scope: Scope
         session.add(CustomerContact(id=new_id(), customer_id=customer_id, **contact))
     session.add(audit.customer_created(customer_id=customer_id, actor_id=user.id, channel=data.channel,
                                        territory_id=territory_id, reason=reason))
+    await publish_customer_change(session, customer)
     await session.flush()
     return customer, reason
+
+
+async def publish_customer_change(session: AsyncSession, customer: Customer, *, previous_territory_id: str | None = None) -> None:
+    """Put the customer on the sync change feed, for its old territory too when it moved,
+    so phones that lose sight of it learn to drop it."""
+    # A rep sees the prospects they created even outside their territories.
+    owner = customer.created_by if customer.status == "prospect" else customer.owner_id
+    await record_change(session, entity_type="customer", entity_id=customer.id, territory_id=customer.territory_id, owner_id=owner)
+    if previous_territory_id and previous_territory_id != customer.territory_id:
+        await record_change(session, entity_type="customer", entity_id=customer.id, territory_id=previous_territory_id)
 
 
 async def _changed_since(session: AsyncSession, customer_id: str, base_version: int) -> set[str]:
@@ -235,6 +247,8 @@ async def update_customer(
             changes["owner_id"] = [customer.owner_id, owner_id]
             customer.territory_id, customer.owner_id = territory_id, owner_id
     if changes:
+        previous = changes.get("territory_id", [customer.territory_id])[0]
+        await publish_customer_change(session, customer, previous_territory_id=previous)
         customer.version += 1
         customer.updated_at = utcnow()
         session.add(audit.customer_updated(customer_id=customer.id, actor_id=user.id, version=customer.version,

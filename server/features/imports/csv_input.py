@@ -18,7 +18,7 @@ import msgspec
 from server.domain.errors import ValidationFailed
 from server.domain.money import to_cents
 
-__all__ = ["CsvTable", "ImportRejected", "MAX_ROWS", "RowError", "RowReader", "read_csv"]
+__all__ = ["MAX_ROWS", "CsvTable", "ImportRejected", "RowError", "RowReader", "read_csv"]
 
 MAX_ROWS = 20_000
 _MONEY = re.compile(r"^\d{1,10}(\.\d{1,2})?$")  # 12, 12.5, 12.50; no sign, no symbol, no exponent

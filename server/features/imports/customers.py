@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import msgspec
 from sqlalchemy import select
@@ -30,7 +31,13 @@ from server.domain.customers import (
     normalize_phone,
     normalize_tax_id,
 )
-from server.domain.territories import Address, match_territory, normalize_country, normalize_state, owner_on
+from server.domain.territories import (
+    Address,
+    match_territory,
+    normalize_country,
+    normalize_state,
+    owner_on,
+)
 from server.features.imports.csv_input import ImportRejected, RowError, RowReader, read_csv
 from server.features.shared import audit
 from server.features.shared.numbers import next_number
@@ -57,7 +64,7 @@ class CustomerImportResult(msgspec.Struct):
 @dataclass
 class _Row:
     number: int
-    customer: dict[str, object]
+    customer: dict[str, Any]
     address: dict[str, str]
     contact: dict[str, str] | None
 
@@ -113,9 +120,9 @@ async def _validate(session: AsyncSession, raw: bytes) -> list[_Row]:
         taken = await session.execute(
             select(Customer.tax_id, Customer.number).where(Customer.tax_id.in_(tax_ids[start:start + 1000]))
         )
-        for tax_id, number in taken.all():
+        for tax_id, customer_number in taken.all():
             errors.append(RowError(first_row[tax_id], "tax_id", "customer_exists",
-                                   f"customer {number} already has tax_id {tax_id}"))
+                                   f"customer {customer_number} already has tax_id {tax_id}"))
     if errors:
         raise ImportRejected(sorted(errors, key=lambda e: (e.row, e.column)))
     return rows
@@ -147,32 +154,41 @@ async def import_customers(session: AsyncSession, actor_id: str, raw: bytes) -> 
     rows = await _validate(session, raw)
     data = await load_territory_data(session)
     default_id = await _default_territory(session, data)
+    # Numbers first, while nothing is pending: each next_number statement would otherwise
+    # autoflush the customer added just before it, one round trip per row.
+    numbers = [await next_number(session, "C") for _ in rows]
     today, now = date.today(), utcnow()
-    numbers: list[str] = []
-    for row in rows:
+    customers: list[tuple[Customer, dict[str, str], str]] = []
+    for row, number in zip(rows, numbers):
         address = _normalized_address(row.address)
         match = match_territory(
-            Address(country=address["country"], state=address["state"], postal_code=address["postal_code"],
-                    city=address["city"]),
+            Address(country=address["country"], state=address["state"],
+                    postal_code=address["postal_code"], city=address["city"]),
             data.rules, default_territory_id=default_id,
         )
-        legal_name = clean_text(str(row.customer["legal_name"]))
+        legal_name = clean_text(row.customer["legal_name"])
         customer = Customer(
-            id=new_id(), number=await next_number(session, "C"), legal_name=legal_name,
-            trading_name=clean_text(str(row.customer["trading_name"])), search_name=normalize_name(legal_name),
-            tax_id=normalize_tax_id(str(row.customer["tax_id"])), status=row.customer["status"],
-            payment_terms=row.customer["payment_terms"], credit_limit_cents=row.customer["credit_limit_cents"],
+            id=new_id(), number=number, legal_name=legal_name,
+            trading_name=clean_text(row.customer["trading_name"]),
+            search_name=normalize_name(legal_name), tax_id=normalize_tax_id(row.customer["tax_id"]),
+            status=row.customer["status"], payment_terms=row.customer["payment_terms"],
+            credit_limit_cents=row.customer["credit_limit_cents"],
             tax_exempt=row.customer["tax_exempt"], territory_id=match.territory_id,
             owner_id=owner_on(data.assignments, match.territory_id, today), created_by=actor_id,
             channel="import", version=1, created_at=now, updated_at=now,
         )
         session.add(customer)
-        await session.flush()  # addresses and contacts reference the customer row
+        customers.append((customer, address, match.reason))
+    # The unit of work does not order unrelated mappers by foreign key: customers go first.
+    await session.flush()
+    for (customer, address, reason), row in zip(customers, rows):
         for kind in ("billing", "shipping"):
-            session.add(CustomerAddress(id=new_id(), customer_id=customer.id, kind=kind, is_default=True, **address))
+            session.add(CustomerAddress(id=new_id(), customer_id=customer.id, kind=kind,
+                                        is_default=True, **address))
         if row.contact is not None:
             session.add(CustomerContact(id=new_id(), customer_id=customer.id, **row.contact))
         session.add(audit.customer_created(customer_id=customer.id, actor_id=actor_id, channel="import",
-                                           territory_id=match.territory_id, reason=match.reason))
-        numbers.append(customer.number)
-    return CustomerImportResult(rows=len(rows), created=len(numbers), first_number=numbers[0], last_number=numbers[-1])
+                                           territory_id=customer.territory_id, reason=reason))
+    await session.flush()
+    return CustomerImportResult(rows=len(rows), created=len(numbers), first_number=numbers[0],
+                                last_number=numbers[-1])

@@ -13,7 +13,14 @@ from typing import Any
 from litestar import Request, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import ClientException
-from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
 
 from server.db.engine import Database
 from server.features.catalog.openapi import problems

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from server.features.sales.order_routes import OrderController, approval_queue, stock_receipt
+from server.features.sales.quote_routes import QuoteController
+from server.features.sales.quote_service import expire_quotes
 
-__all__ = ["ROUTES"]
+__all__ = ["ROUTES", "expire_quotes"]
 
-ROUTES: list[Any] = [OrderController, approval_queue, stock_receipt]
+ROUTES: list[Any] = [OrderController, QuoteController, approval_queue, stock_receipt]

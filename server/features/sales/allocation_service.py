@@ -103,9 +103,11 @@ async def allocate_order_stock(
         ship_complete=order.ship_complete, order_type=order.order_type,
     )
     by_id = {line.id: line for line in lines}
-    for short in plan.backordered:
-        by_id[short.line_id].quantity_backordered = short.quantity
     _apply(session, {line.id: order.id for line in lines}, by_id, rows, plan.reservations)
+    for line in lines:
+        line.quantity_backordered = sum(
+            b.quantity for b in plan.backordered if b.line_id == line.id
+        )
     before, order.fulfilment_status = order.fulfilment_status, plan.fulfilment_status.value
     session.add(order_event(
         order=order, actor_id=actor_id, action="stock_allocated", from_state=before,
@@ -213,6 +215,7 @@ async def receive_stock(
             order=order, actor_id=actor_id, action="backorder_allocated", from_state=before,
             to_state=order.fulfilment_status,
             data={"product_id": product_id,
-                  "reserved": sum(r.quantity for r in reservations if order_of[r.line_id] == order_id)},
+                  "reserved": sum(r.quantity for r in reservations
+                                  if order_of[r.line_id] == order_id)},
         ))
     return received, sum(r.quantity for r in reservations)

@@ -76,7 +76,9 @@ async def approve(session: AsyncSession, user: CurrentUser, order_id: str) -> Sa
     return order
 
 
-async def reject(session: AsyncSession, user: CurrentUser, order_id: str, reason: str) -> SalesOrder:
+async def reject(
+    session: AsyncSession, user: CurrentUser, order_id: str, reason: str
+) -> SalesOrder:
     order = await _load(session, user, order_id)
     _require_deciding_manager(user, order)
     await _transition(session, user, order, "reject", reason.strip())
@@ -90,7 +92,9 @@ async def release_credit(session: AsyncSession, user: CurrentUser, order_id: str
     return order
 
 
-async def cancel(session: AsyncSession, user: CurrentUser, order_id: str, reason: str) -> SalesOrder:
+async def cancel(
+    session: AsyncSession, user: CurrentUser, order_id: str, reason: str
+) -> SalesOrder:
     """Anyone who can see the order may cancel it until it has shipped; stock is released."""
     order = await _load(session, user, order_id)
     await _transition(session, user, order, "cancel", reason.strip())

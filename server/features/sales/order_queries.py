@@ -150,7 +150,8 @@ async def list_orders(
         where.append(SalesOrder.status == status)
     if customer_id:
         where.append(SalesOrder.customer_id == customer_id)
-    total = int(await session.scalar(select(func.count()).select_from(SalesOrder).where(*where)) or 0)
+    counted = select(func.count()).select_from(SalesOrder).where(*where)
+    total = int(await session.scalar(counted) or 0)
     rows = (
         await session.execute(
             select(SalesOrder).where(*where)
@@ -163,7 +164,8 @@ async def list_orders(
 async def approval_queue(session: AsyncSession, scope: Scope, user_id: str) -> list[ApprovalItem]:
     """Orders waiting for a decision that this manager (or any admin) may take, oldest first."""
     query = select(SalesOrder).where(SalesOrder.status.in_(_QUEUE), order_filter(scope))
-    rows = (await session.execute(query.order_by(SalesOrder.placed_at, SalesOrder.id))).scalars().all()
+    query = query.order_by(SalesOrder.placed_at, SalesOrder.id)
+    rows = (await session.execute(query)).scalars().all()
     return [
         ApprovalItem(order=_summary(o), reasons=[ReasonOut(**r) for r in o.approval_reasons or []])
         for o in rows

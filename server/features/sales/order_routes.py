@@ -80,7 +80,9 @@ class OrderController(Controller):
             return await order_queries.order_detail(session, order)
 
     @post("/{order_id:str}/reject", status_code=200)
-    async def reject(self, request: _Req, db: Database, order_id: str, data: RejectIn) -> OrderDetail:
+    async def reject(
+        self, request: _Req, db: Database, order_id: str, data: RejectIn
+    ) -> OrderDetail:
         async with db.write() as session:
             order = await approvals.reject(session, request.user, order_id, data.reason)
             return await order_queries.order_detail(session, order)
@@ -92,7 +94,9 @@ class OrderController(Controller):
             return await order_queries.order_detail(session, order)
 
     @post("/{order_id:str}/cancel", status_code=200)
-    async def cancel(self, request: _Req, db: Database, order_id: str, data: CancelIn) -> OrderDetail:
+    async def cancel(
+        self, request: _Req, db: Database, order_id: str, data: CancelIn
+    ) -> OrderDetail:
         """Cancel before shipment; reserved stock is released. After shipment: 409."""
         async with db.write() as session:
             order = await approvals.cancel(session, request.user, order_id, data.reason)

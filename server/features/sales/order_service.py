@@ -6,7 +6,6 @@ nothing behind, and an accepted one is written with its audit events and reserva
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -27,8 +26,9 @@ from server.domain.pricing import effective_discount_percent
 from server.domain.territories import managers_on, owner_on
 from server.features.customers.queries import get_visible
 from server.features.sales.allocation_service import allocate_order_stock
-from server.features.sales.events import order_event
-from server.features.sales.pricing import QuotedPrice, RequestedLine, price_for_customer
+from server.features.sales.events import order_event, quote_event
+from server.features.sales.pricing import RequestedLine, price_for_customer
+from server.features.sales.quote_service import claim_for_order
 from server.features.sales.schemas import OrderCreateIn
 from server.features.shared.numbers import next_number
 from server.features.shared.scope import load_scope
@@ -60,14 +60,12 @@ async def _open_orders_cents(session: AsyncSession, customer_id: str) -> int:
     return int(total or 0)
 
 
-async def place_order(
-    session: AsyncSession, user: CurrentUser, data: OrderCreateIn, *,
-    quoted: Mapping[str, QuotedPrice] | None = None,
-) -> SalesOrder:
+async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreateIn) -> SalesOrder:
     """Accept an order as submitted and route it to confirmed, pending_approval or credit_hold.
 
     Hard errors (inactive customer or product, quantity rules, no price, below floor) are
-    refused all at once with 422 and `details.reasons`.
+    refused all at once with 422 and `details.reasons`. With `quote_id` the order converts
+    that accepted quote: its prices hold while it is valid, whatever the lists say now.
     """
     today = date.today()
     scope = await load_scope(session, user)
@@ -75,9 +73,12 @@ async def place_order(
     if data.id is not None and await session.get(SalesOrder, data.id) is not None:
         raise Conflict("An order with this id already exists.", code="order_id_taken",
                        details={"id": data.id})
+    quote, quoted = None, None
+    if data.quote_id is not None:
+        quote, quoted = await claim_for_order(session, scope, data.quote_id, customer.id, today)
     outcome = await price_for_customer(
         session, customer,
-        [RequestedLine(line.product_id, line.quantity, line.discount_percent) for line in data.lines],
+        [RequestedLine(x.product_id, x.quantity, x.discount_percent) for x in data.lines],
         on=today, order_discount_percent=data.order_discount_percent,
         shipping_cents=data.shipping_cents, quoted=quoted,
         ship_to_address_id=data.ship_to_address_id,
@@ -118,7 +119,8 @@ async def place_order(
         territory_id=customer.territory_id,
         territory_name=territory.names.get(customer.territory_id, ""),
         rep_id=owner_on(territory.assignments, customer.territory_id, today) or customer.owner_id,
-        manager_ids=managers_on(territory.nodes, territory.assignments, customer.territory_id, today),
+        manager_ids=managers_on(territory.nodes, territory.assignments, customer.territory_id,
+                                today),
         discount_percent=discount,
         approval_reasons=[msgspec.structs.asdict(r) for r in verdict.reasons],
         client_total_cents=data.client_total_cents, created_by=user.id, placed_at=now,
@@ -158,6 +160,11 @@ async def place_order(
             data={"channel": data.channel, "total_cents": order.total_cents,
                   "quote_id": data.quote_id} if action == "submit" else {},
         ))
+    if quote is not None:
+        quote.converted_order_id = order.id
+        session.add(quote_event(quote=quote, actor_id=user.id, action="convert",
+                                from_state=quote.status, to_state=quote.status,
+                                data={"order_id": order.id, "order_number": order.number}))
     if order.status == OrderStatus.CONFIRMED:
         await allocate_order_stock(session, order, lines,
                                    preferred_warehouse_id=customer.preferred_warehouse_id,

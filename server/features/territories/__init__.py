@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.features.territories.forms import FORM_HANDLERS
 from server.features.territories.routes import (
     AssignmentController,
     RealignmentController,
     RuleController,
     TerritoryController,
 )
-from server.features.territories.forms import FORM_HANDLERS
 from server.features.territories.views import TERRITORY_PAGES
 
 __all__ = ["ROUTES"]

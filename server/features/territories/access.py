@@ -9,7 +9,7 @@ A territory out of reach answers exactly like one that does not exist.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from server.domain.errors import NotFound
 from server.domain.territories import active_on, subtree_ids, visible_territory_ids
@@ -21,7 +21,7 @@ __all__ = ["Access", "access_for", "missing_territory", "today"]
 
 def today() -> date:
     # The server's calendar is UTC, like every timestamp it stores.
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 def missing_territory(territory_id: str) -> NotFound:

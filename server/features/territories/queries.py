@@ -9,8 +9,22 @@ from datetime import date
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Customer, CustomerAddress, Territory, TerritoryAssignment, TerritoryRule, User
-from server.domain.territories import Assignment, active_on, ancestor_chain, managers_on, owner_on, reps_on
+from server.db.models import (
+    Customer,
+    CustomerAddress,
+    Territory,
+    TerritoryAssignment,
+    TerritoryRule,
+    User,
+)
+from server.domain.territories import (
+    Assignment,
+    active_on,
+    ancestor_chain,
+    managers_on,
+    owner_on,
+    reps_on,
+)
 from server.features.shared.territory_data import TerritoryData, load_territory_data
 from server.features.territories.access import Access, access_for, today
 from server.features.territories.schemas import (

@@ -31,7 +31,12 @@ from server.features.shared.territory_data import TerritoryData, load_territory_
 from server.features.territories.access import Access, access_for
 from server.features.territories.checks import build_rule, check_assignees, check_rule_unique
 from server.features.territories.queries import user_refs
-from server.features.territories.schemas import CustomerMoveOut, PlannedChanges, RealignmentChanges, TerritoryRef
+from server.features.territories.schemas import (
+    CustomerMoveOut,
+    PlannedChanges,
+    RealignmentChanges,
+    TerritoryRef,
+)
 from server.security.auth import CurrentUser
 
 __all__ = ["Plan", "compute", "moves_out", "plan_changes"]
@@ -132,19 +137,38 @@ async def _placements(session: AsyncSession) -> list[CustomerPlacement]:
     return list(placements.values())
 
 
-def _check_scope(access: Access, tree: TerritoryData, moves: list[CustomerMove]) -> None:
-    """A manager's realignment may only move customers within their subtrees, or out of and
-    into the default territory; another manager's customers are not theirs to move."""
+def _scoped_moves(
+    access: Access, tree: TerritoryData, placements: list[CustomerPlacement], moves: list[CustomerMove], on: date
+) -> list[CustomerMove]:
+    """What a manager's realignment may move: customers within their subtrees, or out of and
+    into the default territory.
+
+    A move outside that reach which this realignment causes is refused: another manager's
+    customers are not theirs to take. One it does not cause (a customer elsewhere whose stored
+    owner is already out of date) is left for whoever manages it, instead of blocking the
+    manager's own work.
+    """
     if access.is_admin:
-        return
+        return moves
     allowed = set(access.manageable) | {tree.default_territory_id}
     outside = [m for m in moves if m.from_territory_id not in allowed or m.to_territory_id not in allowed]
-    if outside:
+    if not outside:
+        return moves
+    already = {
+        m.customer_id: (m.to_territory_id, m.to_owner_id)
+        for m in plan_realignment(placements, tree.rules, tree.assignments, tree.nodes,
+                                  tree.default_territory_id or "", on)
+    }
+    caused = [m for m in outside
+              if already.get(m.customer_id, (m.from_territory_id, m.from_owner_id)) != (m.to_territory_id, m.to_owner_id)]
+    if caused:
         raise PermissionDenied(
-            f"This realignment would move {len(outside)} customer(s) of territories you do not "
+            f"This realignment would move {len(caused)} customer(s) of territories you do not "
             "manage. Ask an admin to apply it.",
-            code="realignment_outside_scope", details={"customer_count": len(outside)},
+            code="realignment_outside_scope", details={"customer_count": len(caused)},
         )
+    skipped = {m.customer_id for m in outside}
+    return [m for m in moves if m.customer_id not in skipped]
 
 
 async def compute(session: AsyncSession, user: CurrentUser, planned: PlannedChanges, on: date) -> Plan:
@@ -158,8 +182,7 @@ async def compute(session: AsyncSession, user: CurrentUser, planned: PlannedChan
                        code="no_default_territory")
     moves = plan_realignment(placements, rules_after, assignments_after, tree.nodes,
                              tree.default_territory_id or "", on)
-    _check_scope(access, tree, moves)
-    return Plan(tree, access, rules_after, assignments_after, moves)
+    return Plan(tree, access, rules_after, assignments_after, _scoped_moves(access, tree, placements, moves, on))
 
 
 async def moves_out(session: AsyncSession, moves: list[CustomerMove]) -> list[CustomerMoveOut]:

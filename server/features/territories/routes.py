@@ -46,7 +46,7 @@ async def _detail(db: Database, user: CurrentUser, territory_id: str, on: date |
 
 class TerritoryController(Controller):
     path = "/api/territories"
-    tags = ["territories"]
+    tags = ("territories",)
 
     @get("/", guards=[_anyone])
     async def tree(self, request: Req, db: Database, on: OnDate = None) -> TerritoryTree:
@@ -97,8 +97,8 @@ class TerritoryController(Controller):
 
 class RuleController(Controller):
     path = "/api/territory-rules"
-    tags = ["territories"]
-    guards = [_managers]
+    tags = ("territories",)
+    guards = (_managers,)
 
     @get("/")
     async def list_rules(
@@ -122,8 +122,8 @@ class RuleController(Controller):
 
 class AssignmentController(Controller):
     path = "/api/territory-assignments"
-    tags = ["territories"]
-    guards = [_managers]
+    tags = ("territories",)
+    guards = (_managers,)
 
     @get("/")
     async def list_assignments(
@@ -149,8 +149,8 @@ class AssignmentController(Controller):
 
 class RealignmentController(Controller):
     path = "/api/realignments"
-    tags = ["territories"]
-    guards = [_managers]
+    tags = ("territories",)
+    guards = (_managers,)
 
     @get("/")
     async def list_realignments(self, request: Req, db: Database) -> list[RealignmentOut]:

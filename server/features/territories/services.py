@@ -80,9 +80,8 @@ async def update_territory(db: Database, user: CurrentUser, territory_id: str, d
             raise missing_territory(territory_id)
         changes: dict[str, list[str | None]] = {}
         if data.parent_id is not UNSET and data.parent_id != row.parent_id:
-            if data.parent_id is None or row.parent_id is None:
-                if not access.is_admin:
-                    raise _needs_admin_for_top_level()
+            if (data.parent_id is None or row.parent_id is None) and not access.is_admin:
+                raise _needs_admin_for_top_level()
             if data.parent_id is not None:
                 access.require_manageable(tree, data.parent_id)
             validate_parent(tree.nodes, territory_id, data.parent_id)

@@ -74,7 +74,8 @@ async def detail_page(request: Req, db: Database, territory_id: str) -> Template
 def _preview_template(request: Req, preview: RealignmentPreview | None, *, realignment_id: str,
                       error: str | None = None, status_code: int = 200, fragment: bool = False) -> Template:
     name = "territories/_realignment.html" if fragment else "territories/realignment.html"
-    context = {"user": request.user, "p": preview, "realignment_id": realignment_id, "error": error}
+    context = {"user": request.user, "p": preview, "realignment_id": realignment_id, "error": error,
+               "today": today()}
     return Template(name, context=context, status_code=status_code)
 
 

@@ -1,0 +1,158 @@
+"""HTTP API of quotes: /api/quotes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.params import QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.engine import Database
+from server.db.models import Quote
+from server.features.sales import order_queries, quote_queries, quote_service
+from server.features.sales.idempotency import create_once
+from server.features.sales.order_service import place_order
+from server.features.sales.schemas import (
+    ConvertIn,
+    LineIn,
+    OrderCreateIn,
+    OrderDetail,
+    QuoteCreateIn,
+    QuoteDetail,
+    QuoteDiff,
+    QuoteUpdateIn,
+)
+from server.features.shared.scope import load_scope
+from server.security.auth import CurrentUser
+
+__all__ = ["QuoteController"]
+
+IDEMPOTENCY_HEADER = "idempotency-key"
+_Req = Request[CurrentUser, Any, Any]
+
+
+async def _fresh(db: Database, user: CurrentUser, quote_id: str) -> Quote:
+    """The quote as of today: one past its validity is stored as expired before answering."""
+    async with db.read() as session:
+        scope = await load_scope(session, user)
+        quote = await quote_queries.get_visible_quote(session, scope, quote_id)
+        if quote.status not in ("draft", "sent") or date.today() <= quote.valid_until:
+            return quote
+    async with db.write() as session:
+        scope = await load_scope(session, user)
+        quote = await quote_queries.get_visible_quote(session, scope, quote_id, lock=True)
+        quote_service.expire_if_due(session, quote, date.today(), actor_id=None)
+        return quote
+
+
+class QuoteController(Controller):
+    path = "/api/quotes"
+    tags = ["quotes"]
+
+    @post("/")
+    async def create_quote(self, request: _Req, db: Database, data: QuoteCreateIn) -> Response[Any]:
+        """Create a draft quote, priced by the server (Q-000123). Send `Idempotency-Key`
+        to make retries safe."""
+
+        async def work(session: AsyncSession) -> QuoteDetail:
+            quote = await quote_service.create_quote(session, request.user, data)
+            return await quote_queries.quote_detail(session, quote)
+
+        status, body = await create_once(
+            db, request.user.id, request.headers.get(IDEMPOTENCY_HEADER), "POST /api/quotes",
+            data, work,
+        )
+        return Response(body, status_code=status)
+
+    @get("/{quote_id:str}")
+    async def get_quote(self, request: _Req, db: Database, quote_id: str) -> QuoteDetail:
+        quote = await _fresh(db, request.user, quote_id)
+        async with db.read() as session:
+            return await quote_queries.quote_detail(session, quote)
+
+    @patch("/{quote_id:str}")
+    async def update_quote(
+        self, request: _Req, db: Database, quote_id: str, data: QuoteUpdateIn
+    ) -> QuoteDetail:
+        """Edit a draft; the given fields replace the old ones and everything is re-priced."""
+        async with db.write() as session:
+            quote = await quote_service.update_quote(session, request.user, quote_id, data)
+            return await quote_queries.quote_detail(session, quote)
+
+    async def _act(self, request: _Req, db: Database, quote_id: str, action: str) -> QuoteDetail:
+        async with db.write() as session:
+            quote = await quote_service.transition(session, request.user, quote_id, action)
+            return await quote_queries.quote_detail(session, quote)
+
+    @post("/{quote_id:str}/send", status_code=200)
+    async def send(self, request: _Req, db: Database, quote_id: str) -> QuoteDetail:
+        """Send a draft; its revision is frozen as it was sent."""
+        return await self._act(request, db, quote_id, "send")
+
+    @post("/{quote_id:str}/revise", status_code=200)
+    async def revise(self, request: _Req, db: Database, quote_id: str) -> QuoteDetail:
+        """Start the next revision in draft (from sent, declined or expired); the earlier
+        revision stays readable under /revisions."""
+        return await self._act(request, db, quote_id, "revise")
+
+    @post("/{quote_id:str}/accept", status_code=200)
+    async def accept(self, request: _Req, db: Database, quote_id: str) -> QuoteDetail:
+        return await self._act(request, db, quote_id, "accept")
+
+    @post("/{quote_id:str}/decline", status_code=200)
+    async def decline(self, request: _Req, db: Database, quote_id: str) -> QuoteDetail:
+        return await self._act(request, db, quote_id, "decline")
+
+    @get("/{quote_id:str}/revisions")
+    async def list_revisions(
+        self, request: _Req, db: Database, quote_id: str
+    ) -> list[dict[str, Any]]:
+        """Every revision, oldest first; the last one is the live current revision."""
+        quote = await _fresh(db, request.user, quote_id)
+        async with db.read() as session:
+            return await quote_queries.revisions(session, quote)
+
+    @get("/{quote_id:str}/diff")
+    async def diff(
+        self, request: _Req, db: Database, quote_id: str,
+        from_revision: Annotated[int, QueryParameter(name="from", ge=1)],
+        to_revision: Annotated[int, QueryParameter(name="to", ge=1)],
+    ) -> QuoteDiff:
+        """Line-by-line difference between two revisions: added, removed, changed."""
+        quote = await _fresh(db, request.user, quote_id)
+        async with db.read() as session:
+            return await quote_queries.quote_diff(session, quote, from_revision, to_revision)
+
+    @post("/{quote_id:str}/convert")
+    async def convert(
+        self, request: _Req, db: Database, quote_id: str, data: ConvertIn | None = None
+    ) -> Response[Any]:
+        """Turn an accepted quote into an order at the quoted prices (refused with
+        quote_expired past its validity, already_converted the second time)."""
+        header = data or ConvertIn()
+
+        async def work(session: AsyncSession) -> OrderDetail:
+            scope = await load_scope(session, request.user)
+            quote = await quote_queries.get_visible_quote(session, scope, quote_id)
+            lines = await quote_queries.quote_lines(session, quote.id)
+            order_in = OrderCreateIn(
+                customer_id=quote.customer_id, quote_id=quote.id,
+                lines=[LineIn(x.product_id, x.quantity, x.discount_percent) for x in lines],
+                order_discount_percent=quote.order_discount_percent,
+                shipping_cents=quote.shipping_cents, id=header.id,
+                ship_to_address_id=header.ship_to_address_id, po_number=header.po_number,
+                requested_delivery_date=header.requested_delivery_date,
+                shipping_method=header.shipping_method, notes=header.notes or quote.notes,
+                channel=header.channel, order_type=header.order_type, priority=header.priority,
+                ship_complete=header.ship_complete,
+            )
+            order = await place_order(session, request.user, order_in)
+            return await order_queries.order_detail(session, order)
+
+        status, body = await create_once(
+            db, request.user.id, request.headers.get(IDEMPOTENCY_HEADER),
+            f"POST /api/quotes/{quote_id}/convert", header, work,
+        )
+        return Response(body, status_code=status)

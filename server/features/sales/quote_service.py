@@ -1,0 +1,226 @@
+"""Named actions on quotes: create, save (draft only), send, revise, accept, decline, expire.
+
+A quote is priced by the same function as an order. Sending freezes the revision into
+QuoteRevision; revising starts the next revision in draft, re-priced at today's lists,
+while the frozen ones stay readable. Expiry runs from a periodic job (`expire_quotes`) and
+on every read of a quote past its validity date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from msgspec import UnsetType
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.engine import Database
+from server.db.models import Customer, Quote, QuoteLine, QuoteRevision
+from server.db.types import new_id, utcnow
+from server.domain.errors import Conflict, ValidationFailed
+from server.domain.orders import QuoteStatus, next_quote_status
+from server.domain.territories import owner_on
+from server.features.customers.queries import get_visible
+from server.features.sales.events import quote_event
+from server.features.sales.pricing import QuotedPrice, RequestedLine, price_for_customer
+from server.features.sales.quote_queries import get_visible_quote, quote_lines, snapshot
+from server.features.sales.schemas import LineIn, QuoteCreateIn, QuoteUpdateIn
+from server.features.shared.numbers import next_number
+from server.features.shared.scope import Scope, load_scope
+from server.features.shared.territory_data import load_territory_data
+from server.security.auth import CurrentUser
+
+__all__ = [
+    "DEFAULT_VALIDITY_DAYS", "claim_for_order", "create_quote", "expire_if_due",
+    "expire_quotes", "transition", "update_quote",
+]
+
+DEFAULT_VALIDITY_DAYS = 30
+_EXPIRABLE = (QuoteStatus.DRAFT.value, QuoteStatus.SENT.value)
+
+
+def _requested(lines: Sequence[LineIn | QuoteLine]) -> list[RequestedLine]:
+    return [RequestedLine(x.product_id, x.quantity, x.discount_percent) for x in lines]
+
+
+async def _price_into(
+    session: AsyncSession, quote: Quote, customer: Customer, requested: list[RequestedLine]
+) -> None:
+    """Re-price `requested` at today's lists and replace the quote's lines and totals."""
+    outcome = await price_for_customer(
+        session, customer, requested, on=date.today(),
+        order_discount_percent=quote.order_discount_percent,
+        shipping_cents=quote.shipping_cents,
+    )
+    outcome.raise_for_errors()
+    priced = outcome.priced
+    await session.execute(delete(QuoteLine).where(QuoteLine.quote_id == quote.id))
+    for p in priced.lines:
+        product = outcome.products[p.product_id]
+        session.add(QuoteLine(
+            id=new_id(), quote_id=quote.id, line_no=int(p.line_id), product_id=p.product_id,
+            sku=product.sku, name=product.name, quantity=p.quantity,
+            unit_price_cents=p.unit_price_cents, discount_percent=p.discount_percent,
+            gross_cents=p.gross_cents,
+            discount_cents=p.line_discount_cents + p.order_discount_cents,
+            net_cents=p.net_cents, tax_rate=outcome.tax_rates[p.line_id], tax_cents=p.tax_cents,
+            total_cents=p.total_cents, price_list_id=p.price_list_id,
+            price_list_version=p.price_list_version,
+        ))
+    quote.subtotal_cents, quote.discount_cents = priced.subtotal_cents, priced.discount_cents
+    quote.net_cents, quote.tax_cents = priced.net_cents, priced.tax_cents
+    quote.shipping_tax_cents, quote.total_cents = priced.shipping_tax_cents, priced.total_cents
+    quote.updated_at = utcnow()
+    await session.flush()
+
+
+def _check_validity(valid_until: date, today: date) -> None:
+    if valid_until < today:
+        raise ValidationFailed("valid_until must not be in the past.", code="valid_until_past",
+                               details={"valid_until": valid_until.isoformat()})
+
+
+async def create_quote(session: AsyncSession, user: CurrentUser, data: QuoteCreateIn) -> Quote:
+    today = date.today()
+    scope = await load_scope(session, user)
+    customer = await get_visible(session, scope, data.customer_id)
+    if customer.status == "inactive":
+        raise ValidationFailed("The customer is inactive.", code="customer_inactive")
+    if data.id is not None and await session.get(Quote, data.id) is not None:
+        raise Conflict("A quote with this id already exists.", code="quote_id_taken")
+    valid_until = data.valid_until or today + timedelta(days=DEFAULT_VALIDITY_DAYS)
+    _check_validity(valid_until, today)
+    territory = await load_territory_data(session)
+    now = utcnow()
+    quote = Quote(
+        id=data.id or new_id(), number=await next_number(session, "Q"), customer_id=customer.id,
+        status=QuoteStatus.DRAFT.value, revision=1, valid_until=valid_until,
+        territory_id=customer.territory_id,
+        rep_id=owner_on(territory.assignments, customer.territory_id, today) or customer.owner_id,
+        created_by=user.id, notes=data.notes.strip(),
+        order_discount_percent=data.order_discount_percent, shipping_cents=data.shipping_cents,
+        currency="USD", created_at=now, updated_at=now,
+    )
+    session.add(quote)
+    await session.flush()
+    await _price_into(session, quote, customer, _requested(data.lines))
+    session.add(quote_event(quote=quote, actor_id=user.id, action="create", from_state=None,
+                            to_state=quote.status))
+    return quote
+
+
+async def _load(session: AsyncSession, user: CurrentUser, quote_id: str) -> tuple[Scope, Quote]:
+    scope = await load_scope(session, user)
+    quote = await get_visible_quote(session, scope, quote_id, lock=True)
+    expire_if_due(session, quote, date.today(), actor_id=None)
+    return scope, quote
+
+
+async def update_quote(
+    session: AsyncSession, user: CurrentUser, quote_id: str, data: QuoteUpdateIn
+) -> Quote:
+    """Edit a draft: given fields replace the old ones and the whole quote is re-priced."""
+    _, quote = await _load(session, user, quote_id)
+    next_quote_status(QuoteStatus(quote.status), "save")
+    if not isinstance(data.valid_until, UnsetType):
+        _check_validity(data.valid_until, date.today())
+        quote.valid_until = data.valid_until
+    if not isinstance(data.notes, UnsetType):
+        quote.notes = data.notes.strip()
+    if not isinstance(data.shipping_cents, UnsetType):
+        quote.shipping_cents = data.shipping_cents
+    if not isinstance(data.order_discount_percent, UnsetType):
+        quote.order_discount_percent = data.order_discount_percent
+    lines = (data.lines if not isinstance(data.lines, UnsetType)
+             else await quote_lines(session, quote.id))
+    customer = await session.get(Customer, quote.customer_id)
+    assert customer is not None
+    await _price_into(session, quote, customer, _requested(lines))
+    session.add(quote_event(quote=quote, actor_id=user.id, action="save", from_state=quote.status,
+                            to_state=quote.status))
+    return quote
+
+
+async def _freeze(session: AsyncSession, quote: Quote) -> None:
+    """Keep the current revision as it stands (once per revision)."""
+    exists = await session.scalar(
+        select(QuoteRevision.id).where(QuoteRevision.quote_id == quote.id,
+                                       QuoteRevision.revision == quote.revision)
+    )
+    if exists is None:
+        session.add(QuoteRevision(id=new_id(), quote_id=quote.id, revision=quote.revision,
+                                  snapshot=await snapshot(session, quote), created_at=utcnow()))
+        await session.flush()
+
+
+async def transition(
+    session: AsyncSession, user: CurrentUser, quote_id: str, action: str,
+    reason: str | None = None,
+) -> Quote:
+    """send, revise, accept or decline."""
+    _, quote = await _load(session, user, quote_id)
+    today = date.today()
+    before = quote.status
+    target = next_quote_status(QuoteStatus(before), action, today=today,
+                               valid_until=quote.valid_until)
+    if action in ("send", "revise"):
+        await _freeze(session, quote)
+    quote.status = target.value
+    if action == "revise":
+        quote.revision += 1
+        if quote.valid_until < today:
+            quote.valid_until = today + timedelta(days=DEFAULT_VALIDITY_DAYS)
+        customer = await session.get(Customer, quote.customer_id)
+        assert customer is not None
+        current = await quote_lines(session, quote.id)
+        await _price_into(session, quote, customer, _requested(current))
+    quote.updated_at = utcnow()
+    session.add(quote_event(quote=quote, actor_id=user.id, action=action, from_state=before,
+                            to_state=quote.status, reason=reason))
+    await session.flush()
+    return quote
+
+
+def expire_if_due(
+    session: AsyncSession, quote: Quote, today: date, *, actor_id: str | None
+) -> bool:
+    """Mark a draft or sent quote past its validity as expired. True if it changed."""
+    if quote.status not in _EXPIRABLE or today <= quote.valid_until:
+        return False
+    before = quote.status
+    quote.status = next_quote_status(QuoteStatus(before), "expire").value
+    quote.updated_at = utcnow()
+    session.add(quote_event(quote=quote, actor_id=actor_id, action="expire", from_state=before,
+                            to_state=quote.status, reason=f"valid until {quote.valid_until}"))
+    return True
+
+
+async def expire_quotes(db: Database, today: date | None = None) -> int:
+    """The periodic job: expire every draft or sent quote past its validity date."""
+    today = today or date.today()
+    async with db.write() as session:
+        due = (
+            await session.execute(
+                select(Quote).where(Quote.status.in_(_EXPIRABLE), Quote.valid_until < today)
+                .order_by(Quote.id).with_for_update()
+            )
+        ).scalars().all()
+        return sum(expire_if_due(session, quote, today, actor_id=None) for quote in due)
+
+
+async def claim_for_order(
+    session: AsyncSession, scope: Scope, quote_id: str, customer_id: str, today: date
+) -> tuple[Quote, dict[str, QuotedPrice]]:
+    """An accepted, valid, unconverted quote of this customer and the prices it promised."""
+    quote = await get_visible_quote(session, scope, quote_id, lock=True)
+    if quote.customer_id != customer_id:
+        raise ValidationFailed("The quote is for another customer.", code="quote_customer_mismatch")
+    next_quote_status(QuoteStatus(quote.status), "convert", today=today,
+                      valid_until=quote.valid_until, converted=quote.converted_order_id is not None)
+    prices = {
+        line.product_id: QuotedPrice(line.unit_price_cents, line.price_list_id,
+                                     line.price_list_version)
+        for line in await quote_lines(session, quote.id)
+    }
+    return quote, prices

@@ -1,0 +1,53 @@
+"""Mutation handlers: each calls the same feature service as the online API."""
+
+from __future__ import annotations
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.domain.errors import ValidationFailed
+from server.features.customers import services as customers
+from server.features.customers.schemas import CustomerCreateIn, CustomerUpdateIn
+from server.features.shared.scope import load_scope
+from server.security.auth import CurrentUser
+from sync.engine import HandlerResult, SyncEngine
+from sync.protocol import Mutation
+
+__all__ = ["build_engine"]
+
+
+def _args(mutation: Mutation, shape: type[msgspec.Struct], **extra: object) -> msgspec.Struct:
+    try:
+        return msgspec.convert({**mutation.args, **extra}, shape)
+    except msgspec.ValidationError as exc:
+        raise ValidationFailed(f"The change is not valid: {exc}", code="invalid_mutation") from None
+
+
+async def customer_create(session: AsyncSession, user: CurrentUser, mutation: Mutation) -> HandlerResult:
+    data = _args(mutation, CustomerCreateIn, id=mutation.entity_id)
+    assert isinstance(data, CustomerCreateIn)
+    scope = await load_scope(session, user)
+    customer, reason = await customers.create_customer(session, user, scope, data)
+    return HandlerResult(result={
+        "number": customer.number, "territory_id": customer.territory_id, "territory_reason": reason,
+        "owner_id": customer.owner_id, "version": customer.version,
+    })
+
+
+async def customer_update(session: AsyncSession, user: CurrentUser, mutation: Mutation) -> HandlerResult:
+    if mutation.base_version is None:
+        raise ValidationFailed("customer.update needs base_version.", code="base_version_missing")
+    data = _args(mutation, CustomerUpdateIn, base_version=mutation.base_version)
+    assert isinstance(data, CustomerUpdateIn)
+    scope = await load_scope(session, user)
+    customer, applied, overwritten = await customers.update_customer(session, user, scope, mutation.entity_id, data)
+    return HandlerResult(result={
+        "version": customer.version, "applied": applied, "overwritten_by_server": overwritten,
+    })
+
+
+def build_engine() -> SyncEngine:
+    engine = SyncEngine()
+    engine.register("customer.create", 1, customer_create)
+    engine.register("customer.update", 1, customer_update)
+    return engine

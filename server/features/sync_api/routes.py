@@ -1,0 +1,109 @@
+"""HTTP API of offline sync, protocol v1: /api/sync/v1/*."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import Parameter
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+
+from server.db.engine import Database
+from server.db.models import Device
+from server.db.types import new_id, utcnow
+from server.domain.errors import NotFound, ValidationFailed
+from server.features.shared.scope import load_scope
+from server.features.sync_api.handlers import build_engine
+from server.features.sync_api.sources import FEED_SOURCES
+from server.security.auth import CurrentUser
+from sync.feed import Visibility, pull_page
+from sync.protocol import (
+    PROTOCOL,
+    SUPPORTED_SCHEMA_VERSIONS,
+    DeviceIn,
+    DeviceOut,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+
+__all__ = ["SyncController"]
+
+ENGINE = build_engine()
+
+
+def check_versions(protocol: int, schema_version: int) -> None:
+    if protocol != PROTOCOL:
+        raise ValidationFailed(
+            f"This server speaks sync protocol {PROTOCOL}; the app sent {protocol}. Update the app.",
+            code="protocol_unsupported", details={"supported_protocol": PROTOCOL},
+        )
+    if schema_version not in SUPPORTED_SCHEMA_VERSIONS:
+        raise ValidationFailed(
+            f"Local data schema {schema_version} is not supported; the app must update.",
+            code="schema_unsupported", details={"supported_schema_versions": list(SUPPORTED_SCHEMA_VERSIONS)},
+        )
+
+
+def _unavailable() -> Response[dict[str, Any]]:
+    # Nothing was advanced: the phone keeps its outbox and retries later.
+    return Response(
+        {"type": "https://fieldsales.dev/problems/unavailable", "title": "Service unavailable", "status": 503,
+         "code": "unavailable", "detail": "The server could not store the changes. Nothing was applied; retry later."},
+        status_code=503, media_type="application/problem+json", headers={"Retry-After": "5"},
+    )
+
+
+class SyncController(Controller):
+    path = "/api/sync/v1"
+    tags = ["sync"]
+
+    @post("/devices", status_code=201)
+    async def register_device(self, request: Request[CurrentUser, Any, Any], db: Database, data: DeviceIn) -> DeviceOut:
+        """Register this phone for the signed-in user; its id goes with every push."""
+        check_versions(data.protocol, data.schema_version)
+        async with db.write() as session:
+            device = Device(id=new_id(), user_id=request.user.id, name=data.name.strip(), last_seq=0, registered_at=utcnow())
+            session.add(device)
+        return DeviceOut(device_id=device.id, last_seq=0, protocol=PROTOCOL, schema_version=data.schema_version)
+
+    @get("/devices")
+    async def list_devices(self, request: Request[CurrentUser, Any, Any], db: Database) -> list[dict[str, Any]]:
+        async with db.read() as session:
+            rows = (await session.execute(select(Device).where(Device.user_id == request.user.id).order_by(Device.registered_at))).scalars().all()
+        return [{"device_id": d.id, "name": d.name, "last_seq": d.last_seq, "revoked": d.revoked_at is not None} for d in rows]
+
+    @post("/devices/{device_id:str}/revoke", status_code=200)
+    async def revoke_device(self, request: Request[CurrentUser, Any, Any], db: Database, device_id: str) -> dict[str, Any]:
+        """Revoke a lost phone (its owner or an admin). Pushes from it are refused."""
+        async with db.write() as session:
+            device = await session.get(Device, device_id)
+            if device is None or (device.user_id != request.user.id and request.user.role != "admin"):
+                raise NotFound("No such device.", code="device_unknown")
+            device.revoked_at = device.revoked_at or utcnow()
+        return {"device_id": device_id, "revoked": True}
+
+    @post("/push", status_code=200)
+    async def push(self, request: Request[CurrentUser, Any, Any], db: Database, data: PushRequest) -> Response[Any]:
+        """Apply mutations exactly once, in seq order; answer each with its outcome."""
+        check_versions(data.protocol, data.schema_version)
+        try:
+            result: PushResponse = await ENGINE.push(db, request.user, data)
+        except (DBAPIError, OSError):
+            return _unavailable()
+        return Response(result)
+
+    @get("/pull")
+    async def pull(
+        self, request: Request[CurrentUser, Any, Any], db: Database,
+        protocol: int = PROTOCOL, schema_version: int = 1, cursor: str = "",
+        limit: Annotated[int, Parameter(ge=1, le=2000)] = 500,
+    ) -> PullResponse:
+        """Everything this user may see that changed since `cursor`; an empty cursor is a full snapshot."""
+        check_versions(protocol, schema_version)
+        async with db.read() as session:
+            scope = await load_scope(session, request.user)
+            visibility = Visibility(scope.user_id, scope.role, scope.sees_all, scope.territory_ids)
+            page = await pull_page(session, FEED_SOURCES, visibility, cursor, limit)
+        return PullResponse(protocol=PROTOCOL, schema_version=schema_version, cursor=page.cursor, has_more=page.has_more, changes=page.changes)

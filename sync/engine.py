@@ -1,0 +1,168 @@
+"""Push: apply a device's mutations exactly once, in seq order.
+
+Each mutation runs in its own write transaction that also stores its outcome and advances
+the device's `last_seq`, so "applied" and "remembered as applied" can never disagree: if
+the server commits and the phone never hears back, the retry finds the stored outcome and
+gets it again, marked duplicate, instead of a second order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.engine import Database
+from server.db.models import Device, MutationOutcome
+from server.db.types import utcnow
+from server.domain.errors import DomainError, NotFound, PermissionDenied
+from server.security.auth import CurrentUser
+from sync.protocol import Mutation, Outcome, PushRequest, PushResponse
+
+__all__ = ["HandlerResult", "MutationHandler", "SyncEngine"]
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+@dataclass(frozen=True)
+class HandlerResult:
+    status: str = "accepted"  # accepted | needs_approval
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+MutationHandler = Callable[[AsyncSession, CurrentUser, Mutation], Awaitable[HandlerResult]]
+
+
+def _referenced_ids(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return {value} if _UUID.match(value) else set()
+    if isinstance(value, dict):
+        return set().union(*(_referenced_ids(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_referenced_ids(v) for v in value)) if value else set()
+    return set()
+
+
+class SyncEngine:
+    def __init__(self) -> None:
+        self._handlers: dict[str, MutationHandler] = {}
+
+    def register(self, mutation_type: str, version: int, handler: MutationHandler) -> None:
+        self._handlers[f"{mutation_type}@{version}"] = handler
+
+    @property
+    def mutation_types(self) -> list[str]:
+        return sorted(self._handlers)
+
+    def _handler_for(self, mutation_type: str) -> MutationHandler | None:
+        # A type without "@n" is version 1: the shape the first phones shipped with.
+        key = mutation_type if "@" in mutation_type else f"{mutation_type}@1"
+        return self._handlers.get(key)
+
+    async def _load_device(self, session: AsyncSession, user: CurrentUser, device_id: str) -> Device:
+        device = (
+            await session.execute(select(Device).where(Device.id == device_id).with_for_update())
+        ).scalar_one_or_none()
+        if device is None or device.user_id != user.id:
+            raise NotFound("This device is not registered to you.", code="device_unknown")
+        if device.revoked_at is not None:
+            raise PermissionDenied(
+                "This device was revoked. Its unsent work stays on the phone; sign in on a registered device.",
+                code="device_revoked",
+            )
+        return device
+
+    async def push(self, db: Database, user: CurrentUser, request: PushRequest) -> PushResponse:
+        outcomes: list[Outcome] = []
+        expected: int | None = None
+        last_seq = 0
+        for mutation in sorted(request.mutations, key=lambda m: m.seq):
+            async with db.write() as session:
+                device = await self._load_device(session, user, request.device_id)
+                device.last_seen_at = utcnow()
+                last_seq = device.last_seq
+                if mutation.seq <= device.last_seq:
+                    outcomes.append(await self._stored(session, device.id, mutation))
+                    continue
+                if mutation.seq > device.last_seq + 1:
+                    expected = device.last_seq + 1
+                    break
+                outcome = await self._apply(session, user, device.id, mutation)
+                session.add(MutationOutcome(
+                    device_id=device.id, seq=mutation.seq, mutation_type=mutation.type,
+                    entity_id=mutation.entity_id, status=outcome.status,
+                    outcome=_outcome_dict(outcome), applied_at=utcnow(),
+                ))
+                device.last_seq = last_seq = mutation.seq
+                outcomes.append(outcome)
+        if not request.mutations or expected is not None and not outcomes:
+            async with db.read() as session:
+                device = await self._load_device(session, user, request.device_id)
+                last_seq = device.last_seq
+        if request.ack_up_to:
+            await self._acknowledge(db, request.device_id, request.ack_up_to)
+        return PushResponse(device_id=request.device_id, last_seq=last_seq, outcomes=outcomes, expected_seq=expected)
+
+    async def _stored(self, session: AsyncSession, device_id: str, mutation: Mutation) -> Outcome:
+        row = await session.get(MutationOutcome, (device_id, mutation.seq))
+        if row is None:
+            # Outcome already pruned after acknowledgement: the phone has it.
+            return Outcome(seq=mutation.seq, type=mutation.type, entity_id=mutation.entity_id,
+                           status="accepted", duplicate=True, code="outcome_expired")
+        data = dict(row.outcome)
+        data["duplicate"] = True
+        return Outcome(**data)
+
+    async def _apply(self, session: AsyncSession, user: CurrentUser, device_id: str, mutation: Mutation) -> Outcome:
+        base = {"seq": mutation.seq, "type": mutation.type, "entity_id": mutation.entity_id}
+        handler = self._handler_for(mutation.type)
+        if handler is None:
+            return Outcome(**base, status="rejected", code="unknown_mutation_type",
+                           message=f"This server does not know {mutation.type}; update the app.")
+        rejected_dependency = await self._rejected_dependency(session, device_id, mutation)
+        if rejected_dependency:
+            return Outcome(**base, status="rejected", code="dependency_rejected",
+                           message="It depends on an earlier change that was rejected.",
+                           result={"depends_on": rejected_dependency})
+        try:
+            # A savepoint: a rejected mutation leaves no trace but its outcome.
+            async with session.begin_nested():
+                result = await handler(session, user, mutation)
+        except DomainError as exc:
+            return Outcome(**base, status="rejected", code=exc.code, message=exc.message,
+                           result=dict(exc.details) if exc.details else {})
+        return Outcome(**base, status=result.status, result=result.result)  # type: ignore[arg-type]
+
+    async def _rejected_dependency(self, session: AsyncSession, device_id: str, mutation: Mutation) -> str | None:
+        # The entity itself counts: updating a customer whose creation was rejected is a
+        # dependency on that rejection too.
+        referenced = _referenced_ids(mutation.args) | {mutation.entity_id}
+        if not referenced:
+            return None
+        return await session.scalar(
+            select(MutationOutcome.entity_id).where(
+                MutationOutcome.device_id == device_id, MutationOutcome.status == "rejected",
+                MutationOutcome.entity_id.in_(referenced),
+            ).limit(1)
+        )
+
+    async def _acknowledge(self, db: Database, device_id: str, up_to: int) -> None:
+        from sqlalchemy import update
+
+        async with db.write() as session:
+            await session.execute(
+                update(MutationOutcome)
+                .where(MutationOutcome.device_id == device_id, MutationOutcome.seq <= up_to,
+                       MutationOutcome.acknowledged_at.is_(None))
+                .values(acknowledged_at=utcnow())
+            )
+
+
+def _outcome_dict(outcome: Outcome) -> dict[str, Any]:
+    import msgspec
+
+    return msgspec.to_builtins(outcome)  # type: ignore[no-any-return]

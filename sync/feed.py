@@ -1,0 +1,150 @@
+"""Pull: everything a user may see that changed since their cursor, paged.
+
+Cursor forms:
+- ""             first pull: a full snapshot, starting with the first entity type;
+- "s<H>:<i>:<id>" inside a snapshot taken at counter value H: entity type i, after id;
+- "<n>"          the change feed after counter value n.
+
+A snapshot is read in pages while writers go on; it ends on the cursor H it started at,
+so every change committed after it began is pulled again afterwards (re-sending an
+entity is harmless: the phone upserts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import ChangeCounter, ChangeRecord
+from server.domain.errors import ValidationFailed
+from sync.protocol import Change
+
+__all__ = ["FeedSource", "PullPage", "Visibility", "pull_page"]
+
+
+@dataclass(frozen=True)
+class Visibility:
+    user_id: str
+    role: str
+    sees_all: bool
+    territory_ids: frozenset[str]
+
+    def change_filter(self) -> ColumnElement[bool]:
+        if self.sees_all:
+            return true()
+        return or_(
+            ChangeRecord.territory_id.is_(None),
+            ChangeRecord.territory_id.in_(self.territory_ids) if self.territory_ids else false(),
+            ChangeRecord.owner_id == self.user_id,
+        )
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    entity_type: str
+    # Visible ids after `after_id`, in id order, at most `limit`.
+    snapshot_ids: Callable[[AsyncSession, Visibility, str, int], Awaitable[list[str]]]
+    # Current data of the given ids that the user may still see; missing ones are deletions.
+    load: Callable[[AsyncSession, Visibility, list[str]], Awaitable[dict[str, dict[str, Any]]]]
+
+
+@dataclass(frozen=True)
+class PullPage:
+    cursor: str
+    has_more: bool
+    changes: list[Change]
+
+
+async def _counter(session: AsyncSession) -> int:
+    return int(await session.scalar(select(ChangeCounter.value).where(ChangeCounter.id == 1)) or 0)
+
+
+def _parse(cursor: str) -> tuple[str, int, int, str]:
+    try:
+        if not cursor:
+            return ("snapshot", -1, 0, "")
+        if cursor.startswith("s"):
+            head, index, after = cursor[1:].split(":", 2)
+            return ("snapshot", int(head), int(index), after)
+        return ("feed", int(cursor), 0, "")
+    except ValueError:
+        raise ValidationFailed("The sync cursor is not valid; pull again without one.", code="cursor_invalid") from None
+
+
+async def pull_page(
+    session: AsyncSession, sources: list[FeedSource], visibility: Visibility, cursor: str, limit: int
+) -> PullPage:
+    mode, value, index, after = _parse(cursor)
+    if mode == "snapshot":
+        head = value if value >= 0 else await _counter(session)
+        return await _snapshot(session, sources, visibility, head, index, after, limit)
+    return await _feed(session, sources, visibility, value, limit)
+
+
+async def _snapshot(
+    session: AsyncSession, sources: list[FeedSource], visibility: Visibility,
+    head: int, index: int, after: str, limit: int,
+) -> PullPage:
+    changes: list[Change] = []
+    while index < len(sources) and len(changes) < limit:
+        source, want = sources[index], limit - len(changes)
+        ids = await source.snapshot_ids(session, visibility, after, want)
+        data = await source.load(session, visibility, ids)
+        changes.extend(Change(source.entity_type, i, "upsert", data[i]) for i in ids if i in data)
+        if len(ids) < want:
+            index, after = index + 1, ""
+        else:
+            after = ids[-1]
+    if index >= len(sources):
+        return PullPage(cursor=str(head), has_more=False, changes=changes)
+    return PullPage(cursor=f"s{head}:{index}:{after}", has_more=True, changes=changes)
+
+
+async def _feed(
+    session: AsyncSession, sources: list[FeedSource], visibility: Visibility, since: int, limit: int
+) -> PullPage:
+    rows = (
+        await session.execute(
+            select(ChangeRecord.seq, ChangeRecord.entity_type, ChangeRecord.entity_id)
+            .where(ChangeRecord.seq > since, visibility.change_filter())
+            .order_by(ChangeRecord.seq, ChangeRecord.id)
+            .limit(limit + 1)
+        )
+    ).all()
+    has_more = len(rows) > limit
+    page = list(rows[:limit])
+    if has_more and rows[limit].seq == rows[limit - 1].seq:
+        # Never end a page in the middle of one transaction's changes.
+        boundary = rows[limit].seq
+        page = [r for r in page if r.seq < boundary]
+        if not page:
+            page = list((await session.execute(
+                select(ChangeRecord.seq, ChangeRecord.entity_type, ChangeRecord.entity_id)
+                .where(ChangeRecord.seq == boundary, visibility.change_filter())
+                .order_by(ChangeRecord.id)
+            )).all())
+    if not page:
+        return PullPage(cursor=str(max(since, 0)), has_more=False, changes=[])
+    by_type: dict[str, list[str]] = {}
+    for row in page:
+        ids = by_type.setdefault(row.entity_type, [])
+        if row.entity_id not in ids:
+            ids.append(row.entity_id)
+    changes: list[Change] = []
+    for source in sources:
+        ids = by_type.get(source.entity_type, [])
+        if not ids:
+            continue
+        data = await source.load(session, visibility, ids)
+        # Something that changed and is no longer visible (moved territory, deleted) is
+        # a deletion for this phone.
+        changes.extend(
+            Change(source.entity_type, i, "upsert", data[i]) if i in data else Change(source.entity_type, i, "delete")
+            for i in ids
+        )
+    cursor = page[-1].seq
+    return PullPage(cursor=str(cursor), has_more=has_more, changes=changes)
