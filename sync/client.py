@@ -75,6 +75,9 @@ class SyncClient:
         batch = self.pending[:limit]
         body = {"protocol": PROTOCOL, "schema_version": self.schema_version, "device_id": self.device_id,
                 "mutations": [item.message() for item in batch]}
+        answered = [item.seq for item in self.outbox if item.outcome is not None]
+        if answered:
+            body["ack_up_to"] = max(answered)
         response = await self.http.post("/api/sync/v1/push", json=body, headers=self.headers)
         if self.lose_next_responses > 0:
             self.lose_next_responses -= 1

@@ -201,3 +201,24 @@ async def test_a_bad_cursor_is_a_clear_error(client, db):
     phone = await _client(client, "rep1@corp.test")
     response = await client.get("/api/sync/v1/pull", params={"cursor": "sx:y"}, headers=phone.headers)
     assert response.status_code == 422 and response.json()["code"] == "cursor_invalid"
+
+
+async def test_outcomes_are_kept_until_acknowledged_and_at_least_30_days(client, db):
+    from datetime import timedelta
+
+    from server.db.models import MutationOutcome
+    from server.db.types import utcnow
+    from sync.retention import prune_outcomes
+
+    await seed_world(db)
+    phone = await _client(client, "rep1@corp.test")
+    phone.enqueue("customer.create", customer_body("Keep Me"))
+    await phone.push()
+    assert await prune_outcomes(db, now=utcnow() + timedelta(days=90)) == 0  # not acknowledged yet
+    phone.enqueue("customer.create", customer_body("Ack Carrier"))
+    await phone.push()  # carries ack_up_to=1
+    assert await prune_outcomes(db, now=utcnow() + timedelta(days=29)) == 0  # too young
+    assert await prune_outcomes(db, now=utcnow() + timedelta(days=31)) == 1
+    async with db.read() as session:
+        remaining = (await session.execute(select(MutationOutcome.seq))).scalars().all()
+    assert remaining == [2]

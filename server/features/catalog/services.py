@@ -6,6 +6,7 @@ and its audit event; the caller commits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -164,7 +165,7 @@ async def _locked_levels(
 
 
 async def set_counts(
-    session: AsyncSession, *, actor_id: str, counts: list[tuple[str, str, int | None, int | None]],
+    session: AsyncSession, *, actor_id: str, counts: Sequence[tuple[str, str, int | None, int | None]],
     reason: str = "", channel: str = "api",
 ) -> list[StockLevel]:
     """Apply (warehouse_id, product_id, on_hand, delta) changes, each with one of on_hand
