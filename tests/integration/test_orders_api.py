@@ -260,6 +260,14 @@ async def test_short_stock_backorders_and_ship_complete_waits(client, db):
     assert service["fulfilment_status"] == "allocated"
     assert await _allocated(db, s.widget) == 2
 
+    receipt = {"warehouse_id": s.catalog.warehouse_ids[0], "product_id": s.widget, "quantity": 2}
+    booked = (await client.post("/api/stock/receipts", json=receipt, headers=s.headers["admin"])).json()
+    assert booked["backorders_allocated"] == 3 and (booked["on_hand"], booked["allocated"]) == (5, 5)
+    for order, expected in ((partial, 3), (whole, 2)):
+        body = (await client.get(f"/api/orders/{order['id']}", headers=s.headers["rep1"])).json()
+        assert body["fulfilment_status"] == "allocated"
+        assert body["lines"][0]["quantity_allocated"] == expected
+
 
 async def test_stock_receipt_serves_rush_backorders_first_then_the_oldest(client, db):
     s = await _setup(client, db, stock=0)

@@ -140,6 +140,11 @@ async def test_quotes_expire_on_read_and_by_the_periodic_job_and_can_be_revised(
     assert revised["status"] == "draft" and revised["revision"] == 2
     assert revised["valid_until"] >= date.today().isoformat()
 
+    listed_late = (await client.post("/api/quotes", json=body, headers=rep)).json()
+    await _expire_in_db(db, listed_late["id"])
+    listed = (await client.get("/api/quotes?status=expired", headers=rep)).json()
+    assert [q["id"] for q in listed] == [listed_late["id"], draft["id"]]
+
 
 async def test_quote_scope_and_idempotent_create(client, db):
     s = await _setup(client, db)

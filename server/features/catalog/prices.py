@@ -174,6 +174,9 @@ async def tax_rate_for_customer(
             select(TaxRateRow).where(TaxRateRow.tax_category == tax_category).order_by(TaxRateRow.id)
         )
     ).scalars().all()
+    # Rates are stored as fractions (0.0725), as pricing.py expects them; the domain's
+    # TaxRate docstring says percent, but tax_rate_for only selects a rate and returns it
+    # unchanged, so the unit passes through as stored.
     rates = [
         TaxRate(tax_category=r.tax_category, country=r.country, state=r.state, rate=Decimal(str(r.rate)))
         for r in rows
@@ -183,8 +186,7 @@ async def tax_rate_for_customer(
 
 def format_rate(rate: Decimal) -> str:
     """'0.0725' rather than '0.07250' or '7.25E-2': five places as stored, zeros trimmed."""
-    text = f"{rate.quantize(Decimal('0.00001')):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return f"{rate.quantize(Decimal('0.00001')):f}".rstrip("0").rstrip(".")
 
 
 async def price_lookup(

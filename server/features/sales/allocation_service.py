@@ -10,6 +10,7 @@ connection and BEGIN IMMEDIATE already serialise every write transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -145,13 +146,37 @@ async def release_order_stock(
     return sum(given_back.values())
 
 
+def _rank(order: SalesOrder) -> tuple[int, datetime, str]:
+    # Rush first, then the oldest; server placement time, never a client clock.
+    return (0 if order.order_type == OrderType.RUSH else 1, order.placed_at, order.id)
+
+
+def _reservations_for(
+    order: SalesOrder, lines: list[SalesOrderLine], product_id: str, rows: Sequence[StockLevel]
+) -> tuple[Reservation, ...]:
+    if order.ship_complete:
+        # One shipment wanted: reserve only if every line can now be filled completely.
+        plan = allocate_order(
+            [AllocationLine(x.id, x.product_id, x.quantity, x.quantity_allocated) for x in lines],
+            _positions(rows), ship_complete=True, order_type=order.order_type,
+        )
+        return () if plan.backordered else plan.reservations
+    priority = "rush" if order.order_type == OrderType.RUSH else "normal"
+    demands = [
+        BackorderDemand(order.id, x.id, x.product_id, x.quantity_backordered, priority,
+                        order.placed_at)
+        for x in lines if x.product_id == product_id and x.quantity_backordered > 0
+    ]
+    return allocate_backorders(demands, _positions(rows))
+
+
 async def receive_stock(
     session: AsyncSession, *, warehouse_id: str, product_id: str, quantity: int,
     actor_id: str | None,
 ) -> tuple[StockLevel, int]:
     """Book received goods, then serve backorders: rush first, then the oldest order.
 
-    Orders that must ship complete are not served here (they wait for the whole order).
+    An order that must ship complete takes stock only when all its lines can be filled.
     Returns the stock row and the units newly reserved for backorders.
     """
     if await session.get(Warehouse, warehouse_id) is None:
@@ -160,62 +185,52 @@ async def receive_stock(
         raise NotFound("No such product.", code="product_not_found")
     # Lock order: the waiting orders (by id), then the stock rows (by primary key) - the
     # same order approve and cancel take (order row, then stock), so they cannot deadlock.
+    # Their lines only change under the order's lock, so reading them now is safe.
     waiting_ids = select(SalesOrderLine.order_id).where(
         SalesOrderLine.product_id == product_id, SalesOrderLine.quantity_backordered > 0
     )
-    orders = {
-        o.id: o for o in (
-            await session.execute(
-                select(SalesOrder)
-                .where(SalesOrder.id.in_(waiting_ids), SalesOrder.status.in_(_WAITING),
-                       SalesOrder.ship_complete.is_(False))
-                .order_by(SalesOrder.id).with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        ).scalars().all()
-    }
+    orders = (
+        await session.execute(
+            select(SalesOrder).where(SalesOrder.id.in_(waiting_ids),
+                                     SalesOrder.status.in_(_WAITING))
+            .order_by(SalesOrder.id).with_for_update().execution_options(populate_existing=True)
+        )
+    ).scalars().all()
+    lines_of: dict[str, list[SalesOrderLine]] = {o.id: [] for o in orders}
+    for line in (
+        await session.execute(
+            select(SalesOrderLine).where(SalesOrderLine.order_id.in_(list(lines_of)))
+            .order_by(SalesOrderLine.order_id, SalesOrderLine.line_no)
+            .execution_options(populate_existing=True)
+        )
+    ).scalars().all():
+        lines_of[line.order_id].append(line)
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     await session.execute(
         insert(StockLevel).values(warehouse_id=warehouse_id, product_id=product_id, on_hand=0,
                                   allocated=0).on_conflict_do_nothing()
     )
-    rows = await lock_stock(session, [product_id])
-    received = next(r for r in rows if r.warehouse_id == warehouse_id)
+    # Ship-complete orders may need other products too: lock all of them in one go.
+    rows = await lock_stock(
+        session, {product_id} | {x.product_id for ls in lines_of.values() for x in ls}
+    )
+    received = next(r for r in rows if (r.warehouse_id, r.product_id) == (warehouse_id, product_id))
     received.on_hand += quantity
 
-    waiting = [
-        (line, orders[line.order_id]) for line in (
-            await session.execute(
-                select(SalesOrderLine).where(
-                    SalesOrderLine.product_id == product_id,
-                    SalesOrderLine.quantity_backordered > 0,
-                    SalesOrderLine.order_id.in_(list(orders)),
-                ).execution_options(populate_existing=True)
-            )
-        ).scalars().all()
-    ]
-    demands = [
-        BackorderDemand(order.id, line.id, line.product_id, line.quantity_backordered,
-                        "rush" if order.order_type == OrderType.RUSH else "normal",
-                        order.placed_at)
-        for line, order in waiting
-    ]
-    reservations = allocate_backorders(demands, _positions(rows))
-    lines = {line.id: line for line, _ in waiting}
-    order_of = {line.id: order.id for line, order in waiting}
-    _apply(session, order_of, lines, rows, reservations)
-    await session.flush()
-    for order_id in sorted({order_of[r.line_id] for r in reservations}):
-        order = orders[order_id]
-        all_lines = (
-            await session.execute(select(SalesOrderLine).where(SalesOrderLine.order_id == order_id))
-        ).scalars().all()
-        before, order.fulfilment_status = order.fulfilment_status, _fulfilment_of(all_lines).value
+    reserved = 0
+    for order in sorted(orders, key=_rank):
+        lines = lines_of[order.id]
+        reservations = _reservations_for(order, lines, product_id, rows)
+        if not reservations:
+            continue
+        _apply(session, {x.id: order.id for x in lines}, {x.id: x for x in lines}, rows,
+               reservations)
+        units = sum(r.quantity for r in reservations)
+        reserved += units
+        before, order.fulfilment_status = order.fulfilment_status, _fulfilment_of(lines).value
         session.add(order_event(
             order=order, actor_id=actor_id, action="backorder_allocated", from_state=before,
-            to_state=order.fulfilment_status,
-            data={"product_id": product_id,
-                  "reserved": sum(r.quantity for r in reservations
-                                  if order_of[r.line_id] == order_id)},
+            to_state=order.fulfilment_status, data={"product_id": product_id, "reserved": units},
         ))
-    return received, sum(r.quantity for r in reservations)
+    await session.flush()
+    return received, reserved

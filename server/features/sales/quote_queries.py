@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -17,8 +18,8 @@ from server.features.sales.schemas import DiffLine, QuoteDetail, QuoteDiff
 from server.features.shared.scope import Scope, customer_filter
 
 __all__ = [
-    "get_visible_quote", "quote_detail", "quote_diff", "quote_filter", "quote_lines",
-    "revisions", "snapshot",
+    "any_due", "get_visible_quote", "list_quotes", "quote_detail", "quote_diff", "quote_filter",
+    "quote_lines", "revisions", "snapshot",
 ]
 
 
@@ -119,3 +120,30 @@ async def quote_diff(session: AsyncSession, quote: Quote, old: int, new: int) ->
         old_total_cents=by_revision[old]["totals"]["total_cents"],
         new_total_cents=by_revision[new]["totals"]["total_cents"],
     )
+
+
+async def list_quotes(
+    session: AsyncSession, scope: Scope, *, status: str | None, customer_id: str | None,
+    limit: int, offset: int,
+) -> list[QuoteDetail]:
+    where = [quote_filter(scope)]
+    if status:
+        where.append(Quote.status == status)
+    if customer_id:
+        where.append(Quote.customer_id == customer_id)
+    rows = (
+        await session.execute(
+            select(Quote).where(*where).order_by(Quote.created_at.desc(), Quote.id)
+            .limit(limit).offset(offset)
+        )
+    ).scalars().all()
+    return [await quote_detail(session, quote) for quote in rows]
+
+
+async def any_due(session: AsyncSession, scope: Scope, today: date) -> bool:
+    """Whether a quote the caller may see is still draft or sent past its validity."""
+    found = await session.scalar(
+        select(Quote.id).where(quote_filter(scope), Quote.status.in_(("draft", "sent")),
+                               Quote.valid_until < today).limit(1)
+    )
+    return found is not None

@@ -66,6 +66,24 @@ class QuoteController(Controller):
         )
         return Response(body, status_code=status)
 
+    @get("/")
+    async def list_quotes(
+        self, request: _Req, db: Database, status: str | None = None,
+        customer_id: str | None = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 25,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> list[QuoteDetail]:
+        """The quotes the caller may see, newest first; overdue ones are expired first."""
+        async with db.read() as session:
+            scope = await load_scope(session, request.user)
+            due = await quote_queries.any_due(session, scope, date.today())
+        if due:
+            await quote_service.expire_quotes(db, date.today())
+        async with db.read() as session:
+            return await quote_queries.list_quotes(
+                session, scope, status=status, customer_id=customer_id, limit=limit, offset=offset
+            )
+
     @get("/{quote_id:str}")
     async def get_quote(self, request: _Req, db: Database, quote_id: str) -> QuoteDetail:
         quote = await _fresh(db, request.user, quote_id)
