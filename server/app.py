@@ -23,10 +23,13 @@ from server.config import Settings, load_settings
 from server.db.engine import Database
 from server.features.accounts.routes import AuthController, UserController
 from server.features.accounts.views import web_routes as account_pages
+from server.features.app_shell import ROUTES as app_shell_routes
+from server.features.app_shell.compression import PUBLIC_COMPRESSION
 from server.features.catalog import ROUTES as catalog_routes
 from server.features.customers import ROUTES as customer_routes
 from server.features.ops.routes import healthz, readyz
 from server.features.sales import ROUTES as sales_routes
+from server.features.sales.jobs import QuoteExpiryJob
 from server.features.sync_api import ROUTES as sync_routes
 from server.features.territories import ROUTES as territory_routes
 from server.http.errors import exception_handlers
@@ -71,11 +74,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     async def _dispose() -> None:
         await db.dispose()
 
+    quote_expiry = QuoteExpiryJob(db, settings.quote_expiry_interval_seconds)
+
     app = Litestar(
         route_handlers=[
             *API_ROUTES,
             *account_pages,
-            create_static_files_router(path="/static", directories=[PWA_DIR / "static"], opt={"exclude_from_auth": True}, include_in_schema=False),
+            *app_shell_routes,
+            create_static_files_router(path="/static", directories=[PWA_DIR / "static"], opt={"exclude_from_auth": True}, include_in_schema=False, middleware=[PUBLIC_COMPRESSION]),
         ],
         dependencies={
             "db": Provide(lambda: db, sync_to_thread=False),
@@ -101,10 +107,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                 "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
             }),
         ),
-        on_shutdown=[_dispose],
+        on_startup=[quote_expiry.start],
+        on_shutdown=[quote_expiry.stop, _dispose],
         debug=False,
     )
     app.state.jwt_auth = jwt_auth
     app.state.db = db
+    app.state.quote_expiry = quote_expiry
     app.state.settings = settings
     return app

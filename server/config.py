@@ -26,6 +26,8 @@ class Settings:
     jwt_audience: str = "fieldsales-api"
     allowed_hosts: tuple[str, ...] = field(default_factory=lambda: ("*",))
     log_level: str = "INFO"
+    # How often quotes past their validity are expired in the background; 0 turns it off.
+    quote_expiry_interval_seconds: int = 3600
 
 
 def _load_or_create_secret(data_dir: Path) -> str:
@@ -67,4 +69,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         max_body_bytes=int(env.get("FIELDSALES_MAX_BODY_BYTES", "1048576")),
         allowed_hosts=hosts or ("*",),
         log_level=env.get("FIELDSALES_LOG_LEVEL", "INFO"),
+        quote_expiry_interval_seconds=int(env.get("FIELDSALES_QUOTE_EXPIRY_INTERVAL_SECONDS", "3600")),
     )

@@ -47,12 +47,66 @@ def _referenced_ids(value: Any) -> set[str]:
     return set()
 
 
+class _UnbornEntities:
+    """Entities this device tried to create and was refused, and never created since.
+
+    A mutation that refers to one of them (or is about one of them) depends on that
+    rejection and is rejected too: an order for a customer whose onboarding was refused.
+    Only a rejected creation counts: a rejected send of a quote, or a rejected edit of a
+    customer, leaves the entity there to work on. Loaded once per push from the stored
+    outcomes and kept up to date as the push goes on, instead of one query per mutation.
+    """
+
+    def __init__(self) -> None:
+        self.as_of: int | None = None  # the device's last_seq the set is correct for
+        self.ids: set[str] = set()
+
+    async def load(self, session: AsyncSession, device_id: str, creating: set[str], as_of: int) -> None:
+        self.as_of, self.ids = as_of, set()
+        if not creating:
+            return
+        created = select(MutationOutcome.entity_id).where(
+            MutationOutcome.device_id == device_id, MutationOutcome.status != "rejected",
+        )
+        rows = await session.execute(
+            select(MutationOutcome.entity_id).where(
+                MutationOutcome.device_id == device_id, MutationOutcome.status == "rejected",
+                MutationOutcome.mutation_type.in_(sorted(creating)),
+                MutationOutcome.entity_id.not_in(created),
+            )
+        )
+        self.ids = {r[0] for r in rows}
+
+    def dependency_of(self, mutation: Mutation) -> str | None:
+        if not self.ids:
+            return None
+        # The entity itself counts: updating a customer whose creation was rejected is a
+        # dependency on that rejection too.
+        referenced = _referenced_ids(mutation.args) | {mutation.entity_id}
+        return min(referenced & self.ids, default=None)
+
+    def record(self, mutation: Mutation, status: str, creating: set[str]) -> None:
+        self.as_of = mutation.seq
+        if status != "rejected":
+            self.ids.discard(mutation.entity_id)
+        elif mutation.type in creating:
+            self.ids.add(mutation.entity_id)
+
+
 class SyncEngine:
     def __init__(self) -> None:
         self._handlers: dict[str, MutationHandler] = {}
+        # Types that bring an entity into being, as phones may spell them (with or without @n).
+        self._creating: set[str] = set()
 
-    def register(self, mutation_type: str, version: int, handler: MutationHandler) -> None:
+    def register(self, mutation_type: str, version: int, handler: MutationHandler, *, creates: bool = False) -> None:
+        """`creates`: the mutation brings its entity into being, so when it is rejected the
+        entity does not exist and whatever refers to it is rejected too."""
         self._handlers[f"{mutation_type}@{version}"] = handler
+        if creates:
+            self._creating.add(f"{mutation_type}@{version}")
+            if version == 1:
+                self._creating.add(mutation_type)
 
     @property
     def mutation_types(self) -> list[str]:
@@ -80,25 +134,34 @@ class SyncEngine:
         outcomes: list[Outcome] = []
         expected: int | None = None
         last_seq = 0
+        unborn = _UnbornEntities()
         for mutation in sorted(request.mutations, key=lambda m: m.seq):
             async with db.write() as session:
                 device = await self._load_device(session, user, request.device_id)
-                device.last_seen_at = utcnow()
+                # last_seen_at is set together with last_seq below: one UPDATE at commit.
                 last_seq = device.last_seq
                 if mutation.seq <= device.last_seq:
+                    device.last_seen_at = utcnow()
                     outcomes.append(await self._stored(session, device.id, mutation))
                     continue
                 if mutation.seq > device.last_seq + 1:
+                    device.last_seen_at = utcnow()
                     expected = device.last_seq + 1
                     break
-                outcome = await self._apply(session, user, device.id, mutation)
+                if unborn.as_of != device.last_seq:
+                    # First mutation of this push, or another push of the device got in between.
+                    await unborn.load(session, device.id, self._creating, device.last_seq)
+                outcome = await self._apply(session, user, mutation, unborn)
                 session.add(MutationOutcome(
                     device_id=device.id, seq=mutation.seq, mutation_type=mutation.type,
                     entity_id=mutation.entity_id, status=outcome.status,
                     outcome=_outcome_dict(outcome), applied_at=utcnow(),
                 ))
                 device.last_seq = last_seq = mutation.seq
+                device.last_seen_at = utcnow()
                 outcomes.append(outcome)
+            # Committed: only now does the outcome count for the mutations after it.
+            unborn.record(mutation, outcome.status, self._creating)
         if not request.mutations or expected is not None and not outcomes:
             async with db.read() as session:
                 device = await self._load_device(session, user, request.device_id)
@@ -117,13 +180,15 @@ class SyncEngine:
         data["duplicate"] = True
         return Outcome(**data)
 
-    async def _apply(self, session: AsyncSession, user: CurrentUser, device_id: str, mutation: Mutation) -> Outcome:
+    async def _apply(
+        self, session: AsyncSession, user: CurrentUser, mutation: Mutation, unborn: _UnbornEntities,
+    ) -> Outcome:
         base = {"seq": mutation.seq, "type": mutation.type, "entity_id": mutation.entity_id}
         handler = self._handler_for(mutation.type)
         if handler is None:
             return Outcome(**base, status="rejected", code="unknown_mutation_type",
                            message=f"This server does not know {mutation.type}; update the app.")
-        rejected_dependency = await self._rejected_dependency(session, device_id, mutation)
+        rejected_dependency = unborn.dependency_of(mutation)
         if rejected_dependency:
             return Outcome(**base, status="rejected", code="dependency_rejected",
                            message="It depends on an earlier change that was rejected.",
@@ -136,19 +201,6 @@ class SyncEngine:
             return Outcome(**base, status="rejected", code=exc.code, message=exc.message,
                            result=dict(exc.details) if exc.details else {})
         return Outcome(**base, status=result.status, result=result.result)  # type: ignore[arg-type]
-
-    async def _rejected_dependency(self, session: AsyncSession, device_id: str, mutation: Mutation) -> str | None:
-        # The entity itself counts: updating a customer whose creation was rejected is a
-        # dependency on that rejection too.
-        referenced = _referenced_ids(mutation.args) | {mutation.entity_id}
-        if not referenced:
-            return None
-        return await session.scalar(
-            select(MutationOutcome.entity_id).where(
-                MutationOutcome.device_id == device_id, MutationOutcome.status == "rejected",
-                MutationOutcome.entity_id.in_(referenced),
-            ).limit(1)
-        )
 
     async def _acknowledge(self, db: Database, device_id: str, up_to: int) -> None:
         from sqlalchemy import update

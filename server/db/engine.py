@@ -2,11 +2,16 @@
 
 SQLite allows one writer at a time. Rather than let a pool of connections race for the
 file lock (and fail with "database is locked"), writes go through a dedicated engine with
-a single connection, so writers in this process queue in asyncio, and every write
+a single connection, so writers in this process queue in asyncio (in arrival order), and every write
 transaction starts with BEGIN IMMEDIATE: it takes the lock up front instead of failing at
 the first write of a deferred transaction that tries to upgrade. busy_timeout makes other
 processes wait for the lock instead of failing at once. Reads use their own small pool and
 see a consistent snapshot thanks to WAL.
+
+The writer's statements run on the event loop's thread once BEGIN IMMEDIATE has returned
+(see `_LoopConnection`): aiosqlite otherwise hands every cursor call to its worker thread
+and back, about four thread switches per statement, and while they wait the writer holds
+the one write lock that every other write transaction queues for.
 
 PostgreSQL needs none of this: both roles share one pooled engine, and services take row
 locks (FOR UPDATE, in primary-key order) where they must.
@@ -14,18 +19,94 @@ locks (FOR UPDATE, in primary-key order) where they must.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from functools import partial
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
+from sqlalchemy.engine import Row, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
+from sqlalchemy.sql import Executable
 
 __all__ = ["Database"]
 
 _SQLITE_BUSY_TIMEOUT_MS = 15_000
+_AIOSQLITE_CHUNK_SIZE = 64
+
+
+# Set while `Database.read_row` runs: its reader connection then works on the event loop.
+_QUICK_READ: ContextVar[bool] = ContextVar("fieldsales_quick_read", default=False)
+
+
+class _LoopConnection(aiosqlite.Connection):
+    """An aiosqlite connection that makes the calls which cannot wait on the event loop.
+
+    aiosqlite hands every call to its worker thread and back; most take microseconds, far
+    less than the round trip. The writer runs inline once BEGIN IMMEDIATE has returned:
+    it then holds SQLite's write lock, and in WAL mode nothing else can make its statements
+    wait. What can wait still goes to the worker thread, off the event loop: BEGIN (it may
+    wait busy_timeout for another process's writer), COMMIT (it may checkpoint the WAL and
+    sync the file). A reader runs inline only inside `Database.read_row`, a single indexed
+    lookup: a WAL reader takes no lock that makes it wait. Nothing runs inline while a call
+    is queued or running on the worker thread, so the sqlite3 connection is never used by
+    two threads at once.
+    """
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection], *, writer: bool) -> None:
+        super().__init__(connector, _AIOSQLITE_CHUNK_SIZE)
+        self._writer = writer
+        self._queued = 0
+        self._queued_lock = threading.Lock()
+
+    def _inline(self, conn: sqlite3.Connection, fn: Callable[..., Any]) -> bool:
+        if self._queued:
+            return False
+        if fn == conn.cursor:
+            return True  # a cursor object: nothing touches the file yet
+        if not self._writer:
+            return _QUICK_READ.get()
+        if conn.in_transaction:
+            return bool(fn != conn.commit)
+        return bool(fn == conn.rollback)  # the pool's reset of an idle connection: a no-op
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        sqlite_conn = self._connection
+        if not self._running or sqlite_conn is None:
+            return await super()._execute(fn, *args, **kwargs)  # raises: connection closed
+        if self._inline(sqlite_conn, fn):
+            return fn(*args, **kwargs)
+        with self._queued_lock:
+            self._queued += 1
+        return await super()._execute(self._on_worker, partial(fn, *args, **kwargs))
+
+    def _on_worker(self, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        finally:
+            with self._queued_lock:
+                self._queued -= 1
+
+
+def _connector(url: str, *, writer: bool) -> Callable[[], Any]:
+    # The arguments SQLAlchemy's aiosqlite dialect would pass for this URL.
+    args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(make_url(url))
+
+    def connect() -> _LoopConnection:
+        connection = _LoopConnection(partial(sqlite3.connect, *args, **kwargs), writer=writer)
+        # As SQLAlchemy does for its own aiosqlite connections: never keep the process alive.
+        # (aiosqlite before 0.22 is itself the worker thread; from 0.22 it holds one.)
+        getattr(connection, "_thread", connection).daemon = True
+        return connection
+
+    return connect
 
 
 def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
@@ -34,9 +115,11 @@ def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
         # Take transaction control away from the driver so BEGIN is ours to issue.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # The timeout first: switching a fresh file to WAL needs the lock another
+        # process may hold at that moment.
+        cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -51,13 +134,17 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.dialect = make_url(url).get_backend_name()
+        self._turn_loop: asyncio.AbstractEventLoop | None = None
+        self._turn: asyncio.Lock | None = None
         if self.dialect == "sqlite":
             self.write_engine = create_async_engine(
                 url, echo=echo, poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0,
                 pool_timeout=60,
+                async_creator=_connector(url, writer=True),
             )
             self.read_engine = create_async_engine(
-                url, echo=echo, poolclass=AsyncAdaptedQueuePool, pool_size=4, max_overflow=4
+                url, echo=echo, poolclass=AsyncAdaptedQueuePool, pool_size=4, max_overflow=4,
+                async_creator=_connector(url, writer=False),
             )
             _configure_sqlite(self.write_engine, immediate=True)
             _configure_sqlite(self.read_engine, immediate=False)
@@ -74,15 +161,40 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """One write transaction: commits on success, rolls back on any exception."""
-        async with AsyncSession(self.write_engine, expire_on_commit=False) as session:
-            async with session.begin():
-                yield session
+        if not self.is_sqlite:
+            async with AsyncSession(self.write_engine, expire_on_commit=False) as session:
+                async with session.begin():
+                    yield session
+            return
+        # First come, first served: the pool hands a returned connection to whoever asks
+        # next, so a request that reaches it without pausing could overtake ones that have
+        # waited for seconds. asyncio.Lock serves its waiters in order.
+        async with self._write_turn():
+            async with AsyncSession(self.write_engine, expire_on_commit=False) as session:
+                async with session.begin():
+                    yield session
+
+    def _write_turn(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._turn is None or self._turn_loop is not loop:  # a lock serves one event loop
+            self._turn_loop, self._turn = loop, asyncio.Lock()
+        return self._turn
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         async with AsyncSession(self.read_engine, expire_on_commit=False) as session:
             async with session.begin():
                 yield session
+
+    async def read_row(self, statement: Executable) -> Row[Any] | None:
+        """The first row of one small indexed read, outside any session (the per-request
+        user lookup). On SQLite it runs on the event loop's thread: see `_LoopConnection`."""
+        token = _QUICK_READ.set(True)
+        try:
+            async with self.read_engine.connect() as conn:
+                return (await conn.execute(statement)).first()
+        finally:
+            _QUICK_READ.reset(token)
 
     async def dispose(self) -> None:
         await self.write_engine.dispose()

@@ -35,6 +35,7 @@ from server.demo.names import (
     BaseItem,
     City,
 )
+from server.domain.customers import normalize_name
 from server.domain.territories import Address, Assignment, TerritoryRule, match_territory, owner_on
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "build_demo_dataset"]
@@ -666,7 +667,7 @@ def _customers(
                 "number": f"C-{index + 1:06d}",
                 "legal_name": legal,
                 "trading_name": trading,
-                "search_name": legal.lower(),
+                "search_name": normalize_name(legal),
                 "tax_id": tax_id,
                 "status": status,
                 "payment_terms": terms,

@@ -34,6 +34,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDSALES_")}
     env["FIELDSALES_DATA_DIR"] = str(tmp_path_factory.mktemp("live"))
+    # Every browser test logs in against this one server from one address; the login
+    # throttle is tested on its own (tests/integration/test_auth_tokens.py).
+    env["FIELDSALES_LOGIN_RATE_LIMIT"] = "1000"
     proc = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--demo", "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

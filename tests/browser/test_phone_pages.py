@@ -8,7 +8,7 @@ from tests.browser.conftest import screenshot
 
 
 def _login(page, email: str = "rep1@example.com") -> None:
-    page.goto("/login")
+    page.goto("/login?next=/")  # reps land on /app otherwise
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill("demo1234")
     page.get_by_role("button", name="Log in").click()

@@ -18,6 +18,11 @@ PUBLIC_ROUTES = {
     "/api/auth/logout",  # revokes the refresh token it is given
     "/login",  # the login page
     "/static/{file_path:path}",  # the app shell's assets
+    # The rep's offline app: data-free page shells (the same HTML for everyone, data comes
+    # from the phone's store), its service worker and its manifest.
+    "/app", "/app/customers", "/app/customers/view", "/app/customers/new", "/app/catalog",
+    "/app/outbox", "/app/orders", "/app/orders/new", "/app/quotes/new",
+    "/sw.js", "/manifest.webmanifest",
     "/schema", "/schema/openapi.json", "/schema/scalar", "/schema/{path:str}",  # API docs
 }
 

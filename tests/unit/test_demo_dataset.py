@@ -216,3 +216,14 @@ def test_prices_respect_floors_and_packs(data: Dataset) -> None:
     for product in products.values():
         assert product["min_order_qty"] % product["pack_size"] == 0
     assert {i["product_id"] for i in items.values() if i["price_list_id"] == base} == set(products)
+
+
+def test_demo_customers_are_searchable_and_found_as_duplicates(data: Dataset) -> None:
+    # Duplicate detection and name search compare against the normalised name; a demo
+    # customer stored with another normalisation could be onboarded a second time.
+    from server.domain.customers import normalize_name
+
+    punctuated = [c for c in data["customers"] if normalize_name(c["legal_name"]) != c["legal_name"].lower()]
+    assert punctuated, "the demo names should include punctuation or legal suffixes"
+    for customer in data["customers"]:
+        assert customer["search_name"] == normalize_name(customer["legal_name"])

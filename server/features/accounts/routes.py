@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from msgspec import UNSET
@@ -126,10 +127,15 @@ class AuthController(Controller):
         return Response({"logged_out": True}, cookies=clear_session_cookies())
 
     @get("/me")
-    async def me(self, request: Request[CurrentUser, Any, Any]) -> dict[str, str]:
-        """Who the caller is."""
+    async def me(self, request: Request[CurrentUser, Any, Any], db: Database) -> dict[str, str]:
+        """Who the caller is, and the discount they may grant without approval (the phone
+        warns before an order goes to approval)."""
         user = request.user
-        return {"id": user.id, "email": user.email, "full_name": user.full_name, "role": user.role}
+        async with db.read() as session:
+            row = await session.get(User, user.id)
+        limit = row.discount_limit_percent if row is not None else 0
+        return {"id": user.id, "email": user.email, "full_name": user.full_name, "role": user.role,
+                "discount_limit_percent": f"{Decimal(str(limit if limit is not None else 0)):f}"}
 
 
 class UserController(Controller):

@@ -23,7 +23,7 @@ __all__ = ["web_routes"]
 class LoginForm(Struct):
     email: str = ""
     password: str = ""
-    next: str = "/"
+    next: str = ""
 
 
 def _safe_next(path: str) -> str:
@@ -31,9 +31,16 @@ def _safe_next(path: str) -> str:
     return path if path.startswith("/") and not path.startswith("//") else "/"
 
 
+def _landing(role: str, next_path: str) -> str:
+    # Reps live in the offline app; other roles, and any explicit destination, as asked.
+    if not next_path:
+        return "/app" if role == "rep" else "/"
+    return _safe_next(next_path)
+
+
 @get("/login", exclude_from_auth=True, include_in_schema=False)
-async def login_page(next: str = "/") -> Template:
-    return Template("login.html", context={"user": None, "next_path": _safe_next(next)})
+async def login_page(next: str = "") -> Template:
+    return Template("login.html", context={"user": None, "next_path": _safe_next(next) if next else ""})
 
 
 @post("/login", exclude_from_auth=True, include_in_schema=False, media_type=MediaType.HTML)
@@ -51,10 +58,10 @@ async def login_submit(
         return Template(
             "login.html", status_code=401,
             context={"user": None, "error": "The e-mail or password is not correct.",
-                     "email": data.email, "next_path": _safe_next(data.next)},
+                     "email": data.email, "next_path": _safe_next(data.next) if data.next else ""},
         )
     session = issue_session(request, settings, result)
-    return Redirect(path=_safe_next(data.next), cookies=session.cookies, status_code=303)
+    return Redirect(path=_landing(result.user.role, data.next), cookies=session.cookies, status_code=303)
 
 
 @post("/logout", include_in_schema=False)

@@ -27,6 +27,7 @@ from server.features.catalog.schemas import (
     PriceListIn,
     PriceListOut,
 )
+from sync.changes import record_price_list_change
 
 __all__ = ["create_price_list", "list_price_lists", "price_list_detail", "replace_items"]
 
@@ -184,6 +185,7 @@ async def create_price_list(session: AsyncSession, actor_id: str, data: PriceLis
     session.add(events.price_list_created(
         price_list_id=pl.id, actor_id=actor_id, code=pl.code, version=pl.version, item_count=len(data.items),
     ))
+    await record_price_list_change(session, pl)
     return pl
 
 
@@ -206,3 +208,4 @@ async def replace_items(
     session.add(events.price_list_items_replaced(
         price_list_id=pl.id, actor_id=actor_id, before_count=before, item_count=len(items),
     ))
+    await record_price_list_change(session, pl)

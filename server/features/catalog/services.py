@@ -21,6 +21,7 @@ from server.db.types import new_id, utcnow
 from server.domain.errors import Conflict, NotFound, ValidationFailed
 from server.features.catalog import events
 from server.features.catalog.schemas import ProductIn, ProductUpdateIn, StockAdjustIn, WarehouseIn
+from sync.changes import record_product_change
 
 __all__ = [
     "adjust_stock",
@@ -90,6 +91,7 @@ async def create_product(session: AsyncSession, actor_id: str, data: ProductIn) 
     session.add(events.product_created(
         product_id=product.id, actor_id=actor_id, channel="api", data={"sku": product.sku},
     ))
+    await record_product_change(session, [product.id])
     return product
 
 
@@ -119,6 +121,7 @@ async def update_product(
         session.add(events.product_updated(
             product_id=product.id, actor_id=actor_id, channel="api", changes=changes,
         ))
+        await record_product_change(session, [product.id])
     return product
 
 
@@ -184,6 +187,7 @@ async def set_counts(
                 from_on_hand=before, to_on_hand=target, reason=reason, channel=channel,
             ))
         changed.append(level)
+    await record_product_change(session, (p for _, p, _, _ in counts))
     await session.flush()
     return changed
 

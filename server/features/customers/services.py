@@ -32,7 +32,7 @@ from server.features.shared.numbers import next_number
 from server.features.shared.scope import Scope
 from server.features.shared.territory_data import TerritoryData, load_territory_data
 from server.security.auth import CurrentUser
-from sync.changes import record_change
+from sync.changes import record_change, record_customer_moved
 
 __all__ = ["PossibleDuplicate", "create_customer", "publish_customer_change", "update_customer"]
 
@@ -174,6 +174,8 @@ async def publish_customer_change(session: AsyncSession, customer: Customer, *, 
     await record_change(session, entity_type="customer", entity_id=customer.id, territory_id=customer.territory_id, owner_id=owner)
     if previous_territory_id and previous_territory_id != customer.territory_id:
         await record_change(session, entity_type="customer", entity_id=customer.id, territory_id=previous_territory_id)
+        await record_customer_moved(session, customer_id=customer.id, territory_id=customer.territory_id,
+                                    previous_territory_id=previous_territory_id)
 
 
 async def _changed_since(session: AsyncSession, customer_id: str, base_version: int) -> set[str]:

@@ -38,6 +38,7 @@ from server.domain.territories import (
     normalize_state,
     owner_on,
 )
+from server.features.customers.services import publish_customer_change
 from server.features.imports.csv_input import ImportRejected, RowError, RowReader, read_csv
 from server.features.shared import audit
 from server.features.shared.numbers import next_number
@@ -189,6 +190,7 @@ async def import_customers(session: AsyncSession, actor_id: str, raw: bytes) -> 
             session.add(CustomerContact(id=new_id(), customer_id=customer.id, **row.contact))
         session.add(audit.customer_created(customer_id=customer.id, actor_id=actor_id, channel="import",
                                            territory_id=customer.territory_id, reason=reason))
+        await publish_customer_change(session, customer)
     await session.flush()
     return CustomerImportResult(rows=len(rows), created=len(numbers), first_number=numbers[0],
                                 last_number=numbers[-1])

@@ -27,6 +27,7 @@ from server.domain.money import from_cents
 from server.features.catalog import events
 from server.features.catalog.services import ensure_category, product_fields, set_counts
 from server.features.imports.csv_input import ImportRejected, RowError, RowReader, read_csv
+from sync.changes import record_price_list_change, record_product_change
 
 __all__ = ["COLUMNS", "REQUIRED", "ProductImportResult", "import_products"]
 
@@ -245,4 +246,9 @@ async def import_products(session: AsyncSession, actor_id: str, raw: bytes) -> P
     if counts:
         await set_counts(session, actor_id=actor_id, counts=counts, reason="CSV import", channel="import")
     result.stock_set = len(counts)
+    await record_product_change(session, (product.id for product in products))
+    if base_list_id is not None:
+        base = await session.get(PriceList, base_list_id)
+        assert base is not None
+        await record_price_list_change(session, base)
     return result

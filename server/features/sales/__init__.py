@@ -7,7 +7,8 @@ from typing import Any
 from server.features.sales.order_routes import OrderController, approval_queue, stock_receipt
 from server.features.sales.quote_routes import QuoteController
 from server.features.sales.quote_service import expire_quotes
+from server.features.sales.views import SALES_PAGES
 
 __all__ = ["ROUTES", "expire_quotes"]
 
-ROUTES: list[Any] = [OrderController, QuoteController, approval_queue, stock_receipt]
+ROUTES: list[Any] = [OrderController, QuoteController, approval_queue, stock_receipt, *SALES_PAGES]

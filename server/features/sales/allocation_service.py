@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import (
+    AuditEvent,
     Product,
     SalesOrder,
     SalesOrderLine,
@@ -38,6 +39,7 @@ from server.domain.allocation import (
 from server.domain.errors import NotFound
 from server.domain.orders import FulfilmentStatus, OrderStatus, OrderType
 from server.features.sales.events import order_event
+from sync.changes import record_order_change, record_product_change
 
 __all__ = ["allocate_order_stock", "lock_stock", "receive_stock", "release_order_stock"]
 
@@ -93,8 +95,11 @@ def _fulfilment_of(lines: Iterable[SalesOrderLine]) -> FulfilmentStatus:
 async def allocate_order_stock(
     session: AsyncSession, order: SalesOrder, lines: Sequence[SalesOrderLine], *,
     preferred_warehouse_id: str | None, actor_id: str | None,
-) -> None:
-    """Reserve what is available for a just-confirmed order; the rest is backordered."""
+) -> AuditEvent:
+    """Reserve what is available for a just-confirmed order; the rest is backordered.
+
+    Returns the `stock_allocated` event it added.
+    """
     no_stock = order.order_type in (OrderType.SERVICE, OrderType.DROP_SHIP)
     rows = [] if no_stock else await lock_stock(session, (line.product_id for line in lines))
     plan = allocate_order(
@@ -105,17 +110,20 @@ async def allocate_order_stock(
     )
     by_id = {line.id: line for line in lines}
     _apply(session, {line.id: order.id for line in lines}, by_id, rows, plan.reservations)
+    await record_product_change(session, (r.product_id for r in plan.reservations))
     for line in lines:
         line.quantity_backordered = sum(
             b.quantity for b in plan.backordered if b.line_id == line.id
         )
     before, order.fulfilment_status = order.fulfilment_status, plan.fulfilment_status.value
-    session.add(order_event(
+    allocated = order_event(
         order=order, actor_id=actor_id, action="stock_allocated", from_state=before,
         to_state=order.fulfilment_status,
         data={"reserved": sum(r.quantity for r in plan.reservations),
               "backordered": sum(b.quantity for b in plan.backordered)},
-    ))
+    )
+    session.add(allocated)
+    return allocated
 
 
 async def release_order_stock(
@@ -139,6 +147,7 @@ async def release_order_stock(
         stock[key].allocated = max(stock[key].allocated - quantity, 0)
     for reservation in held:
         reservation.released_at = now
+    await record_product_change(session, (product_id for (_, product_id), _ in given_back.items()))
     for line in lines:
         line.quantity_allocated = 0
         line.quantity_backordered = 0
@@ -216,6 +225,7 @@ async def receive_stock(
     )
     received = next(r for r in rows if (r.warehouse_id, r.product_id) == (warehouse_id, product_id))
     received.on_hand += quantity
+    await record_product_change(session, [product_id])
 
     reserved = 0
     for order in sorted(orders, key=_rank):
@@ -232,5 +242,7 @@ async def receive_stock(
             order=order, actor_id=actor_id, action="backorder_allocated", from_state=before,
             to_state=order.fulfilment_status, data={"product_id": product_id, "reserved": units},
         ))
+        await record_product_change(session, (r.product_id for r in reservations))
+        await record_order_change(session, order)
     await session.flush()
     return received, reserved

@@ -17,6 +17,7 @@ from server.features.sales.events import order_event
 from server.features.sales.order_queries import get_visible_order, order_lines
 from server.features.shared.scope import load_scope
 from server.security.auth import CurrentUser
+from sync.changes import record_order_change
 
 __all__ = ["approve", "cancel", "reject", "release_credit"]
 
@@ -66,6 +67,7 @@ async def _transition(
             session.add(order_event(order=order, actor_id=user.id, action="stock_released",
                                     from_state=fulfilment.value, to_state=order.fulfilment_status,
                                     data={"released": released}))
+    await record_order_change(session, order)
     await session.flush()
 
 

@@ -26,8 +26,10 @@ from server.features.shared.scope import Scope, customer_filter
 
 __all__ = [
     "approval_queue", "get_visible_order", "line_out", "list_orders", "order_detail",
-    "order_filter", "percent", "totals_of",
+    "order_filter", "order_lines", "percent", "remember_written", "totals_of",
 ]
+
+_WRITTEN_KEY = "fieldsales.orders_written"
 
 _QUEUE = (OrderStatus.PENDING_APPROVAL.value, OrderStatus.CREDIT_HOLD.value)
 
@@ -83,7 +85,26 @@ def line_out(line: Any) -> LineOut:
     )
 
 
+def remember_written(
+    session: AsyncSession, order: SalesOrder, lines: list[SalesOrderLine],
+    events: list[AuditEvent],
+) -> None:
+    """Keep what placing `order` just wrote, so the answer in the same transaction is built
+    from it instead of selecting it back."""
+    states = (order.status, order.fulfilment_status)
+    session.info.setdefault(_WRITTEN_KEY, {})[order.id] = (states, lines, events)
+
+
+def _written(session: AsyncSession, order_id: str) -> tuple[Any, Any, Any] | None:
+    return session.info.get(_WRITTEN_KEY, {}).get(order_id)  # type: ignore[no-any-return]
+
+
 async def order_lines(session: AsyncSession, order_id: str) -> list[SalesOrderLine]:
+    written = _written(session, order_id)
+    if written is not None:
+        # Lines are never added after placement, and these are the session's own objects,
+        # so they carry every later change made in this transaction.
+        return sorted(written[1], key=lambda line: line.line_no)
     return list((
         await session.execute(
             select(SalesOrderLine).where(SalesOrderLine.order_id == order_id)
@@ -92,15 +113,23 @@ async def order_lines(session: AsyncSession, order_id: str) -> list[SalesOrderLi
     ).scalars().all())
 
 
-async def order_detail(session: AsyncSession, order: SalesOrder) -> OrderDetail:
-    lines = await order_lines(session, order.id)
-    events = (
+async def _order_events(session: AsyncSession, order: SalesOrder) -> list[AuditEvent]:
+    written = _written(session, order.id)
+    # A later action in the same transaction (a new status) adds events: read them all then.
+    if written is not None and written[0] == (order.status, order.fulfilment_status):
+        return sorted(written[2], key=lambda e: (e.at, e.id))
+    return list((
         await session.execute(
             select(AuditEvent).where(AuditEvent.entity_type == "sales_order",
                                      AuditEvent.entity_id == order.id)
             .order_by(AuditEvent.at, AuditEvent.id)
         )
-    ).scalars().all()
+    ).scalars().all())
+
+
+async def order_detail(session: AsyncSession, order: SalesOrder) -> OrderDetail:
+    lines = await order_lines(session, order.id)
+    events = await _order_events(session, order)
     mismatch = None
     if order.client_total_cents is not None and order.client_total_cents != order.total_cents:
         mismatch = TotalsMismatchOut(order.client_total_cents, order.total_cents,

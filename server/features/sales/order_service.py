@@ -27,13 +27,15 @@ from server.domain.territories import managers_on, owner_on
 from server.features.customers.queries import get_visible
 from server.features.sales.allocation_service import allocate_order_stock
 from server.features.sales.events import order_event, quote_event
+from server.features.sales.order_queries import remember_written
 from server.features.sales.pricing import RequestedLine, price_for_customer
 from server.features.sales.quote_service import claim_for_order
 from server.features.sales.schemas import OrderCreateIn
 from server.features.shared.numbers import next_number
 from server.features.shared.scope import load_scope
-from server.features.shared.territory_data import load_territory_data
+from server.features.shared.territory_data import load_territory_data, reuse_territory_data
 from server.security.auth import CurrentUser
+from sync.changes import record_order_change, record_quote_change
 
 __all__ = ["place_order"]
 
@@ -68,6 +70,9 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
     that accepted quote: its prices hold while it is valid, whatever the lists say now.
     """
     today = date.today()
+    # Scope and the snapshot below both need the territory data; placing an order changes
+    # no territory, so it is read once.
+    reuse_territory_data(session)
     scope = await load_scope(session, user)
     customer: Customer = await get_visible(session, scope, data.customer_id)
     if data.id is not None and await session.get(SalesOrder, data.id) is not None:
@@ -88,7 +93,7 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
     # row stays locked until commit), so the credit check below sees every order accepted
     # before this one and two orders cannot both slip under the limit.
     number = await next_number(session, "SO")
-    limit = (await session.get(User, user.id)).discount_limit_percent  # type: ignore[union-attr]
+    limit = await session.scalar(select(User.discount_limit_percent).where(User.id == user.id))
     discount = effective_discount_percent(priced)
     verdict = decide_submission(OrderCheckInput(
         customer_status="active" if customer.status == _ON_HOLD else customer.status,
@@ -108,9 +113,14 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
 
     territory = await load_territory_data(session)
     now = utcnow()
+    # The order is written once, with its verdict: the events below record the path draft ->
+    # submitted -> verdict that it took inside this transaction.
+    path = [OrderStatus.DRAFT]
+    for action in ("submit", _VERDICT_ACTION[verdict.status]):
+        path.append(next_order_status(path[-1], action))
     order = SalesOrder(
         id=data.id or new_id(), number=number, customer_id=customer.id, quote_id=data.quote_id,
-        status=OrderStatus.DRAFT.value, fulfilment_status="unallocated",
+        status=path[-1].value, fulfilment_status="unallocated",
         billing_status="not_invoiced", order_type=data.order_type, channel=data.channel,
         priority=data.priority, ship_complete=data.ship_complete, po_number=data.po_number.strip(),
         requested_delivery_date=data.requested_delivery_date,
@@ -131,8 +141,6 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
         total_cents=priced.total_cents, order_discount_percent=data.order_discount_percent,
         currency="USD",
     )
-    session.add(order)
-    await session.flush()
     lines = [
         SalesOrderLine(
             id=new_id(), order_id=order.id, line_no=int(p.line_id), product_id=p.product_id,
@@ -143,31 +151,40 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
             net_cents=p.net_cents, tax_rate=outcome.tax_rates[p.line_id], tax_cents=p.tax_cents,
             total_cents=p.total_cents, price_list_id=p.price_list_id,
             price_list_version=p.price_list_version,
+            quantity_allocated=0, quantity_backordered=0, quantity_shipped=0,
         )
         for p in priced.lines
     ]
-    session.add_all(lines)
-    await session.flush()
-
-    for action in ("submit", _VERDICT_ACTION[verdict.status]):
-        before = OrderStatus(order.status)
-        order.status = next_order_status(before, action).value
-        session.add(order_event(
-            order=order, actor_id=user.id, action=action, from_state=before.value,
-            to_state=order.status,
-            reason=("; ".join(r.message for r in verdict.reasons) or None)
-            if action != "submit" else None,
-            data={"channel": data.channel, "total_cents": order.total_cents,
-                  "quote_id": data.quote_id} if action == "submit" else {},
-        ))
+    reason = "; ".join(r.message for r in verdict.reasons) or None
+    events = [
+        order_event(order=order, actor_id=user.id, action="submit",
+                    from_state=path[0].value, to_state=path[1].value,
+                    data={"channel": data.channel, "total_cents": order.total_cents,
+                          "quote_id": data.quote_id}),
+        order_event(order=order, actor_id=user.id, action=_VERDICT_ACTION[verdict.status],
+                    from_state=path[1].value, to_state=path[2].value, reason=reason),
+    ]
+    # Nothing is flushed until the order is complete (allocation included): one INSERT per
+    # table instead of an insert followed by updates.
+    with session.no_autoflush:
+        session.add(order)
+        session.add_all(lines)
+        session.add_all(events)
+        if quote is not None:
+            quote.converted_order_id = order.id
+            session.add(quote_event(quote=quote, actor_id=user.id, action="convert",
+                                    from_state=quote.status, to_state=quote.status,
+                                    data={"order_id": order.id, "order_number": order.number}))
+        if order.status == OrderStatus.CONFIRMED:
+            events.append(await allocate_order_stock(
+                session, order, lines, preferred_warehouse_id=customer.preferred_warehouse_id,
+                actor_id=user.id,
+            ))
+    # Last: the change counter's row lock is held to commit, so it is taken after every
+    # other lock (stock rows above) and two transactions never wait on each other for it.
+    await record_order_change(session, order)
     if quote is not None:
-        quote.converted_order_id = order.id
-        session.add(quote_event(quote=quote, actor_id=user.id, action="convert",
-                                from_state=quote.status, to_state=quote.status,
-                                data={"order_id": order.id, "order_number": order.number}))
-    if order.status == OrderStatus.CONFIRMED:
-        await allocate_order_stock(session, order, lines,
-                                   preferred_warehouse_id=customer.preferred_warehouse_id,
-                                   actor_id=user.id)
+        await record_quote_change(session, quote)
     await session.flush()
+    remember_written(session, order, lines, events)
     return order

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import msgspec
 from sqlalchemy import select
@@ -54,7 +55,7 @@ class QuotedPrice(msgspec.Struct, frozen=True):
 @dataclass
 class PricingOutcome:
     priced: PricedDocument
-    products: dict[str, Product]
+    products: dict[str, Any]  # rows: id, sku, name, active, pack_size, min_order_qty, ...
     tax_rates: dict[str, Decimal]  # by line id
     bill_to: dict[str, object]
     ship_to: dict[str, object]
@@ -84,7 +85,8 @@ class PricingOutcome:
             )
 
 
-def address_dict(address: CustomerAddress | None) -> dict[str, object]:
+def address_dict(address: Any) -> dict[str, object]:
+    """The document's copy of an address (a CustomerAddress or a row with its columns)."""
     if address is None:
         return {}
     return {
@@ -96,13 +98,17 @@ def address_dict(address: CustomerAddress | None) -> dict[str, object]:
 
 async def _addresses(
     session: AsyncSession, customer_id: str, ship_to_address_id: str | None
-) -> tuple[CustomerAddress | None, CustomerAddress | None]:
+) -> tuple[Any, Any]:
+    # Plain rows with the columns address_dict reads: they are only copied into the document.
     rows = (
         await session.execute(
-            select(CustomerAddress).where(CustomerAddress.customer_id == customer_id)
+            select(CustomerAddress.id, CustomerAddress.kind, CustomerAddress.country,
+                   CustomerAddress.state, CustomerAddress.city, CustomerAddress.postal_code,
+                   CustomerAddress.street)
+            .where(CustomerAddress.customer_id == customer_id)
             .order_by(CustomerAddress.is_default.desc(), CustomerAddress.id)
         )
-    ).scalars().all()
+    ).all()
     billing = next((a for a in rows if a.kind == "billing"), None)
     if ship_to_address_id is not None:
         ship_to = next((a for a in rows if a.id == ship_to_address_id), None)
@@ -119,10 +125,11 @@ async def _addresses(
 async def _tax_rates(session: AsyncSession, categories: set[str]) -> list[TaxRate]:
     rows = (
         await session.execute(
-            select(TaxRateRow).where(TaxRateRow.tax_category.in_(sorted(categories)))
+            select(TaxRateRow.tax_category, TaxRateRow.country, TaxRateRow.state, TaxRateRow.rate)
+            .where(TaxRateRow.tax_category.in_(sorted(categories)))
             .order_by(TaxRateRow.id)
         )
-    ).scalars().all()
+    ).all()
     return [
         TaxRate(tax_category=r.tax_category, country=r.country, state=r.state,
                 rate=Decimal(str(r.rate)))
@@ -143,10 +150,15 @@ async def price_for_customer(
     """
     billing, ship_to = await _addresses(session, customer.id, ship_to_address_id)
     product_ids = sorted({line.product_id for line in requested})
+    # Plain rows with what the rules and the document lines read, not tracked objects.
     products = {
         p.id: p for p in (
-            await session.execute(select(Product).where(Product.id.in_(product_ids)))
-        ).scalars().all()
+            await session.execute(
+                select(Product.id, Product.sku, Product.name, Product.active, Product.pack_size,
+                       Product.min_order_qty, Product.floor_price_cents, Product.tax_category)
+                .where(Product.id.in_(product_ids))
+            )
+        ).all()
     }
     context = await load_price_context(session, customer, product_ids)
     rates = await _tax_rates(

@@ -26,6 +26,7 @@ from server.features.sales.schemas import (
 )
 from server.features.shared.scope import load_scope
 from server.security.auth import CurrentUser
+from sync.changes import record_quote_change
 
 __all__ = ["QuoteController"]
 
@@ -43,7 +44,8 @@ async def _fresh(db: Database, user: CurrentUser, quote_id: str) -> Quote:
     async with db.write() as session:
         scope = await load_scope(session, user)
         quote = await quote_queries.get_visible_quote(session, scope, quote_id, lock=True)
-        quote_service.expire_if_due(session, quote, date.today(), actor_id=None)
+        if quote_service.expire_if_due(session, quote, date.today(), actor_id=None):
+            await record_quote_change(session, quote)
         return quote
 
 

@@ -30,6 +30,7 @@ from server.features.shared.numbers import next_number
 from server.features.shared.scope import Scope, load_scope
 from server.features.shared.territory_data import load_territory_data
 from server.security.auth import CurrentUser
+from sync.changes import record_quote_change
 
 __all__ = [
     "DEFAULT_VALIDITY_DAYS", "claim_for_order", "create_quote", "expire_if_due",
@@ -107,6 +108,7 @@ async def create_quote(session: AsyncSession, user: CurrentUser, data: QuoteCrea
     await _price_into(session, quote, customer, _requested(data.lines))
     session.add(quote_event(quote=quote, actor_id=user.id, action="create", from_state=None,
                             to_state=quote.status))
+    await record_quote_change(session, quote)
     return quote
 
 
@@ -139,6 +141,7 @@ async def update_quote(
     await _price_into(session, quote, customer, _requested(lines))
     session.add(quote_event(quote=quote, actor_id=user.id, action="save", from_state=quote.status,
                             to_state=quote.status))
+    await record_quote_change(session, quote)
     return quote
 
 
@@ -178,6 +181,7 @@ async def transition(
     quote.updated_at = utcnow()
     session.add(quote_event(quote=quote, actor_id=user.id, action=action, from_state=before,
                             to_state=quote.status, reason=reason))
+    await record_quote_change(session, quote)
     await session.flush()
     return quote
 
@@ -206,7 +210,10 @@ async def expire_quotes(db: Database, today: date | None = None) -> int:
                 .order_by(Quote.id).with_for_update()
             )
         ).scalars().all()
-        return sum(expire_if_due(session, quote, today, actor_id=None) for quote in due)
+        expired = [quote for quote in due if expire_if_due(session, quote, today, actor_id=None)]
+        for quote in expired:
+            await record_quote_change(session, quote)
+        return len(expired)
 
 
 async def claim_for_order(

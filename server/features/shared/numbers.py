@@ -15,16 +15,24 @@ __all__ = ["next_number"]
 
 
 async def next_number(session: AsyncSession, prefix: str, *, width: int = 6) -> str:
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(DocumentSequence).values(prefix=prefix, last_value=0).on_conflict_do_nothing()
-    )
+    value = await _increment(session, prefix)
+    if value is None:
+        # The prefix's first document: create its row (a concurrent first use may do the same,
+        # hence DO NOTHING), then count from it like everyone else.
+        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+        await session.execute(
+            insert(DocumentSequence).values(prefix=prefix, last_value=0).on_conflict_do_nothing()
+        )
+        value = await _increment(session, prefix)
+    return f"{prefix}-{int(value or 0):0{width}d}"
+
+
+async def _increment(session: AsyncSession, prefix: str) -> int | None:
     # The UPDATE takes the row lock on PostgreSQL; on SQLite the write transaction already
     # holds the database lock. Either way two transactions never get the same value.
-    value = await session.scalar(
+    return await session.scalar(  # type: ignore[no-any-return]
         update(DocumentSequence)
         .where(DocumentSequence.prefix == prefix)
         .values(last_value=DocumentSequence.last_value + 1)
         .returning(DocumentSequence.last_value)
     )
-    return f"{prefix}-{int(value or 0):0{width}d}"

@@ -9,7 +9,9 @@ from server.db.models import Territory, TerritoryAssignment, TerritoryRule
 from server.domain.territories import Assignment, TerritoryNode
 from server.domain.territories import TerritoryRule as RuleStruct
 
-__all__ = ["TerritoryData", "load_territory_data"]
+__all__ = ["TerritoryData", "load_territory_data", "reuse_territory_data"]
+
+_REUSE_KEY = "fieldsales.territory_data"
 
 
 class TerritoryData:
@@ -24,12 +26,39 @@ class TerritoryData:
         self.names = names
 
 
+def reuse_territory_data(session: AsyncSession) -> None:
+    """Read the territory data once for the rest of this session's transaction (placing an
+    order reads it twice). Only for transactions that do not change territories."""
+    session.info.setdefault(_REUSE_KEY, None)
+
+
 async def load_territory_data(session: AsyncSession) -> TerritoryData:
-    territories = (await session.execute(select(Territory).order_by(Territory.code))).scalars().all()
-    rules = (
-        await session.execute(select(TerritoryRule).where(TerritoryRule.active.is_(True)))
-    ).scalars().all()
-    assignments = (await session.execute(select(TerritoryAssignment))).scalars().all()
+    reused = session.info.get(_REUSE_KEY)
+    if reused is not None:
+        return reused  # type: ignore[no-any-return]
+    data = await _load(session)
+    if _REUSE_KEY in session.info:
+        session.info[_REUSE_KEY] = data
+    return data
+
+
+async def _load(session: AsyncSession) -> TerritoryData:
+    # Plain rows, not ORM objects: this runs on every request that checks scope, and
+    # building hundreds of tracked objects each time costs more than the queries.
+    territories = (await session.execute(
+        select(Territory.id, Territory.parent_id, Territory.name, Territory.kind, Territory.is_default)
+        .order_by(Territory.code)
+    )).all()
+    rules = (await session.execute(
+        select(TerritoryRule.id, TerritoryRule.territory_id, TerritoryRule.country, TerritoryRule.state,
+               TerritoryRule.postal_exact, TerritoryRule.postal_prefix, TerritoryRule.postal_from,
+               TerritoryRule.postal_to)
+        .where(TerritoryRule.active.is_(True))
+    )).all()
+    assignments = (await session.execute(
+        select(TerritoryAssignment.id, TerritoryAssignment.territory_id, TerritoryAssignment.user_id,
+               TerritoryAssignment.role, TerritoryAssignment.valid_from, TerritoryAssignment.valid_to)
+    )).all()
     default = next((t.id for t in territories if t.is_default), None)
     return TerritoryData(
         nodes=[TerritoryNode(id=t.id, parent_id=t.parent_id, name=t.name, kind=t.kind) for t in territories],

@@ -9,6 +9,8 @@ from server.domain.errors import ValidationFailed
 from server.features.customers import services as customers
 from server.features.customers.schemas import CustomerCreateIn, CustomerUpdateIn
 from server.features.shared.scope import load_scope
+from server.features.shared.territory_data import reuse_territory_data
+from server.features.sync_api.handlers_sales import order_cancel, order_place, quote_save, quote_send
 from server.security.auth import CurrentUser
 from sync.engine import HandlerResult, SyncEngine
 from sync.protocol import Mutation
@@ -26,6 +28,7 @@ def _args(mutation: Mutation, shape: type[msgspec.Struct], **extra: object) -> m
 async def customer_create(session: AsyncSession, user: CurrentUser, mutation: Mutation) -> HandlerResult:
     data = _args(mutation, CustomerCreateIn, id=mutation.entity_id)
     assert isinstance(data, CustomerCreateIn)
+    reuse_territory_data(session)  # onboarding a customer changes no territory
     scope = await load_scope(session, user)
     customer, reason = await customers.create_customer(session, user, scope, data)
     return HandlerResult(result={
@@ -48,6 +51,11 @@ async def customer_update(session: AsyncSession, user: CurrentUser, mutation: Mu
 
 def build_engine() -> SyncEngine:
     engine = SyncEngine()
-    engine.register("customer.create", 1, customer_create)
+    engine.register("customer.create", 1, customer_create, creates=True)
     engine.register("customer.update", 1, customer_update)
+    # The first save of a quote creates it; a rejected one leaves nothing to send or order from.
+    engine.register("quote.save", 1, quote_save, creates=True)
+    engine.register("quote.send", 1, quote_send)
+    engine.register("order.place", 1, order_place, creates=True)
+    engine.register("order.cancel", 1, order_cancel)
     return engine

@@ -15,6 +15,7 @@ from server.db.models import AuditEvent, Customer, Realignment, TerritoryAssignm
 from server.db.types import new_id, utcnow
 from server.domain.errors import Conflict, NotFound
 from server.domain.territories import CustomerMove
+from server.features.customers.services import publish_customer_change
 from server.features.territories import events
 from server.features.territories.access import today
 from server.features.territories.realignment_plan import Plan, compute, moves_out, plan_changes
@@ -141,6 +142,8 @@ async def _move_customers(session: AsyncSession, user: CurrentUser, row: Realign
         customer.territory_id, customer.owner_id = move.to_territory_id, move.to_owner_id
         customer.version += 1
         customer.updated_at = now
+        # Phones of the new territory learn of it, phones of the old one learn to drop it.
+        await publish_customer_change(session, customer, previous_territory_id=move.from_territory_id)
         session.add(events.customer_realigned(customer_id=customer.id, actor_id=user.id, version=customer.version,
                                               changes=changes, realignment_id=row.id))
 

@@ -1,0 +1,346 @@
+"""Orders over HTTP: the product's whole order path against a raw aiosqlite baseline.
+
+Both sides run as one server process on loopback, on SQLite, and take the same 5-line order
+bodies from the same number of concurrent clients:
+
+- product: `fieldsales serve --demo` answering POST /api/orders (auth, validation, pricing,
+  credit check, territory snapshot, numbering, allocation, audit events);
+- baseline: a bare ASGI endpoint that parses the body and performs the same inserts and
+  updates (number, order, 5 lines, 5 stock rows, 5 reservations, 3 audit events) through
+  one aiosqlite connection in one BEGIN IMMEDIATE transaction, without the product's logic.
+
+Run from the repository root:
+
+    .venv/bin/python bench/orders_http.py --clients 32 --seconds 20
+
+It prints the throughput of both, their ratio and the latency percentiles, and exits 1 when
+the targets of issue 4 (product >= 0.5x baseline, product p99 <= 100 ms) are missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+LINES_PER_ORDER = 5
+TARGET_RATIO = 0.5
+TARGET_P99_MS = 100.0
+
+
+# --- the baseline server ------------------------------------------------------------------
+
+
+class BaselineApp:
+    """A bare ASGI app: one endpoint, raw SQL, one connection, transactions in turn."""
+
+    def __init__(self, db_path: str) -> None:
+        self.db_path = db_path
+        self.lock = asyncio.Lock()
+        self.conn: Any = None
+        self.tax = {}  # product id -> (unit price cents, tax rate)
+
+    async def _start(self) -> None:
+        import aiosqlite
+
+        self.conn = await aiosqlite.connect(self.db_path, isolation_level=None)
+        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=15000", "synchronous=NORMAL"):
+            await self.conn.execute(f"PRAGMA {pragma}")
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await self._start()
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await self.conn.close()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        status, payload = 404, b'{"detail":"not found"}'
+        if scope["path"] == "/orders" and scope["method"] == "POST":
+            status, payload = 201, json.dumps(await self.place(json.loads(body))).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": payload})
+
+    async def place(self, order: dict[str, Any]) -> dict[str, Any]:
+        now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+        order_id, user_id = str(uuid.uuid4()), order["actor_id"]
+        lines = order["lines"]
+        async with self.lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = await self.conn.execute(
+                    "UPDATE document_sequences SET last_value = last_value + 1 WHERE prefix = 'SO' "
+                    "RETURNING last_value")
+                number = f"SO-{(await cursor.fetchone())[0]:06d}"
+                ids = [line["product_id"] for line in lines]
+                cursor = await self.conn.execute(
+                    f"SELECT warehouse_id, product_id, on_hand - allocated FROM stock_levels "
+                    f"WHERE product_id IN ({','.join('?' * len(ids))}) ORDER BY warehouse_id, product_id", ids)
+                stock = {row[1]: row[0] for row in await cursor.fetchall() if row[2] > 0}
+                await self.conn.execute(
+                    "INSERT INTO sales_orders (id, number, customer_id, status, fulfilment_status, "
+                    "billing_status, order_type, channel, priority, ship_complete, po_number, "
+                    "shipping_method, payment_terms, notes, bill_to, ship_to, territory_id, "
+                    "territory_name, rep_id, manager_ids, discount_percent, approval_reasons, "
+                    "created_by, placed_at, version, updated_at, subtotal_cents, discount_cents, "
+                    "net_cents, tax_cents, shipping_cents, shipping_tax_cents, total_cents, "
+                    "order_discount_percent, currency) VALUES (?, ?, ?, 'confirmed', 'allocated', "
+                    "'not_invoiced', 'standard', 'field', 0, 0, ?, 'standard', 'net_30', '', ?, ?, ?, "
+                    "?, ?, '[]', 0, '[]', ?, ?, 1, ?, 0, 0, 0, 0, 0, 0, 0, 0, 'USD')",
+                    (order_id, number, order["customer_id"], order.get("po_number", ""),
+                     json.dumps(order["address"]), json.dumps(order["address"]),
+                     order["territory_id"], "Bench", user_id, user_id, now, now))
+                line_ids = [str(uuid.uuid4()) for _ in lines]
+                await self.conn.executemany(
+                    "INSERT INTO sales_order_lines (id, order_id, line_no, product_id, sku, name, "
+                    "quantity, unit_price_cents, discount_percent, gross_cents, discount_cents, "
+                    "net_cents, tax_rate, tax_cents, total_cents, quantity_allocated, "
+                    "quantity_backordered, quantity_shipped) "
+                    "VALUES (?, ?, ?, ?, 'SKU', 'Item', ?, 100, 0, 100, 0, 100, 0, 0, 100, ?, 0, 0)",
+                    [(line_ids[i], order_id, i + 1, x["product_id"], x["quantity"], x["quantity"])
+                     for i, x in enumerate(lines)])
+                await self.conn.executemany(
+                    "UPDATE stock_levels SET allocated = allocated + ? WHERE warehouse_id = ? AND product_id = ?",
+                    [(x["quantity"], stock[x["product_id"]], x["product_id"]) for x in lines])
+                await self.conn.executemany(
+                    "INSERT INTO stock_reservations (id, order_id, line_id, warehouse_id, product_id, "
+                    "quantity, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(str(uuid.uuid4()), order_id, line_ids[i], stock[x["product_id"]], x["product_id"],
+                      x["quantity"], now) for i, x in enumerate(lines)])
+                await self.conn.executemany(
+                    "INSERT INTO audit_events (id, entity_type, entity_id, action, actor_id, at, "
+                    "from_state, to_state, reason, data) VALUES (?, 'sales_order', ?, ?, ?, ?, ?, ?, NULL, ?)",
+                    [(str(uuid.uuid4()), order_id, action, user_id, now, before, after,
+                      json.dumps({"number": number}))
+                     for action, before, after in (("submit", "draft", "submitted"),
+                                                   ("confirm", "submitted", "confirmed"),
+                                                   ("stock_allocated", "unallocated", "allocated"))])
+                await self.conn.execute("COMMIT")
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+        return {"id": order_id, "number": number, "status": "confirmed"}
+
+
+def serve_baseline(db_path: str, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(BaselineApp(db_path), host="127.0.0.1", port=port, log_level="warning",
+                access_log=False, lifespan="on")
+
+
+# --- setting up -----------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_ready(url: str, path: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + path, timeout=1):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers: ready
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not become ready")
+
+
+def _api(url: str, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
+    request = urllib.request.Request(
+        url + path, method=method, data=json.dumps(body).encode() if body is not None else None,
+        headers={"content-type": "application/json", **({"authorization": f"Bearer {token}"} if token else {})})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+@dataclass
+class Workload:
+    token: str
+    customer_id: str
+    lines: list[dict[str, Any]]
+    extra: dict[str, Any] = field(default_factory=dict)  # what the baseline takes as given
+
+
+def prepare(url: str, db_path: Path) -> Workload:
+    """rep1 orders 5 stocked, priced products for one of their active customers.
+
+    Stock is topped up and the customer's credit limit lifted so that every order of the run
+    takes the same path: confirmed and fully allocated.
+    """
+    token = _api(url, "POST", "/api/auth/login", {"email": "rep1@example.com", "password": "demo1234"})["access_token"]
+    customer = _api(url, "GET", "/api/customers?status=active&limit=1", token=token)["items"][0]
+    products = _api(url, "GET", f"/api/products?active=true&limit=200&customer_id={customer['id']}", token=token)["items"]
+    chosen = [p for p in products if p["price"] is not None and p["available"] > 0][:LINES_PER_ORDER]
+    assert len(chosen) == LINES_PER_ORDER, "the demo catalog has too few stocked products"
+    with sqlite3.connect(db_path, timeout=30) as conn:
+        conn.executemany("UPDATE stock_levels SET on_hand = 100000000 WHERE product_id = ? AND on_hand > 0",
+                         [(p["id"],) for p in chosen])
+        conn.execute("UPDATE customers SET credit_limit_cents = 0 WHERE id = ?", (customer["id"],))
+        conn.execute("INSERT OR IGNORE INTO document_sequences (prefix, last_value) VALUES ('SO', 0)")
+        row = conn.execute("SELECT territory_id FROM customers WHERE id = ?", (customer["id"],)).fetchone()
+        user = conn.execute("SELECT id FROM users WHERE email = 'rep1@example.com'").fetchone()
+    lines = [{"product_id": p["id"], "quantity": p["min_order_qty"], "discount_percent": "0"} for p in chosen]
+    extra = {"territory_id": row[0], "actor_id": user[0],
+             "address": {"country": "US", "state": "WA", "city": "Seattle", "postal_code": "98101",
+                         "street": "1 Main St"}}
+    return Workload(token, customer["id"], lines, extra)
+
+
+# --- load -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    name: str
+    completed: int
+    failed: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def throughput(self) -> float:
+        return self.completed / self.seconds
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] if ordered else float("nan")
+
+
+async def run_load(name: str, url: str, path: str, headers: dict[str, str], body: dict[str, Any],
+                   clients: int, seconds: float, warmup: float) -> Result:
+    latencies: list[float] = []
+    failures: list[str] = []
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as http:
+        start = time.perf_counter()
+        measure_from, stop_at = start + warmup, start + warmup + seconds
+
+        async def client() -> None:
+            while (now := time.perf_counter()) < stop_at:
+                response = await http.post(path, json=body)
+                done = time.perf_counter()
+                if now < measure_from:
+                    continue
+                if response.status_code == 201:
+                    latencies.append((done - now) * 1000)
+                else:
+                    failures.append(f"{response.status_code} {response.text[:200]}")
+
+        await asyncio.gather(*(client() for _ in range(clients)))
+        elapsed = time.perf_counter() - measure_from
+    if failures:
+        print(f"{name}: {len(failures)} failed, first: {failures[0]}", file=sys.stderr)
+    return Result(name, len(latencies), len(failures), elapsed, latencies)
+
+
+def _report(results: list[Result], clients: int) -> bool:
+    print(f"\n{LINES_PER_ORDER}-line orders over HTTP, SQLite, one server process, {clients} clients")
+    print(f"{'':10}{'orders':>8}{'failed':>8}{'orders/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
+    for r in results:
+        print(f"{r.name:10}{r.completed:>8}{r.failed:>8}{r.throughput:>10.1f}"
+              f"{r.percentile(50):>9.1f}{r.percentile(99):>9.1f}")
+    product, baseline = results
+    ratio = product.throughput / baseline.throughput
+    p99 = product.percentile(99)
+    ok = ratio >= TARGET_RATIO and p99 <= TARGET_P99_MS and product.failed == 0
+    print(f"ratio product/baseline: {ratio:.2f}x (target >= {TARGET_RATIO}x); product p99 "
+          f"{p99:.1f} ms (target <= {TARGET_P99_MS:.0f} ms): {'met' if ok else 'MISSED'}")
+    return ok
+
+
+def _outcomes(db_path: Path) -> str:
+    """What the run wrote: every order should be confirmed and fully allocated."""
+    with sqlite3.connect(db_path, timeout=30) as conn:
+        rows = conn.execute("SELECT status, fulfilment_status, count(*) FROM sales_orders "
+                            "GROUP BY 1, 2 ORDER BY 3 DESC").fetchall()
+    return ", ".join(f"{n} {status}/{fulfilment}" for status, fulfilment, n in rows)
+
+
+def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--serve-baseline", nargs=2, metavar=("DB", "PORT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_baseline:
+        serve_baseline(args.serve_baseline[0], int(args.serve_baseline[1]))
+        return 0
+
+    with tempfile.TemporaryDirectory(prefix="fs-bench-") as tmp:
+        data_dir = Path(tmp) / "product"
+        data_dir.mkdir()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDSALES_")}
+        # Access logging is turned down on both sides: the comparison is about the order path.
+        env.update(FIELDSALES_DATA_DIR=str(data_dir), FIELDSALES_SECRET_KEY=secrets.token_urlsafe(48),
+                   FIELDSALES_LOG_LEVEL="WARNING")
+        product_port, baseline_port = _free_port(), _free_port()
+        product_url, baseline_url = f"http://127.0.0.1:{product_port}", f"http://127.0.0.1:{baseline_port}"
+        processes = [_start(["-m", "server.cli", "serve", "--demo", "--port", str(product_port)], env)]
+        try:
+            _wait_ready(product_url, "/readyz")
+            db_path = data_dir / "fieldsales.db"
+            work = prepare(product_url, db_path)
+            baseline_db = Path(tmp) / "baseline.db"
+            with sqlite3.connect(db_path, timeout=30) as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            shutil.copy(db_path, baseline_db)
+            processes.append(_start([__file__, "--serve-baseline", str(baseline_db), str(baseline_port)], env))
+            _wait_ready(baseline_url, "/")
+
+            order = {"customer_id": work.customer_id, "lines": work.lines, "po_number": "BENCH"}
+            product = asyncio.run(run_load(
+                "product", product_url, "/api/orders", {"authorization": f"Bearer {work.token}"},
+                order, args.clients, args.seconds, args.warmup))
+            baseline = asyncio.run(run_load(
+                "baseline", baseline_url, "/orders", {}, {**order, **work.extra},
+                args.clients, args.seconds, args.warmup))
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait(timeout=30)
+        print(f"orders stored: product {_outcomes(db_path)}; baseline {_outcomes(baseline_db)}")
+    return 0 if _report([product, baseline], args.clients) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,396 @@
+// The quote and order builder (/app/orders/new, /app/quotes/new). Everything it shows comes
+// from the phone's store, so it works with no signal; totals are computed by totals.js
+// with the server's rules on every change; a submission goes into the outbox, online and
+// offline alike, and the outbox page shows the server's verdict when it comes.
+
+import { api } from "./api.js";
+import { formatCents as money, h } from "./dom.js";
+import { newId } from "./ids.js";
+import { enqueue } from "./outbox.js";
+import { allEntities, currentUser, getMeta, setMeta } from "./store.js";
+import {
+  creditHoldReason, decimalGreater, effectiveDiscountPercent, lookupPrice, priceForCustomer,
+  readAmountCents, readPercent, roundToPack, stepQuantity, todayUtc,
+} from "./totals.js";
+
+const LIMIT_KEY = "discount_limit_percent";
+const MAX_RESULTS = 20;
+// Orders are refused for any other status; an on-hold customer's order waits for credit.
+const ORDERABLE = new Set(["active", "on_hold"]);
+
+const $ = (id) => document.getElementById(id);
+const root = $("builder");
+const mode = root.dataset.mode === "quote" ? "quote" : "order";
+
+const state = {
+  customers: [], products: {}, priceLists: [], taxRates: [], limit: null,
+  customer: null, lines: [], on: todayUtc(),
+};
+
+const customerName = (c) => c.trading_name || c.legal_name || "Unnamed customer";
+const fold = (text) => String(text ?? "").toLocaleLowerCase();
+
+// --- loading -----------------------------------------------------------------------------
+
+async function loadLimit() {
+  state.limit = currentUser()?.discount_limit_percent ?? (await getMeta(LIMIT_KEY)) ?? null;
+  if (!navigator.onLine) return;
+  try {
+    const me = await api("/api/auth/me");
+    if (me && me.discount_limit_percent !== undefined) {
+      state.limit = me.discount_limit_percent;
+      await setMeta(LIMIT_KEY, state.limit);
+    }
+  } catch {
+    // Offline or signed out: the limit last seen on this phone still applies.
+  }
+}
+
+async function readStore() {
+  const [customers, products, priceLists, taxRates] = await Promise.all([
+    allEntities("customer"), allEntities("product"), allEntities("price_list"), allEntities("tax_rate"),
+  ]);
+  state.customers = customers.sort((a, b) => customerName(a).localeCompare(customerName(b)));
+  state.products = Object.fromEntries(products.map((p) => [p.id, p]));
+  state.priceLists = priceLists;
+  state.taxRates = taxRates;
+}
+
+async function load() {
+  if (!currentUser()) {
+    $("builder-loading").replaceChildren("Sign in once with a connection to use the app here. ",
+      h("a", { href: "/login" }, "Sign in"));
+    return;
+  }
+  await readStore();
+  await loadLimit();
+  const wanted = new URLSearchParams(location.search).get("customer_id");
+  const preselected = wanted && state.customers.find((c) => c.id === wanted);
+  $("builder-loading").hidden = true;
+  $("builder-form").hidden = false;
+  root.setAttribute("aria-busy", "false");
+  if (wanted && !preselected) {
+    $("builder-loading").hidden = false;
+    $("builder-loading").textContent = "That customer is not on this phone yet: pick one below.";
+  }
+  chooseCustomer(preselected || null);
+}
+
+// --- customer ----------------------------------------------------------------------------
+
+function chooseCustomer(customer) {
+  state.customer = customer;
+  $("customer-chosen").hidden = !customer;
+  $("customer-pick").hidden = !!customer;
+  $("products-card").disabled = !customer;
+  if (customer) {
+    $("customer-name").textContent = customerName(customer);
+    $("customer-number").textContent = customer.number || "new, waiting to sync";
+    const city = (customer.addresses?.[0] ?? customer.billing_address)?.city;
+    $("customer-note").hidden = !city;
+    $("customer-note").textContent = city || "";
+    const url = new URL(location.href);
+    url.searchParams.set("customer_id", customer.id);
+    history.replaceState(null, "", url);
+  } else {
+    renderCustomerResults();
+  }
+  renderProductResults();
+  update();
+}
+
+function customerMatches(c, words) {
+  const address = c.addresses?.[0] ?? c.billing_address ?? {};
+  const text = fold([c.legal_name, c.trading_name, c.number, address.city, address.postal_code].join(" "));
+  return words.every((w) => text.includes(w));
+}
+
+function renderCustomerResults() {
+  const words = fold($("customer-search").value).split(/\s+/).filter(Boolean);
+  const found = state.customers.filter((c) => customerMatches(c, words)).slice(0, MAX_RESULTS);
+  $("customer-results").replaceChildren(...found.map((c) => h("li", {},
+    h("button", { type: "button", class: "pick", dataset: { customerId: c.id } },
+      h("strong", {}, customerName(c)), " ",
+      h("span", { class: "muted" }, c.number || "new, waiting to sync")))));
+  if (!found.length) $("customer-results").append(h("li", { class: "muted pad" }, "No customer matches."));
+}
+
+// --- products and lines ------------------------------------------------------------------
+
+function unitPrice(product, quantity) {
+  return lookupPrice({
+    productId: product.id, quantity, on: state.on, customer: state.customer, priceLists: state.priceLists,
+  });
+}
+
+function renderProductResults() {
+  const words = fold($("product-search").value).split(/\s+/).filter(Boolean);
+  if (!words.length || !state.customer) {
+    $("product-results").replaceChildren();
+    return;
+  }
+  const found = Object.values(state.products)
+    .filter((p) => words.every((w) => fold(`${p.name} ${p.sku}`).includes(w)))
+    .sort((a, b) => Number(b.active !== false) - Number(a.active !== false) || a.name.localeCompare(b.name))
+    .slice(0, MAX_RESULTS);
+  $("product-results").replaceChildren(...found.map((p) => {
+    const start = roundToPack(1, p.pack_size, p.min_order_qty);
+    const price = unitPrice(p, start);
+    const facts = [
+      p.sku, price ? `${money(price.unit_price_cents)} each` : "no price",
+      p.pack_size > 1 ? `packs of ${p.pack_size}` : null,
+      p.min_order_qty > 1 ? `min ${p.min_order_qty}` : null, `${p.available ?? 0} available`,
+    ].filter(Boolean).join(" · ");
+    const sold = p.active !== false;
+    return h("li", {}, h("button", {
+      type: "button", class: "pick", disabled: !sold, dataset: { productId: p.id },
+      "aria-label": `Add ${p.name}`,
+    }, h("strong", {}, p.name), h("span", { class: "muted block" }, sold ? facts : "no longer sold")));
+  }));
+  if (!found.length) $("product-results").append(h("li", { class: "muted pad" }, "No product matches."));
+}
+
+function addProduct(productId) {
+  const product = state.products[productId];
+  const existing = state.lines.find((l) => l.product_id === productId);
+  if (existing) {
+    existing.quantity = stepQuantity(existing.quantity, +1, product.pack_size, product.min_order_qty);
+  } else {
+    state.lines.push({
+      key: newId(), product_id: productId, discount_text: "",
+      quantity: roundToPack(1, product.pack_size, product.min_order_qty),
+    });
+  }
+  $("product-search").value = "";
+  renderProductResults();
+  renderLines();
+  update();
+  const row = root.querySelector(`[data-product-line="${productId}"] input.qty`);
+  if (row) row.focus();
+}
+
+function renderLines() {
+  $("lines-empty").hidden = state.lines.length > 0;
+  $("lines").replaceChildren(...state.lines.map((line, index) => {
+    const p = state.products[line.product_id] ?? { name: line.product_id, sku: "", pack_size: 1, min_order_qty: 0 };
+    const qtyId = `qty-${line.key}`;
+    const discId = `disc-${line.key}`;
+    const rules = [p.pack_size > 1 ? `packs of ${p.pack_size}` : null, p.min_order_qty > 1 ? `min ${p.min_order_qty}` : null]
+      .filter(Boolean).join(", ");
+    return h("li", { class: "line", dataset: { productLine: line.product_id, key: line.key } },
+      h("div", { class: "row-between" },
+        h("strong", {}, p.name),
+        h("button", { type: "button", class: "link remove", dataset: { action: "remove" }, "aria-label": `Remove ${p.name}` }, "Remove")),
+      h("p", { class: "muted" }, [p.sku, rules].filter(Boolean).join(" · "), " ",
+        h("span", { class: "unit", dataset: { unit: line.key } })),
+      h("div", { class: "line-inputs" },
+        h("div", {},
+          h("label", { for: qtyId }, `Quantity (line ${index + 1})`),
+          h("div", { class: "stepper" },
+            h("button", { type: "button", class: "step", dataset: { action: "down" }, "aria-label": `Fewer ${p.name}` }, "−"),
+            h("input", { id: qtyId, class: "qty", type: "number", inputmode: "numeric", min: String(Math.max(1, p.min_order_qty)),
+              step: String(p.pack_size || 1), value: String(line.quantity) }),
+            h("button", { type: "button", class: "step", dataset: { action: "up" }, "aria-label": `More ${p.name}` }, "+"))),
+        h("div", {},
+          h("label", { for: discId }, "Line discount %"),
+          h("input", { id: discId, class: "disc", inputmode: "decimal", autocomplete: "off", value: line.discount_text, placeholder: "0" }))),
+      h("p", { class: "muted", hidden: true, dataset: { stock: line.key } }),
+      h("p", { class: "line-total" }, "Line net ", h("strong", { dataset: { lineTotal: line.key } }, "")));
+  }));
+}
+
+function lineOf(target) {
+  const row = target.closest("[data-key]");
+  return row ? state.lines.find((l) => l.key === row.dataset.key) : null;
+}
+
+// --- entry -------------------------------------------------------------------------------
+
+function readEntries() {
+  const errors = [];
+  const order = readPercent($("order-discount").value);
+  if (!order.ok) errors.push(`Order discount: ${order.message}`);
+  const shipping = readAmountCents($("shipping").value);
+  if (!shipping.ok) errors.push(`Shipping: ${shipping.message}`);
+  const lines = state.lines.map((line, i) => {
+    const d = readPercent(line.discount_text);
+    if (!d.ok) errors.push(`Line ${i + 1} discount: ${d.message}`);
+    return { product_id: line.product_id, quantity: line.quantity, discount_percent: d.value };
+  });
+  return { errors, lines, orderDiscount: order.value, shippingCents: shipping.cents };
+}
+
+function customerProblems() {
+  const c = state.customer;
+  if (!c) return [];
+  const status = c.status || "prospect";
+  if (mode === "order" && !ORDERABLE.has(status)) {
+    return [`${customerName(c)} is ${status === "prospect" ? "a prospect" : status}: orders are only taken for active customers. Save a quote instead, or ask for the customer to be activated.`];
+  }
+  if (status === "inactive") return [`${customerName(c)} is inactive.`];
+  return [];
+}
+
+/** Recomputes everything shown from the current entries; returns what a submit sends. */
+function update() {
+  const entry = readEntries();
+  $("entry-errors").hidden = entry.errors.length === 0;
+  $("entry-errors").textContent = entry.errors.join(" ");
+  const { priced, problems } = priceForCustomer({
+    customer: state.customer, requested: entry.lines, products: state.products,
+    priceLists: state.priceLists, taxRates: state.taxRates, on: state.on,
+    orderDiscountPercent: entry.orderDiscount, shippingCents: entry.shippingCents,
+  });
+  for (const [key, value] of Object.entries(priced)) {
+    const cell = root.querySelector(`[data-total="${key}"]`);
+    if (cell) cell.textContent = money(value);
+  }
+  state.lines.forEach((line, i) => {
+    const p = priced.lines.find((x) => x.line_id === String(i + 1));
+    const total = root.querySelector(`[data-line-total="${line.key}"]`);
+    const unit = root.querySelector(`[data-unit="${line.key}"]`);
+    if (total) total.textContent = p ? money(p.net_cents) : "—";
+    if (unit) unit.textContent = p ? `· ${money(p.unit_price_cents)} each` : "";
+    const stock = root.querySelector(`[data-stock="${line.key}"]`);
+    const available = state.products[line.product_id]?.available;
+    if (stock) {
+      stock.hidden = available === undefined || line.quantity <= available;
+      stock.textContent = `Only ${available} in stock when last synced: the rest will be backordered.`;
+    }
+  });
+  const effective = effectiveDiscountPercent(priced);
+  $("discount-line").textContent = priced.discount_cents ? `Discount ${effective}% of the subtotal` : "";
+  renderApproval(effective);
+  const credit = mode === "order" ? creditHoldReason(state.customer, priced.total_cents) : null;
+  $("credit-warning").hidden = !credit;
+  $("credit-warning").textContent = credit
+    ? `Credit hold: ${credit}. The order will wait until a manager releases it.` : "";
+  // What the server would refuse is shown; a missing customer or line just keeps submit off.
+  const refused = [...customerProblems(), ...problems.map((p) => p.message)];
+  $("problems").hidden = refused.length === 0;
+  $("problems").replaceChildren(...refused.map((m) => h("li", {}, m)));
+  const incomplete = !state.customer || state.lines.length === 0;
+  $("submit").disabled = incomplete || refused.length > 0 || entry.errors.length > 0;
+  return { entry, priced };
+}
+
+function renderApproval(effective) {
+  const warning = $("approval-warning");
+  if (mode !== "order" || effective === "0.00") {
+    warning.hidden = true;
+    return;
+  }
+  if (state.limit === null) {
+    warning.hidden = false;
+    warning.textContent = `Discount ${effective}%: your approval limit is not known on this phone yet, so the server will decide whether a manager must approve.`;
+    return;
+  }
+  warning.hidden = !decimalGreater(effective, state.limit);
+  warning.textContent = `Needs approval: the discount of ${effective}% is above your limit of ${state.limit}%. A manager must approve this order before it is confirmed.`;
+}
+
+// --- submit ------------------------------------------------------------------------------
+
+function phoneTotals(priced) {
+  const keys = ["subtotal_cents", "discount_cents", "net_cents", "tax_cents", "shipping_cents", "shipping_tax_cents", "total_cents"];
+  return Object.fromEntries(keys.map((k) => [k, priced[k]]));
+}
+
+async function submit(event) {
+  event.preventDefault();
+  const { entry, priced } = update();
+  if ($("submit").disabled) return;
+  $("submit").disabled = true;
+  const customer = state.customer;
+  const id = newId();
+  const common = {
+    customer_id: customer.id, lines: entry.lines, order_discount_percent: entry.orderDiscount,
+    shipping_cents: entry.shippingCents, notes: $("notes").value.trim(), client_total_cents: priced.total_cents,
+  };
+  const what = `${customerName(customer)} · ${money(priced.total_cents)}`;
+  if (mode === "order") {
+    await enqueue({
+      type: "order.place@1", entity_id: id, label: `Order for ${what}`, phone_totals: phoneTotals(priced),
+      args: { ...common, po_number: $("po-number").value.trim(), channel: "field" },
+    });
+  } else {
+    const validUntil = $("valid-until").value;
+    await enqueue({
+      type: "quote.save@1", entity_id: id, label: `Quote for ${what}`, phone_totals: phoneTotals(priced),
+      args: { ...common, ...(validUntil ? { valid_until: validUntil } : {}) },
+    });
+    if ($("send-now").checked) {
+      await enqueue({ type: "quote.send@1", entity_id: id, label: `Send quote to ${customerName(customer)}`, args: {} });
+    }
+  }
+  location.assign("/app/outbox");
+}
+
+// --- wiring ------------------------------------------------------------------------------
+
+$("customer-search").addEventListener("input", renderCustomerResults);
+$("customer-results").addEventListener("click", (e) => {
+  const button = e.target.closest("[data-customer-id]");
+  if (button) chooseCustomer(state.customers.find((c) => c.id === button.dataset.customerId));
+});
+$("customer-change").addEventListener("click", () => {
+  chooseCustomer(null);
+  $("customer-search").focus();
+});
+$("product-search").addEventListener("input", renderProductResults);
+$("product-results").addEventListener("click", (e) => {
+  const button = e.target.closest("[data-product-id]");
+  if (button && !button.disabled) addProduct(button.dataset.productId);
+});
+$("lines").addEventListener("click", (e) => {
+  const button = e.target.closest("[data-action]");
+  const line = button && lineOf(button);
+  if (!line) return;
+  if (button.dataset.action === "remove") {
+    state.lines = state.lines.filter((l) => l !== line);
+    renderLines();
+  } else {
+    const p = state.products[line.product_id];
+    line.quantity = stepQuantity(line.quantity, button.dataset.action === "up" ? +1 : -1, p?.pack_size, p?.min_order_qty);
+    root.querySelector(`[data-key="${line.key}"] input.qty`).value = String(line.quantity);
+  }
+  update();
+});
+$("lines").addEventListener("input", (e) => {
+  const line = lineOf(e.target);
+  if (!line) return;
+  if (e.target.classList.contains("qty")) {
+    const n = Number.parseInt(e.target.value, 10);
+    line.quantity = Number.isFinite(n) ? n : 0;
+  } else if (e.target.classList.contains("disc")) {
+    line.discount_text = e.target.value;
+  }
+  update();
+});
+for (const id of ["order-discount", "shipping"]) $(id).addEventListener("input", update);
+$("builder-form").addEventListener("submit", (e) => {
+  submit(e).catch((err) => {
+    $("problems").hidden = false;
+    $("problems").replaceChildren(h("li", {}, `Could not save on this phone: ${err.message}`));
+    $("submit").disabled = false;
+  });
+});
+// A pull that lands while the builder is open brings fresh prices, stock and the synced
+// version of a customer onboarded offline; the lines entered so far stay.
+window.addEventListener("fs:data", () => {
+  readStore().then(() => {
+    if (state.customer) {
+      const fresh = state.customers.find((c) => c.id === state.customer.id);
+      if (fresh) chooseCustomer(fresh);
+    } else {
+      renderCustomerResults();
+    }
+    renderProductResults();
+    update();
+  }).catch(() => {});
+});
+
+load().catch((err) => {
+  $("builder-loading").hidden = false;
+  $("builder-loading").textContent = `Could not read this phone's data: ${err.message}`;
+});

@@ -1,0 +1,192 @@
+// The outbox's decisions, free of IndexedDB, fetch and the DOM so node can test them.
+//
+// A submission gets its seq once, when it is enqueued, and keeps it: a retry after a lost
+// response or a reload resends the same seq, and the server answers a seq it has already
+// applied with the stored outcome instead of applying it again.
+
+export const PROTOCOL = 1;
+export const SCHEMA_VERSION = 1;
+export const MAX_BATCH = 100;
+
+const RETRY_BASE_MS = 2000;
+const RETRY_MAX_MS = 5 * 60 * 1000;
+
+export const FRESH_COUNTERS = Object.freeze({ next_key: 1, next_seq: 1, epoch: 0 });
+
+/**
+ * A new queued item and the counters to store with it (in the same transaction).
+ * `key` identifies the item on the phone forever; `seq` is its number on the current
+ * device registration (`epoch`), the one the server deduplicates by.
+ */
+export function assignSeq(counters, fields, now = new Date()) {
+  const c = { ...FRESH_COUNTERS, ...(counters || {}) };
+  if (!fields || !fields.type || !fields.entity_id) throw new Error("An outbox item needs a type and an entity_id.");
+  const item = {
+    key: c.next_key,
+    seq: c.next_seq,
+    epoch: c.epoch,
+    type: fields.type,
+    entity_id: fields.entity_id,
+    args: fields.args || {},
+    base_version: fields.base_version ?? null,
+    label: fields.label || fields.type,
+    phone_totals: fields.phone_totals ?? null,
+    state: "queued",
+    outcome: null,
+    attempts: 0,
+    last_error: null,
+    created_at: now.toISOString(),
+  };
+  return { item, counters: { ...c, next_key: c.next_key + 1, next_seq: c.next_seq + 1 } };
+}
+
+/** Items still owed an outcome, in seq order: queued ones and any left "sending" by a
+ * response that never came or a reload in the middle of a flush. */
+export function pendingItems(items) {
+  return items.filter((i) => i.state !== "done").sort((a, b) => a.seq - b.seq);
+}
+
+export function nextBatch(items, max = MAX_BATCH) {
+  return pendingItems(items).slice(0, max);
+}
+
+/** The highest seq up to which every item has its outcome: the server may forget those. */
+export function ackUpTo(items, epoch = currentEpoch(items)) {
+  const sorted = items.filter((i) => i.epoch === epoch).sort((a, b) => a.seq - b.seq);
+  let ack = 0;
+  for (const item of sorted) {
+    if (item.state !== "done") break;
+    ack = item.seq;
+  }
+  return ack || null;
+}
+
+export function currentEpoch(items) {
+  return items.reduce((max, i) => Math.max(max, i.epoch || 0), 0);
+}
+
+export function mutationOf(item) {
+  const mutation = { seq: item.seq, type: item.type, entity_id: item.entity_id, args: item.args };
+  if (item.base_version !== null && item.base_version !== undefined) mutation.base_version = item.base_version;
+  return mutation;
+}
+
+export function buildPush(deviceId, batch, allItems) {
+  return {
+    protocol: PROTOCOL,
+    schema_version: SCHEMA_VERSION,
+    device_id: deviceId,
+    mutations: batch.map(mutationOf),
+    ack_up_to: ackUpTo(allItems),
+  };
+}
+
+function outcomeOf(o) {
+  return {
+    status: o.status,
+    code: o.code ?? null,
+    message: o.message ?? null,
+    result: o.result || {},
+    duplicate: Boolean(o.duplicate),
+  };
+}
+
+/**
+ * Applies a PushResponse to the items that were sent.
+ * Returns {items, changed, gap}: the updated list, the items whose state changed, and
+ * `gap` (the seq the server expects next) when the server stopped at a gap.
+ */
+export function applyResponse(items, sent, response) {
+  const bySeq = new Map(response.outcomes.map((o) => [o.seq, o]));
+  const sentKeys = new Set(sent.map((i) => i.key));
+  const changed = [];
+  const updated = items.map((item) => {
+    if (!sentKeys.has(item.key)) return item;
+    const o = bySeq.get(item.seq);
+    if (!o || o.entity_id !== item.entity_id) {
+      // Not applied (the batch stopped at a gap) or not ours: it goes again as it is.
+      if (item.state === "queued") return item;
+      const next = { ...item, state: "queued" };
+      changed.push(next);
+      return next;
+    }
+    // The first outcome the phone heard is the one it shows. A resend answered from the
+    // server's memory says the same, and an expired memory ("outcome_expired") says less.
+    if (item.state === "done" && item.outcome) return item;
+    if (o.code === "outcome_expired" && item.outcome) {
+      const next = { ...item, state: "done" };
+      changed.push(next);
+      return next;
+    }
+    const next = { ...item, state: "done", outcome: outcomeOf(o), last_error: null };
+    changed.push(next);
+    return next;
+  });
+  const gap = response.expected_seq ?? null;
+  return { items: updated, changed, gap };
+}
+
+/**
+ * What to do when the server expects `expectedSeq` next.
+ * - "resend": the phone still holds that seq; it goes in the next batch.
+ * - "renumber": the phone has nothing at that seq (the server lost its device state, or
+ *   the phone's store was restored from an older copy). None of the pending items was
+ *   applied (all are beyond the server's last seq), so they are safe to number again on a
+ *   newly registered device.
+ */
+export function gapDecision(items, expectedSeq) {
+  const pending = pendingItems(items);
+  if (pending.some((i) => i.seq === expectedSeq)) return "resend";
+  if (pending.length && pending.every((i) => i.seq > expectedSeq)) return "renumber";
+  return "resend";
+}
+
+/** Pending items numbered again from 1 for a new device registration (a new epoch); done
+ * items keep their history. Returns the changed items and the counters to store. */
+export function renumber(items, counters) {
+  const c = { ...FRESH_COUNTERS, ...(counters || {}) };
+  const epoch = c.epoch + 1;
+  let seq = 0;
+  const changed = pendingItems(items).map((i) => ({ ...i, seq: ++seq, epoch, state: "queued", previous_seq: i.seq }));
+  return { changed, counters: { ...c, next_seq: seq + 1, epoch } };
+}
+
+/** How a failed push is handled, from the HTTP status and problem code (status 0: no network). */
+export function classifyFailure(status, code = null) {
+  if (status === 0 || status === 408 || status === 429 || status >= 500) return "retry";
+  if (status === 401) return "signed_out";
+  if (code === "device_unknown") return "reregister";
+  if (code === "device_revoked") return "blocked";
+  if (code === "protocol_unsupported" || code === "schema_unsupported") return "blocked";
+  return "retry";
+}
+
+/** Exponential backoff with jitter; `random` is injectable for tests. */
+export function retryDelay(attempt, random = Math.random) {
+  const exp = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, attempt - 1));
+  return Math.round(exp / 2 + (exp / 2) * random());
+}
+
+/** What the outbox page says about an item. */
+export function verdictOf(item) {
+  if (item.state === "queued") return { kind: "waiting", text: "Waiting to sync" };
+  if (item.state === "sending") return { kind: "sending", text: "Sending…" };
+  const o = item.outcome || {};
+  if (o.status === "accepted") return { kind: "accepted", text: "Accepted", number: o.result?.number || null };
+  if (o.status === "needs_approval") return { kind: "approval", text: "Needs approval", number: o.result?.number || null };
+  return { kind: "rejected", text: "Rejected", reason: o.message || "The server refused this change.", hint: hintFor(o.code) };
+}
+
+const HINTS = {
+  possible_duplicate: "This customer may already exist. Open Customers to use the existing one, or onboard again and confirm it is new.",
+  dependency_rejected: "An earlier change it relies on was rejected. Fix that one first, then submit this again.",
+  invalid_mutation: "Some details were not accepted. Enter it again with the fields corrected.",
+  unknown_mutation_type: "Update the app (reload while online), then submit again.",
+  version_conflict: "Someone changed this record meanwhile. Reopen it to see the latest version, then edit again.",
+  credit_limit_exceeded: "The customer is over their credit limit. Ask your manager, or reduce the order.",
+  insufficient_stock: "Not enough stock. Reduce the quantity or allow a backorder.",
+};
+
+export function hintFor(code) {
+  return HINTS[code] || "Check the details and submit it again, or ask your manager.";
+}

@@ -1,0 +1,76 @@
+// A customer from the phone's store: contacts, addresses, recent orders, and, for one
+// onboarded on this phone, what the server said about it.
+
+import { formatCents, formatWhen, h, live, param, replace } from "./dom.js";
+import { itemsFor } from "./outbox.js";
+import { verdictOf } from "./outbox-core.js";
+import { allEntities, getEntity } from "./store.js";
+
+const id = param("id");
+const STATUS = { draft: "Draft", pending_approval: "Needs approval", approved: "Approved", rejected: "Rejected", cancelled: "Cancelled" };
+
+function label(value) {
+  return STATUS[value] || String(value || "").replace(/_/g, " ");
+}
+
+function syncState(items) {
+  if (!items.length) return null;
+  const item = items[items.length - 1];
+  const v = verdictOf(item);
+  const cls = v.kind === "accepted" ? "ok" : v.kind === "rejected" ? "bad" : "warn";
+  return h("div", { class: `sync-state ${cls}`, id: "customer-sync" },
+    h("span", { class: `badge ${cls}` }, v.text), v.number ? ` ${v.number}` : "",
+    v.reason ? h("p", {}, v.reason) : null, v.hint ? h("p", { class: "muted" }, v.hint) : null);
+}
+
+function addressLines(c) {
+  const list = c.addresses || [
+    ...(c.billing_address ? [{ ...c.billing_address, kind: "billing" }] : []),
+    ...(c.shipping_addresses || []).map((a) => ({ ...a, kind: "shipping" })),
+  ];
+  return list.map((a) => h("li", { class: "pad" }, h("strong", {}, a.kind === "billing" ? "Billing" : "Shipping"), h("br"),
+    [a.street, [a.postal_code, a.city].filter(Boolean).join(" "), [a.state, a.country].filter(Boolean).join(", ")]
+      .filter(Boolean).join(", ")));
+}
+
+function contactLines(c) {
+  return (c.contacts || []).map((p) => h("li", { class: "pad" }, h("strong", {}, p.name), p.role ? ` · ${p.role}` : "",
+    p.email ? h("div", {}, h("a", { href: `mailto:${p.email}` }, p.email)) : null,
+    p.phone ? h("div", {}, h("a", { href: `tel:${p.phone.replace(/[^0-9+]/g, "")}` }, p.phone)) : null));
+}
+
+async function render() {
+  const root = document.getElementById("customer");
+  const [customer, items] = await Promise.all([id ? getEntity("customer", id) : undefined, id ? itemsFor(id) : []]);
+  if (!customer) {
+    replace(root, h("h1", { id: "customer-name" }, "Customer not on this phone"),
+      h("p", {}, "It may not have synced yet, or it is not yours to see."),
+      h("a", { class: "button", href: "/app/customers" }, "Back to customers"));
+    return;
+  }
+  document.title = `${customer.legal_name} · Fieldsales`;
+  const orders = (await allEntities("order")).filter((o) => o.customer_id === id)
+    .sort((a, b) => String(b.placed_at).localeCompare(String(a.placed_at))).slice(0, 10);
+  const q = encodeURIComponent(id);
+  replace(root,
+    h("h1", { id: "customer-name" }, customer.legal_name),
+    h("p", { class: "muted" }, [customer.number || "No number yet", customer.trading_name, label(customer.status)].filter(Boolean).join(" · ")),
+    syncState(items),
+    h("div", { class: "actions" },
+      h("a", { class: "button", href: `/app/orders/new?customer_id=${q}` }, "New order"),
+      h("a", { class: "button", href: `/app/quotes/new?customer_id=${q}` }, "New quote"),
+      h("a", { class: "button", href: `/app/catalog?customer_id=${q}` }, "Prices")),
+    h("h2", {}, "Contacts"),
+    h("ul", { class: "list" }, contactLines(customer).length ? contactLines(customer) : h("li", { class: "pad muted" }, "No contacts.")),
+    h("h2", {}, "Addresses"),
+    h("ul", { class: "list" }, addressLines(customer)),
+    h("h2", {}, "Recent orders"),
+    h("ul", { class: "list" }, orders.length ? orders.map((o) => h("li", {},
+      h("a", { href: `/app/orders?id=${encodeURIComponent(o.id)}` }, h("strong", {}, o.number), " ",
+        h("span", { class: "badge" }, label(o.status)), " ", formatCents(o.total_cents),
+        h("div", { class: "muted" }, `Placed ${formatWhen(o.placed_at)} · fulfilment ${label(o.fulfilment_status)} · billing ${label(o.billing_status)}`))))
+      : h("li", { class: "pad muted" }, "No orders yet.")),
+    customer.notes ? [h("h2", {}, "Notes"), h("p", {}, customer.notes)] : null);
+}
+
+live(render);

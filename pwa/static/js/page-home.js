@@ -1,0 +1,51 @@
+// Home: today's work, what waits to sync, the last sync, and the latest verdicts.
+
+import { formatWhen, h, live, replace } from "./dom.js";
+import { listItems } from "./outbox.js";
+import { pendingItems, verdictOf } from "./outbox-core.js";
+import { allEntities, currentUser, forgetCurrentUser, getMeta } from "./store.js";
+import { syncNow, syncStatus } from "./sync.js";
+
+const NET = { offline: "Offline — your work is saved on this phone", signed_out: "Signed out — log in to sync",
+  error: "Online, but the server can't be reached", syncing: "Online, syncing…" };
+
+function showNet() {
+  const state = navigator.onLine ? syncStatus().state : "offline";
+  document.getElementById("home-net").textContent = NET[state] || "Online";
+}
+
+async function render() {
+  const user = currentUser();
+  if (!user) return;
+  document.getElementById("greeting").textContent = `Hello, ${user.full_name.split(" ")[0]}`;
+  document.getElementById("who").textContent = `Signed in as ${user.full_name} (${user.role}).`;
+  const items = await listItems();
+  const waiting = pendingItems(items).length;
+  document.getElementById("home-queued").textContent = waiting === 1 ? "1 change" : `${waiting} changes`;
+  document.getElementById("home-last-sync").textContent = formatWhen(await getMeta("last_sync_at"));
+  const today = new Date().toISOString().slice(0, 10);
+  const orders = await allEntities("order");
+  document.getElementById("home-orders-today").textContent =
+    String(orders.filter((o) => o.rep_id === user.id && (o.placed_at || "").startsWith(today)).length);
+  const recent = items.filter((i) => i.state === "done").slice(-5).reverse();
+  replace("recent", recent.length
+    ? recent.map((item) => {
+      const v = verdictOf(item);
+      return h("li", { class: "pad" }, h("strong", {}, item.label), " ",
+        h("span", { class: `badge ${v.kind === "accepted" ? "ok" : v.kind === "approval" ? "warn" : "bad"}` }, v.text),
+        v.number ? ` ${v.number}` : "", v.reason ? h("div", { class: "muted" }, v.reason) : null);
+    })
+    : [h("li", { class: "pad muted" }, "Nothing sent yet.")]);
+  showNet();
+}
+
+document.getElementById("sync-now").addEventListener("click", () => syncNow());
+document.getElementById("log-out").addEventListener("click", async () => {
+  const token = (document.cookie.match(/(?:^|;\s*)fs_csrf=([^;]+)/) || [])[1] || "";
+  // The outbox stays on the phone and is sent after this user's next login.
+  await fetch("/logout", { method: "POST", headers: { "x-csrf-token": decodeURIComponent(token) }, credentials: "same-origin", redirect: "manual" }).catch(() => {});
+  forgetCurrentUser();
+  location.assign("/login");
+});
+for (const e of ["fs:status", "online", "offline"]) window.addEventListener(e, showNet);
+live(render, ["fs:data", "fs:outbox", "fs:user", "fs:status"]);

@@ -1,0 +1,77 @@
+// Orders from the phone's store: the list, and one order (?id=) with its status,
+// fulfilment and billing states, lines, totals and timeline.
+
+import { formatCents, formatWhen, h, live, param, replace } from "./dom.js";
+import { allEntities, getEntity } from "./store.js";
+import { listItems } from "./outbox.js";
+import { verdictOf } from "./outbox-core.js";
+
+const id = param("id");
+const WORDS = { pending_approval: "Needs approval" };
+
+function label(value) {
+  if (!value) return "—";
+  return WORDS[value] || value.charAt(0).toUpperCase() + value.slice(1).replace(/_/g, " ");
+}
+
+async function waitingOrders() {
+  return (await listItems()).filter((i) => i.type.startsWith("order.place") && i.state !== "done");
+}
+
+async function renderList(root) {
+  const [orders, waiting] = await Promise.all([allEntities("order"), waitingOrders()]);
+  orders.sort((a, b) => String(b.placed_at).localeCompare(String(a.placed_at)));
+  replace(root, h("h1", {}, "Orders"),
+    waiting.length ? h("p", {}, h("a", { href: "/app/outbox" }, `${waiting.length} waiting to sync`)) : null,
+    orders.length ? h("ul", { class: "list" }, orders.map((o) => h("li", {},
+      h("a", { href: `/app/orders?id=${encodeURIComponent(o.id)}` },
+        h("div", { class: "row-between" }, h("strong", {}, o.number), h("span", { class: "badge" }, label(o.status))),
+        h("div", {}, o.customer_name),
+        h("div", { class: "muted" }, `${formatCents(o.total_cents)} · fulfilment ${label(o.fulfilment_status)} · billing ${label(o.billing_status)}`)))))
+      : h("p", { class: "muted" }, "No orders on this phone yet."));
+}
+
+async function renderOne(root) {
+  const order = await getEntity("order", id);
+  if (!order) {
+    const item = (await listItems()).find((i) => i.entity_id === id);
+    const v = item ? verdictOf(item) : null;
+    replace(root, h("h1", {}, item ? item.label : "Order not on this phone"),
+      v ? h("p", {}, h("span", { class: "badge warn" }, v.text), v.reason ? ` ${v.reason}` : "") : h("p", {}, "It may not have synced yet."),
+      h("a", { class: "button", href: "/app/orders" }, "All orders"));
+    return;
+  }
+  document.title = `${order.number} · Fieldsales`;
+  const t = order.totals || {};
+  replace(root,
+    h("h1", {}, `Order ${order.number}`),
+    h("p", {}, h("a", { href: `/app/customers/view?id=${encodeURIComponent(order.customer_id)}` }, order.customer_name || "Customer")),
+    h("dl", { class: "facts" },
+      h("dt", {}, "Status"), h("dd", {}, label(order.status)),
+      h("dt", {}, "Fulfilment"), h("dd", {}, label(order.fulfilment_status)),
+      h("dt", {}, "Billing"), h("dd", {}, label(order.billing_status)),
+      h("dt", {}, "Placed"), h("dd", {}, formatWhen(order.placed_at)),
+      order.po_number ? [h("dt", {}, "PO"), h("dd", {}, order.po_number)] : null,
+      (order.approval_reasons || []).length ? [h("dt", {}, "Approval"), h("dd", {}, order.approval_reasons.map((r) => r.message || r.code || String(r)).join("; "))] : null),
+    h("h2", {}, "Lines"),
+    h("ul", { class: "list" }, (order.lines || []).map((l) => h("li", { class: "pad" },
+      h("div", { class: "row-between" }, h("span", {}, `${l.quantity} × ${l.name || l.sku || l.product_id}`),
+        h("span", {}, formatCents(l.total_cents ?? l.net_cents))),
+      l.quantity_backordered ? h("div", { class: "muted" }, `${l.quantity_backordered} on backorder`) : null))),
+    h("dl", { class: "facts totals" },
+      h("dt", {}, "Subtotal"), h("dd", {}, formatCents(t.subtotal_cents)),
+      t.discount_cents ? [h("dt", {}, "Discount"), h("dd", {}, `− ${formatCents(t.discount_cents)}`)] : null,
+      h("dt", {}, "Tax"), h("dd", {}, formatCents(t.tax_cents)),
+      h("dt", {}, "Shipping"), h("dd", {}, formatCents(t.shipping_cents)),
+      h("dt", {}, "Total"), h("dd", {}, h("strong", {}, formatCents(order.total_cents)))),
+    h("h2", {}, "Timeline"),
+    h("ol", { class: "timeline" }, (order.events || []).map((e) => h("li", {},
+      h("strong", {}, label(e.to_state || e.action)), ` · ${formatWhen(e.at)}`,
+      e.reason ? h("div", { class: "muted" }, e.reason) : null))),
+    h("a", { class: "button", href: "/app/orders" }, "All orders"));
+}
+
+live(() => {
+  const root = document.getElementById("orders-view");
+  return id ? renderOne(root) : renderList(root);
+});

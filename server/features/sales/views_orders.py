@@ -1,0 +1,144 @@
+"""HTML pages of sales orders: the list, the detail with its timeline, and its actions.
+
+The actions (cancel; approve, reject, release credit for the order's manager) are plain
+form posts that redirect back to the order; a refused one shows the order again with the
+reason and nothing changed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import get, post
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.engine import Database
+from server.db.models import SalesOrder
+from server.domain.errors import DomainError, NotFound, ValidationFailed
+from server.domain.orders import FulfilmentStatus, OrderStatus, can_cancel
+from server.features.sales import order_queries
+from server.features.sales.schemas import OrderDetail
+from server.features.sales.views_approvals import reason_from, take_action
+from server.features.sales.views_data import (
+    Req,
+    customer_names,
+    is_htmx,
+    page_context,
+    status_of,
+    user_names,
+)
+from server.features.shared.scope import Scope, load_scope
+from server.security.auth import CurrentUser
+
+__all__ = ["ORDER_PAGES", "may_decide"]
+
+PAGE_SIZE = 25
+STATUSES = [s.value for s in OrderStatus]
+
+
+def may_decide(user: CurrentUser, order: OrderDetail) -> bool:
+    """Whether to offer approve / reject: the same rule approvals.py enforces."""
+    if order.status not in (OrderStatus.PENDING_APPROVAL, OrderStatus.CREDIT_HOLD):
+        return False
+    return user.is_admin or (user.role == "manager" and user.id in order.manager_ids)
+
+
+async def _visible_orders(
+    session: AsyncSession, scope: Scope, status: str, offset: int
+) -> tuple[list[SalesOrder], int]:
+    where = [order_queries.order_filter(scope)]
+    if status:
+        where.append(SalesOrder.status == status)
+    total = int(await session.scalar(select(func.count()).select_from(SalesOrder).where(*where)) or 0)
+    rows = (await session.execute(
+        select(SalesOrder).where(*where).order_by(SalesOrder.placed_at.desc(), SalesOrder.id)
+        .limit(PAGE_SIZE).offset(offset)
+    )).scalars().all()
+    return list(rows), total
+
+
+@get("/orders", include_in_schema=False)
+async def order_list_page(
+    request: Req, db: Database, status: Annotated[str, Parameter(max_length=40)] = "",
+    offset: Annotated[int, Parameter(ge=0)] = 0,
+) -> Template:
+    if status and status not in STATUSES:
+        raise ValidationFailed(f"Unknown order status '{status}'.", code="unknown_status",
+                               details={"allowed": STATUSES})
+    async with db.read() as session:
+        scope = await load_scope(session, request.user)
+        orders, total = await _visible_orders(session, scope, status, offset)
+        customers = await customer_names(session, (o.customer_id for o in orders))
+    more = urlencode({"status": status, "offset": offset + PAGE_SIZE}) if total > offset + len(orders) else ""
+    context = page_context(request, orders=orders, total=total, status=status, statuses=STATUSES,
+                           customers=customers, more_query=more)
+    # htmx filtering swaps only the result list.
+    name = "orders/_results.html" if is_htmx(request) else "orders/list.html"
+    return Template(name, context=context)
+
+
+async def render_order(
+    request: Req, db: Database, order_id: str, *, error: str | None = None,
+    status_code: int = 200, reason: str = "",
+) -> Template:
+    """The order page, also shown again with the message when one of its actions is refused."""
+    async with db.read() as session:
+        scope = await load_scope(session, request.user)
+        order = await order_queries.get_visible_order(session, scope, order_id)
+        detail = await order_queries.order_detail(session, order)
+        customers = await customer_names(session, [detail.customer_id])
+        people = await user_names(session, [detail.rep_id, detail.decided_by, *detail.manager_ids,
+                                            *(e.actor_id for e in detail.timeline)])
+    cancellable = can_cancel(OrderStatus(detail.status),
+                             fulfilment=FulfilmentStatus(detail.fulfilment_status))
+    context = page_context(
+        request, o=detail, customer_name=customers.get(detail.customer_id, ""), people=people,
+        may_cancel=cancellable, may_decide=may_decide(request.user, detail), error=error,
+        reason=reason,
+    )
+    return Template("orders/detail.html", context=context, status_code=status_code)
+
+
+@get("/orders/{order_id:str}", include_in_schema=False)
+async def order_detail_page(request: Req, db: Database, order_id: str) -> Template:
+    return await render_order(request, db, order_id)
+
+
+async def _act(request: Req, db: Database, order_id: str, action: str) -> Any:
+    reason = await reason_from(request) if action in ("cancel", "reject") else ""
+    try:
+        await take_action(db, request.user, order_id, action, reason)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        return await render_order(request, db, order_id, error=exc.message,
+                                  status_code=status_of(exc), reason=reason)
+    return Redirect(path=f"/orders/{order_id}", status_code=303)
+
+
+@post("/orders/{order_id:str}/cancel", include_in_schema=False)
+async def cancel_submit(request: Req, db: Database, order_id: str) -> Any:
+    return await _act(request, db, order_id, "cancel")
+
+
+@post("/orders/{order_id:str}/approve", include_in_schema=False)
+async def approve_submit(request: Req, db: Database, order_id: str) -> Any:
+    return await _act(request, db, order_id, "approve")
+
+
+@post("/orders/{order_id:str}/reject", include_in_schema=False)
+async def reject_submit(request: Req, db: Database, order_id: str) -> Any:
+    return await _act(request, db, order_id, "reject")
+
+
+@post("/orders/{order_id:str}/release-credit", include_in_schema=False)
+async def release_credit_submit(request: Req, db: Database, order_id: str) -> Any:
+    return await _act(request, db, order_id, "release_credit")
+
+
+ORDER_PAGES = [order_list_page, order_detail_page, cancel_submit, approve_submit, reject_submit,
+               release_credit_submit]

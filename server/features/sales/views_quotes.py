@@ -1,0 +1,176 @@
+"""HTML pages of quotes: the list, the detail with every revision and what changed between
+them, and the actions send / revise / accept / decline / convert to an order.
+
+Quotes past their validity are expired before they are shown, exactly as the API does.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import get, post
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.engine import Database
+from server.db.models import Quote
+from server.domain.errors import DomainError, NotFound, ValidationFailed
+from server.domain.orders import QuoteStatus
+from server.features.sales import quote_queries, quote_service
+from server.features.sales.order_service import place_order
+from server.features.sales.schemas import LineIn, OrderCreateIn
+from server.features.sales.views_data import (
+    Req,
+    customer_names,
+    is_htmx,
+    page_context,
+    status_of,
+    user_names,
+)
+from server.features.shared.scope import Scope, load_scope
+from server.security.auth import CurrentUser
+
+__all__ = ["QUOTE_PAGES"]
+
+PAGE_SIZE = 25
+STATUSES = [s.value for s in QuoteStatus]
+# The transitions a person starts from the page, in the order the buttons appear.
+_BUTTONS = ("send", "accept", "decline", "revise")
+PO_MAX = 60
+
+
+async def _expire_due(db: Database, user: CurrentUser) -> None:
+    async with db.read() as session:
+        scope = await load_scope(session, user)
+        due = await quote_queries.any_due(session, scope, date.today())
+    if due:
+        await quote_service.expire_quotes(db, date.today())
+
+
+async def _visible_quotes(
+    session: AsyncSession, scope: Scope, status: str, offset: int
+) -> tuple[list[Quote], int]:
+    where = [quote_queries.quote_filter(scope)]
+    if status:
+        where.append(Quote.status == status)
+    total = int(await session.scalar(select(func.count()).select_from(Quote).where(*where)) or 0)
+    rows = (await session.execute(
+        select(Quote).where(*where).order_by(Quote.created_at.desc(), Quote.id)
+        .limit(PAGE_SIZE).offset(offset)
+    )).scalars().all()
+    return list(rows), total
+
+
+@get("/quotes", include_in_schema=False)
+async def quote_list_page(
+    request: Req, db: Database, status: Annotated[str, Parameter(max_length=40)] = "",
+    offset: Annotated[int, Parameter(ge=0)] = 0,
+) -> Template:
+    if status and status not in STATUSES:
+        raise ValidationFailed(f"Unknown quote status '{status}'.", code="unknown_status",
+                               details={"allowed": STATUSES})
+    await _expire_due(db, request.user)
+    async with db.read() as session:
+        scope = await load_scope(session, request.user)
+        quotes, total = await _visible_quotes(session, scope, status, offset)
+        customers = await customer_names(session, (q.customer_id for q in quotes))
+    more = urlencode({"status": status, "offset": offset + PAGE_SIZE}) if total > offset + len(quotes) else ""
+    context = page_context(request, quotes=quotes, total=total, status=status, statuses=STATUSES,
+                           customers=customers, more_query=more)
+    name = "quotes/_results.html" if is_htmx(request) else "quotes/list.html"
+    return Template(name, context=context)
+
+
+async def render_quote(
+    request: Req, db: Database, quote_id: str, *, error: str | None = None, status_code: int = 200,
+) -> Template:
+    await _expire_due(db, request.user)
+    async with db.read() as session:
+        scope = await load_scope(session, request.user)
+        quote = await quote_queries.get_visible_quote(session, scope, quote_id)
+        detail = await quote_queries.quote_detail(session, quote)
+        revisions = await quote_queries.revisions(session, quote)
+        # What changed from each revision to the next, newest change first.
+        diffs = [await quote_queries.quote_diff(session, quote, r["revision"] - 1, r["revision"])
+                 for r in reversed(revisions) if r["revision"] > 1]
+        customers = await customer_names(session, [quote.customer_id])
+        people = await user_names(session, [quote.rep_id])
+    actions = detail.allowed_actions
+    context = page_context(
+        request, q=detail, customer_name=customers.get(quote.customer_id, ""), people=people,
+        revisions=list(reversed(revisions)), diffs=diffs, error=error,
+        buttons=[a for a in _BUTTONS if a in actions],
+        may_convert="convert" in actions and detail.converted_order_id is None
+        and date.fromisoformat(detail.valid_until) >= date.today(),
+    )
+    return Template("quotes/detail.html", context=context, status_code=status_code)
+
+
+@get("/quotes/{quote_id:str}", include_in_schema=False)
+async def quote_detail_page(request: Req, db: Database, quote_id: str) -> Template:
+    return await render_quote(request, db, quote_id)
+
+
+async def _transition(request: Req, db: Database, quote_id: str, action: str) -> Any:
+    try:
+        async with db.write() as session:
+            await quote_service.transition(session, request.user, quote_id, action)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        return await render_quote(request, db, quote_id, error=exc.message, status_code=status_of(exc))
+    return Redirect(path=f"/quotes/{quote_id}", status_code=303)
+
+
+@post("/quotes/{quote_id:str}/send", include_in_schema=False)
+async def send_submit(request: Req, db: Database, quote_id: str) -> Any:
+    return await _transition(request, db, quote_id, "send")
+
+
+@post("/quotes/{quote_id:str}/accept", include_in_schema=False)
+async def accept_submit(request: Req, db: Database, quote_id: str) -> Any:
+    return await _transition(request, db, quote_id, "accept")
+
+
+@post("/quotes/{quote_id:str}/decline", include_in_schema=False)
+async def decline_submit(request: Req, db: Database, quote_id: str) -> Any:
+    return await _transition(request, db, quote_id, "decline")
+
+
+@post("/quotes/{quote_id:str}/revise", include_in_schema=False)
+async def revise_submit(request: Req, db: Database, quote_id: str) -> Any:
+    return await _transition(request, db, quote_id, "revise")
+
+
+@post("/quotes/{quote_id:str}/convert", include_in_schema=False)
+async def convert_submit(request: Req, db: Database, quote_id: str) -> Any:
+    """Place an order from the accepted quote at its prices; the new order opens."""
+    form = await request.form()
+    po_number = str(form.get("po_number", "")).strip()
+    try:
+        if len(po_number) > PO_MAX:
+            raise ValidationFailed(f"Keep the PO number under {PO_MAX} characters.", code="po_too_long")
+        async with db.write() as session:
+            scope = await load_scope(session, request.user)
+            quote = await quote_queries.get_visible_quote(session, scope, quote_id)
+            lines = await quote_queries.quote_lines(session, quote.id)
+            order = await place_order(session, request.user, OrderCreateIn(
+                customer_id=quote.customer_id, quote_id=quote.id,
+                lines=[LineIn(x.product_id, x.quantity, x.discount_percent) for x in lines],
+                order_discount_percent=quote.order_discount_percent,
+                shipping_cents=quote.shipping_cents, po_number=po_number, notes=quote.notes,
+            ))
+            order_id = order.id
+    except NotFound:
+        raise
+    except DomainError as exc:
+        return await render_quote(request, db, quote_id, error=exc.message, status_code=status_of(exc))
+    return Redirect(path=f"/orders/{order_id}", status_code=303)
+
+
+QUOTE_PAGES = [quote_list_page, quote_detail_page, send_submit, accept_submit, decline_submit,
+               revise_submit, convert_submit]

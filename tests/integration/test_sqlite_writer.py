@@ -1,0 +1,85 @@
+"""The SQLite writer runs its statements on the event loop only while it holds the lock.
+
+Waiting for the write lock (another process writing) must never stall the server: reads
+keep being answered, and the write goes through once the lock is free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+from server.db.engine import Database
+from server.db.models import DocumentSequence
+
+
+async def test_waiting_for_another_writer_does_not_stall_reads(tmp_path: Path, sqlite_template):
+    path = tmp_path / "fieldsales.db"
+    shutil.copy(sqlite_template, path)
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    async with db.write() as session:  # the server is up: its connections are open, WAL on
+        await session.execute(text("SELECT 1"))
+    other = sqlite3.connect(path, isolation_level=None, timeout=30)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another process is writing
+
+        async def write() -> float:
+            async with db.write() as session:
+                session.add(DocumentSequence(prefix="T", last_value=1))
+            return time.monotonic()
+
+        writer = asyncio.create_task(write())
+        await asyncio.sleep(0.3)
+        assert not writer.done()
+        started = time.monotonic()
+        async with db.read() as session:
+            assert await session.scalar(text("SELECT 1")) == 1
+        assert time.monotonic() - started < 1.0
+
+        other.execute("COMMIT")
+        written_at = await asyncio.wait_for(writer, timeout=10)
+        assert written_at >= started
+        async with db.read() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(DocumentSequence)
+                .where(DocumentSequence.prefix == "T")
+            )
+        assert count == 1
+    finally:
+        other.close()
+        await db.dispose()
+
+
+async def test_many_concurrent_write_transactions_all_commit(tmp_path: Path, sqlite_template):
+    path = tmp_path / "fieldsales.db"
+    shutil.copy(sqlite_template, path)
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with db.write() as session:
+            session.add(DocumentSequence(prefix="C", last_value=0))
+
+        async def bump() -> None:
+            async with db.write() as session:
+                row = await session.get(DocumentSequence, "C")
+                await asyncio.sleep(0)  # let other tasks queue for the writer meanwhile
+                row.last_value += 1
+
+        async def fail() -> None:
+            async with db.write() as session:
+                await session.execute(text("UPDATE document_sequences SET last_value = -1"))
+                raise RuntimeError("rolled back")
+
+        results = await asyncio.gather(
+            *(bump() for _ in range(40)), *(fail() for _ in range(5)), return_exceptions=True
+        )
+        assert sum(isinstance(r, RuntimeError) for r in results) == 5
+        async with db.read() as session:
+            assert (await session.get(DocumentSequence, "C")).last_value == 40
+    finally:
+        await db.dispose()
+
