@@ -8,17 +8,14 @@ reason and nothing changed.
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from litestar import get, post
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.engine import Database
 from server.db.models import SalesOrder
-from server.domain.errors import DomainError, NotFound, ValidationFailed
+from server.domain.errors import DomainError, NotFound
 from server.domain.orders import FulfilmentStatus, OrderStatus, can_cancel
 from server.features.sales import order_queries
 from server.features.sales.schemas import OrderDetail
@@ -26,17 +23,17 @@ from server.features.sales.views_approvals import reason_from, take_action
 from server.features.sales.views_data import (
     Req,
     customer_names,
+    document_page,
     is_htmx,
     page_context,
     status_of,
     user_names,
 )
-from server.features.shared.scope import Scope, load_scope
+from server.features.shared.scope import load_scope
 from server.security.auth import CurrentUser
 
 __all__ = ["ORDER_PAGES", "may_decide"]
 
-PAGE_SIZE = 25
 STATUSES = [s.value for s in OrderStatus]
 
 
@@ -47,35 +44,20 @@ def may_decide(user: CurrentUser, order: OrderDetail) -> bool:
     return user.is_admin or (user.role == "manager" and user.id in order.manager_ids)
 
 
-async def _visible_orders(
-    session: AsyncSession, scope: Scope, status: str, offset: int
-) -> tuple[list[SalesOrder], int]:
-    where = [order_queries.order_filter(scope)]
-    if status:
-        where.append(SalesOrder.status == status)
-    total = int(await session.scalar(select(func.count()).select_from(SalesOrder).where(*where)) or 0)
-    rows = (await session.execute(
-        select(SalesOrder).where(*where).order_by(SalesOrder.placed_at.desc(), SalesOrder.id)
-        .limit(PAGE_SIZE).offset(offset)
-    )).scalars().all()
-    return list(rows), total
-
-
 @get("/orders", include_in_schema=False)
 async def order_list_page(
     request: Req, db: Database, status: Annotated[str, Parameter(max_length=40)] = "",
     offset: Annotated[int, Parameter(ge=0)] = 0,
 ) -> Template:
-    if status and status not in STATUSES:
-        raise ValidationFailed(f"Unknown order status '{status}'.", code="unknown_status",
-                               details={"allowed": STATUSES})
     async with db.read() as session:
         scope = await load_scope(session, request.user)
-        orders, total = await _visible_orders(session, scope, status, offset)
-        customers = await customer_names(session, (o.customer_id for o in orders))
-    more = urlencode({"status": status, "offset": offset + PAGE_SIZE}) if total > offset + len(orders) else ""
-    context = page_context(request, orders=orders, total=total, status=status, statuses=STATUSES,
-                           customers=customers, more_query=more)
+        page = await document_page(
+            session, SalesOrder, order_queries.order_filter(scope), kind="order", statuses=STATUSES,
+            status=status, newest_first=SalesOrder.placed_at, offset=offset,
+        )
+    context = page_context(request, orders=page.rows, total=page.total, status=status,
+                           statuses=STATUSES, customers=page.customers,
+                           more_query=page.more_query)
     # htmx filtering swaps only the result list.
     name = "orders/_results.html" if is_htmx(request) else "orders/list.html"
     return Template(name, context=context)

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from litestar import get, post
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.engine import Database
 from server.db.models import Quote
@@ -26,17 +23,17 @@ from server.features.sales.schemas import LineIn, OrderCreateIn
 from server.features.sales.views_data import (
     Req,
     customer_names,
+    document_page,
     is_htmx,
     page_context,
     status_of,
     user_names,
 )
-from server.features.shared.scope import Scope, load_scope
+from server.features.shared.scope import load_scope
 from server.security.auth import CurrentUser
 
 __all__ = ["QUOTE_PAGES"]
 
-PAGE_SIZE = 25
 STATUSES = [s.value for s in QuoteStatus]
 # The transitions a person starts from the page, in the order the buttons appear.
 _BUTTONS = ("send", "accept", "decline", "revise")
@@ -51,36 +48,22 @@ async def _expire_due(db: Database, user: CurrentUser) -> None:
         await quote_service.expire_quotes(db, date.today())
 
 
-async def _visible_quotes(
-    session: AsyncSession, scope: Scope, status: str, offset: int
-) -> tuple[list[Quote], int]:
-    where = [quote_queries.quote_filter(scope)]
-    if status:
-        where.append(Quote.status == status)
-    total = int(await session.scalar(select(func.count()).select_from(Quote).where(*where)) or 0)
-    rows = (await session.execute(
-        select(Quote).where(*where).order_by(Quote.created_at.desc(), Quote.id)
-        .limit(PAGE_SIZE).offset(offset)
-    )).scalars().all()
-    return list(rows), total
-
-
 @get("/quotes", include_in_schema=False)
 async def quote_list_page(
     request: Req, db: Database, status: Annotated[str, Parameter(max_length=40)] = "",
     offset: Annotated[int, Parameter(ge=0)] = 0,
 ) -> Template:
-    if status and status not in STATUSES:
-        raise ValidationFailed(f"Unknown quote status '{status}'.", code="unknown_status",
-                               details={"allowed": STATUSES})
     await _expire_due(db, request.user)
     async with db.read() as session:
         scope = await load_scope(session, request.user)
-        quotes, total = await _visible_quotes(session, scope, status, offset)
-        customers = await customer_names(session, (q.customer_id for q in quotes))
-    more = urlencode({"status": status, "offset": offset + PAGE_SIZE}) if total > offset + len(quotes) else ""
-    context = page_context(request, quotes=quotes, total=total, status=status, statuses=STATUSES,
-                           customers=customers, more_query=more)
+        page = await document_page(
+            session, Quote, quote_queries.quote_filter(scope), kind="quote", statuses=STATUSES,
+            status=status, newest_first=Quote.created_at, offset=offset,
+        )
+    context = page_context(request, quotes=page.rows, total=page.total, status=status,
+                           statuses=STATUSES, customers=page.customers,
+                           more_query=page.more_query)
+    # htmx filtering swaps only the result list.
     name = "quotes/_results.html" if is_htmx(request) else "quotes/list.html"
     return Template(name, context=context)
 
