@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from server.db.models import (
     AuditEvent,
@@ -195,6 +195,17 @@ async def test_price_lookup_tax_follows_the_shipping_address_and_exemption(clien
     assert (taxed["tax_rate"], taxed["tax_exempt"]) == ("0.0725", False)
     assert (exempt["tax_rate"], exempt["tax_exempt"]) == ("0", True)
     assert untaxed_category["tax_rate"] == "0"
+
+
+async def test_price_lookup_taxes_a_non_default_shipping_address_as_an_order_would(client, db):
+    w = await _world(client, db)
+    async with db.write() as s:
+        await s.execute(update(CustomerAddress).where(
+            CustomerAddress.customer_id == w["acme"], CustomerAddress.kind == "shipping",
+        ).values(is_default=False))
+    looked_up = (await _lookup(client, w, w.rep, customer_id=w["acme"], product_id=w["p1"])).json()
+    # The goods still go to California, not to the New York billing address.
+    assert looked_up["tax_rate"] == "0.0725"
 
 
 async def test_price_lookup_reports_quantity_rules_without_refusing_the_price(client, db):

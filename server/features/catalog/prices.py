@@ -145,11 +145,14 @@ def quote_or_none(context: PriceContext, product_id: str, quantity: int, on: dat
         return None
 
 
-_ADDRESS_RANK = {("shipping", True): 0, ("billing", True): 1, ("shipping", False): 2, ("billing", False): 3}
+# The same choice as order pricing (server/features/sales/pricing.py): any shipping address,
+# the default one first, before the billing address, so a lookup shows the tax an order
+# would then charge.
+_ADDRESS_RANK = {("shipping", True): 0, ("shipping", False): 1, ("billing", True): 2, ("billing", False): 3}
 
 
 async def _tax_address(session: AsyncSession, customer_id: str) -> Address | None:
-    # Tax follows the goods: the default shipping address, else the billing address.
+    # Tax follows the goods: a shipping address, else the billing address.
     rows = (
         await session.execute(
             select(CustomerAddress).where(CustomerAddress.customer_id == customer_id)
