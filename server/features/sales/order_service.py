@@ -29,15 +29,16 @@ from server.features.sales.allocation_service import allocate_order_stock
 from server.features.sales.events import order_event, quote_event
 from server.features.sales.order_queries import remember_written
 from server.features.sales.pricing import RequestedLine, price_for_customer
+from server.features.sales.quote_queries import get_visible_quote, quote_lines
 from server.features.sales.quote_service import claim_for_order
-from server.features.sales.schemas import OrderCreateIn
+from server.features.sales.schemas import ConvertIn, LineIn, OrderCreateIn
 from server.features.shared.numbers import next_number
 from server.features.shared.scope import load_scope
 from server.features.shared.territory_data import load_territory_data, reuse_territory_data
 from server.security.auth import CurrentUser
 from sync.changes import record_order_change, record_quote_change
 
-__all__ = ["place_order"]
+__all__ = ["convert_quote", "place_order"]
 
 # Orders the customer owes for once shipped: confirmed and later, until invoiced.
 _OPEN_FOR_CREDIT = ("confirmed", "in_fulfilment", "completed")
@@ -188,3 +189,24 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
     await session.flush()
     remember_written(session, order, lines, events)
     return order
+
+
+async def convert_quote(
+    session: AsyncSession, user: CurrentUser, quote_id: str, header: ConvertIn
+) -> SalesOrder:
+    """Place the order of an accepted quote: its lines and discounts at the quoted prices,
+    with the order header the person gives (notes default to the quote's)."""
+    scope = await load_scope(session, user)
+    quote = await get_visible_quote(session, scope, quote_id)
+    lines = await quote_lines(session, quote.id)
+    return await place_order(session, user, OrderCreateIn(
+        customer_id=quote.customer_id, quote_id=quote.id,
+        lines=[LineIn(x.product_id, x.quantity, x.discount_percent) for x in lines],
+        order_discount_percent=quote.order_discount_percent,
+        shipping_cents=quote.shipping_cents, id=header.id,
+        ship_to_address_id=header.ship_to_address_id, po_number=header.po_number,
+        requested_delivery_date=header.requested_delivery_date,
+        shipping_method=header.shipping_method, notes=header.notes or quote.notes,
+        channel=header.channel, order_type=header.order_type, priority=header.priority,
+        ship_complete=header.ship_complete,
+    ))

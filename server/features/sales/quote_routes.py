@@ -13,11 +13,9 @@ from server.db.engine import Database
 from server.db.models import Quote
 from server.features.sales import order_queries, quote_queries, quote_service
 from server.features.sales.idempotency import create_once
-from server.features.sales.order_service import place_order
+from server.features.sales.order_service import convert_quote
 from server.features.sales.schemas import (
     ConvertIn,
-    LineIn,
-    OrderCreateIn,
     OrderDetail,
     QuoteCreateIn,
     QuoteDetail,
@@ -154,21 +152,7 @@ class QuoteController(Controller):
         header = data or ConvertIn()
 
         async def work(session: AsyncSession) -> OrderDetail:
-            scope = await load_scope(session, request.user)
-            quote = await quote_queries.get_visible_quote(session, scope, quote_id)
-            lines = await quote_queries.quote_lines(session, quote.id)
-            order_in = OrderCreateIn(
-                customer_id=quote.customer_id, quote_id=quote.id,
-                lines=[LineIn(x.product_id, x.quantity, x.discount_percent) for x in lines],
-                order_discount_percent=quote.order_discount_percent,
-                shipping_cents=quote.shipping_cents, id=header.id,
-                ship_to_address_id=header.ship_to_address_id, po_number=header.po_number,
-                requested_delivery_date=header.requested_delivery_date,
-                shipping_method=header.shipping_method, notes=header.notes or quote.notes,
-                channel=header.channel, order_type=header.order_type, priority=header.priority,
-                ship_complete=header.ship_complete,
-            )
-            order = await place_order(session, request.user, order_in)
+            order = await convert_quote(session, request.user, quote_id, header)
             return await order_queries.order_detail(session, order)
 
         status, body = await create_once(

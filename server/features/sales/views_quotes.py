@@ -18,8 +18,8 @@ from server.db.models import Quote
 from server.domain.errors import DomainError, NotFound, ValidationFailed
 from server.domain.orders import QuoteStatus
 from server.features.sales import quote_queries, quote_service
-from server.features.sales.order_service import place_order
-from server.features.sales.schemas import LineIn, OrderCreateIn
+from server.features.sales.order_service import convert_quote
+from server.features.sales.schemas import ConvertIn
 from server.features.sales.views_data import (
     Req,
     customer_names,
@@ -138,15 +138,7 @@ async def convert_submit(request: Req, db: Database, quote_id: str) -> Any:
         if len(po_number) > PO_MAX:
             raise ValidationFailed(f"Keep the PO number under {PO_MAX} characters.", code="po_too_long")
         async with db.write() as session:
-            scope = await load_scope(session, request.user)
-            quote = await quote_queries.get_visible_quote(session, scope, quote_id)
-            lines = await quote_queries.quote_lines(session, quote.id)
-            order = await place_order(session, request.user, OrderCreateIn(
-                customer_id=quote.customer_id, quote_id=quote.id,
-                lines=[LineIn(x.product_id, x.quantity, x.discount_percent) for x in lines],
-                order_discount_percent=quote.order_discount_percent,
-                shipping_cents=quote.shipping_cents, po_number=po_number, notes=quote.notes,
-            ))
+            order = await convert_quote(session, request.user, quote_id, ConvertIn(po_number=po_number))
             order_id = order.id
     except NotFound:
         raise
