@@ -23,7 +23,7 @@ from server.domain.errors import (
     ValidationFailed,
 )
 
-__all__ = ["exception_handlers", "problem"]
+__all__ = ["exception_handlers", "problem", "status_for"]
 
 log = logging.getLogger("fieldsales.errors")
 
@@ -88,8 +88,13 @@ def problem(
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def status_for(exc: DomainError) -> int:
+    """The HTTP status of a refusal, for the API and for pages that show it inline."""
+    return next((s for cls, s in _DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
+
+
 def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    status = next((s for cls, s in _DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
+    status = status_for(exc)
     extra = {"details": exc.details} if exc.details else None
     return problem(request, status=status, code=exc.code, detail=exc.message, extra=extra)
 

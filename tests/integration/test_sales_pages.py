@@ -274,3 +274,20 @@ async def test_quote_pages_show_revisions_with_their_difference_and_convert_to_a
     assert "PO-9" in order_page.text and 'data-testid="status">confirmed<' in order_page.text
     again = await browser.get(f"/quotes/{quote['id']}")
     assert "Convert to order" not in again.text and "Open the order" in again.text
+
+
+async def test_an_unknown_action_on_an_order_or_quote_page_is_not_found_and_changes_nothing(client, browser, db):
+    shop = await _shop(client, db, stock=10)
+    order = await _place(client, shop, quantity=4)
+    quote = (await client.post("/api/quotes", json={
+        "customer_id": shop.north["id"],
+        "lines": [{"product_id": shop.widget, "quantity": 2}]}, headers=shop.api["rep1"])).json()
+    events = await _events(db, order["id"])
+    await _log_in(browser, "rep1@corp.test")
+
+    for path in (f"/orders/{order['id']}/ship", f"/quotes/{quote['id']}/delete"):
+        response = await browser.post(path, data=_csrf(browser, reason="because"))
+        assert response.status_code == 404, path
+    assert (await _order_row(db, order["id"])).status == "confirmed"
+    assert await _events(db, order["id"]) == events
+    assert await stock_of(db, shop.widget) == [(shop.catalog.warehouse_ids[0], 10, 4)]

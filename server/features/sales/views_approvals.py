@@ -20,10 +20,10 @@ from server.features.sales.views_data import (
     customer_names,
     is_htmx,
     page_context,
-    status_of,
     user_names,
 )
 from server.features.shared.scope import load_scope
+from server.http.errors import status_for
 from server.security.auth import CurrentUser, requires_role
 
 __all__ = ["APPROVAL_PAGES", "take_action"]
@@ -57,7 +57,9 @@ async def take_action(
             return await approvals.release_credit(session, user, order_id)
         if action == "reject":
             return await approvals.reject(session, user, order_id, reason)
-        return await approvals.cancel(session, user, order_id, reason)
+        if action == "cancel":
+            return await approvals.cancel(session, user, order_id, reason)
+    raise NotFound("There is no such action on an order.", code="unknown_action")
 
 
 async def _queue_context(request: Req, db: Database) -> dict[str, Any]:
@@ -99,7 +101,7 @@ async def _decide(request: Req, db: Database, order_id: str, action: str) -> Any
             return await _row(request, db, order_id, error=exc.message, reason=reason)
         context = await _queue_context(request, db)
         context.update(error=exc.message, error_order_id=order_id)
-        return Template("approvals/queue.html", context=context, status_code=status_of(exc))
+        return Template("approvals/queue.html", context=context, status_code=status_for(exc))
     if is_htmx(request):
         return await _row(request, db, order_id)
     return Redirect(path="/approvals", status_code=303)

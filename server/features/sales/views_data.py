@@ -16,20 +16,13 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer, User
-from server.domain.errors import (
-    Conflict,
-    DomainError,
-    InvalidTransition,
-    NotFound,
-    PermissionDenied,
-    ValidationFailed,
-)
+from server.domain.errors import ValidationFailed
 from server.domain.money import from_cents
 from server.security.auth import CurrentUser
 
 __all__ = [
     "PAGE_SIZE", "DocumentPage", "Req", "customer_names", "document_page", "is_htmx",
-    "page_context", "status_of", "user_names",
+    "page_context", "user_names",
 ]
 
 PAGE_SIZE = 25
@@ -71,14 +64,6 @@ def when(iso: str | datetime | None) -> str:
 def is_htmx(request: Req) -> bool:
     return "hx-request" in request.headers
 
-
-def status_of(exc: DomainError) -> int:
-    """The status of a refusal shown inside a page (the API's mapping is in server/http)."""
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, PermissionDenied):
-        return 403
-    return 409 if isinstance(exc, Conflict | InvalidTransition) else 422
 
 
 def page_context(request: Req, **extra: Any) -> dict[str, Any]:

@@ -26,10 +26,10 @@ from server.features.sales.views_data import (
     document_page,
     is_htmx,
     page_context,
-    status_of,
     user_names,
 )
 from server.features.shared.scope import load_scope
+from server.http.errors import status_for
 from server.security.auth import CurrentUser
 
 __all__ = ["ORDER_PAGES", "may_decide"]
@@ -98,29 +98,20 @@ async def _act(request: Req, db: Database, order_id: str, action: str) -> Any:
         raise
     except DomainError as exc:
         return await render_order(request, db, order_id, error=exc.message,
-                                  status_code=status_of(exc), reason=reason)
+                                  status_code=status_for(exc), reason=reason)
     return Redirect(path=f"/orders/{order_id}", status_code=303)
 
 
-@post("/orders/{order_id:str}/cancel", include_in_schema=False)
-async def cancel_submit(request: Req, db: Database, order_id: str) -> Any:
-    return await _act(request, db, order_id, "cancel")
+# The buttons of the order page, by the last segment of the URL they post to.
+_ACTIONS = {"cancel": "cancel", "approve": "approve", "reject": "reject",
+            "release-credit": "release_credit"}
 
 
-@post("/orders/{order_id:str}/approve", include_in_schema=False)
-async def approve_submit(request: Req, db: Database, order_id: str) -> Any:
-    return await _act(request, db, order_id, "approve")
+@post("/orders/{order_id:str}/{action:str}", include_in_schema=False)
+async def order_action_submit(request: Req, db: Database, order_id: str, action: str) -> Any:
+    if action not in _ACTIONS:
+        raise NotFound("There is no such action on an order.", code="unknown_action")
+    return await _act(request, db, order_id, _ACTIONS[action])
 
 
-@post("/orders/{order_id:str}/reject", include_in_schema=False)
-async def reject_submit(request: Req, db: Database, order_id: str) -> Any:
-    return await _act(request, db, order_id, "reject")
-
-
-@post("/orders/{order_id:str}/release-credit", include_in_schema=False)
-async def release_credit_submit(request: Req, db: Database, order_id: str) -> Any:
-    return await _act(request, db, order_id, "release_credit")
-
-
-ORDER_PAGES = [order_list_page, order_detail_page, cancel_submit, approve_submit, reject_submit,
-               release_credit_submit]
+ORDER_PAGES = [order_list_page, order_detail_page, order_action_submit]

@@ -26,10 +26,10 @@ from server.features.sales.views_data import (
     document_page,
     is_htmx,
     page_context,
-    status_of,
     user_names,
 )
 from server.features.shared.scope import load_scope
+from server.http.errors import status_for
 from server.security.auth import CurrentUser
 
 __all__ = ["QUOTE_PAGES"]
@@ -105,28 +105,15 @@ async def _transition(request: Req, db: Database, quote_id: str, action: str) ->
     except NotFound:
         raise
     except DomainError as exc:
-        return await render_quote(request, db, quote_id, error=exc.message, status_code=status_of(exc))
+        return await render_quote(request, db, quote_id, error=exc.message, status_code=status_for(exc))
     return Redirect(path=f"/quotes/{quote_id}", status_code=303)
 
 
-@post("/quotes/{quote_id:str}/send", include_in_schema=False)
-async def send_submit(request: Req, db: Database, quote_id: str) -> Any:
-    return await _transition(request, db, quote_id, "send")
-
-
-@post("/quotes/{quote_id:str}/accept", include_in_schema=False)
-async def accept_submit(request: Req, db: Database, quote_id: str) -> Any:
-    return await _transition(request, db, quote_id, "accept")
-
-
-@post("/quotes/{quote_id:str}/decline", include_in_schema=False)
-async def decline_submit(request: Req, db: Database, quote_id: str) -> Any:
-    return await _transition(request, db, quote_id, "decline")
-
-
-@post("/quotes/{quote_id:str}/revise", include_in_schema=False)
-async def revise_submit(request: Req, db: Database, quote_id: str) -> Any:
-    return await _transition(request, db, quote_id, "revise")
+@post("/quotes/{quote_id:str}/{action:str}", include_in_schema=False)
+async def quote_action_submit(request: Req, db: Database, quote_id: str, action: str) -> Any:
+    if action not in _BUTTONS:
+        raise NotFound("There is no such action on a quote.", code="unknown_action")
+    return await _transition(request, db, quote_id, action)
 
 
 @post("/quotes/{quote_id:str}/convert", include_in_schema=False)
@@ -143,9 +130,8 @@ async def convert_submit(request: Req, db: Database, quote_id: str) -> Any:
     except NotFound:
         raise
     except DomainError as exc:
-        return await render_quote(request, db, quote_id, error=exc.message, status_code=status_of(exc))
+        return await render_quote(request, db, quote_id, error=exc.message, status_code=status_for(exc))
     return Redirect(path=f"/orders/{order_id}", status_code=303)
 
 
-QUOTE_PAGES = [quote_list_page, quote_detail_page, send_submit, accept_submit, decline_submit,
-               revise_submit, convert_submit]
+QUOTE_PAGES = [quote_list_page, quote_detail_page, quote_action_submit, convert_submit]

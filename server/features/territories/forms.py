@@ -18,7 +18,8 @@ from server.features.shared.territory_data import load_territory_data
 from server.features.territories import realignment, services
 from server.features.territories.access import today
 from server.features.territories.schemas import AssignmentEndIn, AssignmentIn, RealignmentIn, RuleIn
-from server.features.territories.views import render_detail, status_of
+from server.features.territories.views import render_detail
+from server.http.errors import status_for
 from server.security.auth import CurrentUser, requires_role
 
 __all__ = ["FORM_HANDLERS"]
@@ -47,7 +48,7 @@ async def _run(request: Req, db: Database, territory_id: str, form: dict[str, st
         message = "Please check the form: " + str(exc).split(" - at ")[0]
         return await render_detail(request, db, territory_id, error=message, status_code=422, form=form)
     except DomainError as exc:
-        return await render_detail(request, db, territory_id, error=exc.message, status_code=status_of(exc), form=form)
+        return await render_detail(request, db, territory_id, error=exc.message, status_code=status_for(exc), form=form)
     return Redirect(path=target or f"/territories/{territory_id}", status_code=303)
 
 

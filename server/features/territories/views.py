@@ -11,25 +11,17 @@ from sqlalchemy import select
 
 from server.db.engine import Database
 from server.db.models import User
-from server.domain.errors import Conflict, DomainError, NotFound, PermissionDenied
+from server.domain.errors import DomainError, NotFound
 from server.features.territories import queries, realignment
 from server.features.territories.access import today
 from server.features.territories.schemas import RealignmentPreview
+from server.http.errors import status_for
 from server.security.auth import CurrentUser, requires_role
 
-__all__ = ["TERRITORY_PAGES", "render_detail", "status_of"]
+__all__ = ["TERRITORY_PAGES", "render_detail"]
 
 Req = Request[CurrentUser, Any, Any]
 _managers = requires_role("manager", "admin")
-
-
-def status_of(exc: DomainError) -> int:
-    """The status for an error shown inside a page (the API maps them in server/http/errors.py)."""
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, PermissionDenied):
-        return 403
-    return 409 if isinstance(exc, Conflict) else 422
 
 
 def _is_htmx(request: Req) -> bool:
@@ -88,7 +80,7 @@ async def realignment_page(request: Req, db: Database, realignment_id: str) -> T
     except DomainError as exc:
         # A draft that no longer fits today's rules is still worth showing with the reason.
         return _preview_template(request, None, realignment_id=realignment_id, error=exc.message,
-                                 status_code=status_of(exc))
+                                 status_code=status_for(exc))
     return _preview_template(request, preview, realignment_id=realignment_id)
 
 
@@ -105,7 +97,7 @@ async def apply_submit(request: Req, db: Database, realignment_id: str) -> Any:
             current = None
         # htmx swaps only 2xx answers by default, and the message must reach the screen.
         return _preview_template(request, current, realignment_id=realignment_id, error=exc.message,
-                                 status_code=200 if _is_htmx(request) else status_of(exc),
+                                 status_code=200 if _is_htmx(request) else status_for(exc),
                                  fragment=_is_htmx(request))
     if _is_htmx(request):
         return _preview_template(request, preview, realignment_id=realignment_id, fragment=True)
