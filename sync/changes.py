@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db.direct import direct
 from server.db.models import ChangeCounter, ChangeRecord, Customer, PriceList, Quote, SalesOrder
 from server.db.types import new_id, utcnow
 
 __all__ = [
-    "record_change", "record_customer_moved", "record_document_change", "record_order_change",
+    "record_change", "record_changes", "record_customer_moved", "record_document_change", "record_order_change",
     "record_price_list_change",
     "record_quote_change", "record_product_change",
 ]
 
 _SEQ_KEY = "fieldsales.change_seq"
+
+_NEXT_SEQ = (
+    update(ChangeCounter).where(ChangeCounter.id == 1)
+    .values(value=ChangeCounter.value + 1).returning(ChangeCounter.value)
+)
+_INSERT = insert(ChangeRecord.__table__)
+_CUSTOMER = select(
+    Customer.id, Customer.territory_id, Customer.status, Customer.created_by, Customer.owner_id
+).where(Customer.id == bindparam("id"))
 
 
 async def _transaction_seq(session: AsyncSession) -> int:
@@ -25,10 +36,7 @@ async def _transaction_seq(session: AsyncSession) -> int:
     cached = session.info.get(_SEQ_KEY)
     if cached is not None:
         return int(cached)
-    value = await session.scalar(
-        update(ChangeCounter).where(ChangeCounter.id == 1)
-        .values(value=ChangeCounter.value + 1).returning(ChangeCounter.value)
-    )
+    value = await direct(session).scalar(_NEXT_SEQ)
     session.info[_SEQ_KEY] = int(value or 0)
     return int(value or 0)
 
@@ -37,11 +45,23 @@ async def record_change(
     session: AsyncSession, *, entity_type: str, entity_id: str,
     territory_id: str | None = None, owner_id: str | None = None,
 ) -> None:
+    await record_changes(session, [(entity_type, entity_id, territory_id, owner_id)])
+
+
+async def record_changes(
+    session: AsyncSession, changes: Iterable[tuple[str, str, str | None, str | None]]
+) -> None:
+    """Several changes at once: (entity_type, entity_id, territory_id, owner_id) each."""
+    changes = list(changes)
+    if not changes:
+        return
     seq = await _transaction_seq(session)
-    session.add(ChangeRecord(
-        id=new_id(), seq=seq, entity_type=entity_type, entity_id=entity_id,
-        territory_id=territory_id, owner_id=owner_id, at=utcnow(),
-    ))
+    now = utcnow()
+    await direct(session).execute_many(_INSERT, [
+        {"id": new_id(), "seq": seq, "entity_type": entity_type, "entity_id": entity_id,
+         "territory_id": territory_id, "owner_id": owner_id, "at": now}
+        for entity_type, entity_id, territory_id, owner_id in changes
+    ])
 
 
 async def record_document_change(
@@ -50,22 +70,32 @@ async def record_document_change(
 ) -> None:
     """A quote or order changed: tell the territories that see it (the one it was placed in
     and its customer's current one) and the people who see it as theirs."""
-    for territory_id in sorted({t for t in territory_ids if t}):
-        await record_change(session, entity_type=entity_type, entity_id=entity_id, territory_id=territory_id)
-    for owner_id in sorted({o for o in owner_ids if o}):
-        await record_change(session, entity_type=entity_type, entity_id=entity_id, owner_id=owner_id)
+    await record_changes(session, _document_changes(entity_type, entity_id, territory_ids, owner_ids))
 
 
-async def record_order_change(session: AsyncSession, order: SalesOrder) -> None:
-    """An order changed; its customer's open orders (the credit exposure it carries) did too."""
-    customer = await session.get(Customer, order.customer_id)
+def _document_changes(
+    entity_type: str, entity_id: str, territory_ids: Iterable[str | None],
+    owner_ids: Iterable[str | None],
+) -> list[tuple[str, str, str | None, str | None]]:
+    return [
+        *((entity_type, entity_id, t, None) for t in sorted({t for t in territory_ids if t})),
+        *((entity_type, entity_id, None, o) for o in sorted({o for o in owner_ids if o})),
+    ]
+
+
+async def record_order_change(session: AsyncSession, order: Any, customer: Any = None) -> None:
+    """An order changed; its customer's open orders (the credit exposure it carries) did too.
+
+    `customer`: a row with id, territory_id, status, created_by and owner_id when the
+    caller holds one already (read in this transaction); else it is read here."""
+    if customer is None:
+        customer = await direct(session).first(_CUSTOMER, {"id": order.customer_id})
     territory_ids = [order.territory_id, customer.territory_id if customer else None]
-    await record_document_change(session, entity_type="order", entity_id=order.id,
-                                 territory_ids=territory_ids, owner_ids=[order.rep_id])
+    changes = _document_changes("order", order.id, territory_ids, [order.rep_id])
     if customer is not None:
         owner = customer.created_by if customer.status == "prospect" else customer.owner_id
-        await record_change(session, entity_type="customer", entity_id=customer.id,
-                            territory_id=customer.territory_id, owner_id=owner)
+        changes.append(("customer", customer.id, customer.territory_id, owner))
+    await record_changes(session, changes)
 
 
 async def record_quote_change(session: AsyncSession, quote: Quote) -> None:
@@ -78,8 +108,9 @@ async def record_quote_change(session: AsyncSession, quote: Quote) -> None:
 
 async def record_product_change(session: AsyncSession, product_ids: Iterable[str]) -> None:
     """These products (their data or their availability) changed; the catalog is everyone's."""
-    for product_id in sorted(set(product_ids)):
-        await record_change(session, entity_type="product", entity_id=product_id)
+    changes = [("product", product_id, None, None) for product_id in sorted(set(product_ids))]
+    if changes:
+        await record_changes(session, changes)
 
 
 async def record_customer_moved(

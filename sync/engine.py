@@ -13,9 +13,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db.direct import direct
 from server.db.engine import Database
 from server.db.models import Device, MutationOutcome
 from server.db.types import utcnow
@@ -35,6 +36,20 @@ class HandlerResult:
 
 
 MutationHandler = Callable[[AsyncSession, CurrentUser, Mutation], Awaitable[HandlerResult]]
+
+# The bookkeeping of every mutation, as direct statements (server.db.direct).
+_DEVICE = select(Device.id, Device.user_id, Device.last_seq, Device.revoked_at).where(
+    Device.id == bindparam("device_id")
+).with_for_update()
+_ADVANCE = (
+    update(Device).where(Device.id == bindparam("device_id"))
+    .values(last_seq=bindparam("seq"), last_seen_at=bindparam("now"))
+)
+_SEEN = update(Device).where(Device.id == bindparam("device_id")).values(last_seen_at=bindparam("now"))
+_STORED = select(MutationOutcome.outcome).where(
+    MutationOutcome.device_id == bindparam("device_id"), MutationOutcome.seq == bindparam("at_seq")
+)
+_INSERT_OUTCOME = insert(MutationOutcome.__table__)
 
 
 def _referenced_ids(value: Any) -> set[str]:
@@ -117,10 +132,8 @@ class SyncEngine:
         key = mutation_type if "@" in mutation_type else f"{mutation_type}@1"
         return self._handlers.get(key)
 
-    async def _load_device(self, session: AsyncSession, user: CurrentUser, device_id: str) -> Device:
-        device = (
-            await session.execute(select(Device).where(Device.id == device_id).with_for_update())
-        ).scalar_one_or_none()
+    async def _load_device(self, session: AsyncSession, user: CurrentUser, device_id: str) -> Any:
+        device = await direct(session).first(_DEVICE, {"device_id": device_id})
         if device is None or device.user_id != user.id:
             raise NotFound("This device is not registered to you.", code="device_unknown")
         if device.revoked_at is not None:
@@ -137,28 +150,30 @@ class SyncEngine:
         unborn = _UnbornEntities()
         for mutation in sorted(request.mutations, key=lambda m: m.seq):
             async with db.write() as session:
+                sql = direct(session)
                 device = await self._load_device(session, user, request.device_id)
-                # last_seen_at is set together with last_seq below: one UPDATE at commit.
                 last_seq = device.last_seq
                 if mutation.seq <= device.last_seq:
-                    device.last_seen_at = utcnow()
+                    await sql.execute(_SEEN, {"device_id": device.id, "now": utcnow()})
                     outcomes.append(await self._stored(session, device.id, mutation))
                     continue
                 if mutation.seq > device.last_seq + 1:
-                    device.last_seen_at = utcnow()
+                    await sql.execute(_SEEN, {"device_id": device.id, "now": utcnow()})
                     expected = device.last_seq + 1
                     break
                 if unborn.as_of != device.last_seq:
                     # First mutation of this push, or another push of the device got in between.
                     await unborn.load(session, device.id, self._creating, device.last_seq)
                 outcome = await self._apply(session, user, mutation, unborn)
-                session.add(MutationOutcome(
-                    device_id=device.id, seq=mutation.seq, mutation_type=mutation.type,
-                    entity_id=mutation.entity_id, status=outcome.status,
-                    outcome=_outcome_dict(outcome), applied_at=utcnow(),
-                ))
-                device.last_seq = last_seq = mutation.seq
-                device.last_seen_at = utcnow()
+                now = utcnow()
+                await sql.execute(_INSERT_OUTCOME, {
+                    "device_id": device.id, "seq": mutation.seq, "mutation_type": mutation.type,
+                    "entity_id": mutation.entity_id, "status": outcome.status,
+                    "outcome": _outcome_dict(outcome), "applied_at": now, "acknowledged_at": None,
+                })
+                # last_seen_at together with last_seq: one UPDATE.
+                await sql.execute(_ADVANCE, {"device_id": device.id, "seq": mutation.seq, "now": now})
+                last_seq = mutation.seq
                 outcomes.append(outcome)
             # Committed: only now does the outcome count for the mutations after it.
             unborn.record(mutation, outcome.status, self._creating)
@@ -171,7 +186,7 @@ class SyncEngine:
         return PushResponse(device_id=request.device_id, last_seq=last_seq, outcomes=outcomes, expected_seq=expected)
 
     async def _stored(self, session: AsyncSession, device_id: str, mutation: Mutation) -> Outcome:
-        row = await session.get(MutationOutcome, (device_id, mutation.seq))
+        row = await direct(session).first(_STORED, {"device_id": device_id, "at_seq": mutation.seq})
         if row is None:
             # Outcome already pruned after acknowledgement: the phone has it.
             return Outcome(seq=mutation.seq, type=mutation.type, entity_id=mutation.entity_id,

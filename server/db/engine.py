@@ -77,6 +77,14 @@ class _LoopConnection(aiosqlite.Connection):
             return bool(fn != conn.commit)
         return bool(fn == conn.rollback)  # the pool's reset of an idle connection: a no-op
 
+    def inline_connection(self) -> sqlite3.Connection | None:
+        """The sqlite3 connection, for `server.db.direct`, while calls may run on it inline:
+        the writer inside its write transaction with nothing queued on the worker thread."""
+        conn = self._connection
+        if not self._running or conn is None or self._queued or not self._writer:
+            return None
+        return conn if conn.in_transaction else None
+
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         sqlite_conn = self._connection
         if not self._running or sqlite_conn is None:
@@ -186,13 +194,15 @@ class Database:
             async with session.begin():
                 yield session
 
-    async def read_row(self, statement: Executable) -> Row[Any] | None:
+    async def read_row(
+        self, statement: Executable, params: dict[str, Any] | None = None
+    ) -> Row[Any] | None:
         """The first row of one small indexed read, outside any session (the per-request
         user lookup). On SQLite it runs on the event loop's thread: see `_LoopConnection`."""
         token = _QUICK_READ.set(True)
         try:
             async with self.read_engine.connect() as conn:
-                return (await conn.execute(statement)).first()
+                return (await conn.execute(statement, params)).first()
         finally:
             _QUICK_READ.reset(token)
 

@@ -16,6 +16,7 @@ from server.db.models.catalog import (
     Warehouse,
 )
 from server.db.models.customers import Customer, CustomerAddress, CustomerContact
+from server.db.models.reference import REFERENCE_TABLES, ReferenceDataVersion
 from server.db.models.sales import (
     IdempotencyRecord,
     Quote,
@@ -55,6 +56,8 @@ __all__ = [
     "QuoteLine",
     "QuoteRevision",
     "Realignment",
+    "REFERENCE_TABLES",
+    "ReferenceDataVersion",
     "RefreshToken",
     "SalesOrder",
     "SalesOrderLine",

@@ -7,11 +7,12 @@ valid version) and the customer's own lists. Items are loaded only for the produ
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer, CustomerAddress, Product
@@ -30,9 +31,11 @@ from server.domain.catalog import (
     round_to_pack,
     tax_rate_for,
 )
+from server.db.direct import by_arity, direct
 from server.domain.errors import NotFound, ValidationFailed
 from server.domain.territories import Address
 from server.features.catalog.schemas import PriceLookupOut
+from server.features.shared.reference_data import reference_data
 from server.features.shared.scope import customer_filter, load_scope
 from server.security.auth import CurrentUser
 
@@ -50,7 +53,7 @@ __all__ = [
 class PriceContext:
     """The price lists that may apply to one customer (or to nobody: base lists only)."""
 
-    def __init__(self, customer: Customer | None, price_lists: list[PriceList]) -> None:
+    def __init__(self, customer: Any | None, price_lists: list[PriceList]) -> None:
         self.customer = customer
         self.price_lists = price_lists
 
@@ -84,39 +87,62 @@ async def visible_customer(session: AsyncSession, user: CurrentUser, customer_id
     return customer
 
 
+def _applicable_lists(lists: Sequence[Any], customer: Any | None) -> list[Any]:
+    """Base lists, every version of the customer's assigned list (found by its code and
+    kind) and the customer's own lists: the only ones that may price for this customer."""
+    assigned = None
+    if customer is not None and customer.price_list_id:
+        assigned = next((pl for pl in lists if pl.id == customer.price_list_id), None)
+    chosen = []
+    for pl in lists:
+        if pl.kind == "base":
+            chosen.append(pl)
+        elif customer is not None and pl.kind == "customer" and pl.customer_id == customer.id:
+            chosen.append(pl)
+        elif assigned is not None and pl.code == assigned.code and pl.kind == assigned.kind:
+            chosen.append(pl)
+    return chosen
+
+
+def _items_statement(lists: int, products: int) -> Any:
+    return select(
+        PriceListItemRow.id, PriceListItemRow.price_list_id, PriceListItemRow.product_id,
+        PriceListItemRow.unit_price_cents,
+    ).where(
+        PriceListItemRow.price_list_id.in_([bindparam(f"l{i}") for i in range(lists)]),
+        PriceListItemRow.product_id.in_([bindparam(f"p{i}") for i in range(products)]),
+    )
+
+
+def _breaks_statement(items: int) -> Any:
+    return select(PriceBreakRow.item_id, PriceBreakRow.min_qty, PriceBreakRow.unit_price_cents).where(
+        PriceBreakRow.item_id.in_([bindparam(f"p{i}") for i in range(items)])
+    ).order_by(PriceBreakRow.id)
+
+
+_ITEMS: dict[tuple[int, int], Any] = {}
+_BREAKS = by_arity(_breaks_statement)
+
+
 async def load_price_context(
-    session: AsyncSession, customer: Customer | None, product_ids: Collection[str]
+    session: AsyncSession, customer: Any | None, product_ids: Collection[str]
 ) -> PriceContext:
-    applicable = [PriceListRow.kind == "base"]
-    if customer is not None:
-        applicable.append(
-            and_(PriceListRow.kind == "customer", PriceListRow.customer_id == customer.id)
-        )
-        if customer.price_list_id:
-            assigned = await session.get(PriceListRow, customer.price_list_id)
-            if assigned is not None:
-                applicable.append(
-                    and_(PriceListRow.code == assigned.code, PriceListRow.kind == assigned.kind)
-                )
-    lists = (await session.execute(select(PriceListRow).where(or_(*applicable)))).scalars().all()
+    reference = await reference_data(session)
+    lists = _applicable_lists(reference.price_lists, customer)
     items_by_list: dict[str, dict[str, PriceListItem]] = {pl.id: {} for pl in lists}
-    if lists and product_ids:
-        item_rows = (
-            await session.execute(
-                select(PriceListItemRow).where(
-                    PriceListItemRow.price_list_id.in_(list(items_by_list)),
-                    PriceListItemRow.product_id.in_(list(product_ids)),
-                )
-            )
-        ).scalars().all()
+    ids = sorted(set(product_ids))
+    if lists and ids:
+        sql = direct(session)
+        shape = (len(lists), len(ids))
+        statement = _ITEMS.get(shape)
+        if statement is None:
+            statement = _ITEMS[shape] = _items_statement(*shape)
+        params = {f"l{i}": pl.id for i, pl in enumerate(lists)}
+        params.update({f"p{i}": pid for i, pid in enumerate(ids)})
+        item_rows = await sql.rows(statement, params)
         breaks: dict[str, list[PriceBreak]] = {row.id: [] for row in item_rows}
         if item_rows:
-            break_rows = (
-                await session.execute(
-                    select(PriceBreakRow).where(PriceBreakRow.item_id.in_(list(breaks)))
-                )
-            ).scalars().all()
-            for b in break_rows:
+            for b in await sql.rows(_BREAKS(len(breaks)), {f"p{i}": item_id for i, item_id in enumerate(breaks)}):
                 breaks[b.item_id].append(PriceBreak(b.min_qty, b.unit_price_cents))
         for row in item_rows:
             items_by_list[row.price_list_id][row.product_id] = PriceListItem(

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db.direct import by_arity, direct
 from server.db.models import (
     AuditEvent,
     Product,
@@ -29,6 +31,7 @@ from server.db.models import (
 from server.db.types import new_id, utcnow
 from server.domain.allocation import (
     AllocationLine,
+    AllocationPlan,
     BackorderDemand,
     Reservation,
     StockPosition,
@@ -38,10 +41,28 @@ from server.domain.allocation import (
 )
 from server.domain.errors import NotFound
 from server.domain.orders import FulfilmentStatus, OrderStatus, OrderType
-from server.features.sales.events import order_event
+from server.features.sales.events import order_event, order_event_row
 from sync.changes import record_order_change, record_product_change
 
-__all__ = ["allocate_order_stock", "lock_stock", "receive_stock", "release_order_stock"]
+__all__ = [
+    "allocate_order_stock", "lock_stock", "receive_stock", "release_order_stock",
+    "plan_new_order", "reserve_planned",
+]
+
+# The order path's statements (server.db.direct): locked stock rows, reserving, recording.
+_LOCKED_STOCK = by_arity(lambda n: (
+    select(StockLevel.warehouse_id, StockLevel.product_id, StockLevel.on_hand,
+           StockLevel.allocated)
+    .where(StockLevel.product_id.in_([bindparam(f"p{i}") for i in range(n)]))
+    .order_by(StockLevel.warehouse_id, StockLevel.product_id)
+    .with_for_update()
+))
+_RESERVE = (
+    update(StockLevel)
+    .where(StockLevel.warehouse_id == bindparam("w"), StockLevel.product_id == bindparam("p"))
+    .values(allocated=StockLevel.allocated + bindparam("q"))
+)
+_INSERT_RESERVATION = insert(StockReservation.__table__)
 
 # Orders whose backordered lines may take newly received stock.
 _WAITING = (OrderStatus.CONFIRMED.value, OrderStatus.IN_FULFILMENT.value)
@@ -124,6 +145,65 @@ async def allocate_order_stock(
     )
     session.add(allocated)
     return allocated
+
+
+async def plan_new_order(
+    session: AsyncSession, order: Any, lines: Sequence[Any], *,
+    preferred_warehouse_id: str | None, actor_id: str | None,
+) -> tuple[AllocationPlan, dict[str, Any]]:
+    """`allocate_order_stock` for an order being placed, whose rows are not written yet.
+
+    `order` and `lines` are namespaces of the rows about to be inserted: their allocation
+    columns are set here, from stock rows locked here. Returns the plan, for
+    `reserve_planned` once the order and its lines are written (reservations point to
+    them), and the `stock_allocated` event as a row.
+    """
+    no_stock = order.order_type in (OrderType.SERVICE, OrderType.DROP_SHIP)
+    product_ids = sorted({line.product_id for line in lines})
+    rows = [] if no_stock or not product_ids else await direct(session).rows(
+        _LOCKED_STOCK(len(product_ids)), {f"p{i}": pid for i, pid in enumerate(product_ids)}
+    )
+    plan = allocate_order(
+        [AllocationLine(line.id, line.product_id, line.quantity, 0) for line in lines],
+        [StockPosition(r.warehouse_id, r.product_id, r.on_hand, r.allocated) for r in rows],
+        preferred_warehouse_id=preferred_warehouse_id, ship_complete=order.ship_complete,
+        order_type=order.order_type,
+    )
+    reserved: dict[str, int] = {}
+    backordered: dict[str, int] = {}
+    for r in plan.reservations:
+        reserved[r.line_id] = reserved.get(r.line_id, 0) + r.quantity
+    for b in plan.backordered:
+        backordered[b.line_id] = backordered.get(b.line_id, 0) + b.quantity
+    for line in lines:
+        line.quantity_allocated = reserved.get(line.id, 0)
+        line.quantity_backordered = backordered.get(line.id, 0)
+    before, order.fulfilment_status = order.fulfilment_status, plan.fulfilment_status.value
+    event = order_event_row(
+        order=order, actor_id=actor_id, action="stock_allocated", from_state=before,
+        to_state=order.fulfilment_status,
+        data={"reserved": sum(r.quantity for r in plan.reservations),
+              "backordered": sum(b.quantity for b in plan.backordered)},
+    )
+    return plan, event
+
+
+async def reserve_planned(session: AsyncSession, order_id: str, plan: AllocationPlan) -> None:
+    """Write what `plan_new_order` planned: stock allocated, one reservation per line."""
+    if not plan.reservations:
+        return
+    sql = direct(session)
+    now = utcnow()
+    await sql.execute_many(_RESERVE, [
+        {"w": r.warehouse_id, "p": r.product_id, "q": r.quantity} for r in plan.reservations
+    ])
+    await sql.execute_many(_INSERT_RESERVATION, [
+        {"id": new_id(), "order_id": order_id, "line_id": r.line_id,
+         "warehouse_id": r.warehouse_id, "product_id": r.product_id, "quantity": r.quantity,
+         "created_at": now, "released_at": None}
+        for r in plan.reservations
+    ])
+    await record_product_change(session, (r.product_id for r in plan.reservations))
 
 
 async def release_order_stock(

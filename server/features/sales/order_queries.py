@@ -85,10 +85,7 @@ def line_out(line: Any) -> LineOut:
     )
 
 
-def remember_written(
-    session: AsyncSession, order: SalesOrder, lines: list[SalesOrderLine],
-    events: list[AuditEvent],
-) -> None:
+def remember_written(session: AsyncSession, order: Any, lines: list[Any], events: list[Any]) -> None:
     """Keep what placing `order` just wrote, so the answer in the same transaction is built
     from it instead of selecting it back."""
     states = (order.status, order.fulfilment_status)

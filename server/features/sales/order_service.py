@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
 
 import msgspec
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Customer, SalesOrder, SalesOrderLine, User
+from server.db.direct import direct
+from server.db.models import AuditEvent, Customer, SalesOrder, SalesOrderLine, User
 from server.db.types import new_id, utcnow
-from server.domain.errors import Conflict
+from server.domain.errors import Conflict, NotFound
 from server.domain.orders import (
     OrderCheckInput,
     OrderStatus,
@@ -24,17 +27,16 @@ from server.domain.orders import (
 )
 from server.domain.pricing import effective_discount_percent
 from server.domain.territories import managers_on, owner_on
-from server.features.customers.queries import get_visible
-from server.features.sales.allocation_service import allocate_order_stock
-from server.features.sales.events import order_event, quote_event
+from server.features.sales.allocation_service import plan_new_order, reserve_planned
+from server.features.sales.events import order_event_row, quote_event
 from server.features.sales.order_queries import remember_written
 from server.features.sales.pricing import RequestedLine, price_for_customer
 from server.features.sales.quote_queries import get_visible_quote, quote_lines
 from server.features.sales.quote_service import claim_for_order
 from server.features.sales.schemas import ConvertIn, LineIn, OrderCreateIn
 from server.features.shared.numbers import next_number
-from server.features.shared.scope import load_scope
-from server.features.shared.territory_data import load_territory_data, reuse_territory_data
+from server.features.shared.reference_data import reference_data
+from server.features.shared.scope import Scope, load_scope
 from server.security.auth import CurrentUser
 from sync.changes import record_order_change, record_quote_change
 
@@ -52,31 +54,50 @@ _VERDICT_ACTION = {
 }
 
 
-async def _open_orders_cents(session: AsyncSession, customer_id: str) -> int:
-    total = await session.scalar(
-        select(func.coalesce(func.sum(SalesOrder.total_cents), 0)).where(
-            SalesOrder.customer_id == customer_id,
-            SalesOrder.status.in_(_OPEN_FOR_CREDIT),
-            SalesOrder.billing_status == "not_invoiced",
-        )
-    )
-    return int(total or 0)
+_ORDER_EXISTS = select(SalesOrder.id).where(SalesOrder.id == bindparam("id"))
+_CUSTOMER = select(
+    Customer.id, Customer.status, Customer.territory_id, Customer.created_by, Customer.owner_id,
+    Customer.credit_limit_cents, Customer.payment_terms, Customer.price_list_id,
+    Customer.tax_exempt, Customer.preferred_warehouse_id,
+).where(Customer.id == bindparam("id"))
+_DISCOUNT_LIMIT = select(User.discount_limit_percent).where(User.id == bindparam("id"))
+_OPEN_ORDERS = select(func.coalesce(func.sum(SalesOrder.total_cents), 0)).where(
+    SalesOrder.customer_id == bindparam("customer_id"),
+    # One parameter per status (literal()): an expanding IN list is re-rendered per run.
+    SalesOrder.status.in_([literal(status) for status in _OPEN_FOR_CREDIT]),
+    SalesOrder.billing_status == "not_invoiced",
+)
+_INSERT_ORDER = insert(SalesOrder.__table__)
+_INSERT_LINES = insert(SalesOrderLine.__table__)
+_INSERT_EVENTS = insert(AuditEvent.__table__)
 
 
-async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreateIn) -> SalesOrder:
+async def _visible_customer(session: AsyncSession, scope: Scope, customer_id: str) -> Any:
+    customer = await direct(session).first(_CUSTOMER, {"id": customer_id})
+    if customer is None or not scope.can_see_customer(
+        customer.territory_id, customer.status, customer.created_by
+    ):
+        raise NotFound("No such customer.", code="customer_not_found")
+    return customer
+
+
+async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreateIn) -> Any:
     """Accept an order as submitted and route it to confirmed, pending_approval or credit_hold.
 
     Hard errors (inactive customer or product, quantity rules, no price, below floor) are
     refused all at once with 422 and `details.reasons`. With `quote_id` the order converts
     that accepted quote: its prices hold while it is valid, whatever the lists say now.
+
+    The order is written as rows (server.db.direct), not ORM objects: this is the path
+    every order takes, online and from the sync push. It returns a namespace with the
+    order's columns; its lines and events are kept for the answer (`remember_written`).
     """
     today = date.today()
-    # Scope and the snapshot below both need the territory data; placing an order changes
-    # no territory, so it is read once.
-    reuse_territory_data(session)
+    sql = direct(session)
+    reference = await reference_data(session)
     scope = await load_scope(session, user)
-    customer: Customer = await get_visible(session, scope, data.customer_id)
-    if data.id is not None and await session.get(SalesOrder, data.id) is not None:
+    customer = await _visible_customer(session, scope, data.customer_id)
+    if data.id is not None and await sql.scalar(_ORDER_EXISTS, {"id": data.id}) is not None:
         raise Conflict("An order with this id already exists.", code="order_id_taken",
                        details={"id": data.id})
     quote, quoted = None, None
@@ -94,7 +115,7 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
     # row stays locked until commit), so the credit check below sees every order accepted
     # before this one and two orders cannot both slip under the limit.
     number = await next_number(session, "SO")
-    limit = await session.scalar(select(User.discount_limit_percent).where(User.id == user.id))
+    limit = await sql.scalar(_DISCOUNT_LIMIT, {"id": user.id})
     discount = effective_discount_percent(priced)
     verdict = decide_submission(OrderCheckInput(
         customer_status="active" if customer.status == _ON_HOLD else customer.status,
@@ -103,7 +124,7 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
         credit_limit_cents=customer.credit_limit_cents or None,
         # Open receivables: there are no invoices in the system yet, so nothing is owed.
         open_receivables_cents=0,
-        open_orders_cents=await _open_orders_cents(session, customer.id),
+        open_orders_cents=int(await sql.scalar(_OPEN_ORDERS, {"customer_id": customer.id}) or 0),
         order_total_cents=priced.total_cents,
         discount_percent=discount,
         discount_limit_percent=Decimal(str(limit if limit is not None else 0)),
@@ -112,14 +133,14 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
         quantity_errors=tuple(outcome.line_errors),
     ))
 
-    territory = await load_territory_data(session)
+    territory = reference.territory
     now = utcnow()
     # The order is written once, with its verdict: the events below record the path draft ->
     # submitted -> verdict that it took inside this transaction.
     path = [OrderStatus.DRAFT]
     for action in ("submit", _VERDICT_ACTION[verdict.status]):
         path.append(next_order_status(path[-1], action))
-    order = SalesOrder(
+    order = SimpleNamespace(
         id=data.id or new_id(), number=number, customer_id=customer.id, quote_id=data.quote_id,
         status=path[-1].value, fulfilment_status="unallocated",
         billing_status="not_invoiced", order_type=data.order_type, channel=data.channel,
@@ -135,6 +156,7 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
         discount_percent=discount,
         approval_reasons=[msgspec.structs.asdict(r) for r in verdict.reasons],
         client_total_cents=data.client_total_cents, created_by=user.id, placed_at=now,
+        decided_by=None, decided_at=None, cancelled_at=None,
         version=1, updated_at=now,
         subtotal_cents=priced.subtotal_cents, discount_cents=priced.discount_cents,
         net_cents=priced.net_cents, tax_cents=priced.tax_cents,
@@ -143,7 +165,7 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
         currency="USD",
     )
     lines = [
-        SalesOrderLine(
+        SimpleNamespace(
             id=new_id(), order_id=order.id, line_no=int(p.line_id), product_id=p.product_id,
             sku=outcome.products[p.product_id].sku, name=outcome.products[p.product_id].name,
             quantity=p.quantity, unit_price_cents=p.unit_price_cents,
@@ -158,42 +180,43 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
     ]
     reason = "; ".join(r.message for r in verdict.reasons) or None
     events = [
-        order_event(order=order, actor_id=user.id, action="submit",
-                    from_state=path[0].value, to_state=path[1].value,
-                    data={"channel": data.channel, "total_cents": order.total_cents,
-                          "quote_id": data.quote_id}),
-        order_event(order=order, actor_id=user.id, action=_VERDICT_ACTION[verdict.status],
-                    from_state=path[1].value, to_state=path[2].value, reason=reason),
+        order_event_row(order=order, actor_id=user.id, action="submit",
+                        from_state=path[0].value, to_state=path[1].value,
+                        data={"channel": data.channel, "total_cents": order.total_cents,
+                              "quote_id": data.quote_id}),
+        order_event_row(order=order, actor_id=user.id, action=_VERDICT_ACTION[verdict.status],
+                        from_state=path[1].value, to_state=path[2].value, reason=reason),
     ]
-    # Nothing is flushed until the order is complete (allocation included): one INSERT per
-    # table instead of an insert followed by updates.
-    with session.no_autoflush:
-        session.add(order)
-        session.add_all(lines)
-        session.add_all(events)
-        if quote is not None:
-            quote.converted_order_id = order.id
-            session.add(quote_event(quote=quote, actor_id=user.id, action="convert",
-                                    from_state=quote.status, to_state=quote.status,
-                                    data={"order_id": order.id, "order_number": order.number}))
-        if order.status == OrderStatus.CONFIRMED:
-            events.append(await allocate_order_stock(
-                session, order, lines, preferred_warehouse_id=customer.preferred_warehouse_id,
-                actor_id=user.id,
-            ))
+    plan = None
+    if order.status == OrderStatus.CONFIRMED:
+        plan, allocated = await plan_new_order(
+            session, order, lines, preferred_warehouse_id=customer.preferred_warehouse_id,
+            actor_id=user.id,
+        )
+        events.append(allocated)
+    # The order and its lines first: reservations and events point to them.
+    await sql.execute(_INSERT_ORDER, vars(order))
+    await sql.execute_many(_INSERT_LINES, [vars(line) for line in lines])
+    await sql.execute_many(_INSERT_EVENTS, events)
+    if plan is not None:
+        await reserve_planned(session, order.id, plan)
+    if quote is not None:
+        quote.converted_order_id = order.id
+        session.add(quote_event(quote=quote, actor_id=user.id, action="convert",
+                                from_state=quote.status, to_state=quote.status,
+                                data={"order_id": order.id, "order_number": order.number}))
     # Last: the change counter's row lock is held to commit, so it is taken after every
     # other lock (stock rows above) and two transactions never wait on each other for it.
-    await record_order_change(session, order)
+    await record_order_change(session, order, customer)
     if quote is not None:
         await record_quote_change(session, quote)
-    await session.flush()
-    remember_written(session, order, lines, events)
+    remember_written(session, order, lines, [SimpleNamespace(**e) for e in events])
     return order
 
 
 async def convert_quote(
     session: AsyncSession, user: CurrentUser, quote_id: str, header: ConvertIn
-) -> SalesOrder:
+) -> Any:
     """Place the order of an accepted quote: its lines and discounts at the quoted prices,
     with the order header the person gives (notes default to the quote's)."""
     scope = await load_scope(session, user)

@@ -15,12 +15,12 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Customer, CustomerAddress, Product
-from server.db.models import TaxRate as TaxRateRow
-from server.domain.catalog import TaxRate, check_quantity, tax_rate_for
+from server.db.direct import by_arity, direct
+from server.db.models import CustomerAddress, Product
+from server.domain.catalog import check_quantity, tax_rate_for
 from server.domain.errors import ValidationFailed
 from server.domain.orders import Reason
 from server.domain.pricing import (
@@ -32,6 +32,7 @@ from server.domain.pricing import (
 )
 from server.domain.territories import Address
 from server.features.catalog.prices import load_price_context
+from server.features.shared.reference_data import reference_data
 
 __all__ = ["PricingOutcome", "QuotedPrice", "RequestedLine", "address_dict", "price_for_customer"]
 
@@ -96,19 +97,26 @@ def address_dict(address: Any) -> dict[str, object]:
     }
 
 
+_ADDRESSES = (
+    select(CustomerAddress.id, CustomerAddress.kind, CustomerAddress.country,
+           CustomerAddress.state, CustomerAddress.city, CustomerAddress.postal_code,
+           CustomerAddress.street)
+    .where(CustomerAddress.customer_id == bindparam("customer_id"))
+    .order_by(CustomerAddress.is_default.desc(), CustomerAddress.id)
+)
+
+# What the rules and the document lines read of a product.
+_PRODUCTS = by_arity(lambda n: select(
+    Product.id, Product.sku, Product.name, Product.active, Product.pack_size,
+    Product.min_order_qty, Product.floor_price_cents, Product.tax_category,
+).where(Product.id.in_([bindparam(f"p{i}") for i in range(n)])))
+
+
 async def _addresses(
     session: AsyncSession, customer_id: str, ship_to_address_id: str | None
 ) -> tuple[Any, Any]:
     # Plain rows with the columns address_dict reads: they are only copied into the document.
-    rows = (
-        await session.execute(
-            select(CustomerAddress.id, CustomerAddress.kind, CustomerAddress.country,
-                   CustomerAddress.state, CustomerAddress.city, CustomerAddress.postal_code,
-                   CustomerAddress.street)
-            .where(CustomerAddress.customer_id == customer_id)
-            .order_by(CustomerAddress.is_default.desc(), CustomerAddress.id)
-        )
-    ).all()
+    rows = await direct(session).rows(_ADDRESSES, {"customer_id": customer_id})
     billing = next((a for a in rows if a.kind == "billing"), None)
     if ship_to_address_id is not None:
         ship_to = next((a for a in rows if a.id == ship_to_address_id), None)
@@ -122,23 +130,8 @@ async def _addresses(
     return billing, ship_to
 
 
-async def _tax_rates(session: AsyncSession, categories: set[str]) -> list[TaxRate]:
-    rows = (
-        await session.execute(
-            select(TaxRateRow.tax_category, TaxRateRow.country, TaxRateRow.state, TaxRateRow.rate)
-            .where(TaxRateRow.tax_category.in_(sorted(categories)))
-            .order_by(TaxRateRow.id)
-        )
-    ).all()
-    return [
-        TaxRate(tax_category=r.tax_category, country=r.country, state=r.state,
-                rate=Decimal(str(r.rate)))
-        for r in rows
-    ]
-
-
 async def price_for_customer(
-    session: AsyncSession, customer: Customer, requested: Sequence[RequestedLine], *,
+    session: AsyncSession, customer: Any, requested: Sequence[RequestedLine], *,
     on: date, order_discount_percent: Decimal, shipping_cents: int,
     quoted: Mapping[str, QuotedPrice] | None = None, ship_to_address_id: str | None = None,
 ) -> PricingOutcome:
@@ -152,17 +145,13 @@ async def price_for_customer(
     product_ids = sorted({line.product_id for line in requested})
     # Plain rows with what the rules and the document lines read, not tracked objects.
     products = {
-        p.id: p for p in (
-            await session.execute(
-                select(Product.id, Product.sku, Product.name, Product.active, Product.pack_size,
-                       Product.min_order_qty, Product.floor_price_cents, Product.tax_category)
-                .where(Product.id.in_(product_ids))
-            )
-        ).all()
-    }
+        p.id: p for p in await direct(session).rows(
+            _PRODUCTS(len(product_ids)), {f"p{i}": pid for i, pid in enumerate(product_ids)}
+        )
+    } if product_ids else {}
     context = await load_price_context(session, customer, product_ids)
-    rates = await _tax_rates(
-        session, {p.tax_category for p in products.values()} | {SHIPPING_TAX_CATEGORY}
+    rates = (await reference_data(session)).tax_rates_for(
+        {p.tax_category for p in products.values()} | {SHIPPING_TAX_CATEGORY}
     )
     where = (
         Address(country=ship_to.country, state=ship_to.state, postal_code=ship_to.postal_code)

@@ -4,14 +4,24 @@ that another one then skips."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db.direct import direct
 from server.db.models import DocumentSequence
 
 __all__ = ["next_number"]
+
+# The UPDATE takes the row lock on PostgreSQL; on SQLite the write transaction already
+# holds the database lock. Either way two transactions never get the same value.
+_INCREMENT = (
+    update(DocumentSequence)
+    .where(DocumentSequence.prefix == bindparam("of_prefix"))
+    .values(last_value=DocumentSequence.last_value + 1)
+    .returning(DocumentSequence.last_value)
+)
 
 
 async def next_number(session: AsyncSession, prefix: str, *, width: int = 6) -> str:
@@ -28,11 +38,4 @@ async def next_number(session: AsyncSession, prefix: str, *, width: int = 6) -> 
 
 
 async def _increment(session: AsyncSession, prefix: str) -> int | None:
-    # The UPDATE takes the row lock on PostgreSQL; on SQLite the write transaction already
-    # holds the database lock. Either way two transactions never get the same value.
-    return await session.scalar(  # type: ignore[no-any-return]
-        update(DocumentSequence)
-        .where(DocumentSequence.prefix == prefix)
-        .values(last_value=DocumentSequence.last_value + 1)
-        .returning(DocumentSequence.last_value)
-    )
+    return await direct(session).scalar(_INCREMENT, {"of_prefix": prefix})  # type: ignore[no-any-return]

@@ -14,8 +14,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer
-from server.domain.territories import visible_territory_ids
-from server.features.shared.territory_data import load_territory_data
+from server.features.shared.reference_data import reference_data
 from server.security.auth import CurrentUser
 
 __all__ = ["Scope", "customer_filter", "load_scope"]
@@ -31,13 +30,19 @@ class Scope:
     def can_see_territory(self, territory_id: str | None) -> bool:
         return self.sees_all or (territory_id is not None and territory_id in self.territory_ids)
 
+    def can_see_customer(self, territory_id: str | None, status: str, created_by: str | None) -> bool:
+        """What `customer_filter` says of one customer, for a row already in hand."""
+        if self.can_see_territory(territory_id):
+            return True
+        return self.role == "rep" and status == "prospect" and created_by == self.user_id
+
 
 async def load_scope(session: AsyncSession, user: CurrentUser, on: date | None = None) -> Scope:
     if user.role == "admin":
         return Scope(user.id, user.role, True, frozenset())
-    data = await load_territory_data(session)
-    ids = visible_territory_ids(data.nodes, data.assignments, user.id, user.role, on or date.today())
-    return Scope(user.id, user.role, False, frozenset(ids))
+    reference = await reference_data(session)
+    ids = reference.visible_territory_ids(user.id, user.role, on or date.today())
+    return Scope(user.id, user.role, False, ids)
 
 
 def customer_filter(scope: Scope) -> ColumnElement[bool]:

@@ -9,9 +9,7 @@ from server.db.models import Territory, TerritoryAssignment, TerritoryRule
 from server.domain.territories import Assignment, TerritoryNode
 from server.domain.territories import TerritoryRule as RuleStruct
 
-__all__ = ["TerritoryData", "load_territory_data", "reuse_territory_data"]
-
-_REUSE_KEY = "fieldsales.territory_data"
+__all__ = ["TerritoryData", "load_territory_data", "read_territory_data"]
 
 
 class TerritoryData:
@@ -26,23 +24,15 @@ class TerritoryData:
         self.names = names
 
 
-def reuse_territory_data(session: AsyncSession) -> None:
-    """Read the territory data once for the rest of this session's transaction (placing an
-    order reads it twice). Only for transactions that do not change territories."""
-    session.info.setdefault(_REUSE_KEY, None)
-
-
 async def load_territory_data(session: AsyncSession) -> TerritoryData:
-    reused = session.info.get(_REUSE_KEY)
-    if reused is not None:
-        return reused  # type: ignore[no-any-return]
-    data = await _load(session)
-    if _REUSE_KEY in session.info:
-        session.info[_REUSE_KEY] = data
-    return data
+    """The territory data as this transaction sees it, from the process's copy when it is
+    current (see server/features/shared/reference_data.py)."""
+    from server.features.shared.reference_data import reference_data
+
+    return (await reference_data(session)).territory
 
 
-async def _load(session: AsyncSession) -> TerritoryData:
+async def read_territory_data(session: AsyncSession) -> TerritoryData:
     # Plain rows, not ORM objects: this runs on every request that checks scope, and
     # building hundreds of tracked objects each time costs more than the queries.
     territories = (await session.execute(

@@ -9,7 +9,6 @@ from server.domain.errors import ValidationFailed
 from server.features.customers import services as customers
 from server.features.customers.schemas import CustomerCreateIn, CustomerUpdateIn
 from server.features.shared.scope import load_scope
-from server.features.shared.territory_data import reuse_territory_data
 from server.features.sync_api.handlers_sales import order_cancel, order_place, quote_save, quote_send
 from server.security.auth import CurrentUser
 from sync.engine import HandlerResult, SyncEngine
@@ -28,7 +27,6 @@ def _args(mutation: Mutation, shape: type[msgspec.Struct], **extra: object) -> m
 async def customer_create(session: AsyncSession, user: CurrentUser, mutation: Mutation) -> HandlerResult:
     data = _args(mutation, CustomerCreateIn, id=mutation.entity_id)
     assert isinstance(data, CustomerCreateIn)
-    reuse_territory_data(session)  # onboarding a customer changes no territory
     scope = await load_scope(session, user)
     customer, reason = await customers.create_customer(session, user, scope, data)
     return HandlerResult(result={

@@ -38,7 +38,6 @@ from server.features.sales import approvals, quote_service
 from server.features.sales.order_queries import order_lines, totals_of
 from server.features.sales.order_service import place_order
 from server.features.sales.schemas import CancelIn, OrderCreateIn, QuoteCreateIn, QuoteUpdateIn
-from server.features.shared.territory_data import reuse_territory_data
 from server.security.auth import CurrentUser
 from sync.engine import HandlerResult
 from sync.protocol import Mutation
@@ -72,7 +71,6 @@ def _totals(doc: Quote | SalesOrder) -> dict[str, int]:
 
 async def order_place(session: AsyncSession, user: CurrentUser, mutation: Mutation) -> HandlerResult:
     data: OrderCreateIn = _convert({**mutation.args, "id": mutation.entity_id}, OrderCreateIn)
-    reuse_territory_data(session)  # placing an order changes no territory
     order = await place_order(session, user, data)
     lines = await order_lines(session, order.id)
     result = {
@@ -113,7 +111,6 @@ async def quote_save(session: AsyncSession, user: CurrentUser, mutation: Mutatio
     if client_total is not None and (not isinstance(client_total, int) or client_total < 0):
         raise ValidationFailed("client_total_cents must be a whole number of cents.", code="invalid_mutation")
     args.pop("id", None)
-    reuse_territory_data(session)  # saving a quote changes no territory
     existing = await session.get(Quote, mutation.entity_id)
     if existing is None:
         created: QuoteCreateIn = _convert({**args, "id": mutation.entity_id}, QuoteCreateIn)

@@ -1,0 +1,82 @@
+"""Reference data every order reads in full, kept in memory per process.
+
+Territories (with their rules and assignments), tax rates and price list headers are
+read by every order: scope, territory snapshot, tax, which lists may price it. They change
+rarely and are small, so each process keeps one copy, tagged with the token of
+`reference_data_version` it was loaded at. Every transaction that asks first reads the
+token (one indexed row) in its own transaction: the same token means the copy is current;
+another token (database triggers set a new one on every write to those tables, whoever
+writes) means it is loaded again, inside that transaction, so a transaction that has just
+changed territories sees its own change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.direct import direct
+from server.db.models import PriceList, ReferenceDataVersion
+from server.db.models import TaxRate as TaxRateRow
+from server.domain.catalog import TaxRate
+from server.domain.territories import visible_territory_ids
+from server.features.shared.territory_data import TerritoryData, read_territory_data
+
+__all__ = ["ReferenceData", "reference_data"]
+
+_TOKEN = select(ReferenceDataVersion.token).where(ReferenceDataVersion.id == 1)
+_TAX_RATES = select(
+    TaxRateRow.tax_category, TaxRateRow.country, TaxRateRow.state, TaxRateRow.rate
+).order_by(TaxRateRow.id)
+_PRICE_LISTS = select(
+    PriceList.id, PriceList.code, PriceList.kind, PriceList.version, PriceList.valid_from,
+    PriceList.valid_to, PriceList.customer_id, PriceList.currency,
+).order_by(PriceList.id)
+
+
+@dataclass
+class ReferenceData:
+    token: str
+    territory: TerritoryData
+    tax_rates: list[TaxRate]
+    price_lists: list[Any]  # rows: id, code, kind, version, valid_from, valid_to, customer_id, currency
+    _scopes: dict[tuple[str, str, date], frozenset[str]] = field(default_factory=dict)
+
+    def visible_territory_ids(self, user_id: str, role: str, on: date) -> frozenset[str]:
+        key = (user_id, role, on)
+        ids = self._scopes.get(key)
+        if ids is None:
+            ids = frozenset(visible_territory_ids(
+                self.territory.nodes, self.territory.assignments, user_id, role, on))
+            self._scopes[key] = ids
+        return ids
+
+    def tax_rates_for(self, categories: set[str]) -> list[TaxRate]:
+        return [r for r in self.tax_rates if r.tax_category in categories]
+
+
+# One copy per database, by URL: the SQLite writer and readers share it.
+_COPIES: dict[str, ReferenceData] = {}
+
+
+async def reference_data(session: AsyncSession) -> ReferenceData:
+    token = await direct(session).scalar(_TOKEN)
+    key = str(session.bind.url)
+    copy = _COPIES.get(key)
+    if copy is not None and copy.token == token:
+        return copy
+    territory = await read_territory_data(session)
+    rates = [
+        TaxRate(tax_category=r.tax_category, country=r.country, state=r.state,
+                rate=Decimal(str(r.rate)))
+        for r in (await session.execute(_TAX_RATES)).all()
+    ]
+    lists = list((await session.execute(_PRICE_LISTS)).all())
+    copy = ReferenceData(token=str(token), territory=territory, tax_rates=rates, price_lists=lists)
+    _COPIES[key] = copy
+    return copy

@@ -1,0 +1,87 @@
+"""The in-memory copy of the reference data never prices or scopes an order on stale data.
+
+Every process keeps territories, tax rates and price list headers in memory; database
+triggers change a token on every write to those tables, whoever writes. These tests write
+the way the cache cannot see: through another connection (another process's view), by
+plain SQL, and in a transaction that is then rolled back.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text, update
+
+from server.db.engine import Database
+from server.db.models import TaxRate, Territory
+from server.features.shared.reference_data import reference_data
+from tests.factories import bearer, login, seed_world
+from tests.sales_factories import add_product, create_customer, seed_catalog, set_stock
+
+
+async def _order_tax(client, headers, customer_id: str, product_id: str) -> int:
+    response = await client.post("/api/orders", json={
+        "customer_id": customer_id, "lines": [{"product_id": product_id, "quantity": 1}],
+    }, headers=headers)
+    assert response.status_code == 201, response.text
+    return int(response.json()["totals"]["tax_cents"])
+
+
+async def test_a_tax_rate_changed_by_another_process_prices_the_next_order(client, db, backend):
+    # given: an order priced at 10 % tax, so this process holds the reference data
+    await seed_world(db)
+    catalog = await seed_catalog(db, tax_rate="0.10")
+    headers = bearer(await login(client, "manager@corp.test"))
+    widget = await add_product(db, catalog, "WID-1", price_cents=10000)
+    await set_stock(db, catalog.warehouse_ids[0], widget, 50)
+    customer = await create_customer(client, headers, "Harbor View Bistro")
+    assert await _order_tax(client, headers, customer["id"], widget) == 1000
+    # when: another process (its own engine) changes the rate with plain SQL
+    other = Database(backend.url)
+    try:
+        async with other.write() as session:
+            await session.execute(text("UPDATE tax_rates SET rate = 0.2 WHERE state = 'WA'"))
+    finally:
+        await other.dispose()
+    # then: the next order is taxed at the new rate
+    assert await _order_tax(client, headers, customer["id"], widget) == 2000
+
+
+async def test_a_rolled_back_change_is_not_kept(db):
+    # given: the copy loaded at the committed state
+    await seed_world(db)
+    await seed_catalog(db, tax_rate="0.10")
+    async with db.read() as session:
+        assert [r.rate for r in (await reference_data(session)).tax_rates] == [Decimal("0.10")]
+    # when: a transaction changes the rate, reads the reference data (and so loads its own
+    # uncommitted view), then fails
+    with pytest.raises(RuntimeError):
+        async with db.write() as session:
+            await session.execute(update(TaxRate).values(rate=Decimal("0.30")))
+            seen = await reference_data(session)
+            assert [r.rate for r in seen.tax_rates] == [Decimal("0.30")]
+            raise RuntimeError("the request failed")
+    # then: the next transaction sees the committed rate again
+    async with db.read() as session:
+        assert [r.rate for r in (await reference_data(session)).tax_rates] == [Decimal("0.10")]
+
+
+async def test_a_renamed_territory_is_what_the_next_order_snapshots(client, db):
+    await seed_world(db)
+    catalog = await seed_catalog(db)
+    headers = bearer(await login(client, "manager@corp.test"))
+    widget = await add_product(db, catalog, "WID-1", price_cents=1000)
+    customer = await create_customer(client, headers, "Harbor View Bistro")
+    body = {"customer_id": customer["id"], "lines": [{"product_id": widget, "quantity": 1}]}
+    first = await client.post("/api/orders", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    async with db.write() as session:
+        await session.execute(
+            update(Territory).where(Territory.id == first.json()["territory_id"])
+            .values(name="North Coast")
+        )
+    second = await client.post("/api/orders", json=body, headers=headers)
+    assert second.status_code == 201, second.text
+    assert first.json()["territory_name"] != "North Coast"
+    assert second.json()["territory_name"] == "North Coast"
