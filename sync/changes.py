@@ -15,7 +15,8 @@ from server.db.types import new_id, utcnow
 __all__ = [
     "record_change", "record_changes", "record_customer_moved", "record_document_change", "record_order_change",
     "record_price_list_change",
-    "record_quote_change", "record_product_change",
+    "record_quote_change", "record_product_change", "forget_transaction_seq",
+    "transaction_seq_taken",
 ]
 
 _SEQ_KEY = "fieldsales.change_seq"
@@ -39,6 +40,17 @@ async def _transaction_seq(session: AsyncSession) -> int:
     value = await direct(session).scalar(_NEXT_SEQ)
     session.info[_SEQ_KEY] = int(value or 0)
     return int(value or 0)
+
+
+def transaction_seq_taken(session: AsyncSession) -> bool:
+    return session.info.get(_SEQ_KEY) is not None
+
+
+def forget_transaction_seq(session: AsyncSession) -> None:
+    """The savepoint that took the counter value was rolled back, and the increment with
+    it: the next change in this transaction must take a value again, or it would share one
+    with the next transaction to commit."""
+    session.info.pop(_SEQ_KEY, None)
 
 
 async def record_change(

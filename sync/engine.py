@@ -1,14 +1,27 @@
 """Push: apply a device's mutations exactly once, in seq order.
 
-Each mutation runs in its own write transaction that also stores its outcome and advances
-the device's `last_seq`, so "applied" and "remembered as applied" can never disagree: if
-the server commits and the phone never hears back, the retry finds the stored outcome and
-gets it again, marked duplicate, instead of a second order.
+A mutation's effects, its stored outcome and the device's `last_seq` commit in the same
+transaction, so "applied" and "remembered as applied" can never disagree: if the server
+commits and the phone never hears back, the retry finds the stored outcome and gets it
+again, marked duplicate, instead of a second order. Each mutation runs in a savepoint of
+its own, so a rejected one leaves nothing behind but its outcome.
+
+On PostgreSQL every mutation commits on its own: row locks (stock, the number sequence,
+the change counter) are held until commit, and holding them across mutations would make
+concurrent pushes wait on each other or deadlock. On SQLite there are no row locks, only
+the one write lock that every write transaction takes anyway, and a commit costs a round
+trip to the driver's thread; there several mutations of one push (up to `_GROUP_LIMIT`,
+for at most `_GROUP_SECONDS`) share one transaction. Exactly-once is the same either way:
+the answer is sent only after the commit, and a transaction that fails takes its
+mutations and their outcomes with it (503, nothing advanced), so the phone sends them
+again.
 """
 
 from __future__ import annotations
 
 import re
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +35,7 @@ from server.db.models import Device, MutationOutcome
 from server.db.types import utcnow
 from server.domain.errors import DomainError, NotFound, PermissionDenied
 from server.security.auth import CurrentUser
+from sync.changes import forget_transaction_seq, transaction_seq_taken
 from sync.protocol import Mutation, Outcome, PushRequest, PushResponse
 
 __all__ = ["HandlerResult", "MutationHandler", "SyncEngine"]
@@ -45,11 +59,15 @@ _ADVANCE = (
     update(Device).where(Device.id == bindparam("device_id"))
     .values(last_seq=bindparam("seq"), last_seen_at=bindparam("now"))
 )
-_SEEN = update(Device).where(Device.id == bindparam("device_id")).values(last_seen_at=bindparam("now"))
 _STORED = select(MutationOutcome.outcome).where(
     MutationOutcome.device_id == bindparam("device_id"), MutationOutcome.seq == bindparam("at_seq")
 )
 _INSERT_OUTCOME = insert(MutationOutcome.__table__)
+
+# On SQLite, up to this many mutations of one push share a write transaction, for at most
+# this long, so that other writers wait no longer than that for the one write lock.
+_GROUP_LIMIT = 64
+_GROUP_SECONDS = 0.05
 
 
 def _referenced_ids(value: Any) -> set[str]:
@@ -148,35 +166,45 @@ class SyncEngine:
         expected: int | None = None
         last_seq = 0
         unborn = _UnbornEntities()
-        for mutation in sorted(request.mutations, key=lambda m: m.seq):
+        pending = deque(sorted(request.mutations, key=lambda m: m.seq))
+        # How many mutations may share one transaction: see the module docstring.
+        group_limit = _GROUP_LIMIT if db.is_sqlite else 1
+        while pending and expected is None:
             async with db.write() as session:
                 sql = direct(session)
                 device = await self._load_device(session, user, request.device_id)
                 last_seq = device.last_seq
-                if mutation.seq <= device.last_seq:
-                    await sql.execute(_SEEN, {"device_id": device.id, "now": utcnow()})
-                    outcomes.append(await self._stored(session, device.id, mutation))
-                    continue
-                if mutation.seq > device.last_seq + 1:
-                    await sql.execute(_SEEN, {"device_id": device.id, "now": utcnow()})
-                    expected = device.last_seq + 1
-                    break
-                if unborn.as_of != device.last_seq:
-                    # First mutation of this push, or another push of the device got in between.
-                    await unborn.load(session, device.id, self._creating, device.last_seq)
-                outcome = await self._apply(session, user, mutation, unborn)
-                now = utcnow()
-                await sql.execute(_INSERT_OUTCOME, {
-                    "device_id": device.id, "seq": mutation.seq, "mutation_type": mutation.type,
-                    "entity_id": mutation.entity_id, "status": outcome.status,
-                    "outcome": _outcome_dict(outcome), "applied_at": now, "acknowledged_at": None,
-                })
-                # last_seen_at together with last_seq: one UPDATE.
-                await sql.execute(_ADVANCE, {"device_id": device.id, "seq": mutation.seq, "now": now})
-                last_seq = mutation.seq
-                outcomes.append(outcome)
-            # Committed: only now does the outcome count for the mutations after it.
-            unborn.record(mutation, outcome.status, self._creating)
+                started, applied = time.monotonic(), 0
+                while pending and applied < group_limit:
+                    mutation = pending[0]
+                    if mutation.seq <= last_seq:
+                        outcomes.append(await self._stored(session, device.id, mutation))
+                        pending.popleft()
+                        continue
+                    if mutation.seq > last_seq + 1:
+                        expected = last_seq + 1
+                        break
+                    if unborn.as_of != last_seq:
+                        # First mutation of this push, or another push of the device got in between.
+                        await unborn.load(session, device.id, self._creating, last_seq)
+                    outcome = await self._apply(session, user, mutation, unborn)
+                    await sql.execute(_INSERT_OUTCOME, {
+                        "device_id": device.id, "seq": mutation.seq, "mutation_type": mutation.type,
+                        "entity_id": mutation.entity_id, "status": outcome.status,
+                        "outcome": _outcome_dict(outcome), "applied_at": utcnow(),
+                        "acknowledged_at": None,
+                    })
+                    last_seq = mutation.seq
+                    # Recorded: the mutations after it in this transaction see its outcome,
+                    # and if the transaction fails the whole push fails with it.
+                    unborn.record(mutation, outcome.status, self._creating)
+                    outcomes.append(outcome)
+                    pending.popleft()
+                    applied += 1
+                    if time.monotonic() - started > _GROUP_SECONDS:
+                        break
+                # last_seen_at together with last_seq: one UPDATE per transaction.
+                await sql.execute(_ADVANCE, {"device_id": device.id, "seq": last_seq, "now": utcnow()})
         if not request.mutations or expected is not None and not outcomes:
             async with db.read() as session:
                 device = await self._load_device(session, user, request.device_id)
@@ -208,11 +236,14 @@ class SyncEngine:
             return Outcome(**base, status="rejected", code="dependency_rejected",
                            message="It depends on an earlier change that was rejected.",
                            result={"depends_on": rejected_dependency})
+        seq_taken = transaction_seq_taken(session)
         try:
             # A savepoint: a rejected mutation leaves no trace but its outcome.
             async with session.begin_nested():
                 result = await handler(session, user, mutation)
         except DomainError as exc:
+            if not seq_taken:
+                forget_transaction_seq(session)  # its counter increment was rolled back too
             return Outcome(**base, status="rejected", code=exc.code, message=exc.message,
                            result=dict(exc.details) if exc.details else {})
         return Outcome(**base, status=result.status, result=result.result)  # type: ignore[arg-type]

@@ -118,6 +118,7 @@ class StockLevel(Base):
     __tablename__ = "stock_levels"
 
     warehouse_id: Mapped[str] = mapped_column(ForeignKey("warehouses.id"), primary_key=True)
-    product_id: Mapped[str] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    # Indexed on its own too: orders look stock up by product across warehouses.
+    product_id: Mapped[str] = mapped_column(ForeignKey("products.id"), primary_key=True, index=True)
     on_hand: Mapped[int] = mapped_column(Integer, default=0)
     allocated: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,4 +1,4 @@
-"""reference data version token and its triggers
+"""reference data version token and its triggers; stock looked up by product
 
 Revision ID: 0004
 Revises: 0003
@@ -28,6 +28,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reference_data_version'))
     )
     op.execute("INSERT INTO reference_data_version (id, token) VALUES (1, 'initial')")
+    with op.batch_alter_table('stock_levels', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stock_levels_product_id'), ['product_id'], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "CREATE FUNCTION fieldsales_reference_changed() RETURNS trigger AS $$ BEGIN "
@@ -51,6 +53,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('stock_levels', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stock_levels_product_id'))
     if op.get_bind().dialect.name == "postgresql":
         for table in _TABLES:
             op.execute(f"DROP TRIGGER {table}_reference_changed ON {table}")
