@@ -108,7 +108,9 @@ class Direct:
         """The sqlite3 connection when statements may run on it directly, else None."""
         session = self.session
         # Pending ORM changes first, as the session's own autoflush would before a query.
-        if session.new or session.dirty or session.deleted:
+        # (`_is_clean` is the check autoflush itself makes; the public `new`, `dirty` and
+        # `deleted` build lists on every call.)
+        if not session.sync_session._is_clean():
             await session.flush()
         if self.dialect.name != "sqlite":
             return None

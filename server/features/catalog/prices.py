@@ -35,7 +35,7 @@ from server.db.direct import by_arity, direct
 from server.domain.errors import NotFound, ValidationFailed
 from server.domain.territories import Address
 from server.features.catalog.schemas import PriceLookupOut
-from server.features.shared.reference_data import reference_data
+from server.features.shared.reference_data import ReferenceData, reference_data
 from server.features.shared.scope import customer_filter, load_scope
 from server.security.auth import CurrentUser
 
@@ -125,9 +125,10 @@ _BREAKS = by_arity(_breaks_statement)
 
 
 async def load_price_context(
-    session: AsyncSession, customer: Any | None, product_ids: Collection[str]
+    session: AsyncSession, customer: Any | None, product_ids: Collection[str], *,
+    reference: ReferenceData | None = None,
 ) -> PriceContext:
-    reference = await reference_data(session)
+    reference = reference or await reference_data(session)
     lists = _applicable_lists(reference.price_lists, customer)
     items_by_list: dict[str, dict[str, PriceListItem]] = {pl.id: {} for pl in lists}
     ids = sorted(set(product_ids))

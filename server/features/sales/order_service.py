@@ -95,7 +95,7 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
     today = date.today()
     sql = direct(session)
     reference = await reference_data(session)
-    scope = await load_scope(session, user)
+    scope = await load_scope(session, user, reference=reference)
     customer = await _visible_customer(session, scope, data.customer_id)
     if data.id is not None and await sql.scalar(_ORDER_EXISTS, {"id": data.id}) is not None:
         raise Conflict("An order with this id already exists.", code="order_id_taken",
@@ -108,7 +108,7 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
         [RequestedLine(x.product_id, x.quantity, x.discount_percent) for x in data.lines],
         on=today, order_discount_percent=data.order_discount_percent,
         shipping_cents=data.shipping_cents, quoted=quoted,
-        ship_to_address_id=data.ship_to_address_id,
+        ship_to_address_id=data.ship_to_address_id, reference=reference,
     )
     priced = outcome.priced
     # Taking the number first also serialises order placement on PostgreSQL (the sequence

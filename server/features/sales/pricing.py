@@ -32,7 +32,7 @@ from server.domain.pricing import (
 )
 from server.domain.territories import Address
 from server.features.catalog.prices import load_price_context
-from server.features.shared.reference_data import reference_data
+from server.features.shared.reference_data import ReferenceData, reference_data
 
 __all__ = ["PricingOutcome", "QuotedPrice", "RequestedLine", "address_dict", "price_for_customer"]
 
@@ -134,6 +134,7 @@ async def price_for_customer(
     session: AsyncSession, customer: Any, requested: Sequence[RequestedLine], *,
     on: date, order_discount_percent: Decimal, shipping_cents: int,
     quoted: Mapping[str, QuotedPrice] | None = None, ship_to_address_id: str | None = None,
+    reference: ReferenceData | None = None,
 ) -> PricingOutcome:
     """Price `requested` for `customer` on `on`; quoted prices (by product id) win over lists.
 
@@ -149,8 +150,9 @@ async def price_for_customer(
             _PRODUCTS(len(product_ids)), {f"p{i}": pid for i, pid in enumerate(product_ids)}
         )
     } if product_ids else {}
-    context = await load_price_context(session, customer, product_ids)
-    rates = (await reference_data(session)).tax_rates_for(
+    reference = reference or await reference_data(session)
+    context = await load_price_context(session, customer, product_ids, reference=reference)
+    rates = reference.tax_rates_for(
         {p.tax_category for p in products.values()} | {SHIPPING_TAX_CATEGORY}
     )
     where = (

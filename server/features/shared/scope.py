@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer
-from server.features.shared.reference_data import reference_data
+from server.features.shared.reference_data import ReferenceData, reference_data
 from server.security.auth import CurrentUser
 
 __all__ = ["Scope", "customer_filter", "load_scope"]
@@ -37,10 +37,14 @@ class Scope:
         return self.role == "rep" and status == "prospect" and created_by == self.user_id
 
 
-async def load_scope(session: AsyncSession, user: CurrentUser, on: date | None = None) -> Scope:
+async def load_scope(
+    session: AsyncSession, user: CurrentUser, on: date | None = None, *,
+    reference: ReferenceData | None = None,
+) -> Scope:
+    """`reference`: the reference data this transaction already read, if any."""
     if user.role == "admin":
         return Scope(user.id, user.role, True, frozenset())
-    reference = await reference_data(session)
+    reference = reference or await reference_data(session)
     ids = reference.visible_territory_ids(user.id, user.role, on or date.today())
     return Scope(user.id, user.role, False, ids)
 
