@@ -40,6 +40,10 @@ from sqlalchemy.sql import Executable
 __all__ = ["Database"]
 
 _SQLITE_BUSY_TIMEOUT_MS = 15_000
+_BUSY = object()
+# About 25 pages of log per order: a checkpoint every 64 commits keeps the log near the
+# size SQLite's own automatic checkpoint (1,000 pages) would.
+_CHECKPOINT_EVERY_COMMITS = 64
 _AIOSQLITE_CHUNK_SIZE = 64
 
 
@@ -75,8 +79,26 @@ class _LoopConnection(aiosqlite.Connection):
         if not self._writer:
             return _QUICK_READ.get()
         if conn.in_transaction:
-            return bool(fn != conn.commit)
+            # COMMIT too: the writer never checkpoints at commit (wal_autocheckpoint=0, see
+            # `Database`), and in WAL mode with synchronous=NORMAL a commit appends to the
+            # log without waiting for a lock or for the disk.
+            return True
         return bool(fn == conn.rollback)  # the pool's reset of an idle connection: a no-op
+
+    def _begin_without_waiting(self, conn: sqlite3.Connection, call: Callable[[], Any]) -> Any:
+        """Run BEGIN IMMEDIATE on the event loop if the write lock is free right now.
+
+        With busy_timeout 0 it cannot wait: when another process holds the lock it fails at
+        once (`_BUSY`), and the caller waits for the lock on the worker thread instead."""
+        conn.execute("PRAGMA busy_timeout=0")
+        try:
+            return call()
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                return _BUSY
+            raise
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
 
     def inline_connection(self) -> sqlite3.Connection | None:
         """The sqlite3 connection, for `server.db.direct`, while calls may run on it inline:
@@ -92,6 +114,10 @@ class _LoopConnection(aiosqlite.Connection):
             return await super()._execute(fn, *args, **kwargs)  # raises: connection closed
         if self._inline(sqlite_conn, fn):
             return fn(*args, **kwargs)
+        if self._writer and not self._queued and args[:1] == ("BEGIN IMMEDIATE",):
+            result = self._begin_without_waiting(sqlite_conn, partial(fn, *args, **kwargs))
+            if result is not _BUSY:
+                return result
         with self._queued_lock:
             self._queued += 1
         return await super()._execute(self._on_worker, partial(fn, *args, **kwargs))
@@ -132,6 +158,10 @@ def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+        if immediate:
+            # The writer leaves checkpoints to `Database._checkpoint`, off the event loop.
+            dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
@@ -154,6 +184,9 @@ class Database:
         self.dialect = make_url(url).get_backend_name()
         self._turn_loop: asyncio.AbstractEventLoop | None = None
         self._turn: asyncio.Lock | None = None
+        self._commits = 0
+        self._checkpointing: asyncio.Task[None] | None = None
+        self._checkpointer: sqlite3.Connection | None = None
         if self.dialect == "sqlite":
             self.write_engine = create_async_engine(
                 url, echo=echo, poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0,
@@ -191,6 +224,32 @@ class Database:
             async with AsyncSession(self.write_engine, expire_on_commit=False) as session:
                 async with session.begin():
                     yield session
+        self._committed()
+
+    def _committed(self) -> None:
+        # The writer does not checkpoint at commit (that would stall the event loop while
+        # the file is synced): every so many commits a passive checkpoint runs on a thread
+        # of its own, on a connection of its own. It never blocks the writer or readers.
+        self._commits += 1
+        if self._commits % _CHECKPOINT_EVERY_COMMITS or not self._checkpoint_path:
+            return
+        if self._checkpointing is None or self._checkpointing.done():
+            self._checkpointing = asyncio.get_running_loop().create_task(
+                asyncio.to_thread(self._checkpoint)
+            )
+
+    @property
+    def _checkpoint_path(self) -> str | None:
+        database = make_url(self.url).database
+        return database if database and database != ":memory:" else None
+
+    def _checkpoint(self) -> None:
+        if self._checkpointer is None:
+            self._checkpointer = sqlite3.connect(
+                self._checkpoint_path or "", isolation_level=None, check_same_thread=False,
+                timeout=_SQLITE_BUSY_TIMEOUT_MS / 1000,
+            )
+        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def _write_turn(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
@@ -217,6 +276,11 @@ class Database:
             _QUICK_READ.reset(token)
 
     async def dispose(self) -> None:
+        if self._checkpointing is not None:
+            await asyncio.gather(self._checkpointing, return_exceptions=True)
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            self._checkpointer = None
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()

@@ -117,14 +117,19 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
     number = await next_number(session, "SO")
     limit = await sql.scalar(_DISCOUNT_LIMIT, {"id": user.id})
     discount = effective_discount_percent(priced)
+    # 0 means no credit agreed yet, so there is no limit to hold against, and the open
+    # orders (a sum over every open order of the customer) need not be read.
+    credit_limit = customer.credit_limit_cents or None
+    open_orders = 0 if credit_limit is None else int(
+        await sql.scalar(_OPEN_ORDERS, {"customer_id": customer.id}) or 0
+    )
     verdict = decide_submission(OrderCheckInput(
         customer_status="active" if customer.status == _ON_HOLD else customer.status,
         customer_on_hold=customer.status == _ON_HOLD,
-        # 0 means no credit agreed yet, so there is no limit to hold against.
-        credit_limit_cents=customer.credit_limit_cents or None,
+        credit_limit_cents=credit_limit,
         # Open receivables: there are no invoices in the system yet, so nothing is owed.
         open_receivables_cents=0,
-        open_orders_cents=int(await sql.scalar(_OPEN_ORDERS, {"customer_id": customer.id}) or 0),
+        open_orders_cents=open_orders,
         order_total_cents=priced.total_cents,
         discount_percent=discount,
         discount_limit_percent=Decimal(str(limit if limit is not None else 0)),
