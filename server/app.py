@@ -11,6 +11,7 @@ from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
+from litestar.logging.config import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
@@ -35,10 +36,11 @@ from server.features.territories import ROUTES as territory_routes
 from server.http.errors import exception_handlers
 from server.http.logging import AccessLogMiddleware
 from server.http.security_headers import SecurityHeadersMiddleware
+from server.process import settle_garbage_collector
 from server.security.auth import build_jwt_auth
 from server.security.csrf import SessionCookieCSRFMiddleware
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "create_served_app"]
 
 PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
 CSRF_COOKIE = "fs_csrf"
@@ -109,10 +111,20 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         ),
         on_startup=[quote_expiry.start],
         on_shutdown=[quote_expiry.stop, _dispose],
+        # The root level follows FIELDSALES_LOG_LEVEL (Litestar's default would set INFO).
+        logging_config=LoggingConfig(root={"level": settings.log_level, "handlers": ["queue_listener"]}),
         debug=False,
     )
     app.state.jwt_auth = jwt_auth
     app.state.db = db
     app.state.quote_expiry = quote_expiry
     app.state.settings = settings
+    return app
+
+
+def create_served_app() -> Litestar:
+    """The app as `fieldsales serve` runs it: `create_app` plus the tuning that only a
+    long-running server process wants (server/process.py)."""
+    app = create_app()
+    app.on_startup.append(settle_garbage_collector)
     return app

@@ -63,7 +63,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     # Children re-read the environment, so they find the same data directory and secret.
     os.environ["FIELDSALES_DATA_DIR"] = str(settings.data_dir)
     uvicorn.run(
-        "server.app:create_app", factory=True, host=args.host, port=args.port,
+        "server.app:create_served_app", factory=True, host=args.host, port=args.port,
         workers=args.workers, proxy_headers=True, log_level="warning",
     )
     return 0

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
-__all__ = ["Direct", "direct"]
+__all__ = ["Direct", "by_arity", "compiled_for", "direct"]
 
 _SESSION_KEY = "fieldsales.direct"
 _MISSING = object()
@@ -124,7 +124,7 @@ class Direct:
     def _compile(self, statement: Executable) -> _Compiled:
         entry = self._compiled.get(id(statement))
         if entry is None or entry[0] is not statement:
-            entry = (statement, _compiled_for(statement, self.dialect))
+            entry = (statement, compiled_for(statement, self.dialect))
             self._compiled[id(statement)] = entry
         return entry[1]
 
@@ -175,7 +175,7 @@ class Direct:
 _CACHE: dict[tuple[int, str], tuple[Executable, _Compiled]] = {}
 
 
-def _compiled_for(statement: Executable, dialect: Dialect) -> _Compiled:
+def compiled_for(statement: Executable, dialect: Dialect) -> _Compiled:
     # Statements live at module level, so compiling each once per dialect for the process
     # is enough; the key keeps the statement itself so a reused id() never matches.
     key = (id(statement), dialect.name)

@@ -2,16 +2,14 @@
 
 SQLite allows one writer at a time. Rather than let a pool of connections race for the
 file lock (and fail with "database is locked"), writes go through a dedicated engine with
-a single connection, so writers in this process queue in asyncio (in arrival order), and every write
-transaction starts with BEGIN IMMEDIATE: it takes the lock up front instead of failing at
-the first write of a deferred transaction that tries to upgrade. busy_timeout makes other
-processes wait for the lock instead of failing at once. Reads use their own small pool and
-see a consistent snapshot thanks to WAL.
+a single connection, so writers in this process queue in asyncio (in arrival order), and
+every write transaction starts with BEGIN IMMEDIATE: it takes the lock up front instead of
+failing at the first write of a deferred transaction that tries to upgrade. busy_timeout
+makes other processes wait for the lock instead of failing at once. Reads use their own
+small pool and see a consistent snapshot thanks to WAL.
 
-The writer's statements run on the event loop's thread once BEGIN IMMEDIATE has returned
-(see `_LoopConnection`): aiosqlite otherwise hands every cursor call to its worker thread
-and back, about four thread switches per statement, and while they wait the writer holds
-the one write lock that every other write transaction queues for.
+The writer's calls run on the event loop's thread whenever they cannot wait (see
+`_LoopConnection`), and WAL checkpoints run on a thread of their own (`Database`).
 
 PostgreSQL needs none of this: both roles share one pooled engine, and services take row
 locks (FOR UPDATE, in primary-key order) where they must.
@@ -24,7 +22,6 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
@@ -37,6 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.sql import Executable
 
+from server.db.direct import compiled_for
+
 __all__ = ["Database"]
 
 _SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -47,22 +46,25 @@ _CHECKPOINT_EVERY_COMMITS = 64
 _AIOSQLITE_CHUNK_SIZE = 64
 
 
-# Set while `Database.read_row` runs: its reader connection then works on the event loop.
-_QUICK_READ: ContextVar[bool] = ContextVar("fieldsales_quick_read", default=False)
 
 
 class _LoopConnection(aiosqlite.Connection):
-    """An aiosqlite connection that makes the calls which cannot wait on the event loop.
+    """An aiosqlite connection that makes the writer's calls on the event loop when they
+    cannot wait.
 
     aiosqlite hands every call to its worker thread and back; most take microseconds, far
-    less than the round trip. The writer runs inline once BEGIN IMMEDIATE has returned:
-    it then holds SQLite's write lock, and in WAL mode nothing else can make its statements
-    wait. What can wait still goes to the worker thread, off the event loop: BEGIN (it may
-    wait busy_timeout for another process's writer), COMMIT (it may checkpoint the WAL and
-    sync the file). A reader runs inline only inside `Database.read_row`, a single indexed
-    lookup: a WAL reader takes no lock that makes it wait. Nothing runs inline while a call
-    is queued or running on the worker thread, so the sqlite3 connection is never used by
-    two threads at once.
+    less than the round trip, and while the writer waits for it every other write
+    transaction waits for the writer. So the writer runs inline:
+    - BEGIN IMMEDIATE when the write lock is free (tried with busy_timeout 0); when another
+      process holds it, BEGIN waits on the worker thread, off the event loop;
+    - every statement once BEGIN has returned: it holds the write lock, and in WAL mode
+      nothing else can make its statements wait;
+    - COMMIT: in WAL mode with synchronous=NORMAL a commit appends to the log without
+      waiting for a lock or the disk, and the writer never checkpoints at commit
+      (wal_autocheckpoint=0; `Database` checkpoints on a thread of its own).
+    Readers always use the worker thread. Nothing runs inline while a call is queued or
+    running on the worker thread, so the sqlite3 connection is never used by two threads
+    at once.
     """
 
     def __init__(self, connector: Callable[[], sqlite3.Connection], *, writer: bool) -> None:
@@ -77,7 +79,7 @@ class _LoopConnection(aiosqlite.Connection):
         if fn == conn.cursor:
             return True  # a cursor object: nothing touches the file yet
         if not self._writer:
-            return _QUICK_READ.get()
+            return False
         if conn.in_transaction:
             # COMMIT too: the writer never checkpoints at commit (wal_autocheckpoint=0, see
             # `Database`), and in WAL mode with synchronous=NORMAL a commit appends to the
@@ -187,6 +189,7 @@ class Database:
         self._commits = 0
         self._checkpointing: asyncio.Task[None] | None = None
         self._checkpointer: sqlite3.Connection | None = None
+        self._row_reader: sqlite3.Connection | None = None
         if self.dialect == "sqlite":
             self.write_engine = create_async_engine(
                 url, echo=echo, poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0,
@@ -268,19 +271,30 @@ class Database:
     ) -> Row[Any] | None:
         """The first row of one small indexed read, outside any session (the per-request
         user lookup). On SQLite it runs on the event loop's thread: see `_LoopConnection`."""
-        token = _QUICK_READ.set(True)
-        try:
+        if not self.is_sqlite:
             async with self.read_engine.connect() as conn:
                 return (await conn.execute(statement, params)).first()
-        finally:
-            _QUICK_READ.reset(token)
+        # A connection of its own, used only here and only on the event loop: a WAL reader
+        # never waits for a lock, and an indexed lookup takes microseconds, less than the
+        # trip through the pool and SQLAlchemy's execution layers.
+        if self._row_reader is None:
+            self._row_reader = sqlite3.connect(
+                self._checkpoint_path or ":memory:", isolation_level=None, check_same_thread=False,
+            )
+            self._row_reader.execute("PRAGMA query_only=ON")
+        compiled = compiled_for(statement, self.read_engine.dialect)
+        rows = compiled.rows(
+            self._row_reader.execute(compiled.sql, compiled.parameters(params or {})).fetchall()
+        )
+        return rows[0] if rows else None
 
     async def dispose(self) -> None:
         if self._checkpointing is not None:
             await asyncio.gather(self._checkpointing, return_exceptions=True)
-        if self._checkpointer is not None:
-            self._checkpointer.close()
-            self._checkpointer = None
+        for connection in (self._checkpointer, self._row_reader):
+            if connection is not None:
+                connection.close()
+        self._checkpointer = self._row_reader = None
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()
