@@ -231,15 +231,19 @@ class Database:
 
     def _committed(self) -> None:
         # The writer does not checkpoint at commit (that would stall the event loop while
-        # the file is synced): every so many commits a passive checkpoint runs on a thread
-        # of its own, on a connection of its own. It never blocks the writer or readers.
+        # the file is synced): every so many commits a checkpoint runs on a thread and a
+        # connection of its own, taking its turn among the writers like a write
+        # transaction. It must: while commits keep appending to the log a checkpoint never
+        # catches up, and SQLite only starts the log over once one has.
         self._commits += 1
         if self._commits % _CHECKPOINT_EVERY_COMMITS or not self._checkpoint_path:
             return
         if self._checkpointing is None or self._checkpointing.done():
-            self._checkpointing = asyncio.get_running_loop().create_task(
-                asyncio.to_thread(self._checkpoint)
-            )
+            self._checkpointing = asyncio.get_running_loop().create_task(self._checkpoint_in_turn())
+
+    async def _checkpoint_in_turn(self) -> None:
+        async with self._write_turn():
+            await asyncio.to_thread(self._checkpoint)
 
     @property
     def _checkpoint_path(self) -> str | None:

@@ -7,7 +7,8 @@ deactivated user or a changed role stops working at once, not when the token exp
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -27,6 +28,7 @@ __all__ = [
     "ACCESS_TOKEN_TYPE",
     "CurrentUser",
     "REFRESH_COOKIE",
+    "VerifiedToken",
     "build_jwt_auth",
     "requires_role",
 ]
@@ -59,6 +61,38 @@ class CurrentUser:
         return self.role == "admin"
 
 
+class VerifiedToken(Token):
+    """A token whose verified payload is remembered until it expires.
+
+    Every request of a phone or browser carries the same access token for its whole
+    lifetime, and checking its signature and claims again each time is a measurable share
+    of a request. A token string is immutable, so once it has passed every check only its
+    expiry can change the verdict, and that is checked again on every use."""
+
+    @classmethod
+    def decode_payload(
+        cls, encoded_token: str, secret: str, algorithms: list[str],
+        issuer: str | Sequence[str] | None = None, audience: str | Sequence[str] | None = None,
+        options: Any = None,
+    ) -> Any:
+        key = (encoded_token, secret, tuple(algorithms), repr(issuer), repr(audience), repr(options))
+        payload = _VERIFIED.get(key)
+        if payload is not None and payload["exp"] > time.time():
+            return dict(payload)  # Token.decode rewrites what it is given
+        _VERIFIED.pop(key, None)
+        payload = super().decode_payload(encoded_token, secret, algorithms, issuer, audience, options)
+        if isinstance(payload.get("exp"), int | float):
+            if len(_VERIFIED) >= _VERIFIED_MAX:
+                _VERIFIED.pop(next(iter(_VERIFIED)))  # the oldest
+            _VERIFIED[key] = dict(payload)
+        return payload
+
+
+# Verified payloads by token (and the checks they passed); the oldest go first.
+_VERIFIED: dict[tuple[str, ...], dict[str, Any]] = {}
+_VERIFIED_MAX = 10_000
+
+
 def build_jwt_auth(settings: Settings, db_getter: Callable[[], Database]) -> JWTCookieAuth[CurrentUser, Token]:
     async def retrieve_user(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | None:
         if token.extras.get("typ") != ACCESS_TOKEN_TYPE:
@@ -72,6 +106,7 @@ def build_jwt_auth(settings: Settings, db_getter: Callable[[], Database]) -> JWT
 
     return JWTCookieAuth[CurrentUser, Token](
         retrieve_user_handler=retrieve_user,
+        token_cls=VerifiedToken,
         token_secret=settings.secret_key,
         algorithm=ALGORITHM,
         key=ACCESS_COOKIE,

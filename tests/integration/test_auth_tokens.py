@@ -99,6 +99,19 @@ async def test_expired_tampered_wrong_audience_alg_none_and_refresh_tokens_are_r
         assert response.json()["code"] == "not_authenticated", name
 
 
+async def test_a_token_accepted_before_it_expires_is_refused_once_it_has(client, db):
+    # Verified tokens are remembered (server/security/auth.py): expiry must still count.
+    user = await make_user(db, email="ana@example.com")
+    now = int(time.time())
+    token = jwt.encode(_claims(user.id, iat=now, exp=now + 2), TEST_SECRET, algorithm="HS256")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/auth/me", headers=headers)).status_code == 200
+    assert (await client.get("/api/auth/me", headers=headers)).status_code == 200
+    time.sleep(max(0.0, now + 2.05 - time.time()))
+    response = await client.get("/api/auth/me", headers=headers)
+    assert response.status_code == 401 and response.json()["code"] == "not_authenticated"
+
+
 async def test_deactivated_user_and_changed_role_are_refused_on_the_next_request(client, db):
     admin = await make_user(db, role="admin", email="boss@example.com")
     rep = await make_user(db, role="rep", email="ana@example.com")

@@ -410,3 +410,43 @@ async def test_every_order_of_many_devices_is_applied_exactly_once(client, db):
         numbers = await session.scalar(select(func.count(func.distinct(SalesOrder.number))))
     assert stored == ids and numbers == 15
     assert len({item.outcome["result"]["number"] for phone in phones for item in phone.outbox}) == 15
+
+
+_EXPLODING_ORDERS = {
+    # A database that fails in the middle of a push: the third order's insert raises.
+    "sqlite": ["CREATE TRIGGER explode BEFORE INSERT ON sales_orders WHEN NEW.po_number = 'PO-3' "
+               "BEGIN SELECT RAISE(ABORT, 'the disk is on fire'); END"],
+    "postgres": [
+        "CREATE FUNCTION explode() RETURNS trigger AS $$ BEGIN IF NEW.po_number = 'PO-3' THEN "
+        "RAISE EXCEPTION 'the disk is on fire'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER explode BEFORE INSERT ON sales_orders FOR EACH ROW EXECUTE FUNCTION explode()",
+    ],
+}
+
+
+async def test_a_failure_in_the_middle_of_a_push_keeps_applied_and_remembered_together(client, db, backend):
+    shop = await _shop(client, db, widget_stock=100)
+    phone = await _phone(client)
+    for n in range(1, 6):
+        phone.enqueue("order.place", _order(shop, po_number=f"PO-{n}"))
+    async with db.write() as session:
+        for statement in _EXPLODING_ORDERS[backend.name]:
+            await session.execute(text(statement))
+    response = await phone.push()
+    assert response.status_code == 503 and response.json()["code"] == "unavailable"
+    # Whatever was committed before the failure is remembered as applied, nothing more:
+    # every stored order has its outcome and last_seq counts exactly those.
+    async with db.read() as session:
+        last_seq = await session.scalar(select(Device.last_seq).where(Device.id == phone.device_id))
+        outcomes = await session.scalar(text("SELECT count(*) FROM sync_outcomes"))
+    stored = await _orders(db)
+    assert last_seq == len(stored) == outcomes < 3
+    assert await _allocated(db, shop.widget) == 2 * len(stored)
+    # The failure is repaired; the phone sends its outbox again: every order exactly once.
+    async with db.write() as session:
+        await session.execute(text("DROP TRIGGER explode" + (" ON sales_orders" if backend.name == "postgres" else "")))
+    await phone.flush()
+    assert [item.outcome["status"] for item in phone.outbox] == ["accepted"] * 5
+    stored = await _orders(db)
+    assert len(stored) == len({number for _, number in stored}) == 5
+    assert await _allocated(db, shop.widget) == 10
