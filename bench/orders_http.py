@@ -6,8 +6,9 @@ bodies from the same number of concurrent clients:
 - product: `fieldsales serve --demo` answering POST /api/orders (auth, validation, pricing,
   credit check, territory snapshot, numbering, allocation, audit events);
 - baseline: a bare ASGI endpoint that parses the body and performs the same inserts and
-  updates (number, order, 5 lines, 5 stock rows, 5 reservations, 3 audit events) through
-  one aiosqlite connection in one BEGIN IMMEDIATE transaction, without the product's logic.
+  updates (number, order, 5 lines, 5 stock rows, 5 reservations, 3 audit events, the change
+  counter and 8 change records) through one aiosqlite connection in one BEGIN IMMEDIATE
+  transaction, without the product's logic.
 
 Run from the repository root:
 
@@ -143,6 +144,18 @@ class BaselineApp:
                      for action, before, after in (("submit", "draft", "submitted"),
                                                    ("confirm", "submitted", "confirmed"),
                                                    ("stock_allocated", "unallocated", "allocated"))])
+                # The sync change feed: the counter, then the order (for its territory and its
+                # rep), its customer and the five products whose availability changed.
+                cursor = await self.conn.execute(
+                    "UPDATE sync_change_counter SET value = value + 1 WHERE id = 1 RETURNING value")
+                seq = (await cursor.fetchone())[0]
+                changes = [("order", order_id, order["territory_id"], None), ("order", order_id, None, user_id),
+                           ("customer", order["customer_id"], order["territory_id"], user_id),
+                           *(("product", x["product_id"], None, None) for x in lines)]
+                await self.conn.executemany(
+                    "INSERT INTO sync_changes (id, seq, entity_type, entity_id, territory_id, owner_id, at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(str(uuid.uuid4()), seq, *change, now) for change in changes])
                 await self.conn.execute("COMMIT")
             except BaseException:
                 await self.conn.execute("ROLLBACK")

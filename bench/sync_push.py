@@ -3,8 +3,9 @@
 200 reps reconnect at once; each pushes a day of work: a few new customers and 20 orders
 of 5 lines (two of them for a customer created offline in the same batch), through the
 real app over HTTP (httpx ASGITransport, no network). In the same run, plain sqlite3 in
-one process performs the same writes (orders, lines, stock, reservations, outcomes and
-the device's last_seq, one transaction per order) as the baseline. Then a first full pull
+one process performs the same writes (number, order, lines, stock, reservations, audit
+events, change feed, outcome and the device's last_seq, one transaction per order) as the
+baseline. Then a first full pull
 by a user who sees 2,000 customers and 5,000 products is timed and weighed.
 
     .venv/bin/python -m bench.sync_push [--reps 200] [--orders 20] [--lines 5]
@@ -302,6 +303,21 @@ def baseline(template: Path, world: World, reps: int, orders: int, lines: int, r
                 conn.execute("INSERT INTO stock_reservations (id, order_id, line_id, warehouse_id, product_id, "
                              "quantity, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                              (_uid(rng), order_id, line_id, world.warehouse_id, product_id, quantity, now))
+            conn.execute("UPDATE document_sequences SET last_value = last_value + 1 WHERE prefix = 'SO'")
+            for action, before, after in (("submit", "draft", "submitted"), ("confirm", "submitted", "confirmed"),
+                                          ("stock_allocated", "unallocated", "allocated")):
+                conn.execute("INSERT INTO audit_events (id, entity_type, entity_id, action, actor_id, at, from_state, "
+                             "to_state, reason, data) VALUES (?, 'sales_order', ?, ?, ?, ?, ?, ?, NULL, ?)",
+                             (_uid(rng), order_id, action, rep_id, now, before, after,
+                              json.dumps({"number": f"SO-{number:06d}"})))
+            # The change feed: the counter, the order (its territory, its rep), the customer, the products.
+            seq = conn.execute("UPDATE sync_change_counter SET value = value + 1 WHERE id = 1 "
+                               "RETURNING value").fetchone()[0]
+            territory = territory_of[customer_id]
+            changes = [("order", order_id, territory, None), ("order", order_id, None, rep_id),
+                       ("customer", customer_id, territory, rep_id), *(("product", p, None, None) for p in chosen)]
+            conn.executemany("INSERT INTO sync_changes (id, seq, entity_type, entity_id, territory_id, owner_id, at) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)", [(_uid(rng), seq, *c, now) for c in changes])
             conn.execute("INSERT INTO sync_outcomes (device_id, seq, mutation_type, entity_id, status, outcome, "
                          "applied_at) VALUES (?, ?, 'order.place', ?, 'accepted', ?, ?)",
                          (device_id, seq, order_id, json.dumps({"number": f"SO-{number:06d}"}), now))

@@ -232,9 +232,10 @@ class Database:
     def _committed(self) -> None:
         # The writer does not checkpoint at commit (that would stall the event loop while
         # the file is synced): every so many commits a checkpoint runs on a thread and a
-        # connection of its own, taking its turn among the writers like a write
-        # transaction. It must: while commits keep appending to the log a checkpoint never
-        # catches up, and SQLite only starts the log over once one has.
+        # connection of its own. SQLite only starts the log over once a checkpoint has
+        # caught up with it, which never happens while commits keep appending; so the
+        # bulk is copied while writers go on, and the rest (what they appended meanwhile)
+        # in a second pass that takes its turn among the writers like a write transaction.
         self._commits += 1
         if self._commits % _CHECKPOINT_EVERY_COMMITS or not self._checkpoint_path:
             return
@@ -242,6 +243,7 @@ class Database:
             self._checkpointing = asyncio.get_running_loop().create_task(self._checkpoint_in_turn())
 
     async def _checkpoint_in_turn(self) -> None:
+        await asyncio.to_thread(self._checkpoint)
         async with self._write_turn():
             await asyncio.to_thread(self._checkpoint)
 
