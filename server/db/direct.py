@@ -17,11 +17,14 @@ tests on both databases prove it.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import namedtuple
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
@@ -136,7 +139,10 @@ class Direct:
             result = await (await self.session.connection()).execute(statement, params)
             return list(result.all())
         compiled = self._compile(statement)
-        return compiled.rows(conn.execute(compiled.sql, compiled.parameters(params)).fetchall())
+        values = compiled.parameters(params)
+        with _as_sqlalchemy_errors(compiled.sql, values):
+            raw = conn.execute(compiled.sql, values).fetchall()
+        return compiled.rows(raw)
 
     async def first(self, statement: Executable, params: dict[str, Any] | None = None) -> Any:
         rows = await self.rows(statement, params)
@@ -155,7 +161,9 @@ class Direct:
             result = await (await self.session.connection()).execute(statement, params)
             return int(getattr(result, "rowcount", 0) or 0)
         compiled = self._compile(statement)
-        return int(conn.execute(compiled.sql, compiled.parameters(params)).rowcount)
+        values = compiled.parameters(params)
+        with _as_sqlalchemy_errors(compiled.sql, values):
+            return int(conn.execute(compiled.sql, values).rowcount)
 
     async def execute_many(self, statement: Executable, rows: Sequence[dict[str, Any]]) -> None:
         """One statement over many parameter sets (an INSERT of several rows)."""
@@ -169,7 +177,19 @@ class Direct:
             )
             return
         compiled = self._compile(statement)
-        conn.executemany(compiled.sql, [compiled.parameters(r) for r in rows])
+        values_of_rows = [compiled.parameters(r) for r in rows]
+        with _as_sqlalchemy_errors(compiled.sql, values_of_rows):
+            conn.executemany(compiled.sql, values_of_rows)
+
+
+@contextmanager
+def _as_sqlalchemy_errors(sql: str, params: Any) -> Iterator[None]:
+    """Driver errors raised as SQLAlchemy raises them on its own path (IntegrityError,
+    OperationalError, ... under DBAPIError), so callers handle both paths alike."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(sql, params, exc, sqlite3.Error) from exc
 
 
 _CACHE: dict[tuple[int, str], tuple[Executable, _Compiled]] = {}

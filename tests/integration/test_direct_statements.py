@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import bindparam, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from server.db.direct import by_arity, direct
 from server.db.models import AuditEvent, PriceList
@@ -86,3 +87,13 @@ async def test_pending_orm_changes_are_flushed_before_a_direct_read(db):
         session.add(event)
         row = await direct(session).first(_EVENT, {"event_id": event.id})
     assert row is not None and row.data == event.data
+
+
+async def test_a_constraint_violation_raises_as_sqlalchemy_raises_it(db):
+    # The same error type on the driver path as through Core: callers catch IntegrityError.
+    row = _event()
+    async with db.write() as session:
+        await direct(session).execute(_INSERT_EVENT, row)
+    with pytest.raises(IntegrityError):
+        async with db.write() as session:
+            await direct(session).execute(_INSERT_EVENT, row)

@@ -137,14 +137,19 @@ async def allocate_order_stock(
             b.quantity for b in plan.backordered if b.line_id == line.id
         )
     before, order.fulfilment_status = order.fulfilment_status, plan.fulfilment_status.value
-    allocated = order_event(
+    allocated = AuditEvent(**_stock_allocated(order, actor_id, before, plan))
+    session.add(allocated)
+    return allocated
+
+
+def _stock_allocated(order: Any, actor_id: str | None, before: str, plan: AllocationPlan) -> dict[str, Any]:
+    """The `stock_allocated` event of an allocation just applied to `order`, as a row."""
+    return order_event_row(
         order=order, actor_id=actor_id, action="stock_allocated", from_state=before,
         to_state=order.fulfilment_status,
         data={"reserved": sum(r.quantity for r in plan.reservations),
               "backordered": sum(b.quantity for b in plan.backordered)},
     )
-    session.add(allocated)
-    return allocated
 
 
 async def plan_new_order(
@@ -179,13 +184,7 @@ async def plan_new_order(
         line.quantity_allocated = reserved.get(line.id, 0)
         line.quantity_backordered = backordered.get(line.id, 0)
     before, order.fulfilment_status = order.fulfilment_status, plan.fulfilment_status.value
-    event = order_event_row(
-        order=order, actor_id=actor_id, action="stock_allocated", from_state=before,
-        to_state=order.fulfilment_status,
-        data={"reserved": sum(r.quantity for r in plan.reservations),
-              "backordered": sum(b.quantity for b in plan.backordered)},
-    )
-    return plan, event
+    return plan, _stock_allocated(order, actor_id, before, plan)
 
 
 async def reserve_planned(session: AsyncSession, order_id: str, plan: AllocationPlan) -> None:
