@@ -55,7 +55,9 @@ API_ROUTES: list[Any] = [
 
 
 def _is_login(request: Any) -> bool:
-    return request.method == "POST" and request.url.path in (LOGIN_PATH, WEB_LOGIN_PATH)
+    # Asked on every request: the scope's own values, not `request.url` (parsed per call).
+    scope = request.scope
+    return scope["method"] == "POST" and scope["path"] in (LOGIN_PATH, WEB_LOGIN_PATH)
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Litestar:
