@@ -205,7 +205,7 @@ class SyncEngine:
                         break
                 # last_seen_at together with last_seq: one UPDATE per transaction.
                 await sql.execute(_ADVANCE, {"device_id": device.id, "seq": last_seq, "now": utcnow()})
-        if not request.mutations or expected is not None and not outcomes:
+        if not request.mutations:
             async with db.read() as session:
                 device = await self._load_device(session, user, request.device_id)
                 last_seq = device.last_seq

@@ -105,7 +105,6 @@ class Direct:
         self.session = session
         self.dialect: Dialect = session.bind.dialect
         self._sqlite: Any = None
-        self._compiled: dict[int, tuple[Executable, _Compiled]] = {}
 
     async def _driver(self) -> Any:
         """The sqlite3 connection when statements may run on it directly, else None."""
@@ -125,11 +124,7 @@ class Direct:
         return self._sqlite() if self._sqlite else None
 
     def _compile(self, statement: Executable) -> _Compiled:
-        entry = self._compiled.get(id(statement))
-        if entry is None or entry[0] is not statement:
-            entry = (statement, compiled_for(statement, self.dialect))
-            self._compiled[id(statement)] = entry
-        return entry[1]
+        return compiled_for(statement, self.dialect)
 
     async def rows(self, statement: Executable, params: dict[str, Any] | None = None) -> list[Any]:
         params = params or {}
@@ -215,15 +210,16 @@ def direct(session: AsyncSession) -> Direct:
     return runner  # type: ignore[no-any-return]
 
 
-def by_arity(build: Callable[[int], Executable]) -> Callable[[int], Executable]:
-    """Statements with an IN list of n separate parameters (p0 .. pn-1), built once per n:
-    an expanding parameter would be re-rendered on every execution."""
-    built: dict[int, Executable] = {}
+def by_arity(build: Callable[..., Executable]) -> Callable[..., Executable]:
+    """Statements with IN lists of separate parameters (p0 .. pn-1), built once per list
+    length (or lengths, for several lists): an expanding parameter would be re-rendered on
+    every execution."""
+    built: dict[tuple[int, ...], Executable] = {}
 
-    def get(n: int) -> Executable:
-        statement = built.get(n)
+    def get(*lengths: int) -> Executable:
+        statement = built.get(lengths)
         if statement is None:
-            statement = built[n] = build(n)
+            statement = built[lengths] = build(*lengths)
         return statement
 
     return get

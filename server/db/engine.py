@@ -186,6 +186,11 @@ class Database:
         self.dialect = make_url(url).get_backend_name()
         self._turn_loop: asyncio.AbstractEventLoop | None = None
         self._turn: asyncio.Lock | None = None
+        database = make_url(url).database
+        # The SQLite file, for the connections of our own (checkpoints, per-request reads).
+        self._file_path: str | None = (
+            database if self.dialect == "sqlite" and database not in (None, "", ":memory:") else None
+        )
         self._commits = 0
         self._checkpointing: asyncio.Task[None] | None = None
         self._checkpointer: sqlite3.Connection | None = None
@@ -237,7 +242,7 @@ class Database:
         # bulk is copied while writers go on, and the rest (what they appended meanwhile)
         # in a second pass that takes its turn among the writers like a write transaction.
         self._commits += 1
-        if self._commits % _CHECKPOINT_EVERY_COMMITS or not self._checkpoint_path:
+        if self._commits % _CHECKPOINT_EVERY_COMMITS or self._file_path is None:
             return
         if self._checkpointing is None or self._checkpointing.done():
             self._checkpointing = asyncio.get_running_loop().create_task(self._checkpoint_in_turn())
@@ -247,15 +252,11 @@ class Database:
         async with self._write_turn():
             await asyncio.to_thread(self._checkpoint)
 
-    @property
-    def _checkpoint_path(self) -> str | None:
-        database = make_url(self.url).database
-        return database if database and database != ":memory:" else None
-
     def _checkpoint(self) -> None:
+        assert self._file_path is not None  # only scheduled for a file
         if self._checkpointer is None:
             self._checkpointer = sqlite3.connect(
-                self._checkpoint_path or "", isolation_level=None, check_same_thread=False,
+                self._file_path, isolation_level=None, check_same_thread=False,
                 timeout=_SQLITE_BUSY_TIMEOUT_MS / 1000,
             )
         self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
@@ -276,16 +277,17 @@ class Database:
         self, statement: Executable, params: dict[str, Any] | None = None
     ) -> Row[Any] | None:
         """The first row of one small indexed read, outside any session (the per-request
-        user lookup). On SQLite it runs on the event loop's thread: see `_LoopConnection`."""
-        if not self.is_sqlite:
+        user lookup). On a SQLite file it runs on the event loop's thread, on a connection
+        of its own used only here: an indexed lookup by a WAL reader takes microseconds,
+        less than the trip through the pool and SQLAlchemy's execution layers."""
+        if self._file_path is None:
             async with self.read_engine.connect() as conn:
                 return (await conn.execute(statement, params)).first()
-        # A connection of its own, used only here and only on the event loop: a WAL reader
-        # never waits for a lock, and an indexed lookup takes microseconds, less than the
-        # trip through the pool and SQLAlchemy's execution layers.
         if self._row_reader is None:
+            # A WAL reader meets a lock only while the log is being recovered: a short
+            # busy wait then, not sqlite3's default of 5 s on the event loop.
             self._row_reader = sqlite3.connect(
-                self._checkpoint_path or ":memory:", isolation_level=None, check_same_thread=False,
+                self._file_path, isolation_level=None, check_same_thread=False, timeout=0.25,
             )
             self._row_reader.execute("PRAGMA query_only=ON")
         compiled = compiled_for(statement, self.read_engine.dialect)

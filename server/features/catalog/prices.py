@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db.direct import by_arity, direct
 from server.db.models import Customer, CustomerAddress, Product
 from server.db.models import PriceBreak as PriceBreakRow
 from server.db.models import PriceList as PriceListRow
@@ -31,7 +32,6 @@ from server.domain.catalog import (
     round_to_pack,
     tax_rate_for,
 )
-from server.db.direct import by_arity, direct
 from server.domain.errors import NotFound, ValidationFailed
 from server.domain.territories import Address
 from server.features.catalog.schemas import PriceLookupOut
@@ -120,7 +120,7 @@ def _breaks_statement(items: int) -> Any:
     ).order_by(PriceBreakRow.id)
 
 
-_ITEMS: dict[tuple[int, int], Any] = {}
+_ITEMS = by_arity(_items_statement)
 _BREAKS = by_arity(_breaks_statement)
 
 
@@ -134,13 +134,9 @@ async def load_price_context(
     ids = sorted(set(product_ids))
     if lists and ids:
         sql = direct(session)
-        shape = (len(lists), len(ids))
-        statement = _ITEMS.get(shape)
-        if statement is None:
-            statement = _ITEMS[shape] = _items_statement(*shape)
         params = {f"l{i}": pl.id for i, pl in enumerate(lists)}
         params.update({f"p{i}": pid for i, pid in enumerate(ids)})
-        item_rows = await sql.rows(statement, params)
+        item_rows = await sql.rows(_ITEMS(len(lists), len(ids)), params)
         breaks: dict[str, list[PriceBreak]] = {row.id: [] for row in item_rows}
         if item_rows:
             for b in await sql.rows(_BREAKS(len(breaks)), {f"p{i}": item_id for i, item_id in enumerate(breaks)}):

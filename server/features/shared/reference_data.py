@@ -3,8 +3,8 @@
 Territories (with their rules and assignments), tax rates and price list headers are
 read by every order: scope, territory snapshot, tax, which lists may price it. They change
 rarely and are small, so each process keeps one copy, tagged with the token of
-`reference_data_version` it was loaded at. Every transaction that asks first reads the
-token (one indexed row) in its own transaction: the same token means the copy is current;
+`reference_data_version` it was loaded at. Whoever asks first reads the token (one
+indexed row) in the caller's transaction: the same token means the copy is current;
 another token (database triggers set a new one on every write to those tables, whoever
 writes) means it is loaded again, inside that transaction, so a transaction that has just
 changed territories sees its own change.
@@ -49,6 +49,8 @@ class ReferenceData:
 
     def visible_territory_ids(self, user_id: str, role: str, on: date) -> frozenset[str]:
         key = (user_id, role, on)
+        if self._scopes and next(iter(self._scopes))[2] != on:
+            self._scopes.clear()  # another day: assignments are effective-dated
         ids = self._scopes.get(key)
         if ids is None:
             ids = frozenset(visible_territory_ids(
