@@ -8,7 +8,8 @@ bodies from the same number of concurrent clients:
 - baseline: a bare ASGI endpoint that parses the body and performs the same inserts and
   updates (number, order, 5 lines, 5 stock rows, 5 reservations, 3 audit events, the change
   counter and 8 change records) through one aiosqlite connection in one BEGIN IMMEDIATE
-  transaction, without the product's logic.
+  transaction, without the product's logic. Its ids are made the product's way
+  (`server.db.types.new_id`, time-ordered), so both write the same keys.
 
 Run from the repository root:
 
@@ -33,11 +34,12 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from server.db.types import new_id
 
 ROOT = Path(__file__).resolve().parents[1]
 LINES_PER_ORDER = 5
@@ -90,7 +92,7 @@ class BaselineApp:
 
     async def place(self, order: dict[str, Any]) -> dict[str, Any]:
         now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
-        order_id, user_id = str(uuid.uuid4()), order["actor_id"]
+        order_id, user_id = new_id(), order["actor_id"]
         lines = order["lines"]
         async with self.lock:
             await self.conn.execute("BEGIN IMMEDIATE")
@@ -117,7 +119,7 @@ class BaselineApp:
                     (order_id, number, order["customer_id"], order.get("po_number", ""),
                      json.dumps(order["address"]), json.dumps(order["address"]),
                      order["territory_id"], "Bench", user_id, user_id, now, now))
-                line_ids = [str(uuid.uuid4()) for _ in lines]
+                line_ids = [new_id() for _ in lines]
                 await self.conn.executemany(
                     "INSERT INTO sales_order_lines (id, order_id, line_no, product_id, sku, name, "
                     "quantity, unit_price_cents, discount_percent, gross_cents, discount_cents, "
@@ -132,12 +134,12 @@ class BaselineApp:
                 await self.conn.executemany(
                     "INSERT INTO stock_reservations (id, order_id, line_id, warehouse_id, product_id, "
                     "quantity, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(str(uuid.uuid4()), order_id, line_ids[i], stock[x["product_id"]], x["product_id"],
+                    [(new_id(), order_id, line_ids[i], stock[x["product_id"]], x["product_id"],
                       x["quantity"], now) for i, x in enumerate(lines)])
                 await self.conn.executemany(
                     "INSERT INTO audit_events (id, entity_type, entity_id, action, actor_id, at, "
                     "from_state, to_state, reason, data) VALUES (?, 'sales_order', ?, ?, ?, ?, ?, ?, NULL, ?)",
-                    [(str(uuid.uuid4()), order_id, action, user_id, now, before, after,
+                    [(new_id(), order_id, action, user_id, now, before, after,
                       json.dumps({"number": number}))
                      for action, before, after in (("submit", "draft", "submitted"),
                                                    ("confirm", "submitted", "confirmed"),
@@ -153,7 +155,7 @@ class BaselineApp:
                 await self.conn.executemany(
                     "INSERT INTO sync_changes (id, seq, entity_type, entity_id, territory_id, owner_id, at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(str(uuid.uuid4()), seq, *change, now) for change in changes])
+                    [(new_id(), seq, *change, now) for change in changes])
                 await self.conn.execute("COMMIT")
             except BaseException:
                 await self.conn.execute("ROLLBACK")

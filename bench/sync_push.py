@@ -58,7 +58,7 @@ from server.db.models import (
     User,
     Warehouse,
 )
-from server.db.types import utcnow
+from server.db.types import new_id, utcnow
 from server.domain.customers import normalize_name
 from server.process import settle_garbage_collector
 from server.security.auth import ACCESS_TOKEN_TYPE
@@ -178,7 +178,7 @@ def day_of_work(world: World, rep_id: str, rng: random.Random, orders: int, line
     work: list[tuple[str, dict[str, Any]]] = []
     new_customers = []
     for n in range(NEW_CUSTOMERS_PER_REP):
-        customer_id = _uid(rng)
+        customer_id = new_id()  # made on the phone: time-ordered, as pwa/static/js/ids.js makes them
         new_customers.append(customer_id)
         name = f"New Shop {rep_id[:8]} {n}"
         work.append(("customer.create", {"id": customer_id, "legal_name": name, "status": "active",
@@ -190,7 +190,7 @@ def day_of_work(world: World, rep_id: str, rng: random.Random, orders: int, line
         customers = new_customers if o >= orders - ORDERS_FOR_NEW_CUSTOMERS else world.customers_of[rep_id]
         chosen = rng.sample(world.product_ids, lines)
         work.append(("order.place", {
-            "id": _uid(rng), "customer_id": rng.choice(customers), "po_number": f"PO-{o}",
+            "id": new_id(), "customer_id": rng.choice(customers), "po_number": f"PO-{o}",
             "lines": [{"product_id": p, "quantity": rng.randint(1, 12)} for p in chosen],
         }))
     return work
@@ -250,7 +250,8 @@ async def pull_phase(app: Any, settings: Settings, world: World) -> tuple[float,
 
 
 def baseline(template: Path, world: World, reps: int, orders: int, lines: int, rng: random.Random) -> float:
-    """Plain sqlite3 in one process, the same writes per order, one transaction per order."""
+    """Plain sqlite3 in one process, the same writes per order (with keys made the product's
+    way, `new_id`), one transaction per order."""
     path = template.with_name("baseline.db")
     path.write_bytes(template.read_bytes())
     conn = sqlite3.connect(path, isolation_level=None)
@@ -272,7 +273,7 @@ def baseline(template: Path, world: World, reps: int, orders: int, lines: int, r
     for rep_id, device_id in zip(world.rep_ids, device_ids):
         for seq in range(1, orders + 1):
             number += 1
-            order_id = _uid(rng)
+            order_id = new_id()
             customer_id = rng.choice(world.customers_of[rep_id])
             chosen = rng.sample(world.product_ids, lines)
             conn.execute("BEGIN IMMEDIATE")
@@ -288,7 +289,7 @@ def baseline(template: Path, world: World, reps: int, orders: int, lines: int, r
                 (order_id, f"SO-{number:06d}", customer_id, territory_of[customer_id], rep_id, rep_id, now, now),
             )
             for line_no, product_id in enumerate(chosen, start=1):
-                line_id, quantity = _uid(rng), rng.randint(1, 12)
+                line_id, quantity = new_id(), rng.randint(1, 12)
                 unit = prices[product_id]
                 conn.execute(
                     "INSERT INTO sales_order_lines (id, order_id, line_no, product_id, sku, name, quantity, "
@@ -302,13 +303,13 @@ def baseline(template: Path, world: World, reps: int, orders: int, lines: int, r
                              "AND product_id = ?", (quantity, world.warehouse_id, product_id))
                 conn.execute("INSERT INTO stock_reservations (id, order_id, line_id, warehouse_id, product_id, "
                              "quantity, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                             (_uid(rng), order_id, line_id, world.warehouse_id, product_id, quantity, now))
+                             (new_id(), order_id, line_id, world.warehouse_id, product_id, quantity, now))
             conn.execute("UPDATE document_sequences SET last_value = last_value + 1 WHERE prefix = 'SO'")
             for action, before, after in (("submit", "draft", "submitted"), ("confirm", "submitted", "confirmed"),
                                           ("stock_allocated", "unallocated", "allocated")):
                 conn.execute("INSERT INTO audit_events (id, entity_type, entity_id, action, actor_id, at, from_state, "
                              "to_state, reason, data) VALUES (?, 'sales_order', ?, ?, ?, ?, ?, ?, NULL, ?)",
-                             (_uid(rng), order_id, action, rep_id, now, before, after,
+                             (new_id(), order_id, action, rep_id, now, before, after,
                               json.dumps({"number": f"SO-{number:06d}"})))
             # The change feed: the counter, the order (its territory, its rep), the customer, the products.
             seq = conn.execute("UPDATE sync_change_counter SET value = value + 1 WHERE id = 1 "
@@ -317,7 +318,7 @@ def baseline(template: Path, world: World, reps: int, orders: int, lines: int, r
             changes = [("order", order_id, territory, None), ("order", order_id, None, rep_id),
                        ("customer", customer_id, territory, rep_id), *(("product", p, None, None) for p in chosen)]
             conn.executemany("INSERT INTO sync_changes (id, seq, entity_type, entity_id, territory_id, owner_id, at) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?)", [(_uid(rng), seq, *c, now) for c in changes])
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)", [(new_id(), seq, *c, now) for c in changes])
             conn.execute("INSERT INTO sync_outcomes (device_id, seq, mutation_type, entity_id, status, outcome, "
                          "applied_at) VALUES (?, ?, 'order.place', ?, 'accepted', ?, ?)",
                          (device_id, seq, order_id, json.dumps({"number": f"SO-{number:06d}"}), now))

@@ -4,7 +4,8 @@ SQLite allows one writer at a time. Rather than let a pool of connections race f
 file lock (and fail with "database is locked"), writes go through a dedicated engine with
 a single connection, so writers in this process queue in asyncio (in arrival order), and
 every write transaction starts with BEGIN IMMEDIATE: it takes the lock up front instead of
-failing at the first write of a deferred transaction that tries to upgrade. busy_timeout
+failing at the first write of a deferred transaction that tries to upgrade. Writers that
+queue behind one another commit together (`server.db.group_commit`). busy_timeout
 makes other processes wait for the lock instead of failing at once. Reads use their own
 small pool and see a consistent snapshot thanks to WAL.
 
@@ -35,14 +36,16 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.sql import Executable
 
 from server.db.direct import compiled_for
+from server.db.group_commit import GroupCommit
 
 __all__ = ["Database"]
 
 _SQLITE_BUSY_TIMEOUT_MS = 15_000
 _BUSY = object()
-# About 25 pages of log per order: a checkpoint every 64 commits keeps the log near the
-# size SQLite's own automatic checkpoint (1,000 pages) would.
-_CHECKPOINT_EVERY_COMMITS = 64
+# About 80 pages of log per group commit (see `GroupCommit`) of several orders: a
+# checkpoint every 16 commits keeps the log near the size SQLite's own automatic
+# checkpoint (1,000 pages) would.
+_CHECKPOINT_EVERY_COMMITS = 16
 _AIOSQLITE_CHUNK_SIZE = 64
 
 
@@ -101,6 +104,10 @@ class _LoopConnection(aiosqlite.Connection):
             raise
         finally:
             conn.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+
+    def in_write_transaction(self) -> bool:
+        conn = self._connection
+        return conn is not None and conn.in_transaction
 
     def inline_connection(self) -> sqlite3.Connection | None:
         """The sqlite3 connection, for `server.db.direct`, while calls may run on it inline:
@@ -184,8 +191,6 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.dialect = make_url(url).get_backend_name()
-        self._turn_loop: asyncio.AbstractEventLoop | None = None
-        self._turn: asyncio.Lock | None = None
         database = make_url(url).database
         # The SQLite file, for the connections of our own (checkpoints, per-request reads).
         self._file_path: str | None = (
@@ -207,6 +212,7 @@ class Database:
             )
             _configure_sqlite(self.write_engine, immediate=True)
             _configure_sqlite(self.read_engine, immediate=False)
+            self._writer = GroupCommit(self.write_engine, on_commit=self._committed)
         else:
             engine = create_async_engine(
                 url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True, **_JSON,
@@ -225,14 +231,14 @@ class Database:
                 async with session.begin():
                     yield session
             return
-        # First come, first served: the pool hands a returned connection to whoever asks
-        # next, so a request that reaches it without pausing could overtake ones that have
-        # waited for seconds. asyncio.Lock serves its waiters in order.
-        async with self._write_turn():
-            async with AsyncSession(self.write_engine, expire_on_commit=False) as session:
-                async with session.begin():
-                    yield session
-        self._committed()
+        # One writer, its turns taken in arrival order, transactions committed in groups.
+        async with self._writer.transaction() as session:
+            yield session
+
+    @property
+    def commits(self) -> int:
+        """SQLite COMMITs made by this process's writer (a group of transactions counts once)."""
+        return self._commits
 
     def _committed(self) -> None:
         # The writer does not checkpoint at commit (that would stall the event loop while
@@ -249,7 +255,7 @@ class Database:
 
     async def _checkpoint_in_turn(self) -> None:
         await asyncio.to_thread(self._checkpoint)
-        async with self._write_turn():
+        async with self._writer.turn():
             await asyncio.to_thread(self._checkpoint)
 
     def _checkpoint(self) -> None:
@@ -260,12 +266,6 @@ class Database:
                 timeout=_SQLITE_BUSY_TIMEOUT_MS / 1000,
             )
         self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-
-    def _write_turn(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        if self._turn is None or self._turn_loop is not loop:  # a lock serves one event loop
-            self._turn_loop, self._turn = loop, asyncio.Lock()
-        return self._turn
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -299,6 +299,8 @@ class Database:
     async def dispose(self) -> None:
         if self._checkpointing is not None:
             await asyncio.gather(self._checkpointing, return_exceptions=True)
+        if self.is_sqlite:
+            await self._writer.close()
         for connection in (self._checkpointer, self._row_reader):
             if connection is not None:
                 connection.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import datetime, timezone
 from typing import Any
 
@@ -14,12 +15,16 @@ __all__ = ["UTCDateTime", "UUIDString", "new_id", "utcnow"]
 
 
 def new_id() -> str:
-    """A random (version 4) UUID as its canonical string.
+    """A time-ordered (version 7, RFC 9562) UUID as its canonical string.
 
-    Formatted from 16 random bytes directly: the same value `str(uuid.uuid4())` gives, in
-    a third of the time (an order creates about twenty ids)."""
-    h = os.urandom(16).hex()
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+    The first 48 bits are the Unix time in milliseconds and the rest random, so ids made
+    one after another sort one after another: a new row's key lands on the right-hand leaf
+    of each b-tree it is indexed in, the page the previous row touched, instead of on a
+    random page. Fewer pages change per transaction, and each commit writes fewer pages to
+    SQLite's log. Formatted from the bytes directly: about a third of what building a
+    `uuid.UUID` costs (an order creates about twenty ids)."""
+    h = f"{time.time_ns() // 1_000_000:012x}{os.urandom(10).hex()}"
+    return f"{h[:8]}-{h[8:12]}-7{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
 # The variant bits (10xx) of the 17th hex digit, for every value it may take.

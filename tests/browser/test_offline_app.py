@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.request
+import uuid
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -91,6 +92,24 @@ def test_offline_rep_finds_and_onboards_a_customer_and_it_syncs_once(phone, live
 
     held = customers_named(live_server, api_token(live_server), "Harbour Lights Deli")
     assert [c["number"] for c in held] == [number]
+
+
+def test_the_phone_makes_time_ordered_ids(phone):
+    login_to_app(phone)
+    made = phone.evaluate("""async () => {
+        const { newId } = await import("/static/js/ids.js");
+        const before = Date.now();
+        const ids = Array.from({ length: 200 }, () => newId());
+        await new Promise((done) => setTimeout(done, 5));
+        return { before, ids, later: newId(), after: Date.now() };
+    }""")
+    ids = made["ids"]
+    assert len(set(ids)) == len(ids)
+    for value in [*ids, made["later"]]:
+        parsed = uuid.UUID(value)
+        assert str(parsed) == value and parsed.version == 7 and parsed.variant == uuid.RFC_4122
+    assert made["before"] <= uuid.UUID(ids[0]).int >> 80 <= made["after"]
+    assert max(ids) < made["later"]  # made later, sorts later: new keys land together on the server
 
 
 def test_a_reload_in_the_middle_of_a_flush_still_applies_once(phone, live_server):

@@ -68,7 +68,7 @@ _COPIES: dict[str, ReferenceData] = {}
 
 async def reference_data(session: AsyncSession) -> ReferenceData:
     token = await direct(session).scalar(_TOKEN)
-    key = str(session.bind.url)
+    key = str(session.bind.engine.url)  # the bind: an engine, or the writer's connection
     copy = _COPIES.get(key)
     if copy is not None and copy.token == token:
         return copy
