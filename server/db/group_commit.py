@@ -19,6 +19,7 @@ group commit of its own in the server.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -27,6 +28,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, AsyncTransaction
 
 __all__ = ["GroupCommit"]
+
+_log = logging.getLogger(__name__)
 
 # About a tenth of what a busy writer's queue holds, and a few milliseconds of extra wait
 # for the group's first member.
@@ -186,5 +189,5 @@ async def _close_quietly(group: _Group) -> None:
     for step in (group.transaction.rollback, group.connection.close):
         try:
             await step()
-        except Exception:
-            pass  # the error the members see is the one that lost the transaction
+        except Exception:  # the members see the error that lost the transaction, not this
+            _log.warning("cleaning up a failed write transaction failed", exc_info=True)
