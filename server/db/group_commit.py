@@ -9,8 +9,8 @@ SQLite transaction, each in a savepoint of its own, and commit together:
 - a member whose work fails rolls back its savepoint and leaves the others' work alone;
 - the group commits when nobody is waiting for the writer any more, or when it is full or
   old enough (so one member's latency never grows without bound);
-- no member returns before the commit that makes its work durable, so a client is never
-  told of work that could still be lost; when the commit fails, every member fails with it.
+- no member returns before the commit that stores its work, so a client is never told of
+  work that could still be rolled back; when the commit fails, every member fails with it.
 
 PostgreSQL commits each transaction on its own: its writers run in parallel, and it has a
 group commit of its own in the server.
@@ -31,8 +31,8 @@ __all__ = ["GroupCommit"]
 
 _log = logging.getLogger(__name__)
 
-# About a tenth of what a busy writer's queue holds, and a few milliseconds of extra wait
-# for the group's first member.
+# Cut at 16 members or 20 ms: a group of a few orders already shares most of a commit's
+# pages, and its first member waits only a few of its successors' turns longer.
 MAX_MEMBERS = 16
 MAX_AGE_SECONDS = 0.02
 
