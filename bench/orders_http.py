@@ -41,19 +41,14 @@ from typing import Any
 
 from server.db.types import new_id
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # as a script or with -m
+from machine import machine_speed  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 LINES_PER_ORDER = 5
 TARGET_RATIO = 0.5
 TARGET_P99_MS = 100.0
 
-
-def machine_speed() -> float:
-    """Seconds a Python loop of 5 million additions takes: how fast this machine ran at
-    the time of the run, for comparing runs taken at different times."""
-    started, total = time.perf_counter(), 0
-    for step in range(5_000_000):
-        total += step
-    return time.perf_counter() - started
 
 
 # --- the baseline server ------------------------------------------------------------------

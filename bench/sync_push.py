@@ -65,6 +65,9 @@ from server.security.auth import ACCESS_TOKEN_TYPE
 from server.security.passwords import hash_password
 from sync.client import SyncClient
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # as a script or with -m
+from machine import machine_speed  # noqa: E402
+
 CUSTOMERS_PER_REP = 10
 PRODUCTS = 5000
 NEW_CUSTOMERS_PER_REP = 3
@@ -74,14 +77,6 @@ ORDERS_FOR_NEW_CUSTOMERS = 2
 def _uid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
-
-def machine_speed() -> float:
-    """Seconds a Python loop of 5 million additions takes: how fast this machine ran at
-    the time of the run, for comparing runs taken at different times."""
-    started, total = time.perf_counter(), 0
-    for step in range(5_000_000):
-        total += step
-    return time.perf_counter() - started
 
 
 @dataclass
