@@ -81,7 +81,8 @@ async def test_a_failing_member_leaves_the_others_work_alone(db):
     assert _stored(db, "F") == {f"F{n:02d}" for n in range(12)}
 
 
-async def test_a_failed_group_commit_fails_every_member_and_stores_nothing(db):
+async def test_a_failed_group_commit_fails_every_member_and_stores_nothing(db, monkeypatch):
+    monkeypatch.setattr(group_commit, "MAX_AGE_SECONDS", 60.0)  # one group, however slow the machine
     async def deferred_violation() -> None:
         async with db.write() as session:
             # A foreign key checked only at COMMIT: the whole group's commit fails.
@@ -101,7 +102,8 @@ async def test_a_failed_group_commit_fails_every_member_and_stores_nothing(db):
     assert await _insert(db, "after") == "after"  # the writer goes on
 
 
-async def test_a_transaction_sqlite_rolled_back_fails_every_member_of_its_group(db):
+async def test_a_transaction_sqlite_rolled_back_fails_every_member_of_its_group(db, monkeypatch):
+    monkeypatch.setattr(group_commit, "MAX_AGE_SECONDS", 60.0)  # one group, however slow the machine
     async def roll_back_everything() -> None:
         async with db.write() as session:
             # As SQLite itself does on a full disk or an I/O error.
