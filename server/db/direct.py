@@ -23,12 +23,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
-__all__ = ["Direct", "by_arity", "compiled_for", "direct"]
+__all__ = ["Direct", "as_sqlalchemy_errors", "by_arity", "compiled_for", "direct"]
 
 _SESSION_KEY = "fieldsales.direct"
 _MISSING = object()
@@ -48,7 +49,7 @@ class _Compiled:
         # (name, default value of a literal bound in the statement, bind processor)
         self.binds = tuple(
             (name, compiled.binds[name].value if name in compiled.binds else None,
-             processors.get(name))
+             _for_bind(compiled, name, processors.get(name)))
             for name in (compiled.positiontup or ())
         )
         columns = compiled._result_columns
@@ -98,6 +99,33 @@ class _Compiled:
         ]
 
 
+_LAST_TIME: tuple[Any, Any] = (None, None)
+
+
+def _for_bind(compiled: Any, name: str, process: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
+    """The bind processor of one parameter; for a time, one that reuses the last result.
+
+    A transaction binds the same `now` many times (the order's times, every reservation
+    and change record of it), and formatting a time for SQLite (to UTC, then to text) is
+    the dearest of the processors. Times are immutable, so the same object always gives
+    the same text."""
+    bind = compiled.binds.get(name)
+    column_type = getattr(bind.type, "impl_instance", bind.type) if bind is not None else None
+    if process is None or not isinstance(column_type, DateTime):
+        return process
+
+    def time_text(value: Any) -> Any:
+        global _LAST_TIME
+        last, text = _LAST_TIME
+        if value is last:
+            return text
+        text = process(value)
+        _LAST_TIME = (value, text)
+        return text
+
+    return time_text
+
+
 class Direct:
     """Runs Core statements in one session's transaction, on the driver where it is safe."""
 
@@ -135,7 +163,7 @@ class Direct:
             return list(result.all())
         compiled = self._compile(statement)
         values = compiled.parameters(params)
-        with _as_sqlalchemy_errors(compiled.sql, values):
+        with as_sqlalchemy_errors(compiled.sql, values):
             raw = conn.execute(compiled.sql, values).fetchall()
         return compiled.rows(raw)
 
@@ -157,7 +185,7 @@ class Direct:
             return int(getattr(result, "rowcount", 0) or 0)
         compiled = self._compile(statement)
         values = compiled.parameters(params)
-        with _as_sqlalchemy_errors(compiled.sql, values):
+        with as_sqlalchemy_errors(compiled.sql, values):
             return int(conn.execute(compiled.sql, values).rowcount)
 
     async def execute_many(self, statement: Executable, rows: Sequence[dict[str, Any]]) -> None:
@@ -173,12 +201,12 @@ class Direct:
             return
         compiled = self._compile(statement)
         values_of_rows = [compiled.parameters(r) for r in rows]
-        with _as_sqlalchemy_errors(compiled.sql, values_of_rows):
+        with as_sqlalchemy_errors(compiled.sql, values_of_rows):
             conn.executemany(compiled.sql, values_of_rows)
 
 
 @contextmanager
-def _as_sqlalchemy_errors(sql: str, params: Any) -> Iterator[None]:
+def as_sqlalchemy_errors(sql: str, params: Any) -> Iterator[None]:
     """Driver errors raised as SQLAlchemy raises them on its own path (IntegrityError,
     OperationalError, ... under DBAPIError), so callers handle both paths alike."""
     try:

@@ -29,13 +29,14 @@ from typing import Any
 import aiosqlite
 import msgspec
 from sqlalchemy import event
+from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import Row, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.sql import Executable
 
-from server.db.direct import compiled_for
+from server.db.direct import as_sqlalchemy_errors, compiled_for
 from server.db.group_commit import GroupCommit
 
 __all__ = ["Database"]
@@ -139,6 +140,42 @@ class _LoopConnection(aiosqlite.Connection):
                 self._queued -= 1
 
 
+class WriterDialect(SQLiteDialect_aiosqlite):
+    """The SQLite writer's dialect: savepoints issued on the driver.
+
+    Every write transaction of a group is a savepoint (`server.db.group_commit`), and
+    SQLAlchemy's own SAVEPOINT and RELEASE go through a full statement execution with a
+    compile each time (each savepoint has a new name, so the compiled-statement cache never
+    hits): together about a tenth of the event loop's time per order. Inside the write
+    transaction the writer's statements run on the event loop anyway (`_LoopConnection`),
+    so the same SQL goes straight to the sqlite3 connection; SQLAlchemy's transaction
+    bookkeeping (its NestedTransaction, the session's state) is unchanged.
+    """
+
+    supports_statement_cache = True  # it compiles exactly as its parent does
+
+    def _savepoint_sql(self, connection: Any, sql: str) -> None:
+        driver = connection.connection.driver_connection
+        inline = driver.inline_connection() if isinstance(driver, _LoopConnection) else None
+        if inline is None:
+            connection.exec_driver_sql(sql)
+            return
+        with as_sqlalchemy_errors(sql, ()):
+            inline.execute(sql)
+
+    def do_savepoint(self, connection: Any, name: str) -> None:
+        self._savepoint_sql(connection, f"SAVEPOINT {self.identifier_preparer.quote(name)}")
+
+    def do_rollback_to_savepoint(self, connection: Any, name: str) -> None:
+        self._savepoint_sql(connection, f"ROLLBACK TO SAVEPOINT {self.identifier_preparer.quote(name)}")
+
+    def do_release_savepoint(self, connection: Any, name: str) -> None:
+        self._savepoint_sql(connection, f"RELEASE SAVEPOINT {self.identifier_preparer.quote(name)}")
+
+
+registry.register("sqlite.fieldsales_writer", __name__, "WriterDialect")
+
+
 def _connector(url: str, *, writer: bool) -> Callable[[], Any]:
     # The arguments SQLAlchemy's aiosqlite dialect would pass for this URL.
     args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(make_url(url))
@@ -202,7 +239,7 @@ class Database:
         self._row_reader: sqlite3.Connection | None = None
         if self.dialect == "sqlite":
             self.write_engine = create_async_engine(
-                url, echo=echo, poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0,
+                make_url(url).set(drivername="sqlite+fieldsales_writer"), echo=echo, poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0,
                 pool_timeout=60, **_JSON,
                 async_creator=_connector(url, writer=True),
             )

@@ -189,9 +189,15 @@ def rule_specificity(rule: TerritoryRule) -> tuple[int, int, int, int]:
 
 def rule_matches(rule: TerritoryRule, address: Address) -> bool:
     """True when every criterion the rule sets holds for the address (country always)."""
-    if normalize_country(rule.country) != normalize_country(address.country):
+    return _criteria_hold(normalize_country(rule.country), _criteria(rule), address)
+
+
+def _criteria_hold(
+    country: str, criteria: tuple[str, str, str, str, str], address: Address
+) -> bool:
+    if country != normalize_country(address.country):
         return False
-    state, exact, prefix, low, high = _criteria(rule)
+    state, exact, prefix, low, high = criteria
     if state and state != normalize_state(address.state):
         return False
     postal = normalize_postal(address.postal_code)
@@ -206,6 +212,28 @@ def rule_matches(rule: TerritoryRule, address: Address) -> bool:
     return not (high and _compare_postal(postal, high) > 0)
 
 
+class RuleBook:
+    """Rules prepared for many matches: each one's criteria normalised once, and the rules
+    kept most specific first (ties by rule id), so the first that holds is the answer."""
+
+    def __init__(self, rules: Iterable[TerritoryRule]) -> None:
+        ranked = sorted(rules, key=lambda r: (tuple(-k for k in rule_specificity(r)), r.id))
+        self._rules = [(rule, normalize_country(rule.country), _criteria(rule)) for rule in ranked]
+
+    def match(
+        self, address: Address, *, explicit_territory_id: str | None = None,
+        default_territory_id: str,
+    ) -> TerritoryMatch:
+        """The territory for an address: explicit assignment, else most specific rule, else
+        default."""
+        if explicit_territory_id:
+            return TerritoryMatch(territory_id=explicit_territory_id, reason="explicit", rule_id=None)
+        for rule, country, criteria in self._rules:
+            if _criteria_hold(country, criteria, address):
+                return TerritoryMatch(territory_id=rule.territory_id, reason="rule", rule_id=rule.id)
+        return TerritoryMatch(territory_id=default_territory_id, reason="default", rule_id=None)
+
+
 def match_territory(
     address: Address,
     rules: Iterable[TerritoryRule],
@@ -216,15 +244,11 @@ def match_territory(
     """The territory for an address: explicit assignment, else most specific rule, else default.
 
     Ties between equally specific rules go to the lowest rule id, so the answer never depends
-    on the order the database returned the rules in.
+    on the order the database returned the rules in. (`RuleBook` for many addresses.)
     """
-    if explicit_territory_id:
-        return TerritoryMatch(territory_id=explicit_territory_id, reason="explicit", rule_id=None)
-    matching = [rule for rule in rules if rule_matches(rule, address)]
-    if not matching:
-        return TerritoryMatch(territory_id=default_territory_id, reason="default", rule_id=None)
-    best = min(matching, key=lambda r: (tuple(-k for k in rule_specificity(r)), r.id))
-    return TerritoryMatch(territory_id=best.territory_id, reason="rule", rule_id=best.id)
+    return RuleBook(rules).match(
+        address, explicit_territory_id=explicit_territory_id, default_territory_id=default_territory_id
+    )
 
 
 # --- tree ---------------------------------------------------------------------------------

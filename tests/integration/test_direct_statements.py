@@ -50,6 +50,20 @@ async def test_rows_written_directly_read_back_through_the_orm(db):
         assert event.reason == row["reason"]
 
 
+async def test_each_row_keeps_its_own_time_when_times_repeat_and_alternate(db):
+    first = datetime(2026, 3, 4, 5, 6, 7, 1, tzinfo=UTC)
+    second = datetime(2026, 3, 4, 5, 6, 7, 2, tzinfo=UTC)
+    equal_to_first = datetime(2026, 3, 4, 5, 6, 7, 1, tzinfo=UTC)
+    rows = [_event(at=at) for at in (first, first, second, first, equal_to_first, second)]
+    async with db.write() as session:
+        await direct(session).execute_many(_INSERT_EVENT, rows[:3])
+        for row in rows[3:]:
+            await direct(session).execute(_INSERT_EVENT, row)
+    async with db.read() as session:
+        stored = {e.id: e.at for e in (await session.execute(select(AuditEvent))).scalars()}
+    assert [stored[row["id"]] for row in rows] == [row["at"] for row in rows]
+
+
 async def test_rows_written_through_the_orm_read_back_directly(db):
     event = AuditEvent(**_event())
     lists = [

@@ -24,7 +24,7 @@ from server.domain.customers import (
     require_transition,
 )
 from server.domain.errors import Conflict, NotFound, PermissionDenied
-from server.domain.territories import Address, match_territory, normalize_country, normalize_state, owner_on
+from server.domain.territories import Address, normalize_country, normalize_state
 from server.features.customers.queries import fingerprints_like, get_visible
 from server.features.customers.schemas import AddressIn, CustomerCreateIn, CustomerUpdateIn, DuplicateCandidate
 from server.features.shared import audit
@@ -78,8 +78,8 @@ async def _place(
 ) -> tuple[str, str | None, str]:
     data = await load_territory_data(session)
     default_id = await ensure_default_territory(session, data)
-    match = match_territory(_domain_address(address), data.rules, explicit_territory_id=explicit, default_territory_id=default_id)
-    return match.territory_id, owner_on(data.assignments, match.territory_id, today), match.reason
+    match = data.rule_book.match(_domain_address(address), explicit_territory_id=explicit, default_territory_id=default_id)
+    return match.territory_id, data.owner_on(match.territory_id, today), match.reason
 
 
 async def _duplicates(session: AsyncSession, scope: Scope, candidate: CustomerFingerprint) -> list[DuplicateCandidate]:

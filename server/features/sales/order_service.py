@@ -26,7 +26,6 @@ from server.domain.orders import (
     next_order_status,
 )
 from server.domain.pricing import effective_discount_percent
-from server.domain.territories import managers_on, owner_on
 from server.features.sales.allocation_service import plan_new_order, reserve_planned
 from server.features.sales.events import order_event_row, quote_event
 from server.features.sales.order_queries import remember_written
@@ -155,9 +154,8 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
         notes=data.notes.strip(), bill_to=outcome.bill_to, ship_to=outcome.ship_to,
         territory_id=customer.territory_id,
         territory_name=territory.names.get(customer.territory_id, ""),
-        rep_id=owner_on(territory.assignments, customer.territory_id, today) or customer.owner_id,
-        manager_ids=managers_on(territory.nodes, territory.assignments, customer.territory_id,
-                                today),
+        rep_id=territory.owner_on(customer.territory_id, today) or customer.owner_id,
+        manager_ids=territory.managers_on(customer.territory_id, today),
         discount_percent=discount,
         approval_reasons=[msgspec.structs.asdict(r) for r in verdict.reasons],
         client_total_cents=data.client_total_cents, created_by=user.id, placed_at=now,

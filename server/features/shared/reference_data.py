@@ -68,7 +68,10 @@ _COPIES: dict[str, ReferenceData] = {}
 
 async def reference_data(session: AsyncSession) -> ReferenceData:
     token = await direct(session).scalar(_TOKEN)
-    key = str(session.bind.engine.url)  # the bind: an engine, or the writer's connection
+    # The bind: an engine, or the writer's connection. By database, not driver: the SQLite
+    # writer has a dialect of its own (server.db.engine.WriterDialect).
+    url = session.bind.engine.url
+    key = str(url.set(drivername=url.get_backend_name()))
     copy = _COPIES.get(key)
     if copy is not None and copy.token == token:
         return copy

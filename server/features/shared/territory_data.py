@@ -6,7 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Territory, TerritoryAssignment, TerritoryRule
-from server.domain.territories import Assignment, TerritoryNode
+from datetime import date
+
+from server.domain.territories import Assignment, RuleBook, TerritoryNode, managers_on, owner_on
 from server.domain.territories import TerritoryRule as RuleStruct
 
 __all__ = ["TerritoryData", "load_territory_data", "read_territory_data"]
@@ -22,6 +24,30 @@ class TerritoryData:
         self.assignments = assignments
         self.default_territory_id = default_territory_id
         self.names = names
+        # Answers by (territory, day): every order asks them, and the data never changes
+        # while this copy is in use (a write to it makes a new copy, see reference_data).
+        self._rule_book: RuleBook | None = None
+        self._owners: dict[tuple[str, date], str | None] = {}
+        self._managers: dict[tuple[str, date], tuple[str, ...]] = {}
+
+    @property
+    def rule_book(self) -> RuleBook:
+        if self._rule_book is None:
+            self._rule_book = RuleBook(self.rules)
+        return self._rule_book
+
+    def owner_on(self, territory_id: str, on: date) -> str | None:
+        key = (territory_id, on)
+        if key not in self._owners:
+            self._owners[key] = owner_on(self.assignments, territory_id, on)
+        return self._owners[key]
+
+    def managers_on(self, territory_id: str, on: date) -> list[str]:
+        key = (territory_id, on)
+        chain = self._managers.get(key)
+        if chain is None:
+            chain = self._managers[key] = tuple(managers_on(self.nodes, self.assignments, territory_id, on))
+        return list(chain)
 
 
 async def load_territory_data(session: AsyncSession) -> TerritoryData:
