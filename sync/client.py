@@ -48,6 +48,9 @@ class SyncClient:
     cursor: str = ""
     # Local replica: entity_type -> entity_id -> data, as pulled.
     store: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    # While a snapshot that replaces the replica (a page marked `reset`) is being pulled:
+    # the (entity_type, entity_id) it has brought so far.
+    replacing: set[tuple[str, str]] | None = None
     lose_next_responses: int = 0
 
     @property
@@ -110,12 +113,22 @@ class SyncClient:
             )
             response.raise_for_status()
             page = response.json()
+            if page.get("reset"):
+                self.replacing = set()
             for change in page["changes"]:
                 bucket = self.store.setdefault(change["entity_type"], {})
                 if change["op"] == "delete":
                     bucket.pop(change["entity_id"], None)
                 else:
                     bucket[change["entity_id"]] = change["data"]
+                    if self.replacing is not None:
+                        self.replacing.add((change["entity_type"], change["entity_id"]))
             self.cursor = page["cursor"]
             if not page["has_more"]:
+                if self.replacing is not None:
+                    # What the snapshot did not bring again is out of this user's view.
+                    for entity_type, bucket in self.store.items():
+                        for entity_id in [i for i in bucket if (entity_type, i) not in self.replacing]:
+                            del bucket[entity_id]
+                    self.replacing = None
                 return

@@ -3,15 +3,25 @@
 Cursor forms:
 - ""             first pull: a full snapshot, starting with the first entity type;
 - "s<H>:<i>:<id>" inside a snapshot taken at counter value H: entity type i, after id;
-- "<n>"          the change feed after counter value n.
+- "<n>"          the change feed after counter value n;
+each followed by "@<view>", the fingerprint of what the user could see when it was given.
 
 A snapshot is read in pages while writers go on; it ends on the cursor H it started at,
 so every change committed after it began is pulled again afterwards (re-sending an
 entity is harmless: the phone upserts).
+
+The feed only carries what changed. When what a user may see changes without the data
+changing (a rep assigned to another territory, an assignment that ends or starts on a
+date, a manager's subtree rearranged), the feed has nothing to say about the customers
+and documents that came into view or left it. So a cursor names the view it was given
+for; pulled with another view, the answer is a new full snapshot marked `reset`, which
+replaces everything the phone pulled before. Cursors without a view (given before views
+were stamped) go on as they are.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +42,11 @@ class Visibility:
     role: str
     sees_all: bool
     territory_ids: frozenset[str]
+
+    def fingerprint(self) -> str:
+        """A short digest of this view: equal for the same user seeing the same territories."""
+        parts = [self.user_id, self.role, "*" if self.sees_all else "", *sorted(self.territory_ids)]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
     def change_filter(self) -> ColumnElement[bool]:
         if self.sees_all:
@@ -57,6 +72,16 @@ class PullPage:
     cursor: str
     has_more: bool
     changes: list[Change]
+    # This page starts a snapshot that replaces what the phone holds (its view changed).
+    reset: bool = False
+
+
+_VIEW_MARK = "@"  # ids, counters and entity type numbers never contain it
+
+
+def _split_view(cursor: str) -> tuple[str, str | None]:
+    position, mark, view = cursor.rpartition(_VIEW_MARK)
+    return (position, view) if mark else (cursor, None)
 
 
 async def _counter(session: AsyncSession) -> int:
@@ -78,11 +103,17 @@ def _parse(cursor: str) -> tuple[str, int, int, str]:
 async def pull_page(
     session: AsyncSession, sources: list[FeedSource], visibility: Visibility, cursor: str, limit: int
 ) -> PullPage:
-    mode, value, index, after = _parse(cursor)
+    position, view = _split_view(cursor)
+    current = visibility.fingerprint()
+    reset = view is not None and view != current
+    mode, value, index, after = _parse("" if reset else position)
     if mode == "snapshot":
         head = value if value >= 0 else await _counter(session)
-        return await _snapshot(session, sources, visibility, head, index, after, limit)
-    return await _feed(session, sources, visibility, value, limit)
+        page = await _snapshot(session, sources, visibility, head, index, after, limit)
+    else:
+        page = await _feed(session, sources, visibility, value, limit)
+    return PullPage(cursor=f"{page.cursor}{_VIEW_MARK}{current}", has_more=page.has_more,
+                    changes=page.changes, reset=reset)
 
 
 async def _snapshot(

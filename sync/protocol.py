@@ -77,6 +77,10 @@ class PullResponse(msgspec.Struct):
     cursor: str
     has_more: bool
     changes: list[Change]
+    # What the user may see changed since the cursor was given: this page starts a full
+    # snapshot, and whatever the phone pulled before that the snapshot does not bring
+    # again (by the page with has_more false) is no longer visible to them.
+    reset: bool = False
 
 
 class DeviceIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -6,11 +6,13 @@ import json
 import re
 import urllib.request
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 
 from playwright.sync_api import expect
 
 from tests.browser.app_helpers import (
+    api_call,
     api_token,
     customers_named,
     existing_customer,
@@ -333,3 +335,45 @@ def test_orders_list_and_detail_come_from_the_phone_with_states_and_timeline(pho
 
     view.locator("a[href^='/app/customers/view']").click()
     expect(phone.locator("#customer")).to_contain_text(order["number"])
+
+
+def test_the_phone_gains_and_loses_customers_with_its_reps_territories(phone, live_server):
+    # Assigning a rep to a territory changes no customer, so the change feed alone would
+    # never bring its customers to the phone, nor take them away when the assignment ends.
+    admin = api_token(live_server, "admin@example.com")
+    rep3 = api_token(live_server, "rep3@example.com")
+    _, me = api_call(live_server, "GET", "/api/auth/me", token=rep3)
+    visiting = existing_customer(live_server, api_token(live_server))  # one of rep1's
+    assert api_call(live_server, "GET", f"/api/customers/{visiting['id']}", token=rep3)[0] == 404
+    login_to_app(phone, "rep3@example.com")
+    wait_for_first_sync(phone)
+
+    def phone_shows_customer() -> int:
+        phone.goto("/app/customers")
+        phone.get_by_label(re.compile("^Search by name")).fill(visiting["legal_name"])
+        phone.wait_for_timeout(300)
+        return phone.locator("#customer-results a", has_text=visiting["legal_name"]).count()
+
+    assert phone_shows_customer() == 0
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    status, assignment = api_call(live_server, "POST", "/api/territory-assignments", {
+        "territory_id": visiting["territory_id"], "user_id": me["id"], "role": "member",
+        "valid_from": yesterday}, token=admin)
+    assert status == 201, assignment
+    ended = False
+    try:
+        phone.reload()
+        wait_for_sync(phone)
+        assert phone_shows_customer() == 1
+
+        status, body = api_call(live_server, "POST", f"/api/territory-assignments/{assignment['id']}/end",
+                                {"on": date.today().isoformat()}, token=admin)
+        assert status == 200, body
+        ended = True
+        phone.reload()
+        wait_for_sync(phone)
+        assert phone_shows_customer() == 0
+    finally:
+        if not ended:
+            api_call(live_server, "POST", f"/api/territory-assignments/{assignment['id']}/end",
+                     {"on": date.today().isoformat()}, token=admin)

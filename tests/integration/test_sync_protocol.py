@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -183,7 +184,7 @@ async def test_pull_snapshot_then_changes_only_what_the_user_may_see(client, db)
     await phone.pull_all(limit=3)
     names = {c["legal_name"] for c in phone.store["customer"].values()}
     assert names == {f"North {i}" for i in range(7)}
-    assert phone.cursor.isdigit()
+    assert phone.cursor.partition("@")[0].isdigit()
 
     moved = await client.patch(f"/api/customers/{south.json()['id']}", headers=auth, json={
         "base_version": 1, "billing_address": {"country": "US", "state": "WA", "postal_code": "98101", "city": "Seattle"}})
@@ -194,6 +195,57 @@ async def test_pull_snapshot_then_changes_only_what_the_user_may_see(client, db)
     await phone.pull_all(limit=3)
     names = {c["legal_name"] for c in phone.store["customer"].values()}
     assert "South One" in names and "North 0" not in names and len(names) == 7
+
+
+def _names(phone: SyncClient) -> set[str]:
+    return {c["legal_name"] for c in phone.store.get("customer", {}).values()}
+
+
+async def test_a_phone_follows_its_user_into_a_new_territory_and_out_of_it(client, db):
+    # Nothing about the customers changes when a rep is given a territory, or when that
+    # ends: the phone must still come to hold exactly what the rep may now see.
+    world = await seed_world(db)
+    admin = await login(client, "admin@corp.test")
+    auth = {"Authorization": f"Bearer {admin['access_token']}"}
+    for name, state, postal in [("North A", "WA", "98101"), ("North B", "WA", "98102"),
+                                ("South A", "CA", "94105"), ("South B", "CA", "94106")]:
+        created = await client.post("/api/customers", headers=auth,
+                                    json=customer_body(name, state=state, postal=postal, status="active", confirm_new=True))
+        assert created.status_code == 201, created.text
+    phone = await _client(client, "rep1@corp.test")
+    await phone.pull_all(limit=2)
+    assert _names(phone) == {"North A", "North B"}
+
+    today = date.today()
+    assigned = await client.post("/api/territory-assignments", headers=auth, json={
+        "territory_id": world.south, "user_id": world.rep1.id, "role": "member",
+        "valid_from": (today - timedelta(days=1)).isoformat()})
+    assert assigned.status_code == 201, assigned.text
+    await phone.pull_all(limit=2)
+    assert _names(phone) == {"North A", "North B", "South A", "South B"}
+
+    ended = await client.post(f"/api/territory-assignments/{assigned.json()['id']}/end", headers=auth,
+                              json={"on": today.isoformat()})
+    assert ended.status_code == 200, ended.text
+    await phone.pull_all(limit=2)
+    assert _names(phone) == {"North A", "North B"}
+    fresh = await _client(client, "rep1@corp.test")
+    await fresh.pull_all()
+    assert {t: set(b) for t, b in phone.store.items() if b} == {t: set(b) for t, b in fresh.store.items() if b}
+
+
+async def test_a_pull_with_an_unchanged_view_is_not_a_reset(client, db):
+    await seed_world(db)
+    admin = await login(client, "admin@corp.test")
+    auth = {"Authorization": f"Bearer {admin['access_token']}"}
+    phone = await _client(client, "rep1@corp.test")
+    await phone.pull_all()
+    await client.post("/api/customers", headers=auth, json=customer_body("North Late", status="active", confirm_new=True))
+    for cursor in (phone.cursor, phone.cursor.partition("@")[0]):  # as given, and as phones held it before
+        page = (await client.get("/api/sync/v1/pull", headers=phone.headers, params={
+            "cursor": cursor, "protocol": 1, "schema_version": 1})).json()
+        assert page["reset"] is False
+        assert [c["data"]["legal_name"] for c in page["changes"] if c["entity_type"] == "customer"] == ["North Late"]
 
 
 async def test_a_bad_cursor_is_a_clear_error(client, db):

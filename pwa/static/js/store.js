@@ -100,12 +100,39 @@ export async function putEntity(type, id, data) {
 }
 
 /** Applies a page of pulled changes and its cursor atomically: a crash never leaves the
- * cursor ahead of the data. */
-export async function applyChanges(changes, cursor) {
-  await transact(["entities", "meta"], "readwrite", (s) => {
+ * cursor ahead of the data.
+ *
+ * A page marked `reset` starts a snapshot that replaces everything pulled before (what the
+ * user may see changed: another territory, an assignment that ended). Each pulled record
+ * carries the number of the snapshot that brought it, so when the snapshot's last page is
+ * in, the records it did not bring again are dropped; records made on this phone and not
+ * yet synced stay. A crash in between resumes the snapshot from its cursor. */
+export async function applyChanges(changes, cursor, { reset = false, last = true } = {}) {
+  await transact(["entities", "meta"], "readwrite", async (s) => {
+    let generation = (await request(s.meta.get("generation"))) || 0;
+    let replacing = Boolean(await request(s.meta.get("replacing")));
+    if (reset) {
+      generation += 1;
+      replacing = true;
+      s.meta.put(generation, "generation");
+      s.meta.put(true, "replacing");
+    }
     for (const c of changes) {
       if (c.op === "delete") s.entities.delete([c.entity_type, c.entity_id]);
-      else s.entities.put({ type: c.entity_type, id: c.entity_id, data: c.data });
+      else s.entities.put({ type: c.entity_type, id: c.entity_id, data: c.data, generation });
+    }
+    if (replacing && last) {
+      await new Promise((resolve, reject) => {
+        const walk = s.entities.openCursor();
+        walk.onsuccess = () => {
+          const row = walk.result;
+          if (!row) return resolve();
+          if (row.value.generation !== generation && !(row.value.data && row.value.data.local)) row.delete();
+          row.continue();
+        };
+        walk.onerror = () => reject(walk.error);
+      });
+      s.meta.put(false, "replacing");
     }
     s.meta.put(cursor, "cursor");
   });

@@ -43,7 +43,7 @@ export async function pull() {
   for (let page = 0; page < 10_000; page += 1) {
     const q = new URLSearchParams({ protocol: "1", schema_version: "1", cursor, limit: String(PULL_LIMIT) });
     const body = await api(`/api/sync/v1/pull?${q}`);
-    await applyChanges(body.changes, body.cursor);
+    await applyChanges(body.changes, body.cursor, { reset: Boolean(body.reset), last: !body.has_more });
     cursor = body.cursor;
     if (body.changes.length) window.dispatchEvent(new CustomEvent("fs:data", { detail: { types: [...new Set(body.changes.map((c) => c.entity_type))] } }));
     if (!body.has_more) break;

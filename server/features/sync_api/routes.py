@@ -111,7 +111,7 @@ class SyncController(Controller):
             page = await pull_page(session, FEED_SOURCES, visibility, cursor, limit)
         body = msgspec.json.encode(PullResponse(
             protocol=PROTOCOL, schema_version=schema_version, cursor=page.cursor, has_more=page.has_more,
-            changes=page.changes,
+            changes=page.changes, reset=page.reset,
         ))
         return await _pull_response(request, body)
 
