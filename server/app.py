@@ -35,6 +35,7 @@ from server.features.sync_api import ROUTES as sync_routes
 from server.features.territories import ROUTES as territory_routes
 from server.http.errors import exception_handlers
 from server.http.logging import AccessLogMiddleware
+from server.http.login_throttle import LoginThrottle
 from server.http.security_headers import SecurityHeadersMiddleware
 from server.process import settle_garbage_collector
 from server.security.auth import build_jwt_auth
@@ -55,7 +56,7 @@ API_ROUTES: list[Any] = [
 
 
 def _is_login(request: Any) -> bool:
-    # Asked on every request: the scope's own values, not `request.url` (parsed per call).
+    # The scope's own values, not `request.url` (parsed per call).
     scope = request.scope
     return scope["method"] == "POST" and scope["path"] in (LOGIN_PATH, WEB_LOGIN_PATH)
 
@@ -95,7 +96,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         middleware=[
             AccessLogMiddleware,
             SecurityHeadersMiddleware,
-            login_rate_limit.middleware,
+            DefineMiddleware(LoginThrottle, config=login_rate_limit, paths=(LOGIN_PATH, WEB_LOGIN_PATH)),
             DefineMiddleware(SessionCookieCSRFMiddleware, config=csrf),
         ],
         exception_handlers=exception_handlers,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["SecurityHeadersMiddleware"]
@@ -20,6 +19,14 @@ _HEADERS = {
 _CSP_EXEMPT_PREFIX = "/schema"
 
 
+def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+
+_RAW = _raw(_HEADERS)
+_RAW_WITHOUT_CSP = _raw({k: v for k, v in _HEADERS.items() if k != "Content-Security-Policy"})
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -28,15 +35,16 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        wanted = _RAW_WITHOUT_CSP if scope["path"].startswith(_CSP_EXEMPT_PREFIX) else _RAW
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for key, value in _HEADERS.items():
-                    if key == "Content-Security-Policy" and scope["path"].startswith(_CSP_EXEMPT_PREFIX):
-                        continue
-                    if key not in headers:
-                        headers[key] = value
+                # Raw header pairs, names lower-cased as ASGI servers and Litestar send
+                # them: a header the response set itself is kept as it is.
+                headers = list(message.get("headers") or ())
+                present = {name.lower() for name, _ in headers}
+                headers.extend(pair for pair in wanted if pair[0] not in present)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_wrapper)

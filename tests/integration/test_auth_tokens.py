@@ -156,3 +156,22 @@ async def test_login_is_rate_limited(client, db):
     assert statuses[-1] == 429
     limited = await client.post("/api/auth/login", json={"email": "ana@example.com", "password": PASSWORD})
     assert limited.status_code == 429 and limited.json()["code"] == "rate_limited"
+
+
+async def test_only_logins_are_throttled(client, db):
+    await make_user(db, email="ana@example.com")
+    tokens = (await client.post("/api/auth/login", json={"email": "ana@example.com", "password": PASSWORD})).json()
+    for _ in range(11):
+        await client.post("/api/auth/login", json={"email": "ana@example.com", "password": "wrong"})
+    answers = [(await client.get("/api/auth/me", headers=bearer(tokens))).status_code for _ in range(15)]
+    assert answers == [200] * 15
+    assert (await client.post("/api/auth/login", json={"email": "ana@example.com", "password": "wrong"})).status_code == 429
+
+
+async def test_a_login_spelled_differently_is_throttled_too(client, db):
+    await make_user(db, email="ana@example.com")
+    statuses = [
+        (await client.post(path, json={"email": "ana@example.com", "password": "wrong"})).status_code
+        for path in ["/api/auth/login/", "/api/auth//login", "/api/auth/login"] * 4
+    ]
+    assert 429 in statuses and statuses.count(401) <= 10, statuses
