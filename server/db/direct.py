@@ -21,6 +21,7 @@ import sqlite3
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import DateTime
@@ -38,7 +39,8 @@ _MISSING = object()
 class _Compiled:
     """One statement compiled for one dialect: SQL text, parameter order and processors."""
 
-    __slots__ = ("sql", "binds", "row", "_columns", "_dialect", "_result_processors")
+    __slots__ = ("sql", "binds", "row", "_columns", "_dialect", "_result_processors", "_values_of",
+                 "_processed")
 
     def __init__(self, statement: Executable, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
@@ -52,6 +54,13 @@ class _Compiled:
              _for_bind(compiled, name, processors.get(name)))
             for name in (compiled.positiontup or ())
         )
+        names = [name for name, _, _ in self.binds]
+        # The values in parameter order, picked by C code (`itemgetter`); a statement with
+        # a literal default or a missing parameter takes the slow path below.
+        self._values_of: Callable[[dict[str, Any]], tuple[Any, ...]] | None = (
+            None if len(names) < 2 else itemgetter(*names)
+        )
+        self._processed = tuple((i, process) for i, (_, _, process) in enumerate(self.binds) if process is not None)
         columns = compiled._result_columns
         self.row = namedtuple("DirectRow", [c.keyname for c in columns], rename=True) if columns else None  # type: ignore[misc]
         self._columns, self._dialect = columns, dialect
@@ -67,7 +76,23 @@ class _Compiled:
             )
         return self._result_processors
 
-    def parameters(self, params: dict[str, Any]) -> tuple[Any, ...]:
+    def parameters(self, params: dict[str, Any]) -> Sequence[Any]:
+        if self._values_of is not None:
+            try:
+                picked = self._values_of(params)
+            except KeyError:
+                return self._parameters_one_by_one(params)
+            if not self._processed:
+                return picked
+            values = list(picked)
+            for i, process in self._processed:
+                value = values[i]
+                if value is not None:
+                    values[i] = process(value)
+            return values
+        return self._parameters_one_by_one(params)
+
+    def _parameters_one_by_one(self, params: dict[str, Any]) -> tuple[Any, ...]:
         values = []
         for name, default, process in self.binds:
             value = params.get(name, _MISSING)
