@@ -157,9 +157,9 @@ class BaselineApp:
                            ("customer", order["customer_id"], order["territory_id"], user_id),
                            *(("product", x["product_id"], None, None) for x in lines)]
                 await self.conn.executemany(
-                    "INSERT INTO sync_changes (id, seq, entity_type, entity_id, territory_id, owner_id, at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(new_id(), seq, *change, now) for change in changes])
+                    "INSERT INTO sync_changes (seq, entity_type, entity_id, territory_id, owner_id, at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [(seq, *change, now) for change in changes])
                 await self.conn.execute("COMMIT")
             except BaseException:
                 await self.conn.execute("ROLLBACK")

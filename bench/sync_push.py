@@ -321,8 +321,8 @@ def baseline(template: Path, world: World, reps: int, orders: int, lines: int, r
             territory = territory_of[customer_id]
             changes = [("order", order_id, territory, None), ("order", order_id, None, rep_id),
                        ("customer", customer_id, territory, rep_id), *(("product", p, None, None) for p in chosen)]
-            conn.executemany("INSERT INTO sync_changes (id, seq, entity_type, entity_id, territory_id, owner_id, at) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?)", [(new_id(), seq, *c, now) for c in changes])
+            conn.executemany("INSERT INTO sync_changes (seq, entity_type, entity_id, territory_id, owner_id, at) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", [(seq, *c, now) for c in changes])
             conn.execute("INSERT INTO sync_outcomes (device_id, seq, mutation_type, entity_id, status, outcome, "
                          "applied_at) VALUES (?, ?, 'order.place', ?, 'accepted', ?, ?)",
                          (device_id, seq, order_id, json.dumps({"number": f"SO-{number:06d}"}), now))

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.direct import direct
 from server.db.models import ChangeCounter, ChangeRecord, Customer, PriceList, Quote, SalesOrder
-from server.db.types import new_id, utcnow
+from server.db.types import utcnow
 
 __all__ = [
     "record_change", "record_changes", "record_customer_moved", "record_document_change", "record_order_change",
@@ -25,7 +25,10 @@ _NEXT_SEQ = (
     update(ChangeCounter).where(ChangeCounter.id == 1)
     .values(value=ChangeCounter.value + 1).returning(ChangeCounter.value)
 )
-_INSERT = insert(ChangeRecord.__table__)
+# Every column but the key, which the database assigns.
+_INSERT = insert(ChangeRecord.__table__).values({
+    name: bindparam(name) for name in ("seq", "entity_type", "entity_id", "territory_id", "owner_id", "at")
+})
 _CUSTOMER = select(
     Customer.id, Customer.territory_id, Customer.status, Customer.created_by, Customer.owner_id
 ).where(Customer.id == bindparam("id"))
@@ -70,7 +73,7 @@ async def record_changes(
     seq = await _transaction_seq(session)
     now = utcnow()
     await direct(session).execute_many(_INSERT, [
-        {"id": new_id(), "seq": seq, "entity_type": entity_type, "entity_id": entity_id,
+        {"seq": seq, "entity_type": entity_type, "entity_id": entity_id,
          "territory_id": territory_id, "owner_id": owner_id, "at": now}
         for entity_type, entity_id, territory_id, owner_id in changes
     ])

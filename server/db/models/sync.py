@@ -63,7 +63,12 @@ class ChangeRecord(Base):
 
     __tablename__ = "sync_changes"
 
-    id: Mapped[str] = mapped_column(UUIDString, primary_key=True, default=new_id)
+    # Assigned by the database (SQLite's rowid, a sequence on PostgreSQL): the feed is only
+    # appended to and read in (seq, id) order, so a UUID key would be one more b-tree per
+    # change for nothing.
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
     seq: Mapped[int] = mapped_column(BigInteger, index=True)
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[str] = mapped_column(String(36))
