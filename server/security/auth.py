@@ -62,34 +62,43 @@ class CurrentUser:
 
 
 class VerifiedToken(Token):
-    """A token whose verified payload is remembered until it expires.
+    """A token whose verified form is remembered until it expires.
 
     Every request of a phone or browser carries the same access token for its whole
-    lifetime, and checking its signature and claims again each time is a measurable share
-    of a request. A token string is immutable, so once it has passed every check only its
-    expiry can change the verdict, and that is checked again on every use."""
+    lifetime, and checking its signature and claims again each time (and building the
+    token from them) is a measurable share of a request. A token string is immutable, so
+    once it has passed every check only its expiry can change the verdict, and that is
+    checked again on every use. The token handed out is shared between the requests
+    that carry it: nothing changes a token once it is decoded."""
 
     @classmethod
-    def decode_payload(
-        cls, encoded_token: str, secret: str, algorithms: list[str],
-        issuer: str | Sequence[str] | None = None, audience: str | Sequence[str] | None = None,
-        options: Any = None,
+    def decode(  # type: ignore[override]
+        cls, encoded_token: str, secret: str, algorithm: str,
+        audience: str | Sequence[str] | None = None, issuer: str | Sequence[str] | None = None,
+        require_claims: Sequence[str] | None = None, verify_exp: bool = True,
+        verify_nbf: bool = True, strict_audience: bool = False,
     ) -> Any:
-        key = (encoded_token, secret, tuple(algorithms), repr(issuer), repr(audience), repr(options))
-        payload = _VERIFIED.get(key)
-        if payload is not None and payload["exp"] > time.time():
-            return dict(payload)  # Token.decode rewrites what it is given
+        key = (encoded_token, secret, algorithm, _frozen(audience), _frozen(issuer),
+               _frozen(require_claims), verify_exp, verify_nbf, strict_audience)
+        known = _VERIFIED.get(key)
+        if known is not None and known.exp.timestamp() > time.time():
+            return known
         _VERIFIED.pop(key, None)
-        payload = super().decode_payload(encoded_token, secret, algorithms, issuer, audience, options)
-        if isinstance(payload.get("exp"), int | float):
+        token = super().decode(encoded_token, secret, algorithm, audience, issuer, require_claims,
+                               verify_exp, verify_nbf, strict_audience)
+        if verify_exp:
             if len(_VERIFIED) >= _VERIFIED_MAX:
                 _VERIFIED.pop(next(iter(_VERIFIED)))  # the oldest
-            _VERIFIED[key] = dict(payload)
-        return payload
+            _VERIFIED[key] = token
+        return token
 
 
-# Verified payloads by token (and the checks they passed); the oldest go first.
-_VERIFIED: dict[tuple[str, ...], dict[str, Any]] = {}
+def _frozen(value: str | Sequence[str] | None) -> str | tuple[str, ...] | None:
+    return value if value is None or isinstance(value, str) else tuple(value)
+
+
+# Verified tokens by their string (and the checks they passed); the oldest go first.
+_VERIFIED: dict[tuple[Any, ...], Any] = {}
 _VERIFIED_MAX = 10_000
 
 
