@@ -21,16 +21,18 @@ import sqlite3
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
-__all__ = ["Direct", "as_sqlalchemy_errors", "by_arity", "compiled_for", "direct"]
+from server.db.types import UTCDateTime
+
+__all__ = ["Direct", "as_sqlalchemy_errors", "by_arity", "compiled_for", "direct", "sqlite_utc_text"]
 
 _SESSION_KEY = "fieldsales.direct"
 _MISSING = object()
@@ -128,27 +130,37 @@ _LAST_TIME: tuple[Any, Any] = (None, None)
 
 
 def _for_bind(compiled: Any, name: str, process: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
-    """The bind processor of one parameter; for a time, one that reuses the last result.
+    """The bind processor of one parameter: SQLAlchemy's, but for a UTC time on SQLite one
+    that gives the same text in one step and reuses its last answer.
 
     A transaction binds the same `now` many times (the order's times, every reservation
-    and change record of it), and formatting a time for SQLite (to UTC, then to text) is
-    the dearest of the processors. Times are immutable, so the same object always gives
-    the same text."""
+    and change record of it), and a time was the dearest value to bind: UTCDateTime's
+    conversion, then SQLite's DATETIME formatting, each a Python call."""
     bind = compiled.binds.get(name)
-    column_type = getattr(bind.type, "impl_instance", bind.type) if bind is not None else None
-    if process is None or not isinstance(column_type, DateTime):
-        return process
+    if process is not None and bind is not None and compiled.dialect.name == "sqlite" \
+            and isinstance(bind.type, UTCDateTime):
+        return sqlite_utc_text
+    return process
 
-    def time_text(value: Any) -> Any:
-        global _LAST_TIME
-        last, text = _LAST_TIME
-        if value is last:
-            return text
-        text = process(value)
-        _LAST_TIME = (value, text)
+
+_LAST_TIME: tuple[Any, str] = (None, "")
+
+
+def sqlite_utc_text(value: Any) -> str:
+    """A timezone-aware time as SQLite's DATETIME text of it in UTC
+    ('YYYY-MM-DD HH:MM:SS.ffffff', SQLAlchemy's storage format), as UTCDateTime and the
+    SQLite dialect together would bind it. Times are immutable, so the same object always
+    gives the same text."""
+    global _LAST_TIME
+    last, text = _LAST_TIME
+    if value is last:
         return text
-
-    return time_text
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValueError("UTCDateTime needs a timezone-aware datetime")
+    utc = value if value.tzinfo is timezone.utc else value.astimezone(timezone.utc)
+    text = utc.replace(tzinfo=None).isoformat(" ", "microseconds")
+    _LAST_TIME = (value, text)
+    return text
 
 
 class Direct:
