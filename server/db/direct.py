@@ -32,9 +32,10 @@ from sqlalchemy.sql import Executable
 
 from server.db.types import UTCDateTime
 
-__all__ = ["Direct", "as_sqlalchemy_errors", "by_arity", "compiled_for", "direct", "sqlite_utc_text"]
+__all__ = ["WRITER_DRIVER_KEY", "Direct", "as_sqlalchemy_errors", "by_arity", "compiled_for", "direct", "sqlite_utc_text"]
 
 _SESSION_KEY = "fieldsales.direct"
+WRITER_DRIVER_KEY = "fieldsales.writer_driver"
 _MISSING = object()
 
 
@@ -182,9 +183,13 @@ class Direct:
         if self.dialect.name != "sqlite":
             return None
         if self._sqlite is None:
-            connection = await session.connection()
-            raw = await connection.get_raw_connection()
-            inline = getattr(raw.driver_connection, "inline_connection", None)
+            connection = await session.connection()  # begins the session's transaction first
+            # The SQLite writer's transactions name their driver connection (one trip
+            # through SQLAlchemy's async layer fewer for each of them).
+            driver = session.info.get(WRITER_DRIVER_KEY)
+            if driver is None:
+                driver = (await connection.get_raw_connection()).driver_connection
+            inline = getattr(driver, "inline_connection", None)
             self._sqlite = inline if inline is not None else False
         return self._sqlite() if self._sqlite else None
 
