@@ -55,12 +55,6 @@ API_ROUTES: list[Any] = [
 ]
 
 
-def _is_login(request: Any) -> bool:
-    # The scope's own values, not `request.url` (parsed per call).
-    scope = request.scope
-    return scope["method"] == "POST" and scope["path"] in (LOGIN_PATH, WEB_LOGIN_PATH)
-
-
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Litestar:
     settings = settings or load_settings()
     db = db or Database(settings.database_url)
@@ -73,7 +67,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     # Only the login endpoints are throttled: they are where passwords are guessed.
     login_rate_limit = RateLimitConfig(
-        rate_limit=("minute", settings.login_rate_limit), check_throttle_handler=_is_login,
+        rate_limit=("minute", settings.login_rate_limit),
     )
 
     async def _dispose() -> None:

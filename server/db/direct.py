@@ -127,9 +127,6 @@ class _Compiled:
         ]
 
 
-_LAST_TIME: tuple[Any, Any] = (None, None)
-
-
 def _for_bind(compiled: Any, name: str, process: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
     """The bind processor of one parameter: SQLAlchemy's, but for a UTC time on SQLite one
     that gives the same text in one step and reuses its last answer.

@@ -239,8 +239,8 @@ class Database:
         self._row_reader: sqlite3.Connection | None = None
         if self.dialect == "sqlite":
             self.write_engine = create_async_engine(
-                make_url(url).set(drivername="sqlite+fieldsales_writer"), echo=echo, poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0,
-                pool_timeout=60, **_JSON,
+                make_url(url).set(drivername="sqlite+fieldsales_writer"), echo=echo,
+                poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0, pool_timeout=60, **_JSON,
                 async_creator=_connector(url, writer=True),
             )
             self.read_engine = create_async_engine(

@@ -7,7 +7,7 @@ and industrial supplies.
 dict order never breaks a foreign key. The same seed and `today` always give the same rows.
 
 Customers are placed in territories with the same pure functions the server uses
-(`server.domain.territories.match_territory` / `owner_on`), so the demo data agrees with
+(`server.domain.territories.RuleBook` / `owner_on`), so the demo data agrees with
 what the territory rules would compute.
 """
 
@@ -36,7 +36,7 @@ from server.demo.names import (
     City,
 )
 from server.domain.customers import normalize_name
-from server.domain.territories import Address, Assignment, TerritoryRule, match_territory, owner_on
+from server.domain.territories import Address, Assignment, RuleBook, TerritoryRule, owner_on
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "build_demo_dataset"]
 
@@ -576,6 +576,7 @@ def _customers(
         )
         for r in rules
     ]  # fmt: skip
+    rule_book = RuleBook(rule_structs)
     assignment_structs = [
         Assignment(
             id=a["id"], territory_id=a["territory_id"], user_id=a["user_id"], role=a["role"],
@@ -611,9 +612,8 @@ def _customers(
         else:
             city = rng.choices(CITIES, weights=weights)[0]
         billing = _address(ids, rng, customer_id, city, "billing", True)
-        match = match_territory(
+        match = rule_book.match(
             Address(country="US", state=city.state, postal_code=city.postal_code, city=city.name),
-            rule_structs,
             explicit_territory_id=explicit_territory_id,
             default_territory_id=default_id,
         )

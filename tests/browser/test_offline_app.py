@@ -348,13 +348,15 @@ def test_the_phone_gains_and_loses_customers_with_its_reps_territories(phone, li
     login_to_app(phone, "rep3@example.com")
     wait_for_first_sync(phone)
 
-    def phone_shows_customer() -> int:
+    def expect_phone_to_show(count: int) -> None:
+        # The count line is written by the search of the phone's store, so it says when the
+        # search has run: "0 customers" is an answer, not a page still loading.
         phone.goto("/app/customers")
         phone.get_by_label(re.compile("^Search by name")).fill(visiting["legal_name"])
-        phone.wait_for_timeout(300)
-        return phone.locator("#customer-results a", has_text=visiting["legal_name"]).count()
+        expect(phone.locator("#customer-count")).to_have_text("1 customer" if count == 1 else f"{count} customers")
+        expect(phone.locator("#customer-results a", has_text=visiting["legal_name"])).to_have_count(count)
 
-    assert phone_shows_customer() == 0
+    expect_phone_to_show(0)
     yesterday = (date.today() - timedelta(days=1)).isoformat()
     status, assignment = api_call(live_server, "POST", "/api/territory-assignments", {
         "territory_id": visiting["territory_id"], "user_id": me["id"], "role": "member",
@@ -364,7 +366,7 @@ def test_the_phone_gains_and_loses_customers_with_its_reps_territories(phone, li
     try:
         phone.reload()
         wait_for_sync(phone)
-        assert phone_shows_customer() == 1
+        expect_phone_to_show(1)
 
         status, body = api_call(live_server, "POST", f"/api/territory-assignments/{assignment['id']}/end",
                                 {"on": date.today().isoformat()}, token=admin)
@@ -372,7 +374,7 @@ def test_the_phone_gains_and_loses_customers_with_its_reps_territories(phone, li
         ended = True
         phone.reload()
         wait_for_sync(phone)
-        assert phone_shows_customer() == 0
+        expect_phone_to_show(0)
     finally:
         if not ended:
             api_call(live_server, "POST", f"/api/territory-assignments/{assignment['id']}/end",

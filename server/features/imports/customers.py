@@ -31,13 +31,7 @@ from server.domain.customers import (
     normalize_phone,
     normalize_tax_id,
 )
-from server.domain.territories import (
-    Address,
-    match_territory,
-    normalize_country,
-    normalize_state,
-    owner_on,
-)
+from server.domain.territories import Address, normalize_country, normalize_state
 from server.features.customers.services import publish_customer_change
 from server.features.imports.csv_input import ImportRejected, RowError, RowReader, read_csv
 from server.features.shared import audit
@@ -162,10 +156,10 @@ async def import_customers(session: AsyncSession, actor_id: str, raw: bytes) -> 
     customers: list[tuple[Customer, dict[str, str], str]] = []
     for row, number in zip(rows, numbers):
         address = _normalized_address(row.address)
-        match = match_territory(
+        match = data.rule_book.match(
             Address(country=address["country"], state=address["state"],
                     postal_code=address["postal_code"], city=address["city"]),
-            data.rules, default_territory_id=default_id,
+            default_territory_id=default_id,
         )
         legal_name = clean_text(row.customer["legal_name"])
         customer = Customer(
@@ -175,7 +169,7 @@ async def import_customers(session: AsyncSession, actor_id: str, raw: bytes) -> 
             status=row.customer["status"], payment_terms=row.customer["payment_terms"],
             credit_limit_cents=row.customer["credit_limit_cents"],
             tax_exempt=row.customer["tax_exempt"], territory_id=match.territory_id,
-            owner_id=owner_on(data.assignments, match.territory_id, today), created_by=actor_id,
+            owner_id=data.owner_on(match.territory_id, today), created_by=actor_id,
             channel="import", version=1, created_at=now, updated_at=now,
         )
         session.add(customer)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Territory, TerritoryAssignment, TerritoryRule
-from datetime import date
-
 from server.domain.territories import Assignment, RuleBook, TerritoryNode, managers_on, owner_on
 from server.domain.territories import TerritoryRule as RuleStruct
 
