@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import uuid
 
+import msgspec
+import pytest
 from sqlalchemy import func, select
 
-from server.db.models import AuditEvent, Customer
-from tests.factories import bearer, customer_body, login, seed_world
+from server.db.models import AuditEvent, Customer, Territory
+from server.features.customers.schemas import CustomerCreateIn
+from server.features.customers.services import create_customer
+from server.features.shared.scope import load_scope
+from server.security.auth import CurrentUser
+from tests.factories import bearer, customer_body, login, make_user, seed_world
 
 
 async def _count(db) -> int:
@@ -192,3 +198,42 @@ async def test_search_by_name_tax_id_city_postal_code_and_contact_with_paging(cl
     paged = (await client.get("/api/customers", params={"limit": 1, "offset": 1, "sort": "name"}, headers=admin)).json()
     assert paged["total"] == 2 and [c["legal_name"] for c in paged["items"]] == ["Evergreen Market"]
     assert (await client.get("/api/customers", params={"limit": 0}, headers=admin)).status_code == 400
+
+
+async def test_unknown_price_list_or_territory_is_refused_with_a_reason_and_writes_nothing(client, db):
+    world = await seed_world(db)
+    admin = bearer(await login(client, "admin@corp.test"))
+    unknown = "00000000-0000-7000-8000-000000000000"
+    for field, code in (("price_list_id", "price_list_not_found"), ("explicit_territory_id", "territory_not_found")):
+        response = await client.post("/api/customers", json=customer_body("Ghost Traders", **{field: unknown}), headers=admin)
+        assert response.status_code == 422, response.text
+        assert response.json()["code"] == code
+    assert await _count(db) == 0
+    created = (await client.post("/api/customers", json=customer_body("Real Traders"), headers=admin)).json()
+    response = await client.patch(f"/api/customers/{created['id']}", headers=admin,
+                                  json={"base_version": 1, "explicit_territory_id": unknown})
+    assert response.status_code == 422 and response.json()["code"] == "territory_not_found"
+    again = (await client.get(f"/api/customers/{created['id']}", headers=admin)).json()
+    assert again["version"] == 1 and again["territory_id"] == world.north
+
+
+async def test_a_rolled_back_first_onboarding_leaves_no_default_territory_behind(client, db):
+    # A fresh install has no catch-all territory: the first unmatched customer creates it.
+    # When the transaction that onboarded that customer fails later on, the territory is
+    # rolled back with it, and the next unmatched customer must get one that exists.
+    user = await make_user(db, role="admin", email="admin@corp.test")
+    current = CurrentUser(id=user.id, email=user.email, full_name=user.full_name, role="admin")
+    body = msgspec.convert(customer_body("First Light Co", state="TX", postal="73301"), CustomerCreateIn)
+    with pytest.raises(RuntimeError):
+        async with db.write() as session:
+            scope = await load_scope(session, current)
+            _, reason = await create_customer(session, current, scope, body)
+            assert reason == "default"
+            raise RuntimeError("a later step of the same transaction failed")
+    admin = bearer(await login(client, "admin@corp.test"))
+    later = await client.post("/api/customers", json=customer_body("Second Light Co", state="TX", postal="73301"), headers=admin)
+    assert later.status_code == 201, later.text
+    assert later.json()["territory_reason"] == "default"
+    async with db.read() as session:
+        stored = (await session.execute(select(Territory.id).where(Territory.is_default.is_(True)))).scalars().all()
+    assert stored == [later.json()["territory_id"]]

@@ -23,12 +23,18 @@ from server.domain.customers import (
     normalize_tax_id,
     require_transition,
 )
-from server.domain.errors import Conflict, NotFound, PermissionDenied
+from server.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from server.domain.territories import Address, normalize_country, normalize_state
 from server.features.customers.queries import fingerprints_like, get_visible
-from server.features.customers.schemas import AddressIn, CustomerCreateIn, CustomerUpdateIn, DuplicateCandidate
+from server.features.customers.schemas import (
+    AddressIn,
+    CustomerCreateIn,
+    CustomerUpdateIn,
+    DuplicateCandidate,
+)
 from server.features.shared import audit
 from server.features.shared.numbers import next_number
+from server.features.shared.reference_data import reference_data
 from server.features.shared.scope import Scope
 from server.features.shared.territory_data import TerritoryData, load_territory_data
 from server.security.auth import CurrentUser
@@ -51,14 +57,34 @@ class PossibleDuplicate(Conflict):
 
 
 async def ensure_default_territory(session: AsyncSession, data: TerritoryData) -> str:
-    """The catch-all territory for unmatched addresses, created on first need."""
+    """The catch-all territory for unmatched addresses, created on first need.
+
+    `data` is the process's shared copy and is left as it is: if this transaction rolls
+    back, the territory never existed. Once the insert is flushed, the reference data's
+    token has changed in this transaction, so whoever reads it next here gets a new copy
+    that has the territory."""
     if data.default_territory_id:
         return data.default_territory_id
     territory = Territory(id=new_id(), parent_id=None, code="UNASSIGNED", name="Unassigned", kind="territory", is_default=True)
     session.add(territory)
     await session.flush()
-    data.default_territory_id = territory.id
     return territory.id
+
+
+async def _check_references(
+    session: AsyncSession, customer_id: str, *, price_list_id: str | None, explicit_territory_id: str | None,
+) -> None:
+    """Refuse a price list or territory that does not exist (or, for a price list, that is
+    another customer's own) with a clear reason, before anything is written."""
+    reference = await reference_data(session)
+    if explicit_territory_id and explicit_territory_id not in reference.territory.names:
+        raise ValidationFailed("There is no such territory.", code="territory_not_found",
+                               details={"explicit_territory_id": explicit_territory_id})
+    if price_list_id:
+        chosen = next((pl for pl in reference.price_lists if pl.id == price_list_id), None)
+        if chosen is None or (chosen.kind == "customer" and chosen.customer_id != customer_id):
+            raise ValidationFailed("There is no such price list for this customer.",
+                                   code="price_list_not_found", details={"price_list_id": price_list_id})
 
 
 def _address(value: AddressIn) -> dict[str, Any]:
@@ -126,6 +152,8 @@ async def create_customer(session: AsyncSession, user: CurrentUser, scope: Scope
     customer_id = data.id or new_id()
     if data.id and await session.get(Customer, data.id) is not None:
         raise Conflict("A customer with this id already exists.", code="customer_id_taken")
+    await _check_references(session, customer_id, price_list_id=data.price_list_id,
+                            explicit_territory_id=data.explicit_territory_id)
     billing = _address(data.billing_address)
     shipping = [_address(a) for a in data.shipping_addresses]
     contacts = [
@@ -217,6 +245,8 @@ async def update_customer(
     changed = await _changed_since(session, customer.id, data.base_version)
     merge = merge_patch(base_version=data.base_version, current_version=customer.version, patch=patch, changed_since_base=changed)
     applied = dict(merge.applied)
+    await _check_references(session, customer.id, price_list_id=applied.get("price_list_id"),
+                            explicit_territory_id=applied.get("explicit_territory_id"))
     if "status" in applied and applied["status"] != customer.status:
         require_transition(customer.status, applied["status"])
     before = _scalar_snapshot(customer)

@@ -20,7 +20,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Customer, CustomerAddress, CustomerContact, Territory
+from server.db.models import Customer, CustomerAddress, CustomerContact
 from server.db.types import new_id, utcnow
 from server.domain.customers import (
     CUSTOMER_STATUSES,
@@ -32,11 +32,11 @@ from server.domain.customers import (
     normalize_tax_id,
 )
 from server.domain.territories import Address, normalize_country, normalize_state
-from server.features.customers.services import publish_customer_change
+from server.features.customers.services import ensure_default_territory, publish_customer_change
 from server.features.imports.csv_input import ImportRejected, RowError, RowReader, read_csv
 from server.features.shared import audit
 from server.features.shared.numbers import next_number
-from server.features.shared.territory_data import TerritoryData, load_territory_data
+from server.features.shared.territory_data import load_territory_data
 
 __all__ = ["COLUMNS", "REQUIRED", "CustomerImportResult", "import_customers"]
 
@@ -123,19 +123,6 @@ async def _validate(session: AsyncSession, raw: bytes) -> list[_Row]:
     return rows
 
 
-async def _default_territory(session: AsyncSession, data: TerritoryData) -> str:
-    # Same catch-all as onboarding in features/customers: unmatched addresses land there
-    # and show in the managers' unassigned list.
-    if data.default_territory_id:
-        return data.default_territory_id
-    territory = Territory(id=new_id(), parent_id=None, code="UNASSIGNED", name="Unassigned",
-                          kind="territory", is_default=True)
-    session.add(territory)
-    await session.flush()
-    data.default_territory_id = territory.id
-    return territory.id
-
-
 def _normalized_address(fields: dict[str, str]) -> dict[str, str]:
     return {
         "country": normalize_country(fields["country"]), "state": normalize_state(fields["state"]),
@@ -148,7 +135,7 @@ async def import_customers(session: AsyncSession, actor_id: str, raw: bytes) -> 
     """Check every row first; write everything, or nothing when any row has a problem."""
     rows = await _validate(session, raw)
     data = await load_territory_data(session)
-    default_id = await _default_territory(session, data)
+    default_id = await ensure_default_territory(session, data)
     # Numbers first, while nothing is pending: each next_number statement would otherwise
     # autoflush the customer added just before it, one round trip per row.
     numbers = [await next_number(session, "C") for _ in rows]
