@@ -12,7 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-__all__ = ["alembic_config", "head_revision", "is_current", "upgrade"]
+__all__ = ["alembic_config", "downgrade", "head_revision", "is_current", "upgrade"]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # Arbitrary constant: every server process that upgrades takes this PostgreSQL advisory
@@ -45,6 +45,24 @@ async def upgrade(url: str, target: str = "head") -> None:
             if conn.dialect.name == "postgresql":
                 await conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})"))
             await conn.run_sync(_upgrade_sync, target)
+    finally:
+        await engine.dispose()
+
+
+def _downgrade_sync(connection: Any, target: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.downgrade(config, target)
+
+
+async def downgrade(url: str, target: str) -> None:
+    """Back to an earlier revision (operators rolling a release back; migration tests)."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                await conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})"))
+            await conn.run_sync(_downgrade_sync, target)
     finally:
         await engine.dispose()
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -55,3 +56,32 @@ async def test_the_change_feed_keeps_its_order_when_its_keys_become_integers(bla
     assert [(r.seq, r.entity_id) for r in rows] == [(7, "second"), (7, "first"), (8, "third"), (9, "fourth")]
     ids = [r.id for r in rows]
     assert all(isinstance(i, int) for i in ids) and ids == sorted(ids) and len(set(ids)) == 4
+
+
+
+async def test_revisions_frozen_as_drafts_are_recorded_as_sent(backend, db, client):
+    from server.db.migrate import downgrade
+    from tests.integration.test_quotes_api import _setup
+
+    s = await _setup(client, db)
+    rep = s["h"]["rep1"]
+    lines = [{"product_id": s["p"]["WID"], "quantity": 2}]
+    quote = (await client.post("/api/quotes", json={"customer_id": s["customer"]["id"], "lines": lines},
+                               headers=rep)).json()
+    await client.post(f"/api/quotes/{quote['id']}/send", headers=rep)
+    await client.post(f"/api/quotes/{quote['id']}/revise", headers=rep)
+    await db.dispose()
+    # What the schema before 0006 stored for a sent revision, then the upgrade.
+    await downgrade(backend.url, "0005")
+    revisions = sa.table("quote_revisions", sa.column("snapshot", sa.JSON()))
+    engine = create_async_engine(backend.url)
+    try:
+        async with engine.begin() as conn:
+            stored = (await conn.execute(sa.select(revisions.c.snapshot))).scalars().all()
+            assert [s["status"] for s in stored] == ["sent"]
+            await conn.execute(revisions.update().values(snapshot={**stored[0], "status": "draft"}))
+    finally:
+        await engine.dispose()
+    await upgrade(backend.url)
+    history = (await client.get(f"/api/quotes/{quote['id']}/revisions", headers=rep)).json()
+    assert [(r["revision"], r["status"]) for r in history] == [(1, "sent"), (2, "draft")]

@@ -76,6 +76,8 @@ async def test_quote_revise_accept_convert_approve_allocate(client, db):
 
     history = (await client.get(f"/api/quotes/{qid}/revisions", headers=rep)).json()
     assert [r["revision"] for r in history] == [1, 2]
+    # Revision 1 is kept as it went to the customer: sent, not the draft it was before.
+    assert history[0]["status"] == "sent" and history[1]["status"] == "accepted"
     assert [(x["sku"], x["quantity"]) for x in history[0]["lines"]] == [("WID", 3), ("GAD", 2)]
     diff = (await client.get(f"/api/quotes/{qid}/diff?from=1&to=2", headers=rep)).json()
     assert {(d["change"], d["sku"], d["old_quantity"], d["new_quantity"]) for d in diff["lines"]} == {

@@ -167,9 +167,11 @@ async def transition(
     before = quote.status
     target = next_quote_status(QuoteStatus(before), action, today=today,
                                valid_until=quote.valid_until)
-    if action in ("send", "revise"):
-        await _freeze(session, quote)
+    if action == "revise":
+        await _freeze(session, quote)  # the revision as it went out, if sending missed it
     quote.status = target.value
+    if action == "send":
+        await _freeze(session, quote)  # frozen as the customer received it: status "sent"
     if action == "revise":
         quote.revision += 1
         if quote.valid_until < today:
