@@ -42,7 +42,7 @@ from typing import Any
 from server.db.types import new_id
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # as a script or with -m
-from machine import machine_speed  # noqa: E402
+from machine import machine_speed
 
 ROOT = Path(__file__).resolve().parents[1]
 LINES_PER_ORDER = 5

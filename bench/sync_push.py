@@ -66,7 +66,7 @@ from server.security.passwords import hash_password
 from sync.client import SyncClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # as a script or with -m
-from machine import machine_speed  # noqa: E402
+from machine import machine_speed
 
 CUSTOMERS_PER_REP = 10
 PRODUCTS = 5000
@@ -274,7 +274,7 @@ def baseline(template: Path, world: World, reps: int, orders: int, lines: int, r
     total = reps * orders
     started = time.perf_counter()
     number = 0
-    for rep_id, device_id in zip(world.rep_ids, device_ids):
+    for rep_id, device_id in zip(world.rep_ids, device_ids, strict=True):
         for seq in range(1, orders + 1):
             number += 1
             order_id = new_id()

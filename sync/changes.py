@@ -10,12 +10,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.direct import direct
 from server.db.models import ChangeCounter, ChangeRecord, Customer, PriceList, Quote, SalesOrder
+from server.db.models.base import table_of
 from server.db.types import utcnow
 
 __all__ = [
-    "record_change", "record_changes", "record_customer_moved", "record_document_change", "record_order_change",
+    "forget_transaction_seq",
+    "record_change",
+    "record_changes",
+    "record_customer_moved",
+    "record_document_change",
+    "record_order_change",
     "record_price_list_change",
-    "record_quote_change", "record_product_change", "forget_transaction_seq",
+    "record_product_change",
+    "record_quote_change",
     "transaction_seq_taken",
 ]
 
@@ -26,7 +33,7 @@ _NEXT_SEQ = (
     .values(value=ChangeCounter.value + 1).returning(ChangeCounter.value)
 )
 # Every column but the key, which the database assigns.
-_INSERT = insert(ChangeRecord.__table__).values({
+_INSERT = insert(table_of(ChangeRecord)).values({
     name: bindparam(name) for name in ("seq", "entity_type", "entity_id", "territory_id", "owner_id", "at")
 })
 _CUSTOMER = select(

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.direct import direct
 from server.db.engine import Database
 from server.db.models import Device, MutationOutcome
+from server.db.models.base import table_of
 from server.db.types import utcnow
 from server.domain.errors import DomainError, NotFound, PermissionDenied
 from server.security.auth import CurrentUser
@@ -62,7 +63,7 @@ _ADVANCE = (
 _STORED = select(MutationOutcome.outcome).where(
     MutationOutcome.device_id == bindparam("device_id"), MutationOutcome.seq == bindparam("at_seq")
 )
-_INSERT_OUTCOME = insert(MutationOutcome.__table__)
+_INSERT_OUTCOME = insert(table_of(MutationOutcome))
 
 # On SQLite, up to this many mutations of one push share a write transaction, for at most
 # this long, so that other writers wait no longer than that for the one write lock.
@@ -226,7 +227,7 @@ class SyncEngine:
     async def _apply(
         self, session: AsyncSession, user: CurrentUser, mutation: Mutation, unborn: _UnbornEntities,
     ) -> Outcome:
-        base = {"seq": mutation.seq, "type": mutation.type, "entity_id": mutation.entity_id}
+        base: dict[str, Any] = {"seq": mutation.seq, "type": mutation.type, "entity_id": mutation.entity_id}
         handler = self._handler_for(mutation.type)
         if handler is None:
             return Outcome(**base, status="rejected", code="unknown_mutation_type",

@@ -17,9 +17,9 @@ from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from litestar import Litestar
-import httpx
 
 from server.app import create_app
 from server.config import Settings
@@ -68,7 +68,7 @@ def pg_template() -> Iterator[str | None]:
     name = f"fs_template_{uuid.uuid4().hex[:10]}"
     try:
         asyncio.run(_pg_execute(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any failure means no usable server
+    except Exception as exc:
         yield None if not str(exc) else f"!{exc}"
         return
     asyncio.run(upgrade(_pg_url(name)))

@@ -21,9 +21,9 @@ import sqlite3
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -42,11 +42,19 @@ _MISSING = object()
 class _Compiled:
     """One statement compiled for one dialect: SQL text, parameter order and processors."""
 
-    __slots__ = ("sql", "binds", "row", "_columns", "_dialect", "_result_processors", "_values_of",
-                 "_processed")
+    __slots__ = (
+        "_columns",
+        "_dialect",
+        "_processed",
+        "_result_processors",
+        "_values_of",
+        "binds",
+        "row",
+        "sql",
+    )
 
     def __init__(self, statement: Executable, dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
+        compiled = cast(Any, statement).compile(dialect=dialect)  # every statement here is a ClauseElement
         if "POSTCOMPILE" in compiled.string:
             raise ValueError("direct statements take one parameter per IN value (see by_arity)")
         self.sql = compiled.string
@@ -65,7 +73,7 @@ class _Compiled:
         )
         self._processed = tuple((i, process) for i, (_, _, process) in enumerate(self.binds) if process is not None)
         columns = compiled._result_columns
-        self.row = namedtuple("DirectRow", [c.keyname for c in columns], rename=True) if columns else None  # type: ignore[misc]
+        self.row: Any = namedtuple("DirectRow", [c.keyname for c in columns], rename=True) if columns else None
         self._columns, self._dialect = columns, dialect
         self._result_processors: tuple[Any, ...] | None = None
 
@@ -122,7 +130,7 @@ class _Compiled:
             return [make(r) for r in raw]
         return [
             make(value if process is None or value is None else process(value)
-                 for process, value in zip(processors, r))
+                 for process, value in zip(processors, r, strict=True))
             for r in raw
         ]
 
@@ -155,7 +163,7 @@ def sqlite_utc_text(value: Any) -> str:
         return text
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise ValueError("UTCDateTime needs a timezone-aware datetime")
-    utc = value if value.tzinfo is timezone.utc else value.astimezone(timezone.utc)
+    utc = value if value.tzinfo is UTC else value.astimezone(UTC)
     text = utc.replace(tzinfo=None).isoformat(" ", "microseconds")
     _LAST_TIME = (value, text)
     return text
@@ -166,6 +174,7 @@ class Direct:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        assert session.bind is not None  # every session here is bound to an engine or connection
         self.dialect: Dialect = session.bind.dialect
         self._sqlite: Any = None
 
@@ -274,7 +283,7 @@ def direct(session: AsyncSession) -> Direct:
     if runner is None or runner.session is not session:
         runner = Direct(session)
         session.info[_SESSION_KEY] = runner
-    return runner  # type: ignore[no-any-return]
+    return cast(Direct, runner)
 
 
 def by_arity(build: Callable[..., Executable]) -> Callable[..., Executable]:

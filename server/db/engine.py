@@ -121,7 +121,7 @@ class _LoopConnection(aiosqlite.Connection):
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         sqlite_conn = self._connection
         if not self._running or sqlite_conn is None:
-            return await super()._execute(fn, *args, **kwargs)  # raises: connection closed
+            return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]  # raises: connection closed
         if self._inline(sqlite_conn, fn):
             return fn(*args, **kwargs)
         if self._writer and not self._queued and args[:1] == ("BEGIN IMMEDIATE",):
@@ -130,7 +130,7 @@ class _LoopConnection(aiosqlite.Connection):
                 return result
         with self._queued_lock:
             self._queued += 1
-        return await super()._execute(self._on_worker, partial(fn, *args, **kwargs))
+        return await super()._execute(self._on_worker, partial(fn, *args, **kwargs))  # type: ignore[no-untyped-call]
 
     def _on_worker(self, call: Callable[[], Any]) -> Any:
         try:
@@ -184,7 +184,8 @@ def _connector(url: str, *, writer: bool) -> Callable[[], Any]:
         connection = _LoopConnection(partial(sqlite3.connect, *args, **kwargs), writer=writer)
         # As SQLAlchemy does for its own aiosqlite connections: never keep the process alive.
         # (aiosqlite before 0.22 is itself the worker thread; from 0.22 it holds one.)
-        getattr(connection, "_thread", connection).daemon = True
+        thread: Any = getattr(connection, "_thread", connection)  # a threading.Thread either way
+        thread.daemon = True
         return connection
 
     return connect

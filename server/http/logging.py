@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["AccessLogMiddleware"]
@@ -23,7 +24,7 @@ class AccessLogMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Below INFO nothing is written, so nothing is measured either (the level is looked
         # up per request: it can be changed while the server runs).
-        if scope["type"] != "http" or not log.isEnabledFor(logging.INFO):
+        if scope["type"] != ScopeType.HTTP or not log.isEnabledFor(logging.INFO):
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from litestar.enums import ScopeType
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -22,7 +23,7 @@ class LoginThrottle:
         self.limited = config.middleware(app)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in self.paths:
+        if scope["type"] == ScopeType.HTTP and scope["method"] == "POST" and scope["path"] in self.paths:
             await self.limited(scope, receive, send)
         else:
             await self.app(scope, receive, send)

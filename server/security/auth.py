@@ -26,8 +26,8 @@ from server.db.models import User
 __all__ = [
     "ACCESS_COOKIE",
     "ACCESS_TOKEN_TYPE",
-    "CurrentUser",
     "REFRESH_COOKIE",
+    "CurrentUser",
     "VerifiedToken",
     "build_jwt_auth",
     "requires_role",
@@ -72,7 +72,7 @@ class VerifiedToken(Token):
     that carry it: nothing changes a token once it is decoded."""
 
     @classmethod
-    def decode(  # type: ignore[override]
+    def decode(
         cls, encoded_token: str, secret: str, algorithm: str,
         audience: str | Sequence[str] | None = None, issuer: str | Sequence[str] | None = None,
         require_claims: Sequence[str] | None = None, verify_exp: bool = True,

@@ -8,6 +8,7 @@ session cookie is present.
 
 from __future__ import annotations
 
+from litestar.enums import ScopeType
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.types import Receive, Scope, Send
 
@@ -28,7 +29,7 @@ def _has_session_cookie(scope: Scope) -> bool:
 class SessionCookieCSRFMiddleware(CSRFMiddleware):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
-            scope["type"] == "http"
+            scope["type"] == ScopeType.HTTP
             and scope.get("method") not in self.config.safe_methods
             and not _has_session_cookie(scope)
         ):

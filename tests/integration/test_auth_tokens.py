@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 from sqlalchemy import func, select
@@ -14,7 +15,7 @@ from tests.factories import PASSWORD, bearer, login, make_user
 
 
 def _claims(user_id: str, **overrides: object) -> dict[str, object]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     claims: dict[str, object] = {
         "sub": user_id, "iat": int(now.timestamp()), "exp": int((now + timedelta(minutes=5)).timestamp()),
         "iss": "fieldsales", "aud": "fieldsales-api", "typ": "access", "role": "rep",
@@ -107,7 +108,7 @@ async def test_a_token_accepted_before_it_expires_is_refused_once_it_has(client,
     headers = {"Authorization": f"Bearer {token}"}
     assert (await client.get("/api/auth/me", headers=headers)).status_code == 200
     assert (await client.get("/api/auth/me", headers=headers)).status_code == 200
-    time.sleep(max(0.0, now + 2.05 - time.time()))
+    await asyncio.sleep(max(0.0, now + 2.05 - time.time()))
     response = await client.get("/api/auth/me", headers=headers)
     assert response.status_code == 401 and response.json()["code"] == "not_authenticated"
 

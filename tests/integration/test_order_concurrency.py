@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import asyncio
 
-from server.db.models import SalesOrderLine
 from sqlalchemy import func, select
 
+from server.db.models import SalesOrderLine
 from tests.factories import bearer, login, seed_world
-from tests.sales_factories import add_product, count_orders, create_customer, seed_catalog, set_stock, stock_of
+from tests.sales_factories import (
+    add_product,
+    count_orders,
+    create_customer,
+    seed_catalog,
+    set_stock,
+    stock_of,
+)
 
 
 async def test_fifty_concurrent_orders_against_ten_units_never_oversell(client, db):

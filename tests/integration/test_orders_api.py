@@ -123,7 +123,7 @@ async def test_rejection_cancels_and_the_rep_sees_the_reason(client, db):
     assert rejected.status_code == 200 and rejected.json()["status"] == "cancelled"
     seen = (await client.get(f"/api/orders/{placed['id']}", headers=s.headers["rep1"])).json()
     assert seen["status"] == "cancelled"
-    decision = [e for e in seen["timeline"] if e["action"] == "reject"][0]
+    decision = next(e for e in seen["timeline"] if e["action"] == "reject")
     assert decision["reason"] == "Margin too thin" and decision["actor_id"] == s.world.manager.id
     assert decision["from_state"] == "pending_approval" and decision["to_state"] == "cancelled"
 

@@ -10,7 +10,14 @@ from sqlalchemy import update
 from server.db.models import Quote
 from server.features.sales import expire_quotes
 from tests.factories import bearer, login, seed_world
-from tests.sales_factories import add_price_list, add_product, create_customer, seed_catalog, set_stock, stock_of
+from tests.sales_factories import (
+    add_price_list,
+    add_product,
+    create_customer,
+    seed_catalog,
+    set_stock,
+    stock_of,
+)
 
 
 async def _setup(client, db) -> dict[str, Any]:

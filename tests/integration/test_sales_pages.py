@@ -12,7 +12,14 @@ from sqlalchemy import func, select
 from server.db.models import AuditEvent, SalesOrder
 from tests.conftest import browser_client
 from tests.factories import PASSWORD, World, bearer, login, seed_world
-from tests.sales_factories import Catalog, add_product, create_customer, seed_catalog, set_stock, stock_of
+from tests.sales_factories import (
+    Catalog,
+    add_product,
+    create_customer,
+    seed_catalog,
+    set_stock,
+    stock_of,
+)
 
 HTMX = {"hx-request": "true"}
 

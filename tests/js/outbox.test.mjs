@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 
 import {
   FRESH_COUNTERS, ackUpTo, applyResponse, assignSeq, buildPush, classifyFailure, gapDecision,
-  nextBatch, renumber, retryDelay, verdictOf,
+  nextBatch, prunableKeys, renumber, retryDelay, verdictOf,
 } from "../../pwa/static/js/outbox-core.js";
 
 const ID = (n) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
@@ -151,4 +151,29 @@ test("failures: no network and server trouble are retried with growing delays; a
   assert.ok(retryDelay(2, fixed) < retryDelay(3, fixed));
   assert.equal(retryDelay(50, fixed), 5 * 60 * 1000);
   assert.ok(retryDelay(1, () => 0) >= 1000);
+});
+
+test("old answered items are forgotten; waiting ones, recent ones and the newest never are", () => {
+  const now = new Date("2026-06-30T12:00:00Z");
+  const daysAgo = (d) => new Date(now.getTime() - d * 86400000).toISOString();
+  const { items } = enqueueMany(6);
+  const aged = items.map((i, n) => ({ ...i, created_at: daysAgo(60 - n) }));
+  // 1-4 answered long ago; 5 sent long ago and still unanswered; 6 answered yesterday.
+  const done = aged.map((i) => (i.seq === 5 ? { ...i, state: "sending" } : { ...i, state: "done", outcome: { status: "accepted" } }));
+  done[5] = { ...done[5], created_at: daysAgo(1) };
+  assert.deepEqual(prunableKeys(done, now, { keepDays: 30, keepLast: 3 }), [1, 2, 3]);
+  assert.deepEqual(prunableKeys(done, now, { keepDays: 30, keepLast: 0 }), [1, 2, 3, 4]);
+  assert.deepEqual(prunableKeys(done, now, { keepDays: 90, keepLast: 0 }), []);
+});
+
+test("after old items are forgotten, the push still acknowledges every answered seq", () => {
+  const now = new Date("2026-06-30T12:00:00Z");
+  const { items } = enqueueMany(6);
+  const old = items.map((i) => ({ ...i, created_at: "2026-01-01T00:00:00Z" }));
+  const answered = old.map((i) => (i.seq <= 5 ? { ...i, state: "done", outcome: { status: "accepted" } } : i));
+  const forgotten = new Set(prunableKeys(answered, now, { keepDays: 30, keepLast: 2 }));
+  assert.deepEqual([...forgotten], [1, 2, 3, 4]);
+  const left = answered.filter((i) => !forgotten.has(i.key));
+  assert.equal(ackUpTo(left), 5);
+  assert.deepEqual(nextBatch(left).map((i) => i.seq), [6]);
 });

@@ -22,7 +22,7 @@ from server.domain.orders import (
     next_quote_status,
 )
 
-O = OrderStatus
+O = OrderStatus  # noqa: E741 - O and Q keep the tables of transitions readable
 Q = QuoteStatus
 
 # Written out by hand from ARCHITECTURE.md, not derived from the module's table, so a

@@ -61,6 +61,20 @@ export function ackUpTo(items, epoch = currentEpoch(items)) {
   return ack || null;
 }
 
+/**
+ * Keys of items the phone may forget: done (the verdict is in and was shown), made more
+ * than `keepDays` ago, and not among the newest `keepLast`. Waiting or unanswered items
+ * are never forgotten. The server already holds what they created, and `ackUpTo` only
+ * needs the items after them.
+ */
+export function prunableKeys(items, now = new Date(), { keepDays = 30, keepLast = 100 } = {}) {
+  const cutoff = now.getTime() - keepDays * 24 * 60 * 60 * 1000;
+  const newest = new Set([...items].sort((a, b) => b.key - a.key).slice(0, keepLast).map((i) => i.key));
+  return items
+    .filter((i) => i.state === "done" && !newest.has(i.key) && Date.parse(i.created_at) < cutoff)
+    .map((i) => i.key);
+}
+
 export function currentEpoch(items) {
   return items.reduce((max, i) => Math.max(max, i.epoch || 0), 0);
 }

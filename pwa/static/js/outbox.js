@@ -5,7 +5,7 @@
 import { api, ApiError } from "./api.js";
 import {
   FRESH_COUNTERS, MAX_BATCH, applyResponse, assignSeq, buildPush, classifyFailure, gapDecision, nextBatch,
-  pendingItems, renumber, retryDelay,
+  pendingItems, prunableKeys, renumber, retryDelay,
 } from "./outbox-core.js";
 import { currentUser, getMeta, setMeta, transact } from "./store.js";
 
@@ -133,6 +133,15 @@ async function pushOnce() {
   return nextBatch(result.items).length > 0 && result.changed.length > 0;
 }
 
+/** Old answered items go, so the phone's storage and the outbox page stay small over
+ * months of daily use (see prunableKeys). */
+async function forgetOldVerdicts() {
+  const keys = prunableKeys(await listItems());
+  if (!keys.length) return;
+  await transact(["outbox"], "readwrite", (s) => { for (const key of keys) s.outbox.delete(key); });
+  changed();
+}
+
 /** Sends every waiting item, batch by batch. One flush at a time per phone, across tabs. */
 export function flush() {
   if (!currentUser()) return Promise.resolve();
@@ -144,6 +153,7 @@ export function flush() {
       more = await pushOnce();
       rounds += 1;
     }
+    await forgetOldVerdicts();
   };
   flushing = (navigator.locks ? navigator.locks.request("fs-outbox-flush", run) : run())
     .finally(() => { flushing = null; });

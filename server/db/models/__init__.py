@@ -36,10 +36,11 @@ from server.db.models.territories import (
 )
 
 __all__ = [
+    "REFERENCE_TABLES",
     "AuditEvent",
+    "Base",
     "ChangeCounter",
     "ChangeRecord",
-    "Base",
     "Customer",
     "CustomerAddress",
     "CustomerContact",
@@ -56,7 +57,6 @@ __all__ = [
     "QuoteLine",
     "QuoteRevision",
     "Realignment",
-    "REFERENCE_TABLES",
     "ReferenceDataVersion",
     "RefreshToken",
     "SalesOrder",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from typing import cast
+
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
-__all__ = ["Base"]
+__all__ = ["Base", "table_of"]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -18,3 +20,9 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A mapped class's table, for Core statements (`insert(table_of(SalesOrder))`): every
+    model here maps one `Table`, which the ORM's own annotation leaves as any FROM clause."""
+    return cast(Table, model.__table__)

@@ -6,11 +6,11 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from msgspec import UNSET
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.exceptions import NotAuthorizedException
 from litestar.security.jwt import JWTCookieAuth, Token
+from msgspec import UNSET
 from sqlalchemy import select
 
 from server.config import Settings

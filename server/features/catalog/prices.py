@@ -95,11 +95,7 @@ def _applicable_lists(lists: Sequence[Any], customer: Any | None) -> list[Any]:
         assigned = next((pl for pl in lists if pl.id == customer.price_list_id), None)
     chosen = []
     for pl in lists:
-        if pl.kind == "base":
-            chosen.append(pl)
-        elif customer is not None and pl.kind == "customer" and pl.customer_id == customer.id:
-            chosen.append(pl)
-        elif assigned is not None and pl.code == assigned.code and pl.kind == assigned.kind:
+        if pl.kind == "base" or (customer is not None and pl.kind == "customer" and pl.customer_id == customer.id) or (assigned is not None and pl.code == assigned.code and pl.kind == assigned.kind):
             chosen.append(pl)
     return chosen
 

@@ -169,7 +169,7 @@ async def product_detail(
                 warehouse_id=w.id, warehouse_code=w.code, warehouse_name=w.name,
                 on_hand=level.on_hand, allocated=level.allocated, available=level.available,
             )
-            for level, (_, w) in zip(levels, rows)
+            for level, (_, w) in zip(levels, rows, strict=True)
         ],
     )
 

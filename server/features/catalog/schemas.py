@@ -83,7 +83,7 @@ class ProductUpdateIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=
     floor_price_cents: Cents | UnsetType = UNSET
     active: bool | UnsetType = UNSET
     tax_category: TaxCategory | UnsetType = UNSET
-    image_url: ImageUrl | None | UnsetType = UNSET
+    image_url: ImageUrl | UnsetType | None = UNSET
     low_stock_threshold: Quantity | UnsetType = UNSET
 
 

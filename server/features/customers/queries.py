@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, false, func, or_, select
+from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer, CustomerAddress, CustomerContact, Territory, User
@@ -88,7 +88,7 @@ async def search_customers(
     if territory_id:
         where.append(Customer.territory_id == territory_id)
     total = int(await session.scalar(select(func.count()).select_from(Customer).where(*where)) or 0)
-    query: Select[Any] = (
+    query = (
         select(Customer, CustomerAddress.city, CustomerAddress.postal_code)
         .outerjoin(CustomerAddress, _billing_join())
         .where(*where)

@@ -79,10 +79,10 @@ class CustomerUpdateIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults
     status: Status | UnsetType = UNSET
     payment_terms: Terms | UnsetType = UNSET
     credit_limit_cents: Cents | UnsetType = UNSET
-    price_list_id: Uuid | None | UnsetType = UNSET
+    price_list_id: Uuid | UnsetType | None = UNSET
     tax_exempt: bool | UnsetType = UNSET
     notes: Annotated[str, Meta(max_length=4000)] | UnsetType = UNSET
-    explicit_territory_id: Uuid | None | UnsetType = UNSET
+    explicit_territory_id: Uuid | UnsetType | None = UNSET
     billing_address: AddressIn | UnsetType = UNSET
 
 

@@ -81,7 +81,7 @@ def read_csv(raw: bytes, *, required: Collection[str], optional: Collection[str]
                     f"expected {len(columns)} fields like the header, found {len(record)}",
                 ))
                 continue
-            rows.append((number, dict(zip(columns, record))))
+            rows.append((number, dict(zip(columns, record, strict=True))))
             if len(rows) > MAX_ROWS:
                 raise ImportRejected([RowError(0, "", "too_many_rows", f"at most {MAX_ROWS} rows per file")])
     except csv.Error as exc:

@@ -141,7 +141,7 @@ async def import_customers(session: AsyncSession, actor_id: str, raw: bytes) -> 
     numbers = [await next_number(session, "C") for _ in rows]
     today, now = date.today(), utcnow()
     customers: list[tuple[Customer, dict[str, str], str]] = []
-    for row, number in zip(rows, numbers):
+    for row, number in zip(rows, numbers, strict=True):
         address = _normalized_address(row.address)
         match = data.rule_book.match(
             Address(country=address["country"], state=address["state"],
@@ -163,7 +163,7 @@ async def import_customers(session: AsyncSession, actor_id: str, raw: bytes) -> 
         customers.append((customer, address, match.reason))
     # The unit of work does not order unrelated mappers by foreign key: customers go first.
     await session.flush()
-    for (customer, address, reason), row in zip(customers, rows):
+    for (customer, address, reason), row in zip(customers, rows, strict=True):
         for kind in ("billing", "shipping"):
             session.add(CustomerAddress(id=new_id(), customer_id=customer.id, kind=kind,
                                         is_default=True, **address))

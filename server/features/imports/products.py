@@ -228,7 +228,7 @@ async def import_products(session: AsyncSession, actor_id: str, raw: bytes) -> P
     # One flush for all products before anything refers to them: the unit of work does not
     # order inserts of unrelated mappers by foreign key, and a flush per row is slow.
     await session.flush()
-    for row, product in zip(rows, products):
+    for row, product in zip(rows, products, strict=True):
         if base_list_id is not None and row.base_price_cents is not None:
             # The unit price is replaced in the version in force; its volume breaks stay.
             item = base_items.get(product.id)
@@ -240,7 +240,7 @@ async def import_products(session: AsyncSession, actor_id: str, raw: bytes) -> P
             result.prices_set += 1
     counts = [
         (row.warehouse_id, product.id, row.on_hand, None)
-        for row, product in zip(rows, products)
+        for row, product in zip(rows, products, strict=True)
         if row.warehouse_id is not None and row.on_hand is not None
     ]
     if counts:

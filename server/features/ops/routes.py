@@ -24,7 +24,7 @@ async def readyz(db: Database) -> Response[dict[str, str]]:
         async with db.read_engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
             current = await is_current(conn)
-    except Exception:  # noqa: BLE001 - any failure to reach the database means not ready
+    except Exception:
         return Response({"status": "unavailable", "database": "unreachable"}, status_code=503)
     if not current:
         return Response({"status": "unavailable", "database": "migrations_pending"}, status_code=503)

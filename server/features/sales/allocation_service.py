@@ -28,6 +28,7 @@ from server.db.models import (
     StockReservation,
     Warehouse,
 )
+from server.db.models.base import table_of
 from server.db.types import new_id, utcnow
 from server.domain.allocation import (
     AllocationLine,
@@ -45,8 +46,12 @@ from server.features.sales.events import order_event, order_event_row
 from sync.changes import record_order_change, record_product_change
 
 __all__ = [
-    "allocate_order_stock", "lock_stock", "receive_stock", "release_order_stock",
-    "plan_new_order", "reserve_planned",
+    "allocate_order_stock",
+    "lock_stock",
+    "plan_new_order",
+    "receive_stock",
+    "release_order_stock",
+    "reserve_planned",
 ]
 
 # The order path's statements (server.db.direct): locked stock rows, reserving, recording.
@@ -62,7 +67,7 @@ _RESERVE = (
     .where(StockLevel.warehouse_id == bindparam("w"), StockLevel.product_id == bindparam("p"))
     .values(allocated=StockLevel.allocated + bindparam("q"))
 )
-_INSERT_RESERVATION = insert(StockReservation.__table__)
+_INSERT_RESERVATION = insert(table_of(StockReservation))
 
 # Orders whose backordered lines may take newly received stock.
 _WAITING = (OrderStatus.CONFIRMED.value, OrderStatus.IN_FULFILMENT.value)
@@ -293,7 +298,7 @@ async def receive_stock(
         )
     ).scalars().all():
         lines_of[line.order_id].append(line)
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     await session.execute(
         insert(StockLevel).values(warehouse_id=warehouse_id, product_id=product_id, on_hand=0,
                                   allocated=0).on_conflict_do_nothing()

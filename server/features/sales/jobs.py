@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+
 from server.db.engine import Database
 from server.features.sales.quote_service import expire_quotes
 
@@ -40,7 +41,7 @@ class QuoteExpiryJob:
         while True:
             try:
                 await self.run_once()
-            except Exception:  # noqa: BLE001 - one failed round must not end the schedule
+            except Exception:
                 log.exception("quote expiry failed; retrying at the next interval")
             await asyncio.sleep(self.interval_seconds)
 

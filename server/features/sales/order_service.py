@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.direct import direct
 from server.db.models import AuditEvent, Customer, SalesOrder, SalesOrderLine, User
+from server.db.models.base import table_of
 from server.db.types import new_id, utcnow
 from server.domain.errors import Conflict, NotFound
 from server.domain.orders import (
@@ -66,9 +67,9 @@ _OPEN_ORDERS = select(func.coalesce(func.sum(SalesOrder.total_cents), 0)).where(
     SalesOrder.status.in_([literal(status) for status in _OPEN_FOR_CREDIT]),
     SalesOrder.billing_status == "not_invoiced",
 )
-_INSERT_ORDER = insert(SalesOrder.__table__)
-_INSERT_LINES = insert(SalesOrderLine.__table__)
-_INSERT_EVENTS = insert(AuditEvent.__table__)
+_INSERT_ORDER = insert(table_of(SalesOrder))
+_INSERT_LINES = insert(table_of(SalesOrderLine))
+_INSERT_EVENTS = insert(table_of(AuditEvent))
 
 
 async def _visible_customer(session: AsyncSession, scope: Scope, customer_id: str) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 from sqlalchemy import ColumnElement, or_, select, true
@@ -106,7 +106,7 @@ async def quote_diff(session: AsyncSession, quote: Quote, old: int, new: int) ->
             b["quantity"], b["unit_price_cents"], Decimal(b["discount_percent"])
         ):
             continue
-        change = "changed" if a and b else ("removed" if a else "added")
+        change: Literal["added", "removed", "changed"] = "changed" if a and b else ("removed" if a else "added")
         changes.append(DiffLine(
             change=change, product_id=product_id, sku=(a or b or {}).get("sku", ""),
             old_quantity=a["quantity"] if a else None, new_quantity=b["quantity"] if b else None,

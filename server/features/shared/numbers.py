@@ -29,7 +29,7 @@ async def next_number(session: AsyncSession, prefix: str, *, width: int = 6) -> 
     if value is None:
         # The prefix's first document: create its row (a concurrent first use may do the same,
         # hence DO NOTHING), then count from it like everyone else.
-        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         await session.execute(
             insert(DocumentSequence).values(prefix=prefix, last_value=0).on_conflict_do_nothing()
         )

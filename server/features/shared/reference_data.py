@@ -70,6 +70,7 @@ async def reference_data(session: AsyncSession) -> ReferenceData:
     token = await direct(session).scalar(_TOKEN)
     # The bind: an engine, or the writer's connection. By database, not driver: the SQLite
     # writer has a dialect of its own (server.db.engine.WriterDialect).
+    assert session.bind is not None
     url = session.bind.engine.url
     key = str(url.set(drivername=url.get_backend_name()))
     copy = _COPIES.get(key)

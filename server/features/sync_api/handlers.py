@@ -9,7 +9,12 @@ from server.domain.errors import ValidationFailed
 from server.features.customers import services as customers
 from server.features.customers.schemas import CustomerCreateIn, CustomerUpdateIn
 from server.features.shared.scope import load_scope
-from server.features.sync_api.handlers_sales import order_cancel, order_place, quote_save, quote_send
+from server.features.sync_api.handlers_sales import (
+    order_cancel,
+    order_place,
+    quote_save,
+    quote_send,
+)
 from server.security.auth import CurrentUser
 from sync.engine import HandlerResult, SyncEngine
 from sync.protocol import Mutation

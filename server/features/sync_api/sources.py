@@ -159,12 +159,12 @@ async def _customers(session: AsyncSession, visibility: Visibility, ids: list[st
     )).scalars():
         addresses[a.customer_id].append(_address(a))
     contacts: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for c in (await session.execute(
+    for contact in (await session.execute(
         select(CustomerContact).where(CustomerContact.customer_id.in_(found))
         .order_by(CustomerContact.customer_id, CustomerContact.name)
     )).scalars():
-        contacts[c.customer_id].append({"id": c.id, "name": c.name, "role": c.role, "email": c.email,
-                                        "phone": c.phone})
+        contacts[contact.customer_id].append({"id": contact.id, "name": contact.name, "role": contact.role,
+                                              "email": contact.email, "phone": contact.phone})
     territories = {t.id: (t.name, t.is_default) for t in (await session.execute(
         select(Territory.id, Territory.name, Territory.is_default)
         .where(Territory.id.in_({c.territory_id for c in rows}))

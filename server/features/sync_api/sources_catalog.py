@@ -13,7 +13,15 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Customer, PriceBreak, PriceList, PriceListItem, Product, StockLevel, TaxRate
+from server.db.models import (
+    Customer,
+    PriceBreak,
+    PriceList,
+    PriceListItem,
+    Product,
+    StockLevel,
+    TaxRate,
+)
 from server.features.shared.scope import customer_filter
 from server.features.sync_api.sources_documents import scope_of
 from sync.feed import FeedSource, Visibility

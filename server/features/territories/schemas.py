@@ -55,7 +55,7 @@ class TerritoryUpdateIn(msgspec.Struct, forbid_unknown_fields=True, omit_default
     name: Annotated[str, Meta(min_length=1, max_length=120)] | UnsetType = UNSET
     kind: Kind | UnsetType = UNSET
     # null moves the territory to the top level; leaving the field out keeps its parent.
-    parent_id: Uuid | None | UnsetType = UNSET
+    parent_id: Uuid | UnsetType | None = UNSET
 
 
 class RuleIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -12,6 +12,8 @@ own) and a sequence on PostgreSQL. Existing rows keep their order within a seq.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -26,7 +28,7 @@ _NEXT = "sync_changes_next"
 _COLUMNS = "seq, entity_type, entity_id, territory_id, owner_id, at"
 
 
-def _data_columns() -> list[sa.Column]:
+def _data_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column('seq', sa.BigInteger(), nullable=False),
         sa.Column('entity_type', sa.String(length=40), nullable=False),
@@ -37,7 +39,7 @@ def _data_columns() -> list[sa.Column]:
     ]
 
 
-def _swap(id_column: sa.Column, copy_select: str) -> None:
+def _swap(id_column: sa.Column[Any], copy_select: str) -> None:
     """Build the table anew beside the old one, copy, drop the old one, take its name."""
     postgres = op.get_bind().dialect.name == "postgresql"
     # PostgreSQL's constraint names are unique among the old table's too: renamed below.
