@@ -32,11 +32,13 @@ from server.features.ops.routes import healthz, readyz
 from server.features.sales import ROUTES as sales_routes
 from server.features.sales.jobs import QuoteExpiryJob
 from server.features.sync_api import ROUTES as sync_routes
+from server.features.sync_api.routes import PUSH_PATH
 from server.features.territories import ROUTES as territory_routes
 from server.http.errors import exception_handlers
 from server.http.logging import AccessLogMiddleware
 from server.http.login_throttle import LoginThrottle
 from server.http.security_headers import SecurityHeadersMiddleware
+from server.http.text_guard import NulTextGuard
 from server.process import settle_garbage_collector
 from server.security.auth import build_jwt_auth
 from server.security.csrf import SessionCookieCSRFMiddleware
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             SecurityHeadersMiddleware,
             DefineMiddleware(LoginThrottle, config=login_rate_limit, paths=(LOGIN_PATH, WEB_LOGIN_PATH)),
             DefineMiddleware(SessionCookieCSRFMiddleware, config=csrf),
+            DefineMiddleware(NulTextGuard, exempt_paths=(PUSH_PATH,)),
         ],
         exception_handlers=exception_handlers,
         template_config=TemplateConfig(directory=PWA_DIR / "templates", engine=JinjaTemplateEngine),

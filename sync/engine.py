@@ -19,14 +19,16 @@ again.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.direct import direct
@@ -65,20 +67,34 @@ _STORED = select(MutationOutcome.outcome).where(
 )
 _INSERT_OUTCOME = insert(table_of(MutationOutcome))
 
+_log = logging.getLogger(__name__)
+
 # On SQLite, up to this many mutations of one push share a write transaction, for at most
 # this long, so that other writers wait no longer than that for the one write lock.
 _GROUP_LIMIT = 64
 _GROUP_SECONDS = 0.05
 
 
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a mutation's arguments, however deeply nested (without recursion:
+    the nesting is the phone's to choose)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
 def _referenced_ids(value: Any) -> set[str]:
-    if isinstance(value, str):
-        return {value} if _UUID.match(value) else set()
-    if isinstance(value, dict):
-        return set().union(*(_referenced_ids(v) for v in value.values())) if value else set()
-    if isinstance(value, list):
-        return set().union(*(_referenced_ids(v) for v in value)) if value else set()
-    return set()
+    return {s for s in _strings(value) if _UUID.match(s)}
+
+
+def _has_nul(value: Any) -> bool:
+    return any("\x00" in s for s in _strings(value))
 
 
 class _UnbornEntities:
@@ -103,13 +119,13 @@ class _UnbornEntities:
             MutationOutcome.device_id == device_id, MutationOutcome.status != "rejected",
         )
         rows = await session.execute(
-            select(MutationOutcome.entity_id).where(
+            select(MutationOutcome.entity_id, MutationOutcome.outcome).where(
                 MutationOutcome.device_id == device_id, MutationOutcome.status == "rejected",
                 MutationOutcome.mutation_type.in_(sorted(creating)),
                 MutationOutcome.entity_id.not_in(created),
             )
         )
-        self.ids = {r[0] for r in rows}
+        self.ids = {r.entity_id for r in rows if not _id_taken(r.outcome.get("code"))}
 
     def dependency_of(self, mutation: Mutation) -> str | None:
         if not self.ids:
@@ -119,12 +135,18 @@ class _UnbornEntities:
         referenced = _referenced_ids(mutation.args) | {mutation.entity_id}
         return min(referenced & self.ids, default=None)
 
-    def record(self, mutation: Mutation, status: str, creating: set[str]) -> None:
+    def record(self, mutation: Mutation, outcome: Outcome, creating: set[str]) -> None:
         self.as_of = mutation.seq
-        if status != "rejected":
+        if outcome.status != "rejected":
             self.ids.discard(mutation.entity_id)
-        elif mutation.type in creating:
+        elif mutation.type in creating and not _id_taken(outcome.code):
             self.ids.add(mutation.entity_id)
+
+
+def _id_taken(code: str | None) -> bool:
+    """A creation refused because its id is already in use: the entity exists (made by an
+    earlier mutation, or by the same one sent twice), so nothing depends on a rejection."""
+    return bool(code and code.endswith("_id_taken"))
 
 
 class SyncEngine:
@@ -198,7 +220,7 @@ class SyncEngine:
                     last_seq = mutation.seq
                     # Recorded: the mutations after it in this transaction see its outcome,
                     # and if the transaction fails the whole push fails with it.
-                    unborn.record(mutation, outcome.status, self._creating)
+                    unborn.record(mutation, outcome, self._creating)
                     outcomes.append(outcome)
                     pending.popleft()
                     applied += 1
@@ -237,6 +259,9 @@ class SyncEngine:
             return Outcome(**base, status="rejected", code="dependency_rejected",
                            message="It depends on an earlier change that was rejected.",
                            result={"depends_on": rejected_dependency})
+        if _has_nul(mutation.args):
+            return Outcome(**base, status="rejected", code="invalid_text",
+                           message="Text may not contain the NUL character.")
         seq_taken = transaction_seq_taken(session)
         try:
             # A savepoint: a rejected mutation leaves no trace but its outcome.
@@ -247,6 +272,15 @@ class SyncEngine:
                 forget_transaction_seq(session)  # its counter increment was rolled back too
             return Outcome(**base, status="rejected", code=exc.code, message=exc.message,
                            result=dict(exc.details) if exc.details else {})
+        except (DataError, OverflowError):
+            # A value the database cannot hold (a number or text out of its range) fails the
+            # same way on every resend: a verdict for this mutation, not a reason to make the
+            # phone retry the whole push for ever.
+            if not seq_taken:
+                forget_transaction_seq(session)
+            _log.warning("sync mutation %s refused by the database", mutation.type, exc_info=True)
+            return Outcome(**base, status="rejected", code="invalid_value",
+                           message="A value is out of the range the server can store.")
         return Outcome(**base, status=result.status, result=result.result)  # type: ignore[arg-type]
 
     async def _acknowledge(self, db: Database, device_id: str, up_to: int) -> None:

@@ -88,14 +88,24 @@ async def _counter(session: AsyncSession) -> int:
     return int(await session.scalar(select(ChangeCounter.value).where(ChangeCounter.id == 1)) or 0)
 
 
+_MAX_POSITION = 2**63 - 1  # the change counter is a 64-bit integer on both databases
+
+
+def _position(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= _MAX_POSITION:
+        raise ValueError(text)
+    return value
+
+
 def _parse(cursor: str) -> tuple[str, int, int, str]:
     try:
         if not cursor:
             return ("snapshot", -1, 0, "")
         if cursor.startswith("s"):
             head, index, after = cursor[1:].split(":", 2)
-            return ("snapshot", int(head), int(index), after)
-        return ("feed", int(cursor), 0, "")
+            return ("snapshot", _position(head), _position(index), after)
+        return ("feed", _position(cursor), 0, "")
     except ValueError:
         raise ValidationFailed("The sync cursor is not valid; pull again without one.", code="cursor_invalid") from None
 
@@ -107,6 +117,12 @@ async def pull_page(
     current = visibility.fingerprint()
     reset = view is not None and view != current
     mode, value, index, after = _parse("" if reset else position)
+    if value >= 0 and value > await _counter(session):
+        # A position this database never reached: the cursor came from another copy of it
+        # (a restored backup, a replaced server). Going on from there would skip every
+        # change until the counter caught up, so the phone starts over with a snapshot.
+        reset = True
+        mode, value, index, after = _parse("")
     if mode == "snapshot":
         head = value if value >= 0 else await _counter(session)
         page = await _snapshot(session, sources, visibility, head, index, after, limit)

@@ -26,13 +26,17 @@ SUPPORTED_SCHEMA_VERSIONS = (1,)
 
 OutcomeStatus = Literal["accepted", "needs_approval", "rejected"]
 
+# Seqs and versions are counted by phones in JavaScript numbers: whole numbers are exact up
+# to 2**53 - 1, which also fits the databases' 64-bit integers.
+_COUNT = Meta(ge=1, le=2**53 - 1)
+
 
 class Mutation(msgspec.Struct, forbid_unknown_fields=True):
-    seq: Annotated[int, Meta(ge=1)]
+    seq: Annotated[int, _COUNT]
     type: Annotated[str, Meta(pattern=r"^[a-z_]+\.[a-z_]+(@[0-9]+)?$")]
     entity_id: Annotated[str, Meta(pattern=r"^[0-9a-fA-F-]{36}$")]
     args: dict[str, Any] = {}
-    base_version: int | None = None
+    base_version: Annotated[int, _COUNT] | None = None
     client_ts: str | None = None
 
 
@@ -42,7 +46,7 @@ class PushRequest(msgspec.Struct, forbid_unknown_fields=True):
     device_id: str
     mutations: Annotated[list[Mutation], Meta(max_length=500)]
     # Outcomes up to this seq have reached the phone and may be forgotten after retention.
-    ack_up_to: int | None = None
+    ack_up_to: Annotated[int, Meta(ge=0, le=2**53 - 1)] | None = None
 
 
 class Outcome(msgspec.Struct):

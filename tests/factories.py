@@ -78,7 +78,7 @@ def customer_body(name: str, *, state: str = "WA", postal: str = "98101", city: 
     body: dict[str, Any] = {
         "legal_name": name,
         "billing_address": {"country": "US", "state": state, "city": city, "postal_code": postal, "street": "1 Main St"},
-        "contacts": [{"name": "Pat Buyer", "role": "Purchasing", "email": f"pat@{name.split()[0].lower()}.test", "phone": f"+1 206 555 {abs(hash(name)) % 10000:04d}"}],
+        "contacts": [{"name": "Pat Buyer", "role": "Purchasing", "email": f"pat@{(name.split() or ['blank'])[0].lower()}.test", "phone": f"+1 206 555 {abs(hash(name)) % 10000:04d}"}],
     }
     body.update(extra)
     return body

@@ -18,10 +18,13 @@ __all__ = [
     "CUSTOMER_STATUSES",
     "CUSTOMER_STATUS_TRANSITIONS",
     "PAYMENT_TERMS",
+    "TAX_ID_MAX_LENGTH",
     "CustomerFingerprint",
     "DuplicateMatch",
     "MergeResult",
     "can_transition",
+    "checked_legal_name",
+    "checked_tax_id",
     "clean_text",
     "diff_fields",
     "find_duplicates",
@@ -124,11 +127,35 @@ def normalize_name(value: str | None) -> str:
         if unicodedata.combining(ch) or ch in "'.\u2019":
             continue
         kept.append(ch if ch.isalnum() else " ")
-    words = "".join(kept).split()
+    # Composed again: scripts whose letters decompose into parts that are no accents
+    # (Hangul syllables into their jamo) keep their letters and their length.
+    words = unicodedata.normalize("NFC", "".join(kept)).split()
     # Keep at least one word: a company literally named 'Co' still has a name.
     while len(words) > 1 and words[-1] in _LEGAL_SUFFIXES:
         words.pop()
     return " ".join(words)
+
+
+TAX_ID_MAX_LENGTH = 40
+
+
+def checked_legal_name(value: str) -> str:
+    """The legal name as stored, refused when nothing of it is a letter or a digit (only
+    spaces, punctuation or invisible characters)."""
+    if not normalize_name(value):
+        raise ValidationFailed("The legal name needs at least one letter or digit.",
+                               code="legal_name_required", details={"field": "legal_name"})
+    return clean_text(value)
+
+
+def checked_tax_id(value: str | None) -> str:
+    """The tax id as stored, refused when normalising made it longer than a tax id may be
+    (upper-casing lengthens some letters: 'ß' becomes 'SS')."""
+    tax_id = normalize_tax_id(value)
+    if len(tax_id) > TAX_ID_MAX_LENGTH:
+        raise ValidationFailed(f"A tax id has at most {TAX_ID_MAX_LENGTH} characters.",
+                               code="tax_id_too_long", details={"field": "tax_id"})
+    return tax_id
 
 
 # --- duplicates ---------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from server.domain.errors import ValidationFailed
 from server.domain.money import from_cents, percent_of, to_cents
 
 __all__ = [
+    "MAX_DOCUMENT_CENTS",
     "DocumentInput",
     "LineInput",
     "PricedDocument",
@@ -42,6 +43,10 @@ __all__ = [
 
 _HUNDRED = Decimal(100)
 _PERCENT_PLACES = Decimal("0.01")
+# The largest document: 100 billion in the currency's main unit. Every amount is stored as
+# a 64-bit integer of cents and summed over many documents (credit exposure, statements),
+# so a single document stays far below that range.
+MAX_DOCUMENT_CENTS = 10**13
 
 
 class LineInput(msgspec.Struct, frozen=True):
@@ -136,7 +141,7 @@ def price_document(doc: DocumentInput) -> PricedDocument:
     net_total = sum(p.net_cents for p in priced)
     tax_total = sum(p.tax_cents for p in priced)
     shipping_tax = _rate_cents(doc.shipping_cents, doc.shipping_tax_rate)
-    return PricedDocument(
+    document = PricedDocument(
         lines=tuple(priced),
         subtotal_cents=sum(p.gross_cents for p in priced),
         discount_cents=sum(p.line_discount_cents + p.order_discount_cents for p in priced),
@@ -146,6 +151,14 @@ def price_document(doc: DocumentInput) -> PricedDocument:
         shipping_tax_cents=shipping_tax,
         total_cents=net_total + tax_total + doc.shipping_cents + shipping_tax,
     )
+    # Every stored amount is at most the subtotal (the lines' gross) or the total.
+    if max(document.subtotal_cents, document.total_cents) > MAX_DOCUMENT_CENTS:
+        raise ValidationFailed(
+            "The amounts are too large for one document; split it into several.",
+            code="amount_too_large",
+            details={"max_cents": MAX_DOCUMENT_CENTS, "total_cents": document.total_cents},
+        )
+    return document
 
 
 def effective_discount_percent(priced: PricedDocument) -> Decimal:

@@ -123,6 +123,13 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     )
 
 
+def _too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    # JSON nested deeper than the decoder follows: the body is refused, whatever reads it.
+    log.warning("refused a too deeply nested request on %s %s", request.method, request.url.path)
+    return problem(request, status=400, code="invalid_request",
+                   detail="The request body is nested too deeply.")
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     code, detail = _HTTP_CODES[500]
@@ -133,6 +140,7 @@ exception_handlers: dict[type[Exception] | int, Any] = {
     DomainError: _domain_error,
     ValidationException: _validation_error,
     HTTPException: _http_error,
+    RecursionError: _too_deep,
     Exception: _unexpected,
 }
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from server.domain.errors import ValidationFailed
 from server.domain.pricing import (
+    MAX_DOCUMENT_CENTS,
     DocumentInput,
     LineInput,
     PricedDocument,
@@ -308,3 +309,17 @@ def test_check_floor_prices_uses_the_price_after_order_discount() -> None:
 def test_check_floor_prices_ignores_empty_lines() -> None:
     priced = price_document(doc(line("a", product_id="p1", quantity=0)))
     assert check_floor_prices(priced, {"p1": 100}) == []
+
+
+def test_a_document_above_the_largest_amount_is_refused_with_a_reason() -> None:
+    # One line may fit and the sum of two not; both are refused before anything is stored.
+    big = MAX_DOCUMENT_CENTS // 2 + 1
+    assert price_document(doc(line(unit_price_cents=big))).total_cents == big
+    with pytest.raises(ValidationFailed) as refused:
+        price_document(doc(line("l1", unit_price_cents=big), line("l2", unit_price_cents=big)))
+    assert refused.value.code == "amount_too_large"
+    # A full discount does not hide a gross beyond it, and tax cannot push a total past it.
+    with pytest.raises(ValidationFailed):
+        price_document(doc(line(quantity=10, unit_price_cents=big, discount_percent=Decimal(100))))
+    with pytest.raises(ValidationFailed):
+        price_document(doc(line(unit_price_cents=MAX_DOCUMENT_CENTS, tax_rate=Decimal("0.01"))))

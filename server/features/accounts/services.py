@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -11,6 +11,7 @@ from server.db.engine import Database
 from server.db.models import AuditEvent, User
 from server.db.types import new_id, utcnow
 from server.domain.errors import Conflict, NotFound, ValidationFailed
+from server.features.territories.checks import check_user_change_keeps_assignments
 from server.security import refresh_tokens
 from server.security.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 
@@ -71,17 +72,26 @@ async def logout(db: Database, *, token: str | None) -> None:
             await refresh_tokens.revoke_family(session, family)
 
 
+def _checked_full_name(value: str) -> str:
+    name = " ".join(value.split())
+    if not any(ch.isalnum() for ch in name):
+        raise ValidationFailed("A user needs a name with at least one letter or digit.",
+                               code="full_name_required", details={"field": "full_name"})
+    return name
+
+
 async def create_user(
     db: Database, *, email: str, full_name: str, role: str, password: str,
     actor_id: str | None, is_demo: bool = False,
 ) -> User:
     email = normalise_email(email)
+    full_name = _checked_full_name(full_name)
     async with db.write() as session:
         exists = await session.scalar(select(func.count()).select_from(User).where(User.email == email))
         if exists:
             raise Conflict(f"A user with the e-mail {email} already exists.", code="email_taken")
         user = User(
-            id=new_id(), email=email, full_name=full_name.strip(), role=role,
+            id=new_id(), email=email, full_name=full_name, role=role,
             password_hash=hash_password(password), active=True, is_demo=is_demo,
             discount_limit_percent={"rep": 10, "manager": 30, "admin": 100}[role],
         )
@@ -105,7 +115,14 @@ async def update_user(
             raise ValidationFailed(
                 "You cannot deactivate yourself or change your own role.", code="self_change"
             )
+        new_role = role if role is not None else user.role
+        new_active = active if active is not None else user.active
+        if (new_role, new_active) != (user.role, user.active):
+            await check_user_change_keeps_assignments(
+                session, user, role=new_role, active=new_active, today=date.today())
         changes: dict[str, object] = {}
+        if full_name is not None:
+            full_name = _checked_full_name(full_name)
         if full_name is not None and full_name != user.full_name:
             changes["full_name"] = [user.full_name, full_name]
             user.full_name = full_name

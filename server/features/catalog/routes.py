@@ -21,6 +21,7 @@ from server.features.catalog.schemas import (
     ProductPage,
     ProductUpdateIn,
 )
+from server.features.shared.paging import Offset
 from server.security.auth import CurrentUser, requires_role
 
 __all__ = ["ProductController", "list_categories"]
@@ -41,7 +42,7 @@ class ProductController(Controller):
         ] = None,
         sort: Annotated[str, Parameter(pattern=r"^-?(name|sku)$")] = "name",
         limit: Annotated[int, Parameter(ge=1, le=200)] = 25,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> ProductPage:
         """Search products. Each carries its availability summed over all warehouses and,
         for the smallest orderable quantity, the customer's unit price and the price list it

@@ -20,6 +20,7 @@ from server.features.catalog.schemas import (
     WarehouseIn,
     WarehouseOut,
 )
+from server.features.shared.paging import Offset
 from server.security.auth import CurrentUser, requires_role
 
 __all__ = ["StockController", "WarehouseController"]
@@ -37,7 +38,7 @@ class StockController(Controller):
     async def list_stock(
         self, db: Database, product_id: str | None = None, warehouse_id: str | None = None,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> list[StockRowOut]:
         """Stock per warehouse and product: on hand, allocated to orders, available."""
         async with db.read() as session:

@@ -15,6 +15,7 @@ from server.db.models import Customer
 from server.domain.money import from_cents
 from server.features.catalog import queries
 from server.features.catalog.prices import load_price_context, visible_customer
+from server.features.shared.paging import Offset
 from server.security.auth import CurrentUser
 
 __all__ = ["CATALOG_PAGES"]
@@ -38,7 +39,7 @@ def _context(request: Request[CurrentUser, Any, Any], customer: Customer | None,
 async def catalog_page(
     request: Request[CurrentUser, Any, Any], db: Database,
     q: Annotated[str, Parameter(max_length=200)] = "", category: str = "", customer_id: str = "",
-    offset: Annotated[int, Parameter(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Template:
     async with db.read() as session:
         customer = await visible_customer(session, request.user, customer_id) if customer_id else None

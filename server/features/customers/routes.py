@@ -18,6 +18,7 @@ from server.features.customers.schemas import (
     CustomerUpdateIn,
     CustomerUpdateOut,
 )
+from server.features.shared.paging import Offset
 from server.features.shared.scope import load_scope
 from server.security.auth import CurrentUser
 
@@ -34,7 +35,7 @@ class CustomerController(Controller):
         q: str = "", status: str | None = None, territory_id: str | None = None,
         sort: Annotated[str, Parameter(pattern=r"^-?(name|number|updated)$")] = "name",
         limit: Annotated[int, Parameter(ge=1, le=200)] = 25,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> CustomerPage:
         """Search the customers the caller may see, by name, tax id, city, postal code or contact."""
         async with db.read() as session:

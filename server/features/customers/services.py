@@ -13,6 +13,8 @@ from server.db.models import AuditEvent, Customer, CustomerAddress, CustomerCont
 from server.db.types import new_id, utcnow
 from server.domain.customers import (
     CustomerFingerprint,
+    checked_legal_name,
+    checked_tax_id,
     clean_text,
     diff_fields,
     find_duplicates,
@@ -20,7 +22,6 @@ from server.domain.customers import (
     normalize_email,
     normalize_name,
     normalize_phone,
-    normalize_tax_id,
     require_transition,
 )
 from server.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -41,6 +42,8 @@ from server.security.auth import CurrentUser
 from sync.changes import record_change, record_customer_moved
 
 __all__ = ["PossibleDuplicate", "create_customer", "publish_customer_change", "update_customer"]
+
+SEARCH_NAME_MAX_LENGTH = 200  # customers.search_name
 
 # Fields only a manager or an admin may set: they decide how much the company risks.
 _PRIVILEGED_FIELDS = {"credit_limit_cents", "explicit_territory_id", "price_list_id"}
@@ -85,6 +88,12 @@ async def _check_references(
         if chosen is None or (chosen.kind == "customer" and chosen.customer_id != customer_id):
             raise ValidationFailed("There is no such price list for this customer.",
                                    code="price_list_not_found", details={"price_list_id": price_list_id})
+
+
+def search_name_of(legal_name: str) -> str:
+    """The name as duplicate checks and searches compare it, cut to its column (names of
+    200 characters in some scripts fold into more)."""
+    return normalize_name(legal_name)[:SEARCH_NAME_MAX_LENGTH]
 
 
 def _address(value: AddressIn) -> dict[str, Any]:
@@ -150,6 +159,7 @@ async def create_customer(session: AsyncSession, user: CurrentUser, scope: Scope
     given = {f for f in ("credit_limit_cents", "explicit_territory_id", "price_list_id") if getattr(data, f)}
     _check_privileged(user, given)
     customer_id = data.id or new_id()
+    legal_name, tax_id = checked_legal_name(data.legal_name), checked_tax_id(data.tax_id)
     if data.id and await session.get(Customer, data.id) is not None:
         raise Conflict("A customer with this id already exists.", code="customer_id_taken")
     await _check_references(session, customer_id, price_list_id=data.price_list_id,
@@ -172,9 +182,9 @@ async def create_customer(session: AsyncSession, user: CurrentUser, scope: Scope
     territory_id, owner_id, reason = await _place(session, billing, data.explicit_territory_id, date.today())
     now = utcnow()
     customer = Customer(
-        id=customer_id, number=await next_number(session, "C"), legal_name=clean_text(data.legal_name),
-        trading_name=clean_text(data.trading_name), search_name=normalize_name(data.legal_name),
-        tax_id=normalize_tax_id(data.tax_id), status=data.status, payment_terms=data.payment_terms,
+        id=customer_id, number=await next_number(session, "C"), legal_name=legal_name,
+        trading_name=clean_text(data.trading_name), search_name=search_name_of(legal_name),
+        tax_id=tax_id, status=data.status, payment_terms=data.payment_terms,
         credit_limit_cents=data.credit_limit_cents, price_list_id=data.price_list_id,
         tax_exempt=data.tax_exempt, notes=data.notes.strip(), territory_id=territory_id,
         explicit_territory_id=data.explicit_territory_id, owner_id=owner_id, created_by=user.id,
@@ -252,12 +262,14 @@ async def update_customer(
     before = _scalar_snapshot(customer)
     new_billing = applied.pop("billing_address", None)
     for field, value in applied.items():
-        if field in ("legal_name", "trading_name"):
+        if field == "legal_name":
+            value = checked_legal_name(value)
+        elif field == "trading_name":
             value = clean_text(value)
         elif field == "tax_id":
-            value = normalize_tax_id(value)
+            value = checked_tax_id(value)
         setattr(customer, field, value)
-    customer.search_name = normalize_name(customer.legal_name)
+    customer.search_name = search_name_of(customer.legal_name)
     changes: dict[str, Any] = {k: list(v) for k, v in diff_fields(before, _scalar_snapshot(customer)).items()}
     if new_billing is not None:
         address = (await session.execute(select(CustomerAddress).where(

@@ -12,6 +12,7 @@ from server.db.engine import Database
 from server.domain.errors import DomainError
 from server.features.customers import queries, services
 from server.features.customers.schemas import CustomerCreateIn
+from server.features.shared.paging import Offset
 from server.features.shared.scope import load_scope
 from server.security.auth import CurrentUser
 
@@ -28,7 +29,7 @@ def _is_htmx(request: Request[Any, Any, Any]) -> bool:
 
 
 @get("/customers", include_in_schema=False)
-async def customer_search_page(request: Request[CurrentUser, Any, Any], db: Database, q: str = "", offset: int = 0) -> Template:
+async def customer_search_page(request: Request[CurrentUser, Any, Any], db: Database, q: str = "", offset: Offset = 0) -> Template:
     async with db.read() as session:
         scope = await load_scope(session, request.user)
         page = await queries.search_customers(session, scope, q=q, limit=25, offset=max(0, offset))

@@ -25,6 +25,7 @@ from server.db.types import new_id, utcnow
 from server.domain.customers import (
     CUSTOMER_STATUSES,
     PAYMENT_TERMS,
+    TAX_ID_MAX_LENGTH,
     clean_text,
     normalize_email,
     normalize_name,
@@ -32,7 +33,11 @@ from server.domain.customers import (
     normalize_tax_id,
 )
 from server.domain.territories import Address, normalize_country, normalize_state
-from server.features.customers.services import ensure_default_territory, publish_customer_change
+from server.features.customers.services import (
+    ensure_default_territory,
+    publish_customer_change,
+    search_name_of,
+)
 from server.features.imports.csv_input import ImportRejected, RowError, RowReader, read_csv
 from server.features.shared import audit
 from server.features.shared.numbers import next_number
@@ -104,6 +109,8 @@ async def _validate(session: AsyncSession, raw: bytes) -> list[_Row]:
     for number, cells in table.rows:
         reader = RowReader(number, cells, errors)
         tax_id = normalize_tax_id(reader.raw("tax_id"))
+        if len(tax_id) > TAX_ID_MAX_LENGTH:
+            reader.error("tax_id", "too_long", f"tax_id has more than {TAX_ID_MAX_LENGTH} characters once normalised")
         if tax_id and tax_id in first_row:
             reader.error("tax_id", "duplicate_in_file", f"tax_id {tax_id} already appears in row {first_row[tax_id]}")
         first_row.setdefault(tax_id, number)
@@ -152,7 +159,7 @@ async def import_customers(session: AsyncSession, actor_id: str, raw: bytes) -> 
         customer = Customer(
             id=new_id(), number=number, legal_name=legal_name,
             trading_name=clean_text(row.customer["trading_name"]),
-            search_name=normalize_name(legal_name), tax_id=normalize_tax_id(row.customer["tax_id"]),
+            search_name=search_name_of(legal_name), tax_id=normalize_tax_id(row.customer["tax_id"]),
             status=row.customer["status"], payment_terms=row.customer["payment_terms"],
             credit_limit_cents=row.customer["credit_limit_cents"],
             tax_exempt=row.customer["tax_exempt"], territory_id=match.territory_id,

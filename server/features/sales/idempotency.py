@@ -54,6 +54,18 @@ def request_hash(endpoint: str, data: msgspec.Struct) -> str:
     return hashlib.sha256(endpoint.encode() + b"\n" + msgspec.json.encode(data)).hexdigest()
 
 
+_ENDPOINT_LENGTH = 100  # idempotency_records.endpoint
+
+
+def _stored_endpoint(endpoint: str) -> str:
+    """The endpoint as its record keeps it. A path longer than the column (an id nobody
+    issued, in a path that names one) is kept as its start and a digest of the whole, so
+    it still compares equal to itself only."""
+    if len(endpoint) <= _ENDPOINT_LENGTH:
+        return endpoint
+    return f"{endpoint[:_ENDPOINT_LENGTH - 33]}#{hashlib.sha256(endpoint.encode()).hexdigest()[:32]}"
+
+
 def _answer(record: IdempotencyRecord, endpoint: str, digest: str) -> StoredResponse:
     if record.endpoint != endpoint or record.request_hash != digest:
         raise ValidationFailed(
@@ -75,6 +87,7 @@ async def claim(
     if not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise ValidationFailed(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
                                code="invalid_idempotency_key")
+    endpoint = _stored_endpoint(endpoint)
     try:
         async with db.write() as session:
             existing = await session.get(IdempotencyRecord, (user_id, key))

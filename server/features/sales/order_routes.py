@@ -23,6 +23,7 @@ from server.features.sales.schemas import (
     RejectIn,
     StockReceiptIn,
 )
+from server.features.shared.paging import Offset
 from server.features.shared.scope import load_scope
 from server.security.auth import CurrentUser, requires_role
 
@@ -57,7 +58,7 @@ class OrderController(Controller):
         self, request: _Req, db: Database, status: str | None = None,
         customer_id: str | None = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 25,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> OrderPage:
         async with db.read() as session:
             scope = await load_scope(session, request.user)

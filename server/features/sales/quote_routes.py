@@ -22,6 +22,7 @@ from server.features.sales.schemas import (
     QuoteDiff,
     QuoteUpdateIn,
 )
+from server.features.shared.paging import Offset
 from server.features.shared.scope import load_scope
 from server.security.auth import CurrentUser
 from sync.changes import record_quote_change
@@ -71,7 +72,7 @@ class QuoteController(Controller):
         self, request: _Req, db: Database, status: str | None = None,
         customer_id: str | None = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 25,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> list[QuoteDetail]:
         """The quotes the caller may see, newest first; overdue ones are expired first."""
         async with db.read() as session:

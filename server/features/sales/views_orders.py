@@ -28,6 +28,7 @@ from server.features.sales.views_data import (
     page_context,
     user_names,
 )
+from server.features.shared.paging import Offset
 from server.features.shared.scope import load_scope
 from server.http.errors import status_for
 from server.security.auth import CurrentUser
@@ -47,7 +48,7 @@ def may_decide(user: CurrentUser, order: OrderDetail) -> bool:
 @get("/orders", include_in_schema=False)
 async def order_list_page(
     request: Req, db: Database, status: Annotated[str, Parameter(max_length=40)] = "",
-    offset: Annotated[int, Parameter(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Template:
     async with db.read() as session:
         scope = await load_scope(session, request.user)

@@ -28,6 +28,7 @@ from server.features.sales.views_data import (
     page_context,
     user_names,
 )
+from server.features.shared.paging import Offset
 from server.features.shared.scope import load_scope
 from server.http.errors import status_for
 from server.security.auth import CurrentUser
@@ -51,7 +52,7 @@ async def _expire_due(db: Database, user: CurrentUser) -> None:
 @get("/quotes", include_in_schema=False)
 async def quote_list_page(
     request: Req, db: Database, status: Annotated[str, Parameter(max_length=40)] = "",
-    offset: Annotated[int, Parameter(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Template:
     await _expire_due(db, request.user)
     async with db.read() as session:

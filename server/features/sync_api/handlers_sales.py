@@ -37,7 +37,9 @@ from server.domain.orders import OrderStatus
 from server.features.sales import approvals, quote_service
 from server.features.sales.order_queries import order_lines, totals_of
 from server.features.sales.order_service import place_order
+from server.features.sales.quote_queries import get_visible_quote
 from server.features.sales.schemas import CancelIn, OrderCreateIn, QuoteCreateIn, QuoteUpdateIn
+from server.features.shared.scope import load_scope
 from server.security.auth import CurrentUser
 from sync.engine import HandlerResult
 from sync.protocol import Mutation
@@ -116,6 +118,8 @@ async def quote_save(session: AsyncSession, user: CurrentUser, mutation: Mutatio
         created: QuoteCreateIn = _convert({**args, "id": mutation.entity_id}, QuoteCreateIn)
         quote = await quote_service.create_quote(session, user, created)
     else:
+        # Someone else's quote is answered as no quote at all, as every other lookup does.
+        await get_visible_quote(session, await load_scope(session, user), existing.id)
         customer_id = args.pop("customer_id", existing.customer_id)
         if customer_id != existing.customer_id:
             raise ValidationFailed("A saved quote cannot move to another customer.",

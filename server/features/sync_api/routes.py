@@ -58,6 +58,9 @@ def _unavailable() -> Response[dict[str, Any]]:
     )
 
 
+PUSH_PATH = "/api/sync/v1/push"
+
+
 class SyncController(Controller):
     path = "/api/sync/v1"
     tags = ["sync"]

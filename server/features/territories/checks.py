@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db.models import Territory as TerritoryRow
+from server.db.models import TerritoryAssignment as TerritoryAssignmentRow
 from server.db.models import User
 from server.db.types import new_id
 from server.domain.errors import Conflict, ValidationFailed
@@ -19,29 +22,41 @@ from server.domain.territories import (
 )
 from server.features.territories.schemas import RuleIn
 
-__all__ = ["build_rule", "check_assignees", "check_rule_unique", "criteria_key"]
+__all__ = [
+    "build_rule", "check_assignees", "check_rule_unique", "check_user_change_keeps_assignments", "criteria_key",
+]
 
 # Which user roles may hold which assignment role. An admin holds none: admins see
 # everything already, and an admin "owning" customers would hide them from every rep.
 _ALLOWED_USER_ROLES = {"owner": ("rep", "manager"), "member": ("rep", "manager"), "manager": ("manager",)}
 
 
-def _postal(value: str | None) -> str | None:
+def _criterion(value: str | None, normalize: Callable[[str | None], str], field: str) -> str | None:
     # Blank means "not set": a rule must never match only addresses without a postal code.
-    return normalize_postal(value) or None
+    # Something that is not blank but has nothing to compare ("-", "- -") is refused: taken
+    # as "not set" it would quietly widen the rule to the whole country.
+    normalized = normalize(value) or None
+    if normalized is None and value is not None and value.strip():
+        raise ValidationFailed(f"{field} {value.strip()!r} has nothing to match once spaces and dashes are dropped.",
+                               code="invalid_rule", details={"field": field})
+    return normalized
+
+
+def _postal(value: str | None, field: str) -> str | None:
+    return _criterion(value, normalize_postal, field)
 
 
 def _state(value: str | None) -> str | None:
-    return normalize_state(value) or None
+    return _criterion(value, normalize_state, "state")
 
 
 def build_rule(data: RuleIn, rule_id: str | None = None) -> TerritoryRule:
     """A rule in comparison form, refusing criteria that would be ambiguous to a reader."""
     rule = TerritoryRule(
         id=rule_id or new_id(), territory_id=data.territory_id, country=normalize_country(data.country),
-        state=_state(data.state), postal_exact=_postal(data.postal_exact),
-        postal_prefix=_postal(data.postal_prefix), postal_from=_postal(data.postal_from),
-        postal_to=_postal(data.postal_to),
+        state=_state(data.state), postal_exact=_postal(data.postal_exact, "postal_exact"),
+        postal_prefix=_postal(data.postal_prefix, "postal_prefix"),
+        postal_from=_postal(data.postal_from, "postal_from"), postal_to=_postal(data.postal_to, "postal_to"),
     )
     kinds = [bool(rule.postal_exact), bool(rule.postal_prefix), bool(rule.postal_from or rule.postal_to)]
     if sum(kinds) > 1:
@@ -96,3 +111,27 @@ async def check_assignees(session: AsyncSession, assignments: Iterable[Assignmen
                 f"a user with role {user.role!r} cannot be assigned as {assignment.role}",
                 code="role_mismatch", details={"user_id": user.id, "role": assignment.role},
             )
+
+
+async def check_user_change_keeps_assignments(
+    session: AsyncSession, user: User, *, role: str, active: bool, today: date,
+) -> None:
+    """Refuse to make a user inactive, or give them a role, that their current or coming
+    territory assignments do not allow: the territory would keep an owner or manager who
+    may not hold it (an admin owning customers hides them from every rep). The assignments
+    are ended or handed over first, through the territories' own actions."""
+    rows = (await session.execute(
+        select(TerritoryAssignmentRow.role, TerritoryRow.name)
+        .join(TerritoryRow, TerritoryRow.id == TerritoryAssignmentRow.territory_id)
+        .where(TerritoryAssignmentRow.user_id == user.id,
+               or_(TerritoryAssignmentRow.valid_to.is_(None), TerritoryAssignmentRow.valid_to >= today))
+        .order_by(TerritoryRow.name, TerritoryAssignmentRow.role)
+    )).all()
+    unfit = [r for r in rows if not active or role not in _ALLOWED_USER_ROLES.get(r.role, ())]
+    if unfit:
+        held = ", ".join(f"{r.name} ({r.role})" for r in unfit)
+        raise Conflict(
+            f"{user.full_name} still holds territory assignments: {held}. End or reassign them first.",
+            code="user_has_assignments",
+            details={"assignments": [{"territory": r.name, "role": r.role} for r in unfit]},
+        )

@@ -10,6 +10,7 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import Parameter
 
 from server.db.engine import Database
+from server.features.shared.paging import Offset
 from server.features.territories import queries, realignment, services
 from server.features.territories.access import today
 from server.features.territories.schemas import (
@@ -63,7 +64,7 @@ class TerritoryController(Controller):
     @get("/unassigned", guards=[_managers])
     async def unassigned(
         self, db: Database, limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> UnassignedPage:
         """Customers whose address matched no rule and who sit in the default territory."""
         async with db.read() as session:

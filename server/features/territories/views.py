@@ -12,6 +12,7 @@ from sqlalchemy import select
 from server.db.engine import Database
 from server.db.models import User
 from server.domain.errors import DomainError, NotFound
+from server.features.shared.paging import Offset
 from server.features.territories import queries, realignment
 from server.features.territories.access import today
 from server.features.territories.schemas import RealignmentPreview
@@ -37,7 +38,7 @@ async def tree_page(request: Req, db: Database) -> Template:
 
 
 @get("/territories/unassigned", guards=[_managers], include_in_schema=False)
-async def unassigned_page(request: Req, db: Database, offset: int = 0) -> Template:
+async def unassigned_page(request: Req, db: Database, offset: Offset = 0) -> Template:
     async with db.read() as session:
         page = await queries.unassigned_customers(session, limit=50, offset=max(0, offset))
     return Template("territories/unassigned.html", context={"user": request.user, "page": page, "offset": offset})

@@ -1,0 +1,153 @@
+"""A phone's bad mutation gets a verdict of its own; it never blocks the phone's outbox.
+
+A push refused as a whole (a 4xx or 5xx) is sent again and again by the phone, and every
+mutation queued behind it waits with it. So what is wrong with one mutation (a value the
+database cannot hold, text with a NUL) is that mutation's rejection, and what is wrong with
+the push itself is refused before anything of it is applied.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+
+from server.db.models import Customer, Quote
+from tests.factories import bearer, customer_body, login, seed_world
+from tests.sales_factories import add_product, create_customer, seed_catalog, set_stock
+
+WA = {"country": "US", "state": "WA", "city": "Seattle", "postal_code": "98101", "street": "1 Main St"}
+
+
+async def _device(client, headers) -> str:
+    response = await client.post("/api/sync/v1/devices", json={"name": "phone"}, headers=headers)
+    assert response.status_code == 201, response.text
+    return str(response.json()["device_id"])
+
+
+def _push(device_id: str, mutations: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    return {"protocol": 1, "schema_version": 1, "device_id": device_id, "mutations": mutations, **extra}
+
+
+def _create(seq: int, name: str, **args: Any) -> dict[str, Any]:
+    return {"seq": seq, "type": "customer.create", "entity_id": str(uuid.uuid4()),
+            "args": {**customer_body(name, confirm_new=True), **args}}
+
+
+async def _named(db, name: str) -> int:
+    async with db.read() as session:
+        return int(await session.scalar(select(func.count()).select_from(Customer).where(Customer.legal_name == name)))
+
+
+async def _sales(client, db) -> dict[str, Any]:
+    await seed_world(db)
+    catalog = await seed_catalog(db)
+    headers = {w: bearer(await login(client, f"{w}@corp.test")) for w in ("manager", "rep1", "rep2")}
+    widget = await add_product(db, catalog, "WID-1", price_cents=1000)
+    big = await add_product(db, catalog, "BIG-1", price_cents=10**12)
+    for product in (widget, big):
+        await set_stock(db, catalog.warehouse_ids[0], product, 10)
+    customer = await create_customer(client, headers["manager"], "Harbor View Bistro")
+    return {"h": headers, "widget": widget, "big": big, "customer": customer}
+
+
+async def test_a_mutation_the_database_could_not_hold_is_rejected_and_the_rest_applied(client, db):
+    s = await _sales(client, db)
+    rep = s["h"]["rep1"]
+    device = await _device(client, rep)
+    too_large = {"seq": 1, "type": "order.place", "entity_id": str(uuid.uuid4()), "args": {
+        "customer_id": s["customer"]["id"], "lines": [{"product_id": s["big"], "quantity": 10**7}]}}
+    response = await client.post("/api/sync/v1/push", headers=rep, json=_push(device, [
+        too_large, _create(2, "Nul\u0000 Cafe"), _create(3, "Corner Cafe"),
+    ]))
+    assert response.status_code == 200, response.text
+    outcomes = response.json()["outcomes"]
+    assert [(o["status"], o["code"]) for o in outcomes] == [
+        ("rejected", "amount_too_large"), ("rejected", "invalid_text"), ("accepted", None)]
+    assert await _named(db, "Corner Cafe") == 1
+
+
+async def test_a_push_that_cannot_be_read_is_refused_before_anything_is_applied(client, db):
+    await seed_world(db)
+    rep = bearer(await login(client, "rep1@corp.test"))
+    device = await _device(client, rep)
+    for extra, mutation in (({"ack_up_to": 10**19}, _create(1, "Ack Cafe")),
+                            ({}, {**_create(1, "Seq Cafe"), "seq": 2**53})):
+        response = await client.post("/api/sync/v1/push", headers=rep, json=_push(device, [mutation], **extra))
+        assert response.status_code == 400 and response.json()["code"] == "invalid_request", response.text
+    assert await _named(db, "Ack Cafe") == 0 and await _named(db, "Seq Cafe") == 0
+
+
+async def test_arguments_nested_deeply_are_judged_like_any_others(client, db):
+    await seed_world(db)
+    rep = bearer(await login(client, "rep1@corp.test"))
+    device = await _device(client, rep)
+    nested = json.dumps(str(uuid.uuid4()))
+    for _ in range(700):
+        nested = f"[{nested}]"
+    # A rejected creation first, so the next mutation's arguments are searched for it.
+    body = ('{"protocol":1,"schema_version":1,"device_id":"' + device + '","mutations":['
+            '{"seq":1,"type":"customer.create","entity_id":"' + str(uuid.uuid4()) + '","args":{"legal_name":""}},'
+            '{"seq":2,"type":"customer.update","entity_id":"' + str(uuid.uuid4()) + '","base_version":1,'
+            '"args":{"notes":' + nested + '}}]}')
+    response = await client.post("/api/sync/v1/push", content=body, headers={**rep, "content-type": "application/json"})
+    assert response.status_code == 200, response.text[:300]
+    assert [o["status"] for o in response.json()["outcomes"]] == ["rejected", "rejected"]
+
+
+async def test_a_creation_refused_because_its_id_exists_does_not_orphan_what_exists(client, db):
+    s = await _sales(client, db)
+    rep = s["h"]["rep1"]
+    device = await _device(client, rep)
+    order_id = str(uuid.uuid4())
+    place = {"customer_id": s["customer"]["id"], "lines": [{"product_id": s["widget"], "quantity": 1}]}
+    first = await client.post("/api/sync/v1/push", headers=rep, json=_push(device, [
+        {"seq": 1, "type": "order.place", "entity_id": order_id, "args": place},
+        {"seq": 2, "type": "order.place", "entity_id": order_id, "args": place},
+        {"seq": 3, "type": "order.cancel", "entity_id": order_id, "args": {"reason": "changed their mind"}},
+    ]))
+    outcomes = first.json()["outcomes"]
+    assert [o["code"] for o in outcomes[:2]] == [None, "order_id_taken"]
+    assert outcomes[2]["status"] == "accepted", outcomes[2]
+    # The same holds in a later push, where the refusal is read back from the stored outcomes.
+    customer_id = str(uuid.uuid4())
+    create = {"seq": 4, "type": "customer.create", "entity_id": customer_id, "args": customer_body("Twice Cafe", confirm_new=True)}
+    await client.post("/api/sync/v1/push", headers=rep, json=_push(device, [create, {**create, "seq": 5}]))
+    later = await client.post("/api/sync/v1/push", headers=rep, json=_push(device, [
+        {"seq": 6, "type": "customer.update", "entity_id": customer_id, "base_version": 1, "args": {"notes": "Back door"}},
+    ]))
+    assert later.json()["outcomes"][0]["status"] == "accepted", later.json()
+
+
+async def test_saving_a_quote_the_rep_cannot_see_answers_as_if_there_were_none(client, db):
+    s = await _sales(client, db)
+    south = await create_customer(client, s["h"]["rep2"], "Southern Bakery",
+                                  billing_address={**WA, "state": "CA", "postal_code": "94100", "city": "SF"})
+    quote_id = str(uuid.uuid4())
+    lines = [{"product_id": s["widget"], "quantity": 1}]
+    other = await _device(client, s["h"]["rep2"])
+    await client.post("/api/sync/v1/push", headers=s["h"]["rep2"], json=_push(other, [
+        {"seq": 1, "type": "quote.save", "entity_id": quote_id, "args": {"customer_id": south["id"], "lines": lines}}]))
+    device = await _device(client, s["h"]["rep1"])
+    response = await client.post("/api/sync/v1/push", headers=s["h"]["rep1"], json=_push(device, [
+        {"seq": 1, "type": "quote.save", "entity_id": quote_id, "args": {"customer_id": s["customer"]["id"], "lines": lines}}]))
+    assert response.json()["outcomes"][0]["code"] == "quote_not_found"
+    async with db.read() as session:
+        quote = await session.get(Quote, quote_id)
+        assert quote is not None and quote.customer_id == south["id"]
+
+
+async def test_a_cursor_this_database_never_gave_starts_the_phone_over(client, db):
+    await seed_world(db)
+    rep = bearer(await login(client, "rep1@corp.test"))
+    created = await client.post("/api/customers", json=customer_body("Harbor View Bistro"), headers=rep)
+    assert created.status_code == 201
+    too_big = await client.get("/api/sync/v1/pull", params={"cursor": "99999999999999999999"}, headers=rep)
+    assert too_big.status_code == 422 and too_big.json()["code"] == "cursor_invalid"
+    # A position past the database's head (a cursor from a restored backup): a fresh snapshot.
+    ahead = await client.get("/api/sync/v1/pull", params={"cursor": str(2**62)}, headers=rep)
+    assert ahead.status_code == 200 and ahead.json()["reset"] is True
+    customers = [c for c in ahead.json()["changes"] if c["entity_type"] == "customer"]
+    assert [c["entity_id"] for c in customers] == [created.json()["id"]]
