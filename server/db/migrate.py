@@ -32,39 +32,30 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-def _upgrade_sync(connection: Any, target: str) -> None:
+def _command_sync(connection: Any, command_name: str, target: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
-    command.upgrade(config, target)
+    getattr(command, command_name)(config, target)
 
 
-async def upgrade(url: str, target: str = "head") -> None:
+async def _run(url: str, command_name: str, target: str) -> None:
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 await conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})"))
-            await conn.run_sync(_upgrade_sync, target)
+            await conn.run_sync(_command_sync, command_name, target)
     finally:
         await engine.dispose()
 
 
-def _downgrade_sync(connection: Any, target: str) -> None:
-    config = alembic_config()
-    config.attributes["connection"] = connection
-    command.downgrade(config, target)
+async def upgrade(url: str, target: str = "head") -> None:
+    await _run(url, "upgrade", target)
 
 
 async def downgrade(url: str, target: str) -> None:
     """Back to an earlier revision (operators rolling a release back; migration tests)."""
-    engine = create_async_engine(url)
-    try:
-        async with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                await conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})"))
-            await conn.run_sync(_downgrade_sync, target)
-    finally:
-        await engine.dispose()
+    await _run(url, "downgrade", target)
 
 
 async def is_current(conn: AsyncConnection) -> bool:

@@ -13,6 +13,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import IntegrityError
 
 from server.domain.errors import (
     Conflict,
@@ -123,6 +124,15 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     )
 
 
+def _write_conflict(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
+    # A unique key or a reference checked a moment earlier no longer holds: another request
+    # saved the same thing at the same moment (PostgreSQL runs writers side by side). The
+    # transaction is rolled back; trying again gets the answer for what is there now.
+    log.warning("write conflict on %s %s: %s", request.method, request.url.path, exc.orig)
+    return problem(request, status=409, code="write_conflict",
+                   detail="This conflicts with a change saved at the same moment. Nothing was changed; try again.")
+
+
 def _too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
     # JSON nested deeper than the decoder follows: the body is refused, whatever reads it.
     log.warning("refused a too deeply nested request on %s %s", request.method, request.url.path)
@@ -141,6 +151,7 @@ exception_handlers: dict[type[Exception] | int, Any] = {
     ValidationException: _validation_error,
     HTTPException: _http_error,
     RecursionError: _too_deep,
+    IntegrityError: _write_conflict,
     Exception: _unexpected,
 }
 

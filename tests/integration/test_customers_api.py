@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import msgspec
@@ -237,3 +238,17 @@ async def test_a_rolled_back_first_onboarding_leaves_no_default_territory_behind
     async with db.read() as session:
         stored = (await session.execute(select(Territory.id).where(Territory.is_default.is_(True)))).scalars().all()
     assert stored == [later.json()["territory_id"]]
+
+
+async def test_two_first_onboardings_at_once_share_one_catch_all_territory(client, db):
+    # A fresh install: the first unmatched customers create the catch-all territory. Two at
+    # the same moment (PostgreSQL runs them side by side) both succeed, in the same one.
+    await make_user(db, role="admin", email="admin@corp.test")
+    admin = bearer(await login(client, "admin@corp.test"))
+    bodies = [customer_body(name, state="TX", postal="73301", city="Austin") for name in ("Lone Star Supply", "Alamo Tools")]
+    responses = await asyncio.gather(*(client.post("/api/customers", json=b, headers=admin) for b in bodies))
+    assert [r.status_code for r in responses] == [201, 201], [r.text[:200] for r in responses]
+    assert len({r.json()["territory_id"] for r in responses}) == 1
+    async with db.read() as session:
+        defaults = (await session.execute(select(Territory.id).where(Territory.is_default.is_(True)))).scalars().all()
+    assert defaults == [responses[0].json()["territory_id"]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -415,3 +416,17 @@ async def test_the_api_is_described_in_openapi(client, db):
                  "/api/territory-assignments/{assignment_id}/end", "/api/realignments/{realignment_id}/preview",
                  "/api/realignments/{realignment_id}/apply", "/api/territories/unassigned"):
         assert path in schema["paths"], path
+
+
+async def test_two_territories_with_one_code_at_the_same_moment_one_is_refused(client, db):
+    # On PostgreSQL both requests pass the code check side by side and meet at the unique key;
+    # the one that loses is told so (409), like a request that came later.
+    await make_user(db, role="admin", email="admin@t.test")
+    admin = bearer(await login(client, "admin@t.test"))
+    body = {"code": "NORTH", "name": "North", "kind": "territory", "parent_id": None}
+    responses = await asyncio.gather(*(client.post("/api/territories", json=body, headers=admin) for _ in range(2)))
+    assert sorted(r.status_code for r in responses) == [201, 409], [r.text[:200] for r in responses]
+    refused = next(r for r in responses if r.status_code == 409).json()
+    assert refused["code"] in ("territory_code_taken", "write_conflict") and refused["detail"]
+    async with db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Territory).where(Territory.code == "NORTH")) == 1

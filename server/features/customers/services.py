@@ -7,6 +7,8 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import AuditEvent, Customer, CustomerAddress, CustomerContact, Territory
@@ -68,10 +70,19 @@ async def ensure_default_territory(session: AsyncSession, data: TerritoryData) -
     that has the territory."""
     if data.default_territory_id:
         return data.default_territory_id
-    territory = Territory(id=new_id(), parent_id=None, code="UNASSIGNED", name="Unassigned", kind="territory", is_default=True)
-    session.add(territory)
+    # Two first onboardings at once (PostgreSQL runs them in parallel) both get here: the
+    # second one's insert does nothing, and both take the territory that is there.
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     await session.flush()
-    return territory.id
+    await session.execute(insert(Territory).values(
+        id=new_id(), parent_id=None, code="UNASSIGNED", name="Unassigned", kind="territory", is_default=True,
+        created_at=utcnow(),
+    ).on_conflict_do_nothing(index_elements=[Territory.code]))
+    default_id = await session.scalar(select(Territory.id).where(Territory.is_default.is_(True)).order_by(Territory.code))
+    if default_id is None:
+        raise Conflict("There is no catch-all territory for unmatched addresses. An admin marks one as the default.",
+                       code="no_default_territory")
+    return str(default_id)
 
 
 async def _check_references(
