@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -228,7 +229,7 @@ async def publish_customer_change(session: AsyncSession, customer: Customer, *, 
 
 
 async def _changed_since(session: AsyncSession, customer_id: str, base_version: int) -> set[str]:
-    events = (
+    events: Sequence[dict[str, Any]] = (
         await session.execute(
             select(AuditEvent.data).where(
                 AuditEvent.entity_type == "customer", AuditEvent.entity_id == customer_id,

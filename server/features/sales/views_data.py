@@ -106,7 +106,7 @@ async def document_page(
     if status:
         where.append(model.status == status)
     total = int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
-    rows = list((await session.execute(
+    rows: list[Any] = list((await session.execute(
         select(model).where(*where).order_by(newest_first.desc(), model.id)
         .limit(PAGE_SIZE).offset(offset)
     )).scalars().all())
