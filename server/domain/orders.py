@@ -36,6 +36,7 @@ __all__ = [
     "can_cancel",
     "can_edit_quote",
     "can_quote",
+    "credit_reasons",
     "decide_submission",
     "next_order_status",
     "next_quote_status",
@@ -328,17 +329,31 @@ def _hard_errors(inp: OrderCheckInput) -> list[Reason]:
 
 
 def _credit_reasons(inp: OrderCheckInput) -> list[Reason]:
+    return credit_reasons(
+        customer_on_hold=inp.customer_on_hold, credit_limit_cents=inp.credit_limit_cents,
+        open_receivables_cents=inp.open_receivables_cents, open_orders_cents=inp.open_orders_cents,
+        order_total_cents=inp.order_total_cents,
+    )
+
+
+def credit_reasons(
+    *, customer_on_hold: bool, credit_limit_cents: int | None, open_receivables_cents: int,
+    open_orders_cents: int, order_total_cents: int,
+) -> list[Reason]:
+    """Why this order may not go ahead on the customer's credit, if it may not: at
+    submission, and again when a manager approves an order that waited (the orders
+    confirmed meanwhile count against the same limit)."""
     reasons: list[Reason] = []
-    if inp.customer_on_hold:
+    if customer_on_hold:
         reasons.append(Reason("customer_on_hold", "the customer's account is on hold"))
-    if inp.credit_limit_cents is not None:
-        exposure = inp.open_receivables_cents + inp.open_orders_cents + inp.order_total_cents
-        if exposure > inp.credit_limit_cents:
+    if credit_limit_cents is not None:
+        exposure = open_receivables_cents + open_orders_cents + order_total_cents
+        if exposure > credit_limit_cents:
             reasons.append(
                 Reason(
                     "credit_limit_exceeded",
                     f"open receivables, open orders and this order ({exposure} cents) "
-                    f"exceed the credit limit of {inp.credit_limit_cents} cents",
+                    f"exceed the credit limit of {credit_limit_cents} cents",
                 )
             )
     return reasons

@@ -66,9 +66,16 @@ async def revoke_family(session: AsyncSession, family_id: str) -> None:
 async def rotate(
     session: AsyncSession, token: str, *, lifetime: timedelta
 ) -> tuple[User, IssuedRefresh]:
-    """Exchange a refresh token for a new one. Runs inside the caller's write transaction."""
+    """Exchange a refresh token for a new one. Runs inside the caller's write transaction.
+
+    The token's row is locked first: two refreshes with one token at the same moment
+    (PostgreSQL runs them side by side) would otherwise both rotate it and fork the session
+    into two live tokens, and the second would not be seen as a reuse."""
     row = (
-        await session.execute(select(RefreshToken).where(RefreshToken.token_hash == _digest(token)))
+        await session.execute(
+            select(RefreshToken).where(RefreshToken.token_hash == _digest(token))
+            .with_for_update().execution_options(populate_existing=True)
+        )
     ).scalar_one_or_none()
     if row is None:
         raise RefreshRefused("refresh_invalid", "The refresh token is not valid.")
@@ -95,9 +102,12 @@ async def rotate(
 
 
 async def family_of(session: AsyncSession, token: str) -> str | None:
+    """The token's family, its row locked as `rotate` locks it: a sign-out and a refresh
+    with the same token take turns, so the sign-out also revokes what the refresh issued."""
     row = (
         await session.execute(
             select(RefreshToken.family_id).where(RefreshToken.token_hash == _digest(token))
+            .with_for_update()
         )
     ).scalar_one_or_none()
     return row

@@ -305,3 +305,26 @@ async def test_rep_cannot_see_or_decide_another_territorys_order(client, db):
     assert [o["id"] for o in mine["items"]] == [placed["id"]]
     assert (await client.post(f"/api/orders/{placed['id']}/approve",
                               headers=s.headers["rep1"])).status_code == 403
+
+
+async def test_approving_an_order_that_no_longer_fits_the_credit_limit_puts_it_on_credit_hold(client, db):
+    # An order waits for its discount to be approved; meanwhile another order of the
+    # customer is confirmed. Both together are above the limit, so approving the first one
+    # approves its discount and holds it for credit instead of confirming it.
+    s = await _setup(client, db, stock=100, credit_limit_cents=10_000)
+    rep, manager = s.headers["rep1"], s.headers["manager"]
+    waiting = (await client.post("/api/orders", json=_order(s, quantity=5, discount="25"), headers=rep)).json()
+    assert waiting["status"] == "pending_approval"
+    other = (await client.post("/api/orders", json=_order(s, quantity=5, discount="0"), headers=rep)).json()
+    assert other["status"] == "confirmed"
+    assert waiting["totals"]["total_cents"] + other["totals"]["total_cents"] > 10_000
+    approved = await client.post(f"/api/orders/{waiting['id']}/approve", headers=manager)
+    assert approved.status_code == 200, approved.text
+    body = approved.json()
+    assert body["status"] == "credit_hold"
+    assert "credit_limit_exceeded" in [r["code"] for r in body["approval_reasons"]]
+    assert body["timeline"][-1]["action"] == "hold_for_credit" and body["timeline"][-1]["reason"]
+    assert await _allocated(db, s.widget) == 5  # only the confirmed order holds stock
+    # The manager decides on the credit explicitly.
+    released = (await client.post(f"/api/orders/{waiting['id']}/release-credit", headers=manager)).json()
+    assert released["status"] == "confirmed" and await _allocated(db, s.widget) == 10

@@ -108,11 +108,13 @@ async def search_customers(
     return CustomerPage(items=items, total=total, limit=limit, offset=offset)
 
 
-async def get_visible(session: AsyncSession, scope: Scope, customer_id: str) -> Customer:
-    """The customer, or NotFound, also when it exists outside the caller's scope."""
-    customer = (
-        await session.execute(select(Customer).where(Customer.id == customer_id, customer_filter(scope)))
-    ).scalar_one_or_none()
+async def get_visible(session: AsyncSession, scope: Scope, customer_id: str, *, lock: bool = False) -> Customer:
+    """The customer, or NotFound, also when it exists outside the caller's scope. `lock`:
+    its row stays locked until commit (PostgreSQL), for edits that check its version."""
+    query = select(Customer).where(Customer.id == customer_id, customer_filter(scope))
+    if lock:
+        query = query.with_for_update(of=Customer).execution_options(populate_existing=True)
+    customer = (await session.execute(query)).scalar_one_or_none()
     if customer is None:
         raise NotFound("No such customer.", code="customer_not_found")
     return customer

@@ -182,6 +182,10 @@ async def create_customer(session: AsyncSession, user: CurrentUser, scope: Scope
         {"name": clean_text(c.name), "role": clean_text(c.role), "email": normalize_email(c.email), "phone": normalize_phone(c.phone)}
         for c in data.contacts
     ]
+    # The number first: its counter row stays locked until commit, so on PostgreSQL two
+    # onboardings take turns and the second one's duplicate check sees the first customer.
+    # A refused onboarding rolls the number back with it.
+    number = await next_number(session, "C")
     if not data.confirm_new:
         fingerprint = CustomerFingerprint(
             customer_id=customer_id, legal_name=data.legal_name, tax_id=data.tax_id,
@@ -194,7 +198,7 @@ async def create_customer(session: AsyncSession, user: CurrentUser, scope: Scope
     territory_id, owner_id, reason = await _place(session, billing, data.explicit_territory_id, date.today())
     now = utcnow()
     customer = Customer(
-        id=customer_id, number=await next_number(session, "C"), legal_name=legal_name,
+        id=customer_id, number=number, legal_name=legal_name,
         trading_name=clean_text(data.trading_name), search_name=search_name_of(legal_name),
         tax_id=tax_id, status=data.status, payment_terms=data.payment_terms,
         credit_limit_cents=data.credit_limit_cents, price_list_id=data.price_list_id,
@@ -259,7 +263,9 @@ async def update_customer(
 ) -> tuple[Customer, list[str], list[str]]:
     """Apply a field-level patch made against `base_version`; fields the server changed
     since then keep the server's value and are reported back."""
-    customer = await get_visible(session, scope, customer_id)
+    # Locked: two edits made against the same version take turns, so the second one sees
+    # the first one's changes and keeps the server's value where they collide.
+    customer = await get_visible(session, scope, customer_id, lock=True)
     patch = {k: v for k, v in msgspec.structs.asdict(data).items() if k != "base_version" and v is not msgspec.UNSET}
     _check_privileged(user, set(patch))
     if "billing_address" in patch:

@@ -6,15 +6,24 @@ event (who, when, from, to, why) and touches stock, all in the caller's one tran
 
 from __future__ import annotations
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer, SalesOrder
 from server.db.types import utcnow
 from server.domain.errors import PermissionDenied
-from server.domain.orders import FulfilmentStatus, OrderStatus, next_order_status
+from server.domain.orders import (
+    FulfilmentStatus,
+    OrderStatus,
+    Reason,
+    credit_reasons,
+    next_order_status,
+)
 from server.features.sales.allocation_service import allocate_order_stock, release_order_stock
 from server.features.sales.events import order_event
 from server.features.sales.order_queries import get_visible_order, order_lines
+from server.features.sales.order_service import open_orders_cents
+from server.features.shared.numbers import lock_numbering
 from server.features.shared.scope import load_scope
 from server.security.auth import CurrentUser
 from sync.changes import record_order_change
@@ -72,10 +81,35 @@ async def _transition(
 
 
 async def approve(session: AsyncSession, user: CurrentUser, order_id: str) -> SalesOrder:
+    """Approve the exception the order waited for. Its credit is checked again first: orders
+    confirmed while it waited count against the same limit, and an order that no longer
+    fits goes on credit hold (its discount approved), with the reasons for the manager."""
     order = await _load(session, user, order_id)
     _require_deciding_manager(user, order)
-    await _transition(session, user, order, "approve", None)
+    reasons = await _credit_now(session, order)
+    if reasons:
+        order.approval_reasons = [*(order.approval_reasons or []), *(msgspec.structs.asdict(r) for r in reasons)]
+        await _transition(session, user, order, "hold_for_credit", "; ".join(r.message for r in reasons))
+    else:
+        await _transition(session, user, order, "approve", None)
     return order
+
+
+async def _credit_now(session: AsyncSession, order: SalesOrder) -> list[Reason]:
+    # Order placement takes the order counter's row first and holds it to commit, so that
+    # credit checks take turns on PostgreSQL (see place_order); this check takes its turn
+    # among them in the same way.
+    await lock_numbering(session, "SO")
+    customer = await session.get(Customer, order.customer_id, populate_existing=True)
+    if customer is None:
+        return []
+    limit = customer.credit_limit_cents or None  # 0: no credit agreed, nothing to hold against
+    return credit_reasons(
+        customer_on_hold=customer.status == "on_hold", credit_limit_cents=limit,
+        open_receivables_cents=0,  # no invoices in the system yet
+        open_orders_cents=0 if limit is None else await open_orders_cents(session, customer.id),
+        order_total_cents=order.total_cents,
+    )
 
 
 async def reject(

@@ -81,6 +81,12 @@ async def _visible_customer(session: AsyncSession, scope: Scope, customer_id: st
     return customer
 
 
+async def open_orders_cents(session: AsyncSession, customer_id: str) -> int:
+    """What the customer's confirmed, not yet invoiced orders add up to: the open orders
+    a credit limit is held against."""
+    return int(await direct(session).scalar(_OPEN_ORDERS, {"customer_id": customer_id}) or 0)
+
+
 async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreateIn) -> Any:
     """Accept an order as submitted and route it to confirmed, pending_approval or credit_hold.
 
@@ -120,9 +126,7 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
     # 0 means no credit agreed yet, so there is no limit to hold against, and the open
     # orders (a sum over every open order of the customer) need not be read.
     credit_limit = customer.credit_limit_cents or None
-    open_orders = 0 if credit_limit is None else int(
-        await sql.scalar(_OPEN_ORDERS, {"customer_id": customer.id}) or 0
-    )
+    open_orders = 0 if credit_limit is None else await open_orders_cents(session, customer.id)
     verdict = decide_submission(OrderCheckInput(
         customer_status="active" if customer.status == _ON_HOLD else customer.status,
         customer_on_hold=customer.status == _ON_HOLD,

@@ -4,7 +4,7 @@ that another one then skips."""
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.direct import direct
 from server.db.models import DocumentSequence
 
-__all__ = ["next_number"]
+__all__ = ["lock_numbering", "next_number"]
 
 # The UPDATE takes the row lock on PostgreSQL; on SQLite the write transaction already
 # holds the database lock. Either way two transactions never get the same value.
@@ -35,6 +35,14 @@ async def next_number(session: AsyncSession, prefix: str, *, width: int = 6) -> 
         )
         value = await _increment(session, prefix)
     return f"{prefix}-{int(value or 0):0{width}d}"
+
+
+async def lock_numbering(session: AsyncSession, prefix: str) -> None:
+    """Hold the prefix's counter row to commit without taking a number (PostgreSQL): work
+    that must take turns with the documents being numbered (a credit check) waits here."""
+    await session.execute(
+        select(DocumentSequence.prefix).where(DocumentSequence.prefix == prefix).with_for_update()
+    )
 
 
 async def _increment(session: AsyncSession, prefix: str) -> int | None:

@@ -27,7 +27,7 @@ from server.domain.catalog import TaxRate
 from server.domain.territories import visible_territory_ids
 from server.features.shared.territory_data import TerritoryData, read_territory_data
 
-__all__ = ["ReferenceData", "reference_data"]
+__all__ = ["ReferenceData", "lock_reference_data", "reference_data"]
 
 _TOKEN = select(ReferenceDataVersion.token).where(ReferenceDataVersion.id == 1)
 _TAX_RATES = select(
@@ -86,3 +86,19 @@ async def reference_data(session: AsyncSession) -> ReferenceData:
     copy = ReferenceData(token=str(token), territory=territory, tax_rates=rates, price_lists=lists)
     _COPIES[key] = copy
     return copy
+
+
+_LOCK = select(ReferenceDataVersion.id).where(ReferenceDataVersion.id == 1).with_for_update()
+
+
+async def lock_reference_data(session: AsyncSession) -> None:
+    """Make changes to territories, rules and assignments take turns, first thing in their
+    transaction.
+
+    Their checks (no cycle in the tree, one default, no duplicate rule, no overlapping
+    owners) read the territory data and then write. PostgreSQL runs writers side by side,
+    so two changes could each pass their check against data without the other and together
+    break it. This lock is on the one row every write to those tables updates anyway (the
+    token's trigger), so holding it from the start costs nothing more: the second change
+    waits, and then reads what the first one committed. SQLite has one writer already."""
+    await session.execute(_LOCK)

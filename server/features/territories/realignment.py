@@ -16,6 +16,7 @@ from server.db.types import new_id, utcnow
 from server.domain.errors import Conflict, NotFound
 from server.domain.territories import CustomerMove
 from server.features.customers.services import publish_customer_change
+from server.features.shared.reference_data import lock_reference_data
 from server.features.territories import events
 from server.features.territories.access import today
 from server.features.territories.realignment_plan import Plan, compute, moves_out, plan_changes
@@ -151,6 +152,7 @@ async def _move_customers(session: AsyncSession, user: CurrentUser, row: Realign
 async def apply_realignment(db: Database, user: CurrentUser, realignment_id: str) -> RealignmentPreview:
     """Apply a draft in one transaction; a second apply is refused."""
     async with db.write() as session:
+        await lock_reference_data(session)
         row = await _load(session, user, realignment_id, lock=True)
         if row.status != "draft":
             raise Conflict("This realignment was already applied.", code="realignment_already_applied")

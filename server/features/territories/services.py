@@ -18,6 +18,7 @@ from server.db.models import Territory, TerritoryAssignment, TerritoryRule
 from server.db.types import new_id
 from server.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from server.domain.territories import Assignment, check_no_overlap, validate_parent
+from server.features.shared.reference_data import lock_reference_data
 from server.features.shared.territory_data import load_territory_data
 from server.features.territories import events
 from server.features.territories.access import access_for, missing_territory, today
@@ -51,6 +52,7 @@ def _needs_admin_for_top_level() -> PermissionDenied:
 
 async def create_territory(db: Database, user: CurrentUser, data: TerritoryIn) -> str:
     async with db.write() as session:
+        await lock_reference_data(session)
         tree = await load_territory_data(session)
         access = access_for(user, tree)
         if data.parent_id is None:
@@ -72,6 +74,7 @@ async def create_territory(db: Database, user: CurrentUser, data: TerritoryIn) -
 
 async def update_territory(db: Database, user: CurrentUser, territory_id: str, data: TerritoryUpdateIn) -> None:
     async with db.write() as session:
+        await lock_reference_data(session)
         tree = await load_territory_data(session)
         access = access_for(user, tree)
         access.require_manageable(tree, territory_id)
@@ -101,6 +104,7 @@ async def make_default(db: Database, user: CurrentUser, territory_id: str) -> No
     """Choose where addresses that match no rule go. Customers already in the old default
     stay there until a realignment re-places them."""
     async with db.write() as session:
+        await lock_reference_data(session)
         row = await session.get(Territory, territory_id)
         if row is None:
             raise missing_territory(territory_id)
@@ -114,6 +118,7 @@ async def make_default(db: Database, user: CurrentUser, territory_id: str) -> No
 
 async def create_rule(db: Database, user: CurrentUser, data: RuleIn) -> RuleOut:
     async with db.write() as session:
+        await lock_reference_data(session)
         tree = await load_territory_data(session)
         access_for(user, tree).require_manageable(tree, data.territory_id)
         rule = build_rule(data)
@@ -133,6 +138,7 @@ async def create_rule(db: Database, user: CurrentUser, data: RuleIn) -> RuleOut:
 async def deactivate_rule(db: Database, user: CurrentUser, rule_id: str) -> RuleOut:
     """Rules are never deleted: a deactivated rule stays readable as history."""
     async with db.write() as session:
+        await lock_reference_data(session)
         row = (await session.execute(
             select(TerritoryRule).where(TerritoryRule.id == rule_id).with_for_update())).scalar_one_or_none()
         tree = await load_territory_data(session)
@@ -148,6 +154,7 @@ async def deactivate_rule(db: Database, user: CurrentUser, rule_id: str) -> Rule
 
 async def create_assignment(db: Database, user: CurrentUser, data: AssignmentIn) -> AssignmentOut:
     async with db.write() as session:
+        await lock_reference_data(session)
         await lock_territory(session, data.territory_id)
         tree = await load_territory_data(session)
         access_for(user, tree).require_manageable(tree, data.territory_id)
@@ -169,6 +176,7 @@ async def create_assignment(db: Database, user: CurrentUser, data: AssignmentIn)
 async def end_assignment(db: Database, user: CurrentUser, assignment_id: str, on: date) -> AssignmentOut:
     """End an assignment on `on` (exclusive). The row stays, so its dates remain history."""
     async with db.write() as session:
+        await lock_reference_data(session)
         row = (await session.execute(select(TerritoryAssignment).where(
             TerritoryAssignment.id == assignment_id).with_for_update())).scalar_one_or_none()
         tree = await load_territory_data(session)
