@@ -82,17 +82,22 @@ async def test_customer_onboarding_duplicate_check(client, db):
 
 # ---------------------------------------------------------------- territories
 
+async def _new_territories(client, h, prefix: str, kind: str, parent_id: str | None = None) -> list[str]:
+    ids = []
+    for k in range(2):
+        r = await client.post("/api/territories", headers=h["admin"], json={
+            "code": f"{prefix}X{k}", "name": f"{prefix}{k}", "kind": kind, "parent_id": parent_id})
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["territory"]["id"])
+    return ids
+
+
 async def test_make_default_two_territories_at_once(client, db):
     """Two admins each make a different territory the default: exactly one must be default."""
     _, h = await _setup(client, db)
     bad = []
     for i in range(ROUNDS):
-        ids = []
-        for k in range(2):
-            r = await client.post("/api/territories", headers=h["admin"], json={
-                "code": f"D{i}X{k}", "name": f"D{i}{k}", "kind": "territory"})
-            assert r.status_code == 201, r.text
-            ids.append(r.json()["territory"]["id"])
+        ids = await _new_territories(client, h, f"D{i}", "territory")
         rs = await _gather(*(client.post(f"/api/territories/{t}/default", headers=h["admin"]) for t in ids))
         async with db.read() as s:
             n = await s.scalar(select(func.count()).select_from(Territory).where(Territory.is_default.is_(True)))
@@ -126,12 +131,7 @@ async def test_parent_moves_make_a_cycle(client, db):
     world, h = await _setup(client, db)
     bad = []
     for i in range(ROUNDS):
-        ids = []
-        for k in range(2):
-            r = await client.post("/api/territories", headers=h["admin"], json={
-                "code": f"C{i}X{k}", "name": f"C{i}{k}", "kind": "area", "parent_id": world.region})
-            assert r.status_code == 201, r.text
-            ids.append(r.json()["territory"]["id"])
+        ids = await _new_territories(client, h, f"C{i}", "area", world.region)
         x, y = ids
         rs = await asyncio.wait_for(_gather(
             client.patch(f"/api/territories/{x}", headers=h["admin"], json={"parent_id": y}),
