@@ -117,14 +117,15 @@ async def pull_page(
     current = visibility.fingerprint()
     reset = view is not None and view != current
     mode, value, index, after = _parse("" if reset else position)
-    if value >= 0 and value > await _counter(session):
+    counter = await _counter(session)
+    if value > counter:
         # A position this database never reached: the cursor came from another copy of it
         # (a restored backup, a replaced server). Going on from there would skip every
         # change until the counter caught up, so the phone starts over with a snapshot.
         reset = True
         mode, value, index, after = _parse("")
     if mode == "snapshot":
-        head = value if value >= 0 else await _counter(session)
+        head = value if value >= 0 else counter
         page = await _snapshot(session, sources, visibility, head, index, after, limit)
     else:
         page = await _feed(session, sources, visibility, value, limit)

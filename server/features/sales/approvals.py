@@ -12,17 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.models import Customer, SalesOrder
 from server.db.types import utcnow
 from server.domain.errors import PermissionDenied
-from server.domain.orders import (
-    FulfilmentStatus,
-    OrderStatus,
-    Reason,
-    credit_reasons,
-    next_order_status,
-)
+from server.domain.orders import FulfilmentStatus, OrderStatus, Reason, next_order_status
 from server.features.sales.allocation_service import allocate_order_stock, release_order_stock
 from server.features.sales.events import order_event
 from server.features.sales.order_queries import get_visible_order, order_lines
-from server.features.sales.order_service import open_orders_cents
+from server.features.sales.order_service import credit_standing
 from server.features.shared.numbers import lock_numbering
 from server.features.shared.scope import load_scope
 from server.security.auth import CurrentUser
@@ -103,13 +97,7 @@ async def _credit_now(session: AsyncSession, order: SalesOrder) -> list[Reason]:
     customer = await session.get(Customer, order.customer_id, populate_existing=True)
     if customer is None:
         return []
-    limit = customer.credit_limit_cents or None  # 0: no credit agreed, nothing to hold against
-    return credit_reasons(
-        customer_on_hold=customer.status == "on_hold", credit_limit_cents=limit,
-        open_receivables_cents=0,  # no invoices in the system yet
-        open_orders_cents=0 if limit is None else await open_orders_cents(session, customer.id),
-        order_total_cents=order.total_cents,
-    )
+    return (await credit_standing(session, customer)).reasons_for(order.total_cents)
 
 
 async def reject(

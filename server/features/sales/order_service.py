@@ -6,6 +6,7 @@ nothing behind, and an accepted one is written with its audit events and reserva
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
@@ -23,6 +24,8 @@ from server.domain.errors import Conflict, NotFound
 from server.domain.orders import (
     OrderCheckInput,
     OrderStatus,
+    Reason,
+    credit_reasons,
     decide_submission,
     next_order_status,
 )
@@ -40,7 +43,7 @@ from server.features.shared.scope import Scope, load_scope
 from server.security.auth import CurrentUser
 from sync.changes import record_order_change, record_quote_change
 
-__all__ = ["convert_quote", "place_order"]
+__all__ = ["CreditStanding", "convert_quote", "credit_standing", "place_order"]
 
 # Orders the customer owes for once shipped: confirmed and later, until invoiced.
 _OPEN_FOR_CREDIT = ("confirmed", "in_fulfilment", "completed")
@@ -81,10 +84,33 @@ async def _visible_customer(session: AsyncSession, scope: Scope, customer_id: st
     return customer
 
 
-async def open_orders_cents(session: AsyncSession, customer_id: str) -> int:
-    """What the customer's confirmed, not yet invoiced orders add up to: the open orders
-    a credit limit is held against."""
-    return int(await direct(session).scalar(_OPEN_ORDERS, {"customer_id": customer_id}) or 0)
+@dataclass(frozen=True)
+class CreditStanding:
+    """The customer's side of a credit check, as order placement and approval both read it."""
+
+    on_hold: bool
+    limit_cents: int | None  # None: no credit agreed, nothing to hold an order against
+    open_receivables_cents: int
+    open_orders_cents: int  # confirmed, not yet invoiced
+
+    def reasons_for(self, order_total_cents: int) -> list[Reason]:
+        return credit_reasons(
+            customer_on_hold=self.on_hold, credit_limit_cents=self.limit_cents,
+            open_receivables_cents=self.open_receivables_cents,
+            open_orders_cents=self.open_orders_cents, order_total_cents=order_total_cents,
+        )
+
+
+async def credit_standing(session: AsyncSession, customer: Any) -> CreditStanding:
+    # 0 means no credit agreed yet, so there is no limit to hold against, and the open
+    # orders (a sum over every open order of the customer) need not be read.
+    limit = customer.credit_limit_cents or None
+    open_orders = 0 if limit is None else int(
+        await direct(session).scalar(_OPEN_ORDERS, {"customer_id": customer.id}) or 0
+    )
+    # Open receivables: there are no invoices in the system yet, so nothing is owed.
+    return CreditStanding(on_hold=customer.status == _ON_HOLD, limit_cents=limit,
+                          open_receivables_cents=0, open_orders_cents=open_orders)
 
 
 async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreateIn) -> Any:
@@ -123,17 +149,13 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
     number = await next_number(session, "SO")
     limit = await sql.scalar(_DISCOUNT_LIMIT, {"id": user.id})
     discount = effective_discount_percent(priced)
-    # 0 means no credit agreed yet, so there is no limit to hold against, and the open
-    # orders (a sum over every open order of the customer) need not be read.
-    credit_limit = customer.credit_limit_cents or None
-    open_orders = 0 if credit_limit is None else await open_orders_cents(session, customer.id)
+    credit = await credit_standing(session, customer)
     verdict = decide_submission(OrderCheckInput(
         customer_status="active" if customer.status == _ON_HOLD else customer.status,
-        customer_on_hold=customer.status == _ON_HOLD,
-        credit_limit_cents=credit_limit,
-        # Open receivables: there are no invoices in the system yet, so nothing is owed.
-        open_receivables_cents=0,
-        open_orders_cents=open_orders,
+        customer_on_hold=credit.on_hold,
+        credit_limit_cents=credit.limit_cents,
+        open_receivables_cents=credit.open_receivables_cents,
+        open_orders_cents=credit.open_orders_cents,
         order_total_cents=priced.total_cents,
         discount_percent=discount,
         discount_limit_percent=Decimal(str(limit if limit is not None else 0)),

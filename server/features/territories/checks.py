@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import or_, select
@@ -31,23 +31,19 @@ __all__ = [
 _ALLOWED_USER_ROLES = {"owner": ("rep", "manager"), "member": ("rep", "manager"), "manager": ("manager",)}
 
 
-def _criterion(value: str | None, normalize: Callable[[str | None], str], field: str) -> str | None:
+def _postal(value: str | None, field: str) -> str | None:
     # Blank means "not set": a rule must never match only addresses without a postal code.
-    # Something that is not blank but has nothing to compare ("-", "- -") is refused: taken
+    # A code that is not blank but has nothing to compare ("-", "- -") is refused: taken
     # as "not set" it would quietly widen the rule to the whole country.
-    normalized = normalize(value) or None
+    normalized = normalize_postal(value) or None
     if normalized is None and value is not None and value.strip():
         raise ValidationFailed(f"{field} {value.strip()!r} has nothing to match once spaces and dashes are dropped.",
                                code="invalid_rule", details={"field": field})
     return normalized
 
 
-def _postal(value: str | None, field: str) -> str | None:
-    return _criterion(value, normalize_postal, field)
-
-
 def _state(value: str | None) -> str | None:
-    return _criterion(value, normalize_state, "state")
+    return normalize_state(value) or None
 
 
 def build_rule(data: RuleIn, rule_id: str | None = None) -> TerritoryRule:
