@@ -155,7 +155,7 @@ async def seed(db: Database, reps: int, rng: random.Random) -> World:
         if k % 10 == 0:
             breaks.append({"id": _uid(rng), "item_id": item_id, "min_qty": 10, "unit_price_cents": price * 9 // 10})
         stock.append({"warehouse_id": world.warehouse_id, "product_id": product_id, "on_hand": 1000, "allocated": 0})
-    async with db.write() as session:
+    async with db.write() as uow:
         for model, rows in [
             (User, users), (Territory, territories[:2]), (Territory, territories[2:]), (TerritoryRule, rules),
             (TerritoryAssignment, assignments), (Customer, customers), (CustomerAddress, addresses),
@@ -174,7 +174,7 @@ async def seed(db: Database, reps: int, rng: random.Random) -> World:
             (DocumentSequence, [{"prefix": "C", "last_value": number}]),
         ]:
             for start in range(0, len(rows), 500):
-                await session.execute(insert(model), rows[start:start + 500])
+                await uow.session.execute(insert(model), rows[start:start + 500])
     return world
 
 
@@ -337,10 +337,10 @@ def baseline(template: Path, world: World, reps: int, orders: int, lines: int, r
 
 async def count_outcome(db: Database, phones: list[SyncClient]) -> tuple[int, int, int]:
     expected = {item.entity_id for p in phones for item in p.outbox if item.type == "order.place"}
-    async with db.read() as session:
-        stored = (await session.execute(select(SalesOrder.id))).scalars().all()
-        numbers = int(await session.scalar(select(func.count(func.distinct(SalesOrder.number)))) or 0)
-        outcomes = int(await session.scalar(
+    async with db.read() as unit:
+        stored = (await unit.session.execute(select(SalesOrder.id))).scalars().all()
+        numbers = int(await unit.session.scalar(select(func.count(func.distinct(SalesOrder.number)))) or 0)
+        outcomes = int(await unit.session.scalar(
             select(func.count()).select_from(MutationOutcome).where(MutationOutcome.mutation_type == "order.place")
         ) or 0)
     lost = len(expected - set(stored))

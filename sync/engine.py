@@ -31,14 +31,13 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.direct import direct
 from server.db.engine import Database
 from server.db.models import Device, MutationOutcome
 from server.db.models.base import table_of
 from server.db.types import utcnow
+from server.db.unit_of_work import ReadUnit, WriteUnit
+from server.domain.actor import CurrentUser
 from server.domain.errors import DomainError, NotFound, PermissionDenied
-from server.security.auth import CurrentUser
-from sync.changes import forget_transaction_seq, transaction_seq_taken
 from sync.protocol import Mutation, Outcome, PushRequest, PushResponse
 
 __all__ = ["HandlerResult", "MutationHandler", "SyncEngine"]
@@ -52,9 +51,9 @@ class HandlerResult:
     result: dict[str, Any] = field(default_factory=dict)
 
 
-MutationHandler = Callable[[AsyncSession, CurrentUser, Mutation], Awaitable[HandlerResult]]
+MutationHandler = Callable[[WriteUnit, CurrentUser, Mutation], Awaitable[HandlerResult]]
 
-# The bookkeeping of every mutation, as direct statements (server.db.direct).
+# The bookkeeping of every mutation, as the unit's direct statements.
 _DEVICE = select(Device.id, Device.user_id, Device.last_seq, Device.revoked_at).where(
     Device.id == bindparam("device_id")
 ).with_for_update()
@@ -173,8 +172,8 @@ class SyncEngine:
         key = mutation_type if "@" in mutation_type else f"{mutation_type}@1"
         return self._handlers.get(key)
 
-    async def _load_device(self, session: AsyncSession, user: CurrentUser, device_id: str) -> Any:
-        device = await direct(session).first(_DEVICE, {"device_id": device_id})
+    async def _load_device(self, unit: ReadUnit, user: CurrentUser, device_id: str) -> Any:
+        device = await unit.sql.first(_DEVICE, {"device_id": device_id})
         if device is None or device.user_id != user.id:
             raise NotFound("This device is not registered to you.", code="device_unknown")
         if device.revoked_at is not None:
@@ -193,15 +192,15 @@ class SyncEngine:
         # How many mutations may share one transaction: see the module docstring.
         group_limit = _GROUP_LIMIT if db.is_sqlite else 1
         while pending and expected is None:
-            async with db.write() as session:
-                sql = direct(session)
-                device = await self._load_device(session, user, request.device_id)
+            async with db.write() as uow:
+                sql = uow.sql
+                device = await self._load_device(uow, user, request.device_id)
                 last_seq = device.last_seq
                 started, applied = time.monotonic(), 0
                 while pending and applied < group_limit:
                     mutation = pending[0]
                     if mutation.seq <= last_seq:
-                        outcomes.append(await self._stored(session, device.id, mutation))
+                        outcomes.append(await self._stored(uow, device.id, mutation))
                         pending.popleft()
                         continue
                     if mutation.seq > last_seq + 1:
@@ -209,8 +208,8 @@ class SyncEngine:
                         break
                     if unborn.as_of != last_seq:
                         # First mutation of this push, or another push of the device got in between.
-                        await unborn.load(session, device.id, self._creating, last_seq)
-                    outcome = await self._apply(session, user, mutation, unborn)
+                        await unborn.load(uow.session, device.id, self._creating, last_seq)
+                    outcome = await self._apply(uow, user, mutation, unborn)
                     await sql.execute(_INSERT_OUTCOME, {
                         "device_id": device.id, "seq": mutation.seq, "mutation_type": mutation.type,
                         "entity_id": mutation.entity_id, "status": outcome.status,
@@ -229,15 +228,15 @@ class SyncEngine:
                 # last_seen_at together with last_seq: one UPDATE per transaction.
                 await sql.execute(_ADVANCE, {"device_id": device.id, "seq": last_seq, "now": utcnow()})
         if not request.mutations:
-            async with db.read() as session:
-                device = await self._load_device(session, user, request.device_id)
+            async with db.read() as unit:
+                device = await self._load_device(unit, user, request.device_id)
                 last_seq = device.last_seq
         if request.ack_up_to:
             await self._acknowledge(db, request.device_id, request.ack_up_to)
         return PushResponse(device_id=request.device_id, last_seq=last_seq, outcomes=outcomes, expected_seq=expected)
 
-    async def _stored(self, session: AsyncSession, device_id: str, mutation: Mutation) -> Outcome:
-        row = await direct(session).first(_STORED, {"device_id": device_id, "at_seq": mutation.seq})
+    async def _stored(self, uow: WriteUnit, device_id: str, mutation: Mutation) -> Outcome:
+        row = await uow.sql.first(_STORED, {"device_id": device_id, "at_seq": mutation.seq})
         if row is None:
             # Outcome already pruned after acknowledgement: the phone has it.
             return Outcome(seq=mutation.seq, type=mutation.type, entity_id=mutation.entity_id,
@@ -247,7 +246,7 @@ class SyncEngine:
         return Outcome(**data)
 
     async def _apply(
-        self, session: AsyncSession, user: CurrentUser, mutation: Mutation, unborn: _UnbornEntities,
+        self, uow: WriteUnit, user: CurrentUser, mutation: Mutation, unborn: _UnbornEntities,
     ) -> Outcome:
         base: dict[str, Any] = {"seq": mutation.seq, "type": mutation.type, "entity_id": mutation.entity_id}
         handler = self._handler_for(mutation.type)
@@ -262,22 +261,18 @@ class SyncEngine:
         if _has_nul(mutation.args):
             return Outcome(**base, status="rejected", code="invalid_text",
                            message="Text may not contain the NUL character.")
-        seq_taken = transaction_seq_taken(session)
         try:
-            # A savepoint: a rejected mutation leaves no trace but its outcome.
-            async with session.begin_nested():
-                result = await handler(session, user, mutation)
+            # A savepoint: a rejected mutation leaves no trace but its outcome (the unit
+            # drops its change-feed touches with it).
+            async with uow.savepoint():
+                result = await handler(uow, user, mutation)
         except DomainError as exc:
-            if not seq_taken:
-                forget_transaction_seq(session)  # its counter increment was rolled back too
             return Outcome(**base, status="rejected", code=exc.code, message=exc.message,
                            result=dict(exc.details) if exc.details else {})
         except (DataError, OverflowError):
             # A value the database cannot hold (a number or text out of its range) fails the
             # same way on every resend: a verdict for this mutation, not a reason to make the
             # phone retry the whole push for ever.
-            if not seq_taken:
-                forget_transaction_seq(session)
             _log.warning("sync mutation %s refused by the database", mutation.type, exc_info=True)
             return Outcome(**base, status="rejected", code="invalid_value",
                            message="A value is out of the range the server can store.")
@@ -286,8 +281,8 @@ class SyncEngine:
     async def _acknowledge(self, db: Database, device_id: str, up_to: int) -> None:
         from sqlalchemy import update
 
-        async with db.write() as session:
-            await session.execute(
+        async with db.write() as uow:
+            await uow.session.execute(
                 update(MutationOutcome)
                 .where(MutationOutcome.device_id == device_id, MutationOutcome.seq <= up_to,
                        MutationOutcome.acknowledged_at.is_(None))

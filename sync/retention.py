@@ -19,8 +19,8 @@ RETENTION = timedelta(days=30)
 
 
 async def prune_outcomes(db: Database, *, now: datetime) -> int:
-    async with db.write() as session:
-        result = await session.execute(
+    async with db.write() as uow:
+        result = await uow.session.execute(
             delete(MutationOutcome).where(
                 MutationOutcome.acknowledged_at.is_not(None),
                 MutationOutcome.applied_at < now - RETENTION,

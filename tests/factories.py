@@ -50,19 +50,19 @@ async def seed_world(db: Database) -> World:
     rep2 = await make_user(db, role="rep", email="rep2@corp.test", name="Rob Rep")
     region, north, south, other, default = (new_id() for _ in range(5))
     since = date.today() - timedelta(days=30)
-    async with db.write() as session:
-        session.add_all([
+    async with db.write() as uow:
+        uow.session.add_all([
             Territory(id=region, parent_id=None, code="WEST", name="West", kind="region"),
             Territory(id=default, parent_id=None, code="UNASSIGNED", name="Unassigned", kind="territory", is_default=True),
         ])
-        await session.flush()
-        session.add_all([
+        await uow.session.flush()
+        uow.session.add_all([
             Territory(id=north, parent_id=region, code="NORTH", name="North", kind="territory"),
             Territory(id=south, parent_id=region, code="SOUTH", name="South", kind="territory"),
             Territory(id=other, parent_id=None, code="EAST", name="East", kind="region"),
         ])
-        await session.flush()
-        session.add_all([
+        await uow.session.flush()
+        uow.session.add_all([
             TerritoryRule(id=new_id(), territory_id=north, country="US", state="WA"),
             TerritoryRule(id=new_id(), territory_id=south, country="US", postal_from="94000", postal_to="95199"),
             TerritoryRule(id=new_id(), territory_id=other, country="US", state="MA"),

@@ -50,20 +50,20 @@ async def add_product(
 ) -> str:
     """A product, priced on the base list unless `price_cents` is None."""
     product_id = new_id()
-    async with db.write() as session:
-        session.add(Product(
+    async with db.write() as uow:
+        uow.session.add(Product(
             id=product_id, sku=sku, name=f"Product {sku}", category_id=catalog.category_id,
             pack_size=pack_size, min_order_qty=min_qty, floor_price_cents=floor_cents,
             active=active, tax_category="standard",
         ))
-        await session.flush()
+        await uow.session.flush()
         if price_cents is not None:
             item_id = new_id()
-            session.add(PriceListItem(id=item_id, price_list_id=catalog.base_list_id,
+            uow.session.add(PriceListItem(id=item_id, price_list_id=catalog.base_list_id,
                                       product_id=product_id, unit_price_cents=price_cents))
-            await session.flush()
+            await uow.session.flush()
             for min_qty_break, cents in breaks:
-                session.add(PriceBreak(id=new_id(), item_id=item_id, min_qty=min_qty_break,
+                uow.session.add(PriceBreak(id=new_id(), item_id=item_id, min_qty=min_qty_break,
                                        unit_price_cents=cents))
     catalog.products[sku] = product_id
     return product_id
@@ -75,12 +75,12 @@ async def add_price_list(
 ) -> str:
     """A (new version of a) price list with `prices` by product id."""
     list_id = new_id()
-    async with db.write() as session:
-        session.add(PriceList(id=list_id, code=code, name=f"{code} v{version}", kind=kind,
+    async with db.write() as uow:
+        uow.session.add(PriceList(id=list_id, code=code, name=f"{code} v{version}", kind=kind,
                               version=version, valid_from=valid_from))
-        await session.flush()
+        await uow.session.flush()
         for product_id, cents in prices.items():
-            session.add(PriceListItem(id=new_id(), price_list_id=list_id, product_id=product_id,
+            uow.session.add(PriceListItem(id=new_id(), price_list_id=list_id, product_id=product_id,
                                       unit_price_cents=cents))
     return list_id
 
@@ -88,22 +88,22 @@ async def add_price_list(
 async def seed_catalog(db: Database, *, tax_rate: str = "0.10") -> Catalog:
     """One category, a base list (v1, valid since last year), WA tax, two warehouses."""
     category_id, list_id, w1, w2 = new_id(), new_id(), new_id(), new_id()
-    async with db.write() as session:
-        session.add(ProductCategory(id=category_id, code="TOOLS", name="Tools"))
-        session.add(PriceList(id=list_id, code="BASE", name="Base", kind="base", version=1,
+    async with db.write() as uow:
+        uow.session.add(ProductCategory(id=category_id, code="TOOLS", name="Tools"))
+        uow.session.add(PriceList(id=list_id, code="BASE", name="Base", kind="base", version=1,
                               valid_from=date.today() - timedelta(days=365)))
-        session.add(TaxRate(id=new_id(), tax_category="standard", country="US", state="WA",
+        uow.session.add(TaxRate(id=new_id(), tax_category="standard", country="US", state="WA",
                             rate=Decimal(tax_rate)))
-        session.add(Warehouse(id=w1, code="W1", name="Seattle DC", country="US", state="WA"))
-        session.add(Warehouse(id=w2, code="W2", name="Reno DC", country="US", state="NV"))
+        uow.session.add(Warehouse(id=w1, code="W1", name="Seattle DC", country="US", state="WA"))
+        uow.session.add(Warehouse(id=w2, code="W2", name="Reno DC", country="US", state="NV"))
     return Catalog(category_id=category_id, base_list_id=list_id, warehouse_ids=sorted([w1, w2]))
 
 
 async def set_stock(db: Database, warehouse_id: str, product_id: str, on_hand: int) -> None:
-    async with db.write() as session:
-        row = await session.get(StockLevel, (warehouse_id, product_id))
+    async with db.write() as uow:
+        row = await uow.session.get(StockLevel, (warehouse_id, product_id))
         if row is None:
-            session.add(StockLevel(warehouse_id=warehouse_id, product_id=product_id,
+            uow.session.add(StockLevel(warehouse_id=warehouse_id, product_id=product_id,
                                    on_hand=on_hand, allocated=0))
         else:
             row.on_hand = on_hand
@@ -111,8 +111,8 @@ async def set_stock(db: Database, warehouse_id: str, product_id: str, on_hand: i
 
 async def stock_of(db: Database, product_id: str) -> list[tuple[str, int, int]]:
     """(warehouse_id, on_hand, allocated) per warehouse, by warehouse id."""
-    async with db.read() as session:
-        rows = (await session.execute(
+    async with db.read() as unit:
+        rows = (await unit.session.execute(
             select(StockLevel).where(StockLevel.product_id == product_id)
             .order_by(StockLevel.warehouse_id)
         )).scalars().all()
@@ -120,8 +120,8 @@ async def stock_of(db: Database, product_id: str) -> list[tuple[str, int, int]]:
 
 
 async def count_orders(db: Database) -> int:
-    async with db.read() as session:
-        return int(await session.scalar(select(func.count()).select_from(SalesOrder)) or 0)
+    async with db.read() as unit:
+        return int(await unit.session.scalar(select(func.count()).select_from(SalesOrder)) or 0)
 
 
 async def create_customer(

@@ -32,10 +32,8 @@ from sqlalchemy.sql import Executable
 
 from server.db.types import UTCDateTime
 
-__all__ = ["WRITER_DRIVER_KEY", "Direct", "as_sqlalchemy_errors", "by_arity", "compiled_for", "direct", "sqlite_utc_text"]
+__all__ = ["Direct", "as_sqlalchemy_errors", "compiled_for", "sqlite_utc_text"]
 
-_SESSION_KEY = "fieldsales.direct"
-WRITER_DRIVER_KEY = "fieldsales.writer_driver"
 _MISSING = object()
 
 
@@ -170,12 +168,24 @@ def sqlite_utc_text(value: Any) -> str:
 
 
 class Direct:
-    """Runs Core statements in one session's transaction, on the driver where it is safe."""
+    """Runs Core statements in one session's transaction, on the driver where it is safe.
 
-    def __init__(self, session: AsyncSession) -> None:
+    Reached only through a unit of work (`server.db.unit_of_work`), which makes one per
+    transaction. `writer_driver`: the SQLite writer's driver connection, when the unit is
+    one of its write transactions (one trip through SQLAlchemy's async layer fewer).
+
+    Why not `AsyncSession.run_sync` with Core on the sync connection: every statement would
+    still pass SQLAlchemy's execution context and result objects (about 80 µs each, against
+    2 to 5 µs here), the very cost this runner exists to avoid on the order path. So the
+    private pieces it needs (the compiled statement's bind and result processors, the
+    session's clean check, aiosqlite's inline connection) stay contained in `server/db`.
+    """
+
+    def __init__(self, session: AsyncSession, writer_driver: Any = None) -> None:
         self.session = session
         assert session.bind is not None  # every session here is bound to an engine or connection
         self.dialect: Dialect = session.bind.dialect
+        self._writer_driver = writer_driver
         self._sqlite: Any = None
 
     async def _driver(self) -> Any:
@@ -192,7 +202,7 @@ class Direct:
             connection = await session.connection()  # begins the session's transaction first
             # The SQLite writer's transactions name their driver connection (one trip
             # through SQLAlchemy's async layer fewer for each of them).
-            driver = session.info.get(WRITER_DRIVER_KEY)
+            driver = self._writer_driver
             if driver is None:
                 driver = (await connection.get_raw_connection()).driver_connection
             inline = getattr(driver, "inline_connection", None)
@@ -275,27 +285,3 @@ def compiled_for(statement: Executable, dialect: Dialect) -> _Compiled:
         entry = (statement, _Compiled(statement, dialect))
         _CACHE[key] = entry
     return entry[1]
-
-
-def direct(session: AsyncSession) -> Direct:
-    """The session's `Direct` runner (one per session, so the driver lookup happens once)."""
-    runner = session.info.get(_SESSION_KEY)
-    if runner is None or runner.session is not session:
-        runner = Direct(session)
-        session.info[_SESSION_KEY] = runner
-    return cast(Direct, runner)
-
-
-def by_arity(build: Callable[..., Executable]) -> Callable[..., Executable]:
-    """Statements with IN lists of separate parameters (p0 .. pn-1), built once per list
-    length (or lengths, for several lists): an expanding parameter would be re-rendered on
-    every execution."""
-    built: dict[tuple[int, ...], Executable] = {}
-
-    def get(*lengths: int) -> Executable:
-        statement = built.get(lengths)
-        if statement is None:
-            statement = built[lengths] = build(*lengths)
-        return statement
-
-    return get

@@ -38,6 +38,7 @@ from sqlalchemy.sql import Executable
 
 from server.db.direct import as_sqlalchemy_errors, compiled_for
 from server.db.group_commit import GroupCommit
+from server.db.unit_of_work import ReadUnit, WriteUnit
 
 __all__ = ["Database"]
 
@@ -262,16 +263,18 @@ class Database:
         return self.dialect == "sqlite"
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
+    async def write(self) -> AsyncIterator[WriteUnit]:
         """One write transaction: commits on success, rolls back on any exception."""
         if not self.is_sqlite:
             async with AsyncSession(self.write_engine, expire_on_commit=False) as session:
                 async with session.begin():
-                    yield session
+                    unit = WriteUnit(session)
+                    yield unit
+                    await unit.finish()
             return
         # One writer, its turns taken in arrival order, transactions committed in groups.
-        async with self._writer.transaction() as session:
-            yield session
+        async with self._writer.transaction() as unit:
+            yield unit
 
     @property
     def commits(self) -> int:
@@ -306,10 +309,10 @@ class Database:
         self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
+    async def read(self) -> AsyncIterator[ReadUnit]:
         async with AsyncSession(self.read_engine, expire_on_commit=False) as session:
             async with session.begin():
-                yield session
+                yield ReadUnit(session)
 
     async def read_row(
         self, statement: Executable, params: dict[str, Any] | None = None

@@ -27,7 +27,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, AsyncTransaction
 
-from server.db.direct import WRITER_DRIVER_KEY
+from server.db.direct import Direct
+from server.db.unit_of_work import WriteUnit
 
 __all__ = ["GroupCommit"]
 
@@ -86,7 +87,7 @@ class GroupCommit:
             yield
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    async def transaction(self) -> AsyncIterator[WriteUnit]:
         """One write transaction: committed (with its group) before this returns, or rolled
         back on any exception."""
         # First come, first served: asyncio.Lock serves its waiters in order.
@@ -107,12 +108,13 @@ class GroupCommit:
             session = AsyncSession(
                 bind=group.connection, expire_on_commit=False, join_transaction_mode="create_savepoint",
             )
-            session.info[WRITER_DRIVER_KEY] = group.driver
+            unit = WriteUnit(session, Direct(session, group.driver))
             try:
                 # The session begins by itself at its first use (its savepoint then), so
                 # no `session.begin()`: one trip through SQLAlchemy's async layer fewer.
                 try:
-                    yield session
+                    yield unit
+                    await unit.finish()
                 except BaseException:
                     await session.rollback()
                     raise

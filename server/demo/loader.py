@@ -25,8 +25,8 @@ class DemoStatus:
 
 async def load_demo(db: Database, *, today: date | None = None) -> str:
     """Load the demo data once. Refuses a database that holds real (non-demo) users."""
-    async with db.write() as session:
-        real_users = await session.scalar(
+    async with db.write() as uow:
+        real_users = await uow.session.scalar(
             select(func.count()).select_from(User).where(User.is_demo.is_(False))
         )
         if real_users:
@@ -35,16 +35,16 @@ async def load_demo(db: Database, *, today: date | None = None) -> str:
                 "demo data is only loaded into an empty database.",
                 code="demo_refused",
             )
-        if await session.scalar(select(func.count()).select_from(User)):
+        if await uow.session.scalar(select(func.count()).select_from(User)):
             return DemoStatus.ALREADY_PRESENT
         dataset = build_demo_dataset(password_hash=hash_password(DEMO_PASSWORD), today=today or date.today())
         tables = Base.metadata.tables
         for table_name, rows in dataset.items():
             for start in range(0, len(rows), _BATCH):
-                await session.execute(insert(tables[table_name]), rows[start : start + _BATCH])
+                await uow.session.execute(insert(tables[table_name]), rows[start : start + _BATCH])
         customers = dataset.get("customers", [])
         if customers:
-            await session.execute(
+            await uow.session.execute(
                 insert(DocumentSequence), [{"prefix": "C", "last_value": len(customers)}]
             )
     return DemoStatus.LOADED

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +21,7 @@ from sqlalchemy import bindparam, select
 from server.config import Settings
 from server.db.engine import Database
 from server.db.models import User
+from server.domain.actor import CurrentUser
 
 __all__ = [
     "ACCESS_COOKIE",
@@ -47,18 +47,6 @@ ALGORITHM = "HS256"
 # `exclude` entries as unanchored regular expressions. Everything else that is public
 # says so on its handler with `exclude_from_auth=True`.
 PUBLIC_PATH_PATTERNS = ["^/static/", "^/schema"]
-
-
-@dataclass(frozen=True)
-class CurrentUser:
-    id: str
-    email: str
-    full_name: str
-    role: str
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
 
 
 class VerifiedToken(Token):

@@ -61,8 +61,8 @@ async def test_reusing_a_rotated_refresh_token_revokes_the_whole_family(client, 
     # The legitimate holder of the newest token is signed out too.
     after = await client.post("/api/auth/refresh", json={"refresh_token": second["refresh_token"]})
     assert after.status_code == 401 and after.json()["code"] == "refresh_revoked"
-    async with db.read() as session:
-        live = await session.scalar(
+    async with db.read() as unit:
+        live = await unit.session.scalar(
             select(func.count()).select_from(RefreshToken).where(RefreshToken.revoked_at.is_(None))
         )
     assert live == 0

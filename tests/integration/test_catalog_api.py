@@ -42,8 +42,8 @@ class World:
 
 
 async def _count(db: Any, model: Any) -> int:
-    async with db.read() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+    async with db.read() as unit:
+        return int(await unit.session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 async def _seed(db: Any, rep_id: str) -> dict[str, str]:

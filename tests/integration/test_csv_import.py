@@ -54,8 +54,8 @@ async def _post(client: Any, path: str, headers: dict[str, str], body: str) -> A
 
 
 async def _counts(db: Any, *models: Any) -> list[int]:
-    async with db.read() as session:
-        return [int(await session.scalar(select(func.count()).select_from(m)) or 0) for m in models]
+    async with db.read() as unit:
+        return [int(await unit.session.scalar(select(func.count()).select_from(m)) or 0) for m in models]
 
 
 # --- products -----------------------------------------------------------------------------

@@ -39,8 +39,8 @@ async def test_onboarding_form_creates_then_prompts_on_a_duplicate(browser, db):
     assert "may already exist" in duplicate.text and "name and postal code" in duplicate.text
     confirmed = await browser.post("/customers/new", data={**_form(legal_name="Harbor View Bistro Inc"), "confirm_new": "1", **csrf})
     assert confirmed.status_code == 303
-    async with db.read() as session:
-        assert await session.scalar(select(func.count()).select_from(Customer)) == 2
+    async with db.read() as unit:
+        assert await unit.session.scalar(select(func.count()).select_from(Customer)) == 2
 
 
 async def test_onboarding_form_shows_inline_errors_and_writes_nothing(browser, db):
@@ -49,8 +49,8 @@ async def test_onboarding_form_shows_inline_errors_and_writes_nothing(browser, d
     await browser.get("/customers/new")
     response = await browser.post("/customers/new", data={**_form(country="USA"), "_csrf_token": browser.cookies.get("fs_csrf")})
     assert response.status_code == 422 and 'aria-invalid="true"' in response.text
-    async with db.read() as session:
-        assert await session.scalar(select(func.count()).select_from(Customer)) == 0
+    async with db.read() as unit:
+        assert await unit.session.scalar(select(func.count()).select_from(Customer)) == 0
 
 
 async def test_customer_search_page_and_live_results_fragment(browser, db):

@@ -18,8 +18,8 @@ from tests.factories import bearer, customer_body, login, make_user, seed_world
 
 
 async def _count(db) -> int:
-    async with db.read() as session:
-        return int(await session.scalar(select(func.count()).select_from(Customer)))
+    async with db.read() as unit:
+        return int(await unit.session.scalar(select(func.count()).select_from(Customer)))
 
 
 async def test_onboarding_assigns_territory_and_owner_automatically(client, db):
@@ -123,8 +123,8 @@ async def test_edits_bump_the_version_and_record_changed_fields(client, db):
     response = await client.patch(f"/api/customers/{created['id']}", json={"base_version": 1, "notes": "Delivery before 9", "trading_name": "Harbor View"}, headers=rep)
     assert response.status_code == 200
     assert response.json()["customer"]["version"] == 2 and response.json()["overwritten_by_server"] == []
-    async with db.read() as session:
-        events = (await session.execute(select(AuditEvent).where(AuditEvent.entity_id == created["id"], AuditEvent.action == "customer_updated"))).scalars().all()
+    async with db.read() as unit:
+        events = (await unit.session.execute(select(AuditEvent).where(AuditEvent.entity_id == created["id"], AuditEvent.action == "customer_updated"))).scalars().all()
     assert events[0].data["changes"]["notes"] == ["", "Delivery before 9"]
     history = await client.get(f"/api/customers/{created['id']}/history", headers=rep)
     assert [e["action"] for e in history.json()] == ["customer_created", "customer_updated"]
@@ -226,17 +226,17 @@ async def test_a_rolled_back_first_onboarding_leaves_no_default_territory_behind
     current = CurrentUser(id=user.id, email=user.email, full_name=user.full_name, role="admin")
     body = msgspec.convert(customer_body("First Light Co", state="TX", postal="73301"), CustomerCreateIn)
     with pytest.raises(RuntimeError):
-        async with db.write() as session:
-            scope = await load_scope(session, current)
-            _, reason = await create_customer(session, current, scope, body)
+        async with db.write() as uow:
+            scope = await load_scope(uow.session, current)
+            _, reason = await create_customer(uow.session, current, scope, body)
             assert reason == "default"
             raise RuntimeError("a later step of the same transaction failed")
     admin = bearer(await login(client, "admin@corp.test"))
     later = await client.post("/api/customers", json=customer_body("Second Light Co", state="TX", postal="73301"), headers=admin)
     assert later.status_code == 201, later.text
     assert later.json()["territory_reason"] == "default"
-    async with db.read() as session:
-        stored = (await session.execute(select(Territory.id).where(Territory.is_default.is_(True)))).scalars().all()
+    async with db.read() as unit:
+        stored = (await unit.session.execute(select(Territory.id).where(Territory.is_default.is_(True)))).scalars().all()
     assert stored == [later.json()["territory_id"]]
 
 
@@ -249,6 +249,6 @@ async def test_two_first_onboardings_at_once_share_one_catch_all_territory(clien
     responses = await asyncio.gather(*(client.post("/api/customers", json=b, headers=admin) for b in bodies))
     assert [r.status_code for r in responses] == [201, 201], [r.text[:200] for r in responses]
     assert len({r.json()["territory_id"] for r in responses}) == 1
-    async with db.read() as session:
-        defaults = (await session.execute(select(Territory.id).where(Territory.is_default.is_(True)))).scalars().all()
+    async with db.read() as unit:
+        defaults = (await unit.session.execute(select(Territory.id).where(Territory.is_default.is_(True)))).scalars().all()
     assert defaults == [responses[0].json()["territory_id"]]

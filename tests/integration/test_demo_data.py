@@ -14,10 +14,10 @@ from tests.factories import bearer, login, make_user
 async def test_demo_data_loads_once_and_demo_reps_see_their_own_territory(client, db):
     assert await load_demo(db) == DemoStatus.LOADED
     assert await load_demo(db) == DemoStatus.ALREADY_PRESENT
-    async with db.read() as session:
-        assert await session.scalar(select(func.count()).select_from(Customer)) >= 300
-        assert await session.scalar(select(func.count()).select_from(Product)) >= 400
-        roles = dict((await session.execute(select(User.email, User.role))).all())
+    async with db.read() as unit:
+        assert await unit.session.scalar(select(func.count()).select_from(Customer)) >= 300
+        assert await unit.session.scalar(select(func.count()).select_from(Product)) >= 400
+        roles = dict((await unit.session.execute(select(User.email, User.role))).all())
     assert roles["admin@example.com"] == "admin" and roles["manager@example.com"] == "manager"
     assert {roles[f"rep{i}@example.com"] for i in (1, 2, 3)} == {"rep"}
 
@@ -39,5 +39,5 @@ async def test_demo_is_refused_next_to_real_users(db):
     await make_user(db, role="admin", email="real@corp.test")
     with pytest.raises(Conflict):
         await load_demo(db)
-    async with db.read() as session:
-        assert await session.scalar(select(func.count()).select_from(Customer)) == 0
+    async with db.read() as unit:
+        assert await unit.session.scalar(select(func.count()).select_from(Customer)) == 0

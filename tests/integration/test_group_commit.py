@@ -39,8 +39,8 @@ def _stored(db: Database, prefix: str) -> set[str]:
 
 
 async def _write(db: Database, prefix: str) -> str:
-    async with db.write() as session:
-        await session.execute(text("INSERT INTO document_sequences (prefix, last_value) VALUES (:p, 0)"),
+    async with db.write() as uow:
+        await uow.session.execute(text("INSERT INTO document_sequences (prefix, last_value) VALUES (:p, 0)"),
                               {"p": prefix})
         await asyncio.sleep(0)  # others queue for the writer meanwhile
     return prefix
@@ -63,14 +63,14 @@ async def test_queued_transactions_share_commits_and_each_is_stored_when_it_retu
 
 async def test_a_failing_member_leaves_the_others_work_alone(db):
     async def fail() -> None:
-        async with db.write() as session:
-            await session.execute(text("INSERT INTO document_sequences (prefix, last_value) VALUES ('FX', 0)"))
+        async with db.write() as uow:
+            await uow.session.execute(text("INSERT INTO document_sequences (prefix, last_value) VALUES ('FX', 0)"))
             await asyncio.sleep(0)
             raise RuntimeError("rolled back")
 
     async def duplicate() -> None:
-        async with db.write() as session:  # a constraint error inside the group
-            await session.execute(text("INSERT INTO document_sequences (prefix, last_value) VALUES ('F01', 0)"))
+        async with db.write() as uow:  # a constraint error inside the group
+            await uow.session.execute(text("INSERT INTO document_sequences (prefix, last_value) VALUES ('F01', 0)"))
 
     results = await asyncio.gather(
         *(_insert(db, f"F{n:02d}") for n in range(6)), fail(), duplicate(),
@@ -84,10 +84,10 @@ async def test_a_failing_member_leaves_the_others_work_alone(db):
 async def test_a_failed_group_commit_fails_every_member_and_stores_nothing(db, monkeypatch):
     monkeypatch.setattr(group_commit, "MAX_AGE_SECONDS", 60.0)  # one group, however slow the machine
     async def deferred_violation() -> None:
-        async with db.write() as session:
+        async with db.write() as uow:
             # A foreign key checked only at COMMIT: the whole group's commit fails.
-            await session.execute(text("PRAGMA defer_foreign_keys = ON"))
-            await session.execute(text(
+            await uow.session.execute(text("PRAGMA defer_foreign_keys = ON"))
+            await uow.session.execute(text(
                 "INSERT INTO stock_levels (warehouse_id, product_id, on_hand, allocated) "
                 "VALUES ('no-such-warehouse', 'no-such-product', 1, 0)"))
             await asyncio.sleep(0)
@@ -105,9 +105,9 @@ async def test_a_failed_group_commit_fails_every_member_and_stores_nothing(db, m
 async def test_a_transaction_sqlite_rolled_back_fails_every_member_of_its_group(db, monkeypatch):
     monkeypatch.setattr(group_commit, "MAX_AGE_SECONDS", 60.0)  # one group, however slow the machine
     async def roll_back_everything() -> None:
-        async with db.write() as session:
+        async with db.write() as uow:
             # As SQLite itself does on a full disk or an I/O error.
-            raw = await (await session.connection()).get_raw_connection()
+            raw = await (await uow.session.connection()).get_raw_connection()
             await raw.driver_connection.execute("ROLLBACK")
 
     results = await asyncio.gather(
@@ -126,8 +126,8 @@ async def test_a_queued_writer_that_gives_up_does_not_hold_back_the_group(db, mo
     inside, release = asyncio.Event(), asyncio.Event()
 
     async def first() -> None:
-        async with db.write() as session:
-            await session.execute(text("INSERT INTO document_sequences (prefix, last_value) VALUES ('W1', 0)"))
+        async with db.write() as uow:
+            await uow.session.execute(text("INSERT INTO document_sequences (prefix, last_value) VALUES ('W1', 0)"))
             inside.set()
             await release.wait()
             # Cancel the one queued behind us just as it is handed the writer: we leave the

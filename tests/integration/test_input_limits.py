@@ -21,8 +21,8 @@ WA = {"country": "US", "state": "WA", "city": "Seattle", "postal_code": "98101",
 
 
 async def _count(db, model) -> int:
-    async with db.read() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)))
+    async with db.read() as unit:
+        return int(await unit.session.scalar(select(func.count()).select_from(model)))
 
 
 def _refused(response, status: int, code: str) -> None:
@@ -145,10 +145,10 @@ async def test_a_user_who_holds_territories_keeps_a_role_that_may_hold_them(clie
     # The manager of the region may not become a rep while managing it.
     _refused(await client.patch(f"/api/users/{world.manager.id}", json={"role": "rep"}, headers=admin),
              409, "user_has_assignments")
-    async with db.read() as session:
-        rep1 = await session.get(User, world.rep1.id)
+    async with db.read() as unit:
+        rep1 = await unit.session.get(User, world.rep1.id)
         assert rep1 is not None and rep1.role == "rep" and rep1.active
-        held = (await session.execute(select(TerritoryAssignment.role).where(
+        held = (await unit.session.execute(select(TerritoryAssignment.role).where(
             TerritoryAssignment.user_id == world.rep1.id))).scalars().all()
     assert held == ["owner"]
     # Someone without assignments changes freely.

@@ -39,8 +39,8 @@ async def test_fifty_concurrent_orders_against_ten_units_never_oversell(client, 
     backordered = sum(o["lines"][0]["quantity_backordered"] for o in orders)
     assert (allocated, backordered) == (10, 40)
     assert [(on_hand, held) for _, on_hand, held in await stock_of(db, widget)] == [(10, 10)]
-    async with db.read() as session:
-        total = await session.scalar(select(func.sum(SalesOrderLine.quantity_allocated)))
+    async with db.read() as unit:
+        total = await unit.session.scalar(select(func.sum(SalesOrderLine.quantity_allocated)))
     assert total == 10
 
 

@@ -66,13 +66,13 @@ async def test_the_answer_equals_the_stored_order(
 
 async def test_the_stored_rows_carry_the_verdict_and_allocation(client, db):
     placed, _ = await _place(client, db, discount="0", stock=1)
-    async with db.read() as session:
-        order = await session.get(SalesOrder, placed["id"])
-        events = (await session.execute(
+    async with db.read() as unit:
+        order = await unit.session.get(SalesOrder, placed["id"])
+        events = (await unit.session.execute(
             select(AuditEvent.action, AuditEvent.from_state, AuditEvent.to_state)
             .where(AuditEvent.entity_id == placed["id"]).order_by(AuditEvent.at, AuditEvent.id)
         )).all()
-        reserved = (await session.execute(
+        reserved = (await unit.session.execute(
             select(StockReservation.quantity).where(StockReservation.order_id == placed["id"])
             .order_by(StockReservation.quantity)
         )).scalars().all()

@@ -230,13 +230,13 @@ async def test_cancel_releases_stock_and_is_refused_after_shipment(client, db):
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert cancelled.json()["fulfilment_status"] == "unallocated"
     assert await _allocated(db, s.widget) == 0
-    async with db.read() as session:
-        held = (await session.execute(select(StockReservation))).scalars().all()
+    async with db.read() as unit:
+        held = (await unit.session.execute(select(StockReservation))).scalars().all()
         assert held and all(r.released_at is not None for r in held)
 
     shipped = (await client.post("/api/orders", json=_order(s), headers=s.headers["rep1"])).json()
-    async with db.write() as session:
-        await session.execute(update(SalesOrder).where(SalesOrder.id == shipped["id"])
+    async with db.write() as uow:
+        await uow.session.execute(update(SalesOrder).where(SalesOrder.id == shipped["id"])
                               .values(fulfilment_status="shipped"))
     refused = await client.post(f"/api/orders/{shipped['id']}/cancel", json={"reason": "late"},
                                 headers=s.headers["rep1"])

@@ -33,14 +33,14 @@ async def _sent_quote(client, shop: dict[str, Any]) -> str:
 
 
 async def _backdate(db, quote_id: str) -> None:
-    async with db.write() as session:
-        await session.execute(update(Quote).where(Quote.id == quote_id)
+    async with db.write() as uow:
+        await uow.session.execute(update(Quote).where(Quote.id == quote_id)
                               .values(valid_until=date.today() - timedelta(days=1)))
 
 
 async def _status(db, quote_id: str) -> str:
-    async with db.read() as session:
-        quote = await session.get(Quote, quote_id)
+    async with db.read() as unit:
+        quote = await unit.session.get(Quote, quote_id)
         assert quote is not None
         return quote.status
 

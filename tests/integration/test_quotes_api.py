@@ -35,8 +35,8 @@ async def _setup(client, db) -> dict[str, Any]:
 
 
 async def _expire_in_db(db, quote_id: str) -> None:
-    async with db.write() as session:
-        await session.execute(update(Quote).where(Quote.id == quote_id)
+    async with db.write() as uow:
+        await uow.session.execute(update(Quote).where(Quote.id == quote_id)
                               .values(valid_until=date.today() - timedelta(days=1)))
 
 
@@ -136,8 +136,8 @@ async def test_quotes_expire_on_read_and_by_the_periodic_job_and_can_be_revised(
     await _expire_in_db(db, draft["id"])
     read = (await client.get(f"/api/quotes/{draft['id']}", headers=rep)).json()
     assert read["status"] == "expired"
-    async with db.read() as session:
-        assert (await session.get(Quote, draft["id"])).status == "expired"
+    async with db.read() as unit:
+        assert (await unit.session.get(Quote, draft["id"])).status == "expired"
 
     sent = (await client.post("/api/quotes", json=body, headers=rep)).json()
     await client.post(f"/api/quotes/{sent['id']}/send", headers=rep)

@@ -40,8 +40,8 @@ async def test_a_tax_rate_changed_by_another_process_prices_the_next_order(clien
     # when: another process (its own engine) changes the rate with plain SQL
     other = Database(backend.url)
     try:
-        async with other.write() as session:
-            await session.execute(text("UPDATE tax_rates SET rate = 0.2 WHERE state = 'WA'"))
+        async with other.write() as uow:
+            await uow.session.execute(text("UPDATE tax_rates SET rate = 0.2 WHERE state = 'WA'"))
     finally:
         await other.dispose()
     # then: the next order is taxed at the new rate
@@ -52,19 +52,19 @@ async def test_a_rolled_back_change_is_not_kept(db):
     # given: the copy loaded at the committed state
     await seed_world(db)
     await seed_catalog(db, tax_rate="0.10")
-    async with db.read() as session:
-        assert [r.rate for r in (await reference_data(session)).tax_rates] == [Decimal("0.10")]
+    async with db.read() as unit:
+        assert [r.rate for r in (await reference_data(unit.session)).tax_rates] == [Decimal("0.10")]
     # when: a transaction changes the rate, reads the reference data (and so loads its own
     # uncommitted view), then fails
     with pytest.raises(RuntimeError):
-        async with db.write() as session:
-            await session.execute(update(TaxRate).values(rate=Decimal("0.30")))
-            seen = await reference_data(session)
+        async with db.write() as uow:
+            await uow.session.execute(update(TaxRate).values(rate=Decimal("0.30")))
+            seen = await reference_data(uow.session)
             assert [r.rate for r in seen.tax_rates] == [Decimal("0.30")]
             raise RuntimeError("the request failed")
     # then: the next transaction sees the committed rate again
-    async with db.read() as session:
-        assert [r.rate for r in (await reference_data(session)).tax_rates] == [Decimal("0.10")]
+    async with db.read() as unit:
+        assert [r.rate for r in (await reference_data(unit.session)).tax_rates] == [Decimal("0.10")]
 
 
 async def test_a_renamed_territory_is_what_the_next_order_snapshots(client, db):
@@ -76,8 +76,8 @@ async def test_a_renamed_territory_is_what_the_next_order_snapshots(client, db):
     body = {"customer_id": customer["id"], "lines": [{"product_id": widget, "quantity": 1}]}
     first = await client.post("/api/orders", json=body, headers=headers)
     assert first.status_code == 201, first.text
-    async with db.write() as session:
-        await session.execute(
+    async with db.write() as uow:
+        await uow.session.execute(
             update(Territory).where(Territory.id == first.json()["territory_id"])
             .values(name="North Coast")
         )

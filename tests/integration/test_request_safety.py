@@ -12,8 +12,8 @@ from tests.factories import bearer, login, make_user
 
 
 async def _user_count(db) -> int:
-    async with db.read() as session:
-        return int(await session.scalar(select(func.count()).select_from(User)))
+    async with db.read() as unit:
+        return int(await unit.session.scalar(select(func.count()).select_from(User)))
 
 
 async def test_cookie_authenticated_post_without_csrf_token_is_refused(browser, db):

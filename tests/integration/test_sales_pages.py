@@ -68,15 +68,15 @@ def _csrf(browser: httpx.AsyncClient, **fields: str) -> dict[str, str]:
 
 
 async def _order_row(db: Any, order_id: str) -> SalesOrder:
-    async with db.read() as session:
-        order = await session.get(SalesOrder, order_id)
+    async with db.read() as unit:
+        order = await unit.session.get(SalesOrder, order_id)
     assert order is not None
     return order
 
 
 async def _events(db: Any, order_id: str) -> int:
-    async with db.read() as session:
-        return int(await session.scalar(select(func.count()).select_from(AuditEvent).where(
+    async with db.read() as unit:
+        return int(await unit.session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.entity_id == order_id)) or 0)
 
 

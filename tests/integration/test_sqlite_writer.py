@@ -22,30 +22,30 @@ async def test_waiting_for_another_writer_does_not_stall_reads(tmp_path: Path, s
     path = tmp_path / "fieldsales.db"
     shutil.copy(sqlite_template, path)
     db = Database(f"sqlite+aiosqlite:///{path}")
-    async with db.write() as session:  # the server is up: its connections are open, WAL on
-        await session.execute(text("SELECT 1"))
+    async with db.write() as uow:  # the server is up: its connections are open, WAL on
+        await uow.session.execute(text("SELECT 1"))
     other = sqlite3.connect(path, isolation_level=None, timeout=30)
     try:
         other.execute("BEGIN IMMEDIATE")  # another process is writing
 
         async def write() -> float:
-            async with db.write() as session:
-                session.add(DocumentSequence(prefix="T", last_value=1))
+            async with db.write() as uow:
+                uow.session.add(DocumentSequence(prefix="T", last_value=1))
             return time.monotonic()
 
         writer = asyncio.create_task(write())
         await asyncio.sleep(0.3)
         assert not writer.done()
         started = time.monotonic()
-        async with db.read() as session:
-            assert await session.scalar(text("SELECT 1")) == 1
+        async with db.read() as unit:
+            assert await unit.session.scalar(text("SELECT 1")) == 1
         assert time.monotonic() - started < 1.0
 
         other.execute("COMMIT")
         written_at = await asyncio.wait_for(writer, timeout=10)
         assert written_at >= started
-        async with db.read() as session:
-            count = await session.scalar(
+        async with db.read() as unit:
+            count = await unit.session.scalar(
                 select(func.count()).select_from(DocumentSequence)
                 .where(DocumentSequence.prefix == "T")
             )
@@ -60,26 +60,26 @@ async def test_many_concurrent_write_transactions_all_commit(tmp_path: Path, sql
     shutil.copy(sqlite_template, path)
     db = Database(f"sqlite+aiosqlite:///{path}")
     try:
-        async with db.write() as session:
-            session.add(DocumentSequence(prefix="C", last_value=0))
+        async with db.write() as uow:
+            uow.session.add(DocumentSequence(prefix="C", last_value=0))
 
         async def bump() -> None:
-            async with db.write() as session:
-                row = await session.get(DocumentSequence, "C")
+            async with db.write() as uow:
+                row = await uow.session.get(DocumentSequence, "C")
                 await asyncio.sleep(0)  # let other tasks queue for the writer meanwhile
                 row.last_value += 1
 
         async def fail() -> None:
-            async with db.write() as session:
-                await session.execute(text("UPDATE document_sequences SET last_value = -1"))
+            async with db.write() as uow:
+                await uow.session.execute(text("UPDATE document_sequences SET last_value = -1"))
                 raise RuntimeError("rolled back")
 
         results = await asyncio.gather(
             *(bump() for _ in range(40)), *(fail() for _ in range(5)), return_exceptions=True
         )
         assert sum(isinstance(r, RuntimeError) for r in results) == 5
-        async with db.read() as session:
-            assert (await session.get(DocumentSequence, "C")).last_value == 40
+        async with db.read() as unit:
+            assert (await unit.session.get(DocumentSequence, "C")).last_value == 40
     finally:
         await db.dispose()
 
@@ -94,8 +94,8 @@ async def test_the_write_ahead_log_is_checkpointed_as_commits_go_on(tmp_path: Pa
     db = Database(f"sqlite+aiosqlite:///{path}")
     try:
         for n in range(1000):
-            async with db.write() as session:
-                await session.execute(
+            async with db.write() as uow:
+                await uow.session.execute(
                     text("INSERT INTO document_sequences (prefix, last_value) VALUES (:p, 0)"),
                     {"p": f"T{n}"},
                 )

@@ -59,8 +59,8 @@ def _order(shop: Shop, quantity: int = 2, product: str | None = None, **extra: A
 
 
 async def _orders(db: Database) -> list[tuple[str, str]]:
-    async with db.read() as session:
-        return [tuple(r) for r in (await session.execute(select(SalesOrder.id, SalesOrder.number))).all()]
+    async with db.read() as unit:
+        return [tuple(r) for r in (await unit.session.execute(select(SalesOrder.id, SalesOrder.number))).all()]
 
 
 async def _allocated(db: Database, product_id: str) -> int:
@@ -379,14 +379,14 @@ async def test_a_database_failure_answers_503_and_advances_nothing(client, db):
     phone.enqueue("order.place", _order(shop))
     # The outcome table goes missing: the order can be placed but not remembered, so nothing
     # may be kept.
-    async with db.write() as session:
-        await session.execute(text("ALTER TABLE sync_outcomes RENAME TO sync_outcomes_away"))
+    async with db.write() as uow:
+        await uow.session.execute(text("ALTER TABLE sync_outcomes RENAME TO sync_outcomes_away"))
     response = await phone.push()
     assert response.status_code == 503 and response.json()["code"] == "unavailable"
     assert response.headers["retry-after"]
-    async with db.write() as session:
-        await session.execute(text("ALTER TABLE sync_outcomes_away RENAME TO sync_outcomes"))
-        last_seq = await session.scalar(select(Device.last_seq).where(Device.id == phone.device_id))
+    async with db.write() as uow:
+        await uow.session.execute(text("ALTER TABLE sync_outcomes_away RENAME TO sync_outcomes"))
+        last_seq = await uow.session.scalar(select(Device.last_seq).where(Device.id == phone.device_id))
     assert last_seq == 0 and await _orders(db) == [] and await _allocated(db, shop.widget) == 0
     assert len(phone.pending) == 1
     await phone.flush()
@@ -405,9 +405,9 @@ async def test_every_order_of_many_devices_is_applied_exactly_once(client, db):
         await asyncio.gather(*(phone.flush(attempts=1) for phone in phones))
     assert all(not phone.pending for phone in phones)
     ids = sorted(item.entity_id for phone in phones for item in phone.outbox)
-    async with db.read() as session:
-        stored = sorted((await session.execute(select(SalesOrder.id))).scalars().all())
-        numbers = await session.scalar(select(func.count(func.distinct(SalesOrder.number))))
+    async with db.read() as unit:
+        stored = sorted((await unit.session.execute(select(SalesOrder.id))).scalars().all())
+        numbers = await unit.session.scalar(select(func.count(func.distinct(SalesOrder.number))))
     assert stored == ids and numbers == 15
     assert len({item.outcome["result"]["number"] for phone in phones for item in phone.outbox}) == 15
 
@@ -429,22 +429,22 @@ async def test_a_failure_in_the_middle_of_a_push_keeps_applied_and_remembered_to
     phone = await _phone(client)
     for n in range(1, 6):
         phone.enqueue("order.place", _order(shop, po_number=f"PO-{n}"))
-    async with db.write() as session:
+    async with db.write() as uow:
         for statement in _EXPLODING_ORDERS[backend.name]:
-            await session.execute(text(statement))
+            await uow.session.execute(text(statement))
     response = await phone.push()
     assert response.status_code == 503 and response.json()["code"] == "unavailable"
     # Whatever was committed before the failure is remembered as applied, nothing more:
     # every stored order has its outcome and last_seq counts exactly those.
-    async with db.read() as session:
-        last_seq = await session.scalar(select(Device.last_seq).where(Device.id == phone.device_id))
-        outcomes = await session.scalar(text("SELECT count(*) FROM sync_outcomes"))
+    async with db.read() as unit:
+        last_seq = await unit.session.scalar(select(Device.last_seq).where(Device.id == phone.device_id))
+        outcomes = await unit.session.scalar(text("SELECT count(*) FROM sync_outcomes"))
     stored = await _orders(db)
     assert last_seq == len(stored) == outcomes < 3
     assert await _allocated(db, shop.widget) == 2 * len(stored)
     # The failure is repaired; the phone sends its outbox again: every order exactly once.
-    async with db.write() as session:
-        await session.execute(text("DROP TRIGGER explode" + (" ON sales_orders" if backend.name == "postgres" else "")))
+    async with db.write() as uow:
+        await uow.session.execute(text("DROP TRIGGER explode" + (" ON sales_orders" if backend.name == "postgres" else "")))
     await phone.flush()
     assert [item.outcome["status"] for item in phone.outbox] == ["accepted"] * 5
     stored = await _orders(db)

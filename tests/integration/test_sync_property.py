@@ -66,9 +66,9 @@ async def _scenario(url: str, settings_obj, steps: list[tuple]) -> None:
                 await phone.flush()
                 assert not phone.pending
                 assert all(item.outcome["status"] == "accepted" for item in phone.outbox), [i.outcome for i in phone.outbox]
-            async with db.read() as session:
+            async with db.read() as unit:
                 for name in names:
-                    count = await session.scalar(select(func.count()).select_from(Customer).where(Customer.legal_name == name))
+                    count = await unit.session.scalar(select(func.count()).select_from(Customer).where(Customer.legal_name == name))
                     assert count == 1, name
             for phone in phones:
                 await phone.pull_all(limit=4)

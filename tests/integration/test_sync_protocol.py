@@ -23,11 +23,11 @@ async def _client(http, email: str) -> SyncClient:
 
 
 async def _customers(db, name: str | None = None) -> int:
-    async with db.read() as session:
+    async with db.read() as unit:
         query = select(func.count()).select_from(Customer)
         if name:
             query = query.where(Customer.legal_name == name)
-        return int(await session.scalar(query))
+        return int(await unit.session.scalar(query))
 
 
 async def test_lost_response_then_retry_applies_once_with_the_same_number(client, db):
@@ -271,6 +271,6 @@ async def test_outcomes_are_kept_until_acknowledged_and_at_least_30_days(client,
     await phone.push()  # carries ack_up_to=1
     assert await prune_outcomes(db, now=utcnow() + timedelta(days=29)) == 0  # too young
     assert await prune_outcomes(db, now=utcnow() + timedelta(days=31)) == 1
-    async with db.read() as session:
-        remaining = (await session.execute(select(MutationOutcome.seq))).scalars().all()
+    async with db.read() as unit:
+        remaining = (await unit.session.execute(select(MutationOutcome.seq))).scalars().all()
     assert remaining == [2]

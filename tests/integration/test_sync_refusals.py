@@ -37,8 +37,8 @@ def _create(seq: int, name: str, **args: Any) -> dict[str, Any]:
 
 
 async def _named(db, name: str) -> int:
-    async with db.read() as session:
-        return int(await session.scalar(select(func.count()).select_from(Customer).where(Customer.legal_name == name)))
+    async with db.read() as unit:
+        return int(await unit.session.scalar(select(func.count()).select_from(Customer).where(Customer.legal_name == name)))
 
 
 async def _sales(client, db) -> dict[str, Any]:
@@ -134,8 +134,8 @@ async def test_saving_a_quote_the_rep_cannot_see_answers_as_if_there_were_none(c
     response = await client.post("/api/sync/v1/push", headers=s["h"]["rep1"], json=_push(device, [
         {"seq": 1, "type": "quote.save", "entity_id": quote_id, "args": {"customer_id": s["customer"]["id"], "lines": lines}}]))
     assert response.json()["outcomes"][0]["code"] == "quote_not_found"
-    async with db.read() as session:
-        quote = await session.get(Quote, quote_id)
+    async with db.read() as unit:
+        quote = await unit.session.get(Quote, quote_id)
         assert quote is not None and quote.customer_id == south["id"]
 
 

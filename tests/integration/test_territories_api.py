@@ -93,13 +93,13 @@ async def add_customer(
 ) -> str:
     """Customers go straight into the tables: this test must not depend on the customers API."""
     customer_id = new_id()
-    async with db.write() as session:
-        count = await session.scalar(select(func.count()).select_from(Customer))
-        await session.execute(insert(Customer).values(
+    async with db.write() as uow:
+        count = await uow.session.scalar(select(func.count()).select_from(Customer))
+        await uow.session.execute(insert(Customer).values(
             id=customer_id, number=f"C-{int(count or 0) + 1:06d}", legal_name=name, search_name=name.lower(),
             territory_id=territory_id, owner_id=owner_id, explicit_territory_id=explicit_territory_id,
             version=1, created_at=utcnow(), updated_at=utcnow()))
-        await session.execute(insert(CustomerAddress).values(
+        await uow.session.execute(insert(CustomerAddress).values(
             id=new_id(), customer_id=customer_id, kind="billing", is_default=True, country="US",
             state=state, postal_code=postal, city="Town"))
     return customer_id
@@ -123,16 +123,16 @@ async def add_customers(db: Database, w: World) -> dict[str, str]:
 
 
 async def _counts(db: Database) -> tuple[int, ...]:
-    async with db.read() as session:
+    async with db.read() as unit:
         return tuple([
-            int(await session.scalar(select(func.count()).select_from(model)) or 0)
+            int(await unit.session.scalar(select(func.count()).select_from(model)) or 0)
             for model in (Territory, TerritoryRule, TerritoryAssignment, Realignment, AuditEvent)
         ])
 
 
 async def _placement(db: Database, customer_id: str) -> tuple[str, str | None, int]:
-    async with db.read() as session:
-        c = await session.get(Customer, customer_id)
+    async with db.read() as unit:
+        c = await unit.session.get(Customer, customer_id)
         assert c is not None
         return c.territory_id, c.owner_id, c.version
 
@@ -256,8 +256,8 @@ async def test_ended_assignment_and_deactivated_rule_stay_as_history(client, db)
     history = await _ok(await client.get("/api/territory-rules", params={
         "territory_id": w.ids["north"], "include_inactive": "true"}, headers=w.manager), 200)
     assert [r["id"] for r in history] == [rules[0]["id"]]
-    async with db.read() as session:
-        actions = set((await session.execute(select(AuditEvent.action))).scalars())
+    async with db.read() as unit:
+        actions = set((await unit.session.execute(select(AuditEvent.action))).scalars())
     assert {"territory_assignment_ended", "territory_rule_deactivated"} <= actions
 
 
@@ -308,8 +308,8 @@ async def test_realignment_preview_is_exactly_what_apply_does(client, db):
         assert version == 2
     for unmoved in ("acme", "harbor", "pinned"):
         assert (await _placement(db, customers[unmoved]))[2] == 1
-    async with db.read() as session:
-        event = (await session.execute(select(AuditEvent).where(
+    async with db.read() as unit:
+        event = (await unit.session.execute(select(AuditEvent).where(
             AuditEvent.entity_id == customers["bay"], AuditEvent.action == "customer_realigned"))).scalar_one()
     assert event.data["version"] == 2 and event.data["changes"]["territory_id"] == [w.ids["south"], w.ids["north"]]
     after = await _ok(await client.get(f"/api/realignments/{draft['id']}/preview", headers=w.manager), 200)
@@ -428,5 +428,5 @@ async def test_two_territories_with_one_code_at_the_same_moment_one_is_refused(c
     assert sorted(r.status_code for r in responses) == [201, 409], [r.text[:200] for r in responses]
     refused = next(r for r in responses if r.status_code == 409).json()
     assert refused["code"] in ("territory_code_taken", "write_conflict") and refused["detail"]
-    async with db.read() as session:
-        assert await session.scalar(select(func.count()).select_from(Territory).where(Territory.code == "NORTH")) == 1
+    async with db.read() as unit:
+        assert await unit.session.scalar(select(func.count()).select_from(Territory).where(Territory.code == "NORTH")) == 1

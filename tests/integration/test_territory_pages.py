@@ -63,8 +63,8 @@ async def test_rule_form_adds_a_rule_and_a_refused_form_explains_why(client, bro
     refused = await browser.post(f"/territories/{north}/rules", data={
         **_csrf(browser), "country": "US", "postal_exact": "98101", "postal_prefix": "98"})
     assert refused.status_code == 422 and "one postal criterion" in refused.text
-    async with db.read() as session:
-        prefixes = (await session.execute(select(TerritoryRule.postal_prefix).where(
+    async with db.read() as unit:
+        prefixes = (await unit.session.execute(select(TerritoryRule.postal_prefix).where(
             TerritoryRule.territory_id == north))).scalars().all()
     assert sorted(p for p in prefixes if p) == ["983"]
 
@@ -85,8 +85,8 @@ async def test_handover_form_leads_to_a_preview_and_htmx_apply_moves_the_custome
                                  headers={"hx-request": "true"})
     assert applied.status_code == 200 and "<html" not in applied.text
     assert 'data-testid="status">applied<' in applied.text and "Apply realignment" not in applied.text
-    async with db.read() as session:
-        acme = await session.get(Customer, customers["acme"])
+    async with db.read() as unit:
+        acme = await unit.session.get(Customer, customers["acme"])
     assert acme is not None and acme.owner_id == world.ids["user_rep2"]
     again = await browser.post(drafted.headers["location"] + "/apply", data=_csrf(browser),
                                headers={"hx-request": "true"})

@@ -131,8 +131,8 @@ class AuthController(Controller):
         """Who the caller is, and the discount they may grant without approval (the phone
         warns before an order goes to approval)."""
         user = request.user
-        async with db.read() as session:
-            row = await session.get(User, user.id)
+        async with db.read() as unit:
+            row = await unit.session.get(User, user.id)
         limit = row.discount_limit_percent if row is not None else 0
         return {"id": user.id, "email": user.email, "full_name": user.full_name, "role": user.role,
                 "discount_limit_percent": f"{Decimal(str(limit if limit is not None else 0)):f}"}
@@ -145,8 +145,8 @@ class UserController(Controller):
 
     @get("/")
     async def list_users(self, db: Database) -> list[UserOut]:
-        async with db.read() as session:
-            users = (await session.execute(select(User).order_by(User.email))).scalars().all()
+        async with db.read() as unit:
+            users = (await unit.session.execute(select(User).order_by(User.email))).scalars().all()
         return [user_out(u) for u in users]
 
     @post("/")

@@ -33,9 +33,9 @@ def normalise_email(email: str) -> str:
 
 
 async def login(db: Database, *, email: str, password: str, refresh_lifetime: timedelta) -> LoginResult:
-    async with db.write() as session:
+    async with db.write() as uow:
         user = (
-            await session.execute(select(User).where(User.email == normalise_email(email)))
+            await uow.session.execute(select(User).where(User.email == normalise_email(email)))
         ).scalar_one_or_none()
         if user is None:
             verify_password(DUMMY_HASH, password)
@@ -44,8 +44,8 @@ async def login(db: Database, *, email: str, password: str, refresh_lifetime: ti
             raise LoginFailed()
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
-        issued = await refresh_tokens.issue(session, user_id=user.id, lifetime=refresh_lifetime)
-        session.add(AuditEvent(entity_type="user", entity_id=user.id, action="login", actor_id=user.id))
+        issued = await refresh_tokens.issue(uow.session, user_id=user.id, lifetime=refresh_lifetime)
+        uow.session.add(AuditEvent(entity_type="user", entity_id=user.id, action="login", actor_id=user.id))
         return LoginResult(user=user, refresh=issued)
 
 
@@ -53,9 +53,9 @@ async def refresh(db: Database, *, token: str, lifetime: timedelta) -> LoginResu
     # The reuse check revokes the family and must commit even though the request fails,
     # so the refusal is raised after the transaction has been committed.
     refused: refresh_tokens.RefreshRefused | None = None
-    async with db.write() as session:
+    async with db.write() as uow:
         try:
-            user, issued = await refresh_tokens.rotate(session, token, lifetime=lifetime)
+            user, issued = await refresh_tokens.rotate(uow.session, token, lifetime=lifetime)
         except refresh_tokens.RefreshRefused as exc:
             refused = exc
     if refused is not None:
@@ -66,10 +66,10 @@ async def refresh(db: Database, *, token: str, lifetime: timedelta) -> LoginResu
 async def logout(db: Database, *, token: str | None) -> None:
     if not token:
         return
-    async with db.write() as session:
-        family = await refresh_tokens.family_of(session, token)
+    async with db.write() as uow:
+        family = await refresh_tokens.family_of(uow.session, token)
         if family is not None:
-            await refresh_tokens.revoke_family(session, family)
+            await refresh_tokens.revoke_family(uow.session, family)
 
 
 def _checked_full_name(value: str) -> str:
@@ -86,8 +86,8 @@ async def create_user(
 ) -> User:
     email = normalise_email(email)
     full_name = _checked_full_name(full_name)
-    async with db.write() as session:
-        exists = await session.scalar(select(func.count()).select_from(User).where(User.email == email))
+    async with db.write() as uow:
+        exists = await uow.session.scalar(select(func.count()).select_from(User).where(User.email == email))
         if exists:
             raise Conflict(f"A user with the e-mail {email} already exists.", code="email_taken")
         user = User(
@@ -95,8 +95,8 @@ async def create_user(
             password_hash=hash_password(password), active=True, is_demo=is_demo,
             discount_limit_percent={"rep": 10, "manager": 30, "admin": 100}[role],
         )
-        session.add(user)
-        session.add(AuditEvent(
+        uow.session.add(user)
+        uow.session.add(AuditEvent(
             entity_type="user", entity_id=user.id, action="user_created", actor_id=actor_id,
             data={"email": email, "role": role},
         ))
@@ -107,8 +107,8 @@ async def update_user(
     db: Database, *, user_id: str, actor_id: str, full_name: str | None = None,
     role: str | None = None, active: bool | None = None,
 ) -> User:
-    async with db.write() as session:
-        user = await session.get(User, user_id)
+    async with db.write() as uow:
+        user = await uow.session.get(User, user_id)
         if user is None:
             raise NotFound("No such user.")
         if user_id == actor_id and (active is False or (role is not None and role != user.role)):
@@ -119,7 +119,7 @@ async def update_user(
         new_active = active if active is not None else user.active
         if (new_role, new_active) != (user.role, user.active):
             await check_user_change_keeps_assignments(
-                session, user, role=new_role, active=new_active, today=date.today())
+                uow.session, user, role=new_role, active=new_active, today=date.today())
         changes: dict[str, object] = {}
         if full_name is not None:
             full_name = _checked_full_name(full_name)
@@ -134,7 +134,7 @@ async def update_user(
             user.active = active
         user.updated_at = utcnow()
         if changes:
-            session.add(AuditEvent(
+            uow.session.add(AuditEvent(
                 entity_type="user", entity_id=user.id, action="user_updated",
                 actor_id=actor_id, data=changes,
             ))

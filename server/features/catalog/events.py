@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.db.models import AuditEvent
+from server.db.unit_of_work import AuditRecord
 from server.features.shared.audit import event
 
 __all__ = [
@@ -19,7 +19,7 @@ __all__ = [
 
 def product_created(
     *, product_id: str, actor_id: str | None, channel: str, data: dict[str, Any]
-) -> AuditEvent:
+) -> AuditRecord:
     return event(
         entity_type="product", entity_id=product_id, action="product_created",
         actor_id=actor_id, to_state="created", data={"channel": channel, **data},
@@ -28,7 +28,7 @@ def product_created(
 
 def product_updated(
     *, product_id: str, actor_id: str | None, channel: str, changes: dict[str, Any]
-) -> AuditEvent:
+) -> AuditRecord:
     return event(
         entity_type="product", entity_id=product_id, action="product_updated",
         actor_id=actor_id, data={"channel": channel, "changes": changes},
@@ -37,7 +37,7 @@ def product_updated(
 
 def price_list_created(
     *, price_list_id: str, actor_id: str | None, code: str, version: int, item_count: int
-) -> AuditEvent:
+) -> AuditRecord:
     return event(
         entity_type="price_list", entity_id=price_list_id, action="price_list_created",
         actor_id=actor_id, to_state="created",
@@ -47,7 +47,7 @@ def price_list_created(
 
 def price_list_items_replaced(
     *, price_list_id: str, actor_id: str | None, before_count: int, item_count: int
-) -> AuditEvent:
+) -> AuditRecord:
     return event(
         entity_type="price_list", entity_id=price_list_id, action="price_list_items_replaced",
         actor_id=actor_id, data={"before_count": before_count, "item_count": item_count},
@@ -57,7 +57,7 @@ def price_list_items_replaced(
 def stock_set(
     *, product_id: str, warehouse_id: str, actor_id: str | None, from_on_hand: int,
     to_on_hand: int, reason: str, channel: str,
-) -> AuditEvent:
+) -> AuditRecord:
     # Filed under the product: its history is where someone looks for "why did stock move".
     return event(
         entity_type="product", entity_id=product_id, action="stock_adjusted",
@@ -67,7 +67,7 @@ def stock_set(
     )
 
 
-def warehouse_created(*, warehouse_id: str, actor_id: str | None, code: str) -> AuditEvent:
+def warehouse_created(*, warehouse_id: str, actor_id: str | None, code: str) -> AuditRecord:
     return event(
         entity_type="warehouse", entity_id=warehouse_id, action="warehouse_created",
         actor_id=actor_id, to_state="created", data={"code": code},

@@ -17,8 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer, PriceBreak, PriceList, PriceListItem, Product
 from server.db.types import new_id
+from server.db.unit_of_work import WriteUnit
 from server.domain.errors import Conflict, NotFound, ValidationFailed
 from server.features.catalog import events
+from server.features.catalog.changes import price_list_change
 from server.features.catalog.schemas import (
     BreakOut,
     PriceItemIn,
@@ -27,7 +29,6 @@ from server.features.catalog.schemas import (
     PriceListIn,
     PriceListOut,
 )
-from sync.changes import record_price_list_change
 
 __all__ = ["create_price_list", "list_price_lists", "price_list_detail", "replace_items"]
 
@@ -153,7 +154,16 @@ async def _check_owner(session: AsyncSession, data: PriceListIn) -> None:
         raise ValidationFailed("valid_to is before valid_from", code="invalid_validity")
 
 
-async def create_price_list(session: AsyncSession, actor_id: str, data: PriceListIn) -> PriceList:
+async def touch_price_list(uow: WriteUnit, pl: PriceList) -> None:
+    """Base and tier lists are everyone's; a customer's list goes where the customer is seen."""
+    territory_id = None
+    if pl.kind == "customer" and pl.customer_id:
+        territory_id = await uow.session.scalar(select(Customer.territory_id).where(Customer.id == pl.customer_id))
+    uow.feed.touch(price_list_change(pl.id, territory_id))
+
+
+async def create_price_list(uow: WriteUnit, actor_id: str, data: PriceListIn) -> PriceList:
+    session = uow.session
     await _check_owner(session, data)
     await _check_items(session, data.items)
     latest = (
@@ -182,17 +192,18 @@ async def create_price_list(session: AsyncSession, actor_id: str, data: PriceLis
             code="price_list_version_taken",
         ) from None
     await _insert_items(session, pl.id, data.items)
-    session.add(events.price_list_created(
+    await uow.audit.record(events.price_list_created(
         price_list_id=pl.id, actor_id=actor_id, code=pl.code, version=pl.version, item_count=len(data.items),
     ))
-    await record_price_list_change(session, pl)
+    await touch_price_list(uow, pl)
     return pl
 
 
 async def replace_items(
-    session: AsyncSession, actor_id: str, price_list_id: str, items: Sequence[PriceItemIn]
+    uow: WriteUnit, actor_id: str, price_list_id: str, items: Sequence[PriceItemIn]
 ) -> None:
     """Replace all items of one version at once (breaks go with their items)."""
+    session = uow.session
     pl = await session.get(PriceList, price_list_id, with_for_update=True)
     if pl is None:
         raise NotFound("No such price list.", code="price_list_not_found")
@@ -205,7 +216,7 @@ async def replace_items(
     await session.execute(delete(PriceBreak).where(PriceBreak.item_id.in_(item_ids)))
     await session.execute(delete(PriceListItem).where(PriceListItem.price_list_id == pl.id))
     await _insert_items(session, pl.id, items)
-    session.add(events.price_list_items_replaced(
+    await uow.audit.record(events.price_list_items_replaced(
         price_list_id=pl.id, actor_id=actor_id, before_count=before, item_count=len(items),
     ))
-    await record_price_list_change(session, pl)
+    await touch_price_list(uow, pl)

@@ -38,10 +38,10 @@ async def lookup_price(
     Precedence: the customer's own list, then the customer's assigned list, then the base
     list; the newest version valid on the date speaks at each level. A customer outside
     the caller's scope answers 404; a product nothing prices answers 422 `no_price`."""
-    async with db.read() as session:
-        product, _ = await queries.get_product(session, product_id)
+    async with db.read() as unit:
+        product, _ = await queries.get_product(unit.session, product_id)
         return await price_lookup(
-            session, request.user, customer_id=customer_id, product=product,
+            unit.session, request.user, customer_id=customer_id, product=product,
             quantity=quantity, on=on or date.today(),
         )
 
@@ -57,14 +57,14 @@ class PriceListController(Controller):
         customer_id: str | None = None,
     ) -> list[PriceListOut]:
         """Every version of every price list, newest version first within a code."""
-        async with db.read() as session:
-            return await price_lists.list_price_lists(session, code=code, kind=kind, customer_id=customer_id)
+        async with db.read() as unit:
+            return await price_lists.list_price_lists(unit.session, code=code, kind=kind, customer_id=customer_id)
 
     @get("/{price_list_id:str}", guards=[requires_role("admin", "manager")], responses=problems(403, 404))
     async def get_price_list(self, db: Database, price_list_id: str) -> PriceListDetail:
         """One version of a price list with its items and volume breaks."""
-        async with db.read() as session:
-            return await price_lists.price_list_detail(session, price_list_id)
+        async with db.read() as unit:
+            return await price_lists.price_list_detail(unit.session, price_list_id)
 
     @post("/", guards=[requires_role("admin")], responses=problems(400, 403, 409, 422))
     async def create_price_list(
@@ -72,10 +72,10 @@ class PriceListController(Controller):
     ) -> PriceListDetail:
         """Create a price list, or the next version of an existing `code` (admin); earlier
         versions stay as they are. No price or break may be below the product's floor."""
-        async with db.write() as session:
-            created = await price_lists.create_price_list(session, request.user.id, data)
-        async with db.read() as session:
-            return await price_lists.price_list_detail(session, created.id)
+        async with db.write() as uow:
+            created = await price_lists.create_price_list(uow, request.user.id, data)
+        async with db.read() as unit:
+            return await price_lists.price_list_detail(unit.session, created.id)
 
     @put("/{price_list_id:str}/items", guards=[requires_role("admin")], responses=problems(400, 403, 404, 422))
     async def replace_items(
@@ -83,7 +83,7 @@ class PriceListController(Controller):
         data: PriceItemsIn,
     ) -> PriceListDetail:
         """Replace all items (and their breaks) of one price list version (admin)."""
-        async with db.write() as session:
-            await price_lists.replace_items(session, request.user.id, price_list_id, data.items)
-        async with db.read() as session:
-            return await price_lists.price_list_detail(session, price_list_id)
+        async with db.write() as uow:
+            await price_lists.replace_items(uow, request.user.id, price_list_id, data.items)
+        async with db.read() as unit:
+            return await price_lists.price_list_detail(unit.session, price_list_id)

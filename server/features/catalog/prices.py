@@ -15,12 +15,14 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.direct import by_arity, direct
 from server.db.models import Customer, CustomerAddress, Product
 from server.db.models import PriceBreak as PriceBreakRow
 from server.db.models import PriceList as PriceListRow
 from server.db.models import PriceListItem as PriceListItemRow
 from server.db.models import TaxRate as TaxRateRow
+from server.db.statements import by_arity
+from server.db.unit_of_work import unit_of
+from server.domain.actor import CurrentUser
 from server.domain.catalog import (
     PriceBreak,
     PriceList,
@@ -37,7 +39,6 @@ from server.domain.territories import Address
 from server.features.catalog.schemas import PriceLookupOut
 from server.features.shared.reference_data import ReferenceData, reference_data
 from server.features.shared.scope import customer_filter, load_scope
-from server.security.auth import CurrentUser
 
 __all__ = [
     "PriceContext",
@@ -125,7 +126,7 @@ async def load_price_context(
     items_by_list: dict[str, dict[str, PriceListItem]] = {pl.id: {} for pl in lists}
     ids = sorted(set(product_ids))
     if lists and ids:
-        sql = direct(session)
+        sql = unit_of(session).sql
         params = {f"l{i}": pl.id for i, pl in enumerate(lists)}
         params.update({f"p{i}": pid for i, pid in enumerate(ids)})
         items: dict[str, tuple[Any, list[PriceBreak]]] = {}

@@ -47,10 +47,10 @@ class ProductController(Controller):
         """Search products. Each carries its availability summed over all warehouses and,
         for the smallest orderable quantity, the customer's unit price and the price list it
         comes from (the base price when no customer is given; null when nothing prices it)."""
-        async with db.read() as session:
-            customer = await _customer(session, request.user, customer_id)
+        async with db.read() as unit:
+            customer = await _customer(unit.session, request.user, customer_id)
             return await queries.search_products(
-                session, customer=customer, on=date.today(), q=q, category=category,
+                unit.session, customer=customer, on=date.today(), q=q, category=category,
                 active=active, sort=sort, limit=limit, offset=offset,
             )
 
@@ -60,19 +60,19 @@ class ProductController(Controller):
         customer_id: str | None = None,
     ) -> ProductDetail:
         """One product with its stock per warehouse and its price with volume breaks."""
-        async with db.read() as session:
-            customer = await _customer(session, request.user, customer_id)
-            product, category = await queries.get_product(session, product_id)
-            prices = await load_price_context(session, customer, [product.id])
-            return await queries.product_detail(session, product, category, prices, date.today())
+        async with db.read() as unit:
+            customer = await _customer(unit.session, request.user, customer_id)
+            product, category = await queries.get_product(unit.session, product_id)
+            prices = await load_price_context(unit.session, customer, [product.id])
+            return await queries.product_detail(unit.session, product, category, prices, date.today())
 
     @post("/", guards=[requires_role("admin")], responses=problems(400, 403, 409))
     async def create_product(
         self, request: Request[CurrentUser, Any, Any], db: Database, data: ProductIn
     ) -> ProductDetail:
         """Add a product (admin). An unknown `category_code` creates that category."""
-        async with db.write() as session:
-            product = await services.create_product(session, request.user.id, data)
+        async with db.write() as uow:
+            product = await services.create_product(uow, request.user.id, data)
         return await _detail(db, product.id)
 
     @patch("/{product_id:str}", guards=[requires_role("admin")], responses=problems(400, 403, 404, 409))
@@ -81,8 +81,8 @@ class ProductController(Controller):
         data: ProductUpdateIn,
     ) -> ProductDetail:
         """Change some fields of a product (admin); fields left out keep their value."""
-        async with db.write() as session:
-            await services.update_product(session, request.user.id, product_id, data)
+        async with db.write() as uow:
+            await services.update_product(uow, request.user.id, product_id, data)
         return await _detail(db, product_id)
 
 
@@ -91,14 +91,14 @@ async def _customer(session: AsyncSession, user: CurrentUser, customer_id: str |
 
 
 async def _detail(db: Database, product_id: str) -> ProductDetail:
-    async with db.read() as session:
-        product, category = await queries.get_product(session, product_id)
-        prices = await load_price_context(session, None, [product.id])
-        return await queries.product_detail(session, product, category, prices, date.today())
+    async with db.read() as unit:
+        product, category = await queries.get_product(unit.session, product_id)
+        prices = await load_price_context(unit.session, None, [product.id])
+        return await queries.product_detail(unit.session, product, category, prices, date.today())
 
 
 @get("/api/categories", tags=["catalog"])
 async def list_categories(db: Database) -> list[CategoryOut]:
     """Product categories with how many products each holds."""
-    async with db.read() as session:
-        return await queries.list_categories(session)
+    async with db.read() as unit:
+        return await queries.list_categories(unit.session)

@@ -18,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Product, ProductCategory, StockLevel, Warehouse
 from server.db.types import new_id, utcnow
+from server.db.unit_of_work import WriteUnit
 from server.domain.errors import Conflict, NotFound, ValidationFailed
 from server.features.catalog import events
+from server.features.catalog.changes import product_changes
 from server.features.catalog.schemas import ProductIn, ProductUpdateIn, StockAdjustIn, WarehouseIn
-from sync.changes import record_product_change
 
 __all__ = [
     "adjust_stock",
@@ -75,7 +76,8 @@ async def _flush_unique(session: AsyncSession, message: str, code: str) -> None:
         raise Conflict(message, code=code) from None
 
 
-async def create_product(session: AsyncSession, actor_id: str, data: ProductIn) -> Product:
+async def create_product(uow: WriteUnit, actor_id: str, data: ProductIn) -> Product:
+    session = uow.session
     if await session.scalar(select(Product.id).where(Product.sku == data.sku)) is not None:
         raise Conflict(f"A product with SKU {data.sku} already exists.", code="sku_taken")
     now = utcnow()
@@ -88,16 +90,17 @@ async def create_product(session: AsyncSession, actor_id: str, data: ProductIn) 
     )
     session.add(product)
     await _flush_unique(session, f"A product with SKU {data.sku} already exists.", "sku_taken")
-    session.add(events.product_created(
+    await uow.audit.record(events.product_created(
         product_id=product.id, actor_id=actor_id, channel="api", data={"sku": product.sku},
     ))
-    await record_product_change(session, [product.id])
+    uow.feed.touch_all(product_changes([product.id]))
     return product
 
 
 async def update_product(
-    session: AsyncSession, actor_id: str, product_id: str, data: ProductUpdateIn
+    uow: WriteUnit, actor_id: str, product_id: str, data: ProductUpdateIn
 ) -> Product:
+    session = uow.session
     product = await session.get(Product, product_id, with_for_update=True)
     if product is None:
         raise NotFound("No such product.", code="product_not_found")
@@ -118,10 +121,10 @@ async def update_product(
     if changes:
         product.updated_at = utcnow()
         await _flush_unique(session, f"A product with SKU {product.sku} already exists.", "sku_taken")
-        session.add(events.product_updated(
+        await uow.audit.record(events.product_updated(
             product_id=product.id, actor_id=actor_id, channel="api", changes=changes,
         ))
-        await record_product_change(session, [product.id])
+        uow.feed.touch_all(product_changes([product.id]))
     return product
 
 
@@ -168,11 +171,12 @@ async def _locked_levels(
 
 
 async def set_counts(
-    session: AsyncSession, *, actor_id: str, counts: Sequence[tuple[str, str, int | None, int | None]],
+    uow: WriteUnit, *, actor_id: str, counts: Sequence[tuple[str, str, int | None, int | None]],
     reason: str = "", channel: str = "api",
 ) -> list[StockLevel]:
     """Apply (warehouse_id, product_id, on_hand, delta) changes, each with one of on_hand
     (a count) or delta (a movement); any change that breaks the stock rule refuses all."""
+    session = uow.session
     levels = await _locked_levels(session, [(w, p) for w, p, _, _ in counts])
     changed: list[StockLevel] = []
     for warehouse_id, product_id, on_hand, delta in counts:
@@ -182,17 +186,18 @@ async def set_counts(
         check_on_hand(target, level.allocated)
         if target != before:
             level.on_hand = target
-            session.add(events.stock_set(
+            await uow.audit.record(events.stock_set(
                 product_id=product_id, warehouse_id=warehouse_id, actor_id=actor_id,
                 from_on_hand=before, to_on_hand=target, reason=reason, channel=channel,
             ))
         changed.append(level)
-    await record_product_change(session, (p for _, p, _, _ in counts))
+    uow.feed.touch_all(product_changes(p for _, p, _, _ in counts))
     await session.flush()
     return changed
 
 
-async def adjust_stock(session: AsyncSession, actor_id: str, data: StockAdjustIn) -> StockLevel:
+async def adjust_stock(uow: WriteUnit, actor_id: str, data: StockAdjustIn) -> StockLevel:
+    session = uow.session
     if (data.delta is None) == (data.on_hand is None):
         raise ValidationFailed(
             "give exactly one of delta (a movement) or on_hand (a count)", code="delta_or_on_hand"
@@ -202,10 +207,11 @@ async def adjust_stock(session: AsyncSession, actor_id: str, data: StockAdjustIn
     if await session.get(Product, data.product_id) is None:
         raise ValidationFailed("No such product.", code="unknown_product")
     changes = [(data.warehouse_id, data.product_id, data.on_hand, data.delta)]
-    return (await set_counts(session, actor_id=actor_id, counts=changes, reason=data.reason))[0]
+    return (await set_counts(uow, actor_id=actor_id, counts=changes, reason=data.reason))[0]
 
 
-async def create_warehouse(session: AsyncSession, actor_id: str, data: WarehouseIn) -> Warehouse:
+async def create_warehouse(uow: WriteUnit, actor_id: str, data: WarehouseIn) -> Warehouse:
+    session = uow.session
     if await session.scalar(select(Warehouse.id).where(Warehouse.code == data.code)) is not None:
         raise Conflict(f"A warehouse with code {data.code} already exists.", code="warehouse_code_taken")
     warehouse = Warehouse(
@@ -214,5 +220,5 @@ async def create_warehouse(session: AsyncSession, actor_id: str, data: Warehouse
     )
     session.add(warehouse)
     await _flush_unique(session, f"A warehouse with code {data.code} already exists.", "warehouse_code_taken")
-    session.add(events.warehouse_created(warehouse_id=warehouse.id, actor_id=actor_id, code=warehouse.code))
+    await uow.audit.record(events.warehouse_created(warehouse_id=warehouse.id, actor_id=actor_id, code=warehouse.code))
     return warehouse

@@ -41,17 +41,17 @@ class StockController(Controller):
         offset: Offset = 0,
     ) -> list[StockRowOut]:
         """Stock per warehouse and product: on hand, allocated to orders, available."""
-        async with db.read() as session:
+        async with db.read() as unit:
             return await queries.stock_rows(
-                session, product_id=product_id, warehouse_id=warehouse_id, limit=limit, offset=offset
+                unit.session, product_id=product_id, warehouse_id=warehouse_id, limit=limit, offset=offset
             )
 
     @get("/alerts", guards=[requires_role("admin", "manager")], responses=problems(403))
     async def alerts(self, db: Database) -> list[StockAlertOut]:
         """Active products whose available stock over all warehouses is at or below their
         low-stock threshold (out of stock always counts), for the back office."""
-        async with db.read() as session:
-            return await queries.stock_alerts(session)
+        async with db.read() as unit:
+            return await queries.stock_alerts(unit.session)
 
     @post("/adjust", status_code=200, guards=[requires_role("admin")], responses=problems(400, 403, 422))
     async def adjust(
@@ -59,10 +59,10 @@ class StockController(Controller):
     ) -> StockRowOut:
         """Move stock by `delta` or set the counted `on_hand` (admin). On hand never goes
         negative nor below what is allocated: such a request answers 422 and changes nothing."""
-        async with db.write() as session:
-            level = await services.adjust_stock(session, request.user.id, data)
-            warehouse = await session.get(Warehouse, level.warehouse_id)
-            sku = await session.scalar(select(Product.sku).where(Product.id == level.product_id))
+        async with db.write() as uow:
+            level = await services.adjust_stock(uow, request.user.id, data)
+            warehouse = await uow.session.get(Warehouse, level.warehouse_id)
+            sku = await uow.session.scalar(select(Product.sku).where(Product.id == level.product_id))
         available = StockLevel(level.warehouse_id, level.product_id, level.on_hand, level.allocated).available
         return StockRowOut(
             warehouse_id=level.warehouse_id, warehouse_code=warehouse.code if warehouse else "",
@@ -77,8 +77,8 @@ class WarehouseController(Controller):
 
     @get("/")
     async def list_warehouses(self, db: Database) -> list[WarehouseOut]:
-        async with db.read() as session:
-            rows = (await session.execute(select(Warehouse).order_by(Warehouse.code))).scalars().all()
+        async with db.read() as unit:
+            rows = (await unit.session.execute(select(Warehouse).order_by(Warehouse.code))).scalars().all()
         return [_warehouse_out(w) for w in rows]
 
     @post("/", guards=[requires_role("admin")], responses=problems(400, 403, 409))
@@ -86,6 +86,6 @@ class WarehouseController(Controller):
         self, request: Request[CurrentUser, Any, Any], db: Database, data: WarehouseIn
     ) -> WarehouseOut:
         """Add a warehouse (admin); stock and CSV imports refer to it by id or code."""
-        async with db.write() as session:
-            warehouse = await services.create_warehouse(session, request.user.id, data)
+        async with db.write() as uow:
+            warehouse = await services.create_warehouse(uow, request.user.id, data)
         return _warehouse_out(warehouse)

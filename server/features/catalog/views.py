@@ -12,11 +12,11 @@ from litestar.response import Template
 
 from server.db.engine import Database
 from server.db.models import Customer
+from server.domain.actor import CurrentUser
 from server.domain.money import from_cents
 from server.features.catalog import queries
 from server.features.catalog.prices import load_price_context, visible_customer
 from server.features.shared.paging import Offset
-from server.security.auth import CurrentUser
 
 __all__ = ["CATALOG_PAGES"]
 
@@ -41,14 +41,14 @@ async def catalog_page(
     q: Annotated[str, Parameter(max_length=200)] = "", category: str = "", customer_id: str = "",
     offset: Offset = 0,
 ) -> Template:
-    async with db.read() as session:
-        customer = await visible_customer(session, request.user, customer_id) if customer_id else None
+    async with db.read() as unit:
+        customer = await visible_customer(unit.session, request.user, customer_id) if customer_id else None
         # Reps sell from what is on offer: inactive products stay out of the picker.
         page = await queries.search_products(
-            session, customer=customer, on=date.today(), q=q, category=category or None,
+            unit.session, customer=customer, on=date.today(), q=q, category=category or None,
             active=True, limit=PAGE_SIZE, offset=offset,
         )
-        categories = await queries.list_categories(session)
+        categories = await queries.list_categories(unit.session)
     more = urlencode({"q": q, "category": category, "customer_id": customer_id,
                       "offset": offset + PAGE_SIZE})
     context = _context(request, customer, page=page, q=q, category=category,
@@ -62,11 +62,11 @@ async def catalog_page(
 async def product_page(
     request: Request[CurrentUser, Any, Any], db: Database, product_id: str, customer_id: str = ""
 ) -> Template:
-    async with db.read() as session:
-        customer = await visible_customer(session, request.user, customer_id) if customer_id else None
-        product, category = await queries.get_product(session, product_id)
-        prices = await load_price_context(session, customer, [product.id])
-        detail = await queries.product_detail(session, product, category, prices, date.today())
+    async with db.read() as unit:
+        customer = await visible_customer(unit.session, request.user, customer_id) if customer_id else None
+        product, category = await queries.get_product(unit.session, product_id)
+        prices = await load_price_context(unit.session, customer, [product.id])
+        detail = await queries.product_detail(unit.session, product, category, prices, date.today())
     return Template("catalog/detail.html", context=_context(request, customer, d=detail, p=detail.product))
 
 

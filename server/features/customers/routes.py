@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from server.db.engine import Database
 from server.db.models import AuditEvent
+from server.domain.actor import CurrentUser
 from server.features.customers import queries, services
 from server.features.customers.schemas import (
     CustomerCreateIn,
@@ -20,7 +21,6 @@ from server.features.customers.schemas import (
 )
 from server.features.shared.paging import Offset
 from server.features.shared.scope import load_scope
-from server.security.auth import CurrentUser
 
 __all__ = ["CustomerController"]
 
@@ -38,10 +38,10 @@ class CustomerController(Controller):
         offset: Offset = 0,
     ) -> CustomerPage:
         """Search the customers the caller may see, by name, tax id, city, postal code or contact."""
-        async with db.read() as session:
-            scope = await load_scope(session, request.user)
+        async with db.read() as unit:
+            scope = await load_scope(unit.session, request.user)
             return await queries.search_customers(
-                session, scope, q=q, status=status, territory_id=territory_id, sort=sort, limit=limit, offset=offset
+                unit.session, scope, q=q, status=status, territory_id=territory_id, sort=sort, limit=limit, offset=offset
             )
 
     @post("/")
@@ -50,37 +50,37 @@ class CustomerController(Controller):
     ) -> Response[CustomerDetail]:
         """Onboard a customer. Likely duplicates answer 409 with the candidates unless
         `confirm_new` is true. Territory and owner are assigned automatically."""
-        async with db.write() as session:
-            scope = await load_scope(session, request.user)
-            customer, _ = await services.create_customer(session, request.user, scope, data)
-            detail = await queries.customer_detail(session, customer)
+        async with db.write() as uow:
+            scope = await load_scope(uow.session, request.user)
+            customer, _ = await services.create_customer(uow, request.user, scope, data)
+            detail = await queries.customer_detail(uow.session, customer)
         return Response(detail, status_code=201)
 
     @get("/{customer_id:str}")
     async def get_customer(self, request: Request[CurrentUser, Any, Any], db: Database, customer_id: str) -> CustomerDetail:
-        async with db.read() as session:
-            scope = await load_scope(session, request.user)
-            customer = await queries.get_visible(session, scope, customer_id)
-            return await queries.customer_detail(session, customer)
+        async with db.read() as unit:
+            scope = await load_scope(unit.session, request.user)
+            customer = await queries.get_visible(unit.session, scope, customer_id)
+            return await queries.customer_detail(unit.session, customer)
 
     @patch("/{customer_id:str}")
     async def update_customer(
         self, request: Request[CurrentUser, Any, Any], db: Database, customer_id: str, data: CustomerUpdateIn
     ) -> CustomerUpdateOut:
         """Edit fields against `base_version`; the server wins on fields changed since."""
-        async with db.write() as session:
-            scope = await load_scope(session, request.user)
-            customer, applied, overwritten = await services.update_customer(session, request.user, scope, customer_id, data)
-            detail = await queries.customer_detail(session, customer)
+        async with db.write() as uow:
+            scope = await load_scope(uow.session, request.user)
+            customer, applied, overwritten = await services.update_customer(uow, request.user, scope, customer_id, data)
+            detail = await queries.customer_detail(uow.session, customer)
         return CustomerUpdateOut(customer=detail, applied=applied, overwritten_by_server=overwritten)
 
     @get("/{customer_id:str}/history")
     async def history(self, request: Request[CurrentUser, Any, Any], db: Database, customer_id: str) -> list[dict[str, Any]]:
         """The customer's audit trail, oldest first."""
-        async with db.read() as session:
-            scope = await load_scope(session, request.user)
-            await queries.get_visible(session, scope, customer_id)
-            events = (await session.execute(
+        async with db.read() as unit:
+            scope = await load_scope(unit.session, request.user)
+            await queries.get_visible(unit.session, scope, customer_id)
+            events = (await unit.session.execute(
                 select(AuditEvent).where(AuditEvent.entity_type == "customer", AuditEvent.entity_id == customer_id)
                 .order_by(AuditEvent.at, AuditEvent.id)
             )).scalars().all()

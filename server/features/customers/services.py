@@ -12,8 +12,19 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import AuditEvent, Customer, CustomerAddress, CustomerContact, Territory
+from server.db.models import (
+    AuditEvent,
+    Customer,
+    CustomerAddress,
+    CustomerContact,
+    PriceList,
+    Quote,
+    SalesOrder,
+    Territory,
+)
 from server.db.types import new_id, utcnow
+from server.db.unit_of_work import WriteUnit
+from server.domain.actor import CurrentUser
 from server.domain.customers import (
     CustomerFingerprint,
     checked_legal_name,
@@ -29,6 +40,7 @@ from server.domain.customers import (
 )
 from server.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from server.domain.territories import Address, normalize_country, normalize_state
+from server.features.customers.changes import customer_changes, customer_moved_changes
 from server.features.customers.queries import fingerprints_like, get_visible
 from server.features.customers.schemas import (
     AddressIn,
@@ -41,8 +53,6 @@ from server.features.shared.numbers import next_number
 from server.features.shared.reference_data import reference_data
 from server.features.shared.scope import Scope
 from server.features.shared.territory_data import TerritoryData, load_territory_data
-from server.security.auth import CurrentUser
-from sync.changes import record_change, record_customer_moved
 
 __all__ = ["PossibleDuplicate", "create_customer", "publish_customer_change", "update_customer"]
 
@@ -166,8 +176,9 @@ def _check_privileged(user: CurrentUser, fields: set[str]) -> None:
         raise PermissionDenied(f"Only a manager or an admin may set {names}.", code="field_not_allowed")
 
 
-async def create_customer(session: AsyncSession, user: CurrentUser, scope: Scope, data: CustomerCreateIn) -> tuple[Customer, str]:
+async def create_customer(uow: WriteUnit, user: CurrentUser, scope: Scope, data: CustomerCreateIn) -> tuple[Customer, str]:
     """Onboard a customer inside the caller's write transaction. Returns it and how it was placed."""
+    session = uow.session
     given = {f for f in ("credit_limit_cents", "explicit_territory_id", "price_list_id") if getattr(data, f)}
     _check_privileged(user, given)
     customer_id = data.id or new_id()
@@ -185,7 +196,7 @@ async def create_customer(session: AsyncSession, user: CurrentUser, scope: Scope
     # The number first: its counter row stays locked until commit, so on PostgreSQL two
     # onboardings take turns and the second one's duplicate check sees the first customer.
     # A refused onboarding rolls the number back with it.
-    number = await next_number(session, "C")
+    number = await next_number(uow, "C")
     if not data.confirm_new:
         fingerprint = CustomerFingerprint(
             customer_id=customer_id, legal_name=data.legal_name, tax_id=data.tax_id,
@@ -213,23 +224,33 @@ async def create_customer(session: AsyncSession, user: CurrentUser, scope: Scope
         session.add(CustomerAddress(id=new_id(), customer_id=customer_id, kind="shipping", is_default=index == 0, **fields))
     for contact in contacts:
         session.add(CustomerContact(id=new_id(), customer_id=customer_id, **contact))
-    session.add(audit.customer_created(customer_id=customer_id, actor_id=user.id, channel=data.channel,
-                                       territory_id=territory_id, reason=reason))
-    await publish_customer_change(session, customer)
+    await uow.audit.record(audit.customer_created(customer_id=customer_id, actor_id=user.id, channel=data.channel,
+                                                  territory_id=territory_id, reason=reason))
+    await publish_customer_change(uow, customer)
     await session.flush()
     return customer, reason
 
 
-async def publish_customer_change(session: AsyncSession, customer: Customer, *, previous_territory_id: str | None = None) -> None:
+async def publish_customer_change(uow: WriteUnit, customer: Customer, *, previous_territory_id: str | None = None) -> None:
     """Put the customer on the sync change feed, for its old territory too when it moved,
     so phones that lose sight of it learn to drop it."""
+    session = uow.session
     # A rep sees the prospects they created even outside their territories.
     owner = customer.created_by if customer.status == "prospect" else customer.owner_id
-    await record_change(session, entity_type="customer", entity_id=customer.id, territory_id=customer.territory_id, owner_id=owner)
+    uow.feed.touch_all(customer_changes(customer.id, territory_id=customer.territory_id, owner_id=owner,
+                                        previous_territory_id=previous_territory_id))
     if previous_territory_id and previous_territory_id != customer.territory_id:
-        await record_change(session, entity_type="customer", entity_id=customer.id, territory_id=previous_territory_id)
-        await record_customer_moved(session, customer_id=customer.id, territory_id=customer.territory_id,
-                                    previous_territory_id=previous_territory_id)
+        followers = [
+            (entity_type, entity_id)
+            for entity_type, ids in (
+                ("price_list", select(PriceList.id).where(PriceList.kind == "customer", PriceList.customer_id == customer.id)),
+                ("quote", select(Quote.id).where(Quote.customer_id == customer.id)),
+                ("order", select(SalesOrder.id).where(SalesOrder.customer_id == customer.id)),
+            )
+            for entity_id in (await session.execute(ids.order_by(ids.selected_columns[0]))).scalars().all()
+        ]
+        uow.feed.touch_all(customer_moved_changes(followers, territory_id=customer.territory_id,
+                                                  previous_territory_id=previous_territory_id))
 
 
 async def _changed_since(session: AsyncSession, customer_id: str, base_version: int) -> set[str]:
@@ -259,10 +280,11 @@ def _scalar_snapshot(customer: Customer) -> dict[str, Any]:
 
 
 async def update_customer(
-    session: AsyncSession, user: CurrentUser, scope: Scope, customer_id: str, data: CustomerUpdateIn
+    uow: WriteUnit, user: CurrentUser, scope: Scope, customer_id: str, data: CustomerUpdateIn
 ) -> tuple[Customer, list[str], list[str]]:
     """Apply a field-level patch made against `base_version`; fields the server changed
     since then keep the server's value and are reported back."""
+    session = uow.session
     # Locked: two edits made against the same version take turns, so the second one sees
     # the first one's changes and keeps the server's value where they collide.
     customer = await get_visible(session, scope, customer_id, lock=True)
@@ -310,10 +332,10 @@ async def update_customer(
             customer.territory_id, customer.owner_id = territory_id, owner_id
     if changes:
         previous = changes.get("territory_id", [customer.territory_id])[0]
-        await publish_customer_change(session, customer, previous_territory_id=previous)
+        await publish_customer_change(uow, customer, previous_territory_id=previous)
         customer.version += 1
         customer.updated_at = utcnow()
-        session.add(audit.customer_updated(customer_id=customer.id, actor_id=user.id, version=customer.version,
+        await uow.audit.record(audit.customer_updated(customer_id=customer.id, actor_id=user.id, version=customer.version,
                                            changes=changes, overwritten_by_server=list(merge.overwritten_by_server)))
     await session.flush()
     return customer, sorted(k for k in merge.applied), list(merge.overwritten_by_server)

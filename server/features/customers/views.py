@@ -9,12 +9,12 @@ from litestar import MediaType, Request, get, post
 from litestar.response import Redirect, Template
 
 from server.db.engine import Database
+from server.domain.actor import CurrentUser
 from server.domain.errors import DomainError
 from server.features.customers import queries, services
 from server.features.customers.schemas import CustomerCreateIn
 from server.features.shared.paging import Offset
 from server.features.shared.scope import load_scope
-from server.security.auth import CurrentUser
 
 __all__ = ["CUSTOMER_PAGES"]
 
@@ -30,9 +30,9 @@ def _is_htmx(request: Request[Any, Any, Any]) -> bool:
 
 @get("/customers", include_in_schema=False)
 async def customer_search_page(request: Request[CurrentUser, Any, Any], db: Database, q: str = "", offset: Offset = 0) -> Template:
-    async with db.read() as session:
-        scope = await load_scope(session, request.user)
-        page = await queries.search_customers(session, scope, q=q, limit=25, offset=max(0, offset))
+    async with db.read() as unit:
+        scope = await load_scope(unit.session, request.user)
+        page = await queries.search_customers(unit.session, scope, q=q, limit=25, offset=max(0, offset))
     context = {"user": request.user, "page": page, "q": q}
     # htmx live search swaps only the result list.
     name = "customers/_results.html" if _is_htmx(request) else "customers/search.html"
@@ -78,9 +78,9 @@ async def onboarding_submit(request: Request[CurrentUser, Any, Any], db: Databas
         context["errors"] = {_field_of(message): "Please check this field: " + message.split(" - at ")[0]}
         return Template("customers/new.html", context=context, status_code=422)
     try:
-        async with db.write() as session:
-            scope = await load_scope(session, request.user)
-            customer, _ = await services.create_customer(session, request.user, scope, data)
+        async with db.write() as uow:
+            scope = await load_scope(uow.session, request.user)
+            customer, _ = await services.create_customer(uow, request.user, scope, data)
     except services.PossibleDuplicate as exc:
         context["candidates"] = exc.details["candidates"]
         return Template("customers/new.html", context=context, status_code=409)
@@ -95,10 +95,10 @@ async def onboarding_submit(request: Request[CurrentUser, Any, Any], db: Databas
 
 @get("/customers/{customer_id:str}", include_in_schema=False)
 async def customer_detail_page(request: Request[CurrentUser, Any, Any], db: Database, customer_id: str) -> Template:
-    async with db.read() as session:
-        scope = await load_scope(session, request.user)
-        customer = await queries.get_visible(session, scope, customer_id)
-        detail = await queries.customer_detail(session, customer)
+    async with db.read() as unit:
+        scope = await load_scope(unit.session, request.user)
+        customer = await queries.get_visible(unit.session, scope, customer_id)
+        detail = await queries.customer_detail(unit.session, customer)
     return Template("customers/detail.html", context={"user": request.user, "c": detail})
 
 

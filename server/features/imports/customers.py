@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer, CustomerAddress, CustomerContact
 from server.db.types import new_id, utcnow
+from server.db.unit_of_work import WriteUnit
 from server.domain.customers import (
     CUSTOMER_STATUSES,
     PAYMENT_TERMS,
@@ -138,14 +139,15 @@ def _normalized_address(fields: dict[str, str]) -> dict[str, str]:
     }
 
 
-async def import_customers(session: AsyncSession, actor_id: str, raw: bytes) -> CustomerImportResult:
+async def import_customers(uow: WriteUnit, actor_id: str, raw: bytes) -> CustomerImportResult:
     """Check every row first; write everything, or nothing when any row has a problem."""
+    session = uow.session
     rows = await _validate(session, raw)
     data = await load_territory_data(session)
     default_id = await ensure_default_territory(session, data)
     # Numbers first, while nothing is pending: each next_number statement would otherwise
     # autoflush the customer added just before it, one round trip per row.
-    numbers = [await next_number(session, "C") for _ in rows]
+    numbers = [await next_number(uow, "C") for _ in rows]
     today, now = date.today(), utcnow()
     customers: list[tuple[Customer, dict[str, str], str]] = []
     for row, number in zip(rows, numbers, strict=True):
@@ -176,9 +178,9 @@ async def import_customers(session: AsyncSession, actor_id: str, raw: bytes) -> 
                                         is_default=True, **address))
         if row.contact is not None:
             session.add(CustomerContact(id=new_id(), customer_id=customer.id, **row.contact))
-        session.add(audit.customer_created(customer_id=customer.id, actor_id=actor_id, channel="import",
-                                           territory_id=customer.territory_id, reason=reason))
-        await publish_customer_change(session, customer)
+        await uow.audit.record(audit.customer_created(customer_id=customer.id, actor_id=actor_id, channel="import",
+                                                      territory_id=customer.territory_id, reason=reason))
+        await publish_customer_change(uow, customer)
     await session.flush()
     return CustomerImportResult(rows=len(rows), created=len(numbers), first_number=numbers[0],
                                 last_number=numbers[-1])

@@ -21,13 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import PriceList, PriceListItem, Product, StockLevel, Warehouse
 from server.db.types import new_id, utcnow
+from server.db.unit_of_work import AuditRecord, WriteUnit
 from server.domain.catalog import PriceList as PriceListStruct
 from server.domain.catalog import price_list_valid_on
 from server.domain.money import from_cents
 from server.features.catalog import events
+from server.features.catalog.changes import product_changes
+from server.features.catalog.price_lists import touch_price_list
 from server.features.catalog.services import ensure_category, product_fields, set_counts
 from server.features.imports.csv_input import ImportRejected, RowError, RowReader, read_csv
-from sync.changes import record_price_list_change, record_product_change
 
 __all__ = ["COLUMNS", "REQUIRED", "ProductImportResult", "import_products"]
 
@@ -181,14 +183,14 @@ async def _current_base_list(session: AsyncSession, today: date) -> str:
 
 def _upsert_product(
     session: AsyncSession, actor_id: str, row: _Row, fields: dict[str, Any], product: Product | None,
-    result: ProductImportResult,
+    result: ProductImportResult, audit: list[AuditRecord],
 ) -> Product:
     now = utcnow()
     if product is None:
         product = Product(id=new_id(), created_at=now, updated_at=now, **fields)
         session.add(product)
-        session.add(events.product_created(product_id=product.id, actor_id=actor_id,
-                                           channel="import", data={"sku": product.sku, "row": row.number}))
+        audit.append(events.product_created(product_id=product.id, actor_id=actor_id,
+                                            channel="import", data={"sku": product.sku, "row": row.number}))
         result.created += 1
         return product
     before = product_fields(product)
@@ -199,14 +201,15 @@ def _upsert_product(
     for key, value in fields.items():
         setattr(product, key, value)
     product.updated_at = now
-    session.add(events.product_updated(product_id=product.id, actor_id=actor_id, channel="import",
-                                       changes=changes))
+    audit.append(events.product_updated(product_id=product.id, actor_id=actor_id, channel="import",
+                                        changes=changes))
     result.updated += 1
     return product
 
 
-async def import_products(session: AsyncSession, actor_id: str, raw: bytes) -> ProductImportResult:
+async def import_products(uow: WriteUnit, actor_id: str, raw: bytes) -> ProductImportResult:
     """Check every row first; write everything, or nothing when any row has a problem."""
+    session = uow.session
     rows, existing = await _validate(session, raw)
     codes = sorted({r.category_code for r in rows})
     categories = {code: await ensure_category(session, code) for code in codes}
@@ -220,14 +223,16 @@ async def import_products(session: AsyncSession, actor_id: str, raw: bytes) -> P
     } if base_list_id else {}
     result = ProductImportResult(rows=len(rows), created=0, updated=0, unchanged=0, prices_set=0,
                                  stock_set=0)
+    audit: list[AuditRecord] = []
     products = [
         _upsert_product(session, actor_id, row, {**row.fields, "category_id": categories[row.category_code]},
-                        existing.get(row.sku), result)
+                        existing.get(row.sku), result, audit)
         for row in rows
     ]
     # One flush for all products before anything refers to them: the unit of work does not
     # order inserts of unrelated mappers by foreign key, and a flush per row is slow.
     await session.flush()
+    await uow.audit.record(*audit)
     for row, product in zip(rows, products, strict=True):
         if base_list_id is not None and row.base_price_cents is not None:
             # The unit price is replaced in the version in force; its volume breaks stay.
@@ -244,11 +249,11 @@ async def import_products(session: AsyncSession, actor_id: str, raw: bytes) -> P
         if row.warehouse_id is not None and row.on_hand is not None
     ]
     if counts:
-        await set_counts(session, actor_id=actor_id, counts=counts, reason="CSV import", channel="import")
+        await set_counts(uow, actor_id=actor_id, counts=counts, reason="CSV import", channel="import")
     result.stock_set = len(counts)
-    await record_product_change(session, (product.id for product in products))
+    uow.feed.touch_all(product_changes(product.id for product in products))
     if base_list_id is not None:
         base = await session.get(PriceList, base_list_id)
         assert base is not None
-        await record_price_list_change(session, base)
+        await touch_price_list(uow, base)
     return result

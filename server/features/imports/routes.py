@@ -87,8 +87,8 @@ async def import_products(request: Request[CurrentUser, Any, Any], db: Database)
     """Create or update products by SKU, with their base price (in the base price list in
     force today) and their stock in one warehouse. All rows or none."""
     raw = await _csv_bytes(request)
-    async with db.write() as session:
-        return await products.import_products(session, request.user.id, raw)
+    async with db.write() as uow:
+        return await products.import_products(uow, request.user.id, raw)
 
 
 @post(
@@ -99,5 +99,5 @@ async def import_customers(request: Request[CurrentUser, Any, Any], db: Database
     """Create customers with their billing address and contact, numbered and placed in
     territories like onboarded ones. All rows or none."""
     raw = await _csv_bytes(request)
-    async with db.write() as session:
-        return await customers.import_customers(session, request.user.id, raw)
+    async with db.write() as uow:
+        return await customers.import_customers(uow, request.user.id, raw)

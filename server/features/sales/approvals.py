@@ -1,31 +1,32 @@
 """Named actions on a placed order: approve, reject, release credit, cancel.
 
 Each one locks the order row, asks the state machine, changes state, writes its audit
-event (who, when, from, to, why) and touches stock, all in the caller's one transaction.
+event (who, when, from, to, why) and touches stock, all in the caller's one unit of work.
 """
 
 from __future__ import annotations
 
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Customer, SalesOrder
+from server.db.models import Customer
 from server.db.types import utcnow
-from server.domain.errors import PermissionDenied
+from server.db.unit_of_work import WriteUnit
+from server.domain.actor import CurrentUser
+from server.domain.errors import NotFound, PermissionDenied
 from server.domain.orders import FulfilmentStatus, OrderStatus, Reason, next_order_status
-from server.features.sales.allocation_service import allocate_order_stock, release_order_stock
+from server.features.sales.allocation_service import allocate, allocation_event, release_order_stock
+from server.features.sales.changes import order_changes
 from server.features.sales.events import order_event
-from server.features.sales.order_queries import get_visible_order, order_lines
+from server.features.sales.order_queries import order_filter
 from server.features.sales.order_service import credit_standing
+from server.features.sales.order_store import OrderRow, OrderStore
 from server.features.shared.numbers import lock_numbering
 from server.features.shared.scope import load_scope
-from server.security.auth import CurrentUser
-from sync.changes import record_order_change
 
 __all__ = ["approve", "cancel", "reject", "release_credit"]
 
 
-def _require_deciding_manager(user: CurrentUser, order: SalesOrder) -> None:
+def _require_deciding_manager(user: CurrentUser, order: OrderRow) -> None:
     if user.is_admin:
         return
     if user.role != "manager":
@@ -37,15 +38,19 @@ def _require_deciding_manager(user: CurrentUser, order: SalesOrder) -> None:
                                code="not_order_manager")
 
 
-async def _load(session: AsyncSession, user: CurrentUser, order_id: str) -> SalesOrder:
-    scope = await load_scope(session, user)
-    return await get_visible_order(session, scope, order_id, lock=True)
+async def _load(uow: WriteUnit, user: CurrentUser, order_id: str) -> OrderRow:
+    """The order, locked to commit; NotFound also when it exists outside the caller's scope."""
+    scope = await load_scope(uow.session, user)
+    order = await uow.scoped(OrderStore).load_for_update(order_id, order_filter(scope))
+    if order is None:
+        raise NotFound("No such order.", code="order_not_found")
+    return order
 
 
 async def _transition(
-    session: AsyncSession, user: CurrentUser, order: SalesOrder, action: str,
-    reason: str | None,
+    uow: WriteUnit, user: CurrentUser, order: OrderRow, action: str, reason: str | None,
 ) -> None:
+    store = uow.scoped(OrderStore)
     before = OrderStatus(order.status)
     fulfilment = FulfilmentStatus(order.fulfilment_status)
     order.status = next_order_status(before, action, fulfilment=fulfilment).value
@@ -54,72 +59,72 @@ async def _transition(
     order.updated_at = now
     if action != "cancel":
         order.decided_by, order.decided_at = user.id, now
-    session.add(order_event(order=order, actor_id=user.id, action=action,
-                            from_state=before.value, to_state=order.status, reason=reason))
+    events = [order_event(order=order, actor_id=user.id, action=action,
+                          from_state=before.value, to_state=order.status, reason=reason)]
+    customer = await uow.session.get(Customer, order.customer_id)
     if order.status == OrderStatus.CONFIRMED:
-        customer = await session.get(Customer, order.customer_id)
-        await allocate_order_stock(
-            session, order, await order_lines(session, order.id),
+        lines = await store.lines(order.id)
+        plan = await allocate(
+            store, order, lines,
             preferred_warehouse_id=customer.preferred_warehouse_id if customer else None,
-            actor_id=user.id,
         )
+        await store.reserve(order.id, plan.reservations)
+        await store.save_allocations(lines)
+        events.append(allocation_event(order, user.id, fulfilment.value, plan))
     elif order.status == OrderStatus.CANCELLED:
         order.cancelled_at = now
-        released = await release_order_stock(session, order, await order_lines(session, order.id))
+        released = await release_order_stock(store, order, await store.lines(order.id))
         if released:
-            session.add(order_event(order=order, actor_id=user.id, action="stock_released",
-                                    from_state=fulfilment.value, to_state=order.fulfilment_status,
-                                    data={"released": released}))
-    await record_order_change(session, order)
-    await session.flush()
+            events.append(order_event(order=order, actor_id=user.id, action="stock_released",
+                                      from_state=fulfilment.value, to_state=order.fulfilment_status,
+                                      data={"released": released}))
+    await store.save_status(order)
+    await uow.audit.record(*events)
+    uow.feed.touch_all(order_changes(order, customer))
 
 
-async def approve(session: AsyncSession, user: CurrentUser, order_id: str) -> SalesOrder:
+async def approve(uow: WriteUnit, user: CurrentUser, order_id: str) -> OrderRow:
     """Approve the exception the order waited for. Its credit is checked again first: orders
     confirmed while it waited count against the same limit, and an order that no longer
     fits goes on credit hold (its discount approved), with the reasons for the manager."""
-    order = await _load(session, user, order_id)
+    order = await _load(uow, user, order_id)
     _require_deciding_manager(user, order)
-    reasons = await _credit_now(session, order)
+    reasons = await _credit_now(uow, order)
     if reasons:
         order.approval_reasons = [*(order.approval_reasons or []), *(msgspec.structs.asdict(r) for r in reasons)]
-        await _transition(session, user, order, "hold_for_credit", "; ".join(r.message for r in reasons))
+        await _transition(uow, user, order, "hold_for_credit", "; ".join(r.message for r in reasons))
     else:
-        await _transition(session, user, order, "approve", None)
+        await _transition(uow, user, order, "approve", None)
     return order
 
 
-async def _credit_now(session: AsyncSession, order: SalesOrder) -> list[Reason]:
+async def _credit_now(uow: WriteUnit, order: OrderRow) -> list[Reason]:
     # Order placement takes the order counter's row first and holds it to commit, so that
     # credit checks take turns on PostgreSQL (see place_order); this check takes its turn
     # among them in the same way.
-    await lock_numbering(session, "SO")
-    customer = await session.get(Customer, order.customer_id, populate_existing=True)
+    await lock_numbering(uow, "SO")
+    customer = await uow.session.get(Customer, order.customer_id, populate_existing=True)
     if customer is None:
         return []
-    return (await credit_standing(session, customer)).reasons_for(order.total_cents)
+    return (await credit_standing(uow, customer)).reasons_for(order.total_cents)
 
 
-async def reject(
-    session: AsyncSession, user: CurrentUser, order_id: str, reason: str
-) -> SalesOrder:
-    order = await _load(session, user, order_id)
+async def reject(uow: WriteUnit, user: CurrentUser, order_id: str, reason: str) -> OrderRow:
+    order = await _load(uow, user, order_id)
     _require_deciding_manager(user, order)
-    await _transition(session, user, order, "reject", reason.strip())
+    await _transition(uow, user, order, "reject", reason.strip())
     return order
 
 
-async def release_credit(session: AsyncSession, user: CurrentUser, order_id: str) -> SalesOrder:
-    order = await _load(session, user, order_id)
+async def release_credit(uow: WriteUnit, user: CurrentUser, order_id: str) -> OrderRow:
+    order = await _load(uow, user, order_id)
     _require_deciding_manager(user, order)
-    await _transition(session, user, order, "release_credit", None)
+    await _transition(uow, user, order, "release_credit", None)
     return order
 
 
-async def cancel(
-    session: AsyncSession, user: CurrentUser, order_id: str, reason: str
-) -> SalesOrder:
+async def cancel(uow: WriteUnit, user: CurrentUser, order_id: str, reason: str) -> OrderRow:
     """Anyone who can see the order may cancel it until it has shipped; stock is released."""
-    order = await _load(session, user, order_id)
-    await _transition(session, user, order, "cancel", reason.strip())
+    order = await _load(uow, user, order_id)
+    await _transition(uow, user, order, "cancel", reason.strip())
     return order

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.engine import Database
 from server.db.models import IdempotencyRecord
 from server.db.types import utcnow
+from server.db.unit_of_work import WriteUnit
 from server.domain.errors import Conflict, ValidationFailed
 
 __all__ = ["Claim", "StoredResponse", "abandon", "claim", "create_once", "request_hash"]
@@ -89,18 +90,18 @@ async def claim(
                                code="invalid_idempotency_key")
     endpoint = _stored_endpoint(endpoint)
     try:
-        async with db.write() as session:
-            existing = await session.get(IdempotencyRecord, (user_id, key))
+        async with db.write() as uow:
+            existing = await uow.session.get(IdempotencyRecord, (user_id, key))
             if existing is not None:
                 return _answer(existing, endpoint, digest)
-            session.add(IdempotencyRecord(
+            uow.session.add(IdempotencyRecord(
                 user_id=user_id, key=key, endpoint=endpoint, request_hash=digest,
                 state="in_progress", created_at=utcnow(),
             ))
     except IntegrityError:
         # PostgreSQL: a concurrent first use inserted the same key a moment earlier.
-        async with db.read() as session:
-            existing = await session.get(IdempotencyRecord, (user_id, key))
+        async with db.read() as unit:
+            existing = await unit.session.get(IdempotencyRecord, (user_id, key))
             if existing is None:
                 raise Conflict("Retry the request.", code="idempotency_in_progress") from None
             return _answer(existing, endpoint, digest)
@@ -109,8 +110,8 @@ async def claim(
 
 async def abandon(db: Database, handle: Claim) -> None:
     """The work failed and wrote nothing: free the key so the client may retry it."""
-    async with db.write() as session:
-        await session.execute(
+    async with db.write() as uow:
+        await uow.session.execute(
             delete(IdempotencyRecord).where(
                 IdempotencyRecord.user_id == handle.user_id, IdempotencyRecord.key == handle.key,
                 IdempotencyRecord.state == "in_progress",
@@ -120,22 +121,22 @@ async def abandon(db: Database, handle: Claim) -> None:
 
 async def create_once(
     db: Database, user_id: str, key: str | None, endpoint: str, data: msgspec.Struct,
-    work: Callable[[AsyncSession], Awaitable[Any]],
+    work: Callable[[WriteUnit], Awaitable[Any]],
 ) -> tuple[int, Any]:
     """Run `work` (which creates a document and returns its detail) at most once per key.
 
     Returns (status, body): 201 and the new detail, or the stored first answer on a retry.
     """
     if key is None:
-        async with db.write() as session:
-            return 201, await work(session)
+        async with db.write() as uow:
+            return 201, await work(uow)
     handle = await claim(db, user_id, key, endpoint, request_hash(endpoint, data))
     if isinstance(handle, StoredResponse):
         return handle.status, handle.body
     try:
-        async with db.write() as session:
-            body = await work(session)
-            await handle.complete(session, 201, body)
+        async with db.write() as uow:
+            body = await work(uow)
+            await handle.complete(uow.session, 201, body)
     except BaseException:
         await abandon(db, handle)
         raise

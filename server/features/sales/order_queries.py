@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -9,8 +10,10 @@ from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import AuditEvent, Customer, SalesOrder, SalesOrderLine
+from server.db.models.base import table_of
 from server.domain.errors import NotFound
 from server.domain.orders import OrderStatus, allowed_actions
+from server.features.sales.order_store import PlacedOrder
 from server.features.sales.schemas import (
     ApprovalItem,
     LineOut,
@@ -26,10 +29,8 @@ from server.features.shared.scope import Scope, customer_filter
 
 __all__ = [
     "approval_queue", "get_visible_order", "line_out", "list_orders", "order_detail",
-    "order_filter", "order_lines", "percent", "remember_written", "totals_of",
+    "order_filter", "order_lines", "percent", "placed_order_detail", "totals_of",
 ]
-
-_WRITTEN_KEY = "fieldsales.orders_written"
 
 _QUEUE = (OrderStatus.PENDING_APPROVAL.value, OrderStatus.CREDIT_HOLD.value)
 
@@ -85,48 +86,46 @@ def line_out(line: Any) -> LineOut:
     )
 
 
-def remember_written(session: AsyncSession, order: Any, lines: list[Any], events: list[Any]) -> None:
-    """Keep what placing `order` just wrote, so the answer in the same transaction is built
-    from it instead of selecting it back."""
-    states = (order.status, order.fulfilment_status)
-    session.info.setdefault(_WRITTEN_KEY, {})[order.id] = (states, lines, events)
-
-
-def _written(session: AsyncSession, order_id: str) -> tuple[Any, Any, Any] | None:
-    return session.info.get(_WRITTEN_KEY, {}).get(order_id)  # type: ignore[no-any-return]
-
-
-async def order_lines(session: AsyncSession, order_id: str) -> list[SalesOrderLine]:
-    written = _written(session, order_id)
-    if written is not None:
-        # Lines are never added after placement, and these are the session's own objects,
-        # so they carry every later change made in this transaction.
-        return sorted(written[1], key=lambda line: line.line_no)
+async def order_lines(session: AsyncSession, order_id: str) -> list[Any]:
+    """The order's lines as rows (never ORM objects a session may hold stale)."""
+    table = table_of(SalesOrderLine)
     return list((
-        await session.execute(
-            select(SalesOrderLine).where(SalesOrderLine.order_id == order_id)
-            .order_by(SalesOrderLine.line_no)
-        )
-    ).scalars().all())
+        await session.execute(select(*table.c).where(table.c.order_id == order_id).order_by(table.c.line_no))
+    ).all())
 
 
-async def _order_events(session: AsyncSession, order: SalesOrder) -> list[AuditEvent]:
-    written = _written(session, order.id)
-    # A later action in the same transaction (a new status) adds events: read them all then.
-    if written is not None and written[0] == (order.status, order.fulfilment_status):
-        return sorted(written[2], key=lambda e: (e.at, e.id))
-    return list((
+async def _order_events(session: AsyncSession, order_id: str) -> list[TimelineEntry]:
+    rows = (
         await session.execute(
-            select(AuditEvent).where(AuditEvent.entity_type == "sales_order",
-                                     AuditEvent.entity_id == order.id)
+            select(AuditEvent.action, AuditEvent.at, AuditEvent.actor_id, AuditEvent.from_state,
+                   AuditEvent.to_state, AuditEvent.reason)
+            .where(AuditEvent.entity_type == "sales_order", AuditEvent.entity_id == order_id)
             .order_by(AuditEvent.at, AuditEvent.id)
         )
-    ).scalars().all())
+    ).all()
+    return [TimelineEntry(action=e.action, at=e.at.isoformat(), actor_id=e.actor_id,
+                          from_state=e.from_state, to_state=e.to_state, reason=e.reason) for e in rows]
 
 
-async def order_detail(session: AsyncSession, order: SalesOrder) -> OrderDetail:
-    lines = await order_lines(session, order.id)
-    events = await _order_events(session, order)
+def _timeline_of_rows(events: list[dict[str, Any]]) -> list[TimelineEntry]:
+    return [
+        TimelineEntry(action=e["action"], at=e["at"].isoformat(), actor_id=e["actor_id"],
+                      from_state=e["from_state"], to_state=e["to_state"], reason=e["reason"])
+        for e in sorted(events, key=lambda e: (e["at"], e["id"]))
+    ]
+
+
+def placed_order_detail(placed: PlacedOrder) -> OrderDetail:
+    """The answer to placing an order, from what placing it wrote."""
+    return _detail(placed.order, placed.lines, _timeline_of_rows(placed.events))
+
+
+async def order_detail(session: AsyncSession, order: Any) -> OrderDetail:
+    """`order`: a SalesOrder or an OrderRow."""
+    return _detail(order, await order_lines(session, order.id), await _order_events(session, order.id))
+
+
+def _detail(order: Any, lines: Sequence[Any], timeline: list[TimelineEntry]) -> OrderDetail:
     mismatch = None
     if order.client_total_cents is not None and order.client_total_cents != order.total_cents:
         mismatch = TotalsMismatchOut(order.client_total_cents, order.total_cents,
@@ -150,11 +149,7 @@ async def order_detail(session: AsyncSession, order: SalesOrder) -> OrderDetail:
         decided_at=order.decided_at.isoformat() if order.decided_at else None,
         cancelled_at=order.cancelled_at.isoformat() if order.cancelled_at else None,
         allowed_actions=allowed_actions(OrderStatus(order.status)),
-        timeline=[
-            TimelineEntry(action=e.action, at=e.at.isoformat(), actor_id=e.actor_id,
-                          from_state=e.from_state, to_state=e.to_state, reason=e.reason)
-            for e in events
-        ],
+        timeline=timeline,
     )
 
 

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.engine import Database
+from server.db.unit_of_work import WriteUnit
 from server.features.sales import approvals, order_queries
 from server.features.sales.allocation_service import receive_stock
 from server.features.sales.idempotency import create_once
@@ -43,9 +43,8 @@ class OrderController(Controller):
         nothing written) and routes it to confirmed (stock reserved), pending_approval or
         credit_hold. Send `Idempotency-Key` to make retries safe."""
 
-        async def work(session: AsyncSession) -> OrderDetail:
-            order = await place_order(session, request.user, data)
-            return await order_queries.order_detail(session, order)
+        async def work(uow: WriteUnit) -> OrderDetail:
+            return order_queries.placed_order_detail(await place_order(uow, request.user, data))
 
         status, body = await create_once(
             db, request.user.id, request.headers.get(IDEMPOTENCY_HEADER), "POST /api/orders",
@@ -60,56 +59,56 @@ class OrderController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=200)] = 25,
         offset: Offset = 0,
     ) -> OrderPage:
-        async with db.read() as session:
-            scope = await load_scope(session, request.user)
+        async with db.read() as unit:
+            scope = await load_scope(unit.session, request.user)
             return await order_queries.list_orders(
-                session, scope, status=status, customer_id=customer_id, limit=limit, offset=offset
+                unit.session, scope, status=status, customer_id=customer_id, limit=limit, offset=offset
             )
 
     @get("/{order_id:str}")
     async def get_order(self, request: _Req, db: Database, order_id: str) -> OrderDetail:
-        async with db.read() as session:
-            scope = await load_scope(session, request.user)
-            order = await order_queries.get_visible_order(session, scope, order_id)
-            return await order_queries.order_detail(session, order)
+        async with db.read() as unit:
+            scope = await load_scope(unit.session, request.user)
+            order = await order_queries.get_visible_order(unit.session, scope, order_id)
+            return await order_queries.order_detail(unit.session, order)
 
     @post("/{order_id:str}/approve", status_code=200)
     async def approve(self, request: _Req, db: Database, order_id: str) -> OrderDetail:
         """A manager of the order's territory (or an admin) approves; stock is reserved."""
-        async with db.write() as session:
-            order = await approvals.approve(session, request.user, order_id)
-            return await order_queries.order_detail(session, order)
+        async with db.write() as uow:
+            order = await approvals.approve(uow, request.user, order_id)
+            return await order_queries.order_detail(uow.session, order)
 
     @post("/{order_id:str}/reject", status_code=200)
     async def reject(
         self, request: _Req, db: Database, order_id: str, data: RejectIn
     ) -> OrderDetail:
-        async with db.write() as session:
-            order = await approvals.reject(session, request.user, order_id, data.reason)
-            return await order_queries.order_detail(session, order)
+        async with db.write() as uow:
+            order = await approvals.reject(uow, request.user, order_id, data.reason)
+            return await order_queries.order_detail(uow.session, order)
 
     @post("/{order_id:str}/release-credit", status_code=200)
     async def release_credit(self, request: _Req, db: Database, order_id: str) -> OrderDetail:
-        async with db.write() as session:
-            order = await approvals.release_credit(session, request.user, order_id)
-            return await order_queries.order_detail(session, order)
+        async with db.write() as uow:
+            order = await approvals.release_credit(uow, request.user, order_id)
+            return await order_queries.order_detail(uow.session, order)
 
     @post("/{order_id:str}/cancel", status_code=200)
     async def cancel(
         self, request: _Req, db: Database, order_id: str, data: CancelIn
     ) -> OrderDetail:
         """Cancel before shipment; reserved stock is released. After shipment: 409."""
-        async with db.write() as session:
-            order = await approvals.cancel(session, request.user, order_id, data.reason)
-            return await order_queries.order_detail(session, order)
+        async with db.write() as uow:
+            order = await approvals.cancel(uow, request.user, order_id, data.reason)
+            return await order_queries.order_detail(uow.session, order)
 
 
 @get("/api/approvals", guards=[requires_role("manager", "admin")], tags=["orders"])
 async def approval_queue(request: _Req, db: Database) -> list[ApprovalItem]:
     """Orders on pending_approval or credit_hold that the caller may decide, oldest first."""
-    async with db.read() as session:
-        scope = await load_scope(session, request.user)
-        return await order_queries.approval_queue(session, scope, request.user.id)
+    async with db.read() as unit:
+        scope = await load_scope(unit.session, request.user)
+        return await order_queries.approval_queue(unit.session, scope, request.user.id)
 
 
 class StockReceiptOut(msgspec.Struct):
@@ -123,9 +122,9 @@ class StockReceiptOut(msgspec.Struct):
 @post("/api/stock/receipts", status_code=200, guards=[requires_role("admin")], tags=["stock"])
 async def stock_receipt(request: _Req, db: Database, data: StockReceiptIn) -> StockReceiptOut:
     """Book received goods; waiting backorders take them, rush orders first, then the oldest."""
-    async with db.write() as session:
+    async with db.write() as uow:
         row, reserved = await receive_stock(
-            session, warehouse_id=data.warehouse_id, product_id=data.product_id,
+            uow, warehouse_id=data.warehouse_id, product_id=data.product_id,
             quantity=data.quantity, actor_id=request.user.id,
         )
         return StockReceiptOut(row.warehouse_id, row.product_id, row.on_hand, row.allocated,

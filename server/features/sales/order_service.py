@@ -9,19 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 
 import msgspec
-from sqlalchemy import bindparam, func, insert, literal, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, func, literal, select
 
-from server.db.direct import direct
-from server.db.models import AuditEvent, Customer, SalesOrder, SalesOrderLine, User
-from server.db.models.base import table_of
+from server.db.models import Customer, SalesOrder, User
 from server.db.types import new_id, utcnow
+from server.db.unit_of_work import WriteUnit
+from server.domain.actor import CurrentUser
 from server.domain.errors import Conflict, NotFound
 from server.domain.orders import (
+    FulfilmentStatus,
     OrderCheckInput,
     OrderStatus,
     Reason,
@@ -30,9 +29,10 @@ from server.domain.orders import (
     next_order_status,
 )
 from server.domain.pricing import effective_discount_percent
-from server.features.sales.allocation_service import plan_new_order, reserve_planned
-from server.features.sales.events import order_event_row, quote_event
-from server.features.sales.order_queries import remember_written
+from server.features.sales.allocation_service import allocate, allocation_event
+from server.features.sales.changes import order_changes, quote_changes
+from server.features.sales.events import order_event, quote_event
+from server.features.sales.order_store import OrderLineRow, OrderRow, OrderStore, PlacedOrder
 from server.features.sales.pricing import RequestedLine, price_for_customer
 from server.features.sales.quote_queries import get_visible_quote, quote_lines
 from server.features.sales.quote_service import claim_for_order
@@ -40,8 +40,6 @@ from server.features.sales.schemas import ConvertIn, LineIn, OrderCreateIn
 from server.features.shared.numbers import next_number
 from server.features.shared.reference_data import reference_data
 from server.features.shared.scope import Scope, load_scope
-from server.security.auth import CurrentUser
-from sync.changes import record_order_change, record_quote_change
 
 __all__ = ["CreditStanding", "convert_quote", "credit_standing", "place_order"]
 
@@ -57,7 +55,6 @@ _VERDICT_ACTION = {
 }
 
 
-_ORDER_EXISTS = select(SalesOrder.id).where(SalesOrder.id == bindparam("id"))
 _CUSTOMER = select(
     Customer.id, Customer.status, Customer.territory_id, Customer.created_by, Customer.owner_id,
     Customer.credit_limit_cents, Customer.payment_terms, Customer.price_list_id,
@@ -70,13 +67,10 @@ _OPEN_ORDERS = select(func.coalesce(func.sum(SalesOrder.total_cents), 0)).where(
     SalesOrder.status.in_([literal(status) for status in _OPEN_FOR_CREDIT]),
     SalesOrder.billing_status == "not_invoiced",
 )
-_INSERT_ORDER = insert(table_of(SalesOrder))
-_INSERT_LINES = insert(table_of(SalesOrderLine))
-_INSERT_EVENTS = insert(table_of(AuditEvent))
 
 
-async def _visible_customer(session: AsyncSession, scope: Scope, customer_id: str) -> Any:
-    customer = await direct(session).first(_CUSTOMER, {"id": customer_id})
+async def _visible_customer(uow: WriteUnit, scope: Scope, customer_id: str) -> Any:
+    customer = await uow.sql.first(_CUSTOMER, {"id": customer_id})
     if customer is None or not scope.can_see_customer(
         customer.territory_id, customer.status, customer.created_by
     ):
@@ -101,40 +95,40 @@ class CreditStanding:
         )
 
 
-async def credit_standing(session: AsyncSession, customer: Any) -> CreditStanding:
+async def credit_standing(uow: WriteUnit, customer: Any) -> CreditStanding:
     # 0 means no credit agreed yet, so there is no limit to hold against, and the open
     # orders (a sum over every open order of the customer) need not be read.
     limit = customer.credit_limit_cents or None
     open_orders = 0 if limit is None else int(
-        await direct(session).scalar(_OPEN_ORDERS, {"customer_id": customer.id}) or 0
+        await uow.sql.scalar(_OPEN_ORDERS, {"customer_id": customer.id}) or 0
     )
     # Open receivables: there are no invoices in the system yet, so nothing is owed.
     return CreditStanding(on_hold=customer.status == _ON_HOLD, limit_cents=limit,
                           open_receivables_cents=0, open_orders_cents=open_orders)
 
 
-async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreateIn) -> Any:
+async def place_order(uow: WriteUnit, user: CurrentUser, data: OrderCreateIn) -> PlacedOrder:
     """Accept an order as submitted and route it to confirmed, pending_approval or credit_hold.
 
     Hard errors (inactive customer or product, quantity rules, no price, below floor) are
     refused all at once with 422 and `details.reasons`. With `quote_id` the order converts
     that accepted quote: its prices hold while it is valid, whatever the lists say now.
 
-    The order is written as rows (server.db.direct), not ORM objects: this is the path
-    every order takes, online and from the sync push. It returns a namespace with the
-    order's columns; its lines and events are kept for the answer (`remember_written`).
+    The order is written as typed rows through the order store: this is the path every
+    order takes, online and from the sync push. It returns what it wrote, for the answer.
     """
     today = date.today()
-    sql = direct(session)
+    session, sql = uow.session, uow.sql
+    store = uow.scoped(OrderStore)
     reference = await reference_data(session)
     scope = await load_scope(session, user, reference=reference)
-    customer = await _visible_customer(session, scope, data.customer_id)
-    if data.id is not None and await sql.scalar(_ORDER_EXISTS, {"id": data.id}) is not None:
+    customer = await _visible_customer(uow, scope, data.customer_id)
+    if data.id is not None and await store.exists(data.id):
         raise Conflict("An order with this id already exists.", code="order_id_taken",
                        details={"id": data.id})
     quote, quoted = None, None
     if data.quote_id is not None:
-        quote, quoted = await claim_for_order(session, scope, data.quote_id, customer.id, today)
+        quote, quoted = await claim_for_order(uow, scope, data.quote_id, customer.id, today)
     outcome = await price_for_customer(
         session, customer,
         [RequestedLine(x.product_id, x.quantity, x.discount_percent) for x in data.lines],
@@ -146,10 +140,10 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
     # Taking the number first also serialises order placement on PostgreSQL (the sequence
     # row stays locked until commit), so the credit check below sees every order accepted
     # before this one and two orders cannot both slip under the limit.
-    number = await next_number(session, "SO")
+    number = await next_number(uow, "SO")
     limit = await sql.scalar(_DISCOUNT_LIMIT, {"id": user.id})
     discount = effective_discount_percent(priced)
-    credit = await credit_standing(session, customer)
+    credit = await credit_standing(uow, customer)
     verdict = decide_submission(OrderCheckInput(
         customer_status="active" if customer.status == _ON_HOLD else customer.status,
         customer_on_hold=credit.on_hold,
@@ -171,9 +165,9 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
     path = [OrderStatus.DRAFT]
     for action in ("submit", _VERDICT_ACTION[verdict.status]):
         path.append(next_order_status(path[-1], action))
-    order = SimpleNamespace(
+    order = OrderRow(
         id=data.id or new_id(), number=number, customer_id=customer.id, quote_id=data.quote_id,
-        status=path[-1].value, fulfilment_status="unallocated",
+        status=path[-1].value, fulfilment_status=FulfilmentStatus.UNALLOCATED.value,
         billing_status="not_invoiced", order_type=data.order_type, channel=data.channel,
         priority=data.priority, ship_complete=data.ship_complete, po_number=data.po_number.strip(),
         requested_delivery_date=data.requested_delivery_date,
@@ -195,7 +189,7 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
         currency="USD",
     )
     lines = [
-        SimpleNamespace(
+        OrderLineRow(
             id=new_id(), order_id=order.id, line_no=int(p.line_id), product_id=p.product_id,
             sku=outcome.products[p.product_id].sku, name=outcome.products[p.product_id].name,
             quantity=p.quantity, unit_price_cents=p.unit_price_cents,
@@ -204,55 +198,48 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
             net_cents=p.net_cents, tax_rate=outcome.tax_rates[p.line_id], tax_cents=p.tax_cents,
             total_cents=p.total_cents, price_list_id=p.price_list_id,
             price_list_version=p.price_list_version,
-            quantity_allocated=0, quantity_backordered=0, quantity_shipped=0,
         )
         for p in priced.lines
     ]
     reason = "; ".join(r.message for r in verdict.reasons) or None
     events = [
-        order_event_row(order=order, actor_id=user.id, action="submit",
-                        from_state=path[0].value, to_state=path[1].value,
-                        data={"channel": data.channel, "total_cents": order.total_cents,
-                              "quote_id": data.quote_id}),
-        order_event_row(order=order, actor_id=user.id, action=_VERDICT_ACTION[verdict.status],
-                        from_state=path[1].value, to_state=path[2].value, reason=reason),
+        order_event(order=order, actor_id=user.id, action="submit",
+                    from_state=path[0].value, to_state=path[1].value,
+                    data={"channel": data.channel, "total_cents": order.total_cents,
+                          "quote_id": data.quote_id}),
+        order_event(order=order, actor_id=user.id, action=_VERDICT_ACTION[verdict.status],
+                    from_state=path[1].value, to_state=path[2].value, reason=reason),
     ]
     plan = None
     if order.status == OrderStatus.CONFIRMED:
-        plan, allocated = await plan_new_order(
-            session, order, lines, preferred_warehouse_id=customer.preferred_warehouse_id,
-            actor_id=user.id,
-        )
-        events.append(allocated)
+        before = order.fulfilment_status
+        plan = await allocate(store, order, lines, preferred_warehouse_id=customer.preferred_warehouse_id)
+        events.append(allocation_event(order, user.id, before, plan))
     # The order and its lines first: reservations and events point to them.
-    await sql.execute(_INSERT_ORDER, vars(order))
-    await sql.execute_many(_INSERT_LINES, [vars(line) for line in lines])
-    await sql.execute_many(_INSERT_EVENTS, events)
+    await store.insert(order, lines)
+    written_events = await uow.audit.record(*events)
     if plan is not None:
-        await reserve_planned(session, order.id, plan)
+        await store.reserve(order.id, plan.reservations)
     if quote is not None:
         quote.converted_order_id = order.id
-        session.add(quote_event(quote=quote, actor_id=user.id, action="convert",
-                                from_state=quote.status, to_state=quote.status,
-                                data={"order_id": order.id, "order_number": order.number}))
-    # Last: the change counter's row lock is held to commit, so it is taken after every
-    # other lock (stock rows above) and two transactions never wait on each other for it.
-    await record_order_change(session, order, customer)
-    if quote is not None:
-        await record_quote_change(session, quote)
-    remember_written(session, order, lines, [SimpleNamespace(**e) for e in events])
-    return order
+        await uow.audit.record(quote_event(
+            quote=quote, actor_id=user.id, action="convert", from_state=quote.status,
+            to_state=quote.status, data={"order_id": order.id, "order_number": order.number},
+        ))
+        uow.feed.touch_all(quote_changes(quote, customer.territory_id))
+    uow.feed.touch_all(order_changes(order, customer))
+    return PlacedOrder(order, lines, written_events)
 
 
 async def convert_quote(
-    session: AsyncSession, user: CurrentUser, quote_id: str, header: ConvertIn
-) -> Any:
+    uow: WriteUnit, user: CurrentUser, quote_id: str, header: ConvertIn
+) -> PlacedOrder:
     """Place the order of an accepted quote: its lines and discounts at the quoted prices,
     with the order header the person gives (notes default to the quote's)."""
-    scope = await load_scope(session, user)
-    quote = await get_visible_quote(session, scope, quote_id)
-    lines = await quote_lines(session, quote.id)
-    return await place_order(session, user, OrderCreateIn(
+    scope = await load_scope(uow.session, user)
+    quote = await get_visible_quote(uow.session, scope, quote_id)
+    lines = await quote_lines(uow.session, quote.id)
+    return await place_order(uow, user, OrderCreateIn(
         customer_id=quote.customer_id, quote_id=quote.id,
         lines=[LineIn(x.product_id, x.quantity, x.discount_percent) for x in lines],
         order_discount_percent=quote.order_discount_percent,

@@ -18,8 +18,9 @@ import msgspec
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.direct import by_arity, direct
 from server.db.models import CustomerAddress, Product
+from server.db.statements import by_arity
+from server.db.unit_of_work import unit_of
 from server.domain.catalog import check_quantity, tax_rate_for
 from server.domain.errors import ValidationFailed
 from server.domain.orders import Reason
@@ -116,7 +117,7 @@ async def _addresses(
     session: AsyncSession, customer_id: str, ship_to_address_id: str | None
 ) -> tuple[Any, Any]:
     # Plain rows with the columns address_dict reads: they are only copied into the document.
-    rows = await direct(session).rows(_ADDRESSES, {"customer_id": customer_id})
+    rows = await unit_of(session).sql.rows(_ADDRESSES, {"customer_id": customer_id})
     billing = next((a for a in rows if a.kind == "billing"), None)
     if ship_to_address_id is not None:
         ship_to = next((a for a in rows if a.id == ship_to_address_id), None)
@@ -146,7 +147,7 @@ async def price_for_customer(
     product_ids = sorted({line.product_id for line in requested})
     # Plain rows with what the rules and the document lines read, not tracked objects.
     products = {
-        p.id: p for p in await direct(session).rows(
+        p.id: p for p in await unit_of(session).sql.rows(
             _PRODUCTS(len(product_ids)), {f"p{i}": pid for i, pid in enumerate(product_ids)}
         )
     } if product_ids else {}

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.engine import Database
 from server.db.models import Quote
+from server.db.unit_of_work import WriteUnit
+from server.domain.actor import CurrentUser
 from server.features.sales import order_queries, quote_queries, quote_service
 from server.features.sales.idempotency import create_once
 from server.features.sales.order_service import convert_quote
@@ -24,8 +25,6 @@ from server.features.sales.schemas import (
 )
 from server.features.shared.paging import Offset
 from server.features.shared.scope import load_scope
-from server.security.auth import CurrentUser
-from sync.changes import record_quote_change
 
 __all__ = ["QuoteController"]
 
@@ -35,16 +34,16 @@ _Req = Request[CurrentUser, Any, Any]
 
 async def _fresh(db: Database, user: CurrentUser, quote_id: str) -> Quote:
     """The quote as of today: one past its validity is stored as expired before answering."""
-    async with db.read() as session:
-        scope = await load_scope(session, user)
-        quote = await quote_queries.get_visible_quote(session, scope, quote_id)
+    async with db.read() as unit:
+        scope = await load_scope(unit.session, user)
+        quote = await quote_queries.get_visible_quote(unit.session, scope, quote_id)
         if quote.status not in ("draft", "sent") or date.today() <= quote.valid_until:
             return quote
-    async with db.write() as session:
-        scope = await load_scope(session, user)
-        quote = await quote_queries.get_visible_quote(session, scope, quote_id, lock=True)
-        if quote_service.expire_if_due(session, quote, date.today(), actor_id=None):
-            await record_quote_change(session, quote)
+    async with db.write() as uow:
+        scope = await load_scope(uow.session, user)
+        quote = await quote_queries.get_visible_quote(uow.session, scope, quote_id, lock=True)
+        if await quote_service.expire_if_due(uow, quote, date.today(), actor_id=None):
+            await quote_service.touch_quote(uow, quote)
         return quote
 
 
@@ -57,9 +56,9 @@ class QuoteController(Controller):
         """Create a draft quote, priced by the server (Q-000123). Send `Idempotency-Key`
         to make retries safe."""
 
-        async def work(session: AsyncSession) -> QuoteDetail:
-            quote = await quote_service.create_quote(session, request.user, data)
-            return await quote_queries.quote_detail(session, quote)
+        async def work(uow: WriteUnit) -> QuoteDetail:
+            quote = await quote_service.create_quote(uow, request.user, data)
+            return await quote_queries.quote_detail(uow.session, quote)
 
         status, body = await create_once(
             db, request.user.id, request.headers.get(IDEMPOTENCY_HEADER), "POST /api/quotes",
@@ -75,35 +74,35 @@ class QuoteController(Controller):
         offset: Offset = 0,
     ) -> list[QuoteDetail]:
         """The quotes the caller may see, newest first; overdue ones are expired first."""
-        async with db.read() as session:
-            scope = await load_scope(session, request.user)
-            due = await quote_queries.any_due(session, scope, date.today())
+        async with db.read() as unit:
+            scope = await load_scope(unit.session, request.user)
+            due = await quote_queries.any_due(unit.session, scope, date.today())
         if due:
             await quote_service.expire_quotes(db, date.today())
-        async with db.read() as session:
+        async with db.read() as unit:
             return await quote_queries.list_quotes(
-                session, scope, status=status, customer_id=customer_id, limit=limit, offset=offset
+                unit.session, scope, status=status, customer_id=customer_id, limit=limit, offset=offset
             )
 
     @get("/{quote_id:str}")
     async def get_quote(self, request: _Req, db: Database, quote_id: str) -> QuoteDetail:
         quote = await _fresh(db, request.user, quote_id)
-        async with db.read() as session:
-            return await quote_queries.quote_detail(session, quote)
+        async with db.read() as unit:
+            return await quote_queries.quote_detail(unit.session, quote)
 
     @patch("/{quote_id:str}")
     async def update_quote(
         self, request: _Req, db: Database, quote_id: str, data: QuoteUpdateIn
     ) -> QuoteDetail:
         """Edit a draft; the given fields replace the old ones and everything is re-priced."""
-        async with db.write() as session:
-            quote = await quote_service.update_quote(session, request.user, quote_id, data)
-            return await quote_queries.quote_detail(session, quote)
+        async with db.write() as uow:
+            quote = await quote_service.update_quote(uow, request.user, quote_id, data)
+            return await quote_queries.quote_detail(uow.session, quote)
 
     async def _act(self, request: _Req, db: Database, quote_id: str, action: str) -> QuoteDetail:
-        async with db.write() as session:
-            quote = await quote_service.transition(session, request.user, quote_id, action)
-            return await quote_queries.quote_detail(session, quote)
+        async with db.write() as uow:
+            quote = await quote_service.transition(uow, request.user, quote_id, action)
+            return await quote_queries.quote_detail(uow.session, quote)
 
     @post("/{quote_id:str}/send", status_code=200)
     async def send(self, request: _Req, db: Database, quote_id: str) -> QuoteDetail:
@@ -130,8 +129,8 @@ class QuoteController(Controller):
     ) -> list[dict[str, Any]]:
         """Every revision, oldest first; the last one is the live current revision."""
         quote = await _fresh(db, request.user, quote_id)
-        async with db.read() as session:
-            return await quote_queries.revisions(session, quote)
+        async with db.read() as unit:
+            return await quote_queries.revisions(unit.session, quote)
 
     @get("/{quote_id:str}/diff")
     async def diff(
@@ -141,8 +140,8 @@ class QuoteController(Controller):
     ) -> QuoteDiff:
         """Line-by-line difference between two revisions: added, removed, changed."""
         quote = await _fresh(db, request.user, quote_id)
-        async with db.read() as session:
-            return await quote_queries.quote_diff(session, quote, from_revision, to_revision)
+        async with db.read() as unit:
+            return await quote_queries.quote_diff(unit.session, quote, from_revision, to_revision)
 
     @post("/{quote_id:str}/convert")
     async def convert(
@@ -152,9 +151,8 @@ class QuoteController(Controller):
         quote_expired past its validity, already_converted the second time)."""
         header = data or ConvertIn()
 
-        async def work(session: AsyncSession) -> OrderDetail:
-            order = await convert_quote(session, request.user, quote_id, header)
-            return await order_queries.order_detail(session, order)
+        async def work(uow: WriteUnit) -> OrderDetail:
+            return order_queries.placed_order_detail(await convert_quote(uow, request.user, quote_id, header))
 
         status, body = await create_once(
             db, request.user.id, request.headers.get(IDEMPOTENCY_HEADER),

@@ -13,15 +13,17 @@ from datetime import date, timedelta
 
 from msgspec import UnsetType
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.engine import Database
 from server.db.models import Customer, Quote, QuoteLine, QuoteRevision
 from server.db.types import new_id, utcnow
+from server.db.unit_of_work import WriteUnit
+from server.domain.actor import CurrentUser
 from server.domain.errors import Conflict, ValidationFailed
 from server.domain.orders import QuoteStatus, next_quote_status
 from server.domain.territories import owner_on
 from server.features.customers.queries import get_visible
+from server.features.sales.changes import quote_changes
 from server.features.sales.events import quote_event
 from server.features.sales.pricing import QuotedPrice, RequestedLine, price_for_customer
 from server.features.sales.quote_queries import get_visible_quote, quote_lines, snapshot
@@ -29,12 +31,10 @@ from server.features.sales.schemas import LineIn, QuoteCreateIn, QuoteUpdateIn
 from server.features.shared.numbers import next_number
 from server.features.shared.scope import Scope, load_scope
 from server.features.shared.territory_data import load_territory_data
-from server.security.auth import CurrentUser
-from sync.changes import record_quote_change
 
 __all__ = [
     "DEFAULT_VALIDITY_DAYS", "claim_for_order", "create_quote", "expire_if_due",
-    "expire_quotes", "transition", "update_quote",
+    "expire_quotes", "touch_quote", "transition", "update_quote",
 ]
 
 DEFAULT_VALIDITY_DAYS = 30
@@ -46,9 +46,10 @@ def _requested(lines: Sequence[LineIn | QuoteLine]) -> list[RequestedLine]:
 
 
 async def _price_into(
-    session: AsyncSession, quote: Quote, customer: Customer, requested: list[RequestedLine]
+    uow: WriteUnit, quote: Quote, customer: Customer, requested: list[RequestedLine]
 ) -> None:
     """Re-price `requested` at today's lists and replace the quote's lines and totals."""
+    session = uow.session
     outcome = await price_for_customer(
         session, customer, requested, on=date.today(),
         order_discount_percent=quote.order_discount_percent,
@@ -76,13 +77,20 @@ async def _price_into(
     await session.flush()
 
 
+async def touch_quote(uow: WriteUnit, quote: Quote) -> None:
+    """The quote changed: tell the phones that see it."""
+    territory_id = await uow.session.scalar(select(Customer.territory_id).where(Customer.id == quote.customer_id))
+    uow.feed.touch_all(quote_changes(quote, territory_id))
+
+
 def _check_validity(valid_until: date, today: date) -> None:
     if valid_until < today:
         raise ValidationFailed("valid_until must not be in the past.", code="valid_until_past",
                                details={"valid_until": valid_until.isoformat()})
 
 
-async def create_quote(session: AsyncSession, user: CurrentUser, data: QuoteCreateIn) -> Quote:
+async def create_quote(uow: WriteUnit, user: CurrentUser, data: QuoteCreateIn) -> Quote:
+    session = uow.session
     today = date.today()
     scope = await load_scope(session, user)
     customer = await get_visible(session, scope, data.customer_id)
@@ -95,7 +103,7 @@ async def create_quote(session: AsyncSession, user: CurrentUser, data: QuoteCrea
     territory = await load_territory_data(session)
     now = utcnow()
     quote = Quote(
-        id=data.id or new_id(), number=await next_number(session, "Q"), customer_id=customer.id,
+        id=data.id or new_id(), number=await next_number(uow, "Q"), customer_id=customer.id,
         status=QuoteStatus.DRAFT.value, revision=1, valid_until=valid_until,
         territory_id=customer.territory_id,
         rep_id=owner_on(territory.assignments, customer.territory_id, today) or customer.owner_id,
@@ -105,25 +113,27 @@ async def create_quote(session: AsyncSession, user: CurrentUser, data: QuoteCrea
     )
     session.add(quote)
     await session.flush()
-    await _price_into(session, quote, customer, _requested(data.lines))
-    session.add(quote_event(quote=quote, actor_id=user.id, action="create", from_state=None,
+    await _price_into(uow, quote, customer, _requested(data.lines))
+    await uow.audit.record(quote_event(quote=quote, actor_id=user.id, action="create", from_state=None,
                             to_state=quote.status))
-    await record_quote_change(session, quote)
+    await touch_quote(uow, quote)
     return quote
 
 
-async def _load(session: AsyncSession, user: CurrentUser, quote_id: str) -> tuple[Scope, Quote]:
+async def _load(uow: WriteUnit, user: CurrentUser, quote_id: str) -> tuple[Scope, Quote]:
+    session = uow.session
     scope = await load_scope(session, user)
     quote = await get_visible_quote(session, scope, quote_id, lock=True)
-    expire_if_due(session, quote, date.today(), actor_id=None)
+    await expire_if_due(uow, quote, date.today(), actor_id=None)
     return scope, quote
 
 
 async def update_quote(
-    session: AsyncSession, user: CurrentUser, quote_id: str, data: QuoteUpdateIn
+    uow: WriteUnit, user: CurrentUser, quote_id: str, data: QuoteUpdateIn
 ) -> Quote:
     """Edit a draft: given fields replace the old ones and the whole quote is re-priced."""
-    _, quote = await _load(session, user, quote_id)
+    session = uow.session
+    _, quote = await _load(uow, user, quote_id)
     next_quote_status(QuoteStatus(quote.status), "save")
     if not isinstance(data.valid_until, UnsetType):
         _check_validity(data.valid_until, date.today())
@@ -138,15 +148,16 @@ async def update_quote(
              else await quote_lines(session, quote.id))
     customer = await session.get(Customer, quote.customer_id)
     assert customer is not None
-    await _price_into(session, quote, customer, _requested(lines))
-    session.add(quote_event(quote=quote, actor_id=user.id, action="save", from_state=quote.status,
+    await _price_into(uow, quote, customer, _requested(lines))
+    await uow.audit.record(quote_event(quote=quote, actor_id=user.id, action="save", from_state=quote.status,
                             to_state=quote.status))
-    await record_quote_change(session, quote)
+    await touch_quote(uow, quote)
     return quote
 
 
-async def _freeze(session: AsyncSession, quote: Quote) -> None:
+async def _freeze(uow: WriteUnit, quote: Quote) -> None:
     """Keep the current revision as it stands (once per revision)."""
+    session = uow.session
     exists = await session.scalar(
         select(QuoteRevision.id).where(QuoteRevision.quote_id == quote.id,
                                        QuoteRevision.revision == quote.revision)
@@ -158,20 +169,21 @@ async def _freeze(session: AsyncSession, quote: Quote) -> None:
 
 
 async def transition(
-    session: AsyncSession, user: CurrentUser, quote_id: str, action: str,
+    uow: WriteUnit, user: CurrentUser, quote_id: str, action: str,
     reason: str | None = None,
 ) -> Quote:
     """send, revise, accept or decline."""
-    _, quote = await _load(session, user, quote_id)
+    session = uow.session
+    _, quote = await _load(uow, user, quote_id)
     today = date.today()
     before = quote.status
     target = next_quote_status(QuoteStatus(before), action, today=today,
                                valid_until=quote.valid_until)
     if action == "revise":
-        await _freeze(session, quote)  # the revision as it went out, if sending missed it
+        await _freeze(uow, quote)  # the revision as it went out, if sending missed it
     quote.status = target.value
     if action == "send":
-        await _freeze(session, quote)  # frozen as the customer received it: status "sent"
+        await _freeze(uow, quote)  # frozen as the customer received it: status "sent"
     if action == "revise":
         quote.revision += 1
         if quote.valid_until < today:
@@ -179,25 +191,23 @@ async def transition(
         customer = await session.get(Customer, quote.customer_id)
         assert customer is not None
         current = await quote_lines(session, quote.id)
-        await _price_into(session, quote, customer, _requested(current))
+        await _price_into(uow, quote, customer, _requested(current))
     quote.updated_at = utcnow()
-    session.add(quote_event(quote=quote, actor_id=user.id, action=action, from_state=before,
+    await uow.audit.record(quote_event(quote=quote, actor_id=user.id, action=action, from_state=before,
                             to_state=quote.status, reason=reason))
-    await record_quote_change(session, quote)
+    await touch_quote(uow, quote)
     await session.flush()
     return quote
 
 
-def expire_if_due(
-    session: AsyncSession, quote: Quote, today: date, *, actor_id: str | None
-) -> bool:
+async def expire_if_due(uow: WriteUnit, quote: Quote, today: date, *, actor_id: str | None) -> bool:
     """Mark a draft or sent quote past its validity as expired. True if it changed."""
     if quote.status not in _EXPIRABLE or today <= quote.valid_until:
         return False
     before = quote.status
     quote.status = next_quote_status(QuoteStatus(before), "expire").value
     quote.updated_at = utcnow()
-    session.add(quote_event(quote=quote, actor_id=actor_id, action="expire", from_state=before,
+    await uow.audit.record(quote_event(quote=quote, actor_id=actor_id, action="expire", from_state=before,
                             to_state=quote.status, reason=f"valid until {quote.valid_until}"))
     return True
 
@@ -205,23 +215,24 @@ def expire_if_due(
 async def expire_quotes(db: Database, today: date | None = None) -> int:
     """The periodic job: expire every draft or sent quote past its validity date."""
     today = today or date.today()
-    async with db.write() as session:
+    async with db.write() as uow:
         due = (
-            await session.execute(
+            await uow.session.execute(
                 select(Quote).where(Quote.status.in_(_EXPIRABLE), Quote.valid_until < today)
                 .order_by(Quote.id).with_for_update()
             )
         ).scalars().all()
-        expired = [quote for quote in due if expire_if_due(session, quote, today, actor_id=None)]
+        expired = [quote for quote in due if await expire_if_due(uow, quote, today, actor_id=None)]
         for quote in expired:
-            await record_quote_change(session, quote)
+            await touch_quote(uow, quote)
         return len(expired)
 
 
 async def claim_for_order(
-    session: AsyncSession, scope: Scope, quote_id: str, customer_id: str, today: date
+    uow: WriteUnit, scope: Scope, quote_id: str, customer_id: str, today: date
 ) -> tuple[Quote, dict[str, QuotedPrice]]:
     """An accepted, valid, unconverted quote of this customer and the prices it promised."""
+    session = uow.session
     quote = await get_visible_quote(session, scope, quote_id, lock=True)
     if quote.customer_id != customer_id:
         raise ValidationFailed("The quote is for another customer.", code="quote_customer_mismatch")

@@ -12,9 +12,9 @@ from litestar import get, post
 from litestar.response import Redirect, Template
 
 from server.db.engine import Database
-from server.db.models import SalesOrder
 from server.domain.errors import DomainError, NotFound, ValidationFailed
 from server.features.sales import approvals, order_queries
+from server.features.sales.order_store import OrderRow
 from server.features.sales.views_data import (
     Req,
     customer_names,
@@ -42,7 +42,7 @@ async def reason_from(request: Req) -> str:
 
 async def take_action(
     db: Database, user: CurrentUser, order_id: str, action: str, reason: str
-) -> SalesOrder:
+) -> OrderRow:
     """Run approve, release_credit, reject or cancel in its own transaction; a refusal
     raises DomainError and leaves the order as it was."""
     if action in _NEEDS_REASON and not reason:
@@ -50,24 +50,24 @@ async def take_action(
     if len(reason) > REASON_MAX:
         raise ValidationFailed(f"Keep the reason under {REASON_MAX} characters.",
                                code="reason_too_long")
-    async with db.write() as session:
+    async with db.write() as uow:
         if action == "approve":
-            return await approvals.approve(session, user, order_id)
+            return await approvals.approve(uow, user, order_id)
         if action == "release_credit":
-            return await approvals.release_credit(session, user, order_id)
+            return await approvals.release_credit(uow, user, order_id)
         if action == "reject":
-            return await approvals.reject(session, user, order_id, reason)
+            return await approvals.reject(uow, user, order_id, reason)
         if action == "cancel":
-            return await approvals.cancel(session, user, order_id, reason)
+            return await approvals.cancel(uow, user, order_id, reason)
     raise NotFound("There is no such action on an order.", code="unknown_action")
 
 
 async def _queue_context(request: Req, db: Database) -> dict[str, Any]:
-    async with db.read() as session:
-        scope = await load_scope(session, request.user)
-        items = await order_queries.approval_queue(session, scope, request.user.id)
-        customers = await customer_names(session, (i.order.customer_id for i in items))
-        reps = await user_names(session, (i.order.rep_id for i in items))
+    async with db.read() as unit:
+        scope = await load_scope(unit.session, request.user)
+        items = await order_queries.approval_queue(unit.session, scope, request.user.id)
+        customers = await customer_names(unit.session, (i.order.customer_id for i in items))
+        reps = await user_names(unit.session, (i.order.rep_id for i in items))
     return page_context(request, items=items, customers=customers, reps=reps)
 
 
@@ -79,11 +79,11 @@ async def approval_queue_page(request: Req, db: Database) -> Template:
 async def _row(request: Req, db: Database, order_id: str, *, error: str | None = None,
                reason: str = "") -> Template:
     """The order's row as it stands now: still waiting (with the error) or decided."""
-    async with db.read() as session:
-        scope = await load_scope(session, request.user)
-        order = await order_queries.get_visible_order(session, scope, order_id)
-        customers = await customer_names(session, [order.customer_id])
-        reps = await user_names(session, [order.rep_id])
+    async with db.read() as unit:
+        scope = await load_scope(unit.session, request.user)
+        order = await order_queries.get_visible_order(unit.session, scope, order_id)
+        customers = await customer_names(unit.session, [order.customer_id])
+        reps = await user_names(unit.session, [order.rep_id])
     context = page_context(request, o=order, reasons=order.approval_reasons or [],
                            customers=customers, reps=reps, row_error=error, reason=reason)
     return Template("approvals/_row.html", context=context)

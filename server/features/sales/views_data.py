@@ -16,9 +16,9 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer, User
+from server.domain.actor import CurrentUser
 from server.domain.errors import ValidationFailed
 from server.domain.money import from_cents
-from server.security.auth import CurrentUser
 
 __all__ = [
     "PAGE_SIZE", "DocumentPage", "Req", "customer_names", "document_page", "is_htmx",

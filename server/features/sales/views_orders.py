@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 
 from server.db.engine import Database
 from server.db.models import SalesOrder
+from server.domain.actor import CurrentUser
 from server.domain.errors import DomainError, NotFound
 from server.domain.orders import FulfilmentStatus, OrderStatus, can_cancel
 from server.features.sales import order_queries
@@ -31,7 +32,6 @@ from server.features.sales.views_data import (
 from server.features.shared.paging import Offset
 from server.features.shared.scope import load_scope
 from server.http.errors import status_for
-from server.security.auth import CurrentUser
 
 __all__ = ["ORDER_PAGES", "may_decide"]
 
@@ -50,10 +50,10 @@ async def order_list_page(
     request: Req, db: Database, status: Annotated[str, Parameter(max_length=40)] = "",
     offset: Offset = 0,
 ) -> Template:
-    async with db.read() as session:
-        scope = await load_scope(session, request.user)
+    async with db.read() as unit:
+        scope = await load_scope(unit.session, request.user)
         page = await document_page(
-            session, SalesOrder, order_queries.order_filter(scope), kind="order", statuses=STATUSES,
+            unit.session, SalesOrder, order_queries.order_filter(scope), kind="order", statuses=STATUSES,
             status=status, newest_first=SalesOrder.placed_at, offset=offset,
         )
     context = page_context(request, orders=page.rows, total=page.total, status=status,
@@ -69,12 +69,12 @@ async def render_order(
     status_code: int = 200, reason: str = "",
 ) -> Template:
     """The order page, also shown again with the message when one of its actions is refused."""
-    async with db.read() as session:
-        scope = await load_scope(session, request.user)
-        order = await order_queries.get_visible_order(session, scope, order_id)
-        detail = await order_queries.order_detail(session, order)
-        customers = await customer_names(session, [detail.customer_id])
-        people = await user_names(session, [detail.rep_id, detail.decided_by, *detail.manager_ids,
+    async with db.read() as unit:
+        scope = await load_scope(unit.session, request.user)
+        order = await order_queries.get_visible_order(unit.session, scope, order_id)
+        detail = await order_queries.order_detail(unit.session, order)
+        customers = await customer_names(unit.session, [detail.customer_id])
+        people = await user_names(unit.session, [detail.rep_id, detail.decided_by, *detail.manager_ids,
                                             *(e.actor_id for e in detail.timeline)])
     cancellable = can_cancel(OrderStatus(detail.status),
                              fulfilment=FulfilmentStatus(detail.fulfilment_status))

@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 
 from server.db.engine import Database
 from server.db.models import Quote
+from server.domain.actor import CurrentUser
 from server.domain.errors import DomainError, NotFound, ValidationFailed
 from server.domain.orders import QuoteStatus
 from server.features.sales import quote_queries, quote_service
@@ -31,7 +32,6 @@ from server.features.sales.views_data import (
 from server.features.shared.paging import Offset
 from server.features.shared.scope import load_scope
 from server.http.errors import status_for
-from server.security.auth import CurrentUser
 
 __all__ = ["QUOTE_PAGES"]
 
@@ -42,9 +42,9 @@ PO_MAX = 60
 
 
 async def _expire_due(db: Database, user: CurrentUser) -> None:
-    async with db.read() as session:
-        scope = await load_scope(session, user)
-        due = await quote_queries.any_due(session, scope, date.today())
+    async with db.read() as unit:
+        scope = await load_scope(unit.session, user)
+        due = await quote_queries.any_due(unit.session, scope, date.today())
     if due:
         await quote_service.expire_quotes(db, date.today())
 
@@ -55,10 +55,10 @@ async def quote_list_page(
     offset: Offset = 0,
 ) -> Template:
     await _expire_due(db, request.user)
-    async with db.read() as session:
-        scope = await load_scope(session, request.user)
+    async with db.read() as unit:
+        scope = await load_scope(unit.session, request.user)
         page = await document_page(
-            session, Quote, quote_queries.quote_filter(scope), kind="quote", statuses=STATUSES,
+            unit.session, Quote, quote_queries.quote_filter(scope), kind="quote", statuses=STATUSES,
             status=status, newest_first=Quote.created_at, offset=offset,
         )
     context = page_context(request, quotes=page.rows, total=page.total, status=status,
@@ -73,16 +73,16 @@ async def render_quote(
     request: Req, db: Database, quote_id: str, *, error: str | None = None, status_code: int = 200,
 ) -> Template:
     await _expire_due(db, request.user)
-    async with db.read() as session:
-        scope = await load_scope(session, request.user)
-        quote = await quote_queries.get_visible_quote(session, scope, quote_id)
-        detail = await quote_queries.quote_detail(session, quote)
-        revisions = await quote_queries.revisions(session, quote)
+    async with db.read() as unit:
+        scope = await load_scope(unit.session, request.user)
+        quote = await quote_queries.get_visible_quote(unit.session, scope, quote_id)
+        detail = await quote_queries.quote_detail(unit.session, quote)
+        revisions = await quote_queries.revisions(unit.session, quote)
         # What changed from each revision to the next, newest change first.
-        diffs = [await quote_queries.quote_diff(session, quote, r["revision"] - 1, r["revision"])
+        diffs = [await quote_queries.quote_diff(unit.session, quote, r["revision"] - 1, r["revision"])
                  for r in reversed(revisions) if r["revision"] > 1]
-        customers = await customer_names(session, [quote.customer_id])
-        people = await user_names(session, [quote.rep_id])
+        customers = await customer_names(unit.session, [quote.customer_id])
+        people = await user_names(unit.session, [quote.rep_id])
     actions = detail.allowed_actions
     context = page_context(
         request, q=detail, customer_name=customers.get(quote.customer_id, ""), people=people,
@@ -101,8 +101,8 @@ async def quote_detail_page(request: Req, db: Database, quote_id: str) -> Templa
 
 async def _transition(request: Req, db: Database, quote_id: str, action: str) -> Any:
     try:
-        async with db.write() as session:
-            await quote_service.transition(session, request.user, quote_id, action)
+        async with db.write() as uow:
+            await quote_service.transition(uow, request.user, quote_id, action)
     except NotFound:
         raise
     except DomainError as exc:
@@ -125,9 +125,9 @@ async def convert_submit(request: Req, db: Database, quote_id: str) -> Any:
     try:
         if len(po_number) > PO_MAX:
             raise ValidationFailed(f"Keep the PO number under {PO_MAX} characters.", code="po_too_long")
-        async with db.write() as session:
-            order = await convert_quote(session, request.user, quote_id, ConvertIn(po_number=po_number))
-            order_id = order.id
+        async with db.write() as uow:
+            placed = await convert_quote(uow, request.user, quote_id, ConvertIn(po_number=po_number))
+            order_id = placed.order.id
     except NotFound:
         raise
     except DomainError as exc:

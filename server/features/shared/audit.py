@@ -4,37 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.db.models import AuditEvent
-from server.db.types import new_id, utcnow
+from server.db.unit_of_work import AuditRecord
 
-__all__ = ["customer_created", "customer_updated", "event", "event_row"]
+__all__ = ["customer_created", "customer_updated", "event"]
 
 
 def event(
     *, entity_type: str, entity_id: str, action: str, actor_id: str | None,
     from_state: str | None = None, to_state: str | None = None, reason: str | None = None,
     data: dict[str, Any] | None = None,
-) -> AuditEvent:
-    return AuditEvent(**event_row(
+) -> AuditRecord:
+    return AuditRecord(
         entity_type=entity_type, entity_id=entity_id, action=action, actor_id=actor_id,
         from_state=from_state, to_state=to_state, reason=reason, data=data,
-    ))
+    )
 
 
-def event_row(
-    *, entity_type: str, entity_id: str, action: str, actor_id: str | None,
-    from_state: str | None = None, to_state: str | None = None, reason: str | None = None,
-    data: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The columns of one event, for the hot paths that insert rows without the ORM."""
-    return {
-        "id": new_id(), "entity_type": entity_type, "entity_id": entity_id, "action": action,
-        "actor_id": actor_id, "at": utcnow(), "from_state": from_state, "to_state": to_state,
-        "reason": reason, "data": data or {},
-    }
-
-
-def customer_created(*, customer_id: str, actor_id: str | None, channel: str, territory_id: str, reason: str) -> AuditEvent:
+def customer_created(*, customer_id: str, actor_id: str | None, channel: str, territory_id: str, reason: str) -> AuditRecord:
     return event(
         entity_type="customer", entity_id=customer_id, action="customer_created",
         actor_id=actor_id, to_state="created",
@@ -45,7 +31,7 @@ def customer_created(*, customer_id: str, actor_id: str | None, channel: str, te
 def customer_updated(
     *, customer_id: str, actor_id: str | None, version: int, changes: dict[str, Any],
     overwritten_by_server: list[str] | None = None,
-) -> AuditEvent:
+) -> AuditRecord:
     return event(
         entity_type="customer", entity_id=customer_id, action="customer_updated",
         actor_id=actor_id, data={"version": version, "changes": changes,

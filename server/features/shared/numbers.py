@@ -7,10 +7,9 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.direct import direct
 from server.db.models import DocumentSequence
+from server.db.unit_of_work import WriteUnit
 
 __all__ = ["lock_numbering", "next_number"]
 
@@ -24,26 +23,26 @@ _INCREMENT = (
 )
 
 
-async def next_number(session: AsyncSession, prefix: str, *, width: int = 6) -> str:
-    value = await _increment(session, prefix)
+async def next_number(uow: WriteUnit, prefix: str, *, width: int = 6) -> str:
+    value = await _increment(uow, prefix)
     if value is None:
         # The prefix's first document: create its row (a concurrent first use may do the same,
         # hence DO NOTHING), then count from it like everyone else.
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        await session.execute(
+        insert = pg_insert if uow.dialect_name == "postgresql" else sqlite_insert
+        await uow.session.execute(
             insert(DocumentSequence).values(prefix=prefix, last_value=0).on_conflict_do_nothing()
         )
-        value = await _increment(session, prefix)
+        value = await _increment(uow, prefix)
     return f"{prefix}-{int(value or 0):0{width}d}"
 
 
-async def lock_numbering(session: AsyncSession, prefix: str) -> None:
+async def lock_numbering(uow: WriteUnit, prefix: str) -> None:
     """Hold the prefix's counter row to commit without taking a number (PostgreSQL): work
     that must take turns with the documents being numbered (a credit check) waits here."""
-    await session.execute(
+    await uow.session.execute(
         select(DocumentSequence.prefix).where(DocumentSequence.prefix == prefix).with_for_update()
     )
 
 
-async def _increment(session: AsyncSession, prefix: str) -> int | None:
-    return await direct(session).scalar(_INCREMENT, {"of_prefix": prefix})  # type: ignore[no-any-return]
+async def _increment(uow: WriteUnit, prefix: str) -> int | None:
+    return await uow.sql.scalar(_INCREMENT, {"of_prefix": prefix})  # type: ignore[no-any-return]

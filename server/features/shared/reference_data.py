@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.direct import direct
 from server.db.models import PriceList, ReferenceDataVersion
 from server.db.models import TaxRate as TaxRateRow
+from server.db.unit_of_work import unit_of
 from server.domain.catalog import TaxRate
 from server.domain.territories import visible_territory_ids
 from server.features.shared.territory_data import TerritoryData, read_territory_data
@@ -67,7 +67,7 @@ _COPIES: dict[str, ReferenceData] = {}
 
 
 async def reference_data(session: AsyncSession) -> ReferenceData:
-    token = await direct(session).scalar(_TOKEN)
+    token = await unit_of(session).sql.scalar(_TOKEN)
     # The bind: an engine, or the writer's connection. By database, not driver: the SQLite
     # writer has a dialect of its own (server.db.engine.WriterDialect).
     assert session.bind is not None

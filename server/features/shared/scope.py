@@ -14,8 +14,8 @@ from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer
+from server.domain.actor import CurrentUser
 from server.features.shared.reference_data import ReferenceData, reference_data
-from server.security.auth import CurrentUser
 
 __all__ = ["Scope", "customer_filter", "load_scope"]
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db.unit_of_work import WriteUnit
+from server.domain.actor import CurrentUser
 from server.domain.errors import ValidationFailed
 from server.features.customers import services as customers
 from server.features.customers.schemas import CustomerCreateIn, CustomerUpdateIn
@@ -15,7 +16,6 @@ from server.features.sync_api.handlers_sales import (
     quote_save,
     quote_send,
 )
-from server.security.auth import CurrentUser
 from sync.engine import HandlerResult, SyncEngine
 from sync.protocol import Mutation
 
@@ -29,24 +29,26 @@ def _args(mutation: Mutation, shape: type[msgspec.Struct], **extra: object) -> m
         raise ValidationFailed(f"The change is not valid: {exc}", code="invalid_mutation") from None
 
 
-async def customer_create(session: AsyncSession, user: CurrentUser, mutation: Mutation) -> HandlerResult:
+async def customer_create(uow: WriteUnit, user: CurrentUser, mutation: Mutation) -> HandlerResult:
+    session = uow.session
     data = _args(mutation, CustomerCreateIn, id=mutation.entity_id)
     assert isinstance(data, CustomerCreateIn)
     scope = await load_scope(session, user)
-    customer, reason = await customers.create_customer(session, user, scope, data)
+    customer, reason = await customers.create_customer(uow, user, scope, data)
     return HandlerResult(result={
         "number": customer.number, "territory_id": customer.territory_id, "territory_reason": reason,
         "owner_id": customer.owner_id, "version": customer.version,
     })
 
 
-async def customer_update(session: AsyncSession, user: CurrentUser, mutation: Mutation) -> HandlerResult:
+async def customer_update(uow: WriteUnit, user: CurrentUser, mutation: Mutation) -> HandlerResult:
+    session = uow.session
     if mutation.base_version is None:
         raise ValidationFailed("customer.update needs base_version.", code="base_version_missing")
     data = _args(mutation, CustomerUpdateIn, base_version=mutation.base_version)
     assert isinstance(data, CustomerUpdateIn)
     scope = await load_scope(session, user)
-    customer, applied, overwritten = await customers.update_customer(session, user, scope, mutation.entity_id, data)
+    customer, applied, overwritten = await customers.update_customer(uow, user, scope, mutation.entity_id, data)
     return HandlerResult(result={
         "version": customer.version, "applied": applied, "overwritten_by_server": overwritten,
     })

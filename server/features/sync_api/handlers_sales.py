@@ -29,18 +29,19 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Quote, SalesOrder
+from server.db.models import Quote
+from server.db.unit_of_work import WriteUnit
+from server.domain.actor import CurrentUser
 from server.domain.errors import ValidationFailed
 from server.domain.orders import OrderStatus
 from server.features.sales import approvals, quote_service
-from server.features.sales.order_queries import order_lines, totals_of
+from server.features.sales.order_queries import totals_of
 from server.features.sales.order_service import place_order
+from server.features.sales.order_store import OrderRow
 from server.features.sales.quote_queries import get_visible_quote
 from server.features.sales.schemas import CancelIn, OrderCreateIn, QuoteCreateIn, QuoteUpdateIn
 from server.features.shared.scope import load_scope
-from server.security.auth import CurrentUser
 from sync.engine import HandlerResult
 from sync.protocol import Mutation
 
@@ -66,15 +67,15 @@ def _comparison(server_total: int, client_total: int | None) -> dict[str, Any]:
             "totals_match": not differs, "repriced": differs}
 
 
-def _totals(doc: Quote | SalesOrder) -> dict[str, int]:
+def _totals(doc: Quote | OrderRow) -> dict[str, int]:
     totals = msgspec.to_builtins(totals_of(doc))
     return {key: totals[key] for key in _TOTALS}
 
 
-async def order_place(session: AsyncSession, user: CurrentUser, mutation: Mutation) -> HandlerResult:
+async def order_place(uow: WriteUnit, user: CurrentUser, mutation: Mutation) -> HandlerResult:
     data: OrderCreateIn = _convert({**mutation.args, "id": mutation.entity_id}, OrderCreateIn)
-    order = await place_order(session, user, data)
-    lines = await order_lines(session, order.id)
+    placed = await place_order(uow, user, data)
+    order, lines = placed.order, placed.lines
     result = {
         "number": order.number, "order_id": order.id, "status": order.status,
         "fulfilment_status": order.fulfilment_status,
@@ -91,9 +92,9 @@ async def order_place(session: AsyncSession, user: CurrentUser, mutation: Mutati
     return HandlerResult(status=status, result=result)
 
 
-async def order_cancel(session: AsyncSession, user: CurrentUser, mutation: Mutation) -> HandlerResult:
+async def order_cancel(uow: WriteUnit, user: CurrentUser, mutation: Mutation) -> HandlerResult:
     data: CancelIn = _convert(mutation.args, CancelIn)
-    order = await approvals.cancel(session, user, mutation.entity_id, data.reason)
+    order = await approvals.cancel(uow, user, mutation.entity_id, data.reason)
     return HandlerResult(result={"number": order.number, "status": order.status,
                                  "fulfilment_status": order.fulfilment_status})
 
@@ -106,8 +107,9 @@ def _quote_result(quote: Quote, client_total: int | None) -> dict[str, Any]:
     }
 
 
-async def quote_save(session: AsyncSession, user: CurrentUser, mutation: Mutation) -> HandlerResult:
+async def quote_save(uow: WriteUnit, user: CurrentUser, mutation: Mutation) -> HandlerResult:
     """Create the draft the first time the phone saves it, save it every time after."""
+    session = uow.session
     args = dict(mutation.args)
     client_total = args.pop("client_total_cents", None)
     if client_total is not None and (not isinstance(client_total, int) or client_total < 0):
@@ -116,7 +118,7 @@ async def quote_save(session: AsyncSession, user: CurrentUser, mutation: Mutatio
     existing = await session.get(Quote, mutation.entity_id)
     if existing is None:
         created: QuoteCreateIn = _convert({**args, "id": mutation.entity_id}, QuoteCreateIn)
-        quote = await quote_service.create_quote(session, user, created)
+        quote = await quote_service.create_quote(uow, user, created)
     else:
         # Someone else's quote is answered as no quote at all, as every other lookup does.
         await get_visible_quote(session, await load_scope(session, user), existing.id)
@@ -125,10 +127,10 @@ async def quote_save(session: AsyncSession, user: CurrentUser, mutation: Mutatio
             raise ValidationFailed("A saved quote cannot move to another customer.",
                                    code="quote_customer_mismatch")
         patch: QuoteUpdateIn = _convert(args, QuoteUpdateIn)
-        quote = await quote_service.update_quote(session, user, mutation.entity_id, patch)
+        quote = await quote_service.update_quote(uow, user, mutation.entity_id, patch)
     return HandlerResult(result=_quote_result(quote, client_total))
 
 
-async def quote_send(session: AsyncSession, user: CurrentUser, mutation: Mutation) -> HandlerResult:
-    quote = await quote_service.transition(session, user, mutation.entity_id, "send")
+async def quote_send(uow: WriteUnit, user: CurrentUser, mutation: Mutation) -> HandlerResult:
+    quote = await quote_service.transition(uow, user, mutation.entity_id, "send")
     return HandlerResult(result={"number": quote.number, "status": quote.status, "revision": quote.revision})

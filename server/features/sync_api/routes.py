@@ -15,11 +15,11 @@ from sqlalchemy.exc import DBAPIError
 from server.db.engine import Database
 from server.db.models import Device
 from server.db.types import new_id, utcnow
+from server.domain.actor import CurrentUser
 from server.domain.errors import NotFound, ValidationFailed
 from server.features.shared.scope import load_scope
 from server.features.sync_api.handlers import build_engine
 from server.features.sync_api.sources import FEED_SOURCES
-from server.security.auth import CurrentUser
 from sync.feed import Visibility, pull_page
 from sync.protocol import (
     PROTOCOL,
@@ -69,22 +69,22 @@ class SyncController(Controller):
     async def register_device(self, request: Request[CurrentUser, Any, Any], db: Database, data: DeviceIn) -> DeviceOut:
         """Register this phone for the signed-in user; its id goes with every push."""
         check_versions(data.protocol, data.schema_version)
-        async with db.write() as session:
+        async with db.write() as uow:
             device = Device(id=new_id(), user_id=request.user.id, name=data.name.strip(), last_seq=0, registered_at=utcnow())
-            session.add(device)
+            uow.session.add(device)
         return DeviceOut(device_id=device.id, last_seq=0, protocol=PROTOCOL, schema_version=data.schema_version)
 
     @get("/devices")
     async def list_devices(self, request: Request[CurrentUser, Any, Any], db: Database) -> list[dict[str, Any]]:
-        async with db.read() as session:
-            rows = (await session.execute(select(Device).where(Device.user_id == request.user.id).order_by(Device.registered_at))).scalars().all()
+        async with db.read() as unit:
+            rows = (await unit.session.execute(select(Device).where(Device.user_id == request.user.id).order_by(Device.registered_at))).scalars().all()
         return [{"device_id": d.id, "name": d.name, "last_seq": d.last_seq, "revoked": d.revoked_at is not None} for d in rows]
 
     @post("/devices/{device_id:str}/revoke", status_code=200)
     async def revoke_device(self, request: Request[CurrentUser, Any, Any], db: Database, device_id: str) -> dict[str, Any]:
         """Revoke a lost phone (its owner or an admin). Pushes from it are refused."""
-        async with db.write() as session:
-            device = await session.get(Device, device_id)
+        async with db.write() as uow:
+            device = await uow.session.get(Device, device_id)
             if device is None or (device.user_id != request.user.id and request.user.role != "admin"):
                 raise NotFound("No such device.", code="device_unknown")
             device.revoked_at = device.revoked_at or utcnow()
@@ -108,10 +108,10 @@ class SyncController(Controller):
     ) -> Response[bytes]:
         """Everything this user may see that changed since `cursor`; an empty cursor is a full snapshot."""
         check_versions(protocol, schema_version)
-        async with db.read() as session:
-            scope = await load_scope(session, request.user)
+        async with db.read() as unit:
+            scope = await load_scope(unit.session, request.user)
             visibility = Visibility(scope.user_id, scope.role, scope.sees_all, scope.territory_ids)
-            page = await pull_page(session, FEED_SOURCES, visibility, cursor, limit)
+            page = await pull_page(unit.session, FEED_SOURCES, visibility, cursor, limit)
         body = msgspec.json.encode(PullResponse(
             protocol=PROTOCOL, schema_version=schema_version, cursor=page.cursor, has_more=page.has_more,
             changes=page.changes, reset=page.reset,

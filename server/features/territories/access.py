@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from server.domain.actor import CurrentUser
 from server.domain.errors import NotFound
 from server.domain.territories import active_on, subtree_ids, visible_territory_ids
 from server.features.shared.territory_data import TerritoryData
-from server.security.auth import CurrentUser
 
 __all__ = ["Access", "access_for", "missing_territory", "today"]
 

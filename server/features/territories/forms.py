@@ -108,8 +108,8 @@ async def plan_handover(request: Req, db: Database, territory_id: str) -> Templa
 
     async def action() -> str:
         effective_on = msgspec.convert(form["effective_on"] or today().isoformat(), type=date)
-        async with db.read() as session:
-            tree = await load_territory_data(session)
+        async with db.read() as unit:
+            tree = await load_territory_data(unit.session)
         # The owner row running across the handover day ends on it; one that starts that very
         # day cannot end then, and the draft's overlap check will say so.
         current = [a for a in tree.assignments if a.territory_id == territory_id and a.role == "owner"

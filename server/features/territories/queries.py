@@ -17,6 +17,7 @@ from server.db.models import (
     TerritoryRule,
     User,
 )
+from server.domain.actor import CurrentUser
 from server.domain.territories import (
     Assignment,
     active_on,
@@ -39,7 +40,6 @@ from server.features.territories.schemas import (
     UnassignedPage,
     UserRef,
 )
-from server.security.auth import CurrentUser
 
 __all__ = [
     "assignment_out", "list_assignments", "list_rules", "owner_of", "rule_out", "territory_detail",

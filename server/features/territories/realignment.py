@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.engine import Database
 from server.db.models import AuditEvent, Customer, Realignment, TerritoryAssignment, TerritoryRule
 from server.db.types import new_id, utcnow
+from server.db.unit_of_work import WriteUnit
+from server.domain.actor import CurrentUser
 from server.domain.errors import Conflict, NotFound
 from server.domain.territories import CustomerMove
 from server.features.customers.services import publish_customer_change
@@ -27,7 +29,6 @@ from server.features.territories.schemas import (
     RealignmentOut,
     RealignmentPreview,
 )
-from server.security.auth import CurrentUser
 
 __all__ = ["apply_realignment", "draft_realignment", "get_realignment", "list_realignments", "preview_realignment"]
 
@@ -51,32 +52,32 @@ async def _load(session: AsyncSession, user: CurrentUser, realignment_id: str, *
 
 async def draft_realignment(db: Database, user: CurrentUser, data: RealignmentIn) -> RealignmentOut:
     planned = plan_changes(data.changes, data.effective_on)
-    async with db.write() as session:
+    async with db.write() as uow:
         # Checked now so a draft that could never apply is refused while its author is here.
-        await compute(session, user, planned, data.effective_on)
+        await compute(uow.session, user, planned, data.effective_on)
         row = Realignment(
             id=new_id(), status="draft", description=data.description.strip(),
             changes=msgspec.json.encode(planned).decode(), effective_on=data.effective_on,
             created_by=user.id, created_at=utcnow(),
         )
-        session.add(row)
-        session.add(events.realignment_drafted(realignment_id=row.id, actor_id=user.id,
+        uow.session.add(row)
+        await uow.audit.record(events.realignment_drafted(realignment_id=row.id, actor_id=user.id,
                                                effective_on=data.effective_on.isoformat()))
-        await session.flush()
+        await uow.session.flush()
         return realignment_out(row)
 
 
 async def get_realignment(db: Database, user: CurrentUser, realignment_id: str) -> RealignmentOut:
-    async with db.read() as session:
-        return realignment_out(await _load(session, user, realignment_id))
+    async with db.read() as unit:
+        return realignment_out(await _load(unit.session, user, realignment_id))
 
 
 async def list_realignments(db: Database, user: CurrentUser) -> list[RealignmentOut]:
-    async with db.read() as session:
+    async with db.read() as unit:
         stmt = select(Realignment).order_by(Realignment.created_at.desc(), Realignment.id)
         if not user.is_admin:
             stmt = stmt.where(Realignment.created_by == user.id)
-        return [realignment_out(r) for r in (await session.execute(stmt)).scalars()]
+        return [realignment_out(r) for r in (await unit.session.execute(stmt)).scalars()]
 
 
 async def _applied_moves(session: AsyncSession, realignment_id: str) -> list[CustomerMoveOut]:
@@ -92,39 +93,41 @@ def _preview(row: Realignment, moves: list[CustomerMoveOut]) -> RealignmentPrevi
 
 async def preview_realignment(db: Database, user: CurrentUser, realignment_id: str) -> RealignmentPreview:
     """Draft: who would move if applied now. Applied: who did move, as recorded then."""
-    async with db.read() as session:
-        row = await _load(session, user, realignment_id)
+    async with db.read() as unit:
+        row = await _load(unit.session, user, realignment_id)
         if row.status == "applied":
-            return _preview(row, await _applied_moves(session, row.id))
+            return _preview(row, await _applied_moves(unit.session, row.id))
         planned = msgspec.json.decode(row.changes, type=PlannedChanges)
-        plan = await compute(session, user, planned, row.effective_on)
-        return _preview(row, await moves_out(session, plan.moves))
+        plan = await compute(unit.session, user, planned, row.effective_on)
+        return _preview(row, await moves_out(unit.session, plan.moves))
 
 
-async def _write_changes(session: AsyncSession, user: CurrentUser, row: Realignment, planned: PlannedChanges) -> None:
+async def _write_changes(uow: WriteUnit, user: CurrentUser, row: Realignment, planned: PlannedChanges) -> None:
+    session = uow.session
     for rule_id in planned.remove_rule_ids:
         await session.execute(update(TerritoryRule).where(TerritoryRule.id == rule_id).values(active=False))
-        session.add(events.rule_deactivated(rule_id=rule_id, actor_id=user.id, realignment_id=row.id))
+        await uow.audit.record(events.rule_deactivated(rule_id=rule_id, actor_id=user.id, realignment_id=row.id))
     for rule in planned.add_rules:
         fields = msgspec.structs.asdict(rule)
         session.add(TerritoryRule(**fields, active=True))
-        session.add(events.rule_created(rule_id=rule.id, actor_id=user.id, fields=fields, realignment_id=row.id))
+        await uow.audit.record(events.rule_created(rule_id=rule.id, actor_id=user.id, fields=fields, realignment_id=row.id))
     for assignment_id in planned.end_assignment_ids:
         previous = await session.scalar(select(TerritoryAssignment.valid_to).where(TerritoryAssignment.id == assignment_id))
         await session.execute(update(TerritoryAssignment).where(TerritoryAssignment.id == assignment_id)
                               .values(valid_to=row.effective_on))
-        session.add(events.assignment_ended(
+        await uow.audit.record(events.assignment_ended(
             assignment_id=assignment_id, actor_id=user.id, previous_to=previous.isoformat() if previous else None,
             valid_to=row.effective_on.isoformat(), realignment_id=row.id))
     for new in planned.add_assignments:
         session.add(TerritoryAssignment(id=new.id, territory_id=new.territory_id, user_id=new.user_id, role=new.role,
                                         valid_from=new.valid_from, valid_to=new.valid_to))
-        session.add(events.assignment_created(assignment_id=new.id, actor_id=user.id, realignment_id=row.id, fields={
+        await uow.audit.record(events.assignment_created(assignment_id=new.id, actor_id=user.id, realignment_id=row.id, fields={
             "territory_id": new.territory_id, "user_id": new.user_id, "role": new.role,
             "valid_from": new.valid_from.isoformat(), "valid_to": new.valid_to.isoformat() if new.valid_to else None}))
 
 
-async def _move_customers(session: AsyncSession, user: CurrentUser, row: Realignment, moves: list[CustomerMove]) -> None:
+async def _move_customers(uow: WriteUnit, user: CurrentUser, row: Realignment, moves: list[CustomerMove]) -> None:
+    session = uow.session
     by_id = {m.customer_id: m for m in moves}
     # Row locks in primary-key order, the order every writer takes them in.
     customers = (await session.execute(
@@ -144,16 +147,16 @@ async def _move_customers(session: AsyncSession, user: CurrentUser, row: Realign
         customer.version += 1
         customer.updated_at = now
         # Phones of the new territory learn of it, phones of the old one learn to drop it.
-        await publish_customer_change(session, customer, previous_territory_id=move.from_territory_id)
-        session.add(events.customer_realigned(customer_id=customer.id, actor_id=user.id, version=customer.version,
+        await publish_customer_change(uow, customer, previous_territory_id=move.from_territory_id)
+        await uow.audit.record(events.customer_realigned(customer_id=customer.id, actor_id=user.id, version=customer.version,
                                               changes=changes, realignment_id=row.id))
 
 
 async def apply_realignment(db: Database, user: CurrentUser, realignment_id: str) -> RealignmentPreview:
     """Apply a draft in one transaction; a second apply is refused."""
-    async with db.write() as session:
-        await lock_reference_data(session)
-        row = await _load(session, user, realignment_id, lock=True)
+    async with db.write() as uow:
+        await lock_reference_data(uow.session)
+        row = await _load(uow.session, user, realignment_id, lock=True)
         if row.status != "draft":
             raise Conflict("This realignment was already applied.", code="realignment_already_applied")
         if row.effective_on > today():
@@ -162,12 +165,12 @@ async def apply_realignment(db: Database, user: CurrentUser, realignment_id: str
             raise Conflict(f"This realignment takes effect on {row.effective_on}; apply it from then.",
                            code="realignment_not_yet_effective")
         planned = msgspec.json.decode(row.changes, type=PlannedChanges)
-        plan: Plan = await compute(session, user, planned, row.effective_on)
-        moved = await moves_out(session, plan.moves)
-        await _write_changes(session, user, row, planned)
-        await _move_customers(session, user, row, plan.moves)
+        plan: Plan = await compute(uow.session, user, planned, row.effective_on)
+        moved = await moves_out(uow.session, plan.moves)
+        await _write_changes(uow, user, row, planned)
+        await _move_customers(uow, user, row, plan.moves)
         row.status, row.applied_at = "applied", utcnow()
         moves_data: list[dict[str, Any]] = msgspec.to_builtins(moved)
-        session.add(events.realignment_applied(realignment_id=row.id, actor_id=user.id, moves=moves_data))
-        await session.flush()
+        await uow.audit.record(events.realignment_applied(realignment_id=row.id, actor_id=user.id, moves=moves_data))
+        await uow.session.flush()
         return _preview(row, moved)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.models import Customer, CustomerAddress, Territory
 from server.db.models import TerritoryRule as RuleRow
 from server.db.types import new_id
+from server.domain.actor import CurrentUser
 from server.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from server.domain.territories import (
     Address,
@@ -37,7 +38,6 @@ from server.features.territories.schemas import (
     RealignmentChanges,
     TerritoryRef,
 )
-from server.security.auth import CurrentUser
 
 __all__ = ["Plan", "compute", "moves_out", "plan_changes"]
 

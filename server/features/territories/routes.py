@@ -41,8 +41,8 @@ _admins = requires_role("admin")
 
 
 async def _detail(db: Database, user: CurrentUser, territory_id: str, on: date | None = None) -> TerritoryDetail:
-    async with db.read() as session:
-        return await queries.territory_detail(session, user, territory_id, on or today())
+    async with db.read() as unit:
+        return await queries.territory_detail(unit.session, user, territory_id, on or today())
 
 
 class TerritoryController(Controller):
@@ -52,8 +52,8 @@ class TerritoryController(Controller):
     @get("/", guards=[_anyone])
     async def tree(self, request: Req, db: Database, on: OnDate = None) -> TerritoryTree:
         """The territories the caller may see, depth first, each with its owner and managers on `on`."""
-        async with db.read() as session:
-            return await queries.territory_tree(session, request.user, on or today())
+        async with db.read() as unit:
+            return await queries.territory_tree(unit.session, request.user, on or today())
 
     @post("/", guards=[_managers])
     async def create(self, request: Req, db: Database, data: TerritoryIn) -> TerritoryDetail:
@@ -67,8 +67,8 @@ class TerritoryController(Controller):
         offset: Offset = 0,
     ) -> UnassignedPage:
         """Customers whose address matched no rule and who sit in the default territory."""
-        async with db.read() as session:
-            return await queries.unassigned_customers(session, limit=limit, offset=offset)
+        async with db.read() as unit:
+            return await queries.unassigned_customers(unit.session, limit=limit, offset=offset)
 
     @get("/{territory_id:str}", guards=[_anyone])
     async def detail(self, request: Req, db: Database, territory_id: str, on: OnDate = None) -> TerritoryDetail:
@@ -86,8 +86,8 @@ class TerritoryController(Controller):
     @get("/{territory_id:str}/owner", guards=[_anyone])
     async def owner_on(self, request: Req, db: Database, territory_id: str, on: OnDate = None) -> OwnerOut:
         """Who owned the territory on a date; `owner` is null when nobody did."""
-        async with db.read() as session:
-            return await queries.owner_of(session, request.user, territory_id, on or today())
+        async with db.read() as unit:
+            return await queries.owner_of(unit.session, request.user, territory_id, on or today())
 
     @post("/{territory_id:str}/default", guards=[_admins], status_code=200)
     async def make_default(self, request: Req, db: Database, territory_id: str) -> TerritoryDetail:
@@ -106,8 +106,8 @@ class RuleController(Controller):
         self, request: Req, db: Database, territory_id: str | None = None, include_inactive: bool = False
     ) -> list[RuleOut]:
         """Address rules; deactivated ones only with `include_inactive=true`."""
-        async with db.read() as session:
-            return await queries.list_rules(session, request.user, territory_id=territory_id,
+        async with db.read() as unit:
+            return await queries.list_rules(unit.session, request.user, territory_id=territory_id,
                                             include_inactive=include_inactive)
 
     @post("/")
@@ -132,8 +132,8 @@ class AssignmentController(Controller):
         on: Annotated[date | None, Parameter(description="Only assignments in force on this day.")] = None,
     ) -> list[AssignmentOut]:
         """Assignments, ended ones included unless `on` asks for one day."""
-        async with db.read() as session:
-            return await queries.list_assignments(session, request.user, territory_id=territory_id,
+        async with db.read() as unit:
+            return await queries.list_assignments(unit.session, request.user, territory_id=territory_id,
                                                   user_id=user_id, on=on)
 
     @post("/")

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.engine import Database
 from server.db.models import Territory, TerritoryAssignment, TerritoryRule
 from server.db.types import new_id
+from server.domain.actor import CurrentUser
 from server.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from server.domain.territories import Assignment, check_no_overlap, validate_parent
 from server.features.shared.reference_data import lock_reference_data
@@ -32,7 +33,6 @@ from server.features.territories.schemas import (
     TerritoryIn,
     TerritoryUpdateIn,
 )
-from server.security.auth import CurrentUser
 
 __all__ = [
     "create_assignment", "create_rule", "create_territory", "deactivate_rule", "end_assignment",
@@ -51,9 +51,9 @@ def _needs_admin_for_top_level() -> PermissionDenied:
 
 
 async def create_territory(db: Database, user: CurrentUser, data: TerritoryIn) -> str:
-    async with db.write() as session:
-        await lock_reference_data(session)
-        tree = await load_territory_data(session)
+    async with db.write() as uow:
+        await lock_reference_data(uow.session)
+        tree = await load_territory_data(uow.session)
         access = access_for(user, tree)
         if data.parent_id is None:
             if not access.is_admin:
@@ -63,22 +63,22 @@ async def create_territory(db: Database, user: CurrentUser, data: TerritoryIn) -
         territory_id = new_id()
         validate_parent(tree.nodes, territory_id, data.parent_id)
         code = data.code.strip().upper()
-        if await session.scalar(select(Territory.id).where(Territory.code == code)):
+        if await uow.session.scalar(select(Territory.id).where(Territory.code == code)):
             raise Conflict(f"A territory with code {code} already exists.", code="territory_code_taken")
-        session.add(Territory(id=territory_id, parent_id=data.parent_id, code=code, name=data.name.strip(),
+        uow.session.add(Territory(id=territory_id, parent_id=data.parent_id, code=code, name=data.name.strip(),
                               kind=data.kind, is_default=False))
-        session.add(events.territory_created(territory_id=territory_id, actor_id=user.id, fields={
+        await uow.audit.record(events.territory_created(territory_id=territory_id, actor_id=user.id, fields={
             "code": code, "name": data.name.strip(), "kind": data.kind, "parent_id": data.parent_id}))
     return territory_id
 
 
 async def update_territory(db: Database, user: CurrentUser, territory_id: str, data: TerritoryUpdateIn) -> None:
-    async with db.write() as session:
-        await lock_reference_data(session)
-        tree = await load_territory_data(session)
+    async with db.write() as uow:
+        await lock_reference_data(uow.session)
+        tree = await load_territory_data(uow.session)
         access = access_for(user, tree)
         access.require_manageable(tree, territory_id)
-        row = await session.get(Territory, territory_id)
+        row = await uow.session.get(Territory, territory_id)
         if row is None:
             raise missing_territory(territory_id)
         changes: dict[str, list[str | None]] = {}
@@ -97,89 +97,89 @@ async def update_territory(db: Database, user: CurrentUser, territory_id: str, d
             changes["kind"] = [row.kind, data.kind]
             row.kind = data.kind
         if changes:
-            session.add(events.territory_updated(territory_id=territory_id, actor_id=user.id, changes=changes))
+            await uow.audit.record(events.territory_updated(territory_id=territory_id, actor_id=user.id, changes=changes))
 
 
 async def make_default(db: Database, user: CurrentUser, territory_id: str) -> None:
     """Choose where addresses that match no rule go. Customers already in the old default
     stay there until a realignment re-places them."""
-    async with db.write() as session:
-        await lock_reference_data(session)
-        row = await session.get(Territory, territory_id)
+    async with db.write() as uow:
+        await lock_reference_data(uow.session)
+        row = await uow.session.get(Territory, territory_id)
         if row is None:
             raise missing_territory(territory_id)
         if row.is_default:
             return
-        previous = await session.scalar(select(Territory.id).where(Territory.is_default.is_(True)))
-        await session.execute(update(Territory).where(Territory.is_default.is_(True)).values(is_default=False))
+        previous = await uow.session.scalar(select(Territory.id).where(Territory.is_default.is_(True)))
+        await uow.session.execute(update(Territory).where(Territory.is_default.is_(True)).values(is_default=False))
         row.is_default = True
-        session.add(events.default_territory_changed(territory_id=territory_id, actor_id=user.id, previous_id=previous))
+        await uow.audit.record(events.default_territory_changed(territory_id=territory_id, actor_id=user.id, previous_id=previous))
 
 
 async def create_rule(db: Database, user: CurrentUser, data: RuleIn) -> RuleOut:
-    async with db.write() as session:
-        await lock_reference_data(session)
-        tree = await load_territory_data(session)
+    async with db.write() as uow:
+        await lock_reference_data(uow.session)
+        tree = await load_territory_data(uow.session)
         access_for(user, tree).require_manageable(tree, data.territory_id)
         rule = build_rule(data)
         check_rule_unique(tree.rules, rule)
         row = TerritoryRule(id=rule.id, territory_id=rule.territory_id, country=rule.country, state=rule.state,
                             postal_exact=rule.postal_exact, postal_prefix=rule.postal_prefix,
                             postal_from=rule.postal_from, postal_to=rule.postal_to, active=True)
-        session.add(row)
-        session.add(events.rule_created(rule_id=rule.id, actor_id=user.id, fields={
+        uow.session.add(row)
+        await uow.audit.record(events.rule_created(rule_id=rule.id, actor_id=user.id, fields={
             "territory_id": rule.territory_id, "country": rule.country, "state": rule.state,
             "postal_exact": rule.postal_exact, "postal_prefix": rule.postal_prefix,
             "postal_from": rule.postal_from, "postal_to": rule.postal_to}))
-        await session.flush()
+        await uow.session.flush()
         return rule_out(row)
 
 
 async def deactivate_rule(db: Database, user: CurrentUser, rule_id: str) -> RuleOut:
     """Rules are never deleted: a deactivated rule stays readable as history."""
-    async with db.write() as session:
-        await lock_reference_data(session)
-        row = (await session.execute(
+    async with db.write() as uow:
+        await lock_reference_data(uow.session)
+        row = (await uow.session.execute(
             select(TerritoryRule).where(TerritoryRule.id == rule_id).with_for_update())).scalar_one_or_none()
-        tree = await load_territory_data(session)
+        tree = await load_territory_data(uow.session)
         if row is None or not access_for(user, tree).can_manage(row.territory_id):
             raise NotFound(f"rule {rule_id} does not exist", details={"id": rule_id})
         if not row.active:
             raise Conflict("This rule is already inactive.", code="rule_already_inactive")
         row.active = False
-        session.add(events.rule_deactivated(rule_id=rule_id, actor_id=user.id))
-        await session.flush()
+        await uow.audit.record(events.rule_deactivated(rule_id=rule_id, actor_id=user.id))
+        await uow.session.flush()
         return rule_out(row)
 
 
 async def create_assignment(db: Database, user: CurrentUser, data: AssignmentIn) -> AssignmentOut:
-    async with db.write() as session:
-        await lock_reference_data(session)
-        await lock_territory(session, data.territory_id)
-        tree = await load_territory_data(session)
+    async with db.write() as uow:
+        await lock_reference_data(uow.session)
+        await lock_territory(uow.session, data.territory_id)
+        tree = await load_territory_data(uow.session)
         access_for(user, tree).require_manageable(tree, data.territory_id)
         plain = Assignment(id=new_id(), territory_id=data.territory_id, user_id=data.user_id, role=data.role,
                            valid_from=data.valid_from or today(), valid_to=data.valid_to)
         check_no_overlap(tree.assignments, plain)
-        await check_assignees(session, [plain])
+        await check_assignees(uow.session, [plain])
         row = TerritoryAssignment(id=plain.id, territory_id=plain.territory_id, user_id=plain.user_id,
                                   role=plain.role, valid_from=plain.valid_from, valid_to=plain.valid_to)
-        session.add(row)
-        session.add(events.assignment_created(assignment_id=plain.id, actor_id=user.id, fields={
+        uow.session.add(row)
+        await uow.audit.record(events.assignment_created(assignment_id=plain.id, actor_id=user.id, fields={
             "territory_id": plain.territory_id, "user_id": plain.user_id, "role": plain.role,
             "valid_from": plain.valid_from.isoformat(),
             "valid_to": plain.valid_to.isoformat() if plain.valid_to else None}))
-        await session.flush()
-        return assignment_out(row, await user_refs(session, [row.user_id]), today())
+        await uow.session.flush()
+        return assignment_out(row, await user_refs(uow.session, [row.user_id]), today())
 
 
 async def end_assignment(db: Database, user: CurrentUser, assignment_id: str, on: date) -> AssignmentOut:
     """End an assignment on `on` (exclusive). The row stays, so its dates remain history."""
-    async with db.write() as session:
-        await lock_reference_data(session)
-        row = (await session.execute(select(TerritoryAssignment).where(
+    async with db.write() as uow:
+        await lock_reference_data(uow.session)
+        row = (await uow.session.execute(select(TerritoryAssignment).where(
             TerritoryAssignment.id == assignment_id).with_for_update())).scalar_one_or_none()
-        tree = await load_territory_data(session)
+        tree = await load_territory_data(uow.session)
         if row is None or not access_for(user, tree).can_manage(row.territory_id):
             raise NotFound(f"assignment {assignment_id} does not exist", details={"id": assignment_id})
         if on <= row.valid_from:
@@ -189,7 +189,7 @@ async def end_assignment(db: Database, user: CurrentUser, assignment_id: str, on
             raise Conflict(f"This assignment already ends on {row.valid_to}.", code="assignment_already_ended")
         previous = row.valid_to.isoformat() if row.valid_to else None
         row.valid_to = on
-        session.add(events.assignment_ended(assignment_id=row.id, actor_id=user.id, previous_to=previous,
+        await uow.audit.record(events.assignment_ended(assignment_id=row.id, actor_id=user.id, previous_to=previous,
                                             valid_to=on.isoformat()))
-        await session.flush()
-        return assignment_out(row, await user_refs(session, [row.user_id]), today())
+        await uow.session.flush()
+        return assignment_out(row, await user_refs(uow.session, [row.user_id]), today())

@@ -31,16 +31,16 @@ def _is_htmx(request: Req) -> bool:
 
 @get("/territories", guards=[_managers], include_in_schema=False)
 async def tree_page(request: Req, db: Database) -> Template:
-    async with db.read() as session:
-        tree = await queries.territory_tree(session, request.user, today())
+    async with db.read() as unit:
+        tree = await queries.territory_tree(unit.session, request.user, today())
     realignments = await realignment.list_realignments(db, request.user)
     return Template("territories/tree.html", context={"user": request.user, "tree": tree, "realignments": realignments})
 
 
 @get("/territories/unassigned", guards=[_managers], include_in_schema=False)
 async def unassigned_page(request: Req, db: Database, offset: Offset = 0) -> Template:
-    async with db.read() as session:
-        page = await queries.unassigned_customers(session, limit=50, offset=max(0, offset))
+    async with db.read() as unit:
+        page = await queries.unassigned_customers(unit.session, limit=50, offset=max(0, offset))
     return Template("territories/unassigned.html", context={"user": request.user, "page": page, "offset": offset})
 
 
@@ -49,9 +49,9 @@ async def render_detail(
     form: dict[str, str] | None = None,
 ) -> Template:
     """The territory page, also re-shown with the message when one of its forms is refused."""
-    async with db.read() as session:
-        detail = await queries.territory_detail(session, request.user, territory_id, today())
-        people = (await session.execute(
+    async with db.read() as unit:
+        detail = await queries.territory_detail(unit.session, request.user, territory_id, today())
+        people = (await unit.session.execute(
             select(User.id, User.full_name, User.role).where(User.active.is_(True), User.role.in_(("rep", "manager")))
             .order_by(User.full_name))).all()
     context = {"user": request.user, "d": detail, "people": people, "today": today(), "error": error,

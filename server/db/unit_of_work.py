@@ -1,0 +1,200 @@
+"""Units of work: the one way code reads from and writes to the database.
+
+`Database.read()` yields a `ReadUnit`, `Database.write()` a `WriteUnit`. A unit owns
+everything that lives as long as its transaction:
+
+- the ORM session (`unit.session`) for the ordinary queries and changes;
+- the direct statements (`unit.sql`): the hot paths' Core statements, run on the SQLite
+  writer's driver where that is safe (see `server.db.direct`); nothing else reaches them;
+- the audit trail (`unit.audit`), written in the transaction: an event rolled back by a
+  savepoint is gone with the savepoint;
+- the change feed (`unit.feed`): what the phones must pull again. Services say what they
+  touched; the unit writes it when its work is done, just before the commit, so the
+  change counter (whose row lock is held to commit) is always the last lock taken, and
+  a savepoint that rolls back takes its touches with it by construction;
+- savepoints (`unit.savepoint()`), which keep the feed and the per-unit helpers
+  (`unit.scoped`) in step with the database when they roll back.
+
+Services take a unit as their first argument and never open a transaction; routes, page
+handlers, sync handlers and jobs open one. Code that holds only a session (a query helper
+deep in a read) finds its unit with `unit_of(session)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.direct import Direct
+from server.db.models import AuditEvent, ChangeCounter, ChangeRecord
+from server.db.models.base import table_of
+from server.db.types import new_id, utcnow
+
+__all__ = ["AuditLog", "AuditRecord", "Change", "ChangeFeed", "ReadUnit", "WriteUnit", "unit_of"]
+
+_UNIT_KEY = "fieldsales.unit"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One entity a phone may have to pull again, and whose phones: a territory's, an
+    owner's, or (neither given) everyone's."""
+
+    entity_type: str
+    entity_id: str
+    territory_id: str | None = None
+    owner_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One named state change: who, when, from, to, why."""
+
+    entity_type: str
+    entity_id: str
+    action: str
+    actor_id: str | None
+    from_state: str | None = None
+    to_state: str | None = None
+    reason: str | None = None
+    data: dict[str, Any] | None = None
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "id": new_id(), "entity_type": self.entity_type, "entity_id": self.entity_id,
+            "action": self.action, "actor_id": self.actor_id, "at": utcnow(),
+            "from_state": self.from_state, "to_state": self.to_state, "reason": self.reason,
+            "data": self.data or {},
+        }
+
+
+class ReadUnit:
+    """One read transaction: the session and the direct statements."""
+
+    def __init__(self, session: AsyncSession, sql: Direct | None = None) -> None:
+        self.session = session
+        self.sql = sql or Direct(session)
+        session.info[_UNIT_KEY] = self
+
+    @property
+    def dialect_name(self) -> str:
+        return self.sql.dialect.name
+
+
+_INSERT_EVENTS = insert(table_of(AuditEvent))
+_NEXT_SEQ = (
+    update(ChangeCounter).where(ChangeCounter.id == 1)
+    .values(value=ChangeCounter.value + 1).returning(ChangeCounter.value)
+)
+# Every column but the key, which the database assigns.
+_INSERT_CHANGES = insert(table_of(ChangeRecord)).values({
+    name: bindparam(name) for name in ("seq", "entity_type", "entity_id", "territory_id", "owner_id", "at")
+})
+
+
+class AuditLog:
+    """The transaction's audit events, inserted as they happen (a savepoint's rollback
+    removes its own), and kept for the answer built in the same transaction."""
+
+    def __init__(self, sql: Direct) -> None:
+        self._sql = sql
+
+    async def record(self, *events: AuditRecord) -> list[dict[str, Any]]:
+        rows = [event.row() for event in events]
+        if rows:
+            await self._sql.execute_many(_INSERT_EVENTS, rows)
+        return rows
+
+
+class ChangeFeed:
+    """What this transaction changed that phones pull, written once, just before commit."""
+
+    def __init__(self) -> None:
+        self._pending: list[Change] = []
+        self._seen: set[Change] = set()
+
+    def touch(self, *changes: Change) -> None:
+        for change in changes:
+            if change not in self._seen:
+                self._seen.add(change)
+                self._pending.append(change)
+
+    def touch_all(self, changes: Iterable[Change]) -> None:
+        self.touch(*changes)
+
+    @property
+    def pending(self) -> tuple[Change, ...]:
+        return tuple(self._pending)
+
+    def _mark(self) -> int:
+        return len(self._pending)
+
+    def _roll_back_to(self, mark: int) -> None:
+        for change in self._pending[mark:]:
+            self._seen.discard(change)
+        del self._pending[mark:]
+
+    async def _write(self, sql: Direct) -> None:
+        """One counter value for the whole transaction, taken last: the counter row stays
+        locked until commit, so transactions take values in commit order and the feed has
+        no gaps (see ChangeCounter)."""
+        if not self._pending:
+            return
+        seq = int(await sql.scalar(_NEXT_SEQ) or 0)
+        now = utcnow()
+        await sql.execute_many(_INSERT_CHANGES, [
+            {"seq": seq, "entity_type": c.entity_type, "entity_id": c.entity_id,
+             "territory_id": c.territory_id, "owner_id": c.owner_id, "at": now}
+            for c in self._pending
+        ])
+        self._pending.clear()
+        self._seen.clear()
+
+
+class WriteUnit(ReadUnit):
+    """One write transaction. Its work commits when the `Database.write()` block ends
+    without an error, after `finish()` has written what the unit collected."""
+
+    def __init__(self, session: AsyncSession, sql: Direct | None = None) -> None:
+        super().__init__(session, sql)
+        self.audit = AuditLog(self.sql)
+        self.feed = ChangeFeed()
+        self._scoped: dict[type[Any], Any] = {}
+
+    def scoped(self, kind: type[T]) -> T:
+        """The unit's one instance of `kind` (built as `kind(unit)`): a helper that keeps
+        state for this transaction only, dropped when a savepoint rolls back."""
+        helper = self._scoped.get(kind)
+        if helper is None:
+            helper = self._scoped[kind] = cast(Any, kind)(self)
+        return cast(T, helper)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Work that may fail on its own: on an exception the database, the feed and the
+        scoped helpers go back to where they were, and the exception goes on."""
+        mark = self.feed._mark()
+        try:
+            async with self.session.begin_nested():
+                yield
+        except BaseException:
+            self.feed._roll_back_to(mark)
+            self._scoped.clear()
+            raise
+
+    async def finish(self) -> None:
+        await self.feed._write(self.sql)
+
+
+def unit_of(session: AsyncSession) -> ReadUnit:
+    """The unit a session belongs to (every session here is opened by a unit)."""
+    unit = session.info.get(_UNIT_KEY)
+    if unit is None:
+        unit = ReadUnit(session)
+    return cast(ReadUnit, unit)
