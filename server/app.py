@@ -17,6 +17,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -28,6 +29,7 @@ from server.features.app_shell import ROUTES as app_shell_routes
 from server.features.app_shell.compression import PUBLIC_COMPRESSION
 from server.features.catalog import ROUTES as catalog_routes
 from server.features.customers import ROUTES as customer_routes
+from server.features.imports import ROUTES as import_routes
 from server.features.ops.routes import healthz, readyz
 from server.features.sales import ROUTES as sales_routes
 from server.features.sales.jobs import QuoteExpiryJob
@@ -53,7 +55,8 @@ WEB_LOGIN_PATH = "/login"
 
 API_ROUTES: list[Any] = [
     AuthController, UserController, healthz, readyz,
-    *customer_routes, *territory_routes, *catalog_routes, *sales_routes, *sync_routes,
+    *customer_routes, *territory_routes, *catalog_routes, *import_routes, *sales_routes,
+    *sync_routes,
 ]
 
 
@@ -89,6 +92,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             "settings": Provide(lambda: settings, sync_to_thread=False),
         },
         on_app_init=[jwt_auth.on_app_init],
+        plugins=[HTMXPlugin()],
         middleware=[
             AccessLogMiddleware,
             SecurityHeadersMiddleware,

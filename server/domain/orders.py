@@ -17,6 +17,8 @@ import msgspec
 from server.domain.errors import InvalidTransition, ValidationFailed
 
 __all__ = [
+    "CUSTOMER_ON_HOLD",
+    "OPEN_FOR_CREDIT_STATUSES",
     "ORDERABLE_CUSTOMER_STATUSES",
     "ORDER_TRANSITIONS",
     "QUOTE_TRANSITIONS",
@@ -245,8 +247,13 @@ def _past(today: date | None, valid_until: date | None) -> bool:
 
 # --- submission checks -----------------------------------------------------------------
 
-# Prospects and blocked or inactive accounts cannot order; only active customers can.
-ORDERABLE_CUSTOMER_STATUSES: frozenset[str] = frozenset({"active"})
+# Prospects and blocked or inactive accounts cannot order. An account on hold may still
+# order: the order waits on credit_hold for a manager (see `credit_reasons`).
+ORDERABLE_CUSTOMER_STATUSES: frozenset[str] = frozenset({"active", "on_hold"})
+CUSTOMER_ON_HOLD = "on_hold"
+# Orders the customer owes for once shipped: confirmed and later, until invoiced. They
+# count against the credit limit beside the open receivables.
+OPEN_FOR_CREDIT_STATUSES: tuple[str, ...] = ("confirmed", "in_fulfilment", "completed")
 
 
 class Reason(msgspec.Struct, frozen=True):

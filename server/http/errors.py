@@ -23,6 +23,7 @@ from server.domain.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from server.http.htmx import is_htmx
 
 __all__ = ["exception_handlers", "problem", "status_for"]
 
@@ -58,7 +59,7 @@ def _wants_html(request: Request[Any, Any, Any]) -> bool:
     path = request.url.path
     if path.startswith("/api/") or path.startswith("/schema") or path in ("/healthz", "/readyz"):
         return False
-    return "text/html" in request.headers.get("accept", "") or "hx-request" in request.headers
+    return "text/html" in request.headers.get("accept", "") or is_htmx(request)
 
 
 def problem(
@@ -67,9 +68,9 @@ def problem(
 ) -> Response[Any]:
     title = _HTTP_CODES.get(status, ("error", "Error"))[1]
     if _wants_html(request):
-        if status == 401 and "hx-request" not in request.headers:
+        if status == 401 and not is_htmx(request):
             return Redirect(path=f"/login?next={request.url.path}")
-        template = "fragments/error.html" if "hx-request" in request.headers else "error.html"
+        template = "fragments/error.html" if is_htmx(request) else "error.html"
         return Template(
             template_name=template,
             context={"status": status, "code": code, "detail": detail, "title": title},

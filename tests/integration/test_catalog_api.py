@@ -53,19 +53,19 @@ async def _seed(db: Any, rep_id: str) -> dict[str, str]:
         "base", "gold", "acme_list", "expired_list",
     )}
     past = TODAY - timedelta(days=365)
-    async with db.write() as s:
-        await s.execute(insert(Territory), [
+    async with db.write() as uow:
+        await uow.session.execute(insert(Territory), [
             {"id": ids["t1"], "code": "T1", "name": "North", "kind": "territory"},
             {"id": ids["t2"], "code": "T2", "name": "South", "kind": "territory"},
         ])
-        await s.execute(insert(TerritoryAssignment).values(
+        await uow.session.execute(insert(TerritoryAssignment).values(
             id=new_id(), territory_id=ids["t1"], user_id=rep_id, role="owner", valid_from=past))
-        await s.execute(insert(ProductCategory).values(id=ids["cat"], code="tools", name="Tools"))
-        await s.execute(insert(Warehouse), [
+        await uow.session.execute(insert(ProductCategory).values(id=ids["cat"], code="tools", name="Tools"))
+        await uow.session.execute(insert(Warehouse), [
             {"id": ids["w1"], "code": "W1", "name": "Main", "country": "US"},
             {"id": ids["w2"], "code": "W2", "name": "Annex", "country": "US"},
         ])
-        await s.execute(insert(Product), [
+        await uow.session.execute(insert(Product), [
             {"id": ids["p1"], "sku": "HAM-1", "name": "Claw hammer", "category_id": ids["cat"],
              "low_stock_threshold": 10, "floor_price_cents": 500},
             {"id": ids["p2"], "sku": "SAW-1", "name": "Hand saw", "category_id": ids["cat"],
@@ -73,7 +73,7 @@ async def _seed(db: Any, rep_id: str) -> dict[str, str]:
             {"id": ids["p3"], "sku": "DRL-1", "name": "Drill", "category_id": ids["cat"],
              "tax_category": "reduced"},
         ])
-        await s.execute(insert(PriceList), [
+        await uow.session.execute(insert(PriceList), [
             {"id": ids["base"], "code": "BASE", "name": "Base", "kind": "base", "version": 1},
             {"id": ids["gold"], "code": "GOLD", "name": "Gold", "kind": "tier", "version": 1},
             {"id": ids["acme_list"], "code": "ACME", "name": "Acme", "kind": "customer",
@@ -87,14 +87,14 @@ async def _seed(db: Any, rep_id: str) -> dict[str, str]:
         item_ids = {}
         for list_key, product_key, cents in items:
             item_ids[(list_key, product_key)] = new_id()
-            await s.execute(insert(PriceListItem).values(
+            await uow.session.execute(insert(PriceListItem).values(
                 id=item_ids[(list_key, product_key)], price_list_id=ids[list_key],
                 product_id=ids[product_key], unit_price_cents=cents))
-        await s.execute(insert(PriceBreak), [
+        await uow.session.execute(insert(PriceBreak), [
             {"id": new_id(), "item_id": item_ids[("base", "p3")], "min_qty": 10, "unit_price_cents": 950},
             {"id": new_id(), "item_id": item_ids[("base", "p3")], "min_qty": 50, "unit_price_cents": 900},
         ])
-        await s.execute(insert(TaxRate), [
+        await uow.session.execute(insert(TaxRate), [
             {"id": new_id(), "tax_category": "standard", "country": "US", "state": None, "rate": Decimal("0.06")},
             {"id": new_id(), "tax_category": "standard", "country": "US", "state": "CA", "rate": Decimal("0.0725")},
         ])
@@ -103,16 +103,16 @@ async def _seed(db: Any, rep_id: str) -> dict[str, str]:
             ("bolt", "Bolt", "t2", None, False),
             ("exempt", "Church", "t1", None, True),
         ):
-            await s.execute(insert(Customer).values(
+            await uow.session.execute(insert(Customer).values(
                 id=ids[key], number=f"C-{key}", legal_name=name, search_name=name.lower(),
                 territory_id=ids[territory], price_list_id=tier, tax_exempt=exempt, status="active"))
-            await s.execute(insert(CustomerAddress), [
+            await uow.session.execute(insert(CustomerAddress), [
                 {"id": new_id(), "customer_id": ids[key], "kind": "billing", "is_default": True,
                  "country": "US", "state": "NY"},
                 {"id": new_id(), "customer_id": ids[key], "kind": "shipping", "is_default": True,
                  "country": "US", "state": "CA"},
             ])
-        await s.execute(insert(StockLevel), [
+        await uow.session.execute(insert(StockLevel), [
             {"warehouse_id": ids["w1"], "product_id": ids["p1"], "on_hand": 8, "allocated": 2},
             {"warehouse_id": ids["w2"], "product_id": ids["p1"], "on_hand": 5, "allocated": 0},
             {"warehouse_id": ids["w1"], "product_id": ids["p2"], "on_hand": 100, "allocated": 0},
@@ -199,8 +199,8 @@ async def test_price_lookup_tax_follows_the_shipping_address_and_exemption(clien
 
 async def test_price_lookup_taxes_a_non_default_shipping_address_as_an_order_would(client, db):
     w = await _world(client, db)
-    async with db.write() as s:
-        await s.execute(update(CustomerAddress).where(
+    async with db.write() as uow:
+        await uow.session.execute(update(CustomerAddress).where(
             CustomerAddress.customer_id == w["acme"], CustomerAddress.kind == "shipping",
         ).values(is_default=False))
     looked_up = (await _lookup(client, w, w.rep, customer_id=w["acme"], product_id=w["p1"])).json()
@@ -224,8 +224,8 @@ async def test_price_lookup_bad_input_answers_4xx_with_a_code(client, db):
     zero = await _lookup(client, w, w.rep, customer_id=w["acme"], product_id=w["p1"], quantity=0)
     unknown = await _lookup(client, w, w.rep, customer_id=w["acme"], product_id=new_id())
     lonely = new_id()
-    async with db.write() as s:
-        await s.execute(insert(Product).values(id=lonely, sku="X-1", name="X", category_id=w["cat"]))
+    async with db.write() as uow:
+        await uow.session.execute(insert(Product).values(id=lonely, sku="X-1", name="X", category_id=w["cat"]))
     unpriced = await _lookup(client, w, w.rep, customer_id=w["acme"], product_id=lonely)
     assert (zero.status_code, zero.json()["code"]) == (400, "invalid_request")
     assert (unknown.status_code, unknown.json()["code"]) == (404, "product_not_found")
@@ -287,8 +287,8 @@ async def test_only_an_admin_creates_and_edits_products(client, db):
     assert (product["category_code"], product["pack_size"], product["price"]) == ("measuring", 2, None)
     changed = await client.patch(f"/api/products/{product['id']}", json={"active": False}, headers=w.admin)
     assert changed.status_code == 200 and changed.json()["product"]["active"] is False
-    async with db.read() as s:
-        actions = (await s.execute(select(AuditEvent.action).where(AuditEvent.entity_id == product["id"]))).scalars()
+    async with db.read() as unit:
+        actions = (await unit.session.execute(select(AuditEvent.action).where(AuditEvent.entity_id == product["id"]))).scalars()
         assert sorted(actions) == ["product_created", "product_updated"]
 
 

@@ -30,10 +30,10 @@ async def _seed(client: Any, db: Any) -> dict[str, str]:
     rep = await make_user(db, role="rep", email="rep@example.com", name="Rita Rep")
     headers = bearer(await login(client, admin.email))
     territory = new_id()
-    async with db.write() as s:
-        await s.execute(insert(Territory).values(id=territory, code="WEST", name="West", kind="territory"))
-        await s.execute(insert(TerritoryRule).values(id=new_id(), territory_id=territory, country="US", state="CA"))
-        await s.execute(insert(TerritoryAssignment).values(
+    async with db.write() as uow:
+        await uow.session.execute(insert(Territory).values(id=territory, code="WEST", name="West", kind="territory"))
+        await uow.session.execute(insert(TerritoryRule).values(id=new_id(), territory_id=territory, country="US", state="CA"))
+        await uow.session.execute(insert(TerritoryAssignment).values(
             id=new_id(), territory_id=territory, user_id=rep.id, role="owner",
             valid_from=date.today() - timedelta(days=1)))
     await client.post("/api/warehouses", headers=headers, json={"code": "W1", "name": "Main", "country": "US"})
@@ -41,9 +41,9 @@ async def _seed(client: Any, db: Any) -> dict[str, str]:
         answer = await client.post(f"/api/imports/{kind}", content=body.encode(),
                                    headers={**headers, "content-type": "text/csv"})
         assert answer.status_code == 200, answer.text
-    async with db.read() as s:
-        ids = {c.legal_name: c.id for c in (await s.execute(select(Customer))).scalars()}
-        ids |= {p.sku: p.id for p in (await s.execute(select(Product))).scalars()}
+    async with db.read() as unit:
+        ids = {c.legal_name: c.id for c in (await unit.session.execute(select(Customer))).scalars()}
+        ids |= {p.sku: p.id for p in (await unit.session.execute(select(Product))).scalars()}
     made = await client.post("/api/price-lists", headers=headers, json={
         "code": "ACME", "name": "Acme prices", "kind": "customer", "customer_id": ids["Acme Inc"],
         "items": [{"product_id": ids["HAM-1"], "unit_price_cents": 1100,

@@ -53,9 +53,9 @@ async def test_customer_patch_same_base_version_lost_update(client, db):
         )
         assert _codes(rs) == [200, 200], [r.text for r in rs]
         applied = [r.json()["applied"] for r in rs]
-        async with db.read() as s:
-            version = await s.scalar(select(Customer.version).where(Customer.id == c["id"]))
-            versions = (await s.execute(select(AuditEvent.data).where(
+        async with db.read() as unit:
+            version = await unit.session.scalar(select(Customer.version).where(Customer.id == c["id"]))
+            versions = (await unit.session.execute(select(AuditEvent.data).where(
                 AuditEvent.entity_type == "customer", AuditEvent.entity_id == c["id"],
                 AuditEvent.action == "customer_updated"))).scalars().all()
         vs = sorted(int(d["version"]) for d in versions)
@@ -99,8 +99,8 @@ async def test_make_default_two_territories_at_once(client, db):
     for i in range(ROUNDS):
         ids = await _new_territories(client, h, f"D{i}", "territory")
         rs = await _gather(*(client.post(f"/api/territories/{t}/default", headers=h["admin"]) for t in ids))
-        async with db.read() as s:
-            n = await s.scalar(select(func.count()).select_from(Territory).where(Territory.is_default.is_(True)))
+        async with db.read() as unit:
+            n = await unit.session.scalar(select(func.count()).select_from(Territory).where(Territory.is_default.is_(True)))
         if n != 1:
             bad.append((i, _codes(rs), n))
     assert not bad, f"several default territories in {len(bad)}/{ROUNDS}: {bad}"
@@ -118,8 +118,8 @@ async def test_duplicate_rule_at_once(client, db):
             client.post("/api/territory-rules", headers=h["manager"], json={
                 "territory_id": world.south, "country": "US", "postal_exact": postal}),
         )
-        async with db.read() as s:
-            n = await s.scalar(select(func.count()).select_from(TerritoryRule).where(
+        async with db.read() as unit:
+            n = await unit.session.scalar(select(func.count()).select_from(TerritoryRule).where(
                 TerritoryRule.postal_exact == postal, TerritoryRule.active.is_(True)))
         if n != 1:
             bad.append((i, _codes(rs), n))
@@ -137,19 +137,19 @@ async def test_parent_moves_make_a_cycle(client, db):
             client.patch(f"/api/territories/{x}", headers=h["admin"], json={"parent_id": y}),
             client.patch(f"/api/territories/{y}", headers=h["admin"], json={"parent_id": x}),
         ), 30)
-        async with db.read() as s:
-            parents = dict((await s.execute(select(Territory.id, Territory.parent_id).where(Territory.id.in_(ids)))).all())
+        async with db.read() as unit:
+            parents = dict((await unit.session.execute(select(Territory.id, Territory.parent_id).where(Territory.id.in_(ids)))).all())
         if parents[x] == y and parents[y] == x:
             bad.append((i, _codes(rs)))
             # undo so the app's tree walks do not loop in later rounds
 
-            async with db.write() as s:
-                await s.execute(update(Territory).where(Territory.id.in_(ids)).values(parent_id=world.region))
+            async with db.write() as uow:
+                await uow.session.execute(update(Territory).where(Territory.id.in_(ids)).values(parent_id=world.region))
     assert not bad, f"territory cycle in {len(bad)}/{ROUNDS}: {bad}"
 
 async def _owners_overlap(db, territory_id: str) -> int:
-    async with db.read() as s:
-        rows = (await s.execute(select(TerritoryAssignment).where(
+    async with db.read() as unit:
+        rows = (await unit.session.execute(select(TerritoryAssignment).where(
             TerritoryAssignment.territory_id == territory_id, TerritoryAssignment.role == "owner"))).scalars().all()
     n = 0
     for a in rows:

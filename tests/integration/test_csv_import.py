@@ -173,10 +173,10 @@ async def test_an_upload_as_a_multipart_file_works_and_only_admins_may_import(cl
 
 async def _territories(db: Any, owner_id: str) -> dict[str, str]:
     ids = {"north": new_id()}
-    async with db.write() as s:
-        await s.execute(insert(Territory).values(id=ids["north"], code="NORTH", name="North", kind="territory"))
-        await s.execute(insert(TerritoryRule).values(id=new_id(), territory_id=ids["north"], country="US", state="CA"))
-        await s.execute(insert(TerritoryAssignment).values(
+    async with db.write() as uow:
+        await uow.session.execute(insert(Territory).values(id=ids["north"], code="NORTH", name="North", kind="territory"))
+        await uow.session.execute(insert(TerritoryRule).values(id=new_id(), territory_id=ids["north"], country="US", state="CA"))
+        await uow.session.execute(insert(TerritoryAssignment).values(
             id=new_id(), territory_id=ids["north"], user_id=owner_id, role="owner",
             valid_from=date.today() - timedelta(days=30)))
     return ids
@@ -214,10 +214,10 @@ async def test_a_good_customer_file_creates_numbered_customers_in_their_territor
     answer = await _post(client, "/api/imports/customers", headers, body)
     assert answer.status_code == 200, answer.text
     assert answer.json() == {"rows": 2, "created": 2, "first_number": "C-000001", "last_number": "C-000002"}
-    async with db.read() as s:
-        customers = {c.number: c for c in (await s.execute(select(Customer))).scalars()}
-        contact = (await s.execute(select(CustomerContact))).scalar_one()
-        events = (await s.execute(select(AuditEvent).where(AuditEvent.action == "customer_created"))).scalars().all()
+    async with db.read() as unit:
+        customers = {c.number: c for c in (await unit.session.execute(select(Customer))).scalars()}
+        contact = (await unit.session.execute(select(CustomerContact))).scalar_one()
+        events = (await unit.session.execute(select(AuditEvent).where(AuditEvent.action == "customer_created"))).scalars().all()
     acme, bolt = customers["C-000001"], customers["C-000002"]
     assert (acme.search_name, acme.tax_id, acme.credit_limit_cents, acme.payment_terms) == ("acme", "DE123456", 125050, "net_45")
     assert (acme.territory_id, acme.owner_id, acme.channel) == (ids["north"], rep.id, "import")

@@ -24,7 +24,7 @@ async def test_concurrent_write_transactions_never_collide(db):
     # PostgreSQL, every one of them commits and no number is handed out twice.
     async def take() -> str:
         async with db.write() as uow:
-            return await next_number(uow.session, "T")
+            return await next_number(uow, "T")
 
     numbers = await asyncio.gather(*(take() for _ in range(40)))
     assert sorted(numbers) == [f"T-{i:06d}" for i in range(1, 41)]
@@ -33,9 +33,9 @@ async def test_concurrent_write_transactions_never_collide(db):
 async def test_a_failed_write_transaction_leaves_nothing_behind(db):
     try:
         async with db.write() as uow:
-            await next_number(uow.session, "R")
+            await next_number(uow, "R")
             raise RuntimeError("boom")
     except RuntimeError:
         pass
     async with db.write() as uow:
-        assert await next_number(uow.session, "R") == "R-000001"
+        assert await next_number(uow, "R") == "R-000001"

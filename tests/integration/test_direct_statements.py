@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from server.db.statements import by_arity
 from server.db.models import AuditEvent, PriceList
+from server.db.statements import by_arity
 from server.db.types import new_id
 
 _INSERT_EVENT = insert(AuditEvent.__table__)

@@ -28,6 +28,7 @@ from server.domain.catalog import (
     tax_rate_for,
 )
 from server.domain.errors import ValidationFailed
+from server.domain.orders import ORDERABLE_CUSTOMER_STATUSES
 from server.domain.pricing import (
     DocumentInput,
     LineInput,
@@ -314,3 +315,18 @@ def test_phone_price_lookup_and_tax_rate_equal_the_servers() -> None:
             rates=server_rates, exempt=case["exempt"],
         )
         assert Decimal(result["tax_rate"]) == rate, case
+
+
+def test_phone_and_server_agree_on_which_customers_may_order() -> None:
+    node = shutil.which("node")
+    if node is None:
+        message = "node is not installed: the phone's orderable statuses were not compared"
+        if os.environ.get("FIELDSALES_REQUIRE_ALL_BACKENDS") == "1":
+            pytest.fail(message)
+        pytest.skip(f"SKIPPED LOUDLY: {message}")
+    module = (RUNNER.parent.parent.parent / "pwa" / "static" / "js" / "totals.js").as_uri()
+    script = (f'import("{module}").then(m => '
+              "process.stdout.write(JSON.stringify([...m.ORDERABLE_CUSTOMER_STATUSES])))")
+    out = subprocess.run([node, "--input-type=module", "-e", script], check=True,
+                         capture_output=True, text=True).stdout
+    assert set(json.loads(out)) == ORDERABLE_CUSTOMER_STATUSES

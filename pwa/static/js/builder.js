@@ -9,14 +9,12 @@ import { newId } from "./ids.js";
 import { enqueue } from "./outbox.js";
 import { allEntities, currentUser, getMeta, setMeta } from "./store.js";
 import {
-  creditHoldReason, decimalGreater, effectiveDiscountPercent, lookupPrice, priceForCustomer,
+  ORDERABLE_CUSTOMER_STATUSES, creditHoldReason, decimalGreater, effectiveDiscountPercent, lookupPrice, priceForCustomer,
   readAmountCents, readPercent, roundToPack, stepQuantity, todayUtc,
 } from "./totals.js";
 
 const LIMIT_KEY = "discount_limit_percent";
 const MAX_RESULTS = 20;
-// Orders are refused for any other status; an on-hold customer's order waits for credit.
-const ORDERABLE = new Set(["active", "on_hold"]);
 
 const $ = (id) => document.getElementById(id);
 const root = $("builder");
@@ -224,7 +222,7 @@ function customerProblems() {
   const c = state.customer;
   if (!c) return [];
   const status = c.status || "prospect";
-  if (mode === "order" && !ORDERABLE.has(status)) {
+  if (mode === "order" && !ORDERABLE_CUSTOMER_STATUSES.has(status)) {
     return [`${customerName(c)} is ${status === "prospect" ? "a prospect" : status}: orders are only taken for active customers. Save a quote instead, or ask for the customer to be activated.`];
   }
   if (status === "inactive") return [`${customerName(c)} is inactive.`];

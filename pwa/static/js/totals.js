@@ -410,6 +410,12 @@ export function priceForCustomer({
 }
 
 /**
+ * Customers who may order (server/domain/orders.py, ORDERABLE_CUSTOMER_STATUSES): any
+ * other status is refused; an on-hold customer's order waits for a manager's release.
+ */
+export const ORDERABLE_CUSTOMER_STATUSES = new Set(["active", "on_hold"]);
+
+/**
  * Why the server would hold this order for credit (server/domain/orders.py), or null:
  * the account is on hold, or open orders plus this one exceed an agreed credit limit
  * (a limit of 0 means none was agreed). Receivables are not on the phone; the server

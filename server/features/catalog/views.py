@@ -17,6 +17,7 @@ from server.domain.money import from_cents
 from server.features.catalog import queries
 from server.features.catalog.prices import load_price_context, visible_customer
 from server.features.shared.paging import Offset
+from server.http.htmx import is_htmx
 
 __all__ = ["CATALOG_PAGES"]
 
@@ -54,7 +55,7 @@ async def catalog_page(
     context = _context(request, customer, page=page, q=q, category=category,
                        categories=categories, more_query=more)
     # htmx live search swaps only the result list.
-    name = "catalog/_results.html" if "hx-request" in request.headers else "catalog/search.html"
+    name = "catalog/_results.html" if is_htmx(request) else "catalog/search.html"
     return Template(name, context=context)
 
 

@@ -15,6 +15,7 @@ from server.features.customers import queries, services
 from server.features.customers.schemas import CustomerCreateIn
 from server.features.shared.paging import Offset
 from server.features.shared.scope import load_scope
+from server.http.htmx import is_htmx
 
 __all__ = ["CUSTOMER_PAGES"]
 
@@ -24,8 +25,6 @@ _FORM_FIELDS = (
 )
 
 
-def _is_htmx(request: Request[Any, Any, Any]) -> bool:
-    return "hx-request" in request.headers
 
 
 @get("/customers", include_in_schema=False)
@@ -35,7 +34,7 @@ async def customer_search_page(request: Request[CurrentUser, Any, Any], db: Data
         page = await queries.search_customers(unit.session, scope, q=q, limit=25, offset=max(0, offset))
     context = {"user": request.user, "page": page, "q": q}
     # htmx live search swaps only the result list.
-    name = "customers/_results.html" if _is_htmx(request) else "customers/search.html"
+    name = "customers/_results.html" if is_htmx(request) else "customers/search.html"
     return Template(name, context=context)
 
 
@@ -88,7 +87,7 @@ async def onboarding_submit(request: Request[CurrentUser, Any, Any], db: Databas
         context["errors"] = {"form": exc.message}
         return Template("customers/new.html", context=context, status_code=422)
     target = f"/customers/{customer.id}"
-    if _is_htmx(request):
+    if is_htmx(request):
         return Template("customers/_created.html", context={"target": target}, headers={"HX-Redirect": target})
     return Redirect(path=target, status_code=303)
 

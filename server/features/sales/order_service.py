@@ -20,6 +20,8 @@ from server.db.unit_of_work import WriteUnit
 from server.domain.actor import CurrentUser
 from server.domain.errors import Conflict, NotFound
 from server.domain.orders import (
+    CUSTOMER_ON_HOLD,
+    OPEN_FOR_CREDIT_STATUSES,
     FulfilmentStatus,
     OrderCheckInput,
     OrderStatus,
@@ -43,10 +45,6 @@ from server.features.shared.scope import Scope, load_scope
 
 __all__ = ["CreditStanding", "convert_quote", "credit_standing", "place_order"]
 
-# Orders the customer owes for once shipped: confirmed and later, until invoiced.
-_OPEN_FOR_CREDIT = ("confirmed", "in_fulfilment", "completed")
-# A customer on hold may still order; the order waits on credit_hold for a manager.
-_ON_HOLD = "on_hold"
 
 _VERDICT_ACTION = {
     OrderStatus.CONFIRMED: "confirm",
@@ -64,7 +62,7 @@ _DISCOUNT_LIMIT = select(User.discount_limit_percent).where(User.id == bindparam
 _OPEN_ORDERS = select(func.coalesce(func.sum(SalesOrder.total_cents), 0)).where(
     SalesOrder.customer_id == bindparam("customer_id"),
     # One parameter per status (literal()): an expanding IN list is re-rendered per run.
-    SalesOrder.status.in_([literal(status) for status in _OPEN_FOR_CREDIT]),
+    SalesOrder.status.in_([literal(status) for status in OPEN_FOR_CREDIT_STATUSES]),
     SalesOrder.billing_status == "not_invoiced",
 )
 
@@ -103,7 +101,7 @@ async def credit_standing(uow: WriteUnit, customer: Any) -> CreditStanding:
         await uow.sql.scalar(_OPEN_ORDERS, {"customer_id": customer.id}) or 0
     )
     # Open receivables: there are no invoices in the system yet, so nothing is owed.
-    return CreditStanding(on_hold=customer.status == _ON_HOLD, limit_cents=limit,
+    return CreditStanding(on_hold=customer.status == CUSTOMER_ON_HOLD, limit_cents=limit,
                           open_receivables_cents=0, open_orders_cents=open_orders)
 
 
@@ -145,7 +143,7 @@ async def place_order(uow: WriteUnit, user: CurrentUser, data: OrderCreateIn) ->
     discount = effective_discount_percent(priced)
     credit = await credit_standing(uow, customer)
     verdict = decide_submission(OrderCheckInput(
-        customer_status="active" if customer.status == _ON_HOLD else customer.status,
+        customer_status=customer.status,
         customer_on_hold=credit.on_hold,
         credit_limit_cents=credit.limit_cents,
         open_receivables_cents=credit.open_receivables_cents,

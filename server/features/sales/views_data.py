@@ -19,6 +19,7 @@ from server.db.models import Customer, User
 from server.domain.actor import CurrentUser
 from server.domain.errors import ValidationFailed
 from server.domain.money import from_cents
+from server.http.htmx import is_htmx
 
 __all__ = [
     "PAGE_SIZE", "DocumentPage", "Req", "customer_names", "document_page", "is_htmx",
@@ -61,8 +62,6 @@ def when(iso: str | datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def is_htmx(request: Req) -> bool:
-    return "hx-request" in request.headers
 
 
 

@@ -115,6 +115,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer, CustomerAddress, CustomerContact, SalesOrder, Territory, User
+from server.domain.orders import OPEN_FOR_CREDIT_STATUSES
 from server.features.shared.scope import customer_filter
 from server.features.sync_api.sources_catalog import CATALOG_SOURCES
 from server.features.sync_api.sources_documents import DOCUMENT_SOURCES, scope_of
@@ -122,8 +123,6 @@ from sync.feed import FeedSource, Visibility
 
 __all__ = ["FEED_SOURCES"]
 
-# Orders the customer owes for once shipped (as the credit check in order_service counts).
-_OPEN_FOR_CREDIT = ("confirmed", "in_fulfilment", "completed")
 
 
 async def _customer_ids(session: AsyncSession, visibility: Visibility, after: str, limit: int) -> list[str]:
@@ -174,7 +173,7 @@ async def _customers(session: AsyncSession, visibility: Visibility, ids: list[st
     )).all()}
     open_orders = dict((await session.execute(
         select(SalesOrder.customer_id, func.sum(SalesOrder.total_cents))
-        .where(SalesOrder.customer_id.in_(found), SalesOrder.status.in_(_OPEN_FOR_CREDIT),
+        .where(SalesOrder.customer_id.in_(found), SalesOrder.status.in_(OPEN_FOR_CREDIT_STATUSES),
                SalesOrder.billing_status == "not_invoiced")
         .group_by(SalesOrder.customer_id)
     )).all())

@@ -17,6 +17,7 @@ from server.features.territories import queries, realignment
 from server.features.territories.access import today
 from server.features.territories.schemas import RealignmentPreview
 from server.http.errors import status_for
+from server.http.htmx import is_htmx
 from server.security.auth import CurrentUser, requires_role
 
 __all__ = ["TERRITORY_PAGES", "render_detail"]
@@ -25,8 +26,6 @@ Req = Request[CurrentUser, Any, Any]
 _managers = requires_role("manager", "admin")
 
 
-def _is_htmx(request: Req) -> bool:
-    return "hx-request" in request.headers
 
 
 @get("/territories", guards=[_managers], include_in_schema=False)
@@ -98,9 +97,9 @@ async def apply_submit(request: Req, db: Database, realignment_id: str) -> Any:
             current = None
         # htmx swaps only 2xx answers by default, and the message must reach the screen.
         return _preview_template(request, current, realignment_id=realignment_id, error=exc.message,
-                                 status_code=200 if _is_htmx(request) else status_for(exc),
-                                 fragment=_is_htmx(request))
-    if _is_htmx(request):
+                                 status_code=200 if is_htmx(request) else status_for(exc),
+                                 fragment=is_htmx(request))
+    if is_htmx(request):
         return _preview_template(request, preview, realignment_id=realignment_id, fragment=True)
     return Redirect(path=f"/territories/realignments/{realignment_id}", status_code=303)
 
