@@ -25,7 +25,7 @@ from server.domain.orders import (
 O = OrderStatus  # noqa: E741 - O and Q keep the tables of transitions readable
 Q = QuoteStatus
 
-# Written out by hand from ARCHITECTURE.md, not derived from the module's table, so a
+# Written out by hand from docs/architecture.md, not derived from the module's table, so a
 # change to the table must be made twice on purpose.
 EXPECTED_ORDER: dict[tuple[OrderStatus, str], OrderStatus] = {
     (O.DRAFT, "submit"): O.SUBMITTED,
