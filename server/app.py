@@ -90,7 +90,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         },
         on_app_init=[jwt_auth.on_app_init],
         middleware=[
-            AccessLogMiddleware,
             SecurityHeadersMiddleware,
             DefineMiddleware(LoginThrottle, config=login_rate_limit, paths=(LOGIN_PATH, WEB_LOGIN_PATH)),
             DefineMiddleware(SessionCookieCSRFMiddleware, config=csrf),
@@ -115,6 +114,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         logging_config=LoggingConfig(root={"level": settings.log_level, "handlers": ["queue_listener"]}),
         debug=False,
     )
+    # Outside Litestar's exception handling and routing: the log sees the status each
+    # client was sent, also for refusals made before any route runs (unknown paths, a
+    # missing login, a middleware's refusal).
+    app.asgi_handler = AccessLogMiddleware(app.asgi_handler)
     app.state.jwt_auth = jwt_auth
     app.state.db = db
     app.state.quote_expiry = quote_expiry
