@@ -34,6 +34,7 @@ from server.features.sales.jobs import QuoteExpiryJob
 from server.features.sync_api import ROUTES as sync_routes
 from server.features.sync_api.routes import PUSH_PATH
 from server.features.territories import ROUTES as territory_routes
+from server.http.body_drain import DrainUnreadBody
 from server.http.errors import exception_handlers
 from server.http.logging import AccessLogMiddleware
 from server.http.login_throttle import LoginThrottle
@@ -116,8 +117,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     # Outside Litestar's exception handling and routing: the log sees the status each
     # client was sent, also for refusals made before any route runs (unknown paths, a
-    # missing login, a middleware's refusal).
-    app.asgi_handler = AccessLogMiddleware(app.asgi_handler)
+    # missing login, a middleware's refusal), and every refusal waits for the body.
+    app.asgi_handler = AccessLogMiddleware(DrainUnreadBody(app.asgi_handler))
     app.state.jwt_auth = jwt_auth
     app.state.db = db
     app.state.quote_expiry = quote_expiry

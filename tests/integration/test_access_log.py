@@ -26,11 +26,16 @@ async def test_access_log_records_refusals_made_before_a_route_runs(client, db, 
         unknown = await client.get("/api/no-such-thing", headers=rep)
         wrong_method = await client.delete("/api/auth/me", headers=rep)
         await client.get("/api/auth/me", headers=rep)
-    assert [unauthenticated.status_code, nul.status_code, unknown.status_code, wrong_method.status_code] == [
-        401, 422, 404, 405]
+    assert [
+        unauthenticated.status_code,
+        nul.status_code,
+        unknown.status_code,
+        wrong_method.status_code,
+    ] == [401, 422, 404, 405]
     assert _line_for(caplog, "GET", "/api/customers") == ["401", "422"]
     assert _line_for(caplog, "GET", "/api/no-such-thing") == ["404"]
     assert _line_for(caplog, "DELETE", "/api/auth/me") == ["405"]
-    assert [line for line in _logged(caplog) if line.startswith("GET /api/auth/me 200 ")][0].endswith(
-        f"user={world.rep1.id}")
+    assert next(
+        line for line in _logged(caplog) if line.startswith("GET /api/auth/me 200 ")
+    ).endswith(f"user={world.rep1.id}")
     assert not [line for line in _logged(caplog) if " 500 " in line]

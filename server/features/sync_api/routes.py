@@ -22,6 +22,7 @@ from server.features.sync_api.sources import FEED_SOURCES
 from server.security.auth import CurrentUser
 from sync.feed import Visibility, pull_page
 from sync.protocol import (
+    MAX_PUSH_BYTES,
     PROTOCOL,
     SUPPORTED_SCHEMA_VERSIONS,
     DeviceIn,
@@ -90,7 +91,7 @@ class SyncController(Controller):
             device.revoked_at = device.revoked_at or utcnow()
         return {"device_id": device_id, "revoked": True}
 
-    @post("/push", status_code=200)
+    @post("/push", status_code=200, request_max_body_size=MAX_PUSH_BYTES)
     async def push(self, request: Request[CurrentUser, Any, Any], db: Database, data: PushRequest) -> Response[Any]:
         """Apply mutations exactly once, in seq order; answer each with its outcome."""
         check_versions(data.protocol, data.schema_version)
