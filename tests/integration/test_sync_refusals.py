@@ -202,3 +202,27 @@ async def test_push_over_the_limit_is_answered_413_after_its_body_is_read(app, c
     assert start["status"] == 413
     assert (b"content-type", b"application/problem+json") in start["headers"]
     assert json.loads(body)["code"] == "body_too_large"
+
+
+async def test_push_with_broken_or_control_text_in_one_mutation_applies_the_others(client, db):
+    await seed_world(db)
+    rep = bearer(await login(client, "rep1@corp.test"))
+    device = await _device(client, rep)
+    mutations = [_create(1, "First Cafe"), _create(2, "X \udfff Y"), _create(3, "\x1b[31mRed Cafe"),
+                 _create(4, "Last Cafe", notes="half a pair \ud83d")]
+    mutations.append(_create(5, "Fifth Cafe"))
+    # json.dumps writes the lone surrogate as the escape a phone's JSON.stringify sends.
+    body = json.dumps(_push(device, mutations))
+    assert "\\udfff" in body
+    response = await client.post("/api/sync/v1/push", content=body, headers={**rep, "content-type": "application/json"})
+    assert response.status_code == 200, response.text[:300]
+    assert [(o["status"], o["code"]) for o in response.json()["outcomes"]] == [
+        ("accepted", None), ("rejected", "invalid_text"), ("rejected", "invalid_text"),
+        ("rejected", "invalid_text"), ("accepted", None)]
+    assert await _named(db, "First Cafe") == 1 and await _named(db, "Fifth Cafe") == 1
+    # Outside a mutation's arguments the push itself is unreadable: refused whole, nothing applied.
+    broken_device = json.dumps(_push(device[:-1] + "\udfff", [_create(6, "Sixth Cafe")]))
+    refused = await client.post("/api/sync/v1/push", content=broken_device,
+                                headers={**rep, "content-type": "application/json"})
+    assert refused.status_code in (400, 422) and refused.json()["code"] in ("invalid_request", "invalid_text")
+    assert await _named(db, "Sixth Cafe") == 0

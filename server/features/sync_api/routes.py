@@ -18,6 +18,7 @@ from server.db.types import new_id, utcnow
 from server.domain.errors import NotFound, ValidationFailed
 from server.features.shared.scope import load_scope
 from server.features.sync_api.handlers import build_engine
+from server.features.sync_api.push_decoding import PushBodyRequest
 from server.features.sync_api.sources import FEED_SOURCES
 from server.security.auth import CurrentUser
 from sync.feed import Visibility, pull_page
@@ -91,7 +92,7 @@ class SyncController(Controller):
             device.revoked_at = device.revoked_at or utcnow()
         return {"device_id": device_id, "revoked": True}
 
-    @post("/push", status_code=200, request_max_body_size=MAX_PUSH_BYTES)
+    @post("/push", status_code=200, request_max_body_size=MAX_PUSH_BYTES, request_class=PushBodyRequest)
     async def push(self, request: Request[CurrentUser, Any, Any], db: Database, data: PushRequest) -> Response[Any]:
         """Apply mutations exactly once, in seq order; answer each with its outcome."""
         check_versions(data.protocol, data.schema_version)
