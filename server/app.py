@@ -15,7 +15,6 @@ from litestar.logging.config import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -34,6 +33,7 @@ from server.features.sales.jobs import QuoteExpiryJob
 from server.features.sync_api import ROUTES as sync_routes
 from server.features.sync_api.routes import PUSH_PATH
 from server.features.territories import ROUTES as territory_routes
+from server.http.api_docs import ApiDocsRenderPlugin
 from server.http.body_drain import DrainUnreadBody
 from server.http.errors import exception_handlers
 from server.http.logging import AccessLogMiddleware
@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             title="Fieldsales API",
             version="1",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[ApiDocsRenderPlugin(csrf_cookie=CSRF_COOKIE, csrf_header=CSRF_HEADER)],
             components=Components(security_schemes={
                 "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
             }),
