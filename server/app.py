@@ -38,6 +38,7 @@ from server.http.body_drain import DrainUnreadBody
 from server.http.errors import exception_handlers
 from server.http.logging import AccessLogMiddleware
 from server.http.login_throttle import LoginThrottle
+from server.http.problem_docs import document_problem_answers
 from server.http.security_headers import SecurityHeadersMiddleware
 from server.http.text_guard import NulTextGuard
 from server.process import settle_garbage_collector
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     # client was sent, also for refusals made before any route runs (unknown paths, a
     # missing login, a middleware's refusal), and every refusal waits for the body.
     app.asgi_handler = AccessLogMiddleware(DrainUnreadBody(app.asgi_handler))
+    document_problem_answers(app)
     app.state.jwt_auth = jwt_auth
     app.state.db = db
     app.state.quote_expiry = quote_expiry

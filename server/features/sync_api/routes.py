@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -102,7 +103,11 @@ class SyncController(Controller):
             return _unavailable()
         return Response(result)
 
-    @get("/pull")
+    # The body is encoded (and compressed) by hand; this is its shape.
+    @get("/pull", responses={200: ResponseSpec(
+        data_container=PullResponse, description="A page of changes and the cursor to pull from next.",
+        generate_examples=False,
+    )})
     async def pull(
         self, request: Request[CurrentUser, Any, Any], db: Database,
         protocol: int = PROTOCOL, schema_version: int = 1, cursor: str = "",
