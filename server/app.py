@@ -15,7 +15,6 @@ from litestar.logging.config import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
@@ -36,9 +35,12 @@ from server.features.sales.jobs import QuoteExpiryJob
 from server.features.sync_api import ROUTES as sync_routes
 from server.features.sync_api.routes import PUSH_PATH
 from server.features.territories import ROUTES as territory_routes
+from server.http.api_docs import ApiDocsRenderPlugin
+from server.http.body_drain import DrainUnreadBody
 from server.http.errors import exception_handlers
 from server.http.logging import AccessLogMiddleware
 from server.http.login_throttle import LoginThrottle
+from server.http.problem_docs import document_problem_answers
 from server.http.security_headers import SecurityHeadersMiddleware
 from server.http.text_guard import NulTextGuard
 from server.process import settle_garbage_collector
@@ -94,7 +96,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         on_app_init=[jwt_auth.on_app_init],
         plugins=[HTMXPlugin()],
         middleware=[
-            AccessLogMiddleware,
             SecurityHeadersMiddleware,
             DefineMiddleware(LoginThrottle, config=login_rate_limit, paths=(LOGIN_PATH, WEB_LOGIN_PATH)),
             DefineMiddleware(SessionCookieCSRFMiddleware, config=csrf),
@@ -108,7 +109,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             title="Fieldsales API",
             version="1",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[ApiDocsRenderPlugin(csrf_cookie=CSRF_COOKIE, csrf_header=CSRF_HEADER)],
             components=Components(security_schemes={
                 "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
             }),
@@ -119,6 +120,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         logging_config=LoggingConfig(root={"level": settings.log_level, "handlers": ["queue_listener"]}),
         debug=False,
     )
+    # Outside Litestar's exception handling and routing: the log sees the status each
+    # client was sent, also for refusals made before any route runs (unknown paths, a
+    # missing login, a middleware's refusal), and every refusal waits for the body.
+    app.asgi_handler = AccessLogMiddleware(DrainUnreadBody(app.asgi_handler))
+    document_problem_answers(app)
     app.state.jwt_auth = jwt_auth
     app.state.db = db
     app.state.quote_expiry = quote_expiry

@@ -92,8 +92,13 @@ def _referenced_ids(value: Any) -> set[str]:
     return {s for s in _strings(value) if _UUID.match(s)}
 
 
-def _has_nul(value: Any) -> bool:
-    return any("\x00" in s for s in _strings(value))
+# NUL, which PostgreSQL cannot store in text, and half of a UTF-16 surrogate pair (a lone
+# "\udfff" escape in JSON), which no database can.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _has_unstorable_text(value: Any) -> bool:
+    return any(_UNSTORABLE.search(s) for s in _strings(value))
 
 
 class _UnbornEntities:
@@ -258,9 +263,9 @@ class SyncEngine:
             return Outcome(**base, status="rejected", code="dependency_rejected",
                            message="It depends on an earlier change that was rejected.",
                            result={"depends_on": rejected_dependency})
-        if _has_nul(mutation.args):
+        if _has_unstorable_text(mutation.args):
             return Outcome(**base, status="rejected", code="invalid_text",
-                           message="Text may not contain the NUL character.")
+                           message="Text may not contain the NUL character or a broken (half) character.")
         try:
             # A savepoint: a rejected mutation leaves no trace but its outcome (the unit
             # drops its change-feed touches with it).

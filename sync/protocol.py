@@ -8,6 +8,8 @@ import msgspec
 from msgspec import Meta
 
 __all__ = [
+    "MAX_MUTATIONS_PER_PUSH",
+    "MAX_PUSH_BYTES",
     "PROTOCOL",
     "SUPPORTED_SCHEMA_VERSIONS",
     "Change",
@@ -23,6 +25,12 @@ __all__ = [
 PROTOCOL = 1
 # Schema versions of the phone's local data this server can still talk to.
 SUPPORTED_SCHEMA_VERSIONS = (1,)
+
+# The largest push: this many mutations, in a body of at most this many bytes. The body
+# limit holds the largest push of the largest documents: 500 orders of 200 lines each with
+# every text field at its longest (tests/unit/test_push_limits.py). Phones send 100 at a time.
+MAX_MUTATIONS_PER_PUSH = 500
+MAX_PUSH_BYTES = 20 * 1024 * 1024
 
 OutcomeStatus = Literal["accepted", "needs_approval", "rejected"]
 
@@ -44,7 +52,7 @@ class PushRequest(msgspec.Struct, forbid_unknown_fields=True):
     protocol: int
     schema_version: int
     device_id: str
-    mutations: Annotated[list[Mutation], Meta(max_length=500)]
+    mutations: Annotated[list[Mutation], Meta(max_length=MAX_MUTATIONS_PER_PUSH)]
     # Outcomes up to this seq have reached the phone and may be forgotten after retention.
     ack_up_to: Annotated[int, Meta(ge=0, le=2**53 - 1)] | None = None
 

@@ -23,6 +23,7 @@ from server.domain.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from server.domain.text import CONTROL_CHARACTERS_MESSAGE, is_one_line_refusal
 from server.http.htmx import is_htmx
 
 __all__ = ["exception_handlers", "problem", "status_for"]
@@ -103,6 +104,13 @@ def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response
 
 def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     errors = exc.extra if isinstance(exc.extra, list) else []
+    control = next((e for e in errors if isinstance(e, dict) and is_one_line_refusal(str(e.get("message")))), None)
+    if control is not None:
+        # The same answer a NUL character gets, in words a person can act on.
+        field = str(control.get("key") or "text")
+        return problem(request, status=422, code="invalid_text",
+                       detail=f"{field} {CONTROL_CHARACTERS_MESSAGE}",
+                       extra={"details": {"field": field}})
     return problem(
         request, status=400, code="invalid_request",
         detail=str(exc.detail) if exc.detail else "The request body is not valid.",

@@ -16,8 +16,6 @@ _HEADERS = {
         "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
     ),
 }
-# The API docs page loads its viewer from a CDN, so the strict policy skips it.
-_CSP_EXEMPT_PREFIX = "/schema"
 
 
 def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
@@ -25,7 +23,6 @@ def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
 
 
 _RAW = _raw(_HEADERS)
-_RAW_WITHOUT_CSP = _raw({k: v for k, v in _HEADERS.items() if k != "Content-Security-Policy"})
 
 
 class SecurityHeadersMiddleware:
@@ -36,7 +33,6 @@ class SecurityHeadersMiddleware:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
-        wanted = _RAW_WITHOUT_CSP if scope["path"].startswith(_CSP_EXEMPT_PREFIX) else _RAW
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -44,7 +40,7 @@ class SecurityHeadersMiddleware:
                 # them: a header the response set itself is kept as it is.
                 headers = list(message.get("headers") or ())
                 present = {name.lower() for name, _ in headers}
-                headers.extend(pair for pair in wanted if pair[0] not in present)
+                headers.extend(pair for pair in _RAW if pair[0] not in present)
                 message["headers"] = headers
             await send(message)
 

@@ -153,3 +153,29 @@ async def test_a_user_who_holds_territories_keeps_a_role_that_may_hold_them(clie
     assert held == ["owner"]
     # Someone without assignments changes freely.
     assert (await client.patch(f"/api/users/{world.rep2.id}", json={"full_name": "Rob R."}, headers=admin)).status_code == 200
+
+
+async def test_control_characters_in_names_are_refused_everywhere(client, db):
+    world = await seed_world(db)
+    admin = bearer(await login(client, "admin@corp.test"))
+    red = "\x1b[31mRed Co"
+    created = (await client.post("/api/customers", json=customer_body("Plain Co", confirm_new=True), headers=admin)).json()
+    refused = [
+        await client.post("/api/customers", json=customer_body(red, confirm_new=True), headers=admin),
+        await client.post("/api/customers", json=customer_body("Fine Co", trading_name="Line\nbreak", confirm_new=True),
+                          headers=admin),
+        await client.patch(f"/api/customers/{created['id']}", json={"base_version": 1, "legal_name": red}, headers=admin),
+        await client.post("/api/products", json={"sku": "RED-1", "name": red, "category_code": "t"}, headers=admin),
+        await client.post("/api/territories", json={"code": "RED", "name": red, "kind": "territory",
+                                                    "parent_id": world.north}, headers=admin),
+        await client.post("/api/users", json={"email": "red@corp.test", "full_name": red, "role": "rep",
+                                              "password": "long enough"}, headers=admin),
+    ]
+    for response in refused:
+        _refused(response, 422, "invalid_text")
+    csv = ("legal_name,country\n" + red + ",US\n").encode()
+    imported = await client.post("/api/imports/customers", content=csv, headers={**admin, "content-type": "text/csv"})
+    assert imported.status_code == 422 and imported.json()["details"]["errors"][0]["code"] == "invalid_text"
+    async with db.read() as session:
+        names = (await session.execute(select(Customer.legal_name))).scalars().all()
+    assert names == ["Plain Co"]

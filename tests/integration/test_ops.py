@@ -23,7 +23,7 @@ PUBLIC_ROUTES = {
     "/app", "/app/customers", "/app/customers/view", "/app/customers/new", "/app/catalog",
     "/app/outbox", "/app/orders", "/app/orders/new", "/app/quotes/new",
     "/sw.js", "/manifest.webmanifest",
-    "/schema", "/schema/openapi.json", "/schema/scalar", "/schema/{path:str}",  # API docs
+    "/schema", "/schema/openapi.json", "/schema/swagger", "/schema/{path:str}",  # API docs
 }
 
 

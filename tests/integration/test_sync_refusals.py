@@ -151,3 +151,78 @@ async def test_a_cursor_this_database_never_gave_starts_the_phone_over(client, d
     assert ahead.status_code == 200 and ahead.json()["reset"] is True
     customers = [c for c in ahead.json()["changes"] if c["entity_type"] == "customer"]
     assert [c["entity_id"] for c in customers] == [created.json()["id"]]
+
+
+async def test_push_of_a_hundred_large_orders_is_accepted(client, db):
+    s = await _sales(client, db)
+    rep = s["h"]["rep1"]
+    device = await _device(client, rep)
+    lines = [{"product_id": s["widget"], "quantity": 1, "discount_percent": "0.00"}] * 140
+    orders = [{"seq": n, "type": "order.place", "entity_id": str(uuid.uuid4()), "args": {
+        "customer_id": s["customer"]["id"], "lines": lines, "client_total_cents": 154000,
+        "notes": "Deliver to the back door, ring twice."}} for n in range(1, 101)]
+    body = json.dumps(_push(device, orders)).encode()
+    assert len(body) > 1_400_000  # more than the limit of any other request
+    response = await client.post("/api/sync/v1/push", content=body,
+                                 headers={**rep, "content-type": "application/json"})
+    assert response.status_code == 200, response.text[:300]
+    assert len(response.json()["outcomes"]) == 100
+
+
+async def test_push_over_the_limit_is_answered_413_after_its_body_is_read(app, client, db):
+    await seed_world(db)
+    token = (await login(client, "rep1@corp.test"))["access_token"]
+    chunk = b" " * (1024 * 1024)
+    chunks = [b'{"protocol": 1, "schema_version": 1, "device_id": "d", "mutations": []', *[chunk] * 24, b"}"]
+    unread = list(chunks)
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        if unread:
+            return {"type": "http.request", "body": unread.pop(0), "more_body": bool(unread)}
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            # What a server answers before the body is read, the client still sending it
+            # meets as a reset connection.
+            assert not unread, f"answered with {len(unread)} chunks of the body unread"
+        sent.append(message)
+
+    size = sum(len(c) for c in chunks)
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/api/sync/v1/push", "raw_path": b"/api/sync/v1/push",
+        "query_string": b"", "root_path": "", "client": ("127.0.0.1", 5000), "server": ("testserver", 80),
+        "headers": [(b"host", b"testserver"), (b"content-type", b"application/json"),
+                    (b"content-length", str(size).encode()), (b"authorization", f"Bearer {token}".encode())],
+    }
+    await app(scope, receive, send)
+    start, body = sent[0], b"".join(m.get("body", b"") for m in sent[1:])
+    assert start["status"] == 413
+    assert (b"content-type", b"application/problem+json") in start["headers"]
+    assert json.loads(body)["code"] == "body_too_large"
+
+
+async def test_push_with_broken_or_control_text_in_one_mutation_applies_the_others(client, db):
+    await seed_world(db)
+    rep = bearer(await login(client, "rep1@corp.test"))
+    device = await _device(client, rep)
+    mutations = [_create(1, "First Cafe"), _create(2, "X \udfff Y"), _create(3, "\x1b[31mRed Cafe"),
+                 _create(4, "Last Cafe", notes="half a pair \ud83d")]
+    mutations.append(_create(5, "Fifth Cafe"))
+    # json.dumps writes the lone surrogate as the escape a phone's JSON.stringify sends.
+    body = json.dumps(_push(device, mutations))
+    assert "\\udfff" in body
+    response = await client.post("/api/sync/v1/push", content=body, headers={**rep, "content-type": "application/json"})
+    assert response.status_code == 200, response.text[:300]
+    assert [(o["status"], o["code"]) for o in response.json()["outcomes"]] == [
+        ("accepted", None), ("rejected", "invalid_text"), ("rejected", "invalid_text"),
+        ("rejected", "invalid_text"), ("accepted", None)]
+    assert await _named(db, "First Cafe") == 1 and await _named(db, "Fifth Cafe") == 1
+    # Outside a mutation's arguments the push itself is unreadable: refused whole, nothing applied.
+    broken_device = json.dumps(_push(device[:-1] + "\udfff", [_create(6, "Sixth Cafe")]))
+    refused = await client.post("/api/sync/v1/push", content=broken_device,
+                                headers={**rep, "content-type": "application/json"})
+    assert refused.status_code in (400, 422) and refused.json()["code"] in ("invalid_request", "invalid_text")
+    assert await _named(db, "Sixth Cafe") == 0

@@ -3,8 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import {
-  FRESH_COUNTERS, ackUpTo, applyResponse, assignSeq, buildPush, classifyFailure, gapDecision,
-  nextBatch, prunableKeys, renumber, retryDelay, verdictOf,
+  FRESH_COUNTERS, MAX_BATCH, ackUpTo, applyResponse, assignSeq, buildPush, classifyFailure, gapDecision,
+  nextBatch, prunableKeys, refusalPlan, renumber, retryDelay, verdictOf,
 } from "../../pwa/static/js/outbox-core.js";
 
 const ID = (n) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
@@ -176,4 +176,39 @@ test("after old items are forgotten, the push still acknowledges every answered 
   const left = answered.filter((i) => !forgotten.has(i.key));
   assert.equal(ackUpTo(left), 5);
   assert.deepEqual(nextBatch(left).map((i) => i.seq), [6]);
+});
+
+test("a push the server refused as malformed is not resent as it is", () => {
+  for (const [status, code] of [[400, "invalid_request"], [413, "body_too_large"], [422, "invalid_text"], [400, "bad_request"]]) {
+    assert.equal(classifyFailure(status, code), "refused", `${status} ${code}`);
+  }
+  assert.equal(classifyFailure(422, "protocol_unsupported"), "blocked");
+  assert.equal(classifyFailure(503, "unavailable"), "retry");
+});
+
+test("a refused batch is split until the item the server refuses alone is found; that one gets the server's reason", () => {
+  const { items } = enqueueMany(MAX_BATCH);
+  const sending = items.map((i) => ({ ...i, state: "sending" }));
+  const problem = { status: 422, code: "invalid_text", detail: "Text may not contain a broken character." };
+  // Half of the batch goes next; nothing is marked refused while the culprit is unknown.
+  const split = refusalPlan(sending, problem);
+  assert.equal(split.limit, MAX_BATCH / 2);
+  assert.deepEqual(split.refused, []);
+  assert.ok(nextBatch(items, split.limit).length < sending.length);
+  // Alone, it is refused for good: shown with the server's reason, no longer pending.
+  const alone = refusalPlan([sending[6]], problem);
+  assert.equal(alone.limit, MAX_BATCH);
+  assert.equal(alone.refused.length, 1);
+  const [refused] = alone.refused;
+  assert.equal(refused.state, "done");
+  assert.deepEqual([refused.outcome.status, refused.outcome.code], ["rejected", "invalid_text"]);
+  assert.equal(verdictOf(refused).reason, "Text may not contain a broken character.");
+  // The items before it were applied meanwhile.
+  const applied = (i) => ({ ...i, state: "done", outcome: { status: "accepted" } });
+  const after = items.map((i) => (i.key === refused.key ? refused : i.seq < refused.seq ? applied(i) : i));
+  assert.equal(nextBatch(after).length, MAX_BATCH - 7);
+  assert.ok(!nextBatch(after).some((i) => i.key === refused.key));
+  // The rest of the queue goes on: the server, still expecting the refused seq, gets the
+  // next items on a new registration.
+  assert.equal(gapDecision(after, refused.seq), "renumber");
 });

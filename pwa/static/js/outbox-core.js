@@ -172,7 +172,30 @@ export function classifyFailure(status, code = null) {
   if (code === "device_unknown") return "reregister";
   if (code === "device_revoked") return "blocked";
   if (code === "protocol_unsupported" || code === "schema_unsupported") return "blocked";
+  // The server could not take the request as it is (malformed, too large, text it cannot
+  // store): the same request would be refused every time.
+  if (status === 400 || status === 413 || status === 422) return "refused";
   return "retry";
+}
+
+/**
+ * What follows a push refused as a whole ("refused" above). While the batch holds several
+ * items the next push sends half of it, until the item the server refuses on its own is
+ * found; that item gets the server's reason as its verdict and is not sent again, and the
+ * items after it go on (on a new registration: the server still expects its seq, see
+ * gapDecision). Returns {limit, refused}: the next batch size and the items to store.
+ */
+export function refusalPlan(sent, problem) {
+  if (sent.length > 1) return { limit: Math.ceil(sent.length / 2), refused: [] };
+  const p = problem || {};
+  const outcome = {
+    status: "rejected",
+    code: p.code || "refused",
+    message: p.detail || p.message || "The server refused this change as it was sent.",
+    result: {},
+    duplicate: false,
+  };
+  return { limit: MAX_BATCH, refused: sent.map((i) => ({ ...i, state: "done", outcome, last_error: null })) };
 }
 
 /** Exponential backoff with jitter; `random` is injectable for tests. */

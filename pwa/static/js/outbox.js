@@ -5,7 +5,7 @@
 import { api, ApiError } from "./api.js";
 import {
   FRESH_COUNTERS, MAX_BATCH, applyResponse, assignSeq, buildPush, classifyFailure, gapDecision, nextBatch,
-  pendingItems, prunableKeys, renumber, retryDelay,
+  pendingItems, prunableKeys, refusalPlan, renumber, retryDelay,
 } from "./outbox-core.js";
 import { currentUser, getMeta, setMeta, transact } from "./store.js";
 
@@ -13,6 +13,8 @@ const COUNTERS = "outbox_counters";
 const DEVICE = "device_id";
 let flushing = null;
 let retryTimer = null;
+// Smaller after a push refused as a whole (see refusalPlan), growing back as pushes pass.
+let batchLimit = MAX_BATCH;
 
 function changed() {
   window.dispatchEvent(new CustomEvent("fs:outbox"));
@@ -98,7 +100,7 @@ function scheduleRetry(attempt) {
 
 async function pushOnce() {
   const items = await listItems();
-  const batch = nextBatch(items, MAX_BATCH);
+  const batch = nextBatch(items, batchLimit);
   if (!batch.length) return false;
   const device = await deviceId();
   // "sending" is written before the request: after a reload the same items, with the same
@@ -109,8 +111,14 @@ async function pushOnce() {
   try {
     response = await api("/api/sync/v1/push", { method: "POST", body: buildPush(device, sending, items) });
   } catch (err) {
-    await putItems(sending.map((i) => ({ ...i, state: "queued", last_error: err.message })));
     const action = classifyFailure(err.status ?? 0, err instanceof ApiError ? err.code : null);
+    if (action === "refused") {
+      const plan = refusalPlan(sending, err.body);
+      batchLimit = plan.limit;
+      await putItems(plan.refused.length ? plan.refused : sending.map((i) => ({ ...i, state: "queued", last_error: err.message })));
+      return true;
+    }
+    await putItems(sending.map((i) => ({ ...i, state: "queued", last_error: err.message })));
     if (action === "reregister") {
       await startNewRegistration();
       return true;
@@ -119,6 +127,7 @@ async function pushOnce() {
     err.action = action;
     throw err;
   }
+  batchLimit = Math.min(MAX_BATCH, batchLimit * 2);
   const fresh = await listItems();
   const result = applyResponse(fresh, sending, response);
   await putItems(result.changed);

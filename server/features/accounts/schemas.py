@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from server.domain.text import ONE_LINE_PATTERN
+
 __all__ = ["LoginIn", "RefreshIn", "TokenOut", "UserCreateIn", "UserOut", "UserUpdateIn"]
 
 Email = Annotated[str, Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
@@ -44,12 +46,12 @@ class TokenOut(msgspec.Struct):
 
 class UserCreateIn(msgspec.Struct, forbid_unknown_fields=True):
     email: Email
-    full_name: Annotated[str, Meta(min_length=1, max_length=200)]
+    full_name: Annotated[str, Meta(min_length=1, max_length=200, pattern=ONE_LINE_PATTERN)]
     role: Role
     password: Annotated[str, Meta(min_length=8, max_length=512)]
 
 
 class UserUpdateIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    full_name: Annotated[str, Meta(min_length=1, max_length=200)] | UnsetType = UNSET
+    full_name: Annotated[str, Meta(min_length=1, max_length=200, pattern=ONE_LINE_PATTERN)] | UnsetType = UNSET
     role: Role | UnsetType = UNSET
     active: bool | UnsetType = UNSET

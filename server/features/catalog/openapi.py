@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import msgspec
 from litestar.openapi.datastructures import ResponseSpec
+
+from server.http.problem_docs import Problem
 
 __all__ = ["Problem", "problems"]
 
@@ -19,23 +18,13 @@ _DESCRIPTIONS = {
 }
 
 
-class Problem(msgspec.Struct):
-    """RFC 9457 problem details; `code` is the stable machine-readable reason."""
-
-    type: str
-    title: str
-    status: int
-    code: str
-    detail: str
-    instance: str
-    details: dict[str, Any] | None = None
-
-
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
     return {
         status: ResponseSpec(
-            data_container=Problem, description=_DESCRIPTIONS[status],
-            media_type="application/problem+json", generate_examples=False,
+            data_container=Problem,
+            description=_DESCRIPTIONS[status],
+            media_type="application/problem+json",
+            generate_examples=False,
         )
         for status in statuses
     }

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from server.domain.text import ONE_LINE_PATTERN
+
 __all__ = [
     "BreakIn",
     "BreakOut",
@@ -40,7 +42,7 @@ __all__ = [
 
 Sku = Annotated[str, Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
 Code = Annotated[str, Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
-Name = Annotated[str, Meta(min_length=1, max_length=200)]
+Name = Annotated[str, Meta(min_length=1, max_length=200, pattern=ONE_LINE_PATTERN)]
 Description = Annotated[str, Meta(max_length=4000)]
 Unit = Annotated[str, Meta(min_length=1, max_length=20)]
 TaxCategory = Annotated[str, Meta(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")]
@@ -263,7 +265,7 @@ class StockAlertOut(msgspec.Struct):
 
 class WarehouseIn(msgspec.Struct, forbid_unknown_fields=True):
     code: Annotated[str, Meta(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
-    name: Annotated[str, Meta(min_length=1, max_length=120)]
+    name: Annotated[str, Meta(min_length=1, max_length=120, pattern=ONE_LINE_PATTERN)]
     country: Annotated[str, Meta(pattern=r"^[A-Za-z]{2}$")]
     state: Annotated[str, Meta(max_length=40)] = ""
 

@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from server.domain.text import ONE_LINE_PATTERN
+
 __all__ = [
     "AddressIn",
     "AddressOut",
@@ -28,8 +30,9 @@ __all__ = [
 Status = Literal["prospect", "active", "on_hold", "inactive"]
 Terms = Literal["due_on_receipt", "net_15", "net_30", "net_45", "net_60"]
 Channel = Literal["field", "phone", "web", "api", "import"]
-Name = Annotated[str, Meta(min_length=1, max_length=200)]
+Name = Annotated[str, Meta(min_length=1, max_length=200, pattern=ONE_LINE_PATTERN)]
 Short = Annotated[str, Meta(max_length=200)]
+ShortName = Annotated[str, Meta(max_length=200, pattern=ONE_LINE_PATTERN)]
 Cents = Annotated[int, Meta(ge=0, le=10**13)]
 Uuid = Annotated[str, Meta(pattern=r"^[0-9a-fA-F-]{36}$")]
 
@@ -55,7 +58,7 @@ class CustomerCreateIn(msgspec.Struct, forbid_unknown_fields=True):
     legal_name: Name
     billing_address: AddressIn
     id: Uuid | None = None  # phones create ids offline
-    trading_name: Short = ""
+    trading_name: ShortName = ""
     tax_id: Annotated[str, Meta(max_length=40)] = ""
     status: Status = "prospect"
     payment_terms: Terms = "net_30"
@@ -74,7 +77,7 @@ class CustomerCreateIn(msgspec.Struct, forbid_unknown_fields=True):
 class CustomerUpdateIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     base_version: Annotated[int, Meta(ge=1)]
     legal_name: Name | UnsetType = UNSET
-    trading_name: Short | UnsetType = UNSET
+    trading_name: ShortName | UnsetType = UNSET
     tax_id: Annotated[str, Meta(max_length=40)] | UnsetType = UNSET
     status: Status | UnsetType = UNSET
     payment_terms: Terms | UnsetType = UNSET

@@ -17,6 +17,7 @@ import msgspec
 
 from server.domain.errors import ValidationFailed
 from server.domain.money import to_cents
+from server.domain.text import has_control_characters
 
 __all__ = ["MAX_ROWS", "CsvTable", "ImportRejected", "RowError", "RowReader", "read_csv"]
 
@@ -119,7 +120,7 @@ class RowReader:
 
     def text(
         self, column: str, *, required: bool = False, max_length: int = 200,
-        pattern: str | None = None, default: str = "",
+        pattern: str | None = None, default: str = "", line_breaks_allowed: bool = False,
     ) -> str | None:
         value = self.raw(column)
         if not value:
@@ -129,6 +130,9 @@ class RowReader:
             return default
         if len(value) > max_length:
             self.error(column, "too_long", f"{column} is longer than {max_length} characters")
+            return None
+        if has_control_characters(value, line_breaks_allowed=line_breaks_allowed):
+            self.error(column, "invalid_text", f"{column} holds a control character")
             return None
         if pattern and not re.fullmatch(pattern, value):
             self.error(column, "invalid_format", f"{column} {value!r} has an invalid format")

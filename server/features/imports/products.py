@@ -95,7 +95,7 @@ def _check_row(r: RowReader, warehouses: dict[str, str]) -> _Row | None:
     fields = {
         "sku": r.text("sku", required=True, max_length=40, pattern=_SKU),
         "name": r.text("name", required=True, max_length=200),
-        "description": r.text("description", max_length=4000),
+        "description": r.text("description", max_length=4000, line_breaks_allowed=True),
         "unit_of_measure": r.text("unit_of_measure", max_length=20, default="each"),
         "pack_size": r.integer("pack_size", default=1, minimum=1),
         "min_order_qty": r.integer("min_order_qty", default=1),

@@ -7,6 +7,7 @@ import msgspec
 from server.db.unit_of_work import WriteUnit
 from server.domain.actor import CurrentUser
 from server.domain.errors import ValidationFailed
+from server.domain.text import CONTROL_CHARACTERS_MESSAGE, is_one_line_refusal
 from server.features.customers import services as customers
 from server.features.customers.schemas import CustomerCreateIn, CustomerUpdateIn
 from server.features.shared.scope import load_scope
@@ -26,6 +27,9 @@ def _args(mutation: Mutation, shape: type[msgspec.Struct], **extra: object) -> m
     try:
         return msgspec.convert({**mutation.args, **extra}, shape)
     except msgspec.ValidationError as exc:
+        if is_one_line_refusal(str(exc)):
+            field = str(exc).rpartition("$.")[2].rstrip("`") or "A name"
+            raise ValidationFailed(f"{field} {CONTROL_CHARACTERS_MESSAGE}", code="invalid_text") from None
         raise ValidationFailed(f"The change is not valid: {exc}", code="invalid_mutation") from None
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -19,9 +20,11 @@ from server.domain.actor import CurrentUser
 from server.domain.errors import NotFound, ValidationFailed
 from server.features.shared.scope import load_scope
 from server.features.sync_api.handlers import build_engine
+from server.features.sync_api.push_decoding import PushBodyRequest
 from server.features.sync_api.sources import FEED_SOURCES
 from sync.feed import Visibility, pull_page
 from sync.protocol import (
+    MAX_PUSH_BYTES,
     PROTOCOL,
     SUPPORTED_SCHEMA_VERSIONS,
     DeviceIn,
@@ -90,7 +93,7 @@ class SyncController(Controller):
             device.revoked_at = device.revoked_at or utcnow()
         return {"device_id": device_id, "revoked": True}
 
-    @post("/push", status_code=200)
+    @post("/push", status_code=200, request_max_body_size=MAX_PUSH_BYTES, request_class=PushBodyRequest)
     async def push(self, request: Request[CurrentUser, Any, Any], db: Database, data: PushRequest) -> Response[Any]:
         """Apply mutations exactly once, in seq order; answer each with its outcome."""
         check_versions(data.protocol, data.schema_version)
@@ -100,7 +103,11 @@ class SyncController(Controller):
             return _unavailable()
         return Response(result)
 
-    @get("/pull")
+    # The body is encoded (and compressed) by hand; this is its shape.
+    @get("/pull", responses={200: ResponseSpec(
+        data_container=PullResponse, description="A page of changes and the cursor to pull from next.",
+        generate_examples=False,
+    )})
     async def pull(
         self, request: Request[CurrentUser, Any, Any], db: Database,
         protocol: int = PROTOCOL, schema_version: int = 1, cursor: str = "",

@@ -13,6 +13,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from server.domain.territories import Assignment, TerritoryRule
+from server.domain.text import ONE_LINE_PATTERN
 
 __all__ = [
     "AssignmentEndIn",
@@ -46,13 +47,13 @@ Postal = Annotated[str, Meta(min_length=1, max_length=20)]
 
 class TerritoryIn(msgspec.Struct, forbid_unknown_fields=True):
     code: Annotated[str, Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$")]
-    name: Annotated[str, Meta(min_length=1, max_length=120)]
+    name: Annotated[str, Meta(min_length=1, max_length=120, pattern=ONE_LINE_PATTERN)]
     kind: Kind
     parent_id: Uuid | None = None
 
 
 class TerritoryUpdateIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    name: Annotated[str, Meta(min_length=1, max_length=120)] | UnsetType = UNSET
+    name: Annotated[str, Meta(min_length=1, max_length=120, pattern=ONE_LINE_PATTERN)] | UnsetType = UNSET
     kind: Kind | UnsetType = UNSET
     # null moves the territory to the top level; leaving the field out keeps its parent.
     parent_id: Uuid | UnsetType | None = UNSET

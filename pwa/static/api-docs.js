@@ -1,0 +1,17 @@
+// Starts the vendored Swagger UI on /schema with the settings the page carries.
+(() => {
+  const root = document.getElementById("api-docs");
+  const { openapiUrl, csrfCookie, csrfHeader } = root.dataset;
+  const cookie = (name) => document.cookie.split("; ").find((row) => row.startsWith(`${name}=`))?.split("=")[1];
+  window.SwaggerUIBundle({
+    url: openapiUrl,
+    domNode: root,
+    deepLinking: true,
+    // "Try it out" from a signed-in browser sends the CSRF token like the app does.
+    requestInterceptor: (request) => {
+      const token = cookie(csrfCookie);
+      if (token) request.headers[csrfHeader] = decodeURIComponent(token);
+      return request;
+    },
+  });
+})();
