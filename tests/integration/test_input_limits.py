@@ -176,6 +176,6 @@ async def test_control_characters_in_names_are_refused_everywhere(client, db):
     csv = ("legal_name,country\n" + red + ",US\n").encode()
     imported = await client.post("/api/imports/customers", content=csv, headers={**admin, "content-type": "text/csv"})
     assert imported.status_code == 422 and imported.json()["details"]["errors"][0]["code"] == "invalid_text"
-    async with db.read() as session:
-        names = (await session.execute(select(Customer.legal_name))).scalars().all()
+    async with db.read() as unit:
+        names = (await unit.session.execute(select(Customer.legal_name))).scalars().all()
     assert names == ["Plain Co"]
