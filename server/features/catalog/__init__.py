@@ -12,11 +12,19 @@ def _routes() -> list[Any]:
     from server.features.catalog.routes import ProductController, list_categories
     from server.features.catalog.stock_routes import StockController, WarehouseController
     from server.features.catalog.views import CATALOG_PAGES
-    from server.features.imports.routes import import_customers, import_products
+    from server.features.imports.routes import (
+        import_customers,
+        import_job,
+        import_jobs,
+        import_products,
+        resume_import,
+    )
+    from server.features.imports.views import IMPORT_PAGES
 
     return [
         ProductController, list_categories, lookup_price, PriceListController,
         StockController, WarehouseController, *CATALOG_PAGES, import_customers, import_products,
+        import_jobs, import_job, resume_import, *IMPORT_PAGES,
     ]
 
 
