@@ -29,8 +29,8 @@ from server.db.models import (
     TerritoryRule,
 )
 from server.db.types import new_id
-from tests.conftest import api_client
-from tests.factories import bearer, login, make_user
+from tests.conftest import api_client, browser_client
+from tests.factories import PASSWORD, bearer, login, make_user
 
 PRODUCT_HEADER = (
     "sku,name,description,category_code,unit_of_measure,pack_size,min_order_qty,floor_price,"
@@ -341,3 +341,39 @@ async def test_an_interrupted_import_resumes_after_a_restart_without_duplicates(
         assert await _counts(restarted_db, CustomerAddress, CustomerContact) == [800, 400]
     finally:
         await restarted_db.dispose()
+
+
+async def test_the_import_page_uploads_a_file_and_shows_its_progress_until_done(backend, db):
+    admin = await make_user(db, role="admin", email="admin@example.com")
+    async with browser_client(create_app(backend.settings(import_batch_rows=20), db)) as browser:
+        await browser.get("/login")
+        signed_in = await browser.post("/login", data={"email": admin.email, "password": PASSWORD, "next": "/",
+                                                       "_csrf_token": browser.cookies.get("fs_csrf")})
+        assert signed_in.status_code == 303
+        page = await browser.get("/imports")
+        assert page.status_code == 200 and "nothing is imported" in page.text and "Resume" in page.text
+        csrf = {"_csrf_token": browser.cookies.get("fs_csrf")}
+        rejected = await browser.post("/imports/customers", data=csrf,
+                                      files={"file": ("c.csv", _customer_rows(30, bad_row=25).encode(), "text/csv")})
+        assert rejected.status_code == 422 and "Row 25, country" in rejected.text
+        assert await _counts(db, Customer) == [0]
+        started = await browser.post("/imports/customers", data=csrf,
+                                     files={"file": ("c.csv", _customer_rows(400).encode(), "text/csv")})
+        assert started.status_code == 303, started.text[:500]
+        job_url = started.headers["location"]
+        seen: list[str] = []
+        for _ in range(2000):
+            fragment = await browser.get(job_url, headers={"hx-request": "true"})
+            assert fragment.status_code == 200
+            status = fragment.text.split('data-status="', 1)[1].split('"', 1)[0]
+            written = int(fragment.text.split('value="', 1)[1].split('"', 1)[0])
+            seen.append(f"{status}:{written}")
+            if status == "done":
+                break
+            await asyncio.sleep(0.01)
+        assert seen[-1] == "done:400", seen
+        assert any(s.startswith("running:") and 0 < int(s.split(":")[1]) < 400 for s in seen), seen
+        assert 'hx-trigger="every 1s"' not in fragment.text and "created: 400" in fragment.text
+        listed = await browser.get("/imports")
+        assert "400 of 400 rows" in listed.text
+    assert await _counts(db, Customer) == [400]
