@@ -29,6 +29,7 @@ from server.features.app_shell.compression import PUBLIC_COMPRESSION
 from server.features.catalog import ROUTES as catalog_routes
 from server.features.customers import ROUTES as customer_routes
 from server.features.imports import ROUTES as import_routes
+from server.features.imports.background import ImportRunner
 from server.features.ops.routes import healthz, readyz
 from server.features.sales import ROUTES as sales_routes
 from server.features.sales.jobs import QuoteExpiryJob
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         await db.dispose()
 
     quote_expiry = QuoteExpiryJob(db, settings.quote_expiry_interval_seconds)
+    import_runner = ImportRunner()
 
     app = Litestar(
         route_handlers=[
@@ -115,7 +117,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             }),
         ),
         on_startup=[quote_expiry.start],
-        on_shutdown=[quote_expiry.stop, _dispose],
+        on_shutdown=[quote_expiry.stop, import_runner.stop, _dispose],
         # The root level follows FIELDSALES_LOG_LEVEL (Litestar's default would set INFO).
         logging_config=LoggingConfig(root={"level": settings.log_level, "handlers": ["queue_listener"]}),
         debug=False,
@@ -128,6 +130,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.jwt_auth = jwt_auth
     app.state.db = db
     app.state.quote_expiry = quote_expiry
+    app.state.import_runner = import_runner
     app.state.settings = settings
     return app
 

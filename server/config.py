@@ -28,6 +28,8 @@ class Settings:
     log_level: str = "INFO"
     # How often quotes past their validity are expired in the background; 0 turns it off.
     quote_expiry_interval_seconds: int = 3600
+    # Rows of a CSV import written per write transaction; other requests go in between.
+    import_batch_rows: int = 100
 
 
 def _load_or_create_secret(data_dir: Path) -> str:
@@ -70,4 +72,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         allowed_hosts=hosts or ("*",),
         log_level=env.get("FIELDSALES_LOG_LEVEL", "INFO"),
         quote_expiry_interval_seconds=int(env.get("FIELDSALES_QUOTE_EXPIRY_INTERVAL_SECONDS", "3600")),
+        import_batch_rows=max(1, int(env.get("FIELDSALES_IMPORT_BATCH_ROWS", "100"))),
     )

@@ -391,3 +391,14 @@ async def test_openapi_describes_the_catalog_endpoints(client, db):
                  "/api/stock/adjust", "/api/categories", "/api/imports/products", "/api/imports/customers"):
         assert path in schema["paths"], path
     assert "text/csv" in schema["paths"]["/api/imports/products"]["post"]["requestBody"]["content"]
+
+
+async def test_product_search_text_is_bounded_with_a_reason_on_the_api_and_the_page(client, db):
+    w = await _world(client, db)
+    for q in ("x" * 201, "x" * 50_001):
+        refused = await client.get("/api/products", params={"q": q}, headers=w.rep)
+        assert refused.status_code == 422, refused.text[:300]
+        assert refused.json()["code"] == "search_too_long" and "200" in refused.json()["detail"]
+        page = await client.get("/catalog", params={"q": q}, headers={**w.rep, "accept": "text/html"})
+        assert page.status_code == 422 and "200 characters" in page.text
+    assert (await client.get("/api/products", params={"q": "x" * 200}, headers=w.rep)).status_code == 200

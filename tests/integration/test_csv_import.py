@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select
 
+from server.app import create_app
+from server.db.engine import Database
 from server.db.models import (
     AuditEvent,
     Customer,
@@ -22,7 +29,8 @@ from server.db.models import (
     TerritoryRule,
 )
 from server.db.types import new_id
-from tests.factories import bearer, login, make_user
+from tests.conftest import api_client, browser_client
+from tests.factories import PASSWORD, bearer, login, make_user
 
 PRODUCT_HEADER = (
     "sku,name,description,category_code,unit_of_measure,pack_size,min_order_qty,floor_price,"
@@ -231,3 +239,141 @@ async def test_a_good_customer_file_creates_numbered_customers_in_their_territor
     again = await _post(client, "/api/imports/customers", headers, body)
     assert [(e["row"], e["code"]) for e in again.json()["details"]["errors"]] == [(1, "customer_exists")]
     assert await _counts(db, Customer) == [2]
+
+
+# --- large files: batches, progress, resuming -------------------------------------------
+
+
+def _customer_rows(count: int, *, bad_row: int | None = None) -> str:
+    lines = [
+        f"Batch Customer {i} LLC,,BT-{i:05d},active,net_30,100,c{i}@batch.test,+1 206 555 {i:04d},Ann,"
+        f"{'USA' if i == bad_row else 'US'},WA,Seattle,98101,{i} Main St\n"
+        for i in range(1, count + 1)
+    ]
+    return CUSTOMER_HEADER + "".join(lines)
+
+
+@asynccontextmanager
+async def _app_client(backend: Any, db: Any, batch_rows: int) -> AsyncIterator[Any]:
+    async with api_client(create_app(backend.settings(import_batch_rows=batch_rows), db)) as http:
+        yield http
+
+
+async def test_other_requests_are_answered_and_progress_shows_while_a_large_import_runs(backend, db):
+    async with _app_client(backend, db, batch_rows=20) as client:
+        headers = await _admin(client, db)
+        job_id = str(uuid.uuid4())
+        importing = asyncio.create_task(client.post(
+            "/api/imports/customers", params={"job_id": job_id}, content=_customer_rows(600).encode(),
+            headers={**headers, "content-type": "text/csv"},
+        ))
+        progress: list[int] = []
+        answered_meanwhile = 0
+        while not importing.done():
+            job = await client.get(f"/api/imports/jobs/{job_id}", headers=headers)
+            if job.status_code == 200 and 0 < job.json()["rows_done"] < 600:
+                progress.append(job.json()["rows_done"])
+                alive = await client.get("/healthz")
+                listed = await client.get("/api/customers", params={"limit": 1}, headers=headers)
+                assert alive.status_code == 200 and listed.status_code == 200
+                answered_meanwhile += not importing.done()
+            await asyncio.sleep(0.001)
+        answer = await importing
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {"rows": 600, "created": 600, "first_number": "C-000001", "last_number": "C-000600"}
+        # Other requests went through between batches, and the rows written were visible as
+        # they grew, not only at the end.
+        assert answered_meanwhile >= 3 and len(set(progress)) >= 3, (answered_meanwhile, progress)
+        assert progress == sorted(progress)
+        done = (await client.get(answer.headers["location"], headers=headers)).json()
+        assert (done["status"], done["rows_done"], done["rows_total"]) == ("done", 600, 600)
+        listed = (await client.get("/api/imports/jobs", headers=headers)).json()
+        assert [j["id"] for j in listed] == [job_id]
+    assert await _counts(db, Customer) == [600]
+
+
+async def test_a_bad_row_in_a_late_batch_imports_nothing(backend, db):
+    async with _app_client(backend, db, batch_rows=20) as client:
+        headers = await _admin(client, db)
+        answer = await _post(client, "/api/imports/customers", headers, _customer_rows(300, bad_row=250))
+        assert answer.status_code == 422, answer.text
+        assert [(e["row"], e["column"]) for e in answer.json()["details"]["errors"]] == [(250, "country")]
+        assert (await client.get("/api/imports/jobs", headers=headers)).json() == []
+    assert await _counts(db, Customer, CustomerAddress, CustomerContact) == [0, 0, 0]
+
+
+async def test_an_interrupted_import_resumes_after_a_restart_without_duplicates(backend, db):
+    async with _app_client(backend, db, batch_rows=20) as client:
+        headers = await _admin(client, db)
+        job_id = str(uuid.uuid4())
+        importing = asyncio.create_task(client.post(
+            "/api/imports/customers", params={"job_id": job_id}, content=_customer_rows(400).encode(),
+            headers={**headers, "content-type": "text/csv"},
+        ))
+        while True:
+            job = await client.get(f"/api/imports/jobs/{job_id}", headers=headers)
+            if job.status_code == 200 and job.json()["rows_done"] >= 100:
+                break
+            assert not importing.done(), importing.result().text
+            await asyncio.sleep(0.001)
+        importing.cancel()  # the server stops in the middle of a batch
+        with contextlib.suppress(asyncio.CancelledError):
+            await importing
+    restarted_db = Database(backend.url)
+    try:
+        async with api_client(create_app(backend.settings(import_batch_rows=20), restarted_db)) as client:
+            headers = bearer(await login(client, "admin@example.com"))
+            stopped = (await client.get(f"/api/imports/jobs/{job_id}", headers=headers)).json()
+            assert stopped["status"] == "running" and 100 <= stopped["rows_done"] < 400
+            # Each batch commits with the job's progress: what is there is exactly what it says.
+            assert await _counts(restarted_db, Customer) == [stopped["rows_done"]]
+            resumed = await client.post(f"/api/imports/jobs/{job_id}/resume", headers=headers)
+            assert resumed.status_code == 200, resumed.text
+            assert (resumed.json()["status"], resumed.json()["rows_done"]) == ("done", 400)
+            assert resumed.json()["result"]["created"] == 400
+            again = await client.post(f"/api/imports/jobs/{job_id}/resume", headers=headers)
+            assert again.status_code == 200 and again.json()["rows_done"] == 400
+        async with restarted_db.read() as s:
+            tax_ids = (await s.execute(select(Customer.tax_id))).scalars().all()
+            numbers = (await s.execute(select(Customer.number))).scalars().all()
+        assert sorted(tax_ids) == [f"BT{i:05d}" for i in range(1, 401)]
+        assert sorted(numbers) == [f"C-{i:06d}" for i in range(1, 401)]
+        assert await _counts(restarted_db, CustomerAddress, CustomerContact) == [800, 400]
+    finally:
+        await restarted_db.dispose()
+
+
+async def test_the_import_page_uploads_a_file_and_shows_its_progress_until_done(backend, db):
+    admin = await make_user(db, role="admin", email="admin@example.com")
+    async with browser_client(create_app(backend.settings(import_batch_rows=20), db)) as browser:
+        await browser.get("/login")
+        signed_in = await browser.post("/login", data={"email": admin.email, "password": PASSWORD, "next": "/",
+                                                       "_csrf_token": browser.cookies.get("fs_csrf")})
+        assert signed_in.status_code == 303
+        page = await browser.get("/imports")
+        assert page.status_code == 200 and "nothing is imported" in page.text and "Resume" in page.text
+        csrf = {"_csrf_token": browser.cookies.get("fs_csrf")}
+        rejected = await browser.post("/imports/customers", data=csrf,
+                                      files={"file": ("c.csv", _customer_rows(30, bad_row=25).encode(), "text/csv")})
+        assert rejected.status_code == 422 and "Row 25, country" in rejected.text
+        assert await _counts(db, Customer) == [0]
+        started = await browser.post("/imports/customers", data=csrf,
+                                     files={"file": ("c.csv", _customer_rows(400).encode(), "text/csv")})
+        assert started.status_code == 303, started.text[:500]
+        job_url = started.headers["location"]
+        seen: list[str] = []
+        for _ in range(2000):
+            fragment = await browser.get(job_url, headers={"hx-request": "true"})
+            assert fragment.status_code == 200
+            status = fragment.text.split('data-status="', 1)[1].split('"', 1)[0]
+            written = int(fragment.text.split('value="', 1)[1].split('"', 1)[0])
+            seen.append(f"{status}:{written}")
+            if status == "done":
+                break
+            await asyncio.sleep(0.01)
+        assert seen[-1] == "done:400", seen
+        assert any(s.startswith("running:") and 0 < int(s.split(":")[1]) < 400 for s in seen), seen
+        assert 'hx-trigger="every 1s"' not in fragment.text and "created: 400" in fragment.text
+        listed = await browser.get("/imports")
+        assert "400 of 400 rows" in listed.text
+    assert await _counts(db, Customer) == [400]

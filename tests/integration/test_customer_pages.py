@@ -62,3 +62,21 @@ async def test_customer_search_page_and_live_results_fragment(browser, db):
     assert full.status_code == 200 and "<html" in full.text and "Harbor View Bistro" in full.text
     fragment = await browser.get("/customers", params={"q": "nothing-like-it"}, headers={"hx-request": "true"})
     assert "<html" not in fragment.text and "No customer matches" in fragment.text
+
+
+async def test_customer_search_page_ranks_like_the_api_and_refuses_an_overlong_search(browser, db):
+    await seed_world(db)
+    await _login(browser, "rep1@corp.test")
+    await browser.get("/customers/new")
+    csrf = {"_csrf_token": browser.cookies.get("fs_csrf")}
+    for name, phone in [("Acme Corner Supplies", "+1 206 555 5555"), ("Corner Store", "+1 206 555 0155")]:
+        made = await browser.post("/customers/new", data={**_form(legal_name=name, phone=phone, email=""), "confirm_new": "1", **csrf})
+        assert made.status_code == 303, made.text[:300]
+    page = await browser.get("/customers", params={"q": "corner"}, headers={"hx-request": "true"})
+    assert page.status_code == 200 and page.text.index("Corner Store") < page.text.index("Acme Corner Supplies")
+    digit = await browser.get("/customers", params={"q": "Corner Store 5 xyz"}, headers={"hx-request": "true"})
+    assert "No customer matches" in digit.text
+    for q in ("x" * 201, "x" * 50_001):
+        refused = await browser.get("/customers", params={"q": q})
+        assert refused.status_code == 422 and "text/html" in refused.headers["content-type"]
+        assert "200 characters" in refused.text

@@ -252,3 +252,62 @@ async def test_two_first_onboardings_at_once_share_one_catch_all_territory(clien
     async with db.read() as unit:
         defaults = (await unit.session.execute(select(Territory.id).where(Territory.is_default.is_(True)))).scalars().all()
     assert defaults == [responses[0].json()["territory_id"]]
+
+
+async def _found(client, headers, q: str) -> list[str]:
+    answer = await client.get("/api/customers", params={"q": q, "limit": 200}, headers=headers)
+    assert answer.status_code == 200, answer.text
+    return [c["legal_name"] for c in answer.json()["items"]]
+
+
+async def test_search_matches_digits_to_phone_numbers_only_when_the_query_is_one(client, db):
+    await seed_world(db)
+    admin = bearer(await login(client, "admin@corp.test"))
+    for name, phone in [("Corner Store", "+1 206 555 0105"), ("Harbor Bistro", "+1 206 555 7115"),
+                        ("7-Eleven", "+1 253 555 0199"), ("Pine Bakery", "+1 425 555 5555")]:
+        made = await client.post("/api/customers", headers=admin, json=customer_body(
+            name, contacts=[{"name": "Pat Buyer", "phone": phone}], confirm_new=True))
+        assert made.status_code == 201, made.text
+    assert await _found(client, admin, "Corner Store 5 xyz") == []
+    assert await _found(client, admin, "zzz 5") == []
+    assert await _found(client, admin, "7-Eleven") == ["7-Eleven"]
+    assert await _found(client, admin, "corner store 5") == []
+    assert await _found(client, admin, "(206) 555-0105") == ["Corner Store"]
+    assert await _found(client, admin, "+1 206 555") == ["Corner Store", "Harbor Bistro"]
+
+
+async def test_search_ranks_exact_numbers_then_name_prefixes_then_words(client, db):
+    await seed_world(db)
+    admin = bearer(await login(client, "admin@corp.test"))
+    bodies = [
+        customer_body("Acme Corner Supplies", tax_id="55-1234567-89", contacts=[]),
+        customer_body("Corner Store", tax_id="55-1234567", contacts=[]),
+        customer_body("Able Hardware", contacts=[{"name": "Pat Corner", "phone": "+1 206 555 0101"}]),
+        customer_body("Zed Corner Market", contacts=[{"name": "Zoe", "phone": "+1 206 555 0100"}]),
+    ]
+    numbers = []
+    for body in bodies:
+        made = await client.post("/api/customers", headers=admin, json={**body, "confirm_new": True})
+        assert made.status_code == 201, made.text
+        numbers.append(made.json()["number"])
+    assert await _found(client, admin, "corner") == ["Corner Store", "Able Hardware", "Acme Corner Supplies", "Zed Corner Market"]
+    assert (await _found(client, admin, "551234567"))[0] == "Corner Store"
+    assert (await _found(client, admin, "206 555 0100"))[0] == "Zed Corner Market"
+    assert await _found(client, admin, numbers[3].lower()) == ["Zed Corner Market"]
+
+
+async def test_search_text_matches_percent_and_underscore_literally_and_is_bounded(client, db):
+    await seed_world(db)
+    admin = bearer(await login(client, "admin@corp.test"))
+    for name in ("Harbor 50% Outlet", "Plain_Name Goods", "Other Shop"):
+        made = await client.post("/api/customers", headers=admin, json=customer_body(name, contacts=[], confirm_new=True))
+        assert made.status_code == 201, made.text
+    assert await _found(client, admin, "%") == ["Harbor 50% Outlet"]
+    assert await _found(client, admin, "_") == ["Plain_Name Goods"]
+    assert await _found(client, admin, "50%") == ["Harbor 50% Outlet"]
+    assert await _found(client, admin, "\\") == []
+    assert len(await _found(client, admin, "x" * 200)) == 0
+    for q in ("x" * 201, "x" * 50_001):
+        refused = await client.get("/api/customers", params={"q": q}, headers=admin)
+        assert refused.status_code == 422, refused.text[:300]
+        assert refused.json()["code"] == "search_too_long" and "200" in refused.json()["detail"]

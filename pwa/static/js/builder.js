@@ -6,6 +6,7 @@
 import { api } from "./api.js";
 import { formatCents as money, h } from "./dom.js";
 import { newId } from "./ids.js";
+import { searchCustomers, splitWords } from "./search.js";
 import { enqueue } from "./outbox.js";
 import { allEntities, currentUser, getMeta, setMeta } from "./store.js";
 import {
@@ -97,15 +98,10 @@ function chooseCustomer(customer) {
   update();
 }
 
-function customerMatches(c, words) {
-  const address = c.addresses?.[0] ?? c.billing_address ?? {};
-  const text = fold([c.legal_name, c.trading_name, c.number, address.city, address.postal_code].join(" "));
-  return words.every((w) => text.includes(w));
-}
-
 function renderCustomerResults() {
-  const words = fold($("customer-search").value).split(/\s+/).filter(Boolean);
-  const found = state.customers.filter((c) => customerMatches(c, words)).slice(0, MAX_RESULTS);
+  const q = $("customer-search").value;
+  // The same search as the customer list's (and the server's), best match first.
+  const found = (splitWords(q).length ? searchCustomers(state.customers, q) : state.customers).slice(0, MAX_RESULTS);
   $("customer-results").replaceChildren(...found.map((c) => h("li", {},
     h("button", { type: "button", class: "pick", dataset: { customerId: c.id } },
       h("strong", {}, customerName(c)), " ",

@@ -2,7 +2,7 @@
 
 import { h, live, replace } from "./dom.js";
 import { itemsForAll } from "./outbox-view.js";
-import { byName, customerText, matches, primaryAddress } from "./search.js";
+import { primaryAddress, searchCustomers } from "./search.js";
 import { allEntities } from "./store.js";
 
 const input = document.getElementById("customer-q");
@@ -11,7 +11,7 @@ const LIMIT = 50;
 async function render() {
   const q = input.value;
   const [customers, waiting] = await Promise.all([allEntities("customer"), itemsForAll()]);
-  const found = customers.filter((c) => matches(customerText(c), q)).sort(byName);
+  const found = searchCustomers(customers, q);
   document.getElementById("customer-count").textContent =
     found.length === 1 ? "1 customer" : `${found.length} customers${found.length > LIMIT ? `, showing ${LIMIT}` : ""}`;
   replace("customer-results", found.slice(0, LIMIT).map((c) => {

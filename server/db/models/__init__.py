@@ -16,6 +16,7 @@ from server.db.models.catalog import (
     Warehouse,
 )
 from server.db.models.customers import Customer, CustomerAddress, CustomerContact
+from server.db.models.imports import ImportJob
 from server.db.models.reference import REFERENCE_TABLES, ReferenceDataVersion
 from server.db.models.sales import (
     IdempotencyRecord,
@@ -47,6 +48,7 @@ __all__ = [
     "Device",
     "DocumentSequence",
     "IdempotencyRecord",
+    "ImportJob",
     "MutationOutcome",
     "PriceBreak",
     "PriceList",

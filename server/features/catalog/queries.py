@@ -14,6 +14,7 @@ from server.db.models import Customer, Product, ProductCategory, Warehouse
 from server.db.models import StockLevel as StockRow
 from server.domain.catalog import StockLevel, is_low_stock, round_to_pack
 from server.domain.errors import NotFound
+from server.domain.search import LIKE_ESCAPE, checked_search_text, like_contains
 from server.features.catalog.prices import PriceContext, load_price_context, quote_or_none
 from server.features.catalog.schemas import (
     BreakOut,
@@ -46,12 +47,6 @@ SORTS: dict[str, Any] = {
     "sku": Product.sku.asc(),
     "-sku": Product.sku.desc(),
 }
-
-
-def _like(q: str) -> str:
-    # Escape LIKE wildcards so a search for '50%' means the text '50%'.
-    escaped = q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def stock_status(levels: Collection[StockLevel], threshold: int) -> StockStatus:
@@ -105,12 +100,12 @@ async def search_products(
 ) -> ProductPage:
     """One page of products with stock and the customer's price (base price without one)."""
     where: list[Any] = []
-    if q.strip():
-        pattern = _like(q)
+    if checked_search_text(q).strip():
+        pattern = like_contains(q.strip().lower())
         where.append(or_(
-            func.lower(Product.name).like(pattern, escape="\\"),
-            func.lower(Product.sku).like(pattern, escape="\\"),
-            func.lower(Product.description).like(pattern, escape="\\"),
+            func.lower(Product.name).like(pattern, escape=LIKE_ESCAPE),
+            func.lower(Product.sku).like(pattern, escape=LIKE_ESCAPE),
+            func.lower(Product.description).like(pattern, escape=LIKE_ESCAPE),
         ))
     if category:
         where.append(ProductCategory.code == category)

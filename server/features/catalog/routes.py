@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.engine import Database
 from server.db.models import Customer
+from server.domain.search import SEARCH_TEXT_MAX_LENGTH
 from server.features.catalog import queries, services
 from server.features.catalog.openapi import problems
 from server.features.catalog.prices import load_price_context, visible_customer
@@ -31,10 +32,13 @@ class ProductController(Controller):
     path = "/api/products"
     tags = ["catalog"]
 
-    @get("/", responses=problems(400, 404))
+    @get("/", responses=problems(400, 404, 422))
     async def list_products(
         self, request: Request[CurrentUser, Any, Any], db: Database,
-        q: Annotated[str, Parameter(max_length=200, description="Text in name, SKU or description")] = "",
+        q: Annotated[str, Parameter(description=(
+            f"Text in name, SKU or description (at most {SEARCH_TEXT_MAX_LENGTH} characters, "
+            "else 422 search_too_long)"
+        ))] = "",
         category: Annotated[str | None, Parameter(description="A category code")] = None,
         active: bool | None = None,
         customer_id: Annotated[

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, get
-from litestar.params import Parameter
 from litestar.response import Template
 
 from server.db.engine import Database
@@ -39,7 +38,7 @@ def _context(request: Request[CurrentUser, Any, Any], customer: Customer | None,
 @get("/catalog", include_in_schema=False)
 async def catalog_page(
     request: Request[CurrentUser, Any, Any], db: Database,
-    q: Annotated[str, Parameter(max_length=200)] = "", category: str = "", customer_id: str = "",
+    q: str = "", category: str = "", customer_id: str = "",
     offset: Offset = 0,
 ) -> Template:
     async with db.read() as unit:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer, CustomerAddress, CustomerContact, Territory, User
@@ -16,6 +17,18 @@ from server.domain.customers import (
     normalize_tax_id,
 )
 from server.domain.errors import NotFound
+from server.domain.search import (
+    LIKE_ESCAPE,
+    RANK_EXACT,
+    RANK_NAME_PREFIX,
+    RANK_WORDS,
+    checked_search_text,
+    like_contains,
+    like_prefix,
+    like_suffix,
+    parse_search,
+    split_words,
+)
 from server.domain.territories import normalize_postal
 from server.features.customers.schemas import (
     AddressOut,
@@ -46,32 +59,59 @@ def _billing_join() -> Any:
     )
 
 
-def _matches_text(q: str) -> Any:
-    like = f"%{q.strip().lower()}%"
-    compact = normalize_tax_id(q)
+def _lower_like(column: Any, patterns: Collection[str]) -> Any:
+    return or_(*(func.lower(column).like(p, escape=LIKE_ESCAPE) for p in patterns))
+
+
+def _word_condition(forms: Collection[str]) -> Any:
+    """One query word (in its folded and its typed lower-case form) found in any field."""
+    patterns = [like_contains(form) for form in forms]
     address_hit = exists().where(
         CustomerAddress.customer_id == Customer.id,
-        or_(func.lower(CustomerAddress.city).like(like), func.lower(CustomerAddress.postal_code).like(like)),
+        or_(_lower_like(CustomerAddress.city, patterns), _lower_like(CustomerAddress.postal_code, patterns)),
     ).correlate(Customer)
     contact_hit = exists().where(
         CustomerContact.customer_id == Customer.id,
-        or_(
-            func.lower(CustomerContact.name).like(like),
-            CustomerContact.email.like(like),
-            CustomerContact.phone.like(f"%{normalize_phone(q)}%") if normalize_phone(q) else false(),
-        ),
+        or_(_lower_like(CustomerContact.name, patterns), _lower_like(CustomerContact.email, patterns)),
     ).correlate(Customer)
     conditions = [
-        Customer.search_name.like(f"%{normalize_name(q)}%") if normalize_name(q) else false(),
-        func.lower(Customer.legal_name).like(like),
-        func.lower(Customer.trading_name).like(like),
-        func.lower(Customer.number).like(like),
-        address_hit,
-        contact_hit,
+        _lower_like(Customer.legal_name, patterns), _lower_like(Customer.trading_name, patterns),
+        _lower_like(Customer.number, patterns), address_hit, contact_hit,
     ]
-    if compact:
-        conditions.append(Customer.tax_id.like(f"%{compact}%"))
+    # The stored comparison forms: accents and legal suffixes gone from names, tax ids compact.
+    for form in forms:
+        if name := normalize_name(form):
+            conditions.append(Customer.search_name.like(like_contains(name), escape=LIKE_ESCAPE))
+        if tax_id := normalize_tax_id(form):
+            conditions.append(Customer.tax_id.like(like_contains(tax_id), escape=LIKE_ESCAPE))
     return or_(*conditions)
+
+
+def _phone_hit(pattern: str) -> Any:
+    return exists().where(
+        CustomerContact.customer_id == Customer.id, CustomerContact.phone.like(pattern, escape=LIKE_ESCAPE)
+    ).correlate(Customer)
+
+
+def _search(q: str) -> tuple[Any, Any]:
+    """(what matches, its rank) for a search, as `customer_search_rank` defines them."""
+    query = parse_search(q)
+    typed = split_words(q.lower())
+    word_forms = [{w, t} for w, t in zip(query.words, typed, strict=False)] or [{w} for w in query.words]
+    matches = and_(*(_word_condition(forms) for forms in word_forms))
+    digits = query.phone.lstrip("+")
+    exact = [func.lower(Customer.number) == query.text]
+    if query.tax_id:
+        exact.append(Customer.tax_id == query.tax_id)
+    if query.phone:
+        matches = or_(matches, _phone_hit(like_contains(digits)))
+        exact.append(_phone_hit(like_suffix(digits)))
+    prefixes = [like_prefix(form) for form in {query.text, " ".join(typed)}]
+    prefix = [_lower_like(Customer.legal_name, prefixes), _lower_like(Customer.trading_name, prefixes)]
+    if name := normalize_name(q):
+        prefix.append(Customer.search_name.like(like_prefix(name), escape=LIKE_ESCAPE))
+    rank = case((or_(*exact), RANK_EXACT), (or_(*prefix), RANK_NAME_PREFIX), else_=RANK_WORDS)
+    return matches, rank
 
 
 async def search_customers(
@@ -81,8 +121,11 @@ async def search_customers(
     # The scope filter is always applied first and ANDed with everything the caller asks,
     # so no combination of filters can reach a row outside it.
     where = [customer_filter(scope)]
-    if q.strip():
-        where.append(_matches_text(q))
+    order: list[Any] = []
+    if checked_search_text(q).strip():
+        matches, rank = _search(q)
+        where.append(matches)
+        order.append(rank)
     if status:
         where.append(Customer.status == status)
     if territory_id:
@@ -92,7 +135,7 @@ async def search_customers(
         select(Customer, CustomerAddress.city, CustomerAddress.postal_code)
         .outerjoin(CustomerAddress, _billing_join())
         .where(*where)
-        .order_by(SORTS.get(sort, SORTS["name"]), Customer.id)
+        .order_by(*order, SORTS.get(sort, SORTS["name"]), Customer.id)
         .limit(limit)
         .offset(offset)
     )

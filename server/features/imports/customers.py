@@ -12,6 +12,7 @@ file twice cannot double the customer base.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -44,7 +45,7 @@ from server.features.shared import audit
 from server.features.shared.numbers import next_number
 from server.features.shared.territory_data import load_territory_data
 
-__all__ = ["COLUMNS", "REQUIRED", "CustomerImportResult", "import_customers"]
+__all__ = ["COLUMNS", "REQUIRED", "CustomerImportResult", "checked_rows", "combined", "write_rows"]
 
 REQUIRED = ("legal_name", "country")
 COLUMNS = (
@@ -102,7 +103,8 @@ def _check_row(r: RowReader) -> _Row | None:
     return _Row(r.row, customer, {k: str(v) for k, v in address.items()}, contact)
 
 
-async def _validate(session: AsyncSession, raw: bytes) -> list[_Row]:
+def _checked_file(raw: bytes) -> tuple[list[_Row], list[RowError]]:
+    """Every row checked on its own and against the others (no database needed)."""
     table = read_csv(raw, required=REQUIRED, optional=COLUMNS)
     errors = table.errors
     rows: list[_Row] = []
@@ -118,7 +120,13 @@ async def _validate(session: AsyncSession, raw: bytes) -> list[_Row]:
         row = _check_row(reader)
         if row is not None:
             rows.append(row)
-    tax_ids = [t for t in first_row if t]
+    return rows, errors
+
+
+async def _taken_tax_ids(session: AsyncSession, rows: list[_Row]) -> list[RowError]:
+    first_row = {t: row.number for row in reversed(rows) if (t := normalize_tax_id(row.customer["tax_id"]))}
+    tax_ids = list(first_row)
+    errors: list[RowError] = []
     for start in range(0, len(tax_ids), 1000):  # stay under every driver's parameter limit
         taken = await session.execute(
             select(Customer.tax_id, Customer.number).where(Customer.tax_id.in_(tax_ids[start:start + 1000]))
@@ -126,6 +134,16 @@ async def _validate(session: AsyncSession, raw: bytes) -> list[_Row]:
         for tax_id, customer_number in taken.all():
             errors.append(RowError(first_row[tax_id], "tax_id", "customer_exists",
                                    f"customer {customer_number} already has tax_id {tax_id}"))
+    return errors
+
+
+async def checked_rows(session: AsyncSession, raw: bytes, *, against_database: bool = True) -> list[_Row]:
+    """The file's rows, or ImportRejected listing every problem. Checking a large file
+    takes a while: it runs on a worker thread so that other requests go on meanwhile.
+    `against_database=False` (resuming a job) skips what the job's own rows now fail."""
+    rows, errors = await asyncio.to_thread(_checked_file, raw)
+    if against_database:
+        errors.extend(await _taken_tax_ids(session, rows))
     if errors:
         raise ImportRejected(sorted(errors, key=lambda e: (e.row, e.column)))
     return rows
@@ -139,10 +157,14 @@ def _normalized_address(fields: dict[str, str]) -> dict[str, str]:
     }
 
 
-async def import_customers(uow: WriteUnit, actor_id: str, raw: bytes) -> CustomerImportResult:
-    """Check every row first; write everything, or nothing when any row has a problem."""
+async def write_rows(uow: WriteUnit, actor_id: str, rows: list[_Row]) -> CustomerImportResult:
+    """Create the customers of one batch of checked rows."""
     session = uow.session
-    rows = await _validate(session, raw)
+    # Checked again in the batch's own transaction: someone may have onboarded one of these
+    # customers since the file was checked.
+    taken = await _taken_tax_ids(session, rows)
+    if taken:
+        raise ImportRejected(taken)
     data = await load_territory_data(session)
     default_id = await ensure_default_territory(session, data)
     # Numbers first, while nothing is pending: each next_number statement would otherwise
@@ -184,3 +206,10 @@ async def import_customers(uow: WriteUnit, actor_id: str, raw: bytes) -> Custome
     await session.flush()
     return CustomerImportResult(rows=len(rows), created=len(numbers), first_number=numbers[0],
                                 last_number=numbers[-1])
+
+
+def combined(before: CustomerImportResult | None, batch: CustomerImportResult) -> CustomerImportResult:
+    if before is None:
+        return batch
+    return CustomerImportResult(rows=before.rows + batch.rows, created=before.created + batch.created,
+                                first_number=before.first_number, last_number=batch.last_number)

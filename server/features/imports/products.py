@@ -11,6 +11,7 @@ alone; blank warehouse_code and on_hand leave stock alone (give both or neither)
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -31,7 +32,7 @@ from server.features.catalog.price_lists import touch_price_list
 from server.features.catalog.services import ensure_category, product_fields, set_counts
 from server.features.imports.csv_input import ImportRejected, RowError, RowReader, read_csv
 
-__all__ = ["COLUMNS", "REQUIRED", "ProductImportResult", "import_products"]
+__all__ = ["COLUMNS", "REQUIRED", "ProductImportResult", "checked_rows", "combined", "write_rows"]
 
 REQUIRED = ("sku", "name", "category_code")
 COLUMNS = (
@@ -115,10 +116,10 @@ def _check_row(r: RowReader, warehouses: dict[str, str]) -> _Row | None:
     return _Row(r.row, fields, category, base_price, warehouse_id, on_hand)
 
 
-async def _validate(session: AsyncSession, raw: bytes) -> tuple[list[_Row], dict[str, Product]]:
+def _checked_file(raw: bytes, warehouses: dict[str, str]) -> tuple[list[_Row], list[RowError]]:
+    """Every row checked on its own and against the others (no database needed)."""
     table = read_csv(raw, required=REQUIRED, optional=COLUMNS)
     errors = table.errors
-    warehouses = {w.code: w.id for w in (await session.execute(select(Warehouse))).scalars()}
     first_row: dict[str, int] = {}
     checked: list[_Row] = []
     for number, cells in table.rows:
@@ -131,12 +132,21 @@ async def _validate(session: AsyncSession, raw: bytes) -> tuple[list[_Row], dict
         row = _check_row(reader, warehouses)
         if row is not None:
             checked.append(row)
-    found = await _by_chunks(session, select(Product), Product.sku, [r.sku for r in checked])
-    existing = {p.sku: p for p in found}
-    await _check_allocations(session, checked, existing, errors)
+    return checked, errors
+
+
+async def checked_rows(session: AsyncSession, raw: bytes, *, against_database: bool = True) -> list[_Row]:
+    """The file's rows, or ImportRejected listing every problem. Checking a large file
+    takes a while: it runs on a worker thread so that other requests go on meanwhile.
+    `against_database=False` (resuming a job) checks only what the job's rows cannot change."""
+    warehouses = {w.code: w.id for w in (await session.execute(select(Warehouse))).scalars()}
+    checked, errors = await asyncio.to_thread(_checked_file, raw, warehouses)
+    if against_database:
+        found = await _by_chunks(session, select(Product), Product.sku, [r.sku for r in checked])
+        await _check_allocations(session, checked, {p.sku: p for p in found}, errors)
     if errors:
         raise ImportRejected(sorted(errors, key=lambda e: (e.row, e.column)))
-    return checked, existing
+    return checked
 
 
 async def _check_allocations(
@@ -207,19 +217,22 @@ def _upsert_product(
     return product
 
 
-async def import_products(uow: WriteUnit, actor_id: str, raw: bytes) -> ProductImportResult:
-    """Check every row first; write everything, or nothing when any row has a problem."""
+async def write_rows(uow: WriteUnit, actor_id: str, rows: list[_Row]) -> ProductImportResult:
+    """Create or update the products of one batch of checked rows."""
     session = uow.session
-    rows, existing = await _validate(session, raw)
+    # Read in the batch's own transaction: earlier batches and other writers change them.
+    found = await _by_chunks(session, select(Product), Product.sku, [r.sku for r in rows])
+    existing = {p.sku: p for p in found}
     codes = sorted({r.category_code for r in rows})
     categories = {code: await ensure_category(session, code) for code in codes}
     priced = [r for r in rows if r.base_price_cents is not None]
     base_list_id = await _current_base_list(session, date.today()) if priced else None
     base_items = {
         item.product_id: item
-        for item in (await session.execute(
-            select(PriceListItem).where(PriceListItem.price_list_id == base_list_id)
-        )).scalars()
+        for item in await _by_chunks(
+            session, select(PriceListItem).where(PriceListItem.price_list_id == base_list_id),
+            PriceListItem.product_id, [p.id for p in existing.values()],
+        )
     } if base_list_id else {}
     result = ProductImportResult(rows=len(rows), created=0, updated=0, unchanged=0, prices_set=0,
                                  stock_set=0)
@@ -257,3 +270,13 @@ async def import_products(uow: WriteUnit, actor_id: str, raw: bytes) -> ProductI
         assert base is not None
         await touch_price_list(uow, base)
     return result
+
+
+def combined(before: ProductImportResult | None, batch: ProductImportResult) -> ProductImportResult:
+    if before is None:
+        return batch
+    return ProductImportResult(
+        rows=before.rows + batch.rows, created=before.created + batch.created,
+        updated=before.updated + batch.updated, unchanged=before.unchanged + batch.unchanged,
+        prices_set=before.prices_set + batch.prices_set, stock_set=before.stock_set + batch.stock_set,
+    )
