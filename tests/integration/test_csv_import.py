@@ -333,9 +333,9 @@ async def test_an_interrupted_import_resumes_after_a_restart_without_duplicates(
             assert resumed.json()["result"]["created"] == 400
             again = await client.post(f"/api/imports/jobs/{job_id}/resume", headers=headers)
             assert again.status_code == 200 and again.json()["rows_done"] == 400
-        async with restarted_db.read() as s:
-            tax_ids = (await s.execute(select(Customer.tax_id))).scalars().all()
-            numbers = (await s.execute(select(Customer.number))).scalars().all()
+        async with restarted_db.read() as unit:
+            tax_ids = (await unit.session.execute(select(Customer.tax_id))).scalars().all()
+            numbers = (await unit.session.execute(select(Customer.number))).scalars().all()
         assert sorted(tax_ids) == [f"BT{i:05d}" for i in range(1, 401)]
         assert sorted(numbers) == [f"C-{i:06d}" for i in range(1, 401)]
         assert await _counts(restarted_db, CustomerAddress, CustomerContact) == [800, 400]

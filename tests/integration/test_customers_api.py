@@ -228,7 +228,7 @@ async def test_a_rolled_back_first_onboarding_leaves_no_default_territory_behind
     with pytest.raises(RuntimeError):
         async with db.write() as uow:
             scope = await load_scope(uow.session, current)
-            _, reason = await create_customer(uow.session, current, scope, body)
+            _, reason = await create_customer(uow, current, scope, body)
             assert reason == "default"
             raise RuntimeError("a later step of the same transaction failed")
     admin = bearer(await login(client, "admin@corp.test"))
