@@ -96,3 +96,26 @@ async def test_request_log_never_contains_tokens_cookies_or_passwords(client, db
     assert "/api/auth/me" in logged  # the access log is on
     for secret in (tokens["access_token"], tokens["refresh_token"], "correct horse battery"):
         assert secret not in logged
+
+
+GUARDED_PATHS = [
+    "/api/users", "/api/users/00000000-0000-4000-8000-000000000000",
+    "/api/realignments", "/api/realignments/00000000-0000-4000-8000-000000000000",
+    "/api/realignments/00000000-0000-4000-8000-000000000000/apply",
+    "/api/realignments/00000000-0000-4000-8000-000000000000/preview",
+    "/api/territory-assignments",
+    "/api/territory-assignments/00000000-0000-4000-8000-000000000000/end",
+    "/api/territory-rules", "/api/territory-rules/00000000-0000-4000-8000-000000000000",
+]
+
+
+async def test_options_without_a_session_answers_the_allowed_methods_on_guarded_routes(client, caplog):
+    import logging
+
+    with caplog.at_level(logging.ERROR):
+        answers = {path: await client.options(path) for path in GUARDED_PATHS}
+    assert {path: r.status_code for path, r in answers.items()} == dict.fromkeys(GUARDED_PATHS, 204)
+    assert all("OPTIONS" in r.headers["allow"] for r in answers.values())
+    assert "Traceback" not in caplog.text
+    # The methods themselves still need the role.
+    assert (await client.get("/api/users")).status_code == 401
