@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -176,3 +177,47 @@ async def test_a_login_spelled_differently_is_throttled_too(client, db):
         for path in ["/api/auth/login/", "/api/auth//login", "/api/auth/login"] * 4
     ]
     assert 429 in statuses and statuses.count(401) <= 10, statuses
+
+
+async def _make_slow_to_verify(db, user_id: str) -> None:
+    # A hash made with a high time cost (about a second to verify here): a stand-in for a
+    # busy server, so that blocking while it is checked cannot go unnoticed.
+    from argon2 import PasswordHasher
+
+    from server.db.models import User
+
+    slow = PasswordHasher(time_cost=24, memory_cost=65536, parallelism=1).hash(PASSWORD)
+    async with db.write() as session:
+        (await session.get(User, user_id)).password_hash = slow
+
+
+async def test_logins_leave_other_requests_answered_while_passwords_are_checked(client, db):
+    admin = await make_user(db, role="admin", email="boss@example.com")
+    target = await make_user(db, email="ana@example.com")
+    admin_tokens = await login(client, "boss@example.com")
+    await _make_slow_to_verify(db, target.id)
+
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    answered: list[float] = []
+    guess = asyncio.ensure_future(client.post("/api/auth/login", json={"email": "ana@example.com", "password": "guess"}))
+    real = asyncio.ensure_future(client.post("/api/auth/login", json={"email": "ana@example.com", "password": PASSWORD}))
+    logins = asyncio.gather(guess, real)
+    n = 0
+    while not logins.done():
+        # Reads and writes (the SQLite write lock must not be held while a hash is checked).
+        n += 1
+        me = await client.get("/api/auth/me", headers=bearer(admin_tokens))
+        renamed = await client.patch(f"/api/users/{admin.id}", json={"full_name": f"Ada {n}"}, headers=bearer(admin_tokens))
+        assert me.status_code == 200 and renamed.status_code == 200, renamed.text
+        answered.append(loop.time())
+    finished = loop.time()
+    await logins
+    assert guess.result().status_code == 401 and real.result().status_code == 200
+
+    took = finished - started
+    marks = [started, *answered]
+    longest_wait = max(b - a for a, b in itertools.pairwise(marks))
+    # Checking the two passwords took a second or more; other users' requests went on meanwhile.
+    assert took > 0.8, took
+    assert longest_wait < took / 2, (longest_wait, took, len(answered))

@@ -13,7 +13,12 @@ from server.db.types import new_id, utcnow
 from server.domain.errors import Conflict, NotFound, ValidationFailed
 from server.features.territories.checks import check_user_change_keeps_assignments
 from server.security import refresh_tokens
-from server.security.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+from server.security.passwords import (
+    DUMMY_HASH,
+    hash_password_off_loop,
+    needs_rehash,
+    verify_password_off_loop,
+)
 
 __all__ = ["LoginResult", "create_user", "login", "logout", "refresh", "update_user"]
 
@@ -33,17 +38,25 @@ def normalise_email(email: str) -> str:
 
 
 async def login(db: Database, *, email: str, password: str, refresh_lifetime: timedelta) -> LoginResult:
-    async with db.write() as session:
-        user = (
+    # The password is checked (and rehashed) off the event loop and before the write
+    # transaction: a hash takes long enough that holding either meanwhile stalls everyone.
+    async with db.read() as session:
+        found = (
             await session.execute(select(User).where(User.email == normalise_email(email)))
         ).scalar_one_or_none()
-        if user is None:
-            verify_password(DUMMY_HASH, password)
+    if found is None:
+        await verify_password_off_loop(DUMMY_HASH, password)
+        raise LoginFailed()
+    if not await verify_password_off_loop(found.password_hash, password) or not found.active:
+        raise LoginFailed()
+    rehashed = await hash_password_off_loop(password) if needs_rehash(found.password_hash) else None
+    async with db.write() as session:
+        user = await session.get(User, found.id)
+        # Deactivated, or given a new password, while this one was being checked.
+        if user is None or not user.active or user.password_hash != found.password_hash:
             raise LoginFailed()
-        if not verify_password(user.password_hash, password) or not user.active:
-            raise LoginFailed()
-        if needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
+        if rehashed is not None:
+            user.password_hash = rehashed
         issued = await refresh_tokens.issue(session, user_id=user.id, lifetime=refresh_lifetime)
         session.add(AuditEvent(entity_type="user", entity_id=user.id, action="login", actor_id=user.id))
         return LoginResult(user=user, refresh=issued)
@@ -86,13 +99,14 @@ async def create_user(
 ) -> User:
     email = normalise_email(email)
     full_name = _checked_full_name(full_name)
+    password_hash = await hash_password_off_loop(password)
     async with db.write() as session:
         exists = await session.scalar(select(func.count()).select_from(User).where(User.email == email))
         if exists:
             raise Conflict(f"A user with the e-mail {email} already exists.", code="email_taken")
         user = User(
             id=new_id(), email=email, full_name=full_name, role=role,
-            password_hash=hash_password(password), active=True, is_demo=is_demo,
+            password_hash=password_hash, active=True, is_demo=is_demo,
             discount_limit_percent={"rep": 10, "manager": 30, "admin": 100}[role],
         )
         session.add(user)
