@@ -17,11 +17,12 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.security.jwt import JWTCookieAuth, Token
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 
 from server.config import Settings
 from server.db.engine import Database
-from server.db.models import User
+from server.db.models import RevokedSession, User
+from server.security.sessions import SESSION_CLAIM
 
 __all__ = [
     "ACCESS_COOKIE",
@@ -38,9 +39,11 @@ REFRESH_COOKIE = "fs_refresh"
 ACCESS_TOKEN_TYPE = "access"
 
 # Built once: constructing the statement per request costs more than running it.
-_USER = select(User.id, User.email, User.full_name, User.role, User.active).where(
-    User.id == bindparam("user_id")
-)
+# The session's revocation is read in the same query: one round trip per request, as before.
+_USER = select(
+    User.id, User.email, User.full_name, User.role, User.active,
+    exists().where(RevokedSession.session_id == bindparam("session_id")).label("session_ended"),
+).where(User.id == bindparam("user_id"))
 ALGORITHM = "HS256"
 
 # Only these paths skip authentication by pattern; anchored, because Litestar treats
@@ -108,8 +111,13 @@ def build_jwt_auth(settings: Settings, db_getter: Callable[[], Database]) -> JWT
             return None
         # Plain columns, no session: this runs on every request, and an ORM session with
         # its tracked object costs several times the query.
-        user = await db_getter().read_row(_USER, {"user_id": token.sub})
+        session_id = token.extras.get(SESSION_CLAIM)
+        if not isinstance(session_id, str):
+            return None
+        user = await db_getter().read_row(_USER, {"user_id": token.sub, "session_id": session_id})
         if user is None or not user.active or user.role != token.extras.get("role"):
+            return None
+        if user.session_ended:
             return None
         return CurrentUser(id=user.id, email=user.email, full_name=user.full_name, role=user.role)
 

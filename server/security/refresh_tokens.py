@@ -12,11 +12,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import RefreshToken, User
 from server.db.types import new_id, utcnow
+from server.security.sessions import end_session
 
 __all__ = ["IssuedRefresh", "RefreshRefused", "issue", "revoke_family", "rotate"]
 
@@ -56,11 +57,8 @@ async def issue(
 
 
 async def revoke_family(session: AsyncSession, family_id: str) -> None:
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+    """Revoke the family, and with it the access tokens of its session."""
+    await end_session(session, family_id)
 
 
 async def rotate(

@@ -20,6 +20,7 @@ def _claims(user_id: str, **overrides: object) -> dict[str, object]:
     claims: dict[str, object] = {
         "sub": user_id, "iat": int(now.timestamp()), "exp": int((now + timedelta(minutes=5)).timestamp()),
         "iss": "fieldsales", "aud": "fieldsales-api", "typ": "access", "role": "rep",
+        "sid": "01900000-0000-7000-8000-000000000000",
     }
     claims.update(overrides)
     return claims
@@ -91,6 +92,7 @@ async def test_expired_tampered_wrong_audience_alg_none_and_refresh_tokens_are_r
         "other_secret": jwt.encode(_claims(user.id), "another-secret-" + "y" * 40, algorithm="HS256"),
         "refresh_type": jwt.encode(_claims(user.id, typ="refresh"), TEST_SECRET, algorithm="HS256"),
         "refresh_token_as_access": tokens["refresh_token"],
+        "no_session": jwt.encode({k: v for k, v in _claims(user.id).items() if k != "sid"}, TEST_SECRET, algorithm="HS256"),
     }
     # The control: a correctly signed access token for the same user is accepted.
     control = jwt.encode(_claims(user.id), TEST_SECRET, algorithm="HS256")
@@ -221,3 +223,46 @@ async def test_logins_leave_other_requests_answered_while_passwords_are_checked(
     # Checking the two passwords took a second or more; other users' requests went on meanwhile.
     assert took > 0.8, took
     assert longest_wait < took / 2, (longest_wait, took, len(answered))
+
+
+async def test_logout_ends_the_sessions_access_token_but_not_other_sessions(client, db):
+    await make_user(db, email="ana@example.com")
+    phone = await login(client, "ana@example.com")
+    laptop = await login(client, "ana@example.com")
+    assert (await client.get("/api/auth/me", headers=bearer(phone))).status_code == 200
+
+    assert (await client.post("/api/auth/logout", json={"refresh_token": phone["refresh_token"]})).status_code == 200
+
+    refused = await client.get("/api/auth/me", headers=bearer(phone))
+    assert refused.status_code == 401 and refused.json()["code"] == "not_authenticated"
+    assert (await client.get("/api/auth/me", headers=bearer(laptop))).status_code == 200
+
+
+async def test_reusing_a_refresh_token_ends_every_access_token_of_the_session(client, db):
+    await make_user(db, email="ana@example.com")
+    first = await login(client, "ana@example.com")
+    second = (await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})).json()
+    assert (await client.get("/api/auth/me", headers=bearer(second))).status_code == 200
+
+    reuse = await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert reuse.status_code == 401 and reuse.json()["code"] == "refresh_reused"
+
+    for tokens in (first, second):
+        assert (await client.get("/api/auth/me", headers=bearer(tokens))).status_code == 401
+
+
+async def test_reactivating_a_user_does_not_revive_tokens_issued_before_deactivation(client, db):
+    rep = await make_user(db, email="ana@example.com")
+    await make_user(db, role="admin", email="boss@example.com")
+    admin = await login(client, "boss@example.com")
+    old = await login(client, "ana@example.com")
+
+    for active in (False, True):
+        answer = await client.patch(f"/api/users/{rep.id}", json={"active": active}, headers=bearer(admin))
+        assert answer.status_code == 200 and answer.json()["active"] is active
+
+    assert (await client.get("/api/auth/me", headers=bearer(old))).status_code == 401
+    refresh = await client.post("/api/auth/refresh", json={"refresh_token": old["refresh_token"]})
+    assert refresh.status_code == 401
+    fresh = await login(client, "ana@example.com")
+    assert (await client.get("/api/auth/me", headers=bearer(fresh))).status_code == 200

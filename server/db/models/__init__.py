@@ -27,6 +27,7 @@ from server.db.models.sales import (
     StockReservation,
 )
 from server.db.models.sequences import DocumentSequence
+from server.db.models.sessions import LoginCounter, RevokedSession
 from server.db.models.sync import ChangeCounter, ChangeRecord, Device, MutationOutcome
 from server.db.models.territories import (
     Realignment,
@@ -47,6 +48,7 @@ __all__ = [
     "Device",
     "DocumentSequence",
     "IdempotencyRecord",
+    "LoginCounter",
     "MutationOutcome",
     "PriceBreak",
     "PriceList",
@@ -59,6 +61,7 @@ __all__ = [
     "Realignment",
     "ReferenceDataVersion",
     "RefreshToken",
+    "RevokedSession",
     "SalesOrder",
     "SalesOrderLine",
     "StockLevel",

@@ -34,6 +34,7 @@ from server.security.auth import (
     CurrentUser,
     requires_role,
 )
+from server.security.sessions import SESSION_CLAIM
 
 __all__ = ["AuthController", "UserController", "issue_session"]
 
@@ -56,7 +57,8 @@ def issue_session(
         token_expiration=lifetime,
         token_issuer=settings.jwt_issuer,
         token_audience=settings.jwt_audience,
-        token_extras={"typ": ACCESS_TOKEN_TYPE, "role": result.user.role},
+        token_extras={"typ": ACCESS_TOKEN_TYPE, "role": result.user.role,
+                      SESSION_CLAIM: result.refresh.family_id},
     )
     secure = request.url.scheme == "https"
     refresh_age = int((result.refresh.expires_at - utcnow()).total_seconds())

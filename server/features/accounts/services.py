@@ -19,6 +19,7 @@ from server.security.passwords import (
     needs_rehash,
     verify_password_off_loop,
 )
+from server.security.sessions import end_sessions_of_user
 
 __all__ = ["LoginResult", "create_user", "login", "logout", "refresh", "update_user"]
 
@@ -146,6 +147,8 @@ async def update_user(
         if active is not None and active != user.active:
             changes["active"] = [user.active, active]
             user.active = active
+            if not active:
+                await end_sessions_of_user(session, user.id)
         user.updated_at = utcnow()
         if changes:
             session.add(AuditEvent(
