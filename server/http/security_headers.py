@@ -1,4 +1,5 @@
-"""Baseline security headers on every response."""
+"""Baseline security headers on every response, and HSTS on those sent over https
+(directly, or through a trusted proxy that says so)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
 
 _RAW = _raw(_HEADERS)
 _RAW_WITHOUT_CSP = _raw({k: v for k, v in _HEADERS.items() if k != "Content-Security-Policy"})
+# A year: browsers that once reached the app over https refuse plain http to it after.
+_HSTS = (b"strict-transport-security", b"max-age=31536000")
 
 
 class SecurityHeadersMiddleware:
@@ -37,6 +40,8 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         wanted = _RAW_WITHOUT_CSP if scope["path"].startswith(_CSP_EXEMPT_PREFIX) else _RAW
+        if scope.get("scheme") == "https":
+            wanted = [*wanted, _HSTS]
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":

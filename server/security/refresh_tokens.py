@@ -44,10 +44,13 @@ async def issue(
     session: AsyncSession, *, user_id: str, lifetime: timedelta,
     family_id: str | None = None, generation: int = 0,
 ) -> IssuedRefresh:
-    token = secrets.token_urlsafe(32)
+    family_id = family_id or new_id()
+    # The session id up front lets the CSRF check bind a request that carries only this
+    # token to its session (server/security/csrf.py); the random part is the secret.
+    token = f"{family_id}.{secrets.token_urlsafe(32)}"
     now = utcnow()
     row = RefreshToken(
-        id=new_id(), family_id=family_id or new_id(), user_id=user_id,
+        id=new_id(), family_id=family_id, user_id=user_id,
         token_hash=_digest(token), generation=generation, issued_at=now,
         expires_at=now + lifetime,
     )
