@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from litestar import Litestar
 from litestar.config.allowed_hosts import AllowedHostsConfig
@@ -13,12 +13,12 @@ from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from server.config import Settings, load_settings
 from server.db.engine import Database
@@ -40,7 +40,6 @@ from server.http.api_docs import ApiDocsRenderPlugin
 from server.http.body_drain import DrainUnreadBody
 from server.http.errors import exception_handlers
 from server.http.logging import AccessLogMiddleware
-from server.http.login_throttle import LoginThrottle
 from server.http.problem_docs import document_problem_answers
 from server.http.security_headers import SecurityHeadersMiddleware
 from server.http.text_guard import NulTextGuard
@@ -53,8 +52,6 @@ __all__ = ["create_app", "create_served_app"]
 PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
 CSRF_COOKIE = "fs_csrf"
 CSRF_HEADER = "x-csrf-token"
-LOGIN_PATH = "/api/auth/login"
-WEB_LOGIN_PATH = "/login"
 
 API_ROUTES: list[Any] = [
     AuthController, UserController, healthz, readyz,
@@ -73,9 +70,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         secret=settings.secret_key, cookie_name=CSRF_COOKIE, header_name=CSRF_HEADER,
         cookie_httponly=False, cookie_samesite="strict", exclude=["^/static/"],
     )
-    # Only the login endpoints are throttled: they are where passwords are guessed.
-    login_rate_limit = RateLimitConfig(
-        rate_limit=("minute", settings.login_rate_limit),
+    # Outermost, so that everything after it (login limits, access log, Secure cookies,
+    # HSTS) sees the client and scheme the trusted proxy reports, and nobody else's claim.
+    proxies = (
+        # uvicorn types its middleware with its own ASGI types, Litestar with its own.
+        [DefineMiddleware(cast(Any, ProxyHeadersMiddleware), trusted_hosts=list(settings.forwarded_allow_ips))]
+        if settings.forwarded_allow_ips else []
     )
 
     async def _dispose() -> None:
@@ -98,9 +98,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         on_app_init=[jwt_auth.on_app_init],
         plugins=[HTMXPlugin()],
         middleware=[
+            *proxies,
             SecurityHeadersMiddleware,
-            DefineMiddleware(LoginThrottle, config=login_rate_limit, paths=(LOGIN_PATH, WEB_LOGIN_PATH)),
-            DefineMiddleware(SessionCookieCSRFMiddleware, config=csrf),
+            DefineMiddleware(SessionCookieCSRFMiddleware, config=csrf, settings=settings),
             DefineMiddleware(NulTextGuard, exempt_paths=(PUSH_PATH,)),
         ],
         exception_handlers=exception_handlers,
@@ -128,6 +128,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.asgi_handler = AccessLogMiddleware(DrainUnreadBody(app.asgi_handler))
     document_problem_answers(app)
     app.state.jwt_auth = jwt_auth
+    app.state.csrf_config = csrf
     app.state.db = db
     app.state.quote_expiry = quote_expiry
     app.state.import_runner = import_runner

@@ -64,7 +64,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     os.environ["FIELDSALES_DATA_DIR"] = str(settings.data_dir)
     uvicorn.run(
         "server.app:create_served_app", factory=True, host=args.host, port=args.port,
-        workers=args.workers, proxy_headers=True, log_level="warning",
+        # The app believes forwarded headers itself, from FIELDSALES_FORWARDED_ALLOW_IPS
+        # only (server/http/client.py); uvicorn's own default would trust loopback.
+        workers=args.workers, proxy_headers=False, log_level="warning",
     )
     return 0
 

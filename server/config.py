@@ -21,6 +21,11 @@ class Settings:
     refresh_token_days: int = 30
     # Login attempts allowed per client address per minute.
     login_rate_limit: int = 10
+    # Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (addresses or
+    # networks, "*" for any); nobody's by default, so a client cannot name its own address.
+    forwarded_allow_ips: tuple[str, ...] = ()
+    # Mark cookies Secure even on requests that do not arrive over https.
+    secure_cookies: bool = False
     max_body_bytes: int = 1_048_576
     jwt_issuer: str = "fieldsales"
     jwt_audience: str = "fieldsales-api"
@@ -68,6 +73,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         access_token_minutes=int(env.get("FIELDSALES_ACCESS_TOKEN_MINUTES", "15")),
         refresh_token_days=int(env.get("FIELDSALES_REFRESH_TOKEN_DAYS", "30")),
         login_rate_limit=int(env.get("FIELDSALES_LOGIN_RATE_LIMIT", "10")),
+        forwarded_allow_ips=tuple(
+            p.strip() for p in env.get("FIELDSALES_FORWARDED_ALLOW_IPS", "").split(",") if p.strip()
+        ),
+        secure_cookies=env.get("FIELDSALES_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes", "on"),
         max_body_bytes=int(env.get("FIELDSALES_MAX_BODY_BYTES", "1048576")),
         allowed_hosts=hosts or ("*",),
         log_level=env.get("FIELDSALES_LOG_LEVEL", "INFO"),

@@ -1,4 +1,5 @@
-"""Baseline security headers on every response."""
+"""Baseline security headers on every response, and HSTS on those sent over https
+(directly, or through a trusted proxy that says so)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
 
 
 _RAW = _raw(_HEADERS)
+# A year: browsers that once reached the app over https refuse plain http to it after.
+_HSTS = (b"strict-transport-security", b"max-age=31536000")
 
 
 class SecurityHeadersMiddleware:
@@ -33,6 +36,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
+        wanted = [*_RAW, _HSTS] if scope.get("scheme") == "https" else _RAW
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -40,7 +44,7 @@ class SecurityHeadersMiddleware:
                 # them: a header the response set itself is kept as it is.
                 headers = list(message.get("headers") or ())
                 present = {name.lower() for name, _ in headers}
-                headers.extend(pair for pair in _RAW if pair[0] not in present)
+                headers.extend(pair for pair in wanted if pair[0] not in present)
                 message["headers"] = headers
             await send(message)
 

@@ -8,7 +8,7 @@ deactivated user or a changed role stops working at once, not when the token exp
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -16,12 +16,13 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.security.jwt import JWTCookieAuth, Token
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 
 from server.config import Settings
 from server.db.engine import Database
-from server.db.models import User
+from server.db.models import RevokedSession, User
 from server.domain.actor import CurrentUser
+from server.security.sessions import SESSION_CLAIM
 
 __all__ = [
     "ACCESS_COOKIE",
@@ -38,9 +39,11 @@ REFRESH_COOKIE = "fs_refresh"
 ACCESS_TOKEN_TYPE = "access"
 
 # Built once: constructing the statement per request costs more than running it.
-_USER = select(User.id, User.email, User.full_name, User.role, User.active).where(
-    User.id == bindparam("user_id")
-)
+# The session's revocation is read in the same query: one round trip per request, as before.
+_USER = select(
+    User.id, User.email, User.full_name, User.role, User.active,
+    exists().where(RevokedSession.session_id == bindparam("session_id")).label("session_ended"),
+).where(User.id == bindparam("user_id"))
 ALGORITHM = "HS256"
 
 # Only these paths skip authentication by pattern; anchored, because Litestar treats
@@ -96,8 +99,13 @@ def build_jwt_auth(settings: Settings, db_getter: Callable[[], Database]) -> JWT
             return None
         # Plain columns, no session: this runs on every request, and an ORM session with
         # its tracked object costs several times the query.
-        user = await db_getter().read_row(_USER, {"user_id": token.sub})
+        session_id = token.extras.get(SESSION_CLAIM)
+        if not isinstance(session_id, str):
+            return None
+        user = await db_getter().read_row(_USER, {"user_id": token.sub, "session_id": session_id})
         if user is None or not user.active or user.role != token.extras.get("role"):
+            return None
+        if user.session_ended:
             return None
         return CurrentUser(id=user.id, email=user.email, full_name=user.full_name, role=user.role)
 
@@ -117,11 +125,17 @@ def build_jwt_auth(settings: Settings, db_getter: Callable[[], Database]) -> JWT
     )
 
 
-def requires_role(*roles: str) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+def requires_role(
+    *roles: str,
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]:
     """A guard: only users whose role is in `roles` may call the handler."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        user = connection.user
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        # Authentication skips OPTIONS, so no user is there to check; its automatic answer
+        # names only the allowed methods, which every other route tells anyone too.
+        if connection.scope.get("method") == "OPTIONS":
+            return
+        user = connection.scope.get("user")
         if not isinstance(user, CurrentUser):
             raise NotAuthorizedException()
         if user.role not in roles:

@@ -12,11 +12,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import RefreshToken, User
 from server.db.types import new_id, utcnow
+from server.security.sessions import end_session
 
 __all__ = ["IssuedRefresh", "RefreshRefused", "issue", "revoke_family", "rotate"]
 
@@ -43,10 +44,13 @@ async def issue(
     session: AsyncSession, *, user_id: str, lifetime: timedelta,
     family_id: str | None = None, generation: int = 0,
 ) -> IssuedRefresh:
-    token = secrets.token_urlsafe(32)
+    family_id = family_id or new_id()
+    # The session id up front lets the CSRF check bind a request that carries only this
+    # token to its session (server/security/csrf.py); the random part is the secret.
+    token = f"{family_id}.{secrets.token_urlsafe(32)}"
     now = utcnow()
     row = RefreshToken(
-        id=new_id(), family_id=family_id or new_id(), user_id=user_id,
+        id=new_id(), family_id=family_id, user_id=user_id,
         token_hash=_digest(token), generation=generation, issued_at=now,
         expires_at=now + lifetime,
     )
@@ -56,11 +60,8 @@ async def issue(
 
 
 async def revoke_family(session: AsyncSession, family_id: str) -> None:
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+    """Revoke the family, and with it the access tokens of its session."""
+    await end_session(session, family_id)
 
 
 async def rotate(

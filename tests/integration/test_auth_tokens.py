@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +20,7 @@ def _claims(user_id: str, **overrides: object) -> dict[str, object]:
     claims: dict[str, object] = {
         "sub": user_id, "iat": int(now.timestamp()), "exp": int((now + timedelta(minutes=5)).timestamp()),
         "iss": "fieldsales", "aud": "fieldsales-api", "typ": "access", "role": "rep",
+        "sid": "01900000-0000-7000-8000-000000000000",
     }
     claims.update(overrides)
     return claims
@@ -90,6 +92,7 @@ async def test_expired_tampered_wrong_audience_alg_none_and_refresh_tokens_are_r
         "other_secret": jwt.encode(_claims(user.id), "another-secret-" + "y" * 40, algorithm="HS256"),
         "refresh_type": jwt.encode(_claims(user.id, typ="refresh"), TEST_SECRET, algorithm="HS256"),
         "refresh_token_as_access": tokens["refresh_token"],
+        "no_session": jwt.encode({k: v for k, v in _claims(user.id).items() if k != "sid"}, TEST_SECRET, algorithm="HS256"),
     }
     # The control: a correctly signed access token for the same user is accepted.
     control = jwt.encode(_claims(user.id), TEST_SECRET, algorithm="HS256")
@@ -149,9 +152,10 @@ async def test_rep_is_refused_on_an_admin_route(client, db):
 
 async def test_login_is_rate_limited(client, db):
     await make_user(db, email="ana@example.com")
+    # Other accounts each time: one account's own back-off would answer first.
     statuses = [
-        (await client.post("/api/auth/login", json={"email": "ana@example.com", "password": "wrong"})).status_code
-        for _ in range(12)
+        (await client.post("/api/auth/login", json={"email": f"who{i}@example.com", "password": "wrong"})).status_code
+        for i in range(12)
     ]
     assert statuses[:10] == [401] * 10
     assert statuses[-1] == 429
@@ -176,3 +180,90 @@ async def test_a_login_spelled_differently_is_throttled_too(client, db):
         for path in ["/api/auth/login/", "/api/auth//login", "/api/auth/login"] * 4
     ]
     assert 429 in statuses and statuses.count(401) <= 10, statuses
+
+
+async def _make_slow_to_verify(db, user_id: str) -> None:
+    # A hash made with a high time cost (about a second to verify here): a stand-in for a
+    # busy server, so that blocking while it is checked cannot go unnoticed.
+    from argon2 import PasswordHasher
+
+    from server.db.models import User
+
+    slow = PasswordHasher(time_cost=24, memory_cost=65536, parallelism=1).hash(PASSWORD)
+    async with db.write() as uow:
+        (await uow.session.get(User, user_id)).password_hash = slow
+
+
+async def test_logins_leave_other_requests_answered_while_passwords_are_checked(client, db):
+    admin = await make_user(db, role="admin", email="boss@example.com")
+    target = await make_user(db, email="ana@example.com")
+    admin_tokens = await login(client, "boss@example.com")
+    await _make_slow_to_verify(db, target.id)
+
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    answered: list[float] = []
+    guess = asyncio.ensure_future(client.post("/api/auth/login", json={"email": "ana@example.com", "password": "guess"}))
+    real = asyncio.ensure_future(client.post("/api/auth/login", json={"email": "ana@example.com", "password": PASSWORD}))
+    logins = asyncio.gather(guess, real)
+    n = 0
+    while not logins.done():
+        # Reads and writes (the SQLite write lock must not be held while a hash is checked).
+        n += 1
+        me = await client.get("/api/auth/me", headers=bearer(admin_tokens))
+        renamed = await client.patch(f"/api/users/{admin.id}", json={"full_name": f"Ada {n}"}, headers=bearer(admin_tokens))
+        assert me.status_code == 200 and renamed.status_code == 200, renamed.text
+        answered.append(loop.time())
+    finished = loop.time()
+    await logins
+    assert guess.result().status_code == 401 and real.result().status_code == 200
+
+    took = finished - started
+    marks = [started, *answered]
+    longest_wait = max(b - a for a, b in itertools.pairwise(marks))
+    # Checking the two passwords took a second or more; other users' requests went on meanwhile.
+    assert took > 0.8, took
+    assert longest_wait < took / 2, (longest_wait, took, len(answered))
+
+
+async def test_logout_ends_the_sessions_access_token_but_not_other_sessions(client, db):
+    await make_user(db, email="ana@example.com")
+    phone = await login(client, "ana@example.com")
+    laptop = await login(client, "ana@example.com")
+    assert (await client.get("/api/auth/me", headers=bearer(phone))).status_code == 200
+
+    assert (await client.post("/api/auth/logout", json={"refresh_token": phone["refresh_token"]})).status_code == 200
+
+    refused = await client.get("/api/auth/me", headers=bearer(phone))
+    assert refused.status_code == 401 and refused.json()["code"] == "not_authenticated"
+    assert (await client.get("/api/auth/me", headers=bearer(laptop))).status_code == 200
+
+
+async def test_reusing_a_refresh_token_ends_every_access_token_of_the_session(client, db):
+    await make_user(db, email="ana@example.com")
+    first = await login(client, "ana@example.com")
+    second = (await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})).json()
+    assert (await client.get("/api/auth/me", headers=bearer(second))).status_code == 200
+
+    reuse = await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert reuse.status_code == 401 and reuse.json()["code"] == "refresh_reused"
+
+    for tokens in (first, second):
+        assert (await client.get("/api/auth/me", headers=bearer(tokens))).status_code == 401
+
+
+async def test_reactivating_a_user_does_not_revive_tokens_issued_before_deactivation(client, db):
+    rep = await make_user(db, email="ana@example.com")
+    await make_user(db, role="admin", email="boss@example.com")
+    admin = await login(client, "boss@example.com")
+    old = await login(client, "ana@example.com")
+
+    for active in (False, True):
+        answer = await client.patch(f"/api/users/{rep.id}", json={"active": active}, headers=bearer(admin))
+        assert answer.status_code == 200 and answer.json()["active"] is active
+
+    assert (await client.get("/api/auth/me", headers=bearer(old))).status_code == 401
+    refresh = await client.post("/api/auth/refresh", json={"refresh_token": old["refresh_token"]})
+    assert refresh.status_code == 401
+    fresh = await login(client, "ana@example.com")
+    assert (await client.get("/api/auth/me", headers=bearer(fresh))).status_code == 200

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -82,3 +84,40 @@ def test_db_upgrade_then_demo_loads_once(tmp_path: Path, monkeypatch, capsys):
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "Demo data: loaded." in out and "Demo data: already present." in out
+
+
+def _login_status(port: int, email: str, forwarded_for: str) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/auth/login", method="POST",
+        data=json.dumps({"email": email, "password": "wrong"}).encode(),
+        headers={"content-type": "application/json", "x-forwarded-for": forwarded_for},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as refused:
+        return int(refused.code)
+
+
+def test_served_login_limit_holds_across_workers_and_forged_forwarded_for(tmp_path: Path):
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve", "--workers", "2", "--port", str(port)],
+        env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the server never became ready")
+        # From loopback, as a local attacker would: a new forwarded address each time, and
+        # connections spread over both worker processes.
+        statuses = [_login_status(port, f"who{i}@example.com", f"198.51.100.{i}") for i in range(12)]
+        assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429], statuses
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -38,3 +38,13 @@ def test_environment_overrides_are_honoured(tmp_path):
 def test_a_short_secret_is_refused(tmp_path):
     with pytest.raises(ValueError):
         load_settings({"FIELDSALES_DATA_DIR": str(tmp_path), "FIELDSALES_SECRET_KEY": "short"})
+
+
+def test_no_proxy_is_trusted_unless_named_and_secure_cookies_can_be_forced(tmp_path):
+    plain = load_settings({"FIELDSALES_DATA_DIR": str(tmp_path)})
+    assert plain.forwarded_allow_ips == () and plain.secure_cookies is False
+    behind = load_settings({
+        "FIELDSALES_DATA_DIR": str(tmp_path), "FIELDSALES_FORWARDED_ALLOW_IPS": "10.0.0.2, 10.1.0.0/16",
+        "FIELDSALES_SECURE_COOKIES": "1",
+    })
+    assert behind.forwarded_allow_ips == ("10.0.0.2", "10.1.0.0/16") and behind.secure_cookies is True

@@ -28,6 +28,7 @@ from server.db.models.sales import (
     StockReservation,
 )
 from server.db.models.sequences import DocumentSequence
+from server.db.models.sessions import LoginCounter, RevokedSession
 from server.db.models.sync import ChangeCounter, ChangeRecord, Device, MutationOutcome
 from server.db.models.territories import (
     Realignment,
@@ -49,6 +50,7 @@ __all__ = [
     "DocumentSequence",
     "IdempotencyRecord",
     "ImportJob",
+    "LoginCounter",
     "MutationOutcome",
     "PriceBreak",
     "PriceList",
@@ -61,6 +63,7 @@ __all__ = [
     "Realignment",
     "ReferenceDataVersion",
     "RefreshToken",
+    "RevokedSession",
     "SalesOrder",
     "SalesOrderLine",
     "StockLevel",

@@ -7,8 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from litestar import Controller, Request, Response, get, patch, post
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, TooManyRequestsException
 from litestar.security.jwt import JWTCookieAuth, Token
 from msgspec import UNSET
 from sqlalchemy import select
@@ -26,7 +27,8 @@ from server.features.accounts.schemas import (
     UserOut,
     UserUpdateIn,
 )
-from server.security import refresh_tokens
+from server.http.client import client_address, secure_cookies
+from server.security import login_limits, refresh_tokens
 from server.security.auth import (
     ACCESS_COOKIE,
     ACCESS_TOKEN_TYPE,
@@ -34,10 +36,14 @@ from server.security.auth import (
     CurrentUser,
     requires_role,
 )
+from server.security.csrf import csrf_cookie, csrf_token_for
+from server.security.login_limits import DEVICE_TOKEN_DAYS
+from server.security.sessions import SESSION_CLAIM
 
-__all__ = ["AuthController", "UserController", "issue_session"]
+__all__ = ["AuthController", "UserController", "issue_session", "login_client", "login_limits_of"]
 
 REFRESH_COOKIE_PATH = "/api/auth"
+DEVICE_COOKIE = "fs_device"
 
 
 def user_out(user: User) -> UserOut:
@@ -46,9 +52,13 @@ def user_out(user: User) -> UserOut:
 
 def issue_session(
     request: Request[Any, Any, Any], settings: Settings, result: services.LoginResult,
-    *, status_code: int = 200,
+    *, status_code: int = 200, new_session: bool = True,
 ) -> Response[TokenOut]:
-    """The token pair as JSON for API clients, and as HttpOnly cookies for browsers."""
+    """The token pair as JSON for API clients, and as HttpOnly cookies for browsers.
+
+    A new session also gets a CSRF token bound to it (the one the browser held before
+    belonged to no session), and the device token that lets this client past the
+    account's back-off after failed logins (server/domain/login_limits.py)."""
     jwt_auth: JWTCookieAuth[CurrentUser, Token] = request.app.state.jwt_auth
     lifetime = timedelta(minutes=settings.access_token_minutes)
     access = jwt_auth.create_token(
@@ -56,9 +66,10 @@ def issue_session(
         token_expiration=lifetime,
         token_issuer=settings.jwt_issuer,
         token_audience=settings.jwt_audience,
-        token_extras={"typ": ACCESS_TOKEN_TYPE, "role": result.user.role},
+        token_extras={"typ": ACCESS_TOKEN_TYPE, "role": result.user.role,
+                      SESSION_CLAIM: result.refresh.family_id},
     )
-    secure = request.url.scheme == "https"
+    secure = secure_cookies(request, settings)
     refresh_age = int((result.refresh.expires_at - utcnow()).total_seconds())
     cookies = [
         Cookie(key=ACCESS_COOKIE, value=access, httponly=True, secure=secure, samesite="lax",
@@ -66,11 +77,33 @@ def issue_session(
         Cookie(key=REFRESH_COOKIE, value=result.refresh.token, httponly=True, secure=secure,
                samesite="strict", path=REFRESH_COOKIE_PATH, max_age=refresh_age),
     ]
+    if new_session:
+        csrf_config: CSRFConfig = request.app.state.csrf_config
+        token = csrf_token_for(csrf_config.secret, result.refresh.family_id)
+        cookies.append(csrf_cookie(csrf_config, token, secure=secure))
+    if result.device_token:
+        cookies.append(Cookie(key=DEVICE_COOKIE, value=result.device_token, httponly=True,
+                              secure=secure, samesite="strict", path="/",
+                              max_age=DEVICE_TOKEN_DAYS * 86_400))
     body = TokenOut(
         access_token=access, refresh_token=result.refresh.token, token_type="Bearer",
         expires_in=int(lifetime.total_seconds()), user=user_out(result.user),
+        device_token=result.device_token,
     )
     return Response(body, status_code=status_code, cookies=cookies, headers={"Cache-Control": "no-store"})
+
+
+def login_client(request: Request[Any, Any, Any], device_token: str | None = None) -> services.LoginClient:
+    return services.LoginClient(
+        address=client_address(request),
+        device_token=device_token or request.cookies.get(DEVICE_COOKIE),
+    )
+
+
+def login_limits_of(settings: Settings) -> login_limits.LoginLimits:
+    return login_limits.LoginLimits(
+        attempts_per_address_per_minute=settings.login_rate_limit, secret=settings.secret_key,
+    )
 
 
 def clear_session_cookies() -> list[Cookie]:
@@ -89,11 +122,24 @@ class AuthController(Controller):
         self, request: Request[Any, Any, Any], data: LoginIn, db: Database, settings: Settings
     ) -> Response[TokenOut]:
         """Exchange e-mail and password for an access token and a refresh token."""
+        # Another site's form can post JSON-looking text, but not as application/json:
+        # without this it could sign the browser in to an account of its choosing.
+        if request.content_type[0] != "application/json":
+            raise HTTPException(
+                status_code=415, detail="Send the login as application/json.",
+                extra={"code": "unsupported_media_type"},
+            )
         try:
             result = await services.login(
                 db, email=data.email, password=data.password,
                 refresh_lifetime=timedelta(days=settings.refresh_token_days),
+                client=login_client(request, data.device_token), limits=login_limits_of(settings),
             )
+        except login_limits.LoginThrottled as exc:
+            raise TooManyRequestsException(
+                detail=exc.message, headers={"Retry-After": str(exc.retry_after)},
+                extra={"code": exc.code},
+            ) from None
         except services.LoginFailed:
             raise NotAuthorizedException(
                 detail="The e-mail or password is not correct.", extra={"code": "invalid_credentials"}
@@ -115,7 +161,7 @@ class AuthController(Controller):
             )
         except refresh_tokens.RefreshRefused as exc:
             raise NotAuthorizedException(detail=exc.message, extra={"code": exc.code}) from None
-        return issue_session(request, settings, result)
+        return issue_session(request, settings, result, new_session=False)
 
     @post("/logout", exclude_from_auth=True, status_code=200)
     async def logout(

@@ -21,6 +21,9 @@ class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
     email: Annotated[str, Meta(min_length=1, max_length=254)]
     password: Password
     device_name: Annotated[str, Meta(max_length=120)] = ""
+    # Given at an earlier login on this client: lets it past the account's back-off after
+    # failed logins by others (browsers send it as a cookie instead).
+    device_token: Annotated[str, Meta(max_length=2000)] | None = None
 
 
 class RefreshIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -42,6 +45,7 @@ class TokenOut(msgspec.Struct):
     token_type: str
     expires_in: int
     user: UserOut
+    device_token: str = ""
 
 
 class UserCreateIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -12,16 +12,33 @@ from server.db.models import AuditEvent, User
 from server.db.types import new_id, utcnow
 from server.domain.errors import Conflict, NotFound, ValidationFailed
 from server.features.territories.checks import check_user_change_keeps_assignments
-from server.security import refresh_tokens
-from server.security.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+from server.security import login_limits, refresh_tokens
+from server.security.passwords import (
+    DUMMY_HASH,
+    hash_password_off_loop,
+    needs_rehash,
+    verify_password_off_loop,
+)
+from server.security.sessions import end_sessions_of_user
 
-__all__ = ["LoginResult", "create_user", "login", "logout", "refresh", "update_user"]
+__all__ = ["LoginClient", "LoginFailed", "LoginResult", "create_user", "login", "logout", "refresh", "update_user"]
 
 
 @dataclass(frozen=True)
 class LoginResult:
     user: User
     refresh: refresh_tokens.IssuedRefresh
+    # Marks the client as one this account has logged in from (see login_limits).
+    device_token: str = ""
+
+
+@dataclass(frozen=True)
+class LoginClient:
+    """Who is logging in: the address as seen through the trusted proxies, and the device
+    token the client holds from an earlier login, if any."""
+
+    address: str
+    device_token: str | None = None
 
 
 class LoginFailed(Exception):
@@ -32,21 +49,41 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-async def login(db: Database, *, email: str, password: str, refresh_lifetime: timedelta) -> LoginResult:
+async def login(
+    db: Database, *, email: str, password: str, refresh_lifetime: timedelta,
+    client: LoginClient, limits: login_limits.LoginLimits,
+) -> LoginResult:
+    """Raises `LoginFailed`, or `login_limits.LoginThrottled` before the password is
+    checked when the client or the account has had too many tries."""
+    email = normalise_email(email)
+    async with db.read() as unit:
+        found = (await unit.session.execute(select(User).where(User.email == email))).scalar_one_or_none()
+    known_device = login_limits.is_known_device(
+        limits.secret, client.device_token, found.id if found is not None else None
+    )
+    await login_limits.admit(db, limits, address=client.address, email=email, known_device=known_device)
+    # The password is checked (and rehashed) off the event loop and before the write
+    # transaction: a hash takes long enough that holding either meanwhile stalls everyone.
+    if found is None:
+        await verify_password_off_loop(DUMMY_HASH, password)
+        await login_limits.record_failure(db, email=email)
+        raise LoginFailed()
+    if not await verify_password_off_loop(found.password_hash, password) or not found.active:
+        await login_limits.record_failure(db, email=email)
+        raise LoginFailed()
+    rehashed = await hash_password_off_loop(password) if needs_rehash(found.password_hash) else None
     async with db.write() as uow:
-        user = (
-            await uow.session.execute(select(User).where(User.email == normalise_email(email)))
-        ).scalar_one_or_none()
-        if user is None:
-            verify_password(DUMMY_HASH, password)
+        user = await uow.session.get(User, found.id)
+        # Deactivated, or given a new password, while this one was being checked.
+        if user is None or not user.active or user.password_hash != found.password_hash:
             raise LoginFailed()
-        if not verify_password(user.password_hash, password) or not user.active:
-            raise LoginFailed()
-        if needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
+        if rehashed is not None:
+            user.password_hash = rehashed
+        await login_limits.forget_failures(uow.session, email=email)
         issued = await refresh_tokens.issue(uow.session, user_id=user.id, lifetime=refresh_lifetime)
         uow.session.add(AuditEvent(entity_type="user", entity_id=user.id, action="login", actor_id=user.id))
-        return LoginResult(user=user, refresh=issued)
+    device_token = login_limits.issue_device_token(limits.secret, user.id)
+    return LoginResult(user=user, refresh=issued, device_token=device_token)
 
 
 async def refresh(db: Database, *, token: str, lifetime: timedelta) -> LoginResult:
@@ -86,13 +123,14 @@ async def create_user(
 ) -> User:
     email = normalise_email(email)
     full_name = _checked_full_name(full_name)
+    password_hash = await hash_password_off_loop(password)
     async with db.write() as uow:
         exists = await uow.session.scalar(select(func.count()).select_from(User).where(User.email == email))
         if exists:
             raise Conflict(f"A user with the e-mail {email} already exists.", code="email_taken")
         user = User(
             id=new_id(), email=email, full_name=full_name, role=role,
-            password_hash=hash_password(password), active=True, is_demo=is_demo,
+            password_hash=password_hash, active=True, is_demo=is_demo,
             discount_limit_percent={"rep": 10, "manager": 30, "admin": 100}[role],
         )
         uow.session.add(user)
@@ -132,6 +170,8 @@ async def update_user(
         if active is not None and active != user.active:
             changes["active"] = [user.active, active]
             user.active = active
+            if not active:
+                await end_sessions_of_user(uow.session, user.id)
         user.updated_at = utcnow()
         if changes:
             uow.session.add(AuditEvent(
