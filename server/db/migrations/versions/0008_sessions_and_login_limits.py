@@ -1,7 +1,7 @@
 """ended sessions and shared login counters
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007_import_jobs
 Create Date: 2026-12-05 23:20:00
 
 Access tokens name their session; a session that was signed out, caught reusing a
