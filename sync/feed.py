@@ -36,6 +36,11 @@ from sync.protocol import Change
 __all__ = ["CATALOG_ENTITY_TYPES", "FeedSource", "PullPage", "Visibility", "pull_page"]
 
 
+# Part of every view: a new value makes every phone pull a fresh snapshot once, for data
+# whose meaning changed without a change being recorded (2: a customer's credit limit of 0,
+# "no limit" before, is null; 0 is now no credit at all).
+_DATA_SHAPE = "2"
+
 # What is recorded without a territory or owner and is everyone's: products, base and tier
 # price lists, tax rates (a customer's own list is recorded with its customer's territory).
 CATALOG_ENTITY_TYPES = ("product", "price_list", "tax_rate")
@@ -50,7 +55,7 @@ class Visibility:
 
     def fingerprint(self) -> str:
         """A short digest of this view: equal for the same user seeing the same territories."""
-        parts = [self.user_id, self.role, "*" if self.sees_all else "", *sorted(self.territory_ids)]
+        parts = [_DATA_SHAPE, self.user_id, self.role, "*" if self.sees_all else "", *sorted(self.territory_ids)]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
     def change_filter(self) -> ColumnElement[bool]:

@@ -158,9 +158,21 @@ test("priceForCustomer prices like the server and lists what it would refuse", (
   assert.deepEqual(problems.map((p) => p.code).sort(), ["price_below_floor", "product_inactive", "product_not_found"]);
 });
 
-test("creditHoldReason: on hold, or open orders plus this one above an agreed limit", () => {
-  assert.equal(creditHoldReason({ status: "active", credit_limit_cents: 0, open_orders_cents: 10 ** 9 }, 500), null);
+test("creditHoldReason: on hold, or open orders plus this one above the credit limit", () => {
+  assert.equal(creditHoldReason({ status: "active", credit_limit_cents: null, open_orders_cents: 10 ** 9 }, 500), null);
   assert.equal(creditHoldReason({ status: "active", credit_limit_cents: 1000, open_orders_cents: 500 }, 500), null);
   assert.match(creditHoldReason({ status: "active", credit_limit_cents: 1000, open_orders_cents: 500 }, 501), /credit limit/);
-  assert.match(creditHoldReason({ status: "on_hold", credit_limit_cents: 0 }, 1), /on hold/);
+  assert.match(creditHoldReason({ status: "on_hold", credit_limit_cents: null }, 1), /on hold/);
+});
+
+test("creditHoldReason: a limit of 0 allows no credit at all", () => {
+  assert.match(creditHoldReason({ status: "active", credit_limit_cents: 0, open_orders_cents: 0 }, 1), /credit limit/);
+});
+
+test("creditHoldReason: a customer made on this phone has the default limit until the server says", () => {
+  const unsynced = { status: "active", local: true };
+  assert.match(creditHoldReason(unsynced, 50_001, 50_000), /credit limit/);
+  assert.equal(creditHoldReason(unsynced, 50_000, 50_000), null);
+  // The default not known on this phone yet: the server decides.
+  assert.equal(creditHoldReason(unsynced, 10 ** 12, null), null);
 });

@@ -14,6 +14,7 @@ import {
 } from "./totals.js";
 
 const LIMIT_KEY = "discount_limit_percent";
+const CREDIT_KEY = "default_credit_limit_cents";
 const MAX_RESULTS = 20;
 // Orders are refused for any other status; an on-hold customer's order waits for credit.
 const ORDERABLE = new Set(["active", "on_hold"]);
@@ -23,7 +24,7 @@ const root = $("builder");
 const mode = root.dataset.mode === "quote" ? "quote" : "order";
 
 const state = {
-  customers: [], products: {}, priceLists: [], taxRates: [], limit: null,
+  customers: [], products: {}, priceLists: [], taxRates: [], limit: null, defaultCreditLimit: null,
   customer: null, lines: [], on: todayUtc(),
 };
 
@@ -34,12 +35,17 @@ const fold = (text) => String(text ?? "").toLocaleLowerCase();
 
 async function loadLimit() {
   state.limit = currentUser()?.discount_limit_percent ?? (await getMeta(LIMIT_KEY)) ?? null;
+  state.defaultCreditLimit = currentUser()?.default_credit_limit_cents ?? (await getMeta(CREDIT_KEY)) ?? null;
   if (!navigator.onLine) return;
   try {
     const me = await api("/api/auth/me");
     if (me && me.discount_limit_percent !== undefined) {
       state.limit = me.discount_limit_percent;
       await setMeta(LIMIT_KEY, state.limit);
+    }
+    if (me && me.default_credit_limit_cents !== undefined) {
+      state.defaultCreditLimit = me.default_credit_limit_cents;
+      await setMeta(CREDIT_KEY, state.defaultCreditLimit);
     }
   } catch {
     // Offline or signed out: the limit last seen on this phone still applies.
@@ -261,7 +267,7 @@ function update() {
   const effective = effectiveDiscountPercent(priced);
   $("discount-line").textContent = priced.discount_cents ? `Discount ${effective}% of the subtotal` : "";
   renderApproval(effective);
-  const credit = mode === "order" ? creditHoldReason(state.customer, priced.total_cents) : null;
+  const credit = mode === "order" ? creditHoldReason(state.customer, priced.total_cents, state.defaultCreditLimit) : null;
   $("credit-warning").hidden = !credit;
   $("credit-warning").textContent = credit
     ? `Credit hold: ${credit}. The order will wait until a manager releases it.` : "";

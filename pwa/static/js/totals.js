@@ -411,15 +411,19 @@ export function priceForCustomer({
 
 /**
  * Why the server would hold this order for credit (server/domain/orders.py), or null:
- * the account is on hold, or open orders plus this one exceed an agreed credit limit
- * (a limit of 0 means none was agreed). Receivables are not on the phone; the server
- * has none yet either.
+ * the account is on hold, or open orders plus this one exceed the credit limit (null: no
+ * limit; 0: no credit). A customer made on this phone and not synced yet has no limit of
+ * its own here: it gets `defaultLimitCents`, as the server will give it (server/domain/
+ * credit.py); when that is not known either, the server decides. Receivables are not on
+ * the phone; the server has none yet either.
  */
-export function creditHoldReason(customer, orderTotalCents) {
+export function creditHoldReason(customer, orderTotalCents, defaultLimitCents = null) {
   if (!customer) return null;
   if (customer.status === "on_hold") return "the customer's account is on hold";
-  const limit = BigInt(customer.credit_limit_cents ?? 0);
-  if (limit <= 0n) return null;
+  const own = customer.credit_limit_cents;
+  const chosen = own === undefined ? defaultLimitCents : own;
+  if (chosen === null || chosen === undefined) return null;
+  const limit = BigInt(chosen);
   const exposure = BigInt(customer.open_orders_cents ?? 0) + BigInt(orderTotalCents);
   return exposure > limit ? "open orders and this order exceed the customer's credit limit" : null;
 }

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import AuditEvent, Customer, CustomerAddress, CustomerContact, Territory
 from server.db.types import new_id, utcnow
+from server.domain.credit import opening_credit_limit
 from server.domain.customers import (
     CustomerFingerprint,
     checked_legal_name,
@@ -29,6 +30,7 @@ from server.domain.customers import (
 )
 from server.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from server.domain.territories import Address, normalize_country, normalize_state
+from server.features.customers.credit_policy import default_credit_limit_cents
 from server.features.customers.queries import fingerprints_like, get_visible
 from server.features.customers.schemas import (
     AddressIn,
@@ -168,8 +170,16 @@ def _check_privileged(user: CurrentUser, fields: set[str]) -> None:
 
 async def create_customer(session: AsyncSession, user: CurrentUser, scope: Scope, data: CustomerCreateIn) -> tuple[Customer, str]:
     """Onboard a customer inside the caller's write transaction. Returns it and how it was placed."""
-    given = {f for f in ("credit_limit_cents", "explicit_territory_id", "price_list_id") if getattr(data, f)}
-    _check_privileged(user, given)
+    given = {f for f in ("explicit_territory_id", "price_list_id") if getattr(data, f)}
+    limit_chosen = data.credit_limit_cents is not msgspec.UNSET
+    _check_privileged(user, given | ({"credit_limit_cents"} if limit_chosen else set()))
+    credit_limit = opening_credit_limit(
+        chosen=limit_chosen,
+        limit_cents=None
+        if isinstance(data.credit_limit_cents, msgspec.UnsetType)
+        else data.credit_limit_cents,
+        default_cents=default_credit_limit_cents(),
+    )
     customer_id = data.id or new_id()
     legal_name, tax_id = checked_legal_name(data.legal_name), checked_tax_id(data.tax_id)
     if data.id and await session.get(Customer, data.id) is not None:
@@ -201,7 +211,7 @@ async def create_customer(session: AsyncSession, user: CurrentUser, scope: Scope
         id=customer_id, number=number, legal_name=legal_name,
         trading_name=clean_text(data.trading_name), search_name=search_name_of(legal_name),
         tax_id=tax_id, status=data.status, payment_terms=data.payment_terms,
-        credit_limit_cents=data.credit_limit_cents, price_list_id=data.price_list_id,
+        credit_limit_cents=credit_limit, price_list_id=data.price_list_id,
         tax_exempt=data.tax_exempt, notes=data.notes.strip(), territory_id=territory_id,
         explicit_territory_id=data.explicit_territory_id, owner_id=owner_id, created_by=user.id,
         channel=data.channel, version=1, created_at=now, updated_at=now,

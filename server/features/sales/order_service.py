@@ -89,7 +89,7 @@ class CreditStanding:
     """The customer's side of a credit check, as order placement and approval both read it."""
 
     on_hold: bool
-    limit_cents: int | None  # None: no credit agreed, nothing to hold an order against
+    limit_cents: int | None  # None: no limit, nothing to hold an order against
     open_receivables_cents: int
     open_orders_cents: int  # confirmed, not yet invoiced
 
@@ -102,9 +102,9 @@ class CreditStanding:
 
 
 async def credit_standing(session: AsyncSession, customer: Any) -> CreditStanding:
-    # 0 means no credit agreed yet, so there is no limit to hold against, and the open
-    # orders (a sum over every open order of the customer) need not be read.
-    limit = customer.credit_limit_cents or None
+    # Without a limit the open orders (a sum over every open order of the customer) need
+    # not be read.
+    limit = customer.credit_limit_cents
     open_orders = 0 if limit is None else int(
         await direct(session).scalar(_OPEN_ORDERS, {"customer_id": customer.id}) or 0
     )
