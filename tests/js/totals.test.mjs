@@ -4,7 +4,7 @@ import { test } from "node:test";
 
 import {
   checkQuantity, creditHoldReason, effectiveDiscountPercent, formatCents, lookupPrice, priceDocument,
-  priceForCustomer, readAmountCents, readPercent, roundToPack, shipToAddress, spread, stepQuantity, taxRateFor,
+  priceForCustomer, readAmountCents, requestedDiscountPercent, readPercent, roundToPack, shipToAddress, spread, stepQuantity, taxRateFor,
 } from "../../pwa/static/js/totals.js";
 
 const line = (id, fields = {}) => ({ line_id: id, product_id: `p-${id}`, quantity: 1, unit_price_cents: 1000, ...fields });
@@ -175,4 +175,16 @@ test("creditHoldReason: a customer made on this phone has the default limit unti
   assert.equal(creditHoldReason(unsynced, 50_000, 50_000), null);
   // The default not known on this phone yet: the server decides.
   assert.equal(creditHoldReason(unsynced, 10 ** 12, null), null);
+});
+
+test("requestedDiscountPercent: the discount asked for, not the one the cents round to", () => {
+  const price = (lines, order = "0") => requestedDiscountPercent(priceDocument({ lines, order_discount_percent: order }), order);
+  const line = (unit, discount, quantity = 1) => ({ line_id: `l${unit}`, product_id: "p", quantity, unit_price_cents: unit, discount_percent: discount });
+  assert.equal(price([line(5, "10")]), "10.00");
+  assert.equal(price([line(1003, "15")]), "15.00");
+  assert.equal(price([line(1000, "10.04")]), "10.04");
+  assert.equal(price([line(5, "0")], "10"), "10.00");
+  assert.equal(price([line(1000, "10")], "10"), "19.00");
+  // A third of a percent: rounded up, so it is above a limit of 0.33 as it is.
+  assert.equal(price([line(1, "1"), line(2, "0"), line(3, "0")].map((l, i) => ({ ...l, line_id: `x${i}`, unit_price_cents: 1 }))), "0.34");
 });

@@ -9,8 +9,8 @@ import { newId } from "./ids.js";
 import { enqueue } from "./outbox.js";
 import { allEntities, currentUser, getMeta, setMeta } from "./store.js";
 import {
-  creditHoldReason, decimalGreater, effectiveDiscountPercent, lookupPrice, priceForCustomer,
-  readAmountCents, readPercent, roundToPack, stepQuantity, todayUtc,
+  creditHoldReason, decimalGreater, lookupPrice, priceForCustomer, readAmountCents, readPercent,
+  requestedDiscountPercent, roundToPack, stepQuantity, todayUtc,
 } from "./totals.js";
 
 const LIMIT_KEY = "discount_limit_percent";
@@ -264,9 +264,10 @@ function update() {
       stock.textContent = `Only ${available} in stock when last synced: the rest will be backordered.`;
     }
   });
-  const effective = effectiveDiscountPercent(priced);
-  $("discount-line").textContent = priced.discount_cents ? `Discount ${effective}% of the subtotal` : "";
-  renderApproval(effective);
+  // As asked, and as the server compares it with the limit: not recomputed from the cents.
+  const asked = requestedDiscountPercent(priced, entry.orderDiscount);
+  $("discount-line").textContent = priced.discount_cents ? `Discount ${asked}% of the subtotal` : "";
+  renderApproval(asked);
   const credit = mode === "order" ? creditHoldReason(state.customer, priced.total_cents, state.defaultCreditLimit) : null;
   $("credit-warning").hidden = !credit;
   $("credit-warning").textContent = credit

@@ -167,6 +167,25 @@ export function effectiveDiscountPercent(priced) {
   return formatScaled(hundredths, 2);
 }
 
+/**
+ * All the discounts asked for (each line's, then the order's on what is left) as one
+ * percent of the subtotal, two places rounded up ("10.00"): what approval limits compare
+ * to, from the percents and not the rounded cents (server/domain/pricing.py
+ * requested_discount_percent).
+ */
+export function requestedDiscountPercent(priced, orderDiscountPercent = "0") {
+  const subtotal = BigInt(priced.subtotal_cents);
+  if (subtotal === 0n) return "0.00";
+  const lines = priced.lines.map((l) => ({ gross: BigInt(l.gross_cents), pct: parseDecimal(l.discount_percent ?? "0") }));
+  const order = parseDecimal(orderDiscountPercent ?? "0");
+  const scale = Math.max(order.scale, ...lines.map((l) => l.pct.scale));
+  const whole = HUNDRED * pow10(scale);
+  const at = (d) => d.n * pow10(scale - d.scale);
+  const keptByLines = lines.reduce((sum, l) => sum + l.gross * (whole - at(l.pct)), 0n);
+  const kept = keptByLines * (whole - at(order));
+  return formatScaled(10000n - (10000n * kept) / (whole * whole * subtotal), 2);
+}
+
 /** a > b for two decimal strings (or whole numbers), exactly. */
 export function decimalGreater(a, b) {
   const x = parseDecimal(a);

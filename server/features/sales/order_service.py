@@ -29,7 +29,7 @@ from server.domain.orders import (
     decide_submission,
     next_order_status,
 )
-from server.domain.pricing import effective_discount_percent
+from server.domain.pricing import requested_discount_percent
 from server.features.sales.allocation_service import plan_new_order, reserve_planned
 from server.features.sales.events import order_event_row, quote_event
 from server.features.sales.order_queries import remember_written
@@ -148,7 +148,7 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
     # before this one and two orders cannot both slip under the limit.
     number = await next_number(session, "SO")
     limit = await sql.scalar(_DISCOUNT_LIMIT, {"id": user.id})
-    discount = effective_discount_percent(priced)
+    discount = requested_discount_percent(priced, data.order_discount_percent)
     credit = await credit_standing(session, customer)
     verdict = decide_submission(OrderCheckInput(
         customer_status="active" if customer.status == _ON_HOLD else customer.status,
