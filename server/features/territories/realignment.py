@@ -19,9 +19,11 @@ from server.features.customers.services import publish_customer_change
 from server.features.shared.reference_data import lock_reference_data
 from server.features.territories import events
 from server.features.territories.access import today
+from server.features.territories.realignment_documents import affected_documents, hand_over_quotes
 from server.features.territories.realignment_plan import Plan, compute, moves_out, plan_changes
 from server.features.territories.schemas import (
     CustomerMoveOut,
+    OpenDocumentOut,
     PlannedChanges,
     RealignmentIn,
     RealignmentOut,
@@ -79,15 +81,26 @@ async def list_realignments(db: Database, user: CurrentUser) -> list[Realignment
         return [realignment_out(r) for r in (await session.execute(stmt)).scalars()]
 
 
-async def _applied_moves(session: AsyncSession, realignment_id: str) -> list[CustomerMoveOut]:
+async def _applied(session: AsyncSession, realignment_id: str) -> tuple[list[CustomerMoveOut], list[OpenDocumentOut]]:
     data = await session.scalar(select(AuditEvent.data).where(
         AuditEvent.entity_type == "realignment", AuditEvent.entity_id == realignment_id,
         AuditEvent.action == "realignment_applied"))
-    return msgspec.convert((data or {}).get("moves", []), type=list[CustomerMoveOut])
+    return (
+        msgspec.convert((data or {}).get("moves", []), type=list[CustomerMoveOut]),
+        msgspec.convert((data or {}).get("open_documents", []), type=list[OpenDocumentOut]),
+    )
 
 
-def _preview(row: Realignment, moves: list[CustomerMoveOut]) -> RealignmentPreview:
-    return RealignmentPreview(realignment=realignment_out(row), moves=moves, moved_count=len(moves))
+def _preview(
+    row: Realignment, moves: list[CustomerMoveOut], documents: list[OpenDocumentOut]
+) -> RealignmentPreview:
+    return RealignmentPreview(
+        realignment=realignment_out(row),
+        moves=moves,
+        moved_count=len(moves),
+        open_documents=documents,
+        open_document_count=len(documents),
+    )
 
 
 async def preview_realignment(db: Database, user: CurrentUser, realignment_id: str) -> RealignmentPreview:
@@ -95,10 +108,11 @@ async def preview_realignment(db: Database, user: CurrentUser, realignment_id: s
     async with db.read() as session:
         row = await _load(session, user, realignment_id)
         if row.status == "applied":
-            return _preview(row, await _applied_moves(session, row.id))
+            return _preview(row, *await _applied(session, row.id))
         planned = msgspec.json.decode(row.changes, type=PlannedChanges)
         plan = await compute(session, user, planned, row.effective_on)
-        return _preview(row, await moves_out(session, plan.moves))
+        _, documents = await affected_documents(session, plan.moves)
+        return _preview(row, await moves_out(session, plan.moves), documents)
 
 
 async def _write_changes(session: AsyncSession, user: CurrentUser, row: Realignment, planned: PlannedChanges) -> None:
@@ -164,10 +178,19 @@ async def apply_realignment(db: Database, user: CurrentUser, realignment_id: str
         planned = msgspec.json.decode(row.changes, type=PlannedChanges)
         plan: Plan = await compute(session, user, planned, row.effective_on)
         moved = await moves_out(session, plan.moves)
+        document_changes, documents = await affected_documents(session, plan.moves)
         await _write_changes(session, user, row, planned)
         await _move_customers(session, user, row, plan.moves)
+        await hand_over_quotes(session, document_changes)
         row.status, row.applied_at = "applied", utcnow()
         moves_data: list[dict[str, Any]] = msgspec.to_builtins(moved)
-        session.add(events.realignment_applied(realignment_id=row.id, actor_id=user.id, moves=moves_data))
+        session.add(
+            events.realignment_applied(
+                realignment_id=row.id,
+                actor_id=user.id,
+                moves=moves_data,
+                open_documents=msgspec.to_builtins(documents),
+            )
+        )
         await session.flush()
-        return _preview(row, moved)
+        return _preview(row, moved, documents)
