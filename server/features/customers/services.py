@@ -196,6 +196,10 @@ async def create_customer(session: AsyncSession, user: CurrentUser, scope: Scope
     # onboardings take turns and the second one's duplicate check sees the first customer.
     # A refused onboarding rolls the number back with it.
     number = await next_number(session, "C")
+    # Again after the number: a customer with this id created at the same moment has
+    # committed by now, and the answer is the same on both databases.
+    if data.id and await session.get(Customer, data.id) is not None:
+        raise Conflict("A customer with this id already exists.", code="customer_id_taken")
     if not data.confirm_new:
         fingerprint = CustomerFingerprint(
             customer_id=customer_id, legal_name=data.legal_name, tax_id=data.tax_id,

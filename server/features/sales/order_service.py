@@ -147,6 +147,12 @@ async def place_order(session: AsyncSession, user: CurrentUser, data: OrderCreat
     # row stays locked until commit), so the credit check below sees every order accepted
     # before this one and two orders cannot both slip under the limit.
     number = await next_number(session, "SO")
+    # Again after the number: an order with the same id placed at the same moment has
+    # committed by now, and the answer is the same on both databases.
+    if data.id is not None and await sql.scalar(_ORDER_EXISTS, {"id": data.id}) is not None:
+        raise Conflict(
+            "An order with this id already exists.", code="order_id_taken", details={"id": data.id}
+        )
     limit = await sql.scalar(_DISCOUNT_LIMIT, {"id": user.id})
     discount = requested_discount_percent(priced, data.order_discount_percent)
     credit = await credit_standing(session, customer)
