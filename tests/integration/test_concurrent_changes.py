@@ -308,3 +308,46 @@ async def test_same_new_order_id_from_two_phones_at_once_is_taken_for_the_loser(
         assert _codes(rs) == [200, 200], [r.text for r in rs]
         outcomes = sorted((i.outcome["status"], i.outcome.get("code")) for i in items)
         assert outcomes == [("accepted", None), ("rejected", "order_id_taken")], outcomes
+
+
+async def test_customer_edit_and_realignment_take_their_locks_in_one_order(client, db):
+    """A realignment locks the reference data, then the customers it moves. An address edit
+    that has to create the catch-all territory writes the reference data too: it must not
+    hold the customer row while it waits for it, or the two wait on each other for ever
+    (PostgreSQL then aborts one of them as a deadlock)."""
+    from sqlalchemy import delete
+
+    from server.features.shared.reference_data import lock_reference_data
+
+    world, h = await _setup(client, db)
+    customer = await create_customer(client, h["manager"], "Lock Order Cafe")
+    async with db.write() as session:  # no catch-all yet: the edit below creates it
+        await session.execute(delete(Territory).where(Territory.id == world.default))
+    moved_to_texas = {
+        "base_version": customer["version"],
+        "billing_address": {
+            "country": "US",
+            "state": "TX",
+            "postal_code": "73301",
+            "city": "Austin",
+        },
+    }
+
+    async with db.write() as realignment:
+        await lock_reference_data(realignment)
+        edit = asyncio.create_task(
+            client.patch(
+                f"/api/customers/{customer['id']}", json=moved_to_texas, headers=h["manager"]
+            )
+        )
+        await asyncio.sleep(0.5)  # the edit is under way and waits for the reference data
+        locked = await asyncio.wait_for(
+            realignment.execute(
+                select(Customer.id).where(Customer.id == customer["id"]).with_for_update()
+            ),
+            timeout=10,
+        )
+        assert locked.scalar_one() == customer["id"]
+    answer = await asyncio.wait_for(edit, timeout=10)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["customer"]["territory_reason"] == "default"

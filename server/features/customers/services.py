@@ -40,7 +40,7 @@ from server.features.customers.schemas import (
 )
 from server.features.shared import audit
 from server.features.shared.numbers import next_number
-from server.features.shared.reference_data import reference_data
+from server.features.shared.reference_data import lock_reference_data, reference_data
 from server.features.shared.scope import Scope
 from server.features.shared.territory_data import TerritoryData, load_territory_data
 from server.security.auth import CurrentUser
@@ -277,6 +277,11 @@ async def update_customer(
 ) -> tuple[Customer, list[str], list[str]]:
     """Apply a field-level patch made against `base_version`; fields the server changed
     since then keep the server's value and are reported back."""
+    if data.billing_address is not msgspec.UNSET or data.explicit_territory_id is not msgspec.UNSET:
+        # Placing the customer again may create the catch-all territory, a write to the
+        # reference data. Its lock comes first, before the customer's row, in the order a
+        # realignment takes them (reference data, then customers): never the other way round.
+        await lock_reference_data(session)
     # Locked: two edits made against the same version take turns, so the second one sees
     # the first one's changes and keeps the server's value where they collide.
     customer = await get_visible(session, scope, customer_id, lock=True)
