@@ -38,3 +38,11 @@ def test_environment_overrides_are_honoured(tmp_path):
 def test_a_short_secret_is_refused(tmp_path):
     with pytest.raises(ValueError):
         load_settings({"FIELDSALES_DATA_DIR": str(tmp_path), "FIELDSALES_SECRET_KEY": "short"})
+
+
+def test_the_default_credit_limit_comes_from_the_environment_and_is_never_negative(tmp_path):
+    base = {"FIELDSALES_DATA_DIR": str(tmp_path), "FIELDSALES_SECRET_KEY": "k" * 40}
+    assert load_settings(base).default_credit_limit_cents == 500_000
+    assert load_settings({**base, "FIELDSALES_DEFAULT_CREDIT_LIMIT_CENTS": "0"}).default_credit_limit_cents == 0
+    with pytest.raises(ValueError):
+        load_settings({**base, "FIELDSALES_DEFAULT_CREDIT_LIMIT_CENTS": "-1"})
