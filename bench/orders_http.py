@@ -226,7 +226,7 @@ def prepare(url: str, db_path: Path) -> Workload:
     with sqlite3.connect(db_path, timeout=30) as conn:
         conn.executemany("UPDATE stock_levels SET on_hand = 100000000 WHERE product_id = ? AND on_hand > 0",
                          [(p["id"],) for p in chosen])
-        conn.execute("UPDATE customers SET credit_limit_cents = 0 WHERE id = ?", (customer["id"],))
+        conn.execute("UPDATE customers SET credit_limit_cents = NULL WHERE id = ?", (customer["id"],))
         conn.execute("INSERT OR IGNORE INTO document_sequences (prefix, last_value) VALUES ('SO', 0)")
         row = conn.execute("SELECT territory_id FROM customers WHERE id = ?", (customer["id"],)).fetchone()
         user = conn.execute("SELECT id FROM users WHERE email = 'rep1@example.com'").fetchone()

@@ -130,7 +130,7 @@ async def seed(db: Database, reps: int, rng: random.Random) -> World:
             customers.append({
                 "id": customer_id, "number": f"C-{number:06d}", "legal_name": name, "trading_name": "",
                 "search_name": normalize_name(name), "tax_id": "", "status": "active", "payment_terms": "net_30",
-                "credit_limit_cents": 0, "price_list_id": None, "tax_exempt": False, "notes": "",
+                "credit_limit_cents": None, "price_list_id": None, "tax_exempt": False, "notes": "",
                 "territory_id": territory_id, "explicit_territory_id": None, "owner_id": rep_id,
                 "preferred_warehouse_id": None, "created_by": manager_id, "channel": "import", "version": 1,
                 "created_at": now, "updated_at": now,

@@ -28,6 +28,7 @@ from server.features.app_shell import ROUTES as app_shell_routes
 from server.features.app_shell.compression import PUBLIC_COMPRESSION
 from server.features.catalog import ROUTES as catalog_routes
 from server.features.customers import ROUTES as customer_routes
+from server.features.customers.credit_policy import configure_credit_policy
 from server.features.imports import ROUTES as import_routes
 from server.features.imports.background import ImportRunner
 from server.features.ops.routes import healthz, readyz
@@ -63,6 +64,7 @@ API_ROUTES: list[Any] = [
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Litestar:
     settings = settings or load_settings()
     db = db or Database(settings.database_url)
+    configure_credit_policy(settings)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     jwt_auth = build_jwt_auth(settings, lambda: db)

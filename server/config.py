@@ -35,6 +35,8 @@ class Settings:
     quote_expiry_interval_seconds: int = 3600
     # Rows of a CSV import written per write transaction; other requests go in between.
     import_batch_rows: int = 100
+    # The credit limit of a customer onboarded without one being chosen.
+    default_credit_limit_cents: int = 500_000
 
 
 def _load_or_create_secret(data_dir: Path) -> str:
@@ -52,6 +54,13 @@ def _load_or_create_secret(data_dir: Path) -> str:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(value)
+    return value
+
+
+def _non_negative(env: dict[str, str], name: str, default: int) -> int:
+    value = int(env.get(name, str(default)))
+    if value < 0:
+        raise ValueError(f"{name} must be 0 or more")
     return value
 
 
@@ -82,4 +91,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         log_level=env.get("FIELDSALES_LOG_LEVEL", "INFO"),
         quote_expiry_interval_seconds=int(env.get("FIELDSALES_QUOTE_EXPIRY_INTERVAL_SECONDS", "3600")),
         import_batch_rows=max(1, int(env.get("FIELDSALES_IMPORT_BATCH_ROWS", "100"))),
+        default_credit_limit_cents=_non_negative(env, "FIELDSALES_DEFAULT_CREDIT_LIMIT_CENTS", 500_000),
     )

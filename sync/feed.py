@@ -26,14 +26,24 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import ChangeCounter, ChangeRecord
 from server.domain.errors import ValidationFailed
 from sync.protocol import Change
 
-__all__ = ["FeedSource", "PullPage", "Visibility", "pull_page"]
+__all__ = ["CATALOG_ENTITY_TYPES", "FeedSource", "PullPage", "Visibility", "pull_page"]
+
+
+# Part of every view: a new value makes every phone pull a fresh snapshot once, for data
+# whose meaning changed without a change being recorded (2: a customer's credit limit of 0,
+# "no limit" before, is null; 0 is now no credit at all).
+_DATA_SHAPE = "2"
+
+# What is recorded without a territory or owner and is everyone's: products, base and tier
+# price lists, tax rates (a customer's own list is recorded with its customer's territory).
+CATALOG_ENTITY_TYPES = ("product", "price_list", "tax_rate")
 
 
 @dataclass(frozen=True)
@@ -45,14 +55,20 @@ class Visibility:
 
     def fingerprint(self) -> str:
         """A short digest of this view: equal for the same user seeing the same territories."""
-        parts = [self.user_id, self.role, "*" if self.sees_all else "", *sorted(self.territory_ids)]
+        parts = [_DATA_SHAPE, self.user_id, self.role, "*" if self.sees_all else "", *sorted(self.territory_ids)]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
     def change_filter(self) -> ColumnElement[bool]:
         if self.sees_all:
             return true()
         return or_(
-            ChangeRecord.territory_id.is_(None),
+            # Only the catalog is everyone's: a row without a territory that names an owner,
+            # or is of any other kind, is none of this user's business.
+            and_(
+                ChangeRecord.territory_id.is_(None),
+                ChangeRecord.owner_id.is_(None),
+                ChangeRecord.entity_type.in_(CATALOG_ENTITY_TYPES),
+            ),
             ChangeRecord.territory_id.in_(self.territory_ids) if self.territory_ids else false(),
             ChangeRecord.owner_id == self.user_id,
         )

@@ -266,7 +266,7 @@ class Reason(msgspec.Struct, frozen=True):
 class OrderCheckInput(msgspec.Struct, frozen=True, kw_only=True):
     customer_status: str
     customer_on_hold: bool
-    credit_limit_cents: int | None  # None: no limit agreed, credit is never checked
+    credit_limit_cents: int | None  # None: no limit (chosen explicitly), credit is never checked
     open_receivables_cents: int
     open_orders_cents: int  # confirmed but not yet invoiced, excluding this order
     order_total_cents: int

@@ -20,8 +20,10 @@ The server always re-prices; what a client computed is only compared, never trus
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 import msgspec
 
@@ -39,6 +41,7 @@ __all__ = [
     "compare_client_totals",
     "effective_discount_percent",
     "price_document",
+    "requested_discount_percent",
 ]
 
 _HUNDRED = Decimal(100)
@@ -167,6 +170,28 @@ def effective_discount_percent(priced: PricedDocument) -> Decimal:
         return Decimal("0.00")
     ratio = Decimal(priced.discount_cents) * _HUNDRED / Decimal(priced.subtotal_cents)
     return ratio.quantize(_PERCENT_PLACES, rounding=ROUND_HALF_UP)
+
+
+def requested_discount_percent(priced: PricedDocument, order_discount_percent: Decimal) -> Decimal:
+    """All the discounts asked for (each line's, then the order's on what is left), as one
+    percent of the subtotal: what approval limits compare to and what is reported.
+
+    Computed from the percents, not from the rounded cents: half a cent rounded up on a
+    small line must not push a discount at the limit above it, nor one rounded down let a
+    discount above the limit through. Given to two places, rounded up, so that it is above
+    a limit of two places exactly when the discount asked for is."""
+    if priced.subtotal_cents == 0:
+        return Decimal("0.00")
+    kept = sum(
+        (
+            Fraction(line.gross_cents) * (1 - Fraction(line.discount_percent) / 100)
+            for line in priced.lines
+        ),
+        Fraction(0),
+    )
+    kept *= 1 - Fraction(order_discount_percent) / 100
+    asked = (1 - kept / priced.subtotal_cents) * 100
+    return Decimal(math.ceil(asked * 100)).scaleb(-2)
 
 
 def compare_client_totals(

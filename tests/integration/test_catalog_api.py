@@ -402,3 +402,49 @@ async def test_product_search_text_is_bounded_with_a_reason_on_the_api_and_the_p
         page = await client.get("/catalog", params={"q": q}, headers={**w.rep, "accept": "text/html"})
         assert page.status_code == 422 and "200 characters" in page.text
     assert (await client.get("/api/products", params={"q": "x" * 200}, headers=w.rep)).status_code == 200
+
+
+async def test_manager_reading_another_regions_contract_prices_gets_404(client, db):
+    from tests.factories import customer_body, seed_world
+    from tests.sales_factories import add_product, seed_catalog
+
+    await seed_world(db)
+    catalog = await seed_catalog(db)
+    widget = await add_product(db, catalog, "WID-1", price_cents=1000)
+    admin = bearer(await login(client, "admin@corp.test"))
+    manager = bearer(await login(client, "manager@corp.test"))
+    lists = {}
+    for name, state, postal in (("Boston Beans", "MA", "02110"), ("Seattle Sips", "WA", "98101")):
+        body = {**customer_body(name, state=state, postal=postal), "confirm_new": True}
+        customer = (await client.post("/api/customers", json=body, headers=admin)).json()
+        created = await client.post(
+            "/api/price-lists",
+            headers=admin,
+            json={
+                "code": name.upper().replace(" ", "-"),
+                "name": name,
+                "kind": "customer",
+                "customer_id": customer["id"],
+                "items": [{"product_id": widget, "unit_price_cents": 777}],
+            },
+        )
+        assert created.status_code == 201, created.text
+        lists[state] = (customer["id"], created.json()["price_list"]["id"])
+    east_customer, east_list = lists["MA"]
+    west_customer, west_list = lists["WA"]
+
+    assert (await client.get(f"/api/price-lists/{east_list}", headers=manager)).status_code == 404
+    by_customer = await client.get(
+        "/api/price-lists", params={"customer_id": east_customer}, headers=manager
+    )
+    assert by_customer.status_code == 404
+    every = (await client.get("/api/price-lists", headers=manager)).json()
+    assert east_list not in {pl["id"] for pl in every} and west_list in {pl["id"] for pl in every}
+    assert catalog.base_list_id in {pl["id"] for pl in every}
+    # Their own region's contract prices, and the admin's view of all, stay as they were.
+    assert (await client.get(f"/api/price-lists/{west_list}", headers=manager)).status_code == 200
+    mine = await client.get(
+        "/api/price-lists", params={"customer_id": west_customer}, headers=manager
+    )
+    assert [pl["id"] for pl in mine.json()] == [west_list]
+    assert (await client.get(f"/api/price-lists/{east_list}", headers=admin)).status_code == 200

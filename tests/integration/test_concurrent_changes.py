@@ -234,3 +234,120 @@ async def test_logout_and_refresh_at_once(client, db):
             if again.status_code == 200:
                 bad.append((i, _codes(rs), again.status_code))
     assert not bad, f"session alive after logout in {len(bad)}/{ROUNDS}: {bad}"
+
+
+# ---------------------------------------------------------------- ids chosen by the client
+
+
+async def test_same_new_order_id_twice_at_once_answers_order_id_taken(client, db):
+    """The loser of the race is told the id is taken, on SQLite and PostgreSQL alike."""
+    import uuid
+
+    from tests.sales_factories import add_product, seed_catalog, set_stock
+
+    _, h = await _setup(client, db)
+    catalog = await seed_catalog(db)
+    widget = await add_product(db, catalog, "RACE-1", price_cents=1000)
+    await set_stock(db, catalog.warehouse_ids[0], widget, 100)
+    customer = await create_customer(client, h["manager"], "Race Track Diner")
+    for _ in range(ROUNDS):
+        body = {
+            "id": str(uuid.uuid4()),
+            "customer_id": customer["id"],
+            "lines": [{"product_id": widget, "quantity": 1}],
+        }
+        rs = await _gather(
+            *(client.post("/api/orders", json=body, headers=h["rep1"]) for _ in range(2))
+        )
+        assert sorted(_codes(rs)) == [201, 409], [r.text for r in rs]
+        assert [r.json()["code"] for r in rs if r.status_code == 409] == ["order_id_taken"]
+
+
+async def test_same_new_customer_id_twice_at_once_answers_customer_id_taken(client, db):
+    import uuid
+
+    _, h = await _setup(client, db)
+    for i in range(ROUNDS):
+        body = {**customer_body(f"Id Race {i} Deli"), "id": str(uuid.uuid4()), "confirm_new": True}
+        rs = await _gather(
+            *(client.post("/api/customers", json=body, headers=h["rep1"]) for _ in range(2))
+        )
+        assert sorted(_codes(rs)) == [201, 409], [r.text for r in rs]
+        assert [r.json()["code"] for r in rs if r.status_code == 409] == ["customer_id_taken"]
+
+
+async def test_same_new_order_id_from_two_phones_at_once_is_taken_for_the_loser(client, db):
+    """Two devices push one order id at once: the loser's push answers at once, with the
+    mutation rejected as order_id_taken (never a 503 that only its retry resolves)."""
+    import uuid
+
+    from sync.client import SyncClient
+    from tests.sales_factories import add_product, seed_catalog, set_stock
+
+    _, h = await _setup(client, db)
+    catalog = await seed_catalog(db)
+    widget = await add_product(db, catalog, "RACE-2", price_cents=1000)
+    await set_stock(db, catalog.warehouse_ids[0], widget, 100)
+    customer = await create_customer(client, h["manager"], "Two Phone Cafe")
+    phones = []
+    for _ in range(2):
+        phone = SyncClient(http=client, access_token=h["rep1"]["Authorization"].split()[1])
+        await phone.register()
+        phones.append(phone)
+    for _ in range(ROUNDS):
+        order_id = str(uuid.uuid4())
+        items = [
+            p.enqueue(
+                "order.place",
+                {"customer_id": customer["id"], "lines": [{"product_id": widget, "quantity": 1}]},
+                entity_id=order_id,
+            )
+            for p in phones
+        ]
+        rs = await _gather(*(p.push() for p in phones))
+        assert _codes(rs) == [200, 200], [r.text for r in rs]
+        outcomes = sorted((i.outcome["status"], i.outcome.get("code")) for i in items)
+        assert outcomes == [("accepted", None), ("rejected", "order_id_taken")], outcomes
+
+
+async def test_customer_edit_and_realignment_take_their_locks_in_one_order(client, db):
+    """A realignment locks the reference data, then the customers it moves. An address edit
+    that has to create the catch-all territory writes the reference data too: it must not
+    hold the customer row while it waits for it, or the two wait on each other for ever
+    (PostgreSQL then aborts one of them as a deadlock)."""
+    from sqlalchemy import delete
+
+    from server.features.shared.reference_data import lock_reference_data
+
+    world, h = await _setup(client, db)
+    customer = await create_customer(client, h["manager"], "Lock Order Cafe")
+    async with db.write() as session:  # no catch-all yet: the edit below creates it
+        await session.execute(delete(Territory).where(Territory.id == world.default))
+    moved_to_texas = {
+        "base_version": customer["version"],
+        "billing_address": {
+            "country": "US",
+            "state": "TX",
+            "postal_code": "73301",
+            "city": "Austin",
+        },
+    }
+
+    async with db.write() as uow:
+        await lock_reference_data(uow.session)
+        edit = asyncio.create_task(
+            client.patch(
+                f"/api/customers/{customer['id']}", json=moved_to_texas, headers=h["manager"]
+            )
+        )
+        await asyncio.sleep(0.5)  # the edit is under way and waits for the reference data
+        locked = await asyncio.wait_for(
+            uow.session.execute(
+                select(Customer.id).where(Customer.id == customer["id"]).with_for_update()
+            ),
+            timeout=10,
+        )
+        assert locked.scalar_one() == customer["id"]
+    answer = await asyncio.wait_for(edit, timeout=10)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["customer"]["territory_reason"] == "default"

@@ -85,3 +85,24 @@ async def test_revisions_frozen_as_drafts_are_recorded_as_sent(backend, db, clie
     await upgrade(backend.url)
     history = (await client.get(f"/api/quotes/{quote['id']}/revisions", headers=rep)).json()
     assert [(r["revision"], r["status"]) for r in history] == [(1, "sent"), (2, "draft")]
+
+
+async def test_customers_stored_with_a_limit_of_zero_keep_no_limit(backend, db, client):
+    from server.db.migrate import downgrade
+    from tests.factories import bearer, login, seed_world
+    from tests.sales_factories import create_customer
+
+    await seed_world(db)
+    manager = bearer(await login(client, "manager@corp.test"))
+    unlimited = await create_customer(client, manager, "Old Account Ltd", credit_limit_cents=None)
+    limited = await create_customer(client, manager, "Careful Buyer Inc", credit_limit_cents=1234)
+    await db.dispose()
+    # Before 0009, 0 was the only way to say "no limit".
+    await downgrade(backend.url, "0008")
+    stored = "SELECT credit_limit_cents FROM customers WHERE id = :id"
+    assert await _rows(backend.url, stored, {"id": unlimited["id"]}) == [(0,)]
+    await upgrade(backend.url)
+    assert await _rows(backend.url, stored, {"id": unlimited["id"]}) == [(None,)]
+    assert await _rows(backend.url, stored, {"id": limited["id"]}) == [(1234,)]
+    seen = await client.get(f"/api/customers/{unlimited['id']}", headers=manager)
+    assert seen.json()["credit_limit_cents"] is None

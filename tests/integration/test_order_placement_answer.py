@@ -18,7 +18,7 @@ from tests.sales_factories import add_product, create_customer, seed_catalog, se
 
 
 async def _place(client, db, *, discount: str, stock: int, ship_complete: bool = False,
-                 credit_limit_cents: int = 0) -> tuple[dict[str, Any], dict[str, str]]:
+                 credit_limit_cents: int | None = None) -> tuple[dict[str, Any], dict[str, str]]:
     await seed_world(db)
     catalog = await seed_catalog(db)
     manager = bearer(await login(client, "manager@corp.test"))
@@ -43,11 +43,18 @@ async def _place(client, db, *, discount: str, stock: int, ship_complete: bool =
 @pytest.mark.parametrize(
     ("discount", "stock", "ship_complete", "credit", "status", "fulfilment", "timeline"),
     [
-        ("5", 10, False, 0, "confirmed", "allocated", ["submit", "confirm", "stock_allocated"]),
-        ("0", 1, False, 0, "confirmed", "partially_allocated",
-         ["submit", "confirm", "stock_allocated"]),
-        ("0", 1, True, 0, "confirmed", "backordered", ["submit", "confirm", "stock_allocated"]),
-        ("15", 10, False, 0, "pending_approval", "unallocated", ["submit", "require_approval"]),
+        ("5", 10, False, None, "confirmed", "allocated", ["submit", "confirm", "stock_allocated"]),
+        (
+            "0",
+            1,
+            False,
+            None,
+            "confirmed",
+            "partially_allocated",
+            ["submit", "confirm", "stock_allocated"],
+        ),
+        ("0", 1, True, None, "confirmed", "backordered", ["submit", "confirm", "stock_allocated"]),
+        ("15", 10, False, None, "pending_approval", "unallocated", ["submit", "require_approval"]),
         ("0", 10, False, 1000, "credit_hold", "unallocated", ["submit", "hold_for_credit"]),
     ],
 )

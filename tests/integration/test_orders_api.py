@@ -328,3 +328,59 @@ async def test_approving_an_order_that_no_longer_fits_the_credit_limit_puts_it_o
     # The manager decides on the credit explicitly.
     released = (await client.post(f"/api/orders/{waiting['id']}/release-credit", headers=manager)).json()
     assert released["status"] == "confirmed" and await _allocated(db, s.widget) == 10
+
+
+async def test_place_order_at_the_discount_limit_is_confirmed_whatever_the_cents_round_to(
+    client, db
+):
+    s = await _setup(client, db)
+    nickel = await add_product(db, s.catalog, "NICKEL", price_cents=5)
+    await set_stock(db, s.catalog.warehouse_ids[0], nickel, 10)
+    # 10 % of 5 cents is half a cent, rounded up to 1 cent: 20 % of the subtotal.
+    line = {"product_id": nickel, "quantity": 1, "discount_percent": "10"}
+    placed = await client.post(
+        "/api/orders",
+        json={"customer_id": s.customer["id"], "lines": [line]},
+        headers=s.headers["rep1"],
+    )
+    assert placed.status_code == 201, placed.text
+    assert placed.json()["status"] == "confirmed", placed.json()["approval_reasons"]
+    # An order discount at the limit alike.
+    order = {
+        "customer_id": s.customer["id"],
+        "order_discount_percent": "10",
+        "lines": [{"product_id": nickel, "quantity": 1}],
+    }
+    assert (await client.post("/api/orders", json=order, headers=s.headers["rep1"])).json()[
+        "status"
+    ] == "confirmed"
+
+
+async def test_place_order_above_the_discount_limit_reports_the_discount_as_asked(client, db):
+    s = await _setup(client, db)
+    odd = await add_product(db, s.catalog, "ODD-1", price_cents=1003)
+    await set_stock(db, s.catalog.warehouse_ids[0], odd, 10)
+    # 15 % of 10.03 is 1.5045, rounded to 1.50: 14.96 % of the subtotal, but 15 % was asked.
+    line = {"product_id": odd, "quantity": 1, "discount_percent": "15"}
+    placed = (
+        await client.post(
+            "/api/orders",
+            json={"customer_id": s.customer["id"], "lines": [line]},
+            headers=s.headers["rep1"],
+        )
+    ).json()
+    assert placed["status"] == "pending_approval"
+    assert (
+        placed["approval_reasons"][0]["message"] == "discount 15.00% is above the limit of 10.00%"
+    )
+    # 10.04 % of 10.00 is 1.004, rounded to 1.00: exactly 10 % of the subtotal, yet above the limit.
+    sneaky = {"product_id": s.widget, "quantity": 1, "discount_percent": "10.04"}
+    above = (
+        await client.post(
+            "/api/orders",
+            json={"customer_id": s.customer["id"], "lines": [sneaky]},
+            headers=s.headers["rep1"],
+        )
+    ).json()
+    assert above["status"] == "pending_approval"
+    assert above["approval_reasons"][0]["message"] == "discount 10.04% is above the limit of 10.00%"

@@ -160,3 +160,41 @@ async def test_a_phones_pull_comes_gzipped_and_a_browsers_does_not(client, app, 
         page = await browser.get("/api/sync/v1/pull", params=params, headers={"accept-encoding": "gzip"})
     assert page.status_code == 200 and "content-encoding" not in page.headers
     assert page.json()["changes"] == phone.json()["changes"]
+
+
+async def _raw_pull(http, phone: SyncClient) -> list[dict]:
+    """One incremental pull page as sent: every change row, deletions included."""
+    response = await http.get(
+        "/api/sync/v1/pull", params={"cursor": phone.cursor, "limit": 500}, headers=phone.headers
+    )
+    assert response.status_code == 200, response.text
+    return list(response.json()["changes"])
+
+
+async def test_pull_leaves_out_other_reps_orders(client, db):
+    await seed_world(db)
+    catalog = await seed_catalog(db)
+    admin = bearer(await login(client, "admin@corp.test"))
+    widget = await add_product(db, catalog, "WID-1", price_cents=1000)
+    await set_stock(db, catalog.warehouse_ids[0], widget, 100)
+    customer = await create_customer(client, admin, "North Only Bakery")
+    north_phone = await _phone(client, "rep1@corp.test")
+    south_phone = await _phone(client, "rep2@corp.test")
+
+    placed = [
+        north_phone.enqueue(
+            "order.place",
+            {"customer_id": customer["id"], "lines": [{"product_id": widget, "quantity": 1}]},
+        )
+        for _ in range(3)
+    ]
+    await north_phone.push()
+    assert all(item.outcome["status"] == "accepted" for item in placed), [i.outcome for i in placed]
+
+    south_changes = await _raw_pull(client, south_phone)
+    assert [c for c in south_changes if c["entity_type"] in ("order", "customer", "quote")] == []
+    # The catalog is everyone's: the stock those orders took still reaches the other phone.
+    assert [c["entity_id"] for c in south_changes if c["entity_type"] == "product"] == [widget]
+    north_changes = await _raw_pull(client, north_phone)
+    north_orders = {c["entity_id"] for c in north_changes if c["entity_type"] == "order"}
+    assert north_orders == {item.entity_id for item in placed}

@@ -430,3 +430,49 @@ async def test_two_territories_with_one_code_at_the_same_moment_one_is_refused(c
     assert refused["code"] in ("territory_code_taken", "write_conflict") and refused["detail"]
     async with db.read() as unit:
         assert await unit.session.scalar(select(func.count()).select_from(Territory).where(Territory.code == "NORTH")) == 1
+
+
+async def test_rule_that_takes_another_managers_customers_is_refused(client, db):
+    w = await build_world(client, db)
+    await add_customers(db, w)
+    before = await _counts(db)
+    # Mia manages EAST; Seattle's postal codes are Max's, through NORTH's WA rule.
+    grab = await client.post(
+        "/api/territory-rules",
+        headers=w.east_manager,
+        json={"territory_id": w.ids["east"], "country": "US", "postal_prefix": "981"},
+    )
+    assert grab.status_code == 403 and grab.json()["code"] == "rule_outside_scope"
+    assert await _counts(db) == before
+    # Within her own reach (an MA postal code) the same kind of rule is hers to add.
+    own = await client.post(
+        "/api/territory-rules",
+        headers=w.east_manager,
+        json={"territory_id": w.ids["east"], "country": "US", "postal_prefix": "021"},
+    )
+    assert own.status_code == 201, own.text
+
+
+async def test_deactivating_a_rule_that_hands_customers_to_another_manager_is_refused(client, db):
+    w = await build_world(client, db)
+    # Max's NORTH rule for 021 postal codes outranks EAST's MA rule: Harbor Boston is Max's.
+    taken = await _ok(
+        await client.post(
+            "/api/territory-rules",
+            headers=w.admin,
+            json={"territory_id": w.ids["north"], "country": "US", "postal_prefix": "021"},
+        )
+    )
+    await add_customer(
+        db,
+        "Harbor Boston",
+        state="MA",
+        postal="02110",
+        territory_id=w.ids["north"],
+        owner_id=w.ids["user_rep1"],
+    )
+    before = await _counts(db)
+    gone = await client.delete(f"/api/territory-rules/{taken['id']}", headers=w.manager)
+    assert gone.status_code == 403 and gone.json()["code"] == "rule_outside_scope"
+    assert await _counts(db) == before
+    assert (await client.delete(f"/api/territory-rules/{taken['id']}", headers=w.admin)).status_code == 200

@@ -1,12 +1,17 @@
 // Prices cases with the phone's totals.js for tests/unit/test_totals_match_server.py.
 // Reads {"cases": [...]} as JSON on stdin and writes {"results": [...]} on stdout, one
 // result per case: a priced document, or a price lookup and tax rate.
-import { effectiveDiscountPercent, lookupPrice, priceDocument, taxRateFor } from "../../pwa/static/js/totals.js";
+import {
+  effectiveDiscountPercent, lookupPrice, priceDocument, requestedDiscountPercent, taxRateFor,
+} from "../../pwa/static/js/totals.js";
 
 function run(item) {
   if (item.kind === "document") {
     const priced = priceDocument(item.document);
-    return { ...priced, effective_discount_percent: effectiveDiscountPercent(priced) };
+    return {
+      ...priced, effective_discount_percent: effectiveDiscountPercent(priced),
+      requested_discount_percent: requestedDiscountPercent(priced, item.document.order_discount_percent),
+    };
   }
   if (item.kind === "lookup") {
     const found = lookupPrice({

@@ -4,7 +4,7 @@ import { test } from "node:test";
 
 import {
   checkQuantity, creditHoldReason, effectiveDiscountPercent, formatCents, lookupPrice, priceDocument,
-  priceForCustomer, readAmountCents, readPercent, roundToPack, shipToAddress, spread, stepQuantity, taxRateFor,
+  priceForCustomer, readAmountCents, requestedDiscountPercent, readPercent, roundToPack, shipToAddress, spread, stepQuantity, taxRateFor,
 } from "../../pwa/static/js/totals.js";
 
 const line = (id, fields = {}) => ({ line_id: id, product_id: `p-${id}`, quantity: 1, unit_price_cents: 1000, ...fields });
@@ -158,9 +158,33 @@ test("priceForCustomer prices like the server and lists what it would refuse", (
   assert.deepEqual(problems.map((p) => p.code).sort(), ["price_below_floor", "product_inactive", "product_not_found"]);
 });
 
-test("creditHoldReason: on hold, or open orders plus this one above an agreed limit", () => {
-  assert.equal(creditHoldReason({ status: "active", credit_limit_cents: 0, open_orders_cents: 10 ** 9 }, 500), null);
+test("creditHoldReason: on hold, or open orders plus this one above the credit limit", () => {
+  assert.equal(creditHoldReason({ status: "active", credit_limit_cents: null, open_orders_cents: 10 ** 9 }, 500), null);
   assert.equal(creditHoldReason({ status: "active", credit_limit_cents: 1000, open_orders_cents: 500 }, 500), null);
   assert.match(creditHoldReason({ status: "active", credit_limit_cents: 1000, open_orders_cents: 500 }, 501), /credit limit/);
-  assert.match(creditHoldReason({ status: "on_hold", credit_limit_cents: 0 }, 1), /on hold/);
+  assert.match(creditHoldReason({ status: "on_hold", credit_limit_cents: null }, 1), /on hold/);
+});
+
+test("creditHoldReason: a limit of 0 allows no credit at all", () => {
+  assert.match(creditHoldReason({ status: "active", credit_limit_cents: 0, open_orders_cents: 0 }, 1), /credit limit/);
+});
+
+test("creditHoldReason: a customer made on this phone has the default limit until the server says", () => {
+  const unsynced = { status: "active", local: true };
+  assert.match(creditHoldReason(unsynced, 50_001, 50_000), /credit limit/);
+  assert.equal(creditHoldReason(unsynced, 50_000, 50_000), null);
+  // The default not known on this phone yet: the server decides.
+  assert.equal(creditHoldReason(unsynced, 10 ** 12, null), null);
+});
+
+test("requestedDiscountPercent: the discount asked for, not the one the cents round to", () => {
+  const price = (lines, order = "0") => requestedDiscountPercent(priceDocument({ lines, order_discount_percent: order }), order);
+  const line = (unit, discount, quantity = 1) => ({ line_id: `l${unit}`, product_id: "p", quantity, unit_price_cents: unit, discount_percent: discount });
+  assert.equal(price([line(5, "10")]), "10.00");
+  assert.equal(price([line(1003, "15")]), "15.00");
+  assert.equal(price([line(1000, "10.04")]), "10.04");
+  assert.equal(price([line(5, "0")], "10"), "10.00");
+  assert.equal(price([line(1000, "10")], "10"), "19.00");
+  // A third of a percent: rounded up, so it is above a limit of 0.33 as it is.
+  assert.equal(price([line(1, "1"), line(2, "0"), line(3, "0")].map((l, i) => ({ ...l, line_id: `x${i}`, unit_price_cents: 1 }))), "0.34");
 });

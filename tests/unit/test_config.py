@@ -48,3 +48,11 @@ def test_no_proxy_is_trusted_unless_named_and_secure_cookies_can_be_forced(tmp_p
         "FIELDSALES_SECURE_COOKIES": "1",
     })
     assert behind.forwarded_allow_ips == ("10.0.0.2", "10.1.0.0/16") and behind.secure_cookies is True
+
+
+def test_the_default_credit_limit_comes_from_the_environment_and_is_never_negative(tmp_path):
+    base = {"FIELDSALES_DATA_DIR": str(tmp_path), "FIELDSALES_SECRET_KEY": "k" * 40}
+    assert load_settings(base).default_credit_limit_cents == 500_000
+    assert load_settings({**base, "FIELDSALES_DEFAULT_CREDIT_LIMIT_CENTS": "0"}).default_credit_limit_cents == 0
+    with pytest.raises(ValueError):
+        load_settings({**base, "FIELDSALES_DEFAULT_CREDIT_LIMIT_CENTS": "-1"})

@@ -18,6 +18,7 @@ from server.domain.pricing import (
     compare_client_totals,
     effective_discount_percent,
     price_document,
+    requested_discount_percent,
 )
 
 
@@ -323,3 +324,26 @@ def test_a_document_above_the_largest_amount_is_refused_with_a_reason() -> None:
         price_document(doc(line(quantity=10, unit_price_cents=big, discount_percent=Decimal(100))))
     with pytest.raises(ValidationFailed):
         price_document(doc(line(unit_price_cents=MAX_DOCUMENT_CENTS, tax_rate=Decimal("0.01"))))
+
+
+@pytest.mark.parametrize(
+    ("lines", "order", "asked"),
+    [
+        # half a cent rounded up (20 % of the cents) is still the 10 % asked for
+        ([line(unit_price_cents=5, discount_percent=Decimal(10))], "0", "10.00"),
+        ([line(unit_price_cents=5)], "10", "10.00"),
+        # rounded down to exactly 10 % of the cents, yet 10.04 % was asked for
+        ([line(discount_percent=Decimal("10.04"))], "0", "10.04"),
+        ([line(unit_price_cents=1003, discount_percent=Decimal(15))], "0", "15.00"),
+        # the order's discount applies to what the lines' discounts left
+        ([line(discount_percent=Decimal(10))], "10", "19.00"),
+        # a third of a percent, rounded up: above a limit of 0.33 as it is
+        ([line("a", discount_percent=Decimal(1)), line("b"), line("c")], "0", "0.34"),
+        ([], "50", "0.00"),
+    ],
+)
+def test_requested_discount_percent_is_the_discount_asked_for(
+    lines: list[LineInput], order: str, asked: str
+) -> None:
+    priced = price_document(doc(*lines, order_discount_percent=Decimal(order)))
+    assert str(requested_discount_percent(priced, Decimal(order))) == asked

@@ -502,3 +502,15 @@ def test_plan_realignment_refuses_rule_to_unknown_territory() -> None:
             customers, [rule("x", "t-gone", country="DE")], [], NODES, DEFAULT, date(2026, 3, 1)
         )
     assert error.value.code == "unknown_territory"
+
+
+def test_split_by_reach_refuses_only_the_moves_out_of_reach_that_the_change_causes() -> None:
+    from server.domain.territories import CustomerMove
+    from server.domain.territory_scope import split_by_reach
+
+    mine = CustomerMove("c1", "north", "south", "rita", "rob")
+    taken = CustomerMove("c2", "seattle", "east", "rita", None)
+    stale = CustomerMove("c3", "east", "east", "rob", None)
+    kept, caused = split_by_reach([mine, taken, stale], [stale], {"north", "south", "default"})
+    assert (kept, caused) == ([mine], [taken])
+    assert split_by_reach([mine, taken], [], None) == ([mine, taken], [])

@@ -34,6 +34,7 @@ from server.domain.pricing import (
     LineInput,
     effective_discount_percent,
     price_document,
+    requested_discount_percent,
 )
 from server.domain.territories import Address
 
@@ -91,9 +92,11 @@ HAND_TABLE = [
     # 3 x 19.99, 10% off, 8.25% tax: the server's worked example
     document(line("1", 3, 1999, "10", "0.0825")),
     # half a cent of line discount (50.5) and of tax (12.5): half up, never half even
-    document(line("1", 1, 1010, "5")), document(line("1", 1, 250, "0", "0.05")),
+    document(line("1", 1, 1010, "5")),
+    document(line("1", 1, 250, "0", "0.05")),
     # 82.5 vs 82.49 cents of tax
-    document(line("1", 1, 1000, "0", "0.0825")), document(line("1", 1, 1000, "0", "0.08249")),
+    document(line("1", 1, 1000, "0", "0.0825")),
+    document(line("1", 1, 1000, "0", "0.08249")),
     # 12.5% line discounts over odd amounts: 0.125 * 1003 = 125.375
     document(line("1", 1, 1003, "12.5", "0.0825"), line("2", 7, 333, "12.5", "0.0825")),
     # a third off the order, spread by largest remainder; a 0.6667% order discount
@@ -108,12 +111,24 @@ HAND_TABLE = [
     document(line("1", 2, 4999, "2.5", "0.0725"), shipping=1990, shipping_rate="0.05"),
     # an exempt customer: every rate 0
     document(line("1", 7, 333), line("2", 12, 1299, "15"), order="5", shipping=500),
+    # discounts at a limit whatever the cents round to: 10 % of 5 cents, 10.04 % of 10.00,
+    # a line's 10 % then the order's 10 % (19 %), a third of a percent over three lines
+    document(line("1", 1, 5, "10")),
+    document(line("1", 1, 1000, "10.04")),
+    document(line("1", 1, 5), order="10"),
+    document(line("1", 3, 1999, "10"), line("2", 1, 7, "0"), order="10"),
+    document(line("1", 1, 1, "1"), line("2", 1, 1, "0"), line("3", 1, 1, "0")),
     # 100% off, and nothing at all
     document(line("1", 4, 2500, "100", "0.0825"), order="20"),
     document(),
     # large amounts stay exact
-    document(line("1", 10_000_000, 999_999, "33.33", "0.0999"), line("2", 1, 1), order="99.99",
-             shipping=10**9, shipping_rate="0.0825"),
+    document(
+        line("1", 10_000_000, 999_999, "33.33", "0.0999"),
+        line("2", 1, 1),
+        order="99.99",
+        shipping=10**9,
+        shipping_rate="0.0825",
+    ),
 ]
 
 RATES = ["0", "0.0825", "0.0725", "0.05", "0.19", "0.0625", "0.08875", "0.2", "0.1", "0.07"]
@@ -157,6 +172,9 @@ def server_prices(doc: dict[str, Any]) -> dict[str, Any]:
     return {
         **{f: getattr(priced, f) for f in HEADER_FIELDS},
         "effective_discount_percent": str(effective_discount_percent(priced)),
+        "requested_discount_percent": str(
+            requested_discount_percent(priced, Decimal(doc["order_discount_percent"]))
+        ),
         "lines": [{f: getattr(p, f) for f in LINE_FIELDS} for p in priced.lines],
     }
 
@@ -164,7 +182,7 @@ def server_prices(doc: dict[str, Any]) -> dict[str, Any]:
 def assert_same_totals(
     doc: dict[str, Any], server: dict[str, Any], phone: dict[str, Any], label: str
 ) -> None:
-    for field in (*HEADER_FIELDS, "effective_discount_percent"):
+    for field in (*HEADER_FIELDS, "effective_discount_percent", "requested_discount_percent"):
         assert phone[field] == server[field], (
             f"{label}: {field} phone {phone[field]} != server {server[field]}"
         )

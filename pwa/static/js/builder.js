@@ -10,11 +10,12 @@ import { searchCustomers, splitWords } from "./search.js";
 import { enqueue } from "./outbox.js";
 import { allEntities, currentUser, getMeta, setMeta } from "./store.js";
 import {
-  ORDERABLE_CUSTOMER_STATUSES, creditHoldReason, decimalGreater, effectiveDiscountPercent, lookupPrice, priceForCustomer,
-  readAmountCents, readPercent, roundToPack, stepQuantity, todayUtc,
+  ORDERABLE_CUSTOMER_STATUSES, creditHoldReason, decimalGreater, lookupPrice, priceForCustomer,
+  readAmountCents, readPercent, requestedDiscountPercent, roundToPack, stepQuantity, todayUtc,
 } from "./totals.js";
 
 const LIMIT_KEY = "discount_limit_percent";
+const CREDIT_KEY = "default_credit_limit_cents";
 const MAX_RESULTS = 20;
 
 const $ = (id) => document.getElementById(id);
@@ -22,7 +23,7 @@ const root = $("builder");
 const mode = root.dataset.mode === "quote" ? "quote" : "order";
 
 const state = {
-  customers: [], products: {}, priceLists: [], taxRates: [], limit: null,
+  customers: [], products: {}, priceLists: [], taxRates: [], limit: null, defaultCreditLimit: null,
   customer: null, lines: [], on: todayUtc(),
 };
 
@@ -33,12 +34,17 @@ const fold = (text) => String(text ?? "").toLocaleLowerCase();
 
 async function loadLimit() {
   state.limit = currentUser()?.discount_limit_percent ?? (await getMeta(LIMIT_KEY)) ?? null;
+  state.defaultCreditLimit = currentUser()?.default_credit_limit_cents ?? (await getMeta(CREDIT_KEY)) ?? null;
   if (!navigator.onLine) return;
   try {
     const me = await api("/api/auth/me");
     if (me && me.discount_limit_percent !== undefined) {
       state.limit = me.discount_limit_percent;
       await setMeta(LIMIT_KEY, state.limit);
+    }
+    if (me && me.default_credit_limit_cents !== undefined) {
+      state.defaultCreditLimit = me.default_credit_limit_cents;
+      await setMeta(CREDIT_KEY, state.defaultCreditLimit);
     }
   } catch {
     // Offline or signed out: the limit last seen on this phone still applies.
@@ -252,10 +258,11 @@ function update() {
       stock.textContent = `Only ${available} in stock when last synced: the rest will be backordered.`;
     }
   });
-  const effective = effectiveDiscountPercent(priced);
-  $("discount-line").textContent = priced.discount_cents ? `Discount ${effective}% of the subtotal` : "";
-  renderApproval(effective);
-  const credit = mode === "order" ? creditHoldReason(state.customer, priced.total_cents) : null;
+  // As asked, and as the server compares it with the limit: not recomputed from the cents.
+  const asked = requestedDiscountPercent(priced, entry.orderDiscount);
+  $("discount-line").textContent = priced.discount_cents ? `Discount ${asked}% of the subtotal` : "";
+  renderApproval(asked);
+  const credit = mode === "order" ? creditHoldReason(state.customer, priced.total_cents, state.defaultCreditLimit) : null;
   $("credit-warning").hidden = !credit;
   $("credit-warning").textContent = credit
     ? `Credit hold: ${credit}. The order will wait until a manager releases it.` : "";

@@ -23,6 +23,8 @@ export function setCurrentUser(user) {
     id: user.id, full_name: user.full_name, role: user.role, email: user.email,
     // The builder warns offline when a discount needs approval.
     discount_limit_percent: user.discount_limit_percent ?? null,
+    // ...and when an order for a customer onboarded on this phone will wait for credit.
+    default_credit_limit_cents: user.default_credit_limit_cents ?? null,
   }));
   if (!previous || previous.id !== user.id) {
     if (opened) opened.then((db) => db.close()).catch(() => {});

@@ -167,6 +167,25 @@ export function effectiveDiscountPercent(priced) {
   return formatScaled(hundredths, 2);
 }
 
+/**
+ * All the discounts asked for (each line's, then the order's on what is left) as one
+ * percent of the subtotal, two places rounded up ("10.00"): what approval limits compare
+ * to, from the percents and not the rounded cents (server/domain/pricing.py
+ * requested_discount_percent).
+ */
+export function requestedDiscountPercent(priced, orderDiscountPercent = "0") {
+  const subtotal = BigInt(priced.subtotal_cents);
+  if (subtotal === 0n) return "0.00";
+  const lines = priced.lines.map((l) => ({ gross: BigInt(l.gross_cents), pct: parseDecimal(l.discount_percent ?? "0") }));
+  const order = parseDecimal(orderDiscountPercent ?? "0");
+  const scale = Math.max(order.scale, ...lines.map((l) => l.pct.scale));
+  const whole = HUNDRED * pow10(scale);
+  const at = (d) => d.n * pow10(scale - d.scale);
+  const keptByLines = lines.reduce((sum, l) => sum + l.gross * (whole - at(l.pct)), 0n);
+  const kept = keptByLines * (whole - at(order));
+  return formatScaled(10000n - (10000n * kept) / (whole * whole * subtotal), 2);
+}
+
 /** a > b for two decimal strings (or whole numbers), exactly. */
 export function decimalGreater(a, b) {
   const x = parseDecimal(a);
@@ -417,15 +436,19 @@ export const ORDERABLE_CUSTOMER_STATUSES = new Set(["active", "on_hold"]);
 
 /**
  * Why the server would hold this order for credit (server/domain/orders.py), or null:
- * the account is on hold, or open orders plus this one exceed an agreed credit limit
- * (a limit of 0 means none was agreed). Receivables are not on the phone; the server
- * has none yet either.
+ * the account is on hold, or open orders plus this one exceed the credit limit (null: no
+ * limit; 0: no credit). A customer made on this phone and not synced yet has no limit of
+ * its own here: it gets `defaultLimitCents`, as the server will give it (server/domain/
+ * credit.py); when that is not known either, the server decides. Receivables are not on
+ * the phone; the server has none yet either.
  */
-export function creditHoldReason(customer, orderTotalCents) {
+export function creditHoldReason(customer, orderTotalCents, defaultLimitCents = null) {
   if (!customer) return null;
   if (customer.status === "on_hold") return "the customer's account is on hold";
-  const limit = BigInt(customer.credit_limit_cents ?? 0);
-  if (limit <= 0n) return null;
+  const own = customer.credit_limit_cents;
+  const chosen = own === undefined ? defaultLimitCents : own;
+  if (chosen === null || chosen === undefined) return null;
+  const limit = BigInt(chosen);
   const exposure = BigInt(customer.open_orders_cents ?? 0) + BigInt(orderTotalCents);
   return exposure > limit ? "open orders and this order exceed the customer's credit limit" : null;
 }

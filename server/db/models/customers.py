@@ -25,7 +25,8 @@ class Customer(Base):
     tax_id: Mapped[str] = mapped_column(String(40), default="", index=True)
     status: Mapped[str] = mapped_column(String(20), default="prospect")
     payment_terms: Mapped[str] = mapped_column(String(20), default="net_30")
-    credit_limit_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    # None: no limit, a manager's explicit choice (server/domain/credit.py).
+    credit_limit_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     price_list_id: Mapped[str | None] = mapped_column(
         ForeignKey("price_lists.id"), nullable=True
     )

@@ -173,15 +173,24 @@ class AuthController(Controller):
         return Response({"logged_out": True}, cookies=clear_session_cookies())
 
     @get("/me")
-    async def me(self, request: Request[CurrentUser, Any, Any], db: Database) -> dict[str, str]:
-        """Who the caller is, and the discount they may grant without approval (the phone
-        warns before an order goes to approval)."""
+    async def me(
+        self, request: Request[CurrentUser, Any, Any], db: Database, settings: Settings
+    ) -> dict[str, str | int]:
+        """Who the caller is, the discount they may grant without approval, and the credit
+        limit of a customer onboarded without one (the phone warns before an order goes to
+        approval or credit hold)."""
         user = request.user
         async with db.read() as unit:
             row = await unit.session.get(User, user.id)
         limit = row.discount_limit_percent if row is not None else 0
-        return {"id": user.id, "email": user.email, "full_name": user.full_name, "role": user.role,
-                "discount_limit_percent": f"{Decimal(str(limit if limit is not None else 0)):f}"}
+        return {
+            "id": user.id,
+            "email": user.email,
+            "full_name": user.full_name,
+            "role": user.role,
+            "discount_limit_percent": f"{Decimal(str(limit if limit is not None else 0)):f}",
+            "default_credit_limit_cents": settings.default_credit_limit_cents,
+        }
 
 
 class UserController(Controller):

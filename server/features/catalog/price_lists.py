@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ScalarSelect, delete, func, insert, select
+from sqlalchemy import ColumnElement, ScalarSelect, delete, func, insert, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +29,8 @@ from server.features.catalog.schemas import (
     PriceListIn,
     PriceListOut,
 )
+from server.features.customers.queries import get_visible
+from server.features.shared.scope import Scope, customer_filter
 
 __all__ = ["create_price_list", "list_price_lists", "price_list_detail", "replace_items"]
 
@@ -50,10 +52,24 @@ def _item_count() -> ScalarSelect[int]:
     )
 
 
+def _visible_lists(scope: Scope) -> ColumnElement[bool]:
+    """Base and tier lists are everyone's; a customer's own list (its negotiated prices) is
+    seen by whoever sees the customer."""
+    if scope.sees_all:
+        return true()
+    return or_(
+        PriceList.customer_id.is_(None),
+        PriceList.customer_id.in_(select(Customer.id).where(customer_filter(scope))),
+    )
+
+
 async def list_price_lists(
-    session: AsyncSession, *, code: str | None, kind: str | None, customer_id: str | None
+    session: AsyncSession, scope: Scope, *, code: str | None, kind: str | None, customer_id: str | None
 ) -> list[PriceListOut]:
-    query = select(PriceList, _item_count())
+    if customer_id:
+        # A customer out of scope answers as one that does not exist.
+        await get_visible(session, scope, customer_id)
+    query = select(PriceList, _item_count()).where(_visible_lists(scope))
     if code:
         query = query.where(PriceList.code == code)
     if kind:
@@ -64,8 +80,10 @@ async def list_price_lists(
     return [_out(pl, int(n)) for pl, n in rows]
 
 
-async def price_list_detail(session: AsyncSession, price_list_id: str) -> PriceListDetail:
-    pl = await session.get(PriceList, price_list_id)
+async def price_list_detail(
+    session: AsyncSession, scope: Scope, price_list_id: str
+) -> PriceListDetail:
+    pl = await session.scalar(select(PriceList).where(PriceList.id == price_list_id, _visible_lists(scope)))
     if pl is None:
         raise NotFound("No such price list.", code="price_list_not_found")
     rows = (

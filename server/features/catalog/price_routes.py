@@ -19,6 +19,7 @@ from server.features.catalog.schemas import (
     PriceListOut,
     PriceLookupOut,
 )
+from server.features.shared.scope import load_scope
 from server.security.auth import CurrentUser, requires_role
 
 __all__ = ["PriceListController", "lookup_price"]
@@ -52,19 +53,27 @@ class PriceListController(Controller):
 
     @get("/", guards=[requires_role("admin", "manager")], responses=problems(403))
     async def list_price_lists(
-        self, db: Database, code: str | None = None,
+        self, request: Request[CurrentUser, Any, Any], db: Database, code: str | None = None,
         kind: Annotated[str | None, Parameter(pattern=r"^(base|tier|customer)$")] = None,
         customer_id: str | None = None,
     ) -> list[PriceListOut]:
-        """Every version of every price list, newest version first within a code."""
+        """Every version of every price list, newest version first within a code; a
+        customer's own lists only for customers the caller sees (another one answers 404)."""
         async with db.read() as unit:
-            return await price_lists.list_price_lists(unit.session, code=code, kind=kind, customer_id=customer_id)
+            scope = await load_scope(unit.session, request.user)
+            return await price_lists.list_price_lists(
+                unit.session, scope, code=code, kind=kind, customer_id=customer_id
+            )
 
     @get("/{price_list_id:str}", guards=[requires_role("admin", "manager")], responses=problems(403, 404))
-    async def get_price_list(self, db: Database, price_list_id: str) -> PriceListDetail:
-        """One version of a price list with its items and volume breaks."""
+    async def get_price_list(
+        self, request: Request[CurrentUser, Any, Any], db: Database, price_list_id: str
+    ) -> PriceListDetail:
+        """One version of a price list with its items and volume breaks (a customer's own
+        list: 404 unless the caller sees the customer)."""
         async with db.read() as unit:
-            return await price_lists.price_list_detail(unit.session, price_list_id)
+            scope = await load_scope(unit.session, request.user)
+            return await price_lists.price_list_detail(unit.session, scope, price_list_id)
 
     @post("/", guards=[requires_role("admin")], responses=problems(400, 403, 409, 422))
     async def create_price_list(
@@ -75,7 +84,8 @@ class PriceListController(Controller):
         async with db.write() as uow:
             created = await price_lists.create_price_list(uow, request.user.id, data)
         async with db.read() as unit:
-            return await price_lists.price_list_detail(unit.session, created.id)
+            scope = await load_scope(unit.session, request.user)
+            return await price_lists.price_list_detail(unit.session, scope, created.id)
 
     @put("/{price_list_id:str}/items", guards=[requires_role("admin")], responses=problems(400, 403, 404, 422))
     async def replace_items(
@@ -86,4 +96,5 @@ class PriceListController(Controller):
         async with db.write() as uow:
             await price_lists.replace_items(uow, request.user.id, price_list_id, data.items)
         async with db.read() as unit:
-            return await price_lists.price_list_detail(unit.session, price_list_id)
+            scope = await load_scope(unit.session, request.user)
+            return await price_lists.price_list_detail(unit.session, scope, price_list_id)

@@ -62,7 +62,8 @@ class CustomerCreateIn(msgspec.Struct, forbid_unknown_fields=True):
     tax_id: Annotated[str, Meta(max_length=40)] = ""
     status: Status = "prospect"
     payment_terms: Terms = "net_30"
-    credit_limit_cents: Cents = 0
+    # Not sent: the configured default. null: no limit (a manager's choice).
+    credit_limit_cents: Cents | UnsetType | None = UNSET
     price_list_id: Uuid | None = None
     tax_exempt: bool = False
     notes: Annotated[str, Meta(max_length=4000)] = ""
@@ -81,7 +82,7 @@ class CustomerUpdateIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults
     tax_id: Annotated[str, Meta(max_length=40)] | UnsetType = UNSET
     status: Status | UnsetType = UNSET
     payment_terms: Terms | UnsetType = UNSET
-    credit_limit_cents: Cents | UnsetType = UNSET
+    credit_limit_cents: Cents | UnsetType | None = UNSET
     price_list_id: Uuid | UnsetType | None = UNSET
     tax_exempt: bool | UnsetType = UNSET
     notes: Annotated[str, Meta(max_length=4000)] | UnsetType = UNSET
@@ -138,7 +139,7 @@ class CustomerDetail(msgspec.Struct):
     tax_id: str
     status: str
     payment_terms: str
-    credit_limit_cents: int
+    credit_limit_cents: int | None  # None: no limit
     price_list_id: str | None
     tax_exempt: bool
     notes: str

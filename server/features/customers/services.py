@@ -25,6 +25,7 @@ from server.db.models import (
 from server.db.types import new_id, utcnow
 from server.db.unit_of_work import WriteUnit
 from server.domain.actor import CurrentUser
+from server.domain.credit import opening_credit_limit
 from server.domain.customers import (
     CustomerFingerprint,
     checked_legal_name,
@@ -41,6 +42,7 @@ from server.domain.customers import (
 from server.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from server.domain.territories import Address, normalize_country, normalize_state
 from server.features.customers.changes import customer_changes, customer_moved_changes
+from server.features.customers.credit_policy import default_credit_limit_cents
 from server.features.customers.queries import fingerprints_like, get_visible
 from server.features.customers.schemas import (
     AddressIn,
@@ -50,7 +52,7 @@ from server.features.customers.schemas import (
 )
 from server.features.shared import audit
 from server.features.shared.numbers import next_number
-from server.features.shared.reference_data import reference_data
+from server.features.shared.reference_data import lock_reference_data, reference_data
 from server.features.shared.scope import Scope
 from server.features.shared.territory_data import TerritoryData, load_territory_data
 
@@ -179,8 +181,16 @@ def _check_privileged(user: CurrentUser, fields: set[str]) -> None:
 async def create_customer(uow: WriteUnit, user: CurrentUser, scope: Scope, data: CustomerCreateIn) -> tuple[Customer, str]:
     """Onboard a customer inside the caller's write transaction. Returns it and how it was placed."""
     session = uow.session
-    given = {f for f in ("credit_limit_cents", "explicit_territory_id", "price_list_id") if getattr(data, f)}
-    _check_privileged(user, given)
+    given = {f for f in ("explicit_territory_id", "price_list_id") if getattr(data, f)}
+    limit_chosen = data.credit_limit_cents is not msgspec.UNSET
+    _check_privileged(user, given | ({"credit_limit_cents"} if limit_chosen else set()))
+    credit_limit = opening_credit_limit(
+        chosen=limit_chosen,
+        limit_cents=None
+        if isinstance(data.credit_limit_cents, msgspec.UnsetType)
+        else data.credit_limit_cents,
+        default_cents=default_credit_limit_cents(),
+    )
     customer_id = data.id or new_id()
     legal_name, tax_id = checked_legal_name(data.legal_name), checked_tax_id(data.tax_id)
     if data.id and await session.get(Customer, data.id) is not None:
@@ -197,6 +207,10 @@ async def create_customer(uow: WriteUnit, user: CurrentUser, scope: Scope, data:
     # onboardings take turns and the second one's duplicate check sees the first customer.
     # A refused onboarding rolls the number back with it.
     number = await next_number(uow, "C")
+    # Again after the number: a customer with this id created at the same moment has
+    # committed by now, and the answer is the same on both databases.
+    if data.id and await session.get(Customer, data.id) is not None:
+        raise Conflict("A customer with this id already exists.", code="customer_id_taken")
     if not data.confirm_new:
         fingerprint = CustomerFingerprint(
             customer_id=customer_id, legal_name=data.legal_name, tax_id=data.tax_id,
@@ -212,7 +226,7 @@ async def create_customer(uow: WriteUnit, user: CurrentUser, scope: Scope, data:
         id=customer_id, number=number, legal_name=legal_name,
         trading_name=clean_text(data.trading_name), search_name=search_name_of(legal_name),
         tax_id=tax_id, status=data.status, payment_terms=data.payment_terms,
-        credit_limit_cents=data.credit_limit_cents, price_list_id=data.price_list_id,
+        credit_limit_cents=credit_limit, price_list_id=data.price_list_id,
         tax_exempt=data.tax_exempt, notes=data.notes.strip(), territory_id=territory_id,
         explicit_territory_id=data.explicit_territory_id, owner_id=owner_id, created_by=user.id,
         channel=data.channel, version=1, created_at=now, updated_at=now,
@@ -285,6 +299,11 @@ async def update_customer(
     """Apply a field-level patch made against `base_version`; fields the server changed
     since then keep the server's value and are reported back."""
     session = uow.session
+    if data.billing_address is not msgspec.UNSET or data.explicit_territory_id is not msgspec.UNSET:
+        # Placing the customer again may create the catch-all territory, a write to the
+        # reference data. Its lock comes first, before the customer's row, in the order a
+        # realignment takes them (reference data, then customers): never the other way round.
+        await lock_reference_data(session)
     # Locked: two edits made against the same version take turns, so the second one sees
     # the first one's changes and keeps the server's value where they collide.
     customer = await get_visible(session, scope, customer_id, lock=True)

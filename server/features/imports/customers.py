@@ -7,7 +7,8 @@ contact_name, country, state, city, postal_code, street, tax_exempt.
 Every row creates a customer: numbered C-000123, placed in a territory by its address,
 owned by that territory's owner today, channel "import". A tax id that appears twice in
 the file, or that an existing customer already has, is refused, so that running the same
-file twice cannot double the customer base.
+file twice cannot double the customer base. An empty credit_limit gives the configured
+default limit; "none" gives no limit.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.models import Customer, CustomerAddress, CustomerContact
 from server.db.types import new_id, utcnow
 from server.db.unit_of_work import WriteUnit
+from server.domain.credit import opening_credit_limit
 from server.domain.customers import (
     CUSTOMER_STATUSES,
     PAYMENT_TERMS,
@@ -35,6 +37,7 @@ from server.domain.customers import (
     normalize_tax_id,
 )
 from server.domain.territories import Address, normalize_country, normalize_state
+from server.features.customers.credit_policy import default_credit_limit_cents
 from server.features.customers.services import (
     ensure_default_territory,
     publish_customer_change,
@@ -48,6 +51,7 @@ from server.features.shared.territory_data import load_territory_data
 __all__ = ["COLUMNS", "REQUIRED", "CustomerImportResult", "checked_rows", "combined", "write_rows"]
 
 REQUIRED = ("legal_name", "country")
+_NO_LIMIT = "none"
 COLUMNS = (
     "legal_name", "trading_name", "tax_id", "status", "payment_terms", "credit_limit", "email",
     "phone", "contact_name", "country", "state", "city", "postal_code", "street", "tax_exempt",
@@ -75,15 +79,17 @@ def _check_row(r: RowReader) -> _Row | None:
     legal_name = r.text("legal_name", required=True, max_length=200)
     if legal_name is not None and not normalize_name(legal_name):
         r.error("legal_name", "invalid_format", "legal_name needs at least one letter or digit")
-    customer = {
+    customer: dict[str, Any] = {
         "legal_name": legal_name, "trading_name": r.text("trading_name", max_length=200),
         "tax_id": r.text("tax_id", max_length=40),
         # Imported customers come from an existing book of business, hence active.
         "status": r.choice("status", CUSTOMER_STATUSES, default="active"),
         "payment_terms": r.choice("payment_terms", tuple(PAYMENT_TERMS), default="net_30"),
-        "credit_limit_cents": r.money("credit_limit", default=0),
         "tax_exempt": r.boolean("tax_exempt", default=False),
     }
+    limit_text = r.raw("credit_limit")
+    no_limit = limit_text.lower() == _NO_LIMIT
+    limit = None if no_limit else r.money("credit_limit", default=0)
     address = {
         "country": r.text("country", required=True, max_length=2, pattern=r"[A-Za-z]{2}"),
         "state": r.text("state", max_length=40), "city": r.text("city", max_length=100),
@@ -92,8 +98,13 @@ def _check_row(r: RowReader) -> _Row | None:
     email = r.text("email", max_length=254, pattern=_EMAIL)
     phone = r.text("phone", max_length=40, pattern=_PHONE)
     name = r.text("contact_name", max_length=200)
-    if any(v is None for v in (*customer.values(), *address.values(), email, phone, name)):
+    if any(v is None for v in (*customer.values(), *address.values(), email, phone, name)) or (
+        limit is None and not no_limit
+    ):
         return None
+    customer["credit_limit_cents"] = opening_credit_limit(
+        chosen=bool(limit_text), limit_cents=limit, default_cents=default_credit_limit_cents()
+    )
     contact = None
     if email or phone or name:
         # A contact known only by e-mail or phone is still worth keeping; it gets the

@@ -30,7 +30,7 @@ from server.domain.orders import (
     decide_submission,
     next_order_status,
 )
-from server.domain.pricing import effective_discount_percent
+from server.domain.pricing import requested_discount_percent
 from server.features.sales.allocation_service import allocate, allocation_event
 from server.features.sales.changes import order_changes, quote_changes
 from server.features.sales.events import order_event, quote_event
@@ -81,7 +81,7 @@ class CreditStanding:
     """The customer's side of a credit check, as order placement and approval both read it."""
 
     on_hold: bool
-    limit_cents: int | None  # None: no credit agreed, nothing to hold an order against
+    limit_cents: int | None  # None: no limit, nothing to hold an order against
     open_receivables_cents: int
     open_orders_cents: int  # confirmed, not yet invoiced
 
@@ -94,9 +94,9 @@ class CreditStanding:
 
 
 async def credit_standing(uow: WriteUnit, customer: Any) -> CreditStanding:
-    # 0 means no credit agreed yet, so there is no limit to hold against, and the open
-    # orders (a sum over every open order of the customer) need not be read.
-    limit = customer.credit_limit_cents or None
+    # Without a limit the open orders (a sum over every open order of the customer) need
+    # not be read.
+    limit = customer.credit_limit_cents
     open_orders = 0 if limit is None else int(
         await uow.sql.scalar(_OPEN_ORDERS, {"customer_id": customer.id}) or 0
     )
@@ -139,8 +139,14 @@ async def place_order(uow: WriteUnit, user: CurrentUser, data: OrderCreateIn) ->
     # row stays locked until commit), so the credit check below sees every order accepted
     # before this one and two orders cannot both slip under the limit.
     number = await next_number(uow, "SO")
+    # Again after the number: an order with the same id placed at the same moment has
+    # committed by now, and the answer is the same on both databases.
+    if data.id is not None and await store.exists(data.id):
+        raise Conflict(
+            "An order with this id already exists.", code="order_id_taken", details={"id": data.id}
+        )
     limit = await sql.scalar(_DISCOUNT_LIMIT, {"id": user.id})
-    discount = effective_discount_percent(priced)
+    discount = requested_discount_percent(priced, data.order_discount_percent)
     credit = await credit_standing(uow, customer)
     verdict = decide_submission(OrderCheckInput(
         customer_status=customer.status,

@@ -10,7 +10,7 @@ prospects they created; a manager: the subtrees they manage; an admin: all)::
 
     {"id", "number", "legal_name", "trading_name", "tax_id",
      "status": "prospect"|"active"|"on_hold"|"inactive",
-     "payment_terms", "credit_limit_cents": int (0 = no limit agreed),
+     "payment_terms", "credit_limit_cents": int|null (null = no limit; 0 = no credit),
      "open_orders_cents": int (confirmed..completed, not invoiced: the credit exposure),
      "price_list_id": str|null (the assigned tier list), "tax_exempt": bool,
      "preferred_warehouse_id": str|null, "notes", "territory_id", "territory_name",

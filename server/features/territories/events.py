@@ -70,11 +70,24 @@ def realignment_drafted(*, realignment_id: str, actor_id: str, effective_on: str
                  actor_id=actor_id, to_state="draft", data={"effective_on": effective_on})
 
 
-def realignment_applied(*, realignment_id: str, actor_id: str, moves: list[dict[str, Any]]) -> AuditRecord:
-    # The moves are kept here because after apply they can no longer be recomputed: the
-    # customers already sit where the realignment put them.
-    return event(entity_type="realignment", entity_id=realignment_id, action="realignment_applied",
-                 actor_id=actor_id, from_state="draft", to_state="applied", data={"moves": moves})
+def realignment_applied(
+    *,
+    realignment_id: str,
+    actor_id: str,
+    moves: list[dict[str, Any]],
+    open_documents: list[dict[str, Any]],
+) -> AuditRecord:
+    # The moves and documents are kept here because after apply they can no longer be
+    # recomputed: the customers and quotes already sit where the realignment put them.
+    return event(
+        entity_type="realignment",
+        entity_id=realignment_id,
+        action="realignment_applied",
+        actor_id=actor_id,
+        from_state="draft",
+        to_state="applied",
+        data={"moves": moves, "open_documents": open_documents},
+    )
 
 
 def customer_realigned(

@@ -21,9 +21,11 @@ from server.features.customers.services import publish_customer_change
 from server.features.shared.reference_data import lock_reference_data
 from server.features.territories import events
 from server.features.territories.access import today
+from server.features.territories.realignment_documents import affected_documents, hand_over_quotes
 from server.features.territories.realignment_plan import Plan, compute, moves_out, plan_changes
 from server.features.territories.schemas import (
     CustomerMoveOut,
+    OpenDocumentOut,
     PlannedChanges,
     RealignmentIn,
     RealignmentOut,
@@ -80,26 +82,39 @@ async def list_realignments(db: Database, user: CurrentUser) -> list[Realignment
         return [realignment_out(r) for r in (await unit.session.execute(stmt)).scalars()]
 
 
-async def _applied_moves(session: AsyncSession, realignment_id: str) -> list[CustomerMoveOut]:
+async def _applied(session: AsyncSession, realignment_id: str) -> tuple[list[CustomerMoveOut], list[OpenDocumentOut]]:
     data = await session.scalar(select(AuditEvent.data).where(
         AuditEvent.entity_type == "realignment", AuditEvent.entity_id == realignment_id,
         AuditEvent.action == "realignment_applied"))
-    return msgspec.convert((data or {}).get("moves", []), type=list[CustomerMoveOut])
+    return (
+        msgspec.convert((data or {}).get("moves", []), type=list[CustomerMoveOut]),
+        msgspec.convert((data or {}).get("open_documents", []), type=list[OpenDocumentOut]),
+    )
 
 
-def _preview(row: Realignment, moves: list[CustomerMoveOut]) -> RealignmentPreview:
-    return RealignmentPreview(realignment=realignment_out(row), moves=moves, moved_count=len(moves))
+def _preview(
+    row: Realignment, moves: list[CustomerMoveOut], documents: list[OpenDocumentOut]
+) -> RealignmentPreview:
+    return RealignmentPreview(
+        realignment=realignment_out(row),
+        moves=moves,
+        moved_count=len(moves),
+        open_documents=documents,
+        open_document_count=len(documents),
+    )
 
 
 async def preview_realignment(db: Database, user: CurrentUser, realignment_id: str) -> RealignmentPreview:
     """Draft: who would move if applied now. Applied: who did move, as recorded then."""
     async with db.read() as unit:
+        session = unit.session
         row = await _load(unit.session, user, realignment_id)
         if row.status == "applied":
-            return _preview(row, await _applied_moves(unit.session, row.id))
+            return _preview(row, *await _applied(session, row.id))
         planned = msgspec.json.decode(row.changes, type=PlannedChanges)
-        plan = await compute(unit.session, user, planned, row.effective_on)
-        return _preview(row, await moves_out(unit.session, plan.moves))
+        plan = await compute(session, user, planned, row.effective_on)
+        _, documents = await affected_documents(session, plan.moves)
+        return _preview(row, await moves_out(session, plan.moves), documents)
 
 
 async def _write_changes(uow: WriteUnit, user: CurrentUser, row: Realignment, planned: PlannedChanges) -> None:
@@ -155,6 +170,7 @@ async def _move_customers(uow: WriteUnit, user: CurrentUser, row: Realignment, m
 async def apply_realignment(db: Database, user: CurrentUser, realignment_id: str) -> RealignmentPreview:
     """Apply a draft in one transaction; a second apply is refused."""
     async with db.write() as uow:
+        session = uow.session
         await lock_reference_data(uow.session)
         row = await _load(uow.session, user, realignment_id, lock=True)
         if row.status != "draft":
@@ -165,12 +181,21 @@ async def apply_realignment(db: Database, user: CurrentUser, realignment_id: str
             raise Conflict(f"This realignment takes effect on {row.effective_on}; apply it from then.",
                            code="realignment_not_yet_effective")
         planned = msgspec.json.decode(row.changes, type=PlannedChanges)
-        plan: Plan = await compute(uow.session, user, planned, row.effective_on)
-        moved = await moves_out(uow.session, plan.moves)
+        plan: Plan = await compute(session, user, planned, row.effective_on)
+        moved = await moves_out(session, plan.moves)
+        document_changes, documents = await affected_documents(session, plan.moves)
         await _write_changes(uow, user, row, planned)
         await _move_customers(uow, user, row, plan.moves)
+        await hand_over_quotes(uow, document_changes)
         row.status, row.applied_at = "applied", utcnow()
         moves_data: list[dict[str, Any]] = msgspec.to_builtins(moved)
-        await uow.audit.record(events.realignment_applied(realignment_id=row.id, actor_id=user.id, moves=moves_data))
-        await uow.session.flush()
-        return _preview(row, moved)
+        await uow.audit.record(
+            events.realignment_applied(
+                realignment_id=row.id,
+                actor_id=user.id,
+                moves=moves_data,
+                open_documents=msgspec.to_builtins(documents),
+            )
+        )
+        await session.flush()
+        return _preview(row, moved, documents)

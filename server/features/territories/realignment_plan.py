@@ -28,6 +28,7 @@ from server.domain.territories import (
     check_no_overlap,
     plan_realignment,
 )
+from server.domain.territory_scope import split_by_reach
 from server.features.shared.territory_data import TerritoryData, load_territory_data
 from server.features.territories.access import Access, access_for
 from server.features.territories.checks import build_rule, check_assignees, check_rule_unique
@@ -39,7 +40,7 @@ from server.features.territories.schemas import (
     TerritoryRef,
 )
 
-__all__ = ["Plan", "compute", "moves_out", "plan_changes"]
+__all__ = ["Plan", "check_rules_in_reach", "compute", "moves_out", "plan_changes"]
 
 
 def plan_changes(changes: RealignmentChanges, effective_on: date) -> PlannedChanges:
@@ -137,38 +138,71 @@ async def _placements(session: AsyncSession) -> list[CustomerPlacement]:
     return list(placements.values())
 
 
+def _moves_in_reach(
+    access: Access,
+    tree: TerritoryData,
+    placements: list[CustomerPlacement],
+    moves: list[CustomerMove],
+    on: date,
+) -> tuple[list[CustomerMove], list[CustomerMove]]:
+    """The moves a manager's change may make, and the ones out of their reach it causes
+    (server/domain/territory_scope.py)."""
+    if access.is_admin:
+        return moves, []
+    reach = set(access.manageable) | {tree.default_territory_id or ""}
+    return split_by_reach(
+        moves,
+        plan_realignment(
+            placements,
+            tree.rules,
+            tree.assignments,
+            tree.nodes,
+            tree.default_territory_id or "",
+            on,
+        ),
+        reach,
+    )
+
+
 def _scoped_moves(
     access: Access, tree: TerritoryData, placements: list[CustomerPlacement], moves: list[CustomerMove], on: date
 ) -> list[CustomerMove]:
-    """What a manager's realignment may move: customers within their subtrees, or out of and
-    into the default territory.
-
-    A move outside that reach which this realignment causes is refused: another manager's
-    customers are not theirs to take. One it does not cause (a customer elsewhere whose stored
-    owner is already out of date) is left for whoever manages it, instead of blocking the
-    manager's own work.
-    """
-    if access.is_admin:
-        return moves
-    allowed = set(access.manageable) | {tree.default_territory_id}
-    outside = [m for m in moves if m.from_territory_id not in allowed or m.to_territory_id not in allowed]
-    if not outside:
-        return moves
-    already = {
-        m.customer_id: (m.to_territory_id, m.to_owner_id)
-        for m in plan_realignment(placements, tree.rules, tree.assignments, tree.nodes,
-                                  tree.default_territory_id or "", on)
-    }
-    caused = [m for m in outside
-              if already.get(m.customer_id, (m.from_territory_id, m.from_owner_id)) != (m.to_territory_id, m.to_owner_id)]
+    """What a manager's realignment may move; refused when it would take customers out of
+    their reach."""
+    kept, caused = _moves_in_reach(access, tree, placements, moves, on)
     if caused:
         raise PermissionDenied(
             f"This realignment would move {len(caused)} customer(s) of territories you do not "
             "manage. Ask an admin to apply it.",
             code="realignment_outside_scope", details={"customer_count": len(caused)},
         )
-    skipped = {m.customer_id for m in outside}
-    return [m for m in moves if m.customer_id not in skipped]
+    return kept
+
+
+async def check_rules_in_reach(
+    session: AsyncSession,
+    access: Access,
+    tree: TerritoryData,
+    rules_after: list[TerritoryRule],
+    on: date,
+) -> None:
+    """A direct rule change answers to the realignment's scope rule: refused when, applied
+    to the customers there are, it would move any out of or into a territory the manager
+    does not manage (it decides where the next customers at those addresses land)."""
+    if access.is_admin:
+        return
+    placements = await _placements(session)
+    moves = plan_realignment(
+        placements, rules_after, tree.assignments, tree.nodes, tree.default_territory_id or "", on
+    )
+    _, caused = _moves_in_reach(access, tree, placements, moves, on)
+    if caused:
+        raise PermissionDenied(
+            f"This rule change would place {len(caused)} customer(s) in or out of territories you "
+            "do not manage. Ask an admin to make it.",
+            code="rule_outside_scope",
+            details={"customer_count": len(caused)},
+        )
 
 
 async def compute(session: AsyncSession, user: CurrentUser, planned: PlannedChanges, on: date) -> Plan:

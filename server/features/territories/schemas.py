@@ -20,6 +20,7 @@ __all__ = [
     "AssignmentIn",
     "AssignmentOut",
     "CustomerMoveOut",
+    "OpenDocumentOut",
     "OwnerOut",
     "PlannedChanges",
     "RealignmentChanges",
@@ -215,11 +216,24 @@ class RealignmentOut(msgspec.Struct):
     applied_at: datetime | None
 
 
+class OpenDocumentOut(msgspec.Struct):
+    """An open quote or order of a moving customer: a quote goes to the new territory and
+    owner, a placed order keeps the territory and rep it was placed with."""
+
+    kind: str  # quote | order
+    id: str
+    number: str
+    status: str
+    customer_id: str
+    territory_id: str
+    rep_id: str | None
+    new_territory_id: str
+    new_rep_id: str | None
+
+
 class RealignmentPreview(msgspec.Struct):
     realignment: RealignmentOut
     moves: list[CustomerMoveOut]
     moved_count: int
-    # Quotes and orders do not exist yet, so no open document can be affected. The fields are
-    # here now so clients need no change when they do; placed documents keep their snapshot.
-    open_documents: list[str] = []
+    open_documents: list[OpenDocumentOut] = []
     open_document_count: int = 0

@@ -25,6 +25,7 @@ from server.features.territories import events
 from server.features.territories.access import access_for, missing_territory, today
 from server.features.territories.checks import build_rule, check_assignees, check_rule_unique
 from server.features.territories.queries import assignment_out, rule_out, user_refs
+from server.features.territories.realignment_plan import check_rules_in_reach
 from server.features.territories.schemas import (
     AssignmentIn,
     AssignmentOut,
@@ -120,9 +121,11 @@ async def create_rule(db: Database, user: CurrentUser, data: RuleIn) -> RuleOut:
     async with db.write() as uow:
         await lock_reference_data(uow.session)
         tree = await load_territory_data(uow.session)
-        access_for(user, tree).require_manageable(tree, data.territory_id)
+        access = access_for(user, tree)
+        access.require_manageable(tree, data.territory_id)
         rule = build_rule(data)
         check_rule_unique(tree.rules, rule)
+        await check_rules_in_reach(uow.session, access, tree, [*tree.rules, rule], today())
         row = TerritoryRule(id=rule.id, territory_id=rule.territory_id, country=rule.country, state=rule.state,
                             postal_exact=rule.postal_exact, postal_prefix=rule.postal_prefix,
                             postal_from=rule.postal_from, postal_to=rule.postal_to, active=True)
@@ -138,14 +141,17 @@ async def create_rule(db: Database, user: CurrentUser, data: RuleIn) -> RuleOut:
 async def deactivate_rule(db: Database, user: CurrentUser, rule_id: str) -> RuleOut:
     """Rules are never deleted: a deactivated rule stays readable as history."""
     async with db.write() as uow:
+        session = uow.session
         await lock_reference_data(uow.session)
         row = (await uow.session.execute(
             select(TerritoryRule).where(TerritoryRule.id == rule_id).with_for_update())).scalar_one_or_none()
-        tree = await load_territory_data(uow.session)
-        if row is None or not access_for(user, tree).can_manage(row.territory_id):
+        tree = await load_territory_data(session)
+        access = access_for(user, tree)
+        if row is None or not access.can_manage(row.territory_id):
             raise NotFound(f"rule {rule_id} does not exist", details={"id": rule_id})
         if not row.active:
             raise Conflict("This rule is already inactive.", code="rule_already_inactive")
+        await check_rules_in_reach(session, access, tree, [r for r in tree.rules if r.id != rule_id], today())
         row.active = False
         await uow.audit.record(events.rule_deactivated(rule_id=rule_id, actor_id=user.id))
         await uow.session.flush()
