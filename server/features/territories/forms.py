@@ -59,7 +59,8 @@ async def add_rule(request: Req, db: Database, territory_id: str) -> Template | 
     async def action() -> None:
         payload = {"territory_id": territory_id, "country": form["country"],
                    **_optional(form, "state", "postal_exact", "postal_prefix", "postal_from", "postal_to")}
-        await services.create_rule(db, request.user, msgspec.convert(payload, RuleIn))
+        async with db.write() as uow:
+            await services.create_rule(uow, request.user, msgspec.convert(payload, RuleIn))
 
     result: Template | Redirect = await _run(request, db, territory_id, form, action)
     return result
@@ -68,7 +69,8 @@ async def add_rule(request: Req, db: Database, territory_id: str) -> Template | 
 @post("/territories/{territory_id:str}/rules/{rule_id:str}/deactivate", guards=[_managers], include_in_schema=False)
 async def deactivate_rule(request: Req, db: Database, territory_id: str, rule_id: str) -> Template | Redirect:
     async def action() -> None:
-        await services.deactivate_rule(db, request.user, rule_id)
+        async with db.write() as uow:
+            await services.deactivate_rule(uow, request.user, rule_id)
 
     result: Template | Redirect = await _run(request, db, territory_id, {}, action)
     return result
@@ -81,7 +83,8 @@ async def add_assignment(request: Req, db: Database, territory_id: str) -> Templ
     async def action() -> None:
         payload = {"territory_id": territory_id, "user_id": form["user_id"], "role": form["role"],
                    **_optional(form, "valid_from", "valid_to")}
-        await services.create_assignment(db, request.user, msgspec.convert(payload, AssignmentIn))
+        async with db.write() as uow:
+            await services.create_assignment(uow, request.user, msgspec.convert(payload, AssignmentIn))
 
     result: Template | Redirect = await _run(request, db, territory_id, form, action)
     return result
@@ -94,7 +97,8 @@ async def end_assignment(request: Req, db: Database, territory_id: str, assignme
 
     async def action() -> None:
         data = msgspec.convert({"on": form["on"]}, AssignmentEndIn)
-        await services.end_assignment(db, request.user, assignment_id, data.on)
+        async with db.write() as uow:
+            await services.end_assignment(uow, request.user, assignment_id, data.on)
 
     result: Template | Redirect = await _run(request, db, territory_id, form, action)
     return result
@@ -120,7 +124,8 @@ async def plan_handover(request: Req, db: Database, territory_id: str) -> Templa
                         "add_assignments": [{"territory_id": territory_id, "user_id": form["new_owner_id"],
                                              "role": "owner", "valid_from": effective_on.isoformat()}]},
         }
-        draft = await realignment.draft_realignment(db, request.user, msgspec.convert(payload, RealignmentIn))
+        async with db.write() as uow:
+            draft = await realignment.draft_realignment(uow, request.user, msgspec.convert(payload, RealignmentIn))
         return f"/territories/realignments/{draft.id}"
 
     result: Template | Redirect = await _run(request, db, territory_id, form, action)

@@ -10,10 +10,9 @@ import msgspec
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.engine import Database
 from server.db.models import AuditEvent, Customer, Realignment, TerritoryAssignment, TerritoryRule
 from server.db.types import new_id, utcnow
-from server.db.unit_of_work import WriteUnit
+from server.db.unit_of_work import ReadUnit, WriteUnit
 from server.domain.actor import CurrentUser
 from server.domain.errors import Conflict, NotFound
 from server.domain.territories import CustomerMove
@@ -52,34 +51,31 @@ async def _load(session: AsyncSession, user: CurrentUser, realignment_id: str, *
     return row
 
 
-async def draft_realignment(db: Database, user: CurrentUser, data: RealignmentIn) -> RealignmentOut:
+async def draft_realignment(uow: WriteUnit, user: CurrentUser, data: RealignmentIn) -> RealignmentOut:
     planned = plan_changes(data.changes, data.effective_on)
-    async with db.write() as uow:
-        # Checked now so a draft that could never apply is refused while its author is here.
-        await compute(uow.session, user, planned, data.effective_on)
-        row = Realignment(
-            id=new_id(), status="draft", description=data.description.strip(),
-            changes=msgspec.json.encode(planned).decode(), effective_on=data.effective_on,
-            created_by=user.id, created_at=utcnow(),
-        )
-        uow.session.add(row)
-        await uow.audit.record(events.realignment_drafted(realignment_id=row.id, actor_id=user.id,
-                                               effective_on=data.effective_on.isoformat()))
-        await uow.session.flush()
-        return realignment_out(row)
+    # Checked now so a draft that could never apply is refused while its author is here.
+    await compute(uow.session, user, planned, data.effective_on)
+    row = Realignment(
+        id=new_id(), status="draft", description=data.description.strip(),
+        changes=msgspec.json.encode(planned).decode(), effective_on=data.effective_on,
+        created_by=user.id, created_at=utcnow(),
+    )
+    uow.session.add(row)
+    await uow.audit.record(events.realignment_drafted(realignment_id=row.id, actor_id=user.id,
+                                           effective_on=data.effective_on.isoformat()))
+    await uow.session.flush()
+    return realignment_out(row)
 
 
-async def get_realignment(db: Database, user: CurrentUser, realignment_id: str) -> RealignmentOut:
-    async with db.read() as unit:
-        return realignment_out(await _load(unit.session, user, realignment_id))
+async def get_realignment(unit: ReadUnit, user: CurrentUser, realignment_id: str) -> RealignmentOut:
+    return realignment_out(await _load(unit.session, user, realignment_id))
 
 
-async def list_realignments(db: Database, user: CurrentUser) -> list[RealignmentOut]:
-    async with db.read() as unit:
-        stmt = select(Realignment).order_by(Realignment.created_at.desc(), Realignment.id)
-        if not user.is_admin:
-            stmt = stmt.where(Realignment.created_by == user.id)
-        return [realignment_out(r) for r in (await unit.session.execute(stmt)).scalars()]
+async def list_realignments(unit: ReadUnit, user: CurrentUser) -> list[RealignmentOut]:
+    stmt = select(Realignment).order_by(Realignment.created_at.desc(), Realignment.id)
+    if not user.is_admin:
+        stmt = stmt.where(Realignment.created_by == user.id)
+    return [realignment_out(r) for r in (await unit.session.execute(stmt)).scalars()]
 
 
 async def _applied(session: AsyncSession, realignment_id: str) -> tuple[list[CustomerMoveOut], list[OpenDocumentOut]]:
@@ -104,17 +100,16 @@ def _preview(
     )
 
 
-async def preview_realignment(db: Database, user: CurrentUser, realignment_id: str) -> RealignmentPreview:
+async def preview_realignment(unit: ReadUnit, user: CurrentUser, realignment_id: str) -> RealignmentPreview:
     """Draft: who would move if applied now. Applied: who did move, as recorded then."""
-    async with db.read() as unit:
-        session = unit.session
-        row = await _load(unit.session, user, realignment_id)
-        if row.status == "applied":
-            return _preview(row, *await _applied(session, row.id))
-        planned = msgspec.json.decode(row.changes, type=PlannedChanges)
-        plan = await compute(session, user, planned, row.effective_on)
-        _, documents = await affected_documents(session, plan.moves)
-        return _preview(row, await moves_out(session, plan.moves), documents)
+    session = unit.session
+    row = await _load(unit.session, user, realignment_id)
+    if row.status == "applied":
+        return _preview(row, *await _applied(session, row.id))
+    planned = msgspec.json.decode(row.changes, type=PlannedChanges)
+    plan = await compute(session, user, planned, row.effective_on)
+    _, documents = await affected_documents(session, plan.moves)
+    return _preview(row, await moves_out(session, plan.moves), documents)
 
 
 async def _write_changes(uow: WriteUnit, user: CurrentUser, row: Realignment, planned: PlannedChanges) -> None:
@@ -167,35 +162,34 @@ async def _move_customers(uow: WriteUnit, user: CurrentUser, row: Realignment, m
                                               changes=changes, realignment_id=row.id))
 
 
-async def apply_realignment(db: Database, user: CurrentUser, realignment_id: str) -> RealignmentPreview:
+async def apply_realignment(uow: WriteUnit, user: CurrentUser, realignment_id: str) -> RealignmentPreview:
     """Apply a draft in one transaction; a second apply is refused."""
-    async with db.write() as uow:
-        session = uow.session
-        await lock_reference_data(uow.session)
-        row = await _load(uow.session, user, realignment_id, lock=True)
-        if row.status != "draft":
-            raise Conflict("This realignment was already applied.", code="realignment_already_applied")
-        if row.effective_on > today():
-            # customers.owner_id is today's owner; setting it to someone whose assignment has
-            # not started would contradict the assignments until the effective date.
-            raise Conflict(f"This realignment takes effect on {row.effective_on}; apply it from then.",
-                           code="realignment_not_yet_effective")
-        planned = msgspec.json.decode(row.changes, type=PlannedChanges)
-        plan: Plan = await compute(session, user, planned, row.effective_on)
-        moved = await moves_out(session, plan.moves)
-        document_changes, documents = await affected_documents(session, plan.moves)
-        await _write_changes(uow, user, row, planned)
-        await _move_customers(uow, user, row, plan.moves)
-        await hand_over_quotes(uow, document_changes)
-        row.status, row.applied_at = "applied", utcnow()
-        moves_data: list[dict[str, Any]] = msgspec.to_builtins(moved)
-        await uow.audit.record(
-            events.realignment_applied(
-                realignment_id=row.id,
-                actor_id=user.id,
-                moves=moves_data,
-                open_documents=msgspec.to_builtins(documents),
-            )
+    session = uow.session
+    await lock_reference_data(uow.session)
+    row = await _load(uow.session, user, realignment_id, lock=True)
+    if row.status != "draft":
+        raise Conflict("This realignment was already applied.", code="realignment_already_applied")
+    if row.effective_on > today():
+        # customers.owner_id is today's owner; setting it to someone whose assignment has
+        # not started would contradict the assignments until the effective date.
+        raise Conflict(f"This realignment takes effect on {row.effective_on}; apply it from then.",
+                       code="realignment_not_yet_effective")
+    planned = msgspec.json.decode(row.changes, type=PlannedChanges)
+    plan: Plan = await compute(session, user, planned, row.effective_on)
+    moved = await moves_out(session, plan.moves)
+    document_changes, documents = await affected_documents(session, plan.moves)
+    await _write_changes(uow, user, row, planned)
+    await _move_customers(uow, user, row, plan.moves)
+    await hand_over_quotes(uow, document_changes)
+    row.status, row.applied_at = "applied", utcnow()
+    moves_data: list[dict[str, Any]] = msgspec.to_builtins(moved)
+    await uow.audit.record(
+        events.realignment_applied(
+            realignment_id=row.id,
+            actor_id=user.id,
+            moves=moves_data,
+            open_documents=msgspec.to_builtins(documents),
         )
-        await session.flush()
-        return _preview(row, moved, documents)
+    )
+    await session.flush()
+    return _preview(row, moved, documents)

@@ -58,7 +58,8 @@ class TerritoryController(Controller):
     @post("/", guards=[_managers])
     async def create(self, request: Req, db: Database, data: TerritoryIn) -> TerritoryDetail:
         """Add a territory below `parent_id` (managers: inside their subtree; top level: admins)."""
-        territory_id = await services.create_territory(db, request.user, data)
+        async with db.write() as uow:
+            territory_id = await services.create_territory(uow, request.user, data)
         return await _detail(db, request.user, territory_id)
 
     @get("/unassigned", guards=[_managers])
@@ -78,7 +79,8 @@ class TerritoryController(Controller):
     @patch("/{territory_id:str}", guards=[_managers])
     async def update(self, request: Req, db: Database, territory_id: str, data: TerritoryUpdateIn) -> TerritoryDetail:
         """Rename a territory or move it below another one (a move that makes a cycle is refused)."""
-        await services.update_territory(db, request.user, territory_id, data)
+        async with db.write() as uow:
+            await services.update_territory(uow, request.user, territory_id, data)
         return await _detail(db, request.user, territory_id)
 
     # Not named `owner`: that is the Controller's own attribute, and a handler of that name
@@ -92,7 +94,8 @@ class TerritoryController(Controller):
     @post("/{territory_id:str}/default", guards=[_admins], status_code=200)
     async def make_default(self, request: Req, db: Database, territory_id: str) -> TerritoryDetail:
         """Make this the territory for addresses that match no rule."""
-        await services.make_default(db, request.user, territory_id)
+        async with db.write() as uow:
+            await services.make_default(uow, request.user, territory_id)
         return await _detail(db, request.user, territory_id)
 
 
@@ -113,12 +116,14 @@ class RuleController(Controller):
     @post("/")
     async def create_rule(self, request: Req, db: Database, data: RuleIn) -> RuleOut:
         """Add a rule. It places new customers at once; existing ones move with a realignment."""
-        return await services.create_rule(db, request.user, data)
+        async with db.write() as uow:
+            return await services.create_rule(uow, request.user, data)
 
     @delete("/{rule_id:str}", status_code=200)
     async def deactivate_rule(self, request: Req, db: Database, rule_id: str) -> RuleOut:
         """Deactivate a rule; it stays stored as history."""
-        return await services.deactivate_rule(db, request.user, rule_id)
+        async with db.write() as uow:
+            return await services.deactivate_rule(uow, request.user, rule_id)
 
 
 class AssignmentController(Controller):
@@ -140,12 +145,14 @@ class AssignmentController(Controller):
     async def create_assignment(self, request: Req, db: Database, data: AssignmentIn) -> AssignmentOut:
         """Assign a user as owner, member or manager from `valid_from` (today if left out)
         until `valid_to` (exclusive). Overlapping owners of one territory are refused with 409."""
-        return await services.create_assignment(db, request.user, data)
+        async with db.write() as uow:
+            return await services.create_assignment(uow, request.user, data)
 
     @post("/{assignment_id:str}/end", status_code=200)
     async def end_assignment(self, request: Req, db: Database, assignment_id: str, data: AssignmentEndIn) -> AssignmentOut:
         """End an assignment on `on` (its first day no longer in force)."""
-        return await services.end_assignment(db, request.user, assignment_id, data.on)
+        async with db.write() as uow:
+            return await services.end_assignment(uow, request.user, assignment_id, data.on)
 
 
 class RealignmentController(Controller):
@@ -156,23 +163,28 @@ class RealignmentController(Controller):
     @get("/")
     async def list_realignments(self, request: Req, db: Database) -> list[RealignmentOut]:
         """Realignments the caller drafted (admins: all), newest first."""
-        return await realignment.list_realignments(db, request.user)
+        async with db.read() as unit:
+            return await realignment.list_realignments(unit, request.user)
 
     @post("/")
     async def draft(self, request: Req, db: Database, data: RealignmentIn) -> RealignmentOut:
         """Store a draft of rule and assignment changes that take effect on `effective_on`."""
-        return await realignment.draft_realignment(db, request.user, data)
+        async with db.write() as uow:
+            return await realignment.draft_realignment(uow, request.user, data)
 
     @get("/{realignment_id:str}")
     async def get_one(self, request: Req, db: Database, realignment_id: str) -> RealignmentOut:
-        return await realignment.get_realignment(db, request.user, realignment_id)
+        async with db.read() as unit:
+            return await realignment.get_realignment(unit, request.user, realignment_id)
 
     @get("/{realignment_id:str}/preview")
     async def preview(self, request: Req, db: Database, realignment_id: str) -> RealignmentPreview:
         """Customers that would change territory or owner, and the open documents affected."""
-        return await realignment.preview_realignment(db, request.user, realignment_id)
+        async with db.read() as unit:
+            return await realignment.preview_realignment(unit, request.user, realignment_id)
 
     @post("/{realignment_id:str}/apply", status_code=200)
     async def apply(self, request: Req, db: Database, realignment_id: str) -> RealignmentPreview:
         """Apply the draft in one transaction and answer with what moved; a second apply is 409."""
-        return await realignment.apply_realignment(db, request.user, realignment_id)
+        async with db.write() as uow:
+            return await realignment.apply_realignment(uow, request.user, realignment_id)

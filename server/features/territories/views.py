@@ -32,7 +32,7 @@ _managers = requires_role("manager", "admin")
 async def tree_page(request: Req, db: Database) -> Template:
     async with db.read() as unit:
         tree = await queries.territory_tree(unit.session, request.user, today())
-    realignments = await realignment.list_realignments(db, request.user)
+        realignments = await realignment.list_realignments(unit, request.user)
     return Template("territories/tree.html", context={"user": request.user, "tree": tree, "realignments": realignments})
 
 
@@ -74,7 +74,8 @@ def _preview_template(request: Req, preview: RealignmentPreview | None, *, reali
 @get("/territories/realignments/{realignment_id:str}", guards=[_managers], include_in_schema=False)
 async def realignment_page(request: Req, db: Database, realignment_id: str) -> Template:
     try:
-        preview = await realignment.preview_realignment(db, request.user, realignment_id)
+        async with db.read() as unit:
+            preview = await realignment.preview_realignment(unit, request.user, realignment_id)
     except NotFound:
         raise
     except DomainError as exc:
@@ -87,12 +88,14 @@ async def realignment_page(request: Req, db: Database, realignment_id: str) -> T
 @post("/territories/realignments/{realignment_id:str}/apply", guards=[_managers], include_in_schema=False)
 async def apply_submit(request: Req, db: Database, realignment_id: str) -> Any:
     try:
-        preview = await realignment.apply_realignment(db, request.user, realignment_id)
+        async with db.write() as uow:
+            preview = await realignment.apply_realignment(uow, request.user, realignment_id)
     except NotFound:
         raise
     except DomainError as exc:
         try:  # show the refusal above what the realignment looks like now (e.g. already applied)
-            current = await realignment.preview_realignment(db, request.user, realignment_id)
+            async with db.read() as unit:
+                current = await realignment.preview_realignment(unit, request.user, realignment_id)
         except DomainError:
             current = None
         # htmx swaps only 2xx answers by default, and the message must reach the screen.
