@@ -321,8 +321,8 @@ async def test_customer_edit_and_realignment_take_their_locks_in_one_order(clien
 
     world, h = await _setup(client, db)
     customer = await create_customer(client, h["manager"], "Lock Order Cafe")
-    async with db.write() as session:  # no catch-all yet: the edit below creates it
-        await session.execute(delete(Territory).where(Territory.id == world.default))
+    async with db.write() as uow:  # no catch-all yet: the edit below creates it
+        await uow.session.execute(delete(Territory).where(Territory.id == world.default))
     moved_to_texas = {
         "base_version": customer["version"],
         "billing_address": {
