@@ -34,7 +34,12 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 SIZE_BUDGET_BYTES = 100 * 1024
 TIME_BUDGET_S = 2.0
-SLOW_4G = {"offline": False, "latency": 400, "downloadThroughput": 400 * 1000 / 8, "uploadThroughput": 400 * 1000 / 8}
+SLOW_4G = {
+    "offline": False,
+    "latency": 400,
+    "downloadThroughput": 400 * 1000 / 8,
+    "uploadThroughput": 400 * 1000 / 8,
+}
 CPU_SLOWDOWN = 4
 SHELL_TYPES = {"document", "stylesheet", "script"}
 
@@ -51,7 +56,10 @@ def _start_server(data_dir: str) -> tuple[subprocess.Popen[bytes], str]:
     env["FIELDSALES_DATA_DIR"] = data_dir
     proc = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--demo", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -66,10 +74,14 @@ def _start_server(data_dir: str) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def _signed_in_context(browser, base: str):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=base, is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, base_url=base, is_mobile=True, has_touch=True
+    )
     # The API login sets the same HttpOnly cookies as the form, without loading other pages
     # into the cache first.
-    answer = context.request.post("/api/auth/login", data={"email": "rep1@example.com", "password": "demo1234"})
+    answer = context.request.post(
+        "/api/auth/login", data={"email": "rep1@example.com", "password": "demo1234"}
+    )
     assert answer.ok, answer.text()
     return context
 
@@ -89,7 +101,10 @@ def shell_size(browser, base: str) -> tuple[int, int, list[tuple[str, int, int]]
     page.on("response", keep)
     page.goto("/app", wait_until="networkidle")
     context.close()
-    rows = [(url.removeprefix(base), len(body), len(gzip.compress(body, 6))) for url, body in sorted(bodies.items())]
+    rows = [
+        (url.removeprefix(base), len(body), len(gzip.compress(body, 6)))
+        for url, body in sorted(bodies.items())
+    ]
     return sum(r[1] for r in rows), sum(r[2] for r in rows), rows
 
 
@@ -111,7 +126,9 @@ def _throttled_page(browser, base: str):  # type: ignore[no-untyped-def]
     return context, page
 
 
-def interactive_times(browser, base: str, runs: int = 3) -> tuple[tuple[float, float], tuple[float, float]]:  # type: ignore[no-untyped-def]
+def interactive_times(
+    browser, base: str, runs: int = 3
+) -> tuple[tuple[float, float], tuple[float, float]]:  # type: ignore[no-untyped-def]
     cold = []
     for _ in range(runs):
         context, page = _throttled_page(browser, base)
@@ -122,7 +139,10 @@ def interactive_times(browser, base: str, runs: int = 3) -> tuple[tuple[float, f
     # Let the first sync and the worker's precache finish, then come back as a rep would.
     page.locator("body[data-sync-state='ok']").wait_for(state="attached", timeout=300_000)
     deadline = time.monotonic() + 300
-    while not page.evaluate("navigator.serviceWorker.controller !== null") and time.monotonic() < deadline:
+    while (
+        not page.evaluate("navigator.serviceWorker.controller !== null")
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.2)
     warm = _interactive_seconds(page)
     context.close()
@@ -137,7 +157,9 @@ def main() -> int:
         proc, base = _start_server(data_dir)
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+                browser = playwright.chromium.launch(
+                    executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+                )
                 raw, compressed, rows = shell_size(browser, base)
                 cold, warm = interactive_times(browser, base)
                 browser.close()
@@ -148,12 +170,16 @@ def main() -> int:
         print(f"  {path:<45} {size:>8} B  {gz:>7} B gzip")
     size_ok = compressed < SIZE_BUDGET_BYTES
     time_ok = cold[0] < TIME_BUDGET_S
-    print(f"app shell first load: {compressed / 1024:.1f} KB gzip ({raw / 1024:.1f} KB raw), "
-          f"budget {SIZE_BUDGET_BYTES // 1024} KB: {'ok' if size_ok else 'MISSED'}")
-    print(f"home on slow 4G (400 kbit/s, 400 ms RTT), CPU/{CPU_SLOWDOWN}: "
-          f"cold: interactive {cold[0]:.2f} s, greeting shown {cold[1]:.2f} s; "
-          f"warm (service worker): interactive {warm[0]:.2f} s, greeting shown {warm[1]:.2f} s; "
-          f"budget {TIME_BUDGET_S:.0f} s cold: {'ok' if time_ok else 'MISSED'}")
+    print(
+        f"app shell first load: {compressed / 1024:.1f} KB gzip ({raw / 1024:.1f} KB raw), "
+        f"budget {SIZE_BUDGET_BYTES // 1024} KB: {'ok' if size_ok else 'MISSED'}"
+    )
+    print(
+        f"home on slow 4G (400 kbit/s, 400 ms RTT), CPU/{CPU_SLOWDOWN}: "
+        f"cold: interactive {cold[0]:.2f} s, greeting shown {cold[1]:.2f} s; "
+        f"warm (service worker): interactive {warm[0]:.2f} s, greeting shown {warm[1]:.2f} s; "
+        f"budget {TIME_BUDGET_S:.0f} s cold: {'ok' if time_ok else 'MISSED'}"
+    )
     return 0 if size_ok and time_ok else 1
 
 

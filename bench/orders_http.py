@@ -50,7 +50,6 @@ TARGET_RATIO = 0.5
 TARGET_P99_MS = 100.0
 
 
-
 # --- the baseline server ------------------------------------------------------------------
 
 
@@ -67,7 +66,12 @@ class BaselineApp:
         import aiosqlite
 
         self.conn = await aiosqlite.connect(self.db_path, isolation_level=None)
-        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=15000", "synchronous=NORMAL"):
+        for pragma in (
+            "journal_mode=WAL",
+            "foreign_keys=ON",
+            "busy_timeout=15000",
+            "synchronous=NORMAL",
+        ):
             await self.conn.execute(f"PRAGMA {pragma}")
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -90,8 +94,13 @@ class BaselineApp:
         status, payload = 404, b'{"detail":"not found"}'
         if scope["path"] == "/orders" and scope["method"] == "POST":
             status, payload = 201, json.dumps(await self.place(json.loads(body))).encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
         await send({"type": "http.response.body", "body": payload})
 
     async def place(self, order: dict[str, Any]) -> dict[str, Any]:
@@ -103,12 +112,15 @@ class BaselineApp:
             try:
                 cursor = await self.conn.execute(
                     "UPDATE document_sequences SET last_value = last_value + 1 WHERE prefix = 'SO' "
-                    "RETURNING last_value")
+                    "RETURNING last_value"
+                )
                 number = f"SO-{(await cursor.fetchone())[0]:06d}"
                 ids = [line["product_id"] for line in lines]
                 cursor = await self.conn.execute(
                     f"SELECT warehouse_id, product_id, on_hand - allocated FROM stock_levels "
-                    f"WHERE product_id IN ({','.join('?' * len(ids))}) ORDER BY warehouse_id, product_id", ids)
+                    f"WHERE product_id IN ({','.join('?' * len(ids))}) ORDER BY warehouse_id, product_id",
+                    ids,
+                )
                 stock = {row[1]: row[0] for row in await cursor.fetchall() if row[2] > 0}
                 await self.conn.execute(
                     "INSERT INTO sales_orders (id, number, customer_id, status, fulfilment_status, "
@@ -120,9 +132,21 @@ class BaselineApp:
                     "order_discount_percent, currency) VALUES (?, ?, ?, 'confirmed', 'allocated', "
                     "'not_invoiced', 'standard', 'field', 0, 0, ?, 'standard', 'net_30', '', ?, ?, ?, "
                     "?, ?, '[]', 0, '[]', ?, ?, 1, ?, 0, 0, 0, 0, 0, 0, 0, 0, 'USD')",
-                    (order_id, number, order["customer_id"], order.get("po_number", ""),
-                     json.dumps(order["address"]), json.dumps(order["address"]),
-                     order["territory_id"], "Bench", user_id, user_id, now, now))
+                    (
+                        order_id,
+                        number,
+                        order["customer_id"],
+                        order.get("po_number", ""),
+                        json.dumps(order["address"]),
+                        json.dumps(order["address"]),
+                        order["territory_id"],
+                        "Bench",
+                        user_id,
+                        user_id,
+                        now,
+                        now,
+                    ),
+                )
                 line_ids = [new_id() for _ in lines]
                 await self.conn.executemany(
                     "INSERT INTO sales_order_lines (id, order_id, line_no, product_id, sku, name, "
@@ -130,36 +154,76 @@ class BaselineApp:
                     "net_cents, tax_rate, tax_cents, total_cents, quantity_allocated, "
                     "quantity_backordered, quantity_shipped) "
                     "VALUES (?, ?, ?, ?, 'SKU', 'Item', ?, 100, 0, 100, 0, 100, 0, 0, 100, ?, 0, 0)",
-                    [(line_ids[i], order_id, i + 1, x["product_id"], x["quantity"], x["quantity"])
-                     for i, x in enumerate(lines)])
+                    [
+                        (
+                            line_ids[i],
+                            order_id,
+                            i + 1,
+                            x["product_id"],
+                            x["quantity"],
+                            x["quantity"],
+                        )
+                        for i, x in enumerate(lines)
+                    ],
+                )
                 await self.conn.executemany(
                     "UPDATE stock_levels SET allocated = allocated + ? WHERE warehouse_id = ? AND product_id = ?",
-                    [(x["quantity"], stock[x["product_id"]], x["product_id"]) for x in lines])
+                    [(x["quantity"], stock[x["product_id"]], x["product_id"]) for x in lines],
+                )
                 await self.conn.executemany(
                     "INSERT INTO stock_reservations (id, order_id, line_id, warehouse_id, product_id, "
                     "quantity, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(new_id(), order_id, line_ids[i], stock[x["product_id"]], x["product_id"],
-                      x["quantity"], now) for i, x in enumerate(lines)])
+                    [
+                        (
+                            new_id(),
+                            order_id,
+                            line_ids[i],
+                            stock[x["product_id"]],
+                            x["product_id"],
+                            x["quantity"],
+                            now,
+                        )
+                        for i, x in enumerate(lines)
+                    ],
+                )
                 await self.conn.executemany(
                     "INSERT INTO audit_events (id, entity_type, entity_id, action, actor_id, at, "
                     "from_state, to_state, reason, data) VALUES (?, 'sales_order', ?, ?, ?, ?, ?, ?, NULL, ?)",
-                    [(new_id(), order_id, action, user_id, now, before, after,
-                      json.dumps({"number": number}))
-                     for action, before, after in (("submit", "draft", "submitted"),
-                                                   ("confirm", "submitted", "confirmed"),
-                                                   ("stock_allocated", "unallocated", "allocated"))])
+                    [
+                        (
+                            new_id(),
+                            order_id,
+                            action,
+                            user_id,
+                            now,
+                            before,
+                            after,
+                            json.dumps({"number": number}),
+                        )
+                        for action, before, after in (
+                            ("submit", "draft", "submitted"),
+                            ("confirm", "submitted", "confirmed"),
+                            ("stock_allocated", "unallocated", "allocated"),
+                        )
+                    ],
+                )
                 # The sync change feed: the counter, then the order (for its territory and its
                 # rep), its customer and the five products whose availability changed.
                 cursor = await self.conn.execute(
-                    "UPDATE sync_change_counter SET value = value + 1 WHERE id = 1 RETURNING value")
+                    "UPDATE sync_change_counter SET value = value + 1 WHERE id = 1 RETURNING value"
+                )
                 seq = (await cursor.fetchone())[0]
-                changes = [("order", order_id, order["territory_id"], None), ("order", order_id, None, user_id),
-                           ("customer", order["customer_id"], order["territory_id"], user_id),
-                           *(("product", x["product_id"], None, None) for x in lines)]
+                changes = [
+                    ("order", order_id, order["territory_id"], None),
+                    ("order", order_id, None, user_id),
+                    ("customer", order["customer_id"], order["territory_id"], user_id),
+                    *(("product", x["product_id"], None, None) for x in lines),
+                ]
                 await self.conn.executemany(
                     "INSERT INTO sync_changes (seq, entity_type, entity_id, territory_id, owner_id, at) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
-                    [(seq, *change, now) for change in changes])
+                    [(seq, *change, now) for change in changes],
+                )
                 await self.conn.execute("COMMIT")
             except BaseException:
                 await self.conn.execute("ROLLBACK")
@@ -170,8 +234,14 @@ class BaselineApp:
 def serve_baseline(db_path: str, port: int) -> None:
     import uvicorn
 
-    uvicorn.run(BaselineApp(db_path), host="127.0.0.1", port=port, log_level="warning",
-                access_log=False, lifespan="on")
+    uvicorn.run(
+        BaselineApp(db_path),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+    )
 
 
 # --- setting up -----------------------------------------------------------------------------
@@ -198,8 +268,14 @@ def _wait_ready(url: str, path: str, seconds: float = 120) -> None:
 
 def _api(url: str, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
     request = urllib.request.Request(
-        url + path, method=method, data=json.dumps(body).encode() if body is not None else None,
-        headers={"content-type": "application/json", **({"authorization": f"Bearer {token}"} if token else {})})
+        url + path,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={
+            "content-type": "application/json",
+            **({"authorization": f"Bearer {token}"} if token else {}),
+        },
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
 
@@ -218,22 +294,47 @@ def prepare(url: str, db_path: Path) -> Workload:
     Stock is topped up and the customer's credit limit lifted so that every order of the run
     takes the same path: confirmed and fully allocated.
     """
-    token = _api(url, "POST", "/api/auth/login", {"email": "rep1@example.com", "password": "demo1234"})["access_token"]
+    token = _api(
+        url, "POST", "/api/auth/login", {"email": "rep1@example.com", "password": "demo1234"}
+    )["access_token"]
     customer = _api(url, "GET", "/api/customers?status=active&limit=1", token=token)["items"][0]
-    products = _api(url, "GET", f"/api/products?active=true&limit=200&customer_id={customer['id']}", token=token)["items"]
-    chosen = [p for p in products if p["price"] is not None and p["available"] > 0][:LINES_PER_ORDER]
+    products = _api(
+        url, "GET", f"/api/products?active=true&limit=200&customer_id={customer['id']}", token=token
+    )["items"]
+    chosen = [p for p in products if p["price"] is not None and p["available"] > 0][
+        :LINES_PER_ORDER
+    ]
     assert len(chosen) == LINES_PER_ORDER, "the demo catalog has too few stocked products"
     with sqlite3.connect(db_path, timeout=30) as conn:
-        conn.executemany("UPDATE stock_levels SET on_hand = 100000000 WHERE product_id = ? AND on_hand > 0",
-                         [(p["id"],) for p in chosen])
-        conn.execute("UPDATE customers SET credit_limit_cents = NULL WHERE id = ?", (customer["id"],))
-        conn.execute("INSERT OR IGNORE INTO document_sequences (prefix, last_value) VALUES ('SO', 0)")
-        row = conn.execute("SELECT territory_id FROM customers WHERE id = ?", (customer["id"],)).fetchone()
+        conn.executemany(
+            "UPDATE stock_levels SET on_hand = 100000000 WHERE product_id = ? AND on_hand > 0",
+            [(p["id"],) for p in chosen],
+        )
+        conn.execute(
+            "UPDATE customers SET credit_limit_cents = NULL WHERE id = ?", (customer["id"],)
+        )
+        conn.execute(
+            "INSERT OR IGNORE INTO document_sequences (prefix, last_value) VALUES ('SO', 0)"
+        )
+        row = conn.execute(
+            "SELECT territory_id FROM customers WHERE id = ?", (customer["id"],)
+        ).fetchone()
         user = conn.execute("SELECT id FROM users WHERE email = 'rep1@example.com'").fetchone()
-    lines = [{"product_id": p["id"], "quantity": p["min_order_qty"], "discount_percent": "0"} for p in chosen]
-    extra = {"territory_id": row[0], "actor_id": user[0],
-             "address": {"country": "US", "state": "WA", "city": "Seattle", "postal_code": "98101",
-                         "street": "1 Main St"}}
+    lines = [
+        {"product_id": p["id"], "quantity": p["min_order_qty"], "discount_percent": "0"}
+        for p in chosen
+    ]
+    extra = {
+        "territory_id": row[0],
+        "actor_id": user[0],
+        "address": {
+            "country": "US",
+            "state": "WA",
+            "city": "Seattle",
+            "postal_code": "98101",
+            "street": "1 Main St",
+        },
+    }
     return Workload(token, customer["id"], lines, extra)
 
 
@@ -254,7 +355,9 @@ class Result:
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] if ordered else float("nan")
+        return (
+            ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] if ordered else float("nan")
+        )
 
 
 class _Connection:
@@ -294,18 +397,33 @@ class _Connection:
 def _request(url: str, path: str, headers: dict[str, str], body: dict[str, Any]) -> bytes:
     payload = json.dumps(body).encode()
     host = url.split("//", 1)[1]
-    head = [f"POST {path} HTTP/1.1", f"host: {host}", "content-type: application/json",
-            f"content-length: {len(payload)}", *(f"{k}: {v}" for k, v in headers.items())]
+    head = [
+        f"POST {path} HTTP/1.1",
+        f"host: {host}",
+        "content-type: application/json",
+        f"content-length: {len(payload)}",
+        *(f"{k}: {v}" for k, v in headers.items()),
+    ]
     return ("\r\n".join(head) + "\r\n\r\n").encode() + payload
 
 
-async def run_load(name: str, url: str, path: str, headers: dict[str, str], body: dict[str, Any],
-                   clients: int, seconds: float, warmup: float) -> Result:
+async def run_load(
+    name: str,
+    url: str,
+    path: str,
+    headers: dict[str, str],
+    body: dict[str, Any],
+    clients: int,
+    seconds: float,
+    warmup: float,
+) -> Result:
     latencies: list[float] = []
     failures: list[str] = []
     request = _request(url, path, headers, body)
     host, port = url.split("//", 1)[1].split(":")
-    connections = [_Connection(*await asyncio.open_connection(host, int(port))) for _ in range(clients)]
+    connections = [
+        _Connection(*await asyncio.open_connection(host, int(port))) for _ in range(clients)
+    ]
     start = time.perf_counter()
     measure_from, stop_at = start + warmup, start + warmup + seconds
 
@@ -330,32 +448,45 @@ async def run_load(name: str, url: str, path: str, headers: dict[str, str], body
 
 
 def _report(results: list[Result], clients: int) -> bool:
-    print(f"\n{LINES_PER_ORDER}-line orders over HTTP, SQLite, one server process, {clients} clients")
+    print(
+        f"\n{LINES_PER_ORDER}-line orders over HTTP, SQLite, one server process, {clients} clients"
+    )
     print(f"machine speed: a Python loop of 5 million additions took {machine_speed():.2f} s")
     print(f"{'':10}{'orders':>8}{'failed':>8}{'orders/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
     for r in results:
-        print(f"{r.name:10}{r.completed:>8}{r.failed:>8}{r.throughput:>10.1f}"
-              f"{r.percentile(50):>9.1f}{r.percentile(99):>9.1f}")
+        print(
+            f"{r.name:10}{r.completed:>8}{r.failed:>8}{r.throughput:>10.1f}"
+            f"{r.percentile(50):>9.1f}{r.percentile(99):>9.1f}"
+        )
     product, baseline = results
     ratio = product.throughput / baseline.throughput
     p99 = product.percentile(99)
     ok = ratio >= TARGET_RATIO and p99 <= TARGET_P99_MS and product.failed == 0
-    print(f"ratio product/baseline: {ratio:.2f}x (target >= {TARGET_RATIO}x); product p99 "
-          f"{p99:.1f} ms (target <= {TARGET_P99_MS:.0f} ms): {'met' if ok else 'MISSED'}")
+    print(
+        f"ratio product/baseline: {ratio:.2f}x (target >= {TARGET_RATIO}x); product p99 "
+        f"{p99:.1f} ms (target <= {TARGET_P99_MS:.0f} ms): {'met' if ok else 'MISSED'}"
+    )
     return ok
 
 
 def _outcomes(db_path: Path) -> str:
     """What the run wrote: every order should be confirmed and fully allocated."""
     with sqlite3.connect(db_path, timeout=30) as conn:
-        rows = conn.execute("SELECT status, fulfilment_status, count(*) FROM sales_orders "
-                            "GROUP BY 1, 2 ORDER BY 3 DESC").fetchall()
+        rows = conn.execute(
+            "SELECT status, fulfilment_status, count(*) FROM sales_orders "
+            "GROUP BY 1, 2 ORDER BY 3 DESC"
+        ).fetchall()
     return ", ".join(f"{n} {status}/{fulfilment}" for status, fulfilment, n in rows)
 
 
 def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def main() -> int:
@@ -374,11 +505,19 @@ def main() -> int:
         data_dir.mkdir()
         env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDSALES_")}
         # Access logging is turned down on both sides: the comparison is about the order path.
-        env.update(FIELDSALES_DATA_DIR=str(data_dir), FIELDSALES_SECRET_KEY=secrets.token_urlsafe(48),
-                   FIELDSALES_LOG_LEVEL="WARNING")
+        env.update(
+            FIELDSALES_DATA_DIR=str(data_dir),
+            FIELDSALES_SECRET_KEY=secrets.token_urlsafe(48),
+            FIELDSALES_LOG_LEVEL="WARNING",
+        )
         product_port, baseline_port = _free_port(), _free_port()
-        product_url, baseline_url = f"http://127.0.0.1:{product_port}", f"http://127.0.0.1:{baseline_port}"
-        processes = [_start(["-m", "server.cli", "serve", "--demo", "--port", str(product_port)], env)]
+        product_url, baseline_url = (
+            f"http://127.0.0.1:{product_port}",
+            f"http://127.0.0.1:{baseline_port}",
+        )
+        processes = [
+            _start(["-m", "server.cli", "serve", "--demo", "--port", str(product_port)], env)
+        ]
         try:
             _wait_ready(product_url, "/readyz")
             db_path = data_dir / "fieldsales.db"
@@ -387,16 +526,36 @@ def main() -> int:
             with sqlite3.connect(db_path, timeout=30) as conn:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             shutil.copy(db_path, baseline_db)
-            processes.append(_start([__file__, "--serve-baseline", str(baseline_db), str(baseline_port)], env))
+            processes.append(
+                _start([__file__, "--serve-baseline", str(baseline_db), str(baseline_port)], env)
+            )
             _wait_ready(baseline_url, "/")
 
             order = {"customer_id": work.customer_id, "lines": work.lines, "po_number": "BENCH"}
-            product = asyncio.run(run_load(
-                "product", product_url, "/api/orders", {"authorization": f"Bearer {work.token}"},
-                order, args.clients, args.seconds, args.warmup))
-            baseline = asyncio.run(run_load(
-                "baseline", baseline_url, "/orders", {}, {**order, **work.extra},
-                args.clients, args.seconds, args.warmup))
+            product = asyncio.run(
+                run_load(
+                    "product",
+                    product_url,
+                    "/api/orders",
+                    {"authorization": f"Bearer {work.token}"},
+                    order,
+                    args.clients,
+                    args.seconds,
+                    args.warmup,
+                )
+            )
+            baseline = asyncio.run(
+                run_load(
+                    "baseline",
+                    baseline_url,
+                    "/orders",
+                    {},
+                    {**order, **work.extra},
+                    args.clients,
+                    args.seconds,
+                    args.warmup,
+                )
+            )
         finally:
             for process in processes:
                 process.terminate()

@@ -55,8 +55,15 @@ CSRF_COOKIE = "fs_csrf"
 CSRF_HEADER = "x-csrf-token"
 
 API_ROUTES: list[Any] = [
-    AuthController, UserController, healthz, readyz,
-    *customer_routes, *territory_routes, *catalog_routes, *import_routes, *sales_routes,
+    AuthController,
+    UserController,
+    healthz,
+    readyz,
+    *customer_routes,
+    *territory_routes,
+    *catalog_routes,
+    *import_routes,
+    *sales_routes,
     *sync_routes,
 ]
 
@@ -65,19 +72,30 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     settings = settings or load_settings()
     db = db or Database(settings.database_url)
     configure_credit_policy(settings)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
 
     jwt_auth = build_jwt_auth(settings, lambda: db)
     csrf = CSRFConfig(
-        secret=settings.secret_key, cookie_name=CSRF_COOKIE, header_name=CSRF_HEADER,
-        cookie_httponly=False, cookie_samesite="strict", exclude=["^/static/"],
+        secret=settings.secret_key,
+        cookie_name=CSRF_COOKIE,
+        header_name=CSRF_HEADER,
+        cookie_httponly=False,
+        cookie_samesite="strict",
+        exclude=["^/static/"],
     )
     # Outermost, so that everything after it (login limits, access log, Secure cookies,
     # HSTS) sees the client and scheme the trusted proxy reports, and nobody else's claim.
     proxies = (
         # uvicorn types its middleware with its own ASGI types, Litestar with its own.
-        [DefineMiddleware(cast(Any, ProxyHeadersMiddleware), trusted_hosts=list(settings.forwarded_allow_ips))]
-        if settings.forwarded_allow_ips else []
+        [
+            DefineMiddleware(
+                cast(Any, ProxyHeadersMiddleware), trusted_hosts=list(settings.forwarded_allow_ips)
+            )
+        ]
+        if settings.forwarded_allow_ips
+        else []
     )
 
     async def _dispose() -> None:
@@ -91,7 +109,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             *API_ROUTES,
             *account_pages,
             *app_shell_routes,
-            create_static_files_router(path="/static", directories=[PWA_DIR / "static"], opt={"exclude_from_auth": True}, include_in_schema=False, middleware=[PUBLIC_COMPRESSION]),
+            create_static_files_router(
+                path="/static",
+                directories=[PWA_DIR / "static"],
+                opt={"exclude_from_auth": True},
+                include_in_schema=False,
+                middleware=[PUBLIC_COMPRESSION],
+            ),
         ],
         dependencies={
             "db": Provide(lambda: db, sync_to_thread=False),
@@ -114,14 +138,20 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             version="1",
             path="/schema",
             render_plugins=[ApiDocsRenderPlugin(csrf_cookie=CSRF_COOKIE, csrf_header=CSRF_HEADER)],
-            components=Components(security_schemes={
-                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
-            }),
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http", scheme="bearer", bearer_format="JWT"
+                    ),
+                }
+            ),
         ),
         on_startup=[quote_expiry.start],
         on_shutdown=[quote_expiry.stop, import_runner.stop, _dispose],
         # The root level follows FIELDSALES_LOG_LEVEL (Litestar's default would set INFO).
-        logging_config=LoggingConfig(root={"level": settings.log_level, "handlers": ["queue_listener"]}),
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level, "handlers": ["queue_listener"]}
+        ),
         debug=False,
     )
     # Outside Litestar's exception handling and routing: the log sees the status each

@@ -44,7 +44,9 @@ async def _create_user(url: str, email: str, name: str, role: str, password: str
 
     db = Database(url)
     try:
-        await create_user(db, email=email, full_name=name, role=role, password=password, actor_id=None)
+        await create_user(
+            db, email=email, full_name=name, role=role, password=password, actor_id=None
+        )
     finally:
         await db.dispose()
 
@@ -63,10 +65,15 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     # Children re-read the environment, so they find the same data directory and secret.
     os.environ["FIELDSALES_DATA_DIR"] = str(settings.data_dir)
     uvicorn.run(
-        "server.app:create_served_app", factory=True, host=args.host, port=args.port,
+        "server.app:create_served_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
         # The app believes forwarded headers itself, from FIELDSALES_FORWARDED_ALLOW_IPS
         # only (server/http/client.py); uvicorn's own default would trust loopback.
-        workers=args.workers, proxy_headers=False, log_level="warning",
+        workers=args.workers,
+        proxy_headers=False,
+        log_level="warning",
     )
     return 0
 
@@ -80,7 +87,11 @@ def _cmd_db_upgrade(_: argparse.Namespace) -> int:
 def _cmd_user_create(args: argparse.Namespace) -> int:
     settings = load_settings()
     asyncio.run(upgrade(settings.database_url))
-    password = args.password or os.environ.get("FIELDSALES_NEW_USER_PASSWORD") or getpass.getpass("Password: ")
+    password = (
+        args.password
+        or os.environ.get("FIELDSALES_NEW_USER_PASSWORD")
+        or getpass.getpass("Password: ")
+    )
     if len(password) < 8:
         print("error: the password needs at least 8 characters", file=sys.stderr)
         return 2
@@ -110,7 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
-    db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(func=_cmd_db_upgrade)
+    db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(
+        func=_cmd_db_upgrade
+    )
 
     user = commands.add_parser("user", help="manage users")
     user_commands = user.add_subparsers(dest="user_command", required=True)

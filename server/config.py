@@ -85,11 +85,16 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         forwarded_allow_ips=tuple(
             p.strip() for p in env.get("FIELDSALES_FORWARDED_ALLOW_IPS", "").split(",") if p.strip()
         ),
-        secure_cookies=env.get("FIELDSALES_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes", "on"),
+        secure_cookies=env.get("FIELDSALES_SECURE_COOKIES", "").strip().lower()
+        in ("1", "true", "yes", "on"),
         max_body_bytes=int(env.get("FIELDSALES_MAX_BODY_BYTES", "1048576")),
         allowed_hosts=hosts or ("*",),
         log_level=env.get("FIELDSALES_LOG_LEVEL", "INFO"),
-        quote_expiry_interval_seconds=int(env.get("FIELDSALES_QUOTE_EXPIRY_INTERVAL_SECONDS", "3600")),
+        quote_expiry_interval_seconds=int(
+            env.get("FIELDSALES_QUOTE_EXPIRY_INTERVAL_SECONDS", "3600")
+        ),
         import_batch_rows=max(1, int(env.get("FIELDSALES_IMPORT_BATCH_ROWS", "100"))),
-        default_credit_limit_cents=_non_negative(env, "FIELDSALES_DEFAULT_CREDIT_LIMIT_CENTS", 500_000),
+        default_credit_limit_cents=_non_negative(
+            env, "FIELDSALES_DEFAULT_CREDIT_LIMIT_CENTS", 500_000
+        ),
     )

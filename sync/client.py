@@ -31,7 +31,12 @@ class OutboxItem:
     outcome: dict[str, Any] | None = None
 
     def message(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"seq": self.seq, "type": self.type, "entity_id": self.entity_id, "args": self.args}
+        body: dict[str, Any] = {
+            "seq": self.seq,
+            "type": self.type,
+            "entity_id": self.entity_id,
+            "args": self.args,
+        }
         if self.base_version is not None:
             body["base_version"] = self.base_version
         return body
@@ -58,14 +63,24 @@ class SyncClient:
         return {"Authorization": f"Bearer {self.access_token}"}
 
     async def register(self, name: str = "test phone") -> str:
-        response = await self.http.post("/api/sync/v1/devices", json={"name": name}, headers=self.headers)
+        response = await self.http.post(
+            "/api/sync/v1/devices", json={"name": name}, headers=self.headers
+        )
         response.raise_for_status()
         self.device_id = response.json()["device_id"]
         return self.device_id
 
-    def enqueue(self, mutation_type: str, args: dict[str, Any], *, entity_id: str | None = None,
-                base_version: int | None = None) -> OutboxItem:
-        item = OutboxItem(self.next_seq, mutation_type, entity_id or str(uuid.uuid4()), args, base_version)
+    def enqueue(
+        self,
+        mutation_type: str,
+        args: dict[str, Any],
+        *,
+        entity_id: str | None = None,
+        base_version: int | None = None,
+    ) -> OutboxItem:
+        item = OutboxItem(
+            self.next_seq, mutation_type, entity_id or str(uuid.uuid4()), args, base_version
+        )
         self.next_seq += 1
         self.outbox.append(item)
         return item
@@ -76,8 +91,12 @@ class SyncClient:
 
     async def push(self, limit: int = 100) -> httpx.Response:
         batch = self.pending[:limit]
-        body = {"protocol": PROTOCOL, "schema_version": self.schema_version, "device_id": self.device_id,
-                "mutations": [item.message() for item in batch]}
+        body = {
+            "protocol": PROTOCOL,
+            "schema_version": self.schema_version,
+            "device_id": self.device_id,
+            "mutations": [item.message() for item in batch],
+        }
         answered = [item.seq for item in self.outbox if item.outcome is not None]
         if answered:
             body["ack_up_to"] = max(answered)
@@ -107,8 +126,13 @@ class SyncClient:
     async def pull_all(self, limit: int = 500) -> None:
         while True:
             response = await self.http.get(
-                "/api/sync/v1/pull", params={"cursor": self.cursor, "limit": limit,
-                                             "protocol": PROTOCOL, "schema_version": self.schema_version},
+                "/api/sync/v1/pull",
+                params={
+                    "cursor": self.cursor,
+                    "limit": limit,
+                    "protocol": PROTOCOL,
+                    "schema_version": self.schema_version,
+                },
                 headers=self.headers,
             )
             response.raise_for_status()
@@ -128,7 +152,9 @@ class SyncClient:
                 if self.replacing is not None:
                     # What the snapshot did not bring again is out of this user's view.
                     for entity_type, bucket in self.store.items():
-                        for entity_id in [i for i in bucket if (entity_type, i) not in self.replacing]:
+                        for entity_id in [
+                            i for i in bucket if (entity_type, i) not in self.replacing
+                        ]:
                             del bucket[entity_id]
                     self.replacing = None
                 return

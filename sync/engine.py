@@ -54,11 +54,14 @@ class HandlerResult:
 MutationHandler = Callable[[WriteUnit, CurrentUser, Mutation], Awaitable[HandlerResult]]
 
 # The bookkeeping of every mutation, as the unit's direct statements.
-_DEVICE = select(Device.id, Device.user_id, Device.last_seq, Device.revoked_at).where(
-    Device.id == bindparam("device_id")
-).with_for_update()
+_DEVICE = (
+    select(Device.id, Device.user_id, Device.last_seq, Device.revoked_at)
+    .where(Device.id == bindparam("device_id"))
+    .with_for_update()
+)
 _ADVANCE = (
-    update(Device).where(Device.id == bindparam("device_id"))
+    update(Device)
+    .where(Device.id == bindparam("device_id"))
     .values(last_seq=bindparam("seq"), last_seen_at=bindparam("now"))
 )
 _STORED = select(MutationOutcome.outcome).where(
@@ -115,16 +118,20 @@ class _UnbornEntities:
         self.as_of: int | None = None  # the device's last_seq the set is correct for
         self.ids: set[str] = set()
 
-    async def load(self, session: AsyncSession, device_id: str, creating: set[str], as_of: int) -> None:
+    async def load(
+        self, session: AsyncSession, device_id: str, creating: set[str], as_of: int
+    ) -> None:
         self.as_of, self.ids = as_of, set()
         if not creating:
             return
         created = select(MutationOutcome.entity_id).where(
-            MutationOutcome.device_id == device_id, MutationOutcome.status != "rejected",
+            MutationOutcome.device_id == device_id,
+            MutationOutcome.status != "rejected",
         )
         rows = await session.execute(
             select(MutationOutcome.entity_id, MutationOutcome.outcome).where(
-                MutationOutcome.device_id == device_id, MutationOutcome.status == "rejected",
+                MutationOutcome.device_id == device_id,
+                MutationOutcome.status == "rejected",
                 MutationOutcome.mutation_type.in_(sorted(creating)),
                 MutationOutcome.entity_id.not_in(created),
             )
@@ -159,7 +166,9 @@ class SyncEngine:
         # Types that bring an entity into being, as phones may spell them (with or without @n).
         self._creating: set[str] = set()
 
-    def register(self, mutation_type: str, version: int, handler: MutationHandler, *, creates: bool = False) -> None:
+    def register(
+        self, mutation_type: str, version: int, handler: MutationHandler, *, creates: bool = False
+    ) -> None:
         """`creates`: the mutation brings its entity into being, so when it is rejected the
         entity does not exist and whatever refers to it is rejected too."""
         self._handlers[f"{mutation_type}@{version}"] = handler
@@ -215,12 +224,19 @@ class SyncEngine:
                         # First mutation of this push, or another push of the device got in between.
                         await unborn.load(uow.session, device.id, self._creating, last_seq)
                     outcome = await self._apply(uow, user, mutation, unborn)
-                    await sql.execute(_INSERT_OUTCOME, {
-                        "device_id": device.id, "seq": mutation.seq, "mutation_type": mutation.type,
-                        "entity_id": mutation.entity_id, "status": outcome.status,
-                        "outcome": _outcome_dict(outcome), "applied_at": utcnow(),
-                        "acknowledged_at": None,
-                    })
+                    await sql.execute(
+                        _INSERT_OUTCOME,
+                        {
+                            "device_id": device.id,
+                            "seq": mutation.seq,
+                            "mutation_type": mutation.type,
+                            "entity_id": mutation.entity_id,
+                            "status": outcome.status,
+                            "outcome": _outcome_dict(outcome),
+                            "applied_at": utcnow(),
+                            "acknowledged_at": None,
+                        },
+                    )
                     last_seq = mutation.seq
                     # Recorded: the mutations after it in this transaction see its outcome,
                     # and if the transaction fails the whole push fails with it.
@@ -231,56 +247,95 @@ class SyncEngine:
                     if time.monotonic() - started > _GROUP_SECONDS:
                         break
                 # last_seen_at together with last_seq: one UPDATE per transaction.
-                await sql.execute(_ADVANCE, {"device_id": device.id, "seq": last_seq, "now": utcnow()})
+                await sql.execute(
+                    _ADVANCE, {"device_id": device.id, "seq": last_seq, "now": utcnow()}
+                )
         if not request.mutations:
             async with db.read() as unit:
                 device = await self._load_device(unit, user, request.device_id)
                 last_seq = device.last_seq
         if request.ack_up_to:
             await self._acknowledge(db, request.device_id, request.ack_up_to)
-        return PushResponse(device_id=request.device_id, last_seq=last_seq, outcomes=outcomes, expected_seq=expected)
+        return PushResponse(
+            device_id=request.device_id, last_seq=last_seq, outcomes=outcomes, expected_seq=expected
+        )
 
     async def _stored(self, uow: WriteUnit, device_id: str, mutation: Mutation) -> Outcome:
         row = await uow.sql.first(_STORED, {"device_id": device_id, "at_seq": mutation.seq})
         if row is None:
             # Outcome already pruned after acknowledgement: the phone has it.
-            return Outcome(seq=mutation.seq, type=mutation.type, entity_id=mutation.entity_id,
-                           status="accepted", duplicate=True, code="outcome_expired")
+            return Outcome(
+                seq=mutation.seq,
+                type=mutation.type,
+                entity_id=mutation.entity_id,
+                status="accepted",
+                duplicate=True,
+                code="outcome_expired",
+            )
         data = dict(row.outcome)
         data["duplicate"] = True
         return Outcome(**data)
 
     async def _apply(
-        self, uow: WriteUnit, user: CurrentUser, mutation: Mutation, unborn: _UnbornEntities,
+        self,
+        uow: WriteUnit,
+        user: CurrentUser,
+        mutation: Mutation,
+        unborn: _UnbornEntities,
     ) -> Outcome:
-        base: dict[str, Any] = {"seq": mutation.seq, "type": mutation.type, "entity_id": mutation.entity_id}
+        base: dict[str, Any] = {
+            "seq": mutation.seq,
+            "type": mutation.type,
+            "entity_id": mutation.entity_id,
+        }
         handler = self._handler_for(mutation.type)
         if handler is None:
-            return Outcome(**base, status="rejected", code="unknown_mutation_type",
-                           message=f"This server does not know {mutation.type}; update the app.")
+            return Outcome(
+                **base,
+                status="rejected",
+                code="unknown_mutation_type",
+                message=f"This server does not know {mutation.type}; update the app.",
+            )
         rejected_dependency = unborn.dependency_of(mutation)
         if rejected_dependency:
-            return Outcome(**base, status="rejected", code="dependency_rejected",
-                           message="It depends on an earlier change that was rejected.",
-                           result={"depends_on": rejected_dependency})
+            return Outcome(
+                **base,
+                status="rejected",
+                code="dependency_rejected",
+                message="It depends on an earlier change that was rejected.",
+                result={"depends_on": rejected_dependency},
+            )
         if _has_unstorable_text(mutation.args):
-            return Outcome(**base, status="rejected", code="invalid_text",
-                           message="Text may not contain the NUL character or a broken (half) character.")
+            return Outcome(
+                **base,
+                status="rejected",
+                code="invalid_text",
+                message="Text may not contain the NUL character or a broken (half) character.",
+            )
         try:
             # A savepoint: a rejected mutation leaves no trace but its outcome (the unit
             # drops its change-feed touches with it).
             async with uow.savepoint():
                 result = await handler(uow, user, mutation)
         except DomainError as exc:
-            return Outcome(**base, status="rejected", code=exc.code, message=exc.message,
-                           result=dict(exc.details) if exc.details else {})
+            return Outcome(
+                **base,
+                status="rejected",
+                code=exc.code,
+                message=exc.message,
+                result=dict(exc.details) if exc.details else {},
+            )
         except (DataError, OverflowError):
             # A value the database cannot hold (a number or text out of its range) fails the
             # same way on every resend: a verdict for this mutation, not a reason to make the
             # phone retry the whole push for ever.
             _log.warning("sync mutation %s refused by the database", mutation.type, exc_info=True)
-            return Outcome(**base, status="rejected", code="invalid_value",
-                           message="A value is out of the range the server can store.")
+            return Outcome(
+                **base,
+                status="rejected",
+                code="invalid_value",
+                message="A value is out of the range the server can store.",
+            )
         return Outcome(**base, status=result.status, result=result.result)  # type: ignore[arg-type]
 
     async def _acknowledge(self, db: Database, device_id: str, up_to: int) -> None:
@@ -289,8 +344,11 @@ class SyncEngine:
         async with db.write() as uow:
             await uow.session.execute(
                 update(MutationOutcome)
-                .where(MutationOutcome.device_id == device_id, MutationOutcome.seq <= up_to,
-                       MutationOutcome.acknowledged_at.is_(None))
+                .where(
+                    MutationOutcome.device_id == device_id,
+                    MutationOutcome.seq <= up_to,
+                    MutationOutcome.acknowledged_at.is_(None),
+                )
                 .values(acknowledged_at=utcnow())
             )
 

@@ -55,7 +55,13 @@ class Visibility:
 
     def fingerprint(self) -> str:
         """A short digest of this view: equal for the same user seeing the same territories."""
-        parts = [_DATA_SHAPE, self.user_id, self.role, "*" if self.sees_all else "", *sorted(self.territory_ids)]
+        parts = [
+            _DATA_SHAPE,
+            self.user_id,
+            self.role,
+            "*" if self.sees_all else "",
+            *sorted(self.territory_ids),
+        ]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
     def change_filter(self) -> ColumnElement[bool]:
@@ -123,11 +129,17 @@ def _parse(cursor: str) -> tuple[str, int, int, str]:
             return ("snapshot", _position(head), _position(index), after)
         return ("feed", _position(cursor), 0, "")
     except ValueError:
-        raise ValidationFailed("The sync cursor is not valid; pull again without one.", code="cursor_invalid") from None
+        raise ValidationFailed(
+            "The sync cursor is not valid; pull again without one.", code="cursor_invalid"
+        ) from None
 
 
 async def pull_page(
-    session: AsyncSession, sources: list[FeedSource], visibility: Visibility, cursor: str, limit: int
+    session: AsyncSession,
+    sources: list[FeedSource],
+    visibility: Visibility,
+    cursor: str,
+    limit: int,
 ) -> PullPage:
     position, view = _split_view(cursor)
     current = visibility.fingerprint()
@@ -145,13 +157,22 @@ async def pull_page(
         page = await _snapshot(session, sources, visibility, head, index, after, limit)
     else:
         page = await _feed(session, sources, visibility, value, limit)
-    return PullPage(cursor=f"{page.cursor}{_VIEW_MARK}{current}", has_more=page.has_more,
-                    changes=page.changes, reset=reset)
+    return PullPage(
+        cursor=f"{page.cursor}{_VIEW_MARK}{current}",
+        has_more=page.has_more,
+        changes=page.changes,
+        reset=reset,
+    )
 
 
 async def _snapshot(
-    session: AsyncSession, sources: list[FeedSource], visibility: Visibility,
-    head: int, index: int, after: str, limit: int,
+    session: AsyncSession,
+    sources: list[FeedSource],
+    visibility: Visibility,
+    head: int,
+    index: int,
+    after: str,
+    limit: int,
 ) -> PullPage:
     changes: list[Change] = []
     while index < len(sources) and len(changes) < limit:
@@ -186,11 +207,15 @@ async def _feed(
         boundary = rows[limit].seq
         page = [r for r in page if r.seq < boundary]
         if not page:
-            page = list((await session.execute(
-                select(ChangeRecord.seq, ChangeRecord.entity_type, ChangeRecord.entity_id)
-                .where(ChangeRecord.seq == boundary, visibility.change_filter())
-                .order_by(ChangeRecord.id)
-            )).all())
+            page = list(
+                (
+                    await session.execute(
+                        select(ChangeRecord.seq, ChangeRecord.entity_type, ChangeRecord.entity_id)
+                        .where(ChangeRecord.seq == boundary, visibility.change_filter())
+                        .order_by(ChangeRecord.id)
+                    )
+                ).all()
+            )
     if not page:
         return PullPage(cursor=str(max(since, 0)), has_more=False, changes=[])
     by_type: dict[str, list[str]] = {}
@@ -207,7 +232,9 @@ async def _feed(
         # Something that changed and is no longer visible (moved territory, deleted) is
         # a deletion for this phone.
         changes.extend(
-            Change(source.entity_type, i, "upsert", data[i]) if i in data else Change(source.entity_type, i, "delete")
+            Change(source.entity_type, i, "upsert", data[i])
+            if i in data
+            else Change(source.entity_type, i, "delete")
             for i in ids
         )
     cursor = page[-1].seq

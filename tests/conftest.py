@@ -84,7 +84,9 @@ class Backend:
 
     def settings(self, **overrides: object) -> Settings:
         values: dict[str, object] = {
-            "data_dir": self.data_dir, "database_url": self.url, "secret_key": TEST_SECRET,
+            "data_dir": self.data_dir,
+            "database_url": self.url,
+            "secret_key": TEST_SECRET,
         }
         values.update(overrides)
         return Settings(**values)  # type: ignore[arg-type]
@@ -137,7 +139,8 @@ def api_client(app: Litestar) -> httpx.AsyncClient:
 def browser_client(app: Litestar) -> httpx.AsyncClient:
     """A browser-like client: keeps cookies, asks for HTML."""
     return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver",
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://testserver",
         headers={"accept": "text/html"},
     )
 

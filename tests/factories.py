@@ -13,11 +13,17 @@ from server.features.accounts.services import create_user
 PASSWORD = "correct horse battery"
 
 
-async def make_user(db: Database, *, role: str = "rep", email: str | None = None, name: str | None = None) -> User:
+async def make_user(
+    db: Database, *, role: str = "rep", email: str | None = None, name: str | None = None
+) -> User:
     email = email or f"{role}-{id(object())}@example.com"
     return await create_user(
-        db, email=email, full_name=name or f"Test {role.title()}", role=role,
-        password=PASSWORD, actor_id=None,
+        db,
+        email=email,
+        full_name=name or f"Test {role.title()}",
+        role=role,
+        password=PASSWORD,
+        actor_id=None,
     )
 
 
@@ -51,34 +57,87 @@ async def seed_world(db: Database) -> World:
     region, north, south, other, default = (new_id() for _ in range(5))
     since = date.today() - timedelta(days=30)
     async with db.write() as uow:
-        uow.session.add_all([
-            Territory(id=region, parent_id=None, code="WEST", name="West", kind="region"),
-            Territory(id=default, parent_id=None, code="UNASSIGNED", name="Unassigned", kind="territory", is_default=True),
-        ])
+        uow.session.add_all(
+            [
+                Territory(id=region, parent_id=None, code="WEST", name="West", kind="region"),
+                Territory(
+                    id=default,
+                    parent_id=None,
+                    code="UNASSIGNED",
+                    name="Unassigned",
+                    kind="territory",
+                    is_default=True,
+                ),
+            ]
+        )
         await uow.session.flush()
-        uow.session.add_all([
-            Territory(id=north, parent_id=region, code="NORTH", name="North", kind="territory"),
-            Territory(id=south, parent_id=region, code="SOUTH", name="South", kind="territory"),
-            Territory(id=other, parent_id=None, code="EAST", name="East", kind="region"),
-        ])
+        uow.session.add_all(
+            [
+                Territory(id=north, parent_id=region, code="NORTH", name="North", kind="territory"),
+                Territory(id=south, parent_id=region, code="SOUTH", name="South", kind="territory"),
+                Territory(id=other, parent_id=None, code="EAST", name="East", kind="region"),
+            ]
+        )
         await uow.session.flush()
-        uow.session.add_all([
-            TerritoryRule(id=new_id(), territory_id=north, country="US", state="WA"),
-            TerritoryRule(id=new_id(), territory_id=south, country="US", postal_from="94000", postal_to="95199"),
-            TerritoryRule(id=new_id(), territory_id=other, country="US", state="MA"),
-            TerritoryAssignment(id=new_id(), territory_id=north, user_id=rep1.id, role="owner", valid_from=since),
-            TerritoryAssignment(id=new_id(), territory_id=south, user_id=rep2.id, role="owner", valid_from=since),
-            TerritoryAssignment(id=new_id(), territory_id=region, user_id=manager.id, role="manager", valid_from=since),
-        ])
-    return World(admin=admin, manager=manager, rep1=rep1, rep2=rep2, region=region, north=north,
-                 south=south, other=other, default=default)
+        uow.session.add_all(
+            [
+                TerritoryRule(id=new_id(), territory_id=north, country="US", state="WA"),
+                TerritoryRule(
+                    id=new_id(),
+                    territory_id=south,
+                    country="US",
+                    postal_from="94000",
+                    postal_to="95199",
+                ),
+                TerritoryRule(id=new_id(), territory_id=other, country="US", state="MA"),
+                TerritoryAssignment(
+                    id=new_id(), territory_id=north, user_id=rep1.id, role="owner", valid_from=since
+                ),
+                TerritoryAssignment(
+                    id=new_id(), territory_id=south, user_id=rep2.id, role="owner", valid_from=since
+                ),
+                TerritoryAssignment(
+                    id=new_id(),
+                    territory_id=region,
+                    user_id=manager.id,
+                    role="manager",
+                    valid_from=since,
+                ),
+            ]
+        )
+    return World(
+        admin=admin,
+        manager=manager,
+        rep1=rep1,
+        rep2=rep2,
+        region=region,
+        north=north,
+        south=south,
+        other=other,
+        default=default,
+    )
 
 
-def customer_body(name: str, *, state: str = "WA", postal: str = "98101", city: str = "Seattle", **extra: Any) -> dict[str, Any]:
+def customer_body(
+    name: str, *, state: str = "WA", postal: str = "98101", city: str = "Seattle", **extra: Any
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "legal_name": name,
-        "billing_address": {"country": "US", "state": state, "city": city, "postal_code": postal, "street": "1 Main St"},
-        "contacts": [{"name": "Pat Buyer", "role": "Purchasing", "email": f"pat@{(name.split() or ['blank'])[0].lower()}.test", "phone": f"+1 206 555 {abs(hash(name)) % 10000:04d}"}],
+        "billing_address": {
+            "country": "US",
+            "state": state,
+            "city": city,
+            "postal_code": postal,
+            "street": "1 Main St",
+        },
+        "contacts": [
+            {
+                "name": "Pat Buyer",
+                "role": "Purchasing",
+                "email": f"pat@{(name.split() or ['blank'])[0].lower()}.test",
+                "phone": f"+1 206 555 {abs(hash(name)) % 10000:04d}",
+            }
+        ],
     }
     body.update(extra)
     return body

@@ -52,15 +52,20 @@ class _Compiled:
     )
 
     def __init__(self, statement: Executable, dialect: Dialect) -> None:
-        compiled = cast(Any, statement).compile(dialect=dialect)  # every statement here is a ClauseElement
+        compiled = cast(Any, statement).compile(
+            dialect=dialect
+        )  # every statement here is a ClauseElement
         if "POSTCOMPILE" in compiled.string:
             raise ValueError("direct statements take one parameter per IN value (see by_arity)")
         self.sql = compiled.string
         processors = compiled._bind_processors
         # (name, default value of a literal bound in the statement, bind processor)
         self.binds = tuple(
-            (name, compiled.binds[name].value if name in compiled.binds else None,
-             _for_bind(compiled, name, processors.get(name)))
+            (
+                name,
+                compiled.binds[name].value if name in compiled.binds else None,
+                _for_bind(compiled, name, processors.get(name)),
+            )
             for name in (compiled.positiontup or ())
         )
         names = [name for name, _, _ in self.binds]
@@ -69,9 +74,13 @@ class _Compiled:
         self._values_of: Callable[[dict[str, Any]], tuple[Any, ...]] | None = (
             None if len(names) < 2 else itemgetter(*names)
         )
-        self._processed = tuple((i, process) for i, (_, _, process) in enumerate(self.binds) if process is not None)
+        self._processed = tuple(
+            (i, process) for i, (_, _, process) in enumerate(self.binds) if process is not None
+        )
         columns = compiled._result_columns
-        self.row: Any = namedtuple("DirectRow", [c.keyname for c in columns], rename=True) if columns else None
+        self.row: Any = (
+            namedtuple("DirectRow", [c.keyname for c in columns], rename=True) if columns else None
+        )
         self._columns, self._dialect = columns, dialect
         self._result_processors: tuple[Any, ...] | None = None
 
@@ -127,13 +136,17 @@ class _Compiled:
         if not any(processors):
             return [make(r) for r in raw]
         return [
-            make(value if process is None or value is None else process(value)
-                 for process, value in zip(processors, r, strict=True))
+            make(
+                value if process is None or value is None else process(value)
+                for process, value in zip(processors, r, strict=True)
+            )
             for r in raw
         ]
 
 
-def _for_bind(compiled: Any, name: str, process: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
+def _for_bind(
+    compiled: Any, name: str, process: Callable[[Any], Any] | None
+) -> Callable[[Any], Any] | None:
     """The bind processor of one parameter: SQLAlchemy's, but for a UTC time on SQLite one
     that gives the same text in one step and reuses its last answer.
 
@@ -141,8 +154,12 @@ def _for_bind(compiled: Any, name: str, process: Callable[[Any], Any] | None) ->
     and change record of it), and a time was the dearest value to bind: UTCDateTime's
     conversion, then SQLite's DATETIME formatting, each a Python call."""
     bind = compiled.binds.get(name)
-    if process is not None and bind is not None and compiled.dialect.name == "sqlite" \
-            and isinstance(bind.type, UTCDateTime):
+    if (
+        process is not None
+        and bind is not None
+        and compiled.dialect.name == "sqlite"
+        and isinstance(bind.type, UTCDateTime)
+    ):
         return sqlite_utc_text
     return process
 

@@ -51,8 +51,6 @@ _CHECKPOINT_EVERY_COMMITS = 16
 _AIOSQLITE_CHUNK_SIZE = 64
 
 
-
-
 class _LoopConnection(aiosqlite.Connection):
     """An aiosqlite connection that makes the writer's calls on the event loop when they
     cannot wait.
@@ -168,7 +166,9 @@ class WriterDialect(SQLiteDialect_aiosqlite):
         self._savepoint_sql(connection, f"SAVEPOINT {self.identifier_preparer.quote(name)}")
 
     def do_rollback_to_savepoint(self, connection: Any, name: str) -> None:
-        self._savepoint_sql(connection, f"ROLLBACK TO SAVEPOINT {self.identifier_preparer.quote(name)}")
+        self._savepoint_sql(
+            connection, f"ROLLBACK TO SAVEPOINT {self.identifier_preparer.quote(name)}"
+        )
 
     def do_release_savepoint(self, connection: Any, name: str) -> None:
         self._savepoint_sql(connection, f"RELEASE SAVEPOINT {self.identifier_preparer.quote(name)}")
@@ -233,7 +233,9 @@ class Database:
         database = make_url(url).database
         # The SQLite file, for the connections of our own (checkpoints, per-request reads).
         self._file_path: str | None = (
-            database if self.dialect == "sqlite" and database not in (None, "", ":memory:") else None
+            database
+            if self.dialect == "sqlite" and database not in (None, "", ":memory:")
+            else None
         )
         self._commits = 0
         self._checkpointing: asyncio.Task[None] | None = None
@@ -241,12 +243,22 @@ class Database:
         self._row_reader: sqlite3.Connection | None = None
         if self.dialect == "sqlite":
             self.write_engine = create_async_engine(
-                make_url(url).set(drivername="sqlite+fieldsales_writer"), echo=echo,
-                poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0, pool_timeout=60, **_JSON,
+                make_url(url).set(drivername="sqlite+fieldsales_writer"),
+                echo=echo,
+                poolclass=AsyncAdaptedQueuePool,
+                pool_size=1,
+                max_overflow=0,
+                pool_timeout=60,
+                **_JSON,
                 async_creator=_connector(url, writer=True),
             )
             self.read_engine = create_async_engine(
-                url, echo=echo, poolclass=AsyncAdaptedQueuePool, pool_size=4, max_overflow=4, **_JSON,
+                url,
+                echo=echo,
+                poolclass=AsyncAdaptedQueuePool,
+                pool_size=4,
+                max_overflow=4,
+                **_JSON,
                 async_creator=_connector(url, writer=False),
             )
             _configure_sqlite(self.write_engine, immediate=True)
@@ -254,7 +266,12 @@ class Database:
             self._writer = GroupCommit(self.write_engine, on_commit=self._committed)
         else:
             engine = create_async_engine(
-                url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True, **_JSON,
+                url,
+                echo=echo,
+                pool_size=10,
+                max_overflow=10,
+                pool_pre_ping=True,
+                **_JSON,
             )
             self.write_engine = self.read_engine = engine
 
@@ -303,7 +320,9 @@ class Database:
         assert self._file_path is not None  # only scheduled for a file
         if self._checkpointer is None:
             self._checkpointer = sqlite3.connect(
-                self._file_path, isolation_level=None, check_same_thread=False,
+                self._file_path,
+                isolation_level=None,
+                check_same_thread=False,
                 timeout=_SQLITE_BUSY_TIMEOUT_MS / 1000,
             )
         self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
@@ -328,7 +347,10 @@ class Database:
             # A WAL reader meets a lock only while the log is being recovered: a short
             # busy wait then, not sqlite3's default of 5 s on the event loop.
             self._row_reader = sqlite3.connect(
-                self._file_path, isolation_level=None, check_same_thread=False, timeout=0.25,
+                self._file_path,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=0.25,
             )
             self._row_reader.execute("PRAGMA query_only=ON")
         compiled = compiled_for(statement, self.read_engine.dialect)

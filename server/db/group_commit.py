@@ -41,7 +41,9 @@ MAX_AGE_SECONDS = 0.02
 
 
 class _Group:
-    def __init__(self, connection: AsyncConnection, transaction: AsyncTransaction, driver: Any) -> None:
+    def __init__(
+        self, connection: AsyncConnection, transaction: AsyncTransaction, driver: Any
+    ) -> None:
         self.connection = connection
         self.transaction = transaction
         self.driver = driver  # the _LoopConnection, to see whether SQLite still has the transaction
@@ -106,7 +108,9 @@ class GroupCommit:
         try:
             group = self._group or await self._open()
             session = AsyncSession(
-                bind=group.connection, expire_on_commit=False, join_transaction_mode="create_savepoint",
+                bind=group.connection,
+                expire_on_commit=False,
+                join_transaction_mode="create_savepoint",
             )
             unit = WriteUnit(session, Direct(session, group.driver))
             try:
@@ -129,7 +133,9 @@ class GroupCommit:
             try:
                 if group is not None and group is self._group:
                     if group.lost():
-                        await self._discard(RuntimeError("the write transaction was rolled back by SQLite"))
+                        await self._discard(
+                            RuntimeError("the write transaction was rolled back by SQLite")
+                        )
                     elif self._waiting == 0 or group.full():
                         await self._commit()
             finally:

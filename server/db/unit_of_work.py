@@ -67,9 +67,15 @@ class AuditRecord:
 
     def row(self) -> dict[str, Any]:
         return {
-            "id": new_id(), "entity_type": self.entity_type, "entity_id": self.entity_id,
-            "action": self.action, "actor_id": self.actor_id, "at": utcnow(),
-            "from_state": self.from_state, "to_state": self.to_state, "reason": self.reason,
+            "id": new_id(),
+            "entity_type": self.entity_type,
+            "entity_id": self.entity_id,
+            "action": self.action,
+            "actor_id": self.actor_id,
+            "at": utcnow(),
+            "from_state": self.from_state,
+            "to_state": self.to_state,
+            "reason": self.reason,
             "data": self.data or {},
         }
 
@@ -89,13 +95,18 @@ class ReadUnit:
 
 _INSERT_EVENTS = insert(table_of(AuditEvent))
 _NEXT_SEQ = (
-    update(ChangeCounter).where(ChangeCounter.id == 1)
-    .values(value=ChangeCounter.value + 1).returning(ChangeCounter.value)
+    update(ChangeCounter)
+    .where(ChangeCounter.id == 1)
+    .values(value=ChangeCounter.value + 1)
+    .returning(ChangeCounter.value)
 )
 # Every column but the key, which the database assigns.
-_INSERT_CHANGES = insert(table_of(ChangeRecord)).values({
-    name: bindparam(name) for name in ("seq", "entity_type", "entity_id", "territory_id", "owner_id", "at")
-})
+_INSERT_CHANGES = insert(table_of(ChangeRecord)).values(
+    {
+        name: bindparam(name)
+        for name in ("seq", "entity_type", "entity_id", "territory_id", "owner_id", "at")
+    }
+)
 
 
 class AuditLog:
@@ -148,11 +159,20 @@ class ChangeFeed:
             return
         seq = int(await sql.scalar(_NEXT_SEQ) or 0)
         now = utcnow()
-        await sql.execute_many(_INSERT_CHANGES, [
-            {"seq": seq, "entity_type": c.entity_type, "entity_id": c.entity_id,
-             "territory_id": c.territory_id, "owner_id": c.owner_id, "at": now}
-            for c in self._pending
-        ])
+        await sql.execute_many(
+            _INSERT_CHANGES,
+            [
+                {
+                    "seq": seq,
+                    "entity_type": c.entity_type,
+                    "entity_id": c.entity_id,
+                    "territory_id": c.territory_id,
+                    "owner_id": c.owner_id,
+                    "at": now,
+                }
+                for c in self._pending
+            ],
+        )
         self._pending.clear()
         self._seen.clear()
 

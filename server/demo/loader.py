@@ -37,7 +37,9 @@ async def load_demo(db: Database, *, today: date | None = None) -> str:
             )
         if await uow.session.scalar(select(func.count()).select_from(User)):
             return DemoStatus.ALREADY_PRESENT
-        dataset = build_demo_dataset(password_hash=hash_password(DEMO_PASSWORD), today=today or date.today())
+        dataset = build_demo_dataset(
+            password_hash=hash_password(DEMO_PASSWORD), today=today or date.today()
+        )
         tables = Base.metadata.tables
         for table_name, rows in dataset.items():
             for start in range(0, len(rows), _BATCH):

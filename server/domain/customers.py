@@ -143,8 +143,11 @@ def checked_legal_name(value: str) -> str:
     """The legal name as stored, refused when nothing of it is a letter or a digit (only
     spaces, punctuation or invisible characters)."""
     if not normalize_name(value):
-        raise ValidationFailed("The legal name needs at least one letter or digit.",
-                               code="legal_name_required", details={"field": "legal_name"})
+        raise ValidationFailed(
+            "The legal name needs at least one letter or digit.",
+            code="legal_name_required",
+            details={"field": "legal_name"},
+        )
     return clean_text(value)
 
 
@@ -153,8 +156,11 @@ def checked_tax_id(value: str | None) -> str:
     (upper-casing lengthens some letters: 'ß' becomes 'SS')."""
     tax_id = normalize_tax_id(value)
     if len(tax_id) > TAX_ID_MAX_LENGTH:
-        raise ValidationFailed(f"A tax id has at most {TAX_ID_MAX_LENGTH} characters.",
-                               code="tax_id_too_long", details={"field": "tax_id"})
+        raise ValidationFailed(
+            f"A tax id has at most {TAX_ID_MAX_LENGTH} characters.",
+            code="tax_id_too_long",
+            details={"field": "tax_id"},
+        )
     return tax_id
 
 

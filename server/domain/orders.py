@@ -214,9 +214,7 @@ def allowed_quote_actions(current: QuoteStatus) -> list[str]:
 _S = TypeVar("_S", OrderStatus, QuoteStatus)
 
 
-def _lookup(
-    table: dict[str, tuple[frozenset[_S], _S]], noun: str, current: _S, action: str
-) -> _S:
+def _lookup(table: dict[str, tuple[frozenset[_S], _S]], noun: str, current: _S, action: str) -> _S:
     entry = table.get(action)
     if entry is None:
         raise InvalidTransition(
@@ -325,9 +323,7 @@ def _hard_errors(inp: OrderCheckInput) -> list[Reason]:
         Reason("product_inactive", f"product {product_id} is no longer sold", product_id)
         for product_id in inp.inactive_product_ids
     )
-    errors.extend(
-        Reason(code, message, line_id) for line_id, code, message in inp.quantity_errors
-    )
+    errors.extend(Reason(code, message, line_id) for line_id, code, message in inp.quantity_errors)
     errors.extend(
         Reason("price_below_floor", f"line {line_id} is priced below the floor price", line_id)
         for line_id in inp.below_floor_line_ids
@@ -337,15 +333,21 @@ def _hard_errors(inp: OrderCheckInput) -> list[Reason]:
 
 def _credit_reasons(inp: OrderCheckInput) -> list[Reason]:
     return credit_reasons(
-        customer_on_hold=inp.customer_on_hold, credit_limit_cents=inp.credit_limit_cents,
-        open_receivables_cents=inp.open_receivables_cents, open_orders_cents=inp.open_orders_cents,
+        customer_on_hold=inp.customer_on_hold,
+        credit_limit_cents=inp.credit_limit_cents,
+        open_receivables_cents=inp.open_receivables_cents,
+        open_orders_cents=inp.open_orders_cents,
         order_total_cents=inp.order_total_cents,
     )
 
 
 def credit_reasons(
-    *, customer_on_hold: bool, credit_limit_cents: int | None, open_receivables_cents: int,
-    open_orders_cents: int, order_total_cents: int,
+    *,
+    customer_on_hold: bool,
+    credit_limit_cents: int | None,
+    open_receivables_cents: int,
+    open_orders_cents: int,
+    order_total_cents: int,
 ) -> list[Reason]:
     """Why this order may not go ahead on the customer's credit, if it may not: at
     submission, and again when a manager approves an order that waited (the orders

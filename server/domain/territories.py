@@ -221,16 +221,23 @@ class RuleBook:
         self._rules = [(rule, normalize_country(rule.country), _criteria(rule)) for rule in ranked]
 
     def match(
-        self, address: Address, *, explicit_territory_id: str | None = None,
+        self,
+        address: Address,
+        *,
+        explicit_territory_id: str | None = None,
         default_territory_id: str,
     ) -> TerritoryMatch:
         """The territory for an address: explicit assignment, else most specific rule, else
         default."""
         if explicit_territory_id:
-            return TerritoryMatch(territory_id=explicit_territory_id, reason="explicit", rule_id=None)
+            return TerritoryMatch(
+                territory_id=explicit_territory_id, reason="explicit", rule_id=None
+            )
         for rule, country, criteria in self._rules:
             if _criteria_hold(country, criteria, address):
-                return TerritoryMatch(territory_id=rule.territory_id, reason="rule", rule_id=rule.id)
+                return TerritoryMatch(
+                    territory_id=rule.territory_id, reason="rule", rule_id=rule.id
+                )
         return TerritoryMatch(territory_id=default_territory_id, reason="default", rule_id=None)
 
 
@@ -247,7 +254,9 @@ def match_territory(
     on the order the database returned the rules in. (`RuleBook` for many addresses.)
     """
     return RuleBook(rules).match(
-        address, explicit_territory_id=explicit_territory_id, default_territory_id=default_territory_id
+        address,
+        explicit_territory_id=explicit_territory_id,
+        default_territory_id=default_territory_id,
     )
 
 

@@ -64,8 +64,13 @@ def _wants_html(request: Request[Any, Any, Any]) -> bool:
 
 
 def problem(
-    request: Request[Any, Any, Any], *, status: int, code: str, detail: str,
-    extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+    request: Request[Any, Any, Any],
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response[Any]:
     title = _HTTP_CODES.get(status, ("error", "Error"))[1]
     if _wants_html(request):
@@ -104,15 +109,24 @@ def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response
 
 def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     errors = exc.extra if isinstance(exc.extra, list) else []
-    control = next((e for e in errors if isinstance(e, dict) and is_one_line_refusal(str(e.get("message")))), None)
+    control = next(
+        (e for e in errors if isinstance(e, dict) and is_one_line_refusal(str(e.get("message")))),
+        None,
+    )
     if control is not None:
         # The same answer a NUL character gets, in words a person can act on.
         field = str(control.get("key") or "text")
-        return problem(request, status=422, code="invalid_text",
-                       detail=f"{field} {CONTROL_CHARACTERS_MESSAGE}",
-                       extra={"details": {"field": field}})
+        return problem(
+            request,
+            status=422,
+            code="invalid_text",
+            detail=f"{field} {CONTROL_CHARACTERS_MESSAGE}",
+            extra={"details": {"field": field}},
+        )
     return problem(
-        request, status=400, code="invalid_request",
+        request,
+        status=400,
+        code="invalid_request",
         detail=str(exc.detail) if exc.detail else "The request body is not valid.",
         extra={"errors": errors} if errors else None,
     )
@@ -128,7 +142,10 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     if status == 401:
         detail = exc.detail or default_detail
     return problem(
-        request, status=status, code=extra_code or code, detail=detail,
+        request,
+        status=status,
+        code=extra_code or code,
+        detail=detail,
         headers=exc.headers or None,
     )
 
@@ -138,15 +155,20 @@ def _write_conflict(request: Request[Any, Any, Any], exc: IntegrityError) -> Res
     # saved the same thing at the same moment (PostgreSQL runs writers side by side). The
     # transaction is rolled back; trying again gets the answer for what is there now.
     log.warning("write conflict on %s %s: %s", request.method, request.url.path, exc.orig)
-    return problem(request, status=409, code="write_conflict",
-                   detail="This conflicts with a change saved at the same moment. Nothing was changed; try again.")
+    return problem(
+        request,
+        status=409,
+        code="write_conflict",
+        detail="This conflicts with a change saved at the same moment. Nothing was changed; try again.",
+    )
 
 
 def _too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
     # JSON nested deeper than the decoder follows: the body is refused, whatever reads it.
     log.warning("refused a too deeply nested request on %s %s", request.method, request.url.path)
-    return problem(request, status=400, code="invalid_request",
-                   detail="The request body is nested too deeply.")
+    return problem(
+        request, status=400, code="invalid_request", detail="The request body is nested too deeply."
+    )
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -163,4 +185,3 @@ exception_handlers: dict[type[Exception] | int, Any] = {
     IntegrityError: _write_conflict,
     Exception: _unexpected,
 }
-

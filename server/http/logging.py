@@ -42,6 +42,9 @@ class AccessLogMiddleware:
             user = scope.get("user")
             log.info(
                 "%s %s %s %.1fms user=%s",
-                scope.get("method"), scope.get("path"), status,
-                (time.perf_counter() - started) * 1000, getattr(user, "id", "-"),
+                scope.get("method"),
+                scope.get("path"),
+                status,
+                (time.perf_counter() - started) * 1000,
+                getattr(user, "id", "-"),
             )

@@ -50,7 +50,7 @@ class NulTextGuard:
                 joined = tail + body
                 if _ESCAPED in joined or _RAW in body:
                     raise _refused()
-                tail = joined[-(len(_ESCAPED) - 1):]
+                tail = joined[-(len(_ESCAPED) - 1) :]
             return message
 
         await self.app(scope, checked_receive, send)

@@ -41,7 +41,11 @@ ACCESS_TOKEN_TYPE = "access"
 # Built once: constructing the statement per request costs more than running it.
 # The session's revocation is read in the same query: one round trip per request, as before.
 _USER = select(
-    User.id, User.email, User.full_name, User.role, User.active,
+    User.id,
+    User.email,
+    User.full_name,
+    User.role,
+    User.active,
     exists().where(RevokedSession.session_id == bindparam("session_id")).label("session_ended"),
 ).where(User.id == bindparam("user_id"))
 ALGORITHM = "HS256"
@@ -64,19 +68,43 @@ class VerifiedToken(Token):
 
     @classmethod
     def decode(
-        cls, encoded_token: str, secret: str, algorithm: str,
-        audience: str | Sequence[str] | None = None, issuer: str | Sequence[str] | None = None,
-        require_claims: Sequence[str] | None = None, verify_exp: bool = True,
-        verify_nbf: bool = True, strict_audience: bool = False,
+        cls,
+        encoded_token: str,
+        secret: str,
+        algorithm: str,
+        audience: str | Sequence[str] | None = None,
+        issuer: str | Sequence[str] | None = None,
+        require_claims: Sequence[str] | None = None,
+        verify_exp: bool = True,
+        verify_nbf: bool = True,
+        strict_audience: bool = False,
     ) -> Any:
-        key = (encoded_token, secret, algorithm, _frozen(audience), _frozen(issuer),
-               _frozen(require_claims), verify_exp, verify_nbf, strict_audience)
+        key = (
+            encoded_token,
+            secret,
+            algorithm,
+            _frozen(audience),
+            _frozen(issuer),
+            _frozen(require_claims),
+            verify_exp,
+            verify_nbf,
+            strict_audience,
+        )
         known = _VERIFIED.get(key)
         if known is not None and known.exp.timestamp() > time.time():
             return known
         _VERIFIED.pop(key, None)
-        token = super().decode(encoded_token, secret, algorithm, audience, issuer, require_claims,
-                               verify_exp, verify_nbf, strict_audience)
+        token = super().decode(
+            encoded_token,
+            secret,
+            algorithm,
+            audience,
+            issuer,
+            require_claims,
+            verify_exp,
+            verify_nbf,
+            strict_audience,
+        )
         if verify_exp:
             if len(_VERIFIED) >= _VERIFIED_MAX:
                 _VERIFIED.pop(next(iter(_VERIFIED)))  # the oldest
@@ -93,8 +121,12 @@ _VERIFIED: dict[tuple[Any, ...], Any] = {}
 _VERIFIED_MAX = 10_000
 
 
-def build_jwt_auth(settings: Settings, db_getter: Callable[[], Database]) -> JWTCookieAuth[CurrentUser, Token]:
-    async def retrieve_user(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | None:
+def build_jwt_auth(
+    settings: Settings, db_getter: Callable[[], Database]
+) -> JWTCookieAuth[CurrentUser, Token]:
+    async def retrieve_user(
+        token: Token, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> CurrentUser | None:
         if token.extras.get("typ") != ACCESS_TOKEN_TYPE:
             return None
         # Plain columns, no session: this runs on every request, and an ORM session with

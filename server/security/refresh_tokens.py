@@ -41,8 +41,12 @@ def _digest(token: str) -> str:
 
 
 async def issue(
-    session: AsyncSession, *, user_id: str, lifetime: timedelta,
-    family_id: str | None = None, generation: int = 0,
+    session: AsyncSession,
+    *,
+    user_id: str,
+    lifetime: timedelta,
+    family_id: str | None = None,
+    generation: int = 0,
 ) -> IssuedRefresh:
     family_id = family_id or new_id()
     # The session id up front lets the CSRF check bind a request that carries only this
@@ -50,8 +54,12 @@ async def issue(
     token = f"{family_id}.{secrets.token_urlsafe(32)}"
     now = utcnow()
     row = RefreshToken(
-        id=new_id(), family_id=family_id, user_id=user_id,
-        token_hash=_digest(token), generation=generation, issued_at=now,
+        id=new_id(),
+        family_id=family_id,
+        user_id=user_id,
+        token_hash=_digest(token),
+        generation=generation,
+        issued_at=now,
         expires_at=now + lifetime,
     )
     session.add(row)
@@ -74,8 +82,10 @@ async def rotate(
     into two live tokens, and the second would not be seen as a reuse."""
     row = (
         await session.execute(
-            select(RefreshToken).where(RefreshToken.token_hash == _digest(token))
-            .with_for_update().execution_options(populate_existing=True)
+            select(RefreshToken)
+            .where(RefreshToken.token_hash == _digest(token))
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
     ).scalar_one_or_none()
     if row is None:
@@ -96,7 +106,10 @@ async def rotate(
         raise RefreshRefused("account_inactive", "This account is deactivated.")
     row.rotated_at = utcnow()
     issued = await issue(
-        session, user_id=user.id, lifetime=lifetime, family_id=row.family_id,
+        session,
+        user_id=user.id,
+        lifetime=lifetime,
+        family_id=row.family_id,
         generation=row.generation + 1,
     )
     return user, issued
@@ -107,7 +120,8 @@ async def family_of(session: AsyncSession, token: str) -> str | None:
     with the same token take turns, so the sign-out also revokes what the refresh issued."""
     row = (
         await session.execute(
-            select(RefreshToken.family_id).where(RefreshToken.token_hash == _digest(token))
+            select(RefreshToken.family_id)
+            .where(RefreshToken.token_hash == _digest(token))
             .with_for_update()
         )
     ).scalar_one_or_none()

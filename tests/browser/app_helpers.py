@@ -22,12 +22,16 @@ def login_to_app(page: Any, email: str = "rep1@example.com") -> None:
         page.goto("/login")
         page.get_by_label("E-mail").fill(email)
         page.get_by_label("Password").fill(DEMO_PASSWORD)
-        with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/login")) as answer:
+        with page.expect_response(
+            lambda r: r.request.method == "POST" and r.url.endswith("/login")
+        ) as answer:
             page.get_by_role("button", name="Log in").click()
         if answer.value.status != 429:
             break
         headers = answer.value.headers
-        time.sleep(min(61, int(headers.get("ratelimit-reset") or headers.get("retry-after") or "10") + 1))
+        time.sleep(
+            min(61, int(headers.get("ratelimit-reset") or headers.get("retry-after") or "10") + 1)
+        )
     page.wait_for_url(re.compile(r".*/app$"))
 
 
@@ -83,7 +87,9 @@ def wait_for_queued(page: Any, count: int, timeout: int = SYNC_TIMEOUT_MS) -> No
     page.locator(f"#queued-count[data-count='{count}']").wait_for(state="attached", timeout=timeout)
 
 
-def api_call(base: str, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+def api_call(
+    base: str, method: str, path: str, body: Any = None, token: str | None = None
+) -> tuple[int, Any]:
     """A plain HTTP call to the live server, outside the browser (the server's own view)."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(base + path, data=data, method=method)
@@ -108,7 +114,9 @@ def api_token(base: str, email: str = "rep1@example.com") -> str:
     key = (base, email)
     if key not in _TOKENS:
         for _ in range(3):
-            status, body = api_call(base, "POST", "/api/auth/login", {"email": email, "password": DEMO_PASSWORD})
+            status, body = api_call(
+                base, "POST", "/api/auth/login", {"email": email, "password": DEMO_PASSWORD}
+            )
             if status != 429:
                 break
             time.sleep(11)
@@ -140,12 +148,22 @@ def order_waiting_for_approval(base: str, token: str) -> dict[str, Any]:
     """An order by rep1 at 15 % off (above his limit) for one of his active customers."""
     _, customers = api_call(base, "GET", "/api/customers/?status=active&limit=10", token=token)
     customer = customers["items"][0]
-    _, products = api_call(base, "GET", f"/api/products?active=true&limit=50&customer_id={customer['id']}", token=token)
+    _, products = api_call(
+        base, "GET", f"/api/products?active=true&limit=50&customer_id={customer['id']}", token=token
+    )
     for product in products["items"]:
         if product["price"] is None:
             continue
-        body = {"customer_id": customer["id"], "lines": [
-            {"product_id": product["id"], "quantity": product["min_order_qty"], "discount_percent": "15"}]}
+        body = {
+            "customer_id": customer["id"],
+            "lines": [
+                {
+                    "product_id": product["id"],
+                    "quantity": product["min_order_qty"],
+                    "discount_percent": "15",
+                }
+            ],
+        }
         status, order = api_call(base, "POST", "/api/orders", body, token=token)
         # A floor price within 15 % of the price refuses the discount: try the next product.
         if status == 201 and order["status"] == "pending_approval":

@@ -39,7 +39,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env["FIELDSALES_LOGIN_RATE_LIMIT"] = "1000"
     proc = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--demo", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -71,9 +73,16 @@ def chromium() -> Iterator[object]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
@@ -81,7 +90,9 @@ def chromium() -> Iterator[object]:
 
 @pytest.fixture
 def phone(chromium: object, live_server: str) -> Iterator[object]:
-    context = chromium.new_context(viewport=PHONE, base_url=live_server, is_mobile=True, has_touch=True)  # type: ignore[attr-defined]
+    context = chromium.new_context(
+        viewport=PHONE, base_url=live_server, is_mobile=True, has_touch=True
+    )  # type: ignore[attr-defined]
     page = context.new_page()
     yield page
     context.close()

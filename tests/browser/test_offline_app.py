@@ -28,10 +28,18 @@ from tests.browser.app_helpers import (
 from tests.browser.conftest import screenshot
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-4.14.1.min.js"
-ACCESSIBILITY_PAGES = ["/app", "/app/customers", "/app/catalog", "/app/outbox", "/app/customers/new"]
+ACCESSIBILITY_PAGES = [
+    "/app",
+    "/app/customers",
+    "/app/catalog",
+    "/app/outbox",
+    "/app/customers/new",
+]
 
 
-def _fill_new_customer(page, name: str, street: str, email: str | None = None, wait: bool = True) -> None:
+def _fill_new_customer(
+    page, name: str, street: str, email: str | None = None, wait: bool = True
+) -> None:
     """Onboards through the form; each test uses its own name, e-mail and street, so the
     server's duplicate check (shared live server) never links them by accident."""
     slug = re.sub(r"[^a-z]+", "", name.lower())
@@ -155,7 +163,10 @@ def test_a_reload_in_the_middle_of_a_flush_still_applies_once(phone, live_server
                 pass
 
     # Listening before the route goes: the old page may retry the push at once.
-    phone.on("request", lambda r: resent.append(r.post_data_json) if r.url.endswith("/api/sync/v1/push") else None)
+    phone.on(
+        "request",
+        lambda r: resent.append(r.post_data_json) if r.url.endswith("/api/sync/v1/push") else None,
+    )
     phone.on("response", answered)
     phone.unroute("**/api/sync/v1/push")
     phone.goto("/app/outbox")
@@ -215,7 +226,9 @@ def test_offline_duplicate_is_rejected_at_sync_with_its_reason(phone, live_serve
     assert customers_named(live_server, token, "Lookalike Trading") == []
 
 
-def test_an_expired_token_is_refreshed_and_a_lost_session_keeps_the_outbox_until_login(phone, live_server):
+def test_an_expired_token_is_refreshed_and_a_lost_session_keeps_the_outbox_until_login(
+    phone, live_server
+):
     context = phone.context
     token = api_token(live_server)
     login_to_app(phone)
@@ -242,17 +255,31 @@ def test_an_expired_token_is_refreshed_and_a_lost_session_keeps_the_outbox_until
     held = customers_named(live_server, token, "Lapsed Session Cafe")
     assert len(held) == 1
     phone.goto("/app/outbox")
-    expect(_outbox_item(phone, "New customer Lapsed Session Cafe").locator(".number")).to_have_text(held[0]["number"])
+    expect(_outbox_item(phone, "New customer Lapsed Session Cafe").locator(".number")).to_have_text(
+        held[0]["number"]
+    )
 
 
-def test_the_worker_precaches_every_shell_in_one_versioned_cache_and_never_the_api(phone, live_server):
+def test_the_worker_precaches_every_shell_in_one_versioned_cache_and_never_the_api(
+    phone, live_server
+):
     with urllib.request.urlopen(live_server + "/sw.js") as answer:  # public, like /static
         assert answer.headers["Cache-Control"] == "no-cache"
         source = answer.read().decode()
     config = json.loads(re.search(r"const CONFIG = (\{.*?\});", source).group(1))
-    for url in ("/app", "/app/customers", "/app/customers/view", "/app/customers/new", "/app/catalog",
-                "/app/outbox", "/app/orders", "/static/js/outbox.js", "/static/js/totals.js",
-                "/static/app-shell.css", "/manifest.webmanifest"):
+    for url in (
+        "/app",
+        "/app/customers",
+        "/app/customers/view",
+        "/app/customers/new",
+        "/app/catalog",
+        "/app/outbox",
+        "/app/orders",
+        "/static/js/outbox.js",
+        "/static/js/totals.js",
+        "/static/app-shell.css",
+        "/manifest.webmanifest",
+    ):
         assert url in config["precache"], url
     assert any(u.startswith("/static/vendor/htmx-") for u in config["precache"])
     with urllib.request.urlopen(live_server + "/manifest.webmanifest") as answer:
@@ -289,7 +316,10 @@ def test_main_app_pages_have_no_serious_accessibility_violations(phone):
         )
         assert violations == [], f"{path}: {violations}"
         assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), path
-        screenshot(phone, "app" + path.replace("/", "-").removeprefix("-app") if path != "/app" else "app-home")
+        screenshot(
+            phone,
+            "app" + path.replace("/", "-").removeprefix("-app") if path != "/app" else "app-home",
+        )
 
 
 def test_waiting_changes_survive_a_logout_and_go_after_the_next_login(phone, live_server):
@@ -353,14 +383,27 @@ def test_the_phone_gains_and_loses_customers_with_its_reps_territories(phone, li
         # search has run: "0 customers" is an answer, not a page still loading.
         phone.goto("/app/customers")
         phone.get_by_label(re.compile("^Search by name")).fill(visiting["legal_name"])
-        expect(phone.locator("#customer-count")).to_have_text("1 customer" if count == 1 else f"{count} customers")
-        expect(phone.locator("#customer-results a", has_text=visiting["legal_name"])).to_have_count(count)
+        expect(phone.locator("#customer-count")).to_have_text(
+            "1 customer" if count == 1 else f"{count} customers"
+        )
+        expect(phone.locator("#customer-results a", has_text=visiting["legal_name"])).to_have_count(
+            count
+        )
 
     expect_phone_to_show(0)
     yesterday = (date.today() - timedelta(days=1)).isoformat()
-    status, assignment = api_call(live_server, "POST", "/api/territory-assignments", {
-        "territory_id": visiting["territory_id"], "user_id": me["id"], "role": "member",
-        "valid_from": yesterday}, token=admin)
+    status, assignment = api_call(
+        live_server,
+        "POST",
+        "/api/territory-assignments",
+        {
+            "territory_id": visiting["territory_id"],
+            "user_id": me["id"],
+            "role": "member",
+            "valid_from": yesterday,
+        },
+        token=admin,
+    )
     assert status == 201, assignment
     ended = False
     try:
@@ -368,8 +411,13 @@ def test_the_phone_gains_and_loses_customers_with_its_reps_territories(phone, li
         wait_for_sync(phone)
         expect_phone_to_show(1)
 
-        status, body = api_call(live_server, "POST", f"/api/territory-assignments/{assignment['id']}/end",
-                                {"on": date.today().isoformat()}, token=admin)
+        status, body = api_call(
+            live_server,
+            "POST",
+            f"/api/territory-assignments/{assignment['id']}/end",
+            {"on": date.today().isoformat()},
+            token=admin,
+        )
         assert status == 200, body
         ended = True
         phone.reload()
@@ -377,5 +425,10 @@ def test_the_phone_gains_and_loses_customers_with_its_reps_territories(phone, li
         expect_phone_to_show(0)
     finally:
         if not ended:
-            api_call(live_server, "POST", f"/api/territory-assignments/{assignment['id']}/end",
-                     {"on": date.today().isoformat()}, token=admin)
+            api_call(
+                live_server,
+                "POST",
+                f"/api/territory-assignments/{assignment['id']}/end",
+                {"on": date.today().isoformat()},
+                token=admin,
+            )

@@ -98,8 +98,17 @@ def orderable_products(rep: Api, customer_id: str) -> list[dict[str, Any]]:
 def open_app(page, base: str, email: str = "rep1@example.com") -> None:
     """Signed in with the API's token as the session cookie (the login form has its own test
     and logins are rate limited), then the first sync."""
-    page.context.add_cookies([{"name": "fs_access", "value": token_for(base, email), "url": base,
-                               "httpOnly": True, "sameSite": "Lax"}])
+    page.context.add_cookies(
+        [
+            {
+                "name": "fs_access",
+                "value": token_for(base, email),
+                "url": base,
+                "httpOnly": True,
+                "sameSite": "Lax",
+            }
+        ]
+    )
     page.goto("/app")
     wait_for_first_sync(page, SYNC_TIMEOUT_MS)
 
@@ -242,11 +251,17 @@ def test_an_order_repriced_by_the_server_shows_both_totals(phone, live_server):
     # given the phone is offline, and after its pull the customer gets a contract price
     go_offline(phone.context)
     new_price = product["price"]["unit_price_cents"] + 1000
-    admin.post("/api/price-lists/", {
-        "code": f"C-{uuid.uuid4().hex[:8].upper()}", "name": "Contract", "kind": "customer",
-        "customer_id": customer["id"], "valid_from": date.today().isoformat(),
-        "items": [{"product_id": product["id"], "unit_price_cents": new_price}],
-    })
+    admin.post(
+        "/api/price-lists/",
+        {
+            "code": f"C-{uuid.uuid4().hex[:8].upper()}",
+            "name": "Contract",
+            "kind": "customer",
+            "customer_id": customer["id"],
+            "valid_from": date.today().isoformat(),
+            "items": [{"product_id": product["id"], "unit_price_cents": new_price}],
+        },
+    )
     # when the rep orders at the price the phone knows and syncs
     open_builder(phone, customer["id"])
     add_product(phone, product["sku"])
@@ -403,8 +418,10 @@ def test_an_order_over_the_customers_credit_limit_warns_of_a_credit_hold(phone, 
     customer = plain_active_customer(rep, admin, skip=5)
     product = orderable_products(rep, customer["id"])[2]
     # given a customer whose agreed credit is one dollar, as the phone has pulled it
-    admin.patch(f"/api/customers/{customer['id']}",
-                {"base_version": customer["version"], "credit_limit_cents": 100})
+    admin.patch(
+        f"/api/customers/{customer['id']}",
+        {"base_version": customer["version"], "credit_limit_cents": 100},
+    )
     open_app(phone, live_server)
     # when the rep builds an order above it
     open_builder(phone, customer["id"])
@@ -427,8 +444,9 @@ def test_an_order_for_an_offline_customer_rejected_at_sync_is_rejected_with_it(p
     # given a customer the server already has
     name = f"Pike Place Roasters {uuid.uuid4().hex[:6]}"
     address = {"country": "US", "state": "WA", "city": "Seattle", "postal_code": "98101"}
-    existing = rep.post("/api/customers/", {"legal_name": name, "billing_address": address,
-                                            "status": "active"})
+    existing = rep.post(
+        "/api/customers/", {"legal_name": name, "billing_address": address, "status": "active"}
+    )
     open_app(phone, live_server)
     # when, offline, the rep onboards it again (same name and postal code) and orders for it
     go_offline(phone.context)

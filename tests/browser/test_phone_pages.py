@@ -28,7 +28,9 @@ def test_rep_logs_in_and_finds_a_customer_on_a_phone(phone):
     first = phone.locator("#results .list a").first
     name = first.locator("strong").inner_text()
     phone.get_by_label(re.compile("Search by name")).fill(name.split()[0])
-    phone.wait_for_function("document.querySelector('#results') && document.querySelector('#results').innerText.length > 0")
+    phone.wait_for_function(
+        "document.querySelector('#results') && document.querySelector('#results').innerText.length > 0"
+    )
     phone.locator("#results .list a", has_text=name).first.click()
     phone.wait_for_url(re.compile(r".*/customers/[0-9a-f-]{36}$"))
     assert phone.get_by_role("heading", name=name).is_visible()
@@ -39,9 +41,16 @@ def test_rep_logs_in_and_finds_a_customer_on_a_phone(phone):
 def test_rep_onboards_a_customer_and_is_warned_about_a_duplicate(phone):
     _login(phone, "rep2@example.com")
     phone.goto("/customers/new")
-    fields = {"legal_name": "Mission Street Kitchen", "contact_name": "Dana Cook", "email": "dana@missionkitchen.test",
-              "phone": "+1 415 555 0177", "street": "500 Mission St", "city": "San Francisco",
-              "state": "CA", "postal_code": "94105"}
+    fields = {
+        "legal_name": "Mission Street Kitchen",
+        "contact_name": "Dana Cook",
+        "email": "dana@missionkitchen.test",
+        "phone": "+1 415 555 0177",
+        "street": "500 Mission St",
+        "city": "San Francisco",
+        "state": "CA",
+        "postal_code": "94105",
+    }
     assert phone.get_by_label(re.compile("^Legal name")).is_visible()  # every field is labelled
     for name, value in fields.items():
         phone.locator(f"#f-{name}").fill(value)

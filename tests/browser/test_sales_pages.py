@@ -27,11 +27,17 @@ def _no_horizontal_scroll(page: Any) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
 
 
-def _api(base: str, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+def _api(
+    base: str, method: str, path: str, body: Any = None, token: str | None = None
+) -> tuple[int, Any]:
     request = urllib.request.Request(
-        base + path, method=method, data=json.dumps(body).encode() if body is not None else None,
-        headers={"content-type": "application/json",
-                 **({"authorization": f"Bearer {token}"} if token else {})},
+        base + path,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={
+            "content-type": "application/json",
+            **({"authorization": f"Bearer {token}"} if token else {}),
+        },
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -42,16 +48,29 @@ def _api(base: str, method: str, path: str, body: Any = None, token: str | None 
 
 def _order_waiting_for_approval(base: str) -> dict[str, Any]:
     """Sam (rep1) orders with 15 % off, above his 10 % limit, for one of his customers."""
-    _, tokens = _api(base, "POST", "/api/auth/login", {"email": "rep1@example.com", "password": "demo1234"})
+    _, tokens = _api(
+        base, "POST", "/api/auth/login", {"email": "rep1@example.com", "password": "demo1234"}
+    )
     token = tokens["access_token"]
     _, customers = _api(base, "GET", "/api/customers?status=active&limit=10", token=token)
     customer = customers["items"][0]
-    _, products = _api(base, "GET", f"/api/products?active=true&limit=50&customer_id={customer['id']}", token=token)
+    _, products = _api(
+        base, "GET", f"/api/products?active=true&limit=50&customer_id={customer['id']}", token=token
+    )
     for product in products["items"]:
         if product["price"] is None:
             continue
-        body = {"customer_id": customer["id"], "po_number": "PO-PHONE-1", "lines": [
-            {"product_id": product["id"], "quantity": product["min_order_qty"], "discount_percent": "15"}]}
+        body = {
+            "customer_id": customer["id"],
+            "po_number": "PO-PHONE-1",
+            "lines": [
+                {
+                    "product_id": product["id"],
+                    "quantity": product["min_order_qty"],
+                    "discount_percent": "15",
+                }
+            ],
+        }
         status, order = _api(base, "POST", "/api/orders", body, token=token)
         # A product whose floor price is within 15 % of its price refuses the discount: try the next.
         if status == 201 and order["status"] == "pending_approval":
@@ -84,6 +103,9 @@ def test_manager_approves_from_the_queue_and_the_rep_sees_the_verdict(phone, liv
     assert phone.get_by_role("heading", name=f"Order {number}").is_visible()
     assert phone.get_by_test_id("status").inner_text() == "confirmed"
     timeline = phone.get_by_test_id("timeline")
-    assert "Maria Lopez" in timeline.inner_text() and "pending approval → confirmed" in timeline.inner_text()
+    assert (
+        "Maria Lopez" in timeline.inner_text()
+        and "pending approval → confirmed" in timeline.inner_text()
+    )
     assert _no_horizontal_scroll(phone)
     screenshot(phone, "order-detail")

@@ -18,8 +18,13 @@ from tests.factories import PASSWORD, bearer, login, make_user
 def _claims(user_id: str, **overrides: object) -> dict[str, object]:
     now = datetime.now(UTC)
     claims: dict[str, object] = {
-        "sub": user_id, "iat": int(now.timestamp()), "exp": int((now + timedelta(minutes=5)).timestamp()),
-        "iss": "fieldsales", "aud": "fieldsales-api", "typ": "access", "role": "rep",
+        "sub": user_id,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=5)).timestamp()),
+        "iss": "fieldsales",
+        "aud": "fieldsales-api",
+        "typ": "access",
+        "role": "rep",
         "sid": "01900000-0000-7000-8000-000000000000",
     }
     claims.update(overrides)
@@ -36,18 +41,24 @@ async def test_login_returns_tokens_and_me_answers(client, db):
 
 async def test_login_with_wrong_password_is_refused_with_a_code(client, db):
     await make_user(db, email="ana@example.com")
-    response = await client.post("/api/auth/login", json={"email": "ana@example.com", "password": "nope"})
+    response = await client.post(
+        "/api/auth/login", json={"email": "ana@example.com", "password": "nope"}
+    )
     assert response.status_code == 401
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["code"] == "invalid_credentials"
-    unknown = await client.post("/api/auth/login", json={"email": "who@example.com", "password": "x"})
+    unknown = await client.post(
+        "/api/auth/login", json={"email": "who@example.com", "password": "x"}
+    )
     assert unknown.status_code == 401 and unknown.json()["code"] == "invalid_credentials"
 
 
 async def test_refresh_rotates_and_the_old_token_is_spent(client, db):
     await make_user(db, email="ana@example.com")
     first = await login(client, "ana@example.com")
-    second = (await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})).json()
+    second = (
+        await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    ).json()
     assert second["refresh_token"] != first["refresh_token"]
     assert (await client.get("/api/auth/me", headers=bearer(second))).status_code == 200
 
@@ -55,7 +66,9 @@ async def test_refresh_rotates_and_the_old_token_is_spent(client, db):
 async def test_reusing_a_rotated_refresh_token_revokes_the_whole_family(client, db):
     await make_user(db, email="ana@example.com")
     first = await login(client, "ana@example.com")
-    second = (await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})).json()
+    second = (
+        await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    ).json()
 
     reuse = await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert reuse.status_code == 401 and reuse.json()["code"] == "refresh_reused"
@@ -73,7 +86,9 @@ async def test_reusing_a_rotated_refresh_token_revokes_the_whole_family(client, 
 async def test_logout_revokes_the_refresh_token(client, db):
     await make_user(db, email="ana@example.com")
     tokens = await login(client, "ana@example.com")
-    assert (await client.post("/api/auth/logout", json={"refresh_token": tokens["refresh_token"]})).status_code == 200
+    assert (
+        await client.post("/api/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+    ).status_code == 200
     again = await client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert again.status_code == 401
 
@@ -84,19 +99,33 @@ async def test_expired_tampered_wrong_audience_alg_none_and_refresh_tokens_are_r
     past = int(time.time()) - 3600
     good_header, good_payload, good_sig = tokens["access_token"].split(".")
     forged = {
-        "expired": jwt.encode(_claims(user.id, iat=past - 60, exp=past), TEST_SECRET, algorithm="HS256"),
+        "expired": jwt.encode(
+            _claims(user.id, iat=past - 60, exp=past), TEST_SECRET, algorithm="HS256"
+        ),
         "tampered": f"{good_header}.{good_payload}.{good_sig[:-4]}AAAA",
-        "wrong_audience": jwt.encode(_claims(user.id, aud="another-app"), TEST_SECRET, algorithm="HS256"),
-        "wrong_issuer": jwt.encode(_claims(user.id, iss="someone-else"), TEST_SECRET, algorithm="HS256"),
+        "wrong_audience": jwt.encode(
+            _claims(user.id, aud="another-app"), TEST_SECRET, algorithm="HS256"
+        ),
+        "wrong_issuer": jwt.encode(
+            _claims(user.id, iss="someone-else"), TEST_SECRET, algorithm="HS256"
+        ),
         "alg_none": jwt.encode(_claims(user.id), None, algorithm="none"),
-        "other_secret": jwt.encode(_claims(user.id), "another-secret-" + "y" * 40, algorithm="HS256"),
+        "other_secret": jwt.encode(
+            _claims(user.id), "another-secret-" + "y" * 40, algorithm="HS256"
+        ),
         "refresh_type": jwt.encode(_claims(user.id, typ="refresh"), TEST_SECRET, algorithm="HS256"),
         "refresh_token_as_access": tokens["refresh_token"],
-        "no_session": jwt.encode({k: v for k, v in _claims(user.id).items() if k != "sid"}, TEST_SECRET, algorithm="HS256"),
+        "no_session": jwt.encode(
+            {k: v for k, v in _claims(user.id).items() if k != "sid"},
+            TEST_SECRET,
+            algorithm="HS256",
+        ),
     }
     # The control: a correctly signed access token for the same user is accepted.
     control = jwt.encode(_claims(user.id), TEST_SECRET, algorithm="HS256")
-    assert (await client.get("/api/auth/me", headers={"Authorization": f"Bearer {control}"})).status_code == 200
+    assert (
+        await client.get("/api/auth/me", headers={"Authorization": f"Bearer {control}"})
+    ).status_code == 200
     for name, token in forged.items():
         response = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401, name
@@ -124,15 +153,23 @@ async def test_deactivated_user_and_changed_role_are_refused_on_the_next_request
     rep_tokens = await login(client, "ana@example.com")
     max_tokens = await login(client, "max@example.com")
 
-    deactivate = await client.patch(f"/api/users/{rep.id}", json={"active": False}, headers=bearer(admin_tokens))
+    deactivate = await client.patch(
+        f"/api/users/{rep.id}", json={"active": False}, headers=bearer(admin_tokens)
+    )
     assert deactivate.status_code == 200 and deactivate.json()["active"] is False
     assert (await client.get("/api/auth/me", headers=bearer(rep_tokens))).status_code == 401
-    refresh = await client.post("/api/auth/refresh", json={"refresh_token": rep_tokens["refresh_token"]})
+    refresh = await client.post(
+        "/api/auth/refresh", json={"refresh_token": rep_tokens["refresh_token"]}
+    )
     assert refresh.status_code == 401
-    relogin = await client.post("/api/auth/login", json={"email": "ana@example.com", "password": PASSWORD})
+    relogin = await client.post(
+        "/api/auth/login", json={"email": "ana@example.com", "password": PASSWORD}
+    )
     assert relogin.status_code == 401
 
-    promote = await client.patch(f"/api/users/{manager.id}", json={"role": "manager"}, headers=bearer(admin_tokens))
+    promote = await client.patch(
+        f"/api/users/{manager.id}", json={"role": "manager"}, headers=bearer(admin_tokens)
+    )
     assert promote.status_code == 200
     assert (await client.get("/api/auth/me", headers=bearer(max_tokens))).status_code == 401
     _ = admin
@@ -144,7 +181,8 @@ async def test_rep_is_refused_on_an_admin_route(client, db):
     response = await client.get("/api/users", headers=bearer(tokens))
     assert response.status_code == 403 and response.json()["code"] == "forbidden"
     create = await client.post(
-        "/api/users", headers=bearer(tokens),
+        "/api/users",
+        headers=bearer(tokens),
         json={"email": "x@example.com", "full_name": "X", "role": "admin", "password": "12345678"},
     )
     assert create.status_code == 403
@@ -154,29 +192,45 @@ async def test_login_is_rate_limited(client, db):
     await make_user(db, email="ana@example.com")
     # Other accounts each time: one account's own back-off would answer first.
     statuses = [
-        (await client.post("/api/auth/login", json={"email": f"who{i}@example.com", "password": "wrong"})).status_code
+        (
+            await client.post(
+                "/api/auth/login", json={"email": f"who{i}@example.com", "password": "wrong"}
+            )
+        ).status_code
         for i in range(12)
     ]
     assert statuses[:10] == [401] * 10
     assert statuses[-1] == 429
-    limited = await client.post("/api/auth/login", json={"email": "ana@example.com", "password": PASSWORD})
+    limited = await client.post(
+        "/api/auth/login", json={"email": "ana@example.com", "password": PASSWORD}
+    )
     assert limited.status_code == 429 and limited.json()["code"] == "rate_limited"
 
 
 async def test_only_logins_are_throttled(client, db):
     await make_user(db, email="ana@example.com")
-    tokens = (await client.post("/api/auth/login", json={"email": "ana@example.com", "password": PASSWORD})).json()
+    tokens = (
+        await client.post(
+            "/api/auth/login", json={"email": "ana@example.com", "password": PASSWORD}
+        )
+    ).json()
     for _ in range(11):
         await client.post("/api/auth/login", json={"email": "ana@example.com", "password": "wrong"})
-    answers = [(await client.get("/api/auth/me", headers=bearer(tokens))).status_code for _ in range(15)]
+    answers = [
+        (await client.get("/api/auth/me", headers=bearer(tokens))).status_code for _ in range(15)
+    ]
     assert answers == [200] * 15
-    assert (await client.post("/api/auth/login", json={"email": "ana@example.com", "password": "wrong"})).status_code == 429
+    assert (
+        await client.post("/api/auth/login", json={"email": "ana@example.com", "password": "wrong"})
+    ).status_code == 429
 
 
 async def test_a_login_spelled_differently_is_throttled_too(client, db):
     await make_user(db, email="ana@example.com")
     statuses = [
-        (await client.post(path, json={"email": "ana@example.com", "password": "wrong"})).status_code
+        (
+            await client.post(path, json={"email": "ana@example.com", "password": "wrong"})
+        ).status_code
         for path in ["/api/auth/login/", "/api/auth//login", "/api/auth/login"] * 4
     ]
     assert 429 in statuses and statuses.count(401) <= 10, statuses
@@ -203,15 +257,21 @@ async def test_logins_leave_other_requests_answered_while_passwords_are_checked(
     loop = asyncio.get_running_loop()
     started = loop.time()
     answered: list[float] = []
-    guess = asyncio.ensure_future(client.post("/api/auth/login", json={"email": "ana@example.com", "password": "guess"}))
-    real = asyncio.ensure_future(client.post("/api/auth/login", json={"email": "ana@example.com", "password": PASSWORD}))
+    guess = asyncio.ensure_future(
+        client.post("/api/auth/login", json={"email": "ana@example.com", "password": "guess"})
+    )
+    real = asyncio.ensure_future(
+        client.post("/api/auth/login", json={"email": "ana@example.com", "password": PASSWORD})
+    )
     logins = asyncio.gather(guess, real)
     n = 0
     while not logins.done():
         # Reads and writes (the SQLite write lock must not be held while a hash is checked).
         n += 1
         me = await client.get("/api/auth/me", headers=bearer(admin_tokens))
-        renamed = await client.patch(f"/api/users/{admin.id}", json={"full_name": f"Ada {n}"}, headers=bearer(admin_tokens))
+        renamed = await client.patch(
+            f"/api/users/{admin.id}", json={"full_name": f"Ada {n}"}, headers=bearer(admin_tokens)
+        )
         assert me.status_code == 200 and renamed.status_code == 200, renamed.text
         answered.append(loop.time())
     finished = loop.time()
@@ -232,7 +292,9 @@ async def test_logout_ends_the_sessions_access_token_but_not_other_sessions(clie
     laptop = await login(client, "ana@example.com")
     assert (await client.get("/api/auth/me", headers=bearer(phone))).status_code == 200
 
-    assert (await client.post("/api/auth/logout", json={"refresh_token": phone["refresh_token"]})).status_code == 200
+    assert (
+        await client.post("/api/auth/logout", json={"refresh_token": phone["refresh_token"]})
+    ).status_code == 200
 
     refused = await client.get("/api/auth/me", headers=bearer(phone))
     assert refused.status_code == 401 and refused.json()["code"] == "not_authenticated"
@@ -242,7 +304,9 @@ async def test_logout_ends_the_sessions_access_token_but_not_other_sessions(clie
 async def test_reusing_a_refresh_token_ends_every_access_token_of_the_session(client, db):
     await make_user(db, email="ana@example.com")
     first = await login(client, "ana@example.com")
-    second = (await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})).json()
+    second = (
+        await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    ).json()
     assert (await client.get("/api/auth/me", headers=bearer(second))).status_code == 200
 
     reuse = await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
@@ -259,7 +323,9 @@ async def test_reactivating_a_user_does_not_revive_tokens_issued_before_deactiva
     old = await login(client, "ana@example.com")
 
     for active in (False, True):
-        answer = await client.patch(f"/api/users/{rep.id}", json={"active": active}, headers=bearer(admin))
+        answer = await client.patch(
+            f"/api/users/{rep.id}", json={"active": active}, headers=bearer(admin)
+        )
         assert answer.status_code == 200 and answer.json()["active"] is active
 
     assert (await client.get("/api/auth/me", headers=bearer(old))).status_code == 401

@@ -17,11 +17,7 @@ PRODUCTS = (
     "SAW-1,Hand saw,tools,6,12,5,9.99,W1,3\n"
     "GLU-1,Wood glue,supplies,1,1,0,,,\n"
 )
-CUSTOMERS = (
-    "legal_name,country,state,postal_code\n"
-    "Acme Inc,US,CA,93650\n"
-    "Bolt Ltd,US,NY,12207\n"
-)
+CUSTOMERS = "legal_name,country,state,postal_code\nAcme Inc,US,CA,93650\nBolt Ltd,US,NY,12207\n"
 
 
 async def _seed(client: Any, db: Any) -> dict[str, str]:
@@ -31,33 +27,68 @@ async def _seed(client: Any, db: Any) -> dict[str, str]:
     headers = bearer(await login(client, admin.email))
     territory = new_id()
     async with db.write() as uow:
-        await uow.session.execute(insert(Territory).values(id=territory, code="WEST", name="West", kind="territory"))
-        await uow.session.execute(insert(TerritoryRule).values(id=new_id(), territory_id=territory, country="US", state="CA"))
-        await uow.session.execute(insert(TerritoryAssignment).values(
-            id=new_id(), territory_id=territory, user_id=rep.id, role="owner",
-            valid_from=date.today() - timedelta(days=1)))
-    await client.post("/api/warehouses", headers=headers, json={"code": "W1", "name": "Main", "country": "US"})
+        await uow.session.execute(
+            insert(Territory).values(id=territory, code="WEST", name="West", kind="territory")
+        )
+        await uow.session.execute(
+            insert(TerritoryRule).values(
+                id=new_id(), territory_id=territory, country="US", state="CA"
+            )
+        )
+        await uow.session.execute(
+            insert(TerritoryAssignment).values(
+                id=new_id(),
+                territory_id=territory,
+                user_id=rep.id,
+                role="owner",
+                valid_from=date.today() - timedelta(days=1),
+            )
+        )
+    await client.post(
+        "/api/warehouses", headers=headers, json={"code": "W1", "name": "Main", "country": "US"}
+    )
     for kind, body in (("products", PRODUCTS), ("customers", CUSTOMERS)):
-        answer = await client.post(f"/api/imports/{kind}", content=body.encode(),
-                                   headers={**headers, "content-type": "text/csv"})
+        answer = await client.post(
+            f"/api/imports/{kind}",
+            content=body.encode(),
+            headers={**headers, "content-type": "text/csv"},
+        )
         assert answer.status_code == 200, answer.text
     async with db.read() as unit:
         ids = {c.legal_name: c.id for c in (await unit.session.execute(select(Customer))).scalars()}
         ids |= {p.sku: p.id for p in (await unit.session.execute(select(Product))).scalars()}
-    made = await client.post("/api/price-lists", headers=headers, json={
-        "code": "ACME", "name": "Acme prices", "kind": "customer", "customer_id": ids["Acme Inc"],
-        "items": [{"product_id": ids["HAM-1"], "unit_price_cents": 1100,
-                   "breaks": [{"min_qty": 20, "unit_price_cents": 1000}]}],
-    })
+    made = await client.post(
+        "/api/price-lists",
+        headers=headers,
+        json={
+            "code": "ACME",
+            "name": "Acme prices",
+            "kind": "customer",
+            "customer_id": ids["Acme Inc"],
+            "items": [
+                {
+                    "product_id": ids["HAM-1"],
+                    "unit_price_cents": 1100,
+                    "breaks": [{"min_qty": 20, "unit_price_cents": 1000}],
+                }
+            ],
+        },
+    )
     assert made.status_code == 201, made.text
     return ids
 
 
 async def _log_in(browser: Any, email: str) -> None:
     await browser.get("/login")
-    answer = await browser.post("/login", data={
-        "email": email, "password": PASSWORD, "next": "/", "_csrf_token": browser.cookies.get("fs_csrf") or "",
-    })
+    answer = await browser.post(
+        "/login",
+        data={
+            "email": email,
+            "password": PASSWORD,
+            "next": "/",
+            "_csrf_token": browser.cookies.get("fs_csrf") or "",
+        },
+    )
     assert answer.status_code == 303
 
 
@@ -79,8 +110,14 @@ async def test_live_search_swaps_only_the_results(browser, client, db):
     await _log_in(browser, "rep@example.com")
     fragment = await browser.get("/catalog", params={"q": "saw"}, headers={"hx-request": "true"})
     assert fragment.status_code == 200
-    assert "<html" not in fragment.text and "Hand saw" in fragment.text and "Claw hammer" not in fragment.text
-    supplies = await browser.get("/catalog", params={"category": "supplies"}, headers={"hx-request": "true"})
+    assert (
+        "<html" not in fragment.text
+        and "Hand saw" in fragment.text
+        and "Claw hammer" not in fragment.text
+    )
+    supplies = await browser.get(
+        "/catalog", params={"category": "supplies"}, headers={"hx-request": "true"}
+    )
     assert "Wood glue" in supplies.text and "Hand saw" not in supplies.text
 
 
@@ -104,7 +141,10 @@ async def test_product_page_shows_stock_per_warehouse_and_breaks(browser, client
     assert "Claw hammer" in text and "Main" in text and "W1" in text and "40 available" in text
     assert "ACME v1" in text and "Volume breaks" in text and "10.00" in text
     glue = await browser.get(f"/catalog/{ids['GLU-1']}")
-    assert "Not stocked in any warehouse" in glue.text and "No price list prices this product" in glue.text
+    assert (
+        "Not stocked in any warehouse" in glue.text
+        and "No price list prices this product" in glue.text
+    )
     missing = await browser.get(f"/catalog/{new_id()}")
     assert missing.status_code == 404
 

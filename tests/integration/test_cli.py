@@ -16,7 +16,13 @@ import pytest
 
 from server.cli import main
 
-DEMO_EMAILS = ["admin@example.com", "manager@example.com", "rep1@example.com", "rep2@example.com", "rep3@example.com"]
+DEMO_EMAILS = [
+    "admin@example.com",
+    "manager@example.com",
+    "rep1@example.com",
+    "rep2@example.com",
+    "rep3@example.com",
+]
 
 
 def _env(tmp_path: Path, url: str | None = None) -> dict[str, str]:
@@ -37,7 +43,10 @@ def test_serve_demo_prints_url_and_logins_and_serves(tmp_path: Path):
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--demo", "--port", str(port)],
-        env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         lines: list[str] = []
@@ -54,7 +63,9 @@ def test_serve_demo_prints_url_and_logins_and_serves(tmp_path: Path):
         assert "demo1234" in output
         for _ in range(100):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as response:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/readyz", timeout=1
+                ) as response:
                     assert response.status == 200
                     break
             except OSError:
@@ -71,7 +82,23 @@ def test_serve_demo_prints_url_and_logins_and_serves(tmp_path: Path):
 def test_demo_is_refused_when_real_users_exist(tmp_path: Path, monkeypatch, capsys):
     for key, value in _env(tmp_path).items():
         monkeypatch.setenv(key, value)
-    assert main(["user", "create", "--email", "real@corp.com", "--name", "Real", "--role", "admin", "--password", "s3cret-pass"]) == 0
+    assert (
+        main(
+            [
+                "user",
+                "create",
+                "--email",
+                "real@corp.com",
+                "--name",
+                "Real",
+                "--role",
+                "admin",
+                "--password",
+                "s3cret-pass",
+            ]
+        )
+        == 0
+    )
     assert main(["demo"]) == 2
     assert "other than the demo ones" in capsys.readouterr().err
 
@@ -88,7 +115,8 @@ def test_db_upgrade_then_demo_loads_once(tmp_path: Path, monkeypatch, capsys):
 
 def _login_status(port: int, email: str, forwarded_for: str) -> int:
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/api/auth/login", method="POST",
+        f"http://127.0.0.1:{port}/api/auth/login",
+        method="POST",
         data=json.dumps({"email": email, "password": "wrong"}).encode(),
         headers={"content-type": "application/json", "x-forwarded-for": forwarded_for},
     )
@@ -103,7 +131,9 @@ def test_served_login_limit_holds_across_workers_and_forged_forwarded_for(tmp_pa
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--workers", "2", "--port", str(port)],
-        env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=_env(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         for _ in range(300):
@@ -116,7 +146,9 @@ def test_served_login_limit_holds_across_workers_and_forged_forwarded_for(tmp_pa
             pytest.fail("the server never became ready")
         # From loopback, as a local attacker would: a new forwarded address each time, and
         # connections spread over both worker processes.
-        statuses = [_login_status(port, f"who{i}@example.com", f"198.51.100.{i}") for i in range(12)]
+        statuses = [
+            _login_status(port, f"who{i}@example.com", f"198.51.100.{i}") for i in range(12)
+        ]
         assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429], statuses
     finally:
         proc.terminate()

@@ -21,8 +21,13 @@ from tests.sales_factories import create_customer
 
 ROUNDS = 3
 TODAY = date.today()
+
+
 async def _heads(client) -> dict[str, dict[str, str]]:
-    return {w: bearer(await login(client, f"{w}@corp.test")) for w in ("admin", "manager", "rep1", "rep2")}
+    return {
+        w: bearer(await login(client, f"{w}@corp.test"))
+        for w in ("admin", "manager", "rep1", "rep2")
+    }
 
 
 async def _setup(client, db):
@@ -54,10 +59,22 @@ async def test_customer_patch_same_base_version_lost_update(client, db):
         assert _codes(rs) == [200, 200], [r.text for r in rs]
         applied = [r.json()["applied"] for r in rs]
         async with db.read() as unit:
-            version = await unit.session.scalar(select(Customer.version).where(Customer.id == c["id"]))
-            versions = (await unit.session.execute(select(AuditEvent.data).where(
-                AuditEvent.entity_type == "customer", AuditEvent.entity_id == c["id"],
-                AuditEvent.action == "customer_updated"))).scalars().all()
+            version = await unit.session.scalar(
+                select(Customer.version).where(Customer.id == c["id"])
+            )
+            versions = (
+                (
+                    await unit.session.execute(
+                        select(AuditEvent.data).where(
+                            AuditEvent.entity_type == "customer",
+                            AuditEvent.entity_id == c["id"],
+                            AuditEvent.action == "customer_updated",
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
         vs = sorted(int(d["version"]) for d in versions)
         if applied == [["notes"], ["notes"]] or len(set(vs)) != len(vs) or version != 1 + len(vs):
             bad.append((i, applied, version, vs))
@@ -82,11 +99,22 @@ async def test_customer_onboarding_duplicate_check(client, db):
 
 # ---------------------------------------------------------------- territories
 
-async def _new_territories(client, h, prefix: str, kind: str, parent_id: str | None = None) -> list[str]:
+
+async def _new_territories(
+    client, h, prefix: str, kind: str, parent_id: str | None = None
+) -> list[str]:
     ids = []
     for k in range(2):
-        r = await client.post("/api/territories", headers=h["admin"], json={
-            "code": f"{prefix}X{k}", "name": f"{prefix}{k}", "kind": kind, "parent_id": parent_id})
+        r = await client.post(
+            "/api/territories",
+            headers=h["admin"],
+            json={
+                "code": f"{prefix}X{k}",
+                "name": f"{prefix}{k}",
+                "kind": kind,
+                "parent_id": parent_id,
+            },
+        )
         assert r.status_code == 201, r.text
         ids.append(r.json()["territory"]["id"])
     return ids
@@ -98,9 +126,13 @@ async def test_make_default_two_territories_at_once(client, db):
     bad = []
     for i in range(ROUNDS):
         ids = await _new_territories(client, h, f"D{i}", "territory")
-        rs = await _gather(*(client.post(f"/api/territories/{t}/default", headers=h["admin"]) for t in ids))
+        rs = await _gather(
+            *(client.post(f"/api/territories/{t}/default", headers=h["admin"]) for t in ids)
+        )
         async with db.read() as unit:
-            n = await unit.session.scalar(select(func.count()).select_from(Territory).where(Territory.is_default.is_(True)))
+            n = await unit.session.scalar(
+                select(func.count()).select_from(Territory).where(Territory.is_default.is_(True))
+            )
         if n != 1:
             bad.append((i, _codes(rs), n))
     assert not bad, f"several default territories in {len(bad)}/{ROUNDS}: {bad}"
@@ -113,14 +145,23 @@ async def test_duplicate_rule_at_once(client, db):
     for i in range(ROUNDS):
         postal = f"{10000 + i}"
         rs = await _gather(
-            client.post("/api/territory-rules", headers=h["admin"], json={
-                "territory_id": world.north, "country": "US", "postal_exact": postal}),
-            client.post("/api/territory-rules", headers=h["manager"], json={
-                "territory_id": world.south, "country": "US", "postal_exact": postal}),
+            client.post(
+                "/api/territory-rules",
+                headers=h["admin"],
+                json={"territory_id": world.north, "country": "US", "postal_exact": postal},
+            ),
+            client.post(
+                "/api/territory-rules",
+                headers=h["manager"],
+                json={"territory_id": world.south, "country": "US", "postal_exact": postal},
+            ),
         )
         async with db.read() as unit:
-            n = await unit.session.scalar(select(func.count()).select_from(TerritoryRule).where(
-                TerritoryRule.postal_exact == postal, TerritoryRule.active.is_(True)))
+            n = await unit.session.scalar(
+                select(func.count())
+                .select_from(TerritoryRule)
+                .where(TerritoryRule.postal_exact == postal, TerritoryRule.active.is_(True))
+            )
         if n != 1:
             bad.append((i, _codes(rs), n))
     assert not bad, f"duplicate active rules in {len(bad)}/{ROUNDS}: {bad}"
@@ -133,31 +174,56 @@ async def test_parent_moves_make_a_cycle(client, db):
     for i in range(ROUNDS):
         ids = await _new_territories(client, h, f"C{i}", "area", world.region)
         x, y = ids
-        rs = await asyncio.wait_for(_gather(
-            client.patch(f"/api/territories/{x}", headers=h["admin"], json={"parent_id": y}),
-            client.patch(f"/api/territories/{y}", headers=h["admin"], json={"parent_id": x}),
-        ), 30)
+        rs = await asyncio.wait_for(
+            _gather(
+                client.patch(f"/api/territories/{x}", headers=h["admin"], json={"parent_id": y}),
+                client.patch(f"/api/territories/{y}", headers=h["admin"], json={"parent_id": x}),
+            ),
+            30,
+        )
         async with db.read() as unit:
-            parents = dict((await unit.session.execute(select(Territory.id, Territory.parent_id).where(Territory.id.in_(ids)))).all())
+            parents = dict(
+                (
+                    await unit.session.execute(
+                        select(Territory.id, Territory.parent_id).where(Territory.id.in_(ids))
+                    )
+                ).all()
+            )
         if parents[x] == y and parents[y] == x:
             bad.append((i, _codes(rs)))
             # undo so the app's tree walks do not loop in later rounds
 
             async with db.write() as uow:
-                await uow.session.execute(update(Territory).where(Territory.id.in_(ids)).values(parent_id=world.region))
+                await uow.session.execute(
+                    update(Territory).where(Territory.id.in_(ids)).values(parent_id=world.region)
+                )
     assert not bad, f"territory cycle in {len(bad)}/{ROUNDS}: {bad}"
+
 
 async def _owners_overlap(db, territory_id: str) -> int:
     async with db.read() as unit:
-        rows = (await unit.session.execute(select(TerritoryAssignment).where(
-            TerritoryAssignment.territory_id == territory_id, TerritoryAssignment.role == "owner"))).scalars().all()
+        rows = (
+            (
+                await unit.session.execute(
+                    select(TerritoryAssignment).where(
+                        TerritoryAssignment.territory_id == territory_id,
+                        TerritoryAssignment.role == "owner",
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
     n = 0
     for a in rows:
         for b in rows:
-            if a.id < b.id and (a.valid_to is None or b.valid_from < a.valid_to) and (b.valid_to is None or a.valid_from < b.valid_to):
+            if (
+                a.id < b.id
+                and (a.valid_to is None or b.valid_from < a.valid_to)
+                and (b.valid_to is None or a.valid_from < b.valid_to)
+            ):
                 n += 1
     return n
-
 
 
 async def test_two_realignments_adding_owners_at_once(client, db):
@@ -166,18 +232,37 @@ async def test_two_realignments_adding_owners_at_once(client, db):
     world, h = await _setup(client, db)
     bad = []
     for i in range(ROUNDS):
-        r = await client.post("/api/territories", headers=h["admin"], json={
-            "code": f"R{i}", "name": f"R{i}", "kind": "territory", "parent_id": world.region})
+        r = await client.post(
+            "/api/territories",
+            headers=h["admin"],
+            json={"code": f"R{i}", "name": f"R{i}", "kind": "territory", "parent_id": world.region},
+        )
         assert r.status_code == 201, r.text
         t = r.json()["territory"]["id"]
         drafts = []
         for u in (world.rep1, world.rep2):
-            d = await client.post("/api/realignments", headers=h["admin"], json={
-                "effective_on": TODAY.isoformat(), "changes": {"add_assignments": [
-                    {"territory_id": t, "user_id": u.id, "role": "owner", "valid_from": TODAY.isoformat()}]}})
+            d = await client.post(
+                "/api/realignments",
+                headers=h["admin"],
+                json={
+                    "effective_on": TODAY.isoformat(),
+                    "changes": {
+                        "add_assignments": [
+                            {
+                                "territory_id": t,
+                                "user_id": u.id,
+                                "role": "owner",
+                                "valid_from": TODAY.isoformat(),
+                            }
+                        ]
+                    },
+                },
+            )
             assert d.status_code == 201, d.text
             drafts.append(d.json()["id"])
-        rs = await _gather(*(client.post(f"/api/realignments/{d}/apply", headers=h["admin"]) for d in drafts))
+        rs = await _gather(
+            *(client.post(f"/api/realignments/{d}/apply", headers=h["admin"]) for d in drafts)
+        )
         if await _owners_overlap(db, t):
             bad.append((i, _codes(rs)))
     assert not bad, f"owner overlap via realignments in {len(bad)}/{ROUNDS}: {bad}"
@@ -187,22 +272,41 @@ async def test_realignment_and_direct_assignment_at_once(client, db):
     world, h = await _setup(client, db)
     bad = []
     for i in range(ROUNDS):
-        r = await client.post("/api/territories", headers=h["admin"], json={
-            "code": f"M{i}", "name": f"M{i}", "kind": "territory", "parent_id": world.region})
+        r = await client.post(
+            "/api/territories",
+            headers=h["admin"],
+            json={"code": f"M{i}", "name": f"M{i}", "kind": "territory", "parent_id": world.region},
+        )
         assert r.status_code == 201, r.text
         t = r.json()["territory"]["id"]
-        d = await client.post("/api/realignments", headers=h["admin"], json={
-            "effective_on": TODAY.isoformat(), "changes": {"add_assignments": [
-                {"territory_id": t, "user_id": world.rep1.id, "role": "owner", "valid_from": TODAY.isoformat()}]}})
+        d = await client.post(
+            "/api/realignments",
+            headers=h["admin"],
+            json={
+                "effective_on": TODAY.isoformat(),
+                "changes": {
+                    "add_assignments": [
+                        {
+                            "territory_id": t,
+                            "user_id": world.rep1.id,
+                            "role": "owner",
+                            "valid_from": TODAY.isoformat(),
+                        }
+                    ]
+                },
+            },
+        )
         rs = await _gather(
             client.post(f"/api/realignments/{d.json()['id']}/apply", headers=h["admin"]),
-            client.post("/api/territory-assignments", headers=h["admin"], json={
-                "territory_id": t, "user_id": world.rep2.id, "role": "owner"}),
+            client.post(
+                "/api/territory-assignments",
+                headers=h["admin"],
+                json={"territory_id": t, "user_id": world.rep2.id, "role": "owner"},
+            ),
         )
         if await _owners_overlap(db, t):
             bad.append((i, _codes(rs)))
     assert not bad, f"owner overlap (realignment + direct) in {len(bad)}/{ROUNDS}: {bad}"
-
 
 
 async def test_refresh_token_rotated_twice_at_once(client, db):
@@ -214,7 +318,9 @@ async def test_refresh_token_rotated_twice_at_once(client, db):
     for i in range(ROUNDS):
         tokens = await login(client, "rep1@corp.test")
         rt = tokens["refresh_token"]
-        rs = await _gather(*(client.post("/api/auth/refresh", json={"refresh_token": rt}) for _ in range(2)))
+        rs = await _gather(
+            *(client.post("/api/auth/refresh", json={"refresh_token": rt}) for _ in range(2))
+        )
         if _codes(rs) == [200, 200]:
             bad.append((i, _codes(rs)))
     assert not bad, f"one refresh token rotated twice in {len(bad)}/{ROUNDS}: {bad}"
@@ -227,10 +333,14 @@ async def test_logout_and_refresh_at_once(client, db):
     for i in range(ROUNDS):
         tokens = await login(client, "rep1@corp.test")
         rt = tokens["refresh_token"]
-        rs = await _gather(client.post("/api/auth/refresh", json={"refresh_token": rt}),
-                           client.post("/api/auth/logout", json={"refresh_token": rt}))
+        rs = await _gather(
+            client.post("/api/auth/refresh", json={"refresh_token": rt}),
+            client.post("/api/auth/logout", json={"refresh_token": rt}),
+        )
         if rs[0].status_code == 200:
-            again = await client.post("/api/auth/refresh", json={"refresh_token": rs[0].json()["refresh_token"]})
+            again = await client.post(
+                "/api/auth/refresh", json={"refresh_token": rs[0].json()["refresh_token"]}
+            )
             if again.status_code == 200:
                 bad.append((i, _codes(rs), again.status_code))
     assert not bad, f"session alive after logout in {len(bad)}/{ROUNDS}: {bad}"

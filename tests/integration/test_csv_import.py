@@ -51,19 +51,26 @@ async def _admin(client: Any, db: Any) -> dict[str, str]:
     admin = await make_user(db, role="admin", email="admin@example.com")
     headers = bearer(await login(client, admin.email))
     for code in ("W1", "W2"):
-        made = await client.post("/api/warehouses", headers=headers,
-                                 json={"code": code, "name": f"Warehouse {code}", "country": "US"})
+        made = await client.post(
+            "/api/warehouses",
+            headers=headers,
+            json={"code": code, "name": f"Warehouse {code}", "country": "US"},
+        )
         assert made.status_code == 201, made.text
     return headers
 
 
 async def _post(client: Any, path: str, headers: dict[str, str], body: str) -> Any:
-    return await client.post(path, content=body.encode(), headers={**headers, "content-type": "text/csv"})
+    return await client.post(
+        path, content=body.encode(), headers={**headers, "content-type": "text/csv"}
+    )
 
 
 async def _counts(db: Any, *models: Any) -> list[int]:
     async with db.read() as unit:
-        return [int(await unit.session.scalar(select(func.count()).select_from(m)) or 0) for m in models]
+        return [
+            int(await unit.session.scalar(select(func.count()).select_from(m)) or 0) for m in models
+        ]
 
 
 # --- products -----------------------------------------------------------------------------
@@ -88,9 +95,12 @@ async def test_a_product_file_with_bad_rows_changes_nothing_and_lists_each_row(c
     found = {(e["row"], e["column"], e["code"]) for e in problem["details"]["errors"]}
     assert found == {
         (2, "sku", "required"),
-        (3, "pack_size", "too_small"), (3, "base_price", "invalid_amount"),
-        (4, "active", "not_a_boolean"), (4, "warehouse_code", "unknown_warehouse"),
-        (6, "base_price", "below_floor_price"), (6, "on_hand", "stock_needs_both"),
+        (3, "pack_size", "too_small"),
+        (3, "base_price", "invalid_amount"),
+        (4, "active", "not_a_boolean"),
+        (4, "warehouse_code", "unknown_warehouse"),
+        (6, "base_price", "below_floor_price"),
+        (6, "on_hand", "stock_needs_both"),
         (7, "", "wrong_field_count"),
     }
     assert all(e["message"] for e in problem["details"]["errors"])
@@ -102,15 +112,35 @@ async def test_a_good_product_file_imports_everything_and_is_searchable(client, 
     headers = await _admin(client, db)
     answer = await _post(client, "/api/imports/products", headers, GOOD_PRODUCTS)
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"rows": 3, "created": 3, "updated": 0, "unchanged": 0, "prices_set": 2, "stock_set": 2}
-    found = (await client.get("/api/products", params={"q": "hammer"}, headers=headers)).json()["items"]
-    assert [(p["sku"], p["available"], p["price"]["unit_price_cents"]) for p in found] == [("HAM-1", 40, 1250)]
-    saw = (await client.get("/api/products", params={"q": "saw-1"}, headers=headers)).json()["items"][0]
-    assert (saw["name"], saw["pack_size"], saw["min_order_qty"], saw["stock_status"]) == ("Saw, fine", 6, 12, "in_stock")
+    assert answer.json() == {
+        "rows": 3,
+        "created": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "prices_set": 2,
+        "stock_set": 2,
+    }
+    found = (await client.get("/api/products", params={"q": "hammer"}, headers=headers)).json()[
+        "items"
+    ]
+    assert [(p["sku"], p["available"], p["price"]["unit_price_cents"]) for p in found] == [
+        ("HAM-1", 40, 1250)
+    ]
+    saw = (await client.get("/api/products", params={"q": "saw-1"}, headers=headers)).json()[
+        "items"
+    ][0]
+    assert (saw["name"], saw["pack_size"], saw["min_order_qty"], saw["stock_status"]) == (
+        "Saw, fine",
+        6,
+        12,
+        "in_stock",
+    )
     categories = (await client.get("/api/categories", headers=headers)).json()
     assert sorted(c["code"] for c in categories) == ["supplies", "tools"]
     lists = (await client.get("/api/price-lists", headers=headers)).json()
-    assert [(pl["code"], pl["kind"], pl["version"], pl["item_count"]) for pl in lists] == [("BASE", "base", 1, 2)]
+    assert [(pl["code"], pl["kind"], pl["version"], pl["item_count"]) for pl in lists] == [
+        ("BASE", "base", 1, 2)
+    ]
 
 
 async def test_reimporting_updates_by_sku_and_keeps_what_the_file_leaves_out(client, db):
@@ -121,10 +151,25 @@ async def test_reimporting_updates_by_sku_and_keeps_what_the_file_leaves_out(cli
         'SAW-1,"Saw, fine",Cuts wood,tools,each,6,12,,yes,standard,,,,\n'
     )
     answer = await _post(client, "/api/imports/products", headers, again)
-    assert answer.json() == {"rows": 2, "created": 0, "updated": 1, "unchanged": 1, "prices_set": 1, "stock_set": 1}
-    hammer = (await client.get("/api/products", params={"q": "HAM-1"}, headers=headers)).json()["items"][0]
-    assert (hammer["name"], hammer["available"], hammer["price"]["unit_price_cents"]) == ("Claw hammer XL", 47, 1300)
-    saw = (await client.get("/api/products", params={"q": "SAW-1"}, headers=headers)).json()["items"][0]
+    assert answer.json() == {
+        "rows": 2,
+        "created": 0,
+        "updated": 1,
+        "unchanged": 1,
+        "prices_set": 1,
+        "stock_set": 1,
+    }
+    hammer = (await client.get("/api/products", params={"q": "HAM-1"}, headers=headers)).json()[
+        "items"
+    ][0]
+    assert (hammer["name"], hammer["available"], hammer["price"]["unit_price_cents"]) == (
+        "Claw hammer XL",
+        47,
+        1300,
+    )
+    saw = (await client.get("/api/products", params={"q": "SAW-1"}, headers=headers)).json()[
+        "items"
+    ][0]
     assert (saw["available"], saw["price"]["unit_price_cents"]) == (3, 999)
     assert await _counts(db, Product, PriceList, PriceListItem) == [3, 1, 2]
 
@@ -139,7 +184,8 @@ async def test_duplicate_skus_within_a_file_are_refused(client, db):
     answer = await _post(client, "/api/imports/products", headers, body)
     assert answer.status_code == 422
     assert [(e["row"], e["column"], e["code"]) for e in answer.json()["details"]["errors"]] == [
-        (3, "sku", "duplicate_in_file")]
+        (3, "sku", "duplicate_in_file")
+    ]
     assert "row 1" in answer.json()["details"]["errors"][0]["message"]
     assert await _counts(db, Product) == [0]
 
@@ -149,8 +195,11 @@ async def test_a_bad_header_or_body_is_refused_before_any_row(client, db):
     misspelt = await _post(client, "/api/imports/products", headers, "sku,name,base_prise\nA,B,1\n")
     empty = await _post(client, "/api/imports/products", headers, "")
     only_header = await _post(client, "/api/imports/products", headers, PRODUCT_HEADER)
-    not_utf8 = await client.post("/api/imports/products", content="sku,name,category_code\nÄ,B,c\n".encode("latin-1"),
-                                 headers={**headers, "content-type": "text/csv"})
+    not_utf8 = await client.post(
+        "/api/imports/products",
+        content="sku,name,category_code\nÄ,B,c\n".encode("latin-1"),
+        headers={**headers, "content-type": "text/csv"},
+    )
     json_body = await client.post("/api/imports/products", json={"sku": "A"}, headers=headers)
     codes = {(e["column"], e["code"]) for e in misspelt.json()["details"]["errors"]}
     assert codes == {("category_code", "missing_column"), ("base_prise", "unknown_column")}
@@ -167,12 +216,16 @@ async def test_an_upload_as_a_multipart_file_works_and_only_admins_may_import(cl
     rep_headers = bearer(await login(client, rep.email))
     refused = await _post(client, "/api/imports/products", rep_headers, GOOD_PRODUCTS)
     assert refused.status_code == 403
-    answer = await client.post("/api/imports/products", headers=headers,
-                               files={"file": ("products.csv", GOOD_PRODUCTS.encode(), "text/csv")})
+    answer = await client.post(
+        "/api/imports/products",
+        headers=headers,
+        files={"file": ("products.csv", GOOD_PRODUCTS.encode(), "text/csv")},
+    )
     assert answer.status_code == 200, answer.text
     assert answer.json()["created"] == 3
-    no_file = await client.post("/api/imports/products", headers=headers,
-                                files={"other": ("x.csv", b"a", "text/csv")})
+    no_file = await client.post(
+        "/api/imports/products", headers=headers, files={"other": ("x.csv", b"a", "text/csv")}
+    )
     assert (no_file.status_code, no_file.json()["code"]) == (400, "file_missing")
 
 
@@ -182,11 +235,23 @@ async def test_an_upload_as_a_multipart_file_works_and_only_admins_may_import(cl
 async def _territories(db: Any, owner_id: str) -> dict[str, str]:
     ids = {"north": new_id()}
     async with db.write() as uow:
-        await uow.session.execute(insert(Territory).values(id=ids["north"], code="NORTH", name="North", kind="territory"))
-        await uow.session.execute(insert(TerritoryRule).values(id=new_id(), territory_id=ids["north"], country="US", state="CA"))
-        await uow.session.execute(insert(TerritoryAssignment).values(
-            id=new_id(), territory_id=ids["north"], user_id=owner_id, role="owner",
-            valid_from=date.today() - timedelta(days=30)))
+        await uow.session.execute(
+            insert(Territory).values(id=ids["north"], code="NORTH", name="North", kind="territory")
+        )
+        await uow.session.execute(
+            insert(TerritoryRule).values(
+                id=new_id(), territory_id=ids["north"], country="US", state="CA"
+            )
+        )
+        await uow.session.execute(
+            insert(TerritoryAssignment).values(
+                id=new_id(),
+                territory_id=ids["north"],
+                user_id=owner_id,
+                role="owner",
+                valid_from=date.today() - timedelta(days=30),
+            )
+        )
     return ids
 
 
@@ -203,9 +268,12 @@ async def test_a_customer_file_with_bad_rows_changes_nothing(client, db):
     found = {(e["row"], e["column"], e["code"]) for e in answer.json()["details"]["errors"]}
     assert found == {
         (2, "legal_name", "required"),
-        (3, "tax_id", "duplicate_in_file"), (3, "status", "invalid_choice"),
-        (3, "payment_terms", "invalid_choice"), (3, "credit_limit", "invalid_amount"),
-        (3, "email", "invalid_format"), (3, "country", "too_long"),
+        (3, "tax_id", "duplicate_in_file"),
+        (3, "status", "invalid_choice"),
+        (3, "payment_terms", "invalid_choice"),
+        (3, "credit_limit", "invalid_amount"),
+        (3, "email", "invalid_format"),
+        (3, "country", "too_long"),
         (4, "country", "required"),
     }
     assert await _counts(db, Customer, CustomerAddress, CustomerContact) == [0, 0, 0]
@@ -221,23 +289,45 @@ async def test_a_good_customer_file_creates_numbered_customers_in_their_territor
     )
     answer = await _post(client, "/api/imports/customers", headers, body)
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"rows": 2, "created": 2, "first_number": "C-000001", "last_number": "C-000002"}
+    assert answer.json() == {
+        "rows": 2,
+        "created": 2,
+        "first_number": "C-000001",
+        "last_number": "C-000002",
+    }
     async with db.read() as unit:
         customers = {c.number: c for c in (await unit.session.execute(select(Customer))).scalars()}
         contact = (await unit.session.execute(select(CustomerContact))).scalar_one()
-        events = (await unit.session.execute(select(AuditEvent).where(AuditEvent.action == "customer_created"))).scalars().all()
+        events = (
+            (
+                await unit.session.execute(
+                    select(AuditEvent).where(AuditEvent.action == "customer_created")
+                )
+            )
+            .scalars()
+            .all()
+        )
     acme, bolt = customers["C-000001"], customers["C-000002"]
-    assert (acme.search_name, acme.tax_id, acme.credit_limit_cents, acme.payment_terms) == ("acme", "DE123456", 125050, "net_45")
+    assert (acme.search_name, acme.tax_id, acme.credit_limit_cents, acme.payment_terms) == (
+        "acme",
+        "DE123456",
+        125050,
+        "net_45",
+    )
     assert (acme.territory_id, acme.owner_id, acme.channel) == (ids["north"], rep.id, "import")
     assert (bolt.status, bolt.owner_id, bolt.territory_id != ids["north"]) == ("active", None, True)
     assert (contact.email, contact.phone, contact.name) == ("ops@acme.test", "+15550100", "Ann Lee")
     assert len(events) == 2 and {e.data["channel"] for e in events} == {"import"}
     # The rep who owns the territory now sees the imported customer and can price for it.
     rep_headers = bearer(await login(client, rep.email))
-    listing = await client.get("/api/products", params={"customer_id": acme.id}, headers=rep_headers)
+    listing = await client.get(
+        "/api/products", params={"customer_id": acme.id}, headers=rep_headers
+    )
     assert listing.status_code == 200
     again = await _post(client, "/api/imports/customers", headers, body)
-    assert [(e["row"], e["code"]) for e in again.json()["details"]["errors"]] == [(1, "customer_exists")]
+    assert [(e["row"], e["code"]) for e in again.json()["details"]["errors"]] == [
+        (1, "customer_exists")
+    ]
     assert await _counts(db, Customer) == [2]
 
 
@@ -259,14 +349,20 @@ async def _app_client(backend: Any, db: Any, batch_rows: int) -> AsyncIterator[A
         yield http
 
 
-async def test_other_requests_are_answered_and_progress_shows_while_a_large_import_runs(backend, db):
+async def test_other_requests_are_answered_and_progress_shows_while_a_large_import_runs(
+    backend, db
+):
     async with _app_client(backend, db, batch_rows=20) as client:
         headers = await _admin(client, db)
         job_id = str(uuid.uuid4())
-        importing = asyncio.create_task(client.post(
-            "/api/imports/customers", params={"job_id": job_id}, content=_customer_rows(600).encode(),
-            headers={**headers, "content-type": "text/csv"},
-        ))
+        importing = asyncio.create_task(
+            client.post(
+                "/api/imports/customers",
+                params={"job_id": job_id},
+                content=_customer_rows(600).encode(),
+                headers={**headers, "content-type": "text/csv"},
+            )
+        )
         progress: list[int] = []
         answered_meanwhile = 0
         while not importing.done():
@@ -280,7 +376,12 @@ async def test_other_requests_are_answered_and_progress_shows_while_a_large_impo
             await asyncio.sleep(0.001)
         answer = await importing
         assert answer.status_code == 200, answer.text
-        assert answer.json() == {"rows": 600, "created": 600, "first_number": "C-000001", "last_number": "C-000600"}
+        assert answer.json() == {
+            "rows": 600,
+            "created": 600,
+            "first_number": "C-000001",
+            "last_number": "C-000600",
+        }
         # Other requests went through between batches, and the rows written were visible as
         # they grew, not only at the end.
         assert answered_meanwhile >= 3 and len(set(progress)) >= 3, (answered_meanwhile, progress)
@@ -295,9 +396,13 @@ async def test_other_requests_are_answered_and_progress_shows_while_a_large_impo
 async def test_a_bad_row_in_a_late_batch_imports_nothing(backend, db):
     async with _app_client(backend, db, batch_rows=20) as client:
         headers = await _admin(client, db)
-        answer = await _post(client, "/api/imports/customers", headers, _customer_rows(300, bad_row=250))
+        answer = await _post(
+            client, "/api/imports/customers", headers, _customer_rows(300, bad_row=250)
+        )
         assert answer.status_code == 422, answer.text
-        assert [(e["row"], e["column"]) for e in answer.json()["details"]["errors"]] == [(250, "country")]
+        assert [(e["row"], e["column"]) for e in answer.json()["details"]["errors"]] == [
+            (250, "country")
+        ]
         assert (await client.get("/api/imports/jobs", headers=headers)).json() == []
     assert await _counts(db, Customer, CustomerAddress, CustomerContact) == [0, 0, 0]
 
@@ -306,10 +411,14 @@ async def test_an_interrupted_import_resumes_after_a_restart_without_duplicates(
     async with _app_client(backend, db, batch_rows=20) as client:
         headers = await _admin(client, db)
         job_id = str(uuid.uuid4())
-        importing = asyncio.create_task(client.post(
-            "/api/imports/customers", params={"job_id": job_id}, content=_customer_rows(400).encode(),
-            headers={**headers, "content-type": "text/csv"},
-        ))
+        importing = asyncio.create_task(
+            client.post(
+                "/api/imports/customers",
+                params={"job_id": job_id},
+                content=_customer_rows(400).encode(),
+                headers={**headers, "content-type": "text/csv"},
+            )
+        )
         while True:
             job = await client.get(f"/api/imports/jobs/{job_id}", headers=headers)
             if job.status_code == 200 and job.json()["rows_done"] >= 100:
@@ -321,7 +430,9 @@ async def test_an_interrupted_import_resumes_after_a_restart_without_duplicates(
             await importing
     restarted_db = Database(backend.url)
     try:
-        async with api_client(create_app(backend.settings(import_batch_rows=20), restarted_db)) as client:
+        async with api_client(
+            create_app(backend.settings(import_batch_rows=20), restarted_db)
+        ) as client:
             headers = bearer(await login(client, "admin@example.com"))
             stopped = (await client.get(f"/api/imports/jobs/{job_id}", headers=headers)).json()
             assert stopped["status"] == "running" and 100 <= stopped["rows_done"] < 400
@@ -347,18 +458,33 @@ async def test_the_import_page_uploads_a_file_and_shows_its_progress_until_done(
     admin = await make_user(db, role="admin", email="admin@example.com")
     async with browser_client(create_app(backend.settings(import_batch_rows=20), db)) as browser:
         await browser.get("/login")
-        signed_in = await browser.post("/login", data={"email": admin.email, "password": PASSWORD, "next": "/",
-                                                       "_csrf_token": browser.cookies.get("fs_csrf")})
+        signed_in = await browser.post(
+            "/login",
+            data={
+                "email": admin.email,
+                "password": PASSWORD,
+                "next": "/",
+                "_csrf_token": browser.cookies.get("fs_csrf"),
+            },
+        )
         assert signed_in.status_code == 303
         page = await browser.get("/imports")
-        assert page.status_code == 200 and "nothing is imported" in page.text and "Resume" in page.text
+        assert (
+            page.status_code == 200 and "nothing is imported" in page.text and "Resume" in page.text
+        )
         csrf = {"_csrf_token": browser.cookies.get("fs_csrf")}
-        rejected = await browser.post("/imports/customers", data=csrf,
-                                      files={"file": ("c.csv", _customer_rows(30, bad_row=25).encode(), "text/csv")})
+        rejected = await browser.post(
+            "/imports/customers",
+            data=csrf,
+            files={"file": ("c.csv", _customer_rows(30, bad_row=25).encode(), "text/csv")},
+        )
         assert rejected.status_code == 422 and "Row 25, country" in rejected.text
         assert await _counts(db, Customer) == [0]
-        started = await browser.post("/imports/customers", data=csrf,
-                                     files={"file": ("c.csv", _customer_rows(400).encode(), "text/csv")})
+        started = await browser.post(
+            "/imports/customers",
+            data=csrf,
+            files={"file": ("c.csv", _customer_rows(400).encode(), "text/csv")},
+        )
         assert started.status_code == 303, started.text[:500]
         job_url = started.headers["location"]
         seen: list[str] = []

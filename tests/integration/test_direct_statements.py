@@ -21,16 +21,26 @@ _INSERT_EVENT = insert(AuditEvent.__table__)
 _EVENT = select(AuditEvent.id, AuditEvent.at, AuditEvent.data, AuditEvent.reason).where(
     AuditEvent.id == bindparam("event_id")
 )
-_LISTS = by_arity(lambda n: select(PriceList.id, PriceList.valid_from).where(
-    PriceList.id.in_([bindparam(f"p{i}") for i in range(n)])
-).order_by(PriceList.code))
+_LISTS = by_arity(
+    lambda n: (
+        select(PriceList.id, PriceList.valid_from)
+        .where(PriceList.id.in_([bindparam(f"p{i}") for i in range(n)]))
+        .order_by(PriceList.code)
+    )
+)
 
 
 def _event(**extra):
     row = {
-        "id": new_id(), "entity_type": "sales_order", "entity_id": new_id(), "action": "submit",
-        "actor_id": None, "at": datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC),
-        "from_state": "draft", "to_state": "submitted", "reason": None,
+        "id": new_id(),
+        "entity_type": "sales_order",
+        "entity_id": new_id(),
+        "action": "submit",
+        "actor_id": None,
+        "at": datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC),
+        "from_state": "draft",
+        "to_state": "submitted",
+        "reason": None,
         "data": {"number": "SO-000001", "total_cents": 12345, "lines": [1, 2]},
     }
     row.update(extra)
@@ -67,8 +77,14 @@ async def test_each_row_keeps_its_own_time_when_times_repeat_and_alternate(db):
 async def test_rows_written_through_the_orm_read_back_directly(db):
     event = AuditEvent(**_event())
     lists = [
-        PriceList(id=new_id(), code=f"L{i}", name="List", kind="base", version=1,
-                  valid_from=date(2026, 1, i + 1))
+        PriceList(
+            id=new_id(),
+            code=f"L{i}",
+            name="List",
+            kind="base",
+            version=1,
+            valid_from=date(2026, 1, i + 1),
+        )
         for i in range(3)
     ]
     async with db.write() as uow:
@@ -80,7 +96,8 @@ async def test_rows_written_through_the_orm_read_back_directly(db):
     assert row.at == event.at and row.at.tzinfo is not None
     assert row.data == event.data
     assert [(r.id, r.valid_from) for r in found] == [
-        (lists[0].id, date(2026, 1, 1)), (lists[2].id, date(2026, 1, 3)),
+        (lists[0].id, date(2026, 1, 1)),
+        (lists[2].id, date(2026, 1, 3)),
     ]
 
 

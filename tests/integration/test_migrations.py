@@ -16,7 +16,9 @@ from tests.conftest import _pg_execute, _pg_url, _unavailable
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-async def blank_url(request: pytest.FixtureRequest, tmp_path: Path, pg_template: str | None) -> AsyncIterator[str]:
+async def blank_url(
+    request: pytest.FixtureRequest, tmp_path: Path, pg_template: str | None
+) -> AsyncIterator[str]:
     """A database with no schema yet."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'blank.db'}"
@@ -45,18 +47,28 @@ async def test_the_change_feed_keeps_its_order_when_its_keys_become_integers(bla
     await upgrade(blank_url, "0004")
     # Three changes of two transactions, keyed by UUIDs in no particular order.
     for key, seq, entity in [("c3", 7, "first"), ("a1", 7, "second"), ("b2", 8, "third")]:
-        await _rows(blank_url, "INSERT INTO sync_changes (id, seq, entity_type, entity_id, at) "
-                               "VALUES (:id, :seq, 'customer', :entity, '2026-01-01 00:00:00')",
-                    {"id": key, "seq": seq, "entity": entity})
+        await _rows(
+            blank_url,
+            "INSERT INTO sync_changes (id, seq, entity_type, entity_id, at) "
+            "VALUES (:id, :seq, 'customer', :entity, '2026-01-01 00:00:00')",
+            {"id": key, "seq": seq, "entity": entity},
+        )
     await upgrade(blank_url)
-    await _rows(blank_url, "INSERT INTO sync_changes (seq, entity_type, entity_id, at) "
-                           "VALUES (9, 'customer', 'fourth', '2026-01-01 00:00:00')")
+    await _rows(
+        blank_url,
+        "INSERT INTO sync_changes (seq, entity_type, entity_id, at) "
+        "VALUES (9, 'customer', 'fourth', '2026-01-01 00:00:00')",
+    )
     rows = await _rows(blank_url, "SELECT id, seq, entity_id FROM sync_changes ORDER BY seq, id")
     # Within a seq, in the order the old keys gave them (the feed's order before).
-    assert [(r.seq, r.entity_id) for r in rows] == [(7, "second"), (7, "first"), (8, "third"), (9, "fourth")]
+    assert [(r.seq, r.entity_id) for r in rows] == [
+        (7, "second"),
+        (7, "first"),
+        (8, "third"),
+        (9, "fourth"),
+    ]
     ids = [r.id for r in rows]
     assert all(isinstance(i, int) for i in ids) and ids == sorted(ids) and len(set(ids)) == 4
-
 
 
 async def test_revisions_frozen_as_drafts_are_recorded_as_sent(backend, db, client):
@@ -66,8 +78,11 @@ async def test_revisions_frozen_as_drafts_are_recorded_as_sent(backend, db, clie
     s = await _setup(client, db)
     rep = s["h"]["rep1"]
     lines = [{"product_id": s["p"]["WID"], "quantity": 2}]
-    quote = (await client.post("/api/quotes", json={"customer_id": s["customer"]["id"], "lines": lines},
-                               headers=rep)).json()
+    quote = (
+        await client.post(
+            "/api/quotes", json={"customer_id": s["customer"]["id"], "lines": lines}, headers=rep
+        )
+    ).json()
     await client.post(f"/api/quotes/{quote['id']}/send", headers=rep)
     await client.post(f"/api/quotes/{quote['id']}/revise", headers=rep)
     await db.dispose()

@@ -20,15 +20,30 @@ PUBLIC_ROUTES = {
     "/static/{file_path:path}",  # the app shell's assets
     # The rep's offline app: data-free page shells (the same HTML for everyone, data comes
     # from the phone's store), its service worker and its manifest.
-    "/app", "/app/customers", "/app/customers/view", "/app/customers/new", "/app/catalog",
-    "/app/outbox", "/app/orders", "/app/orders/new", "/app/quotes/new",
-    "/sw.js", "/manifest.webmanifest",
-    "/schema", "/schema/openapi.json", "/schema/swagger", "/schema/{path:str}",  # API docs
+    "/app",
+    "/app/customers",
+    "/app/customers/view",
+    "/app/customers/new",
+    "/app/catalog",
+    "/app/outbox",
+    "/app/orders",
+    "/app/orders/new",
+    "/app/quotes/new",
+    "/sw.js",
+    "/manifest.webmanifest",
+    "/schema",
+    "/schema/openapi.json",
+    "/schema/swagger",
+    "/schema/{path:str}",  # API docs
 }
 
 
 def _concrete(path: str) -> str:
-    return re.sub(r"\{[^}:]+:(str|path|uuid)\}", "00000000-0000-4000-8000-000000000000", re.sub(r"\{file_path:path\}", "app.css", path))
+    return re.sub(
+        r"\{[^}:]+:(str|path|uuid)\}",
+        "00000000-0000-4000-8000-000000000000",
+        re.sub(r"\{file_path:path\}", "app.css", path),
+    )
 
 
 async def test_every_route_outside_the_public_list_requires_authentication(app: Litestar, client):
@@ -37,8 +52,12 @@ async def test_every_route_outside_the_public_list_requires_authentication(app: 
         if route.path in PUBLIC_ROUTES:
             continue
         for method in sorted(getattr(route, "methods", {"GET"}) - {"OPTIONS", "HEAD"}):
-            response = await client.request(method, _concrete(route.path), headers={"accept": "application/json"})
-            assert response.status_code == 401, f"{method} {route.path} answered {response.status_code}"
+            response = await client.request(
+                method, _concrete(route.path), headers={"accept": "application/json"}
+            )
+            assert response.status_code == 401, (
+                f"{method} {route.path} answered {response.status_code}"
+            )
             checked += 1
     assert checked >= 4
 

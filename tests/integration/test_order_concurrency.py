@@ -32,7 +32,9 @@ async def test_fifty_concurrent_orders_against_ten_units_never_oversell(client, 
         *(client.post("/api/orders", json=body, headers=rep) for _ in range(50))
     )
 
-    assert [r.status_code for r in responses] == [201] * 50, [r.text for r in responses if r.status_code != 201][:3]
+    assert [r.status_code for r in responses] == [201] * 50, [
+        r.text for r in responses if r.status_code != 201
+    ][:3]
     orders = [r.json() for r in responses]
     assert len({o["number"] for o in orders}) == 50
     allocated = sum(o["lines"][0]["quantity_allocated"] for o in orders)
@@ -63,5 +65,7 @@ async def test_concurrent_retries_with_one_key_create_one_order(client, db):
     assert set(codes) <= {201, 409}, [r.text for r in responses]
     created = [r.json() for r in responses if r.status_code == 201]
     assert created and len({o["number"] for o in created}) == 1
-    assert all(r.json()["code"] == "idempotency_in_progress" for r in responses if r.status_code == 409)
+    assert all(
+        r.json()["code"] == "idempotency_in_progress" for r in responses if r.status_code == 409
+    )
     assert await count_orders(db) == 1

@@ -25,7 +25,10 @@ async def _shop(client, db) -> dict[str, Any]:
 
 
 async def _sent_quote(client, shop: dict[str, Any]) -> str:
-    body = {"customer_id": shop["customer_id"], "lines": [{"product_id": shop["widget"], "quantity": 1}]}
+    body = {
+        "customer_id": shop["customer_id"],
+        "lines": [{"product_id": shop["widget"], "quantity": 1}],
+    }
     quote = (await client.post("/api/quotes", json=body, headers=shop["headers"])).json()
     sent = await client.post(f"/api/quotes/{quote['id']}/send", headers=shop["headers"])
     assert sent.status_code == 200
@@ -34,8 +37,11 @@ async def _sent_quote(client, shop: dict[str, Any]) -> str:
 
 async def _backdate(db, quote_id: str) -> None:
     async with db.write() as uow:
-        await uow.session.execute(update(Quote).where(Quote.id == quote_id)
-                              .values(valid_until=date.today() - timedelta(days=1)))
+        await uow.session.execute(
+            update(Quote)
+            .where(Quote.id == quote_id)
+            .values(valid_until=date.today() - timedelta(days=1))
+        )
 
 
 async def _status(db, quote_id: str) -> str:

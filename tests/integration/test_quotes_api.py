@@ -23,7 +23,9 @@ from tests.sales_factories import (
 async def _setup(client, db) -> dict[str, Any]:
     world = await seed_world(db)
     catalog = await seed_catalog(db)
-    headers = {w: bearer(await login(client, f"{w}@corp.test")) for w in ("manager", "rep1", "rep2")}
+    headers = {
+        w: bearer(await login(client, f"{w}@corp.test")) for w in ("manager", "rep1", "rep2")
+    }
     products = {
         sku: await add_product(db, catalog, sku, price_cents=price)
         for sku, price in (("WID", 1000), ("GAD", 2500), ("GIZ", 400))
@@ -36,14 +38,20 @@ async def _setup(client, db) -> dict[str, Any]:
 
 async def _expire_in_db(db, quote_id: str) -> None:
     async with db.write() as uow:
-        await uow.session.execute(update(Quote).where(Quote.id == quote_id)
-                              .values(valid_until=date.today() - timedelta(days=1)))
+        await uow.session.execute(
+            update(Quote)
+            .where(Quote.id == quote_id)
+            .values(valid_until=date.today() - timedelta(days=1))
+        )
 
 
 async def _accepted_quote(client, s: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, Any]:
     rep = s["h"]["rep1"]
-    quote = (await client.post("/api/quotes", json={"customer_id": s["customer"]["id"], "lines": lines},
-                               headers=rep)).json()
+    quote = (
+        await client.post(
+            "/api/quotes", json={"customer_id": s["customer"]["id"], "lines": lines}, headers=rep
+        )
+    ).json()
     assert (await client.post(f"/api/quotes/{quote['id']}/send", headers=rep)).status_code == 200
     accepted = await client.post(f"/api/quotes/{quote['id']}/accept", headers=rep)
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
@@ -53,17 +61,28 @@ async def _accepted_quote(client, s: dict[str, Any], lines: list[dict[str, Any]]
 async def test_quote_revise_accept_convert_approve_allocate(client, db):
     s = await _setup(client, db)
     rep, manager, p = s["h"]["rep1"], s["h"]["manager"], s["p"]
-    created = await client.post("/api/quotes", headers={"Idempotency-Key": "q-1", **rep}, json={
-        "customer_id": s["customer"]["id"], "shipping_cents": 300,
-        "lines": [{"product_id": p["WID"], "quantity": 3, "discount_percent": "15"},
-                  {"product_id": p["GAD"], "quantity": 2}],
-    })
+    created = await client.post(
+        "/api/quotes",
+        headers={"Idempotency-Key": "q-1", **rep},
+        json={
+            "customer_id": s["customer"]["id"],
+            "shipping_cents": 300,
+            "lines": [
+                {"product_id": p["WID"], "quantity": 3, "discount_percent": "15"},
+                {"product_id": p["GAD"], "quantity": 2},
+            ],
+        },
+    )
     assert created.status_code == 201, created.text
     quote = created.json()
-    assert quote["number"].startswith("Q-") and quote["status"] == "draft" and quote["revision"] == 1
+    assert (
+        quote["number"].startswith("Q-") and quote["status"] == "draft" and quote["revision"] == 1
+    )
     assert quote["valid_until"] == (date.today() + timedelta(days=30)).isoformat()
     # 3 x 10.00 - 15 % = 25.50; 2 x 25.00 = 50.00; tax 10 %; shipping 3.00
-    assert quote["totals"]["net_cents"] == 7550 and quote["totals"]["total_cents"] == 7550 + 755 + 300
+    assert (
+        quote["totals"]["net_cents"] == 7550 and quote["totals"]["total_cents"] == 7550 + 755 + 300
+    )
     qid = quote["id"]
 
     edited = await client.patch(f"/api/quotes/{qid}", json={"notes": "Spring menu"}, headers=rep)
@@ -74,12 +93,20 @@ async def test_quote_revise_accept_convert_approve_allocate(client, db):
 
     revised = (await client.post(f"/api/quotes/{qid}/revise", headers=rep)).json()
     assert revised["status"] == "draft" and revised["revision"] == 2
-    await client.patch(f"/api/quotes/{qid}", headers=rep, json={"lines": [
-        {"product_id": p["WID"], "quantity": 5, "discount_percent": "15"},
-        {"product_id": p["GIZ"], "quantity": 4},
-    ]})
+    await client.patch(
+        f"/api/quotes/{qid}",
+        headers=rep,
+        json={
+            "lines": [
+                {"product_id": p["WID"], "quantity": 5, "discount_percent": "15"},
+                {"product_id": p["GIZ"], "quantity": 4},
+            ]
+        },
+    )
     await client.post(f"/api/quotes/{qid}/send", headers=rep)
-    assert (await client.post(f"/api/quotes/{qid}/accept", headers=rep)).json()["status"] == "accepted"
+    assert (await client.post(f"/api/quotes/{qid}/accept", headers=rep)).json()[
+        "status"
+    ] == "accepted"
 
     history = (await client.get(f"/api/quotes/{qid}/revisions", headers=rep)).json()
     assert [r["revision"] for r in history] == [1, 2]
@@ -87,17 +114,28 @@ async def test_quote_revise_accept_convert_approve_allocate(client, db):
     assert history[0]["status"] == "sent" and history[1]["status"] == "accepted"
     assert [(x["sku"], x["quantity"]) for x in history[0]["lines"]] == [("WID", 3), ("GAD", 2)]
     diff = (await client.get(f"/api/quotes/{qid}/diff?from=1&to=2", headers=rep)).json()
-    assert {(d["change"], d["sku"], d["old_quantity"], d["new_quantity"]) for d in diff["lines"]} == {
-        ("changed", "WID", 3, 5), ("removed", "GAD", 2, None), ("added", "GIZ", None, 4),
+    assert {
+        (d["change"], d["sku"], d["old_quantity"], d["new_quantity"]) for d in diff["lines"]
+    } == {
+        ("changed", "WID", 3, 5),
+        ("removed", "GAD", 2, None),
+        ("added", "GIZ", None, 4),
     }
     assert diff["old_total_cents"] == history[0]["totals"]["total_cents"]
 
-    converted = await client.post(f"/api/quotes/{qid}/convert", json={"po_number": "PO-9"}, headers=rep)
+    converted = await client.post(
+        f"/api/quotes/{qid}/convert", json={"po_number": "PO-9"}, headers=rep
+    )
     assert converted.status_code == 201, converted.text
     order = converted.json()
     assert order["quote_id"] == qid and order["status"] == "pending_approval"
-    assert order["totals"]["net_cents"] == (await client.get(f"/api/quotes/{qid}", headers=rep)).json()["totals"]["net_cents"]
-    assert (await client.get(f"/api/quotes/{qid}", headers=rep)).json()["converted_order_id"] == order["id"]
+    assert (
+        order["totals"]["net_cents"]
+        == (await client.get(f"/api/quotes/{qid}", headers=rep)).json()["totals"]["net_cents"]
+    )
+    assert (await client.get(f"/api/quotes/{qid}", headers=rep)).json()[
+        "converted_order_id"
+    ] == order["id"]
     again = await client.post(f"/api/quotes/{qid}/convert", headers=rep)
     assert again.status_code == 409 and again.json()["code"] == "already_converted"
 
@@ -110,12 +148,28 @@ async def test_quoted_price_holds_after_the_list_changes_and_expired_quote_is_re
     s = await _setup(client, db)
     rep, widget = s["h"]["rep1"], s["p"]["WID"]
     quote = await _accepted_quote(client, s, [{"product_id": widget, "quantity": 2}])
-    await add_price_list(db, code="BASE", version=2, prices={widget: 1500},
-                         valid_from=date.today() - timedelta(days=1))
+    await add_price_list(
+        db,
+        code="BASE",
+        version=2,
+        prices={widget: 1500},
+        valid_from=date.today() - timedelta(days=1),
+    )
 
-    fresh = (await client.post("/api/orders", headers=rep, json={
-        "customer_id": s["customer"]["id"], "lines": [{"product_id": widget, "quantity": 2}]})).json()
-    assert fresh["lines"][0]["unit_price_cents"] == 1500 and fresh["lines"][0]["price_list_version"] == 2
+    fresh = (
+        await client.post(
+            "/api/orders",
+            headers=rep,
+            json={
+                "customer_id": s["customer"]["id"],
+                "lines": [{"product_id": widget, "quantity": 2}],
+            },
+        )
+    ).json()
+    assert (
+        fresh["lines"][0]["unit_price_cents"] == 1500
+        and fresh["lines"][0]["price_list_version"] == 2
+    )
 
     order = (await client.post(f"/api/quotes/{quote['id']}/convert", headers=rep)).json()
     line = order["lines"][0]
@@ -157,12 +211,19 @@ async def test_quotes_expire_on_read_and_by_the_periodic_job_and_can_be_revised(
 
 async def test_quote_scope_and_idempotent_create(client, db):
     s = await _setup(client, db)
-    body = {"customer_id": s["customer"]["id"], "lines": [{"product_id": s["p"]["WID"], "quantity": 1}]}
+    body = {
+        "customer_id": s["customer"]["id"],
+        "lines": [{"product_id": s["p"]["WID"], "quantity": 1}],
+    }
     headers = {"Idempotency-Key": "quote-key", **s["h"]["rep1"]}
     first = await client.post("/api/quotes", json=body, headers=headers)
     retry = await client.post("/api/quotes", json=body, headers=headers)
     assert retry.status_code == 201 and retry.json()["number"] == first.json()["number"]
     changed = await client.post("/api/quotes", json={**body, "notes": "other"}, headers=headers)
     assert changed.status_code == 422 and changed.json()["code"] == "idempotency_key_reused"
-    assert (await client.get(f"/api/quotes/{first.json()['id']}", headers=s["h"]["rep2"])).status_code == 404
-    assert (await client.post(f"/api/quotes/{first.json()['id']}/send", headers=s["h"]["rep2"])).status_code == 404
+    assert (
+        await client.get(f"/api/quotes/{first.json()['id']}", headers=s["h"]["rep2"])
+    ).status_code == 404
+    assert (
+        await client.post(f"/api/quotes/{first.json()['id']}/send", headers=s["h"]["rep2"])
+    ).status_code == 404

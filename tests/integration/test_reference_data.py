@@ -21,9 +21,14 @@ from tests.sales_factories import add_product, create_customer, seed_catalog, se
 
 
 async def _order_tax(client, headers, customer_id: str, product_id: str) -> int:
-    response = await client.post("/api/orders", json={
-        "customer_id": customer_id, "lines": [{"product_id": product_id, "quantity": 1}],
-    }, headers=headers)
+    response = await client.post(
+        "/api/orders",
+        json={
+            "customer_id": customer_id,
+            "lines": [{"product_id": product_id, "quantity": 1}],
+        },
+        headers=headers,
+    )
     assert response.status_code == 201, response.text
     return int(response.json()["totals"]["tax_cents"])
 
@@ -78,7 +83,8 @@ async def test_a_renamed_territory_is_what_the_next_order_snapshots(client, db):
     assert first.status_code == 201, first.text
     async with db.write() as uow:
         await uow.session.execute(
-            update(Territory).where(Territory.id == first.json()["territory_id"])
+            update(Territory)
+            .where(Territory.id == first.json()["territory_id"])
             .values(name="North Coast")
         )
     second = await client.post("/api/orders", json=body, headers=headers)

@@ -20,7 +20,12 @@ async def test_cookie_authenticated_post_without_csrf_token_is_refused(browser, 
     client = browser
     await make_user(db, role="admin", email="boss@example.com")
     await login(client, "boss@example.com")  # the client now holds the session cookies
-    body = {"email": "new@example.com", "full_name": "New Rep", "role": "rep", "password": "12345678"}
+    body = {
+        "email": "new@example.com",
+        "full_name": "New Rep",
+        "role": "rep",
+        "password": "12345678",
+    }
     before = await _user_count(db)
 
     refused = await client.post("/api/users", json=body)
@@ -40,8 +45,15 @@ async def test_unknown_fields_are_refused_and_nothing_is_written(client, db):
     tokens = await login(client, "boss@example.com")
     before = await _user_count(db)
     response = await client.post(
-        "/api/users", headers=bearer(tokens),
-        json={"email": "n@example.com", "full_name": "N", "role": "rep", "password": "12345678", "is_admin": True},
+        "/api/users",
+        headers=bearer(tokens),
+        json={
+            "email": "n@example.com",
+            "full_name": "N",
+            "role": "rep",
+            "password": "12345678",
+            "is_admin": True,
+        },
     )
     assert response.status_code == 400
     problem = response.json()
@@ -56,8 +68,14 @@ async def test_oversized_body_is_refused_and_nothing_is_written(backend, db):
         tokens = await login(client, "boss@example.com")
         before = await _user_count(db)
         response = await client.post(
-            "/api/users", headers=bearer(tokens),
-            json={"email": "n@example.com", "full_name": "N" * 5000, "role": "rep", "password": "12345678"},
+            "/api/users",
+            headers=bearer(tokens),
+            json={
+                "email": "n@example.com",
+                "full_name": "N" * 5000,
+                "role": "rep",
+                "password": "12345678",
+            },
         )
     assert response.status_code == 413
     assert response.json()["code"] == "body_too_large"
@@ -69,7 +87,9 @@ async def test_an_unexpected_failure_answers_500_without_a_stack_trace(backend, 
     broken = Database(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
     app = create_app(backend.settings(), broken)
     async with api_client(app) as client:
-        response = await client.post("/api/auth/login", json={"email": "a@example.com", "password": "x"})
+        response = await client.post(
+            "/api/auth/login", json={"email": "a@example.com", "password": "x"}
+        )
         ready = await client.get("/readyz")
     await broken.dispose()
     assert response.status_code == 500
@@ -99,17 +119,22 @@ async def test_request_log_never_contains_tokens_cookies_or_passwords(client, db
 
 
 GUARDED_PATHS = [
-    "/api/users", "/api/users/00000000-0000-4000-8000-000000000000",
-    "/api/realignments", "/api/realignments/00000000-0000-4000-8000-000000000000",
+    "/api/users",
+    "/api/users/00000000-0000-4000-8000-000000000000",
+    "/api/realignments",
+    "/api/realignments/00000000-0000-4000-8000-000000000000",
     "/api/realignments/00000000-0000-4000-8000-000000000000/apply",
     "/api/realignments/00000000-0000-4000-8000-000000000000/preview",
     "/api/territory-assignments",
     "/api/territory-assignments/00000000-0000-4000-8000-000000000000/end",
-    "/api/territory-rules", "/api/territory-rules/00000000-0000-4000-8000-000000000000",
+    "/api/territory-rules",
+    "/api/territory-rules/00000000-0000-4000-8000-000000000000",
 ]
 
 
-async def test_options_without_a_session_answers_the_allowed_methods_on_guarded_routes(client, caplog):
+async def test_options_without_a_session_answers_the_allowed_methods_on_guarded_routes(
+    client, caplog
+):
     import logging
 
     with caplog.at_level(logging.ERROR):
@@ -126,7 +151,12 @@ async def test_a_csrf_token_of_another_session_is_refused(app, db):
 
     await make_user(db, role="admin", email="boss@example.com")
     await make_user(db, role="rep", email="mallory@example.com")
-    body = {"email": "new@example.com", "full_name": "New Rep", "role": "rep", "password": "12345678"}
+    body = {
+        "email": "new@example.com",
+        "full_name": "New Rep",
+        "role": "rep",
+        "password": "12345678",
+    }
     async with browser_client(app) as victim, browser_client(app) as attacker:
         for browser, email in ((victim, "boss@example.com"), (attacker, "mallory@example.com")):
             await login(browser, email)
@@ -147,19 +177,30 @@ async def test_a_csrf_token_of_another_session_is_refused(app, db):
 
 async def test_the_login_form_posted_from_another_site_signs_nobody_in(browser, db):
     await make_user(db, email="ana@example.com")
-    forged = await browser.post("/login", data={"email": "ana@example.com", "password": "correct horse battery"})
+    forged = await browser.post(
+        "/login", data={"email": "ana@example.com", "password": "correct horse battery"}
+    )
     assert forged.status_code == 403
-    assert not any(c.startswith(("fs_access=", "fs_refresh=")) for c in forged.headers.get_list("set-cookie"))
+    assert not any(
+        c.startswith(("fs_access=", "fs_refresh=")) for c in forged.headers.get_list("set-cookie")
+    )
     # Nor through the API's login, with JSON sent as a form's plain text.
     text = await browser.post(
-        "/api/auth/login", headers={"content-type": "text/plain"},
+        "/api/auth/login",
+        headers={"content-type": "text/plain"},
         content=b'{"email": "ana@example.com", "password": "correct horse battery", "device_name": "="}',
     )
     assert text.status_code == 415 and not text.headers.get_list("set-cookie")
     # A token of the browser's own, from the login page, is what the form sends.
     await browser.get("/login")
-    ok = await browser.post("/login", data={"email": "ana@example.com", "password": "correct horse battery",
-                                            "_csrf_token": browser.cookies.get("fs_csrf")})
+    ok = await browser.post(
+        "/login",
+        data={
+            "email": "ana@example.com",
+            "password": "correct horse battery",
+            "_csrf_token": browser.cookies.get("fs_csrf"),
+        },
+    )
     assert ok.status_code == 303
 
 
@@ -179,12 +220,20 @@ async def test_cookies_are_secure_and_hsts_is_sent_over_https_through_a_trusted_
         assert page.headers["strict-transport-security"].startswith("max-age=")
         token = browser.cookies.get("fs_csrf")
         # The test client speaks http to the app, so it holds back Secure cookies itself.
-        signed_in = await browser.post("/login", headers={**https, "cookie": f"fs_csrf={token}"}, data={
-            "email": "ana@example.com", "password": "correct horse battery", "_csrf_token": token,
-        })
+        signed_in = await browser.post(
+            "/login",
+            headers={**https, "cookie": f"fs_csrf={token}"},
+            data={
+                "email": "ana@example.com",
+                "password": "correct horse battery",
+                "_csrf_token": token,
+            },
+        )
         assert signed_in.status_code == 303
         flags = _cookie_flags(signed_in)
-        assert flags["fs_access"] and flags["fs_refresh"] and flags["fs_csrf"] and flags["fs_device"]
+        assert (
+            flags["fs_access"] and flags["fs_refresh"] and flags["fs_csrf"] and flags["fs_device"]
+        )
 
     # From a peer that is not a trusted proxy, the header is not believed.
     untrusted = create_app(backend.settings(), db)

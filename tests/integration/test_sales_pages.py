@@ -37,20 +37,39 @@ class Shop:
 async def _shop(client: httpx.AsyncClient, db: Any, *, stock: int = 10) -> Shop:
     world = await seed_world(db)
     catalog = await seed_catalog(db)
-    api = {who: bearer(await login(client, f"{who}@corp.test")) for who in ("manager", "rep1", "rep2")}
+    api = {
+        who: bearer(await login(client, f"{who}@corp.test")) for who in ("manager", "rep1", "rep2")
+    }
     widget = await add_product(db, catalog, "WID-1", price_cents=1000, floor_cents=500)
     await set_stock(db, catalog.warehouse_ids[0], widget, stock)
     north = await create_customer(client, api["manager"], "Harbor View Bistro")
-    south = await create_customer(client, api["manager"], "Mission Street Kitchen", state="CA",
-                                  postal="94105", city="San Francisco")
+    south = await create_customer(
+        client,
+        api["manager"],
+        "Mission Street Kitchen",
+        state="CA",
+        postal="94105",
+        city="San Francisco",
+    )
     return Shop(world, catalog, api, north, south, widget)
 
 
-async def _place(client: httpx.AsyncClient, shop: Shop, who: str = "rep1", *, customer: str = "north",
-                 quantity: int = 3, discount: str = "0", **extra: Any) -> dict[str, Any]:
-    body = {"customer_id": getattr(shop, customer)["id"], "po_number": "PO-77",
-            "lines": [{"product_id": shop.widget, "quantity": quantity, "discount_percent": discount}],
-            **extra}
+async def _place(
+    client: httpx.AsyncClient,
+    shop: Shop,
+    who: str = "rep1",
+    *,
+    customer: str = "north",
+    quantity: int = 3,
+    discount: str = "0",
+    **extra: Any,
+) -> dict[str, Any]:
+    body = {
+        "customer_id": getattr(shop, customer)["id"],
+        "po_number": "PO-77",
+        "lines": [{"product_id": shop.widget, "quantity": quantity, "discount_percent": discount}],
+        **extra,
+    }
     response = await client.post("/api/orders", json=body, headers=shop.api[who])
     assert response.status_code == 201, response.text
     return dict(response.json())
@@ -58,8 +77,15 @@ async def _place(client: httpx.AsyncClient, shop: Shop, who: str = "rep1", *, cu
 
 async def _log_in(browser: httpx.AsyncClient, email: str) -> None:
     await browser.get("/login")
-    response = await browser.post("/login", data={
-        "email": email, "password": PASSWORD, "next": "/", "_csrf_token": browser.cookies.get("fs_csrf") or ""})
+    response = await browser.post(
+        "/login",
+        data={
+            "email": email,
+            "password": PASSWORD,
+            "next": "/",
+            "_csrf_token": browser.cookies.get("fs_csrf") or "",
+        },
+    )
     assert response.status_code == 303, response.text
 
 
@@ -76,8 +102,12 @@ async def _order_row(db: Any, order_id: str) -> SalesOrder:
 
 async def _events(db: Any, order_id: str) -> int:
     async with db.read() as unit:
-        return int(await unit.session.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.entity_id == order_id)) or 0)
+        return int(
+            await unit.session.scalar(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.entity_id == order_id)
+            )
+            or 0
+        )
 
 
 async def test_order_list_shows_only_the_users_visible_orders_newest_first(client, browser, db):
@@ -92,7 +122,9 @@ async def test_order_list_shows_only_the_users_visible_orders_newest_first(clien
     assert page.text.index(second["number"]) < page.text.index(first["number"])
     assert others["number"] not in page.text and "Mission Street Kitchen" not in page.text
     assert "Harbor View Bistro" in page.text and 'data-testid="order-count">2 orders<' in page.text
-    assert "pending approval" in page.text and "not invoiced" in page.text and "allocated" in page.text
+    assert (
+        "pending approval" in page.text and "not invoiced" in page.text and "allocated" in page.text
+    )
     assert 'href="/app/orders/new"' in page.text
 
     filtered = await browser.get("/orders?status=pending_approval", headers=HTMX)
@@ -121,7 +153,7 @@ async def test_order_detail_shows_sub_states_lines_and_the_timeline(client, brow
     assert "PO-77" in text and "North" in text and "Rita Rep" in text and "Max Manager" in text
     assert "1 Main St" in text  # ship-to
     assert f"USD {order['totals']['total_cents'] // 100:,}." in text
-    timeline = text[text.index('data-testid="timeline"'):]
+    timeline = text[text.index('data-testid="timeline"') :]
     assert timeline.index("submit") < timeline.index("confirm") < timeline.index("stock allocated")
     assert "draft" in timeline and "→ submitted" in timeline and "Rita Rep" in timeline
     assert "Cancel order" in text and "Approve" not in text  # a rep decides nothing
@@ -138,12 +170,17 @@ async def test_cancel_from_the_page_releases_stock_and_needs_a_reason(client, br
     assert (await _order_row(db, order["id"])).status == "confirmed"
     assert await stock_of(db, shop.widget) == [(shop.catalog.warehouse_ids[0], 10, 4)]
 
-    done = await browser.post(f"/orders/{order['id']}/cancel",
-                              data=_csrf(browser, reason="Customer closed for renovation"))
+    done = await browser.post(
+        f"/orders/{order['id']}/cancel",
+        data=_csrf(browser, reason="Customer closed for renovation"),
+    )
     assert done.status_code == 303 and done.headers["location"] == f"/orders/{order['id']}"
     assert await stock_of(db, shop.widget) == [(shop.catalog.warehouse_ids[0], 10, 0)]
     page = await browser.get(f"/orders/{order['id']}")
-    assert 'data-testid="status">cancelled<' in page.text and 'data-testid="fulfilment">unallocated<' in page.text
+    assert (
+        'data-testid="status">cancelled<' in page.text
+        and 'data-testid="fulfilment">unallocated<' in page.text
+    )
     assert "Why: Customer closed for renovation" in page.text and "stock released" in page.text
     assert "Cancel order" not in page.text
 
@@ -159,7 +196,11 @@ async def test_manager_approves_from_the_queue_and_the_row_updates_in_place(clie
 
     queue = await browser.get("/approvals")
     assert queue.status_code == 200
-    assert order["number"] in queue.text and "Harbor View Bistro" in queue.text and "Rita Rep" in queue.text
+    assert (
+        order["number"] in queue.text
+        and "Harbor View Bistro" in queue.text
+        and "Rita Rep" in queue.text
+    )
     assert order["approval_reasons"][0]["message"] in queue.text
     assert f'hx-post="/approvals/{order["id"]}/approve"' in queue.text
 
@@ -174,13 +215,17 @@ async def test_manager_approves_from_the_queue_and_the_row_updates_in_place(clie
     assert order["number"] not in (await browser.get("/approvals")).text
 
 
-async def test_manager_rejects_with_a_reason_and_without_one_nothing_changes(app, client, browser, db):
+async def test_manager_rejects_with_a_reason_and_without_one_nothing_changes(
+    app, client, browser, db
+):
     shop = await _shop(client, db)
     order = await _place(client, shop, discount="20")
     await _log_in(browser, "manager@corp.test")
     events_before = await _events(db, order["id"])
 
-    blank = await browser.post(f"/approvals/{order['id']}/reject", data=_csrf(browser, reason=""), headers=HTMX)
+    blank = await browser.post(
+        f"/approvals/{order['id']}/reject", data=_csrf(browser, reason=""), headers=HTMX
+    )
     assert blank.status_code == 200 and "<html" not in blank.text
     assert "Give a reason for rejecting" in blank.text and 'role="alert"' in blank.text
     plain = await browser.post(f"/approvals/{order['id']}/reject", data=_csrf(browser, reason=""))
@@ -188,8 +233,11 @@ async def test_manager_rejects_with_a_reason_and_without_one_nothing_changes(app
     assert (await _order_row(db, order["id"])).status == "pending_approval"
     assert await _events(db, order["id"]) == events_before
 
-    row = await browser.post(f"/approvals/{order['id']}/reject",
-                             data=_csrf(browser, reason="Margin too thin this quarter"), headers=HTMX)
+    row = await browser.post(
+        f"/approvals/{order['id']}/reject",
+        data=_csrf(browser, reason="Margin too thin this quarter"),
+        headers=HTMX,
+    )
     assert row.status_code == 200 and "Rejected" in row.text and "cancelled" in row.text
     assert (await _order_row(db, order["id"])).status == "cancelled"
 
@@ -201,16 +249,18 @@ async def test_manager_rejects_with_a_reason_and_without_one_nothing_changes(app
 
 async def test_manager_releases_a_credit_hold_from_the_queue(client, browser, db):
     shop = await _shop(client, db)
-    held_customer = await create_customer(client, shop.api["manager"], "Cedar Street Cafe",
-                                          status="on_hold", postal="98102")
+    held_customer = await create_customer(
+        client, shop.api["manager"], "Cedar Street Cafe", status="on_hold", postal="98102"
+    )
     held = await _place(client, shop, customer_id=held_customer["id"])
     assert held["status"] == "credit_hold"
     await _log_in(browser, "manager@corp.test")
 
     queue = await browser.get("/approvals")
     assert held["number"] in queue.text and "Release credit" in queue.text
-    row = await browser.post(f"/approvals/{held['id']}/release-credit", data=_csrf(browser),
-                             headers=HTMX)
+    row = await browser.post(
+        f"/approvals/{held['id']}/release-credit", data=_csrf(browser), headers=HTMX
+    )
     assert row.status_code == 200 and 'data-testid="status">confirmed<' in row.text
     stored = await _order_row(db, held["id"])
     assert stored.status == "confirmed" and stored.fulfilment_status == "allocated"
@@ -221,7 +271,10 @@ async def test_manager_decides_from_the_order_page(client, browser, db):
     order = await _place(client, shop, discount="15")
     await _log_in(browser, "manager@corp.test")
     page = await browser.get(f"/orders/{order['id']}")
-    assert "Waiting for a manager" in page.text and f'action="/orders/{order["id"]}/approve"' in page.text
+    assert (
+        "Waiting for a manager" in page.text
+        and f'action="/orders/{order["id"]}/approve"' in page.text
+    )
     done = await browser.post(f"/orders/{order['id']}/approve", data=_csrf(browser))
     assert done.status_code == 303
     assert (await _order_row(db, order["id"])).status == "confirmed"
@@ -235,14 +288,18 @@ async def test_a_rep_cannot_see_the_queue_or_decide(client, browser, db):
     assert 'href="/orders"' in home.text and 'href="/approvals"' not in home.text
     queue = await browser.get("/approvals")
     assert queue.status_code == 403 and "text/html" in queue.headers["content-type"]
-    approve = await browser.post(f"/approvals/{order['id']}/approve", data=_csrf(browser), headers=HTMX)
+    approve = await browser.post(
+        f"/approvals/{order['id']}/approve", data=_csrf(browser), headers=HTMX
+    )
     assert approve.status_code == 403
     on_page = await browser.post(f"/orders/{order['id']}/approve", data=_csrf(browser))
     assert on_page.status_code == 403 and "manager" in on_page.text
     assert (await _order_row(db, order["id"])).status == "pending_approval"
 
 
-async def test_quote_pages_show_revisions_with_their_difference_and_convert_to_an_order(client, browser, db):
+async def test_quote_pages_show_revisions_with_their_difference_and_convert_to_an_order(
+    client, browser, db
+):
     shop = await _shop(client, db)
     rep = shop.api["rep1"]
     gadget = await add_product(db, shop.catalog, "GAD-2", price_cents=2500)
@@ -258,24 +315,38 @@ async def test_quote_pages_show_revisions_with_their_difference_and_convert_to_a
     assert sent.status_code == 303
     revised = await browser.post(f"/quotes/{quote['id']}/revise", data=_csrf(browser))
     assert revised.status_code == 303
-    changed = await client.patch(f"/api/quotes/{quote['id']}", headers=rep, json={"lines": [
-        {"product_id": shop.widget, "quantity": 5}, {"product_id": gadget, "quantity": 1}]})
+    changed = await client.patch(
+        f"/api/quotes/{quote['id']}",
+        headers=rep,
+        json={
+            "lines": [
+                {"product_id": shop.widget, "quantity": 5},
+                {"product_id": gadget, "quantity": 1},
+            ]
+        },
+    )
     assert changed.status_code == 200, changed.text
 
     page = await browser.get(f"/quotes/{quote['id']}")
     assert page.status_code == 200 and 'data-testid="status">draft<' in page.text
-    diff = page.text[page.text.index('data-testid="diff-2"'):]
+    diff = page.text[page.text.index('data-testid="diff-2"') :]
     assert "quantity 2 → 5" in diff and "added" in diff and "GAD-2" in diff
-    assert "Revision 1" in page.text and "Revision 2" in page.text and "Send to customer" in page.text
+    assert (
+        "Revision 1" in page.text and "Revision 2" in page.text and "Send to customer" in page.text
+    )
 
     refused = await browser.post(f"/quotes/{quote['id']}/accept", data=_csrf(browser))
     assert refused.status_code == 409 and 'role="alert"' in refused.text
     for action in ("send", "accept"):
-        assert (await browser.post(f"/quotes/{quote['id']}/{action}", data=_csrf(browser))).status_code == 303
+        assert (
+            await browser.post(f"/quotes/{quote['id']}/{action}", data=_csrf(browser))
+        ).status_code == 303
     accepted = await browser.get(f"/quotes/{quote['id']}")
     assert 'data-testid="status">accepted<' in accepted.text and "Convert to order" in accepted.text
 
-    converted = await browser.post(f"/quotes/{quote['id']}/convert", data=_csrf(browser, po_number="PO-9"))
+    converted = await browser.post(
+        f"/quotes/{quote['id']}/convert", data=_csrf(browser, po_number="PO-9")
+    )
     assert converted.status_code == 303 and converted.headers["location"].startswith("/orders/")
     order_page = await browser.get(converted.headers["location"])
     assert "PO-9" in order_page.text and 'data-testid="status">confirmed<' in order_page.text
@@ -283,12 +354,21 @@ async def test_quote_pages_show_revisions_with_their_difference_and_convert_to_a
     assert "Convert to order" not in again.text and "Open the order" in again.text
 
 
-async def test_an_unknown_action_on_an_order_or_quote_page_is_not_found_and_changes_nothing(client, browser, db):
+async def test_an_unknown_action_on_an_order_or_quote_page_is_not_found_and_changes_nothing(
+    client, browser, db
+):
     shop = await _shop(client, db, stock=10)
     order = await _place(client, shop, quantity=4)
-    quote = (await client.post("/api/quotes", json={
-        "customer_id": shop.north["id"],
-        "lines": [{"product_id": shop.widget, "quantity": 2}]}, headers=shop.api["rep1"])).json()
+    quote = (
+        await client.post(
+            "/api/quotes",
+            json={
+                "customer_id": shop.north["id"],
+                "lines": [{"product_id": shop.widget, "quantity": 2}],
+            },
+            headers=shop.api["rep1"],
+        )
+    ).json()
     events = await _events(db, order["id"])
     await _log_in(browser, "rep1@corp.test")
 

@@ -46,7 +46,8 @@ async def test_waiting_for_another_writer_does_not_stall_reads(tmp_path: Path, s
         assert written_at >= started
         async with db.read() as unit:
             count = await unit.session.scalar(
-                select(func.count()).select_from(DocumentSequence)
+                select(func.count())
+                .select_from(DocumentSequence)
                 .where(DocumentSequence.prefix == "T")
             )
         assert count == 1
@@ -84,8 +85,9 @@ async def test_many_concurrent_write_transactions_all_commit(tmp_path: Path, sql
         await db.dispose()
 
 
-
-async def test_the_write_ahead_log_is_checkpointed_as_commits_go_on(tmp_path: Path, sqlite_template):
+async def test_the_write_ahead_log_is_checkpointed_as_commits_go_on(
+    tmp_path: Path, sqlite_template
+):
     # The writer never checkpoints at commit; the database does it every so many commits
     # on a thread of its own. Without that, a thousand commits leave a log of thousands of
     # pages behind (wal_autocheckpoint is 0 on the writer).

@@ -27,23 +27,33 @@ async def test_stock_adjustments_and_receipts_reach_the_phone(client, db):
     phone = await _phone(client, "rep1@corp.test")
     assert phone.store["product"][widget]["available"] == 2
 
-    placed = phone.enqueue("order.place", {"customer_id": customer["id"],
-                                           "lines": [{"product_id": widget, "quantity": 5}]})
+    placed = phone.enqueue(
+        "order.place",
+        {"customer_id": customer["id"], "lines": [{"product_id": widget, "quantity": 5}]},
+    )
     await phone.push()
     assert placed.outcome["result"]["lines"][0]["backordered"] == 3
-    adjusted = await client.post("/api/stock/adjust", headers=admin,
-                                 json={"warehouse_id": catalog.warehouse_ids[1], "product_id": widget, "delta": 4})
+    adjusted = await client.post(
+        "/api/stock/adjust",
+        headers=admin,
+        json={"warehouse_id": catalog.warehouse_ids[1], "product_id": widget, "delta": 4},
+    )
     assert adjusted.status_code in (200, 201), adjusted.text
     await phone.pull_all()
     assert phone.store["product"][widget]["available"] == 4
     assert phone.store["order"][placed.entity_id]["fulfilment_status"] == "partially_allocated"
 
-    received = await client.post("/api/stock/receipts", headers=admin,
-                                 json={"warehouse_id": catalog.warehouse_ids[0], "product_id": widget, "quantity": 3})
+    received = await client.post(
+        "/api/stock/receipts",
+        headers=admin,
+        json={"warehouse_id": catalog.warehouse_ids[0], "product_id": widget, "quantity": 3},
+    )
     assert received.status_code == 200 and received.json()["backorders_allocated"] == 3
     await phone.pull_all()
     order = phone.store["order"][placed.entity_id]
-    assert order["fulfilment_status"] == "allocated" and order["lines"][0]["quantity_allocated"] == 5
+    assert (
+        order["fulfilment_status"] == "allocated" and order["lines"][0]["quantity_allocated"] == 5
+    )
     assert phone.store["product"][widget]["available"] == 4
 
 
@@ -63,8 +73,13 @@ async def test_imported_customers_products_and_prices_reach_the_phone(client, db
         "active,tax_category,low_stock_threshold,base_price,warehouse_code,on_hand\n"
         "HAM-1,Claw hammer,Steel head,tools,each,1,1,5.00,true,standard,10,12.50,W1,40\n"
     )
-    for path, body in (("/api/imports/customers", customers_csv), ("/api/imports/products", products_csv)):
-        answer = await client.post(path, content=body.encode(), headers={**admin, "content-type": "text/csv"})
+    for path, body in (
+        ("/api/imports/customers", customers_csv),
+        ("/api/imports/products", products_csv),
+    ):
+        answer = await client.post(
+            path, content=body.encode(), headers={**admin, "content-type": "text/csv"}
+        )
         assert answer.status_code in (200, 201), answer.text
     await north_phone.pull_all()
     await south_phone.pull_all()
@@ -72,35 +87,64 @@ async def test_imported_customers_products_and_prices_reach_the_phone(client, db
     assert "customer" not in south_phone.store
     [hammer] = [p for p in north_phone.store["product"].values() if p["sku"] == "HAM-1"]
     assert (hammer["available"], hammer["floor_price_cents"]) == (40, 500)
-    prices = [pl["items"][hammer["id"]]["unit_price_cents"] for pl in north_phone.store["price_list"].values()
-              if hammer["id"] in pl["items"]]
+    prices = [
+        pl["items"][hammer["id"]]["unit_price_cents"]
+        for pl in north_phone.store["price_list"].values()
+        if hammer["id"] in pl["items"]
+    ]
     assert prices == [1250]
 
 
-async def test_a_realignment_moves_the_customer_and_its_prices_from_one_phone_to_the_other(client, db):
+async def test_a_realignment_moves_the_customer_and_its_prices_from_one_phone_to_the_other(
+    client, db
+):
     world = await seed_world(db)
     catalog = await seed_catalog(db)
     widget = await add_product(db, catalog, "WID-1", price_cents=1000)
     manager = bearer(await login(client, "manager@corp.test"))
     admin = bearer(await login(client, "admin@corp.test"))
     customer = await create_customer(client, manager, "Moving Target Cafe")  # WA 98101: North
-    own_prices = await client.post("/api/price-lists", headers=admin, json={
-        "code": "CAFE", "name": "Cafe prices", "kind": "customer", "customer_id": customer["id"],
-        "items": [{"product_id": widget, "unit_price_cents": 800}]})
+    own_prices = await client.post(
+        "/api/price-lists",
+        headers=admin,
+        json={
+            "code": "CAFE",
+            "name": "Cafe prices",
+            "kind": "customer",
+            "customer_id": customer["id"],
+            "items": [{"product_id": widget, "unit_price_cents": 800}],
+        },
+    )
     assert own_prices.status_code == 201, own_prices.text
     list_id = own_prices.json()["price_list"]["id"]
     await set_stock(db, catalog.warehouse_ids[0], widget, 10)
-    order = await client.post("/api/orders", headers=manager, json={
-        "customer_id": customer["id"], "lines": [{"product_id": widget, "quantity": 1}]})
+    order = await client.post(
+        "/api/orders",
+        headers=manager,
+        json={"customer_id": customer["id"], "lines": [{"product_id": widget, "quantity": 1}]},
+    )
     assert order.status_code == 201, order.text
     north_phone = await _phone(client, "rep1@corp.test")
     south_phone = await _phone(client, "rep2@corp.test")
     assert customer["id"] in north_phone.store["customer"] and "customer" not in south_phone.store
-    assert list_id in north_phone.store["price_list"] and list_id not in south_phone.store["price_list"]
+    assert (
+        list_id in north_phone.store["price_list"]
+        and list_id not in south_phone.store["price_list"]
+    )
 
-    draft = await client.post("/api/realignments", headers=manager, json={
-        "description": "Downtown goes south", "effective_on": date.today().isoformat(),
-        "changes": {"add_rules": [{"territory_id": world.south, "country": "US", "postal_exact": "98101"}]}})
+    draft = await client.post(
+        "/api/realignments",
+        headers=manager,
+        json={
+            "description": "Downtown goes south",
+            "effective_on": date.today().isoformat(),
+            "changes": {
+                "add_rules": [
+                    {"territory_id": world.south, "country": "US", "postal_exact": "98101"}
+                ]
+            },
+        },
+    )
     assert draft.status_code == 201, draft.text
     applied = await client.post(f"/api/realignments/{draft.json()['id']}/apply", headers=manager)
     assert applied.status_code == 200 and applied.json()["moved_count"] == 1
@@ -124,9 +168,23 @@ async def test_a_customers_own_price_list_reaches_only_who_sees_the_customer(cli
     customer = await create_customer(client, admin, "Special Terms Diner")
     north_phone = await _phone(client, "rep1@corp.test")
     south_phone = await _phone(client, "rep2@corp.test")
-    created = await client.post("/api/price-lists", headers=admin, json={
-        "code": "DINER", "name": "Diner prices", "kind": "customer", "customer_id": customer["id"],
-        "items": [{"product_id": widget, "unit_price_cents": 900, "breaks": [{"min_qty": 10, "unit_price_cents": 850}]}]})
+    created = await client.post(
+        "/api/price-lists",
+        headers=admin,
+        json={
+            "code": "DINER",
+            "name": "Diner prices",
+            "kind": "customer",
+            "customer_id": customer["id"],
+            "items": [
+                {
+                    "product_id": widget,
+                    "unit_price_cents": 900,
+                    "breaks": [{"min_qty": 10, "unit_price_cents": 850}],
+                }
+            ],
+        },
+    )
     assert created.status_code == 201, created.text
     list_id = created.json()["price_list"]["id"]
     await north_phone.pull_all()
@@ -136,8 +194,14 @@ async def test_a_customers_own_price_list_reaches_only_who_sees_the_customer(cli
     assert own["items"][widget] == {"unit_price_cents": 900, "breaks": [[10, 850]]}
     assert list_id not in south_phone.store["price_list"]
     # What the phone would compute is what the server charges.
-    phone_order = north_phone.enqueue("order.place", {"customer_id": customer["id"], "client_total_cents": 9350,
-                                                      "lines": [{"product_id": widget, "quantity": 10}]})
+    phone_order = north_phone.enqueue(
+        "order.place",
+        {
+            "customer_id": customer["id"],
+            "client_total_cents": 9350,
+            "lines": [{"product_id": widget, "quantity": 10}],
+        },
+    )
     await north_phone.push()
     assert phone_order.outcome["result"]["totals_match"] is True, phone_order.outcome
 
@@ -149,15 +213,20 @@ async def test_a_phones_pull_comes_gzipped_and_a_browsers_does_not(client, app, 
         await add_product(db, catalog, f"SKU-{n:02d}", price_cents=100 + n)
     tokens = await login(client, "rep1@corp.test")
     params = {"cursor": "", "limit": 100, "protocol": 1, "schema_version": 1}
-    phone = await client.get("/api/sync/v1/pull", params=params,
-                             headers={**bearer(tokens), "accept-encoding": "gzip"})
+    phone = await client.get(
+        "/api/sync/v1/pull", params=params, headers={**bearer(tokens), "accept-encoding": "gzip"}
+    )
     assert phone.status_code == 200 and phone.headers["content-encoding"] == "gzip"
     assert phone.num_bytes_downloaded < len(phone.content) / 3
     assert len(phone.json()["changes"]) == 32  # 30 products, the base list, the tax rate
     async with browser_client(app) as browser:
-        signed_in = await browser.post("/api/auth/login", json={"email": "rep1@corp.test", "password": PASSWORD})
+        signed_in = await browser.post(
+            "/api/auth/login", json={"email": "rep1@corp.test", "password": PASSWORD}
+        )
         assert signed_in.status_code == 200
-        page = await browser.get("/api/sync/v1/pull", params=params, headers={"accept-encoding": "gzip"})
+        page = await browser.get(
+            "/api/sync/v1/pull", params=params, headers={"accept-encoding": "gzip"}
+        )
     assert page.status_code == 200 and "content-encoding" not in page.headers
     assert page.json()["changes"] == phone.json()["changes"]
 

@@ -53,14 +53,22 @@ async def _phone(http, email: str = "rep1@corp.test") -> SyncClient:
     return phone
 
 
-def _order(shop: Shop, quantity: int = 2, product: str | None = None, **extra: Any) -> dict[str, Any]:
-    return {"customer_id": shop.customer_id,
-            "lines": [{"product_id": product or shop.widget, "quantity": quantity}], **extra}
+def _order(
+    shop: Shop, quantity: int = 2, product: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "customer_id": shop.customer_id,
+        "lines": [{"product_id": product or shop.widget, "quantity": quantity}],
+        **extra,
+    }
 
 
 async def _orders(db: Database) -> list[tuple[str, str]]:
     async with db.read() as unit:
-        return [tuple(r) for r in (await unit.session.execute(select(SalesOrder.id, SalesOrder.number))).all()]
+        return [
+            tuple(r)
+            for r in (await unit.session.execute(select(SalesOrder.id, SalesOrder.number))).all()
+        ]
 
 
 async def _allocated(db: Database, product_id: str) -> int:
@@ -80,7 +88,10 @@ async def test_lost_response_then_retry_places_exactly_one_order_with_the_same_n
     [(order_id, number)] = await _orders(db)  # the server did commit
     outcome = (await phone.push()).json()["outcomes"][0]
     assert outcome["duplicate"] is True and outcome["status"] == "accepted"
-    assert outcome["result"]["number"] == number and outcome["result"]["order_id"] == order_id == item.entity_id
+    assert (
+        outcome["result"]["number"] == number
+        and outcome["result"]["order_id"] == order_id == item.entity_id
+    )
     assert await _orders(db) == [(order_id, number)]
     assert await _allocated(db, shop.widget) == 2  # stock reserved once, not twice
 
@@ -111,11 +122,15 @@ async def test_two_concurrent_identical_pushes_place_one_order_without_a_500(cli
     shop = await _shop(client, db)
     phone = await _phone(client)
     phone.enqueue("order.place", _order(shop))
-    body = {"protocol": 1, "schema_version": 1, "device_id": phone.device_id,
-            "mutations": [phone.outbox[0].message()]}
-    responses = await asyncio.gather(*(
-        client.post("/api/sync/v1/push", json=body, headers=phone.headers) for _ in range(2)
-    ))
+    body = {
+        "protocol": 1,
+        "schema_version": 1,
+        "device_id": phone.device_id,
+        "mutations": [phone.outbox[0].message()],
+    }
+    responses = await asyncio.gather(
+        *(client.post("/api/sync/v1/push", json=body, headers=phone.headers) for _ in range(2))
+    )
     assert [r.status_code for r in responses] == [200, 200]
     outcomes = [r.json()["outcomes"][0] for r in responses]
     assert sorted(o["duplicate"] for o in outcomes) == [False, True]
@@ -148,10 +163,14 @@ async def test_a_malformed_order_is_rejected_with_a_clear_code(client, db):
     assert "lines" in outcome["message"] and await _orders(db) == []
 
 
-async def test_an_order_for_a_customer_whose_onboarding_was_rejected_is_rejected_as_such(client, db):
+async def test_an_order_for_a_customer_whose_onboarding_was_rejected_is_rejected_as_such(
+    client, db
+):
     shop = await _shop(client, db)
     phone = await _phone(client)
-    onboarding = phone.enqueue("customer.create", customer_body("Ghost Diner", billing_address={"country": "USA"}))
+    onboarding = phone.enqueue(
+        "customer.create", customer_body("Ghost Diner", billing_address={"country": "USA"})
+    )
     phone.enqueue("order.place", {**_order(shop), "customer_id": onboarding.entity_id})
     outcomes = (await phone.push()).json()["outcomes"]
     assert outcomes[0]["status"] == "rejected"
@@ -164,16 +183,22 @@ async def test_only_a_rejected_creation_makes_later_changes_depend_on_it(client,
     shop = await _shop(client, db)
     unpriced = await add_product(db, shop.catalog, "NOP-1", price_cents=None)
     phone = await _phone(client)
-    bad_quote = phone.enqueue("quote.save", {"customer_id": shop.customer_id,
-                                             "lines": [{"product_id": unpriced, "quantity": 1}]})
+    bad_quote = phone.enqueue(
+        "quote.save",
+        {"customer_id": shop.customer_id, "lines": [{"product_id": unpriced, "quantity": 1}]},
+    )
     phone.enqueue("quote.send", {}, entity_id=bad_quote.entity_id)
     phone.enqueue("order.place", {**_order(shop), "quote_id": bad_quote.entity_id})
-    stale_edit = phone.enqueue("customer.update", {"notes": "gate code 1234"}, entity_id=shop.customer_id,
-                               base_version=99)
+    stale_edit = phone.enqueue(
+        "customer.update", {"notes": "gate code 1234"}, entity_id=shop.customer_id, base_version=99
+    )
     phone.enqueue("order.place", _order(shop))
     outcomes = (await phone.push()).json()["outcomes"]
     assert [(o["status"], o["code"]) for o in outcomes[:3]] == [
-        ("rejected", "validation_failed"), ("rejected", "dependency_rejected"), ("rejected", "dependency_rejected")]
+        ("rejected", "validation_failed"),
+        ("rejected", "dependency_rejected"),
+        ("rejected", "dependency_rejected"),
+    ]
     # A rejected edit leaves the customer there: orders for it go on.
     assert stale_edit.outcome["status"] == "rejected"
     assert outcomes[4]["status"] == "accepted" and outcomes[4]["result"]["number"].startswith("SO-")
@@ -200,13 +225,30 @@ async def test_a_stale_offline_price_is_reported_beside_the_servers_totals(clien
     assert outcome["status"] == "accepted"
     assert result["client_total_cents"] == 2200 and result["total_cents"] == 2640
     assert result["repriced"] is True and result["totals_match"] is False
-    assert result["totals"] == {"subtotal_cents": 2400, "discount_cents": 0, "net_cents": 2400, "tax_cents": 240,
-                                "shipping_cents": 0, "shipping_tax_cents": 0, "total_cents": 2640}
-    assert result["lines"] == [{"product_id": shop.widget, "quantity": 2, "unit_price_cents": 1200,
-                                "allocated": 2, "backordered": 0}]
+    assert result["totals"] == {
+        "subtotal_cents": 2400,
+        "discount_cents": 0,
+        "net_cents": 2400,
+        "tax_cents": 240,
+        "shipping_cents": 0,
+        "shipping_tax_cents": 0,
+        "total_cents": 2640,
+    }
+    assert result["lines"] == [
+        {
+            "product_id": shop.widget,
+            "quantity": 2,
+            "unit_price_cents": 1200,
+            "allocated": 2,
+            "backordered": 0,
+        }
+    ]
     matching = phone.enqueue("order.place", _order(shop, client_total_cents=2640))
     await phone.push()
-    assert matching.outcome["result"]["totals_match"] is True and matching.outcome["result"]["repriced"] is False
+    assert (
+        matching.outcome["result"]["totals_match"] is True
+        and matching.outcome["result"]["repriced"] is False
+    )
 
 
 async def test_the_last_unit_ordered_from_two_devices_is_allocated_once(client, db):
@@ -217,7 +259,10 @@ async def test_the_last_unit_ordered_from_two_devices_is_allocated_once(client, 
     manager_phone.enqueue("order.place", _order(shop, quantity=1))
     responses = await asyncio.gather(rep_phone.push(), manager_phone.push())
     assert [r.status_code for r in responses] == [200, 200]
-    lines = sorted((r.json()["outcomes"][0]["result"]["lines"][0] for r in responses), key=lambda x: x["allocated"])
+    lines = sorted(
+        (r.json()["outcomes"][0]["result"]["lines"][0] for r in responses),
+        key=lambda x: x["allocated"],
+    )
     assert [(x["allocated"], x["backordered"]) for x in lines] == [(0, 1), (1, 0)]
     statuses = sorted(r.json()["outcomes"][0]["result"]["fulfilment_status"] for r in responses)
     assert statuses == ["allocated", "backordered"]
@@ -226,7 +271,9 @@ async def test_the_last_unit_ordered_from_two_devices_is_allocated_once(client, 
 
 async def test_an_order_over_the_credit_limit_waits_for_approval(client, db):
     shop = await _shop(client, db)
-    limited = await create_customer(client, shop.manager, "Tight Budget Cafe", credit_limit_cents=1000)
+    limited = await create_customer(
+        client, shop.manager, "Tight Budget Cafe", credit_limit_cents=1000
+    )
     phone = await _phone(client)
     phone.enqueue("order.place", {**_order(shop), "customer_id": limited["id"]})
     outcome = (await phone.push()).json()["outcomes"][0]
@@ -239,24 +286,50 @@ async def test_an_order_over_the_credit_limit_waits_for_approval(client, db):
 async def test_a_quote_saved_and_sent_offline_becomes_an_order_at_the_quoted_price(client, db):
     shop = await _shop(client, db)
     phone = await _phone(client)
-    saved = phone.enqueue("quote.save", {"customer_id": shop.customer_id, "client_total_cents": 1100,
-                                         "lines": [{"product_id": shop.widget, "quantity": 1}]})
-    phone.enqueue("quote.save", {"customer_id": shop.customer_id, "client_total_cents": 5500,
-                                 "lines": [{"product_id": shop.widget, "quantity": 5}]}, entity_id=saved.entity_id)
+    saved = phone.enqueue(
+        "quote.save",
+        {
+            "customer_id": shop.customer_id,
+            "client_total_cents": 1100,
+            "lines": [{"product_id": shop.widget, "quantity": 1}],
+        },
+    )
+    phone.enqueue(
+        "quote.save",
+        {
+            "customer_id": shop.customer_id,
+            "client_total_cents": 5500,
+            "lines": [{"product_id": shop.widget, "quantity": 5}],
+        },
+        entity_id=saved.entity_id,
+    )
     phone.enqueue("quote.send", {}, entity_id=saved.entity_id)
     outcomes = (await phone.push()).json()["outcomes"]
     assert [o["status"] for o in outcomes] == ["accepted"] * 3, outcomes
     created, edited, sent = (o["result"] for o in outcomes)
-    assert created["number"].startswith("Q-") and created["number"] == edited["number"] == sent["number"]
-    assert (created["status"], created["total_cents"], created["totals_match"]) == ("draft", 1100, True)
-    assert (edited["total_cents"], edited["client_total_cents"], edited["quote_id"]) == (5500, 5500, saved.entity_id)
+    assert (
+        created["number"].startswith("Q-")
+        and created["number"] == edited["number"] == sent["number"]
+    )
+    assert (created["status"], created["total_cents"], created["totals_match"]) == (
+        "draft",
+        1100,
+        True,
+    )
+    assert (edited["total_cents"], edited["client_total_cents"], edited["quote_id"]) == (
+        5500,
+        5500,
+        saved.entity_id,
+    )
     assert (sent["status"], sent["revision"]) == ("sent", 1)
 
     accepted = await client.post(f"/api/quotes/{saved.entity_id}/accept", headers=shop.manager)
     assert accepted.status_code == 200, accepted.text
     await add_price_list(db, code="BASE", version=2, prices={shop.widget: 1500})  # prices go up
-    phone.enqueue("order.place", {**_order(shop, quantity=5), "quote_id": saved.entity_id,
-                                  "client_total_cents": 5500})
+    phone.enqueue(
+        "order.place",
+        {**_order(shop, quantity=5), "quote_id": saved.entity_id, "client_total_cents": 5500},
+    )
     order = (await phone.push()).json()["outcomes"][0]
     assert order["status"] == "accepted", order
     assert order["result"]["lines"][0]["unit_price_cents"] == 1000
@@ -268,8 +341,10 @@ async def test_a_quote_saved_and_sent_offline_becomes_an_order_at_the_quoted_pri
 async def test_sending_a_quote_twice_is_a_rejection_not_an_error(client, db):
     shop = await _shop(client, db)
     phone = await _phone(client)
-    saved = phone.enqueue("quote.save", {"customer_id": shop.customer_id,
-                                         "lines": [{"product_id": shop.widget, "quantity": 1}]})
+    saved = phone.enqueue(
+        "quote.save",
+        {"customer_id": shop.customer_id, "lines": [{"product_id": shop.widget, "quantity": 1}]},
+    )
     phone.enqueue("quote.send", {}, entity_id=saved.entity_id)
     phone.enqueue("quote.send", {}, entity_id=saved.entity_id)
     phone.enqueue("quote.save", {"notes": "too late"}, entity_id=saved.entity_id)
@@ -294,36 +369,56 @@ async def test_cancelling_offline_releases_the_stock_and_the_pull_shows_it(clien
     assert [x["quantity_allocated"] for x in order["lines"]] == [4]
     assert [e["action"] for e in order["events"]] == ["submit", "confirm", "stock_allocated"]
 
-    phone.enqueue("order.cancel", {"reason": "customer changed their mind"}, entity_id=placed.entity_id)
+    phone.enqueue(
+        "order.cancel", {"reason": "customer changed their mind"}, entity_id=placed.entity_id
+    )
     outcome = (await phone.push()).json()["outcomes"][0]
     assert outcome["status"] == "accepted"
-    assert outcome["result"] == {"number": order["number"], "status": "cancelled", "fulfilment_status": "unallocated"}
+    assert outcome["result"] == {
+        "number": order["number"],
+        "status": "cancelled",
+        "fulfilment_status": "unallocated",
+    }
     assert await _allocated(db, shop.widget) == 0
     await phone.pull_all()
     assert phone.store["product"][shop.widget]["available"] == 10
     cancelled = phone.store["order"][placed.entity_id]
-    assert cancelled["status"] == "cancelled" and cancelled["events"][-2]["reason"] == "customer changed their mind"
+    assert (
+        cancelled["status"] == "cancelled"
+        and cancelled["events"][-2]["reason"] == "customer changed their mind"
+    )
 
 
 async def test_pull_brings_quotes_orders_prices_and_tax_rates_in_the_documented_shapes(client, db):
     shop = await _shop(client, db)
     phone = await _phone(client)
-    quote = phone.enqueue("quote.save", {"customer_id": shop.customer_id,
-                                         "lines": [{"product_id": shop.gadget, "quantity": 2}]})
+    quote = phone.enqueue(
+        "quote.save",
+        {"customer_id": shop.customer_id, "lines": [{"product_id": shop.gadget, "quantity": 2}]},
+    )
     phone.enqueue("quote.send", {}, entity_id=quote.entity_id)
     order = phone.enqueue("order.place", _order(shop))
     await phone.push()
     await phone.pull_all(limit=2)  # a paged first snapshot
 
     pulled_quote = phone.store["quote"][quote.entity_id]
-    assert (pulled_quote["status"], pulled_quote["revision"], pulled_quote["total_cents"]) == ("sent", 1, 5500)
+    assert (pulled_quote["status"], pulled_quote["revision"], pulled_quote["total_cents"]) == (
+        "sent",
+        1,
+        5500,
+    )
     assert [e["action"] for e in pulled_quote["events"]] == ["create", "send"]
     assert phone.store["order"][order.entity_id]["status"] == "confirmed"
     base = phone.store["price_list"][shop.catalog.base_list_id]
     assert (base["kind"], base["code"], base["version"]) == ("base", "BASE", 1)
     assert base["items"][shop.widget] == {"unit_price_cents": 1000, "breaks": []}
     [rate] = phone.store["tax_rate"].values()
-    assert (rate["tax_category"], rate["country"], rate["state"], rate["rate"]) == ("standard", "US", "WA", "0.10000")
+    assert (rate["tax_category"], rate["country"], rate["state"], rate["rate"]) == (
+        "standard",
+        "US",
+        "WA",
+        "0.10000",
+    )
     customer = phone.store["customer"][shop.customer_id]
     assert customer["open_orders_cents"] == 2200 and customer["tax_exempt"] is False
     assert customer["addresses"][0]["state"] == "WA"
@@ -331,24 +426,47 @@ async def test_pull_brings_quotes_orders_prices_and_tax_rates_in_the_documented_
 
     # A new price list version and a changed quote come through the change feed.
     v2 = await add_price_list(db, code="BASE", version=2, prices={shop.widget: 1100})
-    created = await client.post("/api/price-lists", headers=bearer(await login(client, "admin@corp.test")), json={
-        "code": "BASE", "name": "Base v3", "kind": "base", "items": [{"product_id": shop.widget, "unit_price_cents": 1150}]})
+    created = await client.post(
+        "/api/price-lists",
+        headers=bearer(await login(client, "admin@corp.test")),
+        json={
+            "code": "BASE",
+            "name": "Base v3",
+            "kind": "base",
+            "items": [{"product_id": shop.widget, "unit_price_cents": 1150}],
+        },
+    )
     assert created.status_code == 201, created.text
     await client.post(f"/api/quotes/{quote.entity_id}/accept", headers=shop.manager)
     await phone.pull_all()
-    assert v2 not in phone.store["price_list"]  # inserted behind the services' back: not on the feed
-    assert phone.store["price_list"][created.json()["price_list"]["id"]]["items"][shop.widget]["unit_price_cents"] == 1150
+    assert (
+        v2 not in phone.store["price_list"]
+    )  # inserted behind the services' back: not on the feed
+    assert (
+        phone.store["price_list"][created.json()["price_list"]["id"]]["items"][shop.widget][
+            "unit_price_cents"
+        ]
+        == 1150
+    )
     assert phone.store["quote"][quote.entity_id]["status"] == "accepted"
 
 
 async def test_a_rep_never_pulls_another_territorys_orders_or_quotes(client, db):
     shop = await _shop(client, db)
-    south_customer = await create_customer(client, shop.manager, "Bay Bakery", state="CA", postal="94105",
-                                           city="San Francisco")
+    south_customer = await create_customer(
+        client, shop.manager, "Bay Bakery", state="CA", postal="94105", city="San Francisco"
+    )
     south_phone = await _phone(client, "rep2@corp.test")
-    theirs = south_phone.enqueue("order.place", {**_order(shop), "customer_id": south_customer["id"]})
-    their_quote = south_phone.enqueue("quote.save", {"customer_id": south_customer["id"],
-                                                     "lines": [{"product_id": shop.widget, "quantity": 1}]})
+    theirs = south_phone.enqueue(
+        "order.place", {**_order(shop), "customer_id": south_customer["id"]}
+    )
+    their_quote = south_phone.enqueue(
+        "quote.save",
+        {
+            "customer_id": south_customer["id"],
+            "lines": [{"product_id": shop.widget, "quantity": 1}],
+        },
+    )
     await south_phone.push()
     assert theirs.outcome["status"] == "accepted" and their_quote.outcome["status"] == "accepted"
 
@@ -386,7 +504,9 @@ async def test_a_database_failure_answers_503_and_advances_nothing(client, db):
     assert response.headers["retry-after"]
     async with db.write() as uow:
         await uow.session.execute(text("ALTER TABLE sync_outcomes_away RENAME TO sync_outcomes"))
-        last_seq = await uow.session.scalar(select(Device.last_seq).where(Device.id == phone.device_id))
+        last_seq = await uow.session.scalar(
+            select(Device.last_seq).where(Device.id == phone.device_id)
+        )
     assert last_seq == 0 and await _orders(db) == [] and await _allocated(db, shop.widget) == 0
     assert len(phone.pending) == 1
     await phone.flush()
@@ -409,13 +529,17 @@ async def test_every_order_of_many_devices_is_applied_exactly_once(client, db):
         stored = sorted((await unit.session.execute(select(SalesOrder.id))).scalars().all())
         numbers = await unit.session.scalar(select(func.count(func.distinct(SalesOrder.number))))
     assert stored == ids and numbers == 15
-    assert len({item.outcome["result"]["number"] for phone in phones for item in phone.outbox}) == 15
+    assert (
+        len({item.outcome["result"]["number"] for phone in phones for item in phone.outbox}) == 15
+    )
 
 
 _EXPLODING_ORDERS = {
     # A database that fails in the middle of a push: the third order's insert raises.
-    "sqlite": ["CREATE TRIGGER explode BEFORE INSERT ON sales_orders WHEN NEW.po_number = 'PO-3' "
-               "BEGIN SELECT RAISE(ABORT, 'the disk is on fire'); END"],
+    "sqlite": [
+        "CREATE TRIGGER explode BEFORE INSERT ON sales_orders WHEN NEW.po_number = 'PO-3' "
+        "BEGIN SELECT RAISE(ABORT, 'the disk is on fire'); END"
+    ],
     "postgres": [
         "CREATE FUNCTION explode() RETURNS trigger AS $$ BEGIN IF NEW.po_number = 'PO-3' THEN "
         "RAISE EXCEPTION 'the disk is on fire'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
@@ -424,7 +548,9 @@ _EXPLODING_ORDERS = {
 }
 
 
-async def test_a_failure_in_the_middle_of_a_push_keeps_applied_and_remembered_together(client, db, backend):
+async def test_a_failure_in_the_middle_of_a_push_keeps_applied_and_remembered_together(
+    client, db, backend
+):
     shop = await _shop(client, db, widget_stock=100)
     phone = await _phone(client)
     for n in range(1, 6):
@@ -437,14 +563,20 @@ async def test_a_failure_in_the_middle_of_a_push_keeps_applied_and_remembered_to
     # Whatever was committed before the failure is remembered as applied, nothing more:
     # every stored order has its outcome and last_seq counts exactly those.
     async with db.read() as unit:
-        last_seq = await unit.session.scalar(select(Device.last_seq).where(Device.id == phone.device_id))
+        last_seq = await unit.session.scalar(
+            select(Device.last_seq).where(Device.id == phone.device_id)
+        )
         outcomes = await unit.session.scalar(text("SELECT count(*) FROM sync_outcomes"))
     stored = await _orders(db)
     assert last_seq == len(stored) == outcomes < 3
     assert await _allocated(db, shop.widget) == 2 * len(stored)
     # The failure is repaired; the phone sends its outbox again: every order exactly once.
     async with db.write() as uow:
-        await uow.session.execute(text("DROP TRIGGER explode" + (" ON sales_orders" if backend.name == "postgres" else "")))
+        await uow.session.execute(
+            text(
+                "DROP TRIGGER explode" + (" ON sales_orders" if backend.name == "postgres" else "")
+            )
+        )
     await phone.flush()
     assert [item.outcome["status"] for item in phone.outbox] == ["accepted"] * 5
     stored = await _orders(db)

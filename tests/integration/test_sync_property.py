@@ -18,7 +18,11 @@ from sync.client import LostResponse, SyncClient
 from tests.conftest import api_client
 from tests.factories import customer_body, login, seed_world
 
-PHONES = [("rep1@corp.test", "WA", "98101"), ("rep1@corp.test", "WA", "98102"), ("rep2@corp.test", "CA", "94105")]
+PHONES = [
+    ("rep1@corp.test", "WA", "98101"),
+    ("rep1@corp.test", "WA", "98102"),
+    ("rep2@corp.test", "CA", "94105"),
+]
 
 step = st.one_of(
     st.tuples(st.just("create"), st.integers(0, 2)),
@@ -49,10 +53,20 @@ async def _scenario(url: str, settings_obj, steps: list[tuple]) -> None:
                     name = f"P{tag} {len(names)}"
                     names.append(name)
                     _, state, postal = PHONES[index]
-                    item = phone.enqueue("customer.create", customer_body(name, state=state, postal=postal, confirm_new=True, contacts=[]))
+                    item = phone.enqueue(
+                        "customer.create",
+                        customer_body(
+                            name, state=state, postal=postal, confirm_new=True, contacts=[]
+                        ),
+                    )
                     created[index].append(item.entity_id)
                 elif kind == "update" and created[index]:
-                    phone.enqueue("customer.update", {"notes": f"note {len(phone.outbox)}"}, entity_id=created[index][-1], base_version=1)
+                    phone.enqueue(
+                        "customer.update",
+                        {"notes": f"note {len(phone.outbox)}"},
+                        entity_id=created[index][-1],
+                        base_version=1,
+                    )
                 elif kind == "push":
                     phone.lose_next_responses = 1 if action[2] else 0
                     try:
@@ -65,14 +79,22 @@ async def _scenario(url: str, settings_obj, steps: list[tuple]) -> None:
                 phone.lose_next_responses = 0
                 await phone.flush()
                 assert not phone.pending
-                assert all(item.outcome["status"] == "accepted" for item in phone.outbox), [i.outcome for i in phone.outbox]
+                assert all(item.outcome["status"] == "accepted" for item in phone.outbox), [
+                    i.outcome for i in phone.outbox
+                ]
             async with db.read() as unit:
                 for name in names:
-                    count = await unit.session.scalar(select(func.count()).select_from(Customer).where(Customer.legal_name == name))
+                    count = await unit.session.scalar(
+                        select(func.count())
+                        .select_from(Customer)
+                        .where(Customer.legal_name == name)
+                    )
                     assert count == 1, name
             for phone in phones:
                 await phone.pull_all(limit=4)
-                server = await http.get("/api/customers", params={"limit": 200}, headers=phone.headers)
+                server = await http.get(
+                    "/api/customers", params={"limit": 200}, headers=phone.headers
+                )
                 expected = {c["id"]: c["version"] for c in server.json()["items"]}
                 replica = {i: c["version"] for i, c in phone.store.get("customer", {}).items()}
                 assert replica == expected

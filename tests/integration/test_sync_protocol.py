@@ -77,8 +77,15 @@ async def test_two_concurrent_identical_pushes_apply_once_without_a_500(client, 
     await seed_world(db)
     phone = await _client(client, "rep1@corp.test")
     phone.enqueue("customer.create", customer_body("Twice Told Tales"))
-    body = {"protocol": 1, "schema_version": 1, "device_id": phone.device_id, "mutations": [phone.outbox[0].message()]}
-    responses = await asyncio.gather(*(client.post("/api/sync/v1/push", json=body, headers=phone.headers) for _ in range(2)))
+    body = {
+        "protocol": 1,
+        "schema_version": 1,
+        "device_id": phone.device_id,
+        "mutations": [phone.outbox[0].message()],
+    }
+    responses = await asyncio.gather(
+        *(client.post("/api/sync/v1/push", json=body, headers=phone.headers) for _ in range(2))
+    )
     assert [r.status_code for r in responses] == [200, 200]
     flags = sorted(r.json()["outcomes"][0]["duplicate"] for r in responses)
     assert flags == [False, True]
@@ -118,7 +125,9 @@ async def test_a_change_that_depends_on_a_rejected_one_is_rejected_as_such(clien
     await seed_world(db)
     phone = await _client(client, "rep1@corp.test")
     bad = phone.enqueue("customer.create", customer_body("X", billing_address={"country": "USA"}))
-    phone.enqueue("customer.update", {"notes": "call first"}, entity_id=bad.entity_id, base_version=1)
+    phone.enqueue(
+        "customer.update", {"notes": "call first"}, entity_id=bad.entity_id, base_version=1
+    )
     outcomes = (await phone.push()).json()["outcomes"]
     assert outcomes[0]["status"] == "rejected" and outcomes[0]["code"] == "invalid_mutation"
     assert outcomes[1]["status"] == "rejected" and outcomes[1]["code"] == "dependency_rejected"
@@ -130,22 +139,37 @@ async def test_offline_edit_merges_fields_and_the_server_wins_on_conflicts(clien
     created = phone.enqueue("customer.create", customer_body("Merge Market"))
     await phone.push()
     manager = await login(client, "manager@corp.test")
-    office = await client.patch(f"/api/customers/{created.entity_id}", json={"base_version": 1, "notes": "Office note"},
-                                headers={"Authorization": f"Bearer {manager['access_token']}"})
+    office = await client.patch(
+        f"/api/customers/{created.entity_id}",
+        json={"base_version": 1, "notes": "Office note"},
+        headers={"Authorization": f"Bearer {manager['access_token']}"},
+    )
     assert office.status_code == 200
-    phone.enqueue("customer.update", {"notes": "Phone note", "trading_name": "MM"}, entity_id=created.entity_id, base_version=1)
+    phone.enqueue(
+        "customer.update",
+        {"notes": "Phone note", "trading_name": "MM"},
+        entity_id=created.entity_id,
+        base_version=1,
+    )
     outcome = (await phone.push()).json()["outcomes"][0]
     assert outcome["status"] == "accepted"
-    assert outcome["result"]["overwritten_by_server"] == ["notes"] and outcome["result"]["applied"] == ["trading_name"]
+    assert outcome["result"]["overwritten_by_server"] == ["notes"] and outcome["result"][
+        "applied"
+    ] == ["trading_name"]
 
 
 async def test_a_protocol_or_schema_mismatch_is_a_clear_error(client, db):
     await seed_world(db)
     phone = await _client(client, "rep1@corp.test")
-    for body, code in [({"protocol": 2, "schema_version": 1}, "protocol_unsupported"),
-                       ({"protocol": 1, "schema_version": 99}, "schema_unsupported")]:
-        response = await client.post("/api/sync/v1/push", headers=phone.headers,
-                                     json={**body, "device_id": phone.device_id, "mutations": []})
+    for body, code in [
+        ({"protocol": 2, "schema_version": 1}, "protocol_unsupported"),
+        ({"protocol": 1, "schema_version": 99}, "schema_unsupported"),
+    ]:
+        response = await client.post(
+            "/api/sync/v1/push",
+            headers=phone.headers,
+            json={**body, "device_id": phone.device_id, "mutations": []},
+        )
         assert response.status_code == 422 and response.json()["code"] == code
     unknown = phone.enqueue("customer.create@7", customer_body("From The Future"))
     outcome = (await phone.push()).json()["outcomes"][0]
@@ -156,7 +180,9 @@ async def test_a_protocol_or_schema_mismatch_is_a_clear_error(client, db):
 async def test_a_revoked_device_is_refused_and_keeps_its_outbox(client, db):
     await seed_world(db)
     phone = await _client(client, "rep1@corp.test")
-    revoke = await client.post(f"/api/sync/v1/devices/{phone.device_id}/revoke", headers=phone.headers)
+    revoke = await client.post(
+        f"/api/sync/v1/devices/{phone.device_id}/revoke", headers=phone.headers
+    )
     assert revoke.status_code == 200
     phone.enqueue("customer.create", customer_body("Never Sent"))
     response = await phone.push()
@@ -168,8 +194,11 @@ async def test_another_users_device_is_refused(client, db):
     await seed_world(db)
     phone = await _client(client, "rep1@corp.test")
     thief = await login(client, "rep2@corp.test")
-    response = await client.post("/api/sync/v1/push", headers={"Authorization": f"Bearer {thief['access_token']}"},
-                                 json={"protocol": 1, "schema_version": 1, "device_id": phone.device_id, "mutations": []})
+    response = await client.post(
+        "/api/sync/v1/push",
+        headers={"Authorization": f"Bearer {thief['access_token']}"},
+        json={"protocol": 1, "schema_version": 1, "device_id": phone.device_id, "mutations": []},
+    )
     assert response.status_code == 404 and response.json()["code"] == "device_unknown"
 
 
@@ -178,20 +207,50 @@ async def test_pull_snapshot_then_changes_only_what_the_user_may_see(client, db)
     admin = await login(client, "admin@corp.test")
     auth = {"Authorization": f"Bearer {admin['access_token']}"}
     for i in range(7):
-        await client.post("/api/customers", headers=auth, json=customer_body(f"North {i}", status="active", confirm_new=True))
-    south = await client.post("/api/customers", headers=auth, json=customer_body("South One", state="CA", postal="94105", status="active"))
+        await client.post(
+            "/api/customers",
+            headers=auth,
+            json=customer_body(f"North {i}", status="active", confirm_new=True),
+        )
+    south = await client.post(
+        "/api/customers",
+        headers=auth,
+        json=customer_body("South One", state="CA", postal="94105", status="active"),
+    )
     phone = await _client(client, "rep1@corp.test")
     await phone.pull_all(limit=3)
     names = {c["legal_name"] for c in phone.store["customer"].values()}
     assert names == {f"North {i}" for i in range(7)}
     assert phone.cursor.partition("@")[0].isdigit()
 
-    moved = await client.patch(f"/api/customers/{south.json()['id']}", headers=auth, json={
-        "base_version": 1, "billing_address": {"country": "US", "state": "WA", "postal_code": "98101", "city": "Seattle"}})
+    moved = await client.patch(
+        f"/api/customers/{south.json()['id']}",
+        headers=auth,
+        json={
+            "base_version": 1,
+            "billing_address": {
+                "country": "US",
+                "state": "WA",
+                "postal_code": "98101",
+                "city": "Seattle",
+            },
+        },
+    )
     assert moved.json()["customer"]["territory_id"] == world.north
     north_id = next(i for i, c in phone.store["customer"].items() if c["legal_name"] == "North 0")
-    await client.patch(f"/api/customers/{north_id}", headers=auth, json={
-        "base_version": 1, "billing_address": {"country": "US", "state": "CA", "postal_code": "94105", "city": "SF"}})
+    await client.patch(
+        f"/api/customers/{north_id}",
+        headers=auth,
+        json={
+            "base_version": 1,
+            "billing_address": {
+                "country": "US",
+                "state": "CA",
+                "postal_code": "94105",
+                "city": "SF",
+            },
+        },
+    )
     await phone.pull_all(limit=3)
     names = {c["legal_name"] for c in phone.store["customer"].values()}
     assert "South One" in names and "North 0" not in names and len(names) == 7
@@ -207,31 +266,50 @@ async def test_a_phone_follows_its_user_into_a_new_territory_and_out_of_it(clien
     world = await seed_world(db)
     admin = await login(client, "admin@corp.test")
     auth = {"Authorization": f"Bearer {admin['access_token']}"}
-    for name, state, postal in [("North A", "WA", "98101"), ("North B", "WA", "98102"),
-                                ("South A", "CA", "94105"), ("South B", "CA", "94106")]:
-        created = await client.post("/api/customers", headers=auth,
-                                    json=customer_body(name, state=state, postal=postal, status="active", confirm_new=True))
+    for name, state, postal in [
+        ("North A", "WA", "98101"),
+        ("North B", "WA", "98102"),
+        ("South A", "CA", "94105"),
+        ("South B", "CA", "94106"),
+    ]:
+        created = await client.post(
+            "/api/customers",
+            headers=auth,
+            json=customer_body(name, state=state, postal=postal, status="active", confirm_new=True),
+        )
         assert created.status_code == 201, created.text
     phone = await _client(client, "rep1@corp.test")
     await phone.pull_all(limit=2)
     assert _names(phone) == {"North A", "North B"}
 
     today = date.today()
-    assigned = await client.post("/api/territory-assignments", headers=auth, json={
-        "territory_id": world.south, "user_id": world.rep1.id, "role": "member",
-        "valid_from": (today - timedelta(days=1)).isoformat()})
+    assigned = await client.post(
+        "/api/territory-assignments",
+        headers=auth,
+        json={
+            "territory_id": world.south,
+            "user_id": world.rep1.id,
+            "role": "member",
+            "valid_from": (today - timedelta(days=1)).isoformat(),
+        },
+    )
     assert assigned.status_code == 201, assigned.text
     await phone.pull_all(limit=2)
     assert _names(phone) == {"North A", "North B", "South A", "South B"}
 
-    ended = await client.post(f"/api/territory-assignments/{assigned.json()['id']}/end", headers=auth,
-                              json={"on": today.isoformat()})
+    ended = await client.post(
+        f"/api/territory-assignments/{assigned.json()['id']}/end",
+        headers=auth,
+        json={"on": today.isoformat()},
+    )
     assert ended.status_code == 200, ended.text
     await phone.pull_all(limit=2)
     assert _names(phone) == {"North A", "North B"}
     fresh = await _client(client, "rep1@corp.test")
     await fresh.pull_all()
-    assert {t: set(b) for t, b in phone.store.items() if b} == {t: set(b) for t, b in fresh.store.items() if b}
+    assert {t: set(b) for t, b in phone.store.items() if b} == {
+        t: set(b) for t, b in fresh.store.items() if b
+    }
 
 
 async def test_a_pull_with_an_unchanged_view_is_not_a_reset(client, db):
@@ -240,18 +318,34 @@ async def test_a_pull_with_an_unchanged_view_is_not_a_reset(client, db):
     auth = {"Authorization": f"Bearer {admin['access_token']}"}
     phone = await _client(client, "rep1@corp.test")
     await phone.pull_all()
-    await client.post("/api/customers", headers=auth, json=customer_body("North Late", status="active", confirm_new=True))
-    for cursor in (phone.cursor, phone.cursor.partition("@")[0]):  # as given, and as phones held it before
-        page = (await client.get("/api/sync/v1/pull", headers=phone.headers, params={
-            "cursor": cursor, "protocol": 1, "schema_version": 1})).json()
+    await client.post(
+        "/api/customers",
+        headers=auth,
+        json=customer_body("North Late", status="active", confirm_new=True),
+    )
+    for cursor in (
+        phone.cursor,
+        phone.cursor.partition("@")[0],
+    ):  # as given, and as phones held it before
+        page = (
+            await client.get(
+                "/api/sync/v1/pull",
+                headers=phone.headers,
+                params={"cursor": cursor, "protocol": 1, "schema_version": 1},
+            )
+        ).json()
         assert page["reset"] is False
-        assert [c["data"]["legal_name"] for c in page["changes"] if c["entity_type"] == "customer"] == ["North Late"]
+        assert [
+            c["data"]["legal_name"] for c in page["changes"] if c["entity_type"] == "customer"
+        ] == ["North Late"]
 
 
 async def test_a_bad_cursor_is_a_clear_error(client, db):
     await seed_world(db)
     phone = await _client(client, "rep1@corp.test")
-    response = await client.get("/api/sync/v1/pull", params={"cursor": "sx:y"}, headers=phone.headers)
+    response = await client.get(
+        "/api/sync/v1/pull", params={"cursor": "sx:y"}, headers=phone.headers
+    )
     assert response.status_code == 422 and response.json()["code"] == "cursor_invalid"
 
 

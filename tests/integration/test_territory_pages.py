@@ -14,8 +14,15 @@ from tests.integration.test_territories_api import SINCE, TODAY, World, add_cust
 
 async def _log_in(browser: httpx.AsyncClient, email: str) -> None:
     await browser.get("/login")
-    response = await browser.post("/login", data={
-        "email": email, "password": PASSWORD, "next": "/", "_csrf_token": browser.cookies.get("fs_csrf") or ""})
+    response = await browser.post(
+        "/login",
+        data={
+            "email": email,
+            "password": PASSWORD,
+            "next": "/",
+            "_csrf_token": browser.cookies.get("fs_csrf") or "",
+        },
+    )
     assert response.status_code == 303, response.text
 
 
@@ -23,7 +30,9 @@ def _csrf(browser: httpx.AsyncClient) -> dict[str, str]:
     return {"_csrf_token": browser.cookies.get("fs_csrf") or ""}
 
 
-async def _world(client: httpx.AsyncClient, browser: httpx.AsyncClient, db: Any) -> tuple[World, dict[str, str]]:
+async def _world(
+    client: httpx.AsyncClient, browser: httpx.AsyncClient, db: Any
+) -> tuple[World, dict[str, str]]:
     world = await build_world(client, db)
     customers = await add_customers(db, world)
     await _log_in(browser, "max@t.test")
@@ -41,55 +50,93 @@ async def test_tree_page_shows_territories_owners_and_the_unassigned_count(clien
     assert unassigned.status_code == 200 and "Lone Star Supply" in unassigned.text
 
 
-async def test_territory_page_lists_rules_assignments_with_dates_and_customer_count(client, browser, db):
+async def test_territory_page_lists_rules_assignments_with_dates_and_customer_count(
+    client, browser, db
+):
     world, _ = await _world(client, browser, db)
     page = await browser.get(f"/territories/{world.ids['north']}")
     assert page.status_code == 200
     assert "state WA" in page.text and "Rita Rep" in page.text
     assert 'data-testid="customer-count">1<' in page.text
-    assert f"from {SINCE.isoformat()} to open end" in page.text and 'name="_csrf_token"' in page.text
+    assert (
+        f"from {SINCE.isoformat()} to open end" in page.text and 'name="_csrf_token"' in page.text
+    )
     assert 'for="r-country"' in page.text  # labelled inputs
 
 
 async def test_rule_form_adds_a_rule_and_a_refused_form_explains_why(client, browser, db):
     world, _ = await _world(client, browser, db)
     north = world.ids["north"]
-    added = await browser.post(f"/territories/{north}/rules", data={
-        **_csrf(browser), "country": "US", "state": "", "postal_exact": "", "postal_prefix": "983",
-        "postal_from": "", "postal_to": ""})
+    added = await browser.post(
+        f"/territories/{north}/rules",
+        data={
+            **_csrf(browser),
+            "country": "US",
+            "state": "",
+            "postal_exact": "",
+            "postal_prefix": "983",
+            "postal_from": "",
+            "postal_to": "",
+        },
+    )
     assert added.status_code == 303 and added.headers["location"] == f"/territories/{north}"
     page = await browser.get(f"/territories/{north}")
     assert "postal codes starting 983" in page.text
-    refused = await browser.post(f"/territories/{north}/rules", data={
-        **_csrf(browser), "country": "US", "postal_exact": "98101", "postal_prefix": "98"})
+    refused = await browser.post(
+        f"/territories/{north}/rules",
+        data={**_csrf(browser), "country": "US", "postal_exact": "98101", "postal_prefix": "98"},
+    )
     assert refused.status_code == 422 and "one postal criterion" in refused.text
     async with db.read() as unit:
-        prefixes = (await unit.session.execute(select(TerritoryRule.postal_prefix).where(
-            TerritoryRule.territory_id == north))).scalars().all()
+        prefixes = (
+            (
+                await unit.session.execute(
+                    select(TerritoryRule.postal_prefix).where(TerritoryRule.territory_id == north)
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert sorted(p for p in prefixes if p) == ["983"]
 
 
-async def test_handover_form_leads_to_a_preview_and_htmx_apply_moves_the_customers(client, browser, db):
+async def test_handover_form_leads_to_a_preview_and_htmx_apply_moves_the_customers(
+    client, browser, db
+):
     world, customers = await _world(client, browser, db)
-    drafted = await browser.post(f"/territories/{world.ids['north']}/handover", data={
-        **_csrf(browser), "new_owner_id": world.ids["user_rep2"], "effective_on": TODAY.isoformat(),
-        "description": "Rita moves to key accounts"})
-    assert drafted.status_code == 303 and drafted.headers["location"].startswith("/territories/realignments/")
+    drafted = await browser.post(
+        f"/territories/{world.ids['north']}/handover",
+        data={
+            **_csrf(browser),
+            "new_owner_id": world.ids["user_rep2"],
+            "effective_on": TODAY.isoformat(),
+            "description": "Rita moves to key accounts",
+        },
+    )
+    assert drafted.status_code == 303 and drafted.headers["location"].startswith(
+        "/territories/realignments/"
+    )
     preview = await browser.get(drafted.headers["location"])
     assert preview.status_code == 200
     assert "Rita moves to key accounts" in preview.text and "Acme Seattle" in preview.text
-    assert "Rita Rep → Rob Rep" in preview.text and 'data-testid="open-documents">0<' in preview.text
+    assert (
+        "Rita Rep → Rob Rep" in preview.text and 'data-testid="open-documents">0<' in preview.text
+    )
     assert 'hx-post="' + drafted.headers["location"] + '/apply"' in preview.text
 
-    applied = await browser.post(drafted.headers["location"] + "/apply", data=_csrf(browser),
-                                 headers={"hx-request": "true"})
+    applied = await browser.post(
+        drafted.headers["location"] + "/apply", data=_csrf(browser), headers={"hx-request": "true"}
+    )
     assert applied.status_code == 200 and "<html" not in applied.text
-    assert 'data-testid="status">applied<' in applied.text and "Apply realignment" not in applied.text
+    assert (
+        'data-testid="status">applied<' in applied.text and "Apply realignment" not in applied.text
+    )
     async with db.read() as unit:
         acme = await unit.session.get(Customer, customers["acme"])
     assert acme is not None and acme.owner_id == world.ids["user_rep2"]
-    again = await browser.post(drafted.headers["location"] + "/apply", data=_csrf(browser),
-                               headers={"hx-request": "true"})
+    again = await browser.post(
+        drafted.headers["location"] + "/apply", data=_csrf(browser), headers={"hx-request": "true"}
+    )
     assert "already applied" in again.text
 
 

@@ -9,7 +9,8 @@ async def _login_form(browser, email: str, password: str):
     page = await browser.get("/login")
     token = browser.cookies.get("fs_csrf")
     return await browser.post(
-        "/login", data={"email": email, "password": password, "next": "/", "_csrf_token": token or ""}
+        "/login",
+        data={"email": email, "password": password, "next": "/", "_csrf_token": token or ""},
     ), page
 
 
@@ -53,12 +54,17 @@ async def test_unknown_page_shows_an_html_error_page(browser, db):
     await _login_form(browser, "ana@example.com", PASSWORD)
     response = await browser.get("/no-such-page")
     assert response.status_code == 404
-    assert "text/html" in response.headers["content-type"] and "Nothing was found here" in response.text
+    assert (
+        "text/html" in response.headers["content-type"]
+        and "Nothing was found here" in response.text
+    )
 
 
 async def test_htmx_requests_get_an_error_fragment_not_a_page(browser, db):
     await make_user(db, email="ana@example.com")
     await _login_form(browser, "ana@example.com", PASSWORD)
-    response = await browser.get("/customers/00000000-0000-4000-8000-000000000000", headers={"hx-request": "true"})
+    response = await browser.get(
+        "/customers/00000000-0000-4000-8000-000000000000", headers={"hx-request": "true"}
+    )
     assert response.status_code == 404
     assert "<html" not in response.text and 'role="alert"' in response.text

@@ -26,8 +26,13 @@ def stock(*positions: tuple[str, str, int]) -> list[StockPosition]:
 
 
 def demand(
-    order_id: str, line_id: str, quantity: int, *, priority: str = "normal",
-    placed_at: datetime = T0, product_id: str = "p1",
+    order_id: str,
+    line_id: str,
+    quantity: int,
+    *,
+    priority: str = "normal",
+    placed_at: datetime = T0,
+    product_id: str = "p1",
 ) -> BackorderDemand:
     return BackorderDemand(order_id, line_id, product_id, quantity, priority, placed_at)
 
@@ -79,7 +84,8 @@ def test_allocate_order_backorders_what_is_short() -> None:
         [StockPosition("w1", "p1", 10, 3), StockPosition("w1", "p2", 5, 0)],
     )
     assert plan.reservations == (
-        Reservation("l1", "w1", "p1", 7), Reservation("l2", "w1", "p2", 1),
+        Reservation("l1", "w1", "p1", 7),
+        Reservation("l2", "w1", "p2", 1),
     )
     assert plan.backordered == (Backorder("l1", "p1", 3),)
     assert plan.fulfilment_status is FulfilmentStatus.PARTIALLY_ALLOCATED
@@ -129,8 +135,9 @@ def test_allocate_order_ship_complete_with_enough_stock_reserves_everything() ->
 
 def test_allocate_order_only_seeks_what_is_not_already_allocated() -> None:
     # given a line of 10 of which 6 were reserved by an earlier run, and 1 more in stock
-    plan = allocate_order([AllocationLine("l1", "p1", 10, already_allocated=6)],
-                          stock(("w1", "p1", 1)))
+    plan = allocate_order(
+        [AllocationLine("l1", "p1", 10, already_allocated=6)], stock(("w1", "p1", 1))
+    )
     assert plan.reservations == (Reservation("l1", "w1", "p1", 1),)
     assert plan.backordered == (Backorder("l1", "p1", 3),)
     assert plan.fulfilment_status is FulfilmentStatus.PARTIALLY_ALLOCATED
@@ -143,23 +150,28 @@ def test_allocate_order_with_everything_already_allocated_is_allocated() -> None
 
 @pytest.mark.parametrize("order_type", [OrderType.SERVICE, OrderType.DROP_SHIP, "drop_ship"])
 def test_allocate_order_service_and_drop_ship_reserve_nothing(order_type: str) -> None:
-    plan = allocate_order([AllocationLine("l1", "p1", 5)], stock(("w1", "p1", 100)),
-                          order_type=order_type)
+    plan = allocate_order(
+        [AllocationLine("l1", "p1", 5)], stock(("w1", "p1", 100)), order_type=order_type
+    )
     assert plan == AllocationPlan((), (), FulfilmentStatus.ALLOCATED)
 
 
 @pytest.mark.parametrize("order_type", [OrderType.RUSH, OrderType.BLANKET, "standard"])
 def test_allocate_order_stock_order_types_reserve(order_type: str) -> None:
-    plan = allocate_order([AllocationLine("l1", "p1", 5)], stock(("w1", "p1", 100)),
-                          order_type=order_type)
+    plan = allocate_order(
+        [AllocationLine("l1", "p1", 5)], stock(("w1", "p1", 100)), order_type=order_type
+    )
     assert plan.reservations == (Reservation("l1", "w1", "p1", 5),)
 
 
-@pytest.mark.parametrize("line", [
-    AllocationLine("l1", "p1", -1),
-    AllocationLine("l1", "p1", 2, already_allocated=3),
-    AllocationLine("l1", "p1", 2, already_allocated=-1),
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        AllocationLine("l1", "p1", -1),
+        AllocationLine("l1", "p1", 2, already_allocated=3),
+        AllocationLine("l1", "p1", 2, already_allocated=-1),
+    ],
+)
 def test_allocate_order_refuses_impossible_lines(line: AllocationLine) -> None:
     with pytest.raises(ValidationFailed):
         allocate_order([line], stock(("w1", "p1", 10)))
@@ -219,13 +231,15 @@ def test_allocate_backorders_refuses_an_unknown_priority() -> None:
 
 
 def test_release_sums_quantities_per_warehouse_and_product() -> None:
-    released = release([
-        Reservation("l1", "w1", "p1", 3),
-        Reservation("l2", "w1", "p1", 2),
-        Reservation("l1", "w2", "p1", 1),
-        Reservation("l3", "w1", "p2", 4),
-        Reservation("l4", "w3", "p2", 0),
-    ])
+    released = release(
+        [
+            Reservation("l1", "w1", "p1", 3),
+            Reservation("l2", "w1", "p1", 2),
+            Reservation("l1", "w2", "p1", 1),
+            Reservation("l3", "w1", "p2", 4),
+            Reservation("l4", "w3", "p2", 0),
+        ]
+    )
     assert released == {("w1", "p1"): 5, ("w2", "p1"): 1, ("w1", "p2"): 4}
 
 

@@ -26,10 +26,14 @@ def test_defaults_to_a_sqlite_file_in_the_data_directory(tmp_path):
 
 
 def test_environment_overrides_are_honoured(tmp_path):
-    settings = load_settings({
-        "FIELDSALES_DATA_DIR": str(tmp_path), "FIELDSALES_SECRET_KEY": "k" * 40,
-        "FIELDSALES_DATABASE_URL": "postgresql+asyncpg://u@h/db", "FIELDSALES_LOGIN_RATE_LIMIT": "3",
-    })
+    settings = load_settings(
+        {
+            "FIELDSALES_DATA_DIR": str(tmp_path),
+            "FIELDSALES_SECRET_KEY": "k" * 40,
+            "FIELDSALES_DATABASE_URL": "postgresql+asyncpg://u@h/db",
+            "FIELDSALES_LOGIN_RATE_LIMIT": "3",
+        }
+    )
     assert settings.secret_key == "k" * 40 and settings.database_url.startswith("postgresql")
     assert settings.login_rate_limit == 3
     assert not (tmp_path / "secret_key").exists()
@@ -43,16 +47,26 @@ def test_a_short_secret_is_refused(tmp_path):
 def test_no_proxy_is_trusted_unless_named_and_secure_cookies_can_be_forced(tmp_path):
     plain = load_settings({"FIELDSALES_DATA_DIR": str(tmp_path)})
     assert plain.forwarded_allow_ips == () and plain.secure_cookies is False
-    behind = load_settings({
-        "FIELDSALES_DATA_DIR": str(tmp_path), "FIELDSALES_FORWARDED_ALLOW_IPS": "10.0.0.2, 10.1.0.0/16",
-        "FIELDSALES_SECURE_COOKIES": "1",
-    })
-    assert behind.forwarded_allow_ips == ("10.0.0.2", "10.1.0.0/16") and behind.secure_cookies is True
+    behind = load_settings(
+        {
+            "FIELDSALES_DATA_DIR": str(tmp_path),
+            "FIELDSALES_FORWARDED_ALLOW_IPS": "10.0.0.2, 10.1.0.0/16",
+            "FIELDSALES_SECURE_COOKIES": "1",
+        }
+    )
+    assert (
+        behind.forwarded_allow_ips == ("10.0.0.2", "10.1.0.0/16") and behind.secure_cookies is True
+    )
 
 
 def test_the_default_credit_limit_comes_from_the_environment_and_is_never_negative(tmp_path):
     base = {"FIELDSALES_DATA_DIR": str(tmp_path), "FIELDSALES_SECRET_KEY": "k" * 40}
     assert load_settings(base).default_credit_limit_cents == 500_000
-    assert load_settings({**base, "FIELDSALES_DEFAULT_CREDIT_LIMIT_CENTS": "0"}).default_credit_limit_cents == 0
+    assert (
+        load_settings(
+            {**base, "FIELDSALES_DEFAULT_CREDIT_LIMIT_CENTS": "0"}
+        ).default_credit_limit_cents
+        == 0
+    )
     with pytest.raises(ValueError):
         load_settings({**base, "FIELDSALES_DEFAULT_CREDIT_LIMIT_CENTS": "-1"})

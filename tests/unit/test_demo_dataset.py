@@ -223,7 +223,9 @@ def test_demo_customers_are_searchable_and_found_as_duplicates(data: Dataset) ->
     # customer stored with another normalisation could be onboarded a second time.
     from server.domain.customers import normalize_name
 
-    punctuated = [c for c in data["customers"] if normalize_name(c["legal_name"]) != c["legal_name"].lower()]
+    punctuated = [
+        c for c in data["customers"] if normalize_name(c["legal_name"]) != c["legal_name"].lower()
+    ]
     assert punctuated, "the demo names should include punctuation or legal suffixes"
     for customer in data["customers"]:
         assert customer["search_name"] == normalize_name(customer["legal_name"])

@@ -28,15 +28,30 @@ def _modules(*folders: str) -> list[Path]:
 def _offenders(paths: list[Path], forbidden: tuple[str, ...]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for path in paths:
-        bad = sorted(n for n in _imports(path) if any(n == f or n.startswith(f + ".") for f in forbidden))
+        bad = sorted(
+            n for n in _imports(path) if any(n == f or n.startswith(f + ".") for f in forbidden)
+        )
         if bad:
             found[str(path.relative_to(ROOT))] = bad
     return found
 
 
 def test_domain_imports_no_framework_and_no_database() -> None:
-    assert _offenders(_modules("server/domain"), ("sqlalchemy", "litestar", "aiosqlite", "asyncpg",
-                                                  "server.db", "server.features", "server.security")) == {}
+    assert (
+        _offenders(
+            _modules("server/domain"),
+            (
+                "sqlalchemy",
+                "litestar",
+                "aiosqlite",
+                "asyncpg",
+                "server.db",
+                "server.features",
+                "server.security",
+            ),
+        )
+        == {}
+    )
 
 
 def test_sync_imports_neither_litestar_nor_entity_services() -> None:

@@ -133,7 +133,10 @@ def test_decide_submission_lists_every_hard_error_even_when_credit_would_hold() 
         below_floor_line_ids=("l3",),
     )
     assert refused_codes(inp) == [
-        "customer_inactive", "product_inactive", "quantity_not_multiple", "price_below_floor",
+        "customer_inactive",
+        "product_inactive",
+        "quantity_not_multiple",
+        "price_below_floor",
     ]
 
 

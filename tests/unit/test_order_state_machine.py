@@ -116,9 +116,14 @@ def test_next_order_status_refuses_an_unknown_action() -> None:
     assert not can(O.DRAFT, "teleport")
 
 
-@pytest.mark.parametrize("fulfilment", [
-    FulfilmentStatus.PARTIALLY_SHIPPED, FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED,
-])
+@pytest.mark.parametrize(
+    "fulfilment",
+    [
+        FulfilmentStatus.PARTIALLY_SHIPPED,
+        FulfilmentStatus.SHIPPED,
+        FulfilmentStatus.DELIVERED,
+    ],
+)
 @pytest.mark.parametrize("status", [O.SUBMITTED, O.CONFIRMED, O.CREDIT_HOLD])
 def test_cancel_after_shipment_is_refused(
     status: OrderStatus, fulfilment: FulfilmentStatus
@@ -130,10 +135,16 @@ def test_cancel_after_shipment_is_refused(
     assert not can_cancel(status, fulfilment=fulfilment)
 
 
-@pytest.mark.parametrize("fulfilment", [
-    None, FulfilmentStatus.UNALLOCATED, FulfilmentStatus.ALLOCATED,
-    FulfilmentStatus.PARTIALLY_ALLOCATED, FulfilmentStatus.BACKORDERED,
-])
+@pytest.mark.parametrize(
+    "fulfilment",
+    [
+        None,
+        FulfilmentStatus.UNALLOCATED,
+        FulfilmentStatus.ALLOCATED,
+        FulfilmentStatus.PARTIALLY_ALLOCATED,
+        FulfilmentStatus.BACKORDERED,
+    ],
+)
 def test_cancel_before_shipment_is_allowed(fulfilment: FulfilmentStatus | None) -> None:
     assert next_order_status(O.CONFIRMED, "cancel", fulfilment=fulfilment) is O.CANCELLED
     assert can_cancel(O.CONFIRMED, fulfilment=fulfilment)
@@ -164,8 +175,9 @@ def test_can_edit_quote_only_in_draft() -> None:
 
 
 def test_accept_quote_on_its_last_valid_day_is_allowed() -> None:
-    status = next_quote_status(Q.SENT, "accept", today=date(2025, 3, 31),
-                               valid_until=date(2025, 3, 31))
+    status = next_quote_status(
+        Q.SENT, "accept", today=date(2025, 3, 31), valid_until=date(2025, 3, 31)
+    )
     assert status is Q.ACCEPTED
 
 
@@ -176,8 +188,9 @@ def test_accept_quote_after_its_validity_is_refused() -> None:
 
 
 def test_decline_quote_after_its_validity_is_still_allowed() -> None:
-    status = next_quote_status(Q.SENT, "decline", today=date(2025, 4, 1),
-                               valid_until=date(2025, 3, 31))
+    status = next_quote_status(
+        Q.SENT, "decline", today=date(2025, 4, 1), valid_until=date(2025, 3, 31)
+    )
     assert status is Q.DECLINED
 
 
@@ -190,8 +203,9 @@ def test_convert_quote_twice_is_refused() -> None:
 
 def test_convert_quote_after_its_validity_is_refused() -> None:
     with pytest.raises(InvalidTransition) as caught:
-        next_quote_status(Q.ACCEPTED, "convert", today=date(2025, 4, 1),
-                          valid_until=date(2025, 3, 31))
+        next_quote_status(
+            Q.ACCEPTED, "convert", today=date(2025, 4, 1), valid_until=date(2025, 3, 31)
+        )
     assert caught.value.code == "quote_expired"
 
 
@@ -203,7 +217,14 @@ def test_convert_a_quote_that_is_not_accepted_is_refused() -> None:
 
 def test_status_values_are_the_stored_strings() -> None:
     assert [s.value for s in OrderStatus] == [
-        "draft", "submitted", "pending_approval", "credit_hold", "confirmed",
-        "in_fulfilment", "completed", "closed", "cancelled",
+        "draft",
+        "submitted",
+        "pending_approval",
+        "credit_hold",
+        "confirmed",
+        "in_fulfilment",
+        "completed",
+        "closed",
+        "cancelled",
     ]
     assert [s.value for s in QuoteStatus] == ["draft", "sent", "accepted", "declined", "expired"]

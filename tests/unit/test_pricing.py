@@ -39,8 +39,14 @@ def doc(*lines: LineInput, **overrides: Any) -> DocumentInput:
 
 def test_price_document_worked_example_with_discount_and_tax() -> None:
     # given 3 x 19.99 with 10% off and 8.25% tax
-    d = doc(line(quantity=3, unit_price_cents=1999, discount_percent=Decimal(10),
-                 tax_rate=Decimal("0.0825")))
+    d = doc(
+        line(
+            quantity=3,
+            unit_price_cents=1999,
+            discount_percent=Decimal(10),
+            tax_rate=Decimal("0.0825"),
+        )
+    )
     # when
     priced = price_document(d)
     # then: gross 5997, discount 599.7 -> 600, net 5397, tax 445.2525 -> 445
@@ -48,8 +54,14 @@ def test_price_document_worked_example_with_discount_and_tax() -> None:
     assert (p.gross_cents, p.line_discount_cents, p.order_discount_cents) == (5997, 600, 0)
     assert (p.net_cents, p.tax_cents, p.total_cents) == (5397, 445, 5842)
     assert priced == PricedDocument(
-        lines=(p,), subtotal_cents=5997, discount_cents=600, net_cents=5397, tax_cents=445,
-        shipping_cents=0, shipping_tax_cents=0, total_cents=5842,
+        lines=(p,),
+        subtotal_cents=5997,
+        discount_cents=600,
+        net_cents=5397,
+        tax_cents=445,
+        shipping_cents=0,
+        shipping_tax_cents=0,
+        total_cents=5842,
     )
 
 
@@ -93,8 +105,12 @@ def test_price_document_spreads_a_third_order_discount_exactly() -> None:
 def test_price_document_spreads_by_largest_remainder_not_per_line_rounding() -> None:
     # given 3 x 1.00 and 0.6667% off: the order discount is 2 cents, 0.667 per line;
     # rounding each share would give 3 cents
-    d = doc(line("a", unit_price_cents=100), line("b", unit_price_cents=100),
-            line("c", unit_price_cents=100), order_discount_percent=Decimal("0.6667"))
+    d = doc(
+        line("a", unit_price_cents=100),
+        line("b", unit_price_cents=100),
+        line("c", unit_price_cents=100),
+        order_discount_percent=Decimal("0.6667"),
+    )
     # when
     priced = price_document(d)
     # then
@@ -104,8 +120,11 @@ def test_price_document_spreads_by_largest_remainder_not_per_line_rounding() -> 
 
 def test_price_document_spreads_order_discount_pro_rata_to_net_after_line_discount() -> None:
     # given lines of 10.00 (50% line discount -> 5.00 net) and 15.00, and 10% off the order
-    d = doc(line("a", discount_percent=Decimal(50)), line("b", unit_price_cents=1500),
-            order_discount_percent=Decimal(10))
+    d = doc(
+        line("a", discount_percent=Decimal(50)),
+        line("b", unit_price_cents=1500),
+        order_discount_percent=Decimal(10),
+    )
     # when
     priced = price_document(d)
     # then the order discount is 10% of 20.00, shared 5:15
@@ -116,9 +135,13 @@ def test_price_document_spreads_order_discount_pro_rata_to_net_after_line_discou
 
 def test_price_document_gives_the_spare_cent_to_the_largest_remainder() -> None:
     # given nets 1.00, 2.50 and 6.50 and 7% off the order: shares 7, 17.5, 45.5 -> 70
-    d = doc(line("a", unit_price_cents=100), line("b", unit_price_cents=250),
-            line("c", unit_price_cents=650), line("d", unit_price_cents=0),
-            order_discount_percent=Decimal(7))
+    d = doc(
+        line("a", unit_price_cents=100),
+        line("b", unit_price_cents=250),
+        line("c", unit_price_cents=650),
+        line("d", unit_price_cents=0),
+        order_discount_percent=Decimal(7),
+    )
     priced = price_document(d)
     # then the tie between .5 and .5 goes to the earlier line; an empty line gets nothing
     assert [p.order_discount_cents for p in priced.lines] == [7, 18, 45, 0]
@@ -126,8 +149,11 @@ def test_price_document_gives_the_spare_cent_to_the_largest_remainder() -> None:
 
 def test_price_document_taxes_each_line_at_its_own_rate_after_order_discount() -> None:
     # given a taxed line and an exempt line (rate 0), 10% off the order
-    d = doc(line("a", tax_rate=Decimal("0.2")), line("b", tax_rate=Decimal(0)),
-            order_discount_percent=Decimal(10))
+    d = doc(
+        line("a", tax_rate=Decimal("0.2")),
+        line("b", tax_rate=Decimal(0)),
+        order_discount_percent=Decimal(10),
+    )
     priced = price_document(d)
     # then tax is on the net after the order discount share
     assert [p.tax_cents for p in priced.lines] == [180, 0]
@@ -153,8 +179,11 @@ def test_price_document_adds_shipping_and_its_tax() -> None:
 
 
 def test_price_document_full_discount_leaves_nothing_to_pay() -> None:
-    d = doc(line("a", discount_percent=Decimal(100)), line("b", unit_price_cents=333),
-            order_discount_percent=Decimal(100))
+    d = doc(
+        line("a", discount_percent=Decimal(100)),
+        line("b", unit_price_cents=333),
+        order_discount_percent=Decimal(100),
+    )
     priced = price_document(d)
     assert [p.net_cents for p in priced.lines] == [0, 0]
     assert priced.total_cents == 0
@@ -207,7 +236,8 @@ def test_price_document_reports_every_problem_at_once() -> None:
         price_document(bad)
     problems = caught.value.details["problems"]
     assert [(p["line_id"], p["field"]) for p in problems] == [
-        ("a", "quantity"), ("b", "discount_percent")
+        ("a", "quantity"),
+        ("b", "discount_percent"),
     ]
 
 
@@ -230,9 +260,12 @@ def test_price_document_header_always_equals_the_sum_of_its_lines(
     lines: list[tuple[int, int, Decimal, Decimal]], order_pct: Decimal, shipping: int
 ) -> None:
     d = doc(
-        *(line(str(i), quantity=q, unit_price_cents=u, discount_percent=p, tax_rate=r)
-          for i, (q, u, p, r) in enumerate(lines)),
-        order_discount_percent=order_pct, shipping_cents=shipping,
+        *(
+            line(str(i), quantity=q, unit_price_cents=u, discount_percent=p, tax_rate=r)
+            for i, (q, u, p, r) in enumerate(lines)
+        ),
+        order_discount_percent=order_pct,
+        shipping_cents=shipping,
     )
     priced = price_document(d)
     after_line = sum(p.gross_cents - p.line_discount_cents for p in priced.lines)
@@ -252,8 +285,9 @@ def test_price_document_header_always_equals_the_sum_of_its_lines(
 
 def test_effective_discount_percent_counts_line_and_order_discounts() -> None:
     # given 30.00 with 1000 cents off in total
-    priced = price_document(doc(line("a"), line("b"), line("c"),
-                                order_discount_percent=Decimal("33.33")))
+    priced = price_document(
+        doc(line("a"), line("b"), line("c"), order_discount_percent=Decimal("33.33"))
+    )
     assert effective_discount_percent(priced) == Decimal("33.33")
 
 
@@ -270,8 +304,16 @@ def test_effective_discount_percent_of_an_empty_document_is_zero() -> None:
 
 def test_compare_client_totals_reports_the_difference() -> None:
     # given the server charges 58.42 and the phone showed 58.40
-    priced = price_document(doc(line(quantity=3, unit_price_cents=1999,
-                                     discount_percent=Decimal(10), tax_rate=Decimal("0.0825"))))
+    priced = price_document(
+        doc(
+            line(
+                quantity=3,
+                unit_price_cents=1999,
+                discount_percent=Decimal(10),
+                tax_rate=Decimal("0.0825"),
+            )
+        )
+    )
     # when
     mismatch = compare_client_totals(priced, 5840)
     # then the difference is server minus client
@@ -289,20 +331,28 @@ def test_compare_client_totals_is_silent_when_equal_or_absent() -> None:
 
 def test_check_floor_prices_flags_net_unit_price_below_floor() -> None:
     # given 3 units for 2.99 net (99.67 each) and 3 units for exactly 3.00
-    priced = price_document(doc(
-        line("below", product_id="p1", quantity=3, unit_price_cents=100,
-             discount_percent=Decimal("0.34")),
-        line("at", product_id="p1", quantity=3, unit_price_cents=100),
-        line("no-floor", product_id="p2", quantity=1, unit_price_cents=1),
-    ))
+    priced = price_document(
+        doc(
+            line(
+                "below",
+                product_id="p1",
+                quantity=3,
+                unit_price_cents=100,
+                discount_percent=Decimal("0.34"),
+            ),
+            line("at", product_id="p1", quantity=3, unit_price_cents=100),
+            line("no-floor", product_id="p2", quantity=1, unit_price_cents=1),
+        )
+    )
     assert priced.lines[0].net_cents == 299
     # then only the line below the floor is flagged; equal to the floor is fine
     assert check_floor_prices(priced, {"p1": 100}) == ["below"]
 
 
 def test_check_floor_prices_uses_the_price_after_order_discount() -> None:
-    priced = price_document(doc(line("a", product_id="p1", unit_price_cents=1000),
-                                order_discount_percent=Decimal(5)))
+    priced = price_document(
+        doc(line("a", product_id="p1", unit_price_cents=1000), order_discount_percent=Decimal(5))
+    )
     assert check_floor_prices(priced, {"p1": 951}) == ["a"]
     assert check_floor_prices(priced, {"p1": 950}) == []
 

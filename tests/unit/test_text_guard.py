@@ -8,8 +8,13 @@ from server.domain.errors import ValidationFailed
 from server.http.text_guard import NulTextGuard
 
 
-async def _read_through(chunks: list[bytes], path: str = "/api/customers", query: bytes = b"") -> bytes:
-    messages = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)]
+async def _read_through(
+    chunks: list[bytes], path: str = "/api/customers", query: bytes = b""
+) -> bytes:
+    messages = [
+        {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+        for i, c in enumerate(chunks)
+    ]
     read = b""
 
     async def receive():
@@ -39,7 +44,9 @@ async def test_an_escaped_nul_split_between_chunks_is_still_refused(cut):
 async def test_clean_bodies_pass_whole_and_the_sync_push_is_left_to_the_sync_engine():
     body = b'{"legal_name": "A\\\\u00 B"}'
     assert await _read_through([body[:10], body[10:]]) == body
-    assert await _read_through([b'{"x": "\\u0000"}'], path="/api/sync/v1/push") == b'{"x": "\\u0000"}'
+    assert (
+        await _read_through([b'{"x": "\\u0000"}'], path="/api/sync/v1/push") == b'{"x": "\\u0000"}'
+    )
     with pytest.raises(ValidationFailed):
         await _read_through([b"a,b\n1,\x002\n"])
     with pytest.raises(ValidationFailed):

@@ -41,13 +41,27 @@ from server.domain.territories import Address
 RUNNER = Path(__file__).resolve().parent.parent / "js" / "price_runner.mjs"
 
 HEADER_FIELDS = (
-    "subtotal_cents", "discount_cents", "net_cents", "tax_cents", "shipping_cents",
-    "shipping_tax_cents", "total_cents",
+    "subtotal_cents",
+    "discount_cents",
+    "net_cents",
+    "tax_cents",
+    "shipping_cents",
+    "shipping_tax_cents",
+    "total_cents",
 )
 LINE_FIELDS = (
-    "line_id", "product_id", "quantity", "unit_price_cents", "gross_cents",
-    "line_discount_cents", "order_discount_cents", "net_cents", "tax_cents", "total_cents",
-    "price_list_id", "price_list_version",
+    "line_id",
+    "product_id",
+    "quantity",
+    "unit_price_cents",
+    "gross_cents",
+    "line_discount_cents",
+    "order_discount_cents",
+    "net_cents",
+    "tax_cents",
+    "total_cents",
+    "price_list_id",
+    "price_list_version",
 )
 
 
@@ -59,8 +73,11 @@ def run_phone(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
             pytest.fail(message)
         pytest.skip(f"SKIPPED LOUDLY: {message}")
     run = subprocess.run(
-        [node, str(RUNNER)], input=json.dumps({"cases": cases}), capture_output=True,
-        text=True, timeout=60,
+        [node, str(RUNNER)],
+        input=json.dumps({"cases": cases}),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert run.returncode == 0, run.stderr
     results: list[dict[str, Any]] = json.loads(run.stdout)["results"]
@@ -75,17 +92,26 @@ def line(
     line_id: str, quantity: int, unit: int, discount: str = "0", rate: str = "0"
 ) -> dict[str, Any]:
     return {
-        "line_id": line_id, "product_id": f"p-{line_id}", "quantity": quantity,
-        "unit_price_cents": unit, "discount_percent": discount, "tax_rate": rate,
-        "price_list_id": f"list-{line_id}", "price_list_version": 3,
+        "line_id": line_id,
+        "product_id": f"p-{line_id}",
+        "quantity": quantity,
+        "unit_price_cents": unit,
+        "discount_percent": discount,
+        "tax_rate": rate,
+        "price_list_id": f"list-{line_id}",
+        "price_list_version": 3,
     }
 
 
 def document(
     *lines: dict[str, Any], order: str = "0", shipping: int = 0, shipping_rate: str = "0"
 ) -> dict[str, Any]:
-    return {"lines": list(lines), "order_discount_percent": order, "shipping_cents": shipping,
-            "shipping_tax_rate": shipping_rate}
+    return {
+        "lines": list(lines),
+        "order_discount_percent": order,
+        "shipping_cents": shipping,
+        "shipping_tax_rate": shipping_rate,
+    }
 
 
 HAND_TABLE = [
@@ -141,34 +167,47 @@ def random_table(count: int, seed: int) -> list[dict[str, Any]]:
     for _ in range(count):
         rate = rnd.choice(RATES)  # one ship-to: usually one rate, sometimes an exempt line
         lines = [
-            line(str(i + 1), rnd.choice([1, 2, 3, 6, 12, 24, 48, 100, rnd.randint(1, 999)]),
-                 rnd.choice([rnd.randint(0, 99_999), rnd.randint(1, 999), 1999, 250, 1010, 5]),
-                 rnd.choice(PERCENTS), rnd.choice([rate, rate, rate, "0"]))
+            line(
+                str(i + 1),
+                rnd.choice([1, 2, 3, 6, 12, 24, 48, 100, rnd.randint(1, 999)]),
+                rnd.choice([rnd.randint(0, 99_999), rnd.randint(1, 999), 1999, 250, 1010, 5]),
+                rnd.choice(PERCENTS),
+                rnd.choice([rate, rate, rate, "0"]),
+            )
             for i in range(rnd.randint(1, 25))
         ]
-        docs.append(document(
-            *lines, order=rnd.choice(PERCENTS),
-            shipping=rnd.choice([0, 0, 995, 1250, rnd.randint(0, 5000)]),
-            shipping_rate=rnd.choice([rate, "0"]),
-        ))
+        docs.append(
+            document(
+                *lines,
+                order=rnd.choice(PERCENTS),
+                shipping=rnd.choice([0, 0, 995, 1250, rnd.randint(0, 5000)]),
+                shipping_rate=rnd.choice([rate, "0"]),
+            )
+        )
     return docs
 
 
 def server_prices(doc: dict[str, Any]) -> dict[str, Any]:
-    priced = price_document(DocumentInput(
-        lines=tuple(
-            LineInput(
-                line_id=x["line_id"], product_id=x["product_id"], quantity=x["quantity"],
-                unit_price_cents=x["unit_price_cents"],
-                discount_percent=Decimal(x["discount_percent"]),
-                tax_rate=Decimal(x["tax_rate"]), price_list_id=x["price_list_id"],
-                price_list_version=x["price_list_version"],
-            )
-            for x in doc["lines"]
-        ),
-        order_discount_percent=Decimal(doc["order_discount_percent"]),
-        shipping_cents=doc["shipping_cents"], shipping_tax_rate=Decimal(doc["shipping_tax_rate"]),
-    ))
+    priced = price_document(
+        DocumentInput(
+            lines=tuple(
+                LineInput(
+                    line_id=x["line_id"],
+                    product_id=x["product_id"],
+                    quantity=x["quantity"],
+                    unit_price_cents=x["unit_price_cents"],
+                    discount_percent=Decimal(x["discount_percent"]),
+                    tax_rate=Decimal(x["tax_rate"]),
+                    price_list_id=x["price_list_id"],
+                    price_list_version=x["price_list_version"],
+                )
+                for x in doc["lines"]
+            ),
+            order_discount_percent=Decimal(doc["order_discount_percent"]),
+            shipping_cents=doc["shipping_cents"],
+            shipping_tax_rate=Decimal(doc["shipping_tax_rate"]),
+        )
+    )
     return {
         **{f: getattr(priced, f) for f in HEADER_FIELDS},
         "effective_discount_percent": str(effective_discount_percent(priced)),
@@ -216,28 +255,59 @@ def test_phone_totals_equal_server_totals_over_a_random_table_of_many_line_docum
 
 
 def price_list(
-    list_id: str, code: str, kind: str, version: int, valid: tuple[str | None, str | None],
-    items: dict[str, tuple[int, list[list[int]]]], customer_id: str | None = None,
+    list_id: str,
+    code: str,
+    kind: str,
+    version: int,
+    valid: tuple[str | None, str | None],
+    items: dict[str, tuple[int, list[list[int]]]],
+    customer_id: str | None = None,
 ) -> dict[str, Any]:
     """A list as the pull carries it: items {product_id: {unit_price_cents, breaks}}."""
     return {
-        "id": list_id, "code": code, "kind": kind, "version": version, "valid_from": valid[0],
-        "valid_to": valid[1], "customer_id": customer_id,
-        "items": {pid: {"unit_price_cents": unit, "breaks": breaks}
-                  for pid, (unit, breaks) in items.items()},
+        "id": list_id,
+        "code": code,
+        "kind": kind,
+        "version": version,
+        "valid_from": valid[0],
+        "valid_to": valid[1],
+        "customer_id": customer_id,
+        "items": {
+            pid: {"unit_price_cents": unit, "breaks": breaks}
+            for pid, (unit, breaks) in items.items()
+        },
     }
 
 
 OPEN = (None, None)
 PRICE_LISTS: list[dict[str, Any]] = [
-    price_list("base-1", "BASE", "base", 1, OPEN,
-               {"p1": (1000, [[10, 900], [50, 800]]), "p2": (500, []), "p4": (777, [[6, 700]])}),
-    price_list("base-2", "BASE", "base", 2, ("2026-06-01", None),
-               {"p1": (1100, [[24, 1000]]), "p4": (799, [])}),
+    price_list(
+        "base-1",
+        "BASE",
+        "base",
+        1,
+        OPEN,
+        {"p1": (1000, [[10, 900], [50, 800]]), "p2": (500, []), "p4": (777, [[6, 700]])},
+    ),
+    price_list(
+        "base-2",
+        "BASE",
+        "base",
+        2,
+        ("2026-06-01", None),
+        {"p1": (1100, [[24, 1000]]), "p4": (799, [])},
+    ),
     price_list("gold-1", "GOLD", "tier", 1, OPEN, {"p1": (950, [[12, 920]])}),
     price_list("gold-2", "GOLD", "tier", 2, ("2026-01-01", "2026-12-31"), {"p2": (450, [])}),
-    price_list("own-c1", "C1", "customer", 1, ("2026-03-01", "2026-09-30"), {"p3": (123, [])},
-               customer_id="c1"),
+    price_list(
+        "own-c1",
+        "C1",
+        "customer",
+        1,
+        ("2026-03-01", "2026-09-30"),
+        {"p3": (123, [])},
+        customer_id="c1",
+    ),
     price_list("own-c2", "C2", "customer", 1, OPEN, {"p1": (1, [])}, customer_id="c2"),
 ]
 TAX_RATES: list[dict[str, Any]] = [
@@ -255,12 +325,17 @@ def _server_lists() -> list[PriceList]:
 
     return [
         PriceList(
-            id=pl["id"], code=pl["code"], kind=pl["kind"], version=pl["version"],
-            valid_from=day(pl["valid_from"]), valid_to=day(pl["valid_to"]),
+            id=pl["id"],
+            code=pl["code"],
+            kind=pl["kind"],
+            version=pl["version"],
+            valid_from=day(pl["valid_from"]),
+            valid_to=day(pl["valid_to"]),
             customer_id=pl["customer_id"],
             items={
                 pid: PriceListItem(
-                    pid, item["unit_price_cents"],
+                    pid,
+                    item["unit_price_cents"],
                     tuple(PriceBreak(q, c) for q, c in item["breaks"]),
                 )
                 for pid, item in pl["items"].items()
@@ -271,11 +346,18 @@ def _server_lists() -> list[PriceList]:
 
 
 def lookup_cases() -> list[dict[str, Any]]:
-    customers = [None, {"id": "c1", "price_list_id": "gold-1"}, {"id": "c2", "price_list_id": None},
-                 {"id": "c3", "price_list_id": "gold-2"}, {"id": "c4", "price_list_id": "missing"}]
+    customers = [
+        None,
+        {"id": "c1", "price_list_id": "gold-1"},
+        {"id": "c2", "price_list_id": None},
+        {"id": "c3", "price_list_id": "gold-2"},
+        {"id": "c4", "price_list_id": "missing"},
+    ]
     addresses = [
-        {"country": "US", "state": "TX"}, {"country": "us", "state": " tx"},
-        {"country": "US", "state": "CA"}, {"country": "DE", "state": ""},
+        {"country": "US", "state": "TX"},
+        {"country": "us", "state": " tx"},
+        {"country": "US", "state": "CA"},
+        {"country": "DE", "state": ""},
         {"country": "FR", "state": ""},
     ]
     cases = []
@@ -289,12 +371,20 @@ def lookup_cases() -> list[dict[str, Any]]:
                         ("shipping", addresses[3], False),
                     )
                     for category, address, exempt in taxed:
-                        cases.append({
-                            "kind": "lookup", "product_id": product, "quantity": quantity,
-                            "on": on, "customer": customer, "price_lists": PRICE_LISTS,
-                            "tax_category": category, "address": address,
-                            "tax_rates": TAX_RATES, "exempt": exempt,
-                        })
+                        cases.append(
+                            {
+                                "kind": "lookup",
+                                "product_id": product,
+                                "quantity": quantity,
+                                "on": on,
+                                "customer": customer,
+                                "price_lists": PRICE_LISTS,
+                                "tax_category": category,
+                                "address": address,
+                                "tax_rates": TAX_RATES,
+                                "exempt": exempt,
+                            }
+                        )
     return cases
 
 
@@ -312,15 +402,18 @@ def test_phone_price_lookup_and_tax_rate_equal_the_servers() -> None:
         customer = case["customer"]
         try:
             quote = lookup_price(
-                product_id=case["product_id"], quantity=case["quantity"],
+                product_id=case["product_id"],
+                quantity=case["quantity"],
                 on=date.fromisoformat(case["on"]),
                 customer_id=customer["id"] if customer else None,
                 customer_price_list_id=customer["price_list_id"] if customer else None,
                 price_lists=server_lists,
             )
             expected: dict[str, Any] | None = {
-                "product_id": quote.product_id, "unit_price_cents": quote.unit_price_cents,
-                "price_list_id": quote.price_list_id, "price_list_code": quote.price_list_code,
+                "product_id": quote.product_id,
+                "unit_price_cents": quote.unit_price_cents,
+                "price_list_id": quote.price_list_id,
+                "price_list_code": quote.price_list_code,
                 "price_list_version": quote.price_list_version,
                 "break_min_qty": quote.break_min_qty,
             }
@@ -329,8 +422,10 @@ def test_phone_price_lookup_and_tax_rate_equal_the_servers() -> None:
             expected = None
         assert result["quote"] == expected, case
         rate = tax_rate_for(
-            tax_category=case["tax_category"], address=Address(**case["address"]),
-            rates=server_rates, exempt=case["exempt"],
+            tax_category=case["tax_category"],
+            address=Address(**case["address"]),
+            rates=server_rates,
+            exempt=case["exempt"],
         )
         assert Decimal(result["tax_rate"]) == rate, case
 
@@ -343,8 +438,11 @@ def test_phone_and_server_agree_on_which_customers_may_order() -> None:
             pytest.fail(message)
         pytest.skip(f"SKIPPED LOUDLY: {message}")
     module = (RUNNER.parent.parent.parent / "pwa" / "static" / "js" / "totals.js").as_uri()
-    script = (f'import("{module}").then(m => '
-              "process.stdout.write(JSON.stringify([...m.ORDERABLE_CUSTOMER_STATUSES])))")
-    out = subprocess.run([node, "--input-type=module", "-e", script], check=True,
-                         capture_output=True, text=True).stdout
+    script = (
+        f'import("{module}").then(m => '
+        "process.stdout.write(JSON.stringify([...m.ORDERABLE_CUSTOMER_STATUSES])))"
+    )
+    out = subprocess.run(
+        [node, "--input-type=module", "-e", script], check=True, capture_output=True, text=True
+    ).stdout
     assert set(json.loads(out)) == ORDERABLE_CUSTOMER_STATUSES

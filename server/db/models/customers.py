@@ -27,9 +27,7 @@ class Customer(Base):
     payment_terms: Mapped[str] = mapped_column(String(20), default="net_30")
     # None: no limit, a manager's explicit choice (server/domain/credit.py).
     credit_limit_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    price_list_id: Mapped[str | None] = mapped_column(
-        ForeignKey("price_lists.id"), nullable=True
-    )
+    price_list_id: Mapped[str | None] = mapped_column(ForeignKey("price_lists.id"), nullable=True)
     tax_exempt: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str] = mapped_column(Text, default="")
     territory_id: Mapped[str] = mapped_column(ForeignKey("territories.id"), index=True)

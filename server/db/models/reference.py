@@ -12,7 +12,11 @@ __all__ = ["REFERENCE_TABLES", "ReferenceDataVersion"]
 # Small tables every order reads in full: kept in memory per process
 # (server/features/shared/reference_data.py).
 REFERENCE_TABLES = (
-    "territories", "territory_rules", "territory_assignments", "tax_rates", "price_lists",
+    "territories",
+    "territory_rules",
+    "territory_assignments",
+    "tax_rates",
+    "price_lists",
 )
 
 

@@ -148,7 +148,9 @@ class SalesOrderLine(_PricedLine, Base):
     __tablename__ = "sales_order_lines"
 
     id: Mapped[str] = mapped_column(UUIDString, primary_key=True, default=new_id)
-    order_id: Mapped[str] = mapped_column(ForeignKey("sales_orders.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[str] = mapped_column(
+        ForeignKey("sales_orders.id", ondelete="CASCADE"), index=True
+    )
     quantity_allocated: Mapped[int] = mapped_column(Integer, default=0)
     quantity_backordered: Mapped[int] = mapped_column(Integer, default=0)
     quantity_shipped: Mapped[int] = mapped_column(Integer, default=0)

@@ -47,12 +47,18 @@ DEVICE_COOKIE = "fs_device"
 
 
 def user_out(user: User) -> UserOut:
-    return UserOut(id=user.id, email=user.email, full_name=user.full_name, role=user.role, active=user.active)
+    return UserOut(
+        id=user.id, email=user.email, full_name=user.full_name, role=user.role, active=user.active
+    )
 
 
 def issue_session(
-    request: Request[Any, Any, Any], settings: Settings, result: services.LoginResult,
-    *, status_code: int = 200, new_session: bool = True,
+    request: Request[Any, Any, Any],
+    settings: Settings,
+    result: services.LoginResult,
+    *,
+    status_code: int = 200,
+    new_session: bool = True,
 ) -> Response[TokenOut]:
     """The token pair as JSON for API clients, and as HttpOnly cookies for browsers.
 
@@ -66,34 +72,66 @@ def issue_session(
         token_expiration=lifetime,
         token_issuer=settings.jwt_issuer,
         token_audience=settings.jwt_audience,
-        token_extras={"typ": ACCESS_TOKEN_TYPE, "role": result.user.role,
-                      SESSION_CLAIM: result.refresh.family_id},
+        token_extras={
+            "typ": ACCESS_TOKEN_TYPE,
+            "role": result.user.role,
+            SESSION_CLAIM: result.refresh.family_id,
+        },
     )
     secure = secure_cookies(request, settings)
     refresh_age = int((result.refresh.expires_at - utcnow()).total_seconds())
     cookies = [
-        Cookie(key=ACCESS_COOKIE, value=access, httponly=True, secure=secure, samesite="lax",
-               path="/", max_age=int(lifetime.total_seconds())),
-        Cookie(key=REFRESH_COOKIE, value=result.refresh.token, httponly=True, secure=secure,
-               samesite="strict", path=REFRESH_COOKIE_PATH, max_age=refresh_age),
+        Cookie(
+            key=ACCESS_COOKIE,
+            value=access,
+            httponly=True,
+            secure=secure,
+            samesite="lax",
+            path="/",
+            max_age=int(lifetime.total_seconds()),
+        ),
+        Cookie(
+            key=REFRESH_COOKIE,
+            value=result.refresh.token,
+            httponly=True,
+            secure=secure,
+            samesite="strict",
+            path=REFRESH_COOKIE_PATH,
+            max_age=refresh_age,
+        ),
     ]
     if new_session:
         csrf_config: CSRFConfig = request.app.state.csrf_config
         token = csrf_token_for(csrf_config.secret, result.refresh.family_id)
         cookies.append(csrf_cookie(csrf_config, token, secure=secure))
     if result.device_token:
-        cookies.append(Cookie(key=DEVICE_COOKIE, value=result.device_token, httponly=True,
-                              secure=secure, samesite="strict", path="/",
-                              max_age=DEVICE_TOKEN_DAYS * 86_400))
+        cookies.append(
+            Cookie(
+                key=DEVICE_COOKIE,
+                value=result.device_token,
+                httponly=True,
+                secure=secure,
+                samesite="strict",
+                path="/",
+                max_age=DEVICE_TOKEN_DAYS * 86_400,
+            )
+        )
     body = TokenOut(
-        access_token=access, refresh_token=result.refresh.token, token_type="Bearer",
-        expires_in=int(lifetime.total_seconds()), user=user_out(result.user),
+        access_token=access,
+        refresh_token=result.refresh.token,
+        token_type="Bearer",
+        expires_in=int(lifetime.total_seconds()),
+        user=user_out(result.user),
         device_token=result.device_token,
     )
-    return Response(body, status_code=status_code, cookies=cookies, headers={"Cache-Control": "no-store"})
+    return Response(
+        body, status_code=status_code, cookies=cookies, headers={"Cache-Control": "no-store"}
+    )
 
 
-def login_client(request: Request[Any, Any, Any], device_token: str | None = None) -> services.LoginClient:
+def login_client(
+    request: Request[Any, Any, Any], device_token: str | None = None
+) -> services.LoginClient:
     return services.LoginClient(
         address=client_address(request),
         device_token=device_token or request.cookies.get(DEVICE_COOKIE),
@@ -102,14 +140,22 @@ def login_client(request: Request[Any, Any, Any], device_token: str | None = Non
 
 def login_limits_of(settings: Settings) -> login_limits.LoginLimits:
     return login_limits.LoginLimits(
-        attempts_per_address_per_minute=settings.login_rate_limit, secret=settings.secret_key,
+        attempts_per_address_per_minute=settings.login_rate_limit,
+        secret=settings.secret_key,
     )
 
 
 def clear_session_cookies() -> list[Cookie]:
     return [
         Cookie(key=ACCESS_COOKIE, value="", path="/", max_age=0, expires=0, httponly=True),
-        Cookie(key=REFRESH_COOKIE, value="", path=REFRESH_COOKIE_PATH, max_age=0, expires=0, httponly=True),
+        Cookie(
+            key=REFRESH_COOKIE,
+            value="",
+            path=REFRESH_COOKIE_PATH,
+            max_age=0,
+            expires=0,
+            httponly=True,
+        ),
     ]
 
 
@@ -126,35 +172,46 @@ class AuthController(Controller):
         # without this it could sign the browser in to an account of its choosing.
         if request.content_type[0] != "application/json":
             raise HTTPException(
-                status_code=415, detail="Send the login as application/json.",
+                status_code=415,
+                detail="Send the login as application/json.",
                 extra={"code": "unsupported_media_type"},
             )
         try:
             result = await services.login(
-                db, email=data.email, password=data.password,
+                db,
+                email=data.email,
+                password=data.password,
                 refresh_lifetime=timedelta(days=settings.refresh_token_days),
-                client=login_client(request, data.device_token), limits=login_limits_of(settings),
+                client=login_client(request, data.device_token),
+                limits=login_limits_of(settings),
             )
         except login_limits.LoginThrottled as exc:
             raise TooManyRequestsException(
-                detail=exc.message, headers={"Retry-After": str(exc.retry_after)},
+                detail=exc.message,
+                headers={"Retry-After": str(exc.retry_after)},
                 extra={"code": exc.code},
             ) from None
         except services.LoginFailed:
             raise NotAuthorizedException(
-                detail="The e-mail or password is not correct.", extra={"code": "invalid_credentials"}
+                detail="The e-mail or password is not correct.",
+                extra={"code": "invalid_credentials"},
             ) from None
         return issue_session(request, settings, result)
 
     @post("/refresh", exclude_from_auth=True, status_code=200)
     async def refresh(
-        self, request: Request[Any, Any, Any], db: Database, settings: Settings,
+        self,
+        request: Request[Any, Any, Any],
+        db: Database,
+        settings: Settings,
         data: RefreshIn | None = None,
     ) -> Response[TokenOut]:
         """Rotate a refresh token: the presented one is spent, a new pair is returned."""
         token = (data.refresh_token if data else None) or request.cookies.get(REFRESH_COOKIE)
         if not token:
-            raise NotAuthorizedException(detail="No refresh token was sent.", extra={"code": "refresh_missing"})
+            raise NotAuthorizedException(
+                detail="No refresh token was sent.", extra={"code": "refresh_missing"}
+            )
         try:
             result = await services.refresh(
                 db, token=token, lifetime=timedelta(days=settings.refresh_token_days)
@@ -205,19 +262,31 @@ class UserController(Controller):
         return [user_out(u) for u in users]
 
     @post("/")
-    async def create_user(self, request: Request[CurrentUser, Any, Any], data: UserCreateIn, db: Database) -> UserOut:
+    async def create_user(
+        self, request: Request[CurrentUser, Any, Any], data: UserCreateIn, db: Database
+    ) -> UserOut:
         user = await services.create_user(
-            db, email=data.email, full_name=data.full_name, role=data.role,
-            password=data.password, actor_id=request.user.id,
+            db,
+            email=data.email,
+            full_name=data.full_name,
+            role=data.role,
+            password=data.password,
+            actor_id=request.user.id,
         )
         return user_out(user)
 
     @patch("/{user_id:str}")
     async def update_user(
-        self, request: Request[CurrentUser, Any, Any], user_id: str, data: UserUpdateIn, db: Database
+        self,
+        request: Request[CurrentUser, Any, Any],
+        user_id: str,
+        data: UserUpdateIn,
+        db: Database,
     ) -> UserOut:
         user = await services.update_user(
-            db, user_id=user_id, actor_id=request.user.id,
+            db,
+            user_id=user_id,
+            actor_id=request.user.id,
             full_name=None if data.full_name is UNSET else data.full_name,
             role=None if data.role is UNSET else data.role,
             active=None if data.active is UNSET else data.active,

@@ -56,6 +56,8 @@ class UserCreateIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class UserUpdateIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    full_name: Annotated[str, Meta(min_length=1, max_length=200, pattern=ONE_LINE_PATTERN)] | UnsetType = UNSET
+    full_name: (
+        Annotated[str, Meta(min_length=1, max_length=200, pattern=ONE_LINE_PATTERN)] | UnsetType
+    ) = UNSET
     role: Role | UnsetType = UNSET
     active: bool | UnsetType = UNSET

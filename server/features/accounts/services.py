@@ -21,7 +21,16 @@ from server.security.passwords import (
 )
 from server.security.sessions import end_sessions_of_user
 
-__all__ = ["LoginClient", "LoginFailed", "LoginResult", "create_user", "login", "logout", "refresh", "update_user"]
+__all__ = [
+    "LoginClient",
+    "LoginFailed",
+    "LoginResult",
+    "create_user",
+    "login",
+    "logout",
+    "refresh",
+    "update_user",
+]
 
 
 @dataclass(frozen=True)
@@ -50,18 +59,27 @@ def normalise_email(email: str) -> str:
 
 
 async def login(
-    db: Database, *, email: str, password: str, refresh_lifetime: timedelta,
-    client: LoginClient, limits: login_limits.LoginLimits,
+    db: Database,
+    *,
+    email: str,
+    password: str,
+    refresh_lifetime: timedelta,
+    client: LoginClient,
+    limits: login_limits.LoginLimits,
 ) -> LoginResult:
     """Raises `LoginFailed`, or `login_limits.LoginThrottled` before the password is
     checked when the client or the account has had too many tries."""
     email = normalise_email(email)
     async with db.read() as unit:
-        found = (await unit.session.execute(select(User).where(User.email == email))).scalar_one_or_none()
+        found = (
+            await unit.session.execute(select(User).where(User.email == email))
+        ).scalar_one_or_none()
     known_device = login_limits.is_known_device(
         limits.secret, client.device_token, found.id if found is not None else None
     )
-    await login_limits.admit(db, limits, address=client.address, email=email, known_device=known_device)
+    await login_limits.admit(
+        db, limits, address=client.address, email=email, known_device=known_device
+    )
     # The password is checked (and rehashed) off the event loop and before the write
     # transaction: a hash takes long enough that holding either meanwhile stalls everyone.
     if found is None:
@@ -81,7 +99,9 @@ async def login(
             user.password_hash = rehashed
         await login_limits.forget_failures(uow.session, email=email)
         issued = await refresh_tokens.issue(uow.session, user_id=user.id, lifetime=refresh_lifetime)
-        uow.session.add(AuditEvent(entity_type="user", entity_id=user.id, action="login", actor_id=user.id))
+        uow.session.add(
+            AuditEvent(entity_type="user", entity_id=user.id, action="login", actor_id=user.id)
+        )
     device_token = login_limits.issue_device_token(limits.secret, user.id)
     return LoginResult(user=user, refresh=issued, device_token=device_token)
 
@@ -112,38 +132,64 @@ async def logout(db: Database, *, token: str | None) -> None:
 def _checked_full_name(value: str) -> str:
     name = " ".join(value.split())
     if not any(ch.isalnum() for ch in name):
-        raise ValidationFailed("A user needs a name with at least one letter or digit.",
-                               code="full_name_required", details={"field": "full_name"})
+        raise ValidationFailed(
+            "A user needs a name with at least one letter or digit.",
+            code="full_name_required",
+            details={"field": "full_name"},
+        )
     return name
 
 
 async def create_user(
-    db: Database, *, email: str, full_name: str, role: str, password: str,
-    actor_id: str | None, is_demo: bool = False,
+    db: Database,
+    *,
+    email: str,
+    full_name: str,
+    role: str,
+    password: str,
+    actor_id: str | None,
+    is_demo: bool = False,
 ) -> User:
     email = normalise_email(email)
     full_name = _checked_full_name(full_name)
     password_hash = await hash_password_off_loop(password)
     async with db.write() as uow:
-        exists = await uow.session.scalar(select(func.count()).select_from(User).where(User.email == email))
+        exists = await uow.session.scalar(
+            select(func.count()).select_from(User).where(User.email == email)
+        )
         if exists:
             raise Conflict(f"A user with the e-mail {email} already exists.", code="email_taken")
         user = User(
-            id=new_id(), email=email, full_name=full_name, role=role,
-            password_hash=password_hash, active=True, is_demo=is_demo,
+            id=new_id(),
+            email=email,
+            full_name=full_name,
+            role=role,
+            password_hash=password_hash,
+            active=True,
+            is_demo=is_demo,
             discount_limit_percent={"rep": 10, "manager": 30, "admin": 100}[role],
         )
         uow.session.add(user)
-        uow.session.add(AuditEvent(
-            entity_type="user", entity_id=user.id, action="user_created", actor_id=actor_id,
-            data={"email": email, "role": role},
-        ))
+        uow.session.add(
+            AuditEvent(
+                entity_type="user",
+                entity_id=user.id,
+                action="user_created",
+                actor_id=actor_id,
+                data={"email": email, "role": role},
+            )
+        )
         return user
 
 
 async def update_user(
-    db: Database, *, user_id: str, actor_id: str, full_name: str | None = None,
-    role: str | None = None, active: bool | None = None,
+    db: Database,
+    *,
+    user_id: str,
+    actor_id: str,
+    full_name: str | None = None,
+    role: str | None = None,
+    active: bool | None = None,
 ) -> User:
     async with db.write() as uow:
         user = await uow.session.get(User, user_id)
@@ -157,7 +203,8 @@ async def update_user(
         new_active = active if active is not None else user.active
         if (new_role, new_active) != (user.role, user.active):
             await check_user_change_keeps_assignments(
-                uow.session, user, role=new_role, active=new_active, today=date.today())
+                uow.session, user, role=new_role, active=new_active, today=date.today()
+            )
         changes: dict[str, object] = {}
         if full_name is not None:
             full_name = _checked_full_name(full_name)
@@ -174,8 +221,13 @@ async def update_user(
                 await end_sessions_of_user(uow.session, user.id)
         user.updated_at = utcnow()
         if changes:
-            uow.session.add(AuditEvent(
-                entity_type="user", entity_id=user.id, action="user_updated",
-                actor_id=actor_id, data=changes,
-            ))
+            uow.session.add(
+                AuditEvent(
+                    entity_type="user",
+                    entity_id=user.id,
+                    action="user_updated",
+                    actor_id=actor_id,
+                    data=changes,
+                )
+            )
         return user

@@ -47,38 +47,63 @@ def _landing(role: str, next_path: str) -> str:
 
 @get("/login", exclude_from_auth=True, include_in_schema=False)
 async def login_page(next: str = "") -> Template:
-    return Template("login.html", context={"user": None, "next_path": _safe_next(next) if next else ""})
+    return Template(
+        "login.html", context={"user": None, "next_path": _safe_next(next) if next else ""}
+    )
 
 
 # Checked for CSRF although no session exists yet: another site must not sign a browser
 # in to an account of its choosing.
-@post("/login", exclude_from_auth=True, include_in_schema=False, media_type=MediaType.HTML,
-      opt={CHECK_WITHOUT_SESSION: True})
+@post(
+    "/login",
+    exclude_from_auth=True,
+    include_in_schema=False,
+    media_type=MediaType.HTML,
+    opt={CHECK_WITHOUT_SESSION: True},
+)
 async def login_submit(
     request: Request[Any, Any, Any],
     data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
-    db: Database, settings: Settings,
+    db: Database,
+    settings: Settings,
 ) -> Any:
     next_path = _safe_next(data.next) if data.next else ""
     try:
         result = await services.login(
-            db, email=data.email, password=data.password,
+            db,
+            email=data.email,
+            password=data.password,
             refresh_lifetime=timedelta(days=settings.refresh_token_days),
-            client=login_client(request), limits=login_limits_of(settings),
+            client=login_client(request),
+            limits=login_limits_of(settings),
         )
     except login_limits.LoginThrottled as exc:
         return Template(
-            "login.html", status_code=429, headers={"Retry-After": str(exc.retry_after)},
-            context={"user": None, "error": exc.message, "email": data.email, "next_path": next_path},
+            "login.html",
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after)},
+            context={
+                "user": None,
+                "error": exc.message,
+                "email": data.email,
+                "next_path": next_path,
+            },
         )
     except services.LoginFailed:
         return Template(
-            "login.html", status_code=401,
-            context={"user": None, "error": "The e-mail or password is not correct.",
-                     "email": data.email, "next_path": next_path},
+            "login.html",
+            status_code=401,
+            context={
+                "user": None,
+                "error": "The e-mail or password is not correct.",
+                "email": data.email,
+                "next_path": next_path,
+            },
         )
     session = issue_session(request, settings, result)
-    return Redirect(path=_landing(result.user.role, data.next), cookies=session.cookies, status_code=303)
+    return Redirect(
+        path=_landing(result.user.role, data.next), cookies=session.cookies, status_code=303
+    )
 
 
 @post("/logout", include_in_schema=False)

@@ -14,5 +14,6 @@ from litestar.middleware.compression import CompressionMiddleware
 __all__ = ["PUBLIC_COMPRESSION"]
 
 PUBLIC_COMPRESSION = DefineMiddleware(
-    CompressionMiddleware, config=CompressionConfig(backend="gzip", minimum_size=512, gzip_compress_level=6)
+    CompressionMiddleware,
+    config=CompressionConfig(backend="gzip", minimum_size=512, gzip_compress_level=6),
 )

@@ -25,7 +25,13 @@ _MANIFEST_URL = "/manifest.webmanifest"
 
 
 def _shell(template: str, path: str, name: str) -> Any:
-    @get(path, name=name, exclude_from_auth=True, include_in_schema=False, middleware=[PUBLIC_COMPRESSION])
+    @get(
+        path,
+        name=name,
+        exclude_from_auth=True,
+        include_in_schema=False,
+        middleware=[PUBLIC_COMPRESSION],
+    )
     async def page() -> Template:
         return Template(template, headers=_NO_CACHE)
 
@@ -56,9 +62,12 @@ async def service_worker(request: Request[Any, Any, Any]) -> Response[str]:
     precache = [*shell_page_paths(request), *static_urls(), _MANIFEST_URL]
     config: dict[str, Any] = {"precache": precache}
     config["version"] = cache_version(json.dumps(config, sort_keys=True).encode())
-    source = _SW_SOURCE.read_text(encoding="utf-8").replace("self.__SW_CONFIG__", json.dumps(config), 1)
+    source = _SW_SOURCE.read_text(encoding="utf-8").replace(
+        "self.__SW_CONFIG__", json.dumps(config), 1
+    )
     return Response(
-        source, media_type="text/javascript; charset=utf-8",
+        source,
+        media_type="text/javascript; charset=utf-8",
         headers={**_NO_CACHE, "Service-Worker-Allowed": "/"},
     )
 
@@ -66,15 +75,42 @@ async def service_worker(request: Request[Any, Any, Any]) -> Response[str]:
 @get(_MANIFEST_URL, exclude_from_auth=True, include_in_schema=False)
 async def manifest() -> Response[dict[str, Any]]:
     icons = [
-        {"src": "/static/icons/icon-192.png", "sizes": "192x192", "type": "image/png", "purpose": "any"},
-        {"src": "/static/icons/icon-512.png", "sizes": "512x512", "type": "image/png", "purpose": "any"},
-        {"src": "/static/icons/maskable-192.png", "sizes": "192x192", "type": "image/png", "purpose": "maskable"},
-        {"src": "/static/icons/maskable-512.png", "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
+        {
+            "src": "/static/icons/icon-192.png",
+            "sizes": "192x192",
+            "type": "image/png",
+            "purpose": "any",
+        },
+        {
+            "src": "/static/icons/icon-512.png",
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "any",
+        },
+        {
+            "src": "/static/icons/maskable-192.png",
+            "sizes": "192x192",
+            "type": "image/png",
+            "purpose": "maskable",
+        },
+        {
+            "src": "/static/icons/maskable-512.png",
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "maskable",
+        },
     ]
     body = {
-        "name": "Fieldsales", "short_name": "Fieldsales", "id": "/app", "start_url": "/app", "scope": "/",
-        "display": "standalone", "orientation": "portrait", "theme_color": "#0b5cad",
-        "background_color": "#f4f6f9", "description": "Customers, catalog, quotes and orders, online or offline.",
+        "name": "Fieldsales",
+        "short_name": "Fieldsales",
+        "id": "/app",
+        "start_url": "/app",
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "portrait",
+        "theme_color": "#0b5cad",
+        "background_color": "#f4f6f9",
+        "description": "Customers, catalog, quotes and orders, online or offline.",
         "icons": icons,
     }
     return Response(body, media_type="application/manifest+json", headers=_NO_CACHE)

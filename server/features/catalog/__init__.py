@@ -12,6 +12,11 @@ from server.features.catalog.views import CATALOG_PAGES
 __all__ = ["ROUTES"]
 
 ROUTES: list[Any] = [
-    ProductController, list_categories, lookup_price, PriceListController,
-    StockController, WarehouseController, *CATALOG_PAGES,
+    ProductController,
+    list_categories,
+    lookup_price,
+    PriceListController,
+    StockController,
+    WarehouseController,
+    *CATALOG_PAGES,
 ]

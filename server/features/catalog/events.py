@@ -21,8 +21,12 @@ def product_created(
     *, product_id: str, actor_id: str | None, channel: str, data: dict[str, Any]
 ) -> AuditRecord:
     return event(
-        entity_type="product", entity_id=product_id, action="product_created",
-        actor_id=actor_id, to_state="created", data={"channel": channel, **data},
+        entity_type="product",
+        entity_id=product_id,
+        action="product_created",
+        actor_id=actor_id,
+        to_state="created",
+        data={"channel": channel, **data},
     )
 
 
@@ -30,8 +34,11 @@ def product_updated(
     *, product_id: str, actor_id: str | None, channel: str, changes: dict[str, Any]
 ) -> AuditRecord:
     return event(
-        entity_type="product", entity_id=product_id, action="product_updated",
-        actor_id=actor_id, data={"channel": channel, "changes": changes},
+        entity_type="product",
+        entity_id=product_id,
+        action="product_updated",
+        actor_id=actor_id,
+        data={"channel": channel, "changes": changes},
     )
 
 
@@ -39,8 +46,11 @@ def price_list_created(
     *, price_list_id: str, actor_id: str | None, code: str, version: int, item_count: int
 ) -> AuditRecord:
     return event(
-        entity_type="price_list", entity_id=price_list_id, action="price_list_created",
-        actor_id=actor_id, to_state="created",
+        entity_type="price_list",
+        entity_id=price_list_id,
+        action="price_list_created",
+        actor_id=actor_id,
+        to_state="created",
         data={"code": code, "version": version, "item_count": item_count},
     )
 
@@ -49,26 +59,46 @@ def price_list_items_replaced(
     *, price_list_id: str, actor_id: str | None, before_count: int, item_count: int
 ) -> AuditRecord:
     return event(
-        entity_type="price_list", entity_id=price_list_id, action="price_list_items_replaced",
-        actor_id=actor_id, data={"before_count": before_count, "item_count": item_count},
+        entity_type="price_list",
+        entity_id=price_list_id,
+        action="price_list_items_replaced",
+        actor_id=actor_id,
+        data={"before_count": before_count, "item_count": item_count},
     )
 
 
 def stock_set(
-    *, product_id: str, warehouse_id: str, actor_id: str | None, from_on_hand: int,
-    to_on_hand: int, reason: str, channel: str,
+    *,
+    product_id: str,
+    warehouse_id: str,
+    actor_id: str | None,
+    from_on_hand: int,
+    to_on_hand: int,
+    reason: str,
+    channel: str,
 ) -> AuditRecord:
     # Filed under the product: its history is where someone looks for "why did stock move".
     return event(
-        entity_type="product", entity_id=product_id, action="stock_adjusted",
-        actor_id=actor_id, reason=reason or None,
-        data={"warehouse_id": warehouse_id, "from_on_hand": from_on_hand,
-              "to_on_hand": to_on_hand, "channel": channel},
+        entity_type="product",
+        entity_id=product_id,
+        action="stock_adjusted",
+        actor_id=actor_id,
+        reason=reason or None,
+        data={
+            "warehouse_id": warehouse_id,
+            "from_on_hand": from_on_hand,
+            "to_on_hand": to_on_hand,
+            "channel": channel,
+        },
     )
 
 
 def warehouse_created(*, warehouse_id: str, actor_id: str | None, code: str) -> AuditRecord:
     return event(
-        entity_type="warehouse", entity_id=warehouse_id, action="warehouse_created",
-        actor_id=actor_id, to_state="created", data={"code": code},
+        entity_type="warehouse",
+        entity_id=warehouse_id,
+        action="warehouse_created",
+        actor_id=actor_id,
+        to_state="created",
+        data={"code": code},
     )

@@ -37,9 +37,16 @@ __all__ = ["create_price_list", "list_price_lists", "price_list_detail", "replac
 
 def _out(pl: PriceList, item_count: int) -> PriceListOut:
     return PriceListOut(
-        id=pl.id, code=pl.code, name=pl.name, kind=pl.kind, currency=pl.currency,
-        customer_id=pl.customer_id, version=pl.version, valid_from=pl.valid_from,
-        valid_to=pl.valid_to, item_count=item_count,
+        id=pl.id,
+        code=pl.code,
+        name=pl.name,
+        kind=pl.kind,
+        currency=pl.currency,
+        customer_id=pl.customer_id,
+        version=pl.version,
+        valid_from=pl.valid_from,
+        valid_to=pl.valid_to,
+        item_count=item_count,
     )
 
 
@@ -64,7 +71,12 @@ def _visible_lists(scope: Scope) -> ColumnElement[bool]:
 
 
 async def list_price_lists(
-    session: AsyncSession, scope: Scope, *, code: str | None, kind: str | None, customer_id: str | None
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    code: str | None,
+    kind: str | None,
+    customer_id: str | None,
 ) -> list[PriceListOut]:
     if customer_id:
         # A customer out of scope answers as one that does not exist.
@@ -83,26 +95,37 @@ async def list_price_lists(
 async def price_list_detail(
     session: AsyncSession, scope: Scope, price_list_id: str
 ) -> PriceListDetail:
-    pl = await session.scalar(select(PriceList).where(PriceList.id == price_list_id, _visible_lists(scope)))
+    pl = await session.scalar(
+        select(PriceList).where(PriceList.id == price_list_id, _visible_lists(scope))
+    )
     if pl is None:
         raise NotFound("No such price list.", code="price_list_not_found")
     rows = (
         await session.execute(
-            select(PriceListItem, Product.sku).join(Product, PriceListItem.product_id == Product.id)
-            .where(PriceListItem.price_list_id == pl.id).order_by(Product.sku)
+            select(PriceListItem, Product.sku)
+            .join(Product, PriceListItem.product_id == Product.id)
+            .where(PriceListItem.price_list_id == pl.id)
+            .order_by(Product.sku)
         )
     ).all()
     breaks: dict[str, list[BreakOut]] = defaultdict(list)
     if rows:
         for b in (
             await session.execute(
-                select(PriceBreak).join(PriceListItem, PriceBreak.item_id == PriceListItem.id)
-                .where(PriceListItem.price_list_id == pl.id).order_by(PriceBreak.min_qty)
+                select(PriceBreak)
+                .join(PriceListItem, PriceBreak.item_id == PriceListItem.id)
+                .where(PriceListItem.price_list_id == pl.id)
+                .order_by(PriceBreak.min_qty)
             )
         ).scalars():
             breaks[b.item_id].append(BreakOut(b.min_qty, b.unit_price_cents))
     items = [
-        PriceItemOut(product_id=i.product_id, sku=sku, unit_price_cents=i.unit_price_cents, breaks=breaks[i.id])
+        PriceItemOut(
+            product_id=i.product_id,
+            sku=sku,
+            unit_price_cents=i.unit_price_cents,
+            breaks=breaks[i.id],
+        )
         for i, sku in rows
     ]
     return PriceListDetail(price_list=_out(pl, len(items)), items=items)
@@ -114,23 +137,29 @@ async def _check_items(session: AsyncSession, items: Sequence[PriceItemIn]) -> N
     duplicates = sorted(pid for pid, n in counts.items() if n > 1)
     if duplicates:
         raise ValidationFailed(
-            "each product may appear once per price list", code="duplicate_product",
+            "each product may appear once per price list",
+            code="duplicate_product",
             details={"product_ids": duplicates},
         )
     floors: dict[str, int] = {}
     ids = list(counts)
     for start in range(0, len(ids), 1000):  # chunks stay under every driver's parameter limit
-        chunk = ids[start:start + 1000]
-        rows = await session.execute(select(Product.id, Product.floor_price_cents).where(Product.id.in_(chunk)))
+        chunk = ids[start : start + 1000]
+        rows = await session.execute(
+            select(Product.id, Product.floor_price_cents).where(Product.id.in_(chunk))
+        )
         floors.update({pid: floor for pid, floor in rows.all()})
     unknown = sorted(counts.keys() - floors.keys())
     if unknown:
-        raise ValidationFailed("some products do not exist", code="unknown_product", details={"product_ids": unknown})
+        raise ValidationFailed(
+            "some products do not exist", code="unknown_product", details={"product_ids": unknown}
+        )
     for item in items:
         quantities = [b.min_qty for b in item.breaks]
         if len(set(quantities)) != len(quantities):
             raise ValidationFailed(
-                "each break quantity may appear once per product", code="duplicate_break",
+                "each break quantity may appear once per product",
+                code="duplicate_break",
                 details={"product_id": item.product_id},
             )
         lowest = min([item.unit_price_cents, *(b.unit_price_cents for b in item.breaks)])
@@ -139,19 +168,37 @@ async def _check_items(session: AsyncSession, items: Sequence[PriceItemIn]) -> N
                 f"a price of {lowest} cents is below the product's floor price of "
                 f"{floors[item.product_id]} cents",
                 code="below_floor_price",
-                details={"product_id": item.product_id, "floor_price_cents": floors[item.product_id]},
+                details={
+                    "product_id": item.product_id,
+                    "floor_price_cents": floors[item.product_id],
+                },
             )
 
 
-async def _insert_items(session: AsyncSession, price_list_id: str, items: Sequence[PriceItemIn]) -> None:
+async def _insert_items(
+    session: AsyncSession, price_list_id: str, items: Sequence[PriceItemIn]
+) -> None:
     item_rows: list[dict[str, Any]] = []
     break_rows: list[dict[str, Any]] = []
     for item in items:
         item_id = new_id()
-        item_rows.append({"id": item_id, "price_list_id": price_list_id,
-                          "product_id": item.product_id, "unit_price_cents": item.unit_price_cents})
-        break_rows.extend({"id": new_id(), "item_id": item_id, "min_qty": b.min_qty,
-                           "unit_price_cents": b.unit_price_cents} for b in item.breaks)
+        item_rows.append(
+            {
+                "id": item_id,
+                "price_list_id": price_list_id,
+                "product_id": item.product_id,
+                "unit_price_cents": item.unit_price_cents,
+            }
+        )
+        break_rows.extend(
+            {
+                "id": new_id(),
+                "item_id": item_id,
+                "min_qty": b.min_qty,
+                "unit_price_cents": b.unit_price_cents,
+            }
+            for b in item.breaks
+        )
     if item_rows:
         await session.execute(insert(PriceListItem), item_rows)
     if break_rows:
@@ -161,12 +208,15 @@ async def _insert_items(session: AsyncSession, price_list_id: str, items: Sequen
 async def _check_owner(session: AsyncSession, data: PriceListIn) -> None:
     if data.kind == "customer":
         if data.customer_id is None:
-            raise ValidationFailed("a customer price list needs customer_id", code="customer_required")
+            raise ValidationFailed(
+                "a customer price list needs customer_id", code="customer_required"
+            )
         if await session.get(Customer, data.customer_id) is None:
             raise ValidationFailed("No such customer.", code="unknown_customer")
     elif data.customer_id is not None:
         raise ValidationFailed(
-            f"only customer price lists name a customer, not {data.kind} lists", code="customer_not_allowed"
+            f"only customer price lists name a customer, not {data.kind} lists",
+            code="customer_not_allowed",
         )
     if data.valid_from and data.valid_to and data.valid_to < data.valid_from:
         raise ValidationFailed("valid_to is before valid_from", code="invalid_validity")
@@ -176,7 +226,9 @@ async def touch_price_list(uow: WriteUnit, pl: PriceList) -> None:
     """Base and tier lists are everyone's; a customer's list goes where the customer is seen."""
     territory_id = None
     if pl.kind == "customer" and pl.customer_id:
-        territory_id = await uow.session.scalar(select(Customer.territory_id).where(Customer.id == pl.customer_id))
+        territory_id = await uow.session.scalar(
+            select(Customer.territory_id).where(Customer.id == pl.customer_id)
+        )
     uow.feed.touch(price_list_change(pl.id, territory_id))
 
 
@@ -186,7 +238,10 @@ async def create_price_list(uow: WriteUnit, actor_id: str, data: PriceListIn) ->
     await _check_items(session, data.items)
     latest = (
         await session.execute(
-            select(PriceList).where(PriceList.code == data.code).order_by(PriceList.version.desc()).limit(1)
+            select(PriceList)
+            .where(PriceList.code == data.code)
+            .order_by(PriceList.version.desc())
+            .limit(1)
         )
     ).scalar_one_or_none()
     # A code names one list over time: a new version may not turn a tier list into a
@@ -197,9 +252,15 @@ async def create_price_list(uow: WriteUnit, actor_id: str, data: PriceListIn) ->
             code="price_list_code_mismatch",
         )
     pl = PriceList(
-        id=new_id(), code=data.code, name=data.name.strip(), kind=data.kind, currency=data.currency,
-        customer_id=data.customer_id, version=(latest.version + 1) if latest else 1,
-        valid_from=data.valid_from, valid_to=data.valid_to,
+        id=new_id(),
+        code=data.code,
+        name=data.name.strip(),
+        kind=data.kind,
+        currency=data.currency,
+        customer_id=data.customer_id,
+        version=(latest.version + 1) if latest else 1,
+        valid_from=data.valid_from,
+        valid_to=data.valid_to,
     )
     session.add(pl)
     try:
@@ -210,9 +271,15 @@ async def create_price_list(uow: WriteUnit, actor_id: str, data: PriceListIn) ->
             code="price_list_version_taken",
         ) from None
     await _insert_items(session, pl.id, data.items)
-    await uow.audit.record(events.price_list_created(
-        price_list_id=pl.id, actor_id=actor_id, code=pl.code, version=pl.version, item_count=len(data.items),
-    ))
+    await uow.audit.record(
+        events.price_list_created(
+            price_list_id=pl.id,
+            actor_id=actor_id,
+            code=pl.code,
+            version=pl.version,
+            item_count=len(data.items),
+        )
+    )
     await touch_price_list(uow, pl)
     return pl
 
@@ -226,15 +293,25 @@ async def replace_items(
     if pl is None:
         raise NotFound("No such price list.", code="price_list_not_found")
     await _check_items(session, items)
-    before = int(await session.scalar(
-        select(func.count(PriceListItem.id)).where(PriceListItem.price_list_id == pl.id)
-    ) or 0)
+    before = int(
+        await session.scalar(
+            select(func.count(PriceListItem.id)).where(PriceListItem.price_list_id == pl.id)
+        )
+        or 0
+    )
     # Breaks are deleted explicitly rather than trusting ON DELETE CASCADE to be enforced.
-    item_ids = select(PriceListItem.id).where(PriceListItem.price_list_id == pl.id).scalar_subquery()
+    item_ids = (
+        select(PriceListItem.id).where(PriceListItem.price_list_id == pl.id).scalar_subquery()
+    )
     await session.execute(delete(PriceBreak).where(PriceBreak.item_id.in_(item_ids)))
     await session.execute(delete(PriceListItem).where(PriceListItem.price_list_id == pl.id))
     await _insert_items(session, pl.id, items)
-    await uow.audit.record(events.price_list_items_replaced(
-        price_list_id=pl.id, actor_id=actor_id, before_count=before, item_count=len(items),
-    ))
+    await uow.audit.record(
+        events.price_list_items_replaced(
+            price_list_id=pl.id,
+            actor_id=actor_id,
+            before_count=before,
+            item_count=len(items),
+        )
+    )
     await touch_price_list(uow, pl)

@@ -27,8 +27,10 @@ __all__ = ["PriceListController", "lookup_price"]
 
 @get("/api/prices/lookup", tags=["prices"], responses=problems(400, 404, 422))
 async def lookup_price(
-    request: Request[CurrentUser, Any, Any], db: Database,
-    customer_id: str, product_id: str,
+    request: Request[CurrentUser, Any, Any],
+    db: Database,
+    customer_id: str,
+    product_id: str,
     quantity: Annotated[int, Parameter(ge=1, le=10**9)] = 1,
     on: Annotated[date | None, Parameter(description="Pricing date; today when left out")] = None,
 ) -> PriceLookupOut:
@@ -42,8 +44,12 @@ async def lookup_price(
     async with db.read() as unit:
         product, _ = await queries.get_product(unit.session, product_id)
         return await price_lookup(
-            unit.session, request.user, customer_id=customer_id, product=product,
-            quantity=quantity, on=on or date.today(),
+            unit.session,
+            request.user,
+            customer_id=customer_id,
+            product=product,
+            quantity=quantity,
+            on=on or date.today(),
         )
 
 
@@ -53,7 +59,10 @@ class PriceListController(Controller):
 
     @get("/", guards=[requires_role("admin", "manager")], responses=problems(403))
     async def list_price_lists(
-        self, request: Request[CurrentUser, Any, Any], db: Database, code: str | None = None,
+        self,
+        request: Request[CurrentUser, Any, Any],
+        db: Database,
+        code: str | None = None,
         kind: Annotated[str | None, Parameter(pattern=r"^(base|tier|customer)$")] = None,
         customer_id: str | None = None,
     ) -> list[PriceListOut]:
@@ -65,7 +74,11 @@ class PriceListController(Controller):
                 unit.session, scope, code=code, kind=kind, customer_id=customer_id
             )
 
-    @get("/{price_list_id:str}", guards=[requires_role("admin", "manager")], responses=problems(403, 404))
+    @get(
+        "/{price_list_id:str}",
+        guards=[requires_role("admin", "manager")],
+        responses=problems(403, 404),
+    )
     async def get_price_list(
         self, request: Request[CurrentUser, Any, Any], db: Database, price_list_id: str
     ) -> PriceListDetail:
@@ -87,9 +100,16 @@ class PriceListController(Controller):
             scope = await load_scope(unit.session, request.user)
             return await price_lists.price_list_detail(unit.session, scope, created.id)
 
-    @put("/{price_list_id:str}/items", guards=[requires_role("admin")], responses=problems(400, 403, 404, 422))
+    @put(
+        "/{price_list_id:str}/items",
+        guards=[requires_role("admin")],
+        responses=problems(400, 403, 404, 422),
+    )
     async def replace_items(
-        self, request: Request[CurrentUser, Any, Any], db: Database, price_list_id: str,
+        self,
+        request: Request[CurrentUser, Any, Any],
+        db: Database,
+        price_list_id: str,
         data: PriceItemsIn,
     ) -> PriceListDetail:
         """Replace all items (and their breaks) of one price list version (admin)."""

@@ -60,7 +60,9 @@ class PriceContext:
 
     def quote(self, product_id: str, quantity: int, on: date) -> PriceQuote:
         return lookup_price(
-            product_id=product_id, quantity=quantity, on=on,
+            product_id=product_id,
+            quantity=quantity,
+            on=on,
             customer_id=self.customer.id if self.customer else None,
             customer_price_list_id=self.customer.price_list_id if self.customer else None,
             price_lists=self.price_lists,
@@ -96,7 +98,11 @@ def _applicable_lists(lists: Sequence[Any], customer: Any | None) -> list[Any]:
         assigned = next((pl for pl in lists if pl.id == customer.price_list_id), None)
     chosen = []
     for pl in lists:
-        if pl.kind == "base" or (customer is not None and pl.kind == "customer" and pl.customer_id == customer.id) or (assigned is not None and pl.code == assigned.code and pl.kind == assigned.kind):
+        if (
+            pl.kind == "base"
+            or (customer is not None and pl.kind == "customer" and pl.customer_id == customer.id)
+            or (assigned is not None and pl.code == assigned.code and pl.kind == assigned.kind)
+        ):
             chosen.append(pl)
     return chosen
 
@@ -104,21 +110,32 @@ def _applicable_lists(lists: Sequence[Any], customer: Any | None) -> list[Any]:
 def _items_statement(lists: int, products: int) -> Any:
     # Each item with its volume breaks (one row per break, or one row without): one
     # statement on the path of every order instead of two.
-    return select(
-        PriceListItemRow.id, PriceListItemRow.price_list_id, PriceListItemRow.product_id,
-        PriceListItemRow.unit_price_cents, PriceBreakRow.min_qty.label("break_min_qty"),
-        PriceBreakRow.unit_price_cents.label("break_unit_price_cents"),
-    ).outerjoin(PriceBreakRow, PriceBreakRow.item_id == PriceListItemRow.id).where(
-        PriceListItemRow.price_list_id.in_([bindparam(f"l{i}") for i in range(lists)]),
-        PriceListItemRow.product_id.in_([bindparam(f"p{i}") for i in range(products)]),
-    ).order_by(PriceListItemRow.id, PriceBreakRow.id)
+    return (
+        select(
+            PriceListItemRow.id,
+            PriceListItemRow.price_list_id,
+            PriceListItemRow.product_id,
+            PriceListItemRow.unit_price_cents,
+            PriceBreakRow.min_qty.label("break_min_qty"),
+            PriceBreakRow.unit_price_cents.label("break_unit_price_cents"),
+        )
+        .outerjoin(PriceBreakRow, PriceBreakRow.item_id == PriceListItemRow.id)
+        .where(
+            PriceListItemRow.price_list_id.in_([bindparam(f"l{i}") for i in range(lists)]),
+            PriceListItemRow.product_id.in_([bindparam(f"p{i}") for i in range(products)]),
+        )
+        .order_by(PriceListItemRow.id, PriceBreakRow.id)
+    )
 
 
 _ITEMS = by_arity(_items_statement)
 
 
 async def load_price_context(
-    session: AsyncSession, customer: Any | None, product_ids: Collection[str], *,
+    session: AsyncSession,
+    customer: Any | None,
+    product_ids: Collection[str],
+    *,
     reference: ReferenceData | None = None,
 ) -> PriceContext:
     reference = reference or await reference_data(session)
@@ -144,8 +161,13 @@ async def load_price_context(
         customer,
         [
             PriceList(
-                id=pl.id, code=pl.code, kind=pl.kind, version=pl.version,
-                valid_from=pl.valid_from, valid_to=pl.valid_to, customer_id=pl.customer_id,
+                id=pl.id,
+                code=pl.code,
+                kind=pl.kind,
+                version=pl.version,
+                valid_from=pl.valid_from,
+                valid_to=pl.valid_to,
+                customer_id=pl.customer_id,
                 items=items_by_list[pl.id],
             )
             for pl in lists
@@ -153,7 +175,9 @@ async def load_price_context(
     )
 
 
-def quote_or_none(context: PriceContext, product_id: str, quantity: int, on: date) -> PriceQuote | None:
+def quote_or_none(
+    context: PriceContext, product_id: str, quantity: int, on: date
+) -> PriceQuote | None:
     """A quote for listings, where an unpriced product shows 'no price' instead of failing."""
     try:
         return context.quote(product_id, quantity, on)
@@ -166,20 +190,31 @@ def quote_or_none(context: PriceContext, product_id: str, quantity: int, on: dat
 # The same choice as order pricing (server/features/sales/pricing.py): any shipping address,
 # the default one first, before the billing address, so a lookup shows the tax an order
 # would then charge.
-_ADDRESS_RANK = {("shipping", True): 0, ("shipping", False): 1, ("billing", True): 2, ("billing", False): 3}
+_ADDRESS_RANK = {
+    ("shipping", True): 0,
+    ("shipping", False): 1,
+    ("billing", True): 2,
+    ("billing", False): 3,
+}
 
 
 async def _tax_address(session: AsyncSession, customer_id: str) -> Address | None:
     # Tax follows the goods: a shipping address, else the billing address.
     rows = (
-        await session.execute(
-            select(CustomerAddress).where(CustomerAddress.customer_id == customer_id)
+        (
+            await session.execute(
+                select(CustomerAddress).where(CustomerAddress.customer_id == customer_id)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     if not rows:
         return None
     best = min(rows, key=lambda a: (_ADDRESS_RANK.get((a.kind, a.is_default), 4), a.id))
-    return Address(country=best.country, state=best.state, postal_code=best.postal_code, city=best.city)
+    return Address(
+        country=best.country, state=best.state, postal_code=best.postal_code, city=best.city
+    )
 
 
 async def tax_rate_for_customer(
@@ -191,15 +226,23 @@ async def tax_rate_for_customer(
     if address is None:
         return Decimal(0)
     rows = (
-        await session.execute(
-            select(TaxRateRow).where(TaxRateRow.tax_category == tax_category).order_by(TaxRateRow.id)
+        (
+            await session.execute(
+                select(TaxRateRow)
+                .where(TaxRateRow.tax_category == tax_category)
+                .order_by(TaxRateRow.id)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     # Rates are stored as fractions (0.0725), as pricing.py expects them; the domain's
     # TaxRate docstring says percent, but tax_rate_for only selects a rate and returns it
     # unchanged, so the unit passes through as stored.
     rates = [
-        TaxRate(tax_category=r.tax_category, country=r.country, state=r.state, rate=Decimal(str(r.rate)))
+        TaxRate(
+            tax_category=r.tax_category, country=r.country, state=r.state, rate=Decimal(str(r.rate))
+        )
         for r in rows
     ]
     return tax_rate_for(tax_category=tax_category, address=address, rates=rates, exempt=False)
@@ -211,8 +254,13 @@ def format_rate(rate: Decimal) -> str:
 
 
 async def price_lookup(
-    session: AsyncSession, user: CurrentUser, *, customer_id: str, product: Product,
-    quantity: int, on: date,
+    session: AsyncSession,
+    user: CurrentUser,
+    *,
+    customer_id: str,
+    product: Product,
+    quantity: int,
+    on: date,
 ) -> PriceLookupOut:
     """The answer of GET /api/prices/lookup: price, its source, tax rate, quantity check."""
     customer = await visible_customer(session, user, customer_id)
@@ -227,11 +275,19 @@ async def price_lookup(
     source = await session.get(PriceListRow, quote.price_list_id)
     currency = source.currency if source else "USD"
     return PriceLookupOut(
-        customer_id=customer.id, product_id=product.id, quantity=quantity, on=on, currency=currency,
-        unit_price_cents=quote.unit_price_cents, net_cents=quote.unit_price_cents * quantity,
-        price_list_id=quote.price_list_id, price_list_code=quote.price_list_code,
-        price_list_version=quote.price_list_version, break_min_qty=quote.break_min_qty,
-        tax_rate=format_rate(rate), tax_exempt=customer.tax_exempt,
+        customer_id=customer.id,
+        product_id=product.id,
+        quantity=quantity,
+        on=on,
+        currency=currency,
+        unit_price_cents=quote.unit_price_cents,
+        net_cents=quote.unit_price_cents * quantity,
+        price_list_id=quote.price_list_id,
+        price_list_code=quote.price_list_code,
+        price_list_version=quote.price_list_version,
+        break_min_qty=quote.break_min_qty,
+        tax_rate=format_rate(rate),
+        tax_exempt=customer.tax_exempt,
         quantity_ok=problem is None,
         quantity_code=problem.code if problem else None,
         quantity_message=problem.message if problem else None,

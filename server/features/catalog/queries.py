@@ -55,20 +55,33 @@ def stock_status(levels: Collection[StockLevel], threshold: int) -> StockStatus:
     return "low" if is_low_stock(levels, threshold) else "in_stock"
 
 
-async def load_stock(session: AsyncSession, product_ids: Collection[str]) -> dict[str, list[StockLevel]]:
+async def load_stock(
+    session: AsyncSession, product_ids: Collection[str]
+) -> dict[str, list[StockLevel]]:
     levels: dict[str, list[StockLevel]] = defaultdict(list)
     if product_ids:
         rows = (
-            await session.execute(select(StockRow).where(StockRow.product_id.in_(list(product_ids))))
-        ).scalars().all()
+            (
+                await session.execute(
+                    select(StockRow).where(StockRow.product_id.in_(list(product_ids)))
+                )
+            )
+            .scalars()
+            .all()
+        )
         for r in rows:
-            levels[r.product_id].append(StockLevel(r.warehouse_id, r.product_id, r.on_hand, r.allocated))
+            levels[r.product_id].append(
+                StockLevel(r.warehouse_id, r.product_id, r.on_hand, r.allocated)
+            )
     return levels
 
 
 def _summary(
-    product: Product, category: ProductCategory, levels: list[StockLevel],
-    prices: PriceContext, on: date,
+    product: Product,
+    category: ProductCategory,
+    levels: list[StockLevel],
+    prices: PriceContext,
+    on: date,
 ) -> ProductSummary:
     # Listings quote the smallest orderable quantity, the price a rep would see first.
     quantity = round_to_pack(1, max(product.pack_size, 1), max(product.min_order_qty, 0))
@@ -76,17 +89,27 @@ def _summary(
     price = None
     if quote is not None:
         price = PriceOut(
-            unit_price_cents=quote.unit_price_cents, price_list_id=quote.price_list_id,
-            price_list_code=quote.price_list_code, price_list_version=quote.price_list_version,
-            break_min_qty=quote.break_min_qty, for_quantity=quantity,
+            unit_price_cents=quote.unit_price_cents,
+            price_list_id=quote.price_list_id,
+            price_list_code=quote.price_list_code,
+            price_list_version=quote.price_list_version,
+            break_min_qty=quote.break_min_qty,
+            for_quantity=quantity,
             breaks=[BreakOut(b.min_qty, b.unit_price_cents) for b in prices.breaks_of(quote)],
         )
     return ProductSummary(
-        id=product.id, sku=product.sku, name=product.name, description=product.description,
-        category_code=category.code, category_name=category.name,
-        unit_of_measure=product.unit_of_measure, pack_size=product.pack_size,
-        min_order_qty=product.min_order_qty, active=product.active,
-        tax_category=product.tax_category, image_url=product.image_url,
+        id=product.id,
+        sku=product.sku,
+        name=product.name,
+        description=product.description,
+        category_code=category.code,
+        category_name=category.name,
+        unit_of_measure=product.unit_of_measure,
+        pack_size=product.pack_size,
+        min_order_qty=product.min_order_qty,
+        active=product.active,
+        tax_category=product.tax_category,
+        image_url=product.image_url,
         available=sum(level.available for level in levels),
         stock_status=stock_status(levels, product.low_stock_threshold),
         price=price,
@@ -94,31 +117,44 @@ def _summary(
 
 
 async def search_products(
-    session: AsyncSession, *, customer: Customer | None, on: date, q: str = "",
-    category: str | None = None, active: bool | None = None, sort: str = "name",
-    limit: int = 25, offset: int = 0,
+    session: AsyncSession,
+    *,
+    customer: Customer | None,
+    on: date,
+    q: str = "",
+    category: str | None = None,
+    active: bool | None = None,
+    sort: str = "name",
+    limit: int = 25,
+    offset: int = 0,
 ) -> ProductPage:
     """One page of products with stock and the customer's price (base price without one)."""
     where: list[Any] = []
     if checked_search_text(q).strip():
         pattern = like_contains(q.strip().lower())
-        where.append(or_(
-            func.lower(Product.name).like(pattern, escape=LIKE_ESCAPE),
-            func.lower(Product.sku).like(pattern, escape=LIKE_ESCAPE),
-            func.lower(Product.description).like(pattern, escape=LIKE_ESCAPE),
-        ))
+        where.append(
+            or_(
+                func.lower(Product.name).like(pattern, escape=LIKE_ESCAPE),
+                func.lower(Product.sku).like(pattern, escape=LIKE_ESCAPE),
+                func.lower(Product.description).like(pattern, escape=LIKE_ESCAPE),
+            )
+        )
     if category:
         where.append(ProductCategory.code == category)
     if active is not None:
         where.append(Product.active.is_(active))
-    base = select(Product, ProductCategory).join(ProductCategory, Product.category_id == ProductCategory.id)
+    base = select(Product, ProductCategory).join(
+        ProductCategory, Product.category_id == ProductCategory.id
+    )
     total = int(
         await session.scalar(select(func.count()).select_from(base.where(*where).subquery())) or 0
     )
     rows = (
         await session.execute(
-            base.where(*where).order_by(SORTS.get(sort, SORTS["name"]), Product.id)
-            .limit(limit).offset(offset)
+            base.where(*where)
+            .order_by(SORTS.get(sort, SORTS["name"]), Product.id)
+            .limit(limit)
+            .offset(offset)
         )
     ).all()
     ids = [p.id for p, _ in rows]
@@ -126,7 +162,10 @@ async def search_products(
     prices = await load_price_context(session, customer, ids)
     items = [_summary(p, c, levels.get(p.id, []), prices, on) for p, c in rows]
     return ProductPage(
-        items=items, total=total, limit=limit, offset=offset,
+        items=items,
+        total=total,
+        limit=limit,
+        offset=offset,
         customer_id=customer.id if customer else None,
     )
 
@@ -145,12 +184,18 @@ async def get_product(session: AsyncSession, product_id: str) -> tuple[Product, 
 
 
 async def product_detail(
-    session: AsyncSession, product: Product, category: ProductCategory, prices: PriceContext, on: date
+    session: AsyncSession,
+    product: Product,
+    category: ProductCategory,
+    prices: PriceContext,
+    on: date,
 ) -> ProductDetail:
     rows = (
         await session.execute(
-            select(StockRow, Warehouse).join(Warehouse, StockRow.warehouse_id == Warehouse.id)
-            .where(StockRow.product_id == product.id).order_by(Warehouse.code)
+            select(StockRow, Warehouse)
+            .join(Warehouse, StockRow.warehouse_id == Warehouse.id)
+            .where(StockRow.product_id == product.id)
+            .order_by(Warehouse.code)
         )
     ).all()
     levels = [StockLevel(s.warehouse_id, s.product_id, s.on_hand, s.allocated) for s, _ in rows]
@@ -158,11 +203,16 @@ async def product_detail(
         product=_summary(product, category, levels, prices, on),
         floor_price_cents=product.floor_price_cents,
         low_stock_threshold=product.low_stock_threshold,
-        created_at=product.created_at.isoformat(), updated_at=product.updated_at.isoformat(),
+        created_at=product.created_at.isoformat(),
+        updated_at=product.updated_at.isoformat(),
         stock=[
             WarehouseStockOut(
-                warehouse_id=w.id, warehouse_code=w.code, warehouse_name=w.name,
-                on_hand=level.on_hand, allocated=level.allocated, available=level.available,
+                warehouse_id=w.id,
+                warehouse_code=w.code,
+                warehouse_name=w.name,
+                on_hand=level.on_hand,
+                allocated=level.allocated,
+                available=level.available,
             )
             for level, (_, w) in zip(levels, rows, strict=True)
         ],
@@ -182,7 +232,12 @@ async def list_categories(session: AsyncSession) -> list[CategoryOut]:
 
 
 async def stock_rows(
-    session: AsyncSession, *, product_id: str | None, warehouse_id: str | None, limit: int, offset: int
+    session: AsyncSession,
+    *,
+    product_id: str | None,
+    warehouse_id: str | None,
+    limit: int,
+    offset: int,
 ) -> list[StockRowOut]:
     query = (
         select(StockRow, Warehouse.code, Product.sku)
@@ -194,15 +249,24 @@ async def stock_rows(
     if warehouse_id:
         query = query.where(StockRow.warehouse_id == warehouse_id)
     rows = (
-        await session.execute(query.order_by(Product.sku, Warehouse.code).limit(limit).offset(offset))
+        await session.execute(
+            query.order_by(Product.sku, Warehouse.code).limit(limit).offset(offset)
+        )
     ).all()
     out = []
     for s, code, sku in rows:
         level = StockLevel(s.warehouse_id, s.product_id, s.on_hand, s.allocated)
-        out.append(StockRowOut(
-            warehouse_id=s.warehouse_id, warehouse_code=code, product_id=s.product_id, sku=sku,
-            on_hand=s.on_hand, allocated=s.allocated, available=level.available,
-        ))
+        out.append(
+            StockRowOut(
+                warehouse_id=s.warehouse_id,
+                warehouse_code=code,
+                product_id=s.product_id,
+                sku=sku,
+                on_hand=s.on_hand,
+                allocated=s.allocated,
+                available=level.available,
+            )
+        )
     return out
 
 
@@ -212,25 +276,44 @@ async def stock_alerts(session: AsyncSession) -> list[StockAlertOut]:
     A product without any stock row has nothing available, so it alerts as out of stock.
     """
     products = (
-        await session.execute(select(Product).where(Product.active.is_(True)).order_by(Product.sku))
-    ).scalars().all()
+        (
+            await session.execute(
+                select(Product).where(Product.active.is_(True)).order_by(Product.sku)
+            )
+        )
+        .scalars()
+        .all()
+    )
     # One join instead of an IN list: a large catalog would exceed the bind parameter limit.
     levels: dict[str, list[StockLevel]] = defaultdict(list)
     stock = (
-        await session.execute(
-            select(StockRow).join(Product, StockRow.product_id == Product.id)
-            .where(Product.active.is_(True))
+        (
+            await session.execute(
+                select(StockRow)
+                .join(Product, StockRow.product_id == Product.id)
+                .where(Product.active.is_(True))
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     for r in stock:
-        levels[r.product_id].append(StockLevel(r.warehouse_id, r.product_id, r.on_hand, r.allocated))
+        levels[r.product_id].append(
+            StockLevel(r.warehouse_id, r.product_id, r.on_hand, r.allocated)
+        )
     alerts = []
     for p in products:
         mine = levels.get(p.id, [])
         if is_low_stock(mine, p.low_stock_threshold):
             available = sum(level.available for level in mine)
-            alerts.append(StockAlertOut(
-                product_id=p.id, sku=p.sku, name=p.name, available=available,
-                low_stock_threshold=p.low_stock_threshold, status="out" if available == 0 else "low",
-            ))
+            alerts.append(
+                StockAlertOut(
+                    product_id=p.id,
+                    sku=p.sku,
+                    name=p.name,
+                    available=available,
+                    low_stock_threshold=p.low_stock_threshold,
+                    status="out" if available == 0 else "low",
+                )
+            )
     return alerts

@@ -34,11 +34,18 @@ class ProductController(Controller):
 
     @get("/", responses=problems(400, 404, 422))
     async def list_products(
-        self, request: Request[CurrentUser, Any, Any], db: Database,
-        q: Annotated[str, Parameter(description=(
-            f"Text in name, SKU or description (at most {SEARCH_TEXT_MAX_LENGTH} characters, "
-            "else 422 search_too_long)"
-        ))] = "",
+        self,
+        request: Request[CurrentUser, Any, Any],
+        db: Database,
+        q: Annotated[
+            str,
+            Parameter(
+                description=(
+                    f"Text in name, SKU or description (at most {SEARCH_TEXT_MAX_LENGTH} characters, "
+                    "else 422 search_too_long)"
+                )
+            ),
+        ] = "",
         category: Annotated[str | None, Parameter(description="A category code")] = None,
         active: bool | None = None,
         customer_id: Annotated[
@@ -54,13 +61,23 @@ class ProductController(Controller):
         async with db.read() as unit:
             customer = await _customer(unit.session, request.user, customer_id)
             return await queries.search_products(
-                unit.session, customer=customer, on=date.today(), q=q, category=category,
-                active=active, sort=sort, limit=limit, offset=offset,
+                unit.session,
+                customer=customer,
+                on=date.today(),
+                q=q,
+                category=category,
+                active=active,
+                sort=sort,
+                limit=limit,
+                offset=offset,
             )
 
     @get("/{product_id:str}", responses=problems(404))
     async def get_product(
-        self, request: Request[CurrentUser, Any, Any], db: Database, product_id: str,
+        self,
+        request: Request[CurrentUser, Any, Any],
+        db: Database,
+        product_id: str,
         customer_id: str | None = None,
     ) -> ProductDetail:
         """One product with its stock per warehouse and its price with volume breaks."""
@@ -68,7 +85,9 @@ class ProductController(Controller):
             customer = await _customer(unit.session, request.user, customer_id)
             product, category = await queries.get_product(unit.session, product_id)
             prices = await load_price_context(unit.session, customer, [product.id])
-            return await queries.product_detail(unit.session, product, category, prices, date.today())
+            return await queries.product_detail(
+                unit.session, product, category, prices, date.today()
+            )
 
     @post("/", guards=[requires_role("admin")], responses=problems(400, 403, 409))
     async def create_product(
@@ -79,9 +98,14 @@ class ProductController(Controller):
             product = await services.create_product(uow, request.user.id, data)
         return await _detail(db, product.id)
 
-    @patch("/{product_id:str}", guards=[requires_role("admin")], responses=problems(400, 403, 404, 409))
+    @patch(
+        "/{product_id:str}", guards=[requires_role("admin")], responses=problems(400, 403, 404, 409)
+    )
     async def update_product(
-        self, request: Request[CurrentUser, Any, Any], db: Database, product_id: str,
+        self,
+        request: Request[CurrentUser, Any, Any],
+        db: Database,
+        product_id: str,
         data: ProductUpdateIn,
     ) -> ProductDetail:
         """Change some fields of a product (admin); fields left out keep their value."""
@@ -90,7 +114,9 @@ class ProductController(Controller):
         return await _detail(db, product_id)
 
 
-async def _customer(session: AsyncSession, user: CurrentUser, customer_id: str | None) -> Customer | None:
+async def _customer(
+    session: AsyncSession, user: CurrentUser, customer_id: str | None
+) -> Customer | None:
     return await visible_customer(session, user, customer_id) if customer_id else None
 
 

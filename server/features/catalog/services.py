@@ -51,7 +51,9 @@ async def ensure_category(session: AsyncSession, code: str, name: str | None = N
         .values(id=new_id(), code=code, name=name or code)
         .on_conflict_do_nothing(index_elements=["code"])
     )
-    category_id = await session.scalar(select(ProductCategory.id).where(ProductCategory.code == code))
+    category_id = await session.scalar(
+        select(ProductCategory.id).where(ProductCategory.code == code)
+    )
     assert category_id is not None
     return category_id
 
@@ -59,11 +61,17 @@ async def ensure_category(session: AsyncSession, code: str, name: str | None = N
 def product_fields(product: Product) -> dict[str, Any]:
     """The editable fields as stored, for change records."""
     return {
-        "sku": product.sku, "name": product.name, "description": product.description,
-        "category_id": product.category_id, "unit_of_measure": product.unit_of_measure,
-        "pack_size": product.pack_size, "min_order_qty": product.min_order_qty,
-        "floor_price_cents": product.floor_price_cents, "active": product.active,
-        "tax_category": product.tax_category, "image_url": product.image_url,
+        "sku": product.sku,
+        "name": product.name,
+        "description": product.description,
+        "category_id": product.category_id,
+        "unit_of_measure": product.unit_of_measure,
+        "pack_size": product.pack_size,
+        "min_order_qty": product.min_order_qty,
+        "floor_price_cents": product.floor_price_cents,
+        "active": product.active,
+        "tax_category": product.tax_category,
+        "image_url": product.image_url,
         "low_stock_threshold": product.low_stock_threshold,
     }
 
@@ -85,14 +93,22 @@ async def create_product(uow: WriteUnit, actor_id: str, data: ProductIn) -> Prod
     fields.pop("category_code")
     fields.pop("category_name")
     product = Product(
-        id=new_id(), category_id=await ensure_category(session, data.category_code, data.category_name),
-        created_at=now, updated_at=now, **fields,
+        id=new_id(),
+        category_id=await ensure_category(session, data.category_code, data.category_name),
+        created_at=now,
+        updated_at=now,
+        **fields,
     )
     session.add(product)
     await _flush_unique(session, f"A product with SKU {data.sku} already exists.", "sku_taken")
-    await uow.audit.record(events.product_created(
-        product_id=product.id, actor_id=actor_id, channel="api", data={"sku": product.sku},
-    ))
+    await uow.audit.record(
+        events.product_created(
+            product_id=product.id,
+            actor_id=actor_id,
+            channel="api",
+            data={"sku": product.sku},
+        )
+    )
     uow.feed.touch_all(product_changes([product.id]))
     return product
 
@@ -106,9 +122,11 @@ async def update_product(
         raise NotFound("No such product.", code="product_not_found")
     patch = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
     sku = patch.get("sku")
-    taken = sku is not None and sku != product.sku and await session.scalar(
-        select(Product.id).where(Product.sku == sku)
-    ) is not None
+    taken = (
+        sku is not None
+        and sku != product.sku
+        and await session.scalar(select(Product.id).where(Product.sku == sku)) is not None
+    )
     if taken:
         raise Conflict(f"A product with SKU {sku} already exists.", code="sku_taken")
     if "category_code" in patch:
@@ -120,10 +138,17 @@ async def update_product(
     changes = {k: [v, after[k]] for k, v in before.items() if after[k] != v}
     if changes:
         product.updated_at = utcnow()
-        await _flush_unique(session, f"A product with SKU {product.sku} already exists.", "sku_taken")
-        await uow.audit.record(events.product_updated(
-            product_id=product.id, actor_id=actor_id, channel="api", changes=changes,
-        ))
+        await _flush_unique(
+            session, f"A product with SKU {product.sku} already exists.", "sku_taken"
+        )
+        await uow.audit.record(
+            events.product_updated(
+                product_id=product.id,
+                actor_id=actor_id,
+                channel="api",
+                changes=changes,
+            )
+        )
         uow.feed.touch_all(product_changes([product.id]))
     return product
 
@@ -132,14 +157,16 @@ def check_on_hand(on_hand: int, allocated: int) -> None:
     """Stock on hand may never go negative, nor below what is already promised to orders."""
     if on_hand < 0:
         raise ValidationFailed(
-            f"stock on hand cannot go below zero (would be {on_hand})", code="negative_stock",
+            f"stock on hand cannot go below zero (would be {on_hand})",
+            code="negative_stock",
             details={"on_hand": on_hand},
         )
     if on_hand < allocated:
         raise ValidationFailed(
             f"stock on hand cannot go below the {allocated} units allocated to orders "
             f"(would be {on_hand})",
-            code="below_allocated", details={"on_hand": on_hand, "allocated": allocated},
+            code="below_allocated",
+            details={"on_hand": on_hand, "allocated": allocated},
         )
 
 
@@ -154,14 +181,20 @@ async def _locked_levels(
     """
     ordered = sorted(set(pairs))
     await session.execute(
-        _insert(session)(StockLevel).on_conflict_do_nothing(index_elements=["warehouse_id", "product_id"]),
+        _insert(session)(StockLevel).on_conflict_do_nothing(
+            index_elements=["warehouse_id", "product_id"]
+        ),
         [{"warehouse_id": w, "product_id": p, "on_hand": 0, "allocated": 0} for w, p in ordered],
     )
     levels: dict[tuple[str, str], StockLevel] = {}
     for start in range(0, len(ordered), 500):  # stay under every driver's parameter limit
         rows = await session.execute(
             select(StockLevel)
-            .where(tuple_(StockLevel.warehouse_id, StockLevel.product_id).in_(ordered[start:start + 500]))
+            .where(
+                tuple_(StockLevel.warehouse_id, StockLevel.product_id).in_(
+                    ordered[start : start + 500]
+                )
+            )
             .order_by(StockLevel.warehouse_id, StockLevel.product_id)
             .with_for_update()
             .execution_options(populate_existing=True)
@@ -171,8 +204,12 @@ async def _locked_levels(
 
 
 async def set_counts(
-    uow: WriteUnit, *, actor_id: str, counts: Sequence[tuple[str, str, int | None, int | None]],
-    reason: str = "", channel: str = "api",
+    uow: WriteUnit,
+    *,
+    actor_id: str,
+    counts: Sequence[tuple[str, str, int | None, int | None]],
+    reason: str = "",
+    channel: str = "api",
 ) -> list[StockLevel]:
     """Apply (warehouse_id, product_id, on_hand, delta) changes, each with one of on_hand
     (a count) or delta (a movement); any change that breaks the stock rule refuses all."""
@@ -186,10 +223,17 @@ async def set_counts(
         check_on_hand(target, level.allocated)
         if target != before:
             level.on_hand = target
-            await uow.audit.record(events.stock_set(
-                product_id=product_id, warehouse_id=warehouse_id, actor_id=actor_id,
-                from_on_hand=before, to_on_hand=target, reason=reason, channel=channel,
-            ))
+            await uow.audit.record(
+                events.stock_set(
+                    product_id=product_id,
+                    warehouse_id=warehouse_id,
+                    actor_id=actor_id,
+                    from_on_hand=before,
+                    to_on_hand=target,
+                    reason=reason,
+                    channel=channel,
+                )
+            )
         changed.append(level)
     uow.feed.touch_all(product_changes(p for _, p, _, _ in counts))
     await session.flush()
@@ -213,12 +257,21 @@ async def adjust_stock(uow: WriteUnit, actor_id: str, data: StockAdjustIn) -> St
 async def create_warehouse(uow: WriteUnit, actor_id: str, data: WarehouseIn) -> Warehouse:
     session = uow.session
     if await session.scalar(select(Warehouse.id).where(Warehouse.code == data.code)) is not None:
-        raise Conflict(f"A warehouse with code {data.code} already exists.", code="warehouse_code_taken")
+        raise Conflict(
+            f"A warehouse with code {data.code} already exists.", code="warehouse_code_taken"
+        )
     warehouse = Warehouse(
-        id=new_id(), code=data.code, name=data.name.strip(), country=data.country.upper(),
+        id=new_id(),
+        code=data.code,
+        name=data.name.strip(),
+        country=data.country.upper(),
         state=data.state.strip().upper(),
     )
     session.add(warehouse)
-    await _flush_unique(session, f"A warehouse with code {data.code} already exists.", "warehouse_code_taken")
-    await uow.audit.record(events.warehouse_created(warehouse_id=warehouse.id, actor_id=actor_id, code=warehouse.code))
+    await _flush_unique(
+        session, f"A warehouse with code {data.code} already exists.", "warehouse_code_taken"
+    )
+    await uow.audit.record(
+        events.warehouse_created(warehouse_id=warehouse.id, actor_id=actor_id, code=warehouse.code)
+    )
     return warehouse

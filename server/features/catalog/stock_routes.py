@@ -36,14 +36,21 @@ class StockController(Controller):
 
     @get("/")
     async def list_stock(
-        self, db: Database, product_id: str | None = None, warehouse_id: str | None = None,
+        self,
+        db: Database,
+        product_id: str | None = None,
+        warehouse_id: str | None = None,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
         offset: Offset = 0,
     ) -> list[StockRowOut]:
         """Stock per warehouse and product: on hand, allocated to orders, available."""
         async with db.read() as unit:
             return await queries.stock_rows(
-                unit.session, product_id=product_id, warehouse_id=warehouse_id, limit=limit, offset=offset
+                unit.session,
+                product_id=product_id,
+                warehouse_id=warehouse_id,
+                limit=limit,
+                offset=offset,
             )
 
     @get("/alerts", guards=[requires_role("admin", "manager")], responses=problems(403))
@@ -53,7 +60,12 @@ class StockController(Controller):
         async with db.read() as unit:
             return await queries.stock_alerts(unit.session)
 
-    @post("/adjust", status_code=200, guards=[requires_role("admin")], responses=problems(400, 403, 422))
+    @post(
+        "/adjust",
+        status_code=200,
+        guards=[requires_role("admin")],
+        responses=problems(400, 403, 422),
+    )
     async def adjust(
         self, request: Request[CurrentUser, Any, Any], db: Database, data: StockAdjustIn
     ) -> StockRowOut:
@@ -62,12 +74,20 @@ class StockController(Controller):
         async with db.write() as uow:
             level = await services.adjust_stock(uow, request.user.id, data)
             warehouse = await uow.session.get(Warehouse, level.warehouse_id)
-            sku = await uow.session.scalar(select(Product.sku).where(Product.id == level.product_id))
-        available = StockLevel(level.warehouse_id, level.product_id, level.on_hand, level.allocated).available
+            sku = await uow.session.scalar(
+                select(Product.sku).where(Product.id == level.product_id)
+            )
+        available = StockLevel(
+            level.warehouse_id, level.product_id, level.on_hand, level.allocated
+        ).available
         return StockRowOut(
-            warehouse_id=level.warehouse_id, warehouse_code=warehouse.code if warehouse else "",
-            product_id=level.product_id, sku=sku or "", on_hand=level.on_hand,
-            allocated=level.allocated, available=available,
+            warehouse_id=level.warehouse_id,
+            warehouse_code=warehouse.code if warehouse else "",
+            product_id=level.product_id,
+            sku=sku or "",
+            on_hand=level.on_hand,
+            allocated=level.allocated,
+            available=available,
         )
 
 
@@ -78,7 +98,11 @@ class WarehouseController(Controller):
     @get("/")
     async def list_warehouses(self, db: Database) -> list[WarehouseOut]:
         async with db.read() as unit:
-            rows = (await unit.session.execute(select(Warehouse).order_by(Warehouse.code))).scalars().all()
+            rows = (
+                (await unit.session.execute(select(Warehouse).order_by(Warehouse.code)))
+                .scalars()
+                .all()
+            )
         return [_warehouse_out(w) for w in rows]
 
     @post("/", guards=[requires_role("admin")], responses=problems(400, 403, 409))

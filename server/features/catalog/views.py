@@ -21,38 +21,61 @@ from server.http.htmx import is_htmx
 __all__ = ["CATALOG_PAGES"]
 
 PAGE_SIZE = 25
-STOCK_LABELS = {"in_stock": ("ok", "In stock"), "low": ("warn", "Low stock"), "out": ("bad", "Out of stock")}
+STOCK_LABELS = {
+    "in_stock": ("ok", "In stock"),
+    "low": ("warn", "Low stock"),
+    "out": ("bad", "Out of stock"),
+}
 
 
 def money(cents: int) -> str:
     return f"{from_cents(cents):,.2f}"
 
 
-def _context(request: Request[CurrentUser, Any, Any], customer: Customer | None, **extra: Any) -> dict[str, Any]:
+def _context(
+    request: Request[CurrentUser, Any, Any], customer: Customer | None, **extra: Any
+) -> dict[str, Any]:
     return {
-        "user": request.user, "customer": customer, "money": money, "stock_labels": STOCK_LABELS,
-        "customer_query": urlencode({"customer_id": customer.id}) if customer else "", **extra,
+        "user": request.user,
+        "customer": customer,
+        "money": money,
+        "stock_labels": STOCK_LABELS,
+        "customer_query": urlencode({"customer_id": customer.id}) if customer else "",
+        **extra,
     }
 
 
 @get("/catalog", include_in_schema=False)
 async def catalog_page(
-    request: Request[CurrentUser, Any, Any], db: Database,
-    q: str = "", category: str = "", customer_id: str = "",
+    request: Request[CurrentUser, Any, Any],
+    db: Database,
+    q: str = "",
+    category: str = "",
+    customer_id: str = "",
     offset: Offset = 0,
 ) -> Template:
     async with db.read() as unit:
-        customer = await visible_customer(unit.session, request.user, customer_id) if customer_id else None
+        customer = (
+            await visible_customer(unit.session, request.user, customer_id) if customer_id else None
+        )
         # Reps sell from what is on offer: inactive products stay out of the picker.
         page = await queries.search_products(
-            unit.session, customer=customer, on=date.today(), q=q, category=category or None,
-            active=True, limit=PAGE_SIZE, offset=offset,
+            unit.session,
+            customer=customer,
+            on=date.today(),
+            q=q,
+            category=category or None,
+            active=True,
+            limit=PAGE_SIZE,
+            offset=offset,
         )
         categories = await queries.list_categories(unit.session)
-    more = urlencode({"q": q, "category": category, "customer_id": customer_id,
-                      "offset": offset + PAGE_SIZE})
-    context = _context(request, customer, page=page, q=q, category=category,
-                       categories=categories, more_query=more)
+    more = urlencode(
+        {"q": q, "category": category, "customer_id": customer_id, "offset": offset + PAGE_SIZE}
+    )
+    context = _context(
+        request, customer, page=page, q=q, category=category, categories=categories, more_query=more
+    )
     # htmx live search swaps only the result list.
     name = "catalog/_results.html" if is_htmx(request) else "catalog/search.html"
     return Template(name, context=context)
@@ -63,11 +86,15 @@ async def product_page(
     request: Request[CurrentUser, Any, Any], db: Database, product_id: str, customer_id: str = ""
 ) -> Template:
     async with db.read() as unit:
-        customer = await visible_customer(unit.session, request.user, customer_id) if customer_id else None
+        customer = (
+            await visible_customer(unit.session, request.user, customer_id) if customer_id else None
+        )
         product, category = await queries.get_product(unit.session, product_id)
         prices = await load_price_context(unit.session, customer, [product.id])
         detail = await queries.product_detail(unit.session, product, category, prices, date.today())
-    return Template("catalog/detail.html", context=_context(request, customer, d=detail, p=detail.product))
+    return Template(
+        "catalog/detail.html", context=_context(request, customer, d=detail, p=detail.product)
+    )
 
 
 CATALOG_PAGES = [catalog_page, product_page]

@@ -10,7 +10,10 @@ __all__ = ["customer_changes", "customer_moved_changes"]
 
 
 def customer_changes(
-    customer_id: str, *, territory_id: str | None, owner_id: str | None,
+    customer_id: str,
+    *,
+    territory_id: str | None,
+    owner_id: str | None,
     previous_territory_id: str | None = None,
 ) -> list[Change]:
     """The customer's own row, for its territory and its owner; after a move the old
@@ -22,7 +25,10 @@ def customer_changes(
 
 
 def customer_moved_changes(
-    followers: Iterable[tuple[str, str]], *, territory_id: str, previous_territory_id: str,
+    followers: Iterable[tuple[str, str]],
+    *,
+    territory_id: str,
+    previous_territory_id: str,
 ) -> list[Change]:
     """What a phone sees through the customer follows it: its own price lists (the new
     territory's phones need them to price its orders) and its quotes and orders, as

@@ -66,17 +66,34 @@ def _lower_like(column: Any, patterns: Collection[str]) -> Any:
 def _word_condition(forms: Collection[str]) -> Any:
     """One query word (in its folded and its typed lower-case form) found in any field."""
     patterns = [like_contains(form) for form in forms]
-    address_hit = exists().where(
-        CustomerAddress.customer_id == Customer.id,
-        or_(_lower_like(CustomerAddress.city, patterns), _lower_like(CustomerAddress.postal_code, patterns)),
-    ).correlate(Customer)
-    contact_hit = exists().where(
-        CustomerContact.customer_id == Customer.id,
-        or_(_lower_like(CustomerContact.name, patterns), _lower_like(CustomerContact.email, patterns)),
-    ).correlate(Customer)
+    address_hit = (
+        exists()
+        .where(
+            CustomerAddress.customer_id == Customer.id,
+            or_(
+                _lower_like(CustomerAddress.city, patterns),
+                _lower_like(CustomerAddress.postal_code, patterns),
+            ),
+        )
+        .correlate(Customer)
+    )
+    contact_hit = (
+        exists()
+        .where(
+            CustomerContact.customer_id == Customer.id,
+            or_(
+                _lower_like(CustomerContact.name, patterns),
+                _lower_like(CustomerContact.email, patterns),
+            ),
+        )
+        .correlate(Customer)
+    )
     conditions = [
-        _lower_like(Customer.legal_name, patterns), _lower_like(Customer.trading_name, patterns),
-        _lower_like(Customer.number, patterns), address_hit, contact_hit,
+        _lower_like(Customer.legal_name, patterns),
+        _lower_like(Customer.trading_name, patterns),
+        _lower_like(Customer.number, patterns),
+        address_hit,
+        contact_hit,
     ]
     # The stored comparison forms: accents and legal suffixes gone from names, tax ids compact.
     for form in forms:
@@ -88,16 +105,23 @@ def _word_condition(forms: Collection[str]) -> Any:
 
 
 def _phone_hit(pattern: str) -> Any:
-    return exists().where(
-        CustomerContact.customer_id == Customer.id, CustomerContact.phone.like(pattern, escape=LIKE_ESCAPE)
-    ).correlate(Customer)
+    return (
+        exists()
+        .where(
+            CustomerContact.customer_id == Customer.id,
+            CustomerContact.phone.like(pattern, escape=LIKE_ESCAPE),
+        )
+        .correlate(Customer)
+    )
 
 
 def _search(q: str) -> tuple[Any, Any]:
     """(what matches, its rank) for a search, as `customer_search_rank` defines them."""
     query = parse_search(q)
     typed = split_words(q.lower())
-    word_forms = [{w, t} for w, t in zip(query.words, typed, strict=False)] or [{w} for w in query.words]
+    word_forms = [{w, t} for w, t in zip(query.words, typed, strict=False)] or [
+        {w} for w in query.words
+    ]
     matches = and_(*(_word_condition(forms) for forms in word_forms))
     digits = query.phone.lstrip("+")
     exact = [func.lower(Customer.number) == query.text]
@@ -107,7 +131,10 @@ def _search(q: str) -> tuple[Any, Any]:
         matches = or_(matches, _phone_hit(like_contains(digits)))
         exact.append(_phone_hit(like_suffix(digits)))
     prefixes = [like_prefix(form) for form in {query.text, " ".join(typed)}]
-    prefix = [_lower_like(Customer.legal_name, prefixes), _lower_like(Customer.trading_name, prefixes)]
+    prefix = [
+        _lower_like(Customer.legal_name, prefixes),
+        _lower_like(Customer.trading_name, prefixes),
+    ]
     if name := normalize_name(q):
         prefix.append(Customer.search_name.like(like_prefix(name), escape=LIKE_ESCAPE))
     rank = case((or_(*exact), RANK_EXACT), (or_(*prefix), RANK_NAME_PREFIX), else_=RANK_WORDS)
@@ -115,8 +142,15 @@ def _search(q: str) -> tuple[Any, Any]:
 
 
 async def search_customers(
-    session: AsyncSession, scope: Scope, *, q: str = "", status: str | None = None,
-    territory_id: str | None = None, sort: str = "name", limit: int = 25, offset: int = 0,
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    q: str = "",
+    status: str | None = None,
+    territory_id: str | None = None,
+    sort: str = "name",
+    limit: int = 25,
+    offset: int = 0,
 ) -> CustomerPage:
     # The scope filter is always applied first and ANDed with everything the caller asks,
     # so no combination of filters can reach a row outside it.
@@ -142,16 +176,25 @@ async def search_customers(
     rows = (await session.execute(query)).all()
     items = [
         CustomerSummary(
-            id=c.id, number=c.number, legal_name=c.legal_name, trading_name=c.trading_name,
-            status=c.status, city=city or "", postal_code=postal or "", territory_id=c.territory_id,
-            owner_id=c.owner_id, version=c.version,
+            id=c.id,
+            number=c.number,
+            legal_name=c.legal_name,
+            trading_name=c.trading_name,
+            status=c.status,
+            city=city or "",
+            postal_code=postal or "",
+            territory_id=c.territory_id,
+            owner_id=c.owner_id,
+            version=c.version,
         )
         for c, city, postal in rows
     ]
     return CustomerPage(items=items, total=total, limit=limit, offset=offset)
 
 
-async def get_visible(session: AsyncSession, scope: Scope, customer_id: str, *, lock: bool = False) -> Customer:
+async def get_visible(
+    session: AsyncSession, scope: Scope, customer_id: str, *, lock: bool = False
+) -> Customer:
     """The customer, or NotFound, also when it exists outside the caller's scope. `lock`:
     its row stays locked until commit (PostgreSQL), for edits that check its version."""
     query = select(Customer).where(Customer.id == customer_id, customer_filter(scope))
@@ -165,16 +208,29 @@ async def get_visible(session: AsyncSession, scope: Scope, customer_id: str, *, 
 
 async def customer_detail(session: AsyncSession, customer: Customer) -> CustomerDetail:
     addresses = (
-        await session.execute(
-            select(CustomerAddress).where(CustomerAddress.customer_id == customer.id)
-            .order_by(CustomerAddress.kind, CustomerAddress.is_default.desc(), CustomerAddress.id)
+        (
+            await session.execute(
+                select(CustomerAddress)
+                .where(CustomerAddress.customer_id == customer.id)
+                .order_by(
+                    CustomerAddress.kind, CustomerAddress.is_default.desc(), CustomerAddress.id
+                )
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     contacts = (
-        await session.execute(
-            select(CustomerContact).where(CustomerContact.customer_id == customer.id).order_by(CustomerContact.name)
+        (
+            await session.execute(
+                select(CustomerContact)
+                .where(CustomerContact.customer_id == customer.id)
+                .order_by(CustomerContact.name)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     territory = await session.get(Territory, customer.territory_id)
     owner = await session.get(User, customer.owner_id) if customer.owner_id else None
     if customer.explicit_territory_id:
@@ -184,28 +240,53 @@ async def customer_detail(session: AsyncSession, customer: Customer) -> Customer
     else:
         reason = "rule"
     return CustomerDetail(
-        id=customer.id, number=customer.number, legal_name=customer.legal_name,
-        trading_name=customer.trading_name, tax_id=customer.tax_id, status=customer.status,
-        payment_terms=customer.payment_terms, credit_limit_cents=customer.credit_limit_cents,
-        price_list_id=customer.price_list_id, tax_exempt=customer.tax_exempt, notes=customer.notes,
-        territory_id=customer.territory_id, territory_name=territory.name if territory else "",
-        territory_reason=reason, explicit_territory_id=customer.explicit_territory_id,
-        owner_id=customer.owner_id, owner_name=owner.full_name if owner else None,
-        created_by=customer.created_by, channel=customer.channel, version=customer.version,
-        created_at=customer.created_at.isoformat(), updated_at=customer.updated_at.isoformat(),
+        id=customer.id,
+        number=customer.number,
+        legal_name=customer.legal_name,
+        trading_name=customer.trading_name,
+        tax_id=customer.tax_id,
+        status=customer.status,
+        payment_terms=customer.payment_terms,
+        credit_limit_cents=customer.credit_limit_cents,
+        price_list_id=customer.price_list_id,
+        tax_exempt=customer.tax_exempt,
+        notes=customer.notes,
+        territory_id=customer.territory_id,
+        territory_name=territory.name if territory else "",
+        territory_reason=reason,
+        explicit_territory_id=customer.explicit_territory_id,
+        owner_id=customer.owner_id,
+        owner_name=owner.full_name if owner else None,
+        created_by=customer.created_by,
+        channel=customer.channel,
+        version=customer.version,
+        created_at=customer.created_at.isoformat(),
+        updated_at=customer.updated_at.isoformat(),
         addresses=[
             AddressOut(
-                id=a.id, kind=a.kind, is_default=a.is_default, country=a.country, state=a.state,
-                city=a.city, postal_code=a.postal_code, street=a.street, latitude=a.latitude,
+                id=a.id,
+                kind=a.kind,
+                is_default=a.is_default,
+                country=a.country,
+                state=a.state,
+                city=a.city,
+                postal_code=a.postal_code,
+                street=a.street,
+                latitude=a.latitude,
                 longitude=a.longitude,
             )
             for a in addresses
         ],
-        contacts=[ContactOut(id=c.id, name=c.name, role=c.role, email=c.email, phone=c.phone) for c in contacts],
+        contacts=[
+            ContactOut(id=c.id, name=c.name, role=c.role, email=c.email, phone=c.phone)
+            for c in contacts
+        ],
     )
 
 
-async def fingerprints_like(session: AsyncSession, candidate: CustomerFingerprint) -> list[CustomerFingerprint]:
+async def fingerprints_like(
+    session: AsyncSession, candidate: CustomerFingerprint
+) -> list[CustomerFingerprint]:
     """Existing customers that share any piece of evidence with the candidate.
 
     The database narrows by indexed equality; the domain rule then decides what counts.
@@ -217,26 +298,48 @@ async def fingerprints_like(session: AsyncSession, candidate: CustomerFingerprin
     emails = [e for e in (normalize_email(x) for x in candidate.emails) if e]
     phones = [p for p in (normalize_phone(x) for x in candidate.phones) if p]
     if emails:
-        conditions.append(exists().where(CustomerContact.customer_id == Customer.id, CustomerContact.email.in_(emails)))
+        conditions.append(
+            exists().where(
+                CustomerContact.customer_id == Customer.id, CustomerContact.email.in_(emails)
+            )
+        )
     if phones:
-        conditions.append(exists().where(CustomerContact.customer_id == Customer.id, CustomerContact.phone.in_(phones)))
+        conditions.append(
+            exists().where(
+                CustomerContact.customer_id == Customer.id, CustomerContact.phone.in_(phones)
+            )
+        )
     name = normalize_name(candidate.legal_name)
     if name:
         conditions.append(Customer.search_name == name)
     if not conditions:
         return []
-    customers = (await session.execute(select(Customer).where(or_(*conditions)).limit(50))).scalars().all()
+    customers = (
+        (await session.execute(select(Customer).where(or_(*conditions)).limit(50))).scalars().all()
+    )
     if not customers:
         return []
     ids = [c.id for c in customers]
-    contacts = (await session.execute(select(CustomerContact).where(CustomerContact.customer_id.in_(ids)))).scalars().all()
-    addresses = (await session.execute(select(CustomerAddress).where(CustomerAddress.customer_id.in_(ids)))).scalars().all()
+    contacts = (
+        (await session.execute(select(CustomerContact).where(CustomerContact.customer_id.in_(ids))))
+        .scalars()
+        .all()
+    )
+    addresses = (
+        (await session.execute(select(CustomerAddress).where(CustomerAddress.customer_id.in_(ids))))
+        .scalars()
+        .all()
+    )
     return [
         CustomerFingerprint(
-            customer_id=c.id, legal_name=c.legal_name, tax_id=c.tax_id,
+            customer_id=c.id,
+            legal_name=c.legal_name,
+            tax_id=c.tax_id,
             emails=tuple(x.email for x in contacts if x.customer_id == c.id),
             phones=tuple(x.phone for x in contacts if x.customer_id == c.id),
-            postal_codes=tuple(normalize_postal(a.postal_code) for a in addresses if a.customer_id == c.id),
+            postal_codes=tuple(
+                normalize_postal(a.postal_code) for a in addresses if a.customer_id == c.id
+            ),
         )
         for c in customers
     ]

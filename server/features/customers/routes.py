@@ -31,8 +31,12 @@ class CustomerController(Controller):
 
     @get("/")
     async def list_customers(
-        self, request: Request[CurrentUser, Any, Any], db: Database,
-        q: str = "", status: str | None = None, territory_id: str | None = None,
+        self,
+        request: Request[CurrentUser, Any, Any],
+        db: Database,
+        q: str = "",
+        status: str | None = None,
+        territory_id: str | None = None,
         sort: Annotated[str, Parameter(pattern=r"^-?(name|number|updated)$")] = "name",
         limit: Annotated[int, Parameter(ge=1, le=200)] = 25,
         offset: Offset = 0,
@@ -41,7 +45,14 @@ class CustomerController(Controller):
         async with db.read() as unit:
             scope = await load_scope(unit.session, request.user)
             return await queries.search_customers(
-                unit.session, scope, q=q, status=status, territory_id=territory_id, sort=sort, limit=limit, offset=offset
+                unit.session,
+                scope,
+                q=q,
+                status=status,
+                territory_id=territory_id,
+                sort=sort,
+                limit=limit,
+                offset=offset,
             )
 
     @post("/")
@@ -57,7 +68,9 @@ class CustomerController(Controller):
         return Response(detail, status_code=201)
 
     @get("/{customer_id:str}")
-    async def get_customer(self, request: Request[CurrentUser, Any, Any], db: Database, customer_id: str) -> CustomerDetail:
+    async def get_customer(
+        self, request: Request[CurrentUser, Any, Any], db: Database, customer_id: str
+    ) -> CustomerDetail:
         async with db.read() as unit:
             scope = await load_scope(unit.session, request.user)
             customer = await queries.get_visible(unit.session, scope, customer_id)
@@ -65,25 +78,46 @@ class CustomerController(Controller):
 
     @patch("/{customer_id:str}")
     async def update_customer(
-        self, request: Request[CurrentUser, Any, Any], db: Database, customer_id: str, data: CustomerUpdateIn
+        self,
+        request: Request[CurrentUser, Any, Any],
+        db: Database,
+        customer_id: str,
+        data: CustomerUpdateIn,
     ) -> CustomerUpdateOut:
         """Edit fields against `base_version`; the server wins on fields changed since."""
         async with db.write() as uow:
             scope = await load_scope(uow.session, request.user)
-            customer, applied, overwritten = await services.update_customer(uow, request.user, scope, customer_id, data)
+            customer, applied, overwritten = await services.update_customer(
+                uow, request.user, scope, customer_id, data
+            )
             detail = await queries.customer_detail(uow.session, customer)
-        return CustomerUpdateOut(customer=detail, applied=applied, overwritten_by_server=overwritten)
+        return CustomerUpdateOut(
+            customer=detail, applied=applied, overwritten_by_server=overwritten
+        )
 
     @get("/{customer_id:str}/history")
-    async def history(self, request: Request[CurrentUser, Any, Any], db: Database, customer_id: str) -> list[dict[str, Any]]:
+    async def history(
+        self, request: Request[CurrentUser, Any, Any], db: Database, customer_id: str
+    ) -> list[dict[str, Any]]:
         """The customer's audit trail, oldest first."""
         async with db.read() as unit:
             scope = await load_scope(unit.session, request.user)
             await queries.get_visible(unit.session, scope, customer_id)
-            events = (await unit.session.execute(
-                select(AuditEvent).where(AuditEvent.entity_type == "customer", AuditEvent.entity_id == customer_id)
-                .order_by(AuditEvent.at, AuditEvent.id)
-            )).scalars().all()
+            events = (
+                (
+                    await unit.session.execute(
+                        select(AuditEvent)
+                        .where(
+                            AuditEvent.entity_type == "customer",
+                            AuditEvent.entity_id == customer_id,
+                        )
+                        .order_by(AuditEvent.at, AuditEvent.id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
         return [
-            {"action": e.action, "at": e.at.isoformat(), "actor_id": e.actor_id, "data": e.data} for e in events
+            {"action": e.action, "at": e.at.isoformat(), "actor_id": e.actor_id, "data": e.data}
+            for e in events
         ]

@@ -20,18 +20,33 @@ from server.http.htmx import is_htmx
 __all__ = ["CUSTOMER_PAGES"]
 
 _FORM_FIELDS = (
-    "legal_name", "trading_name", "tax_id", "contact_name", "contact_role", "email", "phone",
-    "country", "state", "city", "postal_code", "street", "notes", "status", "payment_terms",
+    "legal_name",
+    "trading_name",
+    "tax_id",
+    "contact_name",
+    "contact_role",
+    "email",
+    "phone",
+    "country",
+    "state",
+    "city",
+    "postal_code",
+    "street",
+    "notes",
+    "status",
+    "payment_terms",
 )
 
 
-
-
 @get("/customers", include_in_schema=False)
-async def customer_search_page(request: Request[CurrentUser, Any, Any], db: Database, q: str = "", offset: Offset = 0) -> Template:
+async def customer_search_page(
+    request: Request[CurrentUser, Any, Any], db: Database, q: str = "", offset: Offset = 0
+) -> Template:
     async with db.read() as unit:
         scope = await load_scope(unit.session, request.user)
-        page = await queries.search_customers(unit.session, scope, q=q, limit=25, offset=max(0, offset))
+        page = await queries.search_customers(
+            unit.session, scope, q=q, limit=25, offset=max(0, offset)
+        )
     context = {"user": request.user, "page": page, "q": q}
     # htmx live search swaps only the result list.
     name = "customers/_results.html" if is_htmx(request) else "customers/search.html"
@@ -40,20 +55,37 @@ async def customer_search_page(request: Request[CurrentUser, Any, Any], db: Data
 
 @get("/customers/new", include_in_schema=False)
 async def onboarding_page(request: Request[CurrentUser, Any, Any]) -> Template:
-    return Template("customers/new.html", context={"user": request.user, "form": {"country": "US"}, "errors": {}})
+    return Template(
+        "customers/new.html",
+        context={"user": request.user, "form": {"country": "US"}, "errors": {}},
+    )
 
 
 def _form_to_input(form: dict[str, str]) -> CustomerCreateIn:
     contacts = []
     if form.get("contact_name", "").strip():
-        contacts.append({"name": form["contact_name"], "role": form.get("contact_role", ""),
-                         "email": form.get("email", "").strip(), "phone": form.get("phone", "").strip()})
+        contacts.append(
+            {
+                "name": form["contact_name"],
+                "role": form.get("contact_role", ""),
+                "email": form.get("email", "").strip(),
+                "phone": form.get("phone", "").strip(),
+            }
+        )
     payload = {
-        "legal_name": form.get("legal_name", "").strip(), "trading_name": form.get("trading_name", ""),
-        "tax_id": form.get("tax_id", ""), "notes": form.get("notes", ""),
-        "status": form.get("status") or "prospect", "payment_terms": form.get("payment_terms") or "net_30",
-        "contacts": contacts, "channel": "field", "confirm_new": form.get("confirm_new") == "1",
-        "billing_address": {k: form.get(k, "").strip() for k in ("country", "state", "city", "postal_code", "street")},
+        "legal_name": form.get("legal_name", "").strip(),
+        "trading_name": form.get("trading_name", ""),
+        "tax_id": form.get("tax_id", ""),
+        "notes": form.get("notes", ""),
+        "status": form.get("status") or "prospect",
+        "payment_terms": form.get("payment_terms") or "net_30",
+        "contacts": contacts,
+        "channel": "field",
+        "confirm_new": form.get("confirm_new") == "1",
+        "billing_address": {
+            k: form.get(k, "").strip()
+            for k in ("country", "state", "city", "postal_code", "street")
+        },
     }
     return msgspec.convert(payload, CustomerCreateIn)
 
@@ -74,7 +106,9 @@ async def onboarding_submit(request: Request[CurrentUser, Any, Any], db: Databas
         data = _form_to_input(form)
     except msgspec.ValidationError as exc:
         message = str(exc)
-        context["errors"] = {_field_of(message): "Please check this field: " + message.split(" - at ")[0]}
+        context["errors"] = {
+            _field_of(message): "Please check this field: " + message.split(" - at ")[0]
+        }
         return Template("customers/new.html", context=context, status_code=422)
     try:
         async with db.write() as uow:
@@ -88,12 +122,16 @@ async def onboarding_submit(request: Request[CurrentUser, Any, Any], db: Databas
         return Template("customers/new.html", context=context, status_code=422)
     target = f"/customers/{customer.id}"
     if is_htmx(request):
-        return Template("customers/_created.html", context={"target": target}, headers={"HX-Redirect": target})
+        return Template(
+            "customers/_created.html", context={"target": target}, headers={"HX-Redirect": target}
+        )
     return Redirect(path=target, status_code=303)
 
 
 @get("/customers/{customer_id:str}", include_in_schema=False)
-async def customer_detail_page(request: Request[CurrentUser, Any, Any], db: Database, customer_id: str) -> Template:
+async def customer_detail_page(
+    request: Request[CurrentUser, Any, Any], db: Database, customer_id: str
+) -> Template:
     async with db.read() as unit:
         scope = await load_scope(unit.session, request.user)
         customer = await queries.get_visible(unit.session, scope, customer_id)

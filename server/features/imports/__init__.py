@@ -16,4 +16,11 @@ from server.features.imports.views import IMPORT_PAGES
 
 __all__ = ["ROUTES"]
 
-ROUTES: list[Any] = [import_customers, import_products, import_jobs, import_job, resume_import, *IMPORT_PAGES]
+ROUTES: list[Any] = [
+    import_customers,
+    import_products,
+    import_jobs,
+    import_job,
+    resume_import,
+    *IMPORT_PAGES,
+]

@@ -44,7 +44,10 @@ class ImportRejected(ValidationFailed):
         super().__init__(
             f"{len(errors)} problem(s) in {rows} row(s); nothing was imported. Fix them and send "
             "the whole file again.",
-            details={"error_count": len(errors), "errors": [msgspec.to_builtins(e) for e in errors]},
+            details={
+                "error_count": len(errors),
+                "errors": [msgspec.to_builtins(e) for e in errors],
+            },
         )
 
 
@@ -77,28 +80,44 @@ def read_csv(raw: bytes, *, required: Collection[str], optional: Collection[str]
             if not any(cell.strip() for cell in record):
                 continue
             if len(record) != len(columns):
-                errors.append(RowError(
-                    number, "", "wrong_field_count",
-                    f"expected {len(columns)} fields like the header, found {len(record)}",
-                ))
+                errors.append(
+                    RowError(
+                        number,
+                        "",
+                        "wrong_field_count",
+                        f"expected {len(columns)} fields like the header, found {len(record)}",
+                    )
+                )
                 continue
             rows.append((number, dict(zip(columns, record, strict=True))))
             if len(rows) > MAX_ROWS:
-                raise ImportRejected([RowError(0, "", "too_many_rows", f"at most {MAX_ROWS} rows per file")])
+                raise ImportRejected(
+                    [RowError(0, "", "too_many_rows", f"at most {MAX_ROWS} rows per file")]
+                )
     except csv.Error as exc:
-        raise ImportRejected([RowError(0, "", "malformed_csv", f"the file is not valid CSV: {exc}")]) from None
+        raise ImportRejected(
+            [RowError(0, "", "malformed_csv", f"the file is not valid CSV: {exc}")]
+        ) from None
     if not rows and not errors:
         raise ImportRejected([RowError(0, "", "no_rows", "the file has a header but no data rows")])
     return CsvTable(columns=columns, rows=rows, errors=errors)
 
 
-def _header_errors(columns: list[str], required: Collection[str], optional: Collection[str]) -> list[RowError]:
-    errors = [RowError(0, c, "missing_column", f"the column {c} is required") for c in required if c not in columns]
+def _header_errors(
+    columns: list[str], required: Collection[str], optional: Collection[str]
+) -> list[RowError]:
+    errors = [
+        RowError(0, c, "missing_column", f"the column {c} is required")
+        for c in required
+        if c not in columns
+    ]
     known = set(required) | set(optional)
     seen: set[str] = set()
     for column in columns:
         if column in seen:
-            errors.append(RowError(0, column, "duplicate_column", f"the column {column} appears twice"))
+            errors.append(
+                RowError(0, column, "duplicate_column", f"the column {column} appears twice")
+            )
         elif column not in known:
             # Refused rather than ignored: a misspelt 'base_prise' must not silently drop prices.
             errors.append(RowError(0, column, "unknown_column", f"unknown column {column!r}"))
@@ -119,8 +138,14 @@ class RowReader:
         return self.cells.get(column, "").strip()
 
     def text(
-        self, column: str, *, required: bool = False, max_length: int = 200,
-        pattern: str | None = None, default: str = "", line_breaks_allowed: bool = False,
+        self,
+        column: str,
+        *,
+        required: bool = False,
+        max_length: int = 200,
+        pattern: str | None = None,
+        default: str = "",
+        line_breaks_allowed: bool = False,
     ) -> str | None:
         value = self.raw(column)
         if not value:
@@ -159,7 +184,9 @@ class RowReader:
         if not value:
             return default
         if not _MONEY.fullmatch(value):
-            self.error(column, "invalid_amount", f"{column} must be an amount like 12.50, got {value!r}")
+            self.error(
+                column, "invalid_amount", f"{column} must be an amount like 12.50, got {value!r}"
+            )
             return None
         return to_cents(Decimal(value))
 
@@ -177,6 +204,10 @@ class RowReader:
         if not value:
             return default
         if value not in choices:
-            self.error(column, "invalid_choice", f"{column} must be one of {', '.join(choices)}, got {value!r}")
+            self.error(
+                column,
+                "invalid_choice",
+                f"{column} must be one of {', '.join(choices)}, got {value!r}",
+            )
             return None
         return value

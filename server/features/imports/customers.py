@@ -53,8 +53,21 @@ __all__ = ["COLUMNS", "REQUIRED", "CustomerImportResult", "checked_rows", "combi
 REQUIRED = ("legal_name", "country")
 _NO_LIMIT = "none"
 COLUMNS = (
-    "legal_name", "trading_name", "tax_id", "status", "payment_terms", "credit_limit", "email",
-    "phone", "contact_name", "country", "state", "city", "postal_code", "street", "tax_exempt",
+    "legal_name",
+    "trading_name",
+    "tax_id",
+    "status",
+    "payment_terms",
+    "credit_limit",
+    "email",
+    "phone",
+    "contact_name",
+    "country",
+    "state",
+    "city",
+    "postal_code",
+    "street",
+    "tax_exempt",
 )
 _EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 _PHONE = r"[0-9+()\-.\s]*[0-9][0-9+()\-.\s]*"
@@ -80,7 +93,8 @@ def _check_row(r: RowReader) -> _Row | None:
     if legal_name is not None and not normalize_name(legal_name):
         r.error("legal_name", "invalid_format", "legal_name needs at least one letter or digit")
     customer: dict[str, Any] = {
-        "legal_name": legal_name, "trading_name": r.text("trading_name", max_length=200),
+        "legal_name": legal_name,
+        "trading_name": r.text("trading_name", max_length=200),
         "tax_id": r.text("tax_id", max_length=40),
         # Imported customers come from an existing book of business, hence active.
         "status": r.choice("status", CUSTOMER_STATUSES, default="active"),
@@ -92,8 +106,10 @@ def _check_row(r: RowReader) -> _Row | None:
     limit = None if no_limit else r.money("credit_limit", default=0)
     address = {
         "country": r.text("country", required=True, max_length=2, pattern=r"[A-Za-z]{2}"),
-        "state": r.text("state", max_length=40), "city": r.text("city", max_length=100),
-        "postal_code": r.text("postal_code", max_length=20), "street": r.text("street", max_length=200),
+        "state": r.text("state", max_length=40),
+        "city": r.text("city", max_length=100),
+        "postal_code": r.text("postal_code", max_length=20),
+        "street": r.text("street", max_length=200),
     }
     email = r.text("email", max_length=254, pattern=_EMAIL)
     phone = r.text("phone", max_length=40, pattern=_PHONE)
@@ -109,8 +125,12 @@ def _check_row(r: RowReader) -> _Row | None:
     if email or phone or name:
         # A contact known only by e-mail or phone is still worth keeping; it gets the
         # company's name until someone knows who answers.
-        contact = {"name": clean_text(name or legal_name), "role": "", "email": normalize_email(email),
-                   "phone": normalize_phone(phone)}
+        contact = {
+            "name": clean_text(name or legal_name),
+            "role": "",
+            "email": normalize_email(email),
+            "phone": normalize_phone(phone),
+        }
     return _Row(r.row, customer, {k: str(v) for k, v in address.items()}, contact)
 
 
@@ -124,9 +144,17 @@ def _checked_file(raw: bytes) -> tuple[list[_Row], list[RowError]]:
         reader = RowReader(number, cells, errors)
         tax_id = normalize_tax_id(reader.raw("tax_id"))
         if len(tax_id) > TAX_ID_MAX_LENGTH:
-            reader.error("tax_id", "too_long", f"tax_id has more than {TAX_ID_MAX_LENGTH} characters once normalised")
+            reader.error(
+                "tax_id",
+                "too_long",
+                f"tax_id has more than {TAX_ID_MAX_LENGTH} characters once normalised",
+            )
         if tax_id and tax_id in first_row:
-            reader.error("tax_id", "duplicate_in_file", f"tax_id {tax_id} already appears in row {first_row[tax_id]}")
+            reader.error(
+                "tax_id",
+                "duplicate_in_file",
+                f"tax_id {tax_id} already appears in row {first_row[tax_id]}",
+            )
         first_row.setdefault(tax_id, number)
         row = _check_row(reader)
         if row is not None:
@@ -135,20 +163,32 @@ def _checked_file(raw: bytes) -> tuple[list[_Row], list[RowError]]:
 
 
 async def _taken_tax_ids(session: AsyncSession, rows: list[_Row]) -> list[RowError]:
-    first_row = {t: row.number for row in reversed(rows) if (t := normalize_tax_id(row.customer["tax_id"]))}
+    first_row = {
+        t: row.number for row in reversed(rows) if (t := normalize_tax_id(row.customer["tax_id"]))
+    }
     tax_ids = list(first_row)
     errors: list[RowError] = []
     for start in range(0, len(tax_ids), 1000):  # stay under every driver's parameter limit
         taken = await session.execute(
-            select(Customer.tax_id, Customer.number).where(Customer.tax_id.in_(tax_ids[start:start + 1000]))
+            select(Customer.tax_id, Customer.number).where(
+                Customer.tax_id.in_(tax_ids[start : start + 1000])
+            )
         )
         for tax_id, customer_number in taken.all():
-            errors.append(RowError(first_row[tax_id], "tax_id", "customer_exists",
-                                   f"customer {customer_number} already has tax_id {tax_id}"))
+            errors.append(
+                RowError(
+                    first_row[tax_id],
+                    "tax_id",
+                    "customer_exists",
+                    f"customer {customer_number} already has tax_id {tax_id}",
+                )
+            )
     return errors
 
 
-async def checked_rows(session: AsyncSession, raw: bytes, *, against_database: bool = True) -> list[_Row]:
+async def checked_rows(
+    session: AsyncSession, raw: bytes, *, against_database: bool = True
+) -> list[_Row]:
     """The file's rows, or ImportRejected listing every problem. Checking a large file
     takes a while: it runs on a worker thread so that other requests go on meanwhile.
     `against_database=False` (resuming a job) skips what the job's own rows now fail."""
@@ -162,8 +202,10 @@ async def checked_rows(session: AsyncSession, raw: bytes, *, against_database: b
 
 def _normalized_address(fields: dict[str, str]) -> dict[str, str]:
     return {
-        "country": normalize_country(fields["country"]), "state": normalize_state(fields["state"]),
-        "city": clean_text(fields["city"]), "postal_code": clean_text(fields["postal_code"]).upper(),
+        "country": normalize_country(fields["country"]),
+        "state": normalize_state(fields["state"]),
+        "city": clean_text(fields["city"]),
+        "postal_code": clean_text(fields["postal_code"]).upper(),
         "street": clean_text(fields["street"]),
     }
 
@@ -186,20 +228,33 @@ async def write_rows(uow: WriteUnit, actor_id: str, rows: list[_Row]) -> Custome
     for row, number in zip(rows, numbers, strict=True):
         address = _normalized_address(row.address)
         match = data.rule_book.match(
-            Address(country=address["country"], state=address["state"],
-                    postal_code=address["postal_code"], city=address["city"]),
+            Address(
+                country=address["country"],
+                state=address["state"],
+                postal_code=address["postal_code"],
+                city=address["city"],
+            ),
             default_territory_id=default_id,
         )
         legal_name = clean_text(row.customer["legal_name"])
         customer = Customer(
-            id=new_id(), number=number, legal_name=legal_name,
+            id=new_id(),
+            number=number,
+            legal_name=legal_name,
             trading_name=clean_text(row.customer["trading_name"]),
-            search_name=search_name_of(legal_name), tax_id=normalize_tax_id(row.customer["tax_id"]),
-            status=row.customer["status"], payment_terms=row.customer["payment_terms"],
+            search_name=search_name_of(legal_name),
+            tax_id=normalize_tax_id(row.customer["tax_id"]),
+            status=row.customer["status"],
+            payment_terms=row.customer["payment_terms"],
             credit_limit_cents=row.customer["credit_limit_cents"],
-            tax_exempt=row.customer["tax_exempt"], territory_id=match.territory_id,
-            owner_id=data.owner_on(match.territory_id, today), created_by=actor_id,
-            channel="import", version=1, created_at=now, updated_at=now,
+            tax_exempt=row.customer["tax_exempt"],
+            territory_id=match.territory_id,
+            owner_id=data.owner_on(match.territory_id, today),
+            created_by=actor_id,
+            channel="import",
+            version=1,
+            created_at=now,
+            updated_at=now,
         )
         session.add(customer)
         customers.append((customer, address, match.reason))
@@ -207,20 +262,37 @@ async def write_rows(uow: WriteUnit, actor_id: str, rows: list[_Row]) -> Custome
     await session.flush()
     for (customer, address, reason), row in zip(customers, rows, strict=True):
         for kind in ("billing", "shipping"):
-            session.add(CustomerAddress(id=new_id(), customer_id=customer.id, kind=kind,
-                                        is_default=True, **address))
+            session.add(
+                CustomerAddress(
+                    id=new_id(), customer_id=customer.id, kind=kind, is_default=True, **address
+                )
+            )
         if row.contact is not None:
             session.add(CustomerContact(id=new_id(), customer_id=customer.id, **row.contact))
-        await uow.audit.record(audit.customer_created(customer_id=customer.id, actor_id=actor_id, channel="import",
-                                                      territory_id=customer.territory_id, reason=reason))
+        await uow.audit.record(
+            audit.customer_created(
+                customer_id=customer.id,
+                actor_id=actor_id,
+                channel="import",
+                territory_id=customer.territory_id,
+                reason=reason,
+            )
+        )
         await publish_customer_change(uow, customer)
     await session.flush()
-    return CustomerImportResult(rows=len(rows), created=len(numbers), first_number=numbers[0],
-                                last_number=numbers[-1])
+    return CustomerImportResult(
+        rows=len(rows), created=len(numbers), first_number=numbers[0], last_number=numbers[-1]
+    )
 
 
-def combined(before: CustomerImportResult | None, batch: CustomerImportResult) -> CustomerImportResult:
+def combined(
+    before: CustomerImportResult | None, batch: CustomerImportResult
+) -> CustomerImportResult:
     if before is None:
         return batch
-    return CustomerImportResult(rows=before.rows + batch.rows, created=before.created + batch.created,
-                                first_number=before.first_number, last_number=batch.last_number)
+    return CustomerImportResult(
+        rows=before.rows + batch.rows,
+        created=before.created + batch.created,
+        first_number=before.first_number,
+        last_number=batch.last_number,
+    )

@@ -36,9 +36,20 @@ __all__ = ["COLUMNS", "REQUIRED", "ProductImportResult", "checked_rows", "combin
 
 REQUIRED = ("sku", "name", "category_code")
 COLUMNS = (
-    "sku", "name", "description", "category_code", "unit_of_measure", "pack_size",
-    "min_order_qty", "floor_price", "active", "tax_category", "low_stock_threshold",
-    "base_price", "warehouse_code", "on_hand",
+    "sku",
+    "name",
+    "description",
+    "category_code",
+    "unit_of_measure",
+    "pack_size",
+    "min_order_qty",
+    "floor_price",
+    "active",
+    "tax_category",
+    "low_stock_threshold",
+    "base_price",
+    "warehouse_code",
+    "on_hand",
 )
 _SKU = r"[A-Za-z0-9][A-Za-z0-9._/-]*"
 _CODE = r"[A-Za-z0-9][A-Za-z0-9._-]*"
@@ -69,10 +80,14 @@ class _Row:
         return str(self.fields["sku"])
 
 
-async def _by_chunks(session: AsyncSession, query: Any, column: Any, values: list[str]) -> list[Any]:
+async def _by_chunks(
+    session: AsyncSession, query: Any, column: Any, values: list[str]
+) -> list[Any]:
     found: list[Any] = []
     for start in range(0, len(values), 1000):  # stay under every driver's parameter limit
-        found.extend((await session.execute(query.where(column.in_(values[start:start + 1000])))).scalars())
+        found.extend(
+            (await session.execute(query.where(column.in_(values[start : start + 1000])))).scalars()
+        )
     return found
 
 
@@ -108,8 +123,11 @@ def _check_row(r: RowReader, warehouses: dict[str, str]) -> _Row | None:
     base_price = r.money("base_price", default=None)
     floor = fields["floor_price_cents"]
     if base_price is not None and isinstance(floor, int) and base_price < floor:
-        r.error("base_price", "below_floor_price",
-                f"base_price is below the floor price of {from_cents(floor)}")
+        r.error(
+            "base_price",
+            "below_floor_price",
+            f"base_price is below the floor price of {from_cents(floor)}",
+        )
     warehouse_id, on_hand = _check_stock(r, warehouses)
     if category is None or any(v is None for v in fields.values()):
         return None
@@ -126,8 +144,9 @@ def _checked_file(raw: bytes, warehouses: dict[str, str]) -> tuple[list[_Row], l
         reader = RowReader(number, cells, errors)
         sku = reader.raw("sku")
         if sku and sku in first_row:
-            reader.error("sku", "duplicate_in_file",
-                         f"SKU {sku} already appears in row {first_row[sku]}")
+            reader.error(
+                "sku", "duplicate_in_file", f"SKU {sku} already appears in row {first_row[sku]}"
+            )
         first_row.setdefault(sku, number)
         row = _check_row(reader, warehouses)
         if row is not None:
@@ -135,7 +154,9 @@ def _checked_file(raw: bytes, warehouses: dict[str, str]) -> tuple[list[_Row], l
     return checked, errors
 
 
-async def checked_rows(session: AsyncSession, raw: bytes, *, against_database: bool = True) -> list[_Row]:
+async def checked_rows(
+    session: AsyncSession, raw: bytes, *, against_database: bool = True
+) -> list[_Row]:
     """The file's rows, or ImportRejected listing every problem. Checking a large file
     takes a while: it runs on a worker thread so that other requests go on meanwhile.
     `against_database=False` (resuming a job) checks only what the job's rows cannot change."""
@@ -164,43 +185,76 @@ async def _check_allocations(
             continue
         allocated = levels.get((row.warehouse_id, product.id), 0)
         if row.on_hand < allocated:
-            errors.append(RowError(
-                row.number, "on_hand", "below_allocated",
-                f"on_hand {row.on_hand} is below the {allocated} units allocated to orders",
-            ))
+            errors.append(
+                RowError(
+                    row.number,
+                    "on_hand",
+                    "below_allocated",
+                    f"on_hand {row.on_hand} is below the {allocated} units allocated to orders",
+                )
+            )
 
 
 async def _current_base_list(session: AsyncSession, today: date) -> str:
     """The base list version in force today; a first base list is created when none is."""
     lists = (await session.execute(select(PriceList).where(PriceList.kind == "base"))).scalars()
     valid = [
-        pl for pl in lists
+        pl
+        for pl in lists
         if price_list_valid_on(
             PriceListStruct(pl.id, pl.code, pl.kind, pl.version, pl.valid_from, pl.valid_to), today
         )
     ]
     if valid:
         return max(valid, key=lambda pl: (pl.version, pl.id)).id
-    version = int(await session.scalar(
-        select(func.coalesce(func.max(PriceList.version), 0)).where(PriceList.code == _BASE_CODE)
-    ) or 0) + 1
-    base = PriceList(id=new_id(), code=_BASE_CODE, name="Base prices", kind="base", currency="USD",
-                     customer_id=None, version=version, valid_from=None, valid_to=None)
+    version = (
+        int(
+            await session.scalar(
+                select(func.coalesce(func.max(PriceList.version), 0)).where(
+                    PriceList.code == _BASE_CODE
+                )
+            )
+            or 0
+        )
+        + 1
+    )
+    base = PriceList(
+        id=new_id(),
+        code=_BASE_CODE,
+        name="Base prices",
+        kind="base",
+        currency="USD",
+        customer_id=None,
+        version=version,
+        valid_from=None,
+        valid_to=None,
+    )
     session.add(base)
     await session.flush()
     return base.id
 
 
 def _upsert_product(
-    session: AsyncSession, actor_id: str, row: _Row, fields: dict[str, Any], product: Product | None,
-    result: ProductImportResult, audit: list[AuditRecord],
+    session: AsyncSession,
+    actor_id: str,
+    row: _Row,
+    fields: dict[str, Any],
+    product: Product | None,
+    result: ProductImportResult,
+    audit: list[AuditRecord],
 ) -> Product:
     now = utcnow()
     if product is None:
         product = Product(id=new_id(), created_at=now, updated_at=now, **fields)
         session.add(product)
-        audit.append(events.product_created(product_id=product.id, actor_id=actor_id,
-                                            channel="import", data={"sku": product.sku, "row": row.number}))
+        audit.append(
+            events.product_created(
+                product_id=product.id,
+                actor_id=actor_id,
+                channel="import",
+                data={"sku": product.sku, "row": row.number},
+            )
+        )
         result.created += 1
         return product
     before = product_fields(product)
@@ -211,8 +265,11 @@ def _upsert_product(
     for key, value in fields.items():
         setattr(product, key, value)
     product.updated_at = now
-    audit.append(events.product_updated(product_id=product.id, actor_id=actor_id, channel="import",
-                                        changes=changes))
+    audit.append(
+        events.product_updated(
+            product_id=product.id, actor_id=actor_id, channel="import", changes=changes
+        )
+    )
     result.updated += 1
     return product
 
@@ -227,19 +284,33 @@ async def write_rows(uow: WriteUnit, actor_id: str, rows: list[_Row]) -> Product
     categories = {code: await ensure_category(session, code) for code in codes}
     priced = [r for r in rows if r.base_price_cents is not None]
     base_list_id = await _current_base_list(session, date.today()) if priced else None
-    base_items = {
-        item.product_id: item
-        for item in await _by_chunks(
-            session, select(PriceListItem).where(PriceListItem.price_list_id == base_list_id),
-            PriceListItem.product_id, [p.id for p in existing.values()],
-        )
-    } if base_list_id else {}
-    result = ProductImportResult(rows=len(rows), created=0, updated=0, unchanged=0, prices_set=0,
-                                 stock_set=0)
+    base_items = (
+        {
+            item.product_id: item
+            for item in await _by_chunks(
+                session,
+                select(PriceListItem).where(PriceListItem.price_list_id == base_list_id),
+                PriceListItem.product_id,
+                [p.id for p in existing.values()],
+            )
+        }
+        if base_list_id
+        else {}
+    )
+    result = ProductImportResult(
+        rows=len(rows), created=0, updated=0, unchanged=0, prices_set=0, stock_set=0
+    )
     audit: list[AuditRecord] = []
     products = [
-        _upsert_product(session, actor_id, row, {**row.fields, "category_id": categories[row.category_code]},
-                        existing.get(row.sku), result, audit)
+        _upsert_product(
+            session,
+            actor_id,
+            row,
+            {**row.fields, "category_id": categories[row.category_code]},
+            existing.get(row.sku),
+            result,
+            audit,
+        )
         for row in rows
     ]
     # One flush for all products before anything refers to them: the unit of work does not
@@ -251,8 +322,14 @@ async def write_rows(uow: WriteUnit, actor_id: str, rows: list[_Row]) -> Product
             # The unit price is replaced in the version in force; its volume breaks stay.
             item = base_items.get(product.id)
             if item is None:
-                session.add(PriceListItem(id=new_id(), price_list_id=base_list_id,
-                                          product_id=product.id, unit_price_cents=row.base_price_cents))
+                session.add(
+                    PriceListItem(
+                        id=new_id(),
+                        price_list_id=base_list_id,
+                        product_id=product.id,
+                        unit_price_cents=row.base_price_cents,
+                    )
+                )
             else:
                 item.unit_price_cents = row.base_price_cents
             result.prices_set += 1
@@ -262,7 +339,9 @@ async def write_rows(uow: WriteUnit, actor_id: str, rows: list[_Row]) -> Product
         if row.warehouse_id is not None and row.on_hand is not None
     ]
     if counts:
-        await set_counts(uow, actor_id=actor_id, counts=counts, reason="CSV import", channel="import")
+        await set_counts(
+            uow, actor_id=actor_id, counts=counts, reason="CSV import", channel="import"
+        )
     result.stock_set = len(counts)
     uow.feed.touch_all(product_changes(product.id for product in products))
     if base_list_id is not None:
@@ -276,7 +355,10 @@ def combined(before: ProductImportResult | None, batch: ProductImportResult) -> 
     if before is None:
         return batch
     return ProductImportResult(
-        rows=before.rows + batch.rows, created=before.created + batch.created,
-        updated=before.updated + batch.updated, unchanged=before.unchanged + batch.unchanged,
-        prices_set=before.prices_set + batch.prices_set, stock_set=before.stock_set + batch.stock_set,
+        rows=before.rows + batch.rows,
+        created=before.created + batch.created,
+        updated=before.updated + batch.updated,
+        unchanged=before.unchanged + batch.unchanged,
+        prices_set=before.prices_set + batch.prices_set,
+        stock_set=before.stock_set + batch.stock_set,
     )

@@ -43,17 +43,28 @@ _CSV_TYPES = {"text/csv", "application/csv", "text/plain"}
 
 
 def _upload_body(columns: tuple[str, ...], required: tuple[str, ...]) -> RequestBody:
-    text = Schema(type=OpenAPIType.STRING, description=(
-        "UTF-8 CSV with a header line. Columns: " + ", ".join(columns)
-        + ". Required: " + ", ".join(required) + ". Amounts are decimals like 12.50."
-    ))
+    text = Schema(
+        type=OpenAPIType.STRING,
+        description=(
+            "UTF-8 CSV with a header line. Columns: "
+            + ", ".join(columns)
+            + ". Required: "
+            + ", ".join(required)
+            + ". Amounts are decimals like 12.50."
+        ),
+    )
     form = Schema(
-        type=OpenAPIType.OBJECT, required=["file"],
+        type=OpenAPIType.OBJECT,
+        required=["file"],
         properties={"file": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)},
     )
-    return RequestBody(required=True, content={
-        "text/csv": OpenAPIMediaType(schema=text), "multipart/form-data": OpenAPIMediaType(schema=form),
-    })
+    return RequestBody(
+        required=True,
+        content={
+            "text/csv": OpenAPIMediaType(schema=text),
+            "multipart/form-data": OpenAPIMediaType(schema=form),
+        },
+    )
 
 
 @dataclass
@@ -76,7 +87,9 @@ async def _csv_bytes(request: Request[Any, Any, Any]) -> bytes:
         upload = (await request.form()).get("file")
         if not isinstance(upload, UploadFile):
             raise ClientException(
-                "send the CSV file in the form field 'file'", status_code=400, extra={"code": "file_missing"}
+                "send the CSV file in the form field 'file'",
+                status_code=400,
+                extra={"code": "file_missing"},
             )
         return await upload.read()
     if content_type in _CSV_TYPES:
@@ -94,24 +107,37 @@ _JOB_ID = Parameter(
 
 
 async def _run(
-    request: Request[CurrentUser, Any, Any], db: Database, settings: Settings, kind: str, job_id: str | None,
+    request: Request[CurrentUser, Any, Any],
+    db: Database,
+    settings: Settings,
+    kind: str,
+    job_id: str | None,
 ) -> Response[Any]:
     raw = await _csv_bytes(request)
     job_id = await jobs.start_job(db, kind, request.user.id, raw, job_id)
     job = await jobs.run_job(db, job_id, settings.import_batch_rows)
     if job.status != "done":
-        raise Conflict("Another request is writing this import; follow its progress.", code="import_in_progress",
-                       details={"job_id": job_id})
+        raise Conflict(
+            "Another request is writing this import; follow its progress.",
+            code="import_in_progress",
+            details={"job_id": job_id},
+        )
     result = msgspec.convert(job.result, jobs.KINDS[kind].result_type)
     return Response(result, headers={"Location": f"/api/imports/jobs/{job_id}"})
 
 
 @post(
-    "/api/imports/products", tags=["imports"], status_code=200, guards=[requires_role("admin")],
-    operation_class=_ProductsUpload, responses=problems(400, 403, 409, 415, 422),
+    "/api/imports/products",
+    tags=["imports"],
+    status_code=200,
+    guards=[requires_role("admin")],
+    operation_class=_ProductsUpload,
+    responses=problems(400, 403, 409, 415, 422),
 )
 async def import_products(
-    request: Request[CurrentUser, Any, Any], db: Database, settings: Settings,
+    request: Request[CurrentUser, Any, Any],
+    db: Database,
+    settings: Settings,
     job_id: Annotated[str | None, _JOB_ID] = None,
 ) -> Response[ProductImportResult]:
     """Create or update products by SKU, with their base price (in the base price list in
@@ -121,11 +147,17 @@ async def import_products(
 
 
 @post(
-    "/api/imports/customers", tags=["imports"], status_code=200, guards=[requires_role("admin")],
-    operation_class=_CustomersUpload, responses=problems(400, 403, 409, 415, 422),
+    "/api/imports/customers",
+    tags=["imports"],
+    status_code=200,
+    guards=[requires_role("admin")],
+    operation_class=_CustomersUpload,
+    responses=problems(400, 403, 409, 415, 422),
 )
 async def import_customers(
-    request: Request[CurrentUser, Any, Any], db: Database, settings: Settings,
+    request: Request[CurrentUser, Any, Any],
+    db: Database,
+    settings: Settings,
     job_id: Annotated[str | None, _JOB_ID] = None,
 ) -> Response[CustomerImportResult]:
     """Create customers with their billing address and contact, numbered and placed in
@@ -134,22 +166,33 @@ async def import_customers(
     return await _run(request, db, settings, "customers", job_id)
 
 
-@get("/api/imports/jobs", tags=["imports"], guards=[requires_role("admin")], responses=problems(403))
+@get(
+    "/api/imports/jobs", tags=["imports"], guards=[requires_role("admin")], responses=problems(403)
+)
 async def import_jobs(db: Database) -> list[jobs.ImportJobOut]:
     """The latest imports, newest first, with their progress."""
     return await jobs.recent_jobs(db)
 
 
-@get("/api/imports/jobs/{job_id:str}", tags=["imports"], guards=[requires_role("admin")],
-     responses=problems(403, 404))
+@get(
+    "/api/imports/jobs/{job_id:str}",
+    tags=["imports"],
+    guards=[requires_role("admin")],
+    responses=problems(403, 404),
+)
 async def import_job(db: Database, job_id: str) -> jobs.ImportJobOut:
     """An import's progress: `rows_done` of `rows_total` written; `status` running, done or
     failed (with `error`, and the rows before it written)."""
     return await jobs.find_job(db, job_id)
 
 
-@post("/api/imports/jobs/{job_id:str}/resume", tags=["imports"], status_code=200,
-      guards=[requires_role("admin")], responses=problems(403, 404, 409))
+@post(
+    "/api/imports/jobs/{job_id:str}/resume",
+    tags=["imports"],
+    status_code=200,
+    guards=[requires_role("admin")],
+    responses=problems(403, 404, 409),
+)
 async def resume_import(db: Database, settings: Settings, job_id: str) -> jobs.ImportJobOut:
     """Write the rows a stopped import has not written yet, each once."""
     return await jobs.resume_job(db, job_id, settings.import_batch_rows)

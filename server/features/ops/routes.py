@@ -27,5 +27,7 @@ async def readyz(db: Database) -> Response[dict[str, str]]:
     except Exception:
         return Response({"status": "unavailable", "database": "unreachable"}, status_code=503)
     if not current:
-        return Response({"status": "unavailable", "database": "migrations_pending"}, status_code=503)
+        return Response(
+            {"status": "unavailable", "database": "migrations_pending"}, status_code=503
+        )
     return Response({"status": "ok", "database": "ok"})

@@ -53,35 +53,51 @@ def _apply(order: OrderRow, lines: Sequence[OrderLineRow], plan: AllocationPlan)
 
 
 async def allocate(
-    store: OrderStore, order: OrderRow, lines: Sequence[OrderLineRow], *,
+    store: OrderStore,
+    order: OrderRow,
+    lines: Sequence[OrderLineRow],
+    *,
     preferred_warehouse_id: str | None,
 ) -> AllocationPlan:
     """Plan what is available for a just-confirmed order (the rest is backordered), from
     stock rows locked here, and set the lines' and the order's allocation from it. The
     caller writes it with `store.reserve` once the lines exist."""
-    positions = [] if order.order_type in _NO_OWN_STOCK else await store.lock_stock(
-        line.product_id for line in lines
+    positions = (
+        []
+        if order.order_type in _NO_OWN_STOCK
+        else await store.lock_stock(line.product_id for line in lines)
     )
     plan = allocate_order(
         [AllocationLine(x.id, x.product_id, x.quantity, x.quantity_allocated) for x in lines],
-        positions, preferred_warehouse_id=preferred_warehouse_id,
-        ship_complete=order.ship_complete, order_type=order.order_type,
+        positions,
+        preferred_warehouse_id=preferred_warehouse_id,
+        ship_complete=order.ship_complete,
+        order_type=order.order_type,
     )
     _apply(order, lines, plan)
     return plan
 
 
-def allocation_event(order: OrderRow, actor_id: str | None, before: str, plan: AllocationPlan) -> AuditRecord:
+def allocation_event(
+    order: OrderRow, actor_id: str | None, before: str, plan: AllocationPlan
+) -> AuditRecord:
     """The `stock_allocated` event of an allocation just applied to `order`."""
     return order_event(
-        order=order, actor_id=actor_id, action="stock_allocated", from_state=before,
+        order=order,
+        actor_id=actor_id,
+        action="stock_allocated",
+        from_state=before,
         to_state=order.fulfilment_status,
-        data={"reserved": sum(r.quantity for r in plan.reservations),
-              "backordered": sum(b.quantity for b in plan.backordered)},
+        data={
+            "reserved": sum(r.quantity for r in plan.reservations),
+            "backordered": sum(b.quantity for b in plan.backordered),
+        },
     )
 
 
-async def release_order_stock(store: OrderStore, order: OrderRow, lines: Sequence[OrderLineRow]) -> int:
+async def release_order_stock(
+    store: OrderStore, order: OrderRow, lines: Sequence[OrderLineRow]
+) -> int:
     """Give back every open reservation of the order and write the lines and the order's
     allocation as nothing held. Returns the units released."""
     await store.lock_stock(line.product_id for line in lines)
@@ -110,30 +126,46 @@ def _rank(order: OrderRow) -> tuple[int, datetime, str]:
 
 
 def _reservations_for(
-    order: OrderRow, lines: list[OrderLineRow], product_id: str, positions: Sequence[StockPosition],
+    order: OrderRow,
+    lines: list[OrderLineRow],
+    product_id: str,
+    positions: Sequence[StockPosition],
 ) -> tuple[Reservation, ...]:
     if order.ship_complete:
         # One shipment wanted: reserve only if every line can now be filled completely.
         plan = allocate_order(
             [AllocationLine(x.id, x.product_id, x.quantity, x.quantity_allocated) for x in lines],
-            positions, ship_complete=True, order_type=order.order_type,
+            positions,
+            ship_complete=True,
+            order_type=order.order_type,
         )
         return () if plan.backordered else plan.reservations
     priority = "rush" if order.order_type == OrderType.RUSH else "normal"
     demands = [
-        BackorderDemand(order.id, x.id, x.product_id, x.quantity_backordered, priority, order.placed_at)
-        for x in lines if x.product_id == product_id and x.quantity_backordered > 0
+        BackorderDemand(
+            order.id, x.id, x.product_id, x.quantity_backordered, priority, order.placed_at
+        )
+        for x in lines
+        if x.product_id == product_id and x.quantity_backordered > 0
     ]
     return allocate_backorders(demands, positions)
 
 
-def _taken(positions: list[StockPosition], reservations: Iterable[Reservation]) -> list[StockPosition]:
+def _taken(
+    positions: list[StockPosition], reservations: Iterable[Reservation]
+) -> list[StockPosition]:
     taken: dict[tuple[str, str], int] = {}
     for r in reservations:
-        taken[(r.warehouse_id, r.product_id)] = taken.get((r.warehouse_id, r.product_id), 0) + r.quantity
+        taken[(r.warehouse_id, r.product_id)] = (
+            taken.get((r.warehouse_id, r.product_id), 0) + r.quantity
+        )
     return [
-        StockPosition(p.warehouse_id, p.product_id, p.on_hand,
-                      p.allocated + taken.get((p.warehouse_id, p.product_id), 0))
+        StockPosition(
+            p.warehouse_id,
+            p.product_id,
+            p.on_hand,
+            p.allocated + taken.get((p.warehouse_id, p.product_id), 0),
+        )
         for p in positions
     ]
 
@@ -146,7 +178,12 @@ def _backordered_lines(lines: list[OrderLineRow], reservations: Iterable[Reserva
 
 
 async def receive_stock(
-    uow: WriteUnit, *, warehouse_id: str, product_id: str, quantity: int, actor_id: str | None,
+    uow: WriteUnit,
+    *,
+    warehouse_id: str,
+    product_id: str,
+    quantity: int,
+    actor_id: str | None,
 ) -> tuple[StockPosition, int]:
     """Book received goods, then serve backorders: rush first, then the oldest order.
 
@@ -171,8 +208,9 @@ async def receive_stock(
     lines_of = {o.id: await store.lines(o.id) for o in orders}
     insert = pg_insert if uow.dialect_name == "postgresql" else sqlite_insert
     await session.execute(
-        insert(StockLevel).values(warehouse_id=warehouse_id, product_id=product_id, on_hand=0,
-                                  allocated=0).on_conflict_do_nothing()
+        insert(StockLevel)
+        .values(warehouse_id=warehouse_id, product_id=product_id, on_hand=0, allocated=0)
+        .on_conflict_do_nothing()
     )
     # Ship-complete orders may need other products too: lock all of them in one go.
     positions = await store.lock_stock(
@@ -181,7 +219,8 @@ async def receive_stock(
     await store.receive(warehouse_id, product_id, quantity)
     positions = [
         StockPosition(p.warehouse_id, p.product_id, p.on_hand + quantity, p.allocated)
-        if (p.warehouse_id, p.product_id) == (warehouse_id, product_id) else p
+        if (p.warehouse_id, p.product_id) == (warehouse_id, product_id)
+        else p
         for p in positions
     ]
 
@@ -199,10 +238,18 @@ async def receive_stock(
         reserved += units
         before, order.fulfilment_status = order.fulfilment_status, _fulfilment_of(lines).value
         await store.save_status(order)
-        await uow.audit.record(order_event(
-            order=order, actor_id=actor_id, action="backorder_allocated", from_state=before,
-            to_state=order.fulfilment_status, data={"product_id": product_id, "reserved": units},
-        ))
+        await uow.audit.record(
+            order_event(
+                order=order,
+                actor_id=actor_id,
+                action="backorder_allocated",
+                from_state=before,
+                to_state=order.fulfilment_status,
+                data={"product_id": product_id, "reserved": units},
+            )
+        )
         uow.feed.touch_all(order_changes(order, await session.get(Customer, order.customer_id)))
-    received = next(p for p in positions if (p.warehouse_id, p.product_id) == (warehouse_id, product_id))
+    received = next(
+        p for p in positions if (p.warehouse_id, p.product_id) == (warehouse_id, product_id)
+    )
     return received, reserved

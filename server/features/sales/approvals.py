@@ -30,12 +30,14 @@ def _require_deciding_manager(user: CurrentUser, order: OrderRow) -> None:
     if user.is_admin:
         return
     if user.role != "manager":
-        raise PermissionDenied("Only a manager of the order's territory may decide.",
-                               code="not_a_manager")
+        raise PermissionDenied(
+            "Only a manager of the order's territory may decide.", code="not_a_manager"
+        )
     # The snapshot decides, not today's assignments: the chain the order was placed under.
     if user.id not in (order.manager_ids or []):
-        raise PermissionDenied("You do not manage the territory this order was placed in.",
-                               code="not_order_manager")
+        raise PermissionDenied(
+            "You do not manage the territory this order was placed in.", code="not_order_manager"
+        )
 
 
 async def _load(uow: WriteUnit, user: CurrentUser, order_id: str) -> OrderRow:
@@ -48,7 +50,11 @@ async def _load(uow: WriteUnit, user: CurrentUser, order_id: str) -> OrderRow:
 
 
 async def _transition(
-    uow: WriteUnit, user: CurrentUser, order: OrderRow, action: str, reason: str | None,
+    uow: WriteUnit,
+    user: CurrentUser,
+    order: OrderRow,
+    action: str,
+    reason: str | None,
 ) -> None:
     store = uow.scoped(OrderStore)
     before = OrderStatus(order.status)
@@ -59,13 +65,23 @@ async def _transition(
     order.updated_at = now
     if action != "cancel":
         order.decided_by, order.decided_at = user.id, now
-    events = [order_event(order=order, actor_id=user.id, action=action,
-                          from_state=before.value, to_state=order.status, reason=reason)]
+    events = [
+        order_event(
+            order=order,
+            actor_id=user.id,
+            action=action,
+            from_state=before.value,
+            to_state=order.status,
+            reason=reason,
+        )
+    ]
     customer = await uow.session.get(Customer, order.customer_id)
     if order.status == OrderStatus.CONFIRMED:
         lines = await store.lines(order.id)
         plan = await allocate(
-            store, order, lines,
+            store,
+            order,
+            lines,
             preferred_warehouse_id=customer.preferred_warehouse_id if customer else None,
         )
         await store.reserve(order.id, plan.reservations)
@@ -75,9 +91,16 @@ async def _transition(
         order.cancelled_at = now
         released = await release_order_stock(store, order, await store.lines(order.id))
         if released:
-            events.append(order_event(order=order, actor_id=user.id, action="stock_released",
-                                      from_state=fulfilment.value, to_state=order.fulfilment_status,
-                                      data={"released": released}))
+            events.append(
+                order_event(
+                    order=order,
+                    actor_id=user.id,
+                    action="stock_released",
+                    from_state=fulfilment.value,
+                    to_state=order.fulfilment_status,
+                    data={"released": released},
+                )
+            )
     await store.save_status(order)
     await uow.audit.record(*events)
     uow.feed.touch_all(order_changes(order, customer))
@@ -91,8 +114,13 @@ async def approve(uow: WriteUnit, user: CurrentUser, order_id: str) -> OrderRow:
     _require_deciding_manager(user, order)
     reasons = await _credit_now(uow, order)
     if reasons:
-        order.approval_reasons = [*(order.approval_reasons or []), *(msgspec.structs.asdict(r) for r in reasons)]
-        await _transition(uow, user, order, "hold_for_credit", "; ".join(r.message for r in reasons))
+        order.approval_reasons = [
+            *(order.approval_reasons or []),
+            *(msgspec.structs.asdict(r) for r in reasons),
+        ]
+        await _transition(
+            uow, user, order, "hold_for_credit", "; ".join(r.message for r in reasons)
+        )
     else:
         await _transition(uow, user, order, "approve", None)
     return order

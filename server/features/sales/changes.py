@@ -11,13 +11,18 @@ __all__ = ["document_changes", "order_changes", "quote_changes"]
 
 
 def document_changes(
-    entity_type: str, entity_id: str, territory_ids: Iterable[str | None],
+    entity_type: str,
+    entity_id: str,
+    territory_ids: Iterable[str | None],
     owner_ids: Iterable[str | None],
 ) -> list[Change]:
     """A quote or order changed: the territories that see it (the one it was placed in and
     its customer's current one) and the people who see it as theirs."""
     return [
-        *(Change(entity_type, entity_id, territory_id=t) for t in sorted({t for t in territory_ids if t})),
+        *(
+            Change(entity_type, entity_id, territory_id=t)
+            for t in sorted({t for t in territory_ids if t})
+        ),
         *(Change(entity_type, entity_id, owner_id=o) for o in sorted({o for o in owner_ids if o})),
     ]
 
@@ -35,6 +40,8 @@ def order_changes(order: Any, customer: Any | None) -> list[Change]:
 
 def quote_changes(quote: Any, customer_territory_id: str | None) -> list[Change]:
     return document_changes(
-        "quote", quote.id, [quote.territory_id, customer_territory_id],
+        "quote",
+        quote.id,
+        [quote.territory_id, customer_territory_id],
         [quote.rep_id, quote.created_by],
     )

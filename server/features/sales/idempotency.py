@@ -64,7 +64,9 @@ def _stored_endpoint(endpoint: str) -> str:
     it still compares equal to itself only."""
     if len(endpoint) <= _ENDPOINT_LENGTH:
         return endpoint
-    return f"{endpoint[:_ENDPOINT_LENGTH - 33]}#{hashlib.sha256(endpoint.encode()).hexdigest()[:32]}"
+    return (
+        f"{endpoint[: _ENDPOINT_LENGTH - 33]}#{hashlib.sha256(endpoint.encode()).hexdigest()[:32]}"
+    )
 
 
 def _answer(record: IdempotencyRecord, endpoint: str, digest: str) -> StoredResponse:
@@ -86,18 +88,26 @@ async def claim(
 ) -> Claim | StoredResponse:
     """Claim `key` for this request, or the stored response of its first use."""
     if not 1 <= len(key) <= MAX_KEY_LENGTH:
-        raise ValidationFailed(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
-                               code="invalid_idempotency_key")
+        raise ValidationFailed(
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
+            code="invalid_idempotency_key",
+        )
     endpoint = _stored_endpoint(endpoint)
     try:
         async with db.write() as uow:
             existing = await uow.session.get(IdempotencyRecord, (user_id, key))
             if existing is not None:
                 return _answer(existing, endpoint, digest)
-            uow.session.add(IdempotencyRecord(
-                user_id=user_id, key=key, endpoint=endpoint, request_hash=digest,
-                state="in_progress", created_at=utcnow(),
-            ))
+            uow.session.add(
+                IdempotencyRecord(
+                    user_id=user_id,
+                    key=key,
+                    endpoint=endpoint,
+                    request_hash=digest,
+                    state="in_progress",
+                    created_at=utcnow(),
+                )
+            )
     except IntegrityError:
         # PostgreSQL: a concurrent first use inserted the same key a moment earlier.
         async with db.read() as unit:
@@ -113,14 +123,19 @@ async def abandon(db: Database, handle: Claim) -> None:
     async with db.write() as uow:
         await uow.session.execute(
             delete(IdempotencyRecord).where(
-                IdempotencyRecord.user_id == handle.user_id, IdempotencyRecord.key == handle.key,
+                IdempotencyRecord.user_id == handle.user_id,
+                IdempotencyRecord.key == handle.key,
                 IdempotencyRecord.state == "in_progress",
             )
         )
 
 
 async def create_once(
-    db: Database, user_id: str, key: str | None, endpoint: str, data: msgspec.Struct,
+    db: Database,
+    user_id: str,
+    key: str | None,
+    endpoint: str,
+    data: msgspec.Struct,
     work: Callable[[WriteUnit], Awaitable[Any]],
 ) -> tuple[int, Any]:
     """Run `work` (which creates a document and returns its detail) at most once per key.

@@ -28,8 +28,16 @@ from server.features.sales.schemas import (
 from server.features.shared.scope import Scope, customer_filter
 
 __all__ = [
-    "approval_queue", "get_visible_order", "line_out", "list_orders", "order_detail",
-    "order_filter", "order_lines", "percent", "placed_order_detail", "totals_of",
+    "approval_queue",
+    "get_visible_order",
+    "line_out",
+    "list_orders",
+    "order_detail",
+    "order_filter",
+    "order_lines",
+    "percent",
+    "placed_order_detail",
+    "totals_of",
 ]
 
 _QUEUE = (OrderStatus.PENDING_APPROVAL.value, OrderStatus.CREDIT_HOLD.value)
@@ -65,21 +73,35 @@ async def get_visible_order(
 
 def totals_of(doc: Any) -> Totals:
     return Totals(
-        subtotal_cents=doc.subtotal_cents, discount_cents=doc.discount_cents,
-        net_cents=doc.net_cents, tax_cents=doc.tax_cents, shipping_cents=doc.shipping_cents,
-        shipping_tax_cents=doc.shipping_tax_cents, total_cents=doc.total_cents,
-        order_discount_percent=percent(doc.order_discount_percent), currency=doc.currency,
+        subtotal_cents=doc.subtotal_cents,
+        discount_cents=doc.discount_cents,
+        net_cents=doc.net_cents,
+        tax_cents=doc.tax_cents,
+        shipping_cents=doc.shipping_cents,
+        shipping_tax_cents=doc.shipping_tax_cents,
+        total_cents=doc.total_cents,
+        order_discount_percent=percent(doc.order_discount_percent),
+        currency=doc.currency,
     )
 
 
 def line_out(line: Any) -> LineOut:
     return LineOut(
-        id=line.id, line_no=line.line_no, product_id=line.product_id, sku=line.sku,
-        name=line.name, quantity=line.quantity, unit_price_cents=line.unit_price_cents,
-        discount_percent=percent(line.discount_percent), gross_cents=line.gross_cents,
-        discount_cents=line.discount_cents, net_cents=line.net_cents,
-        tax_rate=f"{Decimal(str(line.tax_rate))}", tax_cents=line.tax_cents,
-        total_cents=line.total_cents, price_list_id=line.price_list_id,
+        id=line.id,
+        line_no=line.line_no,
+        product_id=line.product_id,
+        sku=line.sku,
+        name=line.name,
+        quantity=line.quantity,
+        unit_price_cents=line.unit_price_cents,
+        discount_percent=percent(line.discount_percent),
+        gross_cents=line.gross_cents,
+        discount_cents=line.discount_cents,
+        net_cents=line.net_cents,
+        tax_rate=f"{Decimal(str(line.tax_rate))}",
+        tax_cents=line.tax_cents,
+        total_cents=line.total_cents,
+        price_list_id=line.price_list_id,
         price_list_version=line.price_list_version,
         quantity_allocated=getattr(line, "quantity_allocated", 0),
         quantity_backordered=getattr(line, "quantity_backordered", 0),
@@ -89,28 +111,53 @@ def line_out(line: Any) -> LineOut:
 async def order_lines(session: AsyncSession, order_id: str) -> list[Any]:
     """The order's lines as rows (never ORM objects a session may hold stale)."""
     table = table_of(SalesOrderLine)
-    return list((
-        await session.execute(select(*table.c).where(table.c.order_id == order_id).order_by(table.c.line_no))
-    ).all())
+    return list(
+        (
+            await session.execute(
+                select(*table.c).where(table.c.order_id == order_id).order_by(table.c.line_no)
+            )
+        ).all()
+    )
 
 
 async def _order_events(session: AsyncSession, order_id: str) -> list[TimelineEntry]:
     rows = (
         await session.execute(
-            select(AuditEvent.action, AuditEvent.at, AuditEvent.actor_id, AuditEvent.from_state,
-                   AuditEvent.to_state, AuditEvent.reason)
+            select(
+                AuditEvent.action,
+                AuditEvent.at,
+                AuditEvent.actor_id,
+                AuditEvent.from_state,
+                AuditEvent.to_state,
+                AuditEvent.reason,
+            )
             .where(AuditEvent.entity_type == "sales_order", AuditEvent.entity_id == order_id)
             .order_by(AuditEvent.at, AuditEvent.id)
         )
     ).all()
-    return [TimelineEntry(action=e.action, at=e.at.isoformat(), actor_id=e.actor_id,
-                          from_state=e.from_state, to_state=e.to_state, reason=e.reason) for e in rows]
+    return [
+        TimelineEntry(
+            action=e.action,
+            at=e.at.isoformat(),
+            actor_id=e.actor_id,
+            from_state=e.from_state,
+            to_state=e.to_state,
+            reason=e.reason,
+        )
+        for e in rows
+    ]
 
 
 def _timeline_of_rows(events: list[dict[str, Any]]) -> list[TimelineEntry]:
     return [
-        TimelineEntry(action=e["action"], at=e["at"].isoformat(), actor_id=e["actor_id"],
-                      from_state=e["from_state"], to_state=e["to_state"], reason=e["reason"])
+        TimelineEntry(
+            action=e["action"],
+            at=e["at"].isoformat(),
+            actor_id=e["actor_id"],
+            from_state=e["from_state"],
+            to_state=e["to_state"],
+            reason=e["reason"],
+        )
         for e in sorted(events, key=lambda e: (e["at"], e["id"]))
     ]
 
@@ -122,30 +169,51 @@ def placed_order_detail(placed: PlacedOrder) -> OrderDetail:
 
 async def order_detail(session: AsyncSession, order: Any) -> OrderDetail:
     """`order`: a SalesOrder or an OrderRow."""
-    return _detail(order, await order_lines(session, order.id), await _order_events(session, order.id))
+    return _detail(
+        order, await order_lines(session, order.id), await _order_events(session, order.id)
+    )
 
 
 def _detail(order: Any, lines: Sequence[Any], timeline: list[TimelineEntry]) -> OrderDetail:
     mismatch = None
     if order.client_total_cents is not None and order.client_total_cents != order.total_cents:
-        mismatch = TotalsMismatchOut(order.client_total_cents, order.total_cents,
-                                     order.total_cents - order.client_total_cents)
+        mismatch = TotalsMismatchOut(
+            order.client_total_cents,
+            order.total_cents,
+            order.total_cents - order.client_total_cents,
+        )
     return OrderDetail(
-        id=order.id, number=order.number, status=order.status,
-        fulfilment_status=order.fulfilment_status, billing_status=order.billing_status,
-        customer_id=order.customer_id, quote_id=order.quote_id, order_type=order.order_type,
-        channel=order.channel, priority=order.priority, ship_complete=order.ship_complete,
+        id=order.id,
+        number=order.number,
+        status=order.status,
+        fulfilment_status=order.fulfilment_status,
+        billing_status=order.billing_status,
+        customer_id=order.customer_id,
+        quote_id=order.quote_id,
+        order_type=order.order_type,
+        channel=order.channel,
+        priority=order.priority,
+        ship_complete=order.ship_complete,
         po_number=order.po_number,
-        requested_delivery_date=(order.requested_delivery_date.isoformat()
-                                 if order.requested_delivery_date else None),
-        shipping_method=order.shipping_method, payment_terms=order.payment_terms,
-        notes=order.notes, bill_to=order.bill_to, ship_to=order.ship_to,
-        territory_id=order.territory_id, territory_name=order.territory_name,
-        rep_id=order.rep_id, manager_ids=list(order.manager_ids or []),
+        requested_delivery_date=(
+            order.requested_delivery_date.isoformat() if order.requested_delivery_date else None
+        ),
+        shipping_method=order.shipping_method,
+        payment_terms=order.payment_terms,
+        notes=order.notes,
+        bill_to=order.bill_to,
+        ship_to=order.ship_to,
+        territory_id=order.territory_id,
+        territory_name=order.territory_name,
+        rep_id=order.rep_id,
+        manager_ids=list(order.manager_ids or []),
         discount_percent=percent(order.discount_percent),
         approval_reasons=[ReasonOut(**r) for r in order.approval_reasons or []],
-        totals=totals_of(order), totals_mismatch=mismatch, lines=[line_out(x) for x in lines],
-        placed_at=order.placed_at.isoformat(), decided_by=order.decided_by,
+        totals=totals_of(order),
+        totals_mismatch=mismatch,
+        lines=[line_out(x) for x in lines],
+        placed_at=order.placed_at.isoformat(),
+        decided_by=order.decided_by,
         decided_at=order.decided_at.isoformat() if order.decided_at else None,
         cancelled_at=order.cancelled_at.isoformat() if order.cancelled_at else None,
         allowed_actions=allowed_actions(OrderStatus(order.status)),
@@ -155,16 +223,27 @@ def _detail(order: Any, lines: Sequence[Any], timeline: list[TimelineEntry]) -> 
 
 def _summary(order: SalesOrder) -> OrderSummary:
     return OrderSummary(
-        id=order.id, number=order.number, status=order.status,
-        fulfilment_status=order.fulfilment_status, customer_id=order.customer_id,
-        territory_id=order.territory_id, rep_id=order.rep_id, order_type=order.order_type,
-        total_cents=order.total_cents, placed_at=order.placed_at.isoformat(),
+        id=order.id,
+        number=order.number,
+        status=order.status,
+        fulfilment_status=order.fulfilment_status,
+        customer_id=order.customer_id,
+        territory_id=order.territory_id,
+        rep_id=order.rep_id,
+        order_type=order.order_type,
+        total_cents=order.total_cents,
+        placed_at=order.placed_at.isoformat(),
     )
 
 
 async def list_orders(
-    session: AsyncSession, scope: Scope, *, status: str | None, customer_id: str | None,
-    limit: int, offset: int,
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    status: str | None,
+    customer_id: str | None,
+    limit: int,
+    offset: int,
 ) -> OrderPage:
     where = [order_filter(scope)]
     if status:
@@ -174,11 +253,18 @@ async def list_orders(
     counted = select(func.count()).select_from(SalesOrder).where(*where)
     total = int(await session.scalar(counted) or 0)
     rows = (
-        await session.execute(
-            select(SalesOrder).where(*where)
-            .order_by(SalesOrder.placed_at.desc(), SalesOrder.id).limit(limit).offset(offset)
+        (
+            await session.execute(
+                select(SalesOrder)
+                .where(*where)
+                .order_by(SalesOrder.placed_at.desc(), SalesOrder.id)
+                .limit(limit)
+                .offset(offset)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     return OrderPage(items=[_summary(o) for o in rows], total=total, limit=limit, offset=offset)
 
 

@@ -47,14 +47,21 @@ class OrderController(Controller):
             return order_queries.placed_order_detail(await place_order(uow, request.user, data))
 
         status, body = await create_once(
-            db, request.user.id, request.headers.get(IDEMPOTENCY_HEADER), "POST /api/orders",
-            data, work,
+            db,
+            request.user.id,
+            request.headers.get(IDEMPOTENCY_HEADER),
+            "POST /api/orders",
+            data,
+            work,
         )
         return Response(body, status_code=status)
 
     @get("/")
     async def list_orders(
-        self, request: _Req, db: Database, status: str | None = None,
+        self,
+        request: _Req,
+        db: Database,
+        status: str | None = None,
         customer_id: str | None = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 25,
         offset: Offset = 0,
@@ -62,7 +69,12 @@ class OrderController(Controller):
         async with db.read() as unit:
             scope = await load_scope(unit.session, request.user)
             return await order_queries.list_orders(
-                unit.session, scope, status=status, customer_id=customer_id, limit=limit, offset=offset
+                unit.session,
+                scope,
+                status=status,
+                customer_id=customer_id,
+                limit=limit,
+                offset=offset,
             )
 
     @get("/{order_id:str}")
@@ -124,8 +136,12 @@ async def stock_receipt(request: _Req, db: Database, data: StockReceiptIn) -> St
     """Book received goods; waiting backorders take them, rush orders first, then the oldest."""
     async with db.write() as uow:
         row, reserved = await receive_stock(
-            uow, warehouse_id=data.warehouse_id, product_id=data.product_id,
-            quantity=data.quantity, actor_id=request.user.id,
+            uow,
+            warehouse_id=data.warehouse_id,
+            product_id=data.product_id,
+            quantity=data.quantity,
+            actor_id=request.user.id,
         )
-        return StockReceiptOut(row.warehouse_id, row.product_id, row.on_hand, row.allocated,
-                               reserved)
+        return StockReceiptOut(
+            row.warehouse_id, row.product_id, row.on_hand, row.allocated, reserved
+        )

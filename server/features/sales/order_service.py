@@ -54,9 +54,16 @@ _VERDICT_ACTION = {
 
 
 _CUSTOMER = select(
-    Customer.id, Customer.status, Customer.territory_id, Customer.created_by, Customer.owner_id,
-    Customer.credit_limit_cents, Customer.payment_terms, Customer.price_list_id,
-    Customer.tax_exempt, Customer.preferred_warehouse_id,
+    Customer.id,
+    Customer.status,
+    Customer.territory_id,
+    Customer.created_by,
+    Customer.owner_id,
+    Customer.credit_limit_cents,
+    Customer.payment_terms,
+    Customer.price_list_id,
+    Customer.tax_exempt,
+    Customer.preferred_warehouse_id,
 ).where(Customer.id == bindparam("id"))
 _DISCOUNT_LIMIT = select(User.discount_limit_percent).where(User.id == bindparam("id"))
 _OPEN_ORDERS = select(func.coalesce(func.sum(SalesOrder.total_cents), 0)).where(
@@ -87,9 +94,11 @@ class CreditStanding:
 
     def reasons_for(self, order_total_cents: int) -> list[Reason]:
         return credit_reasons(
-            customer_on_hold=self.on_hold, credit_limit_cents=self.limit_cents,
+            customer_on_hold=self.on_hold,
+            credit_limit_cents=self.limit_cents,
             open_receivables_cents=self.open_receivables_cents,
-            open_orders_cents=self.open_orders_cents, order_total_cents=order_total_cents,
+            open_orders_cents=self.open_orders_cents,
+            order_total_cents=order_total_cents,
         )
 
 
@@ -97,12 +106,18 @@ async def credit_standing(uow: WriteUnit, customer: Any) -> CreditStanding:
     # Without a limit the open orders (a sum over every open order of the customer) need
     # not be read.
     limit = customer.credit_limit_cents
-    open_orders = 0 if limit is None else int(
-        await uow.sql.scalar(_OPEN_ORDERS, {"customer_id": customer.id}) or 0
+    open_orders = (
+        0
+        if limit is None
+        else int(await uow.sql.scalar(_OPEN_ORDERS, {"customer_id": customer.id}) or 0)
     )
     # Open receivables: there are no invoices in the system yet, so nothing is owed.
-    return CreditStanding(on_hold=customer.status == CUSTOMER_ON_HOLD, limit_cents=limit,
-                          open_receivables_cents=0, open_orders_cents=open_orders)
+    return CreditStanding(
+        on_hold=customer.status == CUSTOMER_ON_HOLD,
+        limit_cents=limit,
+        open_receivables_cents=0,
+        open_orders_cents=open_orders,
+    )
 
 
 async def place_order(uow: WriteUnit, user: CurrentUser, data: OrderCreateIn) -> PlacedOrder:
@@ -122,17 +137,22 @@ async def place_order(uow: WriteUnit, user: CurrentUser, data: OrderCreateIn) ->
     scope = await load_scope(session, user, reference=reference)
     customer = await _visible_customer(uow, scope, data.customer_id)
     if data.id is not None and await store.exists(data.id):
-        raise Conflict("An order with this id already exists.", code="order_id_taken",
-                       details={"id": data.id})
+        raise Conflict(
+            "An order with this id already exists.", code="order_id_taken", details={"id": data.id}
+        )
     quote, quoted = None, None
     if data.quote_id is not None:
         quote, quoted = await claim_for_order(uow, scope, data.quote_id, customer.id, today)
     outcome = await price_for_customer(
-        session, customer,
+        session,
+        customer,
         [RequestedLine(x.product_id, x.quantity, x.discount_percent) for x in data.lines],
-        on=today, order_discount_percent=data.order_discount_percent,
-        shipping_cents=data.shipping_cents, quoted=quoted,
-        ship_to_address_id=data.ship_to_address_id, reference=reference,
+        on=today,
+        order_discount_percent=data.order_discount_percent,
+        shipping_cents=data.shipping_cents,
+        quoted=quoted,
+        ship_to_address_id=data.ship_to_address_id,
+        reference=reference,
     )
     priced = outcome.priced
     # Taking the number first also serialises order placement on PostgreSQL (the sequence
@@ -148,19 +168,21 @@ async def place_order(uow: WriteUnit, user: CurrentUser, data: OrderCreateIn) ->
     limit = await sql.scalar(_DISCOUNT_LIMIT, {"id": user.id})
     discount = requested_discount_percent(priced, data.order_discount_percent)
     credit = await credit_standing(uow, customer)
-    verdict = decide_submission(OrderCheckInput(
-        customer_status=customer.status,
-        customer_on_hold=credit.on_hold,
-        credit_limit_cents=credit.limit_cents,
-        open_receivables_cents=credit.open_receivables_cents,
-        open_orders_cents=credit.open_orders_cents,
-        order_total_cents=priced.total_cents,
-        discount_percent=discount,
-        discount_limit_percent=Decimal(str(limit if limit is not None else 0)),
-        inactive_product_ids=tuple(outcome.inactive_product_ids),
-        below_floor_line_ids=tuple(outcome.below_floor_line_ids),
-        quantity_errors=tuple(outcome.line_errors),
-    ))
+    verdict = decide_submission(
+        OrderCheckInput(
+            customer_status=customer.status,
+            customer_on_hold=credit.on_hold,
+            credit_limit_cents=credit.limit_cents,
+            open_receivables_cents=credit.open_receivables_cents,
+            open_orders_cents=credit.open_orders_cents,
+            order_total_cents=priced.total_cents,
+            discount_percent=discount,
+            discount_limit_percent=Decimal(str(limit if limit is not None else 0)),
+            inactive_product_ids=tuple(outcome.inactive_product_ids),
+            below_floor_line_ids=tuple(outcome.below_floor_line_ids),
+            quantity_errors=tuple(outcome.line_errors),
+        )
+    )
 
     territory = reference.territory
     now = utcnow()
@@ -170,54 +192,99 @@ async def place_order(uow: WriteUnit, user: CurrentUser, data: OrderCreateIn) ->
     for action in ("submit", _VERDICT_ACTION[verdict.status]):
         path.append(next_order_status(path[-1], action))
     order = OrderRow(
-        id=data.id or new_id(), number=number, customer_id=customer.id, quote_id=data.quote_id,
-        status=path[-1].value, fulfilment_status=FulfilmentStatus.UNALLOCATED.value,
-        billing_status="not_invoiced", order_type=data.order_type, channel=data.channel,
-        priority=data.priority, ship_complete=data.ship_complete, po_number=data.po_number.strip(),
+        id=data.id or new_id(),
+        number=number,
+        customer_id=customer.id,
+        quote_id=data.quote_id,
+        status=path[-1].value,
+        fulfilment_status=FulfilmentStatus.UNALLOCATED.value,
+        billing_status="not_invoiced",
+        order_type=data.order_type,
+        channel=data.channel,
+        priority=data.priority,
+        ship_complete=data.ship_complete,
+        po_number=data.po_number.strip(),
         requested_delivery_date=data.requested_delivery_date,
-        shipping_method=data.shipping_method, payment_terms=customer.payment_terms,
-        notes=data.notes.strip(), bill_to=outcome.bill_to, ship_to=outcome.ship_to,
+        shipping_method=data.shipping_method,
+        payment_terms=customer.payment_terms,
+        notes=data.notes.strip(),
+        bill_to=outcome.bill_to,
+        ship_to=outcome.ship_to,
         territory_id=customer.territory_id,
         territory_name=territory.names.get(customer.territory_id, ""),
         rep_id=territory.owner_on(customer.territory_id, today) or customer.owner_id,
         manager_ids=territory.managers_on(customer.territory_id, today),
         discount_percent=discount,
         approval_reasons=[msgspec.structs.asdict(r) for r in verdict.reasons],
-        client_total_cents=data.client_total_cents, created_by=user.id, placed_at=now,
-        decided_by=None, decided_at=None, cancelled_at=None,
-        version=1, updated_at=now,
-        subtotal_cents=priced.subtotal_cents, discount_cents=priced.discount_cents,
-        net_cents=priced.net_cents, tax_cents=priced.tax_cents,
-        shipping_cents=priced.shipping_cents, shipping_tax_cents=priced.shipping_tax_cents,
-        total_cents=priced.total_cents, order_discount_percent=data.order_discount_percent,
+        client_total_cents=data.client_total_cents,
+        created_by=user.id,
+        placed_at=now,
+        decided_by=None,
+        decided_at=None,
+        cancelled_at=None,
+        version=1,
+        updated_at=now,
+        subtotal_cents=priced.subtotal_cents,
+        discount_cents=priced.discount_cents,
+        net_cents=priced.net_cents,
+        tax_cents=priced.tax_cents,
+        shipping_cents=priced.shipping_cents,
+        shipping_tax_cents=priced.shipping_tax_cents,
+        total_cents=priced.total_cents,
+        order_discount_percent=data.order_discount_percent,
         currency="USD",
     )
     lines = [
         OrderLineRow(
-            id=new_id(), order_id=order.id, line_no=int(p.line_id), product_id=p.product_id,
-            sku=outcome.products[p.product_id].sku, name=outcome.products[p.product_id].name,
-            quantity=p.quantity, unit_price_cents=p.unit_price_cents,
-            discount_percent=p.discount_percent, gross_cents=p.gross_cents,
+            id=new_id(),
+            order_id=order.id,
+            line_no=int(p.line_id),
+            product_id=p.product_id,
+            sku=outcome.products[p.product_id].sku,
+            name=outcome.products[p.product_id].name,
+            quantity=p.quantity,
+            unit_price_cents=p.unit_price_cents,
+            discount_percent=p.discount_percent,
+            gross_cents=p.gross_cents,
             discount_cents=p.line_discount_cents + p.order_discount_cents,
-            net_cents=p.net_cents, tax_rate=outcome.tax_rates[p.line_id], tax_cents=p.tax_cents,
-            total_cents=p.total_cents, price_list_id=p.price_list_id,
+            net_cents=p.net_cents,
+            tax_rate=outcome.tax_rates[p.line_id],
+            tax_cents=p.tax_cents,
+            total_cents=p.total_cents,
+            price_list_id=p.price_list_id,
             price_list_version=p.price_list_version,
         )
         for p in priced.lines
     ]
     reason = "; ".join(r.message for r in verdict.reasons) or None
     events = [
-        order_event(order=order, actor_id=user.id, action="submit",
-                    from_state=path[0].value, to_state=path[1].value,
-                    data={"channel": data.channel, "total_cents": order.total_cents,
-                          "quote_id": data.quote_id}),
-        order_event(order=order, actor_id=user.id, action=_VERDICT_ACTION[verdict.status],
-                    from_state=path[1].value, to_state=path[2].value, reason=reason),
+        order_event(
+            order=order,
+            actor_id=user.id,
+            action="submit",
+            from_state=path[0].value,
+            to_state=path[1].value,
+            data={
+                "channel": data.channel,
+                "total_cents": order.total_cents,
+                "quote_id": data.quote_id,
+            },
+        ),
+        order_event(
+            order=order,
+            actor_id=user.id,
+            action=_VERDICT_ACTION[verdict.status],
+            from_state=path[1].value,
+            to_state=path[2].value,
+            reason=reason,
+        ),
     ]
     plan = None
     if order.status == OrderStatus.CONFIRMED:
         before = order.fulfilment_status
-        plan = await allocate(store, order, lines, preferred_warehouse_id=customer.preferred_warehouse_id)
+        plan = await allocate(
+            store, order, lines, preferred_warehouse_id=customer.preferred_warehouse_id
+        )
         events.append(allocation_event(order, user.id, before, plan))
     # The order and its lines first: reservations and events point to them.
     await store.insert(order, lines)
@@ -226,10 +293,16 @@ async def place_order(uow: WriteUnit, user: CurrentUser, data: OrderCreateIn) ->
         await store.reserve(order.id, plan.reservations)
     if quote is not None:
         quote.converted_order_id = order.id
-        await uow.audit.record(quote_event(
-            quote=quote, actor_id=user.id, action="convert", from_state=quote.status,
-            to_state=quote.status, data={"order_id": order.id, "order_number": order.number},
-        ))
+        await uow.audit.record(
+            quote_event(
+                quote=quote,
+                actor_id=user.id,
+                action="convert",
+                from_state=quote.status,
+                to_state=quote.status,
+                data={"order_id": order.id, "order_number": order.number},
+            )
+        )
         uow.feed.touch_all(quote_changes(quote, customer.territory_id))
     uow.feed.touch_all(order_changes(order, customer))
     return PlacedOrder(order, lines, written_events)
@@ -243,14 +316,24 @@ async def convert_quote(
     scope = await load_scope(uow.session, user)
     quote = await get_visible_quote(uow.session, scope, quote_id)
     lines = await quote_lines(uow.session, quote.id)
-    return await place_order(uow, user, OrderCreateIn(
-        customer_id=quote.customer_id, quote_id=quote.id,
-        lines=[LineIn(x.product_id, x.quantity, x.discount_percent) for x in lines],
-        order_discount_percent=quote.order_discount_percent,
-        shipping_cents=quote.shipping_cents, id=header.id,
-        ship_to_address_id=header.ship_to_address_id, po_number=header.po_number,
-        requested_delivery_date=header.requested_delivery_date,
-        shipping_method=header.shipping_method, notes=header.notes or quote.notes,
-        channel=header.channel, order_type=header.order_type, priority=header.priority,
-        ship_complete=header.ship_complete,
-    ))
+    return await place_order(
+        uow,
+        user,
+        OrderCreateIn(
+            customer_id=quote.customer_id,
+            quote_id=quote.id,
+            lines=[LineIn(x.product_id, x.quantity, x.discount_percent) for x in lines],
+            order_discount_percent=quote.order_discount_percent,
+            shipping_cents=quote.shipping_cents,
+            id=header.id,
+            ship_to_address_id=header.ship_to_address_id,
+            po_number=header.po_number,
+            requested_delivery_date=header.requested_delivery_date,
+            shipping_method=header.shipping_method,
+            notes=header.notes or quote.notes,
+            channel=header.channel,
+            order_type=header.order_type,
+            priority=header.priority,
+            ship_complete=header.ship_complete,
+        ),
+    )

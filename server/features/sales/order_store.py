@@ -124,24 +124,46 @@ _EXISTS = select(SalesOrder.id).where(SalesOrder.id == bindparam("id"))
 _INSERT_ORDER = insert(_ORDERS)
 _INSERT_LINES = insert(_LINES)
 _LINES_OF = (
-    select(*_LINE_COLUMNS).where(_LINES.c.order_id == bindparam("order_id"))
+    select(*_LINE_COLUMNS)
+    .where(_LINES.c.order_id == bindparam("order_id"))
     .order_by(_LINES.c.line_no)
 )
-_STATUS_COLUMNS = ("status", "fulfilment_status", "approval_reasons", "decided_by", "decided_at",
-                   "cancelled_at", "version", "updated_at")
-# Parameters named apart from the columns they set (SQLAlchemy reserves the column names).
-_SAVE_STATUS = update(SalesOrder).where(SalesOrder.id == bindparam("order_id")).values({
-    name: bindparam(f"new_{name}", type_=_ORDERS.c[name].type) for name in _STATUS_COLUMNS
-})
-_SAVE_ALLOCATION = update(SalesOrderLine).where(SalesOrderLine.id == bindparam("line_id")).values(
-    quantity_allocated=bindparam("allocated"), quantity_backordered=bindparam("backordered"),
+_STATUS_COLUMNS = (
+    "status",
+    "fulfilment_status",
+    "approval_reasons",
+    "decided_by",
+    "decided_at",
+    "cancelled_at",
+    "version",
+    "updated_at",
 )
-_LOCKED_STOCK = by_arity(lambda n: (
-    select(StockLevel.warehouse_id, StockLevel.product_id, StockLevel.on_hand, StockLevel.allocated)
-    .where(StockLevel.product_id.in_([bindparam(f"p{i}") for i in range(n)]))
-    .order_by(StockLevel.warehouse_id, StockLevel.product_id)
-    .with_for_update()
-))
+# Parameters named apart from the columns they set (SQLAlchemy reserves the column names).
+_SAVE_STATUS = (
+    update(SalesOrder)
+    .where(SalesOrder.id == bindparam("order_id"))
+    .values(
+        {name: bindparam(f"new_{name}", type_=_ORDERS.c[name].type) for name in _STATUS_COLUMNS}
+    )
+)
+_SAVE_ALLOCATION = (
+    update(SalesOrderLine)
+    .where(SalesOrderLine.id == bindparam("line_id"))
+    .values(
+        quantity_allocated=bindparam("allocated"),
+        quantity_backordered=bindparam("backordered"),
+    )
+)
+_LOCKED_STOCK = by_arity(
+    lambda n: (
+        select(
+            StockLevel.warehouse_id, StockLevel.product_id, StockLevel.on_hand, StockLevel.allocated
+        )
+        .where(StockLevel.product_id.in_([bindparam(f"p{i}") for i in range(n)]))
+        .order_by(StockLevel.warehouse_id, StockLevel.product_id)
+        .with_for_update()
+    )
+)
 _RESERVE = (
     update(StockLevel)
     .where(StockLevel.warehouse_id == bindparam("w"), StockLevel.product_id == bindparam("p"))
@@ -150,9 +172,12 @@ _RESERVE = (
 _UNRESERVE = (
     update(StockLevel)
     .where(StockLevel.warehouse_id == bindparam("w"), StockLevel.product_id == bindparam("p"))
-    .values(allocated=case(
-        (StockLevel.allocated >= bindparam("q"), StockLevel.allocated - bindparam("q")), else_=0,
-    ))
+    .values(
+        allocated=case(
+            (StockLevel.allocated >= bindparam("q"), StockLevel.allocated - bindparam("q")),
+            else_=0,
+        )
+    )
 )
 _RECEIVE = (
     update(StockLevel)
@@ -161,14 +186,22 @@ _RECEIVE = (
 )
 _INSERT_RESERVATION = insert(table_of(StockReservation))
 _OPEN_RESERVATIONS = (
-    select(StockReservation.line_id, StockReservation.warehouse_id, StockReservation.product_id,
-           StockReservation.quantity)
-    .where(StockReservation.order_id == bindparam("order_id"), StockReservation.released_at.is_(None))
+    select(
+        StockReservation.line_id,
+        StockReservation.warehouse_id,
+        StockReservation.product_id,
+        StockReservation.quantity,
+    )
+    .where(
+        StockReservation.order_id == bindparam("order_id"), StockReservation.released_at.is_(None)
+    )
     .order_by(StockReservation.id)
 )
 _RELEASE_RESERVATIONS = (
     update(StockReservation)
-    .where(StockReservation.order_id == bindparam("of_order"), StockReservation.released_at.is_(None))
+    .where(
+        StockReservation.order_id == bindparam("of_order"), StockReservation.released_at.is_(None)
+    )
     .values(released_at=bindparam("now", type_=StockReservation.released_at.type))
 )
 
@@ -191,7 +224,8 @@ class OrderStore:
     async def load_for_update(self, order_id: str, visible: ColumnElement[bool]) -> OrderRow | None:
         """The order, locked until commit, if `visible` lets the caller see it."""
         query = (
-            select(*_ORDER_COLUMNS).where(_ORDERS.c.id == order_id, visible)
+            select(*_ORDER_COLUMNS)
+            .where(_ORDERS.c.id == order_id, visible)
             .with_for_update(of=_ORDERS)
         )
         row = (await self._uow.session.execute(query)).first()
@@ -199,7 +233,12 @@ class OrderStore:
 
     async def lock_waiting_orders(self, visible: ColumnElement[bool]) -> list[OrderRow]:
         """Orders matching `visible`, locked in key order."""
-        query = select(*_ORDER_COLUMNS).where(visible).order_by(_ORDERS.c.id).with_for_update(of=_ORDERS)
+        query = (
+            select(*_ORDER_COLUMNS)
+            .where(visible)
+            .order_by(_ORDERS.c.id)
+            .with_for_update(of=_ORDERS)
+        )
         return [OrderRow(**r._mapping) for r in (await self._uow.session.execute(query)).all()]
 
     async def lines(self, order_id: str) -> list[OrderLineRow]:
@@ -211,10 +250,17 @@ class OrderStore:
         await self._sql.execute(_SAVE_STATUS, {"order_id": order.id, **values})
 
     async def save_allocations(self, lines: Iterable[OrderLineRow]) -> None:
-        await self._sql.execute_many(_SAVE_ALLOCATION, [
-            {"line_id": x.id, "allocated": x.quantity_allocated, "backordered": x.quantity_backordered}
-            for x in lines
-        ])
+        await self._sql.execute_many(
+            _SAVE_ALLOCATION,
+            [
+                {
+                    "line_id": x.id,
+                    "allocated": x.quantity_allocated,
+                    "backordered": x.quantity_backordered,
+                }
+                for x in lines
+            ],
+        )
 
     async def lock_stock(self, product_ids: Iterable[str]) -> list[StockPosition]:
         """Every stock row of these products, locked, in primary-key order: availability
@@ -222,7 +268,9 @@ class OrderStore:
         ids = sorted(set(product_ids))
         if not ids:
             return []
-        rows = await self._sql.rows(_LOCKED_STOCK(len(ids)), {f"p{i}": pid for i, pid in enumerate(ids)})
+        rows = await self._sql.rows(
+            _LOCKED_STOCK(len(ids)), {f"p{i}": pid for i, pid in enumerate(ids)}
+        )
         return [StockPosition(r.warehouse_id, r.product_id, r.on_hand, r.allocated) for r in rows]
 
     async def receive(self, warehouse_id: str, product_id: str, quantity: int) -> None:
@@ -236,15 +284,26 @@ class OrderStore:
             return
         self._uow.feed.touch_all(product_changes(r.product_id for r in reservations))
         now = utcnow()
-        await self._sql.execute_many(_RESERVE, [
-            {"w": r.warehouse_id, "p": r.product_id, "q": r.quantity} for r in reservations
-        ])
-        await self._sql.execute_many(_INSERT_RESERVATION, [
-            {"id": new_id(), "order_id": order_id, "line_id": r.line_id,
-             "warehouse_id": r.warehouse_id, "product_id": r.product_id, "quantity": r.quantity,
-             "created_at": now, "released_at": None}
-            for r in reservations
-        ])
+        await self._sql.execute_many(
+            _RESERVE,
+            [{"w": r.warehouse_id, "p": r.product_id, "q": r.quantity} for r in reservations],
+        )
+        await self._sql.execute_many(
+            _INSERT_RESERVATION,
+            [
+                {
+                    "id": new_id(),
+                    "order_id": order_id,
+                    "line_id": r.line_id,
+                    "warehouse_id": r.warehouse_id,
+                    "product_id": r.product_id,
+                    "quantity": r.quantity,
+                    "created_at": now,
+                    "released_at": None,
+                }
+                for r in reservations
+            ],
+        )
 
     async def open_reservations(self, order_id: str) -> list[Reservation]:
         rows = await self._sql.rows(_OPEN_RESERVATIONS, {"order_id": order_id})
@@ -254,8 +313,11 @@ class OrderStore:
         """Stock given back per (warehouse, product) and every open reservation closed
         (the stock rows are locked)."""
         self._uow.feed.touch_all(product_changes(product_id for (_, product_id) in given_back))
-        await self._sql.execute_many(_UNRESERVE, [
-            {"w": warehouse_id, "p": product_id, "q": quantity}
-            for (warehouse_id, product_id), quantity in sorted(given_back.items())
-        ])
+        await self._sql.execute_many(
+            _UNRESERVE,
+            [
+                {"w": warehouse_id, "p": product_id, "q": quantity}
+                for (warehouse_id, product_id), quantity in sorted(given_back.items())
+            ],
+        )
         await self._sql.execute(_RELEASE_RESERVATIONS, {"of_order": order_id, "now": utcnow()})

@@ -92,25 +92,43 @@ def address_dict(address: Any) -> dict[str, object]:
     if address is None:
         return {}
     return {
-        "id": address.id, "kind": address.kind, "country": address.country,
-        "state": address.state, "city": address.city, "postal_code": address.postal_code,
+        "id": address.id,
+        "kind": address.kind,
+        "country": address.country,
+        "state": address.state,
+        "city": address.city,
+        "postal_code": address.postal_code,
         "street": address.street,
     }
 
 
 _ADDRESSES = (
-    select(CustomerAddress.id, CustomerAddress.kind, CustomerAddress.country,
-           CustomerAddress.state, CustomerAddress.city, CustomerAddress.postal_code,
-           CustomerAddress.street)
+    select(
+        CustomerAddress.id,
+        CustomerAddress.kind,
+        CustomerAddress.country,
+        CustomerAddress.state,
+        CustomerAddress.city,
+        CustomerAddress.postal_code,
+        CustomerAddress.street,
+    )
     .where(CustomerAddress.customer_id == bindparam("customer_id"))
     .order_by(CustomerAddress.is_default.desc(), CustomerAddress.id)
 )
 
 # What the rules and the document lines read of a product.
-_PRODUCTS = by_arity(lambda n: select(
-    Product.id, Product.sku, Product.name, Product.active, Product.pack_size,
-    Product.min_order_qty, Product.floor_price_cents, Product.tax_category,
-).where(Product.id.in_([bindparam(f"p{i}") for i in range(n)])))
+_PRODUCTS = by_arity(
+    lambda n: select(
+        Product.id,
+        Product.sku,
+        Product.name,
+        Product.active,
+        Product.pack_size,
+        Product.min_order_qty,
+        Product.floor_price_cents,
+        Product.tax_category,
+    ).where(Product.id.in_([bindparam(f"p{i}") for i in range(n)]))
+)
 
 
 async def _addresses(
@@ -124,7 +142,8 @@ async def _addresses(
         if ship_to is None:
             raise ValidationFailed(
                 "the ship-to address is not one of the customer's addresses",
-                code="ship_to_not_found", details={"ship_to_address_id": ship_to_address_id},
+                code="ship_to_not_found",
+                details={"ship_to_address_id": ship_to_address_id},
             )
     else:
         ship_to = next((a for a in rows if a.kind == "shipping"), billing)
@@ -132,9 +151,15 @@ async def _addresses(
 
 
 async def price_for_customer(
-    session: AsyncSession, customer: Any, requested: Sequence[RequestedLine], *,
-    on: date, order_discount_percent: Decimal, shipping_cents: int,
-    quoted: Mapping[str, QuotedPrice] | None = None, ship_to_address_id: str | None = None,
+    session: AsyncSession,
+    customer: Any,
+    requested: Sequence[RequestedLine],
+    *,
+    on: date,
+    order_discount_percent: Decimal,
+    shipping_cents: int,
+    quoted: Mapping[str, QuotedPrice] | None = None,
+    ship_to_address_id: str | None = None,
     reference: ReferenceData | None = None,
 ) -> PricingOutcome:
     """Price `requested` for `customer` on `on`; quoted prices (by product id) win over lists.
@@ -146,11 +171,16 @@ async def price_for_customer(
     billing, ship_to = await _addresses(session, customer.id, ship_to_address_id)
     product_ids = sorted({line.product_id for line in requested})
     # Plain rows with what the rules and the document lines read, not tracked objects.
-    products = {
-        p.id: p for p in await unit_of(session).sql.rows(
-            _PRODUCTS(len(product_ids)), {f"p{i}": pid for i, pid in enumerate(product_ids)}
-        )
-    } if product_ids else {}
+    products = (
+        {
+            p.id: p
+            for p in await unit_of(session).sql.rows(
+                _PRODUCTS(len(product_ids)), {f"p{i}": pid for i, pid in enumerate(product_ids)}
+            )
+        }
+        if product_ids
+        else {}
+    )
     reference = reference or await reference_data(session)
     context = await load_price_context(session, customer, product_ids, reference=reference)
     rates = reference.tax_rates_for(
@@ -158,18 +188,23 @@ async def price_for_customer(
     )
     where = (
         Address(country=ship_to.country, state=ship_to.state, postal_code=ship_to.postal_code)
-        if ship_to is not None else None
+        if ship_to is not None
+        else None
     )
 
     def rate_for(category: str) -> Decimal:
         if where is None:
             return Decimal(0)
-        return tax_rate_for(tax_category=category, address=where, rates=rates,
-                            exempt=customer.tax_exempt)
+        return tax_rate_for(
+            tax_category=category, address=where, rates=rates, exempt=customer.tax_exempt
+        )
 
     outcome = PricingOutcome(
-        priced=price_document(DocumentInput(lines=())), products=products, tax_rates={},
-        bill_to=address_dict(billing), ship_to=address_dict(ship_to),
+        priced=price_document(DocumentInput(lines=())),
+        products=products,
+        tax_rates={},
+        bill_to=address_dict(billing),
+        ship_to=address_dict(ship_to),
     )
     inputs: list[LineInput] = []
     for number, line in enumerate(requested, start=1):
@@ -183,33 +218,51 @@ async def price_for_customer(
         if not product.active and product.id not in outcome.inactive_product_ids:
             outcome.inactive_product_ids.append(product.id)
         try:
-            check_quantity(line.quantity, pack_size=product.pack_size,
-                           min_order_qty=product.min_order_qty)
+            check_quantity(
+                line.quantity, pack_size=product.pack_size, min_order_qty=product.min_order_qty
+            )
         except ValidationFailed as exc:
             outcome.line_errors.append((line_id, exc.code, f"line {line_id}: {exc.message}"))
         promised = (quoted or {}).get(product.id)
         if promised is not None:
-            unit, list_id, version = (promised.unit_price_cents, promised.price_list_id,
-                                      promised.price_list_version)
+            unit, list_id, version = (
+                promised.unit_price_cents,
+                promised.price_list_id,
+                promised.price_list_version,
+            )
         else:
             try:
                 found = context.quote(product.id, line.quantity, on)
             except ValidationFailed as exc:
                 outcome.line_errors.append((line_id, exc.code, f"line {line_id}: {exc.message}"))
                 continue
-            unit, list_id, version = (found.unit_price_cents, found.price_list_id,
-                                      found.price_list_version)
+            unit, list_id, version = (
+                found.unit_price_cents,
+                found.price_list_id,
+                found.price_list_version,
+            )
         rate = rate_for(product.tax_category)
         outcome.tax_rates[line_id] = rate
-        inputs.append(LineInput(
-            line_id=line_id, product_id=product.id, quantity=line.quantity,
-            unit_price_cents=unit, discount_percent=line.discount_percent, tax_rate=rate,
-            price_list_id=list_id, price_list_version=version,
-        ))
-    outcome.priced = price_document(DocumentInput(
-        lines=tuple(inputs), order_discount_percent=order_discount_percent,
-        shipping_cents=shipping_cents, shipping_tax_rate=rate_for(SHIPPING_TAX_CATEGORY),
-    ))
+        inputs.append(
+            LineInput(
+                line_id=line_id,
+                product_id=product.id,
+                quantity=line.quantity,
+                unit_price_cents=unit,
+                discount_percent=line.discount_percent,
+                tax_rate=rate,
+                price_list_id=list_id,
+                price_list_version=version,
+            )
+        )
+    outcome.priced = price_document(
+        DocumentInput(
+            lines=tuple(inputs),
+            order_discount_percent=order_discount_percent,
+            shipping_cents=shipping_cents,
+            shipping_tax_rate=rate_for(SHIPPING_TAX_CATEGORY),
+        )
+    )
     floors = {p.id: p.floor_price_cents for p in products.values() if p.floor_price_cents > 0}
     outcome.below_floor_line_ids = check_floor_prices(outcome.priced, floors)
     return outcome

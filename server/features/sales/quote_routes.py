@@ -61,14 +61,21 @@ class QuoteController(Controller):
             return await quote_queries.quote_detail(uow.session, quote)
 
         status, body = await create_once(
-            db, request.user.id, request.headers.get(IDEMPOTENCY_HEADER), "POST /api/quotes",
-            data, work,
+            db,
+            request.user.id,
+            request.headers.get(IDEMPOTENCY_HEADER),
+            "POST /api/quotes",
+            data,
+            work,
         )
         return Response(body, status_code=status)
 
     @get("/")
     async def list_quotes(
-        self, request: _Req, db: Database, status: str | None = None,
+        self,
+        request: _Req,
+        db: Database,
+        status: str | None = None,
         customer_id: str | None = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 25,
         offset: Offset = 0,
@@ -81,7 +88,12 @@ class QuoteController(Controller):
             await quote_service.expire_quotes(db, date.today())
         async with db.read() as unit:
             return await quote_queries.list_quotes(
-                unit.session, scope, status=status, customer_id=customer_id, limit=limit, offset=offset
+                unit.session,
+                scope,
+                status=status,
+                customer_id=customer_id,
+                limit=limit,
+                offset=offset,
             )
 
     @get("/{quote_id:str}")
@@ -134,7 +146,10 @@ class QuoteController(Controller):
 
     @get("/{quote_id:str}/diff")
     async def diff(
-        self, request: _Req, db: Database, quote_id: str,
+        self,
+        request: _Req,
+        db: Database,
+        quote_id: str,
         from_revision: Annotated[int, QueryParameter(name="from", ge=1)],
         to_revision: Annotated[int, QueryParameter(name="to", ge=1)],
     ) -> QuoteDiff:
@@ -152,10 +167,16 @@ class QuoteController(Controller):
         header = data or ConvertIn()
 
         async def work(uow: WriteUnit) -> OrderDetail:
-            return order_queries.placed_order_detail(await convert_quote(uow, request.user, quote_id, header))
+            return order_queries.placed_order_detail(
+                await convert_quote(uow, request.user, quote_id, header)
+            )
 
         status, body = await create_once(
-            db, request.user.id, request.headers.get(IDEMPOTENCY_HEADER),
-            f"POST /api/quotes/{quote_id}/convert", header, work,
+            db,
+            request.user.id,
+            request.headers.get(IDEMPOTENCY_HEADER),
+            f"POST /api/quotes/{quote_id}/convert",
+            header,
+            work,
         )
         return Response(body, status_code=status)

@@ -33,8 +33,14 @@ from server.features.shared.scope import Scope, load_scope
 from server.features.shared.territory_data import load_territory_data
 
 __all__ = [
-    "DEFAULT_VALIDITY_DAYS", "claim_for_order", "create_quote", "expire_if_due",
-    "expire_quotes", "touch_quote", "transition", "update_quote",
+    "DEFAULT_VALIDITY_DAYS",
+    "claim_for_order",
+    "create_quote",
+    "expire_if_due",
+    "expire_quotes",
+    "touch_quote",
+    "transition",
+    "update_quote",
 ]
 
 DEFAULT_VALIDITY_DAYS = 30
@@ -51,7 +57,10 @@ async def _price_into(
     """Re-price `requested` at today's lists and replace the quote's lines and totals."""
     session = uow.session
     outcome = await price_for_customer(
-        session, customer, requested, on=date.today(),
+        session,
+        customer,
+        requested,
+        on=date.today(),
         order_discount_percent=quote.order_discount_percent,
         shipping_cents=quote.shipping_cents,
     )
@@ -60,16 +69,27 @@ async def _price_into(
     await session.execute(delete(QuoteLine).where(QuoteLine.quote_id == quote.id))
     for p in priced.lines:
         product = outcome.products[p.product_id]
-        session.add(QuoteLine(
-            id=new_id(), quote_id=quote.id, line_no=int(p.line_id), product_id=p.product_id,
-            sku=product.sku, name=product.name, quantity=p.quantity,
-            unit_price_cents=p.unit_price_cents, discount_percent=p.discount_percent,
-            gross_cents=p.gross_cents,
-            discount_cents=p.line_discount_cents + p.order_discount_cents,
-            net_cents=p.net_cents, tax_rate=outcome.tax_rates[p.line_id], tax_cents=p.tax_cents,
-            total_cents=p.total_cents, price_list_id=p.price_list_id,
-            price_list_version=p.price_list_version,
-        ))
+        session.add(
+            QuoteLine(
+                id=new_id(),
+                quote_id=quote.id,
+                line_no=int(p.line_id),
+                product_id=p.product_id,
+                sku=product.sku,
+                name=product.name,
+                quantity=p.quantity,
+                unit_price_cents=p.unit_price_cents,
+                discount_percent=p.discount_percent,
+                gross_cents=p.gross_cents,
+                discount_cents=p.line_discount_cents + p.order_discount_cents,
+                net_cents=p.net_cents,
+                tax_rate=outcome.tax_rates[p.line_id],
+                tax_cents=p.tax_cents,
+                total_cents=p.total_cents,
+                price_list_id=p.price_list_id,
+                price_list_version=p.price_list_version,
+            )
+        )
     quote.subtotal_cents, quote.discount_cents = priced.subtotal_cents, priced.discount_cents
     quote.net_cents, quote.tax_cents = priced.net_cents, priced.tax_cents
     quote.shipping_tax_cents, quote.total_cents = priced.shipping_tax_cents, priced.total_cents
@@ -79,14 +99,19 @@ async def _price_into(
 
 async def touch_quote(uow: WriteUnit, quote: Quote) -> None:
     """The quote changed: tell the phones that see it."""
-    territory_id = await uow.session.scalar(select(Customer.territory_id).where(Customer.id == quote.customer_id))
+    territory_id = await uow.session.scalar(
+        select(Customer.territory_id).where(Customer.id == quote.customer_id)
+    )
     uow.feed.touch_all(quote_changes(quote, territory_id))
 
 
 def _check_validity(valid_until: date, today: date) -> None:
     if valid_until < today:
-        raise ValidationFailed("valid_until must not be in the past.", code="valid_until_past",
-                               details={"valid_until": valid_until.isoformat()})
+        raise ValidationFailed(
+            "valid_until must not be in the past.",
+            code="valid_until_past",
+            details={"valid_until": valid_until.isoformat()},
+        )
 
 
 async def create_quote(uow: WriteUnit, user: CurrentUser, data: QuoteCreateIn) -> Quote:
@@ -103,19 +128,30 @@ async def create_quote(uow: WriteUnit, user: CurrentUser, data: QuoteCreateIn) -
     territory = await load_territory_data(session)
     now = utcnow()
     quote = Quote(
-        id=data.id or new_id(), number=await next_number(uow, "Q"), customer_id=customer.id,
-        status=QuoteStatus.DRAFT.value, revision=1, valid_until=valid_until,
+        id=data.id or new_id(),
+        number=await next_number(uow, "Q"),
+        customer_id=customer.id,
+        status=QuoteStatus.DRAFT.value,
+        revision=1,
+        valid_until=valid_until,
         territory_id=customer.territory_id,
         rep_id=owner_on(territory.assignments, customer.territory_id, today) or customer.owner_id,
-        created_by=user.id, notes=data.notes.strip(),
-        order_discount_percent=data.order_discount_percent, shipping_cents=data.shipping_cents,
-        currency="USD", created_at=now, updated_at=now,
+        created_by=user.id,
+        notes=data.notes.strip(),
+        order_discount_percent=data.order_discount_percent,
+        shipping_cents=data.shipping_cents,
+        currency="USD",
+        created_at=now,
+        updated_at=now,
     )
     session.add(quote)
     await session.flush()
     await _price_into(uow, quote, customer, _requested(data.lines))
-    await uow.audit.record(quote_event(quote=quote, actor_id=user.id, action="create", from_state=None,
-                            to_state=quote.status))
+    await uow.audit.record(
+        quote_event(
+            quote=quote, actor_id=user.id, action="create", from_state=None, to_state=quote.status
+        )
+    )
     await touch_quote(uow, quote)
     return quote
 
@@ -144,13 +180,23 @@ async def update_quote(
         quote.shipping_cents = data.shipping_cents
     if not isinstance(data.order_discount_percent, UnsetType):
         quote.order_discount_percent = data.order_discount_percent
-    lines = (data.lines if not isinstance(data.lines, UnsetType)
-             else await quote_lines(session, quote.id))
+    lines = (
+        data.lines
+        if not isinstance(data.lines, UnsetType)
+        else await quote_lines(session, quote.id)
+    )
     customer = await session.get(Customer, quote.customer_id)
     assert customer is not None
     await _price_into(uow, quote, customer, _requested(lines))
-    await uow.audit.record(quote_event(quote=quote, actor_id=user.id, action="save", from_state=quote.status,
-                            to_state=quote.status))
+    await uow.audit.record(
+        quote_event(
+            quote=quote,
+            actor_id=user.id,
+            action="save",
+            from_state=quote.status,
+            to_state=quote.status,
+        )
+    )
     await touch_quote(uow, quote)
     return quote
 
@@ -159,17 +205,28 @@ async def _freeze(uow: WriteUnit, quote: Quote) -> None:
     """Keep the current revision as it stands (once per revision)."""
     session = uow.session
     exists = await session.scalar(
-        select(QuoteRevision.id).where(QuoteRevision.quote_id == quote.id,
-                                       QuoteRevision.revision == quote.revision)
+        select(QuoteRevision.id).where(
+            QuoteRevision.quote_id == quote.id, QuoteRevision.revision == quote.revision
+        )
     )
     if exists is None:
-        session.add(QuoteRevision(id=new_id(), quote_id=quote.id, revision=quote.revision,
-                                  snapshot=await snapshot(session, quote), created_at=utcnow()))
+        session.add(
+            QuoteRevision(
+                id=new_id(),
+                quote_id=quote.id,
+                revision=quote.revision,
+                snapshot=await snapshot(session, quote),
+                created_at=utcnow(),
+            )
+        )
         await session.flush()
 
 
 async def transition(
-    uow: WriteUnit, user: CurrentUser, quote_id: str, action: str,
+    uow: WriteUnit,
+    user: CurrentUser,
+    quote_id: str,
+    action: str,
     reason: str | None = None,
 ) -> Quote:
     """send, revise, accept or decline."""
@@ -177,8 +234,9 @@ async def transition(
     _, quote = await _load(uow, user, quote_id)
     today = date.today()
     before = quote.status
-    target = next_quote_status(QuoteStatus(before), action, today=today,
-                               valid_until=quote.valid_until)
+    target = next_quote_status(
+        QuoteStatus(before), action, today=today, valid_until=quote.valid_until
+    )
     if action == "revise":
         await _freeze(uow, quote)  # the revision as it went out, if sending missed it
     quote.status = target.value
@@ -193,8 +251,16 @@ async def transition(
         current = await quote_lines(session, quote.id)
         await _price_into(uow, quote, customer, _requested(current))
     quote.updated_at = utcnow()
-    await uow.audit.record(quote_event(quote=quote, actor_id=user.id, action=action, from_state=before,
-                            to_state=quote.status, reason=reason))
+    await uow.audit.record(
+        quote_event(
+            quote=quote,
+            actor_id=user.id,
+            action=action,
+            from_state=before,
+            to_state=quote.status,
+            reason=reason,
+        )
+    )
     await touch_quote(uow, quote)
     await session.flush()
     return quote
@@ -207,8 +273,16 @@ async def expire_if_due(uow: WriteUnit, quote: Quote, today: date, *, actor_id: 
     before = quote.status
     quote.status = next_quote_status(QuoteStatus(before), "expire").value
     quote.updated_at = utcnow()
-    await uow.audit.record(quote_event(quote=quote, actor_id=actor_id, action="expire", from_state=before,
-                            to_state=quote.status, reason=f"valid until {quote.valid_until}"))
+    await uow.audit.record(
+        quote_event(
+            quote=quote,
+            actor_id=actor_id,
+            action="expire",
+            from_state=before,
+            to_state=quote.status,
+            reason=f"valid until {quote.valid_until}",
+        )
+    )
     return True
 
 
@@ -217,11 +291,17 @@ async def expire_quotes(db: Database, today: date | None = None) -> int:
     today = today or date.today()
     async with db.write() as uow:
         due = (
-            await uow.session.execute(
-                select(Quote).where(Quote.status.in_(_EXPIRABLE), Quote.valid_until < today)
-                .order_by(Quote.id).with_for_update()
+            (
+                await uow.session.execute(
+                    select(Quote)
+                    .where(Quote.status.in_(_EXPIRABLE), Quote.valid_until < today)
+                    .order_by(Quote.id)
+                    .with_for_update()
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         expired = [quote for quote in due if await expire_if_due(uow, quote, today, actor_id=None)]
         for quote in expired:
             await touch_quote(uow, quote)
@@ -236,11 +316,17 @@ async def claim_for_order(
     quote = await get_visible_quote(session, scope, quote_id, lock=True)
     if quote.customer_id != customer_id:
         raise ValidationFailed("The quote is for another customer.", code="quote_customer_mismatch")
-    next_quote_status(QuoteStatus(quote.status), "convert", today=today,
-                      valid_until=quote.valid_until, converted=quote.converted_order_id is not None)
+    next_quote_status(
+        QuoteStatus(quote.status),
+        "convert",
+        today=today,
+        valid_until=quote.valid_until,
+        converted=quote.converted_order_id is not None,
+    )
     prices = {
-        line.product_id: QuotedPrice(line.unit_price_cents, line.price_list_id,
-                                     line.price_list_version)
+        line.product_id: QuotedPrice(
+            line.unit_price_cents, line.price_list_id, line.price_list_version
+        )
         for line in await quote_lines(session, quote.id)
     }
     return quote, prices

@@ -31,8 +31,10 @@ __all__ = ["APPROVAL_PAGES", "take_action"]
 _managers = requires_role("manager", "admin")
 REASON_MAX = 2000
 # Actions that end or refuse something must say why; the rep reads it on the order.
-_NEEDS_REASON = {"reject": "Give a reason for rejecting: the rep sees it on the order.",
-                 "cancel": "Give a reason for cancelling: it is kept on the order's timeline."}
+_NEEDS_REASON = {
+    "reject": "Give a reason for rejecting: the rep sees it on the order.",
+    "cancel": "Give a reason for cancelling: it is kept on the order's timeline.",
+}
 
 
 async def reason_from(request: Req) -> str:
@@ -48,8 +50,9 @@ async def take_action(
     if action in _NEEDS_REASON and not reason:
         raise ValidationFailed(_NEEDS_REASON[action], code="reason_required")
     if len(reason) > REASON_MAX:
-        raise ValidationFailed(f"Keep the reason under {REASON_MAX} characters.",
-                               code="reason_too_long")
+        raise ValidationFailed(
+            f"Keep the reason under {REASON_MAX} characters.", code="reason_too_long"
+        )
     async with db.write() as uow:
         if action == "approve":
             return await approvals.approve(uow, user, order_id)
@@ -76,16 +79,24 @@ async def approval_queue_page(request: Req, db: Database) -> Template:
     return Template("approvals/queue.html", context=await _queue_context(request, db))
 
 
-async def _row(request: Req, db: Database, order_id: str, *, error: str | None = None,
-               reason: str = "") -> Template:
+async def _row(
+    request: Req, db: Database, order_id: str, *, error: str | None = None, reason: str = ""
+) -> Template:
     """The order's row as it stands now: still waiting (with the error) or decided."""
     async with db.read() as unit:
         scope = await load_scope(unit.session, request.user)
         order = await order_queries.get_visible_order(unit.session, scope, order_id)
         customers = await customer_names(unit.session, [order.customer_id])
         reps = await user_names(unit.session, [order.rep_id])
-    context = page_context(request, o=order, reasons=order.approval_reasons or [],
-                           customers=customers, reps=reps, row_error=error, reason=reason)
+    context = page_context(
+        request,
+        o=order,
+        reasons=order.approval_reasons or [],
+        customers=customers,
+        reps=reps,
+        row_error=error,
+        reason=reason,
+    )
     return Template("approvals/_row.html", context=context)
 
 

@@ -22,8 +22,14 @@ from server.domain.money import from_cents
 from server.http.htmx import is_htmx
 
 __all__ = [
-    "PAGE_SIZE", "DocumentPage", "Req", "customer_names", "document_page", "is_htmx",
-    "page_context", "user_names",
+    "PAGE_SIZE",
+    "DocumentPage",
+    "Req",
+    "customer_names",
+    "document_page",
+    "is_htmx",
+    "page_context",
+    "user_names",
 ]
 
 PAGE_SIZE = 25
@@ -33,11 +39,30 @@ Req = Request[CurrentUser, Any, Any]
 # How a state reads at a glance: green when the document is on track, amber when someone
 # has to act, red when it ended without the business happening.
 _TONES = {
-    "ok": {"confirmed", "in_fulfilment", "completed", "closed", "accepted", "allocated",
-           "shipped", "delivered", "paid", "invoiced"},
-    "warn": {"submitted", "pending_approval", "credit_hold", "sent", "draft",
-             "partially_allocated", "backordered", "partially_shipped", "partially_invoiced",
-             "partially_paid"},
+    "ok": {
+        "confirmed",
+        "in_fulfilment",
+        "completed",
+        "closed",
+        "accepted",
+        "allocated",
+        "shipped",
+        "delivered",
+        "paid",
+        "invoiced",
+    },
+    "warn": {
+        "submitted",
+        "pending_approval",
+        "credit_hold",
+        "sent",
+        "draft",
+        "partially_allocated",
+        "backordered",
+        "partially_shipped",
+        "partially_invoiced",
+        "partially_paid",
+    },
     "bad": {"cancelled", "declined", "expired"},
 }
 
@@ -62,19 +87,24 @@ def when(iso: str | datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-
-
-
 def page_context(request: Req, **extra: Any) -> dict[str, Any]:
-    return {"user": request.user, "money": money, "when": when, "tone": tone, "label": label,
-            **extra}
+    return {
+        "user": request.user,
+        "money": money,
+        "when": when,
+        "tone": tone,
+        "label": label,
+        **extra,
+    }
 
 
 async def customer_names(session: AsyncSession, ids: Iterable[str]) -> dict[str, str]:
     wanted = sorted({i for i in ids if i})
     if not wanted:
         return {}
-    rows = await session.execute(select(Customer.id, Customer.legal_name).where(Customer.id.in_(wanted)))
+    rows = await session.execute(
+        select(Customer.id, Customer.legal_name).where(Customer.id.in_(wanted))
+    )
     return {row.id: row.legal_name for row in rows}
 
 
@@ -89,26 +119,51 @@ async def user_names(session: AsyncSession, ids: Iterable[str | None]) -> dict[s
 class DocumentPage:
     """One page of a document list (orders or quotes) with its customers' names."""
 
-    def __init__(self, rows: list[Any], total: int, customers: dict[str, str], more_query: str) -> None:
+    def __init__(
+        self, rows: list[Any], total: int, customers: dict[str, str], more_query: str
+    ) -> None:
         self.rows, self.total, self.customers, self.more_query = rows, total, customers, more_query
 
 
 async def document_page(
-    session: AsyncSession, model: Any, visible: ColumnElement[bool], *, kind: str,
-    statuses: list[str], status: str, newest_first: Any, offset: int,
+    session: AsyncSession,
+    model: Any,
+    visible: ColumnElement[bool],
+    *,
+    kind: str,
+    statuses: list[str],
+    status: str,
+    newest_first: Any,
+    offset: int,
 ) -> DocumentPage:
     """The visible documents of `model`, newest first, optionally of one status."""
     if status and status not in statuses:
-        raise ValidationFailed(f"Unknown {kind} status '{status}'.", code="unknown_status",
-                               details={"allowed": statuses})
+        raise ValidationFailed(
+            f"Unknown {kind} status '{status}'.",
+            code="unknown_status",
+            details={"allowed": statuses},
+        )
     where = [visible]
     if status:
         where.append(model.status == status)
     total = int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
-    rows: list[Any] = list((await session.execute(
-        select(model).where(*where).order_by(newest_first.desc(), model.id)
-        .limit(PAGE_SIZE).offset(offset)
-    )).scalars().all())
+    rows: list[Any] = list(
+        (
+            await session.execute(
+                select(model)
+                .where(*where)
+                .order_by(newest_first.desc(), model.id)
+                .limit(PAGE_SIZE)
+                .offset(offset)
+            )
+        )
+        .scalars()
+        .all()
+    )
     customers = await customer_names(session, (r.customer_id for r in rows))
-    more = urlencode({"status": status, "offset": offset + PAGE_SIZE}) if total > offset + len(rows) else ""
+    more = (
+        urlencode({"status": status, "offset": offset + PAGE_SIZE})
+        if total > offset + len(rows)
+        else ""
+    )
     return DocumentPage(rows, total, customers, more)

@@ -47,26 +47,45 @@ def may_decide(user: CurrentUser, order: OrderDetail) -> bool:
 
 @get("/orders", include_in_schema=False)
 async def order_list_page(
-    request: Req, db: Database, status: Annotated[str, Parameter(max_length=40)] = "",
+    request: Req,
+    db: Database,
+    status: Annotated[str, Parameter(max_length=40)] = "",
     offset: Offset = 0,
 ) -> Template:
     async with db.read() as unit:
         scope = await load_scope(unit.session, request.user)
         page = await document_page(
-            unit.session, SalesOrder, order_queries.order_filter(scope), kind="order", statuses=STATUSES,
-            status=status, newest_first=SalesOrder.placed_at, offset=offset,
+            unit.session,
+            SalesOrder,
+            order_queries.order_filter(scope),
+            kind="order",
+            statuses=STATUSES,
+            status=status,
+            newest_first=SalesOrder.placed_at,
+            offset=offset,
         )
-    context = page_context(request, orders=page.rows, total=page.total, status=status,
-                           statuses=STATUSES, customers=page.customers,
-                           more_query=page.more_query)
+    context = page_context(
+        request,
+        orders=page.rows,
+        total=page.total,
+        status=status,
+        statuses=STATUSES,
+        customers=page.customers,
+        more_query=page.more_query,
+    )
     # htmx filtering swaps only the result list.
     name = "orders/_results.html" if is_htmx(request) else "orders/list.html"
     return Template(name, context=context)
 
 
 async def render_order(
-    request: Req, db: Database, order_id: str, *, error: str | None = None,
-    status_code: int = 200, reason: str = "",
+    request: Req,
+    db: Database,
+    order_id: str,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+    reason: str = "",
 ) -> Template:
     """The order page, also shown again with the message when one of its actions is refused."""
     async with db.read() as unit:
@@ -74,13 +93,26 @@ async def render_order(
         order = await order_queries.get_visible_order(unit.session, scope, order_id)
         detail = await order_queries.order_detail(unit.session, order)
         customers = await customer_names(unit.session, [detail.customer_id])
-        people = await user_names(unit.session, [detail.rep_id, detail.decided_by, *detail.manager_ids,
-                                            *(e.actor_id for e in detail.timeline)])
-    cancellable = can_cancel(OrderStatus(detail.status),
-                             fulfilment=FulfilmentStatus(detail.fulfilment_status))
+        people = await user_names(
+            unit.session,
+            [
+                detail.rep_id,
+                detail.decided_by,
+                *detail.manager_ids,
+                *(e.actor_id for e in detail.timeline),
+            ],
+        )
+    cancellable = can_cancel(
+        OrderStatus(detail.status), fulfilment=FulfilmentStatus(detail.fulfilment_status)
+    )
     context = page_context(
-        request, o=detail, customer_name=customers.get(detail.customer_id, ""), people=people,
-        may_cancel=cancellable, may_decide=may_decide(request.user, detail), error=error,
+        request,
+        o=detail,
+        customer_name=customers.get(detail.customer_id, ""),
+        people=people,
+        may_cancel=cancellable,
+        may_decide=may_decide(request.user, detail),
+        error=error,
         reason=reason,
     )
     return Template("orders/detail.html", context=context, status_code=status_code)
@@ -98,14 +130,19 @@ async def _act(request: Req, db: Database, order_id: str, action: str) -> Any:
     except NotFound:
         raise
     except DomainError as exc:
-        return await render_order(request, db, order_id, error=exc.message,
-                                  status_code=status_for(exc), reason=reason)
+        return await render_order(
+            request, db, order_id, error=exc.message, status_code=status_for(exc), reason=reason
+        )
     return Redirect(path=f"/orders/{order_id}", status_code=303)
 
 
 # The buttons of the order page, by the last segment of the URL they post to.
-_ACTIONS = {"cancel": "cancel", "approve": "approve", "reject": "reject",
-            "release-credit": "release_credit"}
+_ACTIONS = {
+    "cancel": "cancel",
+    "approve": "approve",
+    "reject": "reject",
+    "release-credit": "release_credit",
+}
 
 
 @post("/orders/{order_id:str}/{action:str}", include_in_schema=False)

@@ -51,26 +51,45 @@ async def _expire_due(db: Database, user: CurrentUser) -> None:
 
 @get("/quotes", include_in_schema=False)
 async def quote_list_page(
-    request: Req, db: Database, status: Annotated[str, Parameter(max_length=40)] = "",
+    request: Req,
+    db: Database,
+    status: Annotated[str, Parameter(max_length=40)] = "",
     offset: Offset = 0,
 ) -> Template:
     await _expire_due(db, request.user)
     async with db.read() as unit:
         scope = await load_scope(unit.session, request.user)
         page = await document_page(
-            unit.session, Quote, quote_queries.quote_filter(scope), kind="quote", statuses=STATUSES,
-            status=status, newest_first=Quote.created_at, offset=offset,
+            unit.session,
+            Quote,
+            quote_queries.quote_filter(scope),
+            kind="quote",
+            statuses=STATUSES,
+            status=status,
+            newest_first=Quote.created_at,
+            offset=offset,
         )
-    context = page_context(request, quotes=page.rows, total=page.total, status=status,
-                           statuses=STATUSES, customers=page.customers,
-                           more_query=page.more_query)
+    context = page_context(
+        request,
+        quotes=page.rows,
+        total=page.total,
+        status=status,
+        statuses=STATUSES,
+        customers=page.customers,
+        more_query=page.more_query,
+    )
     # htmx filtering swaps only the result list.
     name = "quotes/_results.html" if is_htmx(request) else "quotes/list.html"
     return Template(name, context=context)
 
 
 async def render_quote(
-    request: Req, db: Database, quote_id: str, *, error: str | None = None, status_code: int = 200,
+    request: Req,
+    db: Database,
+    quote_id: str,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
 ) -> Template:
     await _expire_due(db, request.user)
     async with db.read() as unit:
@@ -79,16 +98,25 @@ async def render_quote(
         detail = await quote_queries.quote_detail(unit.session, quote)
         revisions = await quote_queries.revisions(unit.session, quote)
         # What changed from each revision to the next, newest change first.
-        diffs = [await quote_queries.quote_diff(unit.session, quote, r["revision"] - 1, r["revision"])
-                 for r in reversed(revisions) if r["revision"] > 1]
+        diffs = [
+            await quote_queries.quote_diff(unit.session, quote, r["revision"] - 1, r["revision"])
+            for r in reversed(revisions)
+            if r["revision"] > 1
+        ]
         customers = await customer_names(unit.session, [quote.customer_id])
         people = await user_names(unit.session, [quote.rep_id])
     actions = detail.allowed_actions
     context = page_context(
-        request, q=detail, customer_name=customers.get(quote.customer_id, ""), people=people,
-        revisions=list(reversed(revisions)), diffs=diffs, error=error,
+        request,
+        q=detail,
+        customer_name=customers.get(quote.customer_id, ""),
+        people=people,
+        revisions=list(reversed(revisions)),
+        diffs=diffs,
+        error=error,
         buttons=[a for a in _BUTTONS if a in actions],
-        may_convert="convert" in actions and detail.converted_order_id is None
+        may_convert="convert" in actions
+        and detail.converted_order_id is None
         and date.fromisoformat(detail.valid_until) >= date.today(),
     )
     return Template("quotes/detail.html", context=context, status_code=status_code)
@@ -106,7 +134,9 @@ async def _transition(request: Req, db: Database, quote_id: str, action: str) ->
     except NotFound:
         raise
     except DomainError as exc:
-        return await render_quote(request, db, quote_id, error=exc.message, status_code=status_for(exc))
+        return await render_quote(
+            request, db, quote_id, error=exc.message, status_code=status_for(exc)
+        )
     return Redirect(path=f"/quotes/{quote_id}", status_code=303)
 
 
@@ -124,14 +154,20 @@ async def convert_submit(request: Req, db: Database, quote_id: str) -> Any:
     po_number = str(form.get("po_number", "")).strip()
     try:
         if len(po_number) > PO_MAX:
-            raise ValidationFailed(f"Keep the PO number under {PO_MAX} characters.", code="po_too_long")
+            raise ValidationFailed(
+                f"Keep the PO number under {PO_MAX} characters.", code="po_too_long"
+            )
         async with db.write() as uow:
-            placed = await convert_quote(uow, request.user, quote_id, ConvertIn(po_number=po_number))
+            placed = await convert_quote(
+                uow, request.user, quote_id, ConvertIn(po_number=po_number)
+            )
             order_id = placed.order.id
     except NotFound:
         raise
     except DomainError as exc:
-        return await render_quote(request, db, quote_id, error=exc.message, status_code=status_for(exc))
+        return await render_quote(
+            request, db, quote_id, error=exc.message, status_code=status_for(exc)
+        )
     return Redirect(path=f"/orders/{order_id}", status_code=303)
 
 

@@ -12,4 +12,6 @@ __all__ = ["MAX_OFFSET", "Offset"]
 # offset beyond what they can hold would fail in the database instead of being refused.
 MAX_OFFSET = 1_000_000_000
 
-Offset = Annotated[int, Parameter(ge=0, le=MAX_OFFSET, description="Rows to skip, for the next page.")]
+Offset = Annotated[
+    int, Parameter(ge=0, le=MAX_OFFSET, description="Rows to skip, for the next page.")
+]

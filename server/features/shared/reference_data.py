@@ -34,8 +34,14 @@ _TAX_RATES = select(
     TaxRateRow.tax_category, TaxRateRow.country, TaxRateRow.state, TaxRateRow.rate
 ).order_by(TaxRateRow.id)
 _PRICE_LISTS = select(
-    PriceList.id, PriceList.code, PriceList.kind, PriceList.version, PriceList.valid_from,
-    PriceList.valid_to, PriceList.customer_id, PriceList.currency,
+    PriceList.id,
+    PriceList.code,
+    PriceList.kind,
+    PriceList.version,
+    PriceList.valid_from,
+    PriceList.valid_to,
+    PriceList.customer_id,
+    PriceList.currency,
 ).order_by(PriceList.id)
 
 
@@ -44,7 +50,9 @@ class ReferenceData:
     token: str
     territory: TerritoryData
     tax_rates: list[TaxRate]
-    price_lists: list[Any]  # rows: id, code, kind, version, valid_from, valid_to, customer_id, currency
+    price_lists: list[
+        Any
+    ]  # rows: id, code, kind, version, valid_from, valid_to, customer_id, currency
     _scopes: dict[tuple[str, str, date], frozenset[str]] = field(default_factory=dict)
 
     def visible_territory_ids(self, user_id: str, role: str, on: date) -> frozenset[str]:
@@ -53,8 +61,11 @@ class ReferenceData:
             self._scopes.clear()  # another day: assignments are effective-dated
         ids = self._scopes.get(key)
         if ids is None:
-            ids = frozenset(visible_territory_ids(
-                self.territory.nodes, self.territory.assignments, user_id, role, on))
+            ids = frozenset(
+                visible_territory_ids(
+                    self.territory.nodes, self.territory.assignments, user_id, role, on
+                )
+            )
             self._scopes[key] = ids
         return ids
 
@@ -78,8 +89,9 @@ async def reference_data(session: AsyncSession) -> ReferenceData:
         return copy
     territory = await read_territory_data(session)
     rates = [
-        TaxRate(tax_category=r.tax_category, country=r.country, state=r.state,
-                rate=Decimal(str(r.rate)))
+        TaxRate(
+            tax_category=r.tax_category, country=r.country, state=r.state, rate=Decimal(str(r.rate))
+        )
         for r in (await session.execute(_TAX_RATES)).all()
     ]
     lists = list((await session.execute(_PRICE_LISTS)).all())

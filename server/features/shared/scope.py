@@ -30,7 +30,9 @@ class Scope:
     def can_see_territory(self, territory_id: str | None) -> bool:
         return self.sees_all or (territory_id is not None and territory_id in self.territory_ids)
 
-    def can_see_customer(self, territory_id: str | None, status: str, created_by: str | None) -> bool:
+    def can_see_customer(
+        self, territory_id: str | None, status: str, created_by: str | None
+    ) -> bool:
         """What `customer_filter` says of one customer, for a row already in hand."""
         if self.can_see_territory(territory_id):
             return True
@@ -38,7 +40,10 @@ class Scope:
 
 
 async def load_scope(
-    session: AsyncSession, user: CurrentUser, on: date | None = None, *,
+    session: AsyncSession,
+    user: CurrentUser,
+    on: date | None = None,
+    *,
     reference: ReferenceData | None = None,
 ) -> Scope:
     """`reference`: the reference data this transaction already read, if any."""
@@ -52,7 +57,9 @@ async def load_scope(
 def customer_filter(scope: Scope) -> ColumnElement[bool]:
     if scope.sees_all:
         return true()
-    in_territory = Customer.territory_id.in_(scope.territory_ids) if scope.territory_ids else false()
+    in_territory = (
+        Customer.territory_id.in_(scope.territory_ids) if scope.territory_ids else false()
+    )
     if scope.role == "rep":
         own_prospect = and_(Customer.status == "prospect", Customer.created_by == scope.user_id)
         return or_(in_territory, own_prospect)

@@ -16,8 +16,12 @@ __all__ = ["TerritoryData", "load_territory_data", "read_territory_data"]
 
 class TerritoryData:
     def __init__(
-        self, nodes: list[TerritoryNode], rules: list[RuleStruct], assignments: list[Assignment],
-        default_territory_id: str | None, names: dict[str, str],
+        self,
+        nodes: list[TerritoryNode],
+        rules: list[RuleStruct],
+        assignments: list[Assignment],
+        default_territory_id: str | None,
+        names: dict[str, str],
     ) -> None:
         self.nodes = nodes
         self.rules = rules
@@ -46,7 +50,9 @@ class TerritoryData:
         key = (territory_id, on)
         chain = self._managers.get(key)
         if chain is None:
-            chain = self._managers[key] = tuple(managers_on(self.nodes, self.assignments, territory_id, on))
+            chain = self._managers[key] = tuple(
+                managers_on(self.nodes, self.assignments, territory_id, on)
+            )
         return list(chain)
 
 
@@ -61,35 +67,70 @@ async def load_territory_data(session: AsyncSession) -> TerritoryData:
 async def read_territory_data(session: AsyncSession) -> TerritoryData:
     # Plain rows, not ORM objects: this runs on every request that checks scope, and
     # building hundreds of tracked objects each time costs more than the queries.
-    territories = (await session.execute(
-        select(Territory.id, Territory.parent_id, Territory.name, Territory.kind, Territory.is_default)
-        .order_by(Territory.code)
-    )).all()
-    rules = (await session.execute(
-        select(TerritoryRule.id, TerritoryRule.territory_id, TerritoryRule.country, TerritoryRule.state,
-               TerritoryRule.postal_exact, TerritoryRule.postal_prefix, TerritoryRule.postal_from,
-               TerritoryRule.postal_to)
-        .where(TerritoryRule.active.is_(True))
-    )).all()
-    assignments = (await session.execute(
-        select(TerritoryAssignment.id, TerritoryAssignment.territory_id, TerritoryAssignment.user_id,
-               TerritoryAssignment.role, TerritoryAssignment.valid_from, TerritoryAssignment.valid_to)
-    )).all()
+    territories = (
+        await session.execute(
+            select(
+                Territory.id,
+                Territory.parent_id,
+                Territory.name,
+                Territory.kind,
+                Territory.is_default,
+            ).order_by(Territory.code)
+        )
+    ).all()
+    rules = (
+        await session.execute(
+            select(
+                TerritoryRule.id,
+                TerritoryRule.territory_id,
+                TerritoryRule.country,
+                TerritoryRule.state,
+                TerritoryRule.postal_exact,
+                TerritoryRule.postal_prefix,
+                TerritoryRule.postal_from,
+                TerritoryRule.postal_to,
+            ).where(TerritoryRule.active.is_(True))
+        )
+    ).all()
+    assignments = (
+        await session.execute(
+            select(
+                TerritoryAssignment.id,
+                TerritoryAssignment.territory_id,
+                TerritoryAssignment.user_id,
+                TerritoryAssignment.role,
+                TerritoryAssignment.valid_from,
+                TerritoryAssignment.valid_to,
+            )
+        )
+    ).all()
     default = next((t.id for t in territories if t.is_default), None)
     return TerritoryData(
-        nodes=[TerritoryNode(id=t.id, parent_id=t.parent_id, name=t.name, kind=t.kind) for t in territories],
+        nodes=[
+            TerritoryNode(id=t.id, parent_id=t.parent_id, name=t.name, kind=t.kind)
+            for t in territories
+        ],
         rules=[
             RuleStruct(
-                id=r.id, territory_id=r.territory_id, country=r.country, state=r.state,
-                postal_exact=r.postal_exact, postal_prefix=r.postal_prefix,
-                postal_from=r.postal_from, postal_to=r.postal_to,
+                id=r.id,
+                territory_id=r.territory_id,
+                country=r.country,
+                state=r.state,
+                postal_exact=r.postal_exact,
+                postal_prefix=r.postal_prefix,
+                postal_from=r.postal_from,
+                postal_to=r.postal_to,
             )
             for r in rules
         ],
         assignments=[
             Assignment(
-                id=a.id, territory_id=a.territory_id, user_id=a.user_id, role=a.role,
-                valid_from=a.valid_from, valid_to=a.valid_to,
+                id=a.id,
+                territory_id=a.territory_id,
+                user_id=a.user_id,
+                role=a.role,
+                valid_from=a.valid_from,
+                valid_to=a.valid_to,
             )
             for a in assignments
         ],

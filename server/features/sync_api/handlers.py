@@ -29,7 +29,9 @@ def _args(mutation: Mutation, shape: type[msgspec.Struct], **extra: object) -> m
     except msgspec.ValidationError as exc:
         if is_one_line_refusal(str(exc)):
             field = str(exc).rpartition("$.")[2].rstrip("`") or "A name"
-            raise ValidationFailed(f"{field} {CONTROL_CHARACTERS_MESSAGE}", code="invalid_text") from None
+            raise ValidationFailed(
+                f"{field} {CONTROL_CHARACTERS_MESSAGE}", code="invalid_text"
+            ) from None
         raise ValidationFailed(f"The change is not valid: {exc}", code="invalid_mutation") from None
 
 
@@ -39,10 +41,15 @@ async def customer_create(uow: WriteUnit, user: CurrentUser, mutation: Mutation)
     assert isinstance(data, CustomerCreateIn)
     scope = await load_scope(session, user)
     customer, reason = await customers.create_customer(uow, user, scope, data)
-    return HandlerResult(result={
-        "number": customer.number, "territory_id": customer.territory_id, "territory_reason": reason,
-        "owner_id": customer.owner_id, "version": customer.version,
-    })
+    return HandlerResult(
+        result={
+            "number": customer.number,
+            "territory_id": customer.territory_id,
+            "territory_reason": reason,
+            "owner_id": customer.owner_id,
+            "version": customer.version,
+        }
+    )
 
 
 async def customer_update(uow: WriteUnit, user: CurrentUser, mutation: Mutation) -> HandlerResult:
@@ -52,10 +59,16 @@ async def customer_update(uow: WriteUnit, user: CurrentUser, mutation: Mutation)
     data = _args(mutation, CustomerUpdateIn, base_version=mutation.base_version)
     assert isinstance(data, CustomerUpdateIn)
     scope = await load_scope(session, user)
-    customer, applied, overwritten = await customers.update_customer(uow, user, scope, mutation.entity_id, data)
-    return HandlerResult(result={
-        "version": customer.version, "applied": applied, "overwritten_by_server": overwritten,
-    })
+    customer, applied, overwritten = await customers.update_customer(
+        uow, user, scope, mutation.entity_id, data
+    )
+    return HandlerResult(
+        result={
+            "version": customer.version,
+            "applied": applied,
+            "overwritten_by_server": overwritten,
+        }
+    )
 
 
 def build_engine() -> SyncEngine:

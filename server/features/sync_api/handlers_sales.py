@@ -48,8 +48,15 @@ from sync.protocol import Mutation
 __all__ = ["order_cancel", "order_place", "quote_save", "quote_send"]
 
 _WAITING_FOR_A_DECISION = (OrderStatus.PENDING_APPROVAL.value, OrderStatus.CREDIT_HOLD.value)
-_TOTALS = ("subtotal_cents", "discount_cents", "net_cents", "tax_cents", "shipping_cents",
-           "shipping_tax_cents", "total_cents")
+_TOTALS = (
+    "subtotal_cents",
+    "discount_cents",
+    "net_cents",
+    "tax_cents",
+    "shipping_cents",
+    "shipping_tax_cents",
+    "total_cents",
+)
 
 
 def _convert(args: dict[str, Any], shape: type[msgspec.Struct]) -> Any:
@@ -63,8 +70,12 @@ def _comparison(server_total: int, client_total: int | None) -> dict[str, Any]:
     # The server always re-prices; the phone's own total is only compared. Without one
     # there is nothing to disagree with.
     differs = client_total is not None and client_total != server_total
-    return {"total_cents": server_total, "client_total_cents": client_total,
-            "totals_match": not differs, "repriced": differs}
+    return {
+        "total_cents": server_total,
+        "client_total_cents": client_total,
+        "totals_match": not differs,
+        "repriced": differs,
+    }
 
 
 def _totals(doc: Quote | OrderRow) -> dict[str, int]:
@@ -77,13 +88,20 @@ async def order_place(uow: WriteUnit, user: CurrentUser, mutation: Mutation) -> 
     placed = await place_order(uow, user, data)
     order, lines = placed.order, placed.lines
     result = {
-        "number": order.number, "order_id": order.id, "status": order.status,
+        "number": order.number,
+        "order_id": order.id,
+        "status": order.status,
         "fulfilment_status": order.fulfilment_status,
         **_comparison(order.total_cents, order.client_total_cents),
         "totals": _totals(order),
         "lines": [
-            {"product_id": x.product_id, "quantity": x.quantity, "unit_price_cents": x.unit_price_cents,
-             "allocated": x.quantity_allocated, "backordered": x.quantity_backordered}
+            {
+                "product_id": x.product_id,
+                "quantity": x.quantity,
+                "unit_price_cents": x.unit_price_cents,
+                "allocated": x.quantity_allocated,
+                "backordered": x.quantity_backordered,
+            }
             for x in lines
         ],
         "approval_reasons": list(order.approval_reasons or []),
@@ -95,14 +113,23 @@ async def order_place(uow: WriteUnit, user: CurrentUser, mutation: Mutation) -> 
 async def order_cancel(uow: WriteUnit, user: CurrentUser, mutation: Mutation) -> HandlerResult:
     data: CancelIn = _convert(mutation.args, CancelIn)
     order = await approvals.cancel(uow, user, mutation.entity_id, data.reason)
-    return HandlerResult(result={"number": order.number, "status": order.status,
-                                 "fulfilment_status": order.fulfilment_status})
+    return HandlerResult(
+        result={
+            "number": order.number,
+            "status": order.status,
+            "fulfilment_status": order.fulfilment_status,
+        }
+    )
 
 
 def _quote_result(quote: Quote, client_total: int | None) -> dict[str, Any]:
     return {
-        "number": quote.number, "quote_id": quote.id, "status": quote.status, "revision": quote.revision,
-        **_comparison(quote.total_cents, client_total), "totals": _totals(quote),
+        "number": quote.number,
+        "quote_id": quote.id,
+        "status": quote.status,
+        "revision": quote.revision,
+        **_comparison(quote.total_cents, client_total),
+        "totals": _totals(quote),
         "valid_until": quote.valid_until.isoformat(),
     }
 
@@ -113,7 +140,9 @@ async def quote_save(uow: WriteUnit, user: CurrentUser, mutation: Mutation) -> H
     args = dict(mutation.args)
     client_total = args.pop("client_total_cents", None)
     if client_total is not None and (not isinstance(client_total, int) or client_total < 0):
-        raise ValidationFailed("client_total_cents must be a whole number of cents.", code="invalid_mutation")
+        raise ValidationFailed(
+            "client_total_cents must be a whole number of cents.", code="invalid_mutation"
+        )
     args.pop("id", None)
     existing = await session.get(Quote, mutation.entity_id)
     if existing is None:
@@ -124,8 +153,9 @@ async def quote_save(uow: WriteUnit, user: CurrentUser, mutation: Mutation) -> H
         await get_visible_quote(session, await load_scope(session, user), existing.id)
         customer_id = args.pop("customer_id", existing.customer_id)
         if customer_id != existing.customer_id:
-            raise ValidationFailed("A saved quote cannot move to another customer.",
-                                   code="quote_customer_mismatch")
+            raise ValidationFailed(
+                "A saved quote cannot move to another customer.", code="quote_customer_mismatch"
+            )
         patch: QuoteUpdateIn = _convert(args, QuoteUpdateIn)
         quote = await quote_service.update_quote(uow, user, mutation.entity_id, patch)
     return HandlerResult(result=_quote_result(quote, client_total))
@@ -133,4 +163,6 @@ async def quote_save(uow: WriteUnit, user: CurrentUser, mutation: Mutation) -> H
 
 async def quote_send(uow: WriteUnit, user: CurrentUser, mutation: Mutation) -> HandlerResult:
     quote = await quote_service.transition(uow, user, mutation.entity_id, "send")
-    return HandlerResult(result={"number": quote.number, "status": quote.status, "revision": quote.revision})
+    return HandlerResult(
+        result={"number": quote.number, "status": quote.status, "revision": quote.revision}
+    )

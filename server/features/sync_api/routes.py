@@ -43,21 +43,30 @@ def check_versions(protocol: int, schema_version: int) -> None:
     if protocol != PROTOCOL:
         raise ValidationFailed(
             f"This server speaks sync protocol {PROTOCOL}; the app sent {protocol}. Update the app.",
-            code="protocol_unsupported", details={"supported_protocol": PROTOCOL},
+            code="protocol_unsupported",
+            details={"supported_protocol": PROTOCOL},
         )
     if schema_version not in SUPPORTED_SCHEMA_VERSIONS:
         raise ValidationFailed(
             f"Local data schema {schema_version} is not supported; the app must update.",
-            code="schema_unsupported", details={"supported_schema_versions": list(SUPPORTED_SCHEMA_VERSIONS)},
+            code="schema_unsupported",
+            details={"supported_schema_versions": list(SUPPORTED_SCHEMA_VERSIONS)},
         )
 
 
 def _unavailable() -> Response[dict[str, Any]]:
     # Nothing was advanced: the phone keeps its outbox and retries later.
     return Response(
-        {"type": "https://fieldsales.dev/problems/unavailable", "title": "Service unavailable", "status": 503,
-         "code": "unavailable", "detail": "The server could not store the changes. Nothing was applied; retry later."},
-        status_code=503, media_type="application/problem+json", headers={"Retry-After": "5"},
+        {
+            "type": "https://fieldsales.dev/problems/unavailable",
+            "title": "Service unavailable",
+            "status": 503,
+            "code": "unavailable",
+            "detail": "The server could not store the changes. Nothing was applied; retry later.",
+        },
+        status_code=503,
+        media_type="application/problem+json",
+        headers={"Retry-After": "5"},
     )
 
 
@@ -69,32 +78,73 @@ class SyncController(Controller):
     tags = ["sync"]
 
     @post("/devices", status_code=201)
-    async def register_device(self, request: Request[CurrentUser, Any, Any], db: Database, data: DeviceIn) -> DeviceOut:
+    async def register_device(
+        self, request: Request[CurrentUser, Any, Any], db: Database, data: DeviceIn
+    ) -> DeviceOut:
         """Register this phone for the signed-in user; its id goes with every push."""
         check_versions(data.protocol, data.schema_version)
         async with db.write() as uow:
-            device = Device(id=new_id(), user_id=request.user.id, name=data.name.strip(), last_seq=0, registered_at=utcnow())
+            device = Device(
+                id=new_id(),
+                user_id=request.user.id,
+                name=data.name.strip(),
+                last_seq=0,
+                registered_at=utcnow(),
+            )
             uow.session.add(device)
-        return DeviceOut(device_id=device.id, last_seq=0, protocol=PROTOCOL, schema_version=data.schema_version)
+        return DeviceOut(
+            device_id=device.id, last_seq=0, protocol=PROTOCOL, schema_version=data.schema_version
+        )
 
     @get("/devices")
-    async def list_devices(self, request: Request[CurrentUser, Any, Any], db: Database) -> list[dict[str, Any]]:
+    async def list_devices(
+        self, request: Request[CurrentUser, Any, Any], db: Database
+    ) -> list[dict[str, Any]]:
         async with db.read() as unit:
-            rows = (await unit.session.execute(select(Device).where(Device.user_id == request.user.id).order_by(Device.registered_at))).scalars().all()
-        return [{"device_id": d.id, "name": d.name, "last_seq": d.last_seq, "revoked": d.revoked_at is not None} for d in rows]
+            rows = (
+                (
+                    await unit.session.execute(
+                        select(Device)
+                        .where(Device.user_id == request.user.id)
+                        .order_by(Device.registered_at)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        return [
+            {
+                "device_id": d.id,
+                "name": d.name,
+                "last_seq": d.last_seq,
+                "revoked": d.revoked_at is not None,
+            }
+            for d in rows
+        ]
 
     @post("/devices/{device_id:str}/revoke", status_code=200)
-    async def revoke_device(self, request: Request[CurrentUser, Any, Any], db: Database, device_id: str) -> dict[str, Any]:
+    async def revoke_device(
+        self, request: Request[CurrentUser, Any, Any], db: Database, device_id: str
+    ) -> dict[str, Any]:
         """Revoke a lost phone (its owner or an admin). Pushes from it are refused."""
         async with db.write() as uow:
             device = await uow.session.get(Device, device_id)
-            if device is None or (device.user_id != request.user.id and request.user.role != "admin"):
+            if device is None or (
+                device.user_id != request.user.id and request.user.role != "admin"
+            ):
                 raise NotFound("No such device.", code="device_unknown")
             device.revoked_at = device.revoked_at or utcnow()
         return {"device_id": device_id, "revoked": True}
 
-    @post("/push", status_code=200, request_max_body_size=MAX_PUSH_BYTES, request_class=PushBodyRequest)
-    async def push(self, request: Request[CurrentUser, Any, Any], db: Database, data: PushRequest) -> Response[Any]:
+    @post(
+        "/push",
+        status_code=200,
+        request_max_body_size=MAX_PUSH_BYTES,
+        request_class=PushBodyRequest,
+    )
+    async def push(
+        self, request: Request[CurrentUser, Any, Any], db: Database, data: PushRequest
+    ) -> Response[Any]:
         """Apply mutations exactly once, in seq order; answer each with its outcome."""
         check_versions(data.protocol, data.schema_version)
         try:
@@ -104,13 +154,23 @@ class SyncController(Controller):
         return Response(result)
 
     # The body is encoded (and compressed) by hand; this is its shape.
-    @get("/pull", responses={200: ResponseSpec(
-        data_container=PullResponse, description="A page of changes and the cursor to pull from next.",
-        generate_examples=False,
-    )})
+    @get(
+        "/pull",
+        responses={
+            200: ResponseSpec(
+                data_container=PullResponse,
+                description="A page of changes and the cursor to pull from next.",
+                generate_examples=False,
+            )
+        },
+    )
     async def pull(
-        self, request: Request[CurrentUser, Any, Any], db: Database,
-        protocol: int = PROTOCOL, schema_version: int = 1, cursor: str = "",
+        self,
+        request: Request[CurrentUser, Any, Any],
+        db: Database,
+        protocol: int = PROTOCOL,
+        schema_version: int = 1,
+        cursor: str = "",
         limit: Annotated[int, Parameter(ge=1, le=2000)] = 500,
     ) -> Response[bytes]:
         """Everything this user may see that changed since `cursor`; an empty cursor is a full snapshot."""
@@ -119,10 +179,16 @@ class SyncController(Controller):
             scope = await load_scope(unit.session, request.user)
             visibility = Visibility(scope.user_id, scope.role, scope.sees_all, scope.territory_ids)
             page = await pull_page(unit.session, FEED_SOURCES, visibility, cursor, limit)
-        body = msgspec.json.encode(PullResponse(
-            protocol=PROTOCOL, schema_version=schema_version, cursor=page.cursor, has_more=page.has_more,
-            changes=page.changes, reset=page.reset,
-        ))
+        body = msgspec.json.encode(
+            PullResponse(
+                protocol=PROTOCOL,
+                schema_version=schema_version,
+                cursor=page.cursor,
+                has_more=page.has_more,
+                changes=page.changes,
+                reset=page.reset,
+            )
+        )
         return await _pull_response(request, body)
 
 
@@ -135,7 +201,11 @@ _COMPRESS_FROM_BYTES = 1024
 async def _pull_response(request: Request[CurrentUser, Any, Any], body: bytes) -> Response[bytes]:
     headers = {"vary": "accept-encoding"}
     bearer = request.headers.get("authorization", "").lower().startswith("bearer ")
-    if bearer and "gzip" in request.headers.get("accept-encoding", "") and len(body) >= _COMPRESS_FROM_BYTES:
+    if (
+        bearer
+        and "gzip" in request.headers.get("accept-encoding", "")
+        and len(body) >= _COMPRESS_FROM_BYTES
+    ):
         body = await asyncio.to_thread(gzip.compress, body, 6)
         headers["content-encoding"] = "gzip"
     return Response(body, media_type="application/json", headers=headers)

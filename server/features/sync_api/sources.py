@@ -124,74 +124,147 @@ from sync.feed import FeedSource, Visibility
 __all__ = ["FEED_SOURCES"]
 
 
-
-async def _customer_ids(session: AsyncSession, visibility: Visibility, after: str, limit: int) -> list[str]:
+async def _customer_ids(
+    session: AsyncSession, visibility: Visibility, after: str, limit: int
+) -> list[str]:
     rows = await session.execute(
-        select(Customer.id).where(customer_filter(scope_of(visibility)), Customer.id > after)
-        .order_by(Customer.id).limit(limit)
+        select(Customer.id)
+        .where(customer_filter(scope_of(visibility)), Customer.id > after)
+        .order_by(Customer.id)
+        .limit(limit)
     )
     return [r[0] for r in rows]
 
 
 def _address(a: CustomerAddress) -> dict[str, Any]:
-    return {"id": a.id, "kind": a.kind, "is_default": a.is_default, "country": a.country, "state": a.state,
-            "city": a.city, "postal_code": a.postal_code, "street": a.street, "latitude": a.latitude,
-            "longitude": a.longitude}
+    return {
+        "id": a.id,
+        "kind": a.kind,
+        "is_default": a.is_default,
+        "country": a.country,
+        "state": a.state,
+        "city": a.city,
+        "postal_code": a.postal_code,
+        "street": a.street,
+        "latitude": a.latitude,
+        "longitude": a.longitude,
+    }
 
 
-async def _customers(session: AsyncSession, visibility: Visibility, ids: list[str]) -> dict[str, dict[str, Any]]:
+async def _customers(
+    session: AsyncSession, visibility: Visibility, ids: list[str]
+) -> dict[str, dict[str, Any]]:
     """The customer detail of the online API, loaded for many customers in a few queries
     (a first pull carries thousands)."""
     if not ids:
         return {}
-    rows = (await session.execute(
-        select(Customer).where(Customer.id.in_(ids), customer_filter(scope_of(visibility)))
-    )).scalars().all()
+    rows = (
+        (
+            await session.execute(
+                select(Customer).where(Customer.id.in_(ids), customer_filter(scope_of(visibility)))
+            )
+        )
+        .scalars()
+        .all()
+    )
     if not rows:
         return {}
     found = [c.id for c in rows]
     addresses: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for a in (await session.execute(
-        select(CustomerAddress).where(CustomerAddress.customer_id.in_(found))
-        .order_by(CustomerAddress.customer_id, CustomerAddress.kind, CustomerAddress.is_default.desc(),
-                  CustomerAddress.id)
-    )).scalars():
+    for a in (
+        await session.execute(
+            select(CustomerAddress)
+            .where(CustomerAddress.customer_id.in_(found))
+            .order_by(
+                CustomerAddress.customer_id,
+                CustomerAddress.kind,
+                CustomerAddress.is_default.desc(),
+                CustomerAddress.id,
+            )
+        )
+    ).scalars():
         addresses[a.customer_id].append(_address(a))
     contacts: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for contact in (await session.execute(
-        select(CustomerContact).where(CustomerContact.customer_id.in_(found))
-        .order_by(CustomerContact.customer_id, CustomerContact.name)
-    )).scalars():
-        contacts[contact.customer_id].append({"id": contact.id, "name": contact.name, "role": contact.role,
-                                              "email": contact.email, "phone": contact.phone})
-    territories = {t.id: (t.name, t.is_default) for t in (await session.execute(
-        select(Territory.id, Territory.name, Territory.is_default)
-        .where(Territory.id.in_({c.territory_id for c in rows}))
-    )).all()}
-    owners = {u.id: u.full_name for u in (await session.execute(
-        select(User.id, User.full_name).where(User.id.in_({c.owner_id for c in rows if c.owner_id}))
-    )).all()}
-    open_orders = dict((await session.execute(
-        select(SalesOrder.customer_id, func.sum(SalesOrder.total_cents))
-        .where(SalesOrder.customer_id.in_(found), SalesOrder.status.in_(OPEN_FOR_CREDIT_STATUSES),
-               SalesOrder.billing_status == "not_invoiced")
-        .group_by(SalesOrder.customer_id)
-    )).all())
+    for contact in (
+        await session.execute(
+            select(CustomerContact)
+            .where(CustomerContact.customer_id.in_(found))
+            .order_by(CustomerContact.customer_id, CustomerContact.name)
+        )
+    ).scalars():
+        contacts[contact.customer_id].append(
+            {
+                "id": contact.id,
+                "name": contact.name,
+                "role": contact.role,
+                "email": contact.email,
+                "phone": contact.phone,
+            }
+        )
+    territories = {
+        t.id: (t.name, t.is_default)
+        for t in (
+            await session.execute(
+                select(Territory.id, Territory.name, Territory.is_default).where(
+                    Territory.id.in_({c.territory_id for c in rows})
+                )
+            )
+        ).all()
+    }
+    owners = {
+        u.id: u.full_name
+        for u in (
+            await session.execute(
+                select(User.id, User.full_name).where(
+                    User.id.in_({c.owner_id for c in rows if c.owner_id})
+                )
+            )
+        ).all()
+    }
+    open_orders = dict(
+        (
+            await session.execute(
+                select(SalesOrder.customer_id, func.sum(SalesOrder.total_cents))
+                .where(
+                    SalesOrder.customer_id.in_(found),
+                    SalesOrder.status.in_(OPEN_FOR_CREDIT_STATUSES),
+                    SalesOrder.billing_status == "not_invoiced",
+                )
+                .group_by(SalesOrder.customer_id)
+            )
+        ).all()
+    )
     out: dict[str, dict[str, Any]] = {}
     for c in rows:
         territory_name, is_default = territories.get(c.territory_id, ("", False))
         reason = "explicit" if c.explicit_territory_id else ("default" if is_default else "rule")
         out[c.id] = {
-            "id": c.id, "number": c.number, "legal_name": c.legal_name, "trading_name": c.trading_name,
-            "tax_id": c.tax_id, "status": c.status, "payment_terms": c.payment_terms,
-            "credit_limit_cents": c.credit_limit_cents, "open_orders_cents": int(open_orders.get(c.id) or 0),
-            "price_list_id": c.price_list_id, "tax_exempt": c.tax_exempt,
-            "preferred_warehouse_id": c.preferred_warehouse_id, "notes": c.notes,
-            "territory_id": c.territory_id, "territory_name": territory_name, "territory_reason": reason,
-            "explicit_territory_id": c.explicit_territory_id, "owner_id": c.owner_id,
-            "owner_name": owners.get(c.owner_id) if c.owner_id else None, "created_by": c.created_by,
-            "channel": c.channel, "version": c.version, "created_at": c.created_at.isoformat(),
-            "updated_at": c.updated_at.isoformat(), "addresses": addresses[c.id], "contacts": contacts[c.id],
+            "id": c.id,
+            "number": c.number,
+            "legal_name": c.legal_name,
+            "trading_name": c.trading_name,
+            "tax_id": c.tax_id,
+            "status": c.status,
+            "payment_terms": c.payment_terms,
+            "credit_limit_cents": c.credit_limit_cents,
+            "open_orders_cents": int(open_orders.get(c.id) or 0),
+            "price_list_id": c.price_list_id,
+            "tax_exempt": c.tax_exempt,
+            "preferred_warehouse_id": c.preferred_warehouse_id,
+            "notes": c.notes,
+            "territory_id": c.territory_id,
+            "territory_name": territory_name,
+            "territory_reason": reason,
+            "explicit_territory_id": c.explicit_territory_id,
+            "owner_id": c.owner_id,
+            "owner_name": owners.get(c.owner_id) if c.owner_id else None,
+            "created_by": c.created_by,
+            "channel": c.channel,
+            "version": c.version,
+            "created_at": c.created_at.isoformat(),
+            "updated_at": c.updated_at.isoformat(),
+            "addresses": addresses[c.id],
+            "contacts": contacts[c.id],
         }
     return out
 

@@ -28,29 +28,51 @@ def scope_of(visibility: Visibility) -> Scope:
 
 
 async def _ids(
-    session: AsyncSession, model: type[Quote] | type[SalesOrder], where: ColumnElement[bool],
-    after: str, limit: int,
+    session: AsyncSession,
+    model: type[Quote] | type[SalesOrder],
+    where: ColumnElement[bool],
+    after: str,
+    limit: int,
 ) -> list[str]:
-    rows = await session.execute(select(model.id).where(where, model.id > after).order_by(model.id).limit(limit))
+    rows = await session.execute(
+        select(model.id).where(where, model.id > after).order_by(model.id).limit(limit)
+    )
     return [r[0] for r in rows]
 
 
 async def _customer_names(session: AsyncSession, customer_ids: set[str]) -> dict[str, str]:
-    rows = await session.execute(select(Customer.id, Customer.legal_name).where(Customer.id.in_(customer_ids)))
+    rows = await session.execute(
+        select(Customer.id, Customer.legal_name).where(Customer.id.in_(customer_ids))
+    )
     return {r.id: r.legal_name for r in rows}
 
 
-async def _events(session: AsyncSession, entity_type: str, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+async def _events(
+    session: AsyncSession, entity_type: str, ids: list[str]
+) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     rows = await session.execute(
-        select(AuditEvent.entity_id, AuditEvent.action, AuditEvent.from_state, AuditEvent.to_state,
-               AuditEvent.at, AuditEvent.reason)
+        select(
+            AuditEvent.entity_id,
+            AuditEvent.action,
+            AuditEvent.from_state,
+            AuditEvent.to_state,
+            AuditEvent.at,
+            AuditEvent.reason,
+        )
         .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id.in_(ids))
         .order_by(AuditEvent.at, AuditEvent.id)
     )
     for e in rows:
-        out[e.entity_id].append({"action": e.action, "from_state": e.from_state, "to_state": e.to_state,
-                                 "at": e.at.isoformat(), "reason": e.reason})
+        out[e.entity_id].append(
+            {
+                "action": e.action,
+                "from_state": e.from_state,
+                "to_state": e.to_state,
+                "at": e.at.isoformat(),
+                "reason": e.reason,
+            }
+        )
     return out
 
 
@@ -61,65 +83,115 @@ def _lines(rows: Any, owner: str) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-async def _order_ids(session: AsyncSession, visibility: Visibility, after: str, limit: int) -> list[str]:
+async def _order_ids(
+    session: AsyncSession, visibility: Visibility, after: str, limit: int
+) -> list[str]:
     return await _ids(session, SalesOrder, order_filter(scope_of(visibility)), after, limit)
 
 
-async def _orders(session: AsyncSession, visibility: Visibility, ids: list[str]) -> dict[str, dict[str, Any]]:
+async def _orders(
+    session: AsyncSession, visibility: Visibility, ids: list[str]
+) -> dict[str, dict[str, Any]]:
     if not ids:
         return {}
-    orders = (await session.execute(
-        select(SalesOrder).where(SalesOrder.id.in_(ids), order_filter(scope_of(visibility)))
-    )).scalars().all()
+    orders = (
+        (
+            await session.execute(
+                select(SalesOrder).where(SalesOrder.id.in_(ids), order_filter(scope_of(visibility)))
+            )
+        )
+        .scalars()
+        .all()
+    )
     if not orders:
         return {}
     found = [o.id for o in orders]
-    lines = _lines((await session.execute(
-        select(SalesOrderLine).where(SalesOrderLine.order_id.in_(found))
-        .order_by(SalesOrderLine.order_id, SalesOrderLine.line_no)
-    )).scalars(), "order_id")
+    lines = _lines(
+        (
+            await session.execute(
+                select(SalesOrderLine)
+                .where(SalesOrderLine.order_id.in_(found))
+                .order_by(SalesOrderLine.order_id, SalesOrderLine.line_no)
+            )
+        ).scalars(),
+        "order_id",
+    )
     events = await _events(session, "sales_order", found)
     names = await _customer_names(session, {o.customer_id for o in orders})
     return {
         o.id: {
-            "id": o.id, "number": o.number, "customer_id": o.customer_id,
-            "customer_name": names.get(o.customer_id, ""), "quote_id": o.quote_id, "status": o.status,
-            "fulfilment_status": o.fulfilment_status, "billing_status": o.billing_status,
-            "order_type": o.order_type, "channel": o.channel, "po_number": o.po_number, "notes": o.notes,
+            "id": o.id,
+            "number": o.number,
+            "customer_id": o.customer_id,
+            "customer_name": names.get(o.customer_id, ""),
+            "quote_id": o.quote_id,
+            "status": o.status,
+            "fulfilment_status": o.fulfilment_status,
+            "billing_status": o.billing_status,
+            "order_type": o.order_type,
+            "channel": o.channel,
+            "po_number": o.po_number,
+            "notes": o.notes,
             "ship_complete": o.ship_complete,
-            "requested_delivery_date": o.requested_delivery_date.isoformat() if o.requested_delivery_date else None,
-            "shipping_method": o.shipping_method, "payment_terms": o.payment_terms,
-            "bill_to": o.bill_to, "ship_to": o.ship_to, "territory_id": o.territory_id,
-            "territory_name": o.territory_name, "rep_id": o.rep_id, "discount_percent": percent(o.discount_percent),
-            "total_cents": o.total_cents, "client_total_cents": o.client_total_cents,
+            "requested_delivery_date": o.requested_delivery_date.isoformat()
+            if o.requested_delivery_date
+            else None,
+            "shipping_method": o.shipping_method,
+            "payment_terms": o.payment_terms,
+            "bill_to": o.bill_to,
+            "ship_to": o.ship_to,
+            "territory_id": o.territory_id,
+            "territory_name": o.territory_name,
+            "rep_id": o.rep_id,
+            "discount_percent": percent(o.discount_percent),
+            "total_cents": o.total_cents,
+            "client_total_cents": o.client_total_cents,
             "totals": msgspec.to_builtins(totals_of(o)),
             "approval_reasons": list(o.approval_reasons or []),
             "allowed_actions": allowed_actions(OrderStatus(o.status)),
             "placed_at": o.placed_at.isoformat(),
             "decided_at": o.decided_at.isoformat() if o.decided_at else None,
             "cancelled_at": o.cancelled_at.isoformat() if o.cancelled_at else None,
-            "lines": lines[o.id], "events": events[o.id],
+            "lines": lines[o.id],
+            "events": events[o.id],
         }
         for o in orders
     }
 
 
-async def _quote_ids(session: AsyncSession, visibility: Visibility, after: str, limit: int) -> list[str]:
+async def _quote_ids(
+    session: AsyncSession, visibility: Visibility, after: str, limit: int
+) -> list[str]:
     return await _ids(session, Quote, quote_filter(scope_of(visibility)), after, limit)
 
 
-async def _quotes(session: AsyncSession, visibility: Visibility, ids: list[str]) -> dict[str, dict[str, Any]]:
+async def _quotes(
+    session: AsyncSession, visibility: Visibility, ids: list[str]
+) -> dict[str, dict[str, Any]]:
     if not ids:
         return {}
-    quotes = (await session.execute(
-        select(Quote).where(Quote.id.in_(ids), quote_filter(scope_of(visibility)))
-    )).scalars().all()
+    quotes = (
+        (
+            await session.execute(
+                select(Quote).where(Quote.id.in_(ids), quote_filter(scope_of(visibility)))
+            )
+        )
+        .scalars()
+        .all()
+    )
     if not quotes:
         return {}
     found = [q.id for q in quotes]
-    lines = _lines((await session.execute(
-        select(QuoteLine).where(QuoteLine.quote_id.in_(found)).order_by(QuoteLine.quote_id, QuoteLine.line_no)
-    )).scalars(), "quote_id")
+    lines = _lines(
+        (
+            await session.execute(
+                select(QuoteLine)
+                .where(QuoteLine.quote_id.in_(found))
+                .order_by(QuoteLine.quote_id, QuoteLine.line_no)
+            )
+        ).scalars(),
+        "quote_id",
+    )
     for quote_lines in lines.values():
         for line in quote_lines:
             # Quotes reserve nothing: allocation counts belong to orders only.
@@ -129,13 +201,22 @@ async def _quotes(session: AsyncSession, visibility: Visibility, ids: list[str])
     names = await _customer_names(session, {q.customer_id for q in quotes})
     return {
         q.id: {
-            "id": q.id, "number": q.number, "customer_id": q.customer_id,
-            "customer_name": names.get(q.customer_id, ""), "status": q.status, "revision": q.revision,
-            "valid_until": q.valid_until.isoformat(), "territory_id": q.territory_id, "rep_id": q.rep_id,
-            "notes": q.notes, "converted_order_id": q.converted_order_id, "total_cents": q.total_cents,
+            "id": q.id,
+            "number": q.number,
+            "customer_id": q.customer_id,
+            "customer_name": names.get(q.customer_id, ""),
+            "status": q.status,
+            "revision": q.revision,
+            "valid_until": q.valid_until.isoformat(),
+            "territory_id": q.territory_id,
+            "rep_id": q.rep_id,
+            "notes": q.notes,
+            "converted_order_id": q.converted_order_id,
+            "total_cents": q.total_cents,
             "totals": msgspec.to_builtins(totals_of(q)),
             "allowed_actions": allowed_quote_actions(QuoteStatus(q.status)),
-            "lines": lines[q.id], "events": events[q.id],
+            "lines": lines[q.id],
+            "events": events[q.id],
         }
         for q in quotes
     }

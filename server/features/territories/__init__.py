@@ -17,6 +17,10 @@ __all__ = ["ROUTES"]
 
 # Route handlers and controllers of this slice, registered by server/app.py.
 ROUTES: list[Any] = [
-    TerritoryController, RuleController, AssignmentController, RealignmentController,
-    *TERRITORY_PAGES, *FORM_HANDLERS,
+    TerritoryController,
+    RuleController,
+    AssignmentController,
+    RealignmentController,
+    *TERRITORY_PAGES,
+    *FORM_HANDLERS,
 ]

@@ -64,7 +64,11 @@ def access_for(user: CurrentUser, data: TerritoryData, on: date | None = None) -
     manageable: set[str] = set()
     if user.role == "manager":
         for row in data.assignments:
-            if (row.user_id == user.id and row.role == "manager" and active_on(row, day)
-                    and row.territory_id in data.names):
+            if (
+                row.user_id == user.id
+                and row.role == "manager"
+                and active_on(row, day)
+                and row.territory_id in data.names
+            ):
                 manageable |= subtree_ids(data.nodes, row.territory_id)
     return Access(user, frozenset(visible), frozenset(manageable))

@@ -38,7 +38,9 @@ def _optional(form: dict[str, str], *names: str) -> dict[str, str | None]:
     return {name: form.get(name) or None for name in names}
 
 
-async def _run(request: Req, db: Database, territory_id: str, form: dict[str, str], action: Any) -> Any:
+async def _run(
+    request: Req, db: Database, territory_id: str, form: dict[str, str], action: Any
+) -> Any:
     """Run one form action; on refusal show the page again with the message."""
     try:
         target = await action()
@@ -46,19 +48,28 @@ async def _run(request: Req, db: Database, territory_id: str, form: dict[str, st
         raise
     except msgspec.ValidationError as exc:
         message = "Please check the form: " + str(exc).split(" - at ")[0]
-        return await render_detail(request, db, territory_id, error=message, status_code=422, form=form)
+        return await render_detail(
+            request, db, territory_id, error=message, status_code=422, form=form
+        )
     except DomainError as exc:
-        return await render_detail(request, db, territory_id, error=exc.message, status_code=status_for(exc), form=form)
+        return await render_detail(
+            request, db, territory_id, error=exc.message, status_code=status_for(exc), form=form
+        )
     return Redirect(path=target or f"/territories/{territory_id}", status_code=303)
 
 
 @post("/territories/{territory_id:str}/rules", guards=[_managers], include_in_schema=False)
 async def add_rule(request: Req, db: Database, territory_id: str) -> Template | Redirect:
-    form = await _form(request, ("country", "state", "postal_exact", "postal_prefix", "postal_from", "postal_to"))
+    form = await _form(
+        request, ("country", "state", "postal_exact", "postal_prefix", "postal_from", "postal_to")
+    )
 
     async def action() -> None:
-        payload = {"territory_id": territory_id, "country": form["country"],
-                   **_optional(form, "state", "postal_exact", "postal_prefix", "postal_from", "postal_to")}
+        payload = {
+            "territory_id": territory_id,
+            "country": form["country"],
+            **_optional(form, "state", "postal_exact", "postal_prefix", "postal_from", "postal_to"),
+        }
         async with db.write() as uow:
             await services.create_rule(uow, request.user, msgspec.convert(payload, RuleIn))
 
@@ -66,8 +77,14 @@ async def add_rule(request: Req, db: Database, territory_id: str) -> Template | 
     return result
 
 
-@post("/territories/{territory_id:str}/rules/{rule_id:str}/deactivate", guards=[_managers], include_in_schema=False)
-async def deactivate_rule(request: Req, db: Database, territory_id: str, rule_id: str) -> Template | Redirect:
+@post(
+    "/territories/{territory_id:str}/rules/{rule_id:str}/deactivate",
+    guards=[_managers],
+    include_in_schema=False,
+)
+async def deactivate_rule(
+    request: Req, db: Database, territory_id: str, rule_id: str
+) -> Template | Redirect:
     async def action() -> None:
         async with db.write() as uow:
             await services.deactivate_rule(uow, request.user, rule_id)
@@ -81,18 +98,29 @@ async def add_assignment(request: Req, db: Database, territory_id: str) -> Templ
     form = await _form(request, ("user_id", "role", "valid_from", "valid_to"))
 
     async def action() -> None:
-        payload = {"territory_id": territory_id, "user_id": form["user_id"], "role": form["role"],
-                   **_optional(form, "valid_from", "valid_to")}
+        payload = {
+            "territory_id": territory_id,
+            "user_id": form["user_id"],
+            "role": form["role"],
+            **_optional(form, "valid_from", "valid_to"),
+        }
         async with db.write() as uow:
-            await services.create_assignment(uow, request.user, msgspec.convert(payload, AssignmentIn))
+            await services.create_assignment(
+                uow, request.user, msgspec.convert(payload, AssignmentIn)
+            )
 
     result: Template | Redirect = await _run(request, db, territory_id, form, action)
     return result
 
 
-@post("/territories/{territory_id:str}/assignments/{assignment_id:str}/end", guards=[_managers],
-      include_in_schema=False)
-async def end_assignment(request: Req, db: Database, territory_id: str, assignment_id: str) -> Template | Redirect:
+@post(
+    "/territories/{territory_id:str}/assignments/{assignment_id:str}/end",
+    guards=[_managers],
+    include_in_schema=False,
+)
+async def end_assignment(
+    request: Req, db: Database, territory_id: str, assignment_id: str
+) -> Template | Redirect:
     form = await _form(request, ("on",))
 
     async def action() -> None:
@@ -116,16 +144,33 @@ async def plan_handover(request: Req, db: Database, territory_id: str) -> Templa
             tree = await load_territory_data(unit.session)
         # The owner row running across the handover day ends on it; one that starts that very
         # day cannot end then, and the draft's overlap check will say so.
-        current = [a for a in tree.assignments if a.territory_id == territory_id and a.role == "owner"
-                   and active_on(a, effective_on) and a.valid_from < effective_on]
+        current = [
+            a
+            for a in tree.assignments
+            if a.territory_id == territory_id
+            and a.role == "owner"
+            and active_on(a, effective_on)
+            and a.valid_from < effective_on
+        ]
         payload = {
-            "effective_on": effective_on.isoformat(), "description": form["description"] or "Owner handover",
-            "changes": {"end_assignment_ids": [a.id for a in current[:1]],
-                        "add_assignments": [{"territory_id": territory_id, "user_id": form["new_owner_id"],
-                                             "role": "owner", "valid_from": effective_on.isoformat()}]},
+            "effective_on": effective_on.isoformat(),
+            "description": form["description"] or "Owner handover",
+            "changes": {
+                "end_assignment_ids": [a.id for a in current[:1]],
+                "add_assignments": [
+                    {
+                        "territory_id": territory_id,
+                        "user_id": form["new_owner_id"],
+                        "role": "owner",
+                        "valid_from": effective_on.isoformat(),
+                    }
+                ],
+            },
         }
         async with db.write() as uow:
-            draft = await realignment.draft_realignment(uow, request.user, msgspec.convert(payload, RealignmentIn))
+            draft = await realignment.draft_realignment(
+                uow, request.user, msgspec.convert(payload, RealignmentIn)
+            )
         return f"/territories/realignments/{draft.id}"
 
     result: Template | Redirect = await _run(request, db, territory_id, form, action)

@@ -42,8 +42,15 @@ from server.features.territories.schemas import (
 )
 
 __all__ = [
-    "assignment_out", "list_assignments", "list_rules", "owner_of", "rule_out", "territory_detail",
-    "territory_tree", "unassigned_customers", "user_refs",
+    "assignment_out",
+    "list_assignments",
+    "list_rules",
+    "owner_of",
+    "rule_out",
+    "territory_detail",
+    "territory_tree",
+    "unassigned_customers",
+    "user_refs",
 ]
 
 
@@ -60,40 +67,81 @@ async def _territories(session: AsyncSession) -> dict[str, Territory]:
 
 
 async def _customer_counts(session: AsyncSession) -> dict[str, int]:
-    rows = await session.execute(select(Customer.territory_id, func.count()).group_by(Customer.territory_id))
+    rows = await session.execute(
+        select(Customer.territory_id, func.count()).group_by(Customer.territory_id)
+    )
     return {tid: int(n) for tid, n in rows}
 
 
 def rule_out(rule: TerritoryRule) -> RuleOut:
-    return RuleOut(id=rule.id, territory_id=rule.territory_id, country=rule.country, state=rule.state,
-                   postal_exact=rule.postal_exact, postal_prefix=rule.postal_prefix,
-                   postal_from=rule.postal_from, postal_to=rule.postal_to, active=rule.active,
-                   created_at=rule.created_at)
+    return RuleOut(
+        id=rule.id,
+        territory_id=rule.territory_id,
+        country=rule.country,
+        state=rule.state,
+        postal_exact=rule.postal_exact,
+        postal_prefix=rule.postal_prefix,
+        postal_from=rule.postal_from,
+        postal_to=rule.postal_to,
+        active=rule.active,
+        created_at=rule.created_at,
+    )
 
 
 def assignment_out(row: TerritoryAssignment, users: dict[str, UserRef], on: date) -> AssignmentOut:
-    plain = Assignment(id=row.id, territory_id=row.territory_id, user_id=row.user_id, role=row.role,
-                       valid_from=row.valid_from, valid_to=row.valid_to)
-    return AssignmentOut(id=row.id, territory_id=row.territory_id,
-                         user=users.get(row.user_id) or UserRef(id=row.user_id, full_name=""),
-                         role=row.role, valid_from=row.valid_from, valid_to=row.valid_to,
-                         active=active_on(plain, on))
+    plain = Assignment(
+        id=row.id,
+        territory_id=row.territory_id,
+        user_id=row.user_id,
+        role=row.role,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+    )
+    return AssignmentOut(
+        id=row.id,
+        territory_id=row.territory_id,
+        user=users.get(row.user_id) or UserRef(id=row.user_id, full_name=""),
+        role=row.role,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+        active=active_on(plain, on),
+    )
 
 
 class _View:
     """The territory data a caller may read, with names and counts, loaded once per request."""
 
-    def __init__(self, data: TerritoryData, access: Access, rows: dict[str, Territory],
-                 users: dict[str, UserRef], counts: dict[str, int], on: date) -> None:
-        self.data, self.access, self.rows, self.users, self.counts, self.on = data, access, rows, users, counts, on
+    def __init__(
+        self,
+        data: TerritoryData,
+        access: Access,
+        rows: dict[str, Territory],
+        users: dict[str, UserRef],
+        counts: dict[str, int],
+        on: date,
+    ) -> None:
+        self.data, self.access, self.rows, self.users, self.counts, self.on = (
+            data,
+            access,
+            rows,
+            users,
+            counts,
+            on,
+        )
 
     def node(self, territory_id: str, depth: int = 0) -> TerritoryOut:
         row = self.rows[territory_id]
         owner = owner_on(self.data.assignments, territory_id, self.on)
         managers = managers_on(self.data.nodes, self.data.assignments, territory_id, self.on)
         return TerritoryOut(
-            id=row.id, parent_id=row.parent_id, code=row.code, name=row.name, kind=row.kind,
-            is_default=row.is_default, depth=depth, owner=self.users.get(owner) if owner else None,
+            id=row.id,
+            parent_id=row.parent_id,
+            code=row.code,
+            name=row.name,
+            kind=row.kind,
+            is_default=row.is_default,
+            depth=depth,
+            owner=self.users.get(owner) if owner else None,
             managers=[self.users[m] for m in managers if m in self.users],
             customer_count=self.counts.get(territory_id, 0),
         )
@@ -109,7 +157,9 @@ async def _view(session: AsyncSession, user: CurrentUser, on: date) -> _View:
     # who may look is a question about now.
     access = access_for(user, data)
     users = await user_refs(session, (a.user_id for a in data.assignments))
-    return _View(data, access, await _territories(session), users, await _customer_counts(session), on)
+    return _View(
+        data, access, await _territories(session), users, await _customer_counts(session), on
+    )
 
 
 async def territory_tree(session: AsyncSession, user: CurrentUser, on: date) -> TerritoryTree:
@@ -129,36 +179,58 @@ async def territory_tree(session: AsyncSession, user: CurrentUser, on: date) -> 
 
     walk(None, 0)
     default_id = view.data.default_territory_id
-    unassigned = None if user.role == "rep" else (view.counts.get(default_id, 0) if default_id else 0)
-    return TerritoryTree(on=on, default_territory_id=default_id, unassigned_count=unassigned,
-                         territories=ordered)
+    unassigned = (
+        None if user.role == "rep" else (view.counts.get(default_id, 0) if default_id else 0)
+    )
+    return TerritoryTree(
+        on=on, default_territory_id=default_id, unassigned_count=unassigned, territories=ordered
+    )
 
 
-async def territory_detail(session: AsyncSession, user: CurrentUser, territory_id: str, on: date) -> TerritoryDetail:
+async def territory_detail(
+    session: AsyncSession, user: CurrentUser, territory_id: str, on: date
+) -> TerritoryDetail:
     view = await _view(session, user, on)
     view.access.require_visible(view.data, territory_id)
     chain = ancestor_chain(view.data.nodes, territory_id)
     path = [view.ref(tid) for tid in reversed(chain) if view.access.can_read(tid)]
     depth = len(path) - 1
-    kids = sorted((t for t in view.rows.values() if t.parent_id == territory_id and view.access.can_read(t.id)),
-                  key=lambda t: t.code)
-    rules = (await session.execute(
-        select(TerritoryRule).where(TerritoryRule.territory_id == territory_id, TerritoryRule.active.is_(True))
-        .order_by(TerritoryRule.created_at, TerritoryRule.id)
-    )).scalars()
-    assignments = (await session.execute(
-        select(TerritoryAssignment).where(TerritoryAssignment.territory_id == territory_id)
-        .order_by(TerritoryAssignment.valid_from.desc(), TerritoryAssignment.id)
-    )).scalars()
+    kids = sorted(
+        (
+            t
+            for t in view.rows.values()
+            if t.parent_id == territory_id and view.access.can_read(t.id)
+        ),
+        key=lambda t: t.code,
+    )
+    rules = (
+        await session.execute(
+            select(TerritoryRule)
+            .where(TerritoryRule.territory_id == territory_id, TerritoryRule.active.is_(True))
+            .order_by(TerritoryRule.created_at, TerritoryRule.id)
+        )
+    ).scalars()
+    assignments = (
+        await session.execute(
+            select(TerritoryAssignment)
+            .where(TerritoryAssignment.territory_id == territory_id)
+            .order_by(TerritoryAssignment.valid_from.desc(), TerritoryAssignment.id)
+        )
+    ).scalars()
     reps = reps_on(view.data.assignments, territory_id, on)
     return TerritoryDetail(
-        territory=view.node(territory_id, depth), path=path, children=[view.ref(t.id) for t in kids],
-        reps=[view.users[r] for r in reps if r in view.users], rules=[rule_out(r) for r in rules],
+        territory=view.node(territory_id, depth),
+        path=path,
+        children=[view.ref(t.id) for t in kids],
+        reps=[view.users[r] for r in reps if r in view.users],
+        rules=[rule_out(r) for r in rules],
         assignments=[assignment_out(a, view.users, on) for a in assignments],
     )
 
 
-async def owner_of(session: AsyncSession, user: CurrentUser, territory_id: str, on: date) -> OwnerOut:
+async def owner_of(
+    session: AsyncSession, user: CurrentUser, territory_id: str, on: date
+) -> OwnerOut:
     data = await load_territory_data(session)
     access_for(user, data).require_visible(data, territory_id)
     owner = owner_on(data.assignments, territory_id, on)
@@ -177,17 +249,28 @@ async def list_rules(
         stmt = stmt.where(TerritoryRule.territory_id == territory_id)
     if not include_inactive:
         stmt = stmt.where(TerritoryRule.active.is_(True))
-    return [rule_out(r) for r in (await session.execute(stmt)).scalars() if access.can_read(r.territory_id)]
+    return [
+        rule_out(r)
+        for r in (await session.execute(stmt)).scalars()
+        if access.can_read(r.territory_id)
+    ]
 
 
 async def list_assignments(
-    session: AsyncSession, user: CurrentUser, *, territory_id: str | None, user_id: str | None,
+    session: AsyncSession,
+    user: CurrentUser,
+    *,
+    territory_id: str | None,
+    user_id: str | None,
     on: date | None,
 ) -> list[AssignmentOut]:
     data = await load_territory_data(session)
     access = access_for(user, data)
     stmt = select(TerritoryAssignment).order_by(
-        TerritoryAssignment.territory_id, TerritoryAssignment.valid_from.desc(), TerritoryAssignment.id)
+        TerritoryAssignment.territory_id,
+        TerritoryAssignment.valid_from.desc(),
+        TerritoryAssignment.id,
+    )
     if territory_id:
         access.require_visible(data, territory_id)
         stmt = stmt.where(TerritoryAssignment.territory_id == territory_id)
@@ -207,19 +290,42 @@ async def unassigned_customers(session: AsyncSession, *, limit: int, offset: int
     default_id = await session.scalar(select(Territory.id).where(Territory.is_default.is_(True)))
     if default_id is None:
         return UnassignedPage(default_territory_id=None, total=0, items=[])
-    total = await session.scalar(select(func.count()).select_from(Customer).where(Customer.territory_id == default_id))
-    billing = and_(CustomerAddress.customer_id == Customer.id, CustomerAddress.kind == "billing",
-                   CustomerAddress.is_default.is_(True))
+    total = await session.scalar(
+        select(func.count()).select_from(Customer).where(Customer.territory_id == default_id)
+    )
+    billing = and_(
+        CustomerAddress.customer_id == Customer.id,
+        CustomerAddress.kind == "billing",
+        CustomerAddress.is_default.is_(True),
+    )
     rows = await session.execute(
-        select(Customer.id, Customer.number, Customer.legal_name, Customer.created_at,
-               CustomerAddress.country, CustomerAddress.state, CustomerAddress.postal_code, CustomerAddress.city)
-        .outerjoin(CustomerAddress, billing).where(Customer.territory_id == default_id)
-        .order_by(Customer.number).limit(limit).offset(offset)
+        select(
+            Customer.id,
+            Customer.number,
+            Customer.legal_name,
+            Customer.created_at,
+            CustomerAddress.country,
+            CustomerAddress.state,
+            CustomerAddress.postal_code,
+            CustomerAddress.city,
+        )
+        .outerjoin(CustomerAddress, billing)
+        .where(Customer.territory_id == default_id)
+        .order_by(Customer.number)
+        .limit(limit)
+        .offset(offset)
     )
     items = [
-        UnassignedCustomer(id=r.id, number=r.number, legal_name=r.legal_name, country=r.country or "",
-                           state=r.state or "", postal_code=r.postal_code or "", city=r.city or "",
-                           created_at=r.created_at)
+        UnassignedCustomer(
+            id=r.id,
+            number=r.number,
+            legal_name=r.legal_name,
+            country=r.country or "",
+            state=r.state or "",
+            postal_code=r.postal_code or "",
+            city=r.city or "",
+            created_at=r.created_at,
+        )
         for r in rows
     ]
     return UnassignedPage(default_territory_id=default_id, total=int(total or 0), items=items)

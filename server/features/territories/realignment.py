@@ -31,38 +31,62 @@ from server.features.territories.schemas import (
     RealignmentPreview,
 )
 
-__all__ = ["apply_realignment", "draft_realignment", "get_realignment", "list_realignments", "preview_realignment"]
+__all__ = [
+    "apply_realignment",
+    "draft_realignment",
+    "get_realignment",
+    "list_realignments",
+    "preview_realignment",
+]
 
 
 def realignment_out(row: Realignment) -> RealignmentOut:
     return RealignmentOut(
-        id=row.id, status=row.status, description=row.description, effective_on=row.effective_on,
-        changes=msgspec.json.decode(row.changes, type=PlannedChanges), created_by=row.created_by,
-        created_at=row.created_at, applied_at=row.applied_at,
+        id=row.id,
+        status=row.status,
+        description=row.description,
+        effective_on=row.effective_on,
+        changes=msgspec.json.decode(row.changes, type=PlannedChanges),
+        created_by=row.created_by,
+        created_at=row.created_at,
+        applied_at=row.applied_at,
     )
 
 
-async def _load(session: AsyncSession, user: CurrentUser, realignment_id: str, *, lock: bool = False) -> Realignment:
+async def _load(
+    session: AsyncSession, user: CurrentUser, realignment_id: str, *, lock: bool = False
+) -> Realignment:
     stmt = select(Realignment).where(Realignment.id == realignment_id)
     row = (await session.execute(stmt.with_for_update() if lock else stmt)).scalar_one_or_none()
     # A manager works on their own drafts; anyone else's answer like ones that do not exist.
     if row is None or not (user.is_admin or row.created_by == user.id):
-        raise NotFound(f"realignment {realignment_id} does not exist", details={"id": realignment_id})
+        raise NotFound(
+            f"realignment {realignment_id} does not exist", details={"id": realignment_id}
+        )
     return row
 
 
-async def draft_realignment(uow: WriteUnit, user: CurrentUser, data: RealignmentIn) -> RealignmentOut:
+async def draft_realignment(
+    uow: WriteUnit, user: CurrentUser, data: RealignmentIn
+) -> RealignmentOut:
     planned = plan_changes(data.changes, data.effective_on)
     # Checked now so a draft that could never apply is refused while its author is here.
     await compute(uow.session, user, planned, data.effective_on)
     row = Realignment(
-        id=new_id(), status="draft", description=data.description.strip(),
-        changes=msgspec.json.encode(planned).decode(), effective_on=data.effective_on,
-        created_by=user.id, created_at=utcnow(),
+        id=new_id(),
+        status="draft",
+        description=data.description.strip(),
+        changes=msgspec.json.encode(planned).decode(),
+        effective_on=data.effective_on,
+        created_by=user.id,
+        created_at=utcnow(),
     )
     uow.session.add(row)
-    await uow.audit.record(events.realignment_drafted(realignment_id=row.id, actor_id=user.id,
-                                           effective_on=data.effective_on.isoformat()))
+    await uow.audit.record(
+        events.realignment_drafted(
+            realignment_id=row.id, actor_id=user.id, effective_on=data.effective_on.isoformat()
+        )
+    )
     await uow.session.flush()
     return realignment_out(row)
 
@@ -78,10 +102,16 @@ async def list_realignments(unit: ReadUnit, user: CurrentUser) -> list[Realignme
     return [realignment_out(r) for r in (await unit.session.execute(stmt)).scalars()]
 
 
-async def _applied(session: AsyncSession, realignment_id: str) -> tuple[list[CustomerMoveOut], list[OpenDocumentOut]]:
-    data = await session.scalar(select(AuditEvent.data).where(
-        AuditEvent.entity_type == "realignment", AuditEvent.entity_id == realignment_id,
-        AuditEvent.action == "realignment_applied"))
+async def _applied(
+    session: AsyncSession, realignment_id: str
+) -> tuple[list[CustomerMoveOut], list[OpenDocumentOut]]:
+    data = await session.scalar(
+        select(AuditEvent.data).where(
+            AuditEvent.entity_type == "realignment",
+            AuditEvent.entity_id == realignment_id,
+            AuditEvent.action == "realignment_applied",
+        )
+    )
     return (
         msgspec.convert((data or {}).get("moves", []), type=list[CustomerMoveOut]),
         msgspec.convert((data or {}).get("open_documents", []), type=list[OpenDocumentOut]),
@@ -100,7 +130,9 @@ def _preview(
     )
 
 
-async def preview_realignment(unit: ReadUnit, user: CurrentUser, realignment_id: str) -> RealignmentPreview:
+async def preview_realignment(
+    unit: ReadUnit, user: CurrentUser, realignment_id: str
+) -> RealignmentPreview:
     """Draft: who would move if applied now. Applied: who did move, as recorded then."""
     session = unit.session
     row = await _load(unit.session, user, realignment_id)
@@ -112,42 +144,100 @@ async def preview_realignment(unit: ReadUnit, user: CurrentUser, realignment_id:
     return _preview(row, await moves_out(session, plan.moves), documents)
 
 
-async def _write_changes(uow: WriteUnit, user: CurrentUser, row: Realignment, planned: PlannedChanges) -> None:
+async def _write_changes(
+    uow: WriteUnit, user: CurrentUser, row: Realignment, planned: PlannedChanges
+) -> None:
     session = uow.session
     for rule_id in planned.remove_rule_ids:
-        await session.execute(update(TerritoryRule).where(TerritoryRule.id == rule_id).values(active=False))
-        await uow.audit.record(events.rule_deactivated(rule_id=rule_id, actor_id=user.id, realignment_id=row.id))
+        await session.execute(
+            update(TerritoryRule).where(TerritoryRule.id == rule_id).values(active=False)
+        )
+        await uow.audit.record(
+            events.rule_deactivated(rule_id=rule_id, actor_id=user.id, realignment_id=row.id)
+        )
     for rule in planned.add_rules:
         fields = msgspec.structs.asdict(rule)
         session.add(TerritoryRule(**fields, active=True))
-        await uow.audit.record(events.rule_created(rule_id=rule.id, actor_id=user.id, fields=fields, realignment_id=row.id))
+        await uow.audit.record(
+            events.rule_created(
+                rule_id=rule.id, actor_id=user.id, fields=fields, realignment_id=row.id
+            )
+        )
     for assignment_id in planned.end_assignment_ids:
-        previous = await session.scalar(select(TerritoryAssignment.valid_to).where(TerritoryAssignment.id == assignment_id))
-        await session.execute(update(TerritoryAssignment).where(TerritoryAssignment.id == assignment_id)
-                              .values(valid_to=row.effective_on))
-        await uow.audit.record(events.assignment_ended(
-            assignment_id=assignment_id, actor_id=user.id, previous_to=previous.isoformat() if previous else None,
-            valid_to=row.effective_on.isoformat(), realignment_id=row.id))
+        previous = await session.scalar(
+            select(TerritoryAssignment.valid_to).where(TerritoryAssignment.id == assignment_id)
+        )
+        await session.execute(
+            update(TerritoryAssignment)
+            .where(TerritoryAssignment.id == assignment_id)
+            .values(valid_to=row.effective_on)
+        )
+        await uow.audit.record(
+            events.assignment_ended(
+                assignment_id=assignment_id,
+                actor_id=user.id,
+                previous_to=previous.isoformat() if previous else None,
+                valid_to=row.effective_on.isoformat(),
+                realignment_id=row.id,
+            )
+        )
     for new in planned.add_assignments:
-        session.add(TerritoryAssignment(id=new.id, territory_id=new.territory_id, user_id=new.user_id, role=new.role,
-                                        valid_from=new.valid_from, valid_to=new.valid_to))
-        await uow.audit.record(events.assignment_created(assignment_id=new.id, actor_id=user.id, realignment_id=row.id, fields={
-            "territory_id": new.territory_id, "user_id": new.user_id, "role": new.role,
-            "valid_from": new.valid_from.isoformat(), "valid_to": new.valid_to.isoformat() if new.valid_to else None}))
+        session.add(
+            TerritoryAssignment(
+                id=new.id,
+                territory_id=new.territory_id,
+                user_id=new.user_id,
+                role=new.role,
+                valid_from=new.valid_from,
+                valid_to=new.valid_to,
+            )
+        )
+        await uow.audit.record(
+            events.assignment_created(
+                assignment_id=new.id,
+                actor_id=user.id,
+                realignment_id=row.id,
+                fields={
+                    "territory_id": new.territory_id,
+                    "user_id": new.user_id,
+                    "role": new.role,
+                    "valid_from": new.valid_from.isoformat(),
+                    "valid_to": new.valid_to.isoformat() if new.valid_to else None,
+                },
+            )
+        )
 
 
-async def _move_customers(uow: WriteUnit, user: CurrentUser, row: Realignment, moves: list[CustomerMove]) -> None:
+async def _move_customers(
+    uow: WriteUnit, user: CurrentUser, row: Realignment, moves: list[CustomerMove]
+) -> None:
     session = uow.session
     by_id = {m.customer_id: m for m in moves}
     # Row locks in primary-key order, the order every writer takes them in.
-    customers = (await session.execute(
-        select(Customer).where(Customer.id.in_(by_id)).order_by(Customer.id).with_for_update())).scalars().all()
+    customers = (
+        (
+            await session.execute(
+                select(Customer)
+                .where(Customer.id.in_(by_id))
+                .order_by(Customer.id)
+                .with_for_update()
+            )
+        )
+        .scalars()
+        .all()
+    )
     now = utcnow()
     for customer in customers:
         move = by_id[customer.id]
-        if (customer.territory_id, customer.owner_id) != (move.from_territory_id, move.from_owner_id):
-            raise Conflict("A customer changed while the realignment was being applied. Preview it again.",
-                           code="realignment_stale", details={"customer_id": customer.id})
+        if (customer.territory_id, customer.owner_id) != (
+            move.from_territory_id,
+            move.from_owner_id,
+        ):
+            raise Conflict(
+                "A customer changed while the realignment was being applied. Preview it again.",
+                code="realignment_stale",
+                details={"customer_id": customer.id},
+            )
         changes: dict[str, list[str | None]] = {}
         if move.to_territory_id != customer.territory_id:
             changes["territory_id"] = [customer.territory_id, move.to_territory_id]
@@ -158,11 +248,20 @@ async def _move_customers(uow: WriteUnit, user: CurrentUser, row: Realignment, m
         customer.updated_at = now
         # Phones of the new territory learn of it, phones of the old one learn to drop it.
         await publish_customer_change(uow, customer, previous_territory_id=move.from_territory_id)
-        await uow.audit.record(events.customer_realigned(customer_id=customer.id, actor_id=user.id, version=customer.version,
-                                              changes=changes, realignment_id=row.id))
+        await uow.audit.record(
+            events.customer_realigned(
+                customer_id=customer.id,
+                actor_id=user.id,
+                version=customer.version,
+                changes=changes,
+                realignment_id=row.id,
+            )
+        )
 
 
-async def apply_realignment(uow: WriteUnit, user: CurrentUser, realignment_id: str) -> RealignmentPreview:
+async def apply_realignment(
+    uow: WriteUnit, user: CurrentUser, realignment_id: str
+) -> RealignmentPreview:
     """Apply a draft in one transaction; a second apply is refused."""
     session = uow.session
     await lock_reference_data(uow.session)
@@ -172,8 +271,10 @@ async def apply_realignment(uow: WriteUnit, user: CurrentUser, realignment_id: s
     if row.effective_on > today():
         # customers.owner_id is today's owner; setting it to someone whose assignment has
         # not started would contradict the assignments until the effective date.
-        raise Conflict(f"This realignment takes effect on {row.effective_on}; apply it from then.",
-                       code="realignment_not_yet_effective")
+        raise Conflict(
+            f"This realignment takes effect on {row.effective_on}; apply it from then.",
+            code="realignment_not_yet_effective",
+        )
     planned = msgspec.json.decode(row.changes, type=PlannedChanges)
     plan: Plan = await compute(session, user, planned, row.effective_on)
     moved = await moves_out(session, plan.moves)

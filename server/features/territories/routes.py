@@ -34,13 +34,18 @@ from server.security.auth import CurrentUser, requires_role
 __all__ = ["AssignmentController", "RealignmentController", "RuleController", "TerritoryController"]
 
 Req = Request[CurrentUser, Any, Any]
-OnDate = Annotated[date | None, Parameter(description="The day the question is about (YYYY-MM-DD); today if left out.")]
+OnDate = Annotated[
+    date | None,
+    Parameter(description="The day the question is about (YYYY-MM-DD); today if left out."),
+]
 _anyone = requires_role("rep", "manager", "admin")
 _managers = requires_role("manager", "admin")
 _admins = requires_role("admin")
 
 
-async def _detail(db: Database, user: CurrentUser, territory_id: str, on: date | None = None) -> TerritoryDetail:
+async def _detail(
+    db: Database, user: CurrentUser, territory_id: str, on: date | None = None
+) -> TerritoryDetail:
     async with db.read() as unit:
         return await queries.territory_detail(unit.session, user, territory_id, on or today())
 
@@ -64,7 +69,9 @@ class TerritoryController(Controller):
 
     @get("/unassigned", guards=[_managers])
     async def unassigned(
-        self, db: Database, limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        self,
+        db: Database,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         offset: Offset = 0,
     ) -> UnassignedPage:
         """Customers whose address matched no rule and who sit in the default territory."""
@@ -72,12 +79,16 @@ class TerritoryController(Controller):
             return await queries.unassigned_customers(unit.session, limit=limit, offset=offset)
 
     @get("/{territory_id:str}", guards=[_anyone])
-    async def detail(self, request: Req, db: Database, territory_id: str, on: OnDate = None) -> TerritoryDetail:
+    async def detail(
+        self, request: Req, db: Database, territory_id: str, on: OnDate = None
+    ) -> TerritoryDetail:
         """One territory: path, children, reps, active rules and every assignment ever made."""
         return await _detail(db, request.user, territory_id, on)
 
     @patch("/{territory_id:str}", guards=[_managers])
-    async def update(self, request: Req, db: Database, territory_id: str, data: TerritoryUpdateIn) -> TerritoryDetail:
+    async def update(
+        self, request: Req, db: Database, territory_id: str, data: TerritoryUpdateIn
+    ) -> TerritoryDetail:
         """Rename a territory or move it below another one (a move that makes a cycle is refused)."""
         async with db.write() as uow:
             await services.update_territory(uow, request.user, territory_id, data)
@@ -86,7 +97,9 @@ class TerritoryController(Controller):
     # Not named `owner`: that is the Controller's own attribute, and a handler of that name
     # silently disappears from the routes.
     @get("/{territory_id:str}/owner", guards=[_anyone])
-    async def owner_on(self, request: Req, db: Database, territory_id: str, on: OnDate = None) -> OwnerOut:
+    async def owner_on(
+        self, request: Req, db: Database, territory_id: str, on: OnDate = None
+    ) -> OwnerOut:
         """Who owned the territory on a date; `owner` is null when nobody did."""
         async with db.read() as unit:
             return await queries.owner_of(unit.session, request.user, territory_id, on or today())
@@ -106,12 +119,20 @@ class RuleController(Controller):
 
     @get("/")
     async def list_rules(
-        self, request: Req, db: Database, territory_id: str | None = None, include_inactive: bool = False
+        self,
+        request: Req,
+        db: Database,
+        territory_id: str | None = None,
+        include_inactive: bool = False,
     ) -> list[RuleOut]:
         """Address rules; deactivated ones only with `include_inactive=true`."""
         async with db.read() as unit:
-            return await queries.list_rules(unit.session, request.user, territory_id=territory_id,
-                                            include_inactive=include_inactive)
+            return await queries.list_rules(
+                unit.session,
+                request.user,
+                territory_id=territory_id,
+                include_inactive=include_inactive,
+            )
 
     @post("/")
     async def create_rule(self, request: Req, db: Database, data: RuleIn) -> RuleOut:
@@ -133,23 +154,34 @@ class AssignmentController(Controller):
 
     @get("/")
     async def list_assignments(
-        self, request: Req, db: Database, territory_id: str | None = None, user_id: str | None = None,
-        on: Annotated[date | None, Parameter(description="Only assignments in force on this day.")] = None,
+        self,
+        request: Req,
+        db: Database,
+        territory_id: str | None = None,
+        user_id: str | None = None,
+        on: Annotated[
+            date | None, Parameter(description="Only assignments in force on this day.")
+        ] = None,
     ) -> list[AssignmentOut]:
         """Assignments, ended ones included unless `on` asks for one day."""
         async with db.read() as unit:
-            return await queries.list_assignments(unit.session, request.user, territory_id=territory_id,
-                                                  user_id=user_id, on=on)
+            return await queries.list_assignments(
+                unit.session, request.user, territory_id=territory_id, user_id=user_id, on=on
+            )
 
     @post("/")
-    async def create_assignment(self, request: Req, db: Database, data: AssignmentIn) -> AssignmentOut:
+    async def create_assignment(
+        self, request: Req, db: Database, data: AssignmentIn
+    ) -> AssignmentOut:
         """Assign a user as owner, member or manager from `valid_from` (today if left out)
         until `valid_to` (exclusive). Overlapping owners of one territory are refused with 409."""
         async with db.write() as uow:
             return await services.create_assignment(uow, request.user, data)
 
     @post("/{assignment_id:str}/end", status_code=200)
-    async def end_assignment(self, request: Req, db: Database, assignment_id: str, data: AssignmentEndIn) -> AssignmentOut:
+    async def end_assignment(
+        self, request: Req, db: Database, assignment_id: str, data: AssignmentEndIn
+    ) -> AssignmentOut:
         """End an assignment on `on` (its first day no longer in force)."""
         async with db.write() as uow:
             return await services.end_assignment(uow, request.user, assignment_id, data.on)

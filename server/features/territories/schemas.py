@@ -54,7 +54,9 @@ class TerritoryIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class TerritoryUpdateIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    name: Annotated[str, Meta(min_length=1, max_length=120, pattern=ONE_LINE_PATTERN)] | UnsetType = UNSET
+    name: (
+        Annotated[str, Meta(min_length=1, max_length=120, pattern=ONE_LINE_PATTERN)] | UnsetType
+    ) = UNSET
     kind: Kind | UnsetType = UNSET
     # null moves the territory to the top level; leaving the field out keeps its parent.
     parent_id: Uuid | UnsetType | None = UNSET

@@ -26,35 +26,54 @@ Req = Request[CurrentUser, Any, Any]
 _managers = requires_role("manager", "admin")
 
 
-
-
 @get("/territories", guards=[_managers], include_in_schema=False)
 async def tree_page(request: Req, db: Database) -> Template:
     async with db.read() as unit:
         tree = await queries.territory_tree(unit.session, request.user, today())
         realignments = await realignment.list_realignments(unit, request.user)
-    return Template("territories/tree.html", context={"user": request.user, "tree": tree, "realignments": realignments})
+    return Template(
+        "territories/tree.html",
+        context={"user": request.user, "tree": tree, "realignments": realignments},
+    )
 
 
 @get("/territories/unassigned", guards=[_managers], include_in_schema=False)
 async def unassigned_page(request: Req, db: Database, offset: Offset = 0) -> Template:
     async with db.read() as unit:
         page = await queries.unassigned_customers(unit.session, limit=50, offset=max(0, offset))
-    return Template("territories/unassigned.html", context={"user": request.user, "page": page, "offset": offset})
+    return Template(
+        "territories/unassigned.html",
+        context={"user": request.user, "page": page, "offset": offset},
+    )
 
 
 async def render_detail(
-    request: Req, db: Database, territory_id: str, *, error: str | None = None, status_code: int = 200,
+    request: Req,
+    db: Database,
+    territory_id: str,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
     form: dict[str, str] | None = None,
 ) -> Template:
     """The territory page, also re-shown with the message when one of its forms is refused."""
     async with db.read() as unit:
         detail = await queries.territory_detail(unit.session, request.user, territory_id, today())
-        people = (await unit.session.execute(
-            select(User.id, User.full_name, User.role).where(User.active.is_(True), User.role.in_(("rep", "manager")))
-            .order_by(User.full_name))).all()
-    context = {"user": request.user, "d": detail, "people": people, "today": today(), "error": error,
-               "form": form or {}}
+        people = (
+            await unit.session.execute(
+                select(User.id, User.full_name, User.role)
+                .where(User.active.is_(True), User.role.in_(("rep", "manager")))
+                .order_by(User.full_name)
+            )
+        ).all()
+    context = {
+        "user": request.user,
+        "d": detail,
+        "people": people,
+        "today": today(),
+        "error": error,
+        "form": form or {},
+    }
     return Template("territories/detail.html", context=context, status_code=status_code)
 
 
@@ -63,11 +82,23 @@ async def detail_page(request: Req, db: Database, territory_id: str) -> Template
     return await render_detail(request, db, territory_id)
 
 
-def _preview_template(request: Req, preview: RealignmentPreview | None, *, realignment_id: str,
-                      error: str | None = None, status_code: int = 200, fragment: bool = False) -> Template:
+def _preview_template(
+    request: Req,
+    preview: RealignmentPreview | None,
+    *,
+    realignment_id: str,
+    error: str | None = None,
+    status_code: int = 200,
+    fragment: bool = False,
+) -> Template:
     name = "territories/_realignment.html" if fragment else "territories/realignment.html"
-    context = {"user": request.user, "p": preview, "realignment_id": realignment_id, "error": error,
-               "today": today()}
+    context = {
+        "user": request.user,
+        "p": preview,
+        "realignment_id": realignment_id,
+        "error": error,
+        "today": today(),
+    }
     return Template(name, context=context, status_code=status_code)
 
 
@@ -80,12 +111,21 @@ async def realignment_page(request: Req, db: Database, realignment_id: str) -> T
         raise
     except DomainError as exc:
         # A draft that no longer fits today's rules is still worth showing with the reason.
-        return _preview_template(request, None, realignment_id=realignment_id, error=exc.message,
-                                 status_code=status_for(exc))
+        return _preview_template(
+            request,
+            None,
+            realignment_id=realignment_id,
+            error=exc.message,
+            status_code=status_for(exc),
+        )
     return _preview_template(request, preview, realignment_id=realignment_id)
 
 
-@post("/territories/realignments/{realignment_id:str}/apply", guards=[_managers], include_in_schema=False)
+@post(
+    "/territories/realignments/{realignment_id:str}/apply",
+    guards=[_managers],
+    include_in_schema=False,
+)
 async def apply_submit(request: Req, db: Database, realignment_id: str) -> Any:
     try:
         async with db.write() as uow:
@@ -99,9 +139,14 @@ async def apply_submit(request: Req, db: Database, realignment_id: str) -> Any:
         except DomainError:
             current = None
         # htmx swaps only 2xx answers by default, and the message must reach the screen.
-        return _preview_template(request, current, realignment_id=realignment_id, error=exc.message,
-                                 status_code=200 if is_htmx(request) else status_for(exc),
-                                 fragment=is_htmx(request))
+        return _preview_template(
+            request,
+            current,
+            realignment_id=realignment_id,
+            error=exc.message,
+            status_code=200 if is_htmx(request) else status_for(exc),
+            fragment=is_htmx(request),
+        )
     if is_htmx(request):
         return _preview_template(request, preview, realignment_id=realignment_id, fragment=True)
     return Redirect(path=f"/territories/realignments/{realignment_id}", status_code=303)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004'
-down_revision = '0003'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -22,14 +22,17 @@ _OPERATIONS = ("INSERT", "UPDATE", "DELETE")
 
 
 def upgrade() -> None:
-    op.create_table('reference_data_version',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('token', sa.String(length=40), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_reference_data_version'))
+    op.create_table(
+        "reference_data_version",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token", sa.String(length=40), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reference_data_version")),
     )
     op.execute("INSERT INTO reference_data_version (id, token) VALUES (1, 'initial')")
-    with op.batch_alter_table('stock_levels', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_stock_levels_product_id'), ['product_id'], unique=False)
+    with op.batch_alter_table("stock_levels", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_stock_levels_product_id"), ["product_id"], unique=False
+        )
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "CREATE FUNCTION fieldsales_reference_changed() RETURNS trigger AS $$ BEGIN "
@@ -53,8 +56,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('stock_levels', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_stock_levels_product_id'))
+    with op.batch_alter_table("stock_levels", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_stock_levels_product_id"))
     if op.get_bind().dialect.name == "postgresql":
         for table in _TABLES:
             op.execute(f"DROP TRIGGER {table}_reference_changed ON {table}")
@@ -63,4 +66,4 @@ def downgrade() -> None:
         for table in _TABLES:
             for operation in _OPERATIONS:
                 op.execute(f"DROP TRIGGER {table}_reference_{operation.lower()}")
-    op.drop_table('reference_data_version')
+    op.drop_table("reference_data_version")

@@ -14,22 +14,25 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-_REVISIONS = sa.table('quote_revisions', sa.column('id', sa.String(36)), sa.column('snapshot', sa.JSON()))
+_REVISIONS = sa.table(
+    "quote_revisions", sa.column("id", sa.String(36)), sa.column("snapshot", sa.JSON())
+)
 
 
 def upgrade() -> None:
     connection = op.get_bind()
     rows = connection.execute(sa.select(_REVISIONS.c.id, _REVISIONS.c.snapshot)).all()
     for row in rows:
-        if isinstance(row.snapshot, dict) and row.snapshot.get('status') == 'draft':
+        if isinstance(row.snapshot, dict) and row.snapshot.get("status") == "draft":
             connection.execute(
-                _REVISIONS.update().where(_REVISIONS.c.id == row.id)
-                .values(snapshot={**row.snapshot, 'status': 'sent'})
+                _REVISIONS.update()
+                .where(_REVISIONS.c.id == row.id)
+                .values(snapshot={**row.snapshot, "status": "sent"})
             )
 
 
