@@ -226,7 +226,8 @@ class AuthController(Controller):
     ) -> Response[dict[str, bool]]:
         """Revoke the session's refresh-token family and clear the browser's cookies."""
         token = (data.refresh_token if data else None) or request.cookies.get(REFRESH_COOKIE)
-        await services.logout(db, token=token)
+        async with db.write() as uow:
+            await services.logout(uow, token=token)
         return Response({"logged_out": True}, cookies=clear_session_cookies())
 
     @get("/me")
@@ -283,12 +284,13 @@ class UserController(Controller):
         data: UserUpdateIn,
         db: Database,
     ) -> UserOut:
-        user = await services.update_user(
-            db,
-            user_id=user_id,
-            actor_id=request.user.id,
-            full_name=None if data.full_name is UNSET else data.full_name,
-            role=None if data.role is UNSET else data.role,
-            active=None if data.active is UNSET else data.active,
-        )
+        async with db.write() as uow:
+            user = await services.update_user(
+                uow,
+                user_id=user_id,
+                actor_id=request.user.id,
+                full_name=None if data.full_name is UNSET else data.full_name,
+                role=None if data.role is UNSET else data.role,
+                active=None if data.active is UNSET else data.active,
+            )
         return user_out(user)

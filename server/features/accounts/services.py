@@ -1,4 +1,10 @@
-"""Account actions: log in, refresh, log out, manage users."""
+"""Account actions: log in, refresh, log out, manage users.
+
+`logout` and `update_user` are services: they take the caller's unit of work. `login`,
+`refresh` and `create_user` are flows that open their own transactions, each for a
+reason: a password is hashed or checked off the event loop and before any write
+transaction (holding the writer through a hash stalls everyone), and a refused refresh
+must commit the revocation of its token family before the refusal is raised."""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from sqlalchemy import func, select
 from server.db.engine import Database
 from server.db.models import AuditEvent, User
 from server.db.types import new_id, utcnow
+from server.db.unit_of_work import WriteUnit
 from server.domain.errors import Conflict, NotFound, ValidationFailed
 from server.features.territories.checks import check_user_change_keeps_assignments
 from server.security import login_limits, refresh_tokens
@@ -120,13 +127,12 @@ async def refresh(db: Database, *, token: str, lifetime: timedelta) -> LoginResu
     return LoginResult(user=user, refresh=issued)
 
 
-async def logout(db: Database, *, token: str | None) -> None:
+async def logout(uow: WriteUnit, *, token: str | None) -> None:
     if not token:
         return
-    async with db.write() as uow:
-        family = await refresh_tokens.family_of(uow.session, token)
-        if family is not None:
-            await refresh_tokens.revoke_family(uow.session, family)
+    family = await refresh_tokens.family_of(uow.session, token)
+    if family is not None:
+        await refresh_tokens.revoke_family(uow.session, family)
 
 
 def _checked_full_name(value: str) -> str:
@@ -183,7 +189,7 @@ async def create_user(
 
 
 async def update_user(
-    db: Database,
+    uow: WriteUnit,
     *,
     user_id: str,
     actor_id: str,
@@ -191,43 +197,42 @@ async def update_user(
     role: str | None = None,
     active: bool | None = None,
 ) -> User:
-    async with db.write() as uow:
-        user = await uow.session.get(User, user_id)
-        if user is None:
-            raise NotFound("No such user.")
-        if user_id == actor_id and (active is False or (role is not None and role != user.role)):
-            raise ValidationFailed(
-                "You cannot deactivate yourself or change your own role.", code="self_change"
+    user = await uow.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    if user_id == actor_id and (active is False or (role is not None and role != user.role)):
+        raise ValidationFailed(
+            "You cannot deactivate yourself or change your own role.", code="self_change"
+        )
+    new_role = role if role is not None else user.role
+    new_active = active if active is not None else user.active
+    if (new_role, new_active) != (user.role, user.active):
+        await check_user_change_keeps_assignments(
+            uow.session, user, role=new_role, active=new_active, today=date.today()
+        )
+    changes: dict[str, object] = {}
+    if full_name is not None:
+        full_name = _checked_full_name(full_name)
+    if full_name is not None and full_name != user.full_name:
+        changes["full_name"] = [user.full_name, full_name]
+        user.full_name = full_name
+    if role is not None and role != user.role:
+        changes["role"] = [user.role, role]
+        user.role = role
+    if active is not None and active != user.active:
+        changes["active"] = [user.active, active]
+        user.active = active
+        if not active:
+            await end_sessions_of_user(uow.session, user.id)
+    user.updated_at = utcnow()
+    if changes:
+        uow.session.add(
+            AuditEvent(
+                entity_type="user",
+                entity_id=user.id,
+                action="user_updated",
+                actor_id=actor_id,
+                data=changes,
             )
-        new_role = role if role is not None else user.role
-        new_active = active if active is not None else user.active
-        if (new_role, new_active) != (user.role, user.active):
-            await check_user_change_keeps_assignments(
-                uow.session, user, role=new_role, active=new_active, today=date.today()
-            )
-        changes: dict[str, object] = {}
-        if full_name is not None:
-            full_name = _checked_full_name(full_name)
-        if full_name is not None and full_name != user.full_name:
-            changes["full_name"] = [user.full_name, full_name]
-            user.full_name = full_name
-        if role is not None and role != user.role:
-            changes["role"] = [user.role, role]
-            user.role = role
-        if active is not None and active != user.active:
-            changes["active"] = [user.active, active]
-            user.active = active
-            if not active:
-                await end_sessions_of_user(uow.session, user.id)
-        user.updated_at = utcnow()
-        if changes:
-            uow.session.add(
-                AuditEvent(
-                    entity_type="user",
-                    entity_id=user.id,
-                    action="user_updated",
-                    actor_id=actor_id,
-                    data=changes,
-                )
-            )
-        return user
+        )
+    return user

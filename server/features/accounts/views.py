@@ -108,7 +108,8 @@ async def login_submit(
 
 @post("/logout", include_in_schema=False)
 async def logout_submit(request: Request[Any, Any, Any], db: Database) -> Redirect:
-    await services.logout(db, token=request.cookies.get(REFRESH_COOKIE))
+    async with db.write() as uow:
+        await services.logout(uow, token=request.cookies.get(REFRESH_COOKIE))
     return Redirect(path="/login", cookies=clear_session_cookies(), status_code=303)
 
 
