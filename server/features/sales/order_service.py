@@ -235,26 +235,8 @@ async def place_order(uow: WriteUnit, user: CurrentUser, data: OrderCreateIn) ->
         currency="USD",
     )
     lines = [
-        OrderLineRow(
-            id=new_id(),
-            order_id=order.id,
-            line_no=int(p.line_id),
-            product_id=p.product_id,
-            sku=outcome.products[p.product_id].sku,
-            name=outcome.products[p.product_id].name,
-            quantity=p.quantity,
-            unit_price_cents=p.unit_price_cents,
-            discount_percent=p.discount_percent,
-            gross_cents=p.gross_cents,
-            discount_cents=p.line_discount_cents + p.order_discount_cents,
-            net_cents=p.net_cents,
-            tax_rate=outcome.tax_rates[p.line_id],
-            tax_cents=p.tax_cents,
-            total_cents=p.total_cents,
-            price_list_id=p.price_list_id,
-            price_list_version=p.price_list_version,
-        )
-        for p in priced.lines
+        OrderLineRow(id=new_id(), order_id=order.id, **columns)
+        for columns in outcome.line_columns()
     ]
     reason = "; ".join(r.message for r in verdict.reasons) or None
     events = [

@@ -66,6 +66,29 @@ class PricingOutcome:
     line_errors: list[tuple[str, str, str]] = field(default_factory=list)
     below_floor_line_ids: list[str] = field(default_factory=list)
 
+    def line_columns(self) -> list[dict[str, Any]]:
+        """The priced lines as the columns a quote line and an order line share."""
+        return [
+            {
+                "line_no": int(p.line_id),
+                "product_id": p.product_id,
+                "sku": self.products[p.product_id].sku,
+                "name": self.products[p.product_id].name,
+                "quantity": p.quantity,
+                "unit_price_cents": p.unit_price_cents,
+                "discount_percent": p.discount_percent,
+                "gross_cents": p.gross_cents,
+                "discount_cents": p.line_discount_cents + p.order_discount_cents,
+                "net_cents": p.net_cents,
+                "tax_rate": self.tax_rates[p.line_id],
+                "tax_cents": p.tax_cents,
+                "total_cents": p.total_cents,
+                "price_list_id": p.price_list_id,
+                "price_list_version": p.price_list_version,
+            }
+            for p in self.priced.lines
+        ]
+
     def hard_errors(self) -> list[Reason]:
         reasons = [
             Reason("product_inactive", f"product {pid} is no longer sold", pid)

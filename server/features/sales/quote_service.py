@@ -67,29 +67,8 @@ async def _price_into(
     outcome.raise_for_errors()
     priced = outcome.priced
     await session.execute(delete(QuoteLine).where(QuoteLine.quote_id == quote.id))
-    for p in priced.lines:
-        product = outcome.products[p.product_id]
-        session.add(
-            QuoteLine(
-                id=new_id(),
-                quote_id=quote.id,
-                line_no=int(p.line_id),
-                product_id=p.product_id,
-                sku=product.sku,
-                name=product.name,
-                quantity=p.quantity,
-                unit_price_cents=p.unit_price_cents,
-                discount_percent=p.discount_percent,
-                gross_cents=p.gross_cents,
-                discount_cents=p.line_discount_cents + p.order_discount_cents,
-                net_cents=p.net_cents,
-                tax_rate=outcome.tax_rates[p.line_id],
-                tax_cents=p.tax_cents,
-                total_cents=p.total_cents,
-                price_list_id=p.price_list_id,
-                price_list_version=p.price_list_version,
-            )
-        )
+    for columns in outcome.line_columns():
+        session.add(QuoteLine(id=new_id(), quote_id=quote.id, **columns))
     quote.subtotal_cents, quote.discount_cents = priced.subtotal_cents, priced.discount_cents
     quote.net_cents, quote.tax_cents = priced.net_cents, priced.tax_cents
     quote.shipping_tax_cents, quote.total_cents = priced.shipping_tax_cents, priced.total_cents
