@@ -202,6 +202,10 @@ class WriteUnit(ReadUnit):
         mark = self.feed._mark()
         try:
             async with self.session.begin_nested():
+                # SQLAlchemy emits SAVEPOINT lazily, at the session's next use of its
+                # connection; the direct statements do not go through the session, so
+                # without this their writes would land outside the savepoint.
+                await self.session.connection()
                 yield
         except BaseException:
             self.feed._roll_back_to(mark)
