@@ -63,6 +63,7 @@ from server.domain.customers import normalize_name
 from server.process import settle_garbage_collector
 from server.security.auth import ACCESS_TOKEN_TYPE
 from server.security.passwords import hash_password
+from server.security.sessions import SESSION_CLAIM
 from sync.client import SyncClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # as a script or with -m
@@ -419,7 +420,8 @@ def token_for(app: Any, settings: Settings, user_id: str, role: str) -> str:
             token_expiration=timedelta(hours=1),
             token_issuer=settings.jwt_issuer,
             token_audience=settings.jwt_audience,
-            token_extras={"typ": ACCESS_TOKEN_TYPE, "role": role},
+            # A session of its own, as a login would give (tokens without one are refused).
+            token_extras={"typ": ACCESS_TOKEN_TYPE, "role": role, SESSION_CLAIM: new_id()},
         )
     )
 
