@@ -29,6 +29,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from server.db.direct import Direct
 from server.db.models import AuditEvent, ChangeCounter, ChangeRecord
@@ -200,20 +201,27 @@ class WriteUnit(ReadUnit):
         """Work that may fail on its own: on an exception the database, the feed and the
         scoped helpers go back to where they were, and the exception goes on."""
         mark = self.feed._mark()
+        nested = await self.session.run_sync(_begin_savepoint)
         try:
-            async with self.session.begin_nested():
-                # SQLAlchemy emits SAVEPOINT lazily, at the session's next use of its
-                # connection; the direct statements do not go through the session, so
-                # without this their writes would land outside the savepoint.
-                await self.session.connection()
-                yield
+            yield
         except BaseException:
             self.feed._roll_back_to(mark)
             self._scoped.clear()
+            await self.session.run_sync(lambda _: nested.rollback())
             raise
+        await self.session.run_sync(lambda _: nested.commit())
 
     async def finish(self) -> None:
         await self.feed._write(self.sql)
+
+
+def _begin_savepoint(session: Session) -> SessionTransaction:
+    nested = session.begin_nested()
+    # SQLAlchemy emits SAVEPOINT lazily, at the session's next use of its connection; the
+    # direct statements do not go through the session, so without this their writes
+    # would land outside the savepoint. (One trip into the session for both steps.)
+    session.connection()
+    return nested
 
 
 def unit_of(session: AsyncSession) -> ReadUnit:
