@@ -13,6 +13,7 @@ _DESCRIPTIONS = {
     403: "The caller's role may not do this.",
     404: "Not found, or outside the caller's scope.",
     409: "Conflicts with existing data (duplicate SKU or code, concurrent change).",
+    413: "The body is larger than this endpoint reads.",
     415: "The body has an unsupported content type.",
     422: "Valid shape, but a business rule refuses it; `code` says which.",
 }

@@ -19,9 +19,21 @@ from server.domain.errors import ValidationFailed
 from server.domain.money import to_cents
 from server.domain.text import has_control_characters
 
-__all__ = ["MAX_ROWS", "CsvTable", "ImportRejected", "RowError", "RowReader", "read_csv"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_ROWS",
+    "CsvTable",
+    "ImportRejected",
+    "RowError",
+    "RowReader",
+    "read_csv",
+]
 
 MAX_ROWS = 20_000
+# The largest upload an import endpoint reads: room for MAX_ROWS rows of about 800 bytes
+# (every column filled at its longest), far above the app's general body limit, which a
+# file of a few thousand customers already passes.
+MAX_FILE_BYTES = 16 * 1024 * 1024
 _MONEY = re.compile(r"^\d{1,10}(\.\d{1,2})?$")  # 12, 12.5, 12.50; no sign, no symbol, no exponent
 _INTEGER = re.compile(r"^\d{1,9}$")
 _TRUE, _FALSE = {"true", "yes", "y", "1"}, {"false", "no", "n", "0"}

@@ -33,6 +33,7 @@ from server.db.engine import Database
 from server.domain.errors import Conflict
 from server.features.catalog.openapi import problems
 from server.features.imports import customers, jobs, products
+from server.features.imports.csv_input import MAX_FILE_BYTES
 from server.features.imports.customers import CustomerImportResult
 from server.features.imports.products import ProductImportResult
 from server.security.auth import CurrentUser, requires_role
@@ -131,8 +132,9 @@ async def _run(
     tags=["imports"],
     status_code=200,
     guards=[requires_role("admin")],
+    request_max_body_size=MAX_FILE_BYTES,
     operation_class=_ProductsUpload,
-    responses=problems(400, 403, 409, 415, 422),
+    responses=problems(400, 403, 409, 413, 415, 422),
 )
 async def import_products(
     request: Request[CurrentUser, Any, Any],
@@ -151,8 +153,9 @@ async def import_products(
     tags=["imports"],
     status_code=200,
     guards=[requires_role("admin")],
+    request_max_body_size=MAX_FILE_BYTES,
     operation_class=_CustomersUpload,
-    responses=problems(400, 403, 409, 415, 422),
+    responses=problems(400, 403, 409, 413, 415, 422),
 )
 async def import_customers(
     request: Request[CurrentUser, Any, Any],

@@ -11,7 +11,7 @@ from server.config import Settings
 from server.db.engine import Database
 from server.features.imports import customers, jobs, products
 from server.features.imports.background import ImportRunner
-from server.features.imports.csv_input import ImportRejected
+from server.features.imports.csv_input import MAX_FILE_BYTES, ImportRejected
 from server.features.imports.routes import _csv_bytes
 from server.security.auth import CurrentUser, requires_role
 
@@ -40,7 +40,12 @@ async def imports_page(request: Request[CurrentUser, Any, Any], db: Database) ->
     return Template("imports/index.html", context=await _index(request, db))
 
 
-@post("/imports/{kind:str}", include_in_schema=False, guards=[_admins])
+@post(
+    "/imports/{kind:str}",
+    include_in_schema=False,
+    guards=[_admins],
+    request_max_body_size=MAX_FILE_BYTES,
+)
 async def upload(
     request: Request[CurrentUser, Any, Any],
     db: Database,
