@@ -128,29 +128,22 @@ class ChangeFeed:
     """What this transaction changed that phones pull, written once, just before commit."""
 
     def __init__(self) -> None:
-        self._pending: list[Change] = []
-        self._seen: set[Change] = set()
+        # Insertion-ordered and without repeats: the same change touched twice is one row.
+        self._pending: dict[Change, None] = {}
 
     def touch(self, *changes: Change) -> None:
         for change in changes:
-            if change not in self._seen:
-                self._seen.add(change)
-                self._pending.append(change)
+            self._pending.setdefault(change)
 
     def touch_all(self, changes: Iterable[Change]) -> None:
         self.touch(*changes)
-
-    @property
-    def pending(self) -> tuple[Change, ...]:
-        return tuple(self._pending)
 
     def _mark(self) -> int:
         return len(self._pending)
 
     def _roll_back_to(self, mark: int) -> None:
-        for change in self._pending[mark:]:
-            self._seen.discard(change)
-        del self._pending[mark:]
+        for change in list(self._pending)[mark:]:
+            del self._pending[change]
 
     async def _write(self, sql: Direct) -> None:
         """One counter value for the whole transaction, taken last: the counter row stays
@@ -175,7 +168,6 @@ class ChangeFeed:
             ],
         )
         self._pending.clear()
-        self._seen.clear()
 
 
 class WriteUnit(ReadUnit):

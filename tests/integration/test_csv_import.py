@@ -524,3 +524,25 @@ async def test_a_file_larger_than_the_general_body_limit_is_read_and_checked(bac
         )
         assert too_big.status_code == 413 and too_big.json()["status"] == 413
     assert await _counts(db, Customer) == [0]
+
+
+async def test_import_jobs_and_pages_are_for_admins_only(backend, db):
+    async with _app_client(backend, db, batch_rows=100) as client:
+        admin = await _admin(client, db)
+        answer = await _post(client, "/api/imports/customers", admin, _customer_rows(3))
+        job = answer.headers["location"].rsplit("/", 1)[1]
+        for role in ("rep", "manager"):
+            user = await make_user(db, role=role, email=f"{role}@example.com")
+            headers = bearer(await login(client, user.email))
+            html = {**headers, "accept": "text/html"}
+            refused = [
+                await client.get("/api/imports/jobs", headers=headers),
+                await client.get(f"/api/imports/jobs/{job}", headers=headers),
+                await client.post(f"/api/imports/jobs/{job}/resume", headers=headers),
+                await _post(client, "/api/imports/customers", headers, _customer_rows(1)),
+                await client.get("/imports", headers=html),
+                await client.get(f"/imports/jobs/{job}", headers=html),
+            ]
+            assert [r.status_code for r in refused] == [403] * len(refused), role
+        assert (await client.get(f"/api/imports/jobs/{job}", headers=admin)).status_code == 200
+    assert await _counts(db, Customer) == [3]
