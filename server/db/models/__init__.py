@@ -5,6 +5,17 @@ from __future__ import annotations
 from server.db.models.accounts import RefreshToken, User
 from server.db.models.audit import AuditEvent
 from server.db.models.base import Base
+from server.db.models.billing import (
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceLine,
+    OrderRevision,
+    Payment,
+    PaymentAllocation,
+    ReturnAuthorization,
+    ReturnLine,
+)
 from server.db.models.catalog import (
     PriceBreak,
     PriceList,
@@ -16,6 +27,7 @@ from server.db.models.catalog import (
     Warehouse,
 )
 from server.db.models.customers import Customer, CustomerAddress, CustomerContact
+from server.db.models.fulfilment import ExpectedReceipt, Shipment, ShipmentLine, StockMovement
 from server.db.models.imports import ImportJob
 from server.db.models.reference import REFERENCE_TABLES, ReferenceDataVersion
 from server.db.models.sales import (
@@ -43,15 +55,23 @@ __all__ = [
     "Base",
     "ChangeCounter",
     "ChangeRecord",
+    "CreditNote",
+    "CreditNoteLine",
     "Customer",
     "CustomerAddress",
     "CustomerContact",
     "Device",
     "DocumentSequence",
+    "ExpectedReceipt",
     "IdempotencyRecord",
     "ImportJob",
+    "Invoice",
+    "InvoiceLine",
     "LoginCounter",
     "MutationOutcome",
+    "OrderRevision",
+    "Payment",
+    "PaymentAllocation",
     "PriceBreak",
     "PriceList",
     "PriceListItem",
@@ -63,10 +83,15 @@ __all__ = [
     "Realignment",
     "ReferenceDataVersion",
     "RefreshToken",
+    "ReturnAuthorization",
+    "ReturnLine",
     "RevokedSession",
     "SalesOrder",
     "SalesOrderLine",
+    "Shipment",
+    "ShipmentLine",
     "StockLevel",
+    "StockMovement",
     "StockReservation",
     "TaxRate",
     "Territory",

@@ -142,6 +142,24 @@ class SalesOrder(_Totals, Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Amendments: the current revision (1 as placed); each later one is in order_revisions.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    # A service order's agreed date; its completion is recorded as a service shipment.
+    scheduled_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # A drop-ship order's reference at the supplier who ships it.
+    supplier_reference: Mapped[str] = mapped_column(String(80), default="")
+    # A call-off's blanket order; a blanket order's agreed period.
+    blanket_order_id: Mapped[str | None] = mapped_column(
+        ForeignKey("sales_orders.id"), nullable=True, index=True
+    )
+    valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Billing totals kept with the order (changed under its lock): the billing sub-state
+    # and the credit check read them without summing invoices.
+    invoiced_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    paid_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    credited_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class SalesOrderLine(_PricedLine, Base):
@@ -154,6 +172,15 @@ class SalesOrderLine(_PricedLine, Base):
     quantity_allocated: Mapped[int] = mapped_column(Integer, default=0)
     quantity_backordered: Mapped[int] = mapped_column(Integer, default=0)
     quantity_shipped: Mapped[int] = mapped_column(Integer, default=0)
+    quantity_delivered: Mapped[int] = mapped_column(Integer, default=0)
+    quantity_invoiced: Mapped[int] = mapped_column(Integer, default=0)
+    quantity_returned: Mapped[int] = mapped_column(Integer, default=0)
+    # A blanket order line: how much call-offs have taken of the agreed quantity.
+    quantity_released: Mapped[int] = mapped_column(Integer, default=0)
+    # A call-off line: the blanket line it draws on.
+    blanket_line_id: Mapped[str | None] = mapped_column(UUIDString, nullable=True, index=True)
+    # A backordered line: when the back office expects the goods.
+    expected_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class StockReservation(Base):

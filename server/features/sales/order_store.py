@@ -76,6 +76,16 @@ class OrderRow(msgspec.Struct, kw_only=True):
     total_cents: int
     order_discount_percent: Decimal
     currency: str
+    revision: int = 1
+    scheduled_date: date | None = None
+    supplier_reference: str = ""
+    blanket_order_id: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    invoiced_cents: int = 0
+    paid_cents: int = 0
+    credited_cents: int = 0
+    closed_at: datetime | None = None
 
 
 class OrderLineRow(msgspec.Struct, kw_only=True):
@@ -101,6 +111,12 @@ class OrderLineRow(msgspec.Struct, kw_only=True):
     quantity_allocated: int = 0
     quantity_backordered: int = 0
     quantity_shipped: int = 0
+    quantity_delivered: int = 0
+    quantity_invoiced: int = 0
+    quantity_returned: int = 0
+    quantity_released: int = 0
+    blanket_line_id: str | None = None
+    expected_on: date | None = None
 
 
 class PlacedOrder(msgspec.Struct):
