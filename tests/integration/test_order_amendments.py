@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from server.db.models import OrderRevision, SalesOrderLine, StockReservation
+from sync.client import LostResponse, SyncClient
 from tests.factories import World, bearer, login, seed_world
 from tests.sales_factories import (
     Catalog,
@@ -283,3 +284,72 @@ async def test_amend_refusals_nothing_changed_cancelled_out_of_scope(client, db)
     assert hidden.status_code == 404 and hidden.json()["code"] == "order_not_found"
     assert cancelled.status_code == 409 and cancelled.json()["code"] == "not_amendable"
     assert await _revisions(db, order["id"]) == 0
+
+
+async def test_order_amend_mutation_is_applied_once_even_if_pushed_twice(client, db):
+    s = await _setup(client, db)
+    order = await _place(client, s)
+    line = order["lines"][0]["id"]
+    phone = SyncClient(
+        http=client, access_token=(await login(client, "rep1@corp.test"))["access_token"]
+    )
+    await phone.register()
+    args = {
+        "expected_revision": 1,
+        "lines": [
+            {"line_id": line, "quantity": 4, "discount_percent": "5"},
+            {"product_id": s.gadget, "quantity": 1},
+        ],
+        "reason": "added on site",
+        "client_total_cents": 7125,
+    }
+    item = phone.enqueue("order.amend", args, entity_id=order["id"])
+    phone.lose_next_responses = 1
+    try:
+        await phone.push()
+    except LostResponse:
+        pass
+    assert item.outcome is None
+
+    outcome = (await phone.push()).json()["outcomes"][0]
+
+    assert outcome["duplicate"] is True and outcome["status"] == "accepted"
+    result = outcome["result"]
+    # 4 x 9.50 + 25.00 = 63.00, 10 % tax, 5.00 shipping
+    assert result["revision"] == 2 and result["status"] == "confirmed"
+    assert result["total_cents"] == 7430 and result["repriced"] is True
+    assert [(x["quantity"], x["allocated"]) for x in result["lines"]] == [(4, 4), (1, 1)]
+    assert result["lines"][0]["line_id"] == line
+    assert await _revisions(db, order["id"]) == 1
+    assert await stock_of(db, s.widget) == [(s.catalog.warehouse_ids[0], 10, 4)]
+    assert await stock_of(db, s.gadget) == [(s.catalog.warehouse_ids[0], 5, 1)]
+    await _assert_stock_balances(db, s)
+    await phone.pull_all()
+    pulled = phone.store["order"][order["id"]]
+    assert pulled["revision"] == 2 and pulled["amendable"] is True
+    assert [x["quantity"] for x in pulled["lines"]] == [4, 1]
+
+
+async def test_order_amend_mutation_verdicts_need_approval_and_rejected(client, db):
+    s = await _setup(client, db)
+    order = await _place(client, s)
+    line = order["lines"][0]["id"]
+    phone = SyncClient(
+        http=client, access_token=(await login(client, "rep1@corp.test"))["access_token"]
+    )
+    await phone.register()
+    too_generous = {"line_id": line, "quantity": 3, "discount_percent": "20"}
+    phone.enqueue(
+        "order.amend", {"expected_revision": 1, "lines": [too_generous]}, entity_id=order["id"]
+    )
+    # Written offline against the revision the phone had: the first amendment moved it on.
+    phone.enqueue("order.amend", {"expected_revision": 1, "notes": "late"}, entity_id=order["id"])
+
+    waiting, stale = (await phone.push()).json()["outcomes"]
+
+    assert waiting["status"] == "needs_approval"
+    assert waiting["result"]["status"] == "pending_approval" and waiting["result"]["revision"] == 2
+    assert [r["code"] for r in waiting["result"]["approval_reasons"]] == ["discount_above_limit"]
+    assert stale["status"] == "rejected" and stale["code"] == "revision_conflict"
+    assert stale["result"]["revision"] == 2
+    assert await _revisions(db, order["id"]) == 1
