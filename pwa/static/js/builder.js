@@ -8,7 +8,7 @@ import { formatCents as money, h } from "./dom.js";
 import { newId } from "./ids.js";
 import { searchCustomers, splitWords } from "./search.js";
 import { enqueue } from "./outbox.js";
-import { allEntities, currentUser, getMeta, setMeta } from "./store.js";
+import { allEntities, currentUser, getEntity, getMeta, setMeta } from "./store.js";
 import {
   ORDERABLE_CUSTOMER_STATUSES, creditHoldReason, decimalGreater, lookupPrice, priceForCustomer,
   readAmountCents, readPercent, requestedDiscountPercent, roundToPack, stepQuantity, todayUtc,
@@ -22,9 +22,13 @@ const $ = (id) => document.getElementById(id);
 const root = $("builder");
 const mode = root.dataset.mode === "quote" ? "quote" : "order";
 
+// /app/orders/new?amend=ORDER_ID opens the builder on a placed order's lines: the result is
+// queued as an `order.amend` of the revision this phone last pulled.
+const amendId = mode === "order" ? new URLSearchParams(location.search).get("amend") : null;
+
 const state = {
   customers: [], products: {}, priceLists: [], taxRates: [], limit: null, defaultCreditLimit: null,
-  customer: null, lines: [], on: todayUtc(),
+  customer: null, lines: [], on: todayUtc(), amending: null,
 };
 
 const customerName = (c) => c.trading_name || c.legal_name || "Unnamed customer";
@@ -69,6 +73,10 @@ async function load() {
   }
   await readStore();
   await loadLimit();
+  if (amendId) {
+    await loadAmendment();
+    return;
+  }
   const wanted = new URLSearchParams(location.search).get("customer_id");
   const preselected = wanted && state.customers.find((c) => c.id === wanted);
   $("builder-loading").hidden = true;
@@ -79,6 +87,39 @@ async function load() {
     $("builder-loading").textContent = "That customer is not on this phone yet: pick one below.";
   }
   chooseCustomer(preselected || null);
+}
+
+async function loadAmendment() {
+  const order = await getEntity("order", amendId);
+  if (!order || !order.amendable) {
+    $("builder-loading").replaceChildren(order ? `Order ${order.number} can no longer be amended.` : "That order is not on this phone.",
+      " ", h("a", { href: "/app/orders" }, "All orders"));
+    return;
+  }
+  state.amending = order;
+  document.title = `Amend ${order.number} · Fieldsales`;
+  root.querySelector("h1").textContent = `Amend order ${order.number}`;
+  $("submit").textContent = "Amend order";
+  $("customer-change").hidden = true;
+  state.lines = (order.lines || []).map((l) => ({
+    key: newId(), line_id: l.id, product_id: l.product_id, quantity: l.quantity,
+    discount_text: l.discount_percent && Number(l.discount_percent) !== 0 ? l.discount_percent : "",
+  }));
+  const totals = order.totals || {};
+  $("order-discount").value = totals.order_discount_percent ?? "0";
+  // An amendment keeps the order's shipping charge.
+  $("shipping").value = ((totals.shipping_cents || 0) / 100).toFixed(2);
+  $("shipping").readOnly = true;
+  $("po-number").value = order.po_number || "";
+  $("notes").value = order.notes || "";
+  const customer = state.customers.find((c) => c.id === order.customer_id)
+    ?? { id: order.customer_id, trading_name: order.customer_name, number: "", status: "active" };
+  $("builder-loading").hidden = true;
+  $("builder-form").hidden = false;
+  root.setAttribute("aria-busy", "false");
+  chooseCustomer(customer);
+  renderLines();
+  update();
 }
 
 // --- customer ----------------------------------------------------------------------------
@@ -309,6 +350,24 @@ async function submit(event) {
     shipping_cents: entry.shippingCents, notes: $("notes").value.trim(), client_total_cents: priced.total_cents,
   };
   const what = `${customerName(customer)} · ${money(priced.total_cents)}`;
+  const order = state.amending;
+  if (order) {
+    await enqueue({
+      type: "order.amend@1", entity_id: order.id, label: `Amendment of ${order.number} · ${money(priced.total_cents)}`,
+      phone_totals: phoneTotals(priced),
+      args: {
+        expected_revision: order.revision ?? 1,
+        lines: state.lines.map((line, i) => ({
+          ...(line.line_id ? { line_id: line.line_id } : { product_id: line.product_id }),
+          quantity: entry.lines[i].quantity, discount_percent: entry.lines[i].discount_percent,
+        })),
+        order_discount_percent: entry.orderDiscount, notes: common.notes,
+        po_number: $("po-number").value.trim(), client_total_cents: priced.total_cents,
+      },
+    });
+    location.assign(`/app/orders?id=${encodeURIComponent(order.id)}`);
+    return;
+  }
   if (mode === "order") {
     await enqueue({
       type: "order.place@1", entity_id: id, label: `Order for ${what}`, phone_totals: phoneTotals(priced),

@@ -222,6 +222,10 @@ const HINTS = {
   version_conflict: "Someone changed this record meanwhile. Reopen it to see the latest version, then edit again.",
   credit_limit_exceeded: "The customer is over their credit limit. Ask your manager, or reduce the order.",
   insufficient_stock: "Not enough stock. Reduce the quantity or allow a backorder.",
+  revision_conflict: "The order was changed meanwhile. Sync, open the order again and amend the latest revision.",
+  below_shipped: "Part of that line has already shipped: the quantity cannot go below what shipped.",
+  line_shipped: "Part of that line has already shipped, so it cannot be removed.",
+  not_amendable: "The order can no longer be amended.",
 };
 
 export function hintFor(code) {

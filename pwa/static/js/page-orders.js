@@ -43,6 +43,11 @@ async function renderOne(root) {
   }
   document.title = `${order.number} · Fieldsales`;
   const t = order.totals || {};
+  // The latest amendment this phone queued for the order, and what the server said of it.
+  const amendments = (await listItems()).filter((i) => i.entity_id === id && i.type.startsWith("order.amend"));
+  const amendment = amendments.length ? amendments[amendments.length - 1] : null;
+  const verdict = amendment ? verdictOf(amendment) : null;
+  const waiting = verdict && (verdict.kind === "waiting" || verdict.kind === "sending");
   replace(root,
     h("h1", {}, `Order ${order.number}`),
     h("p", {}, h("a", { href: `/app/customers/view?id=${encodeURIComponent(order.customer_id)}` }, order.customer_name || "Customer")),
@@ -51,8 +56,14 @@ async function renderOne(root) {
       h("dt", {}, "Fulfilment"), h("dd", {}, label(order.fulfilment_status)),
       h("dt", {}, "Billing"), h("dd", {}, label(order.billing_status)),
       h("dt", {}, "Placed"), h("dd", {}, formatWhen(order.placed_at)),
+      h("dt", {}, "Revision"), h("dd", { "data-testid": "revision" }, String(order.revision ?? 1)),
       order.po_number ? [h("dt", {}, "PO"), h("dd", {}, order.po_number)] : null,
       (order.approval_reasons || []).length ? [h("dt", {}, "Approval"), h("dd", {}, order.approval_reasons.map((r) => r.message || r.code || String(r)).join("; "))] : null),
+    verdict ? h("p", { class: "amendment", "data-testid": "amend-verdict" }, "Amendment: ",
+      h("span", { class: `badge ${verdict.kind === "rejected" ? "warn" : ""}` }, verdict.text),
+      verdict.reason ? ` ${verdict.reason}` : "", verdict.hint ? h("span", { class: "muted block" }, verdict.hint) : "") : null,
+    order.amendable && !waiting
+      ? h("a", { class: "button", href: `/app/orders/new?amend=${encodeURIComponent(order.id)}` }, "Amend order") : null,
     h("h2", {}, "Lines"),
     h("ul", { class: "list" }, (order.lines || []).map((l) => h("li", { class: "pad" },
       h("div", { class: "row-between" }, h("span", {}, `${l.quantity} × ${l.name || l.sku || l.product_id}`),

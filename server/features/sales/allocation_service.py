@@ -59,16 +59,25 @@ async def allocate(
     *,
     preferred_warehouse_id: str | None,
 ) -> AllocationPlan:
-    """Plan what is available for a just-confirmed order (the rest is backordered), from
-    stock rows locked here, and set the lines' and the order's allocation from it. The
-    caller writes it with `store.reserve` once the lines exist."""
+    """Plan what is available for a just-confirmed or amended order (the rest is
+    backordered), from stock rows locked here, and set the lines' and the order's
+    allocation from it. The caller writes it with `store.reserve` once the lines exist."""
     positions = (
         []
         if order.order_type in _NO_OWN_STOCK
         else await store.lock_stock(line.product_id for line in lines)
     )
+    # What has shipped has left the warehouse: only the rest of a line needs stock held.
     plan = allocate_order(
-        [AllocationLine(x.id, x.product_id, x.quantity, x.quantity_allocated) for x in lines],
+        [
+            AllocationLine(
+                x.id,
+                x.product_id,
+                x.quantity,
+                min(x.quantity, x.quantity_allocated + x.quantity_shipped),
+            )
+            for x in lines
+        ],
         positions,
         preferred_warehouse_id=preferred_warehouse_id,
         ship_complete=order.ship_complete,

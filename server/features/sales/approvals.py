@@ -110,6 +110,9 @@ async def approve(uow: WriteUnit, user: CurrentUser, order_id: str) -> OrderRow:
     """Approve the exception the order waited for. Its credit is checked again first: orders
     confirmed while it waited count against the same limit, and an order that no longer
     fits goes on credit hold (its discount approved), with the reasons for the manager."""
+    # The counter before the order row, the lock order of every order action (an amendment
+    # takes both too): taken the other way round the two could wait on each other.
+    await lock_numbering(uow, "SO")
     order = await _load(uow, user, order_id)
     _require_deciding_manager(user, order)
     reasons = await _credit_now(uow, order)

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import AuditEvent, Customer, SalesOrder, SalesOrderLine
+from server.db.models import AuditEvent, Customer, OrderRevision, SalesOrder, SalesOrderLine
 from server.db.models.base import table_of
+from server.domain.amendments import can_amend
 from server.domain.errors import NotFound
 from server.domain.orders import FulfilmentStatus, OrderStatus, allowed_actions
 from server.features.sales.order_store import PlacedOrder
@@ -19,8 +20,11 @@ from server.features.sales.schemas import (
     LineOut,
     OrderDetail,
     OrderPage,
+    OrderRevisionOut,
     OrderSummary,
     ReasonOut,
+    RevisionHeaderOut,
+    RevisionLineOut,
     TimelineEntry,
     Totals,
     TotalsMismatchOut,
@@ -35,8 +39,10 @@ __all__ = [
     "order_detail",
     "order_filter",
     "order_lines",
+    "order_revisions",
     "percent",
     "placed_order_detail",
+    "revision_out",
     "totals_of",
 ]
 
@@ -148,6 +154,59 @@ async def _order_events(session: AsyncSession, order_id: str) -> list[TimelineEn
     ]
 
 
+def revision_out(
+    revision: int, at: Any, actor_id: str | None, reason: str, changes: Any
+) -> OrderRevisionOut:
+    """One recorded amendment as the order's detail shows it."""
+    return OrderRevisionOut(
+        revision=revision,
+        at=at.isoformat(),
+        actor_id=actor_id,
+        reason=reason,
+        status_before=changes.get("status_before", ""),
+        status_after=changes.get("status_after", ""),
+        total_before_cents=changes.get("totals_before", {}).get("total_cents", 0),
+        total_after_cents=changes.get("totals_after", {}).get("total_cents", 0),
+        lines=[
+            RevisionLineOut(
+                change=x["change"],
+                line_id=x.get("line_id"),
+                product_id=x["product_id"],
+                sku=x.get("sku", ""),
+                old_quantity=x.get("old_quantity"),
+                new_quantity=x.get("new_quantity"),
+                old_discount_percent=x.get("old_discount_percent"),
+                new_discount_percent=x.get("new_discount_percent"),
+                old_unit_price_cents=x.get("old_unit_price_cents"),
+                new_unit_price_cents=x.get("new_unit_price_cents"),
+            )
+            for x in changes.get("lines", [])
+        ],
+        header=[
+            RevisionHeaderOut(field=h["field"], old=h.get("old"), new=h.get("new"))
+            for h in changes.get("header", [])
+        ],
+    )
+
+
+async def order_revisions(session: AsyncSession, order_id: str) -> list[OrderRevisionOut]:
+    """The order's amendments, the latest first."""
+    rows = (
+        await session.execute(
+            select(
+                OrderRevision.revision,
+                OrderRevision.created_at,
+                OrderRevision.actor_id,
+                OrderRevision.reason,
+                OrderRevision.changes,
+            )
+            .where(OrderRevision.order_id == order_id)
+            .order_by(OrderRevision.revision.desc())
+        )
+    ).all()
+    return [revision_out(r.revision, r.created_at, r.actor_id, r.reason, r.changes) for r in rows]
+
+
 def _timeline_of_rows(events: list[dict[str, Any]]) -> list[TimelineEntry]:
     return [
         TimelineEntry(
@@ -170,11 +229,19 @@ def placed_order_detail(placed: PlacedOrder) -> OrderDetail:
 async def order_detail(session: AsyncSession, order: Any) -> OrderDetail:
     """`order`: a SalesOrder or an OrderRow."""
     return _detail(
-        order, await order_lines(session, order.id), await _order_events(session, order.id)
+        order,
+        await order_lines(session, order.id),
+        await _order_events(session, order.id),
+        await order_revisions(session, order.id),
     )
 
 
-def _detail(order: Any, lines: Sequence[Any], timeline: list[TimelineEntry]) -> OrderDetail:
+def _detail(
+    order: Any,
+    lines: Sequence[Any],
+    timeline: list[TimelineEntry],
+    revisions: list[OrderRevisionOut] | None = None,
+) -> OrderDetail:
     mismatch = None
     if order.client_total_cents is not None and order.client_total_cents != order.total_cents:
         mismatch = TotalsMismatchOut(
@@ -220,6 +287,9 @@ def _detail(order: Any, lines: Sequence[Any], timeline: list[TimelineEntry]) -> 
             OrderStatus(order.status), fulfilment=FulfilmentStatus(order.fulfilment_status)
         ),
         timeline=timeline,
+        revision=order.revision,
+        amendable=can_amend(order.status, order.order_type),
+        revisions=revisions or [],
     )
 
 

@@ -10,13 +10,16 @@ from litestar.params import Parameter
 
 from server.db.engine import Database
 from server.db.unit_of_work import WriteUnit
+from server.features.catalog.openapi import problems
 from server.features.sales import approvals, order_queries
 from server.features.sales.allocation_service import receive_stock
+from server.features.sales.amend_service import amend_order
 from server.features.sales.idempotency import create_once
 from server.features.sales.order_service import place_order
 from server.features.sales.schemas import (
     ApprovalItem,
     CancelIn,
+    OrderAmendIn,
     OrderCreateIn,
     OrderDetail,
     OrderPage,
@@ -104,6 +107,19 @@ class OrderController(Controller):
         async with db.write() as uow:
             order = await approvals.release_credit(uow, request.user, order_id)
             return await order_queries.order_detail(uow.session, order)
+
+    @post("/{order_id:str}/amend", status_code=200, responses=problems(400, 404, 409, 422))
+    async def amend(
+        self, request: _Req, db: Database, order_id: str, data: OrderAmendIn
+    ) -> OrderDetail:
+        """Amend an order before it ships, at the revision the caller last saw
+        (`expected_revision`; 409 `revision_conflict` with the current one when it moved
+        on). Re-priced and re-checked: it is confirmed and its stock reserved again, or
+        waits on pending_approval or credit_hold. Refused: 409 `not_amendable`; 422
+        `below_shipped`, `line_shipped`, `no_change` or a pricing rule, nothing changed."""
+        async with db.write() as uow:
+            amended = await amend_order(uow, request.user, order_id, data)
+            return await order_queries.order_detail(uow.session, amended.order)
 
     @post("/{order_id:str}/cancel", status_code=200)
     async def cancel(

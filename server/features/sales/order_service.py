@@ -43,7 +43,14 @@ from server.features.shared.numbers import next_number
 from server.features.shared.reference_data import reference_data
 from server.features.shared.scope import Scope, load_scope
 
-__all__ = ["CreditStanding", "convert_quote", "credit_standing", "place_order"]
+__all__ = [
+    "CreditStanding",
+    "convert_quote",
+    "credit_standing",
+    "discount_limit",
+    "order_customer",
+    "place_order",
+]
 
 
 _VERDICT_ACTION = {
@@ -72,6 +79,8 @@ _OPEN_ORDERS = select(func.coalesce(func.sum(SalesOrder.total_cents), 0)).where(
     SalesOrder.status.in_([literal(status) for status in OPEN_FOR_CREDIT_STATUSES]),
     SalesOrder.billing_status == "not_invoiced",
 )
+# An amended order is checked as if placed again: its own total is not open beside itself.
+_OTHER_OPEN_ORDERS = _OPEN_ORDERS.where(SalesOrder.id != bindparam("order_id"))
 
 
 async def _visible_customer(uow: WriteUnit, scope: Scope, customer_id: str) -> Any:
@@ -102,15 +111,40 @@ class CreditStanding:
         )
 
 
-async def credit_standing(uow: WriteUnit, customer: Any) -> CreditStanding:
+async def order_customer(uow: WriteUnit, customer_id: str) -> Any:
+    """What pricing and the checks read of an order's customer (the order's visibility has
+    been checked: an order stays visible to its rep after realignment moved its customer)."""
+    customer = await uow.sql.first(_CUSTOMER, {"id": customer_id})
+    if customer is None:
+        raise NotFound("No such customer.", code="customer_not_found")
+    return customer
+
+
+async def discount_limit(uow: WriteUnit, user: CurrentUser) -> Decimal:
+    """The discount the user may grant without a manager's approval."""
+    limit = await uow.sql.scalar(_DISCOUNT_LIMIT, {"id": user.id})
+    return Decimal(str(limit if limit is not None else 0))
+
+
+async def credit_standing(
+    uow: WriteUnit, customer: Any, *, excluding_order_id: str | None = None
+) -> CreditStanding:
+    """`excluding_order_id`: an order checked again (amended), whose own total is not one
+    of the open orders beside it."""
     # Without a limit the open orders (a sum over every open order of the customer) need
     # not be read.
     limit = customer.credit_limit_cents
-    open_orders = (
-        0
-        if limit is None
-        else int(await uow.sql.scalar(_OPEN_ORDERS, {"customer_id": customer.id}) or 0)
-    )
+    if limit is None:
+        open_orders = 0
+    elif excluding_order_id is None:
+        open_orders = int(await uow.sql.scalar(_OPEN_ORDERS, {"customer_id": customer.id}) or 0)
+    else:
+        open_orders = int(
+            await uow.sql.scalar(
+                _OTHER_OPEN_ORDERS, {"customer_id": customer.id, "order_id": excluding_order_id}
+            )
+            or 0
+        )
     # Open receivables: there are no invoices in the system yet, so nothing is owed.
     return CreditStanding(
         on_hold=customer.status == CUSTOMER_ON_HOLD,

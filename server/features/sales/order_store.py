@@ -19,9 +19,15 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, bindparam, case, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, case, delete, insert, select, update
 
-from server.db.models import SalesOrder, SalesOrderLine, StockLevel, StockReservation
+from server.db.models import (
+    OrderRevision,
+    SalesOrder,
+    SalesOrderLine,
+    StockLevel,
+    StockReservation,
+)
 from server.db.models.base import table_of
 from server.db.statements import by_arity
 from server.db.types import new_id, utcnow
@@ -164,6 +170,33 @@ _SAVE_STATUS = (
         {name: bindparam(f"new_{name}", type_=_ORDERS.c[name].type) for name in _STATUS_COLUMNS}
     )
 )
+# An amended order: every column but its identity and what placing it fixed for good.
+_AMENDED_COLUMNS = tuple(
+    name
+    for name in OrderRow.__struct_fields__
+    if name not in ("id", "number", "customer_id", "created_by", "placed_at")
+)
+_SAVE_ORDER = (
+    update(SalesOrder)
+    .where(SalesOrder.id == bindparam("order_id"))
+    .values(
+        {name: bindparam(f"new_{name}", type_=_ORDERS.c[name].type) for name in _AMENDED_COLUMNS}
+    )
+)
+_LINE_VALUES = tuple(
+    name for name in OrderLineRow.__struct_fields__ if name not in ("id", "order_id")
+)
+_SAVE_LINE = (
+    update(SalesOrderLine)
+    .where(SalesOrderLine.id == bindparam("line_id"))
+    .values({name: bindparam(f"new_{name}", type_=_LINES.c[name].type) for name in _LINE_VALUES})
+)
+_DELETE_LINE = delete(SalesOrderLine).where(SalesOrderLine.id == bindparam("line_id"))
+# Reservations of a removed line (all released by then) go with it: they point to it.
+_DELETE_LINE_RESERVATIONS = delete(StockReservation).where(
+    StockReservation.line_id == bindparam("line_id"), StockReservation.released_at.is_not(None)
+)
+_INSERT_REVISION = insert(table_of(OrderRevision))
 _SAVE_ALLOCATION = (
     update(SalesOrderLine)
     .where(SalesOrderLine.id == bindparam("line_id"))
@@ -276,6 +309,51 @@ class OrderStore:
     async def save_status(self, order: OrderRow) -> None:
         values = {f"new_{name}": getattr(order, name) for name in _STATUS_COLUMNS}
         await self._sql.execute(_SAVE_STATUS, {"order_id": order.id, **values})
+
+    async def save_amendment(
+        self,
+        order: OrderRow,
+        *,
+        kept: Sequence[OrderLineRow],
+        added: Sequence[OrderLineRow],
+        removed_ids: Sequence[str],
+    ) -> None:
+        """An amended order: its columns, its kept lines (ids unchanged), new lines and
+        removed ones (their stock released first). Reservations point to lines: the
+        caller reserves after this."""
+        values = {f"new_{name}": getattr(order, name) for name in _AMENDED_COLUMNS}
+        await self._sql.execute(_SAVE_ORDER, {"order_id": order.id, **values})
+        if removed_ids:
+            ids = [{"line_id": line_id} for line_id in removed_ids]
+            await self._sql.execute_many(_DELETE_LINE_RESERVATIONS, ids)
+            await self._sql.execute_many(_DELETE_LINE, ids)
+        if kept:
+            await self._sql.execute_many(
+                _SAVE_LINE,
+                [
+                    {"line_id": x.id, **{f"new_{name}": getattr(x, name) for name in _LINE_VALUES}}
+                    for x in kept
+                ],
+            )
+        if added:
+            await self._sql.execute_many(_INSERT_LINES, [msgspec.structs.asdict(x) for x in added])
+
+    async def insert_revision(
+        self, order: OrderRow, *, changes: dict[str, Any], reason: str, actor_id: str
+    ) -> None:
+        """The order's revision as amended just now: what changed and the totals around it."""
+        await self._sql.execute(
+            _INSERT_REVISION,
+            {
+                "id": new_id(),
+                "order_id": order.id,
+                "revision": order.revision,
+                "changes": changes,
+                "reason": reason,
+                "actor_id": actor_id,
+                "created_at": order.updated_at,
+            },
+        )
 
     async def save_allocations(self, lines: Iterable[OrderLineRow]) -> None:
         await self._sql.execute_many(

@@ -15,15 +15,18 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 __all__ = [
+    "AmendLineIn",
     "ApprovalItem",
     "CancelIn",
     "ConvertIn",
     "DiffLine",
     "LineIn",
     "LineOut",
+    "OrderAmendIn",
     "OrderCreateIn",
     "OrderDetail",
     "OrderPage",
+    "OrderRevisionOut",
     "OrderSummary",
     "QuoteCreateIn",
     "QuoteDetail",
@@ -31,6 +34,8 @@ __all__ = [
     "QuoteUpdateIn",
     "ReasonOut",
     "RejectIn",
+    "RevisionHeaderOut",
+    "RevisionLineOut",
     "StockReceiptIn",
     "TimelineEntry",
     "Totals",
@@ -85,6 +90,38 @@ class OrderCreateIn(msgspec.Struct, forbid_unknown_fields=True):
 
     def __post_init__(self) -> None:
         _check_percent("order_discount_percent", self.order_discount_percent)
+
+
+class AmendLineIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A line of the amended order: an existing one by `line_id`, a new one by `product_id`."""
+
+    quantity: Quantity
+    line_id: Uuid | None = None
+    product_id: Uuid | None = None
+    discount_percent: Decimal = Decimal(0)
+
+    def __post_init__(self) -> None:
+        _check_percent("discount_percent", self.discount_percent)
+
+
+class OrderAmendIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An amendment of a placed order. Fields left out stay as they are; `lines`, when
+    given, are all the lines the order keeps (a line not named is removed)."""
+
+    expected_revision: Annotated[int, Meta(ge=1, le=2**31 - 1)]
+    lines: Annotated[list[AmendLineIn], Meta(min_length=1, max_length=200)] | UnsetType = UNSET
+    order_discount_percent: Decimal | UnsetType = UNSET
+    ship_to_address_id: Uuid | UnsetType = UNSET
+    requested_delivery_date: date | UnsetType | None = UNSET
+    notes: Text | UnsetType = UNSET
+    po_number: Annotated[str, Meta(max_length=60)] | UnsetType = UNSET
+    reason: Annotated[str, Meta(max_length=2000)] = ""
+    # What the phone showed for the amended order; compared, never trusted.
+    client_total_cents: Annotated[int, Meta(ge=0, le=10**13)] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.order_discount_percent, UnsetType):
+            _check_percent("order_discount_percent", self.order_discount_percent)
 
 
 class ConvertIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -198,6 +235,38 @@ class TimelineEntry(msgspec.Struct):
     reason: str | None
 
 
+class RevisionLineOut(msgspec.Struct):
+    change: str  # added | removed | changed | repriced
+    line_id: str | None
+    product_id: str
+    sku: str
+    old_quantity: int | None
+    new_quantity: int | None
+    old_discount_percent: str | None
+    new_discount_percent: str | None
+    old_unit_price_cents: int | None
+    new_unit_price_cents: int | None
+
+
+class RevisionHeaderOut(msgspec.Struct):
+    field: str
+    old: str | None
+    new: str | None
+
+
+class OrderRevisionOut(msgspec.Struct):
+    revision: int
+    at: str
+    actor_id: str | None
+    reason: str
+    status_before: str
+    status_after: str
+    total_before_cents: int
+    total_after_cents: int
+    lines: list[RevisionLineOut]
+    header: list[RevisionHeaderOut]
+
+
 class OrderDetail(msgspec.Struct):
     id: str
     number: str
@@ -232,6 +301,9 @@ class OrderDetail(msgspec.Struct):
     cancelled_at: str | None
     allowed_actions: list[str]
     timeline: list[TimelineEntry]
+    revision: int = 1
+    amendable: bool = False
+    revisions: list[OrderRevisionOut] = []
 
 
 class OrderSummary(msgspec.Struct):

@@ -86,8 +86,10 @@ async def render_order(
     error: str | None = None,
     status_code: int = 200,
     reason: str = "",
+    failed: str = "",
 ) -> Template:
-    """The order page, also shown again with the message when one of its actions is refused."""
+    """The order page, also shown again with the message when one of its actions is
+    refused (`failed`: the form that was, "amend" or the action's)."""
     async with db.read() as unit:
         scope = await load_scope(unit.session, request.user)
         order = await order_queries.get_visible_order(unit.session, scope, order_id)
@@ -100,6 +102,7 @@ async def render_order(
                 detail.decided_by,
                 *detail.manager_ids,
                 *(e.actor_id for e in detail.timeline),
+                *(r.actor_id for r in detail.revisions),
             ],
         )
     cancellable = can_cancel(
@@ -112,8 +115,10 @@ async def render_order(
         people=people,
         may_cancel=cancellable,
         may_decide=may_decide(request.user, detail),
+        may_amend=detail.amendable,
         error=error,
         reason=reason,
+        failed=failed,
     )
     return Template("orders/detail.html", context=context, status_code=status_code)
 

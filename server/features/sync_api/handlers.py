@@ -12,6 +12,7 @@ from server.features.customers import services as customers
 from server.features.customers.schemas import CustomerCreateIn, CustomerUpdateIn
 from server.features.shared.scope import load_scope
 from server.features.sync_api.handlers_sales import (
+    order_amend,
     order_cancel,
     order_place,
     quote_save,
@@ -80,4 +81,5 @@ def build_engine() -> SyncEngine:
     engine.register("quote.send", 1, quote_send)
     engine.register("order.place", 1, order_place, creates=True)
     engine.register("order.cancel", 1, order_cancel)
+    engine.register("order.amend", 1, order_amend)
     return engine

@@ -14,6 +14,13 @@ service's details instead, e.g. ``{"reasons": [{"code", "message", "subject"}]}`
   [{"code", "message", "subject"}]}``; the outcome status is ``needs_approval`` while the
   order waits on pending_approval or credit_hold.
 - ``order.cancel@1`` (args ``{"reason"}``): ``{"number", "status", "fulfilment_status"}``.
+- ``order.amend@1`` (entity_id: the order id; args: the online amendment's fields,
+  ``expected_revision`` first): ``{"number", "order_id", "revision", "status",
+  "fulfilment_status", "total_cents", "client_total_cents", "totals_match", "repriced",
+  "totals", "lines": [{"line_id", "product_id", "quantity", "unit_price_cents",
+  "allocated", "backordered"}], "approval_reasons"}``; ``needs_approval`` while the
+  amended order waits on pending_approval or credit_hold. A stale ``expected_revision``
+  is rejected ``revision_conflict`` with ``details.revision``, the order's current one.
 - ``quote.save@1`` (entity_id: the quote id; the first save creates the draft with the
   online API's quote fields, later ones patch it; ``client_total_cents`` optional):
   ``{"number": "Q-...", "quote_id", "status", "revision", "total_cents",
@@ -36,16 +43,23 @@ from server.domain.actor import CurrentUser
 from server.domain.errors import ValidationFailed
 from server.domain.orders import OrderStatus
 from server.features.sales import approvals, quote_service
+from server.features.sales.amend_service import amend_order
 from server.features.sales.order_queries import totals_of
 from server.features.sales.order_service import place_order
-from server.features.sales.order_store import OrderRow
+from server.features.sales.order_store import OrderLineRow, OrderRow
 from server.features.sales.quote_queries import get_visible_quote
-from server.features.sales.schemas import CancelIn, OrderCreateIn, QuoteCreateIn, QuoteUpdateIn
+from server.features.sales.schemas import (
+    CancelIn,
+    OrderAmendIn,
+    OrderCreateIn,
+    QuoteCreateIn,
+    QuoteUpdateIn,
+)
 from server.features.shared.scope import load_scope
 from sync.engine import HandlerResult
 from sync.protocol import Mutation
 
-__all__ = ["order_cancel", "order_place", "quote_save", "quote_send"]
+__all__ = ["order_amend", "order_cancel", "order_place", "quote_save", "quote_send"]
 
 _WAITING_FOR_A_DECISION = (OrderStatus.PENDING_APPROVAL.value, OrderStatus.CREDIT_HOLD.value)
 _TOTALS = (
@@ -83,6 +97,16 @@ def _totals(doc: Quote | OrderRow) -> dict[str, int]:
     return {key: totals[key] for key in _TOTALS}
 
 
+def _line_result(line: OrderLineRow) -> dict[str, Any]:
+    return {
+        "product_id": line.product_id,
+        "quantity": line.quantity,
+        "unit_price_cents": line.unit_price_cents,
+        "allocated": line.quantity_allocated,
+        "backordered": line.quantity_backordered,
+    }
+
+
 async def order_place(uow: WriteUnit, user: CurrentUser, mutation: Mutation) -> HandlerResult:
     data: OrderCreateIn = _convert({**mutation.args, "id": mutation.entity_id}, OrderCreateIn)
     placed = await place_order(uow, user, data)
@@ -94,16 +118,26 @@ async def order_place(uow: WriteUnit, user: CurrentUser, mutation: Mutation) -> 
         "fulfilment_status": order.fulfilment_status,
         **_comparison(order.total_cents, order.client_total_cents),
         "totals": _totals(order),
-        "lines": [
-            {
-                "product_id": x.product_id,
-                "quantity": x.quantity,
-                "unit_price_cents": x.unit_price_cents,
-                "allocated": x.quantity_allocated,
-                "backordered": x.quantity_backordered,
-            }
-            for x in lines
-        ],
+        "lines": [_line_result(x) for x in lines],
+        "approval_reasons": list(order.approval_reasons or []),
+    }
+    status = "needs_approval" if order.status in _WAITING_FOR_A_DECISION else "accepted"
+    return HandlerResult(status=status, result=result)
+
+
+async def order_amend(uow: WriteUnit, user: CurrentUser, mutation: Mutation) -> HandlerResult:
+    data: OrderAmendIn = _convert(mutation.args, OrderAmendIn)
+    amended = await amend_order(uow, user, mutation.entity_id, data)
+    order = amended.order
+    result = {
+        "number": order.number,
+        "order_id": order.id,
+        "revision": order.revision,
+        "status": order.status,
+        "fulfilment_status": order.fulfilment_status,
+        **_comparison(order.total_cents, order.client_total_cents),
+        "totals": _totals(order),
+        "lines": [{"line_id": x.id, **_line_result(x)} for x in amended.lines],
         "approval_reasons": list(order.approval_reasons or []),
     }
     status = "needs_approval" if order.status in _WAITING_FOR_A_DECISION else "accepted"

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import AuditEvent, Customer, Quote, QuoteLine, SalesOrder, SalesOrderLine
+from server.domain.amendments import can_amend
 from server.domain.orders import (
     FulfilmentStatus,
     OrderStatus,
@@ -157,6 +158,8 @@ async def _orders(
             "allowed_actions": allowed_actions(
                 OrderStatus(o.status), fulfilment=FulfilmentStatus(o.fulfilment_status)
             ),
+            "revision": o.revision,
+            "amendable": can_amend(o.status, o.order_type),
             "placed_at": o.placed_at.isoformat(),
             "decided_at": o.decided_at.isoformat() if o.decided_at else None,
             "cancelled_at": o.cancelled_at.isoformat() if o.cancelled_at else None,
