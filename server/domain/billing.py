@@ -273,8 +273,8 @@ def allocate_amount(
         return _plan(plan, left)
     seen: set[str] = set()
     for wanted in requested:
-        item = items.get(wanted.invoice_id)
-        if item is None:
+        found = items.get(wanted.invoice_id)
+        if found is None:
             raise ValidationFailed(
                 "An allocation names an invoice that is not open for this customer.",
                 code="invoice_not_open",
@@ -287,6 +287,7 @@ def allocate_amount(
                 details={"invoice_id": wanted.invoice_id},
             )
         seen.add(wanted.invoice_id)
+        item = found
         if wanted.amount_cents <= 0 or wanted.amount_cents > item.balance_cents:
             raise ValidationFailed(
                 f"Invoice {item.number} has {item.balance_cents} cents open; an allocation "

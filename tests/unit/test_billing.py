@@ -141,7 +141,9 @@ def test_invoices_of_a_whole_order_add_up_to_its_total():
             _line(invoiced[0] + a, invoiced[0], a, id=1, net=1000, tax=101),
             _line(invoiced[1] + b, invoiced[1], b, id=2, net=2999, tax=299),
         ]
-        draft = draft_invoice(lines, first_invoice=i == 0, shipping_cents=795, shipping_tax_cents=80)
+        draft = draft_invoice(
+            lines, first_invoice=i == 0, shipping_cents=795, shipping_tax_cents=80
+        )
         totals.append(draft.total_cents)
         invoiced = [invoiced[0] + a, invoiced[1] + b]
     assert sum(totals) == 1000 + 101 + 2999 + 299 + 795 + 80
