@@ -30,6 +30,7 @@ from server.features.billing import ROUTES as billing_routes
 from server.features.catalog import ROUTES as catalog_routes
 from server.features.customers import ROUTES as customer_routes
 from server.features.customers.credit_policy import configure_credit_policy
+from server.features.fulfilment.routes import ROUTES as fulfilment_routes
 from server.features.imports import ROUTES as import_routes
 from server.features.imports.background import ImportRunner
 from server.features.ops.routes import healthz, readyz
@@ -65,6 +66,7 @@ API_ROUTES: list[Any] = [
     *catalog_routes,
     *import_routes,
     *sales_routes,
+    *fulfilment_routes,
     *billing_routes,
     *sync_routes,
 ]

@@ -17,6 +17,8 @@ import msgspec
 from server.domain.errors import InvalidTransition, ValidationFailed
 
 __all__ = [
+    "CLIENT_ORDER_ACTIONS",
+    "CLIENT_QUOTE_ACTIONS",
     "CUSTOMER_ON_HOLD",
     "OPEN_FOR_CREDIT_STATUSES",
     "ORDERABLE_CUSTOMER_STATUSES",
@@ -163,9 +165,22 @@ def can_cancel(current: OrderStatus, *, fulfilment: FulfilmentStatus | None = No
     return can(current, "cancel") and fulfilment not in SHIPPED_FULFILMENT
 
 
-def allowed_actions(current: OrderStatus) -> list[str]:
-    """The order actions allowed from `current`, sorted by name (e.g. for buttons)."""
-    return sorted(action for action in ORDER_TRANSITIONS if can(current, action))
+# The actions a person or client calls by name (an endpoint each). The others happen to
+# the order: placement decides submit/confirm/require_approval/hold_for_credit, and
+# shipping, delivery and payment move it through start_fulfilment, complete and close.
+CLIENT_ORDER_ACTIONS: frozenset[str] = frozenset({"approve", "reject", "release_credit", "cancel"})
+
+
+def allowed_actions(
+    current: OrderStatus, *, fulfilment: FulfilmentStatus | None = None
+) -> list[str]:
+    """The actions a client may call on an order in `current`, sorted by name (buttons)."""
+    return sorted(
+        action
+        for action in CLIENT_ORDER_ACTIONS
+        if can(current, action)
+        and (action != "cancel" or can_cancel(current, fulfilment=fulfilment))
+    )
 
 
 def next_quote_status(
@@ -207,8 +222,13 @@ def can_edit_quote(current: QuoteStatus) -> bool:
     return can_quote(current, "save")
 
 
+# Expiry happens to a quote (a daily job); every other quote action has an endpoint.
+CLIENT_QUOTE_ACTIONS: frozenset[str] = frozenset(QUOTE_TRANSITIONS) - {"expire"}
+
+
 def allowed_quote_actions(current: QuoteStatus) -> list[str]:
-    return sorted(action for action in QUOTE_TRANSITIONS if can_quote(current, action))
+    """The actions a client may call on a quote in `current`, sorted by name."""
+    return sorted(action for action in CLIENT_QUOTE_ACTIONS if can_quote(current, action))
 
 
 _S = TypeVar("_S", OrderStatus, QuoteStatus)

@@ -7,6 +7,7 @@ import pytest
 
 from server.domain.errors import InvalidTransition
 from server.domain.orders import (
+    CLIENT_ORDER_ACTIONS,
     ORDER_TRANSITIONS,
     QUOTE_TRANSITIONS,
     FulfilmentStatus,
@@ -82,7 +83,8 @@ def test_next_order_status_follows_the_table(status: OrderStatus, action: str) -
     else:
         assert next_order_status(status, action) is expected
         assert can(status, action)
-        assert action in allowed_actions(status)
+        # offered to clients exactly when a client can call it
+        assert (action in allowed_actions(status)) is (action in CLIENT_ORDER_ACTIONS)
 
 
 @pytest.mark.parametrize(("status", "action"), list(itertools.product(QuoteStatus, QUOTE_ACTIONS)))
@@ -97,7 +99,7 @@ def test_next_quote_status_follows_the_table(status: QuoteStatus, action: str) -
     else:
         assert next_quote_status(status, action) is expected
         assert can_quote(status, action)
-        assert action in allowed_quote_actions(status)
+        assert (action in allowed_quote_actions(status)) is (action != "expire")
 
 
 def test_next_order_status_refusal_says_what_and_why_in_words() -> None:
@@ -163,11 +165,15 @@ def test_fulfilment_does_not_block_other_actions() -> None:
 
 
 def test_allowed_actions_are_sorted_names() -> None:
-    assert allowed_actions(O.DRAFT) == ["cancel", "submit"]
+    assert allowed_actions(O.DRAFT) == ["cancel"]
     assert allowed_actions(O.CREDIT_HOLD) == ["cancel", "reject", "release_credit"]
+    # nothing a client cannot call: fulfilment and expiry happen to documents
+    assert allowed_actions(O.CONFIRMED) == ["cancel"]
+    assert allowed_actions(O.CONFIRMED, fulfilment=FulfilmentStatus.PARTIALLY_SHIPPED) == []
+    assert allowed_actions(O.IN_FULFILMENT) == []
     assert allowed_actions(O.CLOSED) == []
     assert allowed_actions(O.CANCELLED) == []
-    assert allowed_quote_actions(Q.SENT) == ["accept", "decline", "expire", "revise"]
+    assert allowed_quote_actions(Q.SENT) == ["accept", "decline", "revise"]
 
 
 def test_can_edit_quote_only_in_draft() -> None:

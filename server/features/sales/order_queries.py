@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.models import AuditEvent, Customer, SalesOrder, SalesOrderLine
 from server.db.models.base import table_of
 from server.domain.errors import NotFound
-from server.domain.orders import OrderStatus, allowed_actions
+from server.domain.orders import FulfilmentStatus, OrderStatus, allowed_actions
 from server.features.sales.order_store import PlacedOrder
 from server.features.sales.schemas import (
     ApprovalItem,
@@ -216,7 +216,9 @@ def _detail(order: Any, lines: Sequence[Any], timeline: list[TimelineEntry]) -> 
         decided_by=order.decided_by,
         decided_at=order.decided_at.isoformat() if order.decided_at else None,
         cancelled_at=order.cancelled_at.isoformat() if order.cancelled_at else None,
-        allowed_actions=allowed_actions(OrderStatus(order.status)),
+        allowed_actions=allowed_actions(
+            OrderStatus(order.status), fulfilment=FulfilmentStatus(order.fulfilment_status)
+        ),
         timeline=timeline,
     )
 

@@ -147,6 +147,8 @@ _LINES_OF = (
 _STATUS_COLUMNS = (
     "status",
     "fulfilment_status",
+    "billing_status",
+    "closed_at",
     "approval_reasons",
     "decided_by",
     "decided_at",
@@ -168,6 +170,16 @@ _SAVE_ALLOCATION = (
     .values(
         quantity_allocated=bindparam("allocated"),
         quantity_backordered=bindparam("backordered"),
+    )
+)
+_SAVE_PROGRESS = (
+    update(SalesOrderLine)
+    .where(SalesOrderLine.id == bindparam("line_id"))
+    .values(
+        quantity_allocated=bindparam("allocated"),
+        quantity_backordered=bindparam("backordered"),
+        quantity_shipped=bindparam("shipped"),
+        quantity_delivered=bindparam("delivered"),
     )
 )
 _LOCKED_STOCK = by_arity(
@@ -273,6 +285,22 @@ class OrderStore:
                     "line_id": x.id,
                     "allocated": x.quantity_allocated,
                     "backordered": x.quantity_backordered,
+                }
+                for x in lines
+            ],
+        )
+
+    async def save_progress(self, lines: Iterable[OrderLineRow]) -> None:
+        """The lines' allocated, backordered, shipped and delivered quantities."""
+        await self._sql.execute_many(
+            _SAVE_PROGRESS,
+            [
+                {
+                    "line_id": x.id,
+                    "allocated": x.quantity_allocated,
+                    "backordered": x.quantity_backordered,
+                    "shipped": x.quantity_shipped,
+                    "delivered": x.quantity_delivered,
                 }
                 for x in lines
             ],

@@ -14,7 +14,13 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import AuditEvent, Customer, Quote, QuoteLine, SalesOrder, SalesOrderLine
-from server.domain.orders import OrderStatus, QuoteStatus, allowed_actions, allowed_quote_actions
+from server.domain.orders import (
+    FulfilmentStatus,
+    OrderStatus,
+    QuoteStatus,
+    allowed_actions,
+    allowed_quote_actions,
+)
 from server.features.sales.order_queries import line_out, order_filter, percent, totals_of
 from server.features.sales.quote_queries import quote_filter
 from server.features.shared.scope import Scope
@@ -148,7 +154,9 @@ async def _orders(
             "client_total_cents": o.client_total_cents,
             "totals": msgspec.to_builtins(totals_of(o)),
             "approval_reasons": list(o.approval_reasons or []),
-            "allowed_actions": allowed_actions(OrderStatus(o.status)),
+            "allowed_actions": allowed_actions(
+                OrderStatus(o.status), fulfilment=FulfilmentStatus(o.fulfilment_status)
+            ),
             "placed_at": o.placed_at.isoformat(),
             "decided_at": o.decided_at.isoformat() if o.decided_at else None,
             "cancelled_at": o.cancelled_at.isoformat() if o.cancelled_at else None,

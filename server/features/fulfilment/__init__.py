@@ -1,0 +1,1 @@
+"""Fulfilment: packing and shipping allocated goods, delivery, and the order's progress."""

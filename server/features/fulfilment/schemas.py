@@ -1,0 +1,79 @@
+"""Shipment requests and answers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import msgspec
+
+__all__ = [
+    "DeliverIn",
+    "DispatchIn",
+    "ShipmentIn",
+    "ShipmentLineIn",
+    "ShipmentLineOut",
+    "ShipmentOut",
+]
+
+_Text60 = Annotated[str, msgspec.Meta(max_length=60)]
+_Text100 = Annotated[str, msgspec.Meta(max_length=100)]
+
+
+class ShipmentLineIn(msgspec.Struct, forbid_unknown_fields=True):
+    line_id: Annotated[str, msgspec.Meta(max_length=36)]
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
+
+
+class ShipmentIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Pack goods of an order into a shipment from one warehouse. Without `lines`, every
+    unit reserved for the order at that warehouse is packed. With `dispatch` (the default)
+    the shipment leaves at once; otherwise it waits packed until dispatched."""
+
+    warehouse_id: Annotated[str, msgspec.Meta(max_length=36)] | None = None
+    lines: list[ShipmentLineIn] | None = None
+    dispatch: bool = True
+    carrier: _Text60 = ""
+    service: _Text60 = ""
+    tracking_number: _Text100 = ""
+    supplier_reference: Annotated[str, msgspec.Meta(max_length=80)] = ""
+
+
+class DispatchIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    carrier: _Text60 = ""
+    service: _Text60 = ""
+    tracking_number: _Text100 = ""
+
+
+class DeliverIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Delivery confirmed by the carrier or the customer; today when no date is given."""
+
+    delivered_on: date | None = None
+
+
+class ShipmentLineOut(msgspec.Struct):
+    order_line_id: str
+    product_id: str
+    sku: str
+    name: str
+    quantity: int
+
+
+class ShipmentOut(msgspec.Struct):
+    id: str
+    number: str
+    order_id: str
+    order_number: str
+    kind: str
+    status: str
+    warehouse_id: str | None
+    carrier: str
+    service: str
+    tracking_number: str
+    tracking_url: str | None
+    supplier_reference: str
+    packed_at: str
+    shipped_at: str | None
+    delivered_on: str | None
+    invoice_id: str | None
+    lines: list[ShipmentLineOut]
