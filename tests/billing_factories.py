@@ -6,12 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
 
 from server.db.engine import Database
-from server.db.models import SalesOrderLine, Shipment, ShipmentLine
-from server.db.types import new_id, utcnow
 from tests.factories import World, bearer, login, seed_world
+from tests.fulfilment_factories import ship as ship_through_api
 from tests.sales_factories import Catalog, add_product, create_customer, seed_catalog, set_stock
 
 __all__ = ["Shop", "open_shop", "place", "ship"]
@@ -37,7 +35,8 @@ async def open_shop(client: httpx.AsyncClient, db: Database, **customer: Any) ->
         await set_stock(db, catalog.warehouse_ids[0], product, 10_000)
     rep = bearer(await login(client, "rep1@corp.test"))
     admin = bearer(await login(client, "admin@corp.test"))
-    buyer = await create_customer(client, rep, "Harbor Hardware", **customer)
+    # The back office onboards it: only a manager or an admin may set a credit limit.
+    buyer = await create_customer(client, admin, "Harbor Hardware", **customer)
     return Shop(world, catalog, rep, admin, buyer, odd, even)
 
 
@@ -60,44 +59,12 @@ async def place(
     return dict(response.json())
 
 
-async def ship(db: Database, order: dict[str, Any], units: dict[str, int]) -> str:
-    """A shipment of `units` (order line id -> quantity) that has left the warehouse."""
-    shipment_id, now = new_id(), utcnow()
-    async with db.write() as uow:
-        session = uow.session
-        count = len((await session.execute(select(Shipment.id))).all())
-        session.add(
-            Shipment(
-                id=shipment_id,
-                number=f"SH-{count + 1:06d}",
-                order_id=order["id"],
-                warehouse_id=None,
-                status="shipped",
-                shipped_at=now,
-                created_by=order["lines"][0]["id"] and await _admin_id(session),
-            )
-        )
-        await session.flush()
-        products = {x["id"]: x["product_id"] for x in order["lines"]}
-        for line_id, quantity in units.items():
-            session.add(
-                ShipmentLine(
-                    id=new_id(),
-                    shipment_id=shipment_id,
-                    order_line_id=line_id,
-                    product_id=products[line_id],
-                    quantity=quantity,
-                )
-            )
-            await session.execute(
-                update(SalesOrderLine)
-                .where(SalesOrderLine.id == line_id)
-                .values(quantity_shipped=SalesOrderLine.quantity_shipped + quantity)
-            )
-    return shipment_id
-
-
-async def _admin_id(session: Any) -> str:
-    from server.db.models import User
-
-    return str(await session.scalar(select(User.id).where(User.email == "admin@corp.test")))
+async def ship(
+    client: httpx.AsyncClient, shop: Shop, order: dict[str, Any], units: dict[str, int]
+) -> str:
+    """A shipment of `units` (order line id -> quantity) packed and dispatched through the
+    fulfilment API; its id."""
+    shipped = await ship_through_api(
+        client, shop.admin, order["id"], shop.catalog.warehouse_ids[0], list(units.items())
+    )
+    return str(shipped["id"])

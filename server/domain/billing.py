@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from server.domain.customers import payment_due_on
 from server.domain.errors import ValidationFailed
-from server.domain.orders import BillingStatus, OrderStatus
+from server.domain.orders import BillingStatus
 
 __all__ = [
     "AGEING_BUCKETS",
@@ -32,7 +32,6 @@ __all__ = [
     "ageing_bucket",
     "allocate_amount",
     "billing_status",
-    "closes_order",
     "correction_share",
     "draft_invoice",
     "due_date",
@@ -216,11 +215,6 @@ def billing_status(
     if paid_cents > 0:
         return BillingStatus.PARTIALLY_PAID
     return BillingStatus.INVOICED if fully_invoiced else BillingStatus.PARTIALLY_INVOICED
-
-
-def closes_order(status: str, billing: str) -> bool:
-    """A fully delivered order that is fully paid is closed: nothing further happens."""
-    return status == OrderStatus.COMPLETED and billing == BillingStatus.PAID
 
 
 # --- allocating money over open invoices ---------------------------------------------------

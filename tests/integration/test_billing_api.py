@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from server.db.models import AuditEvent, ChangeRecord, Invoice, Payment, SalesOrderLine
 from tests.billing_factories import Shop, open_shop, place, ship
 from tests.factories import bearer, login
+from tests.fulfilment_factories import deliver
 
 
 def _line(order: dict[str, Any], product_id: str) -> str:
@@ -46,7 +47,7 @@ async def test_two_partial_shipments_invoiced_and_paid_in_two_payments(client, d
     odd, even = _line(order, shop.odd), _line(order, shop.even)
     total = order["totals"]["total_cents"]
 
-    first = await ship(db, order, {odd: 1, even: 2})
+    first = await ship(client, shop, order, {odd: 1, even: 2})
     invoiced = await client.post(f"/api/shipments/{first}/invoice", headers=shop.admin)
     assert invoiced.status_code == 201, invoiced.text
     one = invoiced.json()
@@ -58,7 +59,7 @@ async def test_two_partial_shipments_invoiced_and_paid_in_two_payments(client, d
     assert one["invoice"]["due_on"] == (date.today() + timedelta(days=30)).isoformat()
     assert (await _order_state(client, shop, order["id"]))["billing_status"] == "partially_invoiced"
 
-    second = await ship(db, order, {odd: 2})
+    second = await ship(client, shop, order, {odd: 2})
     two = (await client.post(f"/api/shipments/{second}/invoice", headers=shop.admin)).json()
     assert two["shipping_cents"] == 0
     assert [(x["quantity"], x["net_cents"], x["tax_cents"]) for x in two["lines"]] == [(2, 666, 67)]
@@ -113,7 +114,7 @@ async def test_one_invoice_for_every_unbilled_shipment_of_an_order(client, db):
     order = await place(client, shop, {shop.odd: 3}, shipping_cents=500)
     odd = _line(order, shop.odd)
     for _ in range(3):
-        await ship(db, order, {odd: 1})
+        await ship(client, shop, order, {odd: 1})
     invoiced = await client.post(f"/api/orders/{order['id']}/invoice", headers=shop.admin)
     assert invoiced.status_code == 201, invoiced.text
     body = invoiced.json()
@@ -128,8 +129,8 @@ async def test_the_invoicing_run_bills_every_order_with_unbilled_shipments(clien
     shop = await open_shop(client, db)
     orders = [await place(client, shop, {shop.odd: 3, shop.even: 1}) for _ in range(3)]
     for order in orders[:2]:
-        await ship(db, order, {_line(order, shop.odd): 1})
-        await ship(db, order, {_line(order, shop.even): 1})
+        await ship(client, shop, order, {_line(order, shop.odd): 1})
+        await ship(client, shop, order, {_line(order, shop.even): 1})
     run = await client.post("/api/invoicing/run", headers=shop.admin)
     assert run.status_code == 200, run.text
     assert run.json()["orders"] == 2 and run.json()["invoices"] == 2
@@ -144,13 +145,13 @@ async def test_an_overpayment_is_credit_that_the_next_invoice_takes(client, db):
     shop = await open_shop(client, db)
     order = await place(client, shop, {shop.even: 2})
     line = _line(order, shop.even)
-    first = await ship(db, order, {line: 1})
+    first = await ship(client, shop, order, {line: 1})
     one = (await client.post(f"/api/shipments/{first}/invoice", headers=shop.admin)).json()
     owed = one["invoice"]["total_cents"]
     paid = await _pay(client, shop, owed + 1500)
     assert paid.json()["unallocated_cents"] == 1500
 
-    second = await ship(db, order, {line: 1})
+    second = await ship(client, shop, order, {line: 1})
     two = (await client.post(f"/api/shipments/{second}/invoice", headers=shop.admin)).json()
     applied = await client.post(
         f"/api/customers/{shop.customer['id']}/apply-credit", headers=shop.admin
@@ -168,7 +169,7 @@ async def test_a_credit_note_reduces_the_balance_and_its_rest_is_credit(client, 
     shop = await open_shop(client, db)
     order = await place(client, shop, {shop.odd: 3})
     odd = _line(order, shop.odd)
-    shipment = await ship(db, order, {odd: 3})
+    shipment = await ship(client, shop, order, {odd: 3})
     invoice = (await client.post(f"/api/shipments/{shipment}/invoice", headers=shop.admin)).json()
     invoice_id, total = invoice["invoice"]["id"], invoice["invoice"]["total_cents"]
 
@@ -201,7 +202,7 @@ async def test_a_credit_note_reduces_the_balance_and_its_rest_is_credit(client, 
 async def test_refusals_answer_with_a_code_and_change_nothing(client, db):
     shop = await open_shop(client, db)
     order = await place(client, shop, {shop.even: 1})
-    shipment = await ship(db, order, {_line(order, shop.even): 1})
+    shipment = await ship(client, shop, order, {_line(order, shop.even): 1})
     invoice = (await client.post(f"/api/shipments/{shipment}/invoice", headers=shop.admin)).json()
     invoice_id, total = invoice["invoice"]["id"], invoice["invoice"]["total_cents"]
 
@@ -272,7 +273,7 @@ async def test_two_invoicing_requests_at_once_never_bill_more_than_shipped(clien
     shop = await open_shop(client, db)
     order = await place(client, shop, {shop.odd: 3})
     odd = _line(order, shop.odd)
-    await ship(db, order, {odd: 2})
+    await ship(client, shop, order, {odd: 2})
     answers = await asyncio.gather(
         client.post(f"/api/orders/{order['id']}/invoice", headers=shop.admin),
         client.post(f"/api/orders/{order['id']}/invoice", headers=shop.admin),
@@ -289,3 +290,33 @@ async def test_two_invoicing_requests_at_once_never_bill_more_than_shipped(clien
         )
     assert invoiced == 2 and events == 1
     assert await _count(db, Invoice) == 1
+
+
+async def test_a_delivered_order_closes_when_it_is_paid(client, db):
+    shop = await open_shop(client, db)
+    order = await place(client, shop, {shop.odd: 3})
+    shipment = await ship(client, shop, order, {_line(order, shop.odd): 3})
+    await deliver(client, shop.admin, shipment)
+    assert (await _order_state(client, shop, order["id"]))["status"] == "completed"
+    invoice = (await client.post(f"/api/shipments/{shipment}/invoice", headers=shop.admin)).json()
+    await _pay(client, shop, invoice["invoice"]["total_cents"])
+    state = await _order_state(client, shop, order["id"])
+    assert (state["status"], state["billing_status"]) == ("closed", "paid")
+    assert [e["action"] for e in state["timeline"]][-2:] == ["payment", "close"]
+
+
+async def test_an_unpaid_invoice_holds_the_next_order_until_it_is_paid(client, db):
+    # Limit 30.00: one order of 21.98 fits, but not while its invoice is unpaid too.
+    shop = await open_shop(client, db, credit_limit_cents=3000)
+    first = await place(client, shop, {shop.odd: 6})
+    assert first["status"] == "confirmed"
+    shipment = await ship(client, shop, first, {_line(first, shop.odd): 6})
+    invoice = (await client.post(f"/api/shipments/{shipment}/invoice", headers=shop.admin)).json()
+    # Invoiced, the order no longer counts as open; its unpaid invoice does instead.
+    held = await place(client, shop, {shop.odd: 3})
+    assert held["status"] == "credit_hold"
+    assert [r["code"] for r in held["approval_reasons"]] == ["credit_limit_exceeded"]
+
+    await _pay(client, shop, invoice["invoice"]["total_cents"])
+    through = await place(client, shop, {shop.odd: 3})
+    assert through["status"] == "confirmed"

@@ -13,7 +13,6 @@ from server.domain.billing import (
     ageing_bucket,
     allocate_amount,
     billing_status,
-    closes_order,
     correction_share,
     draft_invoice,
     due_date,
@@ -185,12 +184,6 @@ def test_billing_status_follows_the_money(invoiced, paid, credited, expected):
         )
         == expected
     )
-
-
-def test_only_a_completed_and_paid_order_closes():
-    assert closes_order("completed", "paid")
-    assert not closes_order("in_fulfilment", "paid")
-    assert not closes_order("completed", "partially_paid")
 
 
 # --- allocation ----------------------------------------------------------------------------

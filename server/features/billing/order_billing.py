@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from server.db.unit_of_work import AuditRecord, WriteUnit
-from server.domain.billing import billing_status, closes_order
-from server.domain.orders import OrderStatus, next_order_status
+from server.domain.billing import billing_status
+from server.domain.lifecycle import lifecycle_actions, order_status_for
+from server.domain.orders import BillingStatus, FulfilmentStatus, OrderStatus, next_order_status
 from server.features.billing.store import BillingStore, CustomerRef
 from server.features.sales.changes import order_changes
 from server.features.sales.events import order_event
@@ -27,7 +28,8 @@ def settle_order(
 ) -> list[AuditRecord]:
     """Recompute the order's billing sub-state after its money changed (the caller has
     already added to invoiced, paid or credited cents); close it when it is delivered and
-    paid. Returns the events: `action` (billing from -> to) and, if it closed, `close`."""
+    paid (the order lifecycle's rule). Returns the events: `action` (billing from -> to)
+    and, if it closed, `close`."""
     before = order.billing_status
     order.billing_status = billing_status(
         total_cents=order.total_cents,
@@ -47,20 +49,27 @@ def settle_order(
             data=data,
         )
     ]
-    if closes_order(order.status, order.billing_status):
-        status = order.status
-        order.status = next_order_status(OrderStatus(status), "close").value
-        order.closed_at = now
+    # Money never moves goods: only the step from completed to closed can follow here.
+    current = OrderStatus(order.status)
+    target = order_status_for(
+        current, FulfilmentStatus(order.fulfilment_status), BillingStatus(order.billing_status)
+    )
+    for step in lifecycle_actions(current, target):
+        following = next_order_status(current, step)
         events.append(
             order_event(
                 order=order,
                 actor_id=actor_id,
-                action="close",
-                from_state=status,
-                to_state=order.status,
-                reason="Delivered and paid.",
+                action=step,
+                from_state=current.value,
+                to_state=following.value,
             )
         )
+        current = following
+    if current.value != order.status:
+        order.status = current.value
+        if current == OrderStatus.CLOSED:
+            order.closed_at = now
     return events
 
 
