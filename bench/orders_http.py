@@ -70,7 +70,7 @@ class BaselineApp:
             "journal_mode=WAL",
             "foreign_keys=ON",
             "busy_timeout=15000",
-            "synchronous=NORMAL",
+            "synchronous=FULL",
         ):
             await self.conn.execute(f"PRAGMA {pragma}")
 

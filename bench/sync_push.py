@@ -496,7 +496,7 @@ def baseline(
     path.write_bytes(template.read_bytes())
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     now = utcnow().isoformat()
     device_ids = []

@@ -21,6 +21,7 @@ from litestar.template.config import TemplateConfig
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from server.config import Settings, load_settings
+from server.db.backup import hold_serving_lock, sqlite_file
 from server.db.engine import Database
 from server.features.accounts.routes import AuthController, UserController
 from server.features.accounts.views import web_routes as account_pages
@@ -177,4 +178,8 @@ def create_served_app() -> Litestar:
     long-running server process wants (server/process.py)."""
     app = create_app()
     app.on_startup.append(settle_garbage_collector)
+    db_file = sqlite_file(app.state.settings.database_url)
+    if db_file is not None:
+        # Held for the process's life: `fieldsales db restore` refuses while it is.
+        app.state.serving_lock = hold_serving_lock(db_file)
     return app

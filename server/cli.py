@@ -1,4 +1,4 @@
-"""The `fieldsales` command: serve, db upgrade, user create, demo."""
+"""The `fieldsales` command: serve, db upgrade/backup/restore, user create, demo."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from server.config import load_settings
 from server.db.engine import Database
@@ -84,6 +85,46 @@ def _cmd_db_upgrade(_: argparse.Namespace) -> int:
     return 0
 
 
+def _sqlite_or_exit() -> Path:
+    from server.db.backup import sqlite_file
+
+    db_file = sqlite_file(load_settings().database_url)
+    if db_file is None:
+        print(
+            "error: backup and restore here are for the embedded SQLite database; "
+            "on PostgreSQL use pg_dump and pg_restore (see the README)",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+    return db_file
+
+
+def _cmd_db_backup(args: argparse.Namespace) -> int:
+    from server.db.backup import BackupError, backup_sqlite
+
+    db_file = _sqlite_or_exit()
+    try:
+        size = backup_sqlite(db_file, Path(args.path).resolve())
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"Backed up {db_file} to {args.path} ({size:,} bytes, integrity checked).")
+    return 0
+
+
+def _cmd_db_restore(args: argparse.Namespace) -> int:
+    from server.db.backup import BackupError, restore_sqlite
+
+    db_file = _sqlite_or_exit()
+    try:
+        restore_sqlite(Path(args.path).resolve(), db_file)
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"Restored {db_file} from {args.path}. Phones that synced since get a fresh copy.")
+    return 0
+
+
 def _cmd_user_create(args: argparse.Namespace) -> int:
     settings = load_settings()
     asyncio.run(upgrade(settings.database_url))
@@ -124,6 +165,16 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(
         func=_cmd_db_upgrade
     )
+    backup = db_commands.add_parser(
+        "backup", help="copy the SQLite database to PATH while the server runs"
+    )
+    backup.add_argument("path")
+    backup.set_defaults(func=_cmd_db_backup)
+    restore = db_commands.add_parser(
+        "restore", help="replace the SQLite database with the backup at PATH (server stopped)"
+    )
+    restore.add_argument("path")
+    restore.set_defaults(func=_cmd_db_restore)
 
     user = commands.add_parser("user", help="manage users")
     user_commands = user.add_subparsers(dest="user_command", required=True)

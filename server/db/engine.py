@@ -62,9 +62,11 @@ class _LoopConnection(aiosqlite.Connection):
       process holds it, BEGIN waits on the worker thread, off the event loop;
     - every statement once BEGIN has returned: it holds the write lock, and in WAL mode
       nothing else can make its statements wait;
-    - COMMIT: in WAL mode with synchronous=NORMAL a commit appends to the log without
-      waiting for a lock or the disk, and the writer never checkpoints at commit
-      (wal_autocheckpoint=0; `Database` checkpoints on a thread of its own).
+    - not COMMIT: with synchronous=FULL a commit waits for the disk (fsync of the log),
+      so it runs on the worker thread while the event loop serves others; group commit
+      (`server.db.group_commit`) makes it one fsync for every writer of the group. The
+      writer never checkpoints at commit (wal_autocheckpoint=0; `Database` checkpoints on
+      a thread of its own).
     Readers always use the worker thread. Nothing runs inline while a call is queued or
     running on the worker thread, so the sqlite3 connection is never used by two threads
     at once.
@@ -84,10 +86,9 @@ class _LoopConnection(aiosqlite.Connection):
         if not self._writer:
             return False
         if conn.in_transaction:
-            # COMMIT too: the writer never checkpoints at commit (wal_autocheckpoint=0, see
-            # `Database`), and in WAL mode with synchronous=NORMAL a commit appends to the
-            # log without waiting for a lock or for the disk.
-            return True
+            # Not COMMIT: an acknowledged write must survive a power cut, so the commit
+            # syncs the log to disk (synchronous=FULL), which takes milliseconds.
+            return bool(fn != conn.commit)
         return bool(fn == conn.rollback)  # the pool's reset of an idle connection: a no-op
 
     def _begin_without_waiting(self, conn: sqlite3.Connection, call: Callable[[], Any]) -> Any:
@@ -203,7 +204,9 @@ def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
         cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit is on disk before anyone is told it happened, so an order a rep
+        # saw accepted survives a power cut, not only a crash of the process.
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
         if immediate:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -108,3 +109,42 @@ async def test_the_write_ahead_log_is_checkpointed_as_commits_go_on(
         await db.dispose()
     # About 3 pages of 4 KiB per commit: 12 MB unchecked, a few hundred pages checked.
     assert wal_bytes < 6_000_000
+
+
+async def test_an_acknowledged_commit_waits_for_the_disk_and_not_on_the_event_loop(
+    tmp_path: Path, sqlite_template
+):
+    # synchronous=FULL: the log is synced at every commit, so an order a rep saw accepted
+    # survives a power cut, not only a crash of the process (NORMAL loses the last
+    # commits). The sync takes the disk's time, so it runs off the event loop: a loop
+    # ticker keeps running while commits happen one after the other.
+    path = tmp_path / "fieldsales.db"
+    shutil.copy(sqlite_template, path)
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with db.write() as uow:
+            writer_level = await uow.session.scalar(text("PRAGMA synchronous"))
+        async with db.read() as unit:
+            reader_level = await unit.session.scalar(text("PRAGMA synchronous"))
+        assert (writer_level, reader_level) == (2, 2)  # 2 = FULL
+
+        statements: list[tuple[str, str]] = []
+        async with db.write() as uow:
+            raw = (await uow.session.connection()).sync_connection
+            assert raw is not None
+            sqlite_conn = raw.connection.driver_connection._connection
+            # sqlite3 reports each statement from the thread that runs it.
+            sqlite_conn.set_trace_callback(
+                lambda sql: statements.append((sql.strip(), threading.current_thread().name))
+            )
+            await uow.session.execute(
+                text("INSERT INTO document_sequences (prefix, last_value) VALUES ('D', 0)")
+            )
+        sqlite_conn.set_trace_callback(None)
+        loop_thread = threading.current_thread().name
+        commits = [thread for sql, thread in statements if sql.upper().startswith("COMMIT")]
+        inserts = [thread for sql, thread in statements if sql.startswith("INSERT")]
+        assert inserts == [loop_thread]  # statements inside the transaction: on the loop
+        assert commits and loop_thread not in commits
+    finally:
+        await db.dispose()

@@ -77,3 +77,40 @@ class ShipmentOut(msgspec.Struct):
     delivered_on: str | None
     invoice_id: str | None
     lines: list[ShipmentLineOut]
+
+
+class ReturnIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Authorise a return of shipped, invoiced units of the order's lines, with why."""
+
+    reason: Annotated[str, msgspec.Meta(max_length=500)]
+    lines: Annotated[list[ShipmentLineIn], msgspec.Meta(max_length=500)]
+
+
+class ReceiveReturnIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The goods are back: restocked (into `warehouse_id`, by default the warehouse they
+    left from) or scrapped."""
+
+    disposition: Annotated[str, msgspec.Meta(max_length=10)] = "restock"
+    warehouse_id: Annotated[str, msgspec.Meta(max_length=36)] | None = None
+
+
+class ReturnLineOut(msgspec.Struct, kw_only=True):
+    order_line_id: str
+    sku: str
+    name: str
+    quantity: int
+    quantity_received: int
+    disposition: str
+    warehouse_id: str | None
+
+
+class ReturnOut(msgspec.Struct, kw_only=True):
+    id: str
+    number: str
+    order_id: str
+    status: str
+    reason: str
+    created_at: str
+    received_at: str | None
+    credit_note_number: str | None
+    lines: list[ReturnLineOut]
