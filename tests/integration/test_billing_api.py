@@ -320,3 +320,43 @@ async def test_an_unpaid_invoice_holds_the_next_order_until_it_is_paid(client, d
     await _pay(client, shop, invoice["invoice"]["total_cents"])
     through = await place(client, shop, {shop.odd: 3})
     assert through["status"] == "confirmed"
+
+
+async def test_a_return_is_credited_at_the_invoiced_amounts_and_its_credit_is_spent_later(
+    client, db
+):
+    from server.features.billing.credit_notes import CreditRequest, issue_credit_note
+
+    shop = await open_shop(client, db)
+    order = await place(client, shop, {shop.odd: 3})
+    odd = _line(order, shop.odd)
+    first = await ship(client, shop, order, {odd: 3})
+    invoice = (await client.post(f"/api/shipments/{first}/invoice", headers=shop.admin)).json()
+    await _pay(client, shop, invoice["invoice"]["total_cents"])
+    async with db.write() as uow:
+        returned = await issue_credit_note(
+            uow,
+            shop.world.admin.id,
+            invoice_id=invoice["invoice"]["id"],
+            kind="return",
+            reason="Two units returned",
+            lines=[CreditRequest(odd, quantity=1), CreditRequest(odd, quantity=1)],
+        )
+    # Units 1 and 2 of 3 at the invoiced 9.99 net and 1.00 tax: 3.33 + 3.33, 0.33 + 0.34.
+    assert [(x.net_cents, x.tax_cents) for x in returned.lines] == [(333, 33), (333, 34)]
+    assert returned.note.unapplied_cents == 733 and returned.applied_cents == 0
+
+    second_order = await place(client, shop, {shop.even: 1})
+    shipped = await ship(client, shop, second_order, {_line(second_order, shop.even): 1})
+    next_invoice = (
+        await client.post(f"/api/shipments/{shipped}/invoice", headers=shop.admin)
+    ).json()
+    applied = await client.post(
+        f"/api/customers/{shop.customer['id']}/apply-credit", headers=shop.admin
+    )
+    assert applied.json()["applied_cents"] == 733
+    detail = (
+        await client.get(f"/api/invoices/{next_invoice['invoice']['id']}", headers=shop.admin)
+    ).json()
+    assert detail["invoice"]["credited_cents"] == 733
+    assert detail["invoice"]["balance_cents"] == next_invoice["invoice"]["total_cents"] - 733

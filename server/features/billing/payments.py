@@ -55,8 +55,10 @@ async def _customer_exists(uow: WriteUnit, customer_id: str) -> None:
 async def _locked_open_invoices(uow: WriteUnit, customer_id: str) -> list[InvoiceRow]:
     store = uow.scoped(BillingStore)
     unlocked = await store.open_invoices(customer_id)
-    await store.lock_orders(i.order_id for i in unlocked)
-    return await store.open_invoices(customer_id)
+    locked = {o.id for o in await store.lock_orders(i.order_id for i in unlocked)}
+    # An invoice issued in between, on an order not locked here, waits for the next payment:
+    # locking its order now would break the key order of the locks.
+    return [i for i in await store.open_invoices(customer_id) if i.order_id in locked]
 
 
 def _open_items(invoices: Sequence[InvoiceRow]) -> list[OpenItem]:
