@@ -105,6 +105,7 @@ class GroupCommit:
         self._waiting -= 1
         group: _Group | None = None
         joined = False
+        failure: BaseException | None = None
         try:
             group = self._group or await self._open()
             session = AsyncSession(
@@ -119,8 +120,16 @@ class GroupCommit:
                 try:
                     yield unit
                     await unit.finish()
-                except BaseException:
-                    await session.rollback()
+                except BaseException as exc:
+                    failure = exc
+                    try:
+                        await session.rollback()
+                    except Exception:
+                        if not group.lost():
+                            raise
+                        # SQLite already rolled the whole transaction back (a full disk,
+                        # an I/O error): no savepoint is left to roll back to, and the
+                        # member's own error is the one that says why.
                     raise
                 await session.commit()
             finally:
@@ -133,8 +142,12 @@ class GroupCommit:
             try:
                 if group is not None and group is self._group:
                     if group.lost():
+                        # The earlier members' work went with it: they fail with the
+                        # error that lost it (a storage outage is answered as one).
                         await self._discard(
-                            RuntimeError("the write transaction was rolled back by SQLite")
+                            failure
+                            if isinstance(failure, Exception)
+                            else RuntimeError("the write transaction was rolled back by SQLite")
                         )
                     elif self._waiting == 0 or group.full():
                         await self._commit()

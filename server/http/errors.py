@@ -13,8 +13,9 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from server.db.storage import storage_outage
 from server.domain.errors import (
     Conflict,
     DomainError,
@@ -163,6 +164,33 @@ def _write_conflict(request: Request[Any, Any, Any], exc: IntegrityError) -> Res
     )
 
 
+# How long a client waits before trying again after a storage outage: long enough for an
+# operator to free space, short enough that a phone's queue drains soon after.
+STORAGE_RETRY_AFTER_SECONDS = 30
+
+
+def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    reason = storage_outage(exc)
+    if reason is None:
+        return _unexpected(request, exc)
+    # The transaction was rolled back whole; the next one succeeds once the disk is back.
+    log.error(
+        "storage unavailable (%s) on %s %s: writes are refused until it recovers: %s",
+        reason,
+        request.method,
+        request.url.path,
+        exc.orig,
+    )
+    return problem(
+        request,
+        status=503,
+        code="storage_unavailable",
+        detail=f"The server cannot store anything right now ({reason}). Nothing was "
+        "changed; try again in a little while.",
+        headers={"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)},
+    )
+
+
 def _too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
     # JSON nested deeper than the decoder follows: the body is refused, whatever reads it.
     log.warning("refused a too deeply nested request on %s %s", request.method, request.url.path)
@@ -183,5 +211,6 @@ exception_handlers: dict[type[Exception] | int, Any] = {
     HTTPException: _http_error,
     RecursionError: _too_deep,
     IntegrityError: _write_conflict,
+    DBAPIError: _database_error,
     Exception: _unexpected,
 }
