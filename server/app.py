@@ -27,6 +27,7 @@ from server.features.accounts.routes import AuthController, UserController
 from server.features.accounts.views import web_routes as account_pages
 from server.features.app_shell import ROUTES as app_shell_routes
 from server.features.app_shell.compression import PUBLIC_COMPRESSION
+from server.features.billing import ROUTES as billing_routes
 from server.features.catalog import ROUTES as catalog_routes
 from server.features.customers import ROUTES as customer_routes
 from server.features.customers.credit_policy import configure_credit_policy
@@ -67,6 +68,7 @@ API_ROUTES: list[Any] = [
     *import_routes,
     *sales_routes,
     *fulfilment_routes,
+    *billing_routes,
     *sync_routes,
 ]
 

@@ -37,6 +37,10 @@ class Settings:
     import_batch_rows: int = 100
     # The credit limit of a customer onboarded without one being chosen.
     default_credit_limit_cents: int = 500_000
+    # The seller printed on invoices; the address's lines are separated by "|".
+    seller_name: str = "Fieldsales"
+    seller_address: str = ""
+    seller_tax_id: str = ""
 
 
 def _load_or_create_secret(data_dir: Path) -> str:
@@ -97,4 +101,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         default_credit_limit_cents=_non_negative(
             env, "FIELDSALES_DEFAULT_CREDIT_LIMIT_CENTS", 500_000
         ),
+        seller_name=env.get("FIELDSALES_SELLER_NAME", "Fieldsales"),
+        seller_address=env.get("FIELDSALES_SELLER_ADDRESS", ""),
+        seller_tax_id=env.get("FIELDSALES_SELLER_TAX_ID", ""),
     )

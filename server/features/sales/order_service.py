@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 from sqlalchemy import bindparam, func, literal, select
 
-from server.db.models import Customer, SalesOrder, User
+from server.db.models import Customer, Invoice, SalesOrder, User
 from server.db.types import new_id, utcnow
 from server.db.unit_of_work import WriteUnit
 from server.domain.actor import CurrentUser
@@ -73,14 +73,20 @@ _CUSTOMER = select(
     Customer.preferred_warehouse_id,
 ).where(Customer.id == bindparam("id"))
 _DISCOUNT_LIMIT = select(User.discount_limit_percent).where(User.id == bindparam("id"))
-_OPEN_ORDERS = select(func.coalesce(func.sum(SalesOrder.total_cents), 0)).where(
+# The part of each open order that no invoice has billed yet (what is billed is counted
+# as a receivable until it is paid or credited).
+_OPEN_ORDERS = select(
+    func.coalesce(func.sum(SalesOrder.total_cents - SalesOrder.invoiced_cents), 0)
+).where(
     SalesOrder.customer_id == bindparam("customer_id"),
     # One parameter per status (literal()): an expanding IN list is re-rendered per run.
     SalesOrder.status.in_([literal(status) for status in OPEN_FOR_CREDIT_STATUSES]),
-    SalesOrder.billing_status == "not_invoiced",
 )
 # An amended order is checked as if placed again: its own total is not open beside itself.
 _OTHER_OPEN_ORDERS = _OPEN_ORDERS.where(SalesOrder.id != bindparam("order_id"))
+_OPEN_RECEIVABLES = select(
+    func.coalesce(func.sum(Invoice.total_cents - Invoice.paid_cents - Invoice.credited_cents), 0)
+).where(Invoice.customer_id == bindparam("customer_id"), Invoice.status == "open")
 
 
 async def _visible_customer(uow: WriteUnit, scope: Scope, customer_id: str) -> Any:
@@ -98,8 +104,8 @@ class CreditStanding:
 
     on_hold: bool
     limit_cents: int | None  # None: no limit, nothing to hold an order against
-    open_receivables_cents: int
-    open_orders_cents: int  # confirmed, not yet invoiced
+    open_receivables_cents: int  # unpaid balances of open invoices
+    open_orders_cents: int  # open orders' part not yet invoiced
 
     def reasons_for(self, order_total_cents: int) -> list[Reason]:
         return credit_reasons(
@@ -131,25 +137,24 @@ async def credit_standing(
 ) -> CreditStanding:
     """`excluding_order_id`: an order checked again (amended), whose own total is not one
     of the open orders beside it."""
-    # Without a limit the open orders (a sum over every open order of the customer) need
-    # not be read.
+    # Without a limit the exposure (sums over every open order and invoice of the
+    # customer) need not be read.
     limit = customer.credit_limit_cents
-    if limit is None:
-        open_orders = 0
-    elif excluding_order_id is None:
-        open_orders = int(await uow.sql.scalar(_OPEN_ORDERS, {"customer_id": customer.id}) or 0)
-    else:
-        open_orders = int(
-            await uow.sql.scalar(
-                _OTHER_OPEN_ORDERS, {"customer_id": customer.id, "order_id": excluding_order_id}
+    open_orders = open_receivables = 0
+    if limit is not None:
+        params = {"customer_id": customer.id}
+        if excluding_order_id is None:
+            open_orders = int(await uow.sql.scalar(_OPEN_ORDERS, params) or 0)
+        else:
+            open_orders = int(
+                await uow.sql.scalar(_OTHER_OPEN_ORDERS, {**params, "order_id": excluding_order_id})
+                or 0
             )
-            or 0
-        )
-    # Open receivables: there are no invoices in the system yet, so nothing is owed.
+        open_receivables = int(await uow.sql.scalar(_OPEN_RECEIVABLES, params) or 0)
     return CreditStanding(
         on_hold=customer.status == CUSTOMER_ON_HOLD,
         limit_cents=limit,
-        open_receivables_cents=0,
+        open_receivables_cents=open_receivables,
         open_orders_cents=open_orders,
     )
 
