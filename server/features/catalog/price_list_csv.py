@@ -19,7 +19,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import msgspec
 from sqlalchemy import select
@@ -32,14 +34,53 @@ from server.domain.price_list_versions import price_item_problems
 from server.features.catalog.schemas import BreakIn, PriceItemIn, PriceListDetail
 from server.features.imports.csv_input import ImportRejected, RowReader, read_csv
 
-__all__ = ["COLUMNS", "CsvLineError", "PriceImportRejected", "parse_items", "to_csv"]
+__all__ = [
+    "COLUMNS",
+    "CsvLineError",
+    "PriceImportRejected",
+    "amount",
+    "breaks_text",
+    "parse_amount",
+    "parse_breaks",
+    "parse_items",
+    "to_csv",
+]
 
 COLUMNS = ("sku", "unit_price", "breaks")
-_PAIR = re.compile(r"^(\d{1,9}):(\d{1,10}(?:\.\d{1,2})?)$")
+_MONEY = r"\d{1,10}(?:\.\d{1,2})?"
+_AMOUNT = re.compile(rf"^{_MONEY}$")
+_PAIR = re.compile(rf"^(\d{{1,9}}):({_MONEY})$")
 
 
-def _amount(cents: int) -> str:
+def amount(cents: int) -> str:
     return f"{from_cents(cents):.2f}"
+
+
+def breaks_text(breaks: Sequence[Any]) -> str:
+    """Breaks (with min_qty and unit_price_cents) as `min_qty:price` pairs."""
+    return " ".join(f"{b.min_qty}:{amount(b.unit_price_cents)}" for b in breaks)
+
+
+def parse_amount(text: str) -> int:
+    """An amount like 12.50 as cents, or ValidationFailed."""
+    if not _AMOUNT.fullmatch(text.strip()):
+        raise ValidationFailed(
+            f"a price is an amount like 12.50, got {text.strip()!r}", code="invalid_amount"
+        )
+    return to_cents(Decimal(text.strip()))
+
+
+def parse_breaks(text: str) -> list[tuple[int, int]]:
+    """`min_qty:price` pairs separated by spaces, as (min_qty, cents), or ValidationFailed."""
+    pairs: list[tuple[int, int]] = []
+    for token in text.split():
+        match = _PAIR.fullmatch(token)
+        if match is None:
+            raise ValidationFailed(
+                f"a break is min_qty:price like 10:9.50, got {token!r}", code="invalid_break"
+            )
+        pairs.append((int(match.group(1)), to_cents(Decimal(match.group(2)))))
+    return pairs
 
 
 def to_csv(detail: PriceListDetail) -> str:
@@ -47,8 +88,7 @@ def to_csv(detail: PriceListDetail) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for item in sorted(detail.items, key=lambda i: i.sku):
-        breaks = " ".join(f"{b.min_qty}:{_amount(b.unit_price_cents)}" for b in item.breaks)
-        writer.writerow([item.sku, _amount(item.unit_price_cents), breaks])
+        writer.writerow([item.sku, amount(item.unit_price_cents), breaks_text(item.breaks)])
     return out.getvalue()
 
 
@@ -78,19 +118,11 @@ class PriceImportRejected(ValidationFailed):
 
 
 def _breaks(reader: RowReader) -> list[tuple[int, int]] | None:
-    text = reader.raw("breaks")
-    pairs: list[tuple[int, int]] = []
-    for token in text.split():
-        match = _PAIR.fullmatch(token)
-        if match is None:
-            reader.error(
-                "breaks",
-                "invalid_break",
-                f"a break is min_qty:price like 10:9.50, got {token!r}",
-            )
-            return None
-        pairs.append((int(match.group(1)), to_cents(Decimal(match.group(2)))))
-    return pairs
+    try:
+        return parse_breaks(reader.raw("breaks"))
+    except ValidationFailed as exc:
+        reader.error("breaks", exc.code, exc.message)
+        return None
 
 
 async def parse_items(session: AsyncSession, raw: bytes) -> list[PriceItemIn]:
