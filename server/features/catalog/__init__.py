@@ -8,6 +8,7 @@ from server.features.catalog.price_routes import PriceListController, lookup_pri
 from server.features.catalog.routes import ProductController, list_categories
 from server.features.catalog.stock_routes import StockController, WarehouseController
 from server.features.catalog.views import CATALOG_PAGES
+from server.features.catalog.views_price_lists import PRICE_LIST_PAGES
 
 __all__ = ["ROUTES"]
 
@@ -19,4 +20,5 @@ ROUTES: list[Any] = [
     StockController,
     WarehouseController,
     *CATALOG_PAGES,
+    *PRICE_LIST_PAGES,
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from server.db.unit_of_work import AuditRecord
@@ -9,7 +10,10 @@ from server.features.shared.audit import event
 
 __all__ = [
     "price_list_created",
+    "price_list_item_removed",
+    "price_list_item_set",
     "price_list_items_replaced",
+    "price_list_superseded",
     "product_created",
     "product_updated",
     "stock_set",
@@ -64,6 +68,67 @@ def price_list_items_replaced(
         action="price_list_items_replaced",
         actor_id=actor_id,
         data={"before_count": before_count, "item_count": item_count},
+    )
+
+
+def price_list_superseded(
+    *,
+    price_list_id: str,
+    actor_id: str | None,
+    code: str,
+    version: int,
+    by_version: int,
+    old_valid_to: date | None,
+    new_valid_to: date,
+) -> AuditRecord:
+    """A planned version ended by a newer one the admin chose to let take over."""
+    return event(
+        entity_type="price_list",
+        entity_id=price_list_id,
+        action="price_list_superseded",
+        actor_id=actor_id,
+        to_state="superseded",
+        reason=f"superseded by version {by_version}",
+        data={
+            "code": code,
+            "version": version,
+            "by_version": by_version,
+            "old_valid_to": old_valid_to.isoformat() if old_valid_to else None,
+            "new_valid_to": new_valid_to.isoformat(),
+        },
+    )
+
+
+def price_list_item_set(
+    *,
+    price_list_id: str,
+    actor_id: str | None,
+    product_id: str,
+    unit_price_cents: int,
+    breaks: list[tuple[int, int]],
+) -> AuditRecord:
+    return event(
+        entity_type="price_list",
+        entity_id=price_list_id,
+        action="price_list_item_set",
+        actor_id=actor_id,
+        data={
+            "product_id": product_id,
+            "unit_price_cents": unit_price_cents,
+            "breaks": [list(b) for b in breaks],
+        },
+    )
+
+
+def price_list_item_removed(
+    *, price_list_id: str, actor_id: str | None, product_id: str
+) -> AuditRecord:
+    return event(
+        entity_type="price_list",
+        entity_id=price_list_id,
+        action="price_list_item_removed",
+        actor_id=actor_id,
+        data={"product_id": product_id},
     )
 
 

@@ -1,4 +1,4 @@
-"""Price lists: read them, add a version, replace a version's items.
+"""Price lists: read them, add a version, set, remove or replace a version's items.
 
 A price list is identified over time by its `code`; each POST of a code adds the next
 version and leaves the earlier ones untouched, so a quote can always say which version
@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
+import msgspec
 from sqlalchemy import ColumnElement, ScalarSelect, delete, func, insert, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,9 +21,11 @@ from server.db.models import Customer, PriceBreak, PriceList, PriceListItem, Pro
 from server.db.types import new_id
 from server.db.unit_of_work import WriteUnit
 from server.domain.errors import Conflict, NotFound, ValidationFailed
+from server.domain.price_list_versions import VersionPeriod, plan_new_version, price_item_problems
 from server.features.catalog import events
 from server.features.catalog.changes import price_list_change
 from server.features.catalog.schemas import (
+    BreakIn,
     BreakOut,
     PriceItemIn,
     PriceItemOut,
@@ -32,7 +36,16 @@ from server.features.catalog.schemas import (
 from server.features.customers.queries import get_visible
 from server.features.shared.scope import Scope, customer_filter
 
-__all__ = ["create_price_list", "list_price_lists", "price_list_detail", "replace_items"]
+__all__ = [
+    "create_price_list",
+    "list_price_lists",
+    "price_list_detail",
+    "product_floors",
+    "remove_item",
+    "replace_items",
+    "set_item",
+    "touch_price_list",
+]
 
 
 def _out(pl: PriceList, item_count: int) -> PriceListOut:
@@ -132,7 +145,8 @@ async def price_list_detail(
 
 
 async def _check_items(session: AsyncSession, items: Sequence[PriceItemIn]) -> None:
-    """Every product once, known, each break quantity once, and no price under the floor."""
+    """Every product once and known; each item's prices positive, above the product's floor,
+    its volume breaks increasing (`price_item_problems`). The first problem refuses all."""
     counts = Counter(item.product_id for item in items)
     duplicates = sorted(pid for pid, n in counts.items() if n > 1)
     if duplicates:
@@ -141,38 +155,41 @@ async def _check_items(session: AsyncSession, items: Sequence[PriceItemIn]) -> N
             code="duplicate_product",
             details={"product_ids": duplicates},
         )
-    floors: dict[str, int] = {}
-    ids = list(counts)
-    for start in range(0, len(ids), 1000):  # chunks stay under every driver's parameter limit
-        chunk = ids[start : start + 1000]
-        rows = await session.execute(
-            select(Product.id, Product.floor_price_cents).where(Product.id.in_(chunk))
-        )
-        floors.update({pid: floor for pid, floor in rows.all()})
+    floors = await product_floors(session, list(counts))
     unknown = sorted(counts.keys() - floors.keys())
     if unknown:
         raise ValidationFailed(
             "some products do not exist", code="unknown_product", details={"product_ids": unknown}
         )
     for item in items:
-        quantities = [b.min_qty for b in item.breaks]
-        if len(set(quantities)) != len(quantities):
+        problems = price_item_problems(
+            unit_price_cents=item.unit_price_cents,
+            breaks=[(b.min_qty, b.unit_price_cents) for b in item.breaks],
+            floor_price_cents=floors[item.product_id],
+        )
+        if problems:
             raise ValidationFailed(
-                "each break quantity may appear once per product",
-                code="duplicate_break",
-                details={"product_id": item.product_id},
-            )
-        lowest = min([item.unit_price_cents, *(b.unit_price_cents for b in item.breaks)])
-        if lowest < floors[item.product_id]:
-            raise ValidationFailed(
-                f"a price of {lowest} cents is below the product's floor price of "
-                f"{floors[item.product_id]} cents",
-                code="below_floor_price",
+                "; ".join(p.message for p in problems),
+                code=problems[0].code,
                 details={
                     "product_id": item.product_id,
                     "floor_price_cents": floors[item.product_id],
+                    "problems": [msgspec.structs.asdict(p) for p in problems],
                 },
             )
+
+
+async def product_floors(session: AsyncSession, product_ids: Sequence[str]) -> dict[str, int]:
+    """The floor price of each known product among `product_ids`."""
+    floors: dict[str, int] = {}
+    ids = list(product_ids)
+    for start in range(0, len(ids), 1000):  # chunks stay under every driver's parameter limit
+        chunk = ids[start : start + 1000]
+        rows = await session.execute(
+            select(Product.id, Product.floor_price_cents).where(Product.id.in_(chunk))
+        )
+        floors.update({pid: floor for pid, floor in rows.all()})
+    return floors
 
 
 async def _insert_items(
@@ -232,18 +249,55 @@ async def touch_price_list(uow: WriteUnit, pl: PriceList) -> None:
     uow.feed.touch(price_list_change(pl.id, territory_id))
 
 
-async def create_price_list(uow: WriteUnit, actor_id: str, data: PriceListIn) -> PriceList:
+async def _versions_of(session: AsyncSession, code: str) -> list[PriceList]:
+    # Locked: a supersede sets a planned version's valid_to, and two new versions of one
+    # code checked side by side must not both pass against the same planned version.
+    return list(
+        (
+            await session.execute(
+                select(PriceList)
+                .where(PriceList.code == code)
+                .order_by(PriceList.version)
+                .with_for_update()
+            )
+        ).scalars()
+    )
+
+
+async def _items_of(session: AsyncSession, price_list_id: str) -> list[PriceItemIn]:
+    """A version's items as the input of another version (a copy to edit)."""
+    rows = (
+        await session.execute(
+            select(PriceListItem.id, PriceListItem.product_id, PriceListItem.unit_price_cents)
+            .where(PriceListItem.price_list_id == price_list_id)
+            .order_by(PriceListItem.product_id)
+        )
+    ).all()
+    breaks: dict[str, list[BreakIn]] = defaultdict(list)
+    for b in (
+        await session.execute(
+            select(PriceBreak.item_id, PriceBreak.min_qty, PriceBreak.unit_price_cents)
+            .join(PriceListItem, PriceBreak.item_id == PriceListItem.id)
+            .where(PriceListItem.price_list_id == price_list_id)
+            .order_by(PriceBreak.min_qty)
+        )
+    ).all():
+        breaks[b.item_id].append(BreakIn(b.min_qty, b.unit_price_cents))
+    return [PriceItemIn(r.product_id, r.unit_price_cents, breaks[r.id]) for r in rows]
+
+
+async def create_price_list(
+    uow: WriteUnit, actor_id: str, data: PriceListIn, *, today: date | None = None
+) -> PriceList:
+    """A new list, or the next version of `data.code`.
+
+    A version planned for the future is never hidden silently (`plan_new_version`): the
+    new version must end before it starts, or `supersede` ends the planned one, audited.
+    With `copy_items` the new version starts with the items of the version it follows."""
     session = uow.session
     await _check_owner(session, data)
-    await _check_items(session, data.items)
-    latest = (
-        await session.execute(
-            select(PriceList)
-            .where(PriceList.code == data.code)
-            .order_by(PriceList.version.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
+    versions = await _versions_of(session, data.code)
+    latest = versions[-1] if versions else None
     # A code names one list over time: a new version may not turn a tier list into a
     # customer's list, or move a customer's prices to another customer.
     if latest is not None and (latest.kind, latest.customer_id) != (data.kind, data.customer_id):
@@ -251,6 +305,25 @@ async def create_price_list(uow: WriteUnit, actor_id: str, data: PriceListIn) ->
             f"price list {data.code} is a {latest.kind} list; a new version must keep its kind and customer",
             code="price_list_code_mismatch",
         )
+    items: Sequence[PriceItemIn] = data.items
+    if data.copy_items:
+        if data.items:
+            raise ValidationFailed(
+                "give either items or copy_items, not both", code="items_or_copy"
+            )
+        if latest is None:
+            raise ValidationFailed(
+                f"price list {data.code} has no earlier version to copy", code="nothing_to_copy"
+            )
+        items = await _items_of(session, latest.id)
+    await _check_items(session, items)
+    ended = plan_new_version(
+        [VersionPeriod(v.id, v.version, v.valid_from, v.valid_to) for v in versions],
+        valid_from=data.valid_from,
+        valid_to=data.valid_to,
+        today=today or date.today(),
+        supersede=data.supersede,
+    )
     pl = PriceList(
         id=new_id(),
         code=data.code,
@@ -270,18 +343,92 @@ async def create_price_list(uow: WriteUnit, actor_id: str, data: PriceListIn) ->
             f"another version of {data.code} was created at the same time; try again",
             code="price_list_version_taken",
         ) from None
-    await _insert_items(session, pl.id, data.items)
+    await _insert_items(session, pl.id, items)
     await uow.audit.record(
         events.price_list_created(
             price_list_id=pl.id,
             actor_id=actor_id,
             code=pl.code,
             version=pl.version,
-            item_count=len(data.items),
+            item_count=len(items),
+        )
+    )
+    by_id = {v.id: v for v in versions}
+    for end in ended:
+        planned = by_id[end.id]
+        planned.valid_to = end.new_valid_to
+        await uow.audit.record(
+            events.price_list_superseded(
+                price_list_id=planned.id,
+                actor_id=actor_id,
+                code=planned.code,
+                version=planned.version,
+                by_version=pl.version,
+                old_valid_to=end.old_valid_to,
+                new_valid_to=end.new_valid_to,
+            )
+        )
+        await touch_price_list(uow, planned)
+    await session.flush()
+    await touch_price_list(uow, pl)
+    return pl
+
+
+async def _locked_version(session: AsyncSession, price_list_id: str) -> PriceList:
+    pl = await session.get(PriceList, price_list_id, with_for_update=True)
+    if pl is None:
+        raise NotFound("No such price list.", code="price_list_not_found")
+    return pl
+
+
+async def set_item(
+    uow: WriteUnit, actor_id: str, price_list_id: str, item: PriceItemIn
+) -> PriceList:
+    """Add one product's price (and breaks) to a version, or replace it there."""
+    session = uow.session
+    pl = await _locked_version(session, price_list_id)
+    await _check_items(session, [item])
+    existing = await session.scalar(
+        select(PriceListItem.id).where(
+            PriceListItem.price_list_id == pl.id, PriceListItem.product_id == item.product_id
+        )
+    )
+    if existing is not None:
+        await session.execute(delete(PriceBreak).where(PriceBreak.item_id == existing))
+        await session.execute(delete(PriceListItem).where(PriceListItem.id == existing))
+    await _insert_items(session, pl.id, [item])
+    await uow.audit.record(
+        events.price_list_item_set(
+            price_list_id=pl.id,
+            actor_id=actor_id,
+            product_id=item.product_id,
+            unit_price_cents=item.unit_price_cents,
+            breaks=[(b.min_qty, b.unit_price_cents) for b in item.breaks],
         )
     )
     await touch_price_list(uow, pl)
     return pl
+
+
+async def remove_item(uow: WriteUnit, actor_id: str, price_list_id: str, product_id: str) -> None:
+    """Take one product out of a version (its price falls through to the next level)."""
+    session = uow.session
+    pl = await _locked_version(session, price_list_id)
+    existing = await session.scalar(
+        select(PriceListItem.id).where(
+            PriceListItem.price_list_id == pl.id, PriceListItem.product_id == product_id
+        )
+    )
+    if existing is None:
+        raise NotFound("This version has no price for that product.", code="item_not_found")
+    await session.execute(delete(PriceBreak).where(PriceBreak.item_id == existing))
+    await session.execute(delete(PriceListItem).where(PriceListItem.id == existing))
+    await uow.audit.record(
+        events.price_list_item_removed(
+            price_list_id=pl.id, actor_id=actor_id, product_id=product_id
+        )
+    )
+    await touch_price_list(uow, pl)
 
 
 async def replace_items(
@@ -289,9 +436,7 @@ async def replace_items(
 ) -> None:
     """Replace all items of one version at once (breaks go with their items)."""
     session = uow.session
-    pl = await session.get(PriceList, price_list_id, with_for_update=True)
-    if pl is None:
-        raise NotFound("No such price list.", code="price_list_not_found")
+    pl = await _locked_version(session, price_list_id)
     await _check_items(session, items)
     before = int(
         await session.scalar(

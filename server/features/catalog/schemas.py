@@ -18,6 +18,7 @@ __all__ = [
     "BreakIn",
     "BreakOut",
     "CategoryOut",
+    "PriceItemBody",
     "PriceItemIn",
     "PriceItemOut",
     "PriceItemsIn",
@@ -191,6 +192,13 @@ class PriceItemIn(msgspec.Struct, forbid_unknown_fields=True):
     breaks: Annotated[list[BreakIn], Meta(max_length=20)] = []
 
 
+class PriceItemBody(msgspec.Struct, forbid_unknown_fields=True):
+    """One product's price in a version (the product is named by the URL)."""
+
+    unit_price_cents: Cents
+    breaks: Annotated[list[BreakIn], Meta(max_length=20)] = []
+
+
 class PriceItemsIn(msgspec.Struct, forbid_unknown_fields=True):
     items: Annotated[list[PriceItemIn], Meta(max_length=20_000)]
 
@@ -204,6 +212,11 @@ class PriceListIn(msgspec.Struct, forbid_unknown_fields=True):
     valid_from: date | None = None
     valid_to: date | None = None  # inclusive
     items: Annotated[list[PriceItemIn], Meta(max_length=20_000)] = []
+    # Start from the items of the version this one follows (then `items` stays empty).
+    copy_items: bool = False
+    # End the planned versions this one would hide (each gets a valid_to, audited);
+    # without it such a version is refused with 409 hides_planned_version.
+    supersede: bool = False
 
 
 class PriceListOut(msgspec.Struct):

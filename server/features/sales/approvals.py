@@ -12,9 +12,11 @@ from server.db.models import Customer
 from server.db.types import utcnow
 from server.db.unit_of_work import WriteUnit
 from server.domain.actor import CurrentUser
+from server.domain.blanket_orders import reserves_stock
 from server.domain.errors import NotFound, PermissionDenied
 from server.domain.orders import FulfilmentStatus, OrderStatus, Reason, next_order_status
 from server.features.sales.allocation_service import allocate, allocation_event, release_order_stock
+from server.features.sales.call_offs import give_back_call_off
 from server.features.sales.changes import order_changes
 from server.features.sales.events import order_event
 from server.features.sales.order_queries import order_filter
@@ -76,7 +78,7 @@ async def _transition(
         )
     ]
     customer = await uow.session.get(Customer, order.customer_id)
-    if order.status == OrderStatus.CONFIRMED:
+    if order.status == OrderStatus.CONFIRMED and reserves_stock(order.order_type):
         lines = await store.lines(order.id)
         plan = await allocate(
             store,
@@ -89,7 +91,9 @@ async def _transition(
         events.append(allocation_event(order, user.id, fulfilment.value, plan))
     elif order.status == OrderStatus.CANCELLED:
         order.cancelled_at = now
-        released = await release_order_stock(store, order, await store.lines(order.id))
+        lines = await store.lines(order.id)
+        await give_back_call_off(uow, user, order, lines)
+        released = await release_order_stock(store, order, lines)
         if released:
             events.append(
                 order_event(

@@ -12,11 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.models import AuditEvent, Customer, OrderRevision, SalesOrder, SalesOrderLine
 from server.db.models.base import table_of
 from server.domain.amendments import can_amend
+from server.domain.blanket_orders import BlanketLine, remaining
 from server.domain.errors import NotFound
-from server.domain.orders import FulfilmentStatus, OrderStatus, allowed_actions
+from server.domain.orders import FulfilmentStatus, OrderStatus, OrderType, allowed_actions
 from server.features.sales.order_store import PlacedOrder
 from server.features.sales.schemas import (
     ApprovalItem,
+    BlanketLineOut,
+    BlanketOut,
+    CallOffSummary,
     LineOut,
     OrderDetail,
     OrderPage,
@@ -33,12 +37,15 @@ from server.features.shared.scope import Scope, customer_filter
 
 __all__ = [
     "approval_queue",
+    "blanket_out",
+    "call_offs_of",
     "get_visible_order",
     "line_out",
     "list_orders",
     "order_detail",
     "order_filter",
     "order_lines",
+    "order_numbers",
     "order_revisions",
     "percent",
     "placed_order_detail",
@@ -111,7 +118,78 @@ def line_out(line: Any) -> LineOut:
         price_list_version=line.price_list_version,
         quantity_allocated=getattr(line, "quantity_allocated", 0),
         quantity_backordered=getattr(line, "quantity_backordered", 0),
+        quantity_released=getattr(line, "quantity_released", 0) or 0,
+        blanket_line_id=getattr(line, "blanket_line_id", None),
     )
+
+
+def blanket_out(order: Any, lines: Sequence[Any], call_offs: Sequence[Any]) -> BlanketOut | None:
+    """A blanket order's agreement: its period, agreed/released/remaining per line, and its
+    call-offs (rows with id, number, status, placed_at, total_cents), oldest first."""
+    if order.order_type != OrderType.BLANKET:
+        return None
+    return BlanketOut(
+        valid_from=order.valid_from.isoformat() if order.valid_from else None,
+        valid_to=order.valid_to.isoformat() if order.valid_to else None,
+        lines=[
+            BlanketLineOut(
+                id=x.id,
+                line_no=x.line_no,
+                sku=x.sku,
+                name=x.name,
+                unit_price_cents=x.unit_price_cents,
+                discount_percent=percent(x.discount_percent),
+                agreed=x.quantity,
+                released=x.quantity_released or 0,
+                remaining=remaining(
+                    BlanketLine(x.id, x.line_no, x.quantity, x.quantity_released or 0)
+                ),
+            )
+            for x in lines
+        ],
+        call_offs=[
+            CallOffSummary(
+                id=c.id,
+                number=c.number,
+                status=c.status,
+                placed_at=c.placed_at.isoformat(),
+                total_cents=c.total_cents,
+            )
+            for c in call_offs
+        ],
+    )
+
+
+async def call_offs_of(session: AsyncSession, blanket_ids: Sequence[str]) -> dict[str, list[Any]]:
+    """The call-offs of these blanket orders, oldest first, by blanket id."""
+    found: dict[str, list[Any]] = {i: [] for i in blanket_ids}
+    if not blanket_ids:
+        return found
+    rows = await session.execute(
+        select(
+            SalesOrder.id,
+            SalesOrder.number,
+            SalesOrder.status,
+            SalesOrder.placed_at,
+            SalesOrder.total_cents,
+            SalesOrder.blanket_order_id,
+        )
+        .where(SalesOrder.blanket_order_id.in_(list(blanket_ids)))
+        .order_by(SalesOrder.placed_at, SalesOrder.id)
+    )
+    for row in rows:
+        found[row.blanket_order_id].append(row)
+    return found
+
+
+async def order_numbers(session: AsyncSession, ids: Sequence[str | None]) -> dict[str, str]:
+    wanted = sorted({i for i in ids if i})
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(SalesOrder.id, SalesOrder.number).where(SalesOrder.id.in_(wanted))
+    )
+    return {r.id: r.number for r in rows}
 
 
 async def order_lines(session: AsyncSession, order_id: str) -> list[Any]:
@@ -222,17 +300,31 @@ def _timeline_of_rows(events: list[dict[str, Any]]) -> list[TimelineEntry]:
 
 
 def placed_order_detail(placed: PlacedOrder) -> OrderDetail:
-    """The answer to placing an order, from what placing it wrote."""
-    return _detail(placed.order, placed.lines, _timeline_of_rows(placed.events))
+    """The answer to placing an order (not a call-off), from what placing it wrote."""
+    return _detail(
+        placed.order,
+        placed.lines,
+        _timeline_of_rows(placed.events),
+        blanket=blanket_out(placed.order, placed.lines, []),
+    )
 
 
 async def order_detail(session: AsyncSession, order: Any) -> OrderDetail:
     """`order`: a SalesOrder or an OrderRow."""
+    lines = await order_lines(session, order.id)
+    call_offs = (
+        (await call_offs_of(session, [order.id]))[order.id]
+        if order.order_type == OrderType.BLANKET
+        else []
+    )
+    numbers = await order_numbers(session, [order.blanket_order_id])
     return _detail(
         order,
-        await order_lines(session, order.id),
+        lines,
         await _order_events(session, order.id),
         await order_revisions(session, order.id),
+        blanket=blanket_out(order, lines, call_offs),
+        blanket_order_number=numbers.get(order.blanket_order_id or ""),
     )
 
 
@@ -241,6 +333,9 @@ def _detail(
     lines: Sequence[Any],
     timeline: list[TimelineEntry],
     revisions: list[OrderRevisionOut] | None = None,
+    *,
+    blanket: BlanketOut | None = None,
+    blanket_order_number: str | None = None,
 ) -> OrderDetail:
     mismatch = None
     if order.client_total_cents is not None and order.client_total_cents != order.total_cents:
@@ -290,6 +385,9 @@ def _detail(
         revision=order.revision,
         amendable=can_amend(order.status, order.order_type),
         revisions=revisions or [],
+        blanket=blanket,
+        blanket_order_id=order.blanket_order_id,
+        blanket_order_number=blanket_order_number,
     )
 
 

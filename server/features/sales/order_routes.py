@@ -14,10 +14,12 @@ from server.features.catalog.openapi import problems
 from server.features.sales import approvals, order_queries
 from server.features.sales.allocation_service import receive_stock
 from server.features.sales.amend_service import amend_order
+from server.features.sales.call_offs import place_call_off
 from server.features.sales.idempotency import create_once
 from server.features.sales.order_service import place_order
 from server.features.sales.schemas import (
     ApprovalItem,
+    CallOffIn,
     CancelIn,
     OrderAmendIn,
     OrderCreateIn,
@@ -54,6 +56,33 @@ class OrderController(Controller):
             request.user.id,
             request.headers.get(IDEMPOTENCY_HEADER),
             "POST /api/orders",
+            data,
+            work,
+        )
+        return Response(body, status_code=status)
+
+    @post("/{blanket_id:str}/call-offs")
+    async def create_call_off(
+        self, request: _Req, db: Database, blanket_id: str, data: CallOffIn
+    ) -> Response[Any]:
+        """Place a call-off of a blanket order: an ordinary order (its own number, stock
+        allocated) at the blanket's agreed prices and discounts, with its rep and territory.
+        Refused, with nothing changed, when the blanket is not confirmed (409
+        `blanket_not_confirmed`), today is outside its period (422
+        `outside_blanket_period`), a line is not one of its lines (422
+        `unknown_blanket_line`) or a quantity is above what the line has left (409
+        `exceeds_blanket_quantity`). Send `Idempotency-Key` (or a client `id`) to make
+        retries safe."""
+
+        async def work(uow: WriteUnit) -> OrderDetail:
+            placed = await place_call_off(uow, request.user, blanket_id, data)
+            return await order_queries.order_detail(uow.session, placed.order)
+
+        status, body = await create_once(
+            db,
+            request.user.id,
+            request.headers.get(IDEMPOTENCY_HEADER),
+            f"POST /api/orders/{blanket_id}/call-offs",
             data,
             work,
         )

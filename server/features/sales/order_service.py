@@ -18,6 +18,7 @@ from server.db.models import Customer, Invoice, SalesOrder, User
 from server.db.types import new_id, utcnow
 from server.db.unit_of_work import WriteUnit
 from server.domain.actor import CurrentUser
+from server.domain.blanket_orders import check_blanket_period, reserves_stock
 from server.domain.errors import Conflict, NotFound
 from server.domain.orders import (
     CUSTOMER_ON_HOLD,
@@ -25,6 +26,7 @@ from server.domain.orders import (
     FulfilmentStatus,
     OrderCheckInput,
     OrderStatus,
+    OrderType,
     Reason,
     credit_reasons,
     decide_submission,
@@ -35,7 +37,7 @@ from server.features.sales.allocation_service import allocate, allocation_event
 from server.features.sales.changes import order_changes, quote_changes
 from server.features.sales.events import order_event, quote_event
 from server.features.sales.order_store import OrderLineRow, OrderRow, OrderStore, PlacedOrder
-from server.features.sales.pricing import RequestedLine, price_for_customer
+from server.features.sales.pricing import QuotedPrice, RequestedLine, price_for_customer
 from server.features.sales.quote_queries import get_visible_quote, quote_lines
 from server.features.sales.quote_service import claim_for_order
 from server.features.sales.schemas import ConvertIn, LineIn, OrderCreateIn
@@ -44,6 +46,7 @@ from server.features.shared.reference_data import reference_data
 from server.features.shared.scope import Scope, load_scope
 
 __all__ = [
+    "CallOffTerms",
     "CreditStanding",
     "convert_quote",
     "credit_standing",
@@ -81,6 +84,8 @@ _OPEN_ORDERS = select(
     SalesOrder.customer_id == bindparam("customer_id"),
     # One parameter per status (literal()): an expanding IN list is re-rendered per run.
     SalesOrder.status.in_([literal(status) for status in OPEN_FOR_CREDIT_STATUSES]),
+    # A blanket order is an agreement, not goods owed for: its call-offs carry the exposure.
+    SalesOrder.order_type != literal(OrderType.BLANKET.value),
 )
 # An amended order is checked as if placed again: its own total is not open beside itself.
 _OTHER_OPEN_ORDERS = _OPEN_ORDERS.where(SalesOrder.id != bindparam("order_id"))
@@ -159,16 +164,35 @@ async def credit_standing(
     )
 
 
-async def place_order(uow: WriteUnit, user: CurrentUser, data: OrderCreateIn) -> PlacedOrder:
+@dataclass(frozen=True)
+class CallOffTerms:
+    """A call-off's blanket order (locked by the caller) and, for each requested line in
+    order, the blanket line it draws on: its prices, discounts and snapshot apply."""
+
+    blanket: OrderRow
+    lines: list[OrderLineRow]
+
+
+async def place_order(
+    uow: WriteUnit,
+    user: CurrentUser,
+    data: OrderCreateIn,
+    *,
+    call_off: CallOffTerms | None = None,
+) -> PlacedOrder:
     """Accept an order as submitted and route it to confirmed, pending_approval or credit_hold.
 
     Hard errors (inactive customer or product, quantity rules, no price, below floor) are
     refused all at once with 422 and `details.reasons`. With `quote_id` the order converts
     that accepted quote: its prices hold while it is valid, whatever the lists say now.
+    A blanket order needs its period and reserves no stock; a call-off (`call_off`) is
+    priced at its blanket's lines, with the blanket's rep and territory, and its discounts,
+    approved with the blanket, are not asked again.
 
     The order is written as typed rows through the order store: this is the path every
     order takes, online and from the sync push. It returns what it wrote, for the answer.
     """
+    check_blanket_period(data.order_type, data.valid_from, data.valid_to)
     today = date.today()
     session, sql = uow.session, uow.sql
     store = uow.scoped(OrderStore)
@@ -185,7 +209,7 @@ async def place_order(uow: WriteUnit, user: CurrentUser, data: OrderCreateIn) ->
     outcome = await price_for_customer(
         session,
         customer,
-        [RequestedLine(x.product_id, x.quantity, x.discount_percent) for x in data.lines],
+        _requested(data, call_off),
         on=today,
         order_discount_percent=data.order_discount_percent,
         shipping_cents=data.shipping_cents,
@@ -204,7 +228,9 @@ async def place_order(uow: WriteUnit, user: CurrentUser, data: OrderCreateIn) ->
         raise Conflict(
             "An order with this id already exists.", code="order_id_taken", details={"id": data.id}
         )
-    limit = await sql.scalar(_DISCOUNT_LIMIT, {"id": user.id})
+    limit = Decimal(str(await sql.scalar(_DISCOUNT_LIMIT, {"id": user.id}) or 0))
+    if call_off is not None:
+        limit = max(limit, Decimal(str(call_off.blanket.discount_percent)))
     discount = requested_discount_percent(priced, data.order_discount_percent)
     credit = await credit_standing(uow, customer)
     verdict = decide_submission(
@@ -216,7 +242,7 @@ async def place_order(uow: WriteUnit, user: CurrentUser, data: OrderCreateIn) ->
             open_orders_cents=credit.open_orders_cents,
             order_total_cents=priced.total_cents,
             discount_percent=discount,
-            discount_limit_percent=Decimal(str(limit if limit is not None else 0)),
+            discount_limit_percent=limit,
             inactive_product_ids=tuple(outcome.inactive_product_ids),
             below_floor_line_ids=tuple(outcome.below_floor_line_ids),
             quantity_errors=tuple(outcome.line_errors),
@@ -253,6 +279,8 @@ async def place_order(uow: WriteUnit, user: CurrentUser, data: OrderCreateIn) ->
         territory_name=territory.names.get(customer.territory_id, ""),
         rep_id=territory.owner_on(customer.territory_id, today) or customer.owner_id,
         manager_ids=territory.managers_on(customer.territory_id, today),
+        valid_from=data.valid_from,
+        valid_to=data.valid_to,
         discount_percent=discount,
         approval_reasons=[msgspec.structs.asdict(r) for r in verdict.reasons],
         client_total_cents=data.client_total_cents,
@@ -273,10 +301,19 @@ async def place_order(uow: WriteUnit, user: CurrentUser, data: OrderCreateIn) ->
         order_discount_percent=data.order_discount_percent,
         currency="USD",
     )
+    if call_off is not None:
+        # The blanket's snapshot: the call-off belongs to the agreement's rep and territory.
+        blanket = call_off.blanket
+        order.blanket_order_id = blanket.id
+        order.territory_id, order.territory_name = blanket.territory_id, blanket.territory_name
+        order.rep_id, order.manager_ids = blanket.rep_id, list(blanket.manager_ids)
     lines = [
         OrderLineRow(id=new_id(), order_id=order.id, **columns)
         for columns in outcome.line_columns()
     ]
+    if call_off is not None:
+        for line, drawn_on in zip(lines, call_off.lines, strict=True):
+            line.blanket_line_id = drawn_on.id
     reason = "; ".join(r.message for r in verdict.reasons) or None
     events = [
         order_event(
@@ -301,7 +338,7 @@ async def place_order(uow: WriteUnit, user: CurrentUser, data: OrderCreateIn) ->
         ),
     ]
     plan = None
-    if order.status == OrderStatus.CONFIRMED:
+    if order.status == OrderStatus.CONFIRMED and reserves_stock(order.order_type):
         before = order.fulfilment_status
         plan = await allocate(
             store, order, lines, preferred_warehouse_id=customer.preferred_warehouse_id
@@ -327,6 +364,20 @@ async def place_order(uow: WriteUnit, user: CurrentUser, data: OrderCreateIn) ->
         uow.feed.touch_all(quote_changes(quote, customer.territory_id))
     uow.feed.touch_all(order_changes(order, customer))
     return PlacedOrder(order, lines, written_events)
+
+
+def _requested(data: OrderCreateIn, call_off: CallOffTerms | None) -> list[RequestedLine]:
+    if call_off is None:
+        return [RequestedLine(x.product_id, x.quantity, x.discount_percent) for x in data.lines]
+    return [
+        RequestedLine(
+            x.product_id,
+            x.quantity,
+            x.discount_percent,
+            agreed=QuotedPrice(b.unit_price_cents, b.price_list_id, b.price_list_version),
+        )
+        for x, b in zip(data.lines, call_off.lines, strict=True)
+    ]
 
 
 async def convert_quote(

@@ -215,6 +215,11 @@ _SAVE_PROGRESS = (
         quantity_delivered=bindparam("delivered"),
     )
 )
+_RELEASE_ON_BLANKET = (
+    update(SalesOrderLine)
+    .where(SalesOrderLine.id == bindparam("line_id"))
+    .values(quantity_released=SalesOrderLine.quantity_released + bindparam("delta"))
+)
 _LOCKED_STOCK = by_arity(
     lambda n: (
         select(
@@ -382,6 +387,14 @@ class OrderStore:
                 }
                 for x in lines
             ],
+        )
+
+    async def add_released(self, deltas: dict[str, int]) -> None:
+        """Raise (or, negative, lower) blanket lines' released quantities; the caller holds
+        the blanket order's row lock, so call-offs read and change them in turn."""
+        await self._sql.execute_many(
+            _RELEASE_ON_BLANKET,
+            [{"line_id": line_id, "delta": delta} for line_id, delta in sorted(deltas.items())],
         )
 
     async def lock_stock(self, product_ids: Iterable[str]) -> list[StockPosition]:

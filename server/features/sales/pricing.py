@@ -40,18 +40,20 @@ __all__ = ["PricingOutcome", "QuotedPrice", "RequestedLine", "address_dict", "pr
 SHIPPING_TAX_CATEGORY = "shipping"
 
 
-class RequestedLine(msgspec.Struct, frozen=True):
-    product_id: str
-    quantity: int
-    discount_percent: Decimal = Decimal(0)
-
-
 class QuotedPrice(msgspec.Struct, frozen=True):
     """A price promised on a quote; it holds while the quote is valid."""
 
     unit_price_cents: int
     price_list_id: str | None
     price_list_version: int | None
+
+
+class RequestedLine(msgspec.Struct, frozen=True):
+    product_id: str
+    quantity: int
+    discount_percent: Decimal = Decimal(0)
+    # A price agreed for this line (a blanket order's, for its call-off): wins over all.
+    agreed: QuotedPrice | None = None
 
 
 @dataclass
@@ -246,7 +248,7 @@ async def price_for_customer(
             )
         except ValidationFailed as exc:
             outcome.line_errors.append((line_id, exc.code, f"line {line_id}: {exc.message}"))
-        promised = (quoted or {}).get(product.id)
+        promised = line.agreed or (quoted or {}).get(product.id)
         if promised is not None:
             unit, list_id, version = (
                 promised.unit_price_cents,

@@ -17,6 +17,11 @@ from msgspec import UNSET, Meta, UnsetType
 __all__ = [
     "AmendLineIn",
     "ApprovalItem",
+    "BlanketLineOut",
+    "BlanketOut",
+    "CallOffIn",
+    "CallOffLineIn",
+    "CallOffSummary",
     "CancelIn",
     "ConvertIn",
     "DiffLine",
@@ -87,6 +92,9 @@ class OrderCreateIn(msgspec.Struct, forbid_unknown_fields=True):
     ship_complete: bool = False
     # What the phone showed; compared with the server's total, never trusted.
     client_total_cents: Annotated[int, Meta(ge=0, le=10**13)] | None = None
+    # A blanket order's agreed period (inclusive), required for order_type "blanket" only.
+    valid_from: date | None = None
+    valid_to: date | None = None
 
     def __post_init__(self) -> None:
         _check_percent("order_discount_percent", self.order_discount_percent)
@@ -122,6 +130,23 @@ class OrderAmendIn(msgspec.Struct, forbid_unknown_fields=True):
     def __post_init__(self) -> None:
         if not isinstance(self.order_discount_percent, UnsetType):
             _check_percent("order_discount_percent", self.order_discount_percent)
+
+
+class CallOffLineIn(msgspec.Struct, forbid_unknown_fields=True):
+    blanket_line_id: Uuid
+    quantity: Quantity
+
+
+class CallOffIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A call-off against a blanket order: which blanket lines, how many of each."""
+
+    lines: Annotated[list[CallOffLineIn], Meta(min_length=1, max_length=200)]
+    id: Uuid | None = None  # phones create ids offline
+    ship_to_address_id: Uuid | None = None
+    requested_delivery_date: date | None = None
+    po_number: Annotated[str, Meta(max_length=60)] = ""
+    notes: Text = ""
+    channel: ChannelName = "field"
 
 
 class ConvertIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -224,6 +249,39 @@ class LineOut(msgspec.Struct):
     price_list_version: int | None
     quantity_allocated: int = 0
     quantity_backordered: int = 0
+    quantity_released: int = 0  # a blanket order line: taken by call-offs
+    blanket_line_id: str | None = None  # a call-off line: the blanket line it draws on
+
+
+class BlanketLineOut(msgspec.Struct):
+    """A blanket order line's agreement: agreed, released by call-offs, remaining."""
+
+    id: str
+    line_no: int
+    sku: str
+    name: str
+    unit_price_cents: int
+    discount_percent: str
+    agreed: int
+    released: int
+    remaining: int
+
+
+class CallOffSummary(msgspec.Struct):
+    id: str
+    number: str
+    status: str
+    placed_at: str
+    total_cents: int
+
+
+class BlanketOut(msgspec.Struct):
+    """What a blanket order agreed and what its call-offs have taken."""
+
+    valid_from: str | None
+    valid_to: str | None
+    lines: list[BlanketLineOut]
+    call_offs: list[CallOffSummary]
 
 
 class TimelineEntry(msgspec.Struct):
@@ -304,6 +362,9 @@ class OrderDetail(msgspec.Struct):
     revision: int = 1
     amendable: bool = False
     revisions: list[OrderRevisionOut] = []
+    blanket: BlanketOut | None = None  # a blanket order: its period, lines and call-offs
+    blanket_order_id: str | None = None  # a call-off: its blanket order
+    blanket_order_number: str | None = None
 
 
 class OrderSummary(msgspec.Struct):

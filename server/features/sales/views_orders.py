@@ -1,25 +1,29 @@
 """HTML pages of sales orders: the list, the detail with its timeline, and its actions.
 
-The actions (cancel; approve, reject, release credit for the order's manager) are plain
-form posts that redirect back to the order; a refused one shows the order again with the
-reason and nothing changed.
+The actions (cancel; approve, reject, release credit for the order's manager; a call-off
+of a blanket order) are plain form posts that redirect back to the order (a call-off: to
+the new order); a refused one shows the order again with the reason and nothing changed.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
+import msgspec
 from litestar import get, post
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
+from sqlalchemy import select
 
 from server.db.engine import Database
-from server.db.models import SalesOrder
+from server.db.models import Customer, SalesOrder
 from server.domain.actor import CurrentUser
-from server.domain.errors import DomainError, NotFound
+from server.domain.errors import DomainError, NotFound, ValidationFailed
 from server.domain.orders import FulfilmentStatus, OrderStatus, can_cancel
 from server.features.sales import order_queries
-from server.features.sales.schemas import OrderDetail
+from server.features.sales.call_offs import place_call_off
+from server.features.sales.schemas import BlanketOut, CallOffIn, OrderDetail
 from server.features.sales.views_approvals import reason_from, take_action
 from server.features.sales.views_data import (
     Req,
@@ -30,7 +34,7 @@ from server.features.sales.views_data import (
     user_names,
 )
 from server.features.shared.paging import Offset
-from server.features.shared.scope import load_scope
+from server.features.shared.scope import customer_filter, load_scope
 from server.http.errors import status_for
 
 __all__ = ["ORDER_PAGES", "may_decide"]
@@ -87,6 +91,7 @@ async def render_order(
     status_code: int = 200,
     reason: str = "",
     failed: str = "",
+    form: dict[str, str] | None = None,
 ) -> Template:
     """The order page, also shown again with the message when one of its actions is
     refused (`failed`: the form that was, "amend" or the action's)."""
@@ -105,12 +110,24 @@ async def render_order(
                 *(r.actor_id for r in detail.revisions),
             ],
         )
+        # Whoever may place orders for the customer may call off its blanket orders.
+        may_call_off = (
+            detail.blanket is not None
+            and detail.status == OrderStatus.CONFIRMED
+            and _within(detail.blanket, date.today())
+            and await unit.session.scalar(
+                select(Customer.id).where(Customer.id == detail.customer_id, customer_filter(scope))
+            )
+            is not None
+        )
     cancellable = can_cancel(
         OrderStatus(detail.status), fulfilment=FulfilmentStatus(detail.fulfilment_status)
     )
     context = page_context(
         request,
         o=detail,
+        may_call_off=may_call_off,
+        form=form or {},
         customer_name=customers.get(detail.customer_id, ""),
         people=people,
         may_cancel=cancellable,
@@ -150,8 +167,55 @@ _ACTIONS = {
 }
 
 
+def _within(blanket: BlanketOut, on: date) -> bool:
+    starts = date.fromisoformat(blanket.valid_from) if blanket.valid_from else None
+    ends = date.fromisoformat(blanket.valid_to) if blanket.valid_to else None
+    return (starts is None or starts <= on) and (ends is None or on <= ends)
+
+
+async def _call_off(request: Req, db: Database, blanket_id: str) -> Any:
+    """The call-off form: a quantity per blanket line (empty or 0: not called off)."""
+    form = {k: str(v).strip() for k, v in (await request.form()).items() if isinstance(v, str)}
+    try:
+        lines = []
+        for key, value in form.items():
+            if key.startswith("qty-") and value not in ("", "0"):
+                if not value.isdigit():
+                    raise ValidationFailed(
+                        f"quantities are whole numbers, got {value!r}", code="invalid_quantity"
+                    )
+                lines.append({"blanket_line_id": key[4:], "quantity": int(value)})
+        if not lines:
+            raise ValidationFailed("Enter a quantity for at least one line.", code="no_lines")
+        data = msgspec.convert(
+            {
+                "lines": lines,
+                "po_number": form.get("po_number", ""),
+                "notes": form.get("notes", ""),
+                "requested_delivery_date": form.get("requested_delivery_date") or None,
+                "channel": "web",
+            },
+            CallOffIn,
+        )
+        async with db.write() as uow:
+            placed = await place_call_off(uow, request.user, blanket_id, data)
+    except NotFound:
+        raise
+    except msgspec.ValidationError as exc:
+        return await render_order(
+            request, db, blanket_id, error=f"Check the call-off: {exc}", status_code=422, form=form
+        )
+    except DomainError as exc:
+        return await render_order(
+            request, db, blanket_id, error=exc.message, status_code=status_for(exc), form=form
+        )
+    return Redirect(path=f"/orders/{placed.order.id}", status_code=303)
+
+
 @post("/orders/{order_id:str}/{action:str}", include_in_schema=False)
 async def order_action_submit(request: Req, db: Database, order_id: str, action: str) -> Any:
+    if action == "call-off":
+        return await _call_off(request, db, order_id)
     if action not in _ACTIONS:
         raise NotFound("There is no such action on an order.", code="unknown_action")
     return await _act(request, db, order_id, _ACTIONS[action])

@@ -57,10 +57,16 @@ territory, or the rep's own)::
                 "order_discount_percent", "currency"},
      "approval_reasons": [{"code", "message", "subject"}], "allowed_actions": [...],
      "placed_at", "decided_at", "cancelled_at",
+     "valid_from", "valid_to": a blanket order's period (else null),
+     "blanket_order_id", "blanket_order_number": a call-off's blanket order (else null),
+     "call_offs": a blanket order's [{"id", "number", "status", "placed_at",
+                  "total_cents"}] (else []),
      "lines": [{"id", "line_no", "product_id", "sku", "name", "quantity",
                 "unit_price_cents", "discount_percent", "gross_cents", "discount_cents",
                 "net_cents", "tax_rate", "tax_cents", "total_cents", "price_list_id",
-                "price_list_version", "quantity_allocated", "quantity_backordered"}],
+                "price_list_version", "quantity_allocated", "quantity_backordered",
+                "quantity_released" (a blanket line: taken by call-offs; agreed minus it
+                remains), "blanket_line_id" (a call-off line: the blanket line)}],
      "events": [{"action", "from_state", "to_state", "at", "reason"}]}
 
 "quote" -- the quotes the user may see (of visible customers, or their own)::

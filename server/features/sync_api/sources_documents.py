@@ -22,7 +22,14 @@ from server.domain.orders import (
     allowed_actions,
     allowed_quote_actions,
 )
-from server.features.sales.order_queries import line_out, order_filter, percent, totals_of
+from server.features.sales.order_queries import (
+    call_offs_of,
+    line_out,
+    order_filter,
+    order_numbers,
+    percent,
+    totals_of,
+)
 from server.features.sales.quote_queries import quote_filter
 from server.features.shared.scope import Scope
 from sync.feed import FeedSource, Visibility
@@ -125,6 +132,8 @@ async def _orders(
     )
     events = await _events(session, "sales_order", found)
     names = await _customer_names(session, {o.customer_id for o in orders})
+    call_offs = await call_offs_of(session, [o.id for o in orders if o.order_type == "blanket"])
+    blanket_numbers = await order_numbers(session, [o.blanket_order_id for o in orders])
     return {
         o.id: {
             "id": o.id,
@@ -163,6 +172,20 @@ async def _orders(
             "placed_at": o.placed_at.isoformat(),
             "decided_at": o.decided_at.isoformat() if o.decided_at else None,
             "cancelled_at": o.cancelled_at.isoformat() if o.cancelled_at else None,
+            "valid_from": o.valid_from.isoformat() if o.valid_from else None,
+            "valid_to": o.valid_to.isoformat() if o.valid_to else None,
+            "blanket_order_id": o.blanket_order_id,
+            "blanket_order_number": blanket_numbers.get(o.blanket_order_id or ""),
+            "call_offs": [
+                {
+                    "id": c.id,
+                    "number": c.number,
+                    "status": c.status,
+                    "placed_at": c.placed_at.isoformat(),
+                    "total_cents": c.total_cents,
+                }
+                for c in call_offs.get(o.id, [])
+            ],
             "lines": lines[o.id],
             "events": events[o.id],
         }
@@ -208,6 +231,8 @@ async def _quotes(
             # Quotes reserve nothing: allocation counts belong to orders only.
             line.pop("quantity_allocated", None)
             line.pop("quantity_backordered", None)
+            line.pop("quantity_released", None)
+            line.pop("blanket_line_id", None)
     events = await _events(session, "quote", found)
     names = await _customer_names(session, {q.customer_id for q in quotes})
     return {
