@@ -22,10 +22,13 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from server.config import Settings, load_settings
 from server.db.engine import Database
-from server.features.accounts.routes import AuthController, UserController
+from server.features.accounts.routes import AuthController
+from server.features.accounts.user_routes import UserController
+from server.features.accounts.user_views import USER_PAGES
 from server.features.accounts.views import web_routes as account_pages
 from server.features.app_shell import ROUTES as app_shell_routes
 from server.features.app_shell.compression import PUBLIC_COMPRESSION
+from server.features.backoffice import ROUTES as backoffice_routes
 from server.features.catalog import ROUTES as catalog_routes
 from server.features.customers import ROUTES as customer_routes
 from server.features.customers.credit_policy import configure_credit_policy
@@ -108,6 +111,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         route_handlers=[
             *API_ROUTES,
             *account_pages,
+            *USER_PAGES,
+            *backoffice_routes,
             *app_shell_routes,
             create_static_files_router(
                 path="/static",
