@@ -34,6 +34,7 @@ from server.features.customers import ROUTES as customer_routes
 from server.features.customers.credit_policy import configure_credit_policy
 from server.features.imports import ROUTES as import_routes
 from server.features.imports.background import ImportRunner
+from server.features.inventory import ROUTES as inventory_routes
 from server.features.ops.routes import healthz, readyz
 from server.features.sales import ROUTES as sales_routes
 from server.features.sales.jobs import QuoteExpiryJob
@@ -66,6 +67,7 @@ API_ROUTES: list[Any] = [
     *territory_routes,
     *catalog_routes,
     *import_routes,
+    *inventory_routes,
     *sales_routes,
     *sync_routes,
 ]

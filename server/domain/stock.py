@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from server.domain.errors import Conflict, ValidationFailed
 
-__all__ = ["adjustment_target"]
+__all__ = ["MovementKind", "adjustment_target"]
+
+
+class MovementKind(StrEnum):
+    """Why a stock row's on-hand quantity changed (`stock_movements.kind`)."""
+
+    RECEIPT = "receipt"  # goods arrived (a purchase receipt)
+    ADJUSTMENT = "adjustment"  # changed or counted by hand, or set by a CSV import
+    SHIPMENT = "shipment"  # goods left for an order
+    RETURN = "return"  # goods came back from a customer
+    SCRAP = "scrap"  # written off
 
 
 def adjustment_target(

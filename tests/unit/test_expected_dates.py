@@ -43,7 +43,11 @@ def test_a_line_gets_the_date_of_the_receipt_that_completes_it():
 
 
 def test_lines_the_expected_quantities_do_not_cover_get_no_date():
-    lines = [_line("first", 2, minutes=0), _line("partly", 3, minutes=1), _line("none", 1, minutes=2)]
+    lines = [
+        _line("first", 2, minutes=0),
+        _line("partly", 3, minutes=1),
+        _line("none", 1, minutes=2),
+    ]
     supplies = [ExpectedSupply("r1", 4, MAY_1)]
     assert expected_dates(lines, supplies) == {"first": MAY_1}
 

@@ -170,6 +170,11 @@ _SAVE_ALLOCATION = (
         quantity_backordered=bindparam("backordered"),
     )
 )
+_SAVE_EXPECTED_ON = (
+    update(SalesOrderLine)
+    .where(SalesOrderLine.id == bindparam("line_id"))
+    .values(expected_on=bindparam("new_expected_on", type_=_LINES.c.expected_on.type))
+)
 _LOCKED_STOCK = by_arity(
     lambda n: (
         select(
@@ -276,6 +281,12 @@ class OrderStore:
                 }
                 for x in lines
             ],
+        )
+
+    async def save_expected_dates(self, lines: Iterable[OrderLineRow]) -> None:
+        await self._sql.execute_many(
+            _SAVE_EXPECTED_ON,
+            [{"line_id": x.id, "new_expected_on": x.expected_on} for x in lines],
         )
 
     async def lock_stock(self, product_ids: Iterable[str]) -> list[StockPosition]:

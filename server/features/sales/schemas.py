@@ -187,6 +187,9 @@ class LineOut(msgspec.Struct):
     price_list_version: int | None
     quantity_allocated: int = 0
     quantity_backordered: int = 0
+    # When the backordered quantity is expected (ISO date), from the expected receipts;
+    # None when nothing expected covers it yet.
+    expected_on: str | None = None
 
 
 class TimelineEntry(msgspec.Struct):
