@@ -49,7 +49,12 @@ async def _list_page(
     async with db.read() as unit:
         users = (await unit.session.execute(select(User).order_by(User.email))).scalars().all()
     context = admin_context(
-        request, "users", users=[user_out(u) for u in users], roles=ROLES, form={}, **extra
+        request,
+        "users",
+        users=[user_out(u) for u in users],
+        roles=ROLES,
+        form=extra.pop("form", {}),
+        **extra,
     )
     return Template(
         "admin/users/list.html", context=context, status_code=status_code, headers=_NO_STORE
