@@ -36,7 +36,7 @@ def test_admin_adjusts_stock_with_a_reason_and_sees_it_in_the_history(chromium, 
         page.wait_for_url(re.compile(r".*/admin/stock\?.*q="))
         row = page.locator(f"tr[data-sku='{sku}'][data-warehouse='{warehouse}']")
         row.locator("summary", has_text="Adjust").click()
-        row.get_by_label("Change (+/−)").fill("+4")
+        row.get_by_label("Change (+/-)").fill("+4")
         row.get_by_label("Reason").fill("Found behind the racking")
         screenshot(page, "back-office-stock-adjust")
         row.get_by_role("button", name="Save adjustment").click()
@@ -53,8 +53,8 @@ def test_admin_adjusts_stock_with_a_reason_and_sees_it_in_the_history(chromium, 
         page.set_viewport_size(PHONE)
         for path in ("/admin", "/admin/stock", page.url, "/admin/users", "/admin/stock/expected"):
             page.goto(path)
-            assert page.evaluate(
-                "document.documentElement.scrollWidth <= window.innerWidth + 1"
-            ), path
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), (
+                path
+            )
     finally:
         context.close()
