@@ -23,10 +23,13 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from server.config import Settings, load_settings
 from server.db.backup import hold_serving_lock, sqlite_file
 from server.db.engine import Database
-from server.features.accounts.routes import AuthController, UserController
+from server.features.accounts.routes import AuthController
+from server.features.accounts.user_routes import UserController
+from server.features.accounts.user_views import USER_PAGES
 from server.features.accounts.views import web_routes as account_pages
 from server.features.app_shell import ROUTES as app_shell_routes
 from server.features.app_shell.compression import PUBLIC_COMPRESSION
+from server.features.backoffice import ROUTES as backoffice_routes
 from server.features.billing import ROUTES as billing_routes
 from server.features.catalog import ROUTES as catalog_routes
 from server.features.customers import ROUTES as customer_routes
@@ -34,6 +37,7 @@ from server.features.customers.credit_policy import configure_credit_policy
 from server.features.fulfilment.routes import ROUTES as fulfilment_routes
 from server.features.imports import ROUTES as import_routes
 from server.features.imports.background import ImportRunner
+from server.features.inventory import ROUTES as inventory_routes
 from server.features.ops.routes import healthz, readyz
 from server.features.sales import ROUTES as sales_routes
 from server.features.sales.jobs import QuoteExpiryJob
@@ -66,6 +70,7 @@ API_ROUTES: list[Any] = [
     *territory_routes,
     *catalog_routes,
     *import_routes,
+    *inventory_routes,
     *sales_routes,
     *fulfilment_routes,
     *billing_routes,
@@ -113,6 +118,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         route_handlers=[
             *API_ROUTES,
             *account_pages,
+            *USER_PAGES,
+            *backoffice_routes,
             *app_shell_routes,
             create_static_files_router(
                 path="/static",

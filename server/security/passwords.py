@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
@@ -18,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 __all__ = [
     "DUMMY_HASH",
+    "generate_password",
     "hash_password",
     "hash_password_off_loop",
     "needs_rehash",
@@ -33,6 +35,13 @@ _pool = ThreadPoolExecutor(
 # Verified against when the e-mail is unknown, so a failed login takes the same time
 # whether or not the account exists.
 DUMMY_HASH = _hasher.hash("fieldsales-timing-equaliser")
+
+
+def generate_password() -> str:
+    """A one-time password for an admin to hand over: about 104 random bits, in letters and
+    digits that read aloud without confusion (no 0/O, 1/l/I)."""
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(6)) for _ in range(3))
 
 
 def hash_password(password: str) -> str:

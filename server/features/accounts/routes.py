@@ -6,13 +6,11 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, get, post
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie
 from litestar.exceptions import HTTPException, NotAuthorizedException, TooManyRequestsException
 from litestar.security.jwt import JWTCookieAuth, Token
-from msgspec import UNSET
-from sqlalchemy import select
 
 from server.config import Settings
 from server.db.engine import Database
@@ -23,9 +21,7 @@ from server.features.accounts.schemas import (
     LoginIn,
     RefreshIn,
     TokenOut,
-    UserCreateIn,
     UserOut,
-    UserUpdateIn,
 )
 from server.http.client import client_address, secure_cookies
 from server.security import login_limits, refresh_tokens
@@ -34,21 +30,26 @@ from server.security.auth import (
     ACCESS_TOKEN_TYPE,
     REFRESH_COOKIE,
     CurrentUser,
-    requires_role,
 )
 from server.security.csrf import csrf_cookie, csrf_token_for
 from server.security.login_limits import DEVICE_TOKEN_DAYS
 from server.security.sessions import SESSION_CLAIM
 
-__all__ = ["AuthController", "UserController", "issue_session", "login_client", "login_limits_of"]
+__all__ = ["AuthController", "issue_session", "login_client", "login_limits_of", "user_out"]
 
 REFRESH_COOKIE_PATH = "/api/auth"
 DEVICE_COOKIE = "fs_device"
 
 
 def user_out(user: User) -> UserOut:
+    limit = user.discount_limit_percent
     return UserOut(
-        id=user.id, email=user.email, full_name=user.full_name, role=user.role, active=user.active
+        id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        role=user.role,
+        active=user.active,
+        discount_limit_percent=f"{Decimal(str(limit if limit is not None else 0)):f}",
     )
 
 
@@ -249,48 +250,3 @@ class AuthController(Controller):
             "discount_limit_percent": f"{Decimal(str(limit if limit is not None else 0)):f}",
             "default_credit_limit_cents": settings.default_credit_limit_cents,
         }
-
-
-class UserController(Controller):
-    path = "/api/users"
-    tags = ["users"]
-    guards = [requires_role("admin")]
-
-    @get("/")
-    async def list_users(self, db: Database) -> list[UserOut]:
-        async with db.read() as unit:
-            users = (await unit.session.execute(select(User).order_by(User.email))).scalars().all()
-        return [user_out(u) for u in users]
-
-    @post("/")
-    async def create_user(
-        self, request: Request[CurrentUser, Any, Any], data: UserCreateIn, db: Database
-    ) -> UserOut:
-        user = await services.create_user(
-            db,
-            email=data.email,
-            full_name=data.full_name,
-            role=data.role,
-            password=data.password,
-            actor_id=request.user.id,
-        )
-        return user_out(user)
-
-    @patch("/{user_id:str}")
-    async def update_user(
-        self,
-        request: Request[CurrentUser, Any, Any],
-        user_id: str,
-        data: UserUpdateIn,
-        db: Database,
-    ) -> UserOut:
-        async with db.write() as uow:
-            user = await services.update_user(
-                uow,
-                user_id=user_id,
-                actor_id=request.user.id,
-                full_name=None if data.full_name is UNSET else data.full_name,
-                role=None if data.role is UNSET else data.role,
-                active=None if data.active is UNSET else data.active,
-            )
-        return user_out(user)

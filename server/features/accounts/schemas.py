@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from server.domain.text import ONE_LINE_PATTERN
 
-__all__ = ["LoginIn", "RefreshIn", "TokenOut", "UserCreateIn", "UserOut", "UserUpdateIn"]
+__all__ = [
+    "LoginIn",
+    "PasswordResetIn",
+    "RefreshIn",
+    "TokenOut",
+    "UserCreateIn",
+    "UserOut",
+    "UserUpdateIn",
+    "UserWithPasswordOut",
+]
 
 Email = Annotated[str, Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
 Password = Annotated[str, Meta(min_length=1, max_length=512)]
-Role = Literal["rep", "manager", "admin"]
+# Checked by the service (server/domain/users.py), so an unknown role is answered with
+# its own code and the roles there are, not as a malformed request.
+Role = Annotated[str, Meta(min_length=1, max_length=20)]
+# A percentage as a decimal string ("12.5"); range and precision are the service's rule.
+Percent = Annotated[str, Meta(min_length=1, max_length=12)]
+NewPassword = Annotated[str, Meta(min_length=8, max_length=512)]
 
 
 class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -37,6 +51,14 @@ class UserOut(msgspec.Struct):
     full_name: str
     role: str
     active: bool
+    discount_limit_percent: str = "0"
+
+
+class UserWithPasswordOut(UserOut):
+    """A user just created or given a new password. `one_time_password` is there only when
+    the server generated it: this answer is the one time it is shown."""
+
+    one_time_password: str | None = None
 
 
 class TokenOut(msgspec.Struct):
@@ -52,7 +74,10 @@ class UserCreateIn(msgspec.Struct, forbid_unknown_fields=True):
     email: Email
     full_name: Annotated[str, Meta(min_length=1, max_length=200, pattern=ONE_LINE_PATTERN)]
     role: Role
-    password: Annotated[str, Meta(min_length=8, max_length=512)]
+    # Left out: the server generates a one-time password and answers it once.
+    password: NewPassword | None = None
+    # Left out: the role's default (rep 10, manager 30, admin 100).
+    discount_limit_percent: Percent | None = None
 
 
 class UserUpdateIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -61,3 +86,9 @@ class UserUpdateIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
     ) = UNSET
     role: Role | UnsetType = UNSET
     active: bool | UnsetType = UNSET
+    discount_limit_percent: Percent | UnsetType = UNSET
+
+
+class PasswordResetIn(msgspec.Struct, forbid_unknown_fields=True):
+    # Left out: the server generates a temporary password and answers it once.
+    password: NewPassword | None = None

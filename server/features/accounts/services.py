@@ -1,6 +1,7 @@
 """Account actions: log in, refresh, log out, manage users.
 
-`logout` and `update_user` are services: they take the caller's unit of work. `login`,
+`logout`, `add_user`, `update_user` and `reset_password` are services: they take the
+caller's unit of work. `login`,
 `refresh` and `create_user` are flows that open their own transactions, each for a
 reason: a password is hashed or checked off the event loop and before any write
 transaction (holding the writer through a hash stalls everyone), and a refused refresh
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -18,6 +20,13 @@ from server.db.models import AuditEvent, User
 from server.db.types import new_id, utcnow
 from server.db.unit_of_work import WriteUnit
 from server.domain.errors import Conflict, NotFound, ValidationFailed
+from server.domain.users import (
+    DEFAULT_DISCOUNT_LIMITS,
+    check_discount_limit,
+    check_not_self,
+    check_role,
+)
+from server.features.accounts import events
 from server.features.territories.checks import check_user_change_keeps_assignments
 from server.security import login_limits, refresh_tokens
 from server.security.passwords import (
@@ -32,10 +41,13 @@ __all__ = [
     "LoginClient",
     "LoginFailed",
     "LoginResult",
+    "add_user",
     "create_user",
     "login",
     "logout",
+    "normalise_email",
     "refresh",
+    "reset_password",
     "update_user",
 ]
 
@@ -146,6 +158,10 @@ def _checked_full_name(value: str) -> str:
     return name
 
 
+def _percent(value: object) -> str:
+    return f"{Decimal(str(value if value is not None else 0)):f}"
+
+
 async def create_user(
     db: Database,
     *,
@@ -155,37 +171,75 @@ async def create_user(
     password: str,
     actor_id: str | None,
     is_demo: bool = False,
+    discount_limit: str | Decimal | None = None,
 ) -> User:
-    email = normalise_email(email)
-    full_name = _checked_full_name(full_name)
+    """A flow: the password is hashed before the write transaction opens."""
+    check_role(role)
     password_hash = await hash_password_off_loop(password)
     async with db.write() as uow:
-        exists = await uow.session.scalar(
-            select(func.count()).select_from(User).where(User.email == email)
-        )
-        if exists:
-            raise Conflict(f"A user with the e-mail {email} already exists.", code="email_taken")
-        user = User(
-            id=new_id(),
+        return await add_user(
+            uow,
             email=email,
             full_name=full_name,
             role=role,
             password_hash=password_hash,
-            active=True,
+            actor_id=actor_id,
             is_demo=is_demo,
-            discount_limit_percent={"rep": 10, "manager": 30, "admin": 100}[role],
+            discount_limit=discount_limit,
         )
-        uow.session.add(user)
-        uow.session.add(
-            AuditEvent(
-                entity_type="user",
-                entity_id=user.id,
-                action="user_created",
-                actor_id=actor_id,
-                data={"email": email, "role": role},
-            )
+
+
+async def add_user(
+    uow: WriteUnit,
+    *,
+    email: str,
+    full_name: str,
+    role: str,
+    password_hash: str,
+    actor_id: str | None,
+    is_demo: bool = False,
+    discount_limit: str | Decimal | None = None,
+) -> User:
+    """A new active user; `discount_limit` defaults to the role's. A taken e-mail: 409."""
+    email = normalise_email(email)
+    full_name = _checked_full_name(full_name)
+    role = check_role(role)
+    limit = (
+        DEFAULT_DISCOUNT_LIMITS[role]
+        if discount_limit is None
+        else check_discount_limit(discount_limit)
+    )
+    exists = await uow.session.scalar(
+        select(func.count()).select_from(User).where(User.email == email)
+    )
+    if exists:
+        raise Conflict(
+            f"A user with the e-mail {email} already exists.",
+            code="email_taken",
+            details={"field": "email"},
         )
-        return user
+    user = User(
+        id=new_id(),
+        email=email,
+        full_name=full_name,
+        role=role,
+        password_hash=password_hash,
+        active=True,
+        is_demo=is_demo,
+        discount_limit_percent=limit,
+    )
+    uow.session.add(user)
+    await uow.session.flush()
+    await uow.audit.record(
+        events.user_created(
+            user_id=user.id,
+            actor_id=actor_id,
+            email=email,
+            role=role,
+            discount_limit=_percent(limit),
+        )
+    )
+    return user
 
 
 async def update_user(
@@ -196,14 +250,22 @@ async def update_user(
     full_name: str | None = None,
     role: str | None = None,
     active: bool | None = None,
+    discount_limit: str | Decimal | None = None,
 ) -> User:
-    user = await uow.session.get(User, user_id)
+    """Change a user's name, role, discount limit or whether they may sign in. A user who
+    is deactivated loses every open session and refresh token in the same transaction."""
+    user = await uow.session.get(User, user_id, with_for_update=True)
     if user is None:
-        raise NotFound("No such user.")
-    if user_id == actor_id and (active is False or (role is not None and role != user.role)):
-        raise ValidationFailed(
-            "You cannot deactivate yourself or change your own role.", code="self_change"
-        )
+        raise NotFound("No such user.", code="user_not_found")
+    if active is False:
+        check_not_self(actor_id, user_id, "deactivate")
+    if role is not None:
+        check_role(role)
+        if role != user.role:
+            check_not_self(actor_id, user_id, "change the role of")
+    limit = check_discount_limit(discount_limit) if discount_limit is not None else None
+    if full_name is not None:
+        full_name = _checked_full_name(full_name)
     new_role = role if role is not None else user.role
     new_active = active if active is not None else user.active
     if (new_role, new_active) != (user.role, user.active):
@@ -211,28 +273,44 @@ async def update_user(
             uow.session, user, role=new_role, active=new_active, today=date.today()
         )
     changes: dict[str, object] = {}
-    if full_name is not None:
-        full_name = _checked_full_name(full_name)
     if full_name is not None and full_name != user.full_name:
         changes["full_name"] = [user.full_name, full_name]
         user.full_name = full_name
     if role is not None and role != user.role:
         changes["role"] = [user.role, role]
         user.role = role
+    if limit is not None and limit != Decimal(str(user.discount_limit_percent)):
+        changes["discount_limit_percent"] = [_percent(user.discount_limit_percent), _percent(limit)]
+        user.discount_limit_percent = limit
+    if changes:
+        await uow.audit.record(
+            events.user_updated(user_id=user.id, actor_id=actor_id, changes=changes)
+        )
     if active is not None and active != user.active:
-        changes["active"] = [user.active, active]
         user.active = active
         if not active:
             await end_sessions_of_user(uow.session, user.id)
-    user.updated_at = utcnow()
-    if changes:
-        uow.session.add(
-            AuditEvent(
-                entity_type="user",
-                entity_id=user.id,
-                action="user_updated",
-                actor_id=actor_id,
-                data=changes,
-            )
+        await uow.audit.record(
+            events.user_activation_changed(user_id=user.id, actor_id=actor_id, active=active)
         )
+    user.updated_at = utcnow()
+    await uow.session.flush()
+    return user
+
+
+async def reset_password(
+    uow: WriteUnit, *, user_id: str, actor_id: str, password_hash: str, generated: bool
+) -> User:
+    """Give the user a new password (hashed by the caller, before the transaction) and end
+    every session they have open: whoever held the old password is signed out."""
+    user = await uow.session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise NotFound("No such user.", code="user_not_found")
+    user.password_hash = password_hash
+    user.updated_at = utcnow()
+    await end_sessions_of_user(uow.session, user.id)
+    await uow.audit.record(
+        events.password_reset(user_id=user.id, actor_id=actor_id, generated=generated)
+    )
+    await uow.session.flush()
     return user

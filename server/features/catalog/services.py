@@ -20,9 +20,11 @@ from server.db.models import Product, ProductCategory, StockLevel, Warehouse
 from server.db.types import new_id, utcnow
 from server.db.unit_of_work import WriteUnit
 from server.domain.errors import Conflict, NotFound, ValidationFailed
+from server.domain.stock import MovementKind
 from server.features.catalog import events
 from server.features.catalog.changes import product_changes
 from server.features.catalog.schemas import ProductIn, ProductUpdateIn, StockAdjustIn, WarehouseIn
+from server.features.shared.stock_ledger import record_movement
 
 __all__ = [
     "adjust_stock",
@@ -30,6 +32,7 @@ __all__ = [
     "create_product",
     "create_warehouse",
     "ensure_category",
+    "locked_levels",
     "product_fields",
     "set_counts",
     "update_product",
@@ -170,7 +173,7 @@ def check_on_hand(on_hand: int, allocated: int) -> None:
         )
 
 
-async def _locked_levels(
+async def locked_levels(
     session: AsyncSession, pairs: list[tuple[str, str]]
 ) -> dict[tuple[str, str], StockLevel]:
     """The stock rows of (warehouse_id, product_id) pairs, created if missing, locked.
@@ -214,7 +217,7 @@ async def set_counts(
     """Apply (warehouse_id, product_id, on_hand, delta) changes, each with one of on_hand
     (a count) or delta (a movement); any change that breaks the stock rule refuses all."""
     session = uow.session
-    levels = await _locked_levels(session, [(w, p) for w, p, _, _ in counts])
+    levels = await locked_levels(session, [(w, p) for w, p, _, _ in counts])
     changed: list[StockLevel] = []
     for warehouse_id, product_id, on_hand, delta in counts:
         level = levels[(warehouse_id, product_id)]
@@ -223,6 +226,16 @@ async def set_counts(
         check_on_hand(target, level.allocated)
         if target != before:
             level.on_hand = target
+            await record_movement(
+                uow,
+                warehouse_id=warehouse_id,
+                product_id=product_id,
+                quantity=target - before,
+                on_hand_after=target,
+                kind=MovementKind.ADJUSTMENT,
+                actor_id=actor_id,
+                reason=reason,
+            )
             await uow.audit.record(
                 events.stock_set(
                     product_id=product_id,

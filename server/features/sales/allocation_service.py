@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from server.db.models import Customer, Product, SalesOrder, SalesOrderLine, StockLevel, Warehouse
+from server.db.models import Customer, ExpectedReceipt, Product, StockLevel, Warehouse
 from server.db.unit_of_work import AuditRecord, WriteUnit
 from server.domain.allocation import (
     AllocationLine,
@@ -27,15 +27,21 @@ from server.domain.allocation import (
     release,
 )
 from server.domain.errors import NotFound
-from server.domain.orders import FulfilmentStatus, OrderStatus, OrderType
+from server.domain.expected_dates import ExpectedSupply, match_received
+from server.domain.orders import FulfilmentStatus, OrderType
+from server.domain.stock import MovementKind
 from server.features.sales.changes import order_changes
 from server.features.sales.events import order_event
+from server.features.sales.expected_dates import (
+    WAITING_STATUSES,
+    assign_expected_dates,
+    lock_orders_of_product,
+)
 from server.features.sales.order_store import OrderLineRow, OrderRow, OrderStore
+from server.features.shared.stock_ledger import record_movement
 
 __all__ = ["allocate", "allocation_event", "receive_stock", "release_order_stock"]
 
-# Orders whose backordered lines may take newly received stock.
-_WAITING = (OrderStatus.CONFIRMED.value, OrderStatus.IN_FULFILMENT.value)
 _NO_OWN_STOCK = (OrderType.SERVICE, OrderType.DROP_SHIP)
 
 
@@ -129,6 +135,12 @@ def _fulfilment_of(lines: Iterable[OrderLineRow]) -> FulfilmentStatus:
     return FulfilmentStatus.BACKORDERED
 
 
+def _waits_for(order: OrderRow, lines: Iterable[OrderLineRow], product_id: str) -> bool:
+    return order.status in WAITING_STATUSES and any(
+        x.product_id == product_id and x.quantity_backordered > 0 for x in lines
+    )
+
+
 def _rank(order: OrderRow) -> tuple[int, datetime, str]:
     # Rush first, then the oldest; server placement time, never a client clock.
     return (0 if order.order_type == OrderType.RUSH else 1, order.placed_at, order.id)
@@ -197,7 +209,10 @@ async def receive_stock(
     """Book received goods, then serve backorders: rush first, then the oldest order.
 
     An order that must ship complete takes stock only when all its lines can be filled.
-    Returns the stock position received into and the units newly reserved for backorders.
+    The receipt is written to the stock ledger; the receipts expected at this warehouse
+    that it covers are marked received, and the expected dates of the lines still waiting
+    are worked out again. Returns the stock position received into and the units newly
+    reserved for backorders.
     """
     session = uow.session
     if await session.get(Warehouse, warehouse_id) is None:
@@ -205,16 +220,11 @@ async def receive_stock(
     if await session.get(Product, product_id) is None:
         raise NotFound("No such product.", code="product_not_found")
     store = uow.scoped(OrderStore)
-    # Lock order: the waiting orders (by id), then the stock rows (by primary key) - the
-    # same order approve and cancel take (order row, then stock), so they cannot deadlock.
-    # Their lines only change under the order's lock, so reading them now is safe.
-    waiting_ids = select(SalesOrderLine.order_id).where(
-        SalesOrderLine.product_id == product_id, SalesOrderLine.quantity_backordered > 0
-    )
-    orders = await store.lock_waiting_orders(
-        and_(SalesOrder.id.in_(waiting_ids), SalesOrder.status.in_(_WAITING))
-    )
-    lines_of = {o.id: await store.lines(o.id) for o in orders}
+    # Lock order: the orders waiting for the product or showing a date for it (by id), then
+    # the stock rows (by primary key) - the same order approve and cancel take (order row,
+    # then stock), so they cannot deadlock. Their lines only change under the order's lock,
+    # so reading them now is safe.
+    orders, lines_of = await lock_orders_of_product(store, product_id)
     insert = pg_insert if uow.dialect_name == "postgresql" else sqlite_insert
     await session.execute(
         insert(StockLevel)
@@ -236,6 +246,8 @@ async def receive_stock(
     reserved = 0
     for order in sorted(orders, key=_rank):
         lines = lines_of[order.id]
+        if not _waits_for(order, lines, product_id):
+            continue
         reservations = _reservations_for(order, lines, product_id, positions)
         if not reservations:
             continue
@@ -261,4 +273,41 @@ async def receive_stock(
     received = next(
         p for p in positions if (p.warehouse_id, p.product_id) == (warehouse_id, product_id)
     )
+    await record_movement(
+        uow,
+        warehouse_id=warehouse_id,
+        product_id=product_id,
+        quantity=quantity,
+        on_hand_after=received.on_hand,
+        kind=MovementKind.RECEIPT,
+        actor_id=actor_id,
+    )
+    await _arrived(uow, warehouse_id, product_id, quantity)
+    await assign_expected_dates(uow, product_id, orders, lines_of)
     return received, reserved
+
+
+async def _arrived(uow: WriteUnit, warehouse_id: str, product_id: str, quantity: int) -> None:
+    """Mark the receipts expected at this warehouse that `quantity` covers as received."""
+    rows = await uow.session.execute(
+        select(ExpectedReceipt.id, ExpectedReceipt.quantity, ExpectedReceipt.expected_on).where(
+            ExpectedReceipt.warehouse_id == warehouse_id,
+            ExpectedReceipt.product_id == product_id,
+            ExpectedReceipt.received.is_(False),
+        )
+    )
+    match = match_received(
+        [ExpectedSupply(r.id, r.quantity, r.expected_on) for r in rows], quantity
+    )
+    if match.received_ids:
+        await uow.session.execute(
+            update(ExpectedReceipt)
+            .where(ExpectedReceipt.id.in_(match.received_ids))
+            .values(received=True)
+        )
+    for receipt_id, remaining in match.remaining.items():
+        await uow.session.execute(
+            update(ExpectedReceipt)
+            .where(ExpectedReceipt.id == receipt_id)
+            .values(quantity=remaining)
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -120,6 +121,7 @@ def line_out(line: Any) -> LineOut:
         quantity_backordered=getattr(line, "quantity_backordered", 0),
         quantity_released=getattr(line, "quantity_released", 0) or 0,
         blanket_line_id=getattr(line, "blanket_line_id", None),
+        expected_on=_iso_date(getattr(line, "expected_on", None)),
     )
 
 
@@ -190,6 +192,10 @@ async def order_numbers(session: AsyncSession, ids: Sequence[str | None]) -> dic
         select(SalesOrder.id, SalesOrder.number).where(SalesOrder.id.in_(wanted))
     )
     return {r.id: r.number for r in rows}
+
+
+def _iso_date(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 async def order_lines(session: AsyncSession, order_id: str) -> list[Any]:

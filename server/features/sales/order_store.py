@@ -220,6 +220,11 @@ _RELEASE_ON_BLANKET = (
     .where(SalesOrderLine.id == bindparam("line_id"))
     .values(quantity_released=SalesOrderLine.quantity_released + bindparam("delta"))
 )
+_SAVE_EXPECTED_ON = (
+    update(SalesOrderLine)
+    .where(SalesOrderLine.id == bindparam("line_id"))
+    .values(expected_on=bindparam("new_expected_on", type_=_LINES.c.expected_on.type))
+)
 _LOCKED_STOCK = by_arity(
     lambda n: (
         select(
@@ -395,6 +400,12 @@ class OrderStore:
         await self._sql.execute_many(
             _RELEASE_ON_BLANKET,
             [{"line_id": line_id, "delta": delta} for line_id, delta in sorted(deltas.items())],
+        )
+
+    async def save_expected_dates(self, lines: Iterable[OrderLineRow]) -> None:
+        await self._sql.execute_many(
+            _SAVE_EXPECTED_ON,
+            [{"line_id": x.id, "new_expected_on": x.expected_on} for x in lines],
         )
 
     async def lock_stock(self, product_ids: Iterable[str]) -> list[StockPosition]:

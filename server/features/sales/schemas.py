@@ -251,6 +251,9 @@ class LineOut(msgspec.Struct):
     quantity_backordered: int = 0
     quantity_released: int = 0  # a blanket order line: taken by call-offs
     blanket_line_id: str | None = None  # a call-off line: the blanket line it draws on
+    # When the backordered quantity is expected (ISO date), from the expected receipts;
+    # None when nothing expected covers it yet.
+    expected_on: str | None = None
 
 
 class BlanketLineOut(msgspec.Struct):
