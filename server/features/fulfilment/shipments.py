@@ -35,13 +35,20 @@ from server.features.sales.order_store import OrderLineRow, OrderRow, OrderStore
 from server.features.shared.numbers import next_number
 from server.features.shared.scope import load_scope
 
-__all__ = ["create_shipment", "deliver", "dispatch", "shipment_out", "shipments_of_order"]
+__all__ = [
+    "create_shipment",
+    "deliver",
+    "dispatch",
+    "locked_order",
+    "shipment_out",
+    "shipments_of_order",
+]
 
 _OWN_STOCK = (OrderType.STANDARD.value, OrderType.RUSH.value)
 _KIND = {OrderType.DROP_SHIP.value: "drop_ship", OrderType.SERVICE.value: "service"}
 
 
-async def _locked_order(uow: WriteUnit, user: CurrentUser, order_id: str) -> OrderRow:
+async def locked_order(uow: WriteUnit, user: CurrentUser, order_id: str) -> OrderRow:
     scope = await load_scope(uow.session, user)
     order = await uow.scoped(OrderStore).load_for_update(order_id, order_filter(scope))
     if order is None:
@@ -61,7 +68,7 @@ async def create_shipment(
     number = await next_number(uow, "SH")
     store = uow.scoped(OrderStore)
     shipments = uow.scoped(ShipmentStore)
-    order = await _locked_order(uow, user, order_id)
+    order = await locked_order(uow, user, order_id)
     lines = await store.lines(order.id)
     own_stock = order.order_type in _OWN_STOCK
     warehouse_id = data.warehouse_id if own_stock else None
@@ -208,7 +215,7 @@ async def _locked_shipment(uow: WriteUnit, user: CurrentUser, shipment_id: str) 
     order_id = await uow.session.scalar(select(Shipment.order_id).where(Shipment.id == shipment_id))
     if order_id is None:
         raise NotFound("No such shipment.", code="shipment_not_found")
-    order = await _locked_order(uow, user, order_id)
+    order = await locked_order(uow, user, order_id)
     shipment = await uow.scoped(ShipmentStore).load_for_update(shipment_id)
     return order, shipment
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -105,7 +106,14 @@ def line_out(line: Any) -> LineOut:
         price_list_version=line.price_list_version,
         quantity_allocated=getattr(line, "quantity_allocated", 0),
         quantity_backordered=getattr(line, "quantity_backordered", 0),
+        expected_on=_iso_date(getattr(line, "expected_on", None)),
+        quantity_shipped=getattr(line, "quantity_shipped", 0),
+        quantity_delivered=getattr(line, "quantity_delivered", 0),
     )
+
+
+def _iso_date(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 async def order_lines(session: AsyncSession, order_id: str) -> list[Any]:
@@ -220,6 +228,8 @@ def _detail(order: Any, lines: Sequence[Any], timeline: list[TimelineEntry]) -> 
             OrderStatus(order.status), fulfilment=FulfilmentStatus(order.fulfilment_status)
         ),
         timeline=timeline,
+        scheduled_date=_iso_date(getattr(order, "scheduled_date", None)),
+        supplier_reference=getattr(order, "supplier_reference", "") or "",
     )
 
 

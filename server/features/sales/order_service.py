@@ -19,6 +19,7 @@ from server.db.types import new_id, utcnow
 from server.db.unit_of_work import WriteUnit
 from server.domain.actor import CurrentUser
 from server.domain.errors import Conflict, NotFound
+from server.domain.fulfilment_rules import check_schedule
 from server.domain.orders import (
     CUSTOMER_ON_HOLD,
     OPEN_FOR_CREDIT_STATUSES,
@@ -131,6 +132,7 @@ async def place_order(uow: WriteUnit, user: CurrentUser, data: OrderCreateIn) ->
     order takes, online and from the sync push. It returns what it wrote, for the answer.
     """
     today = date.today()
+    check_schedule(data.order_type, data.scheduled_date, today)
     session, sql = uow.session, uow.sql
     store = uow.scoped(OrderStore)
     reference = await reference_data(session)
@@ -233,6 +235,8 @@ async def place_order(uow: WriteUnit, user: CurrentUser, data: OrderCreateIn) ->
         total_cents=priced.total_cents,
         order_discount_percent=data.order_discount_percent,
         currency="USD",
+        scheduled_date=data.scheduled_date,
+        supplier_reference=data.supplier_reference.strip(),
     )
     lines = [
         OrderLineRow(id=new_id(), order_id=order.id, **columns)
@@ -317,5 +321,7 @@ async def convert_quote(
             order_type=header.order_type,
             priority=header.priority,
             ship_complete=header.ship_complete,
+            scheduled_date=header.scheduled_date,
+            supplier_reference=header.supplier_reference,
         ),
     )

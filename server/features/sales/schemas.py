@@ -82,6 +82,10 @@ class OrderCreateIn(msgspec.Struct, forbid_unknown_fields=True):
     ship_complete: bool = False
     # What the phone showed; compared with the server's total, never trusted.
     client_total_cents: Annotated[int, Meta(ge=0, le=10**13)] | None = None
+    # A service order's agreed date (required for one, never in the past).
+    scheduled_date: date | None = None
+    # A drop-ship order's reference at the supplier who ships it.
+    supplier_reference: Annotated[str, Meta(max_length=80)] = ""
 
     def __post_init__(self) -> None:
         _check_percent("order_discount_percent", self.order_discount_percent)
@@ -100,6 +104,8 @@ class ConvertIn(msgspec.Struct, forbid_unknown_fields=True):
     order_type: OrderTypeName = "standard"
     priority: Annotated[int, Meta(ge=0, le=9)] = 0
     ship_complete: bool = False
+    scheduled_date: date | None = None
+    supplier_reference: Annotated[str, Meta(max_length=80)] = ""
 
 
 class RejectIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -187,6 +193,10 @@ class LineOut(msgspec.Struct):
     price_list_version: int | None
     quantity_allocated: int = 0
     quantity_backordered: int = 0
+    # When the backordered quantity is expected (ISO date); None when nothing says so yet.
+    expected_on: str | None = None
+    quantity_shipped: int = 0  # left the warehouse (delivered included)
+    quantity_delivered: int = 0
 
 
 class TimelineEntry(msgspec.Struct):
@@ -232,6 +242,8 @@ class OrderDetail(msgspec.Struct):
     cancelled_at: str | None
     allowed_actions: list[str]
     timeline: list[TimelineEntry]
+    scheduled_date: str | None = None
+    supplier_reference: str = ""
 
 
 class OrderSummary(msgspec.Struct):

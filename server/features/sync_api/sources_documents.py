@@ -21,12 +21,22 @@ from server.domain.orders import (
     allowed_actions,
     allowed_quote_actions,
 )
+from server.features.fulfilment.compact import shipments_by_order
 from server.features.sales.order_queries import line_out, order_filter, percent, totals_of
 from server.features.sales.quote_queries import quote_filter
 from server.features.shared.scope import Scope
 from sync.feed import FeedSource, Visibility
 
 __all__ = ["DOCUMENT_SOURCES", "scope_of"]
+
+
+_ORDER_ONLY = (
+    "quantity_allocated",
+    "quantity_backordered",
+    "expected_on",
+    "quantity_shipped",
+    "quantity_delivered",
+)
 
 
 def scope_of(visibility: Visibility) -> Scope:
@@ -123,6 +133,7 @@ async def _orders(
         "order_id",
     )
     events = await _events(session, "sales_order", found)
+    shipments = await shipments_by_order(session, found)
     names = await _customer_names(session, {o.customer_id for o in orders})
     return {
         o.id: {
@@ -160,7 +171,10 @@ async def _orders(
             "placed_at": o.placed_at.isoformat(),
             "decided_at": o.decided_at.isoformat() if o.decided_at else None,
             "cancelled_at": o.cancelled_at.isoformat() if o.cancelled_at else None,
+            "scheduled_date": o.scheduled_date.isoformat() if o.scheduled_date else None,
+            "supplier_reference": o.supplier_reference,
             "lines": lines[o.id],
+            "shipments": shipments[o.id],
             "events": events[o.id],
         }
         for o in orders
@@ -202,9 +216,9 @@ async def _quotes(
     )
     for quote_lines in lines.values():
         for line in quote_lines:
-            # Quotes reserve nothing: allocation counts belong to orders only.
-            line.pop("quantity_allocated", None)
-            line.pop("quantity_backordered", None)
+            # Quotes reserve or ship nothing: those counts belong to orders only.
+            for name in _ORDER_ONLY:
+                line.pop(name, None)
     events = await _events(session, "quote", found)
     names = await _customer_names(session, {q.customer_id for q in quotes})
     return {
