@@ -25,9 +25,9 @@ from server.features.fulfilment.schemas import (
     QueuePageOut,
     ShipmentLineOut,
 )
-from server.features.fulfilment.shipments import shipment_out
+from server.features.fulfilment.shipment_queries import shipment_out
 
-__all__ = ["QUEUE_STATES", "fulfilment_queue", "parse_state"]
+__all__ = ["QUEUE_STATES", "fulfilment_queue", "parse_state", "queue_item"]
 
 QUEUE_STATES = [s.value for s in QueueState]
 _FULFILLABLE = sorted(s.value for s in FULFILLABLE_STATUSES)
@@ -127,6 +127,30 @@ async def fulfilment_queue(
             .scalars()
             .all()
         )
+    items = await _items(session, ordered, shipments)
+    return QueuePageOut(state.value, items, counts[state.value], limit, offset, counts)
+
+
+async def queue_item(
+    session: AsyncSession, order_id: str, shipment_id: str | None = None
+) -> QueueItemOut | None:
+    """One entry of the queue as it stands now: an order, or one of its shipments."""
+    order = await session.get(SalesOrder, order_id, populate_existing=True)
+    if order is None:
+        return None
+    shipments = []
+    if shipment_id is not None:
+        shipment = await session.get(Shipment, shipment_id, populate_existing=True)
+        if shipment is None or shipment.order_id != order_id:
+            return None
+        shipments = [shipment]
+    return (await _items(session, [order], shipments))[0]
+
+
+async def _items(
+    session: AsyncSession, ordered: list[Any], shipments: list[Any]
+) -> list[QueueItemOut]:
+    """Queue entries of these orders (with `shipments[i]` for `ordered[i]` when given)."""
     ids = list(dict.fromkeys(o.id for o in ordered))
     lines = await _queue_lines(session, ids)
     names = await _customer_names(session, {o.customer_id for o in ordered})
@@ -138,8 +162,7 @@ async def fulfilment_queue(
             s = shipments[i]
             shipment = shipment_out(s, order.number, shipment_lines.get(s.id, []))
         items.append(_item(order, names.get(order.customer_id, ""), lines[order.id], shipment))
-    total = counts[state.value]
-    return QueuePageOut(state.value, items, total, limit, offset, counts)
+    return items
 
 
 def _item(order: Any, customer_name: str, lines: list[QueueLineOut], shipment: Any) -> QueueItemOut:

@@ -28,6 +28,7 @@ from server.features.fulfilment.schemas import (
     ShipmentOut,
 )
 from server.features.fulfilment.service_work import complete_service
+from server.features.fulfilment.views import FULFILMENT_PAGES
 from server.features.sales.order_queries import get_visible_order
 from server.features.shared.paging import Offset
 from server.features.shared.scope import load_scope
@@ -177,4 +178,5 @@ ROUTES: list[Any] = [
     complete_service_order,
     list_pick_lists,
     fulfilment_queue_api,
+    *FULFILMENT_PAGES,
 ]

@@ -12,12 +12,14 @@ from typing import Annotated, Any
 from litestar import get, post
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
+from sqlalchemy import select
 
 from server.db.engine import Database
-from server.db.models import SalesOrder
+from server.db.models import SalesOrder, Warehouse
 from server.domain.actor import CurrentUser
 from server.domain.errors import DomainError, NotFound
 from server.domain.orders import FulfilmentStatus, OrderStatus, can_cancel
+from server.features.fulfilment.shipment_queries import shipments_of_order
 from server.features.sales import order_queries
 from server.features.sales.schemas import OrderDetail
 from server.features.sales.views_approvals import reason_from, take_action
@@ -93,6 +95,15 @@ async def render_order(
         order = await order_queries.get_visible_order(unit.session, scope, order_id)
         detail = await order_queries.order_detail(unit.session, order)
         customers = await customer_names(unit.session, [detail.customer_id])
+        shipments = await shipments_of_order(unit, order.id)
+        warehouses = {
+            row.id: f"{row.code} · {row.name}"
+            for row in await unit.session.execute(
+                select(Warehouse.id, Warehouse.code, Warehouse.name).where(
+                    Warehouse.id.in_({s.warehouse_id for s in shipments if s.warehouse_id})
+                )
+            )
+        }
         people = await user_names(
             unit.session,
             [
@@ -112,6 +123,8 @@ async def render_order(
         people=people,
         may_cancel=cancellable,
         may_decide=may_decide(request.user, detail),
+        shipments=shipments,
+        warehouses=warehouses,
         error=error,
         reason=reason,
     )
