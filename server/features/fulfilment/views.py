@@ -110,6 +110,7 @@ async def _page_context(
             else ""
         ),
         shipment_states={s.value for s in SHIPMENT_STATES},
+        entered={},
         **extra,
     )
 
