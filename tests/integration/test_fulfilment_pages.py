@@ -64,6 +64,9 @@ async def test_the_queue_is_for_admins_and_pages_on_the_server(client, browser, 
     assert "1\u201320 of 21" in first.text
     second = await browser.get("/admin/fulfilment?state=ready_to_pick&offset=20", headers=HTMX)
     assert "<html" not in second.text and orders[20]["number"] in second.text
+    found = await browser.get(f"/admin/fulfilment?q={orders[20]['number']}")
+    assert orders[20]["number"] in found.text and orders[0]["number"] not in found.text
+    assert "1\u20131 of 1" in found.text
     bad = await browser.get("/admin/fulfilment?state=nowhere")
     assert bad.status_code == 422
 

@@ -156,6 +156,12 @@ async def test_queue_groups_orders_and_shipments_by_what_they_wait_for(client, d
         (dropped["number"], "SUP-PO-9")
     ]
 
+    searched = await _queue(client, w, "ready_to_pick", q=short["number"])
+    assert [i["order_number"] for i in searched["items"]] == [short["number"]]
+    assert searched["counts"]["backordered"] == 1 and searched["counts"]["packed"] == 0
+    by_customer = await _queue(client, w, "packed", q="harbor view")
+    assert by_customer["total"] == 1
+
     first = await _queue(client, w, "partially_shipped", limit=1)
     second = await _queue(client, w, "partially_shipped", limit=1, offset=1)
     assert first["total"] == second["total"] == 2

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer, SalesOrder, SalesOrderLine, Shipment, ShipmentLine
@@ -72,31 +72,54 @@ def _order_filter(state: QueueState) -> ColumnElement[bool]:
     )
 
 
+def _matching(search: str) -> ColumnElement[bool]:
+    """Orders whose number or customer's name contains `search` (all when it is empty)."""
+    if not search:
+        return true()
+    customers = select(Customer.id).where(Customer.legal_name.icontains(search, autoescape=True))
+    return or_(
+        SalesOrder.number.icontains(search, autoescape=True),
+        SalesOrder.customer_id.in_(customers),
+    )
+
+
 def _pick_order() -> list[Any]:
     rush_first = case((SalesOrder.order_type == OrderType.RUSH.value, 0), else_=1)
     return [rush_first, SalesOrder.priority.desc(), SalesOrder.placed_at, SalesOrder.id]
 
 
-async def _count(session: AsyncSession, state: QueueState) -> int:
+async def _count(session: AsyncSession, state: QueueState, search: str) -> int:
     if state in SHIPMENT_STATES:
-        query = select(func.count()).select_from(Shipment)
-        query = query.where(Shipment.status == _SHIPMENT_STATUS[state])
+        query = (
+            select(func.count())
+            .select_from(Shipment)
+            .join(SalesOrder, SalesOrder.id == Shipment.order_id)
+            .where(Shipment.status == _SHIPMENT_STATUS[state], _matching(search))
+        )
     else:
-        query = select(func.count()).select_from(SalesOrder).where(_order_filter(state))
+        query = (
+            select(func.count())
+            .select_from(SalesOrder)
+            .where(_order_filter(state), _matching(search))
+        )
     return int(await session.scalar(query) or 0)
 
 
 async def fulfilment_queue(
-    session: AsyncSession, state: QueueState, *, limit: int, offset: int
+    session: AsyncSession, state: QueueState, *, limit: int, offset: int, search: str = ""
 ) -> QueuePageOut:
-    counts = {s.value: await _count(session, s) for s in QueueState}
+    """One page of the queue in `state`, of the orders matching `search` (an order number
+    or a customer's name, in part), with every state's count for the same search."""
+    search = search.strip()
+    counts = {s.value: await _count(session, s, search) for s in QueueState}
     shipments: list[Any] = []
     if state in SHIPMENT_STATES:
         shipments = list(
             (
                 await session.execute(
                     select(Shipment)
-                    .where(Shipment.status == _SHIPMENT_STATUS[state])
+                    .join(SalesOrder, SalesOrder.id == Shipment.order_id)
+                    .where(Shipment.status == _SHIPMENT_STATUS[state], _matching(search))
                     .order_by(Shipment.packed_at, Shipment.number)
                     .limit(limit)
                     .offset(offset)
@@ -118,7 +141,7 @@ async def fulfilment_queue(
             (
                 await session.execute(
                     select(SalesOrder)
-                    .where(_order_filter(state))
+                    .where(_order_filter(state), _matching(search))
                     .order_by(*_pick_order())
                     .limit(limit)
                     .offset(offset)

@@ -159,14 +159,16 @@ async def fulfilment_queue_api(
     queue_state: Annotated[str, QueryParameter(name="state", max_length=40)] = "ready_to_pick",
     limit: Annotated[int, Parameter(ge=1, le=100)] = 25,
     offset: Offset = 0,
+    q: Annotated[str, Parameter(max_length=100)] = "",
 ) -> QueuePageOut:
     """One page of the fulfilment queue in one state: `ready_to_pick`, `partially_shipped`,
     `backordered`, `awaiting_supplier` (drop-ship orders), or the shipments `packed`
     (waiting for the carrier) and `in_transit` (waiting for delivery); `counts` has every
-    state's total for the tabs."""
+    state's total for the tabs. `q` keeps the orders whose number or customer's name
+    contains it."""
     async with db.read() as unit:
         return await fulfilment_queue(
-            unit.session, parse_state(queue_state), limit=limit, offset=offset
+            unit.session, parse_state(queue_state), limit=limit, offset=offset, search=q
         )
 
 

@@ -89,11 +89,15 @@ def _key(item: QueueItemOut) -> str:
 
 
 async def _page_context(
-    request: Req, db: Database, state: QueueState, offset: int, **extra: Any
+    request: Req, db: Database, state: QueueState, offset: int, q: str = "", **extra: Any
 ) -> dict[str, Any]:
     async with db.read() as unit:
-        page = await fulfilment_queue(unit.session, state, limit=PAGE_SIZE, offset=offset)
+        page = await fulfilment_queue(unit.session, state, limit=PAGE_SIZE, offset=offset, search=q)
     more = offset + len(page.items) < page.total
+
+    def query(**values: Any) -> str:
+        return urlencode({"state": state.value, **({"q": q} if q else {}), **values})
+
     return page_context(
         request,
         page=page,
@@ -103,12 +107,10 @@ async def _page_context(
         warehouses=await _warehouses(db),
         key=_key,
         today=date.today().isoformat(),
-        next_query=urlencode({"state": state.value, "offset": offset + PAGE_SIZE}) if more else "",
-        previous_query=(
-            urlencode({"state": state.value, "offset": max(offset - PAGE_SIZE, 0)})
-            if offset
-            else ""
-        ),
+        q=q,
+        tab_query=lambda value: urlencode({"state": value, **({"q": q} if q else {})}),
+        next_query=query(offset=offset + PAGE_SIZE) if more else "",
+        previous_query=query(offset=max(offset - PAGE_SIZE, 0)) if offset else "",
         shipment_states={s.value for s in SHIPMENT_STATES},
         entered={},
         **extra,
@@ -121,9 +123,10 @@ async def fulfilment_page(
     db: Database,
     queue_state: Annotated[str, QueryParameter(name="state", max_length=40)] = "ready_to_pick",
     offset: Offset = 0,
+    q: Annotated[str, Parameter(max_length=100)] = "",
 ) -> Template:
     state = parse_state(queue_state)
-    context = await _page_context(request, db, state, offset)
+    context = await _page_context(request, db, state, offset, q.strip())
     # The tabs swap the queue alone.
     name = "fulfilment/_queue.html" if is_htmx(request) else "fulfilment/queue.html"
     return Template(name, context=context)
