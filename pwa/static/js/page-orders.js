@@ -47,10 +47,11 @@ function shipmentList(order) {
     h("h2", {}, "Shipments"),
     h("ul", { class: "list", "data-testid": "shipments" }, shipments.map((s) => h("li", { class: "pad shipment" },
       h("div", { class: "row-between" }, h("strong", {}, s.number), h("span", { class: "badge" }, label(s.status))),
-      s.carrier || s.tracking_number ? h("div", {}, s.carrier || "Carrier",
-        s.tracking_number ? [" · ", s.tracking_url
-          ? h("a", { href: s.tracking_url, target: "_blank", rel: "noopener", "data-testid": "tracking" }, s.tracking_number)
-          : h("span", { "data-testid": "tracking" }, s.tracking_number)] : null) : null,
+      s.carrier ? h("div", {}, s.carrier) : null,
+      // A block link: the whole row is the tap target for following the parcel.
+      s.tracking_number ? (s.tracking_url
+        ? h("a", { class: "tracking", href: s.tracking_url, target: "_blank", rel: "noopener", "data-testid": "tracking" }, s.tracking_number)
+        : h("div", { class: "tracking", "data-testid": "tracking" }, s.tracking_number)) : null,
       h("div", { class: "muted" }, s.delivered_on ? `Delivered ${formatDay(s.delivered_on)}`
         : s.shipped_at ? `Shipped ${formatWhen(s.shipped_at)}` : "Packed, not yet left"),
       h("ul", { class: "reasons" }, Object.entries(s.lines || {}).map(([lineId, units]) =>
