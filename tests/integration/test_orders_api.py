@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
@@ -297,7 +298,9 @@ async def test_short_stock_backorders_and_ship_complete_waits(client, db):
     service = (
         await client.post(
             "/api/orders",
-            json=_order(s, quantity=50, order_type="service"),
+            json=_order(
+                s, quantity=50, order_type="service", scheduled_date=date.today().isoformat()
+            ),
             headers=s.headers["rep1"],
         )
     ).json()

@@ -1,5 +1,5 @@
 // Orders from the phone's store: the list, and one order (?id=) with its status,
-// fulfilment and billing states, lines, totals and timeline.
+// fulfilment and billing states, lines, shipments with tracking, totals and timeline.
 
 import { formatCents, formatWhen, h, live, param, replace } from "./dom.js";
 import { allEntities, getEntity } from "./store.js";
@@ -31,6 +31,34 @@ async function renderList(root) {
       : h("p", { class: "muted" }, "No orders on this phone yet."));
 }
 
+function formatDay(iso) {
+  if (!iso) return "";
+  // A calendar date, not a moment: shown as it is, with no time zone shift.
+  const [y, m, d] = iso.split("-").map(Number);
+  return new Date(y, m - 1, d).toLocaleDateString(undefined, { dateStyle: "medium" });
+}
+
+/** The order's shipments as pulled with it: what left, with whom, and where to follow it. */
+function shipmentList(order) {
+  const shipments = order.shipments || [];
+  if (!shipments.length) return null;
+  const names = Object.fromEntries((order.lines || []).map((l) => [l.id, l.name || l.sku || l.product_id]));
+  return [
+    h("h2", {}, "Shipments"),
+    h("ul", { class: "list", "data-testid": "shipments" }, shipments.map((s) => h("li", { class: "pad shipment" },
+      h("div", { class: "row-between" }, h("strong", {}, s.number), h("span", { class: "badge" }, label(s.status))),
+      s.carrier ? h("div", {}, s.carrier) : null,
+      // A block link: the whole row is the tap target for following the parcel.
+      s.tracking_number ? (s.tracking_url
+        ? h("a", { class: "tracking", href: s.tracking_url, target: "_blank", rel: "noopener", "data-testid": "tracking" }, s.tracking_number)
+        : h("div", { class: "tracking", "data-testid": "tracking" }, s.tracking_number)) : null,
+      h("div", { class: "muted" }, s.delivered_on ? `Delivered ${formatDay(s.delivered_on)}`
+        : s.shipped_at ? `Shipped ${formatWhen(s.shipped_at)}` : "Packed, not yet left"),
+      h("ul", { class: "reasons" }, Object.entries(s.lines || {}).map(([lineId, units]) =>
+        h("li", {}, `${units} × ${names[lineId] || "item"}`)))))),
+  ];
+}
+
 async function renderOne(root) {
   const order = await getEntity("order", id);
   if (!order) {
@@ -58,6 +86,8 @@ async function renderOne(root) {
       h("dt", {}, "Placed"), h("dd", {}, formatWhen(order.placed_at)),
       h("dt", {}, "Revision"), h("dd", { "data-testid": "revision" }, String(order.revision ?? 1)),
       order.po_number ? [h("dt", {}, "PO"), h("dd", {}, order.po_number)] : null,
+      order.scheduled_date ? [h("dt", {}, "Scheduled"), h("dd", {}, formatDay(order.scheduled_date))] : null,
+      order.supplier_reference ? [h("dt", {}, "Supplier ref"), h("dd", {}, order.supplier_reference)] : null,
       (order.approval_reasons || []).length ? [h("dt", {}, "Approval"), h("dd", {}, order.approval_reasons.map((r) => r.message || r.code || String(r)).join("; "))] : null),
     verdict ? h("p", { class: "amendment", "data-testid": "amend-verdict" }, "Amendment: ",
       h("span", { class: `badge ${verdict.kind === "rejected" ? "warn" : ""}` }, verdict.text),
@@ -68,7 +98,11 @@ async function renderOne(root) {
     h("ul", { class: "list" }, (order.lines || []).map((l) => h("li", { class: "pad" },
       h("div", { class: "row-between" }, h("span", {}, `${l.quantity} × ${l.name || l.sku || l.product_id}`),
         h("span", {}, formatCents(l.total_cents ?? l.net_cents))),
-      l.quantity_backordered ? h("div", { class: "muted" }, `${l.quantity_backordered} on backorder`) : null))),
+      l.quantity_backordered ? h("div", { class: "muted" }, `${l.quantity_backordered} on backorder`
+        + (l.expected_on ? `, expected ${formatDay(l.expected_on)}` : "")) : null,
+      l.quantity_shipped ? h("div", { class: "muted" }, `${l.quantity_shipped} shipped`
+        + (l.quantity_delivered ? `, ${l.quantity_delivered} delivered` : "")) : null))),
+    shipmentList(order),
     h("dl", { class: "facts totals" },
       h("dt", {}, "Subtotal"), h("dd", {}, formatCents(t.subtotal_cents)),
       t.discount_cents ? [h("dt", {}, "Discount"), h("dd", {}, `− ${formatCents(t.discount_cents)}`)] : null,

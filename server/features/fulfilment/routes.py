@@ -6,17 +6,31 @@ can see an order sees its shipments.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get, post
+from litestar.params import Parameter, QueryParameter
 from sqlalchemy import select
 
 from server.db.engine import Database
 from server.db.models import Shipment
 from server.features.catalog.openapi import problems
 from server.features.fulfilment import shipments
-from server.features.fulfilment.schemas import DeliverIn, DispatchIn, ShipmentIn, ShipmentOut
+from server.features.fulfilment.pick_lists import pick_lists
+from server.features.fulfilment.queue import fulfilment_queue, parse_state
+from server.features.fulfilment.schemas import (
+    CompleteServiceIn,
+    DeliverIn,
+    DispatchIn,
+    PickListOut,
+    QueuePageOut,
+    ShipmentIn,
+    ShipmentOut,
+)
+from server.features.fulfilment.service_work import complete_service
+from server.features.fulfilment.views import FULFILMENT_PAGES
 from server.features.sales.order_queries import get_visible_order
+from server.features.shared.paging import Offset
 from server.features.shared.scope import load_scope
 from server.security.auth import CurrentUser, requires_role
 
@@ -98,4 +112,73 @@ async def deliver_shipment(
     return await _answer(db, shipment_id)
 
 
-ROUTES: list[Any] = [create_shipment, list_shipments, dispatch_shipment, deliver_shipment]
+@post(
+    "/api/orders/{order_id:str}/complete-service",
+    guards=_admin,
+    tags=["fulfilment"],
+    responses=problems(400, 403, 404, 409, 422),
+)
+async def complete_service_order(
+    request: _Req, db: Database, order_id: str, data: CompleteServiceIn
+) -> ShipmentOut:
+    """The work of a service order was done (on `completed_on`, today by default): every
+    open unit is recorded as a delivered service shipment, so the order completes and is
+    invoiced like delivered goods. Only service orders (409 `not_a_service_order`), once
+    (409 `service_already_completed`); a date in the future is refused (422)."""
+    async with db.write() as uow:
+        shipment_id = await complete_service(uow, request.user, order_id, data)
+    return await _answer(db, shipment_id)
+
+
+@get(
+    "/api/fulfilment/pick-lists",
+    guards=_admin,
+    tags=["fulfilment"],
+    responses=problems(403, 404),
+)
+async def list_pick_lists(
+    db: Database,
+    warehouse_id: Annotated[str | None, Parameter(max_length=36)] = None,
+) -> list[PickListOut]:
+    """What to pick per warehouse: the reserved, not yet packed units of confirmed and
+    in-fulfilment orders, rush first, then by priority, then the oldest order. With
+    `warehouse_id`, that warehouse's list alone (also when empty)."""
+    async with db.read() as unit:
+        return await pick_lists(unit.session, warehouse_id)
+
+
+@get(
+    "/api/fulfilment/queue",
+    guards=_admin,
+    tags=["fulfilment"],
+    responses=problems(403, 422),
+)
+async def fulfilment_queue_api(
+    db: Database,
+    # `state` is a name Litestar keeps for the application state: read under another.
+    queue_state: Annotated[str, QueryParameter(name="state", max_length=40)] = "ready_to_pick",
+    limit: Annotated[int, Parameter(ge=1, le=100)] = 25,
+    offset: Offset = 0,
+    q: Annotated[str, Parameter(max_length=100)] = "",
+) -> QueuePageOut:
+    """One page of the fulfilment queue in one state: `ready_to_pick`, `partially_shipped`,
+    `backordered`, `awaiting_supplier` (drop-ship orders), or the shipments `packed`
+    (waiting for the carrier) and `in_transit` (waiting for delivery); `counts` has every
+    state's total for the tabs. `q` keeps the orders whose number or customer's name
+    contains it."""
+    async with db.read() as unit:
+        return await fulfilment_queue(
+            unit.session, parse_state(queue_state), limit=limit, offset=offset, search=q
+        )
+
+
+ROUTES: list[Any] = [
+    create_shipment,
+    list_shipments,
+    dispatch_shipment,
+    deliver_shipment,
+    complete_service_order,
+    list_pick_lists,
+    fulfilment_queue_api,
+    *FULFILMENT_PAGES,
+]

@@ -8,8 +8,14 @@ from typing import Annotated
 import msgspec
 
 __all__ = [
+    "CompleteServiceIn",
     "DeliverIn",
     "DispatchIn",
+    "PickLineOut",
+    "PickListOut",
+    "QueueItemOut",
+    "QueueLineOut",
+    "QueuePageOut",
     "ShipmentIn",
     "ShipmentLineIn",
     "ShipmentLineOut",
@@ -114,3 +120,79 @@ class ReturnOut(msgspec.Struct, kw_only=True):
     received_at: str | None
     credit_note_number: str | None
     lines: list[ReturnLineOut]
+
+
+class CompleteServiceIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The work of a service order was done on `completed_on` (today when not given)."""
+
+    completed_on: date | None = None
+    notes: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+class PickLineOut(msgspec.Struct):
+    """Units of one order line to take off the shelf at the pick list's warehouse."""
+
+    order_id: str
+    order_number: str
+    customer_name: str
+    order_type: str
+    priority: int
+    placed_at: str
+    requested_delivery_date: str | None
+    line_id: str
+    sku: str
+    name: str
+    quantity: int
+
+
+class PickListOut(msgspec.Struct):
+    """What to pick in one warehouse: rush orders first, then priority, then the oldest."""
+
+    warehouse_id: str
+    warehouse_code: str
+    warehouse_name: str
+    units: int
+    lines: list[PickLineOut]
+
+
+class QueueLineOut(msgspec.Struct):
+    line_id: str
+    line_no: int
+    product_id: str
+    sku: str
+    name: str
+    quantity: int
+    allocated: int
+    backordered: int
+    packed: int
+    shipped: int
+    delivered: int
+    expected_on: str | None
+
+
+class QueueItemOut(msgspec.Struct):
+    """An order waiting in the fulfilment queue; in the packed and in-transit states, one
+    of its shipments (`shipment`)."""
+
+    order_id: str
+    order_number: str
+    customer_id: str
+    customer_name: str
+    order_type: str
+    priority: int
+    status: str
+    fulfilment_status: str
+    placed_at: str
+    requested_delivery_date: str | None
+    supplier_reference: str
+    lines: list[QueueLineOut]
+    shipment: ShipmentOut | None = None
+
+
+class QueuePageOut(msgspec.Struct):
+    state: str
+    items: list[QueueItemOut]
+    total: int
+    limit: int
+    offset: int
+    counts: dict[str, int]

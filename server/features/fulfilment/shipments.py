@@ -12,11 +12,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from server.db.models import Product, SalesOrder, Shipment, ShipmentLine, Warehouse
+from server.db.models import Shipment, Warehouse
 from server.db.types import new_id, utcnow
-from server.db.unit_of_work import ReadUnit, WriteUnit
+from server.db.unit_of_work import WriteUnit
 from server.domain.actor import CurrentUser
-from server.domain.carriers import tracking_url
 from server.domain.errors import Conflict, NotFound, ValidationFailed
 from server.domain.lifecycle import ShipRequest, check_shipment
 from server.domain.orders import OrderStatus, OrderType
@@ -24,9 +23,8 @@ from server.features.fulfilment.schemas import (
     DeliverIn,
     DispatchIn,
     ShipmentIn,
-    ShipmentLineOut,
-    ShipmentOut,
 )
+from server.features.fulfilment.shipment_queries import shipment_out, shipments_of_order
 from server.features.fulfilment.shipment_store import ShipmentStore
 from server.features.sales.events import order_event
 from server.features.sales.lifecycle_service import advance_order, progress_of
@@ -35,13 +33,20 @@ from server.features.sales.order_store import OrderLineRow, OrderRow, OrderStore
 from server.features.shared.numbers import next_number
 from server.features.shared.scope import load_scope
 
-__all__ = ["create_shipment", "deliver", "dispatch", "shipment_out", "shipments_of_order"]
+__all__ = [
+    "create_shipment",
+    "deliver",
+    "dispatch",
+    "locked_order",
+    "shipment_out",
+    "shipments_of_order",
+]
 
 _OWN_STOCK = (OrderType.STANDARD.value, OrderType.RUSH.value)
 _KIND = {OrderType.DROP_SHIP.value: "drop_ship", OrderType.SERVICE.value: "service"}
 
 
-async def _locked_order(uow: WriteUnit, user: CurrentUser, order_id: str) -> OrderRow:
+async def locked_order(uow: WriteUnit, user: CurrentUser, order_id: str) -> OrderRow:
     scope = await load_scope(uow.session, user)
     order = await uow.scoped(OrderStore).load_for_update(order_id, order_filter(scope))
     if order is None:
@@ -61,7 +66,7 @@ async def create_shipment(
     number = await next_number(uow, "SH")
     store = uow.scoped(OrderStore)
     shipments = uow.scoped(ShipmentStore)
-    order = await _locked_order(uow, user, order_id)
+    order = await locked_order(uow, user, order_id)
     lines = await store.lines(order.id)
     own_stock = order.order_type in _OWN_STOCK
     warehouse_id = data.warehouse_id if own_stock else None
@@ -208,7 +213,7 @@ async def _locked_shipment(uow: WriteUnit, user: CurrentUser, shipment_id: str) 
     order_id = await uow.session.scalar(select(Shipment.order_id).where(Shipment.id == shipment_id))
     if order_id is None:
         raise NotFound("No such shipment.", code="shipment_not_found")
-    order = await _locked_order(uow, user, order_id)
+    order = await locked_order(uow, user, order_id)
     shipment = await uow.scoped(ShipmentStore).load_for_update(shipment_id)
     return order, shipment
 
@@ -258,57 +263,3 @@ async def deliver(uow: WriteUnit, user: CurrentUser, shipment_id: str, data: Del
     )
     packed = await uow.scoped(ShipmentStore).packed_by_line(order.id)
     await advance_order(uow, order, lines, packed=packed, actor_id=user.id)
-
-
-async def shipments_of_order(unit: ReadUnit | WriteUnit, order_id: str) -> list[ShipmentOut]:
-    """The order's shipments, oldest first, with their lines."""
-    session = unit.session
-    order_number = await session.scalar(select(SalesOrder.number).where(SalesOrder.id == order_id))
-    rows = (
-        (
-            await session.execute(
-                select(Shipment)
-                .where(Shipment.order_id == order_id)
-                .order_by(Shipment.packed_at, Shipment.number)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    if not rows:
-        return []
-    line_rows = (
-        await session.execute(
-            select(ShipmentLine, Product.sku, Product.name)
-            .join(Product, Product.id == ShipmentLine.product_id)
-            .where(ShipmentLine.shipment_id.in_([s.id for s in rows]))
-        )
-    ).all()
-    lines_of: dict[str, list[ShipmentLineOut]] = {}
-    for line, sku, name in line_rows:
-        lines_of.setdefault(line.shipment_id, []).append(
-            ShipmentLineOut(line.order_line_id, line.product_id, sku, name, line.quantity)
-        )
-    return [shipment_out(s, order_number or "", lines_of.get(s.id, [])) for s in rows]
-
-
-def shipment_out(s: Any, order_number: str, lines: list[ShipmentLineOut]) -> ShipmentOut:
-    return ShipmentOut(
-        id=s.id,
-        number=s.number,
-        order_id=s.order_id,
-        order_number=order_number,
-        kind=s.kind,
-        status=s.status,
-        warehouse_id=s.warehouse_id,
-        carrier=s.carrier,
-        service=s.service,
-        tracking_number=s.tracking_number,
-        tracking_url=tracking_url(s.carrier, s.tracking_number),
-        supplier_reference=s.supplier_reference,
-        packed_at=s.packed_at.isoformat(),
-        shipped_at=s.shipped_at.isoformat() if s.shipped_at else None,
-        delivered_on=s.delivered_on.isoformat() if s.delivered_on else None,
-        invoice_id=s.invoice_id,
-        lines=lines,
-    )

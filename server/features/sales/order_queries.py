@@ -122,6 +122,8 @@ def line_out(line: Any) -> LineOut:
         quantity_released=getattr(line, "quantity_released", 0) or 0,
         blanket_line_id=getattr(line, "blanket_line_id", None),
         expected_on=_iso_date(getattr(line, "expected_on", None)),
+        quantity_shipped=getattr(line, "quantity_shipped", 0),
+        quantity_delivered=getattr(line, "quantity_delivered", 0),
     )
 
 
@@ -394,6 +396,8 @@ def _detail(
         blanket=blanket,
         blanket_order_id=order.blanket_order_id,
         blanket_order_number=blanket_order_number,
+        scheduled_date=_iso_date(getattr(order, "scheduled_date", None)),
+        supplier_reference=getattr(order, "supplier_reference", "") or "",
     )
 
 

@@ -20,6 +20,7 @@ from server.db.unit_of_work import WriteUnit
 from server.domain.actor import CurrentUser
 from server.domain.blanket_orders import check_blanket_period, reserves_stock
 from server.domain.errors import Conflict, NotFound
+from server.domain.fulfilment_rules import check_schedule
 from server.domain.orders import (
     CUSTOMER_ON_HOLD,
     OPEN_FOR_CREDIT_STATUSES,
@@ -194,6 +195,7 @@ async def place_order(
     """
     check_blanket_period(data.order_type, data.valid_from, data.valid_to)
     today = date.today()
+    check_schedule(data.order_type, data.scheduled_date, today)
     session, sql = uow.session, uow.sql
     store = uow.scoped(OrderStore)
     reference = await reference_data(session)
@@ -300,6 +302,8 @@ async def place_order(
         total_cents=priced.total_cents,
         order_discount_percent=data.order_discount_percent,
         currency="USD",
+        scheduled_date=data.scheduled_date,
+        supplier_reference=data.supplier_reference.strip(),
     )
     if call_off is not None:
         # The blanket's snapshot: the call-off belongs to the agreement's rep and territory.
@@ -407,5 +411,7 @@ async def convert_quote(
             order_type=header.order_type,
             priority=header.priority,
             ship_complete=header.ship_complete,
+            scheduled_date=header.scheduled_date,
+            supplier_reference=header.supplier_reference,
         ),
     )

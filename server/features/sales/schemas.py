@@ -95,6 +95,10 @@ class OrderCreateIn(msgspec.Struct, forbid_unknown_fields=True):
     # A blanket order's agreed period (inclusive), required for order_type "blanket" only.
     valid_from: date | None = None
     valid_to: date | None = None
+    # A service order's agreed date (required for one, never in the past).
+    scheduled_date: date | None = None
+    # A drop-ship order's reference at the supplier who ships it.
+    supplier_reference: Annotated[str, Meta(max_length=80)] = ""
 
     def __post_init__(self) -> None:
         _check_percent("order_discount_percent", self.order_discount_percent)
@@ -162,6 +166,8 @@ class ConvertIn(msgspec.Struct, forbid_unknown_fields=True):
     order_type: OrderTypeName = "standard"
     priority: Annotated[int, Meta(ge=0, le=9)] = 0
     ship_complete: bool = False
+    scheduled_date: date | None = None
+    supplier_reference: Annotated[str, Meta(max_length=80)] = ""
 
 
 class RejectIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -254,6 +260,8 @@ class LineOut(msgspec.Struct):
     # When the backordered quantity is expected (ISO date), from the expected receipts;
     # None when nothing expected covers it yet.
     expected_on: str | None = None
+    quantity_shipped: int = 0  # left the warehouse (delivered included)
+    quantity_delivered: int = 0
 
 
 class BlanketLineOut(msgspec.Struct):
@@ -368,6 +376,8 @@ class OrderDetail(msgspec.Struct):
     blanket: BlanketOut | None = None  # a blanket order: its period, lines and call-offs
     blanket_order_id: str | None = None  # a call-off: its blanket order
     blanket_order_number: str | None = None
+    scheduled_date: str | None = None
+    supplier_reference: str = ""
 
 
 class OrderSummary(msgspec.Struct):

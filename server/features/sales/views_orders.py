@@ -17,10 +17,11 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 
 from server.db.engine import Database
-from server.db.models import Customer, SalesOrder
+from server.db.models import Customer, SalesOrder, Warehouse
 from server.domain.actor import CurrentUser
 from server.domain.errors import DomainError, NotFound, ValidationFailed
 from server.domain.orders import FulfilmentStatus, OrderStatus, can_cancel
+from server.features.fulfilment.shipment_queries import shipments_of_order
 from server.features.sales import order_queries
 from server.features.sales.call_offs import place_call_off
 from server.features.sales.schemas import BlanketOut, CallOffIn, OrderDetail
@@ -100,6 +101,15 @@ async def render_order(
         order = await order_queries.get_visible_order(unit.session, scope, order_id)
         detail = await order_queries.order_detail(unit.session, order)
         customers = await customer_names(unit.session, [detail.customer_id])
+        shipments = await shipments_of_order(unit, order.id)
+        warehouses = {
+            row.id: f"{row.code} · {row.name}"
+            for row in await unit.session.execute(
+                select(Warehouse.id, Warehouse.code, Warehouse.name).where(
+                    Warehouse.id.in_({s.warehouse_id for s in shipments if s.warehouse_id})
+                )
+            )
+        }
         people = await user_names(
             unit.session,
             [
@@ -133,6 +143,8 @@ async def render_order(
         may_cancel=cancellable,
         may_decide=may_decide(request.user, detail),
         may_amend=detail.amendable,
+        shipments=shipments,
+        warehouses=warehouses,
         error=error,
         reason=reason,
         failed=failed,

@@ -66,7 +66,13 @@ territory, or the rep's own)::
                 "net_cents", "tax_rate", "tax_cents", "total_cents", "price_list_id",
                 "price_list_version", "quantity_allocated", "quantity_backordered",
                 "quantity_released" (a blanket line: taken by call-offs; agreed minus it
-                remains), "blanket_line_id" (a call-off line: the blanket line)}],
+                remains), "blanket_line_id" (a call-off line: the blanket line),
+                "expected_on": date|null, "quantity_shipped", "quantity_delivered"}],
+     "scheduled_date": date|null (a service order's), "supplier_reference" (a drop-ship's),
+     "shipments": [{"number": "SH-...", "status": "packed"|"shipped"|"delivered",
+                    "carrier", "tracking_number", "tracking_url": str|null (the carrier's
+                    page, when the carrier is known), "shipped_at": time|null,
+                    "delivered_on": date|null, "lines": {order line id: units}}],
      "events": [{"action", "from_state", "to_state", "at", "reason"}]}
 
 "quote" -- the quotes the user may see (of visible customers, or their own)::
@@ -74,7 +80,7 @@ territory, or the rep's own)::
     {"id", "number": "Q-...", "customer_id", "customer_name", "status", "revision",
      "valid_until", "territory_id", "rep_id", "notes", "converted_order_id",
      "total_cents", "totals": {as on an order}, "lines": [as on an order, without the
-     allocation counts], "allowed_actions": [...],
+     allocation and shipping counts], "allowed_actions": [...],
      "events": [{"action", "from_state", "to_state", "at", "reason"}]}
 
 How the server prices a line for a customer (server/domain/catalog.py lookup_price, on

@@ -22,6 +22,7 @@ from server.domain.orders import (
     allowed_actions,
     allowed_quote_actions,
 )
+from server.features.fulfilment.compact import shipments_by_order
 from server.features.sales.order_queries import (
     call_offs_of,
     line_out,
@@ -35,6 +36,15 @@ from server.features.shared.scope import Scope
 from sync.feed import FeedSource, Visibility
 
 __all__ = ["DOCUMENT_SOURCES", "scope_of"]
+
+
+_ORDER_ONLY = (
+    "quantity_allocated",
+    "quantity_backordered",
+    "expected_on",
+    "quantity_shipped",
+    "quantity_delivered",
+)
 
 
 def scope_of(visibility: Visibility) -> Scope:
@@ -131,6 +141,7 @@ async def _orders(
         "order_id",
     )
     events = await _events(session, "sales_order", found)
+    shipments = await shipments_by_order(session, found)
     names = await _customer_names(session, {o.customer_id for o in orders})
     call_offs = await call_offs_of(session, [o.id for o in orders if o.order_type == "blanket"])
     blanket_numbers = await order_numbers(session, [o.blanket_order_id for o in orders])
@@ -186,7 +197,10 @@ async def _orders(
                 }
                 for c in call_offs.get(o.id, [])
             ],
+            "scheduled_date": o.scheduled_date.isoformat() if o.scheduled_date else None,
+            "supplier_reference": o.supplier_reference,
             "lines": lines[o.id],
+            "shipments": shipments[o.id],
             "events": events[o.id],
         }
         for o in orders
@@ -233,6 +247,9 @@ async def _quotes(
             line.pop("quantity_backordered", None)
             line.pop("quantity_released", None)
             line.pop("blanket_line_id", None)
+            # Quotes reserve or ship nothing: those counts belong to orders only.
+            for name in _ORDER_ONLY:
+                line.pop(name, None)
     events = await _events(session, "quote", found)
     names = await _customer_names(session, {q.customer_id for q in quotes})
     return {
