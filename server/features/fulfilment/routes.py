@@ -18,6 +18,7 @@ from server.features.catalog.openapi import problems
 from server.features.fulfilment import shipments
 from server.features.fulfilment.pick_lists import pick_lists
 from server.features.fulfilment.queue import fulfilment_queue, parse_state
+from server.features.fulfilment.return_routes import ROUTES as RETURN_ROUTES
 from server.features.fulfilment.schemas import (
     CompleteServiceIn,
     DeliverIn,
@@ -180,5 +181,6 @@ ROUTES: list[Any] = [
     complete_service_order,
     list_pick_lists,
     fulfilment_queue_api,
+    *RETURN_ROUTES,
     *FULFILMENT_PAGES,
 ]

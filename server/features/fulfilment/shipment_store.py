@@ -17,13 +17,14 @@ from server.db.models import (
     Shipment,
     ShipmentLine,
     StockLevel,
-    StockMovement,
     StockReservation,
 )
 from server.db.models.base import table_of
-from server.db.types import new_id, utcnow
+from server.db.types import utcnow
 from server.db.unit_of_work import WriteUnit
+from server.domain.stock import MovementKind
 from server.features.catalog.changes import product_changes
+from server.features.shared.stock_ledger import record_movement
 
 __all__ = ["ShipmentStore"]
 
@@ -61,7 +62,6 @@ _PACKED_BY_LINE = (
 )
 _INSERT_SHIPMENT = insert(table_of(Shipment))
 _INSERT_LINES = insert(table_of(ShipmentLine))
-_INSERT_MOVEMENT = insert(table_of(StockMovement))
 
 
 class ShipmentStore:
@@ -121,21 +121,16 @@ class ShipmentStore:
             on_hand = await self._sql.scalar(
                 _TAKE_STOCK, {"w": warehouse_id, "p": product_id, "q": units}
             )
-            await self._sql.execute(
-                _INSERT_MOVEMENT,
-                {
-                    "id": new_id(),
-                    "warehouse_id": warehouse_id,
-                    "product_id": product_id,
-                    "quantity": -units,
-                    "on_hand_after": int(on_hand),
-                    "kind": "shipment",
-                    "reason": "",
-                    "order_id": order_id,
-                    "document_number": number,
-                    "actor_id": actor_id,
-                    "created_at": now,
-                },
+            await record_movement(
+                self._uow,
+                warehouse_id=warehouse_id,
+                product_id=product_id,
+                quantity=-units,
+                on_hand_after=int(on_hand),
+                kind=MovementKind.SHIPMENT,
+                actor_id=actor_id,
+                order_id=order_id,
+                document_number=number,
             )
 
     async def insert(self, shipment: dict[str, Any], lines: Iterable[dict[str, Any]]) -> None:

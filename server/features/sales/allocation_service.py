@@ -205,8 +205,14 @@ async def receive_stock(
     product_id: str,
     quantity: int,
     actor_id: str | None,
+    kind: MovementKind = MovementKind.RECEIPT,
+    order_id: str | None = None,
+    document_number: str = "",
 ) -> tuple[StockPosition, int]:
     """Book received goods, then serve backorders: rush first, then the oldest order.
+
+    `kind` says where the goods come from: a purchase receipt, or a customer's return
+    (`order_id` and `document_number` then name the order and the return).
 
     An order that must ship complete takes stock only when all its lines can be filled.
     The receipt is written to the stock ledger; the receipts expected at this warehouse
@@ -279,10 +285,14 @@ async def receive_stock(
         product_id=product_id,
         quantity=quantity,
         on_hand_after=received.on_hand,
-        kind=MovementKind.RECEIPT,
+        kind=kind,
         actor_id=actor_id,
+        order_id=order_id,
+        document_number=document_number,
     )
-    await _arrived(uow, warehouse_id, product_id, quantity)
+    if kind == MovementKind.RECEIPT:
+        # Goods coming back from a customer were never expected from a supplier.
+        await _arrived(uow, warehouse_id, product_id, quantity)
     await assign_expected_dates(uow, product_id, orders, lines_of)
     return received, reserved
 
