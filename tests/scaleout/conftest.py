@@ -41,8 +41,8 @@ class Cluster:
 def pg_cluster(
     pg_template: str | None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
-    """Two server processes sharing one PostgreSQL database with the demo data; the quote
-    expiry job runs every second in both, so that the two runs meet."""
+    """Two server processes sharing one PostgreSQL database with the demo data, started
+    together; the quote expiry job runs every second in both, so that the two runs meet."""
     name = _fresh_pg_database(pg_template)
     root = tmp_path_factory.mktemp("cluster")
     settings = compose_environment(
@@ -50,8 +50,8 @@ def pg_cluster(
     )
     servers = [Server(settings, root / f"app{n}") for n in (1, 2)]
     try:
-        run_cli(settings, root / "setup", "demo")
-        start_all(servers)
+        # Both at once, each asked to load the demo data: one loads it, the other finds it.
+        start_all(servers, "--demo")
         yield Cluster(_pg_url(name), servers)
     finally:
         for server in servers:

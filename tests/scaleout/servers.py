@@ -151,10 +151,10 @@ class Server:
         return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
 
 
-def start_all(servers: list[Server]) -> None:
+def start_all(servers: list[Server], *extra: str) -> None:
     """Start the processes together (each upgrades the schema first, as `serve` does)."""
     for server in servers:
-        server.start()
+        server.start(*extra)
     for server in servers:
         server.wait_ready()
 

@@ -19,6 +19,15 @@ pytestmark = pytest.mark.postgres
 MANAGER = "manager@example.com"
 
 
+async def test_processes_started_together_with_demo_load_it_once(pg_cluster: Cluster):
+    # The fixture started both with `serve --demo` on an empty database: both answer.
+    for server in pg_cluster.servers:
+        assert server.process is not None and server.process.poll() is None
+    users = await fetch_all(pg_cluster.database_url, "SELECT count(*) AS n FROM users")
+    customers = await fetch_all(pg_cluster.database_url, "SELECT count(*) AS n FROM customers")
+    assert users[0].n == 5 and customers[0].n >= 300
+
+
 async def test_the_login_limit_counts_attempts_at_every_process_together(
     pg_cluster: Cluster, https: list[httpx.AsyncClient]
 ):
