@@ -45,9 +45,7 @@ def pg_cluster(
     together; the quote expiry job runs every second in both, so that the two runs meet."""
     name = _fresh_pg_database(pg_template)
     root = tmp_path_factory.mktemp("cluster")
-    settings = compose_environment(
-        _pg_url(name), FIELDSALES_QUOTE_EXPIRY_INTERVAL_SECONDS="1"
-    )
+    settings = compose_environment(_pg_url(name), FIELDSALES_QUOTE_EXPIRY_INTERVAL_SECONDS="1")
     servers = [Server(settings, root / f"app{n}") for n in (1, 2)]
     try:
         # Both at once, each asked to load the demo data: one loads it, the other finds it.

@@ -72,7 +72,9 @@ async def open_shop(http: httpx.AsyncClient, database_url: str) -> Shop:
     )
     stocked = {
         r.product_id
-        for r in await fetch_all(database_url, "SELECT product_id FROM stock_levels WHERE on_hand > 0")
+        for r in await fetch_all(
+            database_url, "SELECT product_id FROM stock_levels WHERE on_hand > 0"
+        )
     }
     products = [
         p["id"]

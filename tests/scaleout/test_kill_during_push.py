@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
-
 from tests.scaleout.conftest import SingleServer
 from tests.scaleout.servers import fetch_all
 from tests.scaleout.shop import (
@@ -53,8 +52,10 @@ async def test_a_server_killed_mid_push_loses_and_duplicates_nothing(single_serv
         total = PHONES * ORDERS_PER_PHONE
 
         async def kill_midway() -> int:
-            while (applied := await _applied(url)) < total // 3:
+            applied = 0
+            while applied < total // 3:
                 await asyncio.sleep(0.02)
+                applied = await _applied(url)
             await asyncio.to_thread(server.kill)
             await asyncio.to_thread(lambda: server.start().wait_ready())
             return applied

@@ -159,7 +159,10 @@ async def test_pushes_retried_on_the_other_process_apply_once_and_pulls_skip_not
         }
         twins.append(
             asyncio.gather(
-                *(h.post("/api/sync/v1/push", json=body, headers=phone.client.headers) for h in https)
+                *(
+                    h.post("/api/sync/v1/push", json=body, headers=phone.client.headers)
+                    for h in https
+                )
             )
         )
     for first, second in await asyncio.gather(*twins):
@@ -170,9 +173,10 @@ async def test_pushes_retried_on_the_other_process_apply_once_and_pulls_skip_not
         ]
         # The two pushes take turns per mutation: each one is applied by one of them and
         # reported to the other as a duplicate, with the same outcome.
-        assert [{x.get("duplicate", False), y.get("duplicate", False)} for x, y in zip(a, b)] == [
-            {False, True}
-        ] * 10
+        assert [
+            {x.get("duplicate", False), y.get("duplicate", False)}
+            for x, y in zip(a, b, strict=True)
+        ] == [{False, True}] * 10
 
     # Then every phone drains its queue; every second push loses its answer and is sent
     # again to the other process.
@@ -181,7 +185,9 @@ async def test_pushes_retried_on_the_other_process_apply_once_and_pulls_skip_not
     pages = await pulling
 
     assert sum(phone.retries for phone in phones) > 0
-    refused = [i.outcome for p in phones for i in p.client.outbox if i.outcome["status"] == "rejected"]
+    refused = [
+        i.outcome for p in phones for i in p.client.outbox if i.outcome["status"] == "rejected"
+    ]
     assert refused == []
     assert all(answer == 200 for phone in phones for answer in phone.answers)
     await assert_exactly_once(pg_cluster.database_url, phones)
@@ -199,7 +205,12 @@ async def test_pushes_retried_on_the_other_process_apply_once_and_pulls_skip_not
         pulled = puller.client.store[entity_type]
         assert pulled.keys() == items.keys(), entity_type
         differing = [i for i in items if pulled[i] != items[i]]
-        assert not differing, (entity_type, differing[:1], pulled[differing[0]], items[differing[0]])
+        assert not differing, (
+            entity_type,
+            differing[:1],
+            pulled[differing[0]],
+            items[differing[0]],
+        )
     orders = fresh.store["order"]
     for phone in phones:
         for item in phone.client.outbox:
