@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from server.db.engine import Database
 from server.db.models import Base, User
@@ -16,6 +16,10 @@ from server.security.passwords import hash_password
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "DemoStatus", "load_demo"]
 
 _BATCH = 500
+# Server processes started together with `--demo` on one PostgreSQL database take turns
+# here: the first loads the data, the others then find it there. Without the lock each saw
+# an empty database and all but one failed on the demo users' unique emails.
+_PG_DEMO_LOCK = 7_246_401
 
 
 class DemoStatus:
@@ -26,6 +30,8 @@ class DemoStatus:
 async def load_demo(db: Database, *, today: date | None = None) -> str:
     """Load the demo data once. Refuses a database that holds real (non-demo) users."""
     async with db.write() as uow:
+        if uow.dialect_name == "postgresql":
+            await uow.session.execute(text(f"SELECT pg_advisory_xact_lock({_PG_DEMO_LOCK})"))
         real_users = await uow.session.scalar(
             select(func.count()).select_from(User).where(User.is_demo.is_(False))
         )

@@ -7,10 +7,14 @@ import asyncio
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import func, select, update
 
 from server.app import create_app
-from server.db.models import Quote
+from server.db.engine import Database
+from server.db.models import AuditEvent, Quote
+from server.features.sales.jobs import QuoteExpiryJob
+from server.features.shared.job_claims import claim_job_run
 from tests.factories import bearer, login, seed_world
 from tests.sales_factories import add_product, create_customer, seed_catalog
 
@@ -83,3 +87,27 @@ async def test_an_interval_of_zero_schedules_nothing(backend, client, db):
         assert not app.state.quote_expiry.running
         await asyncio.sleep(0.3)
     assert await _status(db, quote_id) == "sent"
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_a_run_while_another_process_runs_the_job_expires_nothing(backend, client, db):
+    quote_id = await _sent_quote(client, await _shop(client, db))
+    await _backdate(db, quote_id)
+    other_process = Database(backend.url)
+    try:
+        async with db.write() as uow:
+            # Another server process is in the middle of its run: it holds the job's claim.
+            assert await claim_job_run(uow, "quote_expiry")
+            assert await asyncio.wait_for(QuoteExpiryJob(other_process, 60).run_once(), 5) == 0
+        assert await _status(db, quote_id) == "sent"
+        # Its run is over: the next run anywhere does the work.
+        assert await QuoteExpiryJob(other_process, 60).run_once() == 1
+    finally:
+        await other_process.dispose()
+    async with db.read() as unit:
+        events = await unit.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.entity_id == quote_id, AuditEvent.action == "expire")
+        )
+    assert events == 1

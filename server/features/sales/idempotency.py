@@ -1,10 +1,12 @@
 """`Idempotency-Key` for creating quotes and orders: a retry gets the first answer.
 
-The key is claimed (state in_progress) in its own committed transaction before the work
-starts, so a concurrent retry sees it and answers 409 instead of doing the work twice. The
-work's transaction stores the response beside the document it created, so both commit
-together or neither does; if the work fails, the claim is dropped and the key may be
-retried. Keys are per user: one user can never replay another's response.
+The key is claimed inside the work's own transaction, first thing, and the response is
+stored beside the document it created: claim, document and response commit together or
+not at all. A process killed in the middle leaves nothing behind, so the retry does the
+work (a claim committed on its own would have said "in progress" for ever). A concurrent
+first use of the same key waits on the claim's row (PostgreSQL; SQLite has one writer),
+then finds the stored response. Keys are per user: one user can never replay another's
+response.
 """
 
 from __future__ import annotations
@@ -15,9 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.engine import Database
 from server.db.models import IdempotencyRecord
@@ -25,7 +25,7 @@ from server.db.types import utcnow
 from server.db.unit_of_work import WriteUnit
 from server.domain.errors import Conflict, ValidationFailed
 
-__all__ = ["Claim", "StoredResponse", "abandon", "claim", "create_once", "request_hash"]
+__all__ = ["StoredResponse", "create_once", "request_hash"]
 
 MAX_KEY_LENGTH = 200
 
@@ -34,20 +34,6 @@ MAX_KEY_LENGTH = 200
 class StoredResponse:
     status: int
     body: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Claim:
-    user_id: str
-    key: str
-
-    async def complete(self, session: AsyncSession, status: int, body: Any) -> None:
-        """Store the response in the work's own transaction."""
-        record = await session.get(IdempotencyRecord, (self.user_id, self.key))
-        if record is not None:
-            record.state = "done"
-            record.response_status = status
-            record.response_body = msgspec.to_builtins(body)
 
 
 def request_hash(endpoint: str, data: msgspec.Struct) -> str:
@@ -83,50 +69,11 @@ def _answer(record: IdempotencyRecord, endpoint: str, digest: str) -> StoredResp
     return StoredResponse(record.response_status, dict(record.response_body or {}))
 
 
-async def claim(
-    db: Database, user_id: str, key: str, endpoint: str, digest: str
-) -> Claim | StoredResponse:
-    """Claim `key` for this request, or the stored response of its first use."""
+def _check_key(key: str) -> None:
     if not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise ValidationFailed(
             f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
             code="invalid_idempotency_key",
-        )
-    endpoint = _stored_endpoint(endpoint)
-    try:
-        async with db.write() as uow:
-            existing = await uow.session.get(IdempotencyRecord, (user_id, key))
-            if existing is not None:
-                return _answer(existing, endpoint, digest)
-            uow.session.add(
-                IdempotencyRecord(
-                    user_id=user_id,
-                    key=key,
-                    endpoint=endpoint,
-                    request_hash=digest,
-                    state="in_progress",
-                    created_at=utcnow(),
-                )
-            )
-    except IntegrityError:
-        # PostgreSQL: a concurrent first use inserted the same key a moment earlier.
-        async with db.read() as unit:
-            existing = await unit.session.get(IdempotencyRecord, (user_id, key))
-            if existing is None:
-                raise Conflict("Retry the request.", code="idempotency_in_progress") from None
-            return _answer(existing, endpoint, digest)
-    return Claim(user_id, key)
-
-
-async def abandon(db: Database, handle: Claim) -> None:
-    """The work failed and wrote nothing: free the key so the client may retry it."""
-    async with db.write() as uow:
-        await uow.session.execute(
-            delete(IdempotencyRecord).where(
-                IdempotencyRecord.user_id == handle.user_id,
-                IdempotencyRecord.key == handle.key,
-                IdempotencyRecord.state == "in_progress",
-            )
         )
 
 
@@ -145,14 +92,34 @@ async def create_once(
     if key is None:
         async with db.write() as uow:
             return 201, await work(uow)
-    handle = await claim(db, user_id, key, endpoint, request_hash(endpoint, data))
-    if isinstance(handle, StoredResponse):
-        return handle.status, handle.body
+    _check_key(key)
+    endpoint = _stored_endpoint(endpoint)
+    digest = request_hash(endpoint, data)
     try:
         async with db.write() as uow:
+            record = await uow.session.get(IdempotencyRecord, (user_id, key))
+            if record is not None and record.state == "done":
+                stored = _answer(record, endpoint, digest)
+                return stored.status, stored.body
+            if record is None:
+                record = IdempotencyRecord(user_id=user_id, key=key)
+                uow.session.add(record)
+            # A record never done is a claim committed by a version that claimed keys in a
+            # transaction of its own and then died: nothing was created, the key is free.
+            record.endpoint, record.request_hash = endpoint, digest
+            record.state, record.created_at = "in_progress", utcnow()
+            # Taken before the work's locks; a concurrent first use of the key waits here.
+            await uow.session.flush()
             body = await work(uow)
-            await handle.complete(uow.session, 201, body)
-    except BaseException:
-        await abandon(db, handle)
-        raise
+            record.state = "done"
+            record.response_status = 201
+            record.response_body = msgspec.to_builtins(body)
+    except IntegrityError:
+        # PostgreSQL: a concurrent first use of the key committed while this one waited.
+        async with db.read() as unit:
+            existing = await unit.session.get(IdempotencyRecord, (user_id, key))
+        if existing is None:
+            raise
+        stored = _answer(existing, endpoint, digest)
+        return stored.status, stored.body
     return 201, body

@@ -28,6 +28,7 @@ from server.features.sales.events import quote_event
 from server.features.sales.pricing import QuotedPrice, RequestedLine, price_for_customer
 from server.features.sales.quote_queries import get_visible_quote, quote_lines, snapshot
 from server.features.sales.schemas import LineIn, QuoteCreateIn, QuoteUpdateIn
+from server.features.shared.job_claims import claim_job_run
 from server.features.shared.numbers import next_number
 from server.features.shared.scope import Scope, load_scope
 from server.features.shared.territory_data import load_territory_data
@@ -266,9 +267,14 @@ async def expire_if_due(uow: WriteUnit, quote: Quote, today: date, *, actor_id: 
 
 
 async def expire_quotes(db: Database, today: date | None = None) -> int:
-    """The periodic job: expire every draft or sent quote past its validity date."""
+    """The periodic job: expire every draft or sent quote past its validity date.
+
+    Every server process schedules it; a run while another process's run is under way
+    expires nothing (0) and leaves the work to that one (`claim_job_run`)."""
     today = today or date.today()
     async with db.write() as uow:
+        if not await claim_job_run(uow, "quote_expiry"):
+            return 0
         due = (
             (
                 await uow.session.execute(
