@@ -1,6 +1,6 @@
 """The back office ships part of a rep's order with a tracking number from the fulfilment
-page (desktop); the rep's phone, after a sync, shows the shipment and its tracking link on
-that order, also with no signal."""
+page and invoices it from the invoicing queue (desktop); the rep's phone, after a sync, shows
+the shipment with its tracking link and the invoice with its open balance, also offline."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def _admin_logs_in(page: Any) -> None:
     page.wait_for_url(re.compile(r".*/admin/fulfilment$"))
 
 
-def test_admin_ships_part_of_an_order_and_the_reps_phone_shows_its_tracking(
+def test_admin_ships_part_of_an_order_and_invoices_it_and_the_reps_phone_shows_both(
     chromium, phone, live_server
 ):
     order = _confirmed_order(live_server, api_token(live_server))
@@ -81,6 +81,15 @@ def test_admin_ships_part_of_an_order_and_the_reps_phone_shows_its_tracking(
     shipment_number = notice.inner_text().split()[0]
     expect(admin.locator(f"[data-order='{number}']")).to_contain_text("partially shipped")
     screenshot(admin, "fulfilment-shipped")
+
+    # Then invoices what left, from the invoicing queue.
+    admin.get_by_role("navigation", name="Back office").get_by_role(
+        "link", name="Invoicing"
+    ).click()
+    admin.get_by_role("button", name=f"Invoice {number}").click()
+    invoiced = admin.get_by_role("status").filter(has_text="Invoiced:")
+    expect(invoiced).to_contain_text(re.compile(r"INV-\d+"))
+    invoice_number = re.search(r"INV-\d+", invoiced.inner_text()).group(0)  # type: ignore[union-attr]
     desk.close()
 
     login_to_app(phone)
@@ -92,10 +101,14 @@ def test_admin_ships_part_of_an_order_and_the_reps_phone_shows_its_tracking(
     expect(link).to_have_attribute("href", f"https://www.ups.com/track?tracknum={TRACKING}")
     expect(shipments).to_contain_text(f"{line['quantity'] - 1} \u00d7")
     screenshot(phone, "app-order-shipment")
+    invoices = phone.get_by_test_id("invoices")
+    expect(invoices).to_contain_text(invoice_number)
+    expect(invoices.get_by_test_id("balance")).to_contain_text("Open")
 
     # The shipment is kept on the phone: it shows with no signal too.
     go_offline(phone.context)
     phone.reload()
     expect(phone.get_by_test_id("shipments").get_by_role("link", name=TRACKING)).to_be_visible()
+    expect(phone.get_by_test_id("invoices")).to_contain_text(invoice_number)
     go_online(phone.context)
     wait_for_sync(phone)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from server.db.engine import Database
 from server.db.models import StockMovement
+from sync.client import SyncClient
 from tests.factories import bearer, login, seed_world
 from tests.fulfilment_factories import place, ship
 from tests.sales_factories import add_product, create_customer, seed_catalog, set_stock, stock_of
@@ -92,6 +93,15 @@ async def test_a_received_return_restocks_serves_a_backorder_and_credits_the_inv
     assert "return_received" in [e["action"] for e in after["timeline"]]
     again = await client.post(f"/api/returns/{rma['id']}/receive", json={}, headers=w["admin"])
     assert again.status_code == 409 and again.json()["code"] == "return_not_open"
+    # the rep's phone learns of the return and of the credited invoice on its next pull
+    phone = SyncClient(http=client, access_token=w["rep"]["Authorization"].split()[1])
+    await phone.register()
+    await phone.pull_all()
+    pulled = phone.store["order"][order["id"]]
+    assert [(r["number"], r["status"], r["credit_note_number"]) for r in pulled["returns"]] == [
+        (rma["number"], "received", received.json()["credit_note_number"])
+    ]
+    assert pulled["invoices"][0]["balance_cents"] == detail["invoice"]["balance_cents"]
     async with db.read() as unit:
         kinds = (
             await unit.session.execute(

@@ -1,5 +1,6 @@
 // Orders from the phone's store: the list, and one order (?id=) with its status,
-// fulfilment and billing states, lines, shipments with tracking, totals and timeline.
+// fulfilment and billing states, lines, shipments with tracking, invoices with their open
+// balance, returns, totals and timeline.
 
 import { formatCents, formatWhen, h, live, param, replace } from "./dom.js";
 import { allEntities, getEntity } from "./store.js";
@@ -59,6 +60,37 @@ function shipmentList(order) {
   ];
 }
 
+/** What the customer was billed for the order and what is still open on each invoice. */
+function invoiceList(order) {
+  const invoices = order.invoices || [];
+  if (!invoices.length) return null;
+  return [
+    h("h2", {}, "Invoices"),
+    h("ul", { class: "list", "data-testid": "invoices" }, invoices.map((i) => h("li", { class: "pad invoice" },
+      h("div", { class: "row-between" }, h("strong", {}, i.number),
+        h("span", { class: `badge ${i.overdue ? "warn" : ""}` }, i.overdue ? "Overdue" : label(i.status))),
+      h("div", { class: "row-between" }, h("span", {}, `Total ${formatCents(i.total_cents)}`),
+        h("span", { "data-testid": "balance" }, i.balance_cents > 0 ? `Open ${formatCents(i.balance_cents)}` : "Paid")),
+      h("div", { class: "muted" }, `Issued ${formatDay(i.issued_on)} · due ${formatDay(i.due_on)}`)))),
+  ];
+}
+
+/** Goods coming back, and the credit note that followed once they arrived. */
+function returnList(order) {
+  const returns = order.returns || [];
+  if (!returns.length) return null;
+  const names = Object.fromEntries((order.lines || []).map((l) => [l.id, l.name || l.sku || l.product_id]));
+  return [
+    h("h2", {}, "Returns"),
+    h("ul", { class: "list", "data-testid": "returns" }, returns.map((r) => h("li", { class: "pad" },
+      h("div", { class: "row-between" }, h("strong", {}, r.number), h("span", { class: "badge" }, label(r.status))),
+      h("div", { class: "muted" }, r.reason),
+      r.credit_note_number ? h("div", {}, `Credit note ${r.credit_note_number}`) : null,
+      h("ul", { class: "reasons" }, Object.entries(r.lines || {}).map(([lineId, units]) =>
+        h("li", {}, `${units} × ${names[lineId] || "item"}`)))))),
+  ];
+}
+
 async function renderOne(root) {
   const order = await getEntity("order", id);
   if (!order) {
@@ -103,6 +135,8 @@ async function renderOne(root) {
       l.quantity_shipped ? h("div", { class: "muted" }, `${l.quantity_shipped} shipped`
         + (l.quantity_delivered ? `, ${l.quantity_delivered} delivered` : "")) : null))),
     shipmentList(order),
+    invoiceList(order),
+    returnList(order),
     h("dl", { class: "facts totals" },
       h("dt", {}, "Subtotal"), h("dd", {}, formatCents(t.subtotal_cents)),
       t.discount_cents ? [h("dt", {}, "Discount"), h("dd", {}, `− ${formatCents(t.discount_cents)}`)] : null,

@@ -73,6 +73,11 @@ territory, or the rep's own)::
                     "carrier", "tracking_number", "tracking_url": str|null (the carrier's
                     page, when the carrier is known), "shipped_at": time|null,
                     "delivered_on": date|null, "lines": {order line id: units}}],
+     "invoices": [{"number": "INV-...", "status": "open"|"paid", "issued_on", "due_on",
+                   "total_cents", "balance_cents", "overdue": bool}],
+     "returns": [{"number": "RMA-...", "status": "authorized"|"received"|"cancelled",
+                  "reason", "received_at": time|null, "credit_note_number": str|null,
+                  "lines": {order line id: units}}],
      "events": [{"action", "from_state", "to_state", "at", "reason"}]}
 
 "quote" -- the quotes the user may see (of visible customers, or their own)::

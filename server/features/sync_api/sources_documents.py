@@ -22,7 +22,8 @@ from server.domain.orders import (
     allowed_actions,
     allowed_quote_actions,
 )
-from server.features.fulfilment.compact import shipments_by_order
+from server.features.billing.compact import invoices_by_order
+from server.features.fulfilment.compact import returns_by_order, shipments_by_order
 from server.features.sales.order_queries import (
     call_offs_of,
     line_out,
@@ -142,6 +143,8 @@ async def _orders(
     )
     events = await _events(session, "sales_order", found)
     shipments = await shipments_by_order(session, found)
+    invoices = await invoices_by_order(session, found)
+    returns = await returns_by_order(session, found)
     names = await _customer_names(session, {o.customer_id for o in orders})
     call_offs = await call_offs_of(session, [o.id for o in orders if o.order_type == "blanket"])
     blanket_numbers = await order_numbers(session, [o.blanket_order_id for o in orders])
@@ -201,6 +204,8 @@ async def _orders(
             "supplier_reference": o.supplier_reference,
             "lines": lines[o.id],
             "shipments": shipments[o.id],
+            "invoices": invoices[o.id],
+            "returns": returns[o.id],
             "events": events[o.id],
         }
         for o in orders
