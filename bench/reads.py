@@ -225,7 +225,9 @@ def rep_territories(db_path: Path, url: str, token: str) -> list[str]:
 def _report(rows: list[Result], baseline: list[Result], clients: int) -> bool:
     base_rate = sum(b.throughput for b in baseline) / len(baseline)
     by_name = {r.name: r for r in rows}
-    print(f"\nReads over HTTP, SQLite demo data, one server process each, {clients} clients, as rep1")
+    print(
+        f"\nReads over HTTP, SQLite demo data, one server process each, {clients} clients, as rep1"
+    )
     print(f"machine speed: a Python loop of 5 million additions took {machine_speed():.2f} s")
     print(f"{'':16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'x base':>8}{'failed':>8}")
     for r in [*rows, *baseline]:
@@ -235,8 +237,16 @@ def _report(rows: list[Result], baseline: list[Result], clients: int) -> bool:
         )
     me = by_name["auth/me"].throughput
     checks = [
-        (f"customers 50 >= {LIST_RATIO_TARGET}x baseline", by_name["customers 50"].throughput / base_rate, LIST_RATIO_TARGET),
-        (f"products 50 >= {LIST_RATIO_TARGET}x baseline", by_name["products 50"].throughput / base_rate, LIST_RATIO_TARGET),
+        (
+            f"customers 50 >= {LIST_RATIO_TARGET}x baseline",
+            by_name["customers 50"].throughput / base_rate,
+            LIST_RATIO_TARGET,
+        ),
+        (
+            f"products 50 >= {LIST_RATIO_TARGET}x baseline",
+            by_name["products 50"].throughput / base_rate,
+            LIST_RATIO_TARGET,
+        ),
         ("orders empty: cost <= 2x auth/me", me / by_name["orders empty"].throughput, None),
         ("pull none new: cost <= 2x auth/me", me / by_name["pull none new"].throughput, None),
     ]
