@@ -71,7 +71,7 @@ _READER_INLINE_CALLS = _SLICED | {"cursor", "close", "commit", "rollback"}
 _LONG_READS: dict[str, None] = {}
 
 
-def _execute_fetchall(cursor: Any, statement: tuple[Any, ...]) -> list[Any]:
+def _execute_fetchall(cursor: sqlite3.Cursor, statement: tuple[Any, ...]) -> list[Any]:
     cursor.execute(*statement)
     return cursor.fetchall()
 
@@ -224,7 +224,8 @@ class _LoopConnection(aiosqlite.Connection):
         last, self._last = self._last, None
         if getattr(fn, "__name__", "") != "fetchall" or last is None:
             return fn, args, kwargs
-        cursor, statement = last
+        cursor: sqlite3.Cursor = last[0]
+        statement = last[1]
         if getattr(fn, "__self__", None) is not cursor:
             return fn, args, kwargs
         return partial(_execute_fetchall, cursor, statement), (), {}
