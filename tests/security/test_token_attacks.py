@@ -209,3 +209,13 @@ async def test_a_deactivated_users_tokens_and_browser_session_get_nothing(app, c
     for refresh in (tokens["refresh_token"], cookie_refresh):
         again = await client.post("/api/auth/refresh", json={"refresh_token": refresh})
         assert again.status_code == 401 and "access_token" not in again.text
+
+
+async def test_logging_out_with_only_the_access_token_ends_the_session(app, client, db):
+    _, tokens = await _rep_with_a_customer(client, db)
+    out = await client.post("/api/auth/logout", headers=bearer(tokens))
+    assert out.status_code == 200
+
+    await _assert_refused_everywhere(app, tokens["access_token"], "logged out by access token")
+    again = await client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert again.status_code == 401 and "access_token" not in again.text
