@@ -26,9 +26,10 @@ from tests.security.schema_fuzzer import Finding, FuzzPlan, fuzz, login_in_proce
 # test_token_attacks.py instead.
 NOT_FUZZED = ("/api/auth/logout",)
 
-# The admin reaches every operation, so the admin's run also sends the coverage phase's
-# schema-violating values; the rep's and the manager's runs look for answers that differ
-# by role and scope, with fewer cases each, to keep the whole run within CI's minutes.
+# The admin reaches every operation, so the admin's run also walks the coverage phase's
+# boundary and schema-violating values (the same for every role, since input is checked
+# before access); the rep's and the manager's runs fuzz and chain calls for answers that
+# differ by role and scope. Bounded so that all six runs take about two minutes in CI.
 PLANS = {
     "admin": FuzzPlan(
         phases=("examples", "coverage", "fuzzing", "stateful"),
@@ -36,16 +37,10 @@ PLANS = {
         excluded_paths=NOT_FUZZED,
     ),
     "manager": FuzzPlan(
-        phases=("examples", "coverage", "fuzzing", "stateful"),
-        max_examples=3,
-        coverage_modes=("positive",),
-        excluded_paths=NOT_FUZZED,
+        phases=("examples", "fuzzing", "stateful"), max_examples=3, excluded_paths=NOT_FUZZED
     ),
     "rep": FuzzPlan(
-        phases=("examples", "coverage", "fuzzing", "stateful"),
-        max_examples=3,
-        coverage_modes=("positive",),
-        excluded_paths=NOT_FUZZED,
+        phases=("examples", "fuzzing", "stateful"), max_examples=3, excluded_paths=NOT_FUZZED
     ),
 }
 EMAILS = {"admin": "admin@corp.test", "manager": "manager@corp.test", "rep": "rep1@corp.test"}
@@ -94,5 +89,6 @@ def test_no_server_error_and_every_answer_as_documented(backend: Backend, role: 
     assert result.errors == [], "\n".join(result.errors)
     assert result.findings == [], "\n\n".join(str(f) for f in result.findings)
     # The run reached the app in every phase, and got past authentication.
-    assert set(result.cases_by_phase) >= {"coverage", "fuzzing"}, result.cases_by_phase
+    assert set(result.cases_by_phase) >= {"fuzzing", "stateful"}, result.cases_by_phase
+    assert ("coverage" in result.cases_by_phase) == ("coverage" in PLANS[role].phases)
     assert sum(n for status, n in result.statuses.items() if status < 300) > 20, result.statuses

@@ -177,7 +177,8 @@ def _csv_routes(app: Litestar) -> set[tuple[str, str]]:
     return found
 
 
-def test_every_csv_export_is_checked(app: Litestar) -> None:
+def test_every_csv_export_is_checked(routes_app: Litestar) -> None:
+    app = routes_app
     unchecked = sorted(_csv_routes(app) - set(CSV_EXPORTS))
     assert unchecked == [], (
         f"CSV exports not checked for formula injection: {unchecked}. Write their cells with "
