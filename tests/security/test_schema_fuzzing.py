@@ -33,7 +33,7 @@ NOT_FUZZED = ("/api/auth/logout",)
 PLANS = {
     "admin": FuzzPlan(
         phases=("examples", "coverage", "fuzzing", "stateful"),
-        max_examples=5,
+        max_examples=4,
         excluded_paths=NOT_FUZZED,
     ),
     "manager": FuzzPlan(
