@@ -157,10 +157,23 @@ async def test_owned_fields_on_creates_and_updates_are_refused_and_change_nothin
             admin,
             "POST",
             "/api/users",
-            {"email": "x@corp.test", "full_name": "X", "role": "rep", "password": "long enough"},
+            # An admin sets a user's discount limit: it is theirs to send here.
+            {
+                "email": "x@corp.test",
+                "full_name": "X",
+                "role": "rep",
+                "password": "long enough",
+                "discount_limit_percent": "10",
+            },
             "/api/users",
         ),
-        (admin, "PATCH", f"/api/users/{world.rep2.id}", {"full_name": "Rob R"}, "/api/users"),
+        (
+            admin,
+            "PATCH",
+            f"/api/users/{world.rep2.id}",
+            {"full_name": "Rob R", "discount_limit_percent": "10"},
+            "/api/users",
+        ),
     ]
     accepted: list[str] = []
     changed: list[str] = []
