@@ -148,6 +148,7 @@ async def _side(
         side.ids[key] = order["id"]
         side.markers |= {order["id"], order["number"]}
     side.ids["order_line"] = confirmed["lines"][0]["id"]
+    side.ids["waiting_line"] = waiting["lines"][0]["id"]
     shipment = await ship(client, headers["admin"], confirmed["id"], warehouse)
     side.ids["shipment"] = shipment["id"]
     await _bill_and_return(client, headers, side, rep)

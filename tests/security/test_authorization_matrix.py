@@ -73,6 +73,17 @@ async def _customer_change(org: Org, client: httpx.AsyncClient) -> dict[str, Any
     return {"base_version": current.json()["version"], "notes": "changed"}
 
 
+def _page_amendment(org: Org, _: httpx.AsyncClient) -> dict[str, Any]:
+    line = org.a.ids["waiting_line"]
+    return {
+        "expected_revision": "2",
+        "line_id": line,
+        f"quantity_{line}": "2",
+        f"discount_{line}": "60",
+        "amend_reason": "Customer called",
+    }
+
+
 TODAY = date.today()
 PRICES_CSV = b"sku,unit_price,breaks\nHAM-1,10.00,\n"
 PRICE_CODE = {"code": "price_list_code"}
@@ -293,13 +304,23 @@ ROUTES = [
     Route("POST", "/admin/fulfilment/shipments/{shipment_id}/deliver", "action", ADMINS, page=True),
     Route("GET", "/admin/fulfilment/pick-lists/{warehouse_id}", "read", ADMINS, page=True),
     # amendments and blanket orders: anyone who can see the order
-    Route("POST", "/api/orders/{order_id}/amend", "action", SCOPED, {"expected_revision": 1}),
+    # The approved order has not shipped: the first caller through amends it (revision 2),
+    # the later ones are past the access checks and meet the revision conflict.
+    Route(
+        "POST",
+        "/api/orders/{order_id}/amend",
+        "action",
+        SCOPED,
+        {"expected_revision": 1, "notes": "Leave at the back"},
+        uses={"order_id": "waiting_order"},
+    ),
     Route(
         "POST",
         "/orders/{order_id}/amend",
         "action",
         SCOPED,
-        {"expected_revision": "1", "notes": "Leave at the back"},
+        _page_amendment,
+        uses={"order_id": "waiting_order"},
         page=True,
     ),
     Route(
