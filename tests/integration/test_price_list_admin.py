@@ -175,7 +175,9 @@ async def test_a_csv_export_imports_back_unchanged_and_a_bad_file_imports_nothin
     exported = await client.get(f"/api/price-lists/{base}/items.csv", headers=s["admin"])
 
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
-    assert exported.text == "sku,unit_price,breaks\nHAM-1,25.00,\nSAW-1,10.00,10:9.50 50:9.00\n"
+    assert (
+        exported.text == "sku,unit_price,breaks\r\nHAM-1,25.00,\r\nSAW-1,10.00,10:9.50 50:9.00\r\n"
+    )
     imported = await client.put(
         f"/api/price-lists/{base}/items.csv",
         content=exported.content,

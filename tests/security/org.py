@@ -87,10 +87,18 @@ async def build_org(client: httpx.AsyncClient, db: Database) -> Org:
         headers={**headers["admin"], "content-type": "text/csv"},
     )
     assert job.status_code in (200, 201, 202), job.text
+    # A user of no territory for the account routes to change, deactivate and reactivate.
+    user = await client.post(
+        "/api/users",
+        json={"email": "sam.spare@corp.test", "full_name": "Sam Spare", "role": "rep"},
+        headers=headers["admin"],
+    )
+    assert user.status_code == 201, user.text
     shared = {
         "product": product,
         "price_list": catalog.base_list_id,
-        "user": world.rep1.id,
+        "price_list_code": "BASE",
+        "user": user.json()["id"],
         "import_job": job.headers["location"].rsplit("/", 1)[1],
         "warehouse": catalog.warehouse_ids[0],
     }
@@ -139,8 +147,12 @@ async def _side(
     for key, order in (("order", confirmed), ("waiting_order", waiting)):
         side.ids[key] = order["id"]
         side.markers |= {order["id"], order["number"]}
+    side.ids["order_line"] = confirmed["lines"][0]["id"]
+    side.ids["waiting_line"] = waiting["lines"][0]["id"]
     shipment = await ship(client, headers["admin"], confirmed["id"], warehouse)
     side.ids["shipment"] = shipment["id"]
+    await _bill_and_return(client, headers, side, rep)
+    await _blanket(client, side, rep, customer["id"], product)
 
     async with db.read() as unit:
         side.ids["assignment"] = str(
@@ -179,6 +191,50 @@ async def _side(
     assert device.status_code == 201, device.text
     side.ids["device"] = device.json()["device_id"]
     return side
+
+
+async def _bill_and_return(
+    client: httpx.AsyncClient, headers: dict[str, dict[str, str]], side: Side, rep: dict[str, str]
+) -> None:
+    """The shipped order invoiced by the back office, and one unit on a return the rep took."""
+    invoice = await client.post(
+        f"/api/shipments/{side.ids['shipment']}/invoice", headers=headers["admin"]
+    )
+    assert invoice.status_code in (200, 201), invoice.text
+    summary = invoice.json()["invoice"]
+    side.ids["invoice"] = summary["id"]
+    side.markers |= {summary["id"], summary["number"]}
+    rma = await client.post(
+        f"/api/orders/{side.ids['order']}/returns",
+        json={"reason": "Dented", "lines": [{"line_id": side.ids["order_line"], "quantity": 1}]},
+        headers=rep,
+    )
+    assert rma.status_code in (200, 201), rma.text
+    side.ids["return"] = rma.json()["id"]
+    side.markers |= {rma.json()["id"], rma.json()["number"]}
+
+
+async def _blanket(
+    client: httpx.AsyncClient, side: Side, rep: dict[str, str], customer: str, product: str
+) -> None:
+    """A confirmed blanket order with one line that call-offs draw on."""
+    answer = await client.post(
+        "/api/orders",
+        json={
+            "customer_id": customer,
+            "order_type": "blanket",
+            "valid_from": date.today().isoformat(),
+            "valid_to": (date.today() + timedelta(days=60)).isoformat(),
+            "lines": [{"product_id": product, "quantity": 20}],
+        },
+        headers=rep,
+    )
+    assert answer.status_code == 201, answer.text
+    blanket = answer.json()
+    assert blanket["status"] == "confirmed", blanket
+    side.ids["blanket"] = blanket["id"]
+    side.ids["blanket_line"] = blanket["blanket"]["lines"][0]["id"]
+    side.markers |= {blanket["id"], blanket["number"]}
 
 
 async def browser_login(browser: httpx.AsyncClient, email: str) -> None:

@@ -73,13 +73,35 @@ async def _customer_change(org: Org, client: httpx.AsyncClient) -> dict[str, Any
     return {"base_version": current.json()["version"], "notes": "changed"}
 
 
+def _page_amendment(org: Org, _: httpx.AsyncClient) -> dict[str, Any]:
+    line = org.a.ids["waiting_line"]
+    return {
+        "expected_revision": "2",
+        "line_id": line,
+        f"quantity_{line}": "2",
+        f"discount_{line}": "60",
+        "amend_reason": "Customer called",
+    }
+
+
 TODAY = date.today()
+PRICES_CSV = b"sku,unit_price,breaks\nHAM-1,10.00,\n"
+PRICE_CODE = {"code": "price_list_code"}
 REASON = {"reason": "Checked with the customer"}
 
 # One line per route that names a record. `uses` maps a path parameter to the record kind.
 ROUTES = [
     # accounts
-    Route("PATCH", "/api/users/{user_id}", "update", ADMINS, {"full_name": "Rita Renamed"}),
+    Route("GET", "/api/users/{user_id}", "read", ADMINS),
+    Route("PATCH", "/api/users/{user_id}", "update", ADMINS, {"full_name": "Sam Renamed"}),
+    Route("POST", "/api/users/{user_id}/password", "action", ADMINS, {}),
+    Route("POST", "/api/users/{user_id}/deactivate", "action", ADMINS),
+    Route("POST", "/api/users/{user_id}/reactivate", "action", ADMINS),
+    Route("GET", "/admin/users/{user_id}", "read", ADMINS, page=True),
+    Route("POST", "/admin/users/{user_id}/access", "action", ADMINS, {"role": "rep"}, page=True),
+    Route("POST", "/admin/users/{user_id}/password", "action", ADMINS, page=True),
+    Route("POST", "/admin/users/{user_id}/deactivate", "action", ADMINS, page=True),
+    Route("POST", "/admin/users/{user_id}/reactivate", "action", ADMINS, page=True),
     # customers
     Route("GET", "/api/customers/{customer_id}", "read", SCOPED),
     Route("GET", "/api/customers/{customer_id}/history", "read", SCOPED),
@@ -148,7 +170,55 @@ ROUTES = [
     Route("PATCH", "/api/products/{product_id}", "update", ADMINS, {"name": "Claw hammer"}),
     Route("GET", "/catalog/{product_id}", "read", ANYONE, page=True),
     Route("GET", "/api/price-lists/{price_list_id}", "read", MANAGERS),
+    Route("GET", "/api/price-lists/{price_list_id}/items.csv", "read", ADMINS),
+    # Each removal is followed by a change that puts the product's price back.
+    Route("DELETE", "/api/price-lists/{price_list_id}/items/{product_id}", "delete", ADMINS),
     Route("PUT", "/api/price-lists/{price_list_id}/items", "update", ADMINS, {"items": []}),
+    Route("PUT", "/api/price-lists/{price_list_id}/items.csv", "update", ADMINS, PRICES_CSV),
+    Route(
+        "POST",
+        "/admin/price-lists/versions/{price_list_id}/items/{product_id}/remove",
+        "delete",
+        ADMINS,
+        page=True,
+    ),
+    Route(
+        "PUT",
+        "/api/price-lists/{price_list_id}/items/{product_id}",
+        "update",
+        ADMINS,
+        {"unit_price_cents": 1000},
+    ),
+    Route("GET", "/admin/price-lists/codes/{code}", "read", ADMINS, page=True, uses=PRICE_CODE),
+    Route(
+        "POST",
+        "/admin/price-lists/codes/{code}/versions",
+        "action",
+        ADMINS,
+        {"valid_from": (TODAY + timedelta(days=30)).isoformat()},
+        uses=PRICE_CODE,
+        page=True,
+    ),
+    Route("GET", "/admin/price-lists/versions/{price_list_id}", "read", ADMINS, page=True),
+    Route(
+        "POST",
+        "/admin/price-lists/versions/{price_list_id}/items",
+        "update",
+        ADMINS,
+        {"sku": "HAM-1", "unit_price": "10.00"},
+        page=True,
+    ),
+    Route(
+        "POST",
+        "/admin/price-lists/versions/{price_list_id}/import",
+        "update",
+        ADMINS,
+        {"file": ("prices.csv", PRICES_CSV, "text/csv")},
+        page=True,
+    ),
+    # stock
+    Route("GET", "/api/products/{product_id}/stock-history", "read", ADMINS),
+    Route("GET", "/admin/stock/products/{product_id}/history", "read", ADMINS, page=True),
     # imports
     Route("GET", "/api/imports/jobs/{job_id}", "read", ADMINS, uses={"job_id": "import_job"}),
     Route(
@@ -213,6 +283,94 @@ ROUTES = [
     ),
     Route("POST", "/api/shipments/{shipment_id}/dispatch", "action", ADMINS, {"carrier": "ups"}),
     Route("POST", "/api/shipments/{shipment_id}/deliver", "action", ADMINS, {}),
+    Route("POST", "/api/orders/{order_id}/complete-service", "action", ADMINS, {}),
+    Route("GET", "/admin/fulfilment/orders/{order_id}", "read", ADMINS, page=True),
+    Route(
+        "POST",
+        "/admin/fulfilment/orders/{order_id}/ship",
+        "action",
+        ADMINS,
+        lambda org, _: {"warehouse_id": org.shared["warehouse"]},
+        page=True,
+    ),
+    Route(
+        "POST",
+        "/admin/fulfilment/shipments/{shipment_id}/dispatch",
+        "action",
+        ADMINS,
+        {"carrier": "ups"},
+        page=True,
+    ),
+    Route("POST", "/admin/fulfilment/shipments/{shipment_id}/deliver", "action", ADMINS, page=True),
+    Route("GET", "/admin/fulfilment/pick-lists/{warehouse_id}", "read", ADMINS, page=True),
+    # amendments and blanket orders: anyone who can see the order
+    # The approved order has not shipped: the first caller through amends it (revision 2),
+    # the later ones are past the access checks and meet the revision conflict.
+    Route(
+        "POST",
+        "/api/orders/{order_id}/amend",
+        "action",
+        SCOPED,
+        {"expected_revision": 1, "notes": "Leave at the back"},
+        uses={"order_id": "waiting_order"},
+    ),
+    Route(
+        "POST",
+        "/orders/{order_id}/amend",
+        "action",
+        SCOPED,
+        _page_amendment,
+        uses={"order_id": "waiting_order"},
+        page=True,
+    ),
+    Route(
+        "POST",
+        "/api/orders/{blanket_id}/call-offs",
+        "action",
+        SCOPED,
+        lambda org, _: {"lines": [{"blanket_line_id": org.a.ids["blanket_line"], "quantity": 1}]},
+    ),
+    # returns: anyone who can see the order authorises or cancels; the back office receives
+    Route("GET", "/api/orders/{order_id}/returns", "read", SCOPED),
+    Route(
+        "POST",
+        "/api/orders/{order_id}/returns",
+        "action",
+        SCOPED,
+        lambda org, _: {
+            "reason": "Wrong size",
+            "lines": [{"line_id": org.a.ids["order_line"], "quantity": 1}],
+        },
+    ),
+    Route("POST", "/api/returns/{return_id}/receive", "action", ADMINS, {}),
+    Route("POST", "/api/returns/{return_id}/cancel", "action", SCOPED),
+    # billing: invoices are read where the order is; the rest is the back office's
+    Route("GET", "/api/invoices/{invoice_id}", "read", SCOPED),
+    Route("GET", "/invoices/{invoice_id}/print", "read", SCOPED, page=True),
+    Route("POST", "/api/shipments/{shipment_id}/invoice", "action", ADMINS),
+    Route("POST", "/api/orders/{order_id}/invoice", "action", ADMINS),
+    Route(
+        "POST",
+        "/api/invoices/{invoice_id}/credit-notes",
+        "action",
+        ADMINS,
+        lambda org, _: {
+            "reason": "Price agreed on the phone",
+            "lines": [{"order_line_id": org.a.ids["order_line"], "amount_cents": 100}],
+        },
+    ),
+    Route("POST", "/api/customers/{customer_id}/apply-credit", "action", ADMINS),
+    Route("POST", "/billing/orders/{order_id}/invoice", "action", ADMINS, page=True),
+    Route("GET", "/billing/invoices/{invoice_id}", "read", ADMINS, page=True),
+    Route(
+        "POST",
+        "/billing/invoices/{invoice_id}/payment",
+        "action",
+        ADMINS,
+        lambda org, _: {"invoice_id": org.a.ids["invoice"], "amount": "1.00"},
+        page=True,
+    ),
+    Route("POST", "/billing/invoices/{invoice_id}/apply-credit", "action", ADMINS, page=True),
     Route("GET", "/orders/{order_id}", "read", SCOPED, page=True),
     Route(
         "POST",
@@ -282,6 +440,7 @@ SCOPED_LISTS = {
     "/api/orders": "api",
     "/api/quotes": "api",
     "/api/approvals": "api",
+    "/api/invoices": "api",
     "/api/sync/v1/pull": "pull",
     "/customers": "page",
     "/orders": "page",
@@ -328,6 +487,21 @@ UNSCOPED_READS = {
     "/schema": "API description",
     "/schema/swagger": "API description",
     "/schema/openapi.json": "API description",
+    # The back office (admins only, 403 for everyone else): every territory's rows.
+    "/api/stock/levels": "admins only",
+    "/api/stock/expected-receipts": "admins only",
+    "/api/fulfilment/pick-lists": "admins only",
+    "/api/fulfilment/queue": "admins only",
+    "/admin": "admins only",
+    "/admin/users": "admins only",
+    "/admin/price-lists": "admins only",
+    "/admin/price-lists/new": "admins only",
+    "/admin/stock": "admins only",
+    "/admin/stock/expected": "admins only",
+    "/admin/fulfilment": "admins only",
+    "/billing/queue": "admins only",
+    "/billing/invoices": "admins only",
+    "/billing/receivables": "admins only",
 }
 EXPORT_TYPES = ("text/csv", "application/vnd.openxmlformats")
 
@@ -402,6 +576,9 @@ SNAPSHOTS = {
     "product": "/api/products/{}",
     "price_list": "/api/price-lists/{}",
     "import_job": "/api/imports/jobs/{}",
+    "blanket": "/api/orders/{}",
+    "invoice": "/api/invoices/{}",
+    "user": "/api/users/{}",
 }
 
 
@@ -436,6 +613,9 @@ async def _call(
         files = {k: v for k, v in fields.items() if isinstance(v, tuple)}
         form = {k: v for k, v in fields.items() if k not in files}
         return await browser.post(url, data=csrf_form(browser, **form), files=files or None)
+    if isinstance(body, bytes):
+        headers = {**org.headers[actor], "content-type": "text/csv"}
+        return await client.request(route.method, url, content=body, headers=headers)
     return await client.request(
         route.method, url, json=body, params=route.query, headers=org.headers[actor]
     )

@@ -16,8 +16,6 @@ the file (the header is line 1).
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Sequence
 from decimal import Decimal
@@ -33,6 +31,7 @@ from server.domain.money import from_cents, to_cents
 from server.domain.price_list_versions import price_item_problems
 from server.features.catalog.schemas import BreakIn, PriceItemIn, PriceListDetail
 from server.features.imports.csv_input import ImportRejected, RowReader, read_csv
+from server.features.shared.csv_export import csv_text
 
 __all__ = [
     "COLUMNS",
@@ -84,12 +83,15 @@ def parse_breaks(text: str) -> list[tuple[int, int]]:
 
 
 def to_csv(detail: PriceListDetail) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for item in sorted(detail.items, key=lambda i: i.sku):
-        writer.writerow([item.sku, amount(item.unit_price_cents), breaks_text(item.breaks)])
-    return out.getvalue()
+    """The version's items as a file for a spreadsheet: every cell through `csv_text`, so a
+    SKU a product import let in can never run as a formula on the desktop that opens it."""
+    return csv_text(
+        COLUMNS,
+        (
+            (item.sku, amount(item.unit_price_cents), breaks_text(item.breaks))
+            for item in sorted(detail.items, key=lambda i: i.sku)
+        ),
+    )
 
 
 class CsvLineError(msgspec.Struct):

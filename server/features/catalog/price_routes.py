@@ -23,6 +23,7 @@ from server.features.catalog.schemas import (
 )
 from server.features.imports.csv_input import MAX_FILE_BYTES
 from server.features.imports.routes import _csv_bytes
+from server.features.shared.csv_export import CSV_MEDIA_TYPE
 from server.features.shared.scope import load_scope
 from server.security.auth import CurrentUser, requires_role
 
@@ -144,7 +145,7 @@ class PriceListController(Controller):
         name = f"{detail.price_list.code}-v{detail.price_list.version}.csv"
         return Response(
             price_list_csv.to_csv(detail),
-            media_type="text/csv; charset=utf-8",
+            media_type=CSV_MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
