@@ -110,7 +110,7 @@ async function renderOne(root) {
   const waiting = verdict && (verdict.kind === "waiting" || verdict.kind === "sending");
   replace(root,
     h("h1", {}, `Order ${order.number}`),
-    h("p", {}, h("a", { href: `/app/customers/view?id=${encodeURIComponent(order.customer_id)}` }, order.customer_name || "Customer")),
+    h("p", {}, h("a", { class: "tap-link", href: `/app/customers/view?id=${encodeURIComponent(order.customer_id)}` }, order.customer_name || "Customer")),
     h("dl", { class: "facts" },
       h("dt", {}, "Status"), h("dd", {}, label(order.status)),
       h("dt", {}, "Fulfilment"), h("dd", {}, label(order.fulfilment_status)),

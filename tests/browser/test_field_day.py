@@ -1,0 +1,178 @@
+"""A whole day in the field on a Pixel 7: what used to break, each pinned down."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.app_helpers import (
+    api_call,
+    api_token,
+    go_offline,
+    login_to_app,
+    order_waiting_for_approval,
+    wait_for_first_sync,
+    wait_until,
+)
+from tests.browser.conftest import screenshot
+
+PIXEL_7 = {"width": 412, "height": 915}
+NARROWEST = {"width": 320, "height": 720}
+TAP = 44
+
+
+@pytest.fixture
+def pixel(chromium: Any, live_server: str) -> Iterator[Any]:
+    context = chromium.new_context(
+        viewport=PIXEL_7, base_url=live_server, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _store(page: Any, call: str) -> Any:
+    """Reads the phone's own store through its module (the app's CSP forbids eval)."""
+    return page.evaluate(f"import('/static/js/store.js').then((s) => s.{call})")
+
+
+def _customer_with_long_values(base: str) -> None:
+    """A customer as long as real ones get: a 70-character e-mail address, long names with
+    no space to break at, a long street."""
+    body = {
+        "legal_name": "Kensington-Wolverhampton Refrigeration & Catering Supplies Incorporated",
+        "confirm_new": True,
+        "billing_address": {
+            "country": "US",
+            "state": "WA",
+            "city": "Tacoma",
+            "postal_code": "98402",
+            "street": "12345 South Martin-Luther-King-Junior-Boulevard, Building 7, Suite 1200",
+        },
+        "contacts": [
+            {
+                "name": "Maximiliana Alexandrovna Featherstonehaugh-Wolverhampton",
+                "role": "Accounts payable and purchasing coordinator",
+                "email": "accounts.payable.and.purchasing@kensington-wolverhampton-refrigeration.test",
+                "phone": "+1 (253) 555-0100",
+            }
+        ],
+    }
+    status, answer = api_call(base, "POST", "/api/customers", body, token=api_token(base))
+    assert status == 201, answer
+
+
+def _longest_values(page: Any) -> tuple[str, str]:
+    """The customer with the longest contact e-mail on this phone, and one of its orders'
+    ids (or "" when it has none)."""
+    customers = _store(page, "allEntities('customer')")
+    longest = max(
+        customers,
+        key=lambda c: max([len(p.get("email") or "") for p in c.get("contacts") or []] + [0]),
+    )
+    orders = _store(page, "allEntities('order')")
+    mine = [o["id"] for o in orders if o["customer_id"] == longest["id"]]
+    return str(longest["id"]), (mine[0] if mine else str(orders[0]["id"]))
+
+
+def _scrolls_sideways(page: Any) -> bool:
+    # The layout viewport (clientWidth): on a phone the browser zooms out to show content
+    # wider than the screen, so window.innerWidth grows with it and hides the overflow.
+    return bool(
+        page.evaluate(
+            "document.documentElement.scrollWidth > document.documentElement.clientWidth"
+        )
+    )
+
+
+def test_no_app_page_scrolls_sideways_at_320_px_with_the_longest_demo_values(pixel, live_server):
+    order_waiting_for_approval(live_server, api_token(live_server))
+    _customer_with_long_values(live_server)
+    login_to_app(pixel)
+    wait_for_first_sync(pixel)
+    customer_id, order_id = _longest_values(pixel)
+    pages = [
+        "/app",
+        "/app/customers",
+        f"/app/customers/view?id={customer_id}",
+        "/app/customers/new",
+        f"/app/catalog?customer_id={customer_id}",
+        "/app/orders",
+        f"/app/orders?id={order_id}",
+        "/app/outbox",
+        f"/app/orders/new?customer_id={customer_id}",
+        f"/app/quotes/new?customer_id={customer_id}",
+    ]
+    wide = []
+    for size in (PIXEL_7, NARROWEST):
+        pixel.set_viewport_size(size)
+        for path in pages:
+            pixel.goto(path)
+            pixel.wait_for_load_state("networkidle")
+            if _scrolls_sideways(pixel):
+                wide.append((size["width"], path))
+                screenshot(pixel, f"reflow-{size['width']}-{len(wide)}")
+    assert wide == []
+    pixel.goto(f"/app/customers/view?id={customer_id}")
+    expect(pixel.locator(".bottom-nav")).to_be_in_viewport()
+    screenshot(pixel, "reflow-customer-320")
+
+
+def _height(page: Any, selector: str) -> float:
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None, selector
+    return float(min(box["height"], box["width"]))
+
+
+def test_touch_targets_are_at_least_44_px(pixel, live_server):
+    order_waiting_for_approval(live_server, api_token(live_server))
+    login_to_app(pixel)
+    wait_for_first_sync(pixel)
+    customer_id, order_id = _longest_values(pixel)
+    small = {}
+    pixel.goto("/app")
+    pixel.locator("#home-queued").wait_for()
+    small["home changes link"] = _height(pixel, "#home-queued")
+    pixel.goto(f"/app/quotes/new?customer_id={customer_id}")
+    pixel.locator("#customer-change").wait_for()
+    small["change customer"] = _height(pixel, "#customer-change")
+    small["send now"] = _height(pixel, "label.check:has(#send-now)")
+    pixel.goto(f"/app/orders?id={order_id}")
+    link = "#main a[href^='/app/customers/view']"
+    pixel.locator(link).first.wait_for()
+    small["customer link on an order"] = _height(pixel, link)
+    assert {name: h for name, h in small.items() if h < TAP} == {}
+
+
+def test_an_offline_start_makes_no_request_bound_to_fail(pixel):
+    login_to_app(pixel)
+    wait_for_first_sync(pixel)
+    go_offline(pixel.context)
+    failed: list[str] = []
+    pixel.on("requestfailed", lambda r: failed.append(r.url))
+    for path in ("/app", "/app/customers", "/app/orders", "/app/outbox"):
+        pixel.goto(path)
+        pixel.wait_for_timeout(300)
+    expect(pixel.locator("#net-state")).to_have_text("Offline")
+    assert [u for u in failed if "/api/" in u] == []
+
+
+def test_the_first_sync_shows_progress_instead_of_zero_customers(pixel):
+    # Each pull page is held back a moment, as on a slow network.
+    def slow(route: Any) -> None:
+        pixel.wait_for_timeout(400)
+        route.continue_()
+
+    pixel.route(re.compile(r".*/api/sync/v1/pull.*"), slow)
+    login_to_app(pixel)
+    pixel.goto("/app/customers")
+    count = pixel.locator("#customer-count")
+    expect(count).to_contain_text(re.compile("still arriving", re.I))
+    assert "0 customers" not in count.inner_text()
+    wait_for_first_sync(pixel, timeout=60_000)
+    expect(count).not_to_contain_text(re.compile("still arriving", re.I))
+    wait_until(pixel, "document.querySelectorAll('#customer-results li').length > 0")
