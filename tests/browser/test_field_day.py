@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -176,3 +177,81 @@ def test_the_first_sync_shows_progress_instead_of_zero_customers(pixel):
     wait_for_first_sync(pixel, timeout=60_000)
     expect(count).not_to_contain_text(re.compile("still arriving", re.I))
     wait_until(pixel, "document.querySelectorAll('#customer-results li').length > 0")
+
+
+def _enqueue(page: Any, fields: str) -> None:
+    """Queues a submission through the phone's own outbox, as the builders do."""
+    page.evaluate(f"import('/static/js/outbox.js').then((o) => o.enqueue({fields}))")
+
+
+def _order_fields(order: dict[str, Any], entity_id: str, label: str) -> str:
+    line = order["lines"][0]
+    args = {
+        "customer_id": order["customer_id"],
+        "lines": [
+            {
+                "product_id": line["product_id"],
+                "quantity": line["quantity"],
+                "discount_percent": "15",
+            }
+        ],
+        "order_discount_percent": "0",
+        "shipping_cents": 0,
+        "notes": "",
+    }
+    return json.dumps(
+        {"type": "order.place@1", "entity_id": entity_id, "label": label, "args": args}
+    )
+
+
+def test_a_verdict_follows_the_document_after_the_manager_approves(pixel, live_server):
+    template = order_waiting_for_approval(live_server, api_token(live_server))
+    login_to_app(pixel)
+    wait_for_first_sync(pixel)
+    order_id = pixel.evaluate("import('/static/js/ids.js').then((m) => m.newId())")
+    _enqueue(pixel, _order_fields(template, order_id, "Order needing approval"))
+    pixel.goto("/app/outbox")
+    item = pixel.locator(".outbox-item", has_text="Order needing approval")
+    expect(item.locator(".badge")).to_have_text("Needs approval", timeout=20_000)
+
+    status, _ = api_call(
+        live_server,
+        "POST",
+        f"/api/orders/{order_id}/approve",
+        token=api_token(live_server, "manager@example.com"),
+    )
+    assert status == 200
+    pixel.get_by_role("button", name=re.compile("Sync")).click()
+    expect(item.locator(".badge")).to_have_text("Confirmed", timeout=20_000)
+    expect(item.locator(".history")).to_have_text("At sync: Needs approval")
+    pixel.goto("/app")
+    recent = pixel.locator("#recent li", has_text="Order needing approval")
+    expect(recent.locator(".badge")).to_have_text("Confirmed")
+    screenshot(pixel, "verdict-follows-approval")
+
+
+def test_a_repushed_order_whose_id_exists_gets_its_own_advice(pixel, live_server):
+    template = order_waiting_for_approval(live_server, api_token(live_server))
+    login_to_app(pixel)
+    wait_for_first_sync(pixel)
+    # The same id as an order the server already holds: a phone whose store lost the
+    # verdict sends it again under a new seq.
+    _enqueue(pixel, _order_fields(template, template["id"], "Order sent twice"))
+    pixel.goto("/app/outbox")
+    item = pixel.locator(".outbox-item", has_text="Order sent twice")
+    expect(item.locator(".badge")).to_have_text("Rejected", timeout=20_000)
+    expect(item).to_contain_text("already on the server")
+    assert "submit it again" not in item.inner_text()
+
+
+def test_a_prospect_offers_no_order_and_says_why(pixel, live_server):
+    _customer_with_long_values(live_server)
+    login_to_app(pixel)
+    wait_for_first_sync(pixel)
+    prospects = [c for c in _store(pixel, "allEntities('customer')") if c["status"] == "prospect"]
+    assert prospects
+    pixel.goto(f"/app/customers/view?id={prospects[0]['id']}")
+    pixel.get_by_role("link", name="New quote").wait_for()
+    assert pixel.get_by_role("link", name="New order").count() == 0
+    expect(pixel.locator("#order-rule")).to_contain_text("prospect")
+    screenshot(pixel, "prospect-customer")

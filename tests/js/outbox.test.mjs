@@ -212,3 +212,21 @@ test("a refused batch is split until the item the server refuses alone is found;
   // next items on a new registration.
   assert.equal(gapDecision(after, refused.seq), "renumber");
 });
+
+test("a document's current state from the pull replaces the verdict heard at sync, which stays as history", async () => {
+  const { currentVerdict } = await import("../../pwa/static/js/outbox-core.js");
+  const item = { state: "done", type: "order.place@1", outcome: { status: "needs_approval", result: { number: "SO-1" } } };
+  assert.equal(currentVerdict(item, undefined).text, "Needs approval");
+  const now = currentVerdict(item, { status: "confirmed", number: "SO-1" });
+  assert.deepEqual([now.kind, now.text, now.history], ["accepted", "Confirmed", "At sync: Needs approval"]);
+  assert.equal(currentVerdict(item, { status: "pending_approval" }).history, null);
+});
+
+test("each rejection code has its own advice, and none invites a duplicate", async () => {
+  const { hintFor } = await import("../../pwa/static/js/outbox-core.js");
+  for (const code of ["order_id_taken", "quote_id_taken", "customer_id_taken"]) {
+    assert.match(hintFor(code), /already on the server/);
+  }
+  assert.match(hintFor("customer_inactive"), /active customers/);
+  assert.doesNotMatch(hintFor("something_new"), /submit it again/);
+});

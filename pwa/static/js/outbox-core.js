@@ -214,7 +214,58 @@ export function verdictOf(item) {
   return { kind: "rejected", text: "Rejected", reason: o.message || "The server refused this change.", hint: hintFor(o.code) };
 }
 
+// A document's state as the last pull brought it: [verdict kind, text]. The verdict heard at
+// sync is only where it started; a manager's decision or the customer's answer comes later.
+const DOCUMENT_STATES = {
+  draft: ["accepted", "Draft"],
+  submitted: ["accepted", "Submitted"],
+  pending_approval: ["approval", "Needs approval"],
+  credit_hold: ["approval", "On credit hold"],
+  confirmed: ["accepted", "Confirmed"],
+  in_fulfilment: ["accepted", "In fulfilment"],
+  completed: ["accepted", "Completed"],
+  closed: ["accepted", "Closed"],
+  cancelled: ["rejected", "Cancelled"],
+  sent: ["accepted", "Sent to the customer"],
+  accepted: ["accepted", "Accepted by the customer"],
+  declined: ["rejected", "Declined by the customer"],
+  expired: ["rejected", "Expired"],
+};
+
+/** The store type of the document a submission creates, or null. */
+export function documentTypeOf(item) {
+  if (item.type.startsWith("order.place")) return "order";
+  if (item.type.startsWith("quote.save")) return "quote";
+  return null;
+}
+
+/**
+ * What a submission shows once the pull has brought its document (`doc`): the document's
+ * current state, with the verdict heard at sync kept as its history. Without the document
+ * (not pulled yet) it is the verdict of the sync itself.
+ */
+export function currentVerdict(item, doc) {
+  const v = verdictOf(item);
+  if (!doc || item.state !== "done" || v.kind === "rejected" || !DOCUMENT_STATES[doc.status]) return v;
+  const [kind, text] = DOCUMENT_STATES[doc.status];
+  const history = text === v.text ? null : `At sync: ${v.text}`;
+  return { ...v, kind, text, number: doc.number || v.number, history };
+}
+
 const HINTS = {
+  order_id_taken: "This order is already on the server (it was sent before): nothing is lost and nothing was duplicated. Find it under Orders after the next sync; do not enter it again.",
+  quote_id_taken: "This quote is already on the server (it was sent before): nothing is lost and nothing was duplicated. Find it after the next sync; do not enter it again.",
+  customer_id_taken: "This customer is already on the server (it was sent before). Find it under Customers after the next sync; do not onboard it again.",
+  customer_inactive: "Orders are only taken for active customers. Save a quote instead, or ask the back office to activate the customer.",
+  customer_not_found: "The customer is no longer yours to see on this phone (moved to another territory, or removed). Ask your manager.",
+  product_not_found: "A product on it is no longer sold. Build it again without that product.",
+  no_price: "A product on it has no price for this customer. Ask your manager for a price, or leave that product out.",
+  quote_expired: "The quote has expired. Revise it into a new version, or start a new quote.",
+  valid_until_past: "The validity date had already passed. Save the quote again with a date in the future.",
+  not_pack_multiple: "A quantity is not a whole number of packs. Change it to a multiple of the pack size.",
+  permission_denied: "Your role may not do this. Ask your manager.",
+  outcome_expired: "The server no longer remembers this answer; it was applied before. Check the record after the next sync.",
+  body_too_large: "It is larger than the server accepts in one piece. Split it into smaller documents.",
   possible_duplicate: "This customer may already exist. Open Customers to use the existing one, or onboard again and confirm it is new.",
   dependency_rejected: "An earlier change it relies on was rejected. Fix that one first, then submit this again.",
   invalid_mutation: "Some details were not accepted. Enter it again with the fields corrected.",
@@ -229,5 +280,6 @@ const HINTS = {
 };
 
 export function hintFor(code) {
-  return HINTS[code] || "Check the details and submit it again, or ask your manager.";
+  // Unknown codes get no invitation to resend: a resend can duplicate what did go through.
+  return HINTS[code] || "Check the record after the next sync, and ask your manager before entering it again.";
 }

@@ -5,6 +5,7 @@ import { formatCents, formatWhen, h, live, param, replace } from "./dom.js";
 import { itemsFor } from "./outbox.js";
 import { verdictOf } from "./outbox-core.js";
 import { allEntities, getEntity } from "./store.js";
+import { ORDERABLE_CUSTOMER_STATUSES } from "./totals.js";
 
 const id = param("id");
 const STATUS = { draft: "Draft", pending_approval: "Needs approval", approved: "Approved", rejected: "Rejected", cancelled: "Cancelled" };
@@ -39,6 +40,16 @@ function contactLines(c) {
     p.phone ? h("div", {}, h("a", { href: `tel:${p.phone.replace(/[^0-9+]/g, "")}` }, p.phone)) : null));
 }
 
+/** Why there is no "New order" button: the server takes orders only for customers whose
+ * status allows it (server/domain/orders.py), so the phone offers none bound to be refused. */
+function orderRule(customer) {
+  if (ORDERABLE_CUSTOMER_STATUSES.has(customer.status)) return null;
+  const why = customer.status === "prospect"
+    ? "This customer is a prospect: orders are taken once the back office has activated it (credit check and terms). Save a quote now; it converts to an order after activation."
+    : `This customer is ${label(customer.status)}: no new orders are taken. Ask your manager.`;
+  return h("p", { class: "warning", id: "order-rule" }, why);
+}
+
 async function render() {
   const root = document.getElementById("customer");
   const [customer, items] = await Promise.all([id ? getEntity("customer", id) : undefined, id ? itemsFor(id) : []]);
@@ -56,8 +67,10 @@ async function render() {
     h("h1", { id: "customer-name" }, customer.legal_name),
     h("p", { class: "muted" }, [customer.number || "No number yet", customer.trading_name, label(customer.status)].filter(Boolean).join(" · ")),
     syncState(items),
+    orderRule(customer),
     h("div", { class: "actions" },
-      h("a", { class: "button", href: `/app/orders/new?customer_id=${q}` }, "New order"),
+      ORDERABLE_CUSTOMER_STATUSES.has(customer.status)
+        ? h("a", { class: "button", href: `/app/orders/new?customer_id=${q}` }, "New order") : null,
       h("a", { class: "button", href: `/app/quotes/new?customer_id=${q}` }, "New quote"),
       h("a", { class: "button", href: `/app/catalog?customer_id=${q}` }, "Prices")),
     h("h2", {}, "Contacts"),

@@ -2,7 +2,8 @@
 
 import { formatWhen, h, live, replace } from "./dom.js";
 import { listItems } from "./outbox.js";
-import { pendingItems, verdictOf } from "./outbox-core.js";
+import { pendingItems } from "./outbox-core.js";
+import { withCurrentVerdicts } from "./outbox-view.js";
 import { allEntities, currentUser, forgetCurrentUser, getMeta } from "./store.js";
 import { syncNow, syncStatus } from "./sync.js";
 
@@ -27,13 +28,13 @@ async function render() {
   const orders = await allEntities("order");
   document.getElementById("home-orders-today").textContent =
     String(orders.filter((o) => o.rep_id === user.id && (o.placed_at || "").startsWith(today)).length);
-  const recent = items.filter((i) => i.state === "done").slice(-5).reverse();
+  const recent = await withCurrentVerdicts(items.filter((i) => i.state === "done").slice(-5).reverse());
   replace("recent", recent.length
-    ? recent.map((item) => {
-      const v = verdictOf(item);
+    ? recent.map(({ item, verdict: v }) => {
       return h("li", { class: "pad" }, h("strong", {}, item.label), " ",
         h("span", { class: `badge ${v.kind === "accepted" ? "ok" : v.kind === "approval" ? "warn" : "bad"}` }, v.text),
-        v.number ? ` ${v.number}` : "", v.reason ? h("div", { class: "muted" }, v.reason) : null);
+        v.number ? ` ${v.number}` : "", v.history ? h("div", { class: "muted history" }, v.history) : null,
+        v.reason ? h("div", { class: "muted" }, v.reason) : null);
     })
     : [h("li", { class: "pad muted" }, "Nothing sent yet.")]);
   showNet();
