@@ -7,6 +7,9 @@
 export const PROTOCOL = 1;
 export const SCHEMA_VERSION = 1;
 export const MAX_BATCH = 100;
+// A push body stays well under the server's push limit (sync/protocol.py MAX_PUSH_BYTES,
+// 20 MiB) and under the 1 MiB most proxies accept: 100 orders of 140 lines are 1.3 MB.
+export const MAX_BATCH_BYTES = 512 * 1024;
 
 const RETRY_BASE_MS = 2000;
 const RETRY_MAX_MS = 5 * 60 * 1000;
@@ -46,8 +49,22 @@ export function pendingItems(items) {
   return items.filter((i) => i.state !== "done").sort((a, b) => a.seq - b.seq);
 }
 
-export function nextBatch(items, max = MAX_BATCH) {
-  return pendingItems(items).slice(0, max);
+/** The bytes a mutation adds to a push body (UTF-8). */
+export function mutationBytes(item) {
+  return new TextEncoder().encode(JSON.stringify(mutationOf(item))).length + 1;
+}
+
+/** The next items to push, in seq order: at most `max` of them and `maxBytes` of body,
+ * and always at least one (a single item too large is refused by the server on its own). */
+export function nextBatch(items, max = MAX_BATCH, maxBytes = MAX_BATCH_BYTES) {
+  const batch = [];
+  let bytes = 0;
+  for (const item of pendingItems(items).slice(0, max)) {
+    bytes += mutationBytes(item);
+    if (batch.length && bytes > maxBytes) break;
+    batch.push(item);
+  }
+  return batch;
 }
 
 /** The highest seq up to which every item has its outcome: the server may forget those. */
