@@ -13,10 +13,14 @@ from playwright.sync_api import expect
 from tests.browser.app_helpers import (
     api_call,
     api_token,
+    customers_named,
+    existing_customer,
     go_offline,
+    go_online,
     login_to_app,
     order_waiting_for_approval,
     wait_for_first_sync,
+    wait_for_queued,
     wait_until,
 )
 from tests.browser.conftest import screenshot
@@ -255,3 +259,100 @@ def test_a_prospect_offers_no_order_and_says_why(pixel, live_server):
     assert pixel.get_by_role("link", name="New order").count() == 0
     expect(pixel.locator("#order-rule")).to_contain_text("prospect")
     screenshot(pixel, "prospect-customer")
+
+
+def _onboard_lookalike_with_a_quote_offline(
+    page: Any, live_server: str, name: str
+) -> tuple[dict[str, Any], str, str]:
+    """Offline, the rep onboards a customer with a known customer's e-mail and quotes it."""
+    token = api_token(live_server)
+    template = order_waiting_for_approval(live_server, token)
+    known = existing_customer(live_server, token)
+    email = next(c["email"] for c in known["contacts"] if c["email"])
+    login_to_app(page)
+    wait_for_first_sync(page)
+    go_offline(page.context)
+    page.goto("/app/customers/new")
+    page.get_by_label(re.compile("^Legal name")).fill(name)
+    page.get_by_label("Contact name").fill("Robin Field")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Street").fill("9 Echo Rd")
+    page.get_by_label("City").fill("Tacoma")
+    page.get_by_role("button", name="Create customer").click()
+    page.wait_for_url(re.compile(r".*/app/customers/view\?id=[0-9a-f-]{36}$"))
+    local_id = page.url.split("id=")[1]
+    quote_id = page.evaluate("import('/static/js/ids.js').then((m) => m.newId())")
+    line = template["lines"][0]
+    fields = {
+        "type": "quote.save@1",
+        "entity_id": quote_id,
+        "label": f"Quote for {name}",
+        "args": {
+            "customer_id": local_id,
+            "lines": [
+                {
+                    "product_id": line["product_id"],
+                    "quantity": line["quantity"],
+                    "discount_percent": "0",
+                }
+            ],
+            "order_discount_percent": "0",
+            "shipping_cents": 0,
+            "notes": "",
+        },
+    }
+    _enqueue(page, json.dumps(fields))
+    wait_for_queued(page, 2)
+    go_online(page.context)
+    return known, local_id, quote_id
+
+
+def _quotes_for(base: str, customer_id: str) -> list[dict[str, Any]]:
+    """The quotes the server holds for a customer."""
+    status, page = api_call(
+        base, "GET", f"/api/quotes?customer_id={customer_id}&limit=50", token=api_token(base)
+    )
+    assert status == 200, page
+    return list(page if isinstance(page, list) else page["items"])
+
+
+def test_a_refused_duplicate_shows_its_candidates_and_the_rep_uses_the_existing_one(
+    pixel, live_server
+):
+    known, _, _ = _onboard_lookalike_with_a_quote_offline(
+        pixel, live_server, "Lookalike Provisions"
+    )
+    panel = pixel.locator("#duplicate-resolution")
+    expect(panel).to_be_visible(timeout=20_000)
+    candidate = panel.locator(".candidate", has_text=known["legal_name"])
+    expect(candidate).to_be_visible()
+    expect(pixel.locator("#main")).not_to_contain_text("No number yet")
+    assert pixel.get_by_role("link", name="New order").count() == 0
+    assert pixel.get_by_role("link", name="New quote").count() == 0
+    screenshot(pixel, "duplicate-candidates")
+    quotes_before = len(_quotes_for(live_server, known["id"]))
+
+    candidate.get_by_role("button", name="Use this customer").click()
+    pixel.wait_for_url(re.compile(rf".*/app/customers/view\?id={known['id']}$"))
+    wait_for_queued(pixel, 0)
+    assert len(_quotes_for(live_server, known["id"])) == quotes_before + 1
+    assert customers_named(live_server, api_token(live_server), "Lookalike Provisions") == []
+
+
+def test_a_refused_duplicate_confirmed_new_offline_is_created_with_its_quote(pixel, live_server):
+    _onboard_lookalike_with_a_quote_offline(
+        pixel, live_server, "Lookalike Larder"
+    )
+    panel = pixel.locator("#duplicate-resolution")
+    expect(panel).to_be_visible(timeout=20_000)
+    go_offline(pixel.context)
+    pixel.get_by_role("button", name="It is a new customer: create it").click()
+    pixel.wait_for_url(re.compile(r".*/app/customers/view\?id=[0-9a-f-]{36}$"))
+    expect(pixel.get_by_role("heading", name="Lookalike Larder")).to_be_visible()
+    expect(panel).to_be_hidden()
+    new_id = pixel.url.split("id=")[1]
+    go_online(pixel.context)
+    wait_for_queued(pixel, 0)
+    token = api_token(live_server)
+    assert [c["id"] for c in customers_named(live_server, token, "Lookalike Larder")] == [new_id]
+    assert _quotes_for(live_server, new_id)

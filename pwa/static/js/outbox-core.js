@@ -221,8 +221,36 @@ export function retryDelay(attempt, random = Math.random) {
   return Math.round(exp / 2 + (exp / 2) * random());
 }
 
+/** Codes that refuse a document only because its customer was refused before it. */
+const REFUSED_FOR_CUSTOMER = new Set(["dependency_rejected", "customer_not_found"]);
+
+/**
+ * The orders and quotes of customer `fromId` to send for customer `toId` instead. Queued
+ * ones are rewritten in place (their seq was never applied); ones refused because of the
+ * customer go again as new items under a new id from `newId` (the server keeps refusing a
+ * creation's id once it refused it). Returns {rewritten, resend}: items to store, and
+ * fields to enqueue.
+ */
+export function documentsToMove(items, fromId, toId, newId) {
+  const rewritten = [];
+  const resend = [];
+  for (const item of items) {
+    if (!/^(order|quote)\./.test(item.type) || item.args?.customer_id !== fromId) continue;
+    const args = { ...item.args, customer_id: toId };
+    if (item.state === "queued") rewritten.push({ ...item, args });
+    else if (item.state === "done" && item.outcome?.status === "rejected" && REFUSED_FOR_CUSTOMER.has(item.outcome.code) && !item.resent) {
+      rewritten.push({ ...item, resent: true });
+      resend.push({ type: item.type, entity_id: newId(), args, label: item.label, phone_totals: item.phone_totals });
+    }
+  }
+  return { rewritten, resend };
+}
+
 /** What the outbox page says about an item. */
 export function verdictOf(item) {
+  if (item.used_customer_id) return { kind: "accepted", text: "Existing customer used instead" };
+  if (item.confirmed_as) return { kind: "accepted", text: "Sent again, confirmed as new" };
+  if (item.resent) return { kind: "waiting", text: "Sent again" };
   if (item.state === "queued") return { kind: "waiting", text: "Waiting to sync" };
   if (item.state === "sending") return { kind: "sending", text: "Sending…" };
   const o = item.outcome || {};
@@ -283,7 +311,7 @@ const HINTS = {
   permission_denied: "Your role may not do this. Ask your manager.",
   outcome_expired: "The server no longer remembers this answer; it was applied before. Check the record after the next sync.",
   body_too_large: "It is larger than the server accepts in one piece. Split it into smaller documents.",
-  possible_duplicate: "This customer may already exist. Open Customers to use the existing one, or onboard again and confirm it is new.",
+  possible_duplicate: "Open the customer to see the existing ones it may be: use one of them, or confirm it is new.",
   dependency_rejected: "An earlier change it relies on was rejected. Fix that one first, then submit this again.",
   invalid_mutation: "Some details were not accepted. Enter it again with the fields corrected.",
   unknown_mutation_type: "Update the app (reload while online), then submit again.",

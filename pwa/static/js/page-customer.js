@@ -2,6 +2,7 @@
 // onboarded on this phone, what the server said about it.
 
 import { formatCents, formatWhen, h, live, param, replace } from "./dom.js";
+import { confirmNew, refusedCreate, useExisting } from "./duplicate-resolution.js";
 import { itemsFor } from "./outbox.js";
 import { verdictOf } from "./outbox-core.js";
 import { allEntities, getEntity } from "./store.js";
@@ -50,6 +51,32 @@ function orderRule(customer) {
   return h("p", { class: "warning", id: "order-rule" }, why);
 }
 
+/** A customer refused as a possible duplicate: the candidates, and the two ways out. */
+function duplicatePanel(item, customer) {
+  const candidates = item.outcome.result?.candidates || [];
+  const confirm = h("button", { type: "button", class: "primary", id: "confirm-new" }, "It is a new customer: create it");
+  confirm.addEventListener("click", async () => {
+    confirm.disabled = true;
+    const newId = await confirmNew(item, customer);
+    location.replace(`/app/customers/view?id=${encodeURIComponent(newId)}`);
+  });
+  return h("section", { class: "sync-state bad", id: "duplicate-resolution", "aria-labelledby": "dup-h" },
+    h("h2", { id: "dup-h" }, "Not created: it may already exist"),
+    h("p", {}, "The server holds customers like this one. Use the existing customer (orders and quotes waiting for this one move to it), or confirm this is a new customer."),
+    h("ul", { class: "list" }, candidates.length ? candidates.map((c) => {
+      const use = c.id ? h("button", { type: "button", class: "use-existing" }, "Use this customer") : null;
+      use?.addEventListener("click", async () => {
+        use.disabled = true;
+        await useExisting(item, c);
+        location.assign(`/app/customers/view?id=${encodeURIComponent(c.id)}`);
+      });
+      return h("li", { class: "pad candidate" },
+        h("strong", {}, c.legal_name || "A customer outside your territories"), c.number ? ` ${c.number}` : "", c.city ? ` · ${c.city}` : "",
+        h("div", { class: "muted" }, `Matches on ${(c.reasons || []).join(", ").replace(/_/g, " ")}`), use);
+    }) : h("li", { class: "pad muted" }, "The server named no customer you may see: ask your manager, or confirm it is new.")),
+    confirm);
+}
+
 async function render() {
   const root = document.getElementById("customer");
   const [customer, items] = await Promise.all([id ? getEntity("customer", id) : undefined, id ? itemsFor(id) : []]);
@@ -63,12 +90,13 @@ async function render() {
   const orders = (await allEntities("order")).filter((o) => o.customer_id === id)
     .sort((a, b) => String(b.placed_at).localeCompare(String(a.placed_at))).slice(0, 10);
   const q = encodeURIComponent(id);
+  const refused = refusedCreate(items);
   replace(root,
     h("h1", { id: "customer-name" }, customer.legal_name),
-    h("p", { class: "muted" }, [customer.number || "No number yet", customer.trading_name, label(customer.status)].filter(Boolean).join(" · ")),
-    syncState(items),
-    orderRule(customer),
-    h("div", { class: "actions" },
+    h("p", { class: "muted" }, [customer.number || (refused ? "Not on the server" : "Waiting to sync"), customer.trading_name, label(customer.status)].filter(Boolean).join(" · ")),
+    refused ? duplicatePanel(refused, customer) : syncState(items),
+    refused ? null : orderRule(customer),
+    refused ? null : h("div", { class: "actions" },
       ORDERABLE_CUSTOMER_STATUSES.has(customer.status)
         ? h("a", { class: "button", href: `/app/orders/new?customer_id=${q}` }, "New order") : null,
       h("a", { class: "button", href: `/app/quotes/new?customer_id=${q}` }, "New quote"),
