@@ -81,7 +81,8 @@ def _longest_values(page: Any) -> tuple[str, str]:
     )
     orders = _store(page, "allEntities('order')")
     mine = [o["id"] for o in orders if o["customer_id"] == longest["id"]]
-    return str(longest["id"]), (mine[0] if mine else str(orders[0]["id"]))
+    any_order = str(orders[0]["id"]) if orders else ""
+    return str(longest["id"]), (mine[0] if mine else any_order)
 
 
 def _scrolls_sideways(page: Any) -> bool:
@@ -356,3 +357,53 @@ def test_a_refused_duplicate_confirmed_new_offline_is_created_with_its_quote(pix
     token = api_token(live_server)
     assert [c["id"] for c in customers_named(live_server, token, "Lookalike Larder")] == [new_id]
     assert _quotes_for(live_server, new_id)
+
+
+def test_a_push_refused_as_too_large_is_split_and_the_queue_moves_on(pixel, live_server):
+    template = order_waiting_for_approval(live_server, api_token(live_server))
+    login_to_app(pixel)
+    wait_for_first_sync(pixel)
+    go_offline(pixel.context)
+    for n in range(3):
+        order_id = pixel.evaluate("import('/static/js/ids.js').then((m) => m.newId())")
+        _enqueue(pixel, _order_fields(template, order_id, f"Split order {n}"))
+    wait_for_queued(pixel, 3)
+    sizes: list[int] = []
+
+    # A server (or a proxy before it) that takes one mutation per push and no more.
+    def one_at_a_time(route: Any) -> None:
+        mutations = json.loads(route.request.post_data or "{}").get("mutations", [])
+        sizes.append(len(mutations))
+        if len(mutations) > 1:
+            problem = {"status": 413, "code": "body_too_large", "detail": "Too large."}
+            route.fulfill(
+                status=413, content_type="application/problem+json", body=json.dumps(problem)
+            )
+        else:
+            route.continue_()
+
+    pixel.route(re.compile(r".*/api/sync/v1/push$"), one_at_a_time)
+    go_online(pixel.context)
+    wait_for_queued(pixel, 0)
+    pixel.goto("/app/outbox")
+    for n in range(3):
+        item = pixel.locator(".outbox-item", has_text=f"Split order {n}")
+        expect(item.locator(".badge")).to_have_text("Needs approval")
+    assert sizes[0] == 3 and 1 in sizes
+
+
+def test_the_customer_page_calls_mails_and_opens_the_address_in_maps(pixel, live_server):
+    _customer_with_long_values(live_server)
+    login_to_app(pixel)
+    wait_for_first_sync(pixel)
+    customer_id, _ = _longest_values(pixel)
+    pixel.goto(f"/app/customers/view?id={customer_id}")
+    call = pixel.get_by_role("link", name=re.compile("^Call "))
+    expect(call.first).to_have_attribute("href", re.compile(r"^tel:\+?[0-9]+$"))
+    mail = pixel.get_by_role("link", name=re.compile("^E-mail "))
+    expect(mail.first).to_have_attribute("href", re.compile("^mailto:.+@"))
+    maps = pixel.get_by_role("link", name="Open in maps").first
+    expect(maps).to_have_attribute("href", re.compile(r"^https://www\.google\.com/maps/search/"))
+    for link in (call.first, mail.first, maps):
+        box = link.bounding_box()
+        assert box is not None and box["height"] >= TAP

@@ -30,15 +30,24 @@ function addressLines(c) {
     ...(c.billing_address ? [{ ...c.billing_address, kind: "billing" }] : []),
     ...(c.shipping_addresses || []).map((a) => ({ ...a, kind: "shipping" })),
   ];
-  return list.map((a) => h("li", { class: "pad" }, h("strong", {}, a.kind === "billing" ? "Billing" : "Shipping"), h("br"),
-    [a.street, [a.postal_code, a.city].filter(Boolean).join(" "), [a.state, a.country].filter(Boolean).join(", ")]
-      .filter(Boolean).join(", ")));
+  return list.map((a) => {
+    const text = [a.street, [a.postal_code, a.city].filter(Boolean).join(" "), [a.state, a.country].filter(Boolean).join(", ")]
+      .filter(Boolean).join(", ");
+    return h("li", { class: "pad" }, h("strong", {}, a.kind === "billing" ? "Billing" : "Shipping"), h("br"), text,
+      text ? h("div", {}, h("a", { class: "tap-link", href: mapsUrl(text), rel: "noopener", target: "_blank" }, "Open in maps")) : null);
+  });
+}
+
+/** The phone's maps app opens this address (Google Maps' universal link: the app where it
+ * is installed, the web otherwise). */
+function mapsUrl(address) {
+  return `https://www.google.com/maps/search/?api=1&query=${encodeURIComponent(address)}`;
 }
 
 function contactLines(c) {
   return (c.contacts || []).map((p) => h("li", { class: "pad" }, h("strong", {}, p.name), p.role ? ` · ${p.role}` : "",
-    p.email ? h("div", {}, h("a", { href: `mailto:${p.email}` }, p.email)) : null,
-    p.phone ? h("div", {}, h("a", { href: `tel:${p.phone.replace(/[^0-9+]/g, "")}` }, p.phone)) : null));
+    p.email ? h("div", {}, h("a", { class: "tap-link", href: `mailto:${p.email}`, "aria-label": `E-mail ${p.name}: ${p.email}` }, p.email)) : null,
+    p.phone ? h("div", {}, h("a", { class: "tap-link", href: `tel:${p.phone.replace(/[^0-9+]/g, "")}`, "aria-label": `Call ${p.name}: ${p.phone}` }, `Call ${p.phone}`)) : null));
 }
 
 /** Why there is no "New order" button: the server takes orders only for customers whose
