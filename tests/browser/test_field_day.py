@@ -407,3 +407,23 @@ def test_the_customer_page_calls_mails_and_opens_the_address_in_maps(pixel, live
     for link in (call.first, mail.first, maps):
         box = link.bounding_box()
         assert box is not None and box["height"] >= TAP
+
+
+def test_the_builder_keeps_the_total_and_place_order_in_reach(pixel, live_server):
+    order_waiting_for_approval(live_server, api_token(live_server))
+    login_to_app(pixel)
+    wait_for_first_sync(pixel)
+    active = [c for c in _store(pixel, "allEntities('customer')") if c["status"] == "active"]
+    pixel.goto(f"/app/orders/new?customer_id={active[0]['id']}")
+    bar = pixel.locator("#place-bar")
+    pixel.locator("#product-search").fill("a")
+    pixel.locator("#product-results button.pick:not([disabled])").first.click()
+    for scroll in ("0", "document.body.scrollHeight / 2"):
+        pixel.evaluate(f"window.scrollTo(0, {scroll})")
+        expect(bar).to_be_in_viewport(ratio=1)
+        expect(bar.get_by_role("button", name="Place order")).to_be_enabled()
+    expect(pixel.locator("#bar-total")).to_have_text(pixel.locator("#grand-total").inner_text())
+    nav = pixel.locator(".bottom-nav").bounding_box()
+    box = bar.bounding_box()
+    assert box is not None and nav is not None and box["y"] + box["height"] <= nav["y"] + 1
+    screenshot(pixel, "builder-place-bar")

@@ -286,6 +286,7 @@ function update() {
     const cell = root.querySelector(`[data-total="${key}"]`);
     if (cell) cell.textContent = money(value);
   }
+  $("bar-total").textContent = money(priced.total_cents);
   state.lines.forEach((line, i) => {
     const p = priced.lines.find((x) => x.line_id === String(i + 1));
     const total = root.querySelector(`[data-line-total="${line.key}"]`);
