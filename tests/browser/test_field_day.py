@@ -89,9 +89,7 @@ def _scrolls_sideways(page: Any) -> bool:
     # The layout viewport (clientWidth): on a phone the browser zooms out to show content
     # wider than the screen, so window.innerWidth grows with it and hides the overflow.
     return bool(
-        page.evaluate(
-            "document.documentElement.scrollWidth > document.documentElement.clientWidth"
-        )
+        page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
     )
 
 
@@ -341,9 +339,7 @@ def test_a_refused_duplicate_shows_its_candidates_and_the_rep_uses_the_existing_
 
 
 def test_a_refused_duplicate_confirmed_new_offline_is_created_with_its_quote(pixel, live_server):
-    _onboard_lookalike_with_a_quote_offline(
-        pixel, live_server, "Lookalike Larder"
-    )
+    _onboard_lookalike_with_a_quote_offline(pixel, live_server, "Lookalike Larder")
     panel = pixel.locator("#duplicate-resolution")
     expect(panel).to_be_visible(timeout=20_000)
     go_offline(pixel.context)

@@ -311,7 +311,7 @@ const HINTS = {
   permission_denied: "Your role may not do this. Ask your manager.",
   outcome_expired: "The server no longer remembers this answer; it was applied before. Check the record after the next sync.",
   body_too_large: "It is larger than the server accepts in one piece. Split it into smaller documents.",
-  possible_duplicate: "Open the customer to see the existing ones it may be: use one of them, or confirm it is new.",
+  possible_duplicate: "It may already exist: open the customer to see the existing ones, then use one of them or confirm it is new.",
   dependency_rejected: "An earlier change it relies on was rejected. Fix that one first, then submit this again.",
   invalid_mutation: "Some details were not accepted. Enter it again with the fields corrected.",
   unknown_mutation_type: "Update the app (reload while online), then submit again.",
