@@ -448,3 +448,22 @@ def test_the_first_pull_reaches_the_phone_compressed(pixel):
     login_to_app(pixel)
     wait_for_first_sync(pixel)
     assert encodings and encodings[0] == "gzip"
+
+
+def test_a_rep_orders_again_from_a_past_order(pixel, live_server):
+    past = order_waiting_for_approval(live_server, api_token(live_server))
+    login_to_app(pixel)
+    wait_for_first_sync(pixel)
+    pixel.goto(f"/app/orders?id={past['id']}")
+    pixel.get_by_role("link", name="Order again").click()
+    pixel.wait_for_url(re.compile(r".*/app/orders/new\?reorder="))
+    expect(pixel.locator("#builder-loading")).to_contain_text(f"order {past['number']}")
+    expect(pixel.locator("#lines > li")).to_have_count(len(past["lines"]))
+    expect(pixel.locator("#customer-chosen")).to_be_visible()
+    place = pixel.get_by_role("button", name="Place order")
+    expect(place).to_be_enabled()
+    place.click()
+    pixel.wait_for_url(re.compile(r".*/app/outbox$"))
+    expect(pixel.locator(".outbox-item").first.locator(".badge")).to_have_text(
+        re.compile("Confirmed|Submitted|Needs approval|On credit hold"), timeout=20_000
+    )

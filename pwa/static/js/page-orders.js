@@ -124,8 +124,10 @@ async function renderOne(root) {
     verdict ? h("p", { class: "amendment", "data-testid": "amend-verdict" }, "Amendment: ",
       h("span", { class: `badge ${verdict.kind === "rejected" ? "warn" : ""}` }, verdict.text),
       verdict.reason ? ` ${verdict.reason}` : "", verdict.hint ? h("span", { class: "muted block" }, verdict.hint) : "") : null,
-    order.amendable && !waiting
-      ? h("a", { class: "button", href: `/app/orders/new?amend=${encodeURIComponent(order.id)}` }, "Amend order") : null,
+    h("div", { class: "actions" },
+      order.amendable && !waiting
+        ? h("a", { class: "button", href: `/app/orders/new?amend=${encodeURIComponent(order.id)}` }, "Amend order") : null,
+      h("a", { class: "button", href: `/app/orders/new?reorder=${encodeURIComponent(order.id)}` }, "Order again")),
     h("h2", {}, "Lines"),
     h("ul", { class: "list" }, (order.lines || []).map((l) => h("li", { class: "pad" },
       h("div", { class: "row-between" }, h("span", {}, `${l.quantity} × ${l.name || l.sku || l.product_id}`),
