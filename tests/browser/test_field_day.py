@@ -467,3 +467,15 @@ def test_a_rep_orders_again_from_a_past_order(pixel, live_server):
     expect(pixel.locator(".outbox-item").first.locator(".badge")).to_have_text(
         re.compile("Confirmed|Submitted|Needs approval|On credit hold"), timeout=20_000
     )
+
+
+def test_the_bottom_navigation_has_icons_with_labels(pixel):
+    login_to_app(pixel)
+    nav = pixel.locator(".bottom-nav a")
+    expect(nav).to_have_count(5)
+    for name in ("Home", "Customers", "Catalog", "Orders", "Outbox"):
+        link = pixel.get_by_role("navigation", name="App").get_by_role(
+            "link", name=name, exact=True
+        )
+        expect(link.locator("svg")).to_be_visible()
+        assert _box(link)["height"] >= TAP
