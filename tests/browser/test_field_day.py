@@ -6,6 +6,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from tests.browser.app_helpers import (
 )
 from tests.browser.conftest import screenshot
 
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-4.14.1.min.js"
 PIXEL_7 = {"width": 412, "height": 915}
 NARROWEST = {"width": 320, "height": 720}
 TAP = 44
@@ -84,6 +86,18 @@ def _longest_values(page: Any) -> tuple[str, str]:
     mine = [o["id"] for o in orders if o["customer_id"] == longest["id"]]
     any_order = str(orders[0]["id"]) if orders else ""
     return str(longest["id"]), (mine[0] if mine else any_order)
+
+
+def _axe_violations(page: Any) -> list[str]:
+    """Serious and critical axe-core findings on the page as it is now."""
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    return list(
+        page.evaluate(
+            "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations"
+            ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+            ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))"
+        )
+    )
 
 
 def _scrolls_sideways(page: Any) -> bool:
@@ -269,6 +283,7 @@ def test_a_prospect_offers_no_order_and_says_why(pixel, live_server):
     pixel.get_by_role("link", name="New quote").wait_for()
     assert pixel.get_by_role("link", name="New order").count() == 0
     expect(pixel.locator("#order-rule")).to_contain_text("prospect")
+    assert _axe_violations(pixel) == []
     screenshot(pixel, "prospect-customer")
 
 
@@ -340,6 +355,7 @@ def test_a_refused_duplicate_shows_its_candidates_and_the_rep_uses_the_existing_
     expect(pixel.locator("#main")).not_to_contain_text("No number yet")
     assert pixel.get_by_role("link", name="New order").count() == 0
     assert pixel.get_by_role("link", name="New quote").count() == 0
+    assert _axe_violations(pixel) == []
     screenshot(pixel, "duplicate-candidates")
     quotes_before = len(_quotes_for(live_server, known["id"]))
 
@@ -433,6 +449,7 @@ def test_the_builder_keeps_the_total_and_place_order_in_reach(pixel, live_server
     nav = _box(pixel.locator(".bottom-nav"))
     box = _box(bar)
     assert box["y"] + box["height"] <= nav["y"] + 1
+    assert _axe_violations(pixel) == []
     screenshot(pixel, "builder-place-bar")
 
 

@@ -46,8 +46,8 @@ function mapsUrl(address) {
 
 function contactLines(c) {
   return (c.contacts || []).map((p) => h("li", { class: "pad" }, h("strong", {}, p.name), p.role ? ` · ${p.role}` : "",
-    p.email ? h("div", {}, h("a", { class: "tap-link", href: `mailto:${p.email}`, "aria-label": `E-mail ${p.name}: ${p.email}` }, p.email)) : null,
-    p.phone ? h("div", {}, h("a", { class: "tap-link", href: `tel:${p.phone.replace(/[^0-9+]/g, "")}`, "aria-label": `Call ${p.name}: ${p.phone}` }, `Call ${p.phone}`)) : null));
+    p.email ? h("div", {}, h("a", { class: "tap-link", href: `mailto:${p.email}` }, `E-mail ${p.email}`)) : null,
+    p.phone ? h("div", {}, h("a", { class: "tap-link", href: `tel:${p.phone.replace(/[^0-9+]/g, "")}` }, `Call ${p.phone}`)) : null));
 }
 
 /** Why there is no "New order" button: the server takes orders only for customers whose
