@@ -496,3 +496,17 @@ def test_the_bottom_navigation_has_icons_with_labels(pixel):
         )
         expect(link.locator("svg")).to_be_visible()
         assert _box(link)["height"] >= TAP
+
+
+def test_the_customer_page_shows_what_matters_before_a_visit(pixel, live_server):
+    order = order_waiting_for_approval(live_server, api_token(live_server))
+    login_to_app(pixel)
+    wait_for_first_sync(pixel)
+    pixel.goto(f"/app/customers/view?id={order['customer_id']}")
+    facts = pixel.locator("#before-visit")
+    expect(facts).to_contain_text(re.compile(r"Open orders\s*\d+ · \$"))
+    expect(facts).to_contain_text(
+        re.compile(r"Credit\s*(\$[\d,.]+ available of|No credit limit|Account on hold)")
+    )
+    expect(facts).to_contain_text("Open quotes")
+    expect(facts).to_contain_text("Backorders")

@@ -86,6 +86,25 @@ function duplicatePanel(item, customer) {
     confirm);
 }
 
+const OPEN_ORDER = new Set(["submitted", "pending_approval", "credit_hold", "confirmed", "in_fulfilment"]);
+const OPEN_QUOTE = new Set(["draft", "sent", "accepted"]);
+
+/** What the rep needs before a visit: credit standing, open orders and quotes, backorders. */
+function beforeVisit(customer, orders, quotes) {
+  const open = orders.filter((o) => OPEN_ORDER.has(o.status));
+  const openCents = open.reduce((sum, o) => sum + Number(o.total_cents || 0), 0);
+  const backordered = open.flatMap((o) => o.lines || []).filter((l) => Number(l.quantity_backordered || 0) > 0);
+  const limit = customer.credit_limit_cents;
+  const credit = customer.status === "on_hold" ? "Account on hold: orders wait for a manager"
+    : limit === null || limit === undefined ? "No credit limit"
+      : `${formatCents(Math.max(0, limit - Number(customer.open_orders_cents || 0)))} available of ${formatCents(limit)}`;
+  return h("dl", { class: "facts", id: "before-visit" },
+    h("dt", {}, "Credit"), h("dd", {}, credit),
+    h("dt", {}, "Open orders"), h("dd", {}, open.length ? `${open.length} · ${formatCents(openCents)}` : "None"),
+    h("dt", {}, "Open quotes"), h("dd", {}, String(quotes.filter((q) => OPEN_QUOTE.has(q.status)).length || "None")),
+    h("dt", {}, "Backorders"), h("dd", {}, backordered.length ? `${backordered.length} ${backordered.length === 1 ? "line" : "lines"}` : "None"));
+}
+
 async function render() {
   const root = document.getElementById("customer");
   const [customer, items] = await Promise.all([id ? getEntity("customer", id) : undefined, id ? itemsFor(id) : []]);
@@ -96,8 +115,10 @@ async function render() {
     return;
   }
   document.title = `${customer.legal_name} · Fieldsales`;
-  const orders = (await allEntities("order")).filter((o) => o.customer_id === id)
-    .sort((a, b) => String(b.placed_at).localeCompare(String(a.placed_at))).slice(0, 10);
+  const allOrders = (await allEntities("order")).filter((o) => o.customer_id === id)
+    .sort((a, b) => String(b.placed_at).localeCompare(String(a.placed_at)));
+  const orders = allOrders.slice(0, 10);
+  const quotes = (await allEntities("quote")).filter((x) => x.customer_id === id);
   const q = encodeURIComponent(id);
   const refused = refusedCreate(items);
   replace(root,
@@ -110,6 +131,7 @@ async function render() {
         ? h("a", { class: "button", href: `/app/orders/new?customer_id=${q}` }, "New order") : null,
       h("a", { class: "button", href: `/app/quotes/new?customer_id=${q}` }, "New quote"),
       h("a", { class: "button", href: `/app/catalog?customer_id=${q}` }, "Prices")),
+    refused ? null : [h("h2", {}, "Before the visit"), beforeVisit(customer, allOrders, quotes)],
     h("h2", {}, "Contacts"),
     h("ul", { class: "list" }, contactLines(customer).length ? contactLines(customer) : h("li", { class: "pad muted" }, "No contacts.")),
     h("h2", {}, "Addresses"),
