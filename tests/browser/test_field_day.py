@@ -510,3 +510,21 @@ def test_the_customer_page_shows_what_matters_before_a_visit(pixel, live_server)
     )
     expect(facts).to_contain_text("Open quotes")
     expect(facts).to_contain_text("Backorders")
+
+
+def test_orders_filter_by_status_and_customer(pixel, live_server):
+    order = order_waiting_for_approval(live_server, api_token(live_server))
+    login_to_app(pixel)
+    wait_for_first_sync(pixel)
+    pixel.goto("/app/orders")
+    pixel.get_by_label("Statuses").select_option("pending_approval")
+    expect(pixel.locator("#orders-count")).to_contain_text("order")
+    badges = pixel.locator("#orders-view .list .badge")
+    expect(badges.first).to_have_text("Needs approval")
+    assert set(badges.all_inner_texts()) == {"Needs approval"}
+    pixel.get_by_label("Customers").select_option(order["customer_id"])
+    expect(pixel.locator("#orders-view .list a", has_text=order["number"])).to_be_visible()
+    assert "customer_id=" in pixel.url and "status=pending_approval" in pixel.url
+    pixel.reload()
+    expect(pixel.get_by_label("Statuses")).to_have_value("pending_approval")
+    expect(pixel.get_by_label("Customers")).to_have_value(order["customer_id"])

@@ -137,6 +137,8 @@ async function render() {
     h("h2", {}, "Addresses"),
     h("ul", { class: "list" }, addressLines(customer)),
     h("h2", {}, "Recent orders"),
+    allOrders.length > orders.length
+      ? h("p", {}, h("a", { class: "tap-link", href: `/app/orders?customer_id=${q}` }, `All ${allOrders.length} orders`)) : null,
     h("ul", { class: "list" }, orders.length ? orders.map((o) => h("li", {},
       h("a", { href: `/app/orders?id=${encodeURIComponent(o.id)}` }, h("strong", {}, o.number), " ",
         h("span", { class: "badge" }, label(o.status)), " ", formatCents(o.total_cents),
