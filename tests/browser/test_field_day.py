@@ -528,3 +528,17 @@ def test_orders_filter_by_status_and_customer(pixel, live_server):
     pixel.reload()
     expect(pixel.get_by_label("Statuses")).to_have_value("pending_approval")
     expect(pixel.get_by_label("Customers")).to_have_value(order["customer_id"])
+
+
+def test_home_lists_the_customers_opened_last(pixel):
+    login_to_app(pixel)
+    wait_for_first_sync(pixel)
+    customers = _store(pixel, "allEntities('customer')")[:2]
+    for customer in customers:
+        pixel.goto(f"/app/customers/view?id={customer['id']}")
+        expect(pixel.locator("#customer-name")).to_have_text(customer["legal_name"])
+    pixel.goto("/app")
+    links = pixel.locator("#recent-customers a")
+    expect(links).to_have_count(2)
+    expect(links.first).to_contain_text(customers[1]["legal_name"])
+    expect(links.nth(1)).to_contain_text(customers[0]["legal_name"])

@@ -5,7 +5,7 @@ import { formatCents, formatWhen, h, live, param, replace } from "./dom.js";
 import { confirmNew, refusedCreate, useExisting } from "./duplicate-resolution.js";
 import { itemsFor } from "./outbox.js";
 import { verdictOf } from "./outbox-core.js";
-import { allEntities, getEntity } from "./store.js";
+import { allEntities, getEntity, getMeta, setMeta } from "./store.js";
 import { ORDERABLE_CUSTOMER_STATUSES } from "./totals.js";
 
 const id = param("id");
@@ -105,6 +105,13 @@ function beforeVisit(customer, orders, quotes) {
     h("dt", {}, "Backorders"), h("dd", {}, backordered.length ? `${backordered.length} ${backordered.length === 1 ? "line" : "lines"}` : "None"));
 }
 
+/** The customers the rep opened last, newest first, for the home page. */
+async function remember(customerId) {
+  const recent = (await getMeta("recent_customers")) || [];
+  if (recent[0] === customerId) return;
+  await setMeta("recent_customers", [customerId, ...recent.filter((x) => x !== customerId)].slice(0, 5));
+}
+
 async function render() {
   const root = document.getElementById("customer");
   const [customer, items] = await Promise.all([id ? getEntity("customer", id) : undefined, id ? itemsFor(id) : []]);
@@ -115,6 +122,7 @@ async function render() {
     return;
   }
   document.title = `${customer.legal_name} · Fieldsales`;
+  await remember(id);
   const allOrders = (await allEntities("order")).filter((o) => o.customer_id === id)
     .sort((a, b) => String(b.placed_at).localeCompare(String(a.placed_at)));
   const orders = allOrders.slice(0, 10);

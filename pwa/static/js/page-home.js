@@ -4,7 +4,7 @@ import { formatWhen, h, live, replace } from "./dom.js";
 import { listItems } from "./outbox.js";
 import { pendingItems } from "./outbox-core.js";
 import { withCurrentVerdicts } from "./outbox-view.js";
-import { allEntities, currentUser, forgetCurrentUser, getMeta } from "./store.js";
+import { allEntities, currentUser, forgetCurrentUser, getEntity, getMeta } from "./store.js";
 import { syncNow, syncStatus } from "./sync.js";
 
 const NET = { offline: "Offline — your work is saved on this phone", signed_out: "Signed out — log in to sync",
@@ -37,7 +37,16 @@ async function render() {
         v.reason ? h("div", { class: "muted" }, v.reason) : null);
     })
     : [h("li", { class: "pad muted" }, "Nothing sent yet.")]);
+  await showRecentCustomers();
   showNet();
+}
+
+async function showRecentCustomers() {
+  const ids = (await getMeta("recent_customers")) || [];
+  const customers = (await Promise.all(ids.map((x) => getEntity("customer", x)))).filter(Boolean);
+  if (!customers.length) return;
+  replace("recent-customers", customers.map((c) => h("li", {},
+    h("a", { href: `/app/customers/view?id=${encodeURIComponent(c.id)}` }, h("strong", {}, c.legal_name), c.number ? ` ${c.number}` : ""))));
 }
 
 document.getElementById("sync-now").addEventListener("click", () => syncNow());
