@@ -212,3 +212,45 @@ test("a refused batch is split until the item the server refuses alone is found;
   // next items on a new registration.
   assert.equal(gapDecision(after, refused.seq), "renumber");
 });
+
+test("a document's current state from the pull replaces the verdict heard at sync, which stays as history", async () => {
+  const { currentVerdict } = await import("../../pwa/static/js/outbox-core.js");
+  const item = { state: "done", type: "order.place@1", outcome: { status: "needs_approval", result: { number: "SO-1" } } };
+  assert.equal(currentVerdict(item, undefined).text, "Needs approval");
+  const now = currentVerdict(item, { status: "confirmed", number: "SO-1" });
+  assert.deepEqual([now.kind, now.text, now.history], ["accepted", "Confirmed", "At sync: Needs approval"]);
+  assert.equal(currentVerdict(item, { status: "pending_approval" }).history, null);
+});
+
+test("each rejection code has its own advice, and none invites a duplicate", async () => {
+  const { hintFor } = await import("../../pwa/static/js/outbox-core.js");
+  for (const code of ["order_id_taken", "quote_id_taken", "customer_id_taken"]) {
+    assert.match(hintFor(code), /already on the server/);
+  }
+  assert.match(hintFor("customer_inactive"), /active customers/);
+  assert.doesNotMatch(hintFor("something_new"), /submit it again/);
+});
+
+test("batches are sized by bytes: 100 orders of 140 lines go in several pushes under the limit", async () => {
+  const { MAX_BATCH_BYTES, buildPush } = await import("../../pwa/static/js/outbox-core.js");
+  let counters = FRESH_COUNTERS;
+  const items = [];
+  const lines = Array.from({ length: 140 }, (_, i) => ({ product_id: ID(9000 + i), quantity: 12, discount_percent: "2.5" }));
+  for (let i = 1; i <= 100; i += 1) {
+    const r = assignSeq(counters, { type: "order.place@1", entity_id: ID(i), args: { customer_id: ID(1), lines } });
+    items.push(r.item);
+    counters = r.counters;
+  }
+  let pending = items;
+  let pushes = 0;
+  while (pending.length) {
+    const batch = nextBatch(pending);
+    assert.ok(batch.length >= 1);
+    assert.ok(JSON.stringify(buildPush("d", batch, items)).length <= MAX_BATCH_BYTES + 200);
+    const sent = new Set(batch.map((i) => i.key));
+    pending = pending.filter((i) => !sent.has(i.key));
+    pushes += 1;
+  }
+  assert.ok(pushes > 1);
+  assert.equal(nextBatch(items.slice(0, 1), 100, 10).length, 1);
+});

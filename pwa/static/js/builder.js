@@ -25,6 +25,9 @@ const mode = root.dataset.mode === "quote" ? "quote" : "order";
 // /app/orders/new?amend=ORDER_ID opens the builder on a placed order's lines: the result is
 // queued as an `order.amend` of the revision this phone last pulled.
 const amendId = mode === "order" ? new URLSearchParams(location.search).get("amend") : null;
+// /app/orders/new?reorder=ORDER_ID starts a new order with a past order's products and
+// quantities, at today's prices.
+const reorderId = mode === "order" ? new URLSearchParams(location.search).get("reorder") : null;
 
 const state = {
   customers: [], products: {}, priceLists: [], taxRates: [], limit: null, defaultCreditLimit: null,
@@ -77,7 +80,8 @@ async function load() {
     await loadAmendment();
     return;
   }
-  const wanted = new URLSearchParams(location.search).get("customer_id");
+  const past = reorderId ? await getEntity("order", reorderId) : null;
+  const wanted = past?.customer_id || new URLSearchParams(location.search).get("customer_id");
   const preselected = wanted && state.customers.find((c) => c.id === wanted);
   $("builder-loading").hidden = true;
   $("builder-form").hidden = false;
@@ -87,6 +91,20 @@ async function load() {
     $("builder-loading").textContent = "That customer is not on this phone yet: pick one below.";
   }
   chooseCustomer(preselected || null);
+  if (past) startFrom(past);
+}
+
+/** The past order's lines whose product is still sold, with their quantities. */
+function startFrom(past) {
+  const lines = past.lines || [];
+  const sold = lines.filter((l) => state.products[l.product_id] && state.products[l.product_id].active !== false);
+  state.lines = sold.map((l) => ({ key: newId(), product_id: l.product_id, quantity: l.quantity, discount_text: "" }));
+  const left = lines.length - sold.length;
+  $("builder-loading").hidden = false;
+  $("builder-loading").textContent = `Started from order ${past.number}, at today's prices.`
+    + (left ? ` ${left === 1 ? "1 product is" : `${left} products are`} no longer sold and left out.` : "");
+  renderLines();
+  update();
 }
 
 async function loadAmendment() {
@@ -286,6 +304,7 @@ function update() {
     const cell = root.querySelector(`[data-total="${key}"]`);
     if (cell) cell.textContent = money(value);
   }
+  $("bar-total").textContent = money(priced.total_cents);
   state.lines.forEach((line, i) => {
     const p = priced.lines.find((x) => x.line_id === String(i + 1));
     const total = root.querySelector(`[data-line-total="${line.key}"]`);

@@ -7,6 +7,9 @@
 export const PROTOCOL = 1;
 export const SCHEMA_VERSION = 1;
 export const MAX_BATCH = 100;
+// A push body stays well under the server's push limit (sync/protocol.py MAX_PUSH_BYTES,
+// 20 MiB) and under the 1 MiB most proxies accept: 100 orders of 140 lines are 1.3 MB.
+export const MAX_BATCH_BYTES = 512 * 1024;
 
 const RETRY_BASE_MS = 2000;
 const RETRY_MAX_MS = 5 * 60 * 1000;
@@ -46,8 +49,22 @@ export function pendingItems(items) {
   return items.filter((i) => i.state !== "done").sort((a, b) => a.seq - b.seq);
 }
 
-export function nextBatch(items, max = MAX_BATCH) {
-  return pendingItems(items).slice(0, max);
+/** The bytes a mutation adds to a push body (UTF-8). */
+export function mutationBytes(item) {
+  return new TextEncoder().encode(JSON.stringify(mutationOf(item))).length + 1;
+}
+
+/** The next items to push, in seq order: at most `max` of them and `maxBytes` of body,
+ * and always at least one (a single item too large is refused by the server on its own). */
+export function nextBatch(items, max = MAX_BATCH, maxBytes = MAX_BATCH_BYTES) {
+  const batch = [];
+  let bytes = 0;
+  for (const item of pendingItems(items).slice(0, max)) {
+    bytes += mutationBytes(item);
+    if (batch.length && bytes > maxBytes) break;
+    batch.push(item);
+  }
+  return batch;
 }
 
 /** The highest seq up to which every item has its outcome: the server may forget those. */
@@ -204,8 +221,36 @@ export function retryDelay(attempt, random = Math.random) {
   return Math.round(exp / 2 + (exp / 2) * random());
 }
 
+/** Codes that refuse a document only because its customer was refused before it. */
+const REFUSED_FOR_CUSTOMER = new Set(["dependency_rejected", "customer_not_found"]);
+
+/**
+ * The orders and quotes of customer `fromId` to send for customer `toId` instead. Queued
+ * ones are rewritten in place (their seq was never applied); ones refused because of the
+ * customer go again as new items under a new id from `newId` (the server keeps refusing a
+ * creation's id once it refused it). Returns {rewritten, resend}: items to store, and
+ * fields to enqueue.
+ */
+export function documentsToMove(items, fromId, toId, newId) {
+  const rewritten = [];
+  const resend = [];
+  for (const item of items) {
+    if (!/^(order|quote)\./.test(item.type) || item.args?.customer_id !== fromId) continue;
+    const args = { ...item.args, customer_id: toId };
+    if (item.state === "queued") rewritten.push({ ...item, args });
+    else if (item.state === "done" && item.outcome?.status === "rejected" && REFUSED_FOR_CUSTOMER.has(item.outcome.code) && !item.resent) {
+      rewritten.push({ ...item, resent: true });
+      resend.push({ type: item.type, entity_id: newId(), args, label: item.label, phone_totals: item.phone_totals });
+    }
+  }
+  return { rewritten, resend };
+}
+
 /** What the outbox page says about an item. */
 export function verdictOf(item) {
+  if (item.used_customer_id) return { kind: "accepted", text: "Existing customer used instead" };
+  if (item.confirmed_as) return { kind: "accepted", text: "Sent again, confirmed as new" };
+  if (item.resent) return { kind: "waiting", text: "Sent again" };
   if (item.state === "queued") return { kind: "waiting", text: "Waiting to sync" };
   if (item.state === "sending") return { kind: "sending", text: "Sending…" };
   const o = item.outcome || {};
@@ -214,8 +259,59 @@ export function verdictOf(item) {
   return { kind: "rejected", text: "Rejected", reason: o.message || "The server refused this change.", hint: hintFor(o.code) };
 }
 
+// A document's state as the last pull brought it: [verdict kind, text]. The verdict heard at
+// sync is only where it started; a manager's decision or the customer's answer comes later.
+const DOCUMENT_STATES = {
+  draft: ["accepted", "Draft"],
+  submitted: ["accepted", "Submitted"],
+  pending_approval: ["approval", "Needs approval"],
+  credit_hold: ["approval", "On credit hold"],
+  confirmed: ["accepted", "Confirmed"],
+  in_fulfilment: ["accepted", "In fulfilment"],
+  completed: ["accepted", "Completed"],
+  closed: ["accepted", "Closed"],
+  cancelled: ["rejected", "Cancelled"],
+  sent: ["accepted", "Sent to the customer"],
+  accepted: ["accepted", "Accepted by the customer"],
+  declined: ["rejected", "Declined by the customer"],
+  expired: ["rejected", "Expired"],
+};
+
+/** The store type of the document a submission creates, or null. */
+export function documentTypeOf(item) {
+  if (item.type.startsWith("order.place")) return "order";
+  if (item.type.startsWith("quote.save")) return "quote";
+  return null;
+}
+
+/**
+ * What a submission shows once the pull has brought its document (`doc`): the document's
+ * current state, with the verdict heard at sync kept as its history. Without the document
+ * (not pulled yet) it is the verdict of the sync itself.
+ */
+export function currentVerdict(item, doc) {
+  const v = verdictOf(item);
+  if (!doc || item.state !== "done" || v.kind === "rejected" || !DOCUMENT_STATES[doc.status]) return v;
+  const [kind, text] = DOCUMENT_STATES[doc.status];
+  const history = text === v.text ? null : `At sync: ${v.text}`;
+  return { ...v, kind, text, number: doc.number || v.number, history };
+}
+
 const HINTS = {
-  possible_duplicate: "This customer may already exist. Open Customers to use the existing one, or onboard again and confirm it is new.",
+  order_id_taken: "This order is already on the server (it was sent before): nothing is lost and nothing was duplicated. Find it under Orders after the next sync; do not enter it again.",
+  quote_id_taken: "This quote is already on the server (it was sent before): nothing is lost and nothing was duplicated. Find it after the next sync; do not enter it again.",
+  customer_id_taken: "This customer is already on the server (it was sent before). Find it under Customers after the next sync; do not onboard it again.",
+  customer_inactive: "Orders are only taken for active customers. Save a quote instead, or ask the back office to activate the customer.",
+  customer_not_found: "The customer is no longer yours to see on this phone (moved to another territory, or removed). Ask your manager.",
+  product_not_found: "A product on it is no longer sold. Build it again without that product.",
+  no_price: "A product on it has no price for this customer. Ask your manager for a price, or leave that product out.",
+  quote_expired: "The quote has expired. Revise it into a new version, or start a new quote.",
+  valid_until_past: "The validity date had already passed. Save the quote again with a date in the future.",
+  not_pack_multiple: "A quantity is not a whole number of packs. Change it to a multiple of the pack size.",
+  permission_denied: "Your role may not do this. Ask your manager.",
+  outcome_expired: "The server no longer remembers this answer; it was applied before. Check the record after the next sync.",
+  body_too_large: "It is larger than the server accepts in one piece. Split it into smaller documents.",
+  possible_duplicate: "It may already exist: open the customer to see the existing ones, then use one of them or confirm it is new.",
   dependency_rejected: "An earlier change it relies on was rejected. Fix that one first, then submit this again.",
   invalid_mutation: "Some details were not accepted. Enter it again with the fields corrected.",
   unknown_mutation_type: "Update the app (reload while online), then submit again.",
@@ -229,5 +325,6 @@ const HINTS = {
 };
 
 export function hintFor(code) {
-  return HINTS[code] || "Check the details and submit it again, or ask your manager.";
+  // Unknown codes get no invitation to resend: a resend can duplicate what did go through.
+  return HINTS[code] || "Check the record after the next sync, and ask your manager before entering it again.";
 }

@@ -1,7 +1,17 @@
 // How outbox items read on the pages that show records created on this phone.
 
 import { listItems } from "./outbox.js";
-import { verdictOf } from "./outbox-core.js";
+import { currentVerdict, documentTypeOf, verdictOf } from "./outbox-core.js";
+import { getEntity } from "./store.js";
+
+/** Each item with what it shows now: the current state of its document from the pull. */
+export async function withCurrentVerdicts(items) {
+  return Promise.all(items.map(async (item) => {
+    const type = documentTypeOf(item);
+    const doc = type && item.state === "done" ? await getEntity(type, item.entity_id).catch(() => undefined) : undefined;
+    return { item, verdict: currentVerdict(item, doc) };
+  }));
+}
 
 /** entity id -> the verdict text of its latest submission, for records not yet synced. */
 export async function itemsForAll() {

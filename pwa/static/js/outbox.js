@@ -40,6 +40,11 @@ export async function enqueue({ type, entity_id, args = {}, base_version = null,
   return item;
 }
 
+/** Saves changed items as they are (no new seq). */
+export async function saveItems(items) {
+  await putItems(items);
+}
+
 export async function listItems() {
   const items = await transact(["outbox"], "readonly", (s, request) => all(s.outbox, request));
   return items.sort((a, b) => a.key - b.key);

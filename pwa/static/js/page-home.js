@@ -2,8 +2,9 @@
 
 import { formatWhen, h, live, replace } from "./dom.js";
 import { listItems } from "./outbox.js";
-import { pendingItems, verdictOf } from "./outbox-core.js";
-import { allEntities, currentUser, forgetCurrentUser, getMeta } from "./store.js";
+import { pendingItems } from "./outbox-core.js";
+import { withCurrentVerdicts } from "./outbox-view.js";
+import { allEntities, currentUser, forgetCurrentUser, getEntity, getMeta } from "./store.js";
 import { syncNow, syncStatus } from "./sync.js";
 
 const NET = { offline: "Offline — your work is saved on this phone", signed_out: "Signed out — log in to sync",
@@ -27,16 +28,25 @@ async function render() {
   const orders = await allEntities("order");
   document.getElementById("home-orders-today").textContent =
     String(orders.filter((o) => o.rep_id === user.id && (o.placed_at || "").startsWith(today)).length);
-  const recent = items.filter((i) => i.state === "done").slice(-5).reverse();
+  const recent = await withCurrentVerdicts(items.filter((i) => i.state === "done").slice(-5).reverse());
   replace("recent", recent.length
-    ? recent.map((item) => {
-      const v = verdictOf(item);
+    ? recent.map(({ item, verdict: v }) => {
       return h("li", { class: "pad" }, h("strong", {}, item.label), " ",
         h("span", { class: `badge ${v.kind === "accepted" ? "ok" : v.kind === "approval" ? "warn" : "bad"}` }, v.text),
-        v.number ? ` ${v.number}` : "", v.reason ? h("div", { class: "muted" }, v.reason) : null);
+        v.number ? ` ${v.number}` : "", v.history ? h("div", { class: "muted history" }, v.history) : null,
+        v.reason ? h("div", { class: "muted" }, v.reason) : null);
     })
     : [h("li", { class: "pad muted" }, "Nothing sent yet.")]);
+  await showRecentCustomers();
   showNet();
+}
+
+async function showRecentCustomers() {
+  const ids = (await getMeta("recent_customers")) || [];
+  const customers = (await Promise.all(ids.map((x) => getEntity("customer", x)))).filter(Boolean);
+  if (!customers.length) return;
+  replace("recent-customers", customers.map((c) => h("li", {},
+    h("a", { href: `/app/customers/view?id=${encodeURIComponent(c.id)}` }, h("strong", {}, c.legal_name), c.number ? ` ${c.number}` : ""))));
 }
 
 document.getElementById("sync-now").addEventListener("click", () => syncNow());

@@ -19,17 +19,42 @@ async function waitingOrders() {
   return (await listItems()).filter((i) => i.type.startsWith("order.place") && i.state !== "done");
 }
 
+// The list's filters, kept in the address (?status=&customer_id=) so a link can open them.
+const filters = { status: param("status") || "", customer: param("customer_id") || "" };
+
+function filterSelect(id, text, value, options, key) {
+  const select = h("select", { id }, h("option", { value: "" }, `All ${text}`),
+    options.map(([v, shown]) => h("option", { value: v }, shown)));
+  select.value = value;
+  select.addEventListener("change", () => {
+    filters[key] = select.value;
+    const q = new URLSearchParams(Object.entries({ status: filters.status, customer_id: filters.customer }).filter(([, v]) => v));
+    history.replaceState(null, "", `/app/orders${q.size ? `?${q}` : ""}`);
+    renderList(document.getElementById("orders-view")).then(() => document.getElementById(id)?.focus());
+  });
+  return [h("label", { for: id }, text.charAt(0).toUpperCase() + text.slice(1)), select];
+}
+
 async function renderList(root) {
   const [orders, waiting] = await Promise.all([allEntities("order"), waitingOrders()]);
   orders.sort((a, b) => String(b.placed_at).localeCompare(String(a.placed_at)));
+  const statuses = [...new Set(orders.map((o) => o.status))].sort().map((v) => [v, label(v)]);
+  const customers = [...new Map(orders.map((o) => [o.customer_id, o.customer_name || "Customer"]))]
+    .sort((a, b) => a[1].localeCompare(b[1]));
+  const shown = orders.filter((o) => (!filters.status || o.status === filters.status)
+    && (!filters.customer || o.customer_id === filters.customer));
   replace(root, h("h1", {}, "Orders"),
     waiting.length ? h("p", {}, h("a", { href: "/app/outbox" }, `${waiting.length} waiting to sync`)) : null,
-    orders.length ? h("ul", { class: "list" }, orders.map((o) => h("li", {},
+    h("div", { class: "pair filters" },
+      h("div", {}, filterSelect("filter-status", "statuses", filters.status, statuses, "status")),
+      h("div", {}, filterSelect("filter-customer", "customers", filters.customer, customers, "customer"))),
+    h("p", { class: "muted", id: "orders-count" }, shown.length === 1 ? "1 order" : `${shown.length} orders`),
+    shown.length ? h("ul", { class: "list" }, shown.map((o) => h("li", {},
       h("a", { href: `/app/orders?id=${encodeURIComponent(o.id)}` },
         h("div", { class: "row-between" }, h("strong", {}, o.number), h("span", { class: "badge" }, label(o.status))),
         h("div", {}, o.customer_name),
         h("div", { class: "muted" }, `${formatCents(o.total_cents)} · fulfilment ${label(o.fulfilment_status)} · billing ${label(o.billing_status)}`)))))
-      : h("p", { class: "muted" }, "No orders on this phone yet."));
+      : h("p", { class: "muted" }, orders.length ? "No orders match these filters." : "No orders on this phone yet."));
 }
 
 function formatDay(iso) {
@@ -110,7 +135,7 @@ async function renderOne(root) {
   const waiting = verdict && (verdict.kind === "waiting" || verdict.kind === "sending");
   replace(root,
     h("h1", {}, `Order ${order.number}`),
-    h("p", {}, h("a", { href: `/app/customers/view?id=${encodeURIComponent(order.customer_id)}` }, order.customer_name || "Customer")),
+    h("p", {}, h("a", { class: "tap-link", href: `/app/customers/view?id=${encodeURIComponent(order.customer_id)}` }, order.customer_name || "Customer")),
     h("dl", { class: "facts" },
       h("dt", {}, "Status"), h("dd", {}, label(order.status)),
       h("dt", {}, "Fulfilment"), h("dd", {}, label(order.fulfilment_status)),
@@ -124,8 +149,10 @@ async function renderOne(root) {
     verdict ? h("p", { class: "amendment", "data-testid": "amend-verdict" }, "Amendment: ",
       h("span", { class: `badge ${verdict.kind === "rejected" ? "warn" : ""}` }, verdict.text),
       verdict.reason ? ` ${verdict.reason}` : "", verdict.hint ? h("span", { class: "muted block" }, verdict.hint) : "") : null,
-    order.amendable && !waiting
-      ? h("a", { class: "button", href: `/app/orders/new?amend=${encodeURIComponent(order.id)}` }, "Amend order") : null,
+    h("div", { class: "actions" },
+      order.amendable && !waiting
+        ? h("a", { class: "button", href: `/app/orders/new?amend=${encodeURIComponent(order.id)}` }, "Amend order") : null,
+      h("a", { class: "button", href: `/app/orders/new?reorder=${encodeURIComponent(order.id)}` }, "Order again")),
     h("h2", {}, "Lines"),
     h("ul", { class: "list" }, (order.lines || []).map((l) => h("li", { class: "pad" },
       h("div", { class: "row-between" }, h("span", {}, `${l.quantity} × ${l.name || l.sku || l.product_id}`),

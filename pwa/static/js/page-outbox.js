@@ -3,7 +3,7 @@
 
 import { formatCents, formatWhen, h, live, replace } from "./dom.js";
 import { listItems } from "./outbox.js";
-import { verdictOf } from "./outbox-core.js";
+import { withCurrentVerdicts } from "./outbox-view.js";
 import { syncNow } from "./sync.js";
 
 const BADGE = { waiting: "warn", sending: "warn", accepted: "ok", approval: "warn", rejected: "bad" };
@@ -31,12 +31,12 @@ function reasons(item) {
   return h("ul", { class: "reasons" }, list.map((r) => h("li", {}, r.message || r.code || String(r))));
 }
 
-function row(item) {
-  const v = verdictOf(item);
+function row({ item, verdict: v }) {
   const link = LINKS[item.type.split(".")[0]];
   return h("li", { class: "pad outbox-item", dataset: { state: item.state, verdict: v.kind } },
     h("div", { class: "row-between" }, link ? h("a", { href: link(item.entity_id) }, h("strong", {}, item.label)) : h("strong", {}, item.label),
       h("span", { class: `badge ${BADGE[v.kind]}` }, v.text)),
+    v.history ? h("p", { class: "muted history" }, v.history) : null,
     v.number ? h("p", { class: "number" }, v.number) : null,
     v.kind === "approval" ? h("p", { class: "muted" }, "Your manager has to approve it before it goes ahead.") : null,
     v.reason ? h("p", { class: "reason" }, v.reason) : null,
@@ -48,7 +48,7 @@ function row(item) {
 }
 
 async function render() {
-  const items = (await listItems()).reverse();
+  const items = await withCurrentVerdicts((await listItems()).reverse());
   replace("outbox-items", items.length ? items.map(row) : [h("li", { class: "pad muted" }, "Nothing submitted on this phone yet.")]);
 }
 

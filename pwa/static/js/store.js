@@ -101,6 +101,11 @@ export async function putEntity(type, id, data) {
   window.dispatchEvent(new CustomEvent("fs:data", { detail: { types: [type] } }));
 }
 
+export async function deleteEntity(type, id) {
+  await transact(["entities"], "readwrite", (s) => request(s.entities.delete([type, id])));
+  window.dispatchEvent(new CustomEvent("fs:data", { detail: { types: [type] } }));
+}
+
 /** Applies a page of pulled changes and its cursor atomically: a crash never leaves the
  * cursor ahead of the data.
  *

@@ -16,6 +16,8 @@ let again = false;
 let failures = 0;
 let retryTimer = null;
 let started = false;
+// The pull under way: records and pages received so far (shown during the first sync).
+const progress = { pulling: false, records: 0, pages: 0 };
 
 function publish(state, message = "") {
   status.state = state;
@@ -26,6 +28,15 @@ function publish(state, message = "") {
 
 export function syncStatus() {
   return { ...status };
+}
+
+export function pullProgress() {
+  return { ...progress };
+}
+
+function publishProgress(changes) {
+  Object.assign(progress, changes);
+  window.dispatchEvent(new CustomEvent("fs:progress", { detail: { ...progress } }));
 }
 
 /** Confirms who is signed in; a different user than last time gets their own store. */
@@ -40,13 +51,19 @@ async function checkSession() {
 /** Pulls pages until the server has nothing more; each page is stored with its cursor. */
 export async function pull() {
   let cursor = (await getMeta("cursor")) || "";
-  for (let page = 0; page < 10_000; page += 1) {
-    const q = new URLSearchParams({ protocol: "1", schema_version: "1", cursor, limit: String(PULL_LIMIT) });
-    const body = await api(`/api/sync/v1/pull?${q}`);
-    await applyChanges(body.changes, body.cursor, { reset: Boolean(body.reset), last: !body.has_more });
-    cursor = body.cursor;
-    if (body.changes.length) window.dispatchEvent(new CustomEvent("fs:data", { detail: { types: [...new Set(body.changes.map((c) => c.entity_type))] } }));
-    if (!body.has_more) break;
+  publishProgress({ pulling: true, records: 0, pages: 0 });
+  try {
+    for (let page = 0; page < 10_000; page += 1) {
+      const q = new URLSearchParams({ protocol: "1", schema_version: "1", cursor, limit: String(PULL_LIMIT) });
+      const body = await api(`/api/sync/v1/pull?${q}`);
+      await applyChanges(body.changes, body.cursor, { reset: Boolean(body.reset), last: !body.has_more });
+      cursor = body.cursor;
+      publishProgress({ records: progress.records + body.changes.length, pages: page + 1 });
+      if (body.changes.length) window.dispatchEvent(new CustomEvent("fs:data", { detail: { types: [...new Set(body.changes.map((c) => c.entity_type))] } }));
+      if (!body.has_more) break;
+    }
+  } finally {
+    publishProgress({ pulling: false });
   }
 }
 
@@ -68,6 +85,7 @@ async function cycle() {
     await setMeta("last_sync_at", new Date().toISOString());
     failures = 0;
     publish("ok");
+    window.dispatchEvent(new CustomEvent("fs:data", { detail: { types: [] } }));
   } catch (err) {
     failures += 1;
     if (err instanceof ApiError && err.status === 401) {

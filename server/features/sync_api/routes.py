@@ -192,17 +192,25 @@ class SyncController(Controller):
         return await _pull_response(request, body)
 
 
-# A first pull is megabytes of JSON that gzip shrinks about sevenfold. Only requests that
-# authenticate with a bearer token are compressed: another site cannot make a browser send
-# one, so a compression-length attack (BREACH) has no requests to measure.
+# A first pull is megabytes of JSON that gzip shrinks about sevenfold. A compression-length
+# attack (BREACH) needs requests it chose, sent with the victim's credentials. Compressed
+# are requests that authenticate with a bearer token (another site cannot make a browser
+# send one) and the app's own cookie requests, which the browser marks
+# `Sec-Fetch-Site: same-origin` (another site cannot set that header either). The body
+# holds no CSRF token or other secret of the session.
 _COMPRESS_FROM_BYTES = 1024
 
 
+def _own_request(request: Request[CurrentUser, Any, Any]) -> bool:
+    if request.headers.get("authorization", "").lower().startswith("bearer "):
+        return True
+    return request.headers.get("sec-fetch-site", "") == "same-origin"
+
+
 async def _pull_response(request: Request[CurrentUser, Any, Any], body: bytes) -> Response[bytes]:
-    headers = {"vary": "accept-encoding"}
-    bearer = request.headers.get("authorization", "").lower().startswith("bearer ")
+    headers = {"vary": "accept-encoding, sec-fetch-site"}
     if (
-        bearer
+        _own_request(request)
         and "gzip" in request.headers.get("accept-encoding", "")
         and len(body) >= _COMPRESS_FROM_BYTES
     ):
