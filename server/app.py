@@ -38,6 +38,7 @@ from server.features.fulfilment.routes import ROUTES as fulfilment_routes
 from server.features.imports import ROUTES as import_routes
 from server.features.imports.background import ImportRunner
 from server.features.inventory import ROUTES as inventory_routes
+from server.features.notifications import ROUTES as notification_routes
 from server.features.notifications.worker import OutboxWorker
 from server.features.ops.routes import healthz, readyz
 from server.features.sales import ROUTES as sales_routes
@@ -75,6 +76,7 @@ API_ROUTES: list[Any] = [
     *sales_routes,
     *fulfilment_routes,
     *billing_routes,
+    *notification_routes,
     *sync_routes,
 ]
 
