@@ -3,6 +3,7 @@ delivered by the worker, surviving a restart between commit and delivery."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from server.db.engine import Database
 from server.db.models import EmailMessage, OutboxMessage
 from server.features.notifications.worker import OutboxWorker
 from tests.factories import bearer, login, seed_world
-from tests.fulfilment_factories import place, ship
+from tests.fulfilment_factories import deliver, place, ship
 from tests.sales_factories import add_product, create_customer, seed_catalog, set_stock
 
 
@@ -108,3 +109,77 @@ async def test_an_event_committed_before_a_restart_is_delivered_once_after_it(cl
     assert await events(db) == [("order.confirmed", "delivered")]
     deliveries = [m for m in await messages(db) if m.destination == "email"]
     assert [(m.status, m.attempts) for m in deliveries] == [("delivered", 1)]
+
+
+async def test_sending_a_quote_and_deciding_on_orders_write_their_events(client, db):
+    w = await world(client, db)
+    rep = bearer(await login(client, "rep1@corp.test"))
+    quote = await client.post(
+        "/api/quotes",
+        json={"customer_id": w["customer"], "lines": [{"product_id": w["widget"], "quantity": 1}]},
+        headers=rep,
+    )
+    assert quote.status_code == 201, quote.text
+    sent = await client.post(f"/api/quotes/{quote.json()['id']}/send", headers=rep)
+    assert sent.status_code == 200
+    assert await events(db) == [("quote.sent", "pending")]
+
+    discounted = [{"product_id": w["widget"], "quantity": 1, "discount_percent": "15"}]
+    body = {"customer_id": w["customer"], "lines": discounted}
+    waiting = (await client.post("/api/orders", json=body, headers=rep)).json()
+    refused = (await client.post("/api/orders", json=body, headers=rep)).json()
+    assert waiting["status"] == refused["status"] == "pending_approval"
+    approve = await client.post(f"/api/orders/{waiting['id']}/approve", headers=w["manager"])
+    assert approve.status_code == 200
+    reject = await client.post(
+        f"/api/orders/{refused['id']}/reject", json={"reason": "too low"}, headers=w["manager"]
+    )
+    assert reject.status_code == 200
+    assert [e for e, _ in await events(db)] == [
+        "quote.sent",
+        "order.needs_approval",
+        "order.needs_approval",
+        "order.approved",
+        "order.confirmed",
+        "order.rejected",
+    ]
+
+
+async def test_delivery_invoice_credit_note_and_payment_write_their_events(client, db):
+    w = await world(client, db)
+    order = await place(client, w["manager"], w["customer"], [(w["widget"], 2)])
+    shipment = await ship(client, w["admin"], order["id"], w["w1"])
+    await deliver(client, w["admin"], shipment["id"])
+    invoiced = await client.post(f"/api/shipments/{shipment['id']}/invoice", headers=w["admin"])
+    assert invoiced.status_code in (200, 201), invoiced.text
+    invoice = invoiced.json()["invoice"]
+    line = order["lines"][0]["id"]
+    note = await client.post(
+        f"/api/invoices/{invoice['id']}/credit-notes",
+        json={"reason": "1.00 off", "lines": [{"order_line_id": line, "amount_cents": 100}]},
+        headers=w["admin"],
+    )
+    assert note.status_code == 201, note.text
+    paid = await client.post(
+        "/api/payments",
+        json={
+            "customer_id": w["customer"],
+            "amount_cents": 500,
+            "method": "bank_transfer",
+            "reference": "remittance",
+            "received_on": date.today().isoformat(),
+        },
+        headers=w["admin"],
+    )
+    assert paid.status_code == 201, paid.text
+    assert [e for e, _ in await events(db)] == [
+        "order.confirmed",
+        "order.shipped",
+        "order.delivered",
+        "invoice.issued",
+        "credit_note.issued",
+        "payment.received",
+    ]
+    by_type = {m.event_type: m.payload for m in await messages(db)}
+    assert by_type["invoice.issued"]["number"] == invoice["number"]
+    assert by_type["payment.received"]["amount_cents"] == 500
