@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from server.app import create_app
 from server.db.engine import Database
 from server.db.models import OutboxMessage
 from server.db.types import utcnow
@@ -196,3 +197,19 @@ async def test_two_workers_on_postgresql_deliver_each_message_once(client, db, b
     ids = [r.id for r in receiver.received]
     assert len(ids) == 8
     assert len(set(ids)) == 8
+
+
+async def test_the_worker_started_with_the_app_delivers_on_its_own(client, db, backend):
+    w = await world(client, db)
+    app = create_app(backend.settings(webhooks_allow_private=True, outbox_poll_seconds=0.05), db)
+    with webhook_receiver() as receiver:
+        await register(client, w["admin"], receiver.url)
+        async with app.lifespan():
+            assert app.state.outbox.running
+            await place(client, w["manager"], w["customer"], [(w["widget"], 1)])
+            for _ in range(100):
+                if receiver.received:
+                    break
+                await asyncio.sleep(0.05)
+        assert not app.state.outbox.running
+    assert [r.json()["type"] for r in receiver.received] == ["order.confirmed"]
