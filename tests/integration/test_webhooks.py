@@ -213,3 +213,29 @@ async def test_the_worker_started_with_the_app_delivers_on_its_own(client, db, b
                 await asyncio.sleep(0.05)
         assert not app.state.outbox.running
     assert [r.json()["type"] for r in receiver.received] == ["order.confirmed"]
+
+
+async def test_an_admin_registers_and_pauses_an_endpoint_from_the_page(client, db, browser):
+    w = await world(client, db)
+    await log_in(browser, "admin@corp.test")
+    token = browser.cookies.get("fs_csrf") or ""
+    created = await browser.post(
+        "/admin/webhooks",
+        data={
+            "_csrf_token": token,
+            "url": "https://hooks.example.com/fieldsales",
+            "event_types": ["order.shipped", "invoice.issued"],
+        },
+    )
+    assert created.status_code == 303, created.text
+    page = await browser.get(created.headers["location"])
+    assert 'data-testid="secret">whsec_' in page.text
+    [listed] = (await client.get("/api/webhooks", headers=w["admin"])).json()
+    assert listed["event_types"] == ["invoice.issued", "order.shipped"]
+    assert listed["allow_private"] is False
+    paused = await browser.post(
+        f"/admin/webhooks/{listed['id']}/pause", data={"_csrf_token": token}
+    )
+    assert paused.status_code == 303
+    [after] = (await client.get("/api/webhooks", headers=w["admin"])).json()
+    assert after["enabled"] is False

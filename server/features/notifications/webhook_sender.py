@@ -20,8 +20,6 @@ from server.domain.delivery import is_public_address, sign_webhook
 
 __all__ = ["SendResult", "send_webhook"]
 
-_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-
 
 @dataclass(frozen=True, slots=True)
 class SendResult:
