@@ -33,6 +33,11 @@ async def world(client: Any, db: Database) -> dict[str, Any]:
     }
 
 
+async def drain(worker: OutboxWorker) -> None:
+    while await worker.run_once():
+        pass
+
+
 async def messages(db: Database) -> list[OutboxMessage]:
     async with db.read() as unit:
         query = select(OutboxMessage).order_by(OutboxMessage.created_at, OutboxMessage.id)
@@ -111,7 +116,7 @@ async def test_an_event_committed_before_a_restart_is_delivered_once_after_it(cl
     assert [(m.status, m.attempts) for m in deliveries] == [("delivered", 1)]
 
 
-async def test_sending_a_quote_and_deciding_on_orders_write_their_events(client, db):
+async def test_sending_a_quote_and_deciding_on_orders_write_their_events(client, db, backend):
     w = await world(client, db)
     rep = bearer(await login(client, "rep1@corp.test"))
     quote = await client.post(
@@ -123,6 +128,11 @@ async def test_sending_a_quote_and_deciding_on_orders_write_their_events(client,
     sent = await client.post(f"/api/quotes/{quote.json()['id']}/send", headers=rep)
     assert sent.status_code == 200
     assert await events(db) == [("quote.sent", "pending")]
+    await drain(OutboxWorker(db, backend.settings()))
+    async with db.read() as unit:
+        [email] = (await unit.session.scalars(select(EmailMessage))).all()
+    assert email.subject == f"Your quote {quote.json()['number']}"
+    assert "Harbor &lt;View&gt; &amp; Bistro" in email.html_body
 
     discounted = [{"product_id": w["widget"], "quantity": 1, "discount_percent": "15"}]
     body = {"customer_id": w["customer"], "lines": discounted}
