@@ -15,6 +15,11 @@ Run from the repository root:
 
     .venv/bin/python bench/orders_http.py --clients 32 --seconds 20
 
+With `--webhook` the product is loaded a second time in the same run, with a webhook endpoint
+registered for `order.confirmed` (a receiver in this process on 127.0.0.1 answering 204), and
+the cost of delivering every order's webhook is printed. Both product runs write the
+outbox's event (and the customer's e-mail, kept: no SMTP server is set).
+
 It prints the throughput of both, their ratio and the latency percentiles, and exits 1 when
 the targets of issue 4 (product >= 0.5x baseline, product p99 <= 100 ms) are missed.
 """
@@ -32,10 +37,12 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -489,11 +496,40 @@ def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
+class _Receiver(BaseHTTPRequestHandler):
+    received = 0
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", "0")))
+        type(self).received += 1
+        self.send_response(204)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def _register_webhook(url: str) -> ThreadingHTTPServer:
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    token = _api(
+        url, "POST", "/api/auth/login", {"email": "admin@example.com", "password": "demo1234"}
+    )["access_token"]
+    body = {
+        "url": f"http://127.0.0.1:{receiver.server_address[1]}/hooks",
+        "event_types": ["order.confirmed"],
+    }
+    _api(url, "POST", "/api/webhooks", body, token=token)
+    return receiver
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--webhook", action="store_true", help="also run with a webhook")
     parser.add_argument("--serve-baseline", nargs=2, metavar=("DB", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_baseline:
@@ -509,6 +545,7 @@ def main() -> int:
             FIELDSALES_DATA_DIR=str(data_dir),
             FIELDSALES_SECRET_KEY=secrets.token_urlsafe(48),
             FIELDSALES_LOG_LEVEL="WARNING",
+            FIELDSALES_WEBHOOKS_ALLOW_PRIVATE="1",
         )
         product_port, baseline_port = _free_port(), _free_port()
         product_url, baseline_url = (
@@ -544,6 +581,23 @@ def main() -> int:
                     args.warmup,
                 )
             )
+            hooked: Result | None = None
+            if args.webhook:
+                receiver = _register_webhook(product_url)
+                hooked = asyncio.run(
+                    run_load(
+                        "+webhook",
+                        product_url,
+                        "/api/orders",
+                        {"authorization": f"Bearer {work.token}"},
+                        order,
+                        args.clients,
+                        args.seconds,
+                        args.warmup,
+                    )
+                )
+                time.sleep(3)  # the worker catches up
+                receiver.shutdown()
             baseline = asyncio.run(
                 run_load(
                     "baseline",
@@ -561,7 +615,15 @@ def main() -> int:
                 process.terminate()
                 process.wait(timeout=30)
         print(f"orders stored: product {_outcomes(db_path)}; baseline {_outcomes(baseline_db)}")
-    return 0 if _report([product, baseline], args.clients) else 1
+    ok = _report([product, baseline], args.clients)
+    if hooked is not None:
+        print(
+            f"with a webhook: {hooked.throughput:.1f} orders/s, p50 {hooked.percentile(50):.1f} ms,"
+            f" p99 {hooked.percentile(99):.1f} ms; {_Receiver.received} webhooks received;"
+            f" throughput {hooked.throughput / product.throughput - 1:+.1%} against the run"
+            " without"
+        )
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -38,6 +38,8 @@ from server.features.fulfilment.routes import ROUTES as fulfilment_routes
 from server.features.imports import ROUTES as import_routes
 from server.features.imports.background import ImportRunner
 from server.features.inventory import ROUTES as inventory_routes
+from server.features.notifications import ROUTES as notification_routes
+from server.features.notifications.worker import OutboxWorker
 from server.features.ops.routes import healthz, readyz
 from server.features.sales import ROUTES as sales_routes
 from server.features.sales.jobs import QuoteExpiryJob
@@ -75,6 +77,7 @@ API_ROUTES: list[Any] = [
     *sales_routes,
     *fulfilment_routes,
     *billing_routes,
+    *notification_routes,
     *sync_routes,
 ]
 
@@ -114,6 +117,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     quote_expiry = QuoteExpiryJob(db, settings.quote_expiry_interval_seconds)
     import_runner = ImportRunner()
+    outbox = OutboxWorker(db, settings)
 
     app = Litestar(
         route_handlers=[
@@ -159,8 +163,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                 }
             ),
         ),
-        on_startup=[quote_expiry.start],
-        on_shutdown=[quote_expiry.stop, import_runner.stop, _dispose],
+        on_startup=[quote_expiry.start, outbox.start],
+        on_shutdown=[quote_expiry.stop, outbox.stop, import_runner.stop, _dispose],
         # The root level follows FIELDSALES_LOG_LEVEL (Litestar's default would set INFO).
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]}
@@ -178,6 +182,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = db
     app.state.quote_expiry = quote_expiry
     app.state.import_runner = import_runner
+    app.state.outbox = outbox
     app.state.settings = settings
     return app
 

@@ -41,6 +41,22 @@ class Settings:
     seller_name: str = "Fieldsales"
     seller_address: str = ""
     seller_tax_id: str = ""
+    # How often the outbox worker looks for due messages; 0 turns the worker off.
+    outbox_poll_seconds: float = 1.0
+    # How long a worker's claim on a message lasts; a worker that died loses it after.
+    outbox_claim_seconds: int = 120
+    # A webhook or e-mail is retried for this long, then marked failed.
+    delivery_retry_hours: float = 24.0
+    # An endpoint is paused after this many failed attempts in a row.
+    webhook_pause_after_failures: int = 30
+    # Let webhooks reach private, loopback and link-local addresses (every endpoint).
+    webhooks_allow_private: bool = False
+    # smtp://user:password@host:587 (STARTTLS) or smtps://...:465 (TLS); empty: e-mails
+    # are kept for admins to read and never sent.
+    smtp_url: str = ""
+    smtp_username: str = ""
+    smtp_password: str = ""
+    mail_from: str = "fieldsales@localhost"
 
 
 def _load_or_create_secret(data_dir: Path) -> str:
@@ -66,6 +82,10 @@ def _non_negative(env: dict[str, str], name: str, default: int) -> int:
     if value < 0:
         raise ValueError(f"{name} must be 0 or more")
     return value
+
+
+def _flag(env: dict[str, str], name: str) -> bool:
+    return env.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -104,4 +124,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         seller_name=env.get("FIELDSALES_SELLER_NAME", "Fieldsales"),
         seller_address=env.get("FIELDSALES_SELLER_ADDRESS", ""),
         seller_tax_id=env.get("FIELDSALES_SELLER_TAX_ID", ""),
+        outbox_poll_seconds=float(env.get("FIELDSALES_OUTBOX_POLL_SECONDS", "1")),
+        outbox_claim_seconds=int(env.get("FIELDSALES_OUTBOX_CLAIM_SECONDS", "120")),
+        delivery_retry_hours=float(env.get("FIELDSALES_DELIVERY_RETRY_HOURS", "24")),
+        webhook_pause_after_failures=max(
+            1, int(env.get("FIELDSALES_WEBHOOK_PAUSE_AFTER_FAILURES", "30"))
+        ),
+        webhooks_allow_private=_flag(env, "FIELDSALES_WEBHOOKS_ALLOW_PRIVATE"),
+        smtp_url=env.get("FIELDSALES_SMTP_URL", ""),
+        smtp_username=env.get("FIELDSALES_SMTP_USERNAME", ""),
+        smtp_password=env.get("FIELDSALES_SMTP_PASSWORD", ""),
+        mail_from=env.get("FIELDSALES_MAIL_FROM", "fieldsales@localhost"),
     )

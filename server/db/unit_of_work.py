@@ -12,6 +12,9 @@ everything that lives as long as its transaction:
   touched; the unit writes it when its work is done, just before the commit, so the
   change counter (whose row lock is held to commit) is always the last lock taken, and
   a savepoint that rolls back takes its touches with it by construction;
+- the outbox (`unit.outbox`): events other systems and customers are told about, inserted
+  in the transaction, so an event exists exactly when its change was committed (see
+  `server.features.notifications`, which delivers them);
 - savepoints (`unit.savepoint()`), which keep the feed and the per-unit helpers
   (`unit.scoped`) in step with the database when they roll back.
 
@@ -32,11 +35,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from server.db.direct import Direct
-from server.db.models import AuditEvent, ChangeCounter, ChangeRecord
+from server.db.models import AuditEvent, ChangeCounter, ChangeRecord, OutboxMessage
 from server.db.models.base import table_of
 from server.db.types import new_id, utcnow
 
-__all__ = ["AuditLog", "AuditRecord", "Change", "ChangeFeed", "ReadUnit", "WriteUnit", "unit_of"]
+__all__ = [
+    "AuditLog",
+    "AuditRecord",
+    "Change",
+    "ChangeFeed",
+    "Event",
+    "Outbox",
+    "ReadUnit",
+    "WriteUnit",
+    "unit_of",
+]
 
 _UNIT_KEY = "fieldsales.unit"
 T = TypeVar("T")
@@ -81,6 +94,35 @@ class AuditRecord:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something customers or other systems are told about: its type (`order.shipped`),
+    a JSON payload, and the idempotency id every delivery of it carries."""
+
+    event_type: str
+    payload: dict[str, Any]
+    id: str = ""
+
+    def row(self) -> dict[str, Any]:
+        now = utcnow()
+        event_id = self.id or new_id()
+        return {
+            "id": event_id,
+            "event_type": self.event_type,
+            "destination": None,
+            "event_id": event_id,
+            "payload": self.payload,
+            "created_at": now,
+            "available_at": now,
+            "attempts": 0,
+            "claimed_by": None,
+            "claimed_until": None,
+            "delivered_at": None,
+            "status": "pending",
+            "last_error": None,
+        }
+
+
 class ReadUnit:
     """One read transaction: the session and the direct statements."""
 
@@ -122,6 +164,22 @@ class AuditLog:
         if rows:
             await self._sql.execute_many(_INSERT_EVENTS, rows)
         return rows
+
+
+_INSERT_OUTBOX = insert(table_of(OutboxMessage))
+
+
+class Outbox:
+    """The transaction's events, inserted as they are emitted: they commit with the change
+    they tell about, and a savepoint's rollback removes its own."""
+
+    def __init__(self, sql: Direct) -> None:
+        self._sql = sql
+
+    async def emit(self, *events: Event) -> None:
+        rows = [event.row() for event in events]
+        if rows:
+            await self._sql.execute_many(_INSERT_OUTBOX, rows)
 
 
 class ChangeFeed:
@@ -178,6 +236,7 @@ class WriteUnit(ReadUnit):
         super().__init__(session, sql)
         self.audit = AuditLog(self.sql)
         self.feed = ChangeFeed()
+        self.outbox = Outbox(self.sql)
         self._scoped: dict[type[Any], Any] = {}
 
     def scoped(self, kind: type[T]) -> T:

@@ -29,6 +29,7 @@ from server.db.models.catalog import (
 from server.db.models.customers import Customer, CustomerAddress, CustomerContact
 from server.db.models.fulfilment import ExpectedReceipt, Shipment, ShipmentLine, StockMovement
 from server.db.models.imports import ImportJob
+from server.db.models.outbox import EmailMessage, OutboxMessage, WebhookAttempt, WebhookEndpoint
 from server.db.models.reference import REFERENCE_TABLES, ReferenceDataVersion
 from server.db.models.sales import (
     IdempotencyRecord,
@@ -62,6 +63,7 @@ __all__ = [
     "CustomerContact",
     "Device",
     "DocumentSequence",
+    "EmailMessage",
     "ExpectedReceipt",
     "IdempotencyRecord",
     "ImportJob",
@@ -70,6 +72,7 @@ __all__ = [
     "LoginCounter",
     "MutationOutcome",
     "OrderRevision",
+    "OutboxMessage",
     "Payment",
     "PaymentAllocation",
     "PriceBreak",
@@ -99,4 +102,6 @@ __all__ = [
     "TerritoryRule",
     "User",
     "Warehouse",
+    "WebhookAttempt",
+    "WebhookEndpoint",
 ]

@@ -23,6 +23,7 @@ from server.features.billing.store import (
     CreditNoteRow,
     InvoiceLineRow,
 )
+from server.features.notifications.events import credit_note_event
 from server.features.shared.numbers import next_number
 
 __all__ = ["CREDIT_KINDS", "CreditRequest", "IssuedCreditNote", "issue_credit_note"]
@@ -180,4 +181,5 @@ async def issue_credit_note(
         },
     )
     await save_orders(uow, [order], events)
+    await uow.outbox.emit(credit_note_event(credit_note=note))
     return IssuedCreditNote(note, note_lines, applied)

@@ -29,6 +29,7 @@ from server.features.billing.store import (
     InvoiceRow,
     ShipmentRow,
 )
+from server.features.notifications.events import invoice_event
 from server.features.sales.order_store import OrderLineRow, OrderRow
 from server.features.shared.numbers import hold_numbering, next_numbers
 
@@ -221,4 +222,5 @@ async def _bill(
         )
     await store.save_invoiced_quantities(changed_lines)
     await save_orders(uow, billed_orders, events)
+    await uow.outbox.emit(*(invoice_event(invoice=i.invoice) for i in issued))
     return issued

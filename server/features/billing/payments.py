@@ -28,6 +28,7 @@ from server.domain.billing import Allocation, OpenItem, allocate_amount
 from server.domain.errors import NotFound
 from server.features.billing.order_billing import save_orders, settle_order
 from server.features.billing.store import BillingStore, InvoiceRow, PaymentRow
+from server.features.notifications.events import payment_event
 from server.features.shared.numbers import hold_numbering, next_number
 
 __all__ = ["AppliedCredit", "RecordedPayment", "apply_credit", "record_payment"]
@@ -171,6 +172,7 @@ async def record_payment(
         data={"payment_id": payment.id, "payment_number": payment.number},
         now=now,
     )
+    await uow.outbox.emit(payment_event(payment=payment))
     return RecordedPayment(payment, list(plan.allocations))
 
 

@@ -39,6 +39,7 @@ from server.features.fulfilment.schemas import (
     ReturnLineOut,
     ReturnOut,
 )
+from server.features.notifications.events import return_received
 from server.features.sales.allocation_service import receive_stock
 from server.features.sales.changes import order_changes
 from server.features.sales.events import order_event
@@ -277,6 +278,7 @@ async def receive_return(
             },
         )
     )
+    await uow.outbox.emit(return_received(order=order, return_id=rma.id, number=rma.number))
     credit_note_ids: list[str] = []
     targets = credit_targets(await _billed(uow, list(received)), received)
     for invoice_id, per_line in targets.items():

@@ -26,6 +26,7 @@ from server.features.fulfilment.schemas import (
 )
 from server.features.fulfilment.shipment_queries import shipment_out, shipments_of_order
 from server.features.fulfilment.shipment_store import ShipmentStore
+from server.features.notifications.events import order_message
 from server.features.sales.events import order_event
 from server.features.sales.lifecycle_service import advance_order, progress_of
 from server.features.sales.order_queries import order_filter
@@ -206,6 +207,15 @@ async def _dispatch(
             },
         )
     )
+    await uow.outbox.emit(
+        order_message(
+            "order.shipped",
+            order=order,
+            shipment=number,
+            carrier=carrier.carrier.strip(),
+            tracking_number=carrier.tracking_number.strip(),
+        )
+    )
     await advance_order(uow, order, lines, packed=packed, actor_id=actor_id)
 
 
@@ -259,6 +269,14 @@ async def deliver(uow: WriteUnit, user: CurrentUser, shipment_id: str, data: Del
             from_state=order.fulfilment_status,
             to_state=None,
             data={"shipment": shipment.number, "delivered_on": delivered_on.isoformat()},
+        )
+    )
+    await uow.outbox.emit(
+        order_message(
+            "order.delivered",
+            order=order,
+            shipment=shipment.number,
+            delivered_on=delivered_on.isoformat(),
         )
     )
     packed = await uow.scoped(ShipmentStore).packed_by_line(order.id)

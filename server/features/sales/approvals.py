@@ -12,9 +12,11 @@ from server.db.models import Customer
 from server.db.types import utcnow
 from server.db.unit_of_work import WriteUnit
 from server.domain.actor import CurrentUser
+from server.domain.allocation import AllocationPlan
 from server.domain.blanket_orders import reserves_stock
 from server.domain.errors import NotFound, PermissionDenied
 from server.domain.orders import FulfilmentStatus, OrderStatus, Reason, next_order_status
+from server.features.notifications.order_events import decided_events
 from server.features.sales.allocation_service import allocate, allocation_event, release_order_stock
 from server.features.sales.call_offs import give_back_call_off
 from server.features.sales.changes import order_changes
@@ -78,6 +80,7 @@ async def _transition(
         )
     ]
     customer = await uow.session.get(Customer, order.customer_id)
+    plan: AllocationPlan | None = None
     if order.status == OrderStatus.CONFIRMED and reserves_stock(order.order_type):
         lines = await store.lines(order.id)
         plan = await allocate(
@@ -107,6 +110,7 @@ async def _transition(
             )
     await store.save_status(order)
     await uow.audit.record(*events)
+    await uow.outbox.emit(*decided_events(order, action, plan))
     uow.feed.touch_all(order_changes(order, customer))
 
 

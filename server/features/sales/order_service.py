@@ -34,6 +34,7 @@ from server.domain.orders import (
     next_order_status,
 )
 from server.domain.pricing import requested_discount_percent
+from server.features.notifications.order_events import placed_events
 from server.features.sales.allocation_service import allocate, allocation_event
 from server.features.sales.changes import order_changes, quote_changes
 from server.features.sales.events import order_event, quote_event
@@ -351,6 +352,7 @@ async def place_order(
     # The order and its lines first: reservations and events point to them.
     await store.insert(order, lines)
     written_events = await uow.audit.record(*events)
+    await uow.outbox.emit(*placed_events(order, plan))
     if plan is not None:
         await store.reserve(order.id, plan.reservations)
     if quote is not None:

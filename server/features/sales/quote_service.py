@@ -23,6 +23,7 @@ from server.domain.errors import Conflict, ValidationFailed
 from server.domain.orders import QuoteStatus, next_quote_status
 from server.domain.territories import owner_on
 from server.features.customers.queries import get_visible
+from server.features.notifications.events import quote_sent
 from server.features.sales.changes import quote_changes
 from server.features.sales.events import quote_event
 from server.features.sales.pricing import QuotedPrice, RequestedLine, price_for_customer
@@ -241,6 +242,8 @@ async def transition(
             reason=reason,
         )
     )
+    if action == "send":
+        await uow.outbox.emit(quote_sent(quote=quote))
     await touch_quote(uow, quote)
     await session.flush()
     return quote

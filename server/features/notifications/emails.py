@@ -1,0 +1,129 @@
+"""The e-mails events send to customers, rendered from Jinja templates (HTML, escaped, and a
+plain-text alternative), and sending them over SMTP.
+
+Without `FIELDSALES_SMTP_URL` nothing is sent: the worker keeps each e-mail, marked as kept,
+for admins to read on the e-mails page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage as MimeMessage
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy import select
+
+from server.config import Settings
+from server.db.models import Customer, CustomerContact
+from server.db.unit_of_work import ReadUnit
+from server.domain.money import from_cents
+
+__all__ = ["EMAIL_EVENTS", "RenderedEmail", "render_for_event", "send_smtp"]
+
+_TEMPLATES = Path(__file__).resolve().parents[3] / "pwa" / "templates" / "email"
+_env = Environment(
+    loader=FileSystemLoader(_TEMPLATES),
+    autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+)
+
+# The events that e-mail the customer, with the template and subject of each.
+EMAIL_EVENTS = {
+    "quote.sent": ("quote_sent", "Your quote {number}"),
+    "order.confirmed": ("order_confirmed", "Order {number} confirmed"),
+    "order.shipped": ("order_shipped", "Order {number} has shipped"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedEmail:
+    to: str
+    subject: str
+    text: str
+    html: str
+
+    def payload(self) -> dict[str, Any]:
+        return {"to": self.to, "subject": self.subject, "text": self.text, "html": self.html}
+
+
+async def render_for_event(
+    unit: ReadUnit, event_type: str, payload: dict[str, Any]
+) -> RenderedEmail | None:
+    """The customer's e-mail for the event, or None (no e-mail for this event, or the
+    customer has no contact with an e-mail address)."""
+    template = EMAIL_EVENTS.get(event_type)
+    if template is None:
+        return None
+    name, subject = template
+    customer = await unit.session.get(Customer, payload["customer_id"])
+    contact = await unit.session.scalar(
+        select(CustomerContact)
+        .where(CustomerContact.customer_id == payload["customer_id"], CustomerContact.email != "")
+        .order_by(CustomerContact.name, CustomerContact.id)
+        .limit(1)
+    )
+    if customer is None or contact is None:
+        return None
+    context = {
+        "customer": customer.trading_name or customer.legal_name,
+        "contact": contact.name,
+        "total": f"{from_cents(int(payload.get('total_cents', 0)))} {payload.get('currency', '')}",
+        **payload,
+    }
+    return RenderedEmail(
+        to=contact.email,
+        subject=subject.format(number=payload["number"]),
+        text=_env.get_template(f"{name}.txt").render(context),
+        html=_env.get_template(f"{name}.html").render(context),
+    )
+
+
+def _mime(settings: Settings, email: dict[str, Any], message_id: str) -> MimeMessage:
+    mime = MimeMessage()
+    mime["From"] = settings.mail_from
+    mime["To"] = email["to"]
+    mime["Subject"] = email["subject"]
+    domain = settings.mail_from.rpartition("@")[2] or "localhost"
+    mime["Message-ID"] = f"<{message_id}@{domain}>"
+    mime.set_content(email["text"])
+    mime.add_alternative(email["html"], subtype="html")
+    return mime
+
+
+def _send_now(settings: Settings, mime: MimeMessage) -> None:
+    url = urlsplit(settings.smtp_url)
+    host = url.hostname or "localhost"
+    username = unquote(url.username or "") or settings.smtp_username
+    password = unquote(url.password or "") or settings.smtp_password
+    context = ssl.create_default_context()
+    smtp: smtplib.SMTP
+    if url.scheme == "smtps":
+        smtp = smtplib.SMTP_SSL(host, url.port or 465, timeout=30, context=context)
+    elif url.scheme == "smtp":
+        smtp = smtplib.SMTP(host, url.port or 587, timeout=30)
+    else:
+        raise ValueError("FIELDSALES_SMTP_URL must start with smtp:// or smtps://")
+    with smtp:
+        if url.scheme == "smtp":
+            smtp.ehlo()
+            if smtp.has_extn("starttls"):
+                smtp.starttls(context=context)
+                smtp.ehlo()
+            elif username:
+                # Credentials never travel in the clear.
+                raise smtplib.SMTPException("the server does not offer STARTTLS")
+        if username:
+            smtp.login(username, password)
+        smtp.send_message(mime)
+
+
+async def send_smtp(settings: Settings, email: dict[str, Any], message_id: str) -> None:
+    """Send over SMTP on a thread (smtplib blocks); raises when the server refuses."""
+    await asyncio.to_thread(_send_now, settings, _mime(settings, email, message_id))

@@ -1,0 +1,63 @@
+"""Claiming due outbox messages and recording how their delivery went.
+
+A claim is a lease: `claimed_by` and `claimed_until` written in a short transaction of
+its own, so that the slow part (the HTTP call, the SMTP conversation) holds no lock. On
+PostgreSQL the claim reads with `FOR UPDATE SKIP LOCKED`, so workers of several processes
+claiming at once take different rows; on SQLite the one writer makes claims take turns.
+Every outcome is written only while the claim is still ours: a worker that overran its
+lease (its message claimed again by another) records nothing, and the other delivers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+
+from server.db.models import OutboxMessage
+from server.db.unit_of_work import WriteUnit
+
+__all__ = ["claim_due", "claimed", "replay"]
+
+
+async def claim_due(
+    uow: WriteUnit, worker_id: str, now: datetime, lease: timedelta, limit: int
+) -> list[OutboxMessage]:
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == "pending",
+            OutboxMessage.available_at <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .order_by(OutboxMessage.available_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if uow.dialect_name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list((await uow.session.scalars(query)).all())
+    for row in rows:
+        row.claimed_by, row.claimed_until = worker_id, now + lease
+    await uow.session.flush()
+    return rows
+
+
+async def claimed(uow: WriteUnit, message_id: str, worker_id: str) -> OutboxMessage | None:
+    """The message, locked, if this worker's claim on it still holds."""
+    row = await uow.session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker_id)
+        .with_for_update()
+    )
+    if row is None or row.status != "pending":
+        return None
+    return row
+
+
+async def replay(uow: WriteUnit, row: OutboxMessage, now: datetime) -> None:
+    """Deliver a delivered or failed message again, as new: due now, a new day of retries,
+    the same id (a receiver that already processed it can tell)."""
+    row.status, row.attempts, row.last_error = "pending", 0, None
+    row.created_at = row.available_at = now
+    row.claimed_by = row.claimed_until = row.delivered_at = None
+    await uow.session.flush()

@@ -1,0 +1,92 @@
+"""One signed webhook request, to an address checked when it is sent.
+
+The host is resolved here and every address it resolves to must be public, unless the
+admin allowed private ones; the request then goes to the address that was checked (the
+host name kept for the Host header and TLS), so a DNS answer that changes between the
+check and the connection cannot lead it into the server's own network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from server.domain.delivery import is_public_address, sign_webhook
+
+__all__ = ["SendResult", "send_webhook"]
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    ok: bool
+    status_code: int | None
+    duration_ms: int
+    error: str | None
+
+
+class RefusedAddress(Exception):
+    pass
+
+
+async def _pinned_address(host: str, port: int, allow_private: bool) -> str:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses = [str(info[4][0]) for info in infos]
+    if not addresses:
+        raise RefusedAddress(f"{host} does not resolve")
+    if not allow_private:
+        refused = [a for a in addresses if not is_public_address(a)]
+        if refused:
+            raise RefusedAddress(
+                f"{host} resolves to a private, loopback or link-local address ({refused[0]});"
+                " an admin must allow private addresses for this endpoint"
+            )
+    return addresses[0]
+
+
+async def send_webhook(
+    url: str,
+    *,
+    secret: str,
+    message_id: str,
+    body: bytes,
+    allow_private: bool,
+    client: httpx.AsyncClient,
+) -> SendResult:
+    started = time.perf_counter()
+
+    def result(ok: bool, status: int | None, error: str | None) -> SendResult:
+        return SendResult(ok, status, int((time.perf_counter() - started) * 1000), error)
+
+    parts = urlsplit(url)
+    host = parts.hostname
+    if parts.scheme not in ("http", "https") or not host:
+        return result(False, None, "not an http(s) URL")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        address = await _pinned_address(host, port, allow_private)
+    except (RefusedAddress, OSError) as exc:
+        return result(False, None, str(exc))
+    netloc = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+    target = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+    timestamp = int(time.time())
+    headers = {
+        "host": parts.netloc.rsplit("@", 1)[-1],
+        "content-type": "application/json",
+        "user-agent": "Fieldsales-Webhooks/1",
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": sign_webhook(secret, message_id, timestamp, body),
+    }
+    try:
+        answer = await client.post(
+            target, content=body, headers=headers, extensions={"sni_hostname": host}
+        )
+    except httpx.HTTPError as exc:
+        return result(False, None, f"{type(exc).__name__}: {exc}"[:500])
+    ok = 200 <= answer.status_code < 300
+    return result(ok, answer.status_code, None if ok else f"answered {answer.status_code}")
