@@ -14,9 +14,12 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from server.config import load_settings
 from server.db.engine import Database
 from server.db.models import TerritoryAssignment, TerritoryRule
+from server.db.models.outbox import OutboxMessage
 from server.db.types import new_id
+from server.features.notifications.worker import OutboxWorker
 from tests.factories import PASSWORD, World, bearer, login, make_user, seed_world
 from tests.fulfilment_factories import place, ship
 from tests.sales_factories import add_product, create_customer, seed_catalog, set_stock
@@ -94,7 +97,25 @@ async def build_org(client: httpx.AsyncClient, db: Database) -> Org:
         headers=headers["admin"],
     )
     assert user.status_code == 201, user.text
+    # A webhook endpoint with one delivery: the worker's pass fans the events of the orders
+    # above out to it (its loopback address is refused at send time, so nothing leaves).
+    hook = await client.post(
+        "/api/webhooks",
+        json={"url": "https://127.0.0.1:9/fieldsales", "description": "matrix"},
+        headers=headers["admin"],
+    )
+    assert hook.status_code == 201, hook.text
+    await OutboxWorker(db, load_settings()).run_once()
+    async with db.read() as unit:
+        delivery = await unit.session.scalar(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.destination == f"webhook:{hook.json()['id']}")
+            .limit(1)
+        )
+    assert delivery is not None
     shared = {
+        "webhook": hook.json()["id"],
+        "delivery": delivery,
         "product": product,
         "price_list": catalog.base_list_id,
         "price_list_code": "BASE",
