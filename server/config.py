@@ -41,6 +41,10 @@ class Settings:
     seller_name: str = "Fieldsales"
     seller_address: str = ""
     seller_tax_id: str = ""
+    # How long a customer's portal link works unless it is revoked first.
+    portal_link_days: int = 90
+    # Portal link openings allowed per client address per minute (guessing is slow).
+    portal_rate_limit: int = 20
 
 
 def _load_or_create_secret(data_dir: Path) -> str:
@@ -104,4 +108,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         seller_name=env.get("FIELDSALES_SELLER_NAME", "Fieldsales"),
         seller_address=env.get("FIELDSALES_SELLER_ADDRESS", ""),
         seller_tax_id=env.get("FIELDSALES_SELLER_TAX_ID", ""),
+        portal_link_days=max(1, int(env.get("FIELDSALES_PORTAL_LINK_DAYS", "90"))),
+        portal_rate_limit=max(1, int(env.get("FIELDSALES_PORTAL_RATE_LIMIT", "20"))),
     )

@@ -29,6 +29,7 @@ from server.db.models.catalog import (
 from server.db.models.customers import Customer, CustomerAddress, CustomerContact
 from server.db.models.fulfilment import ExpectedReceipt, Shipment, ShipmentLine, StockMovement
 from server.db.models.imports import ImportJob
+from server.db.models.portal import PortalLink
 from server.db.models.reference import REFERENCE_TABLES, ReferenceDataVersion
 from server.db.models.sales import (
     IdempotencyRecord,
@@ -72,6 +73,7 @@ __all__ = [
     "OrderRevision",
     "Payment",
     "PaymentAllocation",
+    "PortalLink",
     "PriceBreak",
     "PriceList",
     "PriceListItem",
