@@ -4,6 +4,7 @@ the token swapped for a cookie that reaches only the portal; a quote accepted by
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 
 import httpx
@@ -14,6 +15,7 @@ from server.db.types import utcnow
 from server.domain.portal import hash_token
 from tests.billing_factories import open_shop, place
 from tests.conftest import browser_client
+from tests.factories import PASSWORD
 from tests.fulfilment_factories import ship as ship_through_api
 from tests.portal_factories import create_link, open_link, token_of
 
@@ -63,6 +65,7 @@ async def test_an_order_link_opens_the_order_with_its_shipment_and_invoice(clien
 
         page = await customer.get(f"/p/orders/{order['id']}")
         assert page.status_code == 200, page.text
+        assert page.headers["content-type"].startswith("text/html")
         assert page.headers["referrer-policy"] == "no-referrer"
         assert page.headers["cache-control"] == "no-store"
         assert order["number"] in page.text
@@ -142,6 +145,7 @@ async def test_a_customer_link_lists_its_orders_and_quotes_and_no_other_customer
         assert opened.headers["location"] == "/p/"
         home = await customer.get("/p/")
         assert home.status_code == 200
+        assert home.headers["content-type"].startswith("text/html")
         assert ours["number"] in home.text and quote["number"] in home.text
         assert theirs["number"] not in home.text
         assert (await customer.get(f"/p/orders/{ours['id']}")).status_code == 200
@@ -307,3 +311,42 @@ async def test_a_customer_declines_a_quote_with_a_reason(client, app, db):
         assert declined.status_code == 303
     state = (await client.get(f"/api/quotes/{quote['id']}", headers=shop.rep)).json()
     assert state["status"] == "declined"
+
+
+async def test_the_order_page_creates_lists_and_revokes_links(client, browser, app, db):
+    shop = await open_shop(client, db)
+    order = await place(client, shop, {shop.even: 1})
+    await browser.get("/login")
+    logged_in = await browser.post(
+        "/login",
+        data={
+            "email": "rep1@corp.test",
+            "password": PASSWORD,
+            "next": "/",
+            "_csrf_token": browser.cookies.get("fs_csrf") or "",
+        },
+    )
+    assert logged_in.status_code == 303
+    csrf = {"_csrf_token": browser.cookies.get("fs_csrf") or ""}
+    page = await browser.get(f"/orders/{order['id']}")
+    assert "No links yet." in page.text
+    created = await browser.post(f"/orders/{order['id']}/portal-links", data=csrf)
+    assert created.status_code == 200
+    url = re.search(r'data-testid="portal-url" type="text" readonly value="([^"]+)"', created.text)
+    assert url is not None and "/p/" in url.group(1)
+    again = await browser.get(f"/orders/{order['id']}")
+    assert url.group(1) not in again.text and "never opened" in again.text
+    async with browser_client(app) as customer:
+        assert (await open_link(customer, url.group(1))).status_code == 303
+    listed = (
+        await client.get("/api/portal-links", params={"order_id": order["id"]}, headers=shop.rep)
+    ).json()
+    [link] = listed
+    assert "last opened" in (await browser.get(f"/orders/{order['id']}")).text
+    revoked = await browser.post(
+        f"/orders/{order['id']}/portal-links/{link['id']}/revoke", data=csrf
+    )
+    assert revoked.status_code == 303
+    assert "revoked" in (await browser.get(f"/orders/{order['id']}")).text
+    async with browser_client(app) as customer:
+        assert (await open_link(customer, url.group(1))).status_code == 404

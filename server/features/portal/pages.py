@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from litestar import Request, get, post
 from litestar.datastructures import Cookie
-from litestar.enums import RequestEncodingType
+from litestar.enums import MediaType, RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy import select
@@ -72,7 +72,7 @@ async def _session(request: _Req, db: Database, settings: Settings) -> PortalAcc
         return await portal_access(unit.session, settings.secret_key, dict(request.cookies))
 
 
-@get(f"{PORTAL_PATH}/{{token:str}}", opt=_OPEN, include_in_schema=False)
+@get(f"{PORTAL_PATH}/{{token:str}}", opt=_OPEN, media_type=MediaType.HTML, include_in_schema=False)
 async def open_link(request: _Req, db: Database, settings: Settings, token: str) -> Any:
     try:
         await admit_portal_attempt(
@@ -100,7 +100,7 @@ async def open_link(request: _Req, db: Database, settings: Settings, token: str)
     return Redirect(path=access.home, status_code=303, cookies=[cookie])
 
 
-@get(PORTAL_PATH, opt=_OPEN, include_in_schema=False)
+@get(PORTAL_PATH, opt=_OPEN, media_type=MediaType.HTML, include_in_schema=False)
 async def portal_home(request: _Req, db: Database, settings: Settings) -> Any:
     access = await _session(request, db, settings)
     if access is None:
@@ -132,7 +132,7 @@ def _confirmed_at(timeline: list[Any]) -> str | None:
     return None
 
 
-@get(f"{PORTAL_PATH}/orders/{{order_id:str}}", opt=_OPEN, include_in_schema=False)
+@get(f"{PORTAL_PATH}/orders/{{order_id:str}}", opt=_OPEN, media_type=MediaType.HTML, include_in_schema=False)
 async def portal_order(request: _Req, db: Database, settings: Settings, order_id: str) -> Any:
     access = await _session(request, db, settings)
     if access is None:
@@ -227,7 +227,7 @@ async def _render_quote(
     return Template("portal/quote.html", context=context, status_code=status_code)
 
 
-@get(f"{PORTAL_PATH}/quotes/{{quote_id:str}}", opt=_OPEN, include_in_schema=False)
+@get(f"{PORTAL_PATH}/quotes/{{quote_id:str}}", opt=_OPEN, media_type=MediaType.HTML, include_in_schema=False)
 async def portal_quote(request: _Req, db: Database, settings: Settings, quote_id: str) -> Any:
     access = await _session(request, db, settings)
     if access is None:
@@ -287,21 +287,21 @@ async def _decide(
     return Redirect(path=f"{PORTAL_PATH}/quotes/{quote_id}", status_code=303)
 
 
-@post(f"{PORTAL_PATH}/quotes/{{quote_id:str}}/accept", opt=_FORM, include_in_schema=False)
+@post(f"{PORTAL_PATH}/quotes/{{quote_id:str}}/accept", opt=_FORM, media_type=MediaType.HTML, include_in_schema=False)
 async def portal_accept(
     request: _Req, db: Database, settings: Settings, quote_id: str, data: _Form
 ) -> Any:
     return await _decide(request, db, settings, quote_id, "accept", data)
 
 
-@post(f"{PORTAL_PATH}/quotes/{{quote_id:str}}/decline", opt=_FORM, include_in_schema=False)
+@post(f"{PORTAL_PATH}/quotes/{{quote_id:str}}/decline", opt=_FORM, media_type=MediaType.HTML, include_in_schema=False)
 async def portal_decline(
     request: _Req, db: Database, settings: Settings, quote_id: str, data: _Form
 ) -> Any:
     return await _decide(request, db, settings, quote_id, "decline", data)
 
 
-@get(f"{PORTAL_PATH}/invoices/{{invoice_id:str}}/print", opt=_OPEN, include_in_schema=False)
+@get(f"{PORTAL_PATH}/invoices/{{invoice_id:str}}/print", opt=_OPEN, media_type=MediaType.HTML, include_in_schema=False)
 async def portal_invoice(request: _Req, db: Database, settings: Settings, invoice_id: str) -> Any:
     access = await _session(request, db, settings)
     if access is None:
