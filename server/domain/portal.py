@@ -128,7 +128,7 @@ def order_steps(
         Step("confirmed", "Order confirmed", confirmed, confirmed_at if confirmed else None),
     ]
     for name, quantity, expected in backorders:
-        detail = f"{quantity} × {name}"
+        detail = f"{quantity} x {name}"
         steps.append(
             Step(
                 "backordered",

@@ -6,6 +6,7 @@ kept by the browser's or a proxy's cache, and no page passes its URL on in a Ref
 
 from __future__ import annotations
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["PortalHeaders"]
@@ -23,7 +24,7 @@ class PortalHeaders:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _is_portal(scope.get("path", "")):
+        if scope["type"] != ScopeType.HTTP or not _is_portal(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
 

@@ -59,9 +59,7 @@ def _shipped_order_and_sent_quote(base: str) -> tuple[dict[str, Any], dict[str, 
     raise AssertionError("no demo order could be placed and allocated in full")
 
 
-def test_a_customer_follows_an_order_and_accepts_a_quote_from_a_portal_link(
-    phone, live_server
-):
+def test_a_customer_follows_an_order_and_accepts_a_quote_from_a_portal_link(phone, live_server):
     order, quote = _shipped_order_and_sent_quote(live_server)
     status, created = api_call(
         live_server,

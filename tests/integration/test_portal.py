@@ -88,9 +88,7 @@ async def test_an_order_link_opens_the_order_with_its_shipment_and_invoice(clien
     assert "url" not in link and token not in listed.text
 
 
-async def test_only_the_hash_of_a_token_is_stored_and_no_log_line_holds_it(
-    client, app, db, caplog
-):
+async def test_only_the_hash_of_a_token_is_stored_and_no_log_line_holds_it(client, app, db, caplog):
     shop = await open_shop(client, db)
     order = await place(client, shop, {shop.even: 1})
     caplog.set_level(logging.INFO)
@@ -129,9 +127,7 @@ async def test_an_order_link_cannot_open_another_order_of_the_same_customer(clie
         assert home.status_code == 303 and home.headers["location"] == f"/p/orders/{mine['id']}"
 
 
-async def test_a_customer_link_lists_its_orders_and_quotes_and_no_other_customers(
-    client, app, db
-):
+async def test_a_customer_link_lists_its_orders_and_quotes_and_no_other_customers(client, app, db):
     shop = await open_shop(client, db)
     ours = await place(client, shop, {shop.even: 1})
     quote = await _sent_quote(client, shop)
@@ -213,7 +209,9 @@ async def test_an_expired_link_opens_nothing(client, app, db):
         )
     async with browser_client(app) as customer:
         assert (await open_link(customer, created["url"])).status_code == 404
-    listed = await client.get("/api/portal-links", params={"order_id": order["id"]}, headers=shop.rep)
+    listed = await client.get(
+        "/api/portal-links", params={"order_id": order["id"]}, headers=shop.rep
+    )
     assert listed.json()[0]["state"] == "expired"
 
 
@@ -267,9 +265,7 @@ async def test_a_customer_accepts_a_sent_quote_by_typing_their_name(client, app,
         page = await customer.get(f"/p/quotes/{quote['id']}")
         assert "Accept quote" in page.text
         csrf = customer.cookies.get("fs_csrf") or ""
-        forged = await customer.post(
-            f"/p/quotes/{quote['id']}/accept", data={"name": "Dana Buyer"}
-        )
+        forged = await customer.post(f"/p/quotes/{quote['id']}/accept", data={"name": "Dana Buyer"})
         assert forged.status_code == 403
         unsigned = await customer.post(
             f"/p/quotes/{quote['id']}/accept", data={"name": " ", "_csrf_token": csrf}

@@ -170,9 +170,7 @@ async def invoice_detail_where(
 ) -> InvoiceDetail:
     """`invoice_detail` for an invoice whose order meets `orders` (a condition on
     SalesOrder): the customer portal's scope is a customer or one order, not a user's."""
-    row = (
-        await session.execute(_summary_query().where(Invoice.id == invoice_id, orders))
-    ).first()
+    row = (await session.execute(_summary_query().where(Invoice.id == invoice_id, orders))).first()
     if row is None:
         raise NotFound("No such invoice.", code="invoice_not_found")
     invoice: Invoice = row.Invoice

@@ -67,9 +67,7 @@ class PortalAccess:
         if self.quote_id is not None:
             return Quote.id == self.quote_id
         if self.order_id is not None:
-            return Quote.id.in_(
-                select(SalesOrder.quote_id).where(SalesOrder.id == self.order_id)
-            )
+            return Quote.id.in_(select(SalesOrder.quote_id).where(SalesOrder.id == self.order_id))
         return and_(Quote.customer_id == self.customer_id, Quote.status != "draft", true())
 
     @property
@@ -119,7 +117,9 @@ async def portal_access(
     if not isinstance(raw, str) or not raw:
         return None
     try:
-        claims = jwt.decode(raw, _key(secret), algorithms=[_ALGORITHM], options={"require": ["exp"]})
+        claims = jwt.decode(
+            raw, _key(secret), algorithms=[_ALGORITHM], options={"require": ["exp"]}
+        )
     except jwt.InvalidTokenError:
         return None
     if claims.get("typ") != _TYPE or not isinstance(claims.get("lid"), str):

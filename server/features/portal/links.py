@@ -73,7 +73,11 @@ def _link_event(link: PortalLink, *, actor_id: str, action: str) -> AuditRecord:
         entity_id=link.id,
         action=action,
         actor_id=actor_id,
-        data={"customer_id": link.customer_id, "order_id": link.order_id, "quote_id": link.quote_id},
+        data={
+            "customer_id": link.customer_id,
+            "order_id": link.order_id,
+            "quote_id": link.quote_id,
+        },
     )
 
 

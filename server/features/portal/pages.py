@@ -132,7 +132,12 @@ def _confirmed_at(timeline: list[Any]) -> str | None:
     return None
 
 
-@get(f"{PORTAL_PATH}/orders/{{order_id:str}}", opt=_OPEN, media_type=MediaType.HTML, include_in_schema=False)
+@get(
+    f"{PORTAL_PATH}/orders/{{order_id:str}}",
+    opt=_OPEN,
+    media_type=MediaType.HTML,
+    include_in_schema=False,
+)
 async def portal_order(request: _Req, db: Database, settings: Settings, order_id: str) -> Any:
     access = await _session(request, db, settings)
     if access is None:
@@ -227,7 +232,12 @@ async def _render_quote(
     return Template("portal/quote.html", context=context, status_code=status_code)
 
 
-@get(f"{PORTAL_PATH}/quotes/{{quote_id:str}}", opt=_OPEN, media_type=MediaType.HTML, include_in_schema=False)
+@get(
+    f"{PORTAL_PATH}/quotes/{{quote_id:str}}",
+    opt=_OPEN,
+    media_type=MediaType.HTML,
+    include_in_schema=False,
+)
 async def portal_quote(request: _Req, db: Database, settings: Settings, quote_id: str) -> Any:
     access = await _session(request, db, settings)
     if access is None:
@@ -236,7 +246,12 @@ async def portal_quote(request: _Req, db: Database, settings: Settings, quote_id
 
 
 async def _decide(
-    request: _Req, db: Database, settings: Settings, quote_id: str, action: str, form: dict[str, str]
+    request: _Req,
+    db: Database,
+    settings: Settings,
+    quote_id: str,
+    action: str,
+    form: dict[str, str],
 ) -> Any:
     access = await _session(request, db, settings)
     if access is None:
@@ -287,21 +302,36 @@ async def _decide(
     return Redirect(path=f"{PORTAL_PATH}/quotes/{quote_id}", status_code=303)
 
 
-@post(f"{PORTAL_PATH}/quotes/{{quote_id:str}}/accept", opt=_FORM, media_type=MediaType.HTML, include_in_schema=False)
+@post(
+    f"{PORTAL_PATH}/quotes/{{quote_id:str}}/accept",
+    opt=_FORM,
+    media_type=MediaType.HTML,
+    include_in_schema=False,
+)
 async def portal_accept(
     request: _Req, db: Database, settings: Settings, quote_id: str, data: _Form
 ) -> Any:
     return await _decide(request, db, settings, quote_id, "accept", data)
 
 
-@post(f"{PORTAL_PATH}/quotes/{{quote_id:str}}/decline", opt=_FORM, media_type=MediaType.HTML, include_in_schema=False)
+@post(
+    f"{PORTAL_PATH}/quotes/{{quote_id:str}}/decline",
+    opt=_FORM,
+    media_type=MediaType.HTML,
+    include_in_schema=False,
+)
 async def portal_decline(
     request: _Req, db: Database, settings: Settings, quote_id: str, data: _Form
 ) -> Any:
     return await _decide(request, db, settings, quote_id, "decline", data)
 
 
-@get(f"{PORTAL_PATH}/invoices/{{invoice_id:str}}/print", opt=_OPEN, media_type=MediaType.HTML, include_in_schema=False)
+@get(
+    f"{PORTAL_PATH}/invoices/{{invoice_id:str}}/print",
+    opt=_OPEN,
+    media_type=MediaType.HTML,
+    include_in_schema=False,
+)
 async def portal_invoice(request: _Req, db: Database, settings: Settings, invoice_id: str) -> Any:
     access = await _session(request, db, settings)
     if access is None:

@@ -35,7 +35,11 @@ async def create_order_link(
     return await render_order(request, db, order_id, new_portal_url=portal_url(request, token))
 
 
-@post("/orders/{order_id:str}/portal-links/{link_id:str}/revoke", media_type=MediaType.HTML, include_in_schema=False)
+@post(
+    "/orders/{order_id:str}/portal-links/{link_id:str}/revoke",
+    media_type=MediaType.HTML,
+    include_in_schema=False,
+)
 async def revoke_order_link(request: Req, db: Database, order_id: str, link_id: str) -> Any:
     try:
         async with db.write() as uow:
