@@ -20,6 +20,20 @@ from tests.fulfilment_factories import ship as ship_through_api
 from tests.portal_factories import create_link, open_link, token_of
 
 
+async def _log_in(browser: httpx.AsyncClient, email: str) -> None:
+    await browser.get("/login")
+    logged_in = await browser.post(
+        "/login",
+        data={
+            "email": email,
+            "password": PASSWORD,
+            "next": "/",
+            "_csrf_token": browser.cookies.get("fs_csrf") or "",
+        },
+    )
+    assert logged_in.status_code == 303
+
+
 async def _sent_quote(client: httpx.AsyncClient, shop) -> dict:
     body = {"customer_id": shop.customer["id"], "lines": [{"product_id": shop.even, "quantity": 2}]}
     quote = (await client.post("/api/quotes", json=body, headers=shop.rep)).json()
@@ -255,7 +269,7 @@ async def test_guessing_tokens_is_rate_limited_by_address(client, app, db, backe
         assert (await open_link(guesser, created["url"])).status_code == 429
 
 
-async def test_a_customer_accepts_a_sent_quote_by_typing_their_name(client, app, db):
+async def test_a_customer_accepts_a_sent_quote_by_typing_their_name(client, browser, app, db):
     shop = await open_shop(client, db)
     quote = await _sent_quote(client, shop)
     created = await create_link(client, shop.rep, quote_id=quote["id"])
@@ -291,6 +305,11 @@ async def test_a_customer_accepts_a_sent_quote_by_typing_their_name(client, app,
     assert event.data["signed_by"] == "Dana Buyer"
     assert event.data["client_address"] == "127.0.0.1"
     assert event.data["portal_link_id"] == created["link"]["id"]
+    # The rep reads it on the quote's history.
+    await _log_in(browser, "rep1@corp.test")
+    staff = await browser.get(f"/quotes/{quote['id']}")
+    assert "by the customer through a portal link" in staff.text
+    assert "Signed “Dana Buyer” from 127.0.0.1" in staff.text
 
 
 async def test_a_customer_declines_a_quote_with_a_reason(client, app, db):
@@ -312,17 +331,7 @@ async def test_a_customer_declines_a_quote_with_a_reason(client, app, db):
 async def test_the_order_page_creates_lists_and_revokes_links(client, browser, app, db):
     shop = await open_shop(client, db)
     order = await place(client, shop, {shop.even: 1})
-    await browser.get("/login")
-    logged_in = await browser.post(
-        "/login",
-        data={
-            "email": "rep1@corp.test",
-            "password": PASSWORD,
-            "next": "/",
-            "_csrf_token": browser.cookies.get("fs_csrf") or "",
-        },
-    )
-    assert logged_in.status_code == 303
+    await _log_in(browser, "rep1@corp.test")
     csrf = {"_csrf_token": browser.cookies.get("fs_csrf") or ""}
     page = await browser.get(f"/orders/{order['id']}")
     assert "No links yet." in page.text
