@@ -1,6 +1,6 @@
 """A customer opens a portal link on a phone: the token leaves the address bar, the
-order's timeline shows its shipment with the carrier's tracking link, and a sent quote is
-accepted by typing a name."""
+order's timeline shows its shipment with the carrier's tracking link, the invoice prints,
+and a sent quote is accepted by typing a name; no console error on the way."""
 
 from __future__ import annotations
 
@@ -51,6 +51,10 @@ def _shipped_order_and_sent_quote(base: str) -> tuple[dict[str, Any], dict[str, 
                 token=admin,
             )
             assert status == 201, shipped
+            status, invoiced = api_call(
+                base, "POST", f"/api/shipments/{shipped['id']}/invoice", token=admin
+            )
+            assert status == 201, invoiced
             status, quote = api_call(base, "POST", "/api/quotes", body, token=rep)
             assert status == 201, quote
             status, quote = api_call(base, "POST", f"/api/quotes/{quote['id']}/send", token=rep)
@@ -91,6 +95,17 @@ def test_a_customer_follows_an_order_and_accepts_a_quote_from_a_portal_link(phon
     tracking = page.get_by_test_id("tracking-link").first
     expect(tracking).to_have_attribute("href", f"https://www.ups.com/track?tracknum={TRACKING}")
     screenshot(page, "portal-order-timeline-phone")
+
+    # The printable invoice, styled by its own stylesheet under the pages' CSP.
+    page.get_by_role("link", name="View or print the invoice").click()
+    page.wait_for_url(re.compile(r".*/p/invoices/[^/]+/print$"))
+    expect(page.get_by_test_id("balance")).to_be_visible()
+    assert page.evaluate("getComputedStyle(document.querySelector('.sheet')).backgroundColor") == (
+        "rgb(255, 255, 255)"
+    )
+    screenshot(page, "portal-invoice-print-phone")
+    page.get_by_role("link", name="Back").click()
+    page.wait_for_url(re.compile(rf".*/p/orders/{order['id']}$"))
 
     page.get_by_role("link", name="All your orders and quotes").click()
     page.get_by_role("link", name=quote["number"]).click()

@@ -240,9 +240,11 @@ async def apply_credit_from_invoice(request: Req, db: Database, invoice_id: str)
 
 
 def print_context(
-    detail: InvoiceDetail, order: Any, customer_name: str, settings: Settings
+    detail: InvoiceDetail, order: Any, customer_name: str, settings: Settings, *, back_url: str
 ) -> dict[str, Any]:
+    """What the printable invoice shows; `back_url`: the page its Back link returns to."""
     return {
+        "back_url": back_url,
         "d": detail,
         "i": detail.invoice,
         "order": order,
@@ -267,7 +269,13 @@ async def print_invoice(
         customers = await customer_names(unit.session, [detail.invoice.customer_id])
     context = page_context(
         request,
-        **print_context(detail, order, customers.get(order.customer_id, ""), settings),
+        **print_context(
+            detail,
+            order,
+            customers.get(order.customer_id, ""),
+            settings,
+            back_url=f"/orders/{order.id}",
+        ),
     )
     return Template("billing/print.html", context=context)
 

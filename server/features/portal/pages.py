@@ -344,7 +344,15 @@ async def portal_invoice(request: _Req, db: Database, settings: Settings, invoic
         order = await unit.session.get(SalesOrder, detail.invoice.order_id)
         customer = await unit.session.get(Customer, detail.invoice.customer_id)
     assert order is not None and customer is not None
-    context = _context(**print_context(detail, order, customer.legal_name, settings))
+    context = _context(
+        **print_context(
+            detail,
+            order,
+            customer.legal_name,
+            settings,
+            back_url=f"{PORTAL_PATH}/orders/{order.id}",
+        )
+    )
     return Template("billing/print.html", context=context)
 
 
