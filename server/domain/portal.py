@@ -110,8 +110,7 @@ def order_steps(
     backorders: list[tuple[str, int, str | None]],
     shipments: list[Shipped],
     invoiced_on: str | None,
-    balance_cents: int,
-    invoiced_cents: int,
+    billing_status: str,
     paid_on: str | None,
 ) -> list[Step]:
     """The timeline: placed, confirmed, backordered (per item, with its expected date),
@@ -162,7 +161,18 @@ def order_steps(
             max(delivered) if all_delivered else None,
         )
     )
-    steps.append(Step("invoiced", "Invoiced", invoiced_cents > 0, invoiced_on))
-    paid = invoiced_cents > 0 and balance_cents <= 0
-    steps.append(Step("paid", "Paid", paid, paid_on if paid else None))
+    # The order's billing sub-state (server/domain/billing.py) says how far billing got.
+    partly_invoiced = billing_status == "partially_invoiced"
+    invoiced = billing_status != "not_invoiced"
+    steps.append(
+        Step(
+            "invoiced",
+            "Partly invoiced" if partly_invoiced else "Invoiced",
+            invoiced,
+            invoiced_on if invoiced else None,
+        )
+    )
+    paid = billing_status == "paid"
+    detail = "partly paid" if billing_status == "partially_paid" else ""
+    steps.append(Step("paid", "Paid", paid, paid_on if paid else None, detail))
     return steps

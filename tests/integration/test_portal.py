@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import httpx
 from sqlalchemy import select, text, update
@@ -87,6 +87,27 @@ async def test_an_order_link_opens_the_order_with_its_shipment_and_invoice(clien
         assert "https://www.ups.com/track?tracknum=1Z999" in page.text
         assert invoice["number"] in page.text
         assert f"/p/invoices/{invoice['id']}/print" in page.text
+
+        paid = await client.post(
+            "/api/payments",
+            json={
+                "customer_id": shop.customer["id"],
+                "amount_cents": invoice["total_cents"],
+                "method": "card",
+                "received_on": date.today().isoformat(),
+                "allocations": [
+                    {"invoice_id": invoice["id"], "amount_cents": invoice["total_cents"]}
+                ],
+            },
+            headers=shop.admin,
+        )
+        assert paid.status_code == 201, paid.text
+        after = await customer.get(f"/p/orders/{order['id']}")
+        # The invoice is settled; the order is not, as its other line is not invoiced yet.
+        invoices = after.text.split('data-testid="invoices"')[1].split("</ul>")[0]
+        assert 'data-testid="invoice-balance">paid</span>' in invoices
+        assert '<li class="done" data-step="invoiced">' in after.text
+        assert '<li class="todo" data-step="paid">' in after.text and "partly paid" in after.text
 
         printed = await customer.get(f"/p/invoices/{invoice['id']}/print")
         assert printed.status_code == 200

@@ -49,8 +49,7 @@ def _steps(**overrides):
         backorders=[],
         shipments=[],
         invoiced_on=None,
-        balance_cents=0,
-        invoiced_cents=0,
+        billing_status="not_invoiced",
         paid_on=None,
     )
     values.update(overrides)
@@ -72,18 +71,25 @@ def test_a_shipment_carries_its_tracking_link_and_delivery_and_payment_follow():
         status="completed",
         shipments=[shipped],
         invoiced_on="2026-12-03",
-        invoiced_cents=1000,
-        balance_cents=0,
+        billing_status="paid",
+        paid_on="2026-12-04",
     )
     assert by_key["shipped"].done and by_key["shipped"].link == "https://ups/1Z9"
     assert "UPS 1Z9" in by_key["shipped"].detail
     assert by_key["delivered"].done and by_key["delivered"].when == "2026-12-03"
     assert by_key["invoiced"].done and by_key["paid"].done
+    assert by_key["paid"].when == "2026-12-04"
 
 
 def test_an_open_balance_is_not_paid_and_a_pending_order_is_not_confirmed():
-    by_key, _ = _steps(status="pending_approval", invoiced_cents=1000, balance_cents=10)
+    by_key, _ = _steps(status="pending_approval", billing_status="invoiced")
     assert not by_key["confirmed"].done and not by_key["paid"].done
+    # What is invoiced so far is paid, but the rest of the order is not invoiced yet.
+    by_key, _ = _steps(billing_status="partially_paid", paid_on="2026-12-04")
+    assert by_key["invoiced"].done and not by_key["paid"].done
+    assert by_key["paid"].detail == "partly paid" and by_key["paid"].when is None
+    by_key, _ = _steps(billing_status="partially_invoiced")
+    assert by_key["invoiced"].title == "Partly invoiced"
     # Internal states are not told to the customer.
     assert "approval" not in status_sentence("pending_approval", backordered=False)
     assert "credit" not in status_sentence("credit_hold", backordered=False)

@@ -16,11 +16,11 @@ from litestar.datastructures import Cookie
 from litestar.enums import MediaType, RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from server.config import Settings
 from server.db.engine import Database
-from server.db.models import Customer, Invoice, Quote, SalesOrder
+from server.db.models import Customer, Invoice, Payment, PaymentAllocation, Quote, SalesOrder
 from server.domain.errors import DomainError, NotFound
 from server.domain.portal import Shipped, order_steps, status_sentence
 from server.features.billing.queries import invoice_detail_where
@@ -160,7 +160,11 @@ async def portal_order(request: _Req, db: Database, settings: Settings, order_id
             ).scalars()
         )
         customer = await unit.session.get(Customer, order.customer_id)
-    balance = sum(i.total_cents - i.paid_cents - i.credited_cents for i in invoices)
+        last_payment = await unit.session.scalar(
+            select(func.max(Payment.received_on))
+            .join(PaymentAllocation, PaymentAllocation.payment_id == Payment.id)
+            .where(PaymentAllocation.invoice_id.in_([i.id for i in invoices]))
+        )
     steps = order_steps(
         status=detail.status,
         placed_at=when(detail.placed_at),
@@ -182,9 +186,8 @@ async def portal_order(request: _Req, db: Database, settings: Settings, order_id
             for s in shipments
         ],
         invoiced_on=str(invoices[0].issued_on) if invoices else None,
-        balance_cents=balance,
-        invoiced_cents=sum(i.total_cents for i in invoices),
-        paid_on=None,
+        billing_status=detail.billing_status,
+        paid_on=str(last_payment) if last_payment else None,
     )
     context = _context(
         o=detail,
