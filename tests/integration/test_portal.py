@@ -376,3 +376,15 @@ async def test_the_order_page_creates_lists_and_revokes_links(client, browser, a
     assert "revoked" in (await browser.get(f"/orders/{order['id']}")).text
     async with browser_client(app) as customer:
         assert (await open_link(customer, url.group(1))).status_code == 404
+
+
+async def test_the_link_lifetime_follows_the_setting(backend, db):
+    from server.app import create_app
+    from tests.conftest import api_client
+
+    app = create_app(backend.settings(portal_link_days=7), db)
+    async with api_client(app) as client:
+        shop = await open_shop(client, db)
+        created = await create_link(client, shop.admin, customer_id=shop.customer["id"])
+    expires = created["link"]["expires_at"]
+    assert expires.startswith((utcnow() + timedelta(days=7)).date().isoformat())
