@@ -49,6 +49,7 @@ from server.http.api_docs import ApiDocsRenderPlugin
 from server.http.body_drain import DrainUnreadBody
 from server.http.errors import exception_handlers
 from server.http.logging import AccessLogMiddleware
+from server.http.openapi_contract import ClosedStructSchemaPlugin, declare_public_operations
 from server.http.portal_headers import PortalHeaders
 from server.http.problem_docs import document_problem_answers
 from server.http.security_headers import SecurityHeadersMiddleware
@@ -137,7 +138,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             "settings": Provide(lambda: settings, sync_to_thread=False),
         },
         on_app_init=[jwt_auth.on_app_init],
-        plugins=[HTMXPlugin()],
+        plugins=[HTMXPlugin(), ClosedStructSchemaPlugin()],
         middleware=[
             *proxies,
             SecurityHeadersMiddleware,
@@ -174,6 +175,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     # missing login, a middleware's refusal), and every refusal waits for the body.
     app.asgi_handler = AccessLogMiddleware(DrainUnreadBody(PortalHeaders(app.asgi_handler)))
     document_problem_answers(app)
+    declare_public_operations(app)
     app.state.jwt_auth = jwt_auth
     app.state.csrf_config = csrf
     app.state.db = db

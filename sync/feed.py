@@ -155,6 +155,10 @@ async def pull_page(
     if mode == "snapshot":
         head = value if value >= 0 else counter
         page = await _snapshot(session, sources, visibility, head, index, after, limit)
+    elif value == counter:
+        # Nothing was committed since the cursor: the most frequent pull, answered without
+        # looking at the feed.
+        page = PullPage(cursor=str(value), has_more=False, changes=[])
     else:
         page = await _feed(session, sources, visibility, value, limit)
     return PullPage(

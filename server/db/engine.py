@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
@@ -51,6 +52,30 @@ _CHECKPOINT_EVERY_COMMITS = 16
 _AIOSQLITE_CHUNK_SIZE = 64
 
 
+# How long a reader's statement may hold the event loop before it moves to the worker
+# thread; and how often (in SQLite virtual machine operations) the clock is looked at.
+# Short: a statement that needs longer is better off on a thread, where SQLite (which lets
+# go of the GIL) runs beside the event loop on the other core. One cut short is remembered
+# by its SQL and goes straight to the thread from then on.
+_READ_SLICE_SECONDS = 0.0003
+_PROGRESS_EVERY_OPS = 1_000
+_LONG_STATEMENTS_KEPT = 1_024
+# A reader's calls made on the event loop; those in _SLICED get a time slice, the others
+# take microseconds. Anything else (fetchmany of a streamed result, executemany) cannot
+# be repeated once cut short and goes to the worker thread.
+_SLICED = frozenset({"execute", "fetchall"})
+_READER_INLINE_CALLS = _SLICED | {"cursor", "close", "commit", "rollback"}
+
+
+# SQL of reads that outgrew their slice once, oldest first: they run on the thread.
+_LONG_READS: dict[str, None] = {}
+
+
+def _execute_fetchall(cursor: sqlite3.Cursor, statement: tuple[Any, ...]) -> list[Any]:
+    cursor.execute(*statement)
+    return cursor.fetchall()
+
+
 class _LoopConnection(aiosqlite.Connection):
     """An aiosqlite connection that makes the writer's calls on the event loop when they
     cannot wait.
@@ -67,9 +92,14 @@ class _LoopConnection(aiosqlite.Connection):
       (`server.db.group_commit`) makes it one fsync for every writer of the group. The
       writer never checkpoints at commit (wal_autocheckpoint=0; `Database` checkpoints on
       a thread of its own).
-    Readers always use the worker thread. Nothing runs inline while a call is queued or
-    running on the worker thread, so the sqlite3 connection is never used by two threads
-    at once.
+    Readers (WAL: they never wait for the writer, nor it for them) run on the event loop
+    too, each statement within a time slice (`_READ_SLICE_SECONDS`): a statement that needs
+    longer (a search scanning a large table, say) is interrupted by SQLite's progress
+    handler and run again on the worker thread, in the same read transaction, so it sees
+    the same snapshot and the event loop serves others meanwhile. The hop to the worker
+    and back costs more than most reads: a 50-row page takes a dozen calls.
+    Nothing runs inline while a call is queued or running on the worker thread, so the
+    sqlite3 connection is never used by two threads at once.
     """
 
     def __init__(self, connector: Callable[[], sqlite3.Connection], *, writer: bool) -> None:
@@ -77,6 +107,13 @@ class _LoopConnection(aiosqlite.Connection):
         self._writer = writer
         self._queued = 0
         self._queued_lock = threading.Lock()
+        # A reader's inline statement: when its slice ends, and whether it was cut short.
+        self._deadline: float | None = None
+        self._sliced = False
+        self._timed: sqlite3.Connection | None = None
+        # The last statement executed (cursor, sql, parameters): a `fetchall` cut short
+        # runs it again on the worker thread.
+        self._last: tuple[Any, tuple[Any, ...]] | None = None
 
     def _inline(self, conn: sqlite3.Connection, fn: Callable[..., Any]) -> bool:
         if self._queued:
@@ -122,7 +159,12 @@ class _LoopConnection(aiosqlite.Connection):
         sqlite_conn = self._connection
         if not self._running or sqlite_conn is None:
             return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]  # raises: connection closed
-        if self._inline(sqlite_conn, fn):
+        if not self._writer and not self._queued:
+            done, result = self._read_inline(sqlite_conn, fn, args, kwargs)
+            if done:
+                return result
+            fn, args, kwargs = self._again_on_worker(fn, args, kwargs)
+        elif self._inline(sqlite_conn, fn):
             return fn(*args, **kwargs)
         if self._writer and not self._queued and args[:1] == ("BEGIN IMMEDIATE",):
             result = self._begin_without_waiting(sqlite_conn, partial(fn, *args, **kwargs))
@@ -131,6 +173,62 @@ class _LoopConnection(aiosqlite.Connection):
         with self._queued_lock:
             self._queued += 1
         return await super()._execute(self._on_worker, partial(fn, *args, **kwargs))  # type: ignore[no-untyped-call]
+
+    def _past_slice(self) -> bool:
+        # SQLite's progress handler: a true answer interrupts the statement.
+        deadline = self._deadline
+        if deadline is not None and time.perf_counter() > deadline:
+            self._sliced = True
+            return True
+        return False
+
+    def _read_inline(
+        self, conn: sqlite3.Connection, fn: Callable[..., Any], args: Any, kwargs: Any
+    ) -> tuple[bool, Any]:
+        """(True, the result) of a reader's call made on the event loop, or (False, None)
+        when it must run on the worker thread: a statement that outgrew its time slice,
+        or a call that cannot be repeated if it were cut short."""
+        name = getattr(fn, "__name__", "")
+        if name not in _READER_INLINE_CALLS or (name == "execute" and args[0] in _LONG_READS):
+            return False, None
+        if name == "fetchall" and (self._last is None or fn.__self__ is not self._last[0]):  # type: ignore[attr-defined]
+            return False, None  # its statement is not known: it could not be repeated
+        if self._timed is not conn:
+            conn.set_progress_handler(self._past_slice, _PROGRESS_EVERY_OPS)
+            self._timed = conn
+        self._sliced = False
+        self._deadline = time.perf_counter() + _READ_SLICE_SECONDS if name in _SLICED else None
+        try:
+            result = fn(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if self._sliced and exc.sqlite_errorcode == sqlite3.SQLITE_INTERRUPT:
+                statement = args[0] if name == "execute" else self._last and self._last[1][0]
+                if isinstance(statement, str):
+                    if len(_LONG_READS) >= _LONG_STATEMENTS_KEPT:
+                        _LONG_READS.pop(next(iter(_LONG_READS)))
+                    _LONG_READS[statement] = None
+                return False, None
+            raise
+        finally:
+            self._deadline = None
+        if name == "execute":
+            self._last = (result, args)
+        return True, result
+
+    def _again_on_worker(
+        self, fn: Callable[..., Any], args: Any, kwargs: Any
+    ) -> tuple[Callable[..., Any], Any, Any]:
+        """The call to make on the worker thread instead: the same one, or for a
+        `fetchall` whose statement was cut short, the statement again and all its rows
+        (a read transaction's snapshot does not move, so they are the same rows)."""
+        last, self._last = self._last, None
+        if getattr(fn, "__name__", "") != "fetchall" or last is None:
+            return fn, args, kwargs
+        cursor: sqlite3.Cursor = last[0]
+        statement = last[1]
+        if getattr(fn, "__self__", None) is not cursor:
+            return fn, args, kwargs
+        return partial(_execute_fetchall, cursor, statement), (), {}
 
     def _on_worker(self, call: Callable[[], Any]) -> Any:
         try:

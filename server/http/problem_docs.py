@@ -19,7 +19,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.routes import HTTPRoute
 
-__all__ = ["Problem", "document_problem_answers"]
+__all__ = ["Problem", "document_problem_answers", "problem_answers"]
 
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _THROTTLED = frozenset({"/api/auth/login"})
@@ -60,6 +60,11 @@ def _spec(status: int) -> ResponseSpec:
         media_type="application/problem+json",
         generate_examples=False,
     )
+
+
+def problem_answers(*statuses: int) -> dict[int, ResponseSpec]:
+    """Refusals a route gives beyond the ones every route of its kind gives, for `responses=`."""
+    return {status: _spec(status) for status in statuses}
 
 
 def _answers(path: str, method: str, handler: HTTPRouteHandler) -> set[int]:

@@ -32,6 +32,7 @@ __all__ = [
     "VerifiedToken",
     "build_jwt_auth",
     "requires_role",
+    "session_named_by",
 ]
 
 ACCESS_COOKIE = "fs_access"
@@ -155,6 +156,31 @@ def build_jwt_auth(
         require_claims=["exp", "iat", "sub", "aud", "iss"],
         samesite="lax",
     )
+
+
+def session_named_by(auth: JWTCookieAuth[CurrentUser, Token], encoded: str) -> str | None:
+    """The session a valid access token names; None for anything that is not one.
+
+    For routes that take no login but act on the caller's session when there is one
+    (signing out with only the access token at hand)."""
+    try:
+        token = auth.token_cls.decode(
+            encoded,
+            secret=auth.token_secret,
+            algorithm=auth.algorithm,
+            audience=auth.accepted_audiences,
+            issuer=auth.accepted_issuers,
+            require_claims=auth.require_claims,
+            verify_exp=auth.verify_expiry,
+            verify_nbf=auth.verify_not_before,
+            strict_audience=auth.strict_audience,
+        )
+    except NotAuthorizedException:
+        return None
+    if token.extras.get("typ") != ACCESS_TOKEN_TYPE:
+        return None
+    session_id = token.extras.get(SESSION_CLAIM)
+    return session_id if isinstance(session_id, str) else None
 
 
 def requires_role(

@@ -30,6 +30,7 @@ from server.security.auth import (
     ACCESS_TOKEN_TYPE,
     REFRESH_COOKIE,
     CurrentUser,
+    session_named_by,
 )
 from server.security.csrf import csrf_cookie, csrf_token_for
 from server.security.login_limits import DEVICE_TOKEN_DAYS
@@ -225,10 +226,12 @@ class AuthController(Controller):
     async def logout(
         self, request: Request[Any, Any, Any], db: Database, data: RefreshIn | None = None
     ) -> Response[dict[str, bool]]:
-        """Revoke the session's refresh-token family and clear the browser's cookies."""
+        """Revoke the session's refresh-token family and clear the browser's cookies. The
+        session is the refresh token's, or else the one the caller's access token names."""
         token = (data.refresh_token if data else None) or request.cookies.get(REFRESH_COOKIE)
+        session_id = None if token else _session_of_caller(request)
         async with db.write() as uow:
-            await services.logout(uow, token=token)
+            await services.logout(uow, token=token, session_id=session_id)
         return Response({"logged_out": True}, cookies=clear_session_cookies())
 
     @get("/me")
@@ -250,3 +253,11 @@ class AuthController(Controller):
             "discount_limit_percent": f"{Decimal(str(limit if limit is not None else 0)):f}",
             "default_credit_limit_cents": settings.default_credit_limit_cents,
         }
+
+
+def _session_of_caller(request: Request[Any, Any, Any]) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    encoded = credentials.strip() if scheme.lower() == "bearer" else ""
+    encoded = encoded or request.cookies.get(ACCESS_COOKIE, "")
+    return session_named_by(request.app.state.jwt_auth, encoded) if encoded else None

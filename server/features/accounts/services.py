@@ -139,10 +139,10 @@ async def refresh(db: Database, *, token: str, lifetime: timedelta) -> LoginResu
     return LoginResult(user=user, refresh=issued)
 
 
-async def logout(uow: WriteUnit, *, token: str | None) -> None:
-    if not token:
-        return
-    family = await refresh_tokens.family_of(uow.session, token)
+async def logout(uow: WriteUnit, *, token: str | None, session_id: str | None = None) -> None:
+    """End the session of the refresh token, or else the one a valid access token names."""
+    family = await refresh_tokens.family_of(uow.session, token) if token else None
+    family = family or session_id
     if family is not None:
         await refresh_tokens.revoke_family(uow.session, family)
 

@@ -29,6 +29,7 @@ from server.features.territories.schemas import (
     TerritoryUpdateIn,
     UnassignedPage,
 )
+from server.http.problem_docs import problem_answers
 from server.security.auth import CurrentUser, requires_role
 
 __all__ = ["AssignmentController", "RealignmentController", "RuleController", "TerritoryController"]
@@ -209,7 +210,8 @@ class RealignmentController(Controller):
         async with db.read() as unit:
             return await realignment.get_realignment(unit, request.user, realignment_id)
 
-    @get("/{realignment_id:str}/preview")
+    # A draft is planned again against today's rules: one added since can make it clash (409).
+    @get("/{realignment_id:str}/preview", responses=problem_answers(409))
     async def preview(self, request: Req, db: Database, realignment_id: str) -> RealignmentPreview:
         """Customers that would change territory or owner, and the open documents affected."""
         async with db.read() as unit:

@@ -1,0 +1,534 @@
+"""The authorization matrix: every route about one record, called by everyone.
+
+Each route that names a record in its path is one row of ROUTES: which record of territory
+A it is called on, whether it reads, updates, deletes or acts, and who may reach it. Then
+each of {rep of A, rep of B, manager of A, manager of B, admin, anonymous} calls it:
+
+- anonymous gets 401 (a page sends them to the login page instead);
+- a role the route does not allow gets 403;
+- a record outside the caller's scope answers 404, exactly like one that does not exist;
+- and none of these refusals changes the record;
+- whoever may reach the record gets through: a read answers 200, a change or an action is
+  past the access checks (2xx, or 409/422 when an earlier caller already changed its state).
+
+Lists, the sync pull and the exports (LISTS) never carry a row of the other territory.
+The routes are read from the app itself: a route the tables do not classify fails the test
+with the line to add.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+
+from tests.conftest import browser_client
+from tests.security.org import ACTORS, EMAILS, Org, browser_login, build_org, csrf_form
+
+AUTHENTICATED = frozenset(ACTORS) - {"anonymous"}
+REPS = frozenset({"rep_a", "rep_b"})
+NOT_ADMINS = AUTHENTICATED - {"admin"}
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Who reaches a record of territory A; the other authenticated callers get 404."""
+
+    inside: frozenset[str]
+    role_refused: frozenset[str] = frozenset()
+
+
+SCOPED = Reach(frozenset({"rep_a", "manager_a", "admin"}))  # the territory's people
+MANAGED = Reach(frozenset({"manager_a", "admin"}), role_refused=REPS)  # its managers
+OWN = Reach(frozenset({"rep_a", "admin"}))  # the rep's own (device), and admins
+MANAGERS = Reach(frozenset({"manager_a", "manager_b", "admin"}), role_refused=REPS)
+ADMINS = Reach(frozenset({"admin"}), role_refused=NOT_ADMINS)
+ANYONE = Reach(AUTHENTICATED)
+
+Body = dict[str, Any] | Callable[[Org, httpx.AsyncClient], Any] | None
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    op: str  # read | update | delete | action
+    reach: Reach
+    body: Body = None
+    # Which record fills each path parameter (default: the parameter's name less `_id`).
+    uses: dict[str, str] = field(default_factory=dict)
+    page: bool = False
+    query: dict[str, str] = field(default_factory=dict)
+
+
+async def _customer_change(org: Org, client: httpx.AsyncClient) -> dict[str, Any]:
+    current = await client.get(
+        f"/api/customers/{org.a.ids['customer']}", headers=org.headers["admin"]
+    )
+    return {"base_version": current.json()["version"], "notes": "changed"}
+
+
+TODAY = date.today()
+REASON = {"reason": "Checked with the customer"}
+
+# One line per route that names a record. `uses` maps a path parameter to the record kind.
+ROUTES = [
+    # accounts
+    Route("PATCH", "/api/users/{user_id}", "update", ADMINS, {"full_name": "Rita Renamed"}),
+    # customers
+    Route("GET", "/api/customers/{customer_id}", "read", SCOPED),
+    Route("GET", "/api/customers/{customer_id}/history", "read", SCOPED),
+    Route("PATCH", "/api/customers/{customer_id}", "update", SCOPED, _customer_change),
+    Route("GET", "/customers/{customer_id}", "read", SCOPED, page=True),
+    # territories
+    Route("GET", "/api/territories/{territory_id}", "read", SCOPED),
+    Route("GET", "/api/territories/{territory_id}/owner", "read", SCOPED),
+    Route("PATCH", "/api/territories/{territory_id}", "update", MANAGED, {"name": "North"}),
+    Route("POST", "/api/territories/{territory_id}/default", "action", ADMINS),
+    Route("DELETE", "/api/territory-rules/{rule_id}", "delete", MANAGED),
+    Route(
+        "POST",
+        "/api/territory-assignments/{assignment_id}/end",
+        "action",
+        MANAGED,
+        {"on": (TODAY + timedelta(days=400)).isoformat()},
+    ),
+    Route("GET", "/api/realignments/{realignment_id}", "read", MANAGED),
+    Route("GET", "/api/realignments/{realignment_id}/preview", "read", MANAGED),
+    Route("POST", "/api/realignments/{realignment_id}/apply", "action", MANAGED),
+    Route("GET", "/territories/{territory_id}", "read", MANAGED, page=True),
+    Route("GET", "/territories/realignments/{realignment_id}", "read", MANAGED, page=True),
+    Route("POST", "/territories/realignments/{realignment_id}/apply", "action", MANAGED, page=True),
+    Route(
+        "POST",
+        "/territories/{territory_id}/rules",
+        "action",
+        MANAGED,
+        {"country": "US", "postal_exact": "00777"},
+        page=True,
+    ),
+    Route(
+        "POST",
+        "/territories/{territory_id}/rules/{rule_id}/deactivate",
+        "delete",
+        MANAGED,
+        page=True,
+    ),
+    Route(
+        "POST",
+        "/territories/{territory_id}/assignments",
+        "action",
+        MANAGED,
+        lambda org, _: {"user_id": org.world.rep1.id, "role": "member"},
+        page=True,
+    ),
+    Route(
+        "POST",
+        "/territories/{territory_id}/assignments/{assignment_id}/end",
+        "action",
+        MANAGED,
+        {"on": (TODAY + timedelta(days=400)).isoformat()},
+        page=True,
+    ),
+    Route(
+        "POST",
+        "/territories/{territory_id}/handover",
+        "action",
+        MANAGED,
+        lambda org, _: {"to_user_id": org.world.rep1.id, "on": TODAY.isoformat()},
+        page=True,
+    ),
+    # catalog
+    Route("GET", "/api/products/{product_id}", "read", ANYONE),
+    Route("PATCH", "/api/products/{product_id}", "update", ADMINS, {"name": "Claw hammer"}),
+    Route("GET", "/catalog/{product_id}", "read", ANYONE, page=True),
+    Route("GET", "/api/price-lists/{price_list_id}", "read", MANAGERS),
+    Route("PUT", "/api/price-lists/{price_list_id}/items", "update", ADMINS, {"items": []}),
+    # imports
+    Route("GET", "/api/imports/jobs/{job_id}", "read", ADMINS, uses={"job_id": "import_job"}),
+    Route(
+        "POST",
+        "/api/imports/jobs/{job_id}/resume",
+        "action",
+        ADMINS,
+        uses={"job_id": "import_job"},
+    ),
+    Route(
+        "GET", "/imports/jobs/{job_id}", "read", ADMINS, uses={"job_id": "import_job"}, page=True
+    ),
+    Route(
+        "POST",
+        "/imports/jobs/{job_id}/resume",
+        "action",
+        ADMINS,
+        uses={"job_id": "import_job"},
+        page=True,
+    ),
+    Route(
+        "POST",
+        "/imports/{kind}",
+        "action",
+        ADMINS,
+        {"file": ("customers.csv", b"legal_name,country\nAcme,US\n", "text/csv")},
+        uses={"kind": "=customers"},
+        page=True,
+    ),
+    # orders
+    Route("GET", "/api/orders/{order_id}", "read", SCOPED),
+    Route("POST", "/api/orders/{order_id}/cancel", "action", SCOPED, REASON),
+    Route(
+        "POST",
+        "/api/orders/{order_id}/approve",
+        "action",
+        MANAGED,
+        uses={"order_id": "waiting_order"},
+    ),
+    Route(
+        "POST",
+        "/api/orders/{order_id}/reject",
+        "action",
+        MANAGED,
+        REASON,
+        uses={"order_id": "waiting_order"},
+    ),
+    Route(
+        "POST",
+        "/api/orders/{order_id}/release-credit",
+        "action",
+        MANAGED,
+        uses={"order_id": "waiting_order"},
+    ),
+    Route("GET", "/api/orders/{order_id}/shipments", "read", SCOPED),
+    Route(
+        "POST",
+        "/api/orders/{order_id}/shipments",
+        "action",
+        ADMINS,
+        lambda org, _: {"warehouse_id": org.shared["warehouse"]},
+    ),
+    Route("POST", "/api/shipments/{shipment_id}/dispatch", "action", ADMINS, {"carrier": "ups"}),
+    Route("POST", "/api/shipments/{shipment_id}/deliver", "action", ADMINS, {}),
+    Route("GET", "/orders/{order_id}", "read", SCOPED, page=True),
+    Route(
+        "POST",
+        "/orders/{order_id}/{action}",
+        "action",
+        SCOPED,
+        REASON,
+        uses={"action": "=cancel"},
+        page=True,
+    ),
+    Route(
+        "POST",
+        "/approvals/{order_id}/approve",
+        "action",
+        MANAGED,
+        uses={"order_id": "waiting_order"},
+        page=True,
+    ),
+    Route(
+        "POST",
+        "/approvals/{order_id}/reject",
+        "action",
+        MANAGED,
+        REASON,
+        uses={"order_id": "waiting_order"},
+        page=True,
+    ),
+    Route(
+        "POST",
+        "/approvals/{order_id}/release-credit",
+        "action",
+        MANAGED,
+        uses={"order_id": "waiting_order"},
+        page=True,
+    ),
+    # quotes
+    Route("GET", "/api/quotes/{quote_id}", "read", SCOPED),
+    Route("PATCH", "/api/quotes/{quote_id}", "update", SCOPED, {"notes": "Call before delivery"}),
+    Route("POST", "/api/quotes/{quote_id}/send", "action", SCOPED),
+    Route("POST", "/api/quotes/{quote_id}/revise", "action", SCOPED),
+    # After send: a sent quote has a frozen first revision to list and compare.
+    Route("GET", "/api/quotes/{quote_id}/revisions", "read", SCOPED),
+    Route("GET", "/api/quotes/{quote_id}/diff", "read", SCOPED, query={"from": "1", "to": "1"}),
+    Route("POST", "/api/quotes/{quote_id}/accept", "action", SCOPED),
+    Route("POST", "/api/quotes/{quote_id}/decline", "action", SCOPED),
+    Route("POST", "/api/quotes/{quote_id}/convert", "action", SCOPED, {}),
+    Route("GET", "/quotes/{quote_id}", "read", SCOPED, page=True),
+    Route(
+        "POST", "/quotes/{quote_id}/{action}", "action", SCOPED, uses={"action": "=send"}, page=True
+    ),
+    Route("POST", "/quotes/{quote_id}/convert", "action", SCOPED, page=True),
+    # sync
+    Route("POST", "/api/sync/v1/devices/{device_id}/revoke", "action", OWN),
+]
+
+# Routes with a path parameter that names no record of the matrix, and why.
+NOT_RECORDS = {
+    ("GET", "/static/{file_path}"): "public files of the app",
+    ("GET", "/schema/{path}"): "the API description",
+}
+
+# GET routes without a record in their path: either lists whose rows follow the caller's
+# scope (checked for the other territory's rows below), or answers that are the same for
+# everyone who may call them, with the reason.
+SCOPED_LISTS = {
+    "/api/customers": "api",
+    "/api/orders": "api",
+    "/api/quotes": "api",
+    "/api/approvals": "api",
+    "/api/sync/v1/pull": "pull",
+    "/customers": "page",
+    "/orders": "page",
+    "/quotes": "page",
+    "/approvals": "page",
+    "/": "page",
+}
+UNSCOPED_READS = {
+    "/api/auth/me": "the caller's own account",
+    "/api/users": "admins only (403 for the others)",
+    "/healthz": "public health check",
+    "/readyz": "public readiness check",
+    "/api/territories": "the territory tree: names and codes, no customers",
+    "/api/territories/unassigned": "managers' and admins' work queue of unmatched addresses",
+    "/api/territory-rules": "managers and admins: address rules, no customers",
+    "/api/territory-assignments": "managers and admins: who covers what",
+    "/api/realignments": "each manager's own drafts",
+    "/api/products": "the catalog is the same for everyone",
+    "/api/categories": "the catalog is the same for everyone",
+    "/api/prices/lookup": "prices by customer go through customer scope",
+    "/api/price-lists": "managers and admins",
+    "/api/stock": "stock levels are the same for everyone",
+    "/api/stock/alerts": "managers and admins",
+    "/api/warehouses": "the same for everyone",
+    "/api/imports/jobs": "admins only",
+    "/api/sync/v1/devices": "the caller's own devices",
+    "/territories": "managers and admins: the tree page",
+    "/territories/unassigned": "managers and admins",
+    "/catalog": "the catalog page",
+    "/imports": "admins only",
+    "/login": "public",
+    "/app": "the offline app's shell: data comes from the sync pull",
+    "/app/customers": "app shell",
+    "/app/customers/view": "app shell",
+    "/app/customers/new": "app shell",
+    "/app/catalog": "app shell",
+    "/app/outbox": "app shell",
+    "/app/orders": "app shell",
+    "/app/orders/new": "app shell",
+    "/app/quotes/new": "app shell",
+    "/customers/new": "the onboarding form",
+    "/sw.js": "service worker",
+    "/manifest.webmanifest": "app manifest",
+    "/schema": "API description",
+    "/schema/swagger": "API description",
+    "/schema/openapi.json": "API description",
+}
+EXPORT_TYPES = ("text/csv", "application/vnd.openxmlformats")
+
+
+def _app_routes(app: Litestar) -> list[tuple[str, str, Any]]:
+    routes = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            for method in sorted(handler.http_methods - {"OPTIONS", "HEAD"}):
+                routes.append((method, route.path_format, handler))
+    return routes
+
+
+def test_every_route_is_classified(routes_app: Litestar) -> None:
+    app = routes_app
+    known = {(r.method, r.path) for r in ROUTES} | set(NOT_RECORDS)
+    unclassified: list[str] = []
+    for method, path, handler in _app_routes(app):
+        if "{" in path and (method, path) not in known:
+            unclassified.append(
+                f"{method} {path}: add a Route(...) line to ROUTES in {__name__} "
+                "(which record, read/update/delete/action, and who may reach it)"
+            )
+        elif "{" not in path and method == "GET" and path not in SCOPED_LISTS:
+            media = str(getattr(handler, "media_type", "") or "")
+            if media.startswith(EXPORT_TYPES) or path not in UNSCOPED_READS:
+                unclassified.append(
+                    f"GET {path}: add it to SCOPED_LISTS (rows follow the caller's scope; "
+                    "exports always do) or to UNSCOPED_READS with the reason"
+                )
+    stale = sorted(known - {(m, p) for m, p, _ in _app_routes(app)})
+    assert unclassified == [], "\n".join(unclassified)
+    assert stale == [], f"rows for routes the app no longer has: {stale}"
+
+
+def _expected(route: Route, actor: str) -> set[int] | None:
+    """The refusal the actor must get, or None when the actor must get through."""
+    if actor == "anonymous":
+        return {302, 303} if route.page and route.method == "GET" else {401, 403, 302, 303}
+    if actor in route.reach.inside:
+        return None
+    if actor in route.reach.role_refused:
+        # Refused for the role; one who is also outside the territory may learn nothing
+        # either way, so a 404 is as good as the 403.
+        outside = actor.endswith("_b")
+        return {403, 404} if outside else {403}
+    return {404}
+
+
+def _url(route: Route, org: Org) -> str:
+    url = route.path
+    while "{" in url:
+        start, end = url.index("{"), url.index("}")
+        param = url[start + 1 : end]
+        kind = route.uses.get(param, param.removesuffix("_id"))
+        # "=value" is the value itself (a path word such as an action's name).
+        value = kind[1:] if kind.startswith("=") else (org.a.ids.get(kind) or org.shared[kind])
+        url = url[:start] + value + url[end + 1 :]
+    return url
+
+
+# The record each kind is fingerprinted by, to show that refusals change nothing.
+SNAPSHOTS = {
+    "customer": "/api/customers/{}",
+    "quote": "/api/quotes/{}",
+    "order": "/api/orders/{}",
+    "waiting_order": "/api/orders/{}",
+    "territory": "/api/territories/{}",
+    "realignment": "/api/realignments/{}",
+    "product": "/api/products/{}",
+    "price_list": "/api/price-lists/{}",
+    "import_job": "/api/imports/jobs/{}",
+}
+
+
+async def _snapshot(client: httpx.AsyncClient, org: Org, route: Route) -> list[Any]:
+    shots = []
+    for param in [p.split("}")[0] for p in route.path.split("{")[1:]]:
+        kind = route.uses.get(param, param.removesuffix("_id"))
+        if kind in SNAPSHOTS:
+            record = org.a.ids.get(kind) or org.shared[kind]
+            answer = await client.get(SNAPSHOTS[kind].format(record), headers=org.headers["admin"])
+            shots.append(answer.json())
+    shots.append((await client.get("/api/sync/v1/devices", headers=org.headers["rep_a"])).json())
+    return shots
+
+
+async def _call(
+    route: Route,
+    actor: str,
+    org: Org,
+    client: httpx.AsyncClient,
+    browsers: dict[str, httpx.AsyncClient],
+) -> httpx.Response:
+    body = route.body(org, client) if callable(route.body) else route.body
+    if hasattr(body, "__await__"):
+        body = await body
+    url = _url(route, org)
+    if route.page:
+        browser = browsers[actor]
+        if route.method == "GET":
+            return await browser.get(url, params=route.query)
+        fields = body or {}
+        files = {k: v for k, v in fields.items() if isinstance(v, tuple)}
+        form = {k: v for k, v in fields.items() if k not in files}
+        return await browser.post(url, data=csrf_form(browser, **form), files=files or None)
+    return await client.request(
+        route.method, url, json=body, params=route.query, headers=org.headers[actor]
+    )
+
+
+async def test_every_record_answers_only_to_those_who_may_reach_it(app, client, db):
+    org = await build_org(client, db)
+    browsers = {actor: browser_client(app) for actor in ACTORS}
+    try:
+        for actor, email in EMAILS.items():
+            await browser_login(browsers[actor], email)
+        await browsers["anonymous"].get("/login")  # a CSRF cookie, like any visitor has
+        wrong: list[str] = []
+        for route in ROUTES:
+            refused = [a for a in ACTORS if _expected(route, a) is not None]
+            allowed = [a for a in ACTORS if _expected(route, a) is None]
+            before = await _snapshot(client, org, route)
+            for actor in refused:
+                answer = await _call(route, actor, org, client, browsers)
+                expected = _expected(route, actor)
+                assert expected is not None
+                if answer.status_code not in expected:
+                    wrong.append(
+                        f"{route.method} {route.path} as {actor}: {answer.status_code}, "
+                        f"expected {sorted(expected)}: {answer.text[:150]}"
+                    )
+                if actor == "anonymous" and answer.status_code in (302, 303):
+                    location = answer.headers.get("location", "")
+                    if not location.startswith("/login"):
+                        wrong.append(f"{route.path} as anonymous: redirected to {location}")
+            if await _snapshot(client, org, route) != before:
+                wrong.append(f"{route.method} {route.path}: a refused caller changed the record")
+            for actor in allowed:
+                answer = await _call(route, actor, org, client, browsers)
+                status = answer.status_code
+                through = (
+                    status == 200 if route.op == "read" else (status < 400 or status in (409, 422))
+                )
+                if not through:
+                    wrong.append(
+                        f"{route.method} {route.path} as {actor} (may reach it): {status} "
+                        f"{answer.text[:150]}"
+                    )
+        assert wrong == [], "\n".join(wrong)
+    finally:
+        for browser in browsers.values():
+            await browser.aclose()
+
+
+async def _pull_everything(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
+    pages, cursor = [], ""
+    for _ in range(50):
+        answer = await client.get(
+            "/api/sync/v1/pull", params={"cursor": cursor, "limit": 2000}, headers=headers
+        )
+        assert answer.status_code == 200, answer.text
+        pages.append(answer.text)
+        page = answer.json()
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            break
+    return "\n".join(pages)
+
+
+async def test_lists_pages_and_the_sync_pull_carry_no_row_of_another_territory(app, client, db):
+    org = await build_org(client, db)
+    browsers = {actor: browser_client(app) for actor in EMAILS}
+    try:
+        for actor, email in EMAILS.items():
+            await browser_login(browsers[actor], email)
+        leaks: list[str] = []
+        for actor in ("rep_a", "rep_b", "manager_a", "manager_b", "admin"):
+            own, other = (org.a, org.b) if actor.endswith("_a") else (org.b, org.a)
+            for path, kind in SCOPED_LISTS.items():
+                if kind == "pull":
+                    text = await _pull_everything(client, org.headers[actor])
+                elif kind == "page":
+                    answer = await browsers[actor].get(path)
+                    text = answer.text
+                else:
+                    answer = await client.get(path, headers=org.headers[actor])
+                    text = answer.text if answer.status_code == 200 else ""
+                if actor == "admin":
+                    continue
+                shown = sorted(m for m in other.markers if m in text)
+                if shown:
+                    leaks.append(f"{path} as {actor} shows the other territory's {shown}")
+            # The markers are real: the caller's own side is in their pull, and admins see both.
+            pulled = await _pull_everything(client, org.headers[actor])
+            assert own.ids["customer"] in pulled, actor
+        everything = await _pull_everything(client, org.headers["admin"])
+        assert org.a.ids["order"] in everything and org.b.ids["order"] in everything
+        assert leaks == [], "\n".join(leaks)
+    finally:
+        for browser in browsers.values():
+            await browser.aclose()

@@ -1,0 +1,208 @@
+"""Stored text is shown as text: markup typed into records never becomes live on a page,
+and an export never hands a spreadsheet a formula to run.
+
+Customers (names, notes, addresses, contacts), quotes, orders (notes, PO numbers, reasons),
+products and territories are created through the API with markup in every text field they
+take. Every page that shows them, full pages and htmx fragments alike, must show the
+escaped text and no live markup. CSV exports go through server/features/shared/csv_export.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+
+from tests.conftest import browser_client
+from tests.factories import bearer, login, seed_world
+from tests.sales_factories import add_product, seed_catalog, set_stock
+from tests.security.org import browser_login
+
+SCRIPT = "<script>alert(1)</script>"
+IMAGE = '"><img src=x onerror=alert(1)>'
+LIVE = ("<script>alert(1)", "<img src=x", "onerror=alert(1)>")
+# How the pages' templates (Jinja, autoescaped) write the two payloads.
+ESCAPED = ("&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(1)&gt;")
+
+
+async def _stored_markup(client: httpx.AsyncClient, db: Any) -> dict[str, str]:
+    world = await seed_world(db)
+    catalog = await seed_catalog(db)
+    admin = bearer(await login(client, "admin@corp.test"))
+    rep = bearer(await login(client, "rep1@corp.test"))
+    product = await add_product(db, catalog, "HAM-1", price_cents=1000, floor_cents=100)
+    await set_stock(db, catalog.warehouse_ids[0], product, 100)
+    marked_product = await client.post(
+        "/api/products",
+        json={
+            "sku": "XSS-1",
+            "name": f"Hammer {SCRIPT}",
+            "category_code": "TOOLS",
+            "description": f"Strong {IMAGE}",
+        },
+        headers=admin,
+    )
+    assert marked_product.status_code == 201, marked_product.text
+    territory = await client.patch(
+        f"/api/territories/{world.north}", json={"name": f"North {SCRIPT}"}, headers=admin
+    )
+    assert territory.status_code == 200, territory.text
+
+    customer = await client.post(
+        "/api/customers",
+        json={
+            "legal_name": f"Acme {SCRIPT}",
+            "trading_name": f"Acme {IMAGE}",
+            "notes": f"Call first {SCRIPT} {IMAGE}",
+            "status": "active",
+            "confirm_new": True,
+            "billing_address": {
+                "country": "US",
+                "state": "WA",
+                "city": f"Seattle {IMAGE}",
+                "postal_code": "98101",
+                "street": f"1 Main St {SCRIPT}",
+            },
+            "contacts": [{"name": f"Pat {IMAGE}", "email": "pat@acme.test"}],
+        },
+        headers=rep,
+    )
+    assert customer.status_code == 201, customer.text
+    customer_id = customer.json()["id"]
+    quote = await client.post(
+        "/api/quotes",
+        json={
+            "customer_id": customer_id,
+            "lines": [{"product_id": product, "quantity": 1}],
+            "notes": f"Quote note {SCRIPT}",
+        },
+        headers=rep,
+    )
+    assert quote.status_code == 201, quote.text
+    order = await client.post(
+        "/api/orders",
+        json={
+            "customer_id": customer_id,
+            "lines": [{"product_id": product, "quantity": 1}],
+            "notes": f"Order note {IMAGE}",
+            "po_number": f"PO {SCRIPT}"[:60],
+        },
+        headers=rep,
+    )
+    assert order.status_code == 201, order.text
+    waiting = await client.post(
+        "/api/orders",
+        json={
+            "customer_id": customer_id,
+            "lines": [{"product_id": product, "quantity": 1, "discount_percent": "60"}],
+            "notes": f"Needs a yes {SCRIPT}",
+        },
+        headers=rep,
+    )
+    assert waiting.status_code == 201 and waiting.json()["status"] == "pending_approval"
+    cancelled = await client.post(
+        f"/api/orders/{order.json()['id']}/cancel", json={"reason": f"Because {IMAGE}"}, headers=rep
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    return {
+        "customer": customer_id,
+        "quote": quote.json()["id"],
+        "order": order.json()["id"],
+        "waiting": waiting.json()["id"],
+        "product": marked_product.json()["product"]["id"],
+        "territory": world.north,
+    }
+
+
+async def test_markup_stored_through_the_api_is_escaped_on_every_page(app, client, db):
+    ids = await _stored_markup(client, db)
+    pages = {
+        "rep1@corp.test": [
+            "/customers",
+            "/customers?q=Acme",
+            f"/customers/{ids['customer']}",
+            "/orders",
+            f"/orders/{ids['order']}",
+            f"/orders/{ids['waiting']}",
+            "/quotes",
+            f"/quotes/{ids['quote']}",
+            "/catalog",
+            "/catalog?q=Hammer",
+            f"/catalog/{ids['product']}",
+        ],
+        "manager@corp.test": [
+            "/approvals",
+            "/territories",
+            f"/territories/{ids['territory']}",
+            f"/customers/{ids['customer']}",
+        ],
+    }
+    htmx = {"HX-Request": "true"}
+    live: list[str] = []
+    unseen: list[str] = []
+    for email, paths in pages.items():
+        async with browser_client(app) as browser:
+            await browser_login(browser, email)
+            for path in paths:
+                for headers in ({}, htmx):
+                    answer = await browser.get(path, headers=headers)
+                    assert answer.status_code == 200, (path, answer.status_code)
+                    how = "fragment" if headers else "page"
+                    shown = [p for p in LIVE if p in answer.text]
+                    if shown:
+                        live.append(f"{path} ({how}) as {email}: live {shown}")
+                    if not headers and not any(e in answer.text for e in ESCAPED):
+                        unseen.append(f"{path} as {email}")
+    assert live == [], "\n".join(live)
+    # The records are on those pages: the test looked where the text is shown.
+    assert unseen == [], "pages that did not show the stored text: " + ", ".join(unseen)
+
+
+CSV_TYPES = ("text/csv",)
+# Routes that export CSV, each with how to call it after the markup above is stored; a new
+# export fails test_every_csv_export_is_checked until it is listed here.
+CSV_EXPORTS: dict[tuple[str, str], str] = {}
+
+
+def _csv_routes(app: Litestar) -> set[tuple[str, str]]:
+    found = set()
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for handler in route.route_handlers:
+                media = str(getattr(handler, "media_type", "") or "")
+                if media.startswith(CSV_TYPES):
+                    found |= {(m, route.path_format) for m in handler.http_methods - {"OPTIONS"}}
+    return found
+
+
+def test_every_csv_export_is_checked(routes_app: Litestar) -> None:
+    app = routes_app
+    unchecked = sorted(_csv_routes(app) - set(CSV_EXPORTS))
+    assert unchecked == [], (
+        f"CSV exports not checked for formula injection: {unchecked}. Write their cells with "
+        "server/features/shared/csv_export.py and add them to CSV_EXPORTS."
+    )
+
+
+async def test_csv_exports_neutralise_formulas_in_stored_text(app, client, db):
+    await seed_world(db)
+    admin = bearer(await login(client, "admin@corp.test"))
+    formula = '=HYPERLINK("http://evil.test","x")'
+    created = await client.post(
+        "/api/customers",
+        json={
+            "legal_name": formula,
+            "status": "active",
+            "confirm_new": True,
+            "billing_address": {"country": "US", "state": "WA", "postal_code": "98101"},
+        },
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    for (method, path), url in CSV_EXPORTS.items():
+        answer = await client.request(method, url, headers=admin)
+        assert answer.status_code == 200, path
+        cells = [cell for line in answer.text.splitlines() for cell in line.split(",")]
+        assert not any(cell.lstrip('"').startswith(("=", "+", "@")) for cell in cells), path
