@@ -141,6 +141,9 @@ async def _side(
         side.markers |= {order["id"], order["number"]}
     shipment = await ship(client, headers["admin"], confirmed["id"], warehouse)
     side.ids["shipment"] = shipment["id"]
+    link = await client.post("/api/portal-links", json={"order_id": confirmed["id"]}, headers=rep)
+    assert link.status_code == 201, link.text
+    side.ids["portal_link"] = link.json()["link"]["id"]
 
     async with db.read() as unit:
         side.ids["assignment"] = str(
