@@ -41,6 +41,7 @@ from server.features.inventory import ROUTES as inventory_routes
 from server.features.notifications import ROUTES as notification_routes
 from server.features.notifications.worker import OutboxWorker
 from server.features.ops.routes import healthz, readyz
+from server.features.portal import ROUTES as portal_routes
 from server.features.sales import ROUTES as sales_routes
 from server.features.sales.jobs import QuoteExpiryJob
 from server.features.sync_api import ROUTES as sync_routes
@@ -51,6 +52,7 @@ from server.http.body_drain import DrainUnreadBody
 from server.http.errors import exception_handlers
 from server.http.logging import AccessLogMiddleware
 from server.http.openapi_contract import ClosedStructSchemaPlugin, declare_public_operations
+from server.http.portal_headers import PortalHeaders
 from server.http.problem_docs import document_problem_answers
 from server.http.security_headers import SecurityHeadersMiddleware
 from server.http.text_guard import NulTextGuard
@@ -78,6 +80,7 @@ API_ROUTES: list[Any] = [
     *fulfilment_routes,
     *billing_routes,
     *notification_routes,
+    *portal_routes,
     *sync_routes,
 ]
 
@@ -174,7 +177,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     # Outside Litestar's exception handling and routing: the log sees the status each
     # client was sent, also for refusals made before any route runs (unknown paths, a
     # missing login, a middleware's refusal), and every refusal waits for the body.
-    app.asgi_handler = AccessLogMiddleware(DrainUnreadBody(app.asgi_handler))
+    app.asgi_handler = AccessLogMiddleware(DrainUnreadBody(PortalHeaders(app.asgi_handler)))
     document_problem_answers(app)
     declare_public_operations(app)
     app.state.jwt_auth = jwt_auth

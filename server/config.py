@@ -57,6 +57,10 @@ class Settings:
     smtp_username: str = ""
     smtp_password: str = ""
     mail_from: str = "fieldsales@localhost"
+    # How long a customer's portal link works unless it is revoked first.
+    portal_link_days: int = 90
+    # Portal link openings allowed per client address per minute (guessing is slow).
+    portal_rate_limit: int = 20
 
 
 def _load_or_create_secret(data_dir: Path) -> str:
@@ -135,4 +139,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         smtp_username=env.get("FIELDSALES_SMTP_USERNAME", ""),
         smtp_password=env.get("FIELDSALES_SMTP_PASSWORD", ""),
         mail_from=env.get("FIELDSALES_MAIL_FROM", "fieldsales@localhost"),
+        portal_link_days=max(1, int(env.get("FIELDSALES_PORTAL_LINK_DAYS", "90"))),
+        portal_rate_limit=max(1, int(env.get("FIELDSALES_PORTAL_RATE_LIMIT", "20"))),
     )

@@ -1,7 +1,8 @@
 """Access log: method, path, status, duration and user id; never headers or bodies.
 
 Tokens travel in headers, cookies and bodies, and query strings can carry portal tokens,
-so none of those are ever written to the log.
+so none of those are ever written to the log; nor is the token in a portal link's path
+(`/p/<token>`, logged as `/p/[token]`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,13 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 __all__ = ["AccessLogMiddleware"]
 
 log = logging.getLogger("fieldsales.access")
+
+
+def loggable_path(path: str) -> str:
+    """The path, with a portal link's token (the one segment after /p/) left out."""
+    if path.startswith("/p/") and path.count("/") == 2 and len(path) > 3:
+        return "/p/[token]"
+    return path
 
 
 class AccessLogMiddleware:
@@ -43,7 +51,7 @@ class AccessLogMiddleware:
             log.info(
                 "%s %s %s %.1fms user=%s",
                 scope.get("method"),
-                scope.get("path"),
+                loggable_path(str(scope.get("path", ""))),
                 status,
                 (time.perf_counter() - started) * 1000,
                 getattr(user, "id", "-"),

@@ -31,6 +31,7 @@ __all__ = [
     "LoginLimits",
     "LoginThrottled",
     "admit",
+    "admit_portal_attempt",
     "forget_failures",
     "is_known_device",
     "issue_device_token",
@@ -72,12 +73,12 @@ def _insert(session: AsyncSession) -> Any:
     return dialect.insert(LoginCounter)
 
 
-async def _count_attempt(session: AsyncSession, address: str, now: float) -> tuple[int, float]:
+async def _count_attempt(session: AsyncSession, key: str, now: float) -> tuple[int, float]:
     # A fixed window: it starts with the first attempt and the count starts over after it.
     window_over = LoginCounter.window_ends <= now
     statement = (
         _insert(session)
-        .values(key=_address_key(address), count=1, window_ends=now + ADDRESS_WINDOW_SECONDS)
+        .values(key=key, count=1, window_ends=now + ADDRESS_WINDOW_SECONDS)
         .on_conflict_do_update(
             index_elements=[LoginCounter.key],
             set_={
@@ -100,7 +101,7 @@ async def admit(
     global _admitted
     now = time.time()
     async with db.write() as uow:
-        count, window_ends = await _count_attempt(uow.session, address, now)
+        count, window_ends = await _count_attempt(uow.session, _address_key(address), now)
         blocked_until = None
         if not known_device:
             blocked_until = await uow.session.scalar(
@@ -121,6 +122,20 @@ async def admit(
             "Too many failed logins for this account. Try again later, or from a device "
             "you have logged in with before.",
             max(1, math.ceil(blocked_until - now)),
+        )
+
+
+async def admit_portal_attempt(db: Database, *, address: str, per_minute: int) -> None:
+    """Count one opening of a portal link from `address`, in the same counters as logins
+    (a key of its own); raise `LoginThrottled` past `per_minute`."""
+    now = time.time()
+    async with db.write() as uow:
+        count, window_ends = await _count_attempt(uow.session, f"portal:{address}", now)
+    if count > per_minute:
+        raise LoginThrottled(
+            "rate_limited",
+            "Too many links opened from this address. Wait a moment and try again.",
+            max(1, math.ceil(window_ends - now)),
         )
 
 

@@ -174,6 +174,9 @@ async def _side(
     side.ids["shipment"] = shipment["id"]
     await _bill_and_return(client, headers, side, rep)
     await _blanket(client, side, rep, customer["id"], product)
+    link = await client.post("/api/portal-links", json={"order_id": confirmed["id"]}, headers=rep)
+    assert link.status_code == 201, link.text
+    side.ids["portal_link"] = link.json()["link"]["id"]
 
     async with db.read() as unit:
         side.ids["assignment"] = str(

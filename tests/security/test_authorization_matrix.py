@@ -473,12 +473,37 @@ ROUTES = [
     Route("POST", "/quotes/{quote_id}/convert", "action", SCOPED, page=True),
     # sync
     Route("POST", "/api/sync/v1/devices/{device_id}/revoke", "action", OWN),
+    # portal links (staff side; the portal itself is under NOT_RECORDS)
+    Route(
+        "POST",
+        "/api/portal-links/{link_id}/revoke",
+        "action",
+        SCOPED,
+        uses={"link_id": "portal_link"},
+    ),
+    Route("POST", "/orders/{order_id}/portal-links", "action", SCOPED, page=True),
+    Route(
+        "POST",
+        "/orders/{order_id}/portal-links/{link_id}/revoke",
+        "action",
+        SCOPED,
+        uses={"link_id": "portal_link"},
+        page=True,
+    ),
 ]
 
 # Routes with a path parameter that names no record of the matrix, and why.
 NOT_RECORDS = {
     ("GET", "/static/{file_path}"): "public files of the app",
     ("GET", "/schema/{path}"): "the API description",
+    # The customer portal: no staff login reaches it; a portal link's session opens only
+    # its customer's or document's pages (tests/integration/test_portal.py).
+    ("GET", "/p/{token}"): "customer portal: a link's token, rate limited",
+    ("GET", "/p/orders/{order_id}"): "customer portal: the link's orders only",
+    ("GET", "/p/quotes/{quote_id}"): "customer portal: the link's quotes only",
+    ("POST", "/p/quotes/{quote_id}/accept"): "customer portal: the link's quotes only",
+    ("POST", "/p/quotes/{quote_id}/decline"): "customer portal: the link's quotes only",
+    ("GET", "/p/invoices/{invoice_id}/print"): "customer portal: the link's invoices only",
 }
 
 # GET routes without a record in their path: either lists whose rows follow the caller's
@@ -499,6 +524,9 @@ SCOPED_LISTS = {
 }
 UNSCOPED_READS = {
     "/api/auth/me": "the caller's own account",
+    "/api/portal-links": "the links of the customer, order or quote named in the query, "
+    "which must be in the caller's scope (404 otherwise)",
+    "/p": "customer portal: a portal link's session, no staff login",
     "/api/users": "admins only (403 for the others)",
     "/api/webhooks": "admins only (403 for the others)",
     "/api/webhooks/event-types": "admins only: the names of the events",

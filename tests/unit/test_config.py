@@ -32,10 +32,13 @@ def test_environment_overrides_are_honoured(tmp_path):
             "FIELDSALES_SECRET_KEY": "k" * 40,
             "FIELDSALES_DATABASE_URL": "postgresql+asyncpg://u@h/db",
             "FIELDSALES_LOGIN_RATE_LIMIT": "3",
+            "FIELDSALES_PORTAL_LINK_DAYS": "30",
+            "FIELDSALES_PORTAL_RATE_LIMIT": "5",
         }
     )
     assert settings.secret_key == "k" * 40 and settings.database_url.startswith("postgresql")
     assert settings.login_rate_limit == 3
+    assert settings.portal_link_days == 30 and settings.portal_rate_limit == 5
     assert not (tmp_path / "secret_key").exists()
 
 

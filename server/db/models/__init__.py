@@ -30,6 +30,7 @@ from server.db.models.customers import Customer, CustomerAddress, CustomerContac
 from server.db.models.fulfilment import ExpectedReceipt, Shipment, ShipmentLine, StockMovement
 from server.db.models.imports import ImportJob
 from server.db.models.outbox import EmailMessage, OutboxMessage, WebhookAttempt, WebhookEndpoint
+from server.db.models.portal import PortalLink
 from server.db.models.reference import REFERENCE_TABLES, ReferenceDataVersion
 from server.db.models.sales import (
     IdempotencyRecord,
@@ -75,6 +76,7 @@ __all__ = [
     "OutboxMessage",
     "Payment",
     "PaymentAllocation",
+    "PortalLink",
     "PriceBreak",
     "PriceList",
     "PriceListItem",

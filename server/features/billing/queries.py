@@ -40,6 +40,7 @@ __all__ = [
     "credit_note_out",
     "customer_credit_cents",
     "invoice_detail",
+    "invoice_detail_where",
     "invoicing_queue",
     "list_invoices",
     "receivables",
@@ -157,9 +158,19 @@ async def invoice_detail(
 ) -> InvoiceDetail:
     """The invoice with its lines, shipments, payments and credit notes; NotFound also when
     its order is outside the caller's scope."""
-    row = (
-        await session.execute(_summary_query().where(Invoice.id == invoice_id, order_filter(scope)))
-    ).first()
+    return await invoice_detail_where(session, order_filter(scope), invoice_id, today=today)
+
+
+async def invoice_detail_where(
+    session: AsyncSession,
+    orders: ColumnElement[bool],
+    invoice_id: str,
+    *,
+    today: date | None = None,
+) -> InvoiceDetail:
+    """`invoice_detail` for an invoice whose order meets `orders` (a condition on
+    SalesOrder): the customer portal's scope is a customer or one order, not a user's."""
+    row = (await session.execute(_summary_query().where(Invoice.id == invoice_id, orders))).first()
     if row is None:
         raise NotFound("No such invoice.", code="invoice_not_found")
     invoice: Invoice = row.Invoice

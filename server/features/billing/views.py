@@ -29,7 +29,7 @@ from server.features.shared.scope import load_scope
 from server.http.errors import status_for
 from server.security.auth import requires_role
 
-__all__ = ["BILLING_PAGES"]
+__all__ = ["BILLING_PAGES", "print_context"]
 
 _admins = requires_role("admin")
 _METHODS = ("bank_transfer", "card", "cheque", "cash", "other")
@@ -239,10 +239,12 @@ async def apply_credit_from_invoice(request: Req, db: Database, invoice_id: str)
     return Redirect(path=f"/billing/invoices/{invoice_id}", status_code=303)
 
 
-def _print_context(
-    detail: InvoiceDetail, order: Any, customer_name: str, settings: Settings
+def print_context(
+    detail: InvoiceDetail, order: Any, customer_name: str, settings: Settings, *, back_url: str
 ) -> dict[str, Any]:
+    """What the printable invoice shows; `back_url`: the page its Back link returns to."""
     return {
+        "back_url": back_url,
         "d": detail,
         "i": detail.invoice,
         "order": order,
@@ -267,7 +269,13 @@ async def print_invoice(
         customers = await customer_names(unit.session, [detail.invoice.customer_id])
     context = page_context(
         request,
-        **_print_context(detail, order, customers.get(order.customer_id, ""), settings),
+        **print_context(
+            detail,
+            order,
+            customers.get(order.customer_id, ""),
+            settings,
+            back_url=f"/orders/{order.id}",
+        ),
     )
     return Template("billing/print.html", context=context)
 

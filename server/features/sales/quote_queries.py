@@ -10,7 +10,7 @@ import msgspec
 from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Customer, Quote, QuoteLine, QuoteRevision
+from server.db.models import AuditEvent, Customer, Quote, QuoteLine, QuoteRevision
 from server.domain.errors import NotFound
 from server.domain.orders import QuoteStatus, allowed_quote_actions
 from server.features.sales.order_queries import line_out, totals_of
@@ -25,6 +25,7 @@ __all__ = [
     "quote_diff",
     "quote_filter",
     "quote_lines",
+    "quote_timeline",
     "revisions",
     "snapshot",
 ]
@@ -207,3 +208,28 @@ async def any_due(session: AsyncSession, scope: Scope, today: date) -> bool:
         .limit(1)
     )
     return found is not None
+
+
+async def quote_timeline(session: AsyncSession, quote_id: str) -> list[dict[str, Any]]:
+    """The quote's named actions, oldest first; a customer's answer through the portal
+    (no actor) carries the typed signature and the client's address."""
+    rows = (
+        await session.execute(
+            select(AuditEvent)
+            .where(AuditEvent.entity_type == "quote", AuditEvent.entity_id == quote_id)
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    ).scalars()
+    return [
+        {
+            "action": e.action,
+            "at": e.at,
+            "actor_id": e.actor_id,
+            "to_state": e.to_state,
+            "reason": e.reason,
+            "by_customer": (e.data or {}).get("by") == "customer portal",
+            "signed_by": (e.data or {}).get("signed_by"),
+            "client_address": (e.data or {}).get("client_address"),
+        }
+        for e in rows
+    ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from msgspec import UnsetType
 from sqlalchemy import delete, select
@@ -36,6 +37,7 @@ from server.features.shared.territory_data import load_territory_data
 
 __all__ = [
     "DEFAULT_VALIDITY_DAYS",
+    "apply_transition",
     "claim_for_order",
     "create_quote",
     "expire_if_due",
@@ -211,8 +213,23 @@ async def transition(
     reason: str | None = None,
 ) -> Quote:
     """send, revise, accept or decline."""
-    session = uow.session
     _, quote = await _load(uow, user, quote_id)
+    return await apply_transition(uow, quote, action, actor_id=user.id, reason=reason)
+
+
+async def apply_transition(
+    uow: WriteUnit,
+    quote: Quote,
+    action: str,
+    *,
+    actor_id: str | None,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> Quote:
+    """`transition` on a quote already loaded (locked) by a caller that checked its right
+    to act on it: a user's scope, or a customer's portal link (`actor_id` None, the
+    signature and address in `data`)."""
+    session = uow.session
     today = date.today()
     before = quote.status
     target = next_quote_status(
@@ -235,11 +252,12 @@ async def transition(
     await uow.audit.record(
         quote_event(
             quote=quote,
-            actor_id=user.id,
+            actor_id=actor_id,
             action=action,
             from_state=before,
             to_state=quote.status,
             reason=reason,
+            data=data,
         )
     )
     if action == "send":

@@ -7,8 +7,15 @@ from typing import Any
 from server.features.sales.views_amend import AMEND_PAGES
 from server.features.sales.views_approvals import APPROVAL_PAGES
 from server.features.sales.views_orders import ORDER_PAGES
+from server.features.sales.views_portal_links import PORTAL_LINK_PAGES
 from server.features.sales.views_quotes import QUOTE_PAGES
 
 __all__ = ["SALES_PAGES"]
 
-SALES_PAGES: list[Any] = [*AMEND_PAGES, *ORDER_PAGES, *QUOTE_PAGES, *APPROVAL_PAGES]
+SALES_PAGES: list[Any] = [
+    *AMEND_PAGES,
+    *PORTAL_LINK_PAGES,
+    *ORDER_PAGES,
+    *QUOTE_PAGES,
+    *APPROVAL_PAGES,
+]

@@ -22,6 +22,8 @@ from server.domain.actor import CurrentUser
 from server.domain.errors import DomainError, NotFound, ValidationFailed
 from server.domain.orders import FulfilmentStatus, OrderStatus, can_cancel
 from server.features.fulfilment.shipment_queries import shipments_of_order
+from server.features.portal.links import link_out, list_links
+from server.features.portal.schemas import PortalLinkIn
 from server.features.sales import order_queries
 from server.features.sales.call_offs import place_call_off
 from server.features.sales.schemas import BlanketOut, CallOffIn, OrderDetail
@@ -38,7 +40,7 @@ from server.features.shared.paging import Offset
 from server.features.shared.scope import customer_filter, load_scope
 from server.http.errors import status_for
 
-__all__ = ["ORDER_PAGES", "may_decide"]
+__all__ = ["ORDER_PAGES", "may_decide", "render_order"]
 
 STATUSES = [s.value for s in OrderStatus]
 
@@ -93,15 +95,21 @@ async def render_order(
     reason: str = "",
     failed: str = "",
     form: dict[str, str] | None = None,
+    new_portal_url: str = "",
 ) -> Template:
     """The order page, also shown again with the message when one of its actions is
-    refused (`failed`: the form that was, "amend" or the action's)."""
+    refused (`failed`: the form that was, "amend" or the action's). `new_portal_url`: a
+    portal link just created, shown this once to be copied."""
     async with db.read() as unit:
         scope = await load_scope(unit.session, request.user)
         order = await order_queries.get_visible_order(unit.session, scope, order_id)
         detail = await order_queries.order_detail(unit.session, order)
         customers = await customer_names(unit.session, [detail.customer_id])
         shipments = await shipments_of_order(unit, order.id)
+        portal_links = [
+            link_out(x)
+            for x in await list_links(unit.session, request.user, PortalLinkIn(order_id=order.id))
+        ]
         warehouses = {
             row.id: f"{row.code} · {row.name}"
             for row in await unit.session.execute(
@@ -118,6 +126,7 @@ async def render_order(
                 *detail.manager_ids,
                 *(e.actor_id for e in detail.timeline),
                 *(r.actor_id for r in detail.revisions),
+                *(x.created_by for x in portal_links),
             ],
         )
         # Whoever may place orders for the customer may call off its blanket orders.
@@ -144,6 +153,8 @@ async def render_order(
         may_decide=may_decide(request.user, detail),
         may_amend=detail.amendable,
         shipments=shipments,
+        portal_links=portal_links,
+        new_portal_url=new_portal_url,
         warehouses=warehouses,
         error=error,
         reason=reason,

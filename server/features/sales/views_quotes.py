@@ -104,7 +104,8 @@ async def render_quote(
             if r["revision"] > 1
         ]
         customers = await customer_names(unit.session, [quote.customer_id])
-        people = await user_names(unit.session, [quote.rep_id])
+        timeline = await quote_queries.quote_timeline(unit.session, quote.id)
+        people = await user_names(unit.session, [quote.rep_id, *(e["actor_id"] for e in timeline)])
     actions = detail.allowed_actions
     context = page_context(
         request,
@@ -113,6 +114,7 @@ async def render_quote(
         people=people,
         revisions=list(reversed(revisions)),
         diffs=diffs,
+        timeline=timeline,
         error=error,
         buttons=[a for a in _BUTTONS if a in actions],
         may_convert="convert" in actions
