@@ -179,5 +179,5 @@ async def issue_credit_note(
             "applied_cents": applied,
         },
     )
-    await save_orders(uow, [order], events)
+    await save_orders(uow, [order], events, reason=f"credit note {note.number}")
     return IssuedCreditNote(note, note_lines, applied)

@@ -220,5 +220,5 @@ async def _bill(
             "A shipment was invoiced at the same moment.", code="shipment_already_invoiced"
         )
     await store.save_invoiced_quantities(changed_lines)
-    await save_orders(uow, billed_orders, events)
+    await save_orders(uow, billed_orders, events, reason="invoiced")
     return issued

@@ -15,6 +15,7 @@ from server.domain.actor import CurrentUser
 from server.domain.blanket_orders import reserves_stock
 from server.domain.errors import NotFound, PermissionDenied
 from server.domain.orders import FulfilmentStatus, OrderStatus, Reason, next_order_status
+from server.features.commission.crediting import credit_commission
 from server.features.sales.allocation_service import allocate, allocation_event, release_order_stock
 from server.features.sales.call_offs import give_back_call_off
 from server.features.sales.changes import order_changes
@@ -107,6 +108,7 @@ async def _transition(
             )
     await store.save_status(order)
     await uow.audit.record(*events)
+    await credit_commission(uow, order.id, reason=f"{action} {order.number}")
     uow.feed.touch_all(order_changes(order, customer))
 
 
