@@ -159,3 +159,44 @@ async def test_a_manager_approves_the_period_and_later_changes_land_in_the_next(
     assert [(r["order_number"], r["amount"], r["revenue"]) for r in rows] == [
         (order["number"], "4.00", "40.00")
     ]
+
+
+async def _pull_all(client: Any, headers: dict[str, str], cursor: str | None = None):
+    changes: list[dict[str, Any]] = []
+    while True:
+        params = {"cursor": cursor} if cursor else {}
+        page = (await client.get("/api/sync/v1/pull", params=params, headers=headers)).json()
+        changes.extend(page["changes"])
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            return changes, cursor
+
+
+async def test_the_pull_carries_the_reps_own_summary_and_its_changes(client, db):
+    shop = await open_shop(client, db)
+    await client.post("/api/commission/plans", json=plan_body(shop), headers=shop.admin)
+    await client.post(
+        "/api/commission/quotas",
+        json={"rep_id": shop.world.rep1.id, "period": THIS_PERIOD, "quota_cents": 8_000},
+        headers=shop.admin,
+    )
+    changes, cursor = await _pull_all(client, shop.rep)
+    mine = [c for c in changes if c["entity_type"] == "commission_summary"]
+    assert [(c["entity_id"], c["data"]["earned_cents"]) for c in mine] == [(shop.world.rep1.id, 0)]
+
+    await place(client, shop, {shop.even: 2})
+    changes, _ = await _pull_all(client, shop.rep, cursor)
+    mine = [c for c in changes if c["entity_type"] == "commission_summary"]
+    assert len(mine) == 1
+    data = mine[0]["data"]
+    # 40.00 of 80.00 quota: 4.00 earned, 50 %.
+    assert (data["period"], data["earned_cents"], data["attainment_percent"]) == (
+        THIS_PERIOD,
+        400,
+        "50.0",
+    )
+    rep2 = bearer(await login(client, "rep2@corp.test"))
+    theirs, _ = await _pull_all(client, rep2)
+    assert {c["entity_id"] for c in theirs if c["entity_type"] == "commission_summary"} == {
+        shop.world.rep2.id
+    }

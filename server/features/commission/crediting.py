@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from server.db.unit_of_work import WriteUnit
+from server.db.unit_of_work import Change, WriteUnit
 from server.domain.commission import desired_entries, entries_to_append, period_of
 from server.features.commission.store import CommissionStore
 
-__all__ = ["credit_commission", "credit_orders"]
+__all__ = ["credit_commission", "credit_orders", "summary_change"]
+
+
+def summary_change(rep_id: str) -> Change:
+    """The rep's commission summary changed: their phone pulls it again."""
+    return Change("commission_summary", rep_id, owner_id=rep_id)
 
 
 async def credit_commission(
@@ -49,6 +54,8 @@ async def credit_commission(
         await store.append(
             new, order_id=order_id, basis=plan.basis.value if plan else "", plan=plan
         )
+        if new:
+            uow.feed.touch(summary_change(rep_id))
         appended += len(new)
     return appended
 

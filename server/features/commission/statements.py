@@ -27,6 +27,7 @@ from server.db.unit_of_work import AuditRecord, ReadUnit, WriteUnit
 from server.domain.actor import CurrentUser
 from server.domain.commission import DesiredEntry, entries_to_append, tier_adjustment_cents
 from server.domain.errors import InvalidTransition, NotFound, PermissionDenied
+from server.features.commission.crediting import summary_change
 from server.features.commission.schemas import EntryOut, StatementOut
 from server.features.commission.store import CommissionStore
 from server.features.commission.summary import plan_for_period, rep_summary
@@ -146,6 +147,7 @@ async def approve_statement(
     statement.approved_by, statement.approved_at = user.id, utcnow()
     await uow.session.flush()
     await uow.audit.record(_event(statement, user.id, "approve", "draft"))
+    uow.feed.touch(summary_change(rep_id))
     return statement
 
 
@@ -167,6 +169,7 @@ async def mark_paid(
     statement.paid_by, statement.paid_at = user.id, utcnow()
     await uow.session.flush()
     await uow.audit.record(_event(statement, user.id, "pay", "approved"))
+    uow.feed.touch(summary_change(rep_id))
     return statement
 
 
