@@ -7,6 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from server.domain.commission import (
     Basis,
@@ -351,3 +353,56 @@ def test_entry_keys_number_each_correction_so_a_duplicate_cannot_be_inserted() -
         desired_entries(plan(), order()), ledger, period="2026-12", locked=(), reason="again"
     )
     assert {n.entry_key.rsplit("#", 1)[1] for n in new} == {"2"}
+
+
+_snapshots = st.builds(
+    lambda status, paid, credited, basis, override: (
+        plan(basis=basis, manager_override_rate=override),
+        order(
+            status=status,
+            manager_ids=("boss",),
+            invoices=(invoice(paid=paid, credited=credited),),
+            credit_notes=(return_note(),) if credited else (),
+        ),
+    ),
+    st.sampled_from(["confirmed", "cancelled", "pending_approval", "closed"]),
+    st.integers(min_value=0, max_value=17_200),
+    st.sampled_from([0, 5_500]),
+    st.sampled_from(list(Basis)),
+    st.sampled_from([D(0), D("1.5")]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    steps=st.lists(_snapshots, min_size=1, max_size=8),
+    locked=st.sets(st.sampled_from(["2026-11", "2026-12"])),
+)
+def test_the_ledger_always_equals_the_plan_applied_to_the_documents_as_they_are_now(
+    steps: list[tuple[Plan, OrderFacts]], locked: set[str]
+) -> None:
+    # Whatever happened before, and in whatever order, after each recompute every key of
+    # the ledger adds up to what the plan gives for the documents at that moment.
+    ledger: list[ExistingEntry] = []
+    for p, o in steps:
+        new = entries_to_append(
+            desired_entries(p, o), ledger, period="2026-11", locked=locked, reason="step"
+        )
+        assert all(n.period not in locked for n in new)
+        ledger += [
+            ExistingEntry(
+                key=n.key,
+                rep_id=n.rep_id,
+                role=n.role,
+                source_type=n.source_type,
+                source_id=n.source_id,
+                revenue_cents=n.revenue_cents,
+                amount_cents=n.amount_cents,
+            )
+            for n in new
+        ]
+        held: dict[str, int] = {}
+        for e in ledger:
+            held[e.key] = held.get(e.key, 0) + e.amount_cents
+        wanted = {d.key: d.amount_cents for d in desired_entries(p, o)}
+        assert {k: v for k, v in held.items() if v} == {k: v for k, v in wanted.items() if v}

@@ -27,19 +27,19 @@ async def credit_commission(
     """Append what the order's entries lack (or have too much of), in today's period or,
     where an approved statement locked it, the next open one. Returns how many entries.
 
-    The plan is the one in force on the day the order was placed. Without one (and no
-    entries from before) there is nothing to do: one indexed read.
+    The plan is the one in force on the day the order was placed. Without one there is
+    nothing to do after two indexed reads: plans are never deleted, so an order without a
+    plan on its day has never had entries either.
     """
     store = uow.scoped(CommissionStore)
-    found = await store.order_facts(order_id)
-    if found is None:
+    placed_on = await store.placed_on(order_id)
+    if placed_on is None:
         return 0
-    facts, placed_on = found
     plan = await store.plan_on(placed_on)
-    existing = await store.entries_of_order(order_id)
-    if plan is None and not existing:
+    if plan is None:
         return 0
-    desired = desired_entries(plan, facts) if plan is not None else []
+    desired = desired_entries(plan, await store.order_facts(order_id))
+    existing = await store.entries_of_order(order_id)
     period = period_of(today or date.today())
     appended = 0
     for rep_id in sorted({e.rep_id for e in desired} | {e.rep_id for e in existing}):
@@ -51,9 +51,7 @@ async def credit_commission(
             locked=locked,
             reason=reason,
         )
-        await store.append(
-            new, order_id=order_id, basis=plan.basis.value if plan else "", plan=plan
-        )
+        await store.append(new, order_id=order_id, basis=plan.basis.value, plan=plan)
         if new:
             uow.feed.touch(summary_change(rep_id))
         appended += len(new)

@@ -159,12 +159,15 @@ class CommissionStore:
         row = await self._sql.first(_PLAN_ON, {"on": on})
         return None if row is None else plan_of(row)
 
-    async def order_facts(self, order_id: str) -> tuple[OrderFacts, date] | None:
-        """The order as the rules need it, and the day it was placed (which plan applies)."""
+    async def placed_on(self, order_id: str) -> date | None:
+        """The day the order was placed (which plan applies), or None without the order."""
+        order = await self._sql.first(_ORDER, {"id": order_id})
+        return None if order is None else order.placed_at.date()
+
+    async def order_facts(self, order_id: str) -> OrderFacts:
+        """The order, its lines, invoices and credit notes as the rules need them."""
         params = {"id": order_id}
         order = await self._sql.first(_ORDER, params)
-        if order is None:
-            return None
         lines = tuple(
             OrderLineFacts(id=r[0], product_id=r[1], category_id=r[2], net_cents=r[3])
             for r in await self._sql.rows(_ORDER_LINES, params)
@@ -201,7 +204,7 @@ class CommissionStore:
                 for note_id, (invoice_id, found) in notes.items()
             ),
         )
-        return facts, order.placed_at.date()
+        return facts
 
     async def entries_of_order(self, order_id: str) -> list[ExistingEntry]:
         rows = await self._sql.rows(_ENTRIES_OF_ORDER, {"id": order_id})
