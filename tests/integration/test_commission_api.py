@@ -200,3 +200,26 @@ async def test_the_pull_carries_the_reps_own_summary_and_its_changes(client, db)
     assert {c["entity_id"] for c in theirs if c["entity_type"] == "commission_summary"} == {
         shop.world.rep2.id
     }
+
+
+async def test_two_approvals_of_one_period_at_once_approve_it_once(client, db):
+    import asyncio
+
+    shop = await open_shop(client, db)
+    await client.post("/api/commission/plans", json=plan_body(shop), headers=shop.admin)
+    await place(client, shop, {shop.even: 1})
+    rep = shop.world.rep1.id
+    manager = bearer(await login(client, "manager@corp.test"))
+    answers = await asyncio.gather(
+        client.post(f"/api/commission/statements/{rep}/{THIS_PERIOD}/approve", headers=manager),
+        client.post(f"/api/commission/statements/{rep}/{THIS_PERIOD}/approve", headers=shop.admin),
+    )
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    statement = (
+        await client.get(
+            "/api/commission/statements",
+            params={"rep_id": rep, "period": THIS_PERIOD},
+            headers=shop.admin,
+        )
+    ).json()
+    assert (statement["status"], statement["amount_cents"]) == ("approved", 200)

@@ -59,6 +59,8 @@ async def credit_commission(
 
 
 async def credit_orders(uow: WriteUnit, order_ids: list[str], *, reason: str) -> None:
-    """Each order in turn (the caller holds their locks)."""
+    """Each order in turn (the caller holds their locks); one read when no plan exists."""
+    if not await uow.scoped(CommissionStore).any_plan():
+        return
     for order_id in order_ids:
         await credit_commission(uow, order_id, reason=reason)

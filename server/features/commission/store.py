@@ -64,6 +64,7 @@ _PLAN_ON = (
     .order_by(_PLANS.c.valid_from.desc(), _PLANS.c.version.desc())
     .limit(1)
 )
+_ANY_PLAN = select(_PLANS.c.id).limit(1)
 _ORDER = select(
     _ORDERS.c.id,
     _ORDERS.c.status,
@@ -154,10 +155,21 @@ class CommissionStore:
     def __init__(self, uow: ReadUnit) -> None:
         self._sql = uow.sql
         self._postgres = uow.dialect_name == "postgresql"
+        # Plan versions are never changed once written: within one unit a day's plan is
+        # read once (an invoicing run credits a thousand orders of a few days).
+        self._plans: dict[date, Plan | None] = {}
+        self._any_plan: bool | None = None
+
+    async def any_plan(self) -> bool:
+        if self._any_plan is None:
+            self._any_plan = await self._sql.scalar(_ANY_PLAN) is not None
+        return self._any_plan
 
     async def plan_on(self, on: date) -> Plan | None:
-        row = await self._sql.first(_PLAN_ON, {"on": on})
-        return None if row is None else plan_of(row)
+        if on not in self._plans:
+            row = await self._sql.first(_PLAN_ON, {"on": on})
+            self._plans[on] = None if row is None else plan_of(row)
+        return self._plans[on]
 
     async def placed_on(self, order_id: str) -> date | None:
         """The day the order was placed (which plan applies), or None without the order."""
