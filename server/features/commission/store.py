@@ -30,6 +30,7 @@ from server.db.models import (
     SalesOrderLine,
 )
 from server.db.models.base import table_of
+from server.db.statements import by_arity
 from server.db.types import new_id, utcnow
 from server.db.unit_of_work import ReadUnit
 from server.domain.commission import (
@@ -108,9 +109,11 @@ _ORDER_NOTES = (
 _EXISTING_COLUMNS = [_ENTRIES.c[name] for name in ExistingEntry.__struct_fields__]
 _ENTRIES_OF_ORDER = select(*_EXISTING_COLUMNS).where(_ENTRIES.c.order_id == bindparam("id"))
 _ENTRIES_OF_KEY = select(*_EXISTING_COLUMNS).where(_ENTRIES.c.key == bindparam("key"))
-_LOCKED_PERIODS = select(_STATEMENTS.c.period).where(
-    _STATEMENTS.c.rep_id == bindparam("rep"),
-    _STATEMENTS.c.status.in_([literal(s) for s in LOCKING_STATUSES]),
+_LOCKED_PERIODS = by_arity(
+    lambda n: select(_STATEMENTS.c.rep_id, _STATEMENTS.c.period).where(
+        _STATEMENTS.c.rep_id.in_([bindparam(f"r{i}") for i in range(n)]),
+        _STATEMENTS.c.status.in_([literal(s) for s in LOCKING_STATUSES]),
+    )
 )
 _PERIOD_SUMS = select(
     func.coalesce(func.sum(_ENTRIES.c.amount_cents), 0),
@@ -227,10 +230,25 @@ class CommissionStore:
 
     async def locked_periods(self, rep_id: str, *, exclusive: bool = False) -> set[str]:
         """The rep's approved periods, with the rep's commission lock held (PostgreSQL)."""
+        return (await self.locked_periods_of([rep_id], exclusive=exclusive))[rep_id]
+
+    async def locked_periods_of(
+        self, rep_ids: Sequence[str], *, exclusive: bool = False
+    ) -> dict[str, set[str]]:
+        """Each rep's approved periods, with their commission locks held (PostgreSQL)."""
+        reps = sorted(set(rep_ids))
         if self._postgres:
             lock = _EXCLUSIVE_LOCK if exclusive else _SHARED_LOCK
-            await self._sql.scalar(lock, {"k": f"commission:{rep_id}"})
-        return {row[0] for row in await self._sql.rows(_LOCKED_PERIODS, {"rep": rep_id})}
+            for rep_id in reps:
+                await self._sql.scalar(lock, {"k": f"commission:{rep_id}"})
+        locked: dict[str, set[str]] = {rep_id: set() for rep_id in reps}
+        if reps:
+            rows = await self._sql.rows(
+                _LOCKED_PERIODS(len(reps)), {f"r{i}": rep for i, rep in enumerate(reps)}
+            )
+            for rep_id, period in rows:
+                locked[rep_id].add(period)
+        return locked
 
     async def period_sums(self, rep_id: str, period: str) -> tuple[int, int]:
         """The rep's own base commission and credited revenue in a period (no tiers)."""

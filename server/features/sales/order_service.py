@@ -34,7 +34,7 @@ from server.domain.orders import (
     next_order_status,
 )
 from server.domain.pricing import requested_discount_percent
-from server.features.commission.crediting import credit_commission
+from server.features.commission.crediting import credit_placed_order
 from server.features.sales.allocation_service import allocate, allocation_event
 from server.features.sales.changes import order_changes, quote_changes
 from server.features.sales.events import order_event, quote_event
@@ -374,7 +374,8 @@ async def place_order(
         uow.feed.touch_all(quote_changes(quote, customer.territory_id))
     if order.status == OrderStatus.CONFIRMED:
         # Only a confirmed order can earn at placement (nothing is invoiced yet).
-        await credit_commission(uow, order.id, reason=f"placed {order.number}")
+        categories = {pid: p.category_id for pid, p in outcome.products.items()}
+        await credit_placed_order(uow, order, lines, categories, reason=f"placed {order.number}")
     uow.feed.touch_all(order_changes(order, customer))
     return PlacedOrder(order, lines, written_events)
 
