@@ -137,6 +137,7 @@ class OrderFacts(msgspec.Struct, frozen=True):
     lines: tuple[OrderLineFacts, ...]
     invoices: tuple[InvoiceFacts, ...] = ()
     credit_notes: tuple[CreditFacts, ...] = ()
+    order_type: str = "standard"
 
 
 class DesiredEntry(msgspec.Struct, frozen=True):
@@ -301,6 +302,9 @@ def desired_entries(plan: Plan, order: OrderFacts) -> list[DesiredEntry]:
     """
     rep_id = credited_rep(order)
     desired: list[DesiredEntry] = []
+    if order.order_type == "blanket":
+        # An agreement, not a sale: its call-offs are the orders that earn.
+        return desired
     managers = [m for m in dict.fromkeys(order.manager_ids) if m != rep_id]
     for key, source_type, source_id, revenue, rate in _line_entries(plan, order):
         revenue_cents = _round(revenue)

@@ -309,7 +309,9 @@ EXAMPLES: list[tuple[str, Callable[[], object], object]] = [
         lambda: next_tier(marginal(), 80_000, 100_000),
         next_tier(marginal(), 80_000, 100_000).__class__(D(100), D(2), 20_000),
     ),
-    # 33. Split plus override plus clawback: an unowned territory credits the placer,
+    # 33. A blanket order is an agreement: its call-offs earn, the blanket itself nothing.
+    ("blanket earns nothing", lambda: total(plan(), order(order_type="blanket")), 0),
+    # 34. Split plus override plus clawback: an unowned territory credits the placer,
     #     the boss overrides 2 % of revenue, and the cancellation nets both to zero.
     (
         "override and clawback",

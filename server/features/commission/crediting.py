@@ -110,6 +110,7 @@ async def credit_placed_order(
         rep_id=order.rep_id,
         created_by=order.created_by,
         manager_ids=tuple(order.manager_ids or ()),
+        order_type=order.order_type,
         lines=tuple(
             OrderLineFacts(
                 id=line.id,

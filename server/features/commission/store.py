@@ -73,6 +73,7 @@ _ORDER = select(
     _ORDERS.c.created_by,
     _ORDERS.c.manager_ids,
     _ORDERS.c.placed_at,
+    _ORDERS.c.order_type,
 ).where(_ORDERS.c.id == bindparam("id"))
 _ORDER_LINES = (
     select(_LINES.c.id, _LINES.c.product_id, _PRODUCTS.c.category_id, _LINES.c.net_cents)
@@ -203,6 +204,7 @@ class CommissionStore:
             rep_id=order.rep_id,
             created_by=order.created_by,
             manager_ids=tuple(order.manager_ids or ()),
+            order_type=order.order_type,
             lines=lines,
             invoices=tuple(
                 InvoiceFacts(
