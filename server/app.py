@@ -32,6 +32,7 @@ from server.features.app_shell.compression import PUBLIC_COMPRESSION
 from server.features.backoffice import ROUTES as backoffice_routes
 from server.features.billing import ROUTES as billing_routes
 from server.features.catalog import ROUTES as catalog_routes
+from server.features.commission import ROUTES as commission_routes
 from server.features.customers import ROUTES as customer_routes
 from server.features.customers.credit_policy import configure_credit_policy
 from server.features.fulfilment.routes import ROUTES as fulfilment_routes
@@ -81,6 +82,7 @@ API_ROUTES: list[Any] = [
     *billing_routes,
     *notification_routes,
     *portal_routes,
+    *commission_routes,
     *sync_routes,
 ]
 

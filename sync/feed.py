@@ -38,8 +38,9 @@ __all__ = ["CATALOG_ENTITY_TYPES", "FeedSource", "PullPage", "Visibility", "pull
 
 # Part of every view: a new value makes every phone pull a fresh snapshot once, for data
 # whose meaning changed without a change being recorded (2: a customer's credit limit of 0,
-# "no limit" before, is null; 0 is now no credit at all).
-_DATA_SHAPE = "2"
+# "no limit" before, is null; 0 is now no credit at all; 3: the rep's commission summary
+# joined the pull).
+_DATA_SHAPE = "3"
 
 # What is recorded without a territory or owner and is everyone's: products, base and tier
 # price lists, tax rates (a customer's own list is recorded with its customer's territory).

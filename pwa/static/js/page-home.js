@@ -1,6 +1,6 @@
 // Home: today's work, what waits to sync, the last sync, and the latest verdicts.
 
-import { formatWhen, h, live, replace } from "./dom.js";
+import { formatCents, formatWhen, h, live, replace } from "./dom.js";
 import { listItems } from "./outbox.js";
 import { pendingItems } from "./outbox-core.js";
 import { withCurrentVerdicts } from "./outbox-view.js";
@@ -13,6 +13,26 @@ const NET = { offline: "Offline — your work is saved on this phone", signed_ou
 function showNet() {
   const state = navigator.onLine ? syncStatus().state : "offline";
   document.getElementById("home-net").textContent = NET[state] || "Online";
+}
+
+/** The period's commission as last pulled (offline too): earned, attainment, what is
+ * pending, and the next tier; "—" until a summary of this month has been pulled. */
+function showCommission(summary, month) {
+  const earned = document.getElementById("home-commission");
+  const detail = document.getElementById("home-commission-detail");
+  if (!summary || summary.period !== month) {
+    earned.textContent = "—";
+    detail.textContent = "";
+    return;
+  }
+  earned.textContent = formatCents(summary.earned_cents);
+  const parts = [];
+  if (summary.attainment_percent !== null) parts.push(`${summary.attainment_percent}% of quota`);
+  if (summary.pending_cents) parts.push(`${formatCents(summary.pending_cents)} pending`);
+  if (summary.next_tier_revenue_needed_cents !== null) {
+    parts.push(`${formatCents(summary.next_tier_revenue_needed_cents)} more to reach ${summary.next_tier_percent}% (x${summary.next_tier_multiplier})`);
+  }
+  detail.textContent = parts.join(" · ");
 }
 
 async function render() {
@@ -28,6 +48,7 @@ async function render() {
   const orders = await allEntities("order");
   document.getElementById("home-orders-today").textContent =
     String(orders.filter((o) => o.rep_id === user.id && (o.placed_at || "").startsWith(today)).length);
+  showCommission(await getEntity("commission_summary", user.id), today.slice(0, 7));
   const recent = await withCurrentVerdicts(items.filter((i) => i.state === "done").slice(-5).reverse());
   replace("recent", recent.length
     ? recent.map(({ item, verdict: v }) => {

@@ -26,6 +26,12 @@ from server.db.models.catalog import (
     TaxRate,
     Warehouse,
 )
+from server.db.models.commission import (
+    CommissionEntry,
+    CommissionPlan,
+    CommissionQuota,
+    CommissionStatement,
+)
 from server.db.models.customers import Customer, CustomerAddress, CustomerContact
 from server.db.models.fulfilment import ExpectedReceipt, Shipment, ShipmentLine, StockMovement
 from server.db.models.imports import ImportJob
@@ -57,6 +63,10 @@ __all__ = [
     "Base",
     "ChangeCounter",
     "ChangeRecord",
+    "CommissionEntry",
+    "CommissionPlan",
+    "CommissionQuota",
+    "CommissionStatement",
     "CreditNote",
     "CreditNoteLine",
     "Customer",

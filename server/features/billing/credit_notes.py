@@ -180,6 +180,6 @@ async def issue_credit_note(
             "applied_cents": applied,
         },
     )
-    await save_orders(uow, [order], events)
+    await save_orders(uow, [order], events, reason=f"credit note {note.number}")
     await uow.outbox.emit(credit_note_event(credit_note=note))
     return IssuedCreditNote(note, note_lines, applied)

@@ -221,6 +221,6 @@ async def _bill(
             "A shipment was invoiced at the same moment.", code="shipment_already_invoiced"
         )
     await store.save_invoiced_quantities(changed_lines)
-    await save_orders(uow, billed_orders, events)
+    await save_orders(uow, billed_orders, events, reason="invoiced")
     await uow.outbox.emit(*(invoice_event(invoice=i.invoice) for i in issued))
     return issued

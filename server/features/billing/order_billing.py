@@ -11,6 +11,7 @@ from server.domain.billing import billing_status
 from server.domain.lifecycle import lifecycle_actions, order_status_for
 from server.domain.orders import BillingStatus, FulfilmentStatus, OrderStatus, next_order_status
 from server.features.billing.store import BillingStore, CustomerRef
+from server.features.commission.crediting import credit_orders
 from server.features.sales.changes import order_changes
 from server.features.sales.events import order_event
 from server.features.sales.order_store import OrderRow
@@ -73,12 +74,16 @@ def settle_order(
     return events
 
 
-async def save_orders(uow: WriteUnit, orders: list[OrderRow], events: list[AuditRecord]) -> None:
-    """The orders' billing columns, their events, and a change-feed touch for each (its
-    customer's exposure changed with it)."""
+async def save_orders(
+    uow: WriteUnit, orders: list[OrderRow], events: list[AuditRecord], *, reason: str
+) -> None:
+    """The orders' billing columns, their events, their commission (what `reason` changed
+    of it: invoiced, paid, credited) and a change-feed touch for each (its customer's
+    exposure changed with it)."""
     store = uow.scoped(BillingStore)
     await store.save_order_billing(orders)
     await uow.audit.record(*events)
+    await credit_orders(uow, [o.id for o in orders], reason=reason)
     customers: dict[str, CustomerRef] = await store.customers(o.customer_id for o in orders)
     for order in orders:
         uow.feed.touch_all(order_changes(order, customers.get(order.customer_id)))

@@ -114,7 +114,7 @@ async def _pay_invoices(
                 },
             )
         )
-    await save_orders(uow, orders, events)
+    await save_orders(uow, orders, events, reason=action)
 
 
 async def record_payment(

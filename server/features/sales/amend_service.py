@@ -38,6 +38,7 @@ from server.domain.orders import (
     decide_submission,
 )
 from server.domain.pricing import requested_discount_percent
+from server.features.commission.crediting import credit_commission
 from server.features.fulfilment.shipment_store import ShipmentStore
 from server.features.sales.allocation_service import allocate, allocation_event
 from server.features.sales.changes import order_changes
@@ -328,6 +329,7 @@ async def amend_order(
     if plan_of_stock is not None:
         events.append(allocation_event(order, user.id, before.fulfilment_status, plan_of_stock))
     await uow.audit.record(*events)
+    await credit_commission(uow, order.id, reason=f"amend {order.number} r{order.revision}")
     uow.feed.touch_all(order_changes(order, customer))
     return AmendedOrder(order, new_lines, changes)
 

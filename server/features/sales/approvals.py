@@ -16,6 +16,7 @@ from server.domain.allocation import AllocationPlan
 from server.domain.blanket_orders import reserves_stock
 from server.domain.errors import NotFound, PermissionDenied
 from server.domain.orders import FulfilmentStatus, OrderStatus, Reason, next_order_status
+from server.features.commission.crediting import credit_commission
 from server.features.notifications.order_events import decided_events
 from server.features.sales.allocation_service import allocate, allocation_event, release_order_stock
 from server.features.sales.call_offs import give_back_call_off
@@ -111,6 +112,7 @@ async def _transition(
     await store.save_status(order)
     await uow.audit.record(*events)
     await uow.outbox.emit(*decided_events(order, action, plan))
+    await credit_commission(uow, order.id, reason=f"{action} {order.number}")
     uow.feed.touch_all(order_changes(order, customer))
 
 

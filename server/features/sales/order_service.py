@@ -34,6 +34,7 @@ from server.domain.orders import (
     next_order_status,
 )
 from server.domain.pricing import requested_discount_percent
+from server.features.commission.crediting import credit_placed_order
 from server.features.notifications.order_events import placed_events
 from server.features.sales.allocation_service import allocate, allocation_event
 from server.features.sales.changes import order_changes, quote_changes
@@ -280,7 +281,12 @@ async def place_order(
         ship_to=outcome.ship_to,
         territory_id=customer.territory_id,
         territory_name=territory.names.get(customer.territory_id, ""),
-        rep_id=territory.owner_on(customer.territory_id, today) or customer.owner_id,
+        # A territory without an owner: the customer's owner, else the rep placing it.
+        rep_id=(
+            territory.owner_on(customer.territory_id, today)
+            or customer.owner_id
+            or (user.id if user.role == "rep" else None)
+        ),
         manager_ids=territory.managers_on(customer.territory_id, today),
         valid_from=data.valid_from,
         valid_to=data.valid_to,
@@ -368,6 +374,10 @@ async def place_order(
             )
         )
         uow.feed.touch_all(quote_changes(quote, customer.territory_id))
+    if order.status == OrderStatus.CONFIRMED:
+        # Only a confirmed order can earn at placement (nothing is invoiced yet).
+        categories = {pid: p.category_id for pid, p in outcome.products.items()}
+        await credit_placed_order(uow, order, lines, categories, reason=f"placed {order.number}")
     uow.feed.touch_all(order_changes(order, customer))
     return PlacedOrder(order, lines, written_events)
 

@@ -152,6 +152,7 @@ _PRODUCTS = by_arity(
         Product.min_order_qty,
         Product.floor_price_cents,
         Product.tax_category,
+        Product.category_id,
     ).where(Product.id.in_([bindparam(f"p{i}") for i in range(n)]))
 )
 

@@ -80,6 +80,9 @@ territory, or the rep's own)::
                   "lines": {order line id: units}}],
      "events": [{"action", "from_state", "to_state", "at", "reason"}]}
 
+"commission_summary" -- the user's own commission this period: see
+sources_commission.py.
+
 "quote" -- the quotes the user may see (of visible customers, or their own)::
 
     {"id", "number": "Q-...", "customer_id", "customer_name", "status", "revision",
@@ -135,6 +138,7 @@ from server.db.models import Customer, CustomerAddress, CustomerContact, SalesOr
 from server.domain.orders import OPEN_FOR_CREDIT_STATUSES
 from server.features.shared.scope import customer_filter
 from server.features.sync_api.sources_catalog import CATALOG_SOURCES
+from server.features.sync_api.sources_commission import COMMISSION_SOURCES
 from server.features.sync_api.sources_documents import DOCUMENT_SOURCES, scope_of
 from sync.feed import FeedSource, Visibility
 
@@ -292,4 +296,5 @@ FEED_SOURCES = [
     FeedSource("customer", _customer_ids, _customers),
     *CATALOG_SOURCES,
     *DOCUMENT_SOURCES,
+    *COMMISSION_SOURCES,
 ]

@@ -1,0 +1,11 @@
+"""Commission: plans, quotas, the ledger each order credits, statements, the rep's summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.features.commission.routes import COMMISSION_API
+
+__all__ = ["ROUTES"]
+
+ROUTES: list[Any] = [*COMMISSION_API]

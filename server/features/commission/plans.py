@@ -1,0 +1,96 @@
+"""Plans and quotas, set by admins: a plan code's versions apply from their start date."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from server.db.models import CommissionPlan, CommissionQuota, User
+from server.db.types import new_id, utcnow
+from server.db.unit_of_work import ReadUnit, WriteUnit
+from server.domain.actor import CurrentUser
+from server.domain.errors import NotFound, ValidationFailed
+from server.features.commission.schemas import PlanIn, PlanOut, QuotaIn, QuotaOut
+
+__all__ = ["create_plan", "list_plans", "plan_out", "set_quota"]
+
+
+def plan_out(plan: CommissionPlan) -> PlanOut:
+    return PlanOut(
+        id=plan.id,
+        code=plan.code,
+        version=plan.version,
+        name=plan.name,
+        valid_from=plan.valid_from,
+        basis=plan.basis,
+        default_rate=str(Decimal(str(plan.default_rate)).normalize()),
+        category_rates=dict(plan.category_rates or {}),
+        product_rates=dict(plan.product_rates or {}),
+        tier_mode=plan.tier_mode,
+        tiers=list(plan.tiers or []),
+        cap_cents=plan.cap_cents,
+        manager_override_rate=str(Decimal(str(plan.manager_override_rate or 0)).normalize()),
+    )
+
+
+async def create_plan(uow: WriteUnit, user: CurrentUser, data: PlanIn) -> PlanOut:
+    """A new plan, or the next version of `code`: entries already in the ledger keep the
+    version they were computed with; orders placed from `valid_from` on use this one."""
+    if data.tier_mode != "none" and not data.tiers:
+        raise ValidationFailed("A tiered plan needs at least one tier.", code="tiers_required")
+    starts = [Decimal(t.from_percent) for t in data.tiers]
+    if len(set(starts)) != len(starts):
+        raise ValidationFailed("Two tiers start at the same attainment.", code="tiers_overlap")
+    session = uow.session
+    latest = await session.scalar(
+        select(func.max(CommissionPlan.version)).where(CommissionPlan.code == data.code)
+    )
+    plan = CommissionPlan(
+        id=new_id(),
+        code=data.code,
+        version=(latest or 0) + 1,
+        name=data.name.strip(),
+        valid_from=data.valid_from,
+        basis=data.basis,
+        default_rate=Decimal(data.default_rate),
+        category_rates=dict(data.category_rates),
+        product_rates=dict(data.product_rates),
+        tier_mode=data.tier_mode,
+        tiers=[
+            {"from_percent": t.from_percent, "multiplier": t.multiplier}
+            for t in sorted(data.tiers, key=lambda t: Decimal(t.from_percent))
+        ],
+        cap_cents=data.cap_cents,
+        manager_override_rate=Decimal(data.manager_override_rate),
+        created_by=user.id,
+        created_at=utcnow(),
+    )
+    session.add(plan)
+    await session.flush()
+    return plan_out(plan)
+
+
+async def list_plans(unit: ReadUnit) -> list[PlanOut]:
+    rows = await unit.session.scalars(
+        select(CommissionPlan).order_by(CommissionPlan.code, CommissionPlan.version)
+    )
+    return [plan_out(p) for p in rows]
+
+
+async def set_quota(uow: WriteUnit, data: QuotaIn) -> QuotaOut:
+    session = uow.session
+    if await session.get(User, data.rep_id) is None:
+        raise NotFound("No such user.", code="user_not_found")
+    quota = await session.scalar(
+        select(CommissionQuota)
+        .where(CommissionQuota.rep_id == data.rep_id, CommissionQuota.period == data.period)
+        .with_for_update()
+    )
+    if quota is None:
+        quota = CommissionQuota(id=new_id(), rep_id=data.rep_id, period=data.period)
+        session.add(quota)
+    quota.quota_cents = data.quota_cents
+    quota.updated_at = utcnow()
+    await session.flush()
+    return QuotaOut(rep_id=data.rep_id, period=data.period, quota_cents=data.quota_cents)

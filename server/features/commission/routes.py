@@ -1,0 +1,144 @@
+"""HTTP API of commission: plans and quotas (admin), the rep's period, statements."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.params import Parameter
+
+from server.db.engine import Database
+from server.domain.commission import period_of
+from server.features.catalog.openapi import problems
+from server.features.commission import plans, statements
+from server.features.commission.schemas import (
+    PlanIn,
+    PlanOut,
+    QuotaIn,
+    QuotaOut,
+    StatementOut,
+    SummaryOut,
+)
+from server.features.commission.summary import rep_summary
+from server.security.auth import CurrentUser, requires_role
+
+__all__ = ["COMMISSION_API"]
+
+_Req = Request[CurrentUser, Any, Any]
+_admins = requires_role("admin")
+_deciders = requires_role("manager", "admin")
+_PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
+PeriodParam = Annotated[str | None, Parameter(pattern=_PERIOD, description="YYYY-MM")]
+_PeriodPath = Annotated[str, Parameter(pattern=_PERIOD)]
+
+
+@post("/api/commission/plans", guards=[_admins], tags=["commission"], responses=problems(403, 422))
+async def create_plan(request: _Req, db: Database, data: PlanIn) -> PlanOut:
+    """A commission plan, or the next version of the plan with this `code`: it applies to
+    orders placed from `valid_from` on; entries already credited keep their version."""
+    async with db.write() as uow:
+        return await plans.create_plan(uow, request.user, data)
+
+
+@get("/api/commission/plans", guards=[_admins], tags=["commission"], responses=problems(403))
+async def list_plans(db: Database) -> list[PlanOut]:
+    """Every plan version, by code and version."""
+    async with db.read() as unit:
+        return await plans.list_plans(unit)
+
+
+@post(
+    "/api/commission/quotas",
+    guards=[_admins],
+    tags=["commission"],
+    status_code=200,
+    responses=problems(403, 404, 422),
+)
+async def set_quota(db: Database, data: QuotaIn) -> QuotaOut:
+    """Set a rep's quota for a period (month), replacing the one set before."""
+    async with db.write() as uow:
+        return await plans.set_quota(uow, data)
+
+
+@get("/api/commission/me", tags=["commission"], responses=problems(422))
+async def my_commission(request: _Req, db: Database, period: PeriodParam = None) -> SummaryOut:
+    """The caller's period (this month by default): earned, pending, paid, attainment
+    against quota, and the next tier with the revenue it still takes."""
+    async with db.read() as unit:
+        return await rep_summary(unit, request.user.id, period or period_of(date.today()))
+
+
+@get("/api/commission/statements", tags=["commission"], responses=problems(404, 422))
+async def statement(
+    request: _Req,
+    db: Database,
+    rep_id: Annotated[str | None, Parameter(max_length=36)] = None,
+    period: PeriodParam = None,
+) -> StatementOut:
+    """A rep's statement for a period (a draft until approved) with every entry behind it;
+    a rep sees their own, a manager their teams', an admin everyone's."""
+    async with db.read() as unit:
+        return await statements.statement_of(
+            unit, request.user, rep_id or request.user.id, period or period_of(date.today())
+        )
+
+
+@post(
+    "/api/commission/statements/{rep_id:str}/{period:str}/approve",
+    guards=[_deciders],
+    tags=["commission"],
+    status_code=200,
+    responses=problems(403, 404, 409, 422),
+)
+async def approve(request: _Req, db: Database, rep_id: str, period: _PeriodPath) -> StatementOut:
+    """Approve the rep's period (a manager of the rep, or an admin): the tier adjustment is
+    written, the figure fixed and the period locked."""
+    async with db.write() as uow:
+        await statements.approve_statement(uow, request.user, rep_id, period)
+        return await statements.statement_of(uow, request.user, rep_id, period)
+
+
+@post(
+    "/api/commission/statements/{rep_id:str}/{period:str}/pay",
+    guards=[_admins],
+    tags=["commission"],
+    status_code=200,
+    responses=problems(403, 404, 409, 422),
+)
+async def pay(request: _Req, db: Database, rep_id: str, period: _PeriodPath) -> StatementOut:
+    """Record an approved statement as paid."""
+    async with db.write() as uow:
+        await statements.mark_paid(uow, request.user, rep_id, period)
+        return await statements.statement_of(uow, request.user, rep_id, period)
+
+
+@get(
+    "/api/commission/statements/{rep_id:str}/{period:str}/entries.csv",
+    tags=["commission"],
+    media_type="text/csv",
+    responses=problems(404, 422),
+)
+async def statement_csv(
+    request: _Req, db: Database, rep_id: str, period: _PeriodPath
+) -> Response[str]:
+    """The statement's entries as CSV, one row per entry with its source document."""
+    async with db.read() as unit:
+        found = await statements.statement_of(unit, request.user, rep_id, period)
+    return Response(
+        statements.entries_csv(found),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="commission-{period}.csv"'},
+    )
+
+
+COMMISSION_API: list[Any] = [
+    create_plan,
+    list_plans,
+    set_quota,
+    my_commission,
+    statement,
+    approve,
+    pay,
+    statement_csv,
+]

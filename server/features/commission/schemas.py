@@ -1,0 +1,126 @@
+"""Messages of the commission API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+__all__ = [
+    "EntryOut",
+    "PlanIn",
+    "PlanOut",
+    "QuotaIn",
+    "QuotaOut",
+    "StatementOut",
+    "SummaryOut",
+    "TierIn",
+]
+
+Period = Annotated[str, Meta(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Uuid = Annotated[str, Meta(pattern=r"^[0-9a-fA-F-]{36}$")]
+# A percent as a decimal string, 0 to 100 with up to 4 places ("7.5").
+Percent = Annotated[str, Meta(pattern=r"^(100(\.0{1,4})?|\d{1,2}(\.\d{1,4})?)$")]
+Multiplier = Annotated[str, Meta(pattern=r"^\d{1,2}(\.\d{1,4})?$")]
+
+
+class TierIn(msgspec.Struct, forbid_unknown_fields=True):
+    from_percent: Annotated[str, Meta(pattern=r"^\d{1,4}(\.\d{1,2})?$")]
+    multiplier: Multiplier
+
+
+class PlanIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A plan, or a new version of the plan with this `code` (from `valid_from` on)."""
+
+    code: Annotated[str, Meta(min_length=1, max_length=40)]
+    name: Annotated[str, Meta(min_length=1, max_length=120)]
+    valid_from: date
+    basis: Literal["booked", "invoiced", "paid"]
+    default_rate: Percent
+    category_rates: Annotated[dict[Uuid, Percent], Meta(max_length=500)] = {}
+    product_rates: Annotated[dict[Uuid, Percent], Meta(max_length=5000)] = {}
+    tier_mode: Literal["none", "marginal", "retroactive"] = "none"
+    tiers: Annotated[list[TierIn], Meta(max_length=20)] = []
+    cap_cents: Annotated[int, Meta(ge=0, le=10**13)] | None = None
+    manager_override_rate: Percent = "0"
+
+
+class PlanOut(msgspec.Struct):
+    id: str
+    code: str
+    version: int
+    name: str
+    valid_from: date
+    basis: str
+    default_rate: str
+    category_rates: dict[str, str]
+    product_rates: dict[str, str]
+    tier_mode: str
+    tiers: list[dict[str, str]]
+    cap_cents: int | None
+    manager_override_rate: str
+
+
+class QuotaIn(msgspec.Struct, forbid_unknown_fields=True):
+    rep_id: Uuid
+    period: Period
+    quota_cents: Annotated[int, Meta(ge=0, le=10**13)]
+
+
+class QuotaOut(msgspec.Struct):
+    rep_id: str
+    period: str
+    quota_cents: int
+
+
+class SummaryOut(msgspec.Struct):
+    """A rep's period: earned (entries plus the tier effect), pending (booked, not yet
+    earned under the basis), paid (on paid statements), attainment against quota."""
+
+    rep_id: str
+    period: str
+    basis: str | None
+    earned_cents: int
+    base_cents: int
+    tier_adjustment_cents: int
+    pending_cents: int
+    paid_cents: int
+    revenue_cents: int
+    quota_cents: int | None
+    attainment_percent: str | None
+    next_tier_percent: str | None = None
+    next_tier_multiplier: str | None = None
+    next_tier_revenue_needed_cents: int | None = None
+    statement_status: str = "draft"
+
+
+class EntryOut(msgspec.Struct):
+    id: str
+    period: str
+    role: str
+    order_id: str | None
+    order_number: str | None
+    source_type: str
+    source_id: str
+    basis: str
+    revenue_cents: int
+    amount_cents: int
+    rate: str
+    plan_version: int | None
+    reason: str
+    created_at: datetime
+
+
+class StatementOut(msgspec.Struct):
+    rep_id: str
+    rep_name: str
+    period: str
+    status: str
+    amount_cents: int
+    summary: SummaryOut
+    entries: list[EntryOut]
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    paid_at: datetime | None = None

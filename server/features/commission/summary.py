@@ -1,0 +1,167 @@
+"""A rep's period in figures: what the phone's home and a statement show."""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import and_, func, or_, select
+
+from server.db.models import (
+    CommissionEntry,
+    CommissionStatement,
+    Product,
+    SalesOrder,
+    SalesOrderLine,
+)
+from server.db.unit_of_work import ReadUnit
+from server.domain.commission import (
+    EARNING_STATUSES,
+    Basis,
+    Plan,
+    attainment_percent,
+    commission_of,
+    next_tier,
+    rate_for,
+    tier_adjustment_cents,
+)
+from server.features.commission.schemas import SummaryOut
+from server.features.commission.store import LOCKING_STATUSES, CommissionStore
+
+__all__ = ["PENDING_ORDERS", "last_day", "plan_for_period", "rep_summary"]
+
+# The open orders looked at for "pending": the latest ones, enough for any field rep.
+PENDING_ORDERS = 500
+
+
+def last_day(period: str) -> date:
+    year, month = int(period[:4]), int(period[5:7])
+    return date(year, month, monthrange(year, month)[1])
+
+
+async def plan_for_period(store: CommissionStore, period: str, today: date) -> Plan | None:
+    """The plan whose tiers and cap rule the period: the one in force at its end (or today,
+    for the running period)."""
+    return await store.plan_on(min(last_day(period), today))
+
+
+def _pct(value: Decimal | None) -> str | None:
+    return None if value is None else str(value.quantize(Decimal("0.1")))
+
+
+async def _pending(unit: ReadUnit, store: CommissionStore, rep_id: str) -> int:
+    """What the rep's confirmed, not yet paid orders would earn at booking and have not
+    earned yet under their plan's basis (zero under a booked plan)."""
+    session = unit.session
+    orders = (
+        await session.execute(
+            select(SalesOrder.id, SalesOrder.placed_at)
+            .where(
+                or_(
+                    SalesOrder.rep_id == rep_id,
+                    and_(SalesOrder.rep_id.is_(None), SalesOrder.created_by == rep_id),
+                ),
+                SalesOrder.status.in_(sorted(EARNING_STATUSES)),
+                SalesOrder.billing_status != "paid",
+            )
+            .order_by(SalesOrder.placed_at.desc())
+            .limit(PENDING_ORDERS)
+        )
+    ).all()
+    if not orders:
+        return 0
+    plans: dict[date, Plan | None] = {}
+    plan_of_order: dict[str, Plan] = {}
+    for order_id, placed_at in orders:
+        day = placed_at.date()
+        if day not in plans:
+            plans[day] = await store.plan_on(day)
+        found = plans[day]
+        if found is not None and found.basis is not Basis.BOOKED:
+            plan_of_order[order_id] = found
+    if not plan_of_order:
+        return 0
+    ids = list(plan_of_order)
+    booked: dict[str, int] = defaultdict(int)
+    lines = await session.execute(
+        select(
+            SalesOrderLine.order_id,
+            SalesOrderLine.product_id,
+            Product.category_id,
+            SalesOrderLine.net_cents,
+        )
+        .join(Product, Product.id == SalesOrderLine.product_id)
+        .where(SalesOrderLine.order_id.in_(ids))
+    )
+    for order_id, product_id, category_id, net in lines:
+        rate = rate_for(plan_of_order[order_id], product_id, category_id)
+        booked[order_id] += commission_of(net, rate)
+    earned = dict(
+        (
+            await session.execute(
+                select(CommissionEntry.order_id, func.sum(CommissionEntry.amount_cents))
+                .where(
+                    CommissionEntry.order_id.in_(ids),
+                    CommissionEntry.rep_id == rep_id,
+                    CommissionEntry.role == "rep",
+                )
+                .group_by(CommissionEntry.order_id)
+            )
+        ).all()
+    )
+    return sum(max(0, booked[i] - int(earned.get(i) or 0)) for i in ids)
+
+
+async def rep_summary(
+    unit: ReadUnit, rep_id: str, period: str, today: date | None = None
+) -> SummaryOut:
+    today = today or date.today()
+    store = CommissionStore(unit)
+    base, revenue = await store.period_sums(rep_id, period)
+    total = await store.period_total(rep_id, period)
+    quota = await store.quota(rep_id, period)
+    plan = await plan_for_period(store, period, today)
+    statement = (
+        await unit.session.execute(
+            select(CommissionStatement.status, CommissionStatement.amount_cents).where(
+                CommissionStatement.rep_id == rep_id, CommissionStatement.period == period
+            )
+        )
+    ).first()
+    status = statement[0] if statement else "draft"
+    if status in LOCKING_STATUSES or plan is None:
+        # Approving wrote the tier adjustment into the ledger: it is part of `total`.
+        adjustment = int(
+            await unit.session.scalar(
+                select(func.coalesce(func.sum(CommissionEntry.amount_cents), 0)).where(
+                    CommissionEntry.rep_id == rep_id,
+                    CommissionEntry.period == period,
+                    CommissionEntry.source_type == "period",
+                )
+            )
+            or 0
+        )
+        earned = total
+    else:
+        adjustment = tier_adjustment_cents(plan, base, revenue, quota)
+        earned = total + adjustment
+    upcoming = next_tier(plan, revenue, quota) if plan is not None else None
+    return SummaryOut(
+        rep_id=rep_id,
+        period=period,
+        basis=plan.basis.value if plan else None,
+        earned_cents=earned,
+        base_cents=base,
+        tier_adjustment_cents=adjustment,
+        pending_cents=await _pending(unit, store, rep_id),
+        paid_cents=int(statement[1]) if statement and status == "paid" else 0,
+        revenue_cents=revenue,
+        quota_cents=quota,
+        attainment_percent=_pct(attainment_percent(revenue, quota)),
+        next_tier_percent=str(upcoming.from_percent) if upcoming else None,
+        next_tier_multiplier=str(upcoming.multiplier) if upcoming else None,
+        next_tier_revenue_needed_cents=upcoming.revenue_needed_cents if upcoming else None,
+        statement_status=status,
+    )

@@ -1,0 +1,48 @@
+"""The rep's own commission summary in the pull: one entity per user, its id the user's.
+
+"commission_summary" -- the pulling user's current period (this month), as
+``GET /api/commission/me`` answers it::
+
+    {"rep_id", "period": "YYYY-MM", "basis": "booked"|"invoiced"|"paid"|null,
+     "earned_cents", "base_cents", "tier_adjustment_cents", "pending_cents",
+     "paid_cents", "revenue_cents", "quota_cents": int|null,
+     "attainment_percent": "87.5"|null, "next_tier_percent": str|null,
+     "next_tier_multiplier": str|null, "next_tier_revenue_needed_cents": int|null,
+     "statement_status": "draft"|"approved"|"paid"}
+
+It is touched (for its owner only) whenever an entry of the user's is appended and when a
+statement of theirs is approved or paid.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.unit_of_work import unit_of
+from server.domain.commission import period_of
+from server.features.commission.summary import rep_summary
+from sync.feed import FeedSource, Visibility
+
+__all__ = ["COMMISSION_SOURCES"]
+
+
+async def _summary_ids(
+    session: AsyncSession, visibility: Visibility, after: str, limit: int
+) -> list[str]:
+    return [visibility.user_id] if visibility.user_id > after and limit > 0 else []
+
+
+async def _summaries(
+    session: AsyncSession, visibility: Visibility, ids: list[str]
+) -> dict[str, dict[str, Any]]:
+    if visibility.user_id not in ids:
+        return {}
+    summary = await rep_summary(unit_of(session), visibility.user_id, period_of(date.today()))
+    return {visibility.user_id: msgspec.to_builtins(summary)}
+
+
+COMMISSION_SOURCES = [FeedSource("commission_summary", _summary_ids, _summaries)]

@@ -1,0 +1,86 @@
+"""The rep's home shows this month's commission from the pull, offline too."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from tests.browser.app_helpers import (
+    api_call,
+    api_token,
+    go_offline,
+    go_online,
+    login_to_app,
+    wait_for_first_sync,
+    wait_until,
+)
+from tests.browser.conftest import screenshot
+
+
+def _money(cents: int) -> str:
+    return f"${cents // 100:,}.{cents % 100:02d}"
+
+
+def _confirmed_order(base: str, token: str) -> dict[str, Any]:
+    """An order by rep1, at list price, that the server confirms."""
+    _, customers = api_call(base, "GET", "/api/customers/?status=active&limit=10", token=token)
+    for customer in customers["items"]:
+        _, products = api_call(
+            base,
+            "GET",
+            f"/api/products?active=true&limit=50&customer_id={customer['id']}",
+            token=token,
+        )
+        for product in products["items"]:
+            if product["price"] is None:
+                continue
+            body = {
+                "customer_id": customer["id"],
+                "lines": [{"product_id": product["id"], "quantity": product["min_order_qty"]}],
+            }
+            status, order = api_call(base, "POST", "/api/orders", body, token=token)
+            if status == 201 and order["status"] == "confirmed":
+                return dict(order)
+    raise AssertionError("no demo order could be confirmed")
+
+
+def test_the_home_shows_the_periods_commission_offline(phone: Any, live_server: str) -> None:
+    admin = api_token(live_server, "admin@example.com")
+    rep = api_token(live_server, "rep1@example.com")
+    plan = {
+        "code": "BROWSER",
+        "name": "Field reps",
+        "valid_from": "2020-01-01",
+        "basis": "booked",
+        "default_rate": "7.5",
+    }
+    status, answer = api_call(live_server, "POST", "/api/commission/plans", plan, token=admin)
+    assert status == 201, answer
+    _, me = api_call(live_server, "GET", "/api/commission/me", token=rep)
+    status, answer = api_call(
+        live_server,
+        "POST",
+        "/api/commission/quotas",
+        {"rep_id": me["rep_id"], "period": date.today().strftime("%Y-%m"), "quota_cents": 10**7},
+        token=admin,
+    )
+    assert status == 200, answer
+    _confirmed_order(live_server, rep)
+    _, me = api_call(live_server, "GET", "/api/commission/me", token=rep)
+    assert me["earned_cents"] > 0
+
+    login_to_app(phone)
+    wait_for_first_sync(phone)
+    shown = (
+        f"document.getElementById('home-commission').textContent === '{_money(me['earned_cents'])}'"
+    )
+    wait_until(phone, shown)
+    assert f"{me['attainment_percent']}% of quota" in (
+        phone.locator("#home-commission-detail").text_content() or ""
+    )
+
+    go_offline(phone.context)
+    phone.reload()
+    wait_until(phone, shown)
+    screenshot(phone, "commission-home-offline")
+    go_online(phone.context)
