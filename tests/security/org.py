@@ -193,6 +193,7 @@ async def _side(
             )
         )
     side.ids["territory"] = territory
+    side.ids["rep"] = (await client.get("/api/auth/me", headers=rep)).json()["id"]
 
     # A realignment the side's manager drafts for their own territory.
     draft = await client.post(

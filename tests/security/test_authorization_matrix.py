@@ -95,6 +95,28 @@ ROUTES = [
     Route("GET", "/api/users/{user_id}", "read", ADMINS),
     Route("PATCH", "/api/users/{user_id}", "update", ADMINS, {"full_name": "Sam Renamed"}),
     Route("POST", "/api/users/{user_id}/password", "action", ADMINS, {}),
+    # commission statements: the rep's own, their managers', admins'
+    Route(
+        "GET",
+        "/api/commission/statements/{rep_id}/{period}/entries.csv",
+        "read",
+        SCOPED,
+        uses={"period": "=" + TODAY.isoformat()[:7]},
+    ),
+    Route(
+        "POST",
+        "/api/commission/statements/{rep_id}/{period}/approve",
+        "action",
+        MANAGED,
+        uses={"period": "=" + TODAY.isoformat()[:7]},
+    ),
+    Route(
+        "POST",
+        "/api/commission/statements/{rep_id}/{period}/pay",
+        "action",
+        ADMINS,
+        uses={"period": "=" + TODAY.isoformat()[:7]},
+    ),
     # webhooks and e-mails (back office)
     Route("GET", "/api/webhooks/{endpoint_id}", "read", ADMINS, uses={"endpoint_id": "webhook"}),
     Route(
@@ -529,6 +551,9 @@ UNSCOPED_READS = {
     "/p": "customer portal: a portal link's session, no staff login",
     "/api/users": "admins only (403 for the others)",
     "/api/webhooks": "admins only (403 for the others)",
+    "/api/commission/plans": "admins only (403 for the others)",
+    "/api/commission/me": "the caller's own commission",
+    "/api/commission/statements": "one rep's statement, refused (404) outside the caller's teams",
     "/api/webhooks/event-types": "admins only: the names of the events",
     "/api/emails": "admins only (403 for the others)",
     "/admin/webhooks": "admins only (403 for the others)",

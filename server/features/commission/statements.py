@@ -8,10 +8,8 @@ in the next open period (`server/domain/commission.py: open_period`).
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
-from typing import Any
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -31,6 +29,7 @@ from server.features.commission.crediting import summary_change
 from server.features.commission.schemas import EntryOut, StatementOut
 from server.features.commission.store import CommissionStore
 from server.features.commission.summary import plan_for_period, rep_summary
+from server.features.shared.csv_export import csv_text
 from server.features.shared.scope import load_scope
 
 __all__ = [
@@ -230,10 +229,9 @@ async def statement_of(unit: ReadUnit, user: CurrentUser, rep_id: str, period: s
 
 
 def entries_csv(statement: StatementOut) -> str:
-    """One row per entry: what the statement's figure is made of, with its source."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    columns: list[str] = [
+    """One row per entry: what the statement's figure is made of, with its source. Cells
+    go through the shared writer, which keeps text a spreadsheet would run from running."""
+    columns = [
         "period",
         "order_number",
         "source_type",
@@ -247,26 +245,28 @@ def entries_csv(statement: StatementOut) -> str:
         "reason",
         "created_at",
     ]
-    writer.writerow(columns)
-    for e in statement.entries:
-        row: list[Any] = [
-            e.period,
-            e.order_number or "",
-            e.source_type,
-            e.source_id,
-            e.role,
-            e.basis,
-            _money(e.revenue_cents),
-            e.rate,
-            _money(e.amount_cents),
-            e.plan_version if e.plan_version is not None else "",
-            e.reason,
-            e.created_at.isoformat(),
-        ]
-        writer.writerow(row)
-    return out.getvalue()
+    return csv_text(
+        columns,
+        (
+            [
+                e.period,
+                e.order_number or "",
+                e.source_type,
+                e.source_id,
+                e.role,
+                e.basis,
+                _money(e.revenue_cents),
+                e.rate,
+                _money(e.amount_cents),
+                e.plan_version,
+                e.reason,
+                e.created_at,
+            ]
+            for e in statement.entries
+        ),
+    )
 
 
-def _money(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+def _money(cents: int) -> Decimal:
+    # A number, not text: a clawback's minus sign stays a sign, not a formula.
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
