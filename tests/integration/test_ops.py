@@ -35,6 +35,15 @@ PUBLIC_ROUTES = {
     "/schema/openapi.json",
     "/schema/swagger",
     "/schema/{path:str}",  # API docs
+    # The customer portal: a portal link, or the portal session it was exchanged for,
+    # opens these; no staff login ever does (tests/integration/test_portal.py).
+    "/p",
+    "/p/{token:str}",
+    "/p/orders/{order_id:str}",
+    "/p/quotes/{quote_id:str}",
+    "/p/quotes/{quote_id:str}/accept",
+    "/p/quotes/{quote_id:str}/decline",
+    "/p/invoices/{invoice_id:str}/print",
 }
 
 
