@@ -223,3 +223,10 @@ async def test_two_approvals_of_one_period_at_once_approve_it_once(client, db):
         )
     ).json()
     assert (statement["status"], statement["amount_cents"]) == ("approved", 200)
+
+
+async def test_a_period_outside_the_calendar_is_refused_not_an_error(client, db):
+    shop = await open_shop(client, db)
+    for period in ("0000-01", "9999-13", "2026-00"):
+        answer = await client.get("/api/commission/me", params={"period": period}, headers=shop.rep)
+        assert answer.status_code == 400, (period, answer.text)

@@ -28,7 +28,9 @@ __all__ = ["COMMISSION_API"]
 _Req = Request[CurrentUser, Any, Any]
 _admins = requires_role("admin")
 _deciders = requires_role("manager", "admin")
-_PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
+# A month of the years the business keeps (a year 0 or 10000 has no calendar month to
+# compute with).
+_PERIOD = r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$"
 PeriodParam = Annotated[str | None, Parameter(pattern=_PERIOD, description="YYYY-MM")]
 _PeriodPath = Annotated[str, Parameter(pattern=_PERIOD)]
 

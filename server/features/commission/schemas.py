@@ -19,7 +19,7 @@ __all__ = [
     "TierIn",
 ]
 
-Period = Annotated[str, Meta(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Period = Annotated[str, Meta(pattern=r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$")]
 Uuid = Annotated[str, Meta(pattern=r"^[0-9a-fA-F-]{36}$")]
 # A percent as a decimal string, 0 to 100 with up to 4 places ("7.5").
 Percent = Annotated[str, Meta(pattern=r"^(100(\.0{1,4})?|\d{1,2}(\.\d{1,4})?)$")]
