@@ -39,26 +39,17 @@ from server.features.fulfilment.schemas import (
     ReturnLineOut,
     ReturnOut,
 )
+from server.features.fulfilment.shipments import locked_order
 from server.features.notifications.events import return_received
 from server.features.sales.allocation_service import receive_stock
 from server.features.sales.changes import order_changes
 from server.features.sales.events import order_event
-from server.features.sales.order_queries import order_filter
 from server.features.sales.order_store import OrderRow, OrderStore
 from server.features.shared.numbers import lock_numbering, next_number
-from server.features.shared.scope import load_scope
 
 __all__ = ["authorise_return", "cancel_return", "receive_return", "returns_of_order"]
 
 _OPEN = "authorized"
-
-
-async def _locked_order(uow: WriteUnit, user: CurrentUser, order_id: str) -> OrderRow:
-    scope = await load_scope(uow.session, user)
-    order = await uow.scoped(OrderStore).load_for_update(order_id, order_filter(scope))
-    if order is None:
-        raise NotFound("No such order.", code="order_not_found")
-    return order
 
 
 async def _authorised_open(uow: WriteUnit, order_id: str) -> dict[str, int]:
@@ -77,7 +68,7 @@ async def authorise_return(uow: WriteUnit, user: CurrentUser, order_id: str, dat
     if not reason:
         raise ValidationFailed("say why the goods come back", code="reason_required")
     number = await next_number(uow, "RMA")
-    order = await _locked_order(uow, user, order_id)
+    order = await locked_order(uow, user, order_id)
     lines = await uow.scoped(OrderStore).lines(order.id)
     open_units = await _authorised_open(uow, order.id)
     requested: dict[str, int] = {}
@@ -147,7 +138,7 @@ async def _locked_return(uow: WriteUnit, user: CurrentUser, return_id: str) -> t
     )
     if order_id is None:
         raise NotFound("No such return.", code="return_not_found")
-    order = await _locked_order(uow, user, order_id)
+    order = await locked_order(uow, user, order_id)
     rma = await uow.session.get(ReturnAuthorization, return_id, populate_existing=True)
     return order, rma
 
