@@ -67,6 +67,10 @@ def test_admin_ships_part_of_an_order_and_invoices_it_and_the_reps_phone_shows_b
     _admin_logs_in(admin)
     admin.get_by_label("Find an order (number or customer)").fill(number)
     admin.get_by_role("button", name="Find").click()
+    # The search swaps the queue in place: wait for the filtered queue, or what is typed next
+    # goes into the list being replaced.
+    expect(admin).to_have_url(re.compile(rf".*[?&]q={number}(&|$)"))
+    expect(admin.locator("[data-testid=queue-item]")).to_have_count(1)
     entry = admin.locator(f"[data-testid=queue-item][data-order='{number}']")
     expect(entry).to_be_visible()
     units = entry.get_by_label(f"Units of {line['sku']} to pack for {number}")
