@@ -23,6 +23,9 @@ class Customer(Base):
     # Normalised copies used for search and duplicate detection.
     search_name: Mapped[str] = mapped_column(String(200), index=True)
     tax_id: Mapped[str] = mapped_column(String(40), default="", index=True)
+    # Everything a search reads, folded (server/domain/search.py), indexed by trigrams:
+    # written by features/customers/search_documents.py whenever the customer changes.
+    search_document: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[str] = mapped_column(String(20), default="prospect")
     payment_terms: Mapped[str] = mapped_column(String(20), default="net_30")
     # None: no limit, a manager's explicit choice (server/domain/credit.py).

@@ -96,12 +96,10 @@ class Recipients:
                 )
             )
         }
-        contacts = (
-            await unit.session.execute(
-                select(CustomerContact.customer_id, CustomerContact.name, CustomerContact.email)
-                .where(CustomerContact.customer_id.in_(wanted), CustomerContact.email != "")
-                .order_by(CustomerContact.customer_id, CustomerContact.name, CustomerContact.id)
-            )
+        contacts = await unit.session.execute(
+            select(CustomerContact.customer_id, CustomerContact.name, CustomerContact.email)
+            .where(CustomerContact.customer_id.in_(wanted), CustomerContact.email != "")
+            .order_by(CustomerContact.customer_id, CustomerContact.name, CustomerContact.id)
         )
         found: dict[str, Recipient] = {}
         for customer_id, name, email in contacts:
