@@ -62,7 +62,8 @@ async def load_demo(db: Database, *, today: date | None = None) -> str:
 
 
 def _add_search_documents(dataset: dict[str, list[dict[str, Any]]]) -> None:
-    """The customers' search documents, as `publish_customer_change` writes them."""
+    """The customers' search documents, as `publish_customer_change` writes them (a
+    product's is made by its insert)."""
     customers = dataset.get("customers", [])
     documents = customer_search_documents(
         (

@@ -39,6 +39,7 @@ __all__ = [
     "like_suffix",
     "looks_like_phone",
     "parse_search",
+    "product_search_document",
     "search_word_forms",
     "split_words",
 ]
@@ -237,3 +238,9 @@ def customer_search_documents(
         )
         documents[customer_id] = customer_search_document(fields, search_name or "")
     return documents
+
+
+def product_search_document(name: str, sku: str, description: str) -> str:
+    """What a product search looks at, folded, one field per line (see
+    `customer_search_document`)."""
+    return "\n".join(part for part in map(fold, (name, sku, description or "")) if part)

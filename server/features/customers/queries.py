@@ -27,6 +27,7 @@ from server.domain.search import (
     like_prefix,
     like_suffix,
     parse_search,
+    search_word_forms,
     split_words,
 )
 from server.domain.territories import normalize_postal
@@ -37,8 +38,8 @@ from server.features.customers.schemas import (
     CustomerPage,
     CustomerSummary,
 )
-from server.features.customers.text_search import document_matches
 from server.features.shared.scope import Scope, customer_filter
+from server.features.shared.text_search import document_matches
 
 __all__ = ["customer_detail", "fingerprints_like", "get_visible", "search_customers"]
 
@@ -79,7 +80,13 @@ def _search(q: str, dialect: str) -> tuple[Any, Any]:
     """(what matches, its rank) for a search, as `customer_search_rank` defines them."""
     query = parse_search(q)
     typed = split_words(q.lower())
-    matches = document_matches(query.words, dialect)
+    matches = document_matches(
+        Customer.search_document,
+        Customer.id,
+        "customer_search",
+        [search_word_forms(word) for word in query.words],
+        dialect,
+    )
     digits = query.phone.lstrip("+")
     exact = [func.lower(Customer.number) == query.text]
     if query.tax_id:
