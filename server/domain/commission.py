@@ -16,6 +16,19 @@ category rates keep their meaning): `marginal` pays each band of attainment at i
 multiplier, `retroactive` pays the whole period at the multiplier of the band reached.
 They land as one adjustment entry per rep and period, recomputed like any other key; the
 optional cap limits the period's commission after tiers.
+
+Discount erosion (optional): a line's rate falls linearly as its own discount rises,
+`rate x (1 - discount / erosion_limit)`, reaching zero at the limit and never below, so a
+rep sees what discounting costs them. The eroded rate is an exact Decimal quotient; only
+the commission is rounded.
+
+Credit splits: an order may be credited to several reps by percent (totalling 100). Each
+figure of a line is split by largest remainder, so the reps' cents add up exactly to the
+line's. An order without splits is credited whole to its territory's rep.
+
+SPIFFs: a time-boxed bonus for named products, per unit or per order, for orders placed
+within its dates. It is earned while the order is booked (whatever the plan's basis) and
+taken back when the order stops earning, as entries of kind `spiff` that tiers ignore.
 """
 
 from __future__ import annotations
@@ -32,7 +45,10 @@ __all__ = [
     "Basis",
     "CreditFacts",
     "CreditLineFacts",
+    "CreditSplit",
     "DesiredEntry",
+    "Estimate",
+    "EstimateLine",
     "ExistingEntry",
     "InvoiceFacts",
     "InvoiceLineFacts",
@@ -41,6 +57,8 @@ __all__ = [
     "OrderFacts",
     "OrderLineFacts",
     "Plan",
+    "Spiff",
+    "SpiffPer",
     "Tier",
     "TierMode",
     "attainment_percent",
@@ -48,12 +66,16 @@ __all__ = [
     "credited_rep",
     "desired_entries",
     "entries_to_append",
+    "estimate",
     "next_tier",
     "open_period",
     "period_of",
     "rate_for",
+    "spiffs_in_force",
+    "split_cents",
     "tier_adjustment_cents",
     "tiered_commission_cents",
+    "validate_splits",
 ]
 
 _HUNDRED = Decimal(100)
@@ -82,6 +104,22 @@ class Tier(msgspec.Struct, frozen=True):
     multiplier: Decimal
 
 
+class SpiffPer(StrEnum):
+    UNIT = "unit"  # the bonus for every unit of the product ordered
+    ORDER = "order"  # the bonus once for an order holding the product
+
+
+class Spiff(msgspec.Struct, frozen=True):
+    """A bonus of `amount_cents` per unit or per order of `product_id`, for orders placed
+    from `starts_on` to `ends_on` inclusive."""
+
+    product_id: str
+    per: SpiffPer
+    amount_cents: int
+    starts_on: date
+    ends_on: date
+
+
 class Plan(msgspec.Struct, frozen=True):
     id: str
     version: int
@@ -93,6 +131,13 @@ class Plan(msgspec.Struct, frozen=True):
     tiers: tuple[Tier, ...] = ()
     cap_cents: int | None = None
     manager_override_rate: Decimal = Decimal(0)  # percent of subordinates' credited revenue
+    erosion_limit: Decimal | None = None  # the line discount percent at which the rate is 0
+    spiffs: tuple[Spiff, ...] = ()
+
+
+class CreditSplit(msgspec.Struct, frozen=True):
+    rep_id: str
+    percent: Decimal
 
 
 class OrderLineFacts(msgspec.Struct, frozen=True):
@@ -100,6 +145,8 @@ class OrderLineFacts(msgspec.Struct, frozen=True):
     product_id: str
     category_id: str
     net_cents: int
+    quantity: int = 0
+    discount_percent: Decimal = Decimal(0)  # the line's own discount (erosion reads it)
 
 
 class InvoiceLineFacts(msgspec.Struct, frozen=True):
@@ -138,6 +185,8 @@ class OrderFacts(msgspec.Struct, frozen=True):
     invoices: tuple[InvoiceFacts, ...] = ()
     credit_notes: tuple[CreditFacts, ...] = ()
     order_type: str = "standard"
+    placed_on: date | None = None  # which SPIFFs the order falls in
+    splits: tuple[CreditSplit, ...] = ()  # none: credited whole to `credited_rep`
 
 
 class DesiredEntry(msgspec.Struct, frozen=True):
@@ -151,6 +200,7 @@ class DesiredEntry(msgspec.Struct, frozen=True):
     revenue_cents: int
     amount_cents: int
     rate: Decimal
+    kind: str = "commission"  # commission | spiff
 
 
 class ExistingEntry(msgspec.Struct, frozen=True):
@@ -161,6 +211,7 @@ class ExistingEntry(msgspec.Struct, frozen=True):
     source_id: str
     revenue_cents: int
     amount_cents: int
+    kind: str = "commission"
 
 
 class NewEntry(msgspec.Struct, frozen=True):
@@ -178,6 +229,7 @@ class NewEntry(msgspec.Struct, frozen=True):
     amount_cents: int
     rate: Decimal
     reason: str
+    kind: str = "commission"
 
 
 class NextTier(msgspec.Struct, frozen=True):
@@ -208,13 +260,112 @@ def open_period(period: str, locked: Iterable[str]) -> str:
     return period
 
 
-def rate_for(plan: Plan, product_id: str, category_id: str) -> Decimal:
-    """The product's own rate, else its category's, else the plan's default."""
+def rate_for(
+    plan: Plan, product_id: str, category_id: str, discount_percent: Decimal = Decimal(0)
+) -> Decimal:
+    """The product's own rate, else its category's, else the plan's default; eroded by
+    the line's discount when the plan says so."""
     if product_id in plan.product_rates:
-        return plan.product_rates[product_id]
-    if category_id in plan.category_rates:
-        return plan.category_rates[category_id]
-    return plan.default_rate
+        rate = plan.product_rates[product_id]
+    elif category_id in plan.category_rates:
+        rate = plan.category_rates[category_id]
+    else:
+        rate = plan.default_rate
+    limit = plan.erosion_limit
+    if limit is None or limit <= 0 or not discount_percent:
+        return rate
+    if discount_percent >= limit:
+        return Decimal(0)
+    return rate * (limit - discount_percent) / limit
+
+
+def split_cents(amount: int, percents: Sequence[Decimal]) -> list[int]:
+    """`amount` cents in parts of `percents` (totalling 100) by largest remainder, ties to
+    the earlier part: the parts add up to `amount` exactly, whatever its sign."""
+    sign = -1 if amount < 0 else 1
+    whole = abs(amount)
+    exact = [Decimal(whole) * p / _HUNDRED for p in percents]
+    parts = [int(x) for x in exact]  # towards zero: the floor of a non-negative value
+    left = whole - sum(parts)
+    by_remainder = sorted(range(len(parts)), key=lambda i: (-(exact[i] - parts[i]), i))
+    for i in by_remainder[:left]:
+        parts[i] += 1
+    return [sign * part for part in parts]
+
+
+def validate_splits(splits: Sequence[CreditSplit]) -> str | None:
+    """Why the splits cannot stand (a message), or None: each rep once, each percent above
+    zero, together exactly 100."""
+    reps = [s.rep_id for s in splits]
+    if len(set(reps)) != len(reps):
+        return "A rep is named twice in the split."
+    if any(s.percent <= 0 for s in splits):
+        return "Every share of a split must be above 0 %."
+    total = sum((s.percent for s in splits), Decimal(0))
+    if splits and total != _HUNDRED:
+        return f"The shares of a split must total 100 %, not {total.normalize():f} %."
+    return None
+
+
+def spiffs_in_force(plan: Plan, on: date) -> list[Spiff]:
+    return [s for s in plan.spiffs if s.starts_on <= on <= s.ends_on]
+
+
+class EstimateLine(msgspec.Struct, frozen=True):
+    product_id: str
+    category_id: str
+    quantity: int
+    net_cents: int
+    discount_percent: Decimal = Decimal(0)
+
+
+class Estimate(msgspec.Struct, frozen=True):
+    """What a document would earn its rep: each line's commission, the SPIFFs, the sum
+    (before the period's tiers, which depend on the rest of the period)."""
+
+    line_cents: tuple[int, ...]
+    spiff_cents: int
+    total_cents: int
+
+
+def _spiff_amounts(
+    plan: Plan, on: date | None, lines: Sequence[tuple[str, str, str, int]]
+) -> list[tuple[str, str, str, int]]:
+    """(key suffix, source type, source id, cents) of the SPIFFs `lines` earn, from
+    (line id, product id, order id, quantity); overlapping SPIFFs of one product add."""
+    if on is None:
+        return []
+    found: dict[str, tuple[str, str, int]] = {}
+    for spiff in spiffs_in_force(plan, on):
+        if spiff.per is SpiffPer.UNIT:
+            for line_id, product_id, _, quantity in lines:
+                if product_id == spiff.product_id and quantity > 0:
+                    key = f"spiff:{line_id}"
+                    _, _, cents = found.get(key, ("", "", 0))
+                    found[key] = ("order_line", line_id, cents + spiff.amount_cents * quantity)
+        else:
+            holders = [x for x in lines if x[1] == spiff.product_id and x[3] > 0]
+            if holders:
+                key = f"spiff:order:{spiff.product_id}"
+                _, _, cents = found.get(key, ("", "", 0))
+                found[key] = ("order", holders[0][2], cents + spiff.amount_cents)
+    return [(key, kind, source, cents) for key, (kind, source, cents) in found.items()]
+
+
+def estimate(plan: Plan, lines: Sequence[EstimateLine], on: date) -> Estimate:
+    """What a document of `lines` placed `on` that day would earn, as the phone shows it."""
+    per_line = tuple(
+        commission_of(line.net_cents, rate_for(plan, line.product_id, line.category_id,
+                                               line.discount_percent))
+        for line in lines
+    )  # fmt: skip
+    spiffs = _spiff_amounts(
+        plan, on, [(str(i), line.product_id, "", line.quantity) for i, line in enumerate(lines)]
+    )
+    spiff_total = sum(cents for *_, cents in spiffs)
+    return Estimate(
+        line_cents=per_line, spiff_cents=spiff_total, total_cents=sum(per_line) + spiff_total
+    )
 
 
 def commission_of(revenue: Decimal | int, rate: Decimal) -> int:
@@ -235,12 +386,14 @@ def _line_entries(plan: Plan, order: OrderFacts) -> list[tuple[str, str, str, De
 
     def rate_of(order_line_id: str | None) -> Decimal | None:
         line = lines.get(order_line_id or "")
-        return None if line is None else rate_for(plan, line.product_id, line.category_id)
+        if line is None:
+            return None
+        return rate_for(plan, line.product_id, line.category_id, line.discount_percent)
 
     if plan.basis is Basis.BOOKED:
         if order.status in EARNING_STATUSES:
             for line in order.lines:
-                rate = rate_for(plan, line.product_id, line.category_id)
+                rate = rate_for(plan, line.product_id, line.category_id, line.discount_percent)
                 out.append(
                     (f"booked:{line.id}", "order_line", line.id, Decimal(line.net_cents), rate)
                 )
@@ -294,11 +447,45 @@ def _line_entries(plan: Plan, order: OrderFacts) -> list[tuple[str, str, str, De
     return out
 
 
+def _shares(order: OrderFacts) -> list[tuple[str, Decimal]]:
+    if order.splits:
+        return [(s.rep_id, s.percent) for s in order.splits]
+    return [(credited_rep(order), _HUNDRED)]
+
+
+def _credit(
+    out: list[DesiredEntry],
+    order: OrderFacts,
+    key: str,
+    entry: DesiredEntry,
+) -> None:
+    """`entry` for the order's credited rep, or split between its split reps (each under
+    its own key, so changing a split reverses the old shares and posts the new)."""
+    if not order.splits:
+        out.append(entry)
+        return
+    shares = _shares(order)
+    percents = [p for _, p in shares]
+    revenues = split_cents(entry.revenue_cents, percents)
+    amounts = split_cents(entry.amount_cents, percents)
+    for (rep_id, _), revenue, amount in zip(shares, revenues, amounts, strict=True):
+        out.append(
+            msgspec.structs.replace(
+                entry,
+                key=f"{key}:split:{rep_id}",
+                rep_id=rep_id,
+                revenue_cents=revenue,
+                amount_cents=amount,
+            )
+        )
+
+
 def desired_entries(plan: Plan, order: OrderFacts) -> list[DesiredEntry]:
     """Every entry the order should have in the ledger under `plan`, as of now.
 
-    The credited rep earns each line at its rate; each manager recorded on the order
-    (other than the rep) earns the plan's override rate on the same revenue.
+    The credited rep (or the split reps, by share) earns each line at its rate; each
+    manager recorded on the order (other than the rep) earns the plan's override rate on
+    the same revenue; SPIFFs in force on the order's day are earned while it is booked.
     """
     rep_id = credited_rep(order)
     desired: list[DesiredEntry] = []
@@ -308,9 +495,13 @@ def desired_entries(plan: Plan, order: OrderFacts) -> list[DesiredEntry]:
     managers = [m for m in dict.fromkeys(order.manager_ids) if m != rep_id]
     for key, source_type, source_id, revenue, rate in _line_entries(plan, order):
         revenue_cents = _round(revenue)
-        desired.append(
+        full_key = f"{order.id}:{key}"
+        _credit(
+            desired,
+            order,
+            full_key,
             DesiredEntry(
-                key=f"{order.id}:{key}",
+                key=full_key,
                 rep_id=rep_id,
                 role="rep",
                 source_type=source_type,
@@ -318,13 +509,13 @@ def desired_entries(plan: Plan, order: OrderFacts) -> list[DesiredEntry]:
                 revenue_cents=revenue_cents,
                 amount_cents=commission_of(revenue, rate),
                 rate=rate,
-            )
+            ),
         )
         if plan.manager_override_rate:
             for manager_id in managers:
                 desired.append(
                     DesiredEntry(
-                        key=f"{order.id}:{key}:mgr:{manager_id}",
+                        key=f"{full_key}:mgr:{manager_id}",
                         rep_id=manager_id,
                         role="manager",
                         source_type=source_type,
@@ -334,6 +525,26 @@ def desired_entries(plan: Plan, order: OrderFacts) -> list[DesiredEntry]:
                         rate=plan.manager_override_rate,
                     )
                 )
+    if order.status in EARNING_STATUSES:
+        facts = [(line.id, line.product_id, order.id, line.quantity) for line in order.lines]
+        for key, source_type, source_id, cents in _spiff_amounts(plan, order.placed_on, facts):
+            full_key = f"{order.id}:{key}"
+            _credit(
+                desired,
+                order,
+                full_key,
+                DesiredEntry(
+                    key=full_key,
+                    rep_id=rep_id,
+                    role="rep",
+                    source_type=source_type,
+                    source_id=source_id,
+                    revenue_cents=0,
+                    amount_cents=cents,
+                    rate=Decimal(0),
+                    kind="spiff",
+                ),
+            )
     return desired
 
 
@@ -384,6 +595,7 @@ def entries_to_append(
                 amount_cents=delta_amount,
                 rate=want.rate if want else Decimal(0),
                 reason=why,
+                kind=like.kind,
             )
         )
     return out

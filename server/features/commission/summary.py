@@ -27,10 +27,10 @@ from server.domain.commission import (
     rate_for,
     tier_adjustment_cents,
 )
-from server.features.commission.schemas import SummaryOut
+from server.features.commission.schemas import PhonePlan, SummaryOut
 from server.features.commission.store import LOCKING_STATUSES, CommissionStore
 
-__all__ = ["PENDING_ORDERS", "last_day", "plan_for_period", "rep_summary"]
+__all__ = ["PENDING_ORDERS", "last_day", "phone_plan", "plan_for_period", "rep_summary"]
 
 # The open orders looked at for "pending": the latest ones, enough for any field rep.
 PENDING_ORDERS = 500
@@ -45,6 +45,29 @@ async def plan_for_period(store: CommissionStore, period: str, today: date) -> P
     """The plan whose tiers and cap rule the period: the one in force at its end (or today,
     for the running period)."""
     return await store.plan_on(min(last_day(period), today))
+
+
+def phone_plan(plan: Plan) -> PhonePlan:
+    """The plan's rates for the phone's what-if: exact decimals as plain strings."""
+    return PhonePlan(
+        id=plan.id,
+        version=plan.version,
+        basis=plan.basis.value,
+        default_rate=f"{plan.default_rate:f}",
+        category_rates={k: f"{v:f}" for k, v in plan.category_rates.items()},
+        product_rates={k: f"{v:f}" for k, v in plan.product_rates.items()},
+        erosion_limit=None if plan.erosion_limit is None else f"{plan.erosion_limit:f}",
+        spiffs=[
+            {
+                "product_id": s.product_id,
+                "per": s.per.value,
+                "amount_cents": s.amount_cents,
+                "starts_on": s.starts_on.isoformat(),
+                "ends_on": s.ends_on.isoformat(),
+            }
+            for s in plan.spiffs
+        ],
+    )
 
 
 def _pct(value: Decimal | None) -> str | None:
@@ -91,12 +114,15 @@ async def _pending(unit: ReadUnit, store: CommissionStore, rep_id: str) -> int:
             SalesOrderLine.product_id,
             Product.category_id,
             SalesOrderLine.net_cents,
+            SalesOrderLine.discount_percent,
         )
         .join(Product, Product.id == SalesOrderLine.product_id)
         .where(SalesOrderLine.order_id.in_(ids))
     )
-    for order_id, product_id, category_id, net in lines:
-        rate = rate_for(plan_of_order[order_id], product_id, category_id)
+    for order_id, product_id, category_id, net, discount in lines:
+        rate = rate_for(
+            plan_of_order[order_id], product_id, category_id, Decimal(str(discount or 0))
+        )
         booked[order_id] += commission_of(net, rate)
     earned = dict(
         (
@@ -164,4 +190,15 @@ async def rep_summary(
         next_tier_multiplier=str(upcoming.multiplier) if upcoming else None,
         next_tier_revenue_needed_cents=upcoming.revenue_needed_cents if upcoming else None,
         statement_status=status,
+        spiff_cents=int(
+            await unit.session.scalar(
+                select(func.coalesce(func.sum(CommissionEntry.amount_cents), 0)).where(
+                    CommissionEntry.rep_id == rep_id,
+                    CommissionEntry.period == period,
+                    CommissionEntry.kind == "spiff",
+                )
+            )
+            or 0
+        ),
+        plan=phone_plan(plan) if plan is not None else None,
     )
