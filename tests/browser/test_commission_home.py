@@ -134,4 +134,27 @@ def test_the_builder_shows_what_the_order_earns_and_it_follows_the_quantity(
     second, net = shown()
     assert second == (net + 5) // 10 and second > first
     screenshot(phone, "commission-what-if")
+
+    # when the order is placed offline and sent when the connection is back
+    before = _credited(live_server, rep, me_id := _rep_id(live_server, rep))
+    phone.get_by_role("button", name="Place order").click()
+    phone.wait_for_url("**/app/outbox")
     go_online(phone.context)
+    row = phone.locator(".outbox-item", has_text="Order for")
+    row.locator(".number").first.wait_for(timeout=30_000)
+    # then the server credits exactly what the phone said it would earn
+    assert _credited(live_server, rep, me_id) - before == second
+
+
+def _rep_id(base: str, token: str) -> str:
+    _, me = api_call(base, "GET", "/api/commission/me", token=token)
+    return str(me["rep_id"])
+
+
+def _credited(base: str, token: str, rep_id: str) -> int:
+    """The sum of the rep's ledger entries this month."""
+    period = date.today().strftime("%Y-%m")
+    _, statement = api_call(
+        base, "GET", f"/api/commission/statements?rep_id={rep_id}&period={period}", token=token
+    )
+    return sum(int(e["amount_cents"]) for e in statement["entries"])

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from server.domain.commission import period_of
+from sync.client import SyncClient
 from tests.billing_factories import Shop, open_shop, place
 from tests.factories import bearer, login
 from tests.integration.test_commission_api import plan_body
@@ -252,3 +253,19 @@ async def test_a_plan_with_a_bad_erosion_limit_or_spiff_dates_is_refused(client,
     assert bad.status_code == 422
     listed = await client.get("/api/commission/plans", headers=shop.admin)
     assert listed.json() == []
+
+
+async def test_a_new_plan_reaches_a_phone_that_had_pulled_before_it(client, db):
+    shop = await open_shop(client, db)
+    phone = SyncClient(http=client, access_token=shop.rep["Authorization"].split()[1])
+    await phone.register()
+    await phone.pull_all()
+    summary = phone.store["commission_summary"][shop.world.rep1.id]
+    assert summary["plan"] is None
+    # when an admin creates a plan, the rep's next pull carries its rates for the what-if
+    await _plan(client, shop, erosion_limit="25")
+    await phone.pull_all()
+    plan = phone.store["commission_summary"][shop.world.rep1.id]["plan"]
+    assert plan["basis"] == "booked"
+    assert Decimal(plan["default_rate"]) == 5 and Decimal(plan["erosion_limit"]) == 25
+    assert {k: Decimal(v) for k, v in plan["product_rates"].items()} == {shop.even: 10}
