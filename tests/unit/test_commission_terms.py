@@ -251,3 +251,49 @@ def test_the_estimate_adds_each_lines_commission_and_the_spiffs_in_force() -> No
         DAY,
     )
     assert (found.line_cents, found.spiff_cents, found.total_cents) == ((600, 67), 300, 967)
+
+
+_SHARES = st.lists(
+    st.tuples(st.sampled_from(["rep", "rep2", "rep3"]), st.integers(min_value=1, max_value=99)),
+    min_size=0,
+    max_size=3,
+    unique_by=lambda share: share[0],
+)
+
+
+def _as_split(shares: list[tuple[str, int]]) -> tuple[CreditSplit, ...]:
+    # Weights into percents totalling 100: the last share takes what the others leave.
+    if not shares:
+        return ()
+    total = sum(w for _, w in shares)
+    percents = [(D(w) * 100 / D(total)).quantize(D("0.01")) for _, w in shares[:-1]]
+    percents.append(D(100) - sum(percents, D(0)))
+    return tuple(
+        CreditSplit(rep_id=r, percent=p) for (r, _), p in zip(shares, percents, strict=True)
+    )
+
+
+@given(st.lists(_SHARES, min_size=1, max_size=5), st.integers(min_value=0, max_value=10**7))
+def test_whatever_splits_come_in_turn_the_ledger_holds_the_last_one_exactly(
+    changes: list[list[tuple[str, int]]], net: int
+) -> None:
+    terms = plan(spiffs=(spiff("drill", "unit", 37),))
+    line = OrderLineFacts(id="l1", product_id="drill", category_id="t", net_cents=net, quantity=3)
+    held: list[Existing] = []
+    for shares in changes:
+        wanted = desired_entries(terms, order(lines=(line,), splits=_as_split(shares)))
+        for new in entries_to_append(wanted, held, period="2026-12", locked=(), reason="x"):
+            held.append(
+                Existing(new.key, new.rep_id, new.role, new.source_type, new.source_id,
+                         new.revenue_cents, new.amount_cents, new.kind)
+            )  # fmt: skip
+    by_key: dict[str, int] = {}
+    for entry in held:
+        by_key[entry.key] = by_key.get(entry.key, 0) + entry.amount_cents
+    # then each key holds what the last split gives it, and every other key nothing
+    assert {k: v for k, v in by_key.items() if v} == {
+        e.key: e.amount_cents for e in wanted if e.amount_cents
+    }
+    # and the reps together hold the unsplit commission and SPIFF to the cent
+    whole = int((D(net) * 10 / 100).quantize(D(1), rounding="ROUND_HALF_UP"))
+    assert sum(by_key.values()) == whole + 3 * 37
