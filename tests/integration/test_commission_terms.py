@@ -269,3 +269,24 @@ async def test_a_new_plan_reaches_a_phone_that_had_pulled_before_it(client, db):
     assert plan["basis"] == "booked"
     assert Decimal(plan["default_rate"]) == 5 and Decimal(plan["erosion_limit"]) == 25
     assert {k: Decimal(v) for k, v in plan["product_rates"].items()} == {shop.even: 10}
+
+
+async def test_each_rep_of_a_split_sees_their_share_pending(client, db):
+    shop = await open_shop(client, db)
+    await _plan(client, shop, basis="invoiced")
+    rep1, rep2 = shop.world.rep1.id, shop.world.rep2.id
+    rep2_headers = bearer(await login(client, "rep2@corp.test"))
+    # 3 x 20.00 at 10 %, not invoiced yet: 6.00 pending, all rep1's
+    order = await place(client, shop, {shop.even: 3})
+    assert (await client.get("/api/commission/me", headers=shop.rep)).json()["pending_cents"] == 600
+    answer = await _split(client, shop.admin, order, (rep1, "60"), (rep2, "40"))
+    assert answer.status_code == 200, answer.text
+    # then each sees their share, and nothing is in the ledger yet
+    mine = (await client.get("/api/commission/me", headers=shop.rep)).json()
+    theirs = (await client.get("/api/commission/me", headers=rep2_headers)).json()
+    assert (mine["pending_cents"], theirs["pending_cents"]) == (360, 240)
+    assert answer.json()["entries_appended"] == 0
+    # and a split that leaves rep1 out leaves them nothing pending
+    await _split(client, shop.admin, order, (rep2, "100"))
+    mine = (await client.get("/api/commission/me", headers=shop.rep)).json()
+    assert mine["pending_cents"] == 0

@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, or_, select
 
 from server.db.models import (
     CommissionEntry,
+    CommissionSplit,
     CommissionStatement,
     Product,
     SalesOrder,
@@ -25,6 +26,7 @@ from server.domain.commission import (
     commission_of,
     next_tier,
     rate_for,
+    split_cents,
     tier_adjustment_cents,
 )
 from server.features.commission.schemas import PhonePlan, SummaryOut
@@ -76,8 +78,10 @@ def _pct(value: Decimal | None) -> str | None:
 
 async def _pending(unit: ReadUnit, store: CommissionStore, rep_id: str) -> int:
     """What the rep's confirmed, not yet paid orders would earn at booking and have not
-    earned yet under their plan's basis (zero under a booked plan)."""
+    earned yet under their plan's basis (zero under a booked plan). On a split order, the
+    rep's share of each line; an order split without them is not theirs."""
     session = unit.session
+    split_to_rep = select(CommissionSplit.order_id).where(CommissionSplit.rep_id == rep_id)
     orders = (
         await session.execute(
             select(SalesOrder.id, SalesOrder.placed_at)
@@ -85,6 +89,7 @@ async def _pending(unit: ReadUnit, store: CommissionStore, rep_id: str) -> int:
                 or_(
                     SalesOrder.rep_id == rep_id,
                     and_(SalesOrder.rep_id.is_(None), SalesOrder.created_by == rep_id),
+                    SalesOrder.id.in_(split_to_rep),
                 ),
                 SalesOrder.status.in_(sorted(EARNING_STATUSES)),
                 SalesOrder.billing_status != "paid",
@@ -107,6 +112,13 @@ async def _pending(unit: ReadUnit, store: CommissionStore, rep_id: str) -> int:
     if not plan_of_order:
         return 0
     ids = list(plan_of_order)
+    splits: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
+    for order_id, split_rep, percent in await session.execute(
+        select(CommissionSplit.order_id, CommissionSplit.rep_id, CommissionSplit.percent)
+        .where(CommissionSplit.order_id.in_(ids))
+        .order_by(CommissionSplit.percent.desc(), CommissionSplit.rep_id)
+    ):
+        splits[order_id].append((split_rep, Decimal(str(percent))))
     booked: dict[str, int] = defaultdict(int)
     lines = await session.execute(
         select(
@@ -123,7 +135,14 @@ async def _pending(unit: ReadUnit, store: CommissionStore, rep_id: str) -> int:
         rate = rate_for(
             plan_of_order[order_id], product_id, category_id, Decimal(str(discount or 0))
         )
-        booked[order_id] += commission_of(net, rate)
+        cents = commission_of(net, rate)
+        shares = splits.get(order_id)
+        if shares:
+            reps = [r for r, _ in shares]
+            if rep_id not in reps:
+                continue
+            cents = split_cents(cents, [p for _, p in shares])[reps.index(rep_id)]
+        booked[order_id] += cents
     earned = dict(
         (
             await session.execute(
