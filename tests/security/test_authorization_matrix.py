@@ -117,6 +117,8 @@ ROUTES = [
         ADMINS,
         uses={"period": "=" + TODAY.isoformat()[:7]},
     ),
+    # commission credit splits: the order's managers and admins
+    Route("PUT", "/api/commission/orders/{order_id}/splits", "update", MANAGED, {"splits": []}),
     # webhooks and e-mails (back office)
     Route("GET", "/api/webhooks/{endpoint_id}", "read", ADMINS, uses={"endpoint_id": "webhook"}),
     Route(

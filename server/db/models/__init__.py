@@ -30,6 +30,7 @@ from server.db.models.commission import (
     CommissionEntry,
     CommissionPlan,
     CommissionQuota,
+    CommissionSplit,
     CommissionStatement,
 )
 from server.db.models.customers import Customer, CustomerAddress, CustomerContact
@@ -66,6 +67,7 @@ __all__ = [
     "CommissionEntry",
     "CommissionPlan",
     "CommissionQuota",
+    "CommissionSplit",
     "CommissionStatement",
     "CreditNote",
     "CreditNoteLine",
