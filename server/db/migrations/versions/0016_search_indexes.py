@@ -1,7 +1,7 @@
 """search indexes: one folded search document per customer and per product, by trigrams
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-06 06:05:00
 
 A search used to scan names, addresses and contacts with LIKE '%word%' through correlated
@@ -20,7 +20,7 @@ from alembic import op
 from server.domain.search import customer_search_documents, product_search_document
 
 revision = "0016"
-down_revision = "0013"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
