@@ -1,6 +1,7 @@
 // Home: today's work, what waits to sync, the last sync, and the latest verdicts.
 
 import { formatCents, formatWhen, h, live, replace } from "./dom.js";
+import { favouriteIds } from "./favourites.js";
 import { listItems } from "./outbox.js";
 import { pendingItems } from "./outbox-core.js";
 import { withCurrentVerdicts } from "./outbox-view.js";
@@ -60,14 +61,22 @@ async function render() {
     : [h("li", { class: "pad muted" }, "Nothing sent yet.")]);
   await showRecentCustomers();
   showNet();
+  // The rep's data is on screen once a first page of the pull is in the store.
+  if (await getMeta("cursor")) document.body.dataset.home = "data";
+}
+
+/** Customers by id, as links; the ones not on this phone (not yet pulled) are left out. */
+async function showCustomers(listId, ids, empty) {
+  const customers = (await Promise.all(ids.map((x) => getEntity("customer", x)))).filter(Boolean);
+  replace(listId, customers.length
+    ? customers.map((c) => h("li", {},
+      h("a", { href: `/app/customers/view?id=${encodeURIComponent(c.id)}` }, h("strong", {}, c.legal_name), c.number ? ` ${c.number}` : "")))
+    : [h("li", { class: "pad muted" }, empty)]);
 }
 
 async function showRecentCustomers() {
-  const ids = (await getMeta("recent_customers")) || [];
-  const customers = (await Promise.all(ids.map((x) => getEntity("customer", x)))).filter(Boolean);
-  if (!customers.length) return;
-  replace("recent-customers", customers.map((c) => h("li", {},
-    h("a", { href: `/app/customers/view?id=${encodeURIComponent(c.id)}` }, h("strong", {}, c.legal_name), c.number ? ` ${c.number}` : ""))));
+  await showCustomers("recent-customers", (await getMeta("recent_customers")) || [], "Customers you open show here.");
+  await showCustomers("favourite-customers", await favouriteIds(), "Star a customer on its page to keep it here.");
 }
 
 document.getElementById("sync-now").addEventListener("click", () => syncNow());
