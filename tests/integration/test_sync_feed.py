@@ -218,8 +218,8 @@ async def test_a_pull_is_gzipped_for_phones_and_the_apps_own_requests_only(clien
     )
     assert phone.status_code == 200 and phone.headers["content-encoding"] == "gzip"
     assert phone.num_bytes_downloaded < len(phone.content) / 3
-    # 30 products, the base list, the tax rate and the rep's commission summary.
-    assert len(phone.json()["changes"]) == 33
+    # 30 products, the base list, the tax rate, the rep's commission summary and favourites.
+    assert len(phone.json()["changes"]) == 34
     async with browser_client(app) as browser:
         signed_in = await browser.post(
             "/api/auth/login", json={"email": "rep1@corp.test", "password": PASSWORD}
