@@ -9,13 +9,14 @@ import { currentUser, getEntity } from "./store.js";
 
 const TYPE = "customer.favourite";
 
-/** The favourites as pulled, with the stars still waiting to be sent applied in order. */
-export async function favouriteIds() {
+/** The favourites as pulled, with the stars still waiting to be sent applied in order
+ * (`items`: the outbox, when the caller has just read it). */
+export async function favouriteIds(items = null) {
   const user = currentUser();
   if (!user) return [];
-  const pulled = (await getEntity("favourite_customers", user.id))?.customer_ids || [];
-  let ids = [...pulled];
-  for (const item of pendingItems(await listItems())) {
+  const [pulled, outbox] = await Promise.all([getEntity("favourite_customers", user.id), items || listItems()]);
+  let ids = [...(pulled?.customer_ids || [])];
+  for (const item of pendingItems(outbox)) {
     if (item.type !== TYPE) continue;
     ids = ids.filter((x) => x !== item.entity_id);
     if (item.args.favourite) ids.unshift(item.entity_id);

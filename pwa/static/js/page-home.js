@@ -41,15 +41,17 @@ async function render() {
   if (!user) return;
   document.getElementById("greeting").textContent = `Hello, ${user.full_name.split(" ")[0]}`;
   document.getElementById("who").textContent = `Signed in as ${user.full_name} (${user.role}).`;
-  const items = await listItems();
+  // Every read at once: on a slow phone each one waits its turn in IndexedDB.
+  const [items, lastSync, orders, summary, cursor] = await Promise.all([
+    listItems(), getMeta("last_sync_at"), allEntities("order"), getEntity("commission_summary", user.id), getMeta("cursor"),
+  ]);
   const waiting = pendingItems(items).length;
   document.getElementById("home-queued").textContent = waiting === 1 ? "1 change" : `${waiting} changes`;
-  document.getElementById("home-last-sync").textContent = formatWhen(await getMeta("last_sync_at"));
+  document.getElementById("home-last-sync").textContent = formatWhen(lastSync);
   const today = new Date().toISOString().slice(0, 10);
-  const orders = await allEntities("order");
   document.getElementById("home-orders-today").textContent =
     String(orders.filter((o) => o.rep_id === user.id && (o.placed_at || "").startsWith(today)).length);
-  showCommission(await getEntity("commission_summary", user.id), today.slice(0, 7));
+  showCommission(summary, today.slice(0, 7));
   const recent = await withCurrentVerdicts(items.filter((i) => i.state === "done").slice(-5).reverse());
   replace("recent", recent.length
     ? recent.map(({ item, verdict: v }) => {
@@ -59,10 +61,10 @@ async function render() {
         v.reason ? h("div", { class: "muted" }, v.reason) : null);
     })
     : [h("li", { class: "pad muted" }, "Nothing sent yet.")]);
-  await showRecentCustomers();
+  await showRecentCustomers(items);
   showNet();
   // The rep's data is on screen once a first page of the pull is in the store.
-  if (await getMeta("cursor")) document.body.dataset.home = "data";
+  if (cursor) document.body.dataset.home = "data";
 }
 
 /** Customers by id, as links; the ones not on this phone (not yet pulled) are left out. */
@@ -74,9 +76,12 @@ async function showCustomers(listId, ids, empty) {
     : [h("li", { class: "pad muted" }, empty)]);
 }
 
-async function showRecentCustomers() {
-  await showCustomers("recent-customers", (await getMeta("recent_customers")) || [], "Customers you open show here.");
-  await showCustomers("favourite-customers", await favouriteIds(), "Star a customer on its page to keep it here.");
+async function showRecentCustomers(items) {
+  const [recent, favourites] = await Promise.all([getMeta("recent_customers"), favouriteIds(items)]);
+  await Promise.all([
+    showCustomers("recent-customers", recent || [], "Customers you open show here."),
+    showCustomers("favourite-customers", favourites, "Star a customer on its page to keep it here."),
+  ]);
 }
 
 document.getElementById("sync-now").addEventListener("click", () => syncNow());

@@ -12,6 +12,7 @@ const PERIOD_MS = 30_000;
 // fewer round trips; a first sync's first page is small, so home has data after one short
 // answer.
 const PULL_LIMIT = 1000;
+// session-preload.js preloads a first login's first page with this limit.
 const FIRST_PAGE_LIMIT = 50;
 
 const status = { state: navigator.onLine ? "idle" : "offline", message: "" };
