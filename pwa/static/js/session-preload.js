@@ -15,6 +15,6 @@ if (navigator.onLine) {
   // Nobody has used the app on this phone yet (a first login): the first sync's first page
   // comes in alongside the modules too. The URL is the one sync.js asks for first.
   if (!localStorage.getItem("fs:user")) {
-    preload("/api/sync/v1/pull?protocol=1&schema_version=1&cursor=&limit=50");
+    preload("/api/sync/v1/pull?protocol=1&schema_version=1&cursor=&limit=25");
   }
 }

@@ -13,7 +13,7 @@ const PERIOD_MS = 30_000;
 // answer.
 const PULL_LIMIT = 1000;
 // session-preload.js preloads a first login's first page with this limit.
-const FIRST_PAGE_LIMIT = 50;
+const FIRST_PAGE_LIMIT = 25;
 
 const status = { state: navigator.onLine ? "idle" : "offline", message: "" };
 let running = null;
