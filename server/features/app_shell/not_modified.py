@@ -29,7 +29,7 @@ class NotModifiedMiddleware(AbstractMiddleware):
         wanted = next(
             (v.decode("latin-1") for k, v in scope["headers"] if k == b"if-none-match"), None
         )
-        if wanted is None or scope["method"] not in ("GET", "HEAD"):
+        if wanted is None or scope.get("method") not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
         tags = _tags(wanted)
@@ -53,4 +53,4 @@ class NotModifiedMiddleware(AbstractMiddleware):
                 return
             await send(message)
 
-        await self.app(scope, receive, send=answer)
+        await self.app(scope, receive, answer)

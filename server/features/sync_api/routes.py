@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-
-import brotli
 from typing import Annotated, Any
 
+import brotli
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec

@@ -22,7 +22,9 @@ from sync.feed import FeedSource, Visibility
 __all__ = ["FAVOURITE_SOURCES"]
 
 
-async def _own_id(session: AsyncSession, visibility: Visibility, after: str, limit: int) -> list[str]:
+async def _own_id(
+    session: AsyncSession, visibility: Visibility, after: str, limit: int
+) -> list[str]:
     return [visibility.user_id] if visibility.user_id > after and limit > 0 else []
 
 
