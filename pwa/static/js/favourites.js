@@ -7,7 +7,7 @@ import { enqueue, listItems } from "./outbox.js";
 import { pendingItems } from "./outbox-core.js";
 import { currentUser, getEntity } from "./store.js";
 
-const TYPE = "customer.favourite";
+export const FAVOURITE_TYPE = "customer.favourite";
 
 /** The favourites as pulled, with the stars still waiting to be sent applied in order
  * (`items`: the outbox, when the caller has just read it). */
@@ -17,7 +17,7 @@ export async function favouriteIds(items = null) {
   const [pulled, outbox] = await Promise.all([getEntity("favourite_customers", user.id), items || listItems()]);
   let ids = [...(pulled?.customer_ids || [])];
   for (const item of pendingItems(outbox)) {
-    if (item.type !== TYPE) continue;
+    if (item.type !== FAVOURITE_TYPE) continue;
     ids = ids.filter((x) => x !== item.entity_id);
     if (item.args.favourite) ids.unshift(item.entity_id);
   }
@@ -26,7 +26,7 @@ export async function favouriteIds(items = null) {
 
 export async function setFavourite(customer, favourite) {
   await enqueue({
-    type: TYPE, entity_id: customer.id, args: { favourite },
+    type: FAVOURITE_TYPE, entity_id: customer.id, args: { favourite },
     label: `${favourite ? "Star" : "Unstar"} ${customer.legal_name}`,
   });
 }

@@ -1,7 +1,7 @@
 // Home: today's work, what waits to sync, the last sync, and the latest verdicts.
 
 import { formatCents, formatWhen, h, live, replace } from "./dom.js";
-import { favouriteIds } from "./favourites.js";
+import { FAVOURITE_TYPE, favouriteIds } from "./favourites.js";
 import { listItems } from "./outbox.js";
 import { pendingItems } from "./outbox-core.js";
 import { withCurrentVerdicts } from "./outbox-view.js";
@@ -52,7 +52,9 @@ async function render() {
   document.getElementById("home-orders-today").textContent =
     String(orders.filter((o) => o.rep_id === user.id && (o.placed_at || "").startsWith(today)).length);
   showCommission(summary, today.slice(0, 7));
-  const recent = await withCurrentVerdicts(items.filter((i) => i.state === "done").slice(-5).reverse());
+  // Verdicts on documents and customers; a star has none worth a line here.
+  const judged = items.filter((i) => i.state === "done" && i.type !== FAVOURITE_TYPE);
+  const recent = await withCurrentVerdicts(judged.slice(-5).reverse());
   replace("recent", recent.length
     ? recent.map(({ item, verdict: v }) => {
       return h("li", { class: "pad" }, h("strong", {}, item.label), " ",
