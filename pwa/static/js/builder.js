@@ -5,7 +5,8 @@
 
 import { api } from "./api.js";
 import { estimate } from "./commission.js";
-import { formatCents as money, h } from "./dom.js";
+import { formatCents as money, h, replace } from "./dom.js";
+import { freshnessLine } from "./freshness.js";
 import { newId } from "./ids.js";
 import { searchCustomers, splitWords } from "./search.js";
 import { enqueue } from "./outbox.js";
@@ -71,6 +72,7 @@ async function readStore() {
   state.products = Object.fromEntries(products.map((p) => [p.id, p]));
   state.priceLists = priceLists;
   state.taxRates = taxRates;
+  replace("builder-freshness", freshnessLine(await getMeta("last_sync_at")));
 }
 
 async function load() {

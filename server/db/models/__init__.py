@@ -33,7 +33,12 @@ from server.db.models.commission import (
     CommissionSplit,
     CommissionStatement,
 )
-from server.db.models.customers import Customer, CustomerAddress, CustomerContact
+from server.db.models.customers import (
+    Customer,
+    CustomerAddress,
+    CustomerContact,
+    CustomerFavourite,
+)
 from server.db.models.fulfilment import ExpectedReceipt, Shipment, ShipmentLine, StockMovement
 from server.db.models.imports import ImportJob
 from server.db.models.outbox import EmailMessage, OutboxMessage, WebhookAttempt, WebhookEndpoint
@@ -74,6 +79,7 @@ __all__ = [
     "Customer",
     "CustomerAddress",
     "CustomerContact",
+    "CustomerFavourite",
     "Device",
     "DocumentSequence",
     "EmailMessage",

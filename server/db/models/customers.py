@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from server.db.models.base import Base
 from server.db.types import UTCDateTime, UUIDString, new_id, utcnow
 
-__all__ = ["Customer", "CustomerAddress", "CustomerContact"]
+__all__ = ["Customer", "CustomerAddress", "CustomerContact", "CustomerFavourite"]
 
 
 class Customer(Base):
@@ -79,3 +79,17 @@ class CustomerContact(Base):
     role: Mapped[str] = mapped_column(String(100), default="")
     email: Mapped[str] = mapped_column(String(254), default="", index=True)
     phone: Mapped[str] = mapped_column(String(40), default="", index=True)
+
+
+class CustomerFavourite(Base):
+    """A customer a user starred on their phone: theirs alone, shown on their home page."""
+
+    __tablename__ = "customer_favourites"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    customer_id: Mapped[str] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
