@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from statistics import median
 
 import msgspec
 
@@ -177,8 +176,11 @@ class Lapse(msgspec.Struct, frozen=True):
 def _usual_interval(days: Sequence[date]) -> Decimal | None:
     if len(days) < 2:
         return None
-    gaps = [(later - earlier).days for earlier, later in zip(days, days[1:], strict=False)]
-    return Decimal(str(median(gaps)))
+    gaps = sorted((later - earlier).days for earlier, later in zip(days, days[1:], strict=False))
+    middle = len(gaps) // 2
+    if len(gaps) % 2:
+        return Decimal(gaps[middle])
+    return (Decimal(gaps[middle - 1]) + Decimal(gaps[middle])) / 2
 
 
 def lapse_of(

@@ -156,3 +156,12 @@ def test_one_order_is_no_rhythm_and_later_orders_are_not_known_yet():
 def test_two_orders_on_one_day_count_as_one_ordering_day():
     same_day = [DAY - timedelta(days=100)] * 2
     assert lapse_of(same_day, DAY) is None
+
+
+def test_an_even_number_of_intervals_takes_the_middle_two():
+    last = DAY - timedelta(days=100)
+    orders = [last, last - timedelta(days=4), last - timedelta(days=10), last - timedelta(days=17)]
+    lapse = lapse_of(orders, DAY)
+    assert lapse is not None and lapse.usual_interval_days == Decimal(6)  # gaps 4, 6, 7
+    pair = lapse_of([last, last - timedelta(days=3), last - timedelta(days=8)], DAY)
+    assert pair is not None and str(pair.usual_interval_days) == "4"  # (3 + 5) / 2

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Customer
+from server.db.models import Customer, SalesOrder
 from server.domain.actor import CurrentUser
 from server.domain.dashboard import Period, PeriodKind, period_for
 from server.domain.errors import NotFound, ValidationFailed
@@ -117,12 +117,16 @@ async def resolve_filter(
         if a.territory_id in selected and a.role in _REP_ROLES and _overlaps(a, period)
     )
     if query.rep and query.rep not in reps:
-        raise NotFound("There is no such rep in these territories.", code="rep_not_found")
+        if not await _has_orders(session, selected, SalesOrder.rep_id == query.rep):
+            raise NotFound("There is no such rep in these territories.", code="rep_not_found")
     if query.customer:
         territory = await session.scalar(
             select(Customer.territory_id).where(Customer.id == query.customer)
         )
-        if territory is None or not scope.can_see_territory(territory):
+        if territory is None or (
+            not scope.can_see_territory(territory)
+            and not await _has_orders(session, selected, SalesOrder.customer_id == query.customer)
+        ):
             raise NotFound("There is no such customer.", code="customer_not_found")
     return Filter(
         query=query,
@@ -137,6 +141,19 @@ async def resolve_filter(
         rep_ids=reps,
         child_ids=child_ids,
     )
+
+
+async def _has_orders(
+    session: AsyncSession, territories: frozenset[str], condition: ColumnElement[bool]
+) -> bool:
+    """Whether orders placed in these territories meet the condition: a rep who has moved
+    on, or a customer realigned away, is still reached through their orders here."""
+    found = await session.scalar(
+        select(SalesOrder.id)
+        .where(SalesOrder.territory_id.in_(sorted(territories)), condition)
+        .limit(1)
+    )
+    return found is not None
 
 
 def _overlaps(assignment: Assignment, period: Period) -> bool:
