@@ -158,6 +158,13 @@ async def test_dashboard_figures_equal_the_sums_and_compare_with_the_previous_pe
     assert custom.json()["figures"]["booked_cents"]["current"] == 4_000
 
 
+def _sheet_text(content: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        names = archive.namelist()
+        shared = archive.read("xl/sharedStrings.xml").decode() if "xl/sharedStrings.xml" in names else ""
+        return shared + archive.read("xl/worksheets/sheet1.xml").decode()
+
+
 async def test_a_manager_sees_only_their_subtree_and_a_rep_is_refused(client, db):
     shop, orders = await _sold(client, db)
     await _north_manager(db, shop)
@@ -177,10 +184,17 @@ async def test_a_manager_sees_only_their_subtree_and_a_rep_is_refused(client, db
     ):
         refused = await client.get("/api/dashboard", params=params, headers=nora)
         assert refused.status_code == 404, (params, refused.text)
-    for path in ("/manager/dashboard/export.csv", "/manager/dashboard/export.xlsx"):
-        export = await client.get(path, params={"table": "customers"}, headers=nora)
-        assert export.status_code == 200
-        assert b"Bay Supplies" not in export.content
+    for table in ("customers", "territories", "reps"):
+        params = {"table": table}
+        export = await client.get("/manager/dashboard/export.csv", params=params, headers=nora)
+        assert export.status_code == 200 and "Bay Supplies" not in export.text
+        assert "Rob Rep" not in export.text and "South" not in export.text
+        book = await client.get("/manager/dashboard/export.xlsx", params=params, headers=nora)
+        assert book.status_code == 200
+        strings = _sheet_text(book.content)
+        assert "Bay Supplies" not in strings and "South" not in strings
+    mine_csv = await client.get("/manager/dashboard/export.csv", headers=nora)
+    assert "Harbor Hardware" in mine_csv.text
 
     assert (await client.get("/api/dashboard", headers=shop.rep)).status_code == 403
     assert (await client.get("/manager/dashboard", headers=shop.rep)).status_code == 403
