@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from itertools import pairwise
 
 import msgspec
 
@@ -176,7 +177,7 @@ class Lapse(msgspec.Struct, frozen=True):
 def _usual_interval(days: Sequence[date]) -> Decimal | None:
     if len(days) < 2:
         return None
-    gaps = sorted((later - earlier).days for earlier, later in zip(days, days[1:], strict=False))
+    gaps = sorted((later - earlier).days for earlier, later in pairwise(days))
     middle = len(gaps) // 2
     if len(gaps) % 2:
         return Decimal(gaps[middle])

@@ -93,9 +93,7 @@ def test_manager_filters_and_drills_down_to_an_order_on_a_phone(narrow, live_ser
     narrow.get_by_test_id("rep-table").get_by_role("link", name="Sam Carter").click()
     narrow.wait_for_url(re.compile(r".*rep=.*"))
     assert "period=quarter" in narrow.url and "territory=" in narrow.url
-    narrow.get_by_test_id("customer-table").get_by_role(
-        "link", name=customer["legal_name"]
-    ).click()
+    narrow.get_by_test_id("customer-table").get_by_role("link", name=customer["legal_name"]).click()
     narrow.wait_for_url(re.compile(r".*customer=.*"))
     assert "period=quarter" in narrow.url and "rep=" in narrow.url
     orders = narrow.get_by_test_id("order-table")

@@ -105,7 +105,11 @@ async def test_dashboard_figures_equal_the_sums_and_compare_with_the_previous_pe
     assert d["period"]["start"] == PERIOD.start.isoformat()
     assert d["period"]["previous_end"] == BEFORE.last_day.isoformat()
     # North 100.00 + South 60.00 now; North 40.00 before.
-    assert figures["booked_cents"] == {"current": 16_000, "previous": 4_000, "change_percent": "300.0"}
+    assert figures["booked_cents"] == {
+        "current": 16_000,
+        "previous": 4_000,
+        "change_percent": "300.0",
+    }
     assert figures["orders"]["current"] == 2 and figures["orders"]["previous"] == 1
     assert figures["average_order_cents"]["current"] == 8_000
     assert figures["invoiced_cents"]["current"] == 11_000
@@ -152,7 +156,11 @@ async def test_dashboard_figures_equal_the_sums_and_compare_with_the_previous_pe
     # A custom period that holds only the earlier order.
     custom = await client.get(
         "/api/dashboard",
-        params={"period": "custom", "from": BEFORE.start.isoformat(), "to": BEFORE.last_day.isoformat()},
+        params={
+            "period": "custom",
+            "from": BEFORE.start.isoformat(),
+            "to": BEFORE.last_day.isoformat(),
+        },
         headers=manager,
     )
     assert custom.json()["figures"]["booked_cents"]["current"] == 4_000
@@ -161,7 +169,9 @@ async def test_dashboard_figures_equal_the_sums_and_compare_with_the_previous_pe
 def _sheet_text(content: bytes) -> str:
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         names = archive.namelist()
-        shared = archive.read("xl/sharedStrings.xml").decode() if "xl/sharedStrings.xml" in names else ""
+        shared = (
+            archive.read("xl/sharedStrings.xml").decode() if "xl/sharedStrings.xml" in names else ""
+        )
         return shared + archive.read("xl/worksheets/sheet1.xml").decode()
 
 
@@ -271,5 +281,5 @@ async def test_the_page_renders_with_currency_and_htmx_swaps_its_body(app, brows
     )
     assert body.status_code == 200
     assert "<html" not in body.text and 'id="dashboard"' in body.text
-    assert f'/orders/{orders["now"]["id"]}' in body.text
+    assert f"/orders/{orders['now']['id']}" in body.text
     assert "Bay Supplies" not in body.text

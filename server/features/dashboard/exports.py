@@ -7,6 +7,7 @@ import io
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import xlsxwriter
 
@@ -152,7 +153,7 @@ def table_xlsx(dashboard: DashboardOut, table: str) -> bytes:
     return out.getvalue()
 
 
-def _write(sheet: xlsxwriter.worksheet.Worksheet, row: int, cells: Sequence[object]) -> None:
+def _write(sheet: Any, row: int, cells: Sequence[object]) -> None:
     for column, cell in enumerate(cells):
         if cell is None:
             continue

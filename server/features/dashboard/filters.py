@@ -116,9 +116,12 @@ async def resolve_filter(
         for a in data.assignments
         if a.territory_id in selected and a.role in _REP_ROLES and _overlaps(a, period)
     )
-    if query.rep and query.rep not in reps:
-        if not await _has_orders(session, selected, SalesOrder.rep_id == query.rep):
-            raise NotFound("There is no such rep in these territories.", code="rep_not_found")
+    if (
+        query.rep
+        and query.rep not in reps
+        and not await _has_orders(session, selected, SalesOrder.rep_id == query.rep)
+    ):
+        raise NotFound("There is no such rep in these territories.", code="rep_not_found")
     if query.customer:
         territory = await session.scalar(
             select(Customer.territory_id).where(Customer.id == query.customer)

@@ -87,7 +87,7 @@ def quote_conditions(f: Filter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-class days_number(FunctionElement[float]):  # noqa: N801 - reads as the SQL function it is
+class days_number(FunctionElement[float]):
     """A timestamp as a number of days (with fractions), for differences in days."""
 
     type = Float()

@@ -123,9 +123,7 @@ async def rep_rows(session: AsyncSession, f: Filter, reps: list[str]) -> list[Br
 
 async def customer_rows(session: AsyncSession, f: Filter) -> list[CustomerRow]:
     """The filter's customers by booked revenue this period, the biggest first."""
-    rows = (
-        await session.execute(_grouped(f, SalesOrder.customer_id, limit=CUSTOMER_ROWS))
-    ).all()
+    rows = (await session.execute(_grouped(f, SalesOrder.customer_id, limit=CUSTOMER_ROWS))).all()
     numbers = await _customer_numbers(session, [r[0] for r in rows])
     names = await customer_names(session, numbers)
     return [
