@@ -283,3 +283,11 @@ async def test_the_page_renders_with_currency_and_htmx_swaps_its_body(app, brows
     assert "<html" not in body.text and 'id="dashboard"' in body.text
     assert f"/orders/{orders['now']['id']}" in body.text
     assert "Bay Supplies" not in body.text
+    half_typed = await browser.get(
+        "/manager/dashboard",
+        params={"period": "custom", "from": TODAY.isoformat()},
+        headers={"HX-Request": "true"},
+    )
+    assert half_typed.status_code == 200
+    assert "A custom period needs a from and a to day." in half_typed.text
+    assert PERIOD.start.isoformat() in half_typed.text

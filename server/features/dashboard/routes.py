@@ -3,6 +3,7 @@ tables as CSV and XLSX, and the same figures as JSON. Managers and admins only."
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from litestar import Request, Response, get
@@ -11,6 +12,7 @@ from litestar.params import Parameter, QueryParameter
 from litestar.response import Template
 
 from server.db.engine import Database
+from server.domain.errors import ValidationFailed
 from server.features.catalog.openapi import problems
 from server.features.dashboard.exports import XLSX_MEDIA_TYPE, table_csv, table_xlsx
 from server.features.dashboard.filters import DashboardQuery, Filter
@@ -83,11 +85,19 @@ async def dashboard_api(request: _Req, db: Database, q: DashboardQuery) -> Dashb
     include_in_schema=False,
 )
 async def dashboard_page(request: _Req, db: Database, q: DashboardQuery) -> Template:
+    error = None
     async with db.read() as unit:
-        f, out = await build_dashboard(unit.session, request.user, q, today())
+        try:
+            f, out = await build_dashboard(unit.session, request.user, q, today())
+        except ValidationFailed as exc:
+            # A half-typed custom period: say why and show this month meanwhile (htmx
+            # swaps only a 2xx answer, so a 422 would leave the old figures unexplained).
+            error, q = exc.message, replace(q, period="month", start=None, to=None)
+            f, out = await build_dashboard(unit.session, request.user, q, today())
         rep_names = await user_names(unit.session, f.rep_ids)
     context = page_context(
         request,
+        error=error,
         f=f,
         q=q,
         d=out,
