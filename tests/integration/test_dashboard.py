@@ -208,6 +208,7 @@ async def test_a_manager_sees_only_their_subtree_and_a_rep_is_refused(client, db
     assert "Harbor Hardware" in mine_csv.text
 
     assert (await client.get("/api/dashboard", headers=shop.rep)).status_code == 403
+    assert (await client.get("/api/dashboard")).status_code == 401
     assert (await client.get("/manager/dashboard", headers=shop.rep)).status_code == 403
     bad = await client.get("/api/dashboard", params={"period": "decade"}, headers=nora)
     assert bad.status_code == 422 and bad.json()["code"] == "unknown_period"
