@@ -18,7 +18,7 @@ from tests.billing_factories import Shop, open_shop, place, ship
 from tests.factories import bearer, login, make_user
 from tests.sales_factories import create_customer
 
-TODAY = date.today()
+TODAY = datetime.now(UTC).date()  # the server counts UTC days
 PERIOD = period_for(PeriodKind.MONTH, TODAY)
 BEFORE = PERIOD.previous()
 
@@ -121,6 +121,9 @@ async def test_dashboard_figures_equal_the_sums_and_compare_with_the_previous_pe
     assert figures["new_customers"]["current"] == 2
     # Placed and shipped within the test: no whole tenth of a day in between.
     assert figures["fulfilment_cycle_days"] == {"current": "0.0", "previous": None}
+    series = {p["start"]: p["booked_cents"] for p in d["revenue_over_time"]}
+    assert len(series) == PERIOD.days  # every day of the month, empty ones at zero
+    assert series[TODAY.isoformat()] == 16_000 and sum(series.values()) == 16_000
     assert [t["name"] for t in d["territories"]] == ["West"]  # the manager's top territory
     west = await client.get(
         "/api/dashboard", params={"territory": shop.world.region}, headers=manager

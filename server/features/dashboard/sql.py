@@ -104,9 +104,21 @@ def _days_postgres(element: days_number, compiler: SQLCompiler, **kw: Any) -> st
     return f"(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) / 86400.0)"
 
 
-def day_of(column: Any) -> ColumnElement[Any]:
-    """The UTC day of a timestamp (text on SQLite, a date on PostgreSQL: see `as_day`)."""
-    return func.date(column)
+class day_of(FunctionElement[Any]):
+    """The UTC day of a timestamp (text on SQLite, a date on PostgreSQL: see `as_day`).
+    PostgreSQL would take the day in the session's time zone, so it is told UTC."""
+
+    inherit_cache = True
+
+
+@compiles(day_of, "sqlite")
+def _day_sqlite(element: day_of, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(day_of, "postgresql")
+def _day_postgres(element: day_of, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC')"
 
 
 def as_day(value: Any) -> date:
