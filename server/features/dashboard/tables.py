@@ -48,6 +48,7 @@ __all__ = [
 
 CUSTOMER_ROWS = 50
 ORDER_ROWS = 100
+LAPSED_ROWS = 100  # the longest quiet first; the headline figure counts them all
 # Up to this many days revenue is drawn per day, beyond it per week.
 SERIES_DAILY_UP_TO = 62
 
@@ -179,10 +180,12 @@ async def order_rows(session: AsyncSession, f: Filter) -> list[OrderRow]:
 async def lapsed_rows(session: AsyncSession, f: Filter) -> list[LapsedRow]:
     as_of = min(f.today, f.period.last_day)
     lapses = await lapsed_customers(session, f, as_of)
-    ids = sorted(lapses)
+    longest = sorted(lapses.items(), key=lambda item: (-item[1].days_since, item[0]))
+    shown = longest[:LAPSED_ROWS]
+    ids = [c for c, _ in shown]
     numbers = await _customer_numbers(session, ids)
     names = await customer_names(session, ids)
-    rows = [
+    return [
         LapsedRow(
             c,
             numbers.get(c, ""),
@@ -191,9 +194,8 @@ async def lapsed_rows(session: AsyncSession, f: Filter) -> list[LapsedRow]:
             str(lapse.usual_interval_days),
             lapse.days_since,
         )
-        for c, lapse in lapses.items()
+        for c, lapse in shown
     ]
-    return sorted(rows, key=lambda r: (-r.days_since, r.name))
 
 
 async def revenue_over_time(session: AsyncSession, f: Filter) -> list[Point]:
