@@ -58,8 +58,8 @@ async def _north_manager(db, shop: Shop) -> dict[str, str]:
 
 
 async def _sold(client, db) -> tuple[Shop, dict[str, Any]]:
-    """North: 100.00 net this month (shipped, invoiced, paid) and 40.00 net in the period
-    before; South: 60.00 net this month. The rep of North has a quota of 200.00."""
+    """North: 100.00 net this month (shipped, invoiced, paid 50.00 on a day of the period
+    before and 60.00 today) and 40.00 net in the period before; South: 60.00 net this month. The rep of North has a quota of 200.00."""
     shop = await open_shop(client, db)
     now = await place(client, shop, {shop.even: 5})  # 5 x 20.00 = 100.00 net, 110.00 total
     before = await place(client, shop, {shop.even: 2})  # 40.00 net
@@ -72,18 +72,20 @@ async def _sold(client, db) -> tuple[Shop, dict[str, Any]]:
     await ship(client, shop, now, {line: 5})
     invoiced = await client.post(f"/api/orders/{now['id']}/invoice", headers=shop.admin)
     assert invoiced.status_code == 201, invoiced.text
-    paid = await client.post(
-        "/api/payments",
-        json={
-            "customer_id": shop.customer["id"],
-            "amount_cents": 11_000,
-            "method": "bank_transfer",
-            "reference": "remittance",
-            "received_on": TODAY.isoformat(),
-        },
-        headers=shop.admin,
-    )
-    assert paid.status_code == 201, paid.text
+    # 50.00 recorded as received in the previous period, the other 60.00 today.
+    for cents, day in ((5_000, BEFORE.start + timedelta(days=2)), (6_000, TODAY)):
+        paid = await client.post(
+            "/api/payments",
+            json={
+                "customer_id": shop.customer["id"],
+                "amount_cents": cents,
+                "method": "bank_transfer",
+                "reference": "remittance",
+                "received_on": day.isoformat(),
+            },
+            headers=shop.admin,
+        )
+        assert paid.status_code == 201, paid.text
     quota = await client.post(
         "/api/commission/quotas",
         json={"rep_id": shop.world.rep1.id, "period": TODAY.isoformat()[:7], "quota_cents": 20_000},
@@ -113,8 +115,7 @@ async def test_dashboard_figures_equal_the_sums_and_compare_with_the_previous_pe
     assert figures["orders"]["current"] == 2 and figures["orders"]["previous"] == 1
     assert figures["average_order_cents"]["current"] == 8_000
     assert figures["invoiced_cents"]["current"] == 11_000
-    assert figures["paid_cents"]["current"] == 11_000
-    assert figures["paid_cents"]["previous"] == 0
+    assert figures["paid_cents"] == {"current": 6_000, "previous": 5_000, "change_percent": "20.0"}
     # Rita's quota is the only one: 160.00 of 200.00 is the region's attainment.
     assert figures["target_cents"]["current"] == 20_000
     assert figures["attainment_percent"]["current"] == "80.0"
