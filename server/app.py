@@ -36,6 +36,7 @@ from server.features.catalog import ROUTES as catalog_routes
 from server.features.commission import ROUTES as commission_routes
 from server.features.customers import ROUTES as customer_routes
 from server.features.customers.credit_policy import configure_credit_policy
+from server.features.dashboard import ROUTES as dashboard_routes
 from server.features.fulfilment.routes import ROUTES as fulfilment_routes
 from server.features.imports import ROUTES as import_routes
 from server.features.imports.background import ImportRunner
@@ -84,6 +85,7 @@ API_ROUTES: list[Any] = [
     *notification_routes,
     *portal_routes,
     *commission_routes,
+    *dashboard_routes,
     *sync_routes,
 ]
 

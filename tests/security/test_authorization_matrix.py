@@ -545,6 +545,12 @@ SCOPED_LISTS = {
     "/quotes": "page",
     "/approvals": "page",
     "/": "page",
+    # The managers' dashboard: a manager's subtree only (403 for reps); the exports'
+    # default table lists customers, the drill-down's most detailed rows.
+    "/api/dashboard": "api",
+    "/manager/dashboard": "page",
+    "/manager/dashboard/export.csv": "page",
+    "/manager/dashboard/export.xlsx": "page",
 }
 UNSCOPED_READS = {
     "/api/auth/me": "the caller's own account",
