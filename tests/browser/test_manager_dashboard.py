@@ -59,6 +59,14 @@ def _charts_drawn(page: Any) -> int:
     )
 
 
+def _wait_for_charts(page: Any, at_least: int = 3) -> None:
+    page.wait_for_function(
+        "n => Array.from(document.querySelectorAll('#dashboard canvas'))"
+        ".filter(c => window.Chart && window.Chart.getChart(c)).length >= n",
+        arg=at_least,
+    )
+
+
 def test_manager_filters_and_drills_down_to_an_order_on_a_phone(narrow, live_server):
     order, customer = _order_this_month(live_server)
     problems: list[str] = []
@@ -83,7 +91,7 @@ def test_manager_filters_and_drills_down_to_an_order_on_a_phone(narrow, live_ser
         "t => document.querySelector('[data-testid=period]').innerText !== t", arg=before
     )
     assert "period=quarter" in narrow.url
-    assert _charts_drawn(narrow) >= 3  # drawn again after the swap
+    _wait_for_charts(narrow)  # drawn again once the swap settles
     narrow.get_by_label("Territory", exact=True).select_option(label=order["territory_name"])
     narrow.get_by_test_id("crumb-territory").wait_for()
     assert "territory=" in narrow.url and "period=quarter" in narrow.url
