@@ -82,16 +82,16 @@ async def record_token_use(uow: WriteUnit, token_id: str) -> None:
     )
 
 
-async def token_scopes(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def token_scopes(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
     """App-wide guard: a token reaches only the routes its scopes name."""
     user = connection.scope.get("user")
     if not isinstance(user, CurrentUser) or user.scopes is None:
         return
     needed = handler.opt.get(TOKEN_SCOPE)
     if not isinstance(needed, str):
-        raise PermissionDenied(
-            "API tokens cannot call this route.", code="token_route_closed"
-        )
+        raise PermissionDenied("API tokens cannot call this route.", code="token_route_closed")
     if not user.may(needed):
         raise PermissionDenied(
             f"This token does not have the {needed} scope.",

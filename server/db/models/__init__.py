@@ -59,8 +59,8 @@ from server.db.models.territories import (
 )
 
 __all__ = [
-    "ApiToken",
     "REFERENCE_TABLES",
+    "ApiToken",
     "AuditEvent",
     "Base",
     "ChangeCounter",

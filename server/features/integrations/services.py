@@ -57,7 +57,7 @@ async def create_integration(
         raise ValidationFailed("Give the integration a name.", code="name_required")
     if data.expires_at is not None and data.expires_at <= now:
         raise ValidationFailed("The expiry must be in the future.", code="expiry_in_past")
-    scopes = sorted(set(data.scopes))
+    scopes: list[str] = sorted(set(data.scopes))
     user_id = new_id()
     uow.session.add(
         User(

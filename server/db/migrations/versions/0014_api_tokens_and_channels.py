@@ -34,7 +34,9 @@ def upgrade() -> None:
         sa.Column("revoked_at", server.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("revoked_by", server.db.types.UUIDString(length=36), nullable=True),
         sa.Column("last_used_at", server.db.types.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users")),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users")
+        ),
         sa.ForeignKeyConstraint(
             ["created_by"], ["users.id"], name=op.f("fk_api_tokens_created_by_users")
         ),
