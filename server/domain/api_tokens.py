@@ -21,7 +21,6 @@ __all__ = [
     "looks_like_token",
     "new_token",
     "token_state",
-    "unknown_scopes",
 ]
 
 TOKEN_PREFIX = "fs_live_"
@@ -47,10 +46,6 @@ def hash_token(token: str) -> str:
 
 def looks_like_token(credential: str) -> bool:
     return credential.startswith(TOKEN_PREFIX)
-
-
-def unknown_scopes(scopes: list[str]) -> list[str]:
-    return [s for s in scopes if s not in SCOPES]
 
 
 class TokenState:
