@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import smtplib
 import ssl
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.message import EmailMessage as MimeMessage
 from pathlib import Path
@@ -54,10 +55,15 @@ class RenderedEmail:
 
 
 async def render_for_event(
-    unit: ReadUnit, event_type: str, payload: dict[str, Any]
+    unit: ReadUnit,
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    portal_link: Callable[[], Awaitable[str | None]] | None = None,
 ) -> RenderedEmail | None:
     """The customer's e-mail for the event, or None (no e-mail for this event, or the
-    customer has no contact with an e-mail address)."""
+    customer has no contact with an e-mail address). `portal_link` makes the customer's
+    portal link for the e-mail; it is called only when there is an e-mail to send."""
     template = EMAIL_EVENTS.get(event_type)
     if template is None:
         return None
@@ -74,6 +80,7 @@ async def render_for_event(
     context = {
         "customer": customer.trading_name or customer.legal_name,
         "contact": contact.name,
+        "portal_url": await portal_link() if portal_link is not None else None,
         "total": f"{from_cents(int(payload.get('total_cents', 0)))} {payload.get('currency', '')}",
         **payload,
     }

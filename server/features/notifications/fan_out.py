@@ -7,16 +7,19 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from server.config import Settings
 from server.db.models import OutboxMessage, WebhookEndpoint
 from server.db.types import new_id, utcnow
 from server.db.unit_of_work import WriteUnit
 from server.features.notifications.emails import render_for_event
+from server.features.notifications.portal_links import portal_link_maker
 
 __all__ = ["fan_out"]
 
 
-async def fan_out(uow: WriteUnit, event: OutboxMessage) -> int:
-    """Write the event's deliveries and mark it delivered; the number written."""
+async def fan_out(uow: WriteUnit, event: OutboxMessage, settings: Settings | None = None) -> int:
+    """Write the event's deliveries and mark it delivered; the number written. With
+    `settings`, the e-mails about quotes and orders carry the customer's portal link."""
     now = utcnow()
     endpoints = (
         await uow.session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True)))
@@ -36,7 +39,12 @@ async def fan_out(uow: WriteUnit, event: OutboxMessage) -> int:
         for endpoint in endpoints
         if not endpoint.event_types or event.event_type in endpoint.event_types
     ]
-    email = await render_for_event(uow, event.event_type, event.payload)
+    email = await render_for_event(
+        uow,
+        event.event_type,
+        event.payload,
+        portal_link=portal_link_maker(uow, settings, event.event_type, event.payload),
+    )
     if email is not None:
         rows.append(
             OutboxMessage(

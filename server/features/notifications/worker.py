@@ -77,7 +77,7 @@ class OutboxWorker:
                 if destination is None:
                     try:
                         async with uow.savepoint():
-                            await fan_out(uow, await self._row(uow, message_id))
+                            await fan_out(uow, await self._row(uow, message_id), self.settings)
                     except Exception:
                         # Left claimed: tried again when the lease ends, the rest goes on.
                         log.exception("fanning out outbox event %s failed", message_id)
