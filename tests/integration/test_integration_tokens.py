@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import select, update
 
 from server.db.models import ApiToken, SalesOrder, User
 from tests.factories import bearer, login, seed_world
+from tests.integration.test_back_office_pages import _log_in as log_in
 from tests.sales_factories import (
     add_product,
     count_orders,
@@ -209,3 +211,53 @@ async def test_export_neutralises_formulas_in_customer_names(client, db):
     answer = await client.get(f"/api/orders/export?from={today}&to={today}", headers=s["admin"])
     names = [r["customer_name"] for r in csv.DictReader(io.StringIO(answer.text))]
     assert names == ['\'=HYPERLINK("http://x.test")']
+
+
+async def test_admin_page_creates_a_token_shown_once_and_revokes_it(client, browser, db):
+    s = await _setup(client, db)
+    await log_in(browser, "admin@corp.test")
+    await browser.get("/admin/integrations")
+    form = {"_csrf_token": browser.cookies.get("fs_csrf") or "", "name": "EDI <bridge>"}
+    created = await browser.post(
+        "/admin/integrations",
+        data={**form, "scopes": ["orders:read", "orders:write"], "channel": "edi"},
+    )
+    assert created.status_code == 201, created.text
+    match = re.search(r'data-testid="token">(fs_live_[A-Za-z0-9_-]+)<', created.text)
+    assert match is not None and "EDI &lt;bridge&gt;" in created.text
+    token = match.group(1)
+    assert created.headers["cache-control"] == "no-store"
+    placed = await client.post("/api/orders", json=_order(s), headers=_auth(token))
+    assert placed.json()["channel"] == "edi"
+
+    listed = await browser.get("/admin/integrations")
+    assert token not in listed.text and token[:12] in listed.text
+    [row] = (await client.get("/api/integrations", headers=s["admin"])).json()
+    revoked = await browser.post(
+        f"/admin/integrations/{row['id']}/revoke",
+        data={"_csrf_token": browser.cookies.get("fs_csrf") or ""},
+    )
+    assert revoked.status_code == 303
+    assert (await client.get("/api/orders", headers=_auth(token))).status_code == 401
+
+
+async def test_creating_a_token_refuses_bad_scopes_and_expiries(client, db):
+    s = await _setup(client, db)
+    cases = [
+        ({"scopes": ["orders:delete"]}, 400),
+        ({"scopes": []}, 400),
+        ({"scopes": ["orders:read"], "expires_at": "2030-01-01T00:00:00"}, 400),
+        ({"scopes": ["orders:read"], "expires_at": "2020-01-01T00:00:00Z"}, 422),
+        ({"scopes": ["orders:read"], "channel": "phone"}, 400),
+    ]
+    for body, status in cases:
+        answer = await client.post(
+            "/api/integrations", json={"name": "Bad", **body}, headers=s["admin"]
+        )
+        assert answer.status_code == status, (body, answer.text)
+    assert (await client.get("/api/integrations", headers=s["admin"])).json() == []
+    assert (
+        await client.post(
+            "/api/integrations", json={"name": "X", "scopes": ["orders:read"]}, headers=s["rep"]
+        )
+    ).status_code == 403

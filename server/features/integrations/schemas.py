@@ -9,6 +9,7 @@ import msgspec
 from msgspec import Meta
 
 from server.domain.api_tokens import SCOPES
+from server.domain.text import ONE_LINE_PATTERN
 
 __all__ = ["IntegrationCreateIn", "IntegrationCreated", "IntegrationOut"]
 
@@ -17,12 +18,12 @@ Scope = Literal["catalog:read", "customers:read", "customers:write", "orders:rea
 
 
 class IntegrationCreateIn(msgspec.Struct, forbid_unknown_fields=True):
-    name: Annotated[str, Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]*$")]
+    name: Annotated[str, Meta(min_length=1, max_length=200, pattern=ONE_LINE_PATTERN)]
     scopes: Annotated[list[Scope], Meta(min_length=1, max_length=len(SCOPES))]
     # `edi` for an EDI bridge: its orders and customers carry the edi channel.
     channel: Literal["api", "edi"] = "api"
     # None: the token does not expire (it can still be revoked).
-    expires_at: datetime | None = None
+    expires_at: Annotated[datetime, Meta(tz=True)] | None = None
 
 
 class IntegrationOut(msgspec.Struct):

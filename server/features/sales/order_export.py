@@ -110,10 +110,14 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
         raise ValidationFailed("`to` is before `from`.", code="invalid_range")
     if (end - start).days > _MAX_DAYS:
         raise ValidationFailed(f"Export at most {_MAX_DAYS} days at once.", code="range_too_long")
-    return (
-        datetime.combine(start, time(), tzinfo=UTC),
-        datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC),
+    lower = datetime.combine(start, time(), tzinfo=UTC)
+    # The day after the last one; the calendar's last day has none.
+    upper = (
+        datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC)
+        if end < date.max
+        else datetime.max.replace(tzinfo=UTC)
     )
+    return lower, upper
 
 
 async def _csv(db: Database, start: datetime, end: datetime) -> AsyncIterator[bytes]:
