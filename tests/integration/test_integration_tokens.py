@@ -81,6 +81,10 @@ async def test_api_token_places_an_order_on_the_api_channel(client, db):
     assert listed.json()["items"][0]["channel"] == "api"
     page = await client.get(f"/orders/{order['id']}", headers=s["admin"])
     assert page.status_code == 200 and "<dd>api</dd>" in page.text
+    api_page = await client.get("/orders?channel=api", headers=s["admin"])
+    assert order["number"] in api_page.text and by_rep.json()["number"] not in api_page.text
+    phone_page = await client.get("/orders?channel=phone", headers=s["admin"])
+    assert order["number"] not in phone_page.text and by_rep.json()["number"] in phone_page.text
 
     async with db.read() as unit:
         row = (await unit.session.execute(select(ApiToken))).scalar_one()
