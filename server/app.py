@@ -40,6 +40,7 @@ from server.features.dashboard import ROUTES as dashboard_routes
 from server.features.fulfilment.routes import ROUTES as fulfilment_routes
 from server.features.imports import ROUTES as import_routes
 from server.features.imports.background import ImportRunner
+from server.features.integrations import ROUTES as integration_routes
 from server.features.inventory import ROUTES as inventory_routes
 from server.features.notifications import ROUTES as notification_routes
 from server.features.notifications.worker import OutboxWorker
@@ -60,6 +61,7 @@ from server.http.problem_docs import document_problem_answers
 from server.http.security_headers import SecurityHeadersMiddleware
 from server.http.text_guard import NulTextGuard
 from server.process import settle_garbage_collector
+from server.security.api_tokens import token_scopes
 from server.security.auth import build_jwt_auth
 from server.security.csrf import SessionCookieCSRFMiddleware
 
@@ -86,6 +88,7 @@ API_ROUTES: list[Any] = [
     *portal_routes,
     *commission_routes,
     *dashboard_routes,
+    *integration_routes,
     *sync_routes,
 ]
 
@@ -155,6 +158,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             DefineMiddleware(SessionCookieCSRFMiddleware, config=csrf, settings=settings),
             DefineMiddleware(NulTextGuard, exempt_paths=(PUSH_PATH,)),
         ],
+        # Every route is closed to API tokens unless it names the scope it needs.
+        guards=[token_scopes],
         exception_handlers=exception_handlers,
         template_config=TemplateConfig(directory=PWA_DIR / "templates", engine=JinjaTemplateEngine),
         allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)),
@@ -167,7 +172,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(
-                        type="http", scheme="bearer", bearer_format="JWT"
+                        type="http", scheme="bearer", bearer_format="JWT or fs_live_ API token"
                     ),
                 }
             ),

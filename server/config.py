@@ -59,6 +59,9 @@ class Settings:
     mail_from: str = "fieldsales@localhost"
     # How long a customer's portal link works unless it is revoked first.
     portal_link_days: int = 90
+    # The server's address as customers reach it (https://sales.example.com): quote and
+    # order e-mails link to the portal under it. Empty: e-mails carry no portal link.
+    public_url: str = ""
     # Portal link openings allowed per client address per minute (guessing is slow).
     portal_rate_limit: int = 20
 
@@ -140,5 +143,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         smtp_password=env.get("FIELDSALES_SMTP_PASSWORD", ""),
         mail_from=env.get("FIELDSALES_MAIL_FROM", "fieldsales@localhost"),
         portal_link_days=max(1, int(env.get("FIELDSALES_PORTAL_LINK_DAYS", "90"))),
+        public_url=env.get("FIELDSALES_PUBLIC_URL", "").rstrip("/"),
         portal_rate_limit=max(1, int(env.get("FIELDSALES_PORTAL_RATE_LIMIT", "20"))),
     )

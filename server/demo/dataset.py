@@ -682,7 +682,7 @@ def _customers(
                     warehouse_ids[_WAREHOUSE_FOR_STATE[city.state]] if rng.random() < 0.4 else None
                 ),
                 "created_by": owner_id if owner_id and rng.random() < 0.7 else admin_id,
-                "channel": rng.choices(("field", "phone", "web"), weights=(60, 25, 15))[0],
+                "channel": rng.choices(("phone", "web", "api"), weights=(70, 20, 10))[0],
                 "version": 1,
                 "created_at": created,
                 "updated_at": created + timedelta(days=rng.randint(0, age - 1)),

@@ -15,13 +15,16 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.security.jwt import JWTCookieAuth, Token
+from litestar.middleware import AuthenticationResult
+from litestar.security.jwt import JWTCookieAuth, JWTCookieAuthenticationMiddleware, Token
 from sqlalchemy import bindparam, exists, select
 
 from server.config import Settings
 from server.db.engine import Database
 from server.db.models import RevokedSession, User
-from server.domain.actor import CurrentUser
+from server.domain.actor import INTEGRATION_ROLE, CurrentUser
+from server.domain.api_tokens import looks_like_token
+from server.security.api_tokens import integration_actor
 from server.security.sessions import SESSION_CLAIM
 
 __all__ = [
@@ -138,11 +141,30 @@ def build_jwt_auth(
         user = await db_getter().read_row(_USER, {"user_id": token.sub, "session_id": session_id})
         if user is None or not user.active or user.role != token.extras.get("role"):
             return None
+        # An integration user signs in with its API token only, never a staff session.
+        if user.role == INTEGRATION_ROLE:
+            return None
         if user.session_ended:
             return None
         return CurrentUser(id=user.id, email=user.email, full_name=user.full_name, role=user.role)
 
+    class StaffOrIntegrationAuthentication(JWTCookieAuthenticationMiddleware):
+        """A bearer API token signs in an integration user; anything else is a JWT."""
+
+        async def authenticate_request(
+            self, connection: ASGIConnection[Any, Any, Any, Any]
+        ) -> AuthenticationResult:
+            scheme, _, credential = connection.headers.get("authorization", "").partition(" ")
+            credential = credential.strip()
+            if scheme.lower() == "bearer" and looks_like_token(credential):
+                user = await integration_actor(db_getter(), credential)
+                if user is None:
+                    raise NotAuthorizedException("The API token is unknown, expired or revoked.")
+                return AuthenticationResult(user=user, auth=None)
+            return await super().authenticate_request(connection)
+
     return JWTCookieAuth[CurrentUser, Token](
+        authentication_middleware_class=StaffOrIntegrationAuthentication,
         retrieve_user_handler=retrieve_user,
         token_cls=VerifiedToken,
         token_secret=settings.secret_key,

@@ -121,3 +121,20 @@ async def test_customers_stored_with_a_limit_of_zero_keep_no_limit(backend, db, 
     assert await _rows(backend.url, stored, {"id": limited["id"]}) == [(1234,)]
     seen = await client.get(f"/api/customers/{unlimited['id']}", headers=manager)
     assert seen.json()["credit_limit_cents"] is None
+
+
+async def test_orders_and_customers_of_the_field_channel_move_to_phone(backend, db, client):
+    from server.db.migrate import downgrade
+    from tests.factories import bearer, login, seed_world
+    from tests.sales_factories import create_customer
+
+    await seed_world(db)
+    manager = bearer(await login(client, "manager@corp.test"))
+    customer = await create_customer(client, manager, "Old Channel Ltd")
+    await db.dispose()
+    await downgrade(backend.url, "0013")
+    await _rows(backend.url, "UPDATE customers SET channel = 'field' WHERE id = :id", customer)
+    await upgrade(backend.url)
+    stored = "SELECT channel FROM customers WHERE id = :id"
+    assert await _rows(backend.url, stored, {"id": customer["id"]}) == [("phone",)]
+    assert await _rows(backend.url, "SELECT count(*) FROM api_tokens") == [(0,)]

@@ -113,7 +113,14 @@ async def build_org(client: httpx.AsyncClient, db: Database) -> Org:
             .limit(1)
         )
     assert delivery is not None
+    integration = await client.post(
+        "/api/integrations",
+        json={"name": "Matrix bridge", "scopes": ["orders:read"]},
+        headers=headers["admin"],
+    )
+    assert integration.status_code == 201, integration.text
     shared = {
+        "api_token": integration.json()["integration"]["id"],
         "webhook": hook.json()["id"],
         "delivery": delivery,
         "product": product,

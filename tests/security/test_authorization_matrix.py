@@ -168,6 +168,22 @@ ROUTES = [
         uses={"endpoint_id": "webhook", "message_id": "delivery"},
         page=True,
     ),
+    # integrations: their API tokens (back office)
+    Route(
+        "POST",
+        "/api/integrations/{token_id}/revoke",
+        "action",
+        ADMINS,
+        uses={"token_id": "api_token"},
+    ),
+    Route(
+        "POST",
+        "/admin/integrations/{token_id}/revoke",
+        "action",
+        ADMINS,
+        uses={"token_id": "api_token"},
+        page=True,
+    ),
     Route("POST", "/api/users/{user_id}/deactivate", "action", ADMINS),
     Route("POST", "/api/users/{user_id}/reactivate", "action", ADMINS),
     Route("GET", "/admin/users/{user_id}", "read", ADMINS, page=True),
@@ -566,6 +582,10 @@ UNSCOPED_READS = {
     "/api/emails": "admins only (403 for the others)",
     "/admin/webhooks": "admins only (403 for the others)",
     "/admin/emails": "admins only (403 for the others)",
+    "/api/integrations": "admins only (403 for the others)",
+    "/admin/integrations": "admins only (403 for the others)",
+    "/api/orders/export": "admins, and API tokens with orders:read, only (403 for the others): "
+    "every territory's orders for accounting",
     "/healthz": "public health check",
     "/readyz": "public readiness check",
     "/api/territories": "the territory tree: names and codes, no customers",

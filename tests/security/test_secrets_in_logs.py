@@ -124,6 +124,16 @@ async def _play_a_session(app, kept_logs: _Keep) -> None:  # type: ignore[no-unt
         )
         assert short.status_code == 400 and "short" not in short.text.replace("too short", "")
         secrets["new user's password"] = NEW_USER_PASSWORD
+        integration = await client.post(
+            "/api/integrations",
+            json={"name": "Ledger", "scopes": ["orders:read"]},
+            headers=bearer(admin_tokens),
+        )
+        assert integration.status_code == 201, integration.text
+        api_token = integration.json()["token"]
+        used = await client.get("/api/orders", headers={"Authorization": f"Bearer {api_token}"})
+        assert used.status_code == 200
+        secrets["API token"] = api_token
         logout = await client.post(
             "/api/auth/logout", json={"refresh_token": rotated["refresh_token"]}
         )

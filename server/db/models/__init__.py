@@ -41,6 +41,7 @@ from server.db.models.customers import (
 )
 from server.db.models.fulfilment import ExpectedReceipt, Shipment, ShipmentLine, StockMovement
 from server.db.models.imports import ImportJob
+from server.db.models.integrations import ApiToken
 from server.db.models.outbox import EmailMessage, OutboxMessage, WebhookAttempt, WebhookEndpoint
 from server.db.models.portal import PortalLink
 from server.db.models.reference import REFERENCE_TABLES, ReferenceDataVersion
@@ -65,6 +66,7 @@ from server.db.models.territories import (
 
 __all__ = [
     "REFERENCE_TABLES",
+    "ApiToken",
     "AuditEvent",
     "Base",
     "ChangeCounter",

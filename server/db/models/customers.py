@@ -43,7 +43,7 @@ class Customer(Base):
         ForeignKey("warehouses.id"), nullable=True
     )
     created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
-    channel: Mapped[str] = mapped_column(String(20), default="field")
+    channel: Mapped[str] = mapped_column(String(20), default="web")
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

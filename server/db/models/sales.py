@@ -117,7 +117,7 @@ class SalesOrder(_Totals, Base):
     fulfilment_status: Mapped[str] = mapped_column(String(20), default="unallocated")
     billing_status: Mapped[str] = mapped_column(String(20), default="not_invoiced")
     order_type: Mapped[str] = mapped_column(String(20), default="standard")
-    channel: Mapped[str] = mapped_column(String(10), default="field")
+    channel: Mapped[str] = mapped_column(String(10), default="web")
     priority: Mapped[int] = mapped_column(Integer, default=0)
     ship_complete: Mapped[bool] = mapped_column(Boolean, default=False)
     po_number: Mapped[str] = mapped_column(String(60), default="")

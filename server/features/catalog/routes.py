@@ -23,6 +23,7 @@ from server.features.catalog.schemas import (
     ProductUpdateIn,
 )
 from server.features.shared.paging import Offset
+from server.security.api_tokens import TOKEN_SCOPE
 from server.security.auth import CurrentUser, requires_role
 
 __all__ = ["ProductController", "list_categories"]
@@ -32,7 +33,7 @@ class ProductController(Controller):
     path = "/api/products"
     tags = ["catalog"]
 
-    @get("/", responses=problems(400, 404, 422))
+    @get("/", responses=problems(400, 404, 422), opt={TOKEN_SCOPE: "catalog:read"})
     async def list_products(
         self,
         request: Request[CurrentUser, Any, Any],
@@ -72,7 +73,7 @@ class ProductController(Controller):
                 offset=offset,
             )
 
-    @get("/{product_id:str}", responses=problems(404))
+    @get("/{product_id:str}", responses=problems(404), opt={TOKEN_SCOPE: "catalog:read"})
     async def get_product(
         self,
         request: Request[CurrentUser, Any, Any],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import Parameter
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from server.db.engine import Database
 from server.db.models import AuditEvent
 from server.domain.actor import CurrentUser
+from server.domain.channels import channel_for
 from server.features.customers import queries, services
 from server.features.customers.schemas import (
     CustomerCreateIn,
@@ -21,6 +23,7 @@ from server.features.customers.schemas import (
 )
 from server.features.shared.paging import Offset
 from server.features.shared.scope import load_scope
+from server.security.api_tokens import TOKEN_SCOPE
 
 __all__ = ["CustomerController"]
 
@@ -29,7 +32,7 @@ class CustomerController(Controller):
     path = "/api/customers"
     tags = ["customers"]
 
-    @get("/")
+    @get("/", opt={TOKEN_SCOPE: "customers:read"})
     async def list_customers(
         self,
         request: Request[CurrentUser, Any, Any],
@@ -55,19 +58,21 @@ class CustomerController(Controller):
                 offset=offset,
             )
 
-    @post("/")
+    @post("/", opt={TOKEN_SCOPE: "customers:write"})
     async def create_customer(
         self, request: Request[CurrentUser, Any, Any], db: Database, data: CustomerCreateIn
     ) -> Response[CustomerDetail]:
         """Onboard a customer. Likely duplicates answer 409 with the candidates unless
-        `confirm_new` is true. Territory and owner are assigned automatically."""
+        `confirm_new` is true. Territory and owner are assigned automatically; the channel
+        is the caller's, as for orders."""
+        data = msgspec.structs.replace(data, channel=channel_for(request.user, "api", data.channel))
         async with db.write() as uow:
             scope = await load_scope(uow.session, request.user)
             customer, _ = await services.create_customer(uow, request.user, scope, data)
             detail = await queries.customer_detail(uow.session, customer)
         return Response(detail, status_code=201)
 
-    @get("/{customer_id:str}")
+    @get("/{customer_id:str}", opt={TOKEN_SCOPE: "customers:read"})
     async def get_customer(
         self, request: Request[CurrentUser, Any, Any], db: Database, customer_id: str
     ) -> CustomerDetail:
@@ -76,7 +81,7 @@ class CustomerController(Controller):
             customer = await queries.get_visible(unit.session, scope, customer_id)
             return await queries.customer_detail(unit.session, customer)
 
-    @patch("/{customer_id:str}")
+    @patch("/{customer_id:str}", opt={TOKEN_SCOPE: "customers:write"})
     async def update_customer(
         self,
         request: Request[CurrentUser, Any, Any],

@@ -29,7 +29,8 @@ __all__ = [
 
 Status = Literal["prospect", "active", "on_hold", "inactive"]
 Terms = Literal["due_on_receipt", "net_15", "net_30", "net_45", "net_60"]
-Channel = Literal["field", "phone", "web", "api", "import"]
+# What a client may declare; the server decides the channel (server/domain/channels.py).
+Channel = Literal["field", "phone", "web", "api", "edi", "import"]
 Name = Annotated[str, Meta(min_length=1, max_length=200, pattern=ONE_LINE_PATTERN)]
 Short = Annotated[str, Meta(max_length=200)]
 ShortName = Annotated[str, Meta(max_length=200, pattern=ONE_LINE_PATTERN)]

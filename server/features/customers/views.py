@@ -80,7 +80,7 @@ def _form_to_input(form: dict[str, str]) -> CustomerCreateIn:
         "status": form.get("status") or "prospect",
         "payment_terms": form.get("payment_terms") or "net_30",
         "contacts": contacts,
-        "channel": "field",
+        "channel": "web",
         "confirm_new": form.get("confirm_new") == "1",
         "billing_address": {
             k: form.get(k, "").strip()

@@ -75,6 +75,12 @@ class Recipients:
 
     by_customer: dict[str, Recipient]
 
+    def of(self, event_type: str, payload: dict[str, Any]) -> Recipient | None:
+        """Who receives the event's e-mail, if it sends one and has someone to send it to."""
+        if event_type not in EMAIL_EVENTS:
+            return None
+        return self.by_customer.get(str(payload.get("customer_id")))
+
     @classmethod
     async def load(cls, unit: ReadUnit, events: Iterable[Any]) -> Recipients:
         wanted = sorted(
@@ -109,18 +115,24 @@ class Recipients:
 
 
 def render_email(
-    event_type: str, payload: dict[str, Any], recipients: Recipients
+    event_type: str,
+    payload: dict[str, Any],
+    recipients: Recipients,
+    *,
+    portal_url: str | None = None,
 ) -> RenderedEmail | None:
     """The customer's e-mail for the event, or None (no e-mail for this event, or the
-    customer has no contact with an e-mail address)."""
+    customer has no contact with an e-mail address), with the customer's portal link to
+    the document when there is one."""
+    recipient = recipients.of(event_type, payload)
     template = EMAIL_EVENTS.get(event_type)
-    recipient = recipients.by_customer.get(str(payload.get("customer_id")))
     if template is None or recipient is None:
         return None
     name, subject = template
     context = {
         "customer": recipient.customer,
         "contact": recipient.contact,
+        "portal_url": portal_url,
         "total": f"{from_cents(int(payload.get('total_cents', 0)))} {payload.get('currency', '')}",
         **payload,
     }

@@ -16,19 +16,28 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from server.config import Settings
 from server.db.models import EmailMessage, OutboxMessage, WebhookEndpoint
 from server.db.types import new_id, utcnow
 from server.db.unit_of_work import WriteUnit
 from server.features.notifications.emails import Recipients, RenderedEmail, render_email
+from server.features.notifications.portal_links import portal_link_maker
 
 __all__ = ["fan_out", "kept_email"]
 
 
-async def fan_out(uow: WriteUnit, events: Sequence[OutboxMessage], *, smtp: bool) -> int:
+async def fan_out(
+    uow: WriteUnit,
+    events: Sequence[OutboxMessage],
+    *,
+    smtp: bool,
+    settings: Settings | None = None,
+) -> int:
     """Write the events' deliveries and mark the events delivered; the number written.
 
     Without an SMTP server (`smtp` false) an e-mail is kept for the admins at once, as the
-    worker would keep it: there is nothing to send, so there is no delivery to queue."""
+    worker would keep it: there is nothing to send, so there is no delivery to queue. With
+    `settings`, the e-mails about quotes and orders carry the customer's portal link."""
     if not events:
         return 0
     now = utcnow()
@@ -44,7 +53,11 @@ async def fan_out(uow: WriteUnit, events: Sequence[OutboxMessage], *, smtp: bool
             for endpoint in endpoints
             if not endpoint.event_types or event.event_type in endpoint.event_types
         )
-        email = render_email(event.event_type, event.payload, recipients)
+        portal_url = None
+        if recipients.of(event.event_type, event.payload) is not None:
+            make_link = portal_link_maker(uow, settings, event.event_type, event.payload)
+            portal_url = await make_link() if make_link is not None else None
+        email = render_email(event.event_type, event.payload, recipients, portal_url=portal_url)
         if email is None:
             continue
         if smtp:

@@ -100,14 +100,16 @@ class OutboxWorker:
         ids = [event.id for event in events]
         try:
             async with uow.savepoint():
-                await fan_out(uow, events, smtp=smtp)
+                await fan_out(uow, events, smtp=smtp, settings=self.settings)
             return
         except Exception:
             log.exception("fanning out a batch of %d outbox events failed", len(ids))
         for event_id in ids:
             try:
                 async with uow.savepoint():
-                    await fan_out(uow, [await self._row(uow, event_id)], smtp=smtp)
+                    await fan_out(
+                        uow, [await self._row(uow, event_id)], smtp=smtp, settings=self.settings
+                    )
             except Exception:
                 log.exception("fanning out outbox event %s failed", event_id)
 

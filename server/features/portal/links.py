@@ -25,7 +25,14 @@ from server.features.sales.order_queries import get_visible_order
 from server.features.sales.quote_queries import get_visible_quote
 from server.features.shared.scope import Scope, load_scope
 
-__all__ = ["create_link", "link_out", "list_links", "revoke_link", "visible_target"]
+__all__ = [
+    "create_email_link",
+    "create_link",
+    "link_out",
+    "list_links",
+    "revoke_link",
+    "visible_target",
+]
 
 
 def _one_target(data: PortalLinkIn) -> None:
@@ -66,19 +73,55 @@ def link_out(link: PortalLink, now: datetime | None = None) -> PortalLinkOut:
     )
 
 
-def _link_event(link: PortalLink, *, actor_id: str, action: str) -> AuditRecord:
+def _link_event(
+    link: PortalLink, *, actor_id: str | None, action: str, via: str | None = None
+) -> AuditRecord:
     # Never the token, nor its hash: the audit trail is read by more people than the table.
+    data: dict[str, str | None] = {
+        "customer_id": link.customer_id,
+        "order_id": link.order_id,
+        "quote_id": link.quote_id,
+    }
+    if via is not None:
+        data["via"] = via
     return AuditRecord(
         entity_type="portal_link",
         entity_id=link.id,
         action=action,
         actor_id=actor_id,
-        data={
-            "customer_id": link.customer_id,
-            "order_id": link.order_id,
-            "quote_id": link.quote_id,
-        },
+        data=data,
     )
+
+
+async def create_email_link(
+    uow: WriteUnit,
+    *,
+    customer_id: str,
+    order_id: str | None = None,
+    quote_id: str | None = None,
+    created_by: str,
+    days: int,
+) -> str:
+    """A link for the e-mail the outbox sends about an order or a quote; the token.
+
+    No one asked for it in a request: the outbox makes it while rendering the e-mail, in
+    the name of whoever made the document (`created_by`), and the audit event says so."""
+    token = new_token()
+    now = utcnow()
+    link = PortalLink(
+        id=new_id(),
+        token_hash=hash_token(token),
+        customer_id=customer_id,
+        order_id=order_id,
+        quote_id=quote_id,
+        created_by=created_by,
+        created_at=now,
+        expires_at=expires_at(now, days),
+    )
+    uow.session.add(link)
+    await uow.session.flush()
+    await uow.audit.record(_link_event(link, actor_id=None, action="create", via="email"))
+    return token
 
 
 async def create_link(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.features.sales.order_export import export_orders
 from server.features.sales.order_routes import OrderController, approval_queue, stock_receipt
 from server.features.sales.quote_routes import QuoteController
 from server.features.sales.quote_service import expire_quotes
@@ -11,4 +12,11 @@ from server.features.sales.views import SALES_PAGES
 
 __all__ = ["ROUTES", "expire_quotes"]
 
-ROUTES: list[Any] = [OrderController, QuoteController, approval_queue, stock_receipt, *SALES_PAGES]
+ROUTES: list[Any] = [
+    export_orders,
+    OrderController,
+    QuoteController,
+    approval_queue,
+    stock_receipt,
+    *SALES_PAGES,
+]

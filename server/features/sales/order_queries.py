@@ -413,6 +413,7 @@ def _summary(order: SalesOrder) -> OrderSummary:
         order_type=order.order_type,
         total_cents=order.total_cents,
         placed_at=order.placed_at.isoformat(),
+        channel=order.channel,
     )
 
 
@@ -424,10 +425,13 @@ async def list_orders(
     customer_id: str | None,
     limit: int,
     offset: int,
+    channel: str | None = None,
 ) -> OrderPage:
     where = [order_filter(scope)]
     if status:
         where.append(SalesOrder.status == status)
+    if channel:
+        where.append(SalesOrder.channel == channel)
     if customer_id:
         where.append(SalesOrder.customer_id == customer_id)
     counted = select(func.count()).select_from(SalesOrder).where(*where)

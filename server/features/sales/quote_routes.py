@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import QueryParameter
 
@@ -12,6 +13,7 @@ from server.db.engine import Database
 from server.db.models import Quote
 from server.db.unit_of_work import WriteUnit
 from server.domain.actor import CurrentUser
+from server.domain.channels import channel_for
 from server.features.sales import order_queries, quote_queries, quote_service
 from server.features.sales.idempotency import create_once
 from server.features.sales.order_service import convert_quote
@@ -165,6 +167,9 @@ class QuoteController(Controller):
         """Turn an accepted quote into an order at the quoted prices (refused with
         quote_expired past its validity, already_converted the second time)."""
         header = data or ConvertIn()
+        header = msgspec.structs.replace(
+            header, channel=channel_for(request.user, "api", header.channel)
+        )
 
         async def work(uow: WriteUnit) -> OrderDetail:
             return order_queries.placed_order_detail(

@@ -51,7 +51,8 @@ Uuid = Annotated[str, Meta(pattern=r"^[0-9a-fA-F-]{36}$")]
 Cents = Annotated[int, Meta(ge=0, le=10**13)]
 Quantity = Annotated[int, Meta(ge=1, le=10**7)]
 Text = Annotated[str, Meta(max_length=4000)]
-ChannelName = Literal["field", "phone", "web", "api"]
+# What a client may declare; the server decides the channel (server/domain/channels.py).
+ChannelName = Literal["field", "phone", "web", "api", "edi"]
 OrderTypeName = Literal["standard", "rush", "service", "drop_ship", "blanket"]
 
 
@@ -391,6 +392,7 @@ class OrderSummary(msgspec.Struct):
     order_type: str
     total_cents: int
     placed_at: str
+    channel: str
 
 
 class OrderPage(msgspec.Struct):

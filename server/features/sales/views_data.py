@@ -135,6 +135,7 @@ async def document_page(
     status: str,
     newest_first: Any,
     offset: int,
+    kept_filters: dict[str, str] | None = None,
 ) -> DocumentPage:
     """The visible documents of `model`, newest first, optionally of one status."""
     if status and status not in statuses:
@@ -162,7 +163,7 @@ async def document_page(
     )
     customers = await customer_names(session, (r.customer_id for r in rows))
     more = (
-        urlencode({"status": status, "offset": offset + PAGE_SIZE})
+        urlencode({"status": status, **(kept_filters or {}), "offset": offset + PAGE_SIZE})
         if total > offset + len(rows)
         else ""
     )

@@ -8,17 +8,18 @@ the new order); a refused one shows the order again with the reason and nothing 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import get, post
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from server.db.engine import Database
 from server.db.models import Customer, SalesOrder, Warehouse
 from server.domain.actor import CurrentUser
+from server.domain.channels import ORDER_CHANNELS
 from server.domain.errors import DomainError, NotFound, ValidationFailed
 from server.domain.orders import FulfilmentStatus, OrderStatus, can_cancel
 from server.features.fulfilment.shipment_queries import shipments_of_order
@@ -57,19 +58,24 @@ async def order_list_page(
     request: Req,
     db: Database,
     status: Annotated[str, Parameter(max_length=40)] = "",
+    channel: Literal["", "web", "phone", "edi", "api"] = "",
     offset: Offset = 0,
 ) -> Template:
     async with db.read() as unit:
         scope = await load_scope(unit.session, request.user)
+        visible = order_queries.order_filter(scope)
+        if channel:
+            visible = and_(visible, SalesOrder.channel == channel)
         page = await document_page(
             unit.session,
             SalesOrder,
-            order_queries.order_filter(scope),
+            visible,
             kind="order",
             statuses=STATUSES,
             status=status,
             newest_first=SalesOrder.placed_at,
             offset=offset,
+            kept_filters={"channel": channel} if channel else None,
         )
     context = page_context(
         request,
@@ -77,6 +83,8 @@ async def order_list_page(
         total=page.total,
         status=status,
         statuses=STATUSES,
+        channel=channel,
+        channels=ORDER_CHANNELS,
         customers=page.customers,
         more_query=page.more_query,
     )

@@ -161,7 +161,7 @@ async def convert_submit(request: Req, db: Database, quote_id: str) -> Any:
             )
         async with db.write() as uow:
             placed = await convert_quote(
-                uow, request.user, quote_id, ConvertIn(po_number=po_number)
+                uow, request.user, quote_id, ConvertIn(po_number=po_number, channel="web")
             )
             order_id = placed.order.id
     except NotFound:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-__all__ = ["CSV_MEDIA_TYPE", "FORMULA_STARTS", "csv_text", "safe_cell"]
+__all__ = ["CSV_MEDIA_TYPE", "FORMULA_STARTS", "csv_lines", "csv_text", "safe_cell"]
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -41,6 +41,16 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([safe_cell(name) for name in header])
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+    return out.getvalue()
+
+
+def csv_lines(rows: Iterable[Sequence[Cell]]) -> str:
+    """Lines of a file written piece by piece (a streamed export), each cell through
+    `safe_cell`; the header is one such line."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
     return out.getvalue()

@@ -47,7 +47,9 @@ async def load_scope(
     reference: ReferenceData | None = None,
 ) -> Scope:
     """`reference`: the reference data this transaction already read, if any."""
-    if user.role == "admin":
+    # An integration sees the whole organisation; its token's scopes limit what kind of
+    # record it may read or write, not which territory.
+    if user.role == "admin" or user.is_integration:
         return Scope(user.id, user.role, True, frozenset())
     reference = reference or await reference_data(session)
     ids = reference.visible_territory_ids(user.id, user.role, on or date.today())

@@ -6,6 +6,7 @@ import msgspec
 
 from server.db.unit_of_work import WriteUnit
 from server.domain.actor import CurrentUser
+from server.domain.channels import channel_for
 from server.domain.errors import ValidationFailed
 from server.domain.text import CONTROL_CHARACTERS_MESSAGE, is_one_line_refusal
 from server.features.customers import services as customers
@@ -41,6 +42,7 @@ async def customer_create(uow: WriteUnit, user: CurrentUser, mutation: Mutation)
     session = uow.session
     data = _args(mutation, CustomerCreateIn, id=mutation.entity_id)
     assert isinstance(data, CustomerCreateIn)
+    data = msgspec.structs.replace(data, channel=channel_for(user, "sync"))
     scope = await load_scope(session, user)
     customer, reason = await customers.create_customer(uow, user, scope, data)
     return HandlerResult(

@@ -40,6 +40,7 @@ import msgspec
 from server.db.models import Quote
 from server.db.unit_of_work import WriteUnit
 from server.domain.actor import CurrentUser
+from server.domain.channels import channel_for
 from server.domain.errors import ValidationFailed
 from server.domain.orders import OrderStatus
 from server.features.sales import approvals, quote_service
@@ -109,6 +110,7 @@ def _line_result(line: OrderLineRow) -> dict[str, Any]:
 
 async def order_place(uow: WriteUnit, user: CurrentUser, mutation: Mutation) -> HandlerResult:
     data: OrderCreateIn = _convert({**mutation.args, "id": mutation.entity_id}, OrderCreateIn)
+    data = msgspec.structs.replace(data, channel=channel_for(user, "sync"))
     placed = await place_order(uow, user, data)
     order, lines = placed.order, placed.lines
     result = {

@@ -1,7 +1,7 @@
 """commission: credit splits, SPIFFs and discount erosion on plans, the kind of an entry
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-06 05:40:00
 
 Existing plans get no SPIFFs and no erosion, existing entries the kind "commission", and no
@@ -16,7 +16,7 @@ from alembic import op
 import server.db.types
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
