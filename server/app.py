@@ -47,6 +47,7 @@ from server.features.sales import ROUTES as sales_routes
 from server.features.sales.jobs import QuoteExpiryJob
 from server.features.sync_api import ROUTES as sync_routes
 from server.features.sync_api.routes import PUSH_PATH
+from server.features.shared.viewer import register_template_helpers
 from server.features.territories import ROUTES as territory_routes
 from server.http.api_docs import ApiDocsRenderPlugin
 from server.http.body_drain import DrainUnreadBody
@@ -152,7 +153,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             DefineMiddleware(NulTextGuard, exempt_paths=(PUSH_PATH,)),
         ],
         exception_handlers=exception_handlers,
-        template_config=TemplateConfig(directory=PWA_DIR / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=PWA_DIR / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=register_template_helpers,
+        ),
         allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)),
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

@@ -19,6 +19,7 @@ from server.db.models import Customer, User
 from server.domain.actor import CurrentUser
 from server.domain.errors import ValidationFailed
 from server.domain.money import from_cents
+from server.features.shared.viewer import local_time, money_in, viewer_zone
 from server.http.htmx import is_htmx
 
 __all__ = [
@@ -88,10 +89,13 @@ def when(iso: str | datetime | None) -> str:
 
 
 def page_context(request: Req, **extra: Any) -> dict[str, Any]:
+    """What every manager and back-office page renders with: amounts with their currency
+    (`money(cents, currency)`), times in the viewer's zone (`when(at)`)."""
+    zone = viewer_zone(request.cookies)
     return {
         "user": request.user,
-        "money": money,
-        "when": when,
+        "money": money_in,
+        "when": lambda at: local_time(at, zone),
         "tone": tone,
         "label": label,
         **extra,
