@@ -37,6 +37,7 @@ def test_manager_enters_an_order_on_the_desktop_and_gets_its_number(chromium, li
         first = page.locator("[data-testid=customer-choices] button").first
         first.wait_for()
         first.click()
+        page.wait_for_load_state()
         page.get_by_test_id("picked-customer").wait_for()
 
         product = page.get_by_label("Product", exact=True).first
