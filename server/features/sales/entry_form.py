@@ -23,7 +23,7 @@ from server.domain.actor import CurrentUser
 from server.features.sales.pricing import PricingOutcome, RequestedLine, price_for_customer
 from server.features.shared.scope import customer_filter, load_scope
 
-__all__ = ["BLANK_LINES", "EntryDraft", "entry_products", "parse_entry", "preview", "picked_customer"]
+__all__ = ["BLANK_LINES", "EntryDraft", "entry_products", "parse_entry", "picked_customer", "preview"]
 
 # Empty line rows a new form offers; "Add line" adds one more.
 BLANK_LINES = 3
