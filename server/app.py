@@ -45,9 +45,9 @@ from server.features.ops.routes import healthz, readyz
 from server.features.portal import ROUTES as portal_routes
 from server.features.sales import ROUTES as sales_routes
 from server.features.sales.jobs import QuoteExpiryJob
+from server.features.shared.viewer import register_template_helpers
 from server.features.sync_api import ROUTES as sync_routes
 from server.features.sync_api.routes import PUSH_PATH
-from server.features.shared.viewer import register_template_helpers
 from server.features.territories import ROUTES as territory_routes
 from server.http.api_docs import ApiDocsRenderPlugin
 from server.http.body_drain import DrainUnreadBody

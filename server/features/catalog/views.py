@@ -12,10 +12,10 @@ from litestar.response import Template
 from server.db.engine import Database
 from server.db.models import Customer
 from server.domain.actor import CurrentUser
-from server.features.shared.viewer import money_in
 from server.features.catalog import queries
 from server.features.catalog.prices import load_price_context, visible_customer
 from server.features.shared.paging import Offset
+from server.features.shared.viewer import money_in
 from server.http.htmx import is_htmx
 
 __all__ = ["CATALOG_PAGES"]

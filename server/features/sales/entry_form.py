@@ -23,7 +23,14 @@ from server.domain.actor import CurrentUser
 from server.features.sales.pricing import PricingOutcome, RequestedLine, price_for_customer
 from server.features.shared.scope import customer_filter, load_scope
 
-__all__ = ["BLANK_LINES", "EntryDraft", "entry_products", "parse_entry", "picked_customer", "preview"]
+__all__ = [
+    "BLANK_LINES",
+    "EntryDraft",
+    "entry_products",
+    "parse_entry",
+    "picked_customer",
+    "preview",
+]
 
 # Empty line rows a new form offers; "Add line" adds one more.
 BLANK_LINES = 3
@@ -135,9 +142,7 @@ async def entry_products(session: AsyncSession) -> list[Any]:
     return list(rows.all())
 
 
-async def preview(
-    session: AsyncSession, customer: Any, draft: EntryDraft
-) -> PricingOutcome | None:
+async def preview(session: AsyncSession, customer: Any, draft: EntryDraft) -> PricingOutcome | None:
     """The draft priced for the customer today, or None when there is nothing to price."""
     requested = draft.requested()
     if customer is None or not requested:

@@ -38,6 +38,7 @@ from server.http.errors import status_for
 
 __all__ = ["ORDER_PAGES", "may_decide", "render_order"]
 
+
 def may_decide(user: CurrentUser, order: OrderDetail) -> bool:
     """Whether to offer approve / reject: the same rule approvals.py enforces."""
     if order.status not in (OrderStatus.PENDING_APPROVAL, OrderStatus.CREDIT_HOLD):
