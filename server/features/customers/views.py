@@ -98,7 +98,13 @@ async def customer_search_page(
     table = _table(q, status, sort, direction, offset)
     page = await _customer_rows(request, db, table, PAGE_SIZE)
     context = page_context(
-        request, page=page, q=q, table=table, statuses=CUSTOMER_STATUSES, page_size=PAGE_SIZE
+        request,
+        page=page,
+        q=q,
+        table=table,
+        statuses=CUSTOMER_STATUSES,
+        page_size=PAGE_SIZE,
+        fragment=is_htmx(request),
     )
     # htmx live search and sorting swap only the results.
     name = "customers/_results.html" if is_htmx(request) else "customers/search.html"

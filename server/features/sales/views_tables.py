@@ -87,6 +87,7 @@ async def _page(request: Req, db: Database, kind: str, table: TableState) -> Tem
         table=table,
         page_size=PAGE_SIZE,
         statuses=ORDER_STATUSES if kind == "order" else QUOTE_STATUSES,
+        fragment=is_htmx(request),
     )
     # Sorting and filtering through htmx swap only the results.
     folder = f"{kind}s"
