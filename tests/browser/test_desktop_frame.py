@@ -9,7 +9,11 @@ import re
 from typing import Any
 
 from tests.browser.conftest import screenshot
-from tests.browser.test_sales_pages import _login, _no_horizontal_scroll, _order_waiting_for_approval
+from tests.browser.test_sales_pages import (
+    _login,
+    _no_horizontal_scroll,
+    _order_waiting_for_approval,
+)
 
 DESKTOP = {"width": 1366, "height": 768}
 SMALL_PHONE = {"width": 360, "height": 740}

@@ -135,7 +135,9 @@ async def test_manager_places_an_order_from_the_desktop_form(client, browser, db
 
     placed = await browser.post(
         "/orders/new",
-        data=_csrf(browser, customer_id=shop.north["id"], intent="place", po_number="DESK-1", **line),
+        data=_csrf(
+            browser, customer_id=shop.north["id"], intent="place", po_number="DESK-1", **line
+        ),
     )
     assert placed.status_code == 303 and placed.headers["location"].startswith("/orders/")
     order_id = placed.headers["location"].rsplit("/", 1)[1]

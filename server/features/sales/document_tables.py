@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from server.db.models import Customer, Quote, SalesOrder
 from server.domain.search import LIKE_ESCAPE, like_contains
@@ -53,7 +53,7 @@ def _text_filter(q: str, number: Any) -> ColumnElement[bool]:
 
 
 async def _run(
-    session: Any, query: Select[Any], order_key: Any, table: TableState, id_column: Any, limit: int
+    session: Any, query: Any, order_key: Any, table: TableState, id_column: Any, limit: int
 ) -> TablePage:
     total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     ordered = order_key.desc() if table.descending else order_key.asc()
