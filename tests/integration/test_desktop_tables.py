@@ -152,3 +152,36 @@ async def test_reps_use_their_app_not_the_desktop_entry_form(client, browser, db
     await _log_in(browser, "rep1@corp.test")
     assert (await browser.get("/orders/new")).status_code == 403
     assert (await browser.get("/entry/customers")).status_code == 403
+
+
+async def test_manager_creates_a_quote_from_the_desktop_form(client, browser, db):
+    shop = await _shop(client, db)
+    await _log_in(browser, "manager@corp.test")
+    assert (await browser.get("/quotes/new")).status_code == 200
+    line = {"product_id": shop.widget, "quantity": "2", "discount_percent": "5"}
+    nothing = await browser.post("/quotes/new", data=_csrf(browser, intent="place", **line))
+    assert nothing.status_code == 422 and "Pick a customer first." in nothing.text
+    created = await browser.post(
+        "/quotes/new",
+        data=_csrf(browser, customer_id=shop.south["id"], intent="place", notes="desk", **line),
+    )
+    assert created.status_code == 303 and created.headers["location"].startswith("/quotes/")
+    page = await browser.get(created.headers["location"])
+    assert page.status_code == 200 and "Mission Street Kitchen" in page.text and "USD" in page.text
+
+
+async def test_a_customer_outside_scope_cannot_be_picked_priced_or_ordered_for(client, browser, db):
+    shop = await _shop(client, db)
+    await _log_in(browser, "admin@corp.test")
+    unknown = "00000000-0000-4000-8000-000000000000"
+    line = {"product_id": shop.widget, "quantity": "1", "discount_percent": ""}
+    totals = await browser.post(
+        "/entry/totals", data=_csrf(browser, customer_id=unknown, **line), headers=HTMX
+    )
+    assert "Pick a customer to see prices." in totals.text
+    before = await _orders(db)
+    refused = await browser.post(
+        "/orders/new", data=_csrf(browser, customer_id=unknown, intent="place", **line)
+    )
+    assert refused.status_code == 404 and "No such customer." in refused.text
+    assert await _orders(db) == before
