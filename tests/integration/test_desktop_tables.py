@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
@@ -184,4 +185,33 @@ async def test_a_customer_outside_scope_cannot_be_picked_priced_or_ordered_for(c
         "/orders/new", data=_csrf(browser, customer_id=unknown, intent="place", **line)
     )
     assert refused.status_code == 404 and "No such customer." in refused.text
+    assert await _orders(db) == before
+
+
+async def test_a_refused_line_is_shown_beside_the_row_it_came_from(client, browser, db):
+    shop = await _shop(client, db)
+    await _log_in(browser, "manager@corp.test")
+    before = await _orders(db)
+    # Row 1 left blank; row 2 at 60 % off is below the widget's floor price.
+    fields = urlencode(
+        [
+            *_csrf(browser, customer_id=shop.north["id"], intent="place").items(),
+            ("product_id", ""),
+            ("quantity", ""),
+            ("discount_percent", ""),
+            ("product_id", shop.widget),
+            ("quantity", "2"),
+            ("discount_percent", "60"),
+        ]
+    )
+    refused = await browser.post(
+        "/orders/new",
+        content=fields,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert refused.status_code == 422 and 'data-testid="error"' in refused.text
+    text = refused.text
+    row_error = text.index('data-testid="row-error"')
+    assert text.index('id="product-2"') < row_error < text.index('id="quantity-2"')
+    assert "below the floor price" in text[row_error : row_error + 200]
     assert await _orders(db) == before

@@ -68,6 +68,20 @@ class EntryDraft:
                 )
         return wanted
 
+    def filled_rows(self) -> list[int]:
+        """Indexes of the rows sent as lines: line number n is row filled_rows()[n - 1]."""
+        return [i for i, x in enumerate(self.lines) if x.product_id or x.quantity.strip()]
+
+    def errors_by_row(self, reasons: list[dict[str, Any]]) -> dict[int, list[str]]:
+        """The refusal's reasons about one line, by the row that line came from."""
+        rows = self.filled_rows()
+        found: dict[int, list[str]] = {}
+        for reason in reasons:
+            subject = str(reason.get("subject") or "")
+            if subject.isdigit() and 0 < int(subject) <= len(rows):
+                found.setdefault(rows[int(subject) - 1], []).append(str(reason.get("message")))
+        return found
+
     def payload_lines(self) -> list[dict[str, Any]]:
         """The filled lines as the API's LineIn shape (bad values are left for msgspec)."""
         return [
@@ -76,8 +90,7 @@ class EntryDraft:
                 "quantity": int(x.quantity) if x.quantity.isdigit() else x.quantity,
                 "discount_percent": x.discount_percent or "0",
             }
-            for x in self.lines
-            if x.product_id or x.quantity.strip()
+            for x in (self.lines[i] for i in self.filled_rows())
         ]
 
 

@@ -68,6 +68,7 @@ async def _render(
         q=q,
         error=error,
         reasons=reasons or [],
+        row_errors=draft.errors_by_row(reasons or []),
     )
     return Template("entry/form.html", context=context, status_code=status_code)
 
