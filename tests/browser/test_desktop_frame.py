@@ -180,3 +180,33 @@ def test_manager_approves_one_from_the_queue_at_412x915(chromium, live_server):
         screenshot(page, "approval-412")
     finally:
         context.close()
+
+
+def test_applying_a_realignment_asks_first_and_says_what_moves(chromium, live_server):
+    """The manager drafts a handover, asks to apply it, reads the counts, and cancels:
+    nothing moves (the shared demo data stays as the other tests expect it)."""
+    context = chromium.new_context(viewport=DESKTOP, base_url=live_server)
+    page = context.new_page()
+    try:
+        _login(page, "manager@example.com", "/territories")
+        page.locator("main").get_by_role("link", name=re.compile("Greater Boston")).first.click()
+        page.locator("summary", has_text="Plan an owner handover").click()
+        page.get_by_label("New owner").select_option(label="Priya Patel (rep)")
+        page.get_by_role("button", name="Preview handover").click()
+        page.wait_for_url(re.compile(r".*/territories/realignments/[0-9a-f-]{36}$"))
+        moving = page.get_by_role("heading", name=re.compile(r"Customers that move \(\d+\)"))
+        count = re.search(r"\((\d+)\)", moving.inner_text())
+        assert count is not None
+
+        page.get_by_role("button", name="Apply realignment…").click()
+        prompt = page.get_by_test_id("confirm-apply")
+        prompt.wait_for()
+        assert page.get_by_test_id("confirm-customers").inner_text() == count.group(1)
+        assert "open quote" in prompt.inner_text() and "open order" in prompt.inner_text()
+        assert page.get_by_test_id("status").inner_text() == "draft"
+        screenshot(page, "realignment-confirm")
+        prompt.get_by_role("link", name="Cancel").click()
+        page.get_by_role("button", name="Apply realignment…").wait_for()
+        assert page.get_by_test_id("status").inner_text() == "draft"
+    finally:
+        context.close()
