@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from tests.browser.conftest import screenshot
+from tests.browser.test_field_day import _axe_violations
 from tests.browser.test_sales_pages import (
     _login,
     _no_horizontal_scroll,
@@ -51,7 +52,9 @@ def _fits(page: Any) -> bool:
     """Nothing scrolls sideways. The layout viewport (clientWidth), not innerWidth: a
     mobile browser zooms out to show content wider than the screen, which hides it."""
     return bool(
-        page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        page.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
     ) and _no_horizontal_scroll(page)
 
 
@@ -87,6 +90,9 @@ def test_manager_pages_have_the_navigation_and_times_in_the_browsers_zone(chromi
         width = page.evaluate("document.querySelector('main').getBoundingClientRect().width")
         assert width > 1000  # the desktop's width, not a 960 px column
         screenshot(page, "desktop-orders-table")
+        for path in ("/orders", "/orders/new", "/customers", "/quotes"):
+            page.goto(path)
+            assert _axe_violations(page) == [], path
     finally:
         context.close()
 
