@@ -28,13 +28,15 @@ from server.features.accounts.user_routes import UserController
 from server.features.accounts.user_views import USER_PAGES
 from server.features.accounts.views import web_routes as account_pages
 from server.features.app_shell import ROUTES as app_shell_routes
-from server.features.app_shell.compression import PUBLIC_COMPRESSION
+from server.features.app_shell.compression import CachedStaticCompression
+from server.features.app_shell.not_modified import NotModifiedMiddleware
 from server.features.backoffice import ROUTES as backoffice_routes
 from server.features.billing import ROUTES as billing_routes
 from server.features.catalog import ROUTES as catalog_routes
 from server.features.commission import ROUTES as commission_routes
 from server.features.customers import ROUTES as customer_routes
 from server.features.customers.credit_policy import configure_credit_policy
+from server.features.dashboard import ROUTES as dashboard_routes
 from server.features.fulfilment.routes import ROUTES as fulfilment_routes
 from server.features.imports import ROUTES as import_routes
 from server.features.imports.background import ImportRunner
@@ -84,6 +86,7 @@ API_ROUTES: list[Any] = [
     *notification_routes,
     *portal_routes,
     *commission_routes,
+    *dashboard_routes,
     *sync_routes,
 ]
 
@@ -137,7 +140,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                 directories=[PWA_DIR / "static"],
                 opt={"exclude_from_auth": True},
                 include_in_schema=False,
-                middleware=[PUBLIC_COMPRESSION],
+                # Outside the compression: a 304 is decided on the file's ETag, and has no body.
+                middleware=[NotModifiedMiddleware, CachedStaticCompression],
             ),
         ],
         dependencies={

@@ -74,6 +74,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         # only (server/http/client.py); uvicorn's own default would trust loopback.
         workers=args.workers,
         proxy_headers=False,
+        # "server: uvicorn" on every answer names the software to a scanner and costs a new
+        # phone's first load about a kilobyte.
+        server_header=False,
         log_level="warning",
     )
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, insert, select, text
 
@@ -11,6 +12,7 @@ from server.db.models import Base, User
 from server.db.models.sequences import DocumentSequence
 from server.demo.dataset import DEMO_PASSWORD, DEMO_USERS, build_demo_dataset
 from server.domain.errors import Conflict
+from server.domain.search import customer_search_documents
 from server.security.passwords import hash_password
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "DemoStatus", "load_demo"]
@@ -46,6 +48,7 @@ async def load_demo(db: Database, *, today: date | None = None) -> str:
         dataset = build_demo_dataset(
             password_hash=hash_password(DEMO_PASSWORD), today=today or date.today()
         )
+        _add_search_documents(dataset)
         tables = Base.metadata.tables
         for table_name, rows in dataset.items():
             for start in range(0, len(rows), _BATCH):
@@ -56,3 +59,32 @@ async def load_demo(db: Database, *, today: date | None = None) -> str:
                 insert(DocumentSequence), [{"prefix": "C", "last_value": len(customers)}]
             )
     return DemoStatus.LOADED
+
+
+def _add_search_documents(dataset: dict[str, list[dict[str, Any]]]) -> None:
+    """The customers' search documents, as `publish_customer_change` writes them (a
+    product's is made by its insert)."""
+    customers = dataset.get("customers", [])
+    documents = customer_search_documents(
+        (
+            (
+                c["id"],
+                c["legal_name"],
+                c.get("trading_name", ""),
+                c["number"],
+                c.get("tax_id", ""),
+                c["search_name"],
+            )
+            for c in customers
+        ),
+        (
+            (a["customer_id"], a.get("city", ""), a.get("postal_code", ""))
+            for a in dataset.get("customer_addresses", [])
+        ),
+        (
+            (c["customer_id"], c["name"], c.get("email", ""))
+            for c in dataset.get("customer_contacts", [])
+        ),
+    )
+    for customer in customers:
+        customer["search_document"] = documents[customer["id"]]

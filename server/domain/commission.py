@@ -16,23 +16,63 @@ category rates keep their meaning): `marginal` pays each band of attainment at i
 multiplier, `retroactive` pays the whole period at the multiplier of the band reached.
 They land as one adjustment entry per rep and period, recomputed like any other key; the
 optional cap limits the period's commission after tiers.
+
+Discount erosion (optional): a line's rate falls linearly as its own discount rises,
+`rate x (1 - discount / erosion_limit)`, reaching zero at the limit and never below, so a
+rep sees what discounting costs them. The eroded rate is an exact Decimal quotient; only
+the commission is rounded.
+
+Credit splits: an order may be credited to several reps by percent (totalling 100). Each
+figure of a line is split by largest remainder, so the reps' cents add up exactly to the
+line's. An order without splits is credited whole to its territory's rep.
+
+SPIFFs: a time-boxed bonus for named products, per unit or per order, for orders placed
+within its dates. It is earned while the order is booked (whatever the plan's basis) and
+taken back when the order stops earning, as entries of kind `spiff` that tiers ignore.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
+from decimal import Decimal
 
 import msgspec
+
+from server.domain.commission_plan import (
+    Basis,
+    CreditSplit,
+    Estimate,
+    EstimateLine,
+    NextTier,
+    Plan,
+    Spiff,
+    SpiffPer,
+    Tier,
+    TierMode,
+    attainment_percent,
+    commission_of,
+    estimate,
+    next_tier,
+    rate_for,
+    round_cents,
+    spiff_amounts,
+    spiffs_in_force,
+    split_cents,
+    tier_adjustment_cents,
+    tiered_commission_cents,
+    validate_splits,
+)
 
 __all__ = [
     "EARNING_STATUSES",
     "Basis",
     "CreditFacts",
     "CreditLineFacts",
+    "CreditSplit",
     "DesiredEntry",
+    "Estimate",
+    "EstimateLine",
     "ExistingEntry",
     "InvoiceFacts",
     "InvoiceLineFacts",
@@ -41,6 +81,8 @@ __all__ = [
     "OrderFacts",
     "OrderLineFacts",
     "Plan",
+    "Spiff",
+    "SpiffPer",
     "Tier",
     "TierMode",
     "attainment_percent",
@@ -48,51 +90,22 @@ __all__ = [
     "credited_rep",
     "desired_entries",
     "entries_to_append",
+    "estimate",
     "next_tier",
     "open_period",
     "period_of",
     "rate_for",
+    "spiffs_in_force",
+    "split_cents",
     "tier_adjustment_cents",
     "tiered_commission_cents",
+    "validate_splits",
 ]
 
-_HUNDRED = Decimal(100)
 
 # Order statuses in which a booked order earns (confirmed or further along); an order
 # waiting for approval or credit earns nothing yet, a cancelled one nothing any more.
 EARNING_STATUSES = frozenset({"confirmed", "in_fulfilment", "completed", "closed"})
-
-
-class Basis(StrEnum):
-    BOOKED = "booked"  # earned when the order is confirmed, on its lines' net
-    INVOICED = "invoiced"  # earned when a line is invoiced, on the invoiced net
-    PAID = "paid"  # earned as invoices are paid, in proportion to the amount paid
-
-
-class TierMode(StrEnum):
-    NONE = "none"  # the base rates only
-    MARGINAL = "marginal"  # each band of attainment at its own multiplier
-    RETROACTIVE = "retroactive"  # the band reached applies to the whole period
-
-
-class Tier(msgspec.Struct, frozen=True):
-    """From `from_percent` of quota upwards, base commission is multiplied by `multiplier`."""
-
-    from_percent: Decimal
-    multiplier: Decimal
-
-
-class Plan(msgspec.Struct, frozen=True):
-    id: str
-    version: int
-    basis: Basis
-    default_rate: Decimal  # percent of net revenue (excluding tax and shipping)
-    category_rates: dict[str, Decimal] = {}
-    product_rates: dict[str, Decimal] = {}
-    tier_mode: TierMode = TierMode.NONE
-    tiers: tuple[Tier, ...] = ()
-    cap_cents: int | None = None
-    manager_override_rate: Decimal = Decimal(0)  # percent of subordinates' credited revenue
 
 
 class OrderLineFacts(msgspec.Struct, frozen=True):
@@ -100,6 +113,8 @@ class OrderLineFacts(msgspec.Struct, frozen=True):
     product_id: str
     category_id: str
     net_cents: int
+    quantity: int = 0
+    discount_percent: Decimal = Decimal(0)  # the line's own discount (erosion reads it)
 
 
 class InvoiceLineFacts(msgspec.Struct, frozen=True):
@@ -138,6 +153,8 @@ class OrderFacts(msgspec.Struct, frozen=True):
     invoices: tuple[InvoiceFacts, ...] = ()
     credit_notes: tuple[CreditFacts, ...] = ()
     order_type: str = "standard"
+    placed_on: date | None = None  # which SPIFFs the order falls in
+    splits: tuple[CreditSplit, ...] = ()  # none: credited whole to `credited_rep`
 
 
 class DesiredEntry(msgspec.Struct, frozen=True):
@@ -151,6 +168,7 @@ class DesiredEntry(msgspec.Struct, frozen=True):
     revenue_cents: int
     amount_cents: int
     rate: Decimal
+    kind: str = "commission"  # commission | spiff
 
 
 class ExistingEntry(msgspec.Struct, frozen=True):
@@ -161,6 +179,7 @@ class ExistingEntry(msgspec.Struct, frozen=True):
     source_id: str
     revenue_cents: int
     amount_cents: int
+    kind: str = "commission"
 
 
 class NewEntry(msgspec.Struct, frozen=True):
@@ -178,16 +197,7 @@ class NewEntry(msgspec.Struct, frozen=True):
     amount_cents: int
     rate: Decimal
     reason: str
-
-
-class NextTier(msgspec.Struct, frozen=True):
-    from_percent: Decimal
-    multiplier: Decimal
-    revenue_needed_cents: int
-
-
-def _round(value: Decimal) -> int:
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    kind: str = "commission"
 
 
 def period_of(day: date) -> str:
@@ -208,20 +218,6 @@ def open_period(period: str, locked: Iterable[str]) -> str:
     return period
 
 
-def rate_for(plan: Plan, product_id: str, category_id: str) -> Decimal:
-    """The product's own rate, else its category's, else the plan's default."""
-    if product_id in plan.product_rates:
-        return plan.product_rates[product_id]
-    if category_id in plan.category_rates:
-        return plan.category_rates[category_id]
-    return plan.default_rate
-
-
-def commission_of(revenue: Decimal | int, rate: Decimal) -> int:
-    """`rate` percent of `revenue` cents, rounded once, half away from zero."""
-    return _round(Decimal(revenue) * rate / _HUNDRED)
-
-
 def credited_rep(order: OrderFacts) -> str:
     """The territory snapshot's rep; an order in a territory without an owner is credited to
     the rep who placed it."""
@@ -235,12 +231,14 @@ def _line_entries(plan: Plan, order: OrderFacts) -> list[tuple[str, str, str, De
 
     def rate_of(order_line_id: str | None) -> Decimal | None:
         line = lines.get(order_line_id or "")
-        return None if line is None else rate_for(plan, line.product_id, line.category_id)
+        if line is None:
+            return None
+        return rate_for(plan, line.product_id, line.category_id, line.discount_percent)
 
     if plan.basis is Basis.BOOKED:
         if order.status in EARNING_STATUSES:
             for line in order.lines:
-                rate = rate_for(plan, line.product_id, line.category_id)
+                rate = rate_for(plan, line.product_id, line.category_id, line.discount_percent)
                 out.append(
                     (f"booked:{line.id}", "order_line", line.id, Decimal(line.net_cents), rate)
                 )
@@ -294,11 +292,45 @@ def _line_entries(plan: Plan, order: OrderFacts) -> list[tuple[str, str, str, De
     return out
 
 
+def _shares(order: OrderFacts) -> list[tuple[str, Decimal]]:
+    if order.splits:
+        return [(s.rep_id, s.percent) for s in order.splits]
+    return [(credited_rep(order), Decimal(100))]
+
+
+def _credit(
+    out: list[DesiredEntry],
+    order: OrderFacts,
+    key: str,
+    entry: DesiredEntry,
+) -> None:
+    """`entry` for the order's credited rep, or split between its split reps (each under
+    its own key, so changing a split reverses the old shares and posts the new)."""
+    if not order.splits:
+        out.append(entry)
+        return
+    shares = _shares(order)
+    percents = [p for _, p in shares]
+    revenues = split_cents(entry.revenue_cents, percents)
+    amounts = split_cents(entry.amount_cents, percents)
+    for (rep_id, _), revenue, amount in zip(shares, revenues, amounts, strict=True):
+        out.append(
+            msgspec.structs.replace(
+                entry,
+                key=f"{key}:split:{rep_id}",
+                rep_id=rep_id,
+                revenue_cents=revenue,
+                amount_cents=amount,
+            )
+        )
+
+
 def desired_entries(plan: Plan, order: OrderFacts) -> list[DesiredEntry]:
     """Every entry the order should have in the ledger under `plan`, as of now.
 
-    The credited rep earns each line at its rate; each manager recorded on the order
-    (other than the rep) earns the plan's override rate on the same revenue.
+    The credited rep (or the split reps, by share) earns each line at its rate; each
+    manager recorded on the order (other than the rep) earns the plan's override rate on
+    the same revenue; SPIFFs in force on the order's day are earned while it is booked.
     """
     rep_id = credited_rep(order)
     desired: list[DesiredEntry] = []
@@ -307,10 +339,14 @@ def desired_entries(plan: Plan, order: OrderFacts) -> list[DesiredEntry]:
         return desired
     managers = [m for m in dict.fromkeys(order.manager_ids) if m != rep_id]
     for key, source_type, source_id, revenue, rate in _line_entries(plan, order):
-        revenue_cents = _round(revenue)
-        desired.append(
+        revenue_cents = round_cents(revenue)
+        full_key = f"{order.id}:{key}"
+        _credit(
+            desired,
+            order,
+            full_key,
             DesiredEntry(
-                key=f"{order.id}:{key}",
+                key=full_key,
                 rep_id=rep_id,
                 role="rep",
                 source_type=source_type,
@@ -318,13 +354,13 @@ def desired_entries(plan: Plan, order: OrderFacts) -> list[DesiredEntry]:
                 revenue_cents=revenue_cents,
                 amount_cents=commission_of(revenue, rate),
                 rate=rate,
-            )
+            ),
         )
         if plan.manager_override_rate:
             for manager_id in managers:
                 desired.append(
                     DesiredEntry(
-                        key=f"{order.id}:{key}:mgr:{manager_id}",
+                        key=f"{full_key}:mgr:{manager_id}",
                         rep_id=manager_id,
                         role="manager",
                         source_type=source_type,
@@ -334,6 +370,26 @@ def desired_entries(plan: Plan, order: OrderFacts) -> list[DesiredEntry]:
                         rate=plan.manager_override_rate,
                     )
                 )
+    if order.status in EARNING_STATUSES:
+        facts = [(line.id, line.product_id, order.id, line.quantity) for line in order.lines]
+        for key, source_type, source_id, cents in spiff_amounts(plan, order.placed_on, facts):
+            full_key = f"{order.id}:{key}"
+            _credit(
+                desired,
+                order,
+                full_key,
+                DesiredEntry(
+                    key=full_key,
+                    rep_id=rep_id,
+                    role="rep",
+                    source_type=source_type,
+                    source_id=source_id,
+                    revenue_cents=0,
+                    amount_cents=cents,
+                    rate=Decimal(0),
+                    kind="spiff",
+                ),
+            )
     return desired
 
 
@@ -384,77 +440,7 @@ def entries_to_append(
                 amount_cents=delta_amount,
                 rate=want.rate if want else Decimal(0),
                 reason=why,
+                kind=like.kind,
             )
         )
     return out
-
-
-def attainment_percent(revenue_cents: int, quota_cents: int | None) -> Decimal | None:
-    """Credited revenue as a percent of quota (exact), or None without a quota."""
-    if not quota_cents or quota_cents <= 0:
-        return None
-    return Decimal(revenue_cents) * _HUNDRED / Decimal(quota_cents)
-
-
-def _bands(plan: Plan) -> list[Tier]:
-    tiers = sorted(plan.tiers, key=lambda t: t.from_percent)
-    if not tiers or tiers[0].from_percent > 0:
-        tiers.insert(0, Tier(from_percent=Decimal(0), multiplier=Decimal(1)))
-    return tiers
-
-
-def _tiered_exact(
-    plan: Plan, base_cents: int, revenue_cents: int, quota_cents: int | None
-) -> Decimal:
-    base = Decimal(base_cents)
-    if plan.tier_mode is TierMode.NONE or not plan.tiers or not quota_cents or revenue_cents <= 0:
-        return base
-    bands = _bands(plan)
-    revenue, quota = Decimal(revenue_cents), Decimal(quota_cents)
-    if plan.tier_mode is TierMode.RETROACTIVE:
-        reached = [t for t in bands if revenue * _HUNDRED >= t.from_percent * quota]
-        return base * reached[-1].multiplier
-    weighted = Decimal(0)
-    for i, band in enumerate(bands):
-        low = quota * band.from_percent / _HUNDRED
-        high = quota * bands[i + 1].from_percent / _HUNDRED if i + 1 < len(bands) else None
-        top = revenue if high is None else min(revenue, high)
-        if top > low:
-            weighted += (top - low) * band.multiplier
-    # The rep's base commission has its own mix of rates; each band keeps that mix.
-    return base * weighted / revenue
-
-
-def tiered_commission_cents(
-    plan: Plan, base_cents: int, revenue_cents: int, quota_cents: int | None
-) -> int:
-    """The period's commission after tiers and cap, from its base commission and revenue."""
-    total = _round(_tiered_exact(plan, base_cents, revenue_cents, quota_cents))
-    if plan.cap_cents is not None:
-        total = min(total, plan.cap_cents)
-    return total
-
-
-def tier_adjustment_cents(
-    plan: Plan, base_cents: int, revenue_cents: int, quota_cents: int | None
-) -> int:
-    """What tiers and cap add to (or take from) the period's base commission."""
-    return tiered_commission_cents(plan, base_cents, revenue_cents, quota_cents) - base_cents
-
-
-def next_tier(plan: Plan, revenue_cents: int, quota_cents: int | None) -> NextTier | None:
-    """The next band above the rep's attainment and the revenue it still takes."""
-    if plan.tier_mode is TierMode.NONE or not quota_cents or quota_cents <= 0:
-        return None
-    for band in _bands(plan):
-        threshold = Decimal(quota_cents) * band.from_percent / _HUNDRED
-        if Decimal(revenue_cents) < threshold:
-            needed = int(
-                (threshold - Decimal(revenue_cents)).to_integral_value(rounding="ROUND_CEILING")
-            )
-            return NextTier(
-                from_percent=band.from_percent,
-                multiplier=band.multiplier,
-                revenue_needed_cents=needed,
-            )
-    return None

@@ -11,6 +11,7 @@ from typing import Any
 __all__ = [
     "Conflict",
     "DomainError",
+    "InvalidRequest",
     "InvalidTransition",
     "NotFound",
     "PermissionDenied",
@@ -33,6 +34,12 @@ class DomainError(Exception):
 
 class ValidationFailed(DomainError):
     code = "validation_failed"
+
+
+class InvalidRequest(DomainError):
+    """The request names things that cannot go together (answered 400, not 422)."""
+
+    code = "invalid_request"
 
 
 class NotFound(DomainError):

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 import msgspec
 
-from server.domain.customers import normalize_phone, normalize_tax_id
+from server.domain.customers import normalize_name, normalize_phone, normalize_tax_id
 from server.domain.errors import ValidationFailed
 
 __all__ = [
@@ -30,6 +30,8 @@ __all__ = [
     "CustomerSearchFields",
     "SearchQuery",
     "checked_search_text",
+    "customer_search_document",
+    "customer_search_documents",
     "customer_search_rank",
     "fold",
     "like_contains",
@@ -37,6 +39,8 @@ __all__ = [
     "like_suffix",
     "looks_like_phone",
     "parse_search",
+    "product_search_document",
+    "search_word_forms",
     "split_words",
 ]
 
@@ -177,3 +181,66 @@ def customer_search_rank(fields: CustomerSearchFields, query: SearchQuery) -> in
     if query.phone and any(digits in p for p in phones if p):
         return RANK_WORDS
     return None
+
+
+def customer_search_document(fields: CustomerSearchFields, search_name: str = "") -> str:
+    """Everything a search looks at, folded, one field per line: the text the database
+    indexes for the customer (a trigram index), so that a search reads one indexed column
+    instead of scanning names, addresses and contacts. A query word never holds a line
+    break, so no word can match across two fields."""
+    parts = [
+        fold(fields.legal_name),
+        fold(fields.trading_name),
+        fold(fields.number),
+        *map(fold, fields.cities),
+        *map(fold, fields.postal_codes),
+        *map(fold, fields.contact_names),
+        *map(fold, fields.emails),
+        search_name,
+        normalize_tax_id(fields.tax_id).lower(),
+    ]
+    return "\n".join(part for part in parts if part)
+
+
+def search_word_forms(word: str) -> tuple[str, ...]:
+    """The forms of one query word that may appear in a search document: folded, as a
+    company name compares (`normalize_name`) and as a tax id is stored."""
+    forms = {fold(word), normalize_name(word), normalize_tax_id(word).lower()}
+    return tuple(sorted(form for form in forms if form))
+
+
+def customer_search_documents(
+    customers: Iterable[tuple[str, str, str, str, str, str]],
+    addresses: Iterable[tuple[str, str, str]],
+    contacts: Iterable[tuple[str, str, str]],
+) -> dict[str, str]:
+    """The search documents of many customers from plain rows: customers as (id, legal
+    name, trading name, number, tax id, search name), addresses as (customer id, city,
+    postal code), contacts as (customer id, name, e-mail)."""
+    places: dict[str, list[tuple[str, str]]] = {}
+    for customer_id, city, postal_code in addresses:
+        places.setdefault(customer_id, []).append((city or "", postal_code or ""))
+    people: dict[str, list[tuple[str, str]]] = {}
+    for customer_id, name, email in contacts:
+        people.setdefault(customer_id, []).append((name or "", email or ""))
+    documents = {}
+    for customer_id, legal, trading, number, tax_id, search_name in customers:
+        where, who = places.get(customer_id, []), people.get(customer_id, [])
+        fields = CustomerSearchFields(
+            legal_name=legal,
+            trading_name=trading or "",
+            number=number or "",
+            tax_id=tax_id or "",
+            cities=tuple(city for city, _ in where),
+            postal_codes=tuple(code for _, code in where),
+            contact_names=tuple(name for name, _ in who),
+            emails=tuple(email for _, email in who),
+        )
+        documents[customer_id] = customer_search_document(fields, search_name or "")
+    return documents
+
+
+def product_search_document(name: str, sku: str, description: str) -> str:
+    """What a product search looks at, folded, one field per line (see
+    `customer_search_document`)."""
+    return "\n".join(part for part in map(fold, (name, sku, description or "")) if part)

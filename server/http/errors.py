@@ -19,6 +19,7 @@ from server.db.storage import storage_outage
 from server.domain.errors import (
     Conflict,
     DomainError,
+    InvalidRequest,
     InvalidTransition,
     NotFound,
     PermissionDenied,
@@ -35,6 +36,7 @@ PROBLEM_JSON = "application/problem+json"
 
 _DOMAIN_STATUS: dict[type[DomainError], int] = {
     ValidationFailed: 422,
+    InvalidRequest: 400,
     NotFound: 404,
     Conflict: 409,
     InvalidTransition: 409,

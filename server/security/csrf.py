@@ -51,6 +51,14 @@ def _has_session_cookie(scope: Scope) -> bool:
     return False
 
 
+def _bearer_only(scope: Scope) -> bool:
+    """A request that authenticates with an Authorization header and carries no session
+    cookie: an API client, which a browser cannot be tricked into being (a page of another
+    site cannot set that header), so it needs no CSRF token and is sent none."""
+    headers = scope.get("headers", [])
+    return any(name == b"authorization" for name, _ in headers) and not _has_session_cookie(scope)
+
+
 def _checked_without_session(scope: Scope) -> bool:
     # Marked on the handler (the login form), so every spelling of its path is covered.
     handler = scope.get("route_handler")
@@ -128,6 +136,9 @@ class SessionCookieCSRFMiddleware(CSRFMiddleware):
             await self.app(scope, receive, send)
             return
         safe = scope["method"] in self.config.safe_methods
+        if safe and _bearer_only(scope):
+            await self.app(scope, receive, send)
+            return
         if not safe and not _checked_without_session(scope) and not _has_session_cookie(scope):
             await self.app(scope, receive, send)
             return

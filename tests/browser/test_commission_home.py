@@ -84,3 +84,77 @@ def test_the_home_shows_the_periods_commission_offline(phone: Any, live_server: 
     wait_until(phone, shown)
     screenshot(phone, "commission-home-offline")
     go_online(phone.context)
+
+
+def test_the_builder_shows_what_the_order_earns_and_it_follows_the_quantity(
+    phone: Any, live_server: str
+) -> None:
+    admin = api_token(live_server, "admin@example.com")
+    rep = api_token(live_server, "rep1@example.com")
+    # given a plan paying 10 % of net on everything, in force since yesterday (so it rules
+    # today's orders whatever plans other tests made before)
+    yesterday = date.fromordinal(date.today().toordinal() - 1).isoformat()
+    plan = {
+        "code": "WHATIF",
+        "name": "What-if",
+        "valid_from": yesterday,
+        "basis": "booked",
+        "default_rate": "10",
+        "category_rates": {},
+        "product_rates": {},
+    }
+    status, answer = api_call(live_server, "POST", "/api/commission/plans", plan, token=admin)
+    assert status == 201, answer
+    order = _confirmed_order(live_server, rep)
+    product = order["lines"][0]  # its sku and name, as the order recorded them
+
+    login_to_app(phone)
+    wait_for_first_sync(phone)
+    go_offline(phone.context)
+    phone.goto(f"/app/orders/new?customer_id={order['customer_id']}")
+    phone.locator("#builder-form:not([hidden])").wait_for()
+    phone.get_by_label("Add a product").fill(product["sku"])
+    phone.locator("#product-results button:not([disabled])").first.click()
+    estimate = phone.locator("#commission-estimate")
+
+    def shown() -> tuple[int, int]:
+        line_net = phone.locator("[data-line-total]").first.text_content() or ""
+        return int(estimate.get_attribute("data-cents") or "-1"), int(
+            "".join(c for c in line_net if c.isdigit())
+        )
+
+    # then, offline, the estimate is 10 % of the line's net, half up
+    estimate.wait_for(state="visible")
+    assert (estimate.text_content() or "").startswith("This order earns you ≈ $")
+    first, net = shown()
+    assert first == (net + 5) // 10 and first > 0
+    # when the quantity goes up, the estimate follows it
+    phone.get_by_role("button", name=f"More {product['name']}").click()
+    wait_until(phone, f"document.getElementById('commission-estimate').dataset.cents !== '{first}'")
+    second, net = shown()
+    assert second == (net + 5) // 10 and second > first
+    screenshot(phone, "commission-what-if")
+
+    # when the order is placed offline and sent when the connection is back
+    before = _credited(live_server, rep, me_id := _rep_id(live_server, rep))
+    phone.get_by_role("button", name="Place order").click()
+    phone.wait_for_url("**/app/outbox")
+    go_online(phone.context)
+    row = phone.locator(".outbox-item", has_text="Order for")
+    row.locator(".number").first.wait_for(timeout=30_000)
+    # then the server credits exactly what the phone said it would earn
+    assert _credited(live_server, rep, me_id) - before == second
+
+
+def _rep_id(base: str, token: str) -> str:
+    _, me = api_call(base, "GET", "/api/commission/me", token=token)
+    return str(me["rep_id"])
+
+
+def _credited(base: str, token: str, rep_id: str) -> int:
+    """The sum of the rep's ledger entries this month."""
+    period = date.today().strftime("%Y-%m")
+    _, statement = api_call(
+        base, "GET", f"/api/commission/statements?rep_id={rep_id}&period={period}", token=token
+    )
+    return sum(int(e["amount_cents"]) for e in statement["entries"])

@@ -768,3 +768,23 @@ async def test_manager_reading_another_regions_contract_prices_gets_404(client, 
     )
     assert [pl["id"] for pl in mine.json()] == [west_list]
     assert (await client.get(f"/api/price-lists/{east_list}", headers=admin)).status_code == 200
+
+
+async def test_product_search_follows_an_edit_and_ignores_accents(client, db):
+    w = await _world(client, db)
+    body = {"sku": "LVL-9", "name": "Crème level", "category_code": "measuring"}
+    product = (await client.post("/api/products", json=body, headers=w.admin)).json()["product"]
+
+    async def skus(q: str) -> list[str]:
+        found = await client.get("/api/products", params={"q": q}, headers=w.rep)
+        assert found.status_code == 200, found.text
+        return [p["sku"] for p in found.json()["items"]]
+
+    assert await skus("creme") == ["LVL-9"]
+    assert await skus("lvl") == ["LVL-9"]
+    renamed = await client.patch(
+        f"/api/products/{product['id']}", json={"name": "Spirit level"}, headers=w.admin
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert await skus("spirit lev") == ["LVL-9"]
+    assert await skus("creme") == []

@@ -7,7 +7,7 @@ import uuid
 
 import msgspec
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from server.db.models import AuditEvent, Customer, Territory
 from server.features.customers.schemas import CustomerCreateIn
@@ -481,3 +481,66 @@ async def test_search_text_matches_percent_and_underscore_literally_and_is_bound
         refused = await client.get("/api/customers", params={"q": q}, headers=admin)
         assert refused.status_code == 422, refused.text[:300]
         assert refused.json()["code"] == "search_too_long" and "200" in refused.json()["detail"]
+
+
+async def test_search_follows_an_edit_and_reads_the_search_index(client, db, backend):
+    await seed_world(db)
+    admin = bearer(await login(client, "admin@corp.test"))
+    created = (
+        await client.post(
+            "/api/customers",
+            json=customer_body("Haus Müller", city="Tacoma", postal="98402"),
+            headers=admin,
+        )
+    ).json()
+
+    async def names(q: str) -> list[str]:
+        found = await client.get("/api/customers", params={"q": q}, headers=admin)
+        assert found.status_code == 200, found.text
+        return [c["legal_name"] for c in found.json()["items"]]
+
+    assert await names("muller") == ["Haus Müller"]
+    assert await names("MÜL tacoma") == ["Haus Müller"]
+    assert await names("mü") == ["Haus Müller"]  # shorter than a trigram
+    edited = await client.patch(
+        f"/api/customers/{created['id']}",
+        json={
+            "base_version": 1,
+            "legal_name": "Brightwater Provisions",
+            "billing_address": {
+                "country": "US",
+                "state": "WA",
+                "city": "Spokane",
+                "postal_code": "99201",
+                "street": "2 Main St",
+            },
+        },
+        headers=admin,
+    )
+    assert edited.status_code == 200, edited.text
+    assert await names("brightwater spokane") == ["Brightwater Provisions"]
+    assert await names("muller") == []
+    assert await names("99201") == ["Brightwater Provisions"]
+    async with db.read() as unit:
+        if backend.name == "sqlite":
+            # The words are looked up in the FTS5 trigram index, not by scanning customers.
+            plan = await unit.session.execute(
+                text(
+                    "EXPLAIN QUERY PLAN SELECT rowid FROM customer_search"
+                    " WHERE customer_search MATCH '\"brightwater\"'"
+                )
+            )
+            assert any("VIRTUAL TABLE INDEX" in str(row[-1]) for row in plan)
+            indexed = await unit.session.scalar(
+                text(
+                    "SELECT count(*) FROM customer_search WHERE customer_search MATCH '\"spokane\"'"
+                )
+            )
+        else:
+            indexed = await unit.session.scalar(
+                text(
+                    "SELECT count(*) FROM pg_indexes"
+                    " WHERE indexname = 'ix_customers_search_document'"
+                )
+            )
+    assert indexed == 1

@@ -40,6 +40,20 @@ async def test_cookie_authenticated_post_without_csrf_token_is_refused(browser, 
     assert await _user_count(db) == before + 1
 
 
+async def test_a_bearer_token_client_is_sent_no_csrf_cookie_and_a_browser_is(client, browser, db):
+    await make_user(db, role="admin", email="boss@example.com")
+    token = bearer(await login(client, "boss@example.com"))
+    api = await client.get("/api/auth/me", headers=token)
+    assert api.status_code == 200
+    assert "fs_csrf" not in api.headers.get("set-cookie", "")
+    await login(browser, "boss@example.com")
+    for cookie in [c for c in browser.cookies.jar if c.name == "fs_csrf"]:
+        browser.cookies.jar.clear(cookie.domain, cookie.path, cookie.name)
+    page = await browser.get("/api/auth/me")
+    assert page.status_code == 200
+    assert "fs_csrf=" in page.headers.get("set-cookie", "")
+
+
 async def test_unknown_fields_are_refused_and_nothing_is_written(client, db):
     await make_user(db, role="admin", email="boss@example.com")
     tokens = await login(client, "boss@example.com")

@@ -218,8 +218,8 @@ async def test_a_pull_is_gzipped_for_phones_and_the_apps_own_requests_only(clien
     )
     assert phone.status_code == 200 and phone.headers["content-encoding"] == "gzip"
     assert phone.num_bytes_downloaded < len(phone.content) / 3
-    # 30 products, the base list, the tax rate and the rep's commission summary.
-    assert len(phone.json()["changes"]) == 33
+    # 30 products, the base list, the tax rate, the rep's commission summary and favourites.
+    assert len(phone.json()["changes"]) == 34
     async with browser_client(app) as browser:
         signed_in = await browser.post(
             "/api/auth/login", json={"email": "rep1@corp.test", "password": PASSWORD}
@@ -283,3 +283,23 @@ async def test_pull_leaves_out_other_reps_orders(client, db):
     north_changes = await _raw_pull(client, north_phone)
     north_orders = {c["entity_id"] for c in north_changes if c["entity_type"] == "order"}
     assert north_orders == {item.entity_id for item in placed}
+
+
+async def test_a_pull_is_brotli_compressed_for_a_client_that_takes_it(client, db):
+    await seed_world(db)
+    catalog = await seed_catalog(db)
+    for n in range(30):
+        await add_product(db, catalog, f"SKU-{n:02d}", price_cents=100 + n)
+    tokens = await login(client, "rep1@corp.test")
+    params = {"cursor": "", "limit": 100, "protocol": 1, "schema_version": 1}
+    gzipped = await client.get(
+        "/api/sync/v1/pull", params=params, headers={**bearer(tokens), "accept-encoding": "gzip"}
+    )
+    brotli = await client.get(
+        "/api/sync/v1/pull",
+        params=params,
+        headers={**bearer(tokens), "accept-encoding": "gzip, deflate, br"},
+    )
+    assert brotli.headers["content-encoding"] == "br"
+    assert brotli.json()["changes"] == gzipped.json()["changes"]
+    assert brotli.num_bytes_downloaded < gzipped.num_bytes_downloaded

@@ -117,6 +117,8 @@ ROUTES = [
         ADMINS,
         uses={"period": "=" + TODAY.isoformat()[:7]},
     ),
+    # commission credit splits: the order's managers and admins
+    Route("PUT", "/api/commission/orders/{order_id}/splits", "update", MANAGED, {"splits": []}),
     # webhooks and e-mails (back office)
     Route("GET", "/api/webhooks/{endpoint_id}", "read", ADMINS, uses={"endpoint_id": "webhook"}),
     Route(
@@ -549,6 +551,12 @@ SCOPED_LISTS = {
     "/customers/export.csv": "page",
     # Desktop order entry's customer picker (managers and admins): search in scope.
     "/entry/customers": "page",
+    # The managers' dashboard: a manager's subtree only (403 for reps); the exports'
+    # default table lists customers, the drill-down's most detailed rows.
+    "/api/dashboard": "api",
+    "/manager/dashboard": "page",
+    "/manager/dashboard/export.csv": "page",
+    "/manager/dashboard/export.xlsx": "page",
 }
 UNSCOPED_READS = {
     "/api/auth/me": "the caller's own account",

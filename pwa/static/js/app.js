@@ -14,6 +14,23 @@ async function registerWorker() {
   }
 }
 
+/** A phone with no worker yet (a first login) registers it once the first sync round is
+ * over: its precache would otherwise share the slow connection with the first pull that
+ * the home page waits for. A phone that has one checks for a new version at once. */
+function registerWorkerAfterFirstSync() {
+  if (!("serviceWorker" in navigator)) return;
+  if (navigator.serviceWorker.controller) {
+    registerWorker();
+    return;
+  }
+  const done = (event) => {
+    if (event.detail.state === "syncing" || event.detail.state === "idle") return;
+    window.removeEventListener("fs:status", done);
+    registerWorker();
+  };
+  window.addEventListener("fs:status", done);
+}
+
 async function persistStorage() {
   // Without this, the browser may evict the outbox under storage pressure.
   if (navigator.storage && navigator.storage.persist && !(await navigator.storage.persisted())) {
@@ -93,7 +110,7 @@ function start() {
   for (const name of ["fs:outbox", "fs:user"]) window.addEventListener(name, showQueued);
   showStatus();
   showQueued();
-  registerWorker();
+  registerWorkerAfterFirstSync();
   persistStorage();
   startSync();
 }

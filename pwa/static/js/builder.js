@@ -4,7 +4,9 @@
 // offline alike, and the outbox page shows the server's verdict when it comes.
 
 import { api } from "./api.js";
-import { formatCents as money, h } from "./dom.js";
+import { estimate } from "./commission.js";
+import { formatCents as money, h, replace } from "./dom.js";
+import { freshnessLine } from "./freshness.js";
 import { newId } from "./ids.js";
 import { searchCustomers, splitWords } from "./search.js";
 import { enqueue } from "./outbox.js";
@@ -31,7 +33,7 @@ const reorderId = mode === "order" ? new URLSearchParams(location.search).get("r
 
 const state = {
   customers: [], products: {}, priceLists: [], taxRates: [], limit: null, defaultCreditLimit: null,
-  customer: null, lines: [], on: todayUtc(), amending: null,
+  customer: null, lines: [], on: todayUtc(), amending: null, plan: null,
 };
 
 const customerName = (c) => c.trading_name || c.legal_name || "Unnamed customer";
@@ -59,13 +61,18 @@ async function loadLimit() {
 }
 
 async function readStore() {
-  const [customers, products, priceLists, taxRates] = await Promise.all([
+  const user = currentUser();
+  const [customers, products, priceLists, taxRates, commission] = await Promise.all([
     allEntities("customer"), allEntities("product"), allEntities("price_list"), allEntities("tax_rate"),
+    user ? getEntity("commission_summary", user.id) : null,
   ]);
+  // The plan in force when the summary was last pulled: the what-if works offline from it.
+  state.plan = commission?.plan ?? null;
   state.customers = customers.sort((a, b) => customerName(a).localeCompare(customerName(b)));
   state.products = Object.fromEntries(products.map((p) => [p.id, p]));
   state.priceLists = priceLists;
   state.taxRates = taxRates;
+  replace("builder-freshness", freshnessLine(await getMeta("last_sync_at")));
 }
 
 async function load() {
@@ -322,6 +329,7 @@ function update() {
   const asked = requestedDiscountPercent(priced, entry.orderDiscount);
   $("discount-line").textContent = priced.discount_cents ? `Discount ${asked}% of the subtotal` : "";
   renderApproval(asked);
+  renderEstimate(priced, entry);
   const credit = mode === "order" ? creditHoldReason(state.customer, priced.total_cents, state.defaultCreditLimit) : null;
   $("credit-warning").hidden = !credit;
   $("credit-warning").textContent = credit
@@ -333,6 +341,33 @@ function update() {
   const incomplete = !state.customer || state.lines.length === 0;
   $("submit").disabled = incomplete || refused.length > 0 || entry.errors.length > 0;
   return { entry, priced };
+}
+
+/** "This order earns you ≈ …": the plan's rates on the lines as priced (the tiers of the
+ * period are left out, they depend on the rest of the month). */
+function renderEstimate(priced, entry) {
+  const shown = $("commission-estimate");
+  if (!state.plan || !priced.lines.length) {
+    shown.hidden = true;
+    return;
+  }
+  const lines = priced.lines.map((p) => {
+    const i = Number(p.line_id) - 1;
+    return {
+      product_id: p.product_id, category_id: state.products[p.product_id]?.category_id ?? "",
+      quantity: p.quantity, net_cents: p.net_cents, discount_percent: entry.lines[i]?.discount_percent ?? "0",
+    };
+  });
+  try {
+    const found = estimate(state.plan, lines, state.on);
+    shown.textContent = `This ${mode} earns you ≈ ${money(found.total_cents)}`
+      + (found.spiff_cents ? ` (SPIFFs ${money(found.spiff_cents)})` : "");
+    shown.dataset.cents = String(found.total_cents);
+    shown.hidden = false;
+  } catch {
+    // An entry the rules cannot read yet (a half-typed discount) shows no estimate.
+    shown.hidden = true;
+  }
 }
 
 function renderApproval(effective) {

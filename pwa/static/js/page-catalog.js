@@ -1,7 +1,8 @@
 // Catalog search over the phone's store, with availability as last synced and the price a
 // chosen customer would pay (the same lookup the order builder uses).
 
-import { formatCents, formatWhen, h, live, param, replace } from "./dom.js";
+import { formatCents, h, live, param, replace } from "./dom.js";
+import { freshnessLine } from "./freshness.js";
 import { byName, matches, productText } from "./search.js";
 import { allEntities, getMeta } from "./store.js";
 import { lookupPrice, todayUtc } from "./totals.js";
@@ -29,7 +30,8 @@ async function render() {
   const q = input.value;
   const found = products.filter((p) => p.active !== false && matches(productText(p, categoryName.get(p.category_id)), q)).sort(byName);
   document.getElementById("catalog-count").textContent =
-    `${found.length} products · availability as of ${formatWhen(lastSync)}`;
+    `${found.length} products`;
+  replace("catalog-freshness", freshnessLine(lastSync));
   const on = todayUtc();
   replace("catalog-results", found.slice(0, LIMIT).map((p) => {
     const price = lookupPrice({ productId: p.id, quantity: 1, on, customer, priceLists });

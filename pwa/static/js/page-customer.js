@@ -3,6 +3,7 @@
 
 import { formatCents, formatWhen, h, live, param, replace } from "./dom.js";
 import { confirmNew, refusedCreate, useExisting } from "./duplicate-resolution.js";
+import { favouriteIds, starButton } from "./favourites.js";
 import { itemsFor } from "./outbox.js";
 import { verdictOf } from "./outbox-core.js";
 import { allEntities, getEntity, getMeta, setMeta } from "./store.js";
@@ -129,8 +130,10 @@ async function render() {
   const quotes = (await allEntities("quote")).filter((x) => x.customer_id === id);
   const q = encodeURIComponent(id);
   const refused = refusedCreate(items);
+  const favourite = (await favouriteIds()).includes(id);
   replace(root,
     h("h1", { id: "customer-name" }, customer.legal_name),
+    refused ? null : starButton(customer, favourite),
     h("p", { class: "muted" }, [customer.number || (refused ? "Not on the server" : "Waiting to sync"), customer.trading_name, label(customer.status)].filter(Boolean).join(" · ")),
     refused ? duplicatePanel(refused, customer) : syncState(items),
     refused ? null : orderRule(customer),

@@ -1,6 +1,7 @@
 // Home: today's work, what waits to sync, the last sync, and the latest verdicts.
 
 import { formatCents, formatWhen, h, live, replace } from "./dom.js";
+import { FAVOURITE_TYPE, favouriteIds } from "./favourites.js";
 import { listItems } from "./outbox.js";
 import { pendingItems } from "./outbox-core.js";
 import { withCurrentVerdicts } from "./outbox-view.js";
@@ -40,16 +41,20 @@ async function render() {
   if (!user) return;
   document.getElementById("greeting").textContent = `Hello, ${user.full_name.split(" ")[0]}`;
   document.getElementById("who").textContent = `Signed in as ${user.full_name} (${user.role}).`;
-  const items = await listItems();
+  // Every read at once: on a slow phone each one waits its turn in IndexedDB.
+  const [items, lastSync, orders, summary, cursor] = await Promise.all([
+    listItems(), getMeta("last_sync_at"), allEntities("order"), getEntity("commission_summary", user.id), getMeta("cursor"),
+  ]);
   const waiting = pendingItems(items).length;
   document.getElementById("home-queued").textContent = waiting === 1 ? "1 change" : `${waiting} changes`;
-  document.getElementById("home-last-sync").textContent = formatWhen(await getMeta("last_sync_at"));
+  document.getElementById("home-last-sync").textContent = formatWhen(lastSync);
   const today = new Date().toISOString().slice(0, 10);
-  const orders = await allEntities("order");
   document.getElementById("home-orders-today").textContent =
     String(orders.filter((o) => o.rep_id === user.id && (o.placed_at || "").startsWith(today)).length);
-  showCommission(await getEntity("commission_summary", user.id), today.slice(0, 7));
-  const recent = await withCurrentVerdicts(items.filter((i) => i.state === "done").slice(-5).reverse());
+  showCommission(summary, today.slice(0, 7));
+  // Verdicts on documents and customers; a star has none worth a line here.
+  const judged = items.filter((i) => i.state === "done" && i.type !== FAVOURITE_TYPE);
+  const recent = await withCurrentVerdicts(judged.slice(-5).reverse());
   replace("recent", recent.length
     ? recent.map(({ item, verdict: v }) => {
       return h("li", { class: "pad" }, h("strong", {}, item.label), " ",
@@ -58,16 +63,27 @@ async function render() {
         v.reason ? h("div", { class: "muted" }, v.reason) : null);
     })
     : [h("li", { class: "pad muted" }, "Nothing sent yet.")]);
-  await showRecentCustomers();
+  await showRecentCustomers(items);
   showNet();
+  // The rep's data is on screen once a first page of the pull is in the store.
+  if (cursor) document.body.dataset.home = "data";
 }
 
-async function showRecentCustomers() {
-  const ids = (await getMeta("recent_customers")) || [];
+/** Customers by id, as links; the ones not on this phone (not yet pulled) are left out. */
+async function showCustomers(listId, ids, empty) {
   const customers = (await Promise.all(ids.map((x) => getEntity("customer", x)))).filter(Boolean);
-  if (!customers.length) return;
-  replace("recent-customers", customers.map((c) => h("li", {},
-    h("a", { href: `/app/customers/view?id=${encodeURIComponent(c.id)}` }, h("strong", {}, c.legal_name), c.number ? ` ${c.number}` : ""))));
+  replace(listId, customers.length
+    ? customers.map((c) => h("li", {},
+      h("a", { href: `/app/customers/view?id=${encodeURIComponent(c.id)}` }, h("strong", {}, c.legal_name), c.number ? ` ${c.number}` : "")))
+    : [h("li", { class: "pad muted" }, empty)]);
+}
+
+async function showRecentCustomers(items) {
+  const [recent, favourites] = await Promise.all([getMeta("recent_customers"), favouriteIds(items)]);
+  await Promise.all([
+    showCustomers("recent-customers", recent || [], "Customers you open show here."),
+    showCustomers("favourite-customers", favourites, "Star a customer on its page to keep it here."),
+  ]);
 }
 
 document.getElementById("sync-now").addEventListener("click", () => syncNow());

@@ -8,7 +8,12 @@ import { retryDelay } from "./outbox-core.js";
 import { applyChanges, currentUser, getMeta, setCurrentUser, setMeta } from "./store.js";
 
 const PERIOD_MS = 30_000;
-const PULL_LIMIT = 500;
+// Big pages compress best (brotli finds the product ids that price lists repeat) and cost
+// fewer round trips; a first sync's first page is small, so home has data after one short
+// answer.
+const PULL_LIMIT = 1000;
+// session-preload.js preloads a first login's first page with this limit.
+const FIRST_PAGE_LIMIT = 25;
 
 const status = { state: navigator.onLine ? "idle" : "offline", message: "" };
 let running = null;
@@ -54,7 +59,8 @@ export async function pull() {
   publishProgress({ pulling: true, records: 0, pages: 0 });
   try {
     for (let page = 0; page < 10_000; page += 1) {
-      const q = new URLSearchParams({ protocol: "1", schema_version: "1", cursor, limit: String(PULL_LIMIT) });
+      const limit = page === 0 && !cursor ? FIRST_PAGE_LIMIT : PULL_LIMIT;
+      const q = new URLSearchParams({ protocol: "1", schema_version: "1", cursor, limit: String(limit) });
       const body = await api(`/api/sync/v1/pull?${q}`);
       await applyChanges(body.changes, body.cursor, { reset: Boolean(body.reset), last: !body.has_more });
       cursor = body.cursor;

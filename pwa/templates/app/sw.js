@@ -8,8 +8,9 @@ const PRECACHE = new Set(CONFIG.precache);
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    // `reload`: the HTTP cache must not hand an older file to a new version.
-    await cache.addAll(CONFIG.precache.map((url) => new Request(url, { cache: "reload", credentials: "same-origin" })));
+    // `no-cache`: the HTTP cache must not hand an older file to a new version, so each file
+    // is revalidated; one the page has just fetched comes back as a 304, without its body.
+    await cache.addAll(CONFIG.precache.map((url) => new Request(url, { cache: "no-cache", credentials: "same-origin" })));
     await self.skipWaiting();
   })());
 });

@@ -30,9 +30,15 @@ from server.db.models.commission import (
     CommissionEntry,
     CommissionPlan,
     CommissionQuota,
+    CommissionSplit,
     CommissionStatement,
 )
-from server.db.models.customers import Customer, CustomerAddress, CustomerContact
+from server.db.models.customers import (
+    Customer,
+    CustomerAddress,
+    CustomerContact,
+    CustomerFavourite,
+)
 from server.db.models.fulfilment import ExpectedReceipt, Shipment, ShipmentLine, StockMovement
 from server.db.models.imports import ImportJob
 from server.db.models.outbox import EmailMessage, OutboxMessage, WebhookAttempt, WebhookEndpoint
@@ -66,12 +72,14 @@ __all__ = [
     "CommissionEntry",
     "CommissionPlan",
     "CommissionQuota",
+    "CommissionSplit",
     "CommissionStatement",
     "CreditNote",
     "CreditNoteLine",
     "Customer",
     "CustomerAddress",
     "CustomerContact",
+    "CustomerFavourite",
     "Device",
     "DocumentSequence",
     "EmailMessage",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -14,11 +15,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db.models.base import Base
 from server.db.types import UTCDateTime, UUIDString, new_id, utcnow
+from server.domain.search import product_search_document
 
 __all__ = [
     "PriceBreak",
@@ -47,6 +50,11 @@ class Product(Base):
     sku: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # Name, SKU and description folded (server/domain/search.py), indexed by trigrams: made
+    # by every insert (Core ones too) and by every update through the ORM.
+    search_document: Mapped[str] = mapped_column(
+        Text, default=lambda context: _inserted_document(context), server_default=""
+    )
     category_id: Mapped[str] = mapped_column(ForeignKey("product_categories.id"), index=True)
     unit_of_measure: Mapped[str] = mapped_column(String(20), default="each")
     pack_size: Mapped[int] = mapped_column(Integer, default=1)
@@ -131,3 +139,15 @@ class StockLevel(Base):
     product_id: Mapped[str] = mapped_column(ForeignKey("products.id"), primary_key=True, index=True)
     on_hand: Mapped[int] = mapped_column(Integer, default=0)
     allocated: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def _inserted_document(context: Any) -> str:
+    row = context.get_current_parameters()
+    return product_search_document(row["name"], row["sku"], row.get("description") or "")
+
+
+@event.listens_for(Product, "before_update")
+def _search_document(_mapper: object, _connection: object, product: Product) -> None:
+    product.search_document = product_search_document(
+        product.name, product.sku, product.description or ""
+    )

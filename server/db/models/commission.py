@@ -28,7 +28,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from server.db.models.base import Base
 from server.db.types import UTCDateTime, UUIDString, new_id, utcnow
 
-__all__ = ["CommissionEntry", "CommissionPlan", "CommissionQuota", "CommissionStatement"]
+__all__ = [
+    "CommissionEntry",
+    "CommissionPlan",
+    "CommissionQuota",
+    "CommissionSplit",
+    "CommissionStatement",
+]
 
 
 class CommissionPlan(Base):
@@ -49,6 +55,10 @@ class CommissionPlan(Base):
     tiers: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     cap_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     manager_override_rate: Mapped[Any] = mapped_column(Numeric(7, 4), default=0)
+    # The line discount percent at which the rate has eroded to 0 (None: no erosion).
+    erosion_limit: Mapped[Any] = mapped_column(Numeric(7, 4), nullable=True)
+    # [{"product_id", "per": "unit"|"order", "amount_cents", "starts_on", "ends_on"}]
+    spiffs: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
     created_by: Mapped[str | None] = mapped_column(UUIDString, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -88,8 +98,27 @@ class CommissionEntry(Base):
     plan_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(
+        String(12), default="commission", server_default="commission"
+    )  # commission | spiff
 
     __table_args__ = (Index("ix_commission_entries_rep_period", "rep_id", "period"),)
+
+
+class CommissionSplit(Base):
+    """One rep's share of an order's credit; an order without rows is credited whole to
+    its territory's rep."""
+
+    __tablename__ = "commission_splits"
+
+    id: Mapped[str] = mapped_column(UUIDString, primary_key=True, default=new_id)
+    order_id: Mapped[str] = mapped_column(ForeignKey("sales_orders.id"), index=True)
+    rep_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    percent: Mapped[Any] = mapped_column(Numeric(7, 4))
+    created_by: Mapped[str | None] = mapped_column(UUIDString, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("order_id", "rep_id", name="commission_split_rep"),)
 
 
 class CommissionStatement(Base):

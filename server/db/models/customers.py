@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from server.db.models.base import Base
 from server.db.types import UTCDateTime, UUIDString, new_id, utcnow
 
-__all__ = ["Customer", "CustomerAddress", "CustomerContact"]
+__all__ = ["Customer", "CustomerAddress", "CustomerContact", "CustomerFavourite"]
 
 
 class Customer(Base):
@@ -23,6 +23,9 @@ class Customer(Base):
     # Normalised copies used for search and duplicate detection.
     search_name: Mapped[str] = mapped_column(String(200), index=True)
     tax_id: Mapped[str] = mapped_column(String(40), default="", index=True)
+    # Everything a search reads, folded (server/domain/search.py), indexed by trigrams:
+    # written by features/customers/search_documents.py whenever the customer changes.
+    search_document: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[str] = mapped_column(String(20), default="prospect")
     payment_terms: Mapped[str] = mapped_column(String(20), default="net_30")
     # None: no limit, a manager's explicit choice (server/domain/credit.py).
@@ -76,3 +79,17 @@ class CustomerContact(Base):
     role: Mapped[str] = mapped_column(String(100), default="")
     email: Mapped[str] = mapped_column(String(254), default="", index=True)
     phone: Mapped[str] = mapped_column(String(40), default="", index=True)
+
+
+class CustomerFavourite(Base):
+    """A customer a user starred on their phone: theirs alone, shown on their home page."""
+
+    __tablename__ = "customer_favourites"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    customer_id: Mapped[str] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

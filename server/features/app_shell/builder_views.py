@@ -13,15 +13,26 @@ from typing import Any, Literal
 from litestar import get
 from litestar.response import Template
 
+from server.features.app_shell.compression import PUBLIC_COMPRESSION
+from server.features.app_shell.not_modified import NotModifiedMiddleware
+from server.features.app_shell.precache import shell_etag
+
 __all__ = ["BUILDER_PAGES"]
 
 _NO_CACHE = {"Cache-Control": "no-cache"}
 
 
 def _builder(mode: Literal["order", "quote"], path: str) -> Any:
-    @get(path, name=f"app_{mode}_builder", exclude_from_auth=True, include_in_schema=False)
+    @get(
+        path,
+        name=f"app_{mode}_builder",
+        exclude_from_auth=True,
+        include_in_schema=False,
+        middleware=[NotModifiedMiddleware, PUBLIC_COMPRESSION],
+    )
     async def page() -> Template:
-        return Template("app/order_builder.html", context={"mode": mode}, headers=_NO_CACHE)
+        headers = {**_NO_CACHE, "ETag": shell_etag()}
+        return Template("app/order_builder.html", context={"mode": mode}, headers=headers)
 
     return page
 

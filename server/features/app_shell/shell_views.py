@@ -15,7 +15,8 @@ from litestar import Request, Response, get
 from litestar.response import Template
 
 from server.features.app_shell.compression import PUBLIC_COMPRESSION
-from server.features.app_shell.precache import PWA_DIR, cache_version, static_urls
+from server.features.app_shell.not_modified import NotModifiedMiddleware
+from server.features.app_shell.precache import PWA_DIR, cache_version, shell_etag, static_urls
 
 __all__ = ["SHELL_PAGES"]
 
@@ -30,10 +31,10 @@ def _shell(template: str, path: str, name: str) -> Any:
         name=name,
         exclude_from_auth=True,
         include_in_schema=False,
-        middleware=[PUBLIC_COMPRESSION],
+        middleware=[NotModifiedMiddleware, PUBLIC_COMPRESSION],
     )
     async def page() -> Template:
-        return Template(template, headers=_NO_CACHE)
+        return Template(template, headers={**_NO_CACHE, "ETag": shell_etag()})
 
     return page
 

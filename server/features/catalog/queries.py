@@ -7,14 +7,14 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer, Product, ProductCategory, Warehouse
 from server.db.models import StockLevel as StockRow
 from server.domain.catalog import StockLevel, is_low_stock, round_to_pack
 from server.domain.errors import NotFound
-from server.domain.search import LIKE_ESCAPE, checked_search_text, like_contains
+from server.domain.search import checked_search_text, fold
 from server.features.catalog.prices import PriceContext, load_price_context, quote_or_none
 from server.features.catalog.schemas import (
     BreakOut,
@@ -28,6 +28,7 @@ from server.features.catalog.schemas import (
     StockStatus,
     WarehouseStockOut,
 )
+from server.features.shared.text_search import document_matches
 
 __all__ = [
     "SORTS",
@@ -131,12 +132,14 @@ async def search_products(
     """One page of products with stock and the customer's price (base price without one)."""
     where: list[Any] = []
     if checked_search_text(q).strip():
-        pattern = like_contains(q.strip().lower())
+        # The whole text as one piece of a name, SKU or description, accents ignored.
         where.append(
-            or_(
-                func.lower(Product.name).like(pattern, escape=LIKE_ESCAPE),
-                func.lower(Product.sku).like(pattern, escape=LIKE_ESCAPE),
-                func.lower(Product.description).like(pattern, escape=LIKE_ESCAPE),
+            document_matches(
+                Product.search_document,
+                Product.id,
+                "product_search",
+                [[fold(q.strip())]],
+                session.get_bind().dialect.name,
             )
         )
     if category:

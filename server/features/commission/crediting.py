@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 
 from server.db.unit_of_work import Change, WriteUnit
 from server.domain.commission import (
@@ -111,12 +112,15 @@ async def credit_placed_order(
         created_by=order.created_by,
         manager_ids=tuple(order.manager_ids or ()),
         order_type=order.order_type,
+        placed_on=order.placed_at.date(),
         lines=tuple(
             OrderLineFacts(
                 id=line.id,
                 product_id=line.product_id,
                 category_id=categories.get(line.product_id, ""),
                 net_cents=line.net_cents,
+                quantity=line.quantity,
+                discount_percent=Decimal(str(line.discount_percent or 0)),
             )
             for line in lines
         ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import msgspec
 from sqlalchemy import func, select
 
 from server.db.models import CommissionPlan, CommissionQuota, User
@@ -11,6 +12,7 @@ from server.db.types import new_id, utcnow
 from server.db.unit_of_work import ReadUnit, WriteUnit
 from server.domain.actor import CurrentUser
 from server.domain.errors import NotFound, ValidationFailed
+from server.features.commission.crediting import summary_change
 from server.features.commission.schemas import PlanIn, PlanOut, QuotaIn, QuotaOut
 
 __all__ = ["create_plan", "list_plans", "plan_out", "set_quota"]
@@ -31,6 +33,10 @@ def plan_out(plan: CommissionPlan) -> PlanOut:
         tiers=list(plan.tiers or []),
         cap_cents=plan.cap_cents,
         manager_override_rate=str(Decimal(str(plan.manager_override_rate or 0)).normalize()),
+        erosion_limit=None
+        if plan.erosion_limit is None
+        else f"{Decimal(str(plan.erosion_limit)).normalize():f}",
+        spiffs=list(plan.spiffs or []),
     )
 
 
@@ -42,6 +48,13 @@ async def create_plan(uow: WriteUnit, user: CurrentUser, data: PlanIn) -> PlanOu
     starts = [Decimal(t.from_percent) for t in data.tiers]
     if len(set(starts)) != len(starts):
         raise ValidationFailed("Two tiers start at the same attainment.", code="tiers_overlap")
+    if data.erosion_limit is not None and Decimal(data.erosion_limit) <= 0:
+        raise ValidationFailed(
+            "The erosion limit is the discount at which the rate reaches 0: above 0 %.",
+            code="erosion_limit_invalid",
+        )
+    if any(s.ends_on < s.starts_on for s in data.spiffs):
+        raise ValidationFailed("A SPIFF ends before it starts.", code="spiff_dates")
     session = uow.session
     latest = await session.scalar(
         select(func.max(CommissionPlan.version)).where(CommissionPlan.code == data.code)
@@ -63,11 +76,16 @@ async def create_plan(uow: WriteUnit, user: CurrentUser, data: PlanIn) -> PlanOu
         ],
         cap_cents=data.cap_cents,
         manager_override_rate=Decimal(data.manager_override_rate),
+        erosion_limit=None if data.erosion_limit is None else Decimal(data.erosion_limit),
+        spiffs=[msgspec.to_builtins(s) for s in data.spiffs],
         created_by=user.id,
         created_at=utcnow(),
     )
     session.add(plan)
     await session.flush()
+    # Every phone's what-if reads the plan from its user's summary: each pulls it again.
+    for user_id in await session.scalars(select(User.id).where(User.active.is_(True))):
+        uow.feed.touch(summary_change(user_id))
     return plan_out(plan)
 
 

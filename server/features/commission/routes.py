@@ -5,18 +5,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from litestar import Request, Response, get, post
+from litestar import Request, Response, get, post, put
 from litestar.params import Parameter
 
 from server.db.engine import Database
 from server.domain.commission import period_of
 from server.features.catalog.openapi import problems
-from server.features.commission import plans, statements
+from server.features.commission import plans, splits, statements
 from server.features.commission.schemas import (
     PlanIn,
     PlanOut,
     QuotaIn,
     QuotaOut,
+    SplitsIn,
+    SplitsOut,
     StatementOut,
     SummaryOut,
 )
@@ -134,6 +136,23 @@ async def statement_csv(
     )
 
 
+@put(
+    "/api/commission/orders/{order_id:str}/splits",
+    guards=[_deciders],
+    tags=["commission"],
+    status_code=200,
+    responses=problems(400, 403, 404, 422),
+)
+async def set_splits(
+    request: _Req, db: Database, order_id: Annotated[str, Parameter(max_length=36)], data: SplitsIn
+) -> SplitsOut:
+    """Credit the order to several reps by percent (together 100), replacing the split
+    before (an empty list: credited whole to its territory's rep again). Its commission is
+    recomputed at once: the old shares are reversed and the new posted."""
+    async with db.write() as uow:
+        return await splits.set_splits(uow, request.user, order_id, data)
+
+
 COMMISSION_API: list[Any] = [
     create_plan,
     list_plans,
@@ -143,4 +162,5 @@ COMMISSION_API: list[Any] = [
     approve,
     pay,
     statement_csv,
+    set_splits,
 ]

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
 
 __all__ = [
     "EntryOut",
+    "PhonePlan",
     "PlanIn",
     "PlanOut",
     "QuotaIn",
     "QuotaOut",
+    "SpiffIn",
+    "SplitIn",
+    "SplitOut",
+    "SplitsIn",
+    "SplitsOut",
     "StatementOut",
     "SummaryOut",
     "TierIn",
@@ -31,6 +37,17 @@ class TierIn(msgspec.Struct, forbid_unknown_fields=True):
     multiplier: Multiplier
 
 
+class SpiffIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A bonus of `amount_cents` per unit (or once per order) of `product_id`, for orders
+    placed from `starts_on` to `ends_on` inclusive."""
+
+    product_id: Uuid
+    per: Literal["unit", "order"]
+    amount_cents: Annotated[int, Meta(gt=0, le=10**9)]
+    starts_on: date
+    ends_on: date
+
+
 class PlanIn(msgspec.Struct, forbid_unknown_fields=True):
     """A plan, or a new version of the plan with this `code` (from `valid_from` on)."""
 
@@ -45,6 +62,9 @@ class PlanIn(msgspec.Struct, forbid_unknown_fields=True):
     tiers: Annotated[list[TierIn], Meta(max_length=20)] = []
     cap_cents: Annotated[int, Meta(ge=0, le=10**13)] | None = None
     manager_override_rate: Percent = "0"
+    # The line discount (percent) at which the rate has fallen to 0; None: no erosion.
+    erosion_limit: Percent | None = None
+    spiffs: Annotated[list[SpiffIn], Meta(max_length=200)] = []
 
 
 class PlanOut(msgspec.Struct):
@@ -61,6 +81,22 @@ class PlanOut(msgspec.Struct):
     tiers: list[dict[str, str]]
     cap_cents: int | None
     manager_override_rate: str
+    erosion_limit: str | None = None
+    spiffs: list[dict[str, Any]] = []
+
+
+class PhonePlan(msgspec.Struct):
+    """The rates of the plan in force, as the phone's what-if (commission.js) reads them:
+    percents as decimal strings, SPIFF dates as ISO days."""
+
+    id: str
+    version: int
+    basis: str
+    default_rate: str
+    category_rates: dict[str, str]
+    product_rates: dict[str, str]
+    erosion_limit: str | None
+    spiffs: list[dict[str, Any]]
 
 
 class QuotaIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -94,6 +130,31 @@ class SummaryOut(msgspec.Struct):
     next_tier_multiplier: str | None = None
     next_tier_revenue_needed_cents: int | None = None
     statement_status: str = "draft"
+    spiff_cents: int = 0  # SPIFFs credited in the period (part of earned, outside tiers)
+    plan: PhonePlan | None = None
+
+
+class SplitIn(msgspec.Struct, forbid_unknown_fields=True):
+    rep_id: Uuid
+    percent: Annotated[str, Meta(pattern=r"^\d{1,3}(\.\d{1,4})?$")]
+
+
+class SplitsIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The order's credit split, replacing the one before; empty: credited whole to the
+    territory's rep again."""
+
+    splits: Annotated[list[SplitIn], Meta(max_length=20)]
+
+
+class SplitOut(msgspec.Struct):
+    rep_id: str
+    percent: str
+
+
+class SplitsOut(msgspec.Struct):
+    order_id: str
+    splits: list[SplitOut]
+    entries_appended: int
 
 
 class EntryOut(msgspec.Struct):
@@ -111,6 +172,7 @@ class EntryOut(msgspec.Struct):
     plan_version: int | None
     reason: str
     created_at: datetime
+    kind: str = "commission"  # commission | spiff
 
 
 class StatementOut(msgspec.Struct):

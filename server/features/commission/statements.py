@@ -182,6 +182,7 @@ async def _entries(unit: ReadUnit, rep_id: str, period: str) -> list[EntryOut]:
     return [
         EntryOut(
             id=e.id,
+            kind=e.kind,
             period=e.period,
             role=e.role,
             order_id=e.order_id,
@@ -234,6 +235,7 @@ def entries_csv(statement: StatementOut) -> str:
     columns = [
         "period",
         "order_number",
+        "kind",
         "source_type",
         "source_id",
         "role",
@@ -251,6 +253,7 @@ def entries_csv(statement: StatementOut) -> str:
             [
                 e.period,
                 e.order_number or "",
+                e.kind,
                 e.source_type,
                 e.source_id,
                 e.role,

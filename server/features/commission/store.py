@@ -20,6 +20,7 @@ from server.db.models import (
     CommissionEntry,
     CommissionPlan,
     CommissionQuota,
+    CommissionSplit,
     CommissionStatement,
     CreditNote,
     CreditNoteLine,
@@ -37,6 +38,7 @@ from server.domain.commission import (
     Basis,
     CreditFacts,
     CreditLineFacts,
+    CreditSplit,
     ExistingEntry,
     InvoiceFacts,
     InvoiceLineFacts,
@@ -44,11 +46,13 @@ from server.domain.commission import (
     OrderFacts,
     OrderLineFacts,
     Plan,
+    Spiff,
+    SpiffPer,
     Tier,
     TierMode,
 )
 
-__all__ = ["LOCKING_STATUSES", "CommissionStore", "plan_of"]
+__all__ = ["LOCKING_STATUSES", "CommissionStore", "plan_of", "spiff_of"]
 
 # Statement statuses that lock their period: later differences land in the open period.
 LOCKING_STATUSES: tuple[str, ...] = ("approved", "paid")
@@ -58,6 +62,8 @@ _ENTRIES, _STATEMENTS = table_of(CommissionEntry), table_of(CommissionStatement)
 _ORDERS, _LINES, _PRODUCTS = table_of(SalesOrder), table_of(SalesOrderLine), table_of(Product)
 _INVOICES, _INVOICE_LINES = table_of(Invoice), table_of(InvoiceLine)
 _NOTES, _NOTE_LINES = table_of(CreditNote), table_of(CreditNoteLine)
+_SPLITS = table_of(CommissionSplit)
+_RATE_PLACES = Decimal("0.0001")
 
 _PLAN_ON = (
     select(_PLANS)
@@ -76,7 +82,14 @@ _ORDER = select(
     _ORDERS.c.order_type,
 ).where(_ORDERS.c.id == bindparam("id"))
 _ORDER_LINES = (
-    select(_LINES.c.id, _LINES.c.product_id, _PRODUCTS.c.category_id, _LINES.c.net_cents)
+    select(
+        _LINES.c.id,
+        _LINES.c.product_id,
+        _PRODUCTS.c.category_id,
+        _LINES.c.net_cents,
+        _LINES.c.quantity,
+        _LINES.c.discount_percent,
+    )
     .join(_PRODUCTS, _PRODUCTS.c.id == _LINES.c.product_id)
     .where(_LINES.c.order_id == bindparam("id"))
     .order_by(_LINES.c.line_no)
@@ -107,6 +120,11 @@ _ORDER_NOTES = (
     .where(_NOTES.c.order_id == bindparam("id"))
     .order_by(_NOTES.c.number, _NOTE_LINES.c.id)
 )
+_ORDER_SPLITS = (
+    select(_SPLITS.c.rep_id, _SPLITS.c.percent)
+    .where(_SPLITS.c.order_id == bindparam("id"))
+    .order_by(_SPLITS.c.percent.desc(), _SPLITS.c.rep_id)
+)
 _EXISTING_COLUMNS = [_ENTRIES.c[name] for name in ExistingEntry.__struct_fields__]
 _ENTRIES_OF_ORDER = select(*_EXISTING_COLUMNS).where(_ENTRIES.c.order_id == bindparam("id"))
 _ENTRIES_OF_KEY = select(*_EXISTING_COLUMNS).where(_ENTRIES.c.key == bindparam("key"))
@@ -124,6 +142,7 @@ _PERIOD_SUMS = select(
     _ENTRIES.c.period == bindparam("period"),
     _ENTRIES.c.role == literal("rep"),
     _ENTRIES.c.source_type != literal("period"),
+    _ENTRIES.c.kind == literal("commission"),
 )
 _PERIOD_TOTAL = select(func.coalesce(func.sum(_ENTRIES.c.amount_cents), 0)).where(
     _ENTRIES.c.rep_id == bindparam("rep"), _ENTRIES.c.period == bindparam("period")
@@ -152,6 +171,18 @@ def plan_of(row: Any) -> Plan:
         ),
         cap_cents=row.cap_cents,
         manager_override_rate=Decimal(str(row.manager_override_rate or 0)),
+        erosion_limit=None if row.erosion_limit is None else Decimal(str(row.erosion_limit)),
+        spiffs=tuple(spiff_of(s) for s in row.spiffs or []),
+    )
+
+
+def spiff_of(stored: dict[str, Any]) -> Spiff:
+    return Spiff(
+        product_id=stored["product_id"],
+        per=SpiffPer(stored["per"]),
+        amount_cents=int(stored["amount_cents"]),
+        starts_on=date.fromisoformat(stored["starts_on"]),
+        ends_on=date.fromisoformat(stored["ends_on"]),
     )
 
 
@@ -185,7 +216,14 @@ class CommissionStore:
         params = {"id": order_id}
         order = await self._sql.first(_ORDER, params)
         lines = tuple(
-            OrderLineFacts(id=r[0], product_id=r[1], category_id=r[2], net_cents=r[3])
+            OrderLineFacts(
+                id=r[0],
+                product_id=r[1],
+                category_id=r[2],
+                net_cents=r[3],
+                quantity=r[4],
+                discount_percent=Decimal(str(r[5] or 0)),
+            )
             for r in await self._sql.rows(_ORDER_LINES, params)
         )
         invoices: dict[str, tuple[Any, list[InvoiceLineFacts]]] = {}
@@ -205,6 +243,11 @@ class CommissionStore:
             created_by=order.created_by,
             manager_ids=tuple(order.manager_ids or ()),
             order_type=order.order_type,
+            placed_on=order.placed_at.date(),
+            splits=tuple(
+                CreditSplit(rep_id=r[0], percent=Decimal(str(r[1])))
+                for r in await self._sql.rows(_ORDER_SPLITS, params)
+            ),
             lines=lines,
             invoices=tuple(
                 InvoiceFacts(
@@ -291,8 +334,11 @@ class CommissionStore:
                         "amount_cents",
                         "rate",
                         "reason",
+                        "kind",
                     )
                 },
+                # The column keeps four places; the amount was computed from the exact rate.
+                "rate": entry.rate.quantize(_RATE_PLACES),
                 "id": new_id(),
                 "order_id": order_id,
                 "basis": basis,

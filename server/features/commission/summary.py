@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, or_, select
 
 from server.db.models import (
     CommissionEntry,
+    CommissionSplit,
     CommissionStatement,
     Product,
     SalesOrder,
@@ -25,12 +26,13 @@ from server.domain.commission import (
     commission_of,
     next_tier,
     rate_for,
+    split_cents,
     tier_adjustment_cents,
 )
-from server.features.commission.schemas import SummaryOut
+from server.features.commission.schemas import PhonePlan, SummaryOut
 from server.features.commission.store import LOCKING_STATUSES, CommissionStore
 
-__all__ = ["PENDING_ORDERS", "last_day", "plan_for_period", "rep_summary"]
+__all__ = ["PENDING_ORDERS", "last_day", "phone_plan", "plan_for_period", "rep_summary"]
 
 # The open orders looked at for "pending": the latest ones, enough for any field rep.
 PENDING_ORDERS = 500
@@ -47,14 +49,39 @@ async def plan_for_period(store: CommissionStore, period: str, today: date) -> P
     return await store.plan_on(min(last_day(period), today))
 
 
+def phone_plan(plan: Plan) -> PhonePlan:
+    """The plan's rates for the phone's what-if: exact decimals as plain strings."""
+    return PhonePlan(
+        id=plan.id,
+        version=plan.version,
+        basis=plan.basis.value,
+        default_rate=f"{plan.default_rate:f}",
+        category_rates={k: f"{v:f}" for k, v in plan.category_rates.items()},
+        product_rates={k: f"{v:f}" for k, v in plan.product_rates.items()},
+        erosion_limit=None if plan.erosion_limit is None else f"{plan.erosion_limit:f}",
+        spiffs=[
+            {
+                "product_id": s.product_id,
+                "per": s.per.value,
+                "amount_cents": s.amount_cents,
+                "starts_on": s.starts_on.isoformat(),
+                "ends_on": s.ends_on.isoformat(),
+            }
+            for s in plan.spiffs
+        ],
+    )
+
+
 def _pct(value: Decimal | None) -> str | None:
     return None if value is None else str(value.quantize(Decimal("0.1")))
 
 
 async def _pending(unit: ReadUnit, store: CommissionStore, rep_id: str) -> int:
     """What the rep's confirmed, not yet paid orders would earn at booking and have not
-    earned yet under their plan's basis (zero under a booked plan)."""
+    earned yet under their plan's basis (zero under a booked plan). On a split order, the
+    rep's share of each line; an order split without them is not theirs."""
     session = unit.session
+    split_to_rep = select(CommissionSplit.order_id).where(CommissionSplit.rep_id == rep_id)
     orders = (
         await session.execute(
             select(SalesOrder.id, SalesOrder.placed_at)
@@ -62,6 +89,7 @@ async def _pending(unit: ReadUnit, store: CommissionStore, rep_id: str) -> int:
                 or_(
                     SalesOrder.rep_id == rep_id,
                     and_(SalesOrder.rep_id.is_(None), SalesOrder.created_by == rep_id),
+                    SalesOrder.id.in_(split_to_rep),
                 ),
                 SalesOrder.status.in_(sorted(EARNING_STATUSES)),
                 SalesOrder.billing_status != "paid",
@@ -84,6 +112,13 @@ async def _pending(unit: ReadUnit, store: CommissionStore, rep_id: str) -> int:
     if not plan_of_order:
         return 0
     ids = list(plan_of_order)
+    splits: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
+    for order_id, split_rep, percent in await session.execute(
+        select(CommissionSplit.order_id, CommissionSplit.rep_id, CommissionSplit.percent)
+        .where(CommissionSplit.order_id.in_(ids))
+        .order_by(CommissionSplit.percent.desc(), CommissionSplit.rep_id)
+    ):
+        splits[order_id].append((split_rep, Decimal(str(percent))))
     booked: dict[str, int] = defaultdict(int)
     lines = await session.execute(
         select(
@@ -91,13 +126,23 @@ async def _pending(unit: ReadUnit, store: CommissionStore, rep_id: str) -> int:
             SalesOrderLine.product_id,
             Product.category_id,
             SalesOrderLine.net_cents,
+            SalesOrderLine.discount_percent,
         )
         .join(Product, Product.id == SalesOrderLine.product_id)
         .where(SalesOrderLine.order_id.in_(ids))
     )
-    for order_id, product_id, category_id, net in lines:
-        rate = rate_for(plan_of_order[order_id], product_id, category_id)
-        booked[order_id] += commission_of(net, rate)
+    for order_id, product_id, category_id, net, discount in lines:
+        rate = rate_for(
+            plan_of_order[order_id], product_id, category_id, Decimal(str(discount or 0))
+        )
+        cents = commission_of(net, rate)
+        shares = splits.get(order_id)
+        if shares:
+            reps = [r for r, _ in shares]
+            if rep_id not in reps:
+                continue
+            cents = split_cents(cents, [p for _, p in shares])[reps.index(rep_id)]
+        booked[order_id] += cents
     earned = dict(
         (
             await session.execute(
@@ -164,4 +209,15 @@ async def rep_summary(
         next_tier_multiplier=str(upcoming.multiplier) if upcoming else None,
         next_tier_revenue_needed_cents=upcoming.revenue_needed_cents if upcoming else None,
         statement_status=status,
+        spiff_cents=int(
+            await unit.session.scalar(
+                select(func.coalesce(func.sum(CommissionEntry.amount_cents), 0)).where(
+                    CommissionEntry.rep_id == rep_id,
+                    CommissionEntry.period == period,
+                    CommissionEntry.kind == "spiff",
+                )
+            )
+            or 0
+        ),
+        plan=phone_plan(plan) if plan is not None else None,
     )

@@ -27,6 +27,7 @@ from server.domain.search import (
     like_prefix,
     like_suffix,
     parse_search,
+    search_word_forms,
     split_words,
 )
 from server.domain.territories import normalize_postal
@@ -38,6 +39,7 @@ from server.features.customers.schemas import (
     CustomerSummary,
 )
 from server.features.shared.scope import Scope, customer_filter
+from server.features.shared.text_search import document_matches
 
 __all__ = ["customer_detail", "fingerprints_like", "get_visible", "search_customers"]
 
@@ -68,47 +70,6 @@ def _lower_like(column: Any, patterns: Collection[str]) -> Any:
     return or_(*(func.lower(column).like(p, escape=LIKE_ESCAPE) for p in patterns))
 
 
-def _word_condition(forms: Collection[str]) -> Any:
-    """One query word (in its folded and its typed lower-case form) found in any field."""
-    patterns = [like_contains(form) for form in forms]
-    address_hit = (
-        exists()
-        .where(
-            CustomerAddress.customer_id == Customer.id,
-            or_(
-                _lower_like(CustomerAddress.city, patterns),
-                _lower_like(CustomerAddress.postal_code, patterns),
-            ),
-        )
-        .correlate(Customer)
-    )
-    contact_hit = (
-        exists()
-        .where(
-            CustomerContact.customer_id == Customer.id,
-            or_(
-                _lower_like(CustomerContact.name, patterns),
-                _lower_like(CustomerContact.email, patterns),
-            ),
-        )
-        .correlate(Customer)
-    )
-    conditions = [
-        _lower_like(Customer.legal_name, patterns),
-        _lower_like(Customer.trading_name, patterns),
-        _lower_like(Customer.number, patterns),
-        address_hit,
-        contact_hit,
-    ]
-    # The stored comparison forms: accents and legal suffixes gone from names, tax ids compact.
-    for form in forms:
-        if name := normalize_name(form):
-            conditions.append(Customer.search_name.like(like_contains(name), escape=LIKE_ESCAPE))
-        if tax_id := normalize_tax_id(form):
-            conditions.append(Customer.tax_id.like(like_contains(tax_id), escape=LIKE_ESCAPE))
-    return or_(*conditions)
-
-
 def _phone_hit(pattern: str) -> Any:
     return (
         exists()
@@ -120,20 +81,27 @@ def _phone_hit(pattern: str) -> Any:
     )
 
 
-def _search(q: str) -> tuple[Any, Any]:
+def _search(q: str, dialect: str) -> tuple[Any, Any]:
     """(what matches, its rank) for a search, as `customer_search_rank` defines them."""
     query = parse_search(q)
     typed = split_words(q.lower())
-    word_forms = [{w, t} for w, t in zip(query.words, typed, strict=False)] or [
-        {w} for w in query.words
-    ]
-    matches = and_(*(_word_condition(forms) for forms in word_forms))
+    matches = document_matches(
+        Customer.search_document,
+        Customer.id,
+        "customer_search",
+        [search_word_forms(word) for word in query.words],
+        dialect,
+    )
     digits = query.phone.lstrip("+")
     exact = [func.lower(Customer.number) == query.text]
     if query.tax_id:
         exact.append(Customer.tax_id == query.tax_id)
     if query.phone:
-        matches = or_(matches, _phone_hit(like_contains(digits)))
+        # One pass over the contacts' phone numbers, not a lookup per customer.
+        phoned = select(CustomerContact.customer_id).where(
+            CustomerContact.phone.like(like_contains(digits), escape=LIKE_ESCAPE)
+        )
+        matches = or_(matches, Customer.id.in_(phoned))
         exact.append(_phone_hit(like_suffix(digits)))
     prefixes = [like_prefix(form) for form in {query.text, " ".join(typed)}]
     prefix = [
@@ -163,7 +131,7 @@ async def search_customers(
     where = [customer_filter(scope)]
     order: list[Any] = []
     if checked_search_text(q).strip():
-        matches, rank = _search(q)
+        matches, rank = _search(q, session.get_bind().dialect.name)
         where.append(matches)
         # A search ranks best matches first, unless the caller sorts by a column.
         if rank_first:

@@ -50,6 +50,7 @@ from server.features.customers.schemas import (
     CustomerUpdateIn,
     DuplicateCandidate,
 )
+from server.features.customers.search_documents import refresh_search_documents
 from server.features.shared import audit
 from server.features.shared.numbers import next_number
 from server.features.shared.reference_data import lock_reference_data, reference_data
@@ -351,6 +352,7 @@ async def publish_customer_change(
     """Put the customer on the sync change feed, for its old territory too when it moved,
     so phones that lose sight of it learn to drop it."""
     session = uow.session
+    await refresh_search_documents(session, [customer.id])
     # A rep sees the prospects they created even outside their territories.
     owner = customer.created_by if customer.status == "prospect" else customer.owner_id
     uow.feed.touch_all(

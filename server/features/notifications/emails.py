@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import smtplib
 import ssl
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.message import EmailMessage as MimeMessage
 from pathlib import Path
@@ -24,7 +25,14 @@ from server.db.models import Customer, CustomerContact
 from server.db.unit_of_work import ReadUnit
 from server.domain.money import from_cents
 
-__all__ = ["EMAIL_EVENTS", "RenderedEmail", "render_for_event", "send_smtp"]
+__all__ = [
+    "EMAIL_EVENTS",
+    "Recipient",
+    "Recipients",
+    "RenderedEmail",
+    "render_email",
+    "send_smtp",
+]
 
 _TEMPLATES = Path(__file__).resolve().parents[3] / "pwa" / "templates" / "email"
 _env = Environment(
@@ -53,32 +61,71 @@ class RenderedEmail:
         return {"to": self.to, "subject": self.subject, "text": self.text, "html": self.html}
 
 
-async def render_for_event(
-    unit: ReadUnit, event_type: str, payload: dict[str, Any]
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    customer: str
+    contact: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
+class Recipients:
+    """Who receives the e-mails of a batch of events: each customer's name and the first of
+    its contacts (by name) that has an e-mail address, read in two queries for the batch."""
+
+    by_customer: dict[str, Recipient]
+
+    @classmethod
+    async def load(cls, unit: ReadUnit, events: Iterable[Any]) -> Recipients:
+        wanted = sorted(
+            {
+                str(event.payload["customer_id"])
+                for event in events
+                if event.event_type in EMAIL_EVENTS and event.payload.get("customer_id")
+            }
+        )
+        if not wanted:
+            return cls({})
+        names = {
+            customer_id: trading or legal
+            for customer_id, trading, legal in (
+                await unit.session.execute(
+                    select(Customer.id, Customer.trading_name, Customer.legal_name).where(
+                        Customer.id.in_(wanted)
+                    )
+                )
+            )
+        }
+        contacts = await unit.session.execute(
+            select(CustomerContact.customer_id, CustomerContact.name, CustomerContact.email)
+            .where(CustomerContact.customer_id.in_(wanted), CustomerContact.email != "")
+            .order_by(CustomerContact.customer_id, CustomerContact.name, CustomerContact.id)
+        )
+        found: dict[str, Recipient] = {}
+        for customer_id, name, email in contacts:
+            if customer_id in names and customer_id not in found:
+                found[customer_id] = Recipient(names[customer_id], name, email)
+        return cls(found)
+
+
+def render_email(
+    event_type: str, payload: dict[str, Any], recipients: Recipients
 ) -> RenderedEmail | None:
     """The customer's e-mail for the event, or None (no e-mail for this event, or the
     customer has no contact with an e-mail address)."""
     template = EMAIL_EVENTS.get(event_type)
-    if template is None:
+    recipient = recipients.by_customer.get(str(payload.get("customer_id")))
+    if template is None or recipient is None:
         return None
     name, subject = template
-    customer = await unit.session.get(Customer, payload["customer_id"])
-    contact = await unit.session.scalar(
-        select(CustomerContact)
-        .where(CustomerContact.customer_id == payload["customer_id"], CustomerContact.email != "")
-        .order_by(CustomerContact.name, CustomerContact.id)
-        .limit(1)
-    )
-    if customer is None or contact is None:
-        return None
     context = {
-        "customer": customer.trading_name or customer.legal_name,
-        "contact": contact.name,
+        "customer": recipient.customer,
+        "contact": recipient.contact,
         "total": f"{from_cents(int(payload.get('total_cents', 0)))} {payload.get('currency', '')}",
         **payload,
     }
     return RenderedEmail(
-        to=contact.email,
+        to=recipient.email,
         subject=subject.format(number=payload["number"]),
         text=_env.get_template(f"{name}.txt").render(context),
         html=_env.get_template(f"{name}.html").render(context),

@@ -27,8 +27,8 @@ from server.db.models import EmailMessage, OutboxMessage, WebhookAttempt, Webhoo
 from server.db.types import new_id, utcnow
 from server.db.unit_of_work import WriteUnit
 from server.domain.delivery import gives_up, retry_delay
-from server.features.notifications.emails import send_smtp
-from server.features.notifications.fan_out import fan_out
+from server.features.notifications.emails import RenderedEmail, send_smtp
+from server.features.notifications.fan_out import fan_out, kept_email
 from server.features.notifications.outbox_store import claim_due, claimed
 from server.features.notifications.webhook_sender import SendResult, send_webhook
 
@@ -36,7 +36,10 @@ __all__ = ["OutboxWorker"]
 
 log = logging.getLogger("fieldsales.outbox")
 
-_BATCH = 20
+# Events fan out in one transaction per round; webhook and e-mail sends go out side by side,
+# a bounded number at a time.
+_BATCH = 100
+_PARALLEL_SENDS = 20
 
 
 class OutboxWorker:
@@ -64,34 +67,49 @@ class OutboxWorker:
     async def run_once(self) -> int:
         """Claim what is due and deliver it; the number of messages handled."""
         lease = timedelta(seconds=self.settings.outbox_claim_seconds)
+        smtp = bool(self.settings.smtp_url)
         async with self.db.write() as uow:
             batch = await claim_due(uow, self.worker_id, utcnow(), lease, _BATCH)
             # What needs no network is done in the claiming transaction itself: fanning
             # events out, and keeping e-mails when no SMTP server is set. One transaction
             # for the batch keeps the worker ahead of a busy order desk.
-            # Read before any savepoint rolls back (which may expire the loaded rows); each
-            # row is then fetched again by key, which reloads it if it was expired.
+            # Read before any savepoint rolls back (which may expire the loaded rows).
             payloads = {m.id: m.payload for m in batch}
             claims = [(m.id, m.destination, m.event_type) for m in batch]
+            events = [m for m in batch if m.destination is None]
+            await self._fan_out(uow, events, smtp=smtp)
             for message_id, destination, _ in claims:
-                if destination is None:
-                    try:
-                        async with uow.savepoint():
-                            await fan_out(uow, await self._row(uow, message_id))
-                    except Exception:
-                        # Left claimed: tried again when the lease ends, the rest goes on.
-                        log.exception("fanning out outbox event %s failed", message_id)
-                elif destination == "email" and not self.settings.smtp_url:
+                if destination == "email" and not smtp:
                     await self._store_email(uow, await self._row(uow, message_id), sent=False)
-            sends = [
-                (i, d, t)
-                for i, d, t in claims
-                if d is not None and (d != "email" or self.settings.smtp_url)
-            ]
-        # Sent side by side: a batch of slow receivers (10 s timeouts each) still ends well
-        # within the lease.
-        await asyncio.gather(*(self._send(i, d, t, payloads[i]) for i, d, t in sends))
+            sends = [(i, d, t) for i, d, t in claims if d is not None and (d != "email" or smtp)]
+        limit = asyncio.Semaphore(_PARALLEL_SENDS)
+
+        async def send(message_id: str, destination: str, event_type: str) -> None:
+            async with limit:
+                await self._send(message_id, destination, event_type, payloads[message_id])
+
+        await asyncio.gather(*(send(i, d, t) for i, d, t in sends))
         return len(batch)
+
+    async def _fan_out(self, uow: WriteUnit, events: list[OutboxMessage], *, smtp: bool) -> None:
+        """The batch's events at once; should that fail, each on its own, so that one event
+        that cannot be fanned out (left claimed, tried again when its lease ends) holds up
+        none of the others."""
+        if not events:
+            return
+        ids = [event.id for event in events]
+        try:
+            async with uow.savepoint():
+                await fan_out(uow, events, smtp=smtp)
+            return
+        except Exception:
+            log.exception("fanning out a batch of %d outbox events failed", len(ids))
+        for event_id in ids:
+            try:
+                async with uow.savepoint():
+                    await fan_out(uow, [await self._row(uow, event_id)], smtp=smtp)
+            except Exception:
+                log.exception("fanning out outbox event %s failed", event_id)
 
     @staticmethod
     async def _row(uow: WriteUnit, message_id: str) -> OutboxMessage:
@@ -128,20 +146,15 @@ class OutboxWorker:
 
     async def _store_email(self, uow: WriteUnit, row: OutboxMessage, *, sent: bool) -> None:
         """The e-mail as the admin page lists it, and its message delivered."""
-        email = row.payload
         if await uow.session.get(EmailMessage, row.id) is None:
+            email = RenderedEmail(
+                to=str(row.payload["to"]),
+                subject=str(row.payload["subject"]),
+                text=str(row.payload["text"]),
+                html=str(row.payload["html"]),
+            )
             uow.session.add(
-                EmailMessage(
-                    id=row.id,
-                    event_type=row.event_type,
-                    recipient=str(email["to"]),
-                    subject=str(email["subject"]),
-                    text_body=str(email["text"]),
-                    html_body=str(email["html"]),
-                    status="sent" if sent else "kept",
-                    created_at=row.created_at,
-                    sent_at=utcnow() if sent else None,
-                )
+                kept_email(row.id, row.event_type, email, created_at=row.created_at, sent=sent)
             )
         self._delivered(row)
 

@@ -91,6 +91,8 @@ def page_context(request: Req, **extra: Any) -> dict[str, Any]:
     return {
         "user": request.user,
         "money": money_in,
+        # The number alone, for a figure that sets its currency apart (the dashboard's).
+        "decimal_amount": money,
         "when": lambda at: local_time(at, zone),
         "tone": tone,
         "label": label,

@@ -9,6 +9,7 @@ from server.domain.actor import CurrentUser
 from server.domain.errors import ValidationFailed
 from server.domain.text import CONTROL_CHARACTERS_MESSAGE, is_one_line_refusal
 from server.features.customers import services as customers
+from server.features.customers.favourites import set_favourite
 from server.features.customers.schemas import CustomerCreateIn, CustomerUpdateIn
 from server.features.shared.scope import load_scope
 from server.features.sync_api.handlers_sales import (
@@ -72,10 +73,25 @@ async def customer_update(uow: WriteUnit, user: CurrentUser, mutation: Mutation)
     )
 
 
+class FavouriteIn(msgspec.Struct, forbid_unknown_fields=True):
+    favourite: bool
+
+
+async def customer_favourite(
+    uow: WriteUnit, user: CurrentUser, mutation: Mutation
+) -> HandlerResult:
+    data = _args(mutation, FavouriteIn)
+    assert isinstance(data, FavouriteIn)
+    scope = await load_scope(uow.session, user)
+    now = await set_favourite(uow, user, scope, mutation.entity_id, favourite=data.favourite)
+    return HandlerResult(result={"favourite": now})
+
+
 def build_engine() -> SyncEngine:
     engine = SyncEngine()
     engine.register("customer.create", 1, customer_create, creates=True)
     engine.register("customer.update", 1, customer_update)
+    engine.register("customer.favourite", 1, customer_favourite)
     # The first save of a quote creates it; a rejected one leaves nothing to send or order from.
     engine.register("quote.save", 1, quote_save, creates=True)
     engine.register("quote.send", 1, quote_send)

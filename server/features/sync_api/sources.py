@@ -83,6 +83,8 @@ territory, or the rep's own)::
 "commission_summary" -- the user's own commission this period: see
 sources_commission.py.
 
+"favourite_customers" -- the customers the user starred: see sources_favourites.py.
+
 "quote" -- the quotes the user may see (of visible customers, or their own)::
 
     {"id", "number": "Q-...", "customer_id", "customer_name", "status", "revision",
@@ -140,6 +142,7 @@ from server.features.shared.scope import customer_filter
 from server.features.sync_api.sources_catalog import CATALOG_SOURCES
 from server.features.sync_api.sources_commission import COMMISSION_SOURCES
 from server.features.sync_api.sources_documents import DOCUMENT_SOURCES, scope_of
+from server.features.sync_api.sources_favourites import FAVOURITE_SOURCES
 from sync.feed import FeedSource, Visibility
 
 __all__ = ["FEED_SOURCES"]
@@ -297,4 +300,5 @@ FEED_SOURCES = [
     *CATALOG_SOURCES,
     *DOCUMENT_SOURCES,
     *COMMISSION_SOURCES,
+    *FAVOURITE_SOURCES,
 ]

@@ -8,10 +8,18 @@
      "paid_cents", "revenue_cents", "quota_cents": int|null,
      "attainment_percent": "87.5"|null, "next_tier_percent": str|null,
      "next_tier_multiplier": str|null, "next_tier_revenue_needed_cents": int|null,
-     "statement_status": "draft"|"approved"|"paid"}
+     "statement_status": "draft"|"approved"|"paid", "spiff_cents",
+     "plan": {"id", "version", "basis", "default_rate": "7.5",
+              "category_rates": {id: percent}, "product_rates": {id: percent},
+              "erosion_limit": "20"|null,
+              "spiffs": [{"product_id", "per": "unit"|"order", "amount_cents",
+                          "starts_on": "YYYY-MM-DD", "ends_on": "YYYY-MM-DD"}]}|null}
+
+`plan` is the plan in force today: the builders' what-if (pwa/static/js/commission.js)
+computes from it offline.
 
 It is touched (for its owner only) whenever an entry of the user's is appended and when a
-statement of theirs is approved or paid.
+statement of theirs is approved or paid, and for every active user when a plan is created.
 """
 
 from __future__ import annotations

@@ -1,0 +1,93 @@
+"""Credit splits: a manager or admin credits an order to several reps by percent.
+
+Setting a split replaces the one before and recomputes the order's commission at once,
+under the order's lock: the ledger reverses what the old shares were credited and posts
+the new shares, in the open period, each entry saying why.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import delete, select
+
+from server.db.models import CommissionSplit, User
+from server.db.types import new_id, utcnow
+from server.db.unit_of_work import AuditRecord, WriteUnit
+from server.domain.actor import CurrentUser
+from server.domain.commission import CreditSplit, validate_splits
+from server.domain.errors import InvalidRequest, NotFound
+from server.features.commission.crediting import credit_commission
+from server.features.commission.schemas import SplitOut, SplitsIn, SplitsOut
+from server.features.sales.order_queries import order_filter
+from server.features.sales.order_store import OrderStore
+from server.features.shared.scope import load_scope
+
+__all__ = ["set_splits"]
+
+# Who may be credited: the people who sell.
+_CREDITABLE_ROLES = ("rep", "manager")
+
+
+async def set_splits(uow: WriteUnit, user: CurrentUser, order_id: str, data: SplitsIn) -> SplitsOut:
+    splits = [CreditSplit(rep_id=s.rep_id, percent=Decimal(s.percent)) for s in data.splits]
+    problem = validate_splits(splits)
+    if problem is not None:
+        raise InvalidRequest(problem, code="split_invalid")
+    session = uow.session
+    wanted = {s.rep_id for s in splits}
+    known = set(
+        await session.scalars(
+            select(User.id).where(
+                User.id.in_(sorted(wanted)),
+                User.active.is_(True),
+                User.role.in_(_CREDITABLE_ROLES),
+            )
+        )
+    )
+    if wanted - known:
+        raise InvalidRequest(
+            "Credit can only be split between active reps and managers.",
+            code="split_unknown_rep",
+            details={"rep_ids": sorted(wanted - known)},
+        )
+    scope = await load_scope(session, user)
+    order = await uow.scoped(OrderStore).load_for_update(order_id, order_filter(scope))
+    if order is None:
+        raise NotFound("No such order.", code="order_not_found")
+    before = [
+        {"rep_id": r.rep_id, "percent": f"{Decimal(str(r.percent)).normalize():f}"}
+        for r in await session.scalars(
+            select(CommissionSplit).where(CommissionSplit.order_id == order.id)
+        )
+    ]
+    await session.execute(delete(CommissionSplit).where(CommissionSplit.order_id == order.id))
+    now = utcnow()
+    for split in splits:
+        session.add(
+            CommissionSplit(
+                id=new_id(),
+                order_id=order.id,
+                rep_id=split.rep_id,
+                percent=split.percent,
+                created_by=user.id,
+                created_at=now,
+            )
+        )
+    await session.flush()
+    after = [{"rep_id": s.rep_id, "percent": f"{s.percent.normalize():f}"} for s in splits]
+    await uow.audit.record(
+        AuditRecord(
+            entity_type="sales_order",
+            entity_id=order.id,
+            action="commission_split_set",
+            actor_id=user.id,
+            data={"before": before, "after": after},
+        )
+    )
+    appended = await credit_commission(uow, order.id, reason=f"credit split of {order.number}")
+    return SplitsOut(
+        order_id=order.id,
+        splits=[SplitOut(rep_id=s["rep_id"], percent=s["percent"]) for s in after],
+        entries_appended=appended,
+    )

@@ -1,0 +1,95 @@
+"""Favourite customers: starred on the phone (offline too), kept on the server, on home."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.browser.app_helpers import (
+    api_call,
+    api_token,
+    go_offline,
+    go_online,
+    login_to_app,
+    wait_for_first_sync,
+    wait_for_queued,
+    wait_for_sync,
+)
+from tests.browser.conftest import screenshot
+
+PIXEL_7 = {"width": 412, "height": 915}
+
+
+def _two_customers(base: str) -> list[dict[str, Any]]:
+    status, page = api_call(
+        base, "GET", "/api/customers/?limit=2", token=api_token(base, "rep2@example.com")
+    )
+    assert status == 200, page
+    return list(page["items"])
+
+
+def _star(page: Any, customer: dict[str, Any]) -> None:
+    page.goto(f"/app/customers/view?id={customer['id']}")
+    star = page.get_by_role("button", name="☆ Add to favourites")
+    expect(star).to_have_attribute("aria-pressed", "false")
+    star.click()
+    expect(page.get_by_role("button", name="★ Favourite")).to_have_attribute("aria-pressed", "true")
+
+
+def test_a_starred_customer_shows_on_home_offline_and_on_the_reps_next_phone(
+    chromium: Any, live_server: str
+) -> None:
+    first, second = _two_customers(live_server)
+    phone = chromium.new_context(
+        viewport=PIXEL_7, base_url=live_server, is_mobile=True, has_touch=True
+    )
+    page = phone.new_page()
+    login_to_app(page, "rep2@example.com")
+    wait_for_first_sync(page)
+
+    # given one customer starred online and one with no signal
+    _star(page, first)
+    wait_for_sync(page)
+    go_offline(phone)
+    _star(page, second)
+    wait_for_queued(page, 1)
+
+    # then home lists both under Favourites at once (the latest first), and the customer
+    # just opened under Recent
+    page.goto("/app")
+    favourites = page.locator("#favourite-customers li")
+    expect(favourites).to_have_count(2)
+    expect(favourites.nth(0)).to_contain_text(second["legal_name"])
+    expect(favourites.nth(1)).to_contain_text(first["legal_name"])
+    expect(page.locator("#recent-customers li").first).to_contain_text(second["legal_name"])
+    screenshot(page, "home-favourites-offline")
+
+    # when the connection is back, the star is sent once
+    go_online(phone)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    wait_for_queued(page, 0)
+    # (a star is no verdict worth a line among the latest ones)
+    expect(page.locator("#recent")).not_to_contain_text("Star")
+
+    # then another phone of the same rep pulls both favourites from the server
+    other = chromium.new_context(
+        viewport=PIXEL_7, base_url=live_server, is_mobile=True, has_touch=True
+    )
+    try:
+        other_page = other.new_page()
+        login_to_app(other_page, "rep2@example.com")
+        wait_for_sync(other_page)
+        other_favourites = other_page.locator("#favourite-customers li")
+        expect(other_favourites).to_have_count(2)
+        expect(other_favourites.nth(0)).to_contain_text(second["legal_name"])
+
+        # when the rep unstars one there, it leaves that phone's home after the sync
+        other_page.goto(f"/app/customers/view?id={first['id']}")
+        other_page.get_by_role("button", name="★ Favourite").click()
+        wait_for_queued(other_page, 0)
+        other_page.goto("/app")
+        expect(other_page.locator("#favourite-customers li")).to_have_count(1)
+    finally:
+        other.close()
+    phone.close()
