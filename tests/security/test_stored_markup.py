@@ -176,6 +176,7 @@ CSV_EXPORTS: dict[tuple[str, str], str] = {
     ("GET", "/customers/export.csv"): "/customers/export.csv",
     ("GET", "/orders/export.csv"): "/orders/export.csv",
     ("GET", "/quotes/export.csv"): "/quotes/export.csv",
+    ("GET", "/manager/dashboard/export.csv"): "/manager/dashboard/export.csv",
 }
 
 # Exports whose text cells no API caller can set, each proven by a test of its writer.
