@@ -48,6 +48,7 @@ from server.features.ops.routes import healthz, readyz
 from server.features.portal import ROUTES as portal_routes
 from server.features.sales import ROUTES as sales_routes
 from server.features.sales.jobs import QuoteExpiryJob
+from server.features.shared.viewer import register_template_helpers
 from server.features.sync_api import ROUTES as sync_routes
 from server.features.sync_api.routes import PUSH_PATH
 from server.features.territories import ROUTES as territory_routes
@@ -161,7 +162,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         # Every route is closed to API tokens unless it names the scope it needs.
         guards=[token_scopes],
         exception_handlers=exception_handlers,
-        template_config=TemplateConfig(directory=PWA_DIR / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=PWA_DIR / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=register_template_helpers,
+        ),
         allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)),
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

@@ -24,7 +24,7 @@ def test_admin_adjusts_stock_with_a_reason_and_sees_it_in_the_history(chromium, 
     page = context.new_page()
     try:
         _login(page, "admin@example.com", "/admin")
-        page.get_by_role("navigation", name="Back office").get_by_role("link", name="Stock").click()
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Stock").click()
         page.wait_for_url(re.compile(r".*/admin/stock$"))
         row = page.locator("[data-testid=stock-levels] tbody tr[data-sku]").first
         sku = row.get_attribute("data-sku")

@@ -87,9 +87,7 @@ def test_admin_ships_part_of_an_order_and_invoices_it_and_the_reps_phone_shows_b
     screenshot(admin, "fulfilment-shipped")
 
     # Then invoices what left, from the invoicing queue.
-    admin.get_by_role("navigation", name="Back office").get_by_role(
-        "link", name="Invoicing"
-    ).click()
+    admin.get_by_role("navigation", name="Main").get_by_role("link", name="Invoicing").click()
     admin.get_by_role("button", name=f"Invoice {number}").click()
     invoiced = admin.get_by_role("status").filter(has_text="Invoiced:")
     expect(invoiced).to_contain_text(re.compile(r"INV-\d+"))

@@ -25,13 +25,13 @@ def test_rep_logs_in_and_finds_a_customer_on_a_phone(phone):
     screenshot(phone, "home")
     phone.get_by_role("link", name="Customers").click()
     phone.wait_for_url(re.compile(r".*/customers"))
-    first = phone.locator("#results .list a").first
+    first = phone.locator("#results tbody a").first
     name = first.locator("strong").inner_text()
     phone.get_by_label(re.compile("Search by name")).fill(name.split()[0])
     phone.wait_for_function(
         "document.querySelector('#results') && document.querySelector('#results').innerText.length > 0"
     )
-    phone.locator("#results .list a", has_text=name).first.click()
+    phone.locator("#results tbody a", has_text=name).first.click()
     phone.wait_for_url(re.compile(r".*/customers/[0-9a-f-]{36}$"))
     assert phone.get_by_role("heading", name=name).is_visible()
     assert _no_horizontal_scroll(phone)

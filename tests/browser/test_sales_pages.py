@@ -98,7 +98,7 @@ def test_manager_approves_from_the_queue_and_the_rep_sees_the_verdict(phone, liv
 
     phone.get_by_role("button", name="Log out").click()
     _login(phone, "rep1@example.com", "/orders")
-    phone.locator(".list a", has_text=number).first.click()
+    phone.locator("#results tbody a", has_text=number).first.click()
     phone.wait_for_url(re.compile(r".*/orders/[0-9a-f-]{36}$"))
     assert phone.get_by_role("heading", name=f"Order {number}").is_visible()
     assert phone.get_by_test_id("status").inner_text() == "confirmed"

@@ -124,8 +124,19 @@ async def test_handover_form_leads_to_a_preview_and_htmx_apply_moves_the_custome
     )
     assert 'hx-post="' + drafted.headers["location"] + '/apply"' in preview.text
 
-    applied = await browser.post(
+    asked = await browser.post(
         drafted.headers["location"] + "/apply", data=_csrf(browser), headers={"hx-request": "true"}
+    )
+    assert asked.status_code == 200 and 'data-testid="confirm-apply"' in asked.text
+    assert 'data-testid="confirm-customers">1<' in asked.text
+    async with db.read() as unit:
+        still = await unit.session.get(Customer, customers["acme"])
+    assert still is not None and still.owner_id != world.ids["user_rep2"]  # asked, not applied
+
+    applied = await browser.post(
+        drafted.headers["location"] + "/apply",
+        data={**_csrf(browser), "confirm_moves": "1:0"},
+        headers={"hx-request": "true"},
     )
     assert applied.status_code == 200 and "<html" not in applied.text
     assert (
@@ -135,7 +146,9 @@ async def test_handover_form_leads_to_a_preview_and_htmx_apply_moves_the_custome
         acme = await unit.session.get(Customer, customers["acme"])
     assert acme is not None and acme.owner_id == world.ids["user_rep2"]
     again = await browser.post(
-        drafted.headers["location"] + "/apply", data=_csrf(browser), headers={"hx-request": "true"}
+        drafted.headers["location"] + "/apply",
+        data={**_csrf(browser), "confirm_moves": "1:0"},
+        headers={"hx-request": "true"},
     )
     assert "already applied" in again.text
 

@@ -561,6 +561,12 @@ SCOPED_LISTS = {
     "/quotes": "page",
     "/approvals": "page",
     "/": "page",
+    # The desktop tables' CSV exports: the filtered table, in the caller's scope.
+    "/orders/export.csv": "page",
+    "/quotes/export.csv": "page",
+    "/customers/export.csv": "page",
+    # Desktop order entry's customer picker (managers and admins): search in scope.
+    "/entry/customers": "page",
     # The managers' dashboard: a manager's subtree only (403 for reps); the exports'
     # default table lists customers, the drill-down's most detailed rows.
     "/api/dashboard": "api",
@@ -617,6 +623,8 @@ UNSCOPED_READS = {
     "/app/orders/new": "app shell",
     "/app/quotes/new": "app shell",
     "/customers/new": "the onboarding form",
+    "/orders/new": "managers and admins: an empty order form (customers are picked in scope)",
+    "/quotes/new": "managers and admins: an empty quote form (customers are picked in scope)",
     "/sw.js": "service worker",
     "/manifest.webmanifest": "app manifest",
     "/schema": "API description",

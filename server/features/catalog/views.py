@@ -12,10 +12,10 @@ from litestar.response import Template
 from server.db.engine import Database
 from server.db.models import Customer
 from server.domain.actor import CurrentUser
-from server.domain.money import from_cents
 from server.features.catalog import queries
 from server.features.catalog.prices import load_price_context, visible_customer
 from server.features.shared.paging import Offset
+from server.features.shared.viewer import money_in
 from server.http.htmx import is_htmx
 
 __all__ = ["CATALOG_PAGES"]
@@ -28,8 +28,8 @@ STOCK_LABELS = {
 }
 
 
-def money(cents: int) -> str:
-    return f"{from_cents(cents):,.2f}"
+def money(cents: int, currency: str | None = None) -> str:
+    return money_in(cents, currency)
 
 
 def _context(

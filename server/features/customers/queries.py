@@ -50,6 +50,11 @@ SORTS: dict[str, Any] = {
     "-number": Customer.number.desc(),
     "updated": Customer.updated_at.asc(),
     "-updated": Customer.updated_at.desc(),
+    # The desktop table's columns (the city is the billing address's, joined in the query).
+    "status": Customer.status.asc(),
+    "-status": Customer.status.desc(),
+    "city": CustomerAddress.city.asc(),
+    "-city": CustomerAddress.city.desc(),
 }
 
 
@@ -119,6 +124,7 @@ async def search_customers(
     sort: str = "name",
     limit: int = 25,
     offset: int = 0,
+    rank_first: bool = True,
 ) -> CustomerPage:
     # The scope filter is always applied first and ANDed with everything the caller asks,
     # so no combination of filters can reach a row outside it.
@@ -127,7 +133,9 @@ async def search_customers(
     if checked_search_text(q).strip():
         matches, rank = _search(q, session.get_bind().dialect.name)
         where.append(matches)
-        order.append(rank)
+        # A search ranks best matches first, unless the caller sorts by a column.
+        if rank_first:
+            order.append(rank)
     if status:
         where.append(Customer.status == status)
     if territory_id:

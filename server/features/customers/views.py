@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
-from litestar import MediaType, Request, get, post
+from litestar import MediaType, Request, Response, get, post
+from litestar.params import Parameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from server.db.engine import Database
 from server.domain.actor import CurrentUser
-from server.domain.errors import DomainError
+from server.domain.customers import CUSTOMER_STATUSES
+from server.domain.errors import DomainError, ValidationFailed
 from server.features.customers import queries, services
-from server.features.customers.schemas import CustomerCreateIn
+from server.features.customers.schemas import CustomerCreateIn, CustomerPage
+from server.features.sales.views_data import PAGE_SIZE, page_context
+from server.features.shared.csv_export import CSV_MEDIA_TYPE, csv_text
 from server.features.shared.paging import Offset
 from server.features.shared.scope import load_scope
+from server.features.shared.table_view import EXPORT_LIMIT, TableState, table_state
 from server.http.htmx import is_htmx
 
 __all__ = ["CUSTOMER_PAGES"]
+
+Word = Annotated[str, Parameter(max_length=40)]
 
 _FORM_FIELDS = (
     "legal_name",
@@ -38,19 +45,94 @@ _FORM_FIELDS = (
 )
 
 
-@get("/customers", include_in_schema=False)
-async def customer_search_page(
-    request: Request[CurrentUser, Any, Any], db: Database, q: str = "", offset: Offset = 0
-) -> Template:
+_SORTS = ("name", "number", "city", "status")
+
+
+def _table(q: str, status: str, sort: str, direction: str, offset: int) -> TableState:
+    if status and status not in CUSTOMER_STATUSES:
+        raise ValidationFailed(
+            f"Unknown customer status '{status}'.",
+            code="unknown_status",
+            details={"allowed": list(CUSTOMER_STATUSES)},
+        )
+    return table_state(
+        "/customers",
+        sort=sort,
+        direction=direction,
+        sorts=_SORTS,
+        default_sort="name",
+        default_descending=False,
+        filters={"q": q, "status": status},
+        offset=offset,
+    )
+
+
+async def _customer_rows(
+    request: Request[CurrentUser, Any, Any], db: Database, table: TableState, limit: int
+) -> CustomerPage:
     async with db.read() as unit:
         scope = await load_scope(unit.session, request.user)
-        page = await queries.search_customers(
-            unit.session, scope, q=q, limit=25, offset=max(0, offset)
+        return await queries.search_customers(
+            unit.session,
+            scope,
+            q=table.filters["q"],
+            status=table.filters["status"] or None,
+            sort=f"{'-' if table.descending else ''}{table.sort}",
+            limit=limit,
+            offset=table.offset,
+            # A column the user clicked sorts the table; a plain search ranks matches.
+            rank_first=table.sort == table.default_sort and not table.descending,
         )
-    context = {"user": request.user, "page": page, "q": q}
-    # htmx live search swaps only the result list.
+
+
+@get("/customers", include_in_schema=False)
+async def customer_search_page(
+    request: Request[CurrentUser, Any, Any],
+    db: Database,
+    q: str = "",
+    status: Word = "",
+    sort: Word = "",
+    direction: Annotated[str, QueryParameter(name="dir", max_length=4)] = "",
+    offset: Offset = 0,
+) -> Template:
+    table = _table(q, status, sort, direction, offset)
+    page = await _customer_rows(request, db, table, PAGE_SIZE)
+    context = page_context(
+        request,
+        page=page,
+        q=q,
+        table=table,
+        statuses=CUSTOMER_STATUSES,
+        page_size=PAGE_SIZE,
+        fragment=is_htmx(request),
+    )
+    # htmx live search and sorting swap only the results.
     name = "customers/_results.html" if is_htmx(request) else "customers/search.html"
     return Template(name, context=context)
+
+
+@get("/customers/export.csv", include_in_schema=False, media_type=CSV_MEDIA_TYPE)
+async def customer_export(
+    request: Request[CurrentUser, Any, Any],
+    db: Database,
+    q: str = "",
+    status: Word = "",
+    sort: Word = "",
+    direction: Annotated[str, QueryParameter(name="dir", max_length=4)] = "",
+) -> Response[str]:
+    """The filtered customer table, every row in the caller's scope, as CSV."""
+    table = _table(q, status, sort, direction, 0)
+    page = await _customer_rows(request, db, table, EXPORT_LIMIT)
+    header = ["number", "legal_name", "trading_name", "city", "postal_code", "status"]
+    rows = [
+        [c.number, c.legal_name, c.trading_name, c.city, c.postal_code, c.status]
+        for c in page.items
+    ]
+    return Response(
+        csv_text(header, rows),
+        media_type=CSV_MEDIA_TYPE,
+        headers={"content-disposition": 'attachment; filename="customers.csv"'},
+    )
 
 
 @get("/customers/new", include_in_schema=False)
@@ -139,4 +221,10 @@ async def customer_detail_page(
     return Template("customers/detail.html", context={"user": request.user, "c": detail})
 
 
-CUSTOMER_PAGES = [customer_search_page, onboarding_page, onboarding_submit, customer_detail_page]
+CUSTOMER_PAGES = [
+    customer_search_page,
+    customer_export,
+    onboarding_page,
+    onboarding_submit,
+    customer_detail_page,
+]

@@ -9,24 +9,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from litestar import Request
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer, User
 from server.domain.actor import CurrentUser
-from server.domain.errors import ValidationFailed
 from server.domain.money import from_cents
+from server.features.shared.viewer import local_time, money_in, viewer_zone
 from server.http.htmx import is_htmx
 
 __all__ = [
     "PAGE_SIZE",
-    "DocumentPage",
     "Req",
     "customer_names",
-    "document_page",
     "is_htmx",
     "page_context",
     "user_names",
@@ -88,10 +85,15 @@ def when(iso: str | datetime | None) -> str:
 
 
 def page_context(request: Req, **extra: Any) -> dict[str, Any]:
+    """What every manager and back-office page renders with: amounts with their currency
+    (`money(cents, currency)`), times in the viewer's zone (`when(at)`)."""
+    zone = viewer_zone(request.cookies)
     return {
         "user": request.user,
-        "money": money,
-        "when": when,
+        "money": money_in,
+        # The number alone, for a figure that sets its currency apart (the dashboard's).
+        "decimal_amount": money,
+        "when": lambda at: local_time(at, zone),
         "tone": tone,
         "label": label,
         **extra,
@@ -114,57 +116,3 @@ async def user_names(session: AsyncSession, ids: Iterable[str | None]) -> dict[s
         return {}
     rows = await session.execute(select(User.id, User.full_name).where(User.id.in_(wanted)))
     return {row.id: row.full_name for row in rows}
-
-
-class DocumentPage:
-    """One page of a document list (orders or quotes) with its customers' names."""
-
-    def __init__(
-        self, rows: list[Any], total: int, customers: dict[str, str], more_query: str
-    ) -> None:
-        self.rows, self.total, self.customers, self.more_query = rows, total, customers, more_query
-
-
-async def document_page(
-    session: AsyncSession,
-    model: Any,
-    visible: ColumnElement[bool],
-    *,
-    kind: str,
-    statuses: list[str],
-    status: str,
-    newest_first: Any,
-    offset: int,
-    kept_filters: dict[str, str] | None = None,
-) -> DocumentPage:
-    """The visible documents of `model`, newest first, optionally of one status."""
-    if status and status not in statuses:
-        raise ValidationFailed(
-            f"Unknown {kind} status '{status}'.",
-            code="unknown_status",
-            details={"allowed": statuses},
-        )
-    where = [visible]
-    if status:
-        where.append(model.status == status)
-    total = int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
-    rows: list[Any] = list(
-        (
-            await session.execute(
-                select(model)
-                .where(*where)
-                .order_by(newest_first.desc(), model.id)
-                .limit(PAGE_SIZE)
-                .offset(offset)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    customers = await customer_names(session, (r.customer_id for r in rows))
-    more = (
-        urlencode({"status": status, **(kept_filters or {}), "offset": offset + PAGE_SIZE})
-        if total > offset + len(rows)
-        else ""
-    )
-    return DocumentPage(rows, total, customers, more)

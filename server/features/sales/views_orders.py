@@ -8,18 +8,16 @@ the new order); a refused one shows the order again with the reason and nothing 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import msgspec
 from litestar import get, post
-from litestar.params import Parameter
 from litestar.response import Redirect, Template
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from server.db.engine import Database
-from server.db.models import Customer, SalesOrder, Warehouse
+from server.db.models import Customer, Warehouse
 from server.domain.actor import CurrentUser
-from server.domain.channels import ORDER_CHANNELS
 from server.domain.errors import DomainError, NotFound, ValidationFailed
 from server.domain.orders import FulfilmentStatus, OrderStatus, can_cancel
 from server.features.fulfilment.shipment_queries import shipments_of_order
@@ -32,18 +30,13 @@ from server.features.sales.views_approvals import reason_from, take_action
 from server.features.sales.views_data import (
     Req,
     customer_names,
-    document_page,
-    is_htmx,
     page_context,
     user_names,
 )
-from server.features.shared.paging import Offset
 from server.features.shared.scope import customer_filter, load_scope
 from server.http.errors import status_for
 
 __all__ = ["ORDER_PAGES", "may_decide", "render_order"]
-
-STATUSES = [s.value for s in OrderStatus]
 
 
 def may_decide(user: CurrentUser, order: OrderDetail) -> bool:
@@ -51,46 +44,6 @@ def may_decide(user: CurrentUser, order: OrderDetail) -> bool:
     if order.status not in (OrderStatus.PENDING_APPROVAL, OrderStatus.CREDIT_HOLD):
         return False
     return user.is_admin or (user.role == "manager" and user.id in order.manager_ids)
-
-
-@get("/orders", include_in_schema=False)
-async def order_list_page(
-    request: Req,
-    db: Database,
-    status: Annotated[str, Parameter(max_length=40)] = "",
-    channel: Literal["", "web", "phone", "edi", "api"] = "",
-    offset: Offset = 0,
-) -> Template:
-    async with db.read() as unit:
-        scope = await load_scope(unit.session, request.user)
-        visible = order_queries.order_filter(scope)
-        if channel:
-            visible = and_(visible, SalesOrder.channel == channel)
-        page = await document_page(
-            unit.session,
-            SalesOrder,
-            visible,
-            kind="order",
-            statuses=STATUSES,
-            status=status,
-            newest_first=SalesOrder.placed_at,
-            offset=offset,
-            kept_filters={"channel": channel} if channel else None,
-        )
-    context = page_context(
-        request,
-        orders=page.rows,
-        total=page.total,
-        status=status,
-        statuses=STATUSES,
-        channel=channel,
-        channels=ORDER_CHANNELS,
-        customers=page.customers,
-        more_query=page.more_query,
-    )
-    # htmx filtering swaps only the result list.
-    name = "orders/_results.html" if is_htmx(request) else "orders/list.html"
-    return Template(name, context=context)
 
 
 async def render_order(
@@ -252,4 +205,4 @@ async def order_action_submit(request: Req, db: Database, order_id: str, action:
     return await _act(request, db, order_id, _ACTIONS[action])
 
 
-ORDER_PAGES = [order_list_page, order_detail_page, order_action_submit]
+ORDER_PAGES = [order_detail_page, order_action_submit]

@@ -7,14 +7,12 @@ Quotes past their validity are expired before they are shown, exactly as the API
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import get, post
-from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from server.db.engine import Database
-from server.db.models import Quote
 from server.domain.actor import CurrentUser
 from server.domain.errors import DomainError, NotFound, ValidationFailed
 from server.domain.orders import QuoteStatus
@@ -24,16 +22,13 @@ from server.features.sales.schemas import ConvertIn
 from server.features.sales.views_data import (
     Req,
     customer_names,
-    document_page,
-    is_htmx,
     page_context,
     user_names,
 )
-from server.features.shared.paging import Offset
 from server.features.shared.scope import load_scope
 from server.http.errors import status_for
 
-__all__ = ["QUOTE_PAGES"]
+__all__ = ["QUOTE_PAGES", "expire_due_quotes"]
 
 STATUSES = [s.value for s in QuoteStatus]
 # The transitions a person starts from the page, in the order the buttons appear.
@@ -41,46 +36,12 @@ _BUTTONS = ("send", "accept", "decline", "revise")
 PO_MAX = 60
 
 
-async def _expire_due(db: Database, user: CurrentUser) -> None:
+async def expire_due_quotes(db: Database, user: CurrentUser) -> None:
     async with db.read() as unit:
         scope = await load_scope(unit.session, user)
         due = await quote_queries.any_due(unit.session, scope, date.today())
     if due:
         await quote_service.expire_quotes(db, date.today())
-
-
-@get("/quotes", include_in_schema=False)
-async def quote_list_page(
-    request: Req,
-    db: Database,
-    status: Annotated[str, Parameter(max_length=40)] = "",
-    offset: Offset = 0,
-) -> Template:
-    await _expire_due(db, request.user)
-    async with db.read() as unit:
-        scope = await load_scope(unit.session, request.user)
-        page = await document_page(
-            unit.session,
-            Quote,
-            quote_queries.quote_filter(scope),
-            kind="quote",
-            statuses=STATUSES,
-            status=status,
-            newest_first=Quote.created_at,
-            offset=offset,
-        )
-    context = page_context(
-        request,
-        quotes=page.rows,
-        total=page.total,
-        status=status,
-        statuses=STATUSES,
-        customers=page.customers,
-        more_query=page.more_query,
-    )
-    # htmx filtering swaps only the result list.
-    name = "quotes/_results.html" if is_htmx(request) else "quotes/list.html"
-    return Template(name, context=context)
 
 
 async def render_quote(
@@ -91,7 +52,7 @@ async def render_quote(
     error: str | None = None,
     status_code: int = 200,
 ) -> Template:
-    await _expire_due(db, request.user)
+    await expire_due_quotes(db, request.user)
     async with db.read() as unit:
         scope = await load_scope(unit.session, request.user)
         quote = await quote_queries.get_visible_quote(unit.session, scope, quote_id)
@@ -173,4 +134,4 @@ async def convert_submit(request: Req, db: Database, quote_id: str) -> Any:
     return Redirect(path=f"/orders/{order_id}", status_code=303)
 
 
-QUOTE_PAGES = [quote_list_page, quote_detail_page, quote_action_submit, convert_submit]
+QUOTE_PAGES = [quote_detail_page, quote_action_submit, convert_submit]

@@ -90,10 +90,12 @@ def _preview_template(
     error: str | None = None,
     status_code: int = 200,
     fragment: bool = False,
+    confirm: bool = False,
 ) -> Template:
     name = "territories/_realignment.html" if fragment else "territories/realignment.html"
     context = {
         "user": request.user,
+        "confirm": confirm,
         "p": preview,
         "realignment_id": realignment_id,
         "error": error,
@@ -127,29 +129,65 @@ async def realignment_page(request: Req, db: Database, realignment_id: str) -> T
     include_in_schema=False,
 )
 async def apply_submit(request: Req, db: Database, realignment_id: str) -> Any:
+    """Apply a realignment after the manager confirmed what moves: the first post answers
+    the counts (customers, open orders and quotes) with a confirm button; only a post
+    carrying the count it confirmed, still true now, applies it."""
+    confirmed = str((await request.form()).get("confirm_moves") or "")
+    if not await _confirmed(request, db, realignment_id, confirmed):
+        return await _ask_to_confirm(request, db, realignment_id)
     try:
         async with db.write() as uow:
             preview = await realignment.apply_realignment(uow, request.user, realignment_id)
     except NotFound:
         raise
     except DomainError as exc:
-        try:  # show the refusal above what the realignment looks like now (e.g. already applied)
-            async with db.read() as unit:
-                current = await realignment.preview_realignment(unit, request.user, realignment_id)
-        except DomainError:
-            current = None
-        # htmx swaps only 2xx answers by default, and the message must reach the screen.
-        return _preview_template(
-            request,
-            current,
-            realignment_id=realignment_id,
-            error=exc.message,
-            status_code=200 if is_htmx(request) else status_for(exc),
-            fragment=is_htmx(request),
-        )
+        return await _refused(request, db, realignment_id, exc)
     if is_htmx(request):
         return _preview_template(request, preview, realignment_id=realignment_id, fragment=True)
     return Redirect(path=f"/territories/realignments/{realignment_id}", status_code=303)
+
+
+async def _confirmed(request: Req, db: Database, realignment_id: str, confirmed: str) -> bool:
+    if not confirmed:
+        return False
+    try:
+        async with db.read() as unit:
+            current = await realignment.preview_realignment(unit, request.user, realignment_id)
+    except NotFound:
+        raise
+    except DomainError:
+        return True  # applying gives the refusal with its reason
+    return confirmed == f"{current.moved_count}:{current.open_document_count}"
+
+
+async def _ask_to_confirm(request: Req, db: Database, realignment_id: str) -> Template:
+    try:
+        async with db.read() as unit:
+            current = await realignment.preview_realignment(unit, request.user, realignment_id)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        return await _refused(request, db, realignment_id, exc)
+    return _preview_template(
+        request, current, realignment_id=realignment_id, fragment=is_htmx(request), confirm=True
+    )
+
+
+async def _refused(request: Req, db: Database, realignment_id: str, exc: DomainError) -> Template:
+    try:  # show the refusal above what the realignment looks like now (e.g. already applied)
+        async with db.read() as unit:
+            current = await realignment.preview_realignment(unit, request.user, realignment_id)
+    except DomainError:
+        current = None
+    # htmx swaps only 2xx answers by default, and the message must reach the screen.
+    return _preview_template(
+        request,
+        current,
+        realignment_id=realignment_id,
+        error=exc.message,
+        status_code=200 if is_htmx(request) else status_for(exc),
+        fragment=is_htmx(request),
+    )
 
 
 TERRITORY_PAGES = [tree_page, unassigned_page, detail_page, realignment_page, apply_submit]
