@@ -7,6 +7,9 @@
     url: openapiUrl,
     domNode: root,
     deepLinking: true,
+    // Groups start folded: over 130 operations at once is a wall to scroll through (and
+    // Swagger UI 5.35 stops rendering part way through that many).
+    docExpansion: "none",
     // "Try it out" from a signed-in browser sends the CSRF token like the app does.
     requestInterceptor: (request) => {
       const token = cookie(csrfCookie);
