@@ -16,10 +16,12 @@ import os
 import random
 import socket
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 from server.config import Settings
 from server.db.engine import Database
@@ -32,7 +34,7 @@ from server.features.notifications.fan_out import fan_out, kept_email
 from server.features.notifications.outbox_store import claim_due, claimed
 from server.features.notifications.webhook_sender import SendResult, send_webhook
 
-__all__ = ["OutboxWorker"]
+__all__ = ["OutboxWorker", "Outcome"]
 
 log = logging.getLogger("fieldsales.outbox")
 
@@ -40,6 +42,18 @@ log = logging.getLogger("fieldsales.outbox")
 # a bounded number at a time.
 _BATCH = 100
 _PARALLEL_SENDS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one delivery went: an e-mail's error (None: sent), a webhook's answer, or its
+    endpoint gone (paused or removed since the message was queued)."""
+
+    message_id: str
+    destination: str
+    error: str | None = None
+    result: SendResult | None = None
+    endpoint_gone: bool = False
 
 
 class OutboxWorker:
@@ -82,13 +96,20 @@ class OutboxWorker:
                 if destination == "email" and not smtp:
                     await self._store_email(uow, await self._row(uow, message_id), sent=False)
             sends = [(i, d, t) for i, d, t in claims if d is not None and (d != "email" or smtp)]
-        limit = asyncio.Semaphore(_PARALLEL_SENDS)
+        if sends:
+            targets = await self._targets([d for _, d, _ in sends])
+            limit = asyncio.Semaphore(_PARALLEL_SENDS)
 
-        async def send(message_id: str, destination: str, event_type: str) -> None:
-            async with limit:
-                await self._send(message_id, destination, event_type, payloads[message_id])
+            async def send(message_id: str, destination: str, event_type: str) -> Outcome | None:
+                async with limit:
+                    return await self._send(
+                        message_id, destination, event_type, payloads[message_id], targets
+                    )
 
-        await asyncio.gather(*(send(i, d, t) for i, d, t in sends))
+            outcomes = await asyncio.gather(*(send(i, d, t) for i, d, t in sends))
+            # One write transaction records the whole round: the order desk shares the one
+            # SQLite writer with it.
+            await self._record([o for o in outcomes if o is not None])
         return len(batch)
 
     async def _fan_out(self, uow: WriteUnit, events: list[OutboxMessage], *, smtp: bool) -> None:
@@ -119,32 +140,73 @@ class OutboxWorker:
         assert row is not None  # claimed in this transaction
         return row
 
+    async def _targets(self, destinations: list[str]) -> dict[str, tuple[str, str, bool]]:
+        """The enabled webhook endpoints the round sends to: id -> (url, secret, private)."""
+        ids = sorted({d.removeprefix("webhook:") for d in destinations if d.startswith("webhook:")})
+        if not ids:
+            return {}
+        async with self.db.read() as unit:
+            rows = await unit.session.scalars(
+                select(WebhookEndpoint).where(WebhookEndpoint.id.in_(ids))
+            )
+            return {e.id: (e.url, e.secret, e.allow_private) for e in rows if e.enabled}
+
     async def _send(
-        self, message_id: str, destination: str, event_type: str, payload: dict[str, Any]
-    ) -> None:
+        self,
+        message_id: str,
+        destination: str,
+        event_type: str,
+        payload: dict[str, Any],
+        targets: dict[str, tuple[str, str, bool]],
+    ) -> Outcome | None:
+        """Deliver one message; what happened, or None when it could not even be tried
+        (it stays claimed and is tried again when the lease ends)."""
         try:
             if destination == "email":
-                await self._email(message_id, payload)
-            elif destination.startswith("webhook:"):
-                endpoint_id = destination.removeprefix("webhook:")
-                await self._webhook(message_id, endpoint_id, event_type, payload)
+                error: str | None = None
+                try:
+                    await send_smtp(self.settings, payload, message_id)
+                except Exception as exc:  # any refusal or network error: retried later
+                    error = f"{type(exc).__name__}: {exc}"[:500]
+                return Outcome(message_id, destination, error=error)
+            endpoint_id = destination.removeprefix("webhook:")
+            target = targets.get(endpoint_id)
+            if target is None:
+                return Outcome(message_id, destination, endpoint_gone=True)
+            url, secret, allow_private = target
+            body = json.dumps(
+                {"type": event_type, "timestamp": utcnow().isoformat(), "data": payload},
+                separators=(",", ":"),
+            ).encode()
+            result = await send_webhook(
+                url,
+                secret=secret,
+                message_id=message_id,
+                body=body,
+                allow_private=allow_private or self.settings.webhooks_allow_private,
+                client=self._http(),
+            )
+            return Outcome(message_id, destination, result=result)
         except Exception:
             log.exception("delivering outbox message %s failed", message_id)
+            return None
 
-    async def _email(self, message_id: str, email: dict[str, Any]) -> None:
-        error: str | None = None
-        try:
-            await send_smtp(self.settings, email, message_id)
-        except Exception as exc:  # any refusal or network error: retried later
-            error = f"{type(exc).__name__}: {exc}"[:500]
+    async def _record(self, outcomes: list[Outcome]) -> None:
+        """Each outcome, while this worker's claim on its message still holds."""
+        if not outcomes:
+            return
         async with self.db.write() as uow:
-            row = await claimed(uow, message_id, self.worker_id)
-            if row is None:
-                return
-            if error is not None:
-                self._retry_or_fail(row, error)
-                return
-            await self._store_email(uow, row, sent=True)
+            for outcome in outcomes:
+                row = await claimed(uow, outcome.message_id, self.worker_id)
+                if row is None:
+                    continue
+                if outcome.destination == "email":
+                    if outcome.error is not None:
+                        self._retry_or_fail(row, outcome.error)
+                    else:
+                        await self._store_email(uow, row, sent=True)
+                    continue
+                await self._record_webhook(uow, row, outcome)
 
     async def _store_email(self, uow: WriteUnit, row: OutboxMessage, *, sent: bool) -> None:
         """The e-mail as the admin page lists it, and its message delivered."""
@@ -160,69 +222,43 @@ class OutboxWorker:
             )
         self._delivered(row)
 
-    async def _webhook(
-        self, message_id: str, endpoint_id: str, event_type: str, payload: dict[str, Any]
-    ) -> None:
-        async with self.db.read() as unit:
-            endpoint = await unit.session.get(WebhookEndpoint, endpoint_id)
-            target = (
-                None
-                if endpoint is None or not endpoint.enabled
-                else (endpoint.url, endpoint.secret, endpoint.allow_private)
+    async def _record_webhook(self, uow: WriteUnit, row: OutboxMessage, outcome: Outcome) -> None:
+        result = outcome.result
+        if outcome.endpoint_gone or result is None:
+            row.status, row.last_error = "failed", "the endpoint is paused or was removed"
+            row.claimed_by = row.claimed_until = None
+            return
+        endpoint_id = outcome.destination.removeprefix("webhook:")
+        uow.session.add(
+            WebhookAttempt(
+                id=new_id(),
+                message_id=row.id,
+                endpoint_id=endpoint_id,
+                at=utcnow(),
+                status_code=result.status_code,
+                duration_ms=result.duration_ms,
+                error=result.error,
             )
-        result: SendResult | None = None
-        if target is not None:
-            url, secret, allow_private = target
-            body = json.dumps(
-                {"type": event_type, "timestamp": utcnow().isoformat(), "data": payload},
-                separators=(",", ":"),
-            ).encode()
-            result = await send_webhook(
-                url,
-                secret=secret,
-                message_id=message_id,
-                body=body,
-                allow_private=allow_private or self.settings.webhooks_allow_private,
-                client=self._http(),
-            )
-        async with self.db.write() as uow:
-            row = await claimed(uow, message_id, self.worker_id)
-            if row is None:
-                return
-            if result is None:
-                row.status, row.last_error = "failed", "the endpoint is paused or was removed"
-                row.claimed_by = row.claimed_until = None
-                return
-            uow.session.add(
-                WebhookAttempt(
-                    id=new_id(),
-                    message_id=message_id,
-                    endpoint_id=endpoint_id,
-                    at=utcnow(),
-                    status_code=result.status_code,
-                    duration_ms=result.duration_ms,
-                    error=result.error,
-                )
-            )
-            endpoint = await uow.session.get(WebhookEndpoint, endpoint_id, with_for_update=True)
-            if result.ok:
-                self._delivered(row)
-                if endpoint is not None:
-                    endpoint.consecutive_failures = 0
-                return
-            self._retry_or_fail(row, result.error or "failed")
+        )
+        endpoint = await uow.session.get(WebhookEndpoint, endpoint_id, with_for_update=True)
+        if result.ok:
+            self._delivered(row)
             if endpoint is not None:
-                endpoint.consecutive_failures += 1
-                if (
-                    endpoint.enabled
-                    and endpoint.consecutive_failures >= self.settings.webhook_pause_after_failures
-                ):
-                    endpoint.enabled = False
-                    endpoint.paused_reason = (
-                        f"Paused after {endpoint.consecutive_failures} failed deliveries in a"
-                        f" row; the last: {result.error}"
-                    )
-                    log.warning("webhook endpoint %s paused: %s", endpoint.id, result.error)
+                endpoint.consecutive_failures = 0
+            return
+        self._retry_or_fail(row, result.error or "failed")
+        if endpoint is not None:
+            endpoint.consecutive_failures += 1
+            if (
+                endpoint.enabled
+                and endpoint.consecutive_failures >= self.settings.webhook_pause_after_failures
+            ):
+                endpoint.enabled = False
+                endpoint.paused_reason = (
+                    f"Paused after {endpoint.consecutive_failures} failed deliveries in a"
+                    f" row; the last: {result.error}"
+                )
+                log.warning("webhook endpoint %s paused: %s", endpoint.id, result.error)
 
     def _delivered(self, row: OutboxMessage) -> None:
         row.status, row.delivered_at, row.last_error = "delivered", utcnow(), None
