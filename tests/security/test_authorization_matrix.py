@@ -550,6 +550,8 @@ NOT_RECORDS = {
 # scope (checked for the other territory's rows below), or answers that are the same for
 # everyone who may call them, with the reason.
 SCOPED_LISTS = {
+    # The accounting export (CSV): admins and orders:read tokens, 403 for the others.
+    "/api/orders/export": "api",
     "/api/customers": "api",
     "/api/orders": "api",
     "/api/quotes": "api",
@@ -590,8 +592,8 @@ UNSCOPED_READS = {
     "/admin/emails": "admins only (403 for the others)",
     "/api/integrations": "admins only (403 for the others)",
     "/admin/integrations": "admins only (403 for the others)",
-    "/api/orders/export": "admins, and API tokens with orders:read, only (403 for the others): "
-    "every territory's orders for accounting",
+    "/api/orders/export.json": "admins, and API tokens with orders:read, only (403 for the "
+    "others): the same export as JSON",
     "/healthz": "public health check",
     "/readyz": "public readiness check",
     "/api/territories": "the territory tree: names and codes, no customers",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.features.sales.order_export import export_orders
+from server.features.sales.order_export import export_orders, export_orders_json
 from server.features.sales.order_routes import OrderController, approval_queue, stock_receipt
 from server.features.sales.quote_routes import QuoteController
 from server.features.sales.quote_service import expire_quotes
@@ -14,6 +14,7 @@ __all__ = ["ROUTES", "expire_quotes"]
 
 ROUTES: list[Any] = [
     export_orders,
+    export_orders_json,
     OrderController,
     QuoteController,
     approval_queue,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 from litestar import get
@@ -28,7 +28,7 @@ from server.features.shared.csv_export import CSV_MEDIA_TYPE, csv_lines
 from server.security.api_tokens import TOKEN_SCOPE
 from server.security.auth import requires_role
 
-__all__ = ["EXPORT_COLUMNS", "export_orders", "export_rows"]
+__all__ = ["EXPORT_COLUMNS", "export_orders", "export_orders_json", "export_rows"]
 
 _PAGE = 500
 _MAX_DAYS = 366 * 5
@@ -144,25 +144,40 @@ async def _json(
     guards=[requires_role("admin", "integration")],
     opt={TOKEN_SCOPE: "orders:read"},
     tags=["orders"],
+    media_type="text/csv",
     responses=problems(400, 403, 422),
 )
 async def export_orders(
     db: Database,
     start: Annotated[date, QueryParameter(name="from")],
     end: Annotated[date, QueryParameter(name="to")],
-    format: Literal["csv", "json"] = "csv",
 ) -> Stream:
-    """Orders placed from `from` to `to` (UTC dates, both included), oldest first, for
-    accounting tools: CSV (`format=csv`) or JSON (`format=json`, `{"from", "to",
-    "orders": [...]}`). Amounts are decimal strings in `currency`, times UTC ISO 8601."""
+    """Orders placed from `from` to `to` (UTC dates, both included), oldest first, as CSV
+    for accounting tools (`/api/orders/export.json` gives the same as JSON). Amounts are
+    decimal strings in `currency`, times UTC ISO 8601."""
     lower, upper = _bounds(start, end)
     name = f"orders-{start.isoformat()}-{end.isoformat()}"
-    if format == "csv":
-        return Stream(
-            _csv(db, lower, upper),
-            media_type=CSV_MEDIA_TYPE,
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
+    return Stream(
+        _csv(db, lower, upper),
+        media_type=CSV_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+@get(
+    "/api/orders/export.json",
+    guards=[requires_role("admin", "integration")],
+    opt={TOKEN_SCOPE: "orders:read"},
+    tags=["orders"],
+    responses=problems(400, 403, 422),
+)
+async def export_orders_json(
+    db: Database,
+    start: Annotated[date, QueryParameter(name="from")],
+    end: Annotated[date, QueryParameter(name="to")],
+) -> Stream:
+    """The CSV export's orders as JSON: `{"from", "to", "orders": [...]}`."""
+    lower, upper = _bounds(start, end)
     return Stream(
         _json(db, lower, upper, (start.isoformat(), end.isoformat())),
         media_type="application/json",
