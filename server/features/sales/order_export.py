@@ -72,7 +72,8 @@ def _row(order: SalesOrder, customer_number: str, customer_name: str) -> dict[st
         "customer_name": customer_name,
         "po_number": order.po_number,
         "currency": order.currency,
-        **{name: str(from_cents(getattr(order, f"{name}_cents"))) for name in _AMOUNTS},
+        # Decimal: the CSV writes it as a number, msgspec's JSON as a decimal string.
+        **{name: from_cents(getattr(order, f"{name}_cents")) for name in _AMOUNTS},
     }
 
 
