@@ -118,6 +118,28 @@ async def test_security_headers_are_set(client):
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
 
 
+async def test_documents_and_the_worker_carry_the_policy_and_static_files_only_nosniff(client):
+    # A policy governs documents and workers; on a script or a style it governs nothing and
+    # costs a phone its bytes on every file of a first load.
+    for path in ("/login", "/sw.js"):
+        answer = await client.get(path)
+        assert answer.status_code == 200, path
+        assert "script-src 'self'" in answer.headers["content-security-policy"], path
+        assert answer.headers["x-frame-options"] == "DENY", path
+    for path in ("/static/js/store.js", "/static/app.css", "/static/icons/icon-192.png"):
+        answer = await client.get(path)
+        assert answer.status_code == 200, path
+        assert answer.headers["x-content-type-options"] == "nosniff", path
+        assert answer.headers.get("etag"), path  # revalidation still works by ETag
+        for dropped in (
+            "content-security-policy",
+            "x-frame-options",
+            "last-modified",
+            "content-disposition",
+        ):
+            assert dropped not in answer.headers, (path, dropped)
+
+
 async def test_request_log_never_contains_tokens_cookies_or_passwords(client, db, caplog):
     import logging
 
