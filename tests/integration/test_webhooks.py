@@ -239,3 +239,61 @@ async def test_an_admin_registers_and_pauses_an_endpoint_from_the_page(client, d
     assert paused.status_code == 303
     [after] = (await client.get("/api/webhooks", headers=w["admin"])).json()
     assert after["enabled"] is False
+
+
+async def test_a_busy_worker_records_each_round_with_the_next_claim_and_sends_once(
+    client, db, backend, monkeypatch
+):
+    # Batches of two, so that three orders keep the worker's batches full across rounds.
+    from server.features.notifications import worker as worker_module
+
+    monkeypatch.setattr(worker_module, "_BATCH", 2)
+    w = await world(client, db)
+    with webhook_receiver() as receiver:
+        endpoint = await register(client, w["admin"], receiver.url)
+        for _ in range(3):
+            await place(client, w["manager"], w["customer"], [(w["widget"], 1)])
+        worker = OutboxWorker(db, backend.settings(webhooks_allow_private=True))
+        rounds = 0
+        while await worker.run_once():
+            rounds += 1
+        await make_due(db)
+        assert await worker.run_once() == 0  # nothing left, nothing claimed twice
+
+    ids = [got.id for got in receiver.received]
+    assert len(ids) == len(set(ids)) == 3
+    assert rounds >= 3
+    detail = (await client.get(f"/api/webhooks/{endpoint['id']}", headers=w["admin"])).json()
+    assert sorted(d["status"] for d in detail["deliveries"]) == ["delivered"] * 3
+    assert all(len(d["attempt_log"]) == 1 for d in detail["deliveries"])
+
+
+async def test_outcomes_held_for_the_next_round_are_recorded_when_the_worker_stops(
+    client, db, backend, monkeypatch
+):
+    from server.features.notifications import worker as worker_module
+
+    monkeypatch.setattr(worker_module, "_BATCH", 1)
+    w = await world(client, db)
+    with webhook_receiver() as receiver:
+        await register(client, w["admin"], receiver.url)
+        await place(client, w["manager"], w["customer"], [(w["widget"], 1)])
+        worker = OutboxWorker(db, backend.settings(webhooks_allow_private=True))
+        assert await worker.run_once() == 1  # the event fans out
+        assert await worker.run_once() == 1  # the webhook is sent; its batch was full
+        assert len(receiver.received) == 1
+
+        async def webhook_status() -> str:
+            async with db.read() as unit:
+                row = await unit.session.scalar(
+                    select(OutboxMessage).where(OutboxMessage.destination.like("webhook:%"))
+                )
+                assert row is not None
+                return row.status
+
+        assert await webhook_status() == "pending"  # sent, its outcome held for the next round
+        await worker.stop()
+        assert await webhook_status() == "delivered"
+        await make_due(db)
+        await drain(OutboxWorker(db, backend.settings(webhooks_allow_private=True)))
+    assert len(receiver.received) == 1  # recorded, so never sent again

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from server.db.models import OutboxMessage
 from server.db.unit_of_work import WriteUnit
 
-__all__ = ["claim_due", "claimed", "replay"]
+__all__ = ["claim_due", "claimed_many", "replay"]
 
 
 async def claim_due(
@@ -42,16 +42,19 @@ async def claim_due(
     return rows
 
 
-async def claimed(uow: WriteUnit, message_id: str, worker_id: str) -> OutboxMessage | None:
-    """The message, locked, if this worker's claim on it still holds."""
-    row = await uow.session.scalar(
+async def claimed_many(
+    uow: WriteUnit, message_ids: list[str], worker_id: str
+) -> dict[str, OutboxMessage]:
+    """A round's messages, locked, whose claim by this worker still holds, read in one
+    statement."""
+    if not message_ids:
+        return {}
+    rows = await uow.session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker_id)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.claimed_by == worker_id)
         .with_for_update()
     )
-    if row is None or row.status != "pending":
-        return None
-    return row
+    return {row.id: row for row in rows if row.status == "pending"}
 
 
 async def replay(uow: WriteUnit, row: OutboxMessage, now: datetime) -> None:

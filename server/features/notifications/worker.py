@@ -4,6 +4,11 @@ Each round claims a batch (a lease, see outbox_store), delivers each message out
 transaction, and records the outcome while the claim holds. Delivery is at least once: a
 process that dies after sending but before recording sends again once the lease expires,
 with the same `webhook-id`, so receivers can drop the repeat.
+
+Under load (a full batch, so another round follows at once) a round's outcomes are
+recorded in the next round's claiming transaction instead of one of their own: the
+worker then takes the one SQLite writer once a round, not twice, away from the order desk.
+When the batch was not full, or the worker stops, they are recorded straight away.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from server.db.unit_of_work import WriteUnit
 from server.domain.delivery import gives_up, retry_delay
 from server.features.notifications.emails import RenderedEmail, send_smtp
 from server.features.notifications.fan_out import fan_out, kept_email
-from server.features.notifications.outbox_store import claim_due, claimed
+from server.features.notifications.outbox_store import claim_due, claimed_many
 from server.features.notifications.webhook_sender import SendResult, send_webhook
 
 __all__ = ["OutboxWorker", "Outcome"]
@@ -65,6 +70,8 @@ class OutboxWorker:
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.task: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
+        # Outcomes of the last full round, recorded with the next round's claim.
+        self._carried: list[Outcome] = []
 
     @property
     def running(self) -> bool:
@@ -82,7 +89,9 @@ class OutboxWorker:
         """Claim what is due and deliver it; the number of messages handled."""
         lease = timedelta(seconds=self.settings.outbox_claim_seconds)
         smtp = bool(self.settings.smtp_url)
+        carried, self._carried = self._carried, []
         async with self.db.write() as uow:
+            await self._record_in(uow, carried)
             batch = await claim_due(uow, self.worker_id, utcnow(), lease, _BATCH)
             # What needs no network is done in the claiming transaction itself: fanning
             # events out, and keeping e-mails when no SMTP server is set. One transaction
@@ -106,10 +115,13 @@ class OutboxWorker:
                         message_id, destination, event_type, payloads[message_id], targets
                     )
 
-            outcomes = await asyncio.gather(*(send(i, d, t) for i, d, t in sends))
-            # One write transaction records the whole round: the order desk shares the one
-            # SQLite writer with it.
-            await self._record([o for o in outcomes if o is not None])
+            outcomes = [o for o in await asyncio.gather(*(send(i, d, t) for i, d, t in sends)) if o]
+            if len(batch) == _BATCH:
+                self._carried = outcomes  # the next round starts at once and records them
+            else:
+                # One write transaction records the whole round: the order desk shares the
+                # one SQLite writer with it.
+                await self._record(outcomes)
         return len(batch)
 
     async def _fan_out(self, uow: WriteUnit, events: list[OutboxMessage], *, smtp: bool) -> None:
@@ -192,21 +204,40 @@ class OutboxWorker:
             return None
 
     async def _record(self, outcomes: list[Outcome]) -> None:
-        """Each outcome, while this worker's claim on its message still holds."""
         if not outcomes:
             return
         async with self.db.write() as uow:
-            for outcome in outcomes:
-                row = await claimed(uow, outcome.message_id, self.worker_id)
-                if row is None:
-                    continue
-                if outcome.destination == "email":
-                    if outcome.error is not None:
-                        self._retry_or_fail(row, outcome.error)
-                    else:
-                        await self._store_email(uow, row, sent=True)
-                    continue
-                await self._record_webhook(uow, row, outcome)
+            await self._record_in(uow, outcomes)
+
+    async def _record_in(self, uow: WriteUnit, outcomes: list[Outcome]) -> None:
+        """Each outcome, while this worker's claim on its message still holds: the
+        messages and their endpoints read in one statement each."""
+        if not outcomes:
+            return
+        rows = await claimed_many(uow, [o.message_id for o in outcomes], self.worker_id)
+        endpoint_ids = sorted(
+            {o.destination.removeprefix("webhook:") for o in outcomes if o.destination != "email"}
+        )
+        endpoints = {
+            e.id: e
+            for e in await uow.session.scalars(
+                select(WebhookEndpoint)
+                .where(WebhookEndpoint.id.in_(endpoint_ids))
+                .with_for_update()
+            )
+        }
+        for outcome in outcomes:
+            row = rows.get(outcome.message_id)
+            if row is None:
+                continue
+            if outcome.destination == "email":
+                if outcome.error is not None:
+                    self._retry_or_fail(row, outcome.error)
+                else:
+                    await self._store_email(uow, row, sent=True)
+                continue
+            endpoint = endpoints.get(outcome.destination.removeprefix("webhook:"))
+            self._record_webhook(uow, row, outcome, endpoint)
 
     async def _store_email(self, uow: WriteUnit, row: OutboxMessage, *, sent: bool) -> None:
         """The e-mail as the admin page lists it, and its message delivered."""
@@ -222,7 +253,13 @@ class OutboxWorker:
             )
         self._delivered(row)
 
-    async def _record_webhook(self, uow: WriteUnit, row: OutboxMessage, outcome: Outcome) -> None:
+    def _record_webhook(
+        self,
+        uow: WriteUnit,
+        row: OutboxMessage,
+        outcome: Outcome,
+        endpoint: WebhookEndpoint | None,
+    ) -> None:
         result = outcome.result
         if outcome.endpoint_gone or result is None:
             row.status, row.last_error = "failed", "the endpoint is paused or was removed"
@@ -240,7 +277,6 @@ class OutboxWorker:
                 error=result.error,
             )
         )
-        endpoint = await uow.session.get(WebhookEndpoint, endpoint_id, with_for_update=True)
         if result.ok:
             self._delivered(row)
             if endpoint is not None:
@@ -297,6 +333,12 @@ class OutboxWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
             self.task = None
+        carried, self._carried = self._carried, []
+        try:
+            await self._record(carried)
+        except Exception:
+            # Unrecorded, they are sent again when their lease ends (at least once).
+            log.exception("recording %d outbox outcomes at shutdown failed", len(carried))
         if self._client is not None:
             await self._client.aclose()
             self._client = None
