@@ -51,8 +51,9 @@ _SHORT = (FulfilmentStatus.BACKORDERED.value, FulfilmentStatus.PARTIALLY_ALLOCAT
 OpenWork = tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]
 
 
-def _inside(states: tuple[str, ...], before: Any) -> Any:
-    """The ids of the orders that were in one of `states` just before `before`."""
+def _inside(f: Filter, states: tuple[str, ...], before: Any) -> Any:
+    """The ids of the filter's orders that were in one of `states` just before `before`
+    (only the events of the filter's orders placed before then are read)."""
     event = AuditEvent
     entered = and_(
         event.to_state.in_(states),
@@ -65,7 +66,10 @@ def _inside(states: tuple[str, ...], before: Any) -> Any:
     balance = func.sum(case((entered, 1), else_=0)) - func.sum(case((left, 1), else_=0))
     return (
         select(event.entity_id)
+        .join(SalesOrder, SalesOrder.id == event.entity_id)
         .where(
+            *order_conditions(f),
+            SalesOrder.placed_at < before,
             event.entity_type == "sales_order",
             event.at < before,
             or_(event.to_state.in_(states), event.from_state.in_(states)),
@@ -118,12 +122,12 @@ async def _overdue_on(session: AsyncSession, f: Filter, day: date) -> tuple[int,
 async def open_work_on(session: AsyncSession, f: Filter, day: date) -> OpenWork:
     """The open work of the filter as it stood when `day` began (midnight UTC)."""
     before = moment(day)
-    active = _inside(_ACTIVE, before)
-    short = _inside(_SHORT, before)
+    active = _inside(f, _ACTIVE, before)
+    short = _inside(f, _SHORT, before)
     backordered = select(SalesOrder.id).where(SalesOrder.id.in_(active), SalesOrder.id.in_(short))
     return (
-        await _orders_in(session, f, _inside(_WAITING, before), before, SalesOrder.total_cents),
-        await _orders_in(session, f, _inside(_HELD, before), before, SalesOrder.total_cents),
+        await _orders_in(session, f, _inside(f, _WAITING, before), before, SalesOrder.total_cents),
+        await _orders_in(session, f, _inside(f, _HELD, before), before, SalesOrder.total_cents),
         await _orders_in(session, f, backordered, before, SalesOrder.net_cents),
         await _overdue_on(session, f, day),
     )
