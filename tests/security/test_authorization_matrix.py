@@ -27,8 +27,10 @@ import httpx
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
+from server.features.shared.table_export import XLSX_MEDIA_TYPE as XLSX_TYPE
 from tests.conftest import browser_client
 from tests.security.org import ACTORS, EMAILS, Org, browser_login, build_org, csrf_form
+from tests.xlsx_reading import read_sheet
 
 AUTHENTICATED = frozenset(ACTORS) - {"anonymous"}
 REPS = frozenset({"rep_a", "rep_b"})
@@ -563,10 +565,13 @@ SCOPED_LISTS = {
     "/quotes": "page",
     "/approvals": "page",
     "/": "page",
-    # The desktop tables' CSV exports: the filtered table, in the caller's scope.
+    # The desktop tables' CSV and XLSX exports: the filtered table, in the caller's scope.
     "/orders/export.csv": "page",
     "/quotes/export.csv": "page",
     "/customers/export.csv": "page",
+    "/orders/export.xlsx": "page",
+    "/quotes/export.xlsx": "page",
+    "/customers/export.xlsx": "page",
     # Desktop order entry's customer picker (managers and admins): search in scope.
     "/entry/customers": "page",
     # The managers' dashboard: a manager's subtree only (403 for reps); the exports'
@@ -825,6 +830,13 @@ async def _pull_everything(client: httpx.AsyncClient, headers: dict[str, str]) -
     return "\n".join(pages)
 
 
+def _readable(answer: httpx.Response) -> str:
+    """The answer's text; a spreadsheet's cells (a zip of XML would hide every marker)."""
+    if answer.headers.get("content-type", "").startswith(XLSX_TYPE):
+        return "\n".join(str(cell) for row in read_sheet(answer.content).rows for cell in row)
+    return answer.text
+
+
 async def test_lists_pages_and_the_sync_pull_carry_no_row_of_another_territory(app, client, db):
     org = await build_org(client, db)
     browsers = {actor: browser_client(app) for actor in EMAILS}
@@ -838,8 +850,7 @@ async def test_lists_pages_and_the_sync_pull_carry_no_row_of_another_territory(a
                 if kind == "pull":
                     text = await _pull_everything(client, org.headers[actor])
                 elif kind == "page":
-                    answer = await browsers[actor].get(path)
-                    text = answer.text
+                    text = _readable(await browsers[actor].get(path))
                 else:
                     answer = await client.get(path, headers=org.headers[actor])
                     text = answer.text if answer.status_code == 200 else ""
