@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.features.commission.review_routes import REVIEW_API
 from server.features.commission.routes import COMMISSION_API
 
 __all__ = ["ROUTES"]
 
-ROUTES: list[Any] = [*COMMISSION_API]
+ROUTES: list[Any] = [*COMMISSION_API, *REVIEW_API]
