@@ -18,6 +18,7 @@ __all__ = [
     "adjustment_key",
     "can_answer",
     "check_adjustment",
+    "checked_text",
     "require_answerable",
 ]
 
@@ -61,3 +62,13 @@ def adjustment_key(dispute_id: str) -> str:
     """The ledger key of a dispute's adjustment: one per dispute, so an answer sent twice
     cannot post it twice (the entry key is unique)."""
     return f"dispute:{dispute_id}"
+
+
+def checked_text(text: str, *, missing: str, code: str) -> str:
+    """A comment or an answer as kept: trimmed, not empty, not beyond TEXT_MAX."""
+    kept = text.strip()
+    if not kept:
+        raise ValidationFailed(missing, code=code)
+    if len(kept) > TEXT_MAX:
+        raise ValidationFailed(f"Keep it under {TEXT_MAX} characters.", code="text_too_long")
+    return kept

@@ -22,9 +22,10 @@ from server.domain.commission_disputes import (
     OPEN,
     adjustment_key,
     check_adjustment,
+    checked_text,
     require_answerable,
 )
-from server.domain.errors import Conflict, NotFound, ValidationFailed
+from server.domain.errors import Conflict, NotFound
 from server.features.commission.crediting import summary_change
 from server.features.commission.dispute_queries import ADJUSTMENT_KIND
 from server.features.commission.dispute_schemas import DisputeAnswerIn, DisputeIn
@@ -56,9 +57,9 @@ async def open_dispute(
     uow: WriteUnit, user: CurrentUser, entry_id: str, data: DisputeIn
 ) -> CommissionDispute:
     """The caller questions one of their own entries; someone else's is as if missing."""
-    comment = data.comment.strip()
-    if not comment:
-        raise ValidationFailed("Say what is wrong with this line.", code="comment_required")
+    comment = checked_text(
+        data.comment, missing="Say what is wrong with this line.", code="comment_required"
+    )
     # The entry's row lock: two questions about one line at once make one dispute.
     entry = await uow.session.scalar(
         select(CommissionEntry).where(CommissionEntry.id == entry_id).with_for_update()
@@ -94,9 +95,9 @@ async def open_dispute(
 async def answer_dispute(
     uow: WriteUnit, user: CurrentUser, dispute_id: str, data: DisputeAnswerIn
 ) -> CommissionDispute:
-    answer = data.answer.strip()
-    if not answer:
-        raise ValidationFailed("Write an answer: the rep reads it.", code="answer_required")
+    answer = checked_text(
+        data.answer, missing="Write an answer: the rep reads it.", code="answer_required"
+    )
     check_adjustment(data.adjustment_cents)
     dispute = await uow.session.scalar(
         select(CommissionDispute).where(CommissionDispute.id == dispute_id).with_for_update()
