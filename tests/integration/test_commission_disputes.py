@@ -15,6 +15,7 @@ from server.db.engine import Database
 from server.db.models import TerritoryAssignment
 from server.db.types import new_id
 from server.domain.commission import open_period, period_of
+from sync.client import SyncClient
 from tests.billing_factories import Shop, open_shop, place
 from tests.factories import bearer, login, make_user
 
@@ -344,3 +345,41 @@ async def test_the_split_reads_back_and_a_bad_split_is_refused_as_invalid(client
     assert hidden.status_code == 404
     by_rep = await client.get(f"/api/commission/orders/{order['id']}/splits", headers=shop.rep)
     assert by_rep.status_code == 403
+
+
+async def test_the_reps_phone_pulls_the_answer_to_their_dispute(client, db):
+    shop = await _with_plan(client, db)
+    rep = shop.world.rep1.id
+    await place(client, shop, {shop.even: 1})
+    phone = SyncClient(http=client, access_token=shop.rep["Authorization"].split()[1])
+    await phone.register()
+    await phone.pull_all()
+    assert phone.store["commission_summary"][rep]["disputes"] == []
+    entry = (await _statement(client, shop.rep, rep))["entries"][0]
+    dispute = (
+        await client.post(
+            f"/api/commission/entries/{entry['id']}/disputes",
+            json={"comment": "Was this the promotion rate?"},
+            headers=shop.rep,
+        )
+    ).json()
+    await phone.pull_all()
+    [pulled] = phone.store["commission_summary"][rep]["disputes"]
+    assert (pulled["id"], pulled["status"]) == (dispute["id"], "open")
+
+    # when the manager answers with an adjustment, the next pull carries it
+    manager = bearer(await login(client, "manager@corp.test"))
+    await client.post(
+        f"/api/commission/disputes/{dispute['id']}/answer",
+        json={"answer": "It was: 0.50 added.", "adjustment_cents": 50},
+        headers=manager,
+    )
+    await phone.pull_all()
+    summary = phone.store["commission_summary"][rep]
+    [pulled] = summary["disputes"]
+    assert (pulled["status"], pulled["answer"], pulled["adjustment_cents"]) == (
+        "answered",
+        "It was: 0.50 added.",
+        50,
+    )
+    assert summary["earned_cents"] == 250

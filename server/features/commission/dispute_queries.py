@@ -13,11 +13,20 @@ from server.domain.errors import ValidationFailed
 from server.features.commission.dispute_schemas import DisputeOut
 from server.features.commission.team import team_members
 
-__all__ = ["ADJUSTMENT_KIND", "dispute_out", "disputes_of_period", "list_disputes"]
+__all__ = [
+    "ADJUSTMENT_KIND",
+    "PHONE_DISPUTES",
+    "dispute_out",
+    "disputes_of_period",
+    "list_disputes",
+    "recent_disputes",
+]
 
 # The ledger kind of a dispute's adjustment: commission outside the plan's rates, so not
 # part of the base that tiers multiply.
 ADJUSTMENT_KIND = "adjustment"
+# The disputes a phone carries: the rep's latest, enough to see every recent answer.
+PHONE_DISPUTES = 20
 
 
 async def dispute_out(unit: ReadUnit, disputes: list[CommissionDispute]) -> list[DisputeOut]:
@@ -110,5 +119,16 @@ async def disputes_of_period(unit: ReadUnit, rep_id: str, period: str) -> list[D
         select(CommissionDispute)
         .where(CommissionDispute.rep_id == rep_id, CommissionDispute.period == period)
         .order_by(CommissionDispute.opened_at, CommissionDispute.id)
+    )
+    return await dispute_out(unit, list(found))
+
+
+async def recent_disputes(unit: ReadUnit, rep_id: str) -> list[DisputeOut]:
+    """The rep's latest disputes, newest first: what their phone shows offline."""
+    found = await unit.session.scalars(
+        select(CommissionDispute)
+        .where(CommissionDispute.rep_id == rep_id)
+        .order_by(CommissionDispute.opened_at.desc(), CommissionDispute.id)
+        .limit(PHONE_DISPUTES)
     )
     return await dispute_out(unit, list(found))

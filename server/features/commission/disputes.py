@@ -89,6 +89,7 @@ async def open_dispute(
     uow.session.add(dispute)
     await uow.session.flush()
     await uow.audit.record(_event(dispute, user.id, "open", None))
+    uow.feed.touch(summary_change(dispute.rep_id))
     return dispute
 
 
