@@ -383,3 +383,34 @@ async def test_the_reps_phone_pulls_the_answer_to_their_dispute(client, db):
         50,
     )
     assert summary["earned_cents"] == 250
+
+
+async def test_two_answers_at_once_post_one_adjustment(client, db):
+    import asyncio
+
+    shop = await _with_plan(client, db)
+    rep = shop.world.rep1.id
+    await place(client, shop, {shop.even: 1})
+    entry = (await _statement(client, shop.rep, rep))["entries"][0]
+    dispute = (
+        await client.post(
+            f"/api/commission/entries/{entry['id']}/disputes",
+            json={"comment": "Short by a dollar."},
+            headers=shop.rep,
+        )
+    ).json()
+    manager = bearer(await login(client, "manager@corp.test"))
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                f"/api/commission/disputes/{dispute['id']}/answer",
+                json={"answer": "Added.", "adjustment_cents": 100},
+                headers=who,
+            )
+            for who in (manager, shop.admin)
+        )
+    )
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    statement = await _statement(client, shop.rep, rep)
+    assert [e["kind"] for e in statement["entries"]].count("adjustment") == 1
+    assert statement["amount_cents"] == 300
