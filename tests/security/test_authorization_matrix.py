@@ -121,6 +121,68 @@ ROUTES = [
     ),
     # commission credit splits: the order's managers and admins
     Route("PUT", "/api/commission/orders/{order_id}/splits", "update", MANAGED, {"splits": []}),
+    Route("GET", "/api/commission/orders/{order_id}/splits", "read", MANAGED),
+    # commission disputes: a rep questions only their own lines (an admin is not the rep);
+    # the rep's managers and admins answer (the line is already disputed: 409 for the rep)
+    Route(
+        "POST",
+        "/api/commission/entries/{entry_id}/disputes",
+        "action",
+        Reach(frozenset({"rep_a"})),
+        {"comment": "Is this right?"},
+    ),
+    Route(
+        "POST", "/api/commission/disputes/{dispute_id}/answer", "action", MANAGED, {"answer": "Yes"}
+    ),
+    Route(
+        "GET",
+        "/api/commission/periods/{period}/payroll.csv",
+        "read",
+        ADMINS,
+        uses={"period": "=" + TODAY.isoformat()[:7]},
+    ),
+    # the managers' commission pages: a rep of their teams (admins: anyone)
+    Route(
+        "GET",
+        "/manager/commission/{rep_id}/{period}",
+        "read",
+        MANAGED,
+        uses={"period": "=" + TODAY.isoformat()[:7]},
+        page=True,
+    ),
+    Route(
+        "POST",
+        "/manager/commission/{rep_id}/{period}/quota",
+        "action",
+        MANAGED,
+        {"quota": "1000.00"},
+        uses={"period": "=" + TODAY.isoformat()[:7]},
+        page=True,
+    ),
+    Route(
+        "POST",
+        "/manager/commission/{rep_id}/{period}/approve",
+        "action",
+        MANAGED,
+        uses={"period": "=" + TODAY.isoformat()[:7]},
+        page=True,
+    ),
+    Route(
+        "POST",
+        "/manager/commission/{rep_id}/{period}/pay",
+        "action",
+        ADMINS,
+        uses={"period": "=" + TODAY.isoformat()[:7]},
+        page=True,
+    ),
+    Route(
+        "POST",
+        "/manager/commission/disputes/{dispute_id}/answer",
+        "action",
+        MANAGED,
+        {"answer": "Checked"},
+        page=True,
+    ),
     # webhooks and e-mails (back office)
     Route("GET", "/api/webhooks/{endpoint_id}", "read", ADMINS, uses={"endpoint_id": "webhook"}),
     Route(
@@ -578,6 +640,9 @@ SCOPED_LISTS = {
     # default table lists customers, the drill-down's most detailed rows.
     "/api/dashboard": "api",
     "/manager/dashboard": "page",
+    # Commission: the team statements page and the disputes list, the caller's teams only.
+    "/manager/commission": "page",
+    "/api/commission/disputes": "api",
     "/manager/dashboard/export.csv": "page",
     "/manager/dashboard/export.xlsx": "page",
 }

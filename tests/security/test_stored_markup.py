@@ -20,7 +20,7 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 
 from tests.conftest import browser_client
-from tests.factories import bearer, login, seed_world
+from tests.factories import bearer, login, make_user, seed_world
 from tests.sales_factories import add_product, seed_catalog, set_stock
 from tests.security.org import browser_login
 from tests.xlsx_reading import read_sheet
@@ -180,6 +180,11 @@ CSV_EXPORTS: dict[tuple[str, str], str] = {
     ("GET", "/orders/export.csv"): "/orders/export.csv",
     ("GET", "/quotes/export.csv"): "/quotes/export.csv",
     ("GET", "/manager/dashboard/export.csv"): "/manager/dashboard/export.csv",
+    # The payroll export: a rep's name is typed by people (an approved statement of theirs).
+    (
+        "GET",
+        "/api/commission/periods/{period}/payroll.csv",
+    ): "/api/commission/periods/{period}/payroll.csv",
     # The accounting export: customer names and PO numbers are typed by people.
     ("GET", "/api/orders/export"): "/api/orders/export?from={yesterday}&to={tomorrow}",
 }
@@ -264,6 +269,12 @@ async def _formulas_stored(client: httpx.AsyncClient, db: Any) -> tuple[Any, dic
 
 async def test_csv_exports_neutralise_formulas_in_stored_text(app, client, db):
     catalog, admin = await _formulas_stored(client, db)
+    period = date.today().isoformat()[:7]
+    payee = await make_user(db, role="rep", email="payee@corp.test", name=FORMULA)
+    approved = await client.post(
+        f"/api/commission/statements/{payee.id}/{period}/approve", headers=admin
+    )
+    assert approved.status_code == 200, approved.text
     for (method, path), url in CSV_EXPORTS.items():
         answer = await client.request(
             method,
@@ -271,6 +282,7 @@ async def test_csv_exports_neutralise_formulas_in_stored_text(app, client, db):
                 price_list=catalog.base_list_id,
                 yesterday=date.today() - timedelta(days=1),
                 tomorrow=date.today() + timedelta(days=1),
+                period=period,
             ),
             headers=admin,
         )

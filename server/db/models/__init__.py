@@ -33,6 +33,7 @@ from server.db.models.commission import (
     CommissionSplit,
     CommissionStatement,
 )
+from server.db.models.commission_disputes import CommissionDispute
 from server.db.models.customers import (
     Customer,
     CustomerAddress,
@@ -71,6 +72,7 @@ __all__ = [
     "Base",
     "ChangeCounter",
     "ChangeRecord",
+    "CommissionDispute",
     "CommissionEntry",
     "CommissionPlan",
     "CommissionQuota",

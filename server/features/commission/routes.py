@@ -141,7 +141,7 @@ async def statement_csv(
     guards=[_deciders],
     tags=["commission"],
     status_code=200,
-    responses=problems(400, 403, 404, 422),
+    responses=problems(403, 404, 422),
 )
 async def set_splits(
     request: _Req, db: Database, order_id: Annotated[str, Parameter(max_length=36)], data: SplitsIn

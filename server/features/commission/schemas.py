@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from server.features.commission.dispute_schemas import DisputeOut
+
 __all__ = [
     "EntryOut",
     "PhonePlan",
@@ -186,3 +188,5 @@ class StatementOut(msgspec.Struct):
     approved_by: str | None = None
     approved_at: datetime | None = None
     paid_at: datetime | None = None
+    # The rep's questions about lines of this period, with the answers.
+    disputes: list[DisputeOut] = []

@@ -26,6 +26,7 @@ from server.domain.actor import CurrentUser
 from server.domain.commission import DesiredEntry, entries_to_append, tier_adjustment_cents
 from server.domain.errors import InvalidTransition, NotFound, PermissionDenied
 from server.features.commission.crediting import summary_change
+from server.features.commission.dispute_queries import disputes_of_period
 from server.features.commission.schemas import EntryOut, StatementOut
 from server.features.commission.store import CommissionStore
 from server.features.commission.summary import plan_for_period, rep_summary
@@ -226,6 +227,7 @@ async def statement_of(unit: ReadUnit, user: CurrentUser, rep_id: str, period: s
         approved_by=stored.approved_by if stored else None,
         approved_at=stored.approved_at if stored else None,
         paid_at=stored.paid_at if stored else None,
+        disputes=await disputes_of_period(unit, rep_id, period),
     )
 
 
