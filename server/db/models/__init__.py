@@ -27,6 +27,7 @@ from server.db.models.catalog import (
     Warehouse,
 )
 from server.db.models.commission import (
+    CommissionDraw,
     CommissionEntry,
     CommissionPlan,
     CommissionQuota,
@@ -71,6 +72,7 @@ __all__ = [
     "Base",
     "ChangeCounter",
     "ChangeRecord",
+    "CommissionDraw",
     "CommissionEntry",
     "CommissionPlan",
     "CommissionQuota",
