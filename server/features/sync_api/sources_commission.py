@@ -9,11 +9,16 @@
      "attainment_percent": "87.5"|null, "next_tier_percent": str|null,
      "next_tier_multiplier": str|null, "next_tier_revenue_needed_cents": int|null,
      "statement_status": "draft"|"approved"|"paid", "spiff_cents",
+     "quota_period": "YYYY-MM"|"YYYY-Qn"|null, "quota_base_cents", "quota_revenue_cents",
+     "draw_cents", "draw_recovered_cents", "draw_outstanding_cents",
      "plan": {"id", "version", "basis", "default_rate": "7.5",
               "category_rates": {id: percent}, "product_rates": {id: percent},
               "erosion_limit": "20"|null,
               "spiffs": [{"product_id", "per": "unit"|"order", "amount_cents",
-                          "starts_on": "YYYY-MM-DD", "ends_on": "YYYY-MM-DD"}]}|null}
+                          "starts_on": "YYYY-MM-DD", "ends_on": "YYYY-MM-DD"}],
+              "pays_on": "revenue"|"margin", "category_pays_on": {id: basis},
+              "product_pays_on": {id: basis}, "tier_mode": "none"|"marginal"|"retroactive",
+              "tiers": [{"from_percent", "multiplier"}], "cap_cents": int|null}|null}
 
 `plan` is the plan in force today: the builders' what-if (pwa/static/js/commission.js)
 computes from it offline.
