@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import delete, select
 
-from server.db.models import CommissionDraw, CommissionStatement, User
+from server.db.models import CommissionDraw, User
 from server.db.types import new_id, utcnow
 from server.db.unit_of_work import AuditRecord, WriteUnit
 from server.domain.actor import CurrentUser
@@ -22,7 +22,7 @@ from server.domain.commission_periods import DrawSettlement, settle_draw
 from server.domain.errors import InvalidTransition, NotFound
 from server.features.commission.crediting import summary_change
 from server.features.commission.schemas import DrawIn, DrawOut
-from server.features.commission.store import LOCKING_STATUSES, CommissionStore
+from server.features.commission.store import CommissionStore
 
 __all__ = ["draw_settlement", "set_draw", "settle_month_draw"]
 
@@ -33,14 +33,11 @@ async def set_draw(uow: WriteUnit, user: CurrentUser, data: DrawIn) -> DrawOut:
     session = uow.session
     if await session.get(User, data.rep_id) is None:
         raise NotFound("No such user.", code="user_not_found")
-    status = await session.scalar(
-        select(CommissionStatement.status).where(
-            CommissionStatement.rep_id == data.rep_id, CommissionStatement.period == data.period
-        )
-    )
-    if status in LOCKING_STATUSES:
+    # The rep's commission lock (shared; an approval holds it exclusively): a month being
+    # approved settles with the draw it had, never one changed under it.
+    if data.period in await uow.scoped(CommissionStore).locked_periods(data.rep_id):
         raise InvalidTransition(
-            f"The statement of {data.period} is already {status}: its draw cannot change.",
+            f"The statement of {data.period} is already approved: its draw cannot change.",
             code="statement_not_draft",
         )
     found = await session.scalar(

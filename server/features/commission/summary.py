@@ -26,6 +26,7 @@ from server.domain.commission import (
     commission_on,
     commissionable_share,
     next_tier,
+    open_period,
     rate_for,
     split_cents,
 )
@@ -205,7 +206,8 @@ async def rep_summary(
         adjustment = by_kind.get("commission", 0)
         top_up = by_kind.get("draw", 0) + by_kind.get("guarantee", 0)
         recovered = -by_kind.get("recovery", 0)
-        outstanding = await store.outstanding_draws(rep_id, _after(period))
+        after = open_period(period, {period})  # the month after
+        outstanding = await store.outstanding_draws(rep_id, after)
         earned = total
     else:
         adjustment = month_tier_adjustment(plan, standing)
@@ -251,9 +253,3 @@ async def rep_summary(
         draw_recovered_cents=recovered,
         draw_outstanding_cents=outstanding,
     )
-
-
-def _after(period: str) -> str:
-    """The month after `period`."""
-    year, month = int(period[:4]), int(period[5:7])
-    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
