@@ -308,3 +308,35 @@ async def test_a_guaranteed_minimum_tops_up_its_month_and_is_never_taken_back(cl
     following = await _me(client, shop, later)
     assert (following["draw_recovered_cents"], following["earned_cents"]) == (0, 1_000)
     assert following["draw_outstanding_cents"] == 0
+
+
+async def _pulled_order(client: Any, headers: dict[str, str], order_id: str) -> dict[str, Any]:
+    cursor, found = None, None
+    while True:
+        params = {"cursor": cursor} if cursor else {}
+        page = (await client.get("/api/sync/v1/pull", params=params, headers=headers)).json()
+        for change in page["changes"]:
+            if change["entity_type"] == "order" and change["entity_id"] == order_id:
+                found = change
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            assert found is not None
+            return dict(found["data"])
+
+
+async def test_the_pulled_order_carries_its_split_for_the_amend_what_if(client, db):
+    shop = await open_shop(client, db)
+    await _plan(client, shop)
+    order = await place(client, shop, {shop.even: 3})
+    assert (await _pulled_order(client, shop.rep, order["id"]))["commission_splits"] == []
+    manager = bearer(await login(client, "manager@corp.test"))
+    rep1, rep2 = shop.world.rep1.id, shop.world.rep2.id
+    body = {"splits": [{"rep_id": rep1, "percent": "62.5"}, {"rep_id": rep2, "percent": "37.5"}]}
+    answer = await client.put(
+        f"/api/commission/orders/{order['id']}/splits", json=body, headers=manager
+    )
+    assert answer.status_code == 200, answer.text
+    pulled = await _pulled_order(client, shop.rep, order["id"])
+    assert sorted(pulled["commission_splits"], key=lambda s: s["rep_id"]) == sorted(
+        body["splits"], key=lambda s: s["rep_id"]
+    )
