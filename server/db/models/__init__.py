@@ -27,6 +27,7 @@ from server.db.models.catalog import (
     Warehouse,
 )
 from server.db.models.commission import (
+    CommissionDraw,
     CommissionEntry,
     CommissionPlan,
     CommissionQuota,
@@ -73,6 +74,7 @@ __all__ = [
     "ChangeCounter",
     "ChangeRecord",
     "CommissionDispute",
+    "CommissionDraw",
     "CommissionEntry",
     "CommissionPlan",
     "CommissionQuota",

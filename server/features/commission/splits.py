@@ -20,6 +20,7 @@ from server.domain.errors import NotFound, ValidationFailed
 from server.features.commission.crediting import credit_commission
 from server.features.commission.dispute_schemas import OrderSplitsOut, SplitShareOut
 from server.features.commission.schemas import SplitOut, SplitsIn, SplitsOut
+from server.features.sales.changes import order_changes
 from server.features.sales.order_queries import get_visible_order, order_filter
 from server.features.sales.order_store import OrderStore
 from server.features.shared.scope import load_scope
@@ -87,6 +88,8 @@ async def set_splits(uow: WriteUnit, user: CurrentUser, order_id: str, data: Spl
         )
     )
     appended = await credit_commission(uow, order.id, reason=f"credit split of {order.number}")
+    # The order's phones pull its split again (the amend builder's what-if reads it).
+    uow.feed.touch_all(order_changes(order, None))
     return SplitsOut(
         order_id=order.id,
         splits=[SplitOut(rep_id=s["rep_id"], percent=s["percent"]) for s in after],
