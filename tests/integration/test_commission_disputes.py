@@ -305,6 +305,7 @@ async def test_payroll_lists_the_approved_and_paid_statements_of_the_period(clie
             "status": "paid",
             "earned": "6.00",
             "adjustments": "1.50",
+            "draws": "0.00",
             "total_payable": "7.50",
             "currency": "USD",
         }

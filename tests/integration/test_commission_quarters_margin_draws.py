@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -269,6 +271,18 @@ async def test_a_recoverable_draw_is_advanced_then_recovered_from_the_next_month
     ]
     locked = await client.put("/api/commission/draws", json=body, headers=shop.admin)
     assert locked.status_code == 409
+    # Payroll pays the month's 10.00: 4.00 earned and the 6.00 advance, shown apart.
+    payroll = await client.get(
+        f"/api/commission/periods/{THIS_PERIOD}/payroll.csv", headers=shop.admin
+    )
+    assert payroll.status_code == 200, payroll.text
+    [row] = list(csv.DictReader(io.StringIO(payroll.text)))
+    assert (row["earned"], row["adjustments"], row["draws"], row["total_payable"]) == (
+        "4.00",
+        "0.00",
+        "6.00",
+        "10.00",
+    )
 
     # The month is approved: the next order lands in the next open month, 100.00 at 10 %
     # = 10.00, of which 6.00 repays the advance.

@@ -1,14 +1,18 @@
 """The payroll export of a period: one row per approved (or paid) statement, what payroll
-pays each rep. Draft statements are not payable and are left out."""
+pays each rep. Draft statements are not payable and are left out.
+
+`draws` is the period's draw settlement: advances and guarantees topping the month up
+(positive) net of recoveries of earlier advances (negative)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, case, func, select
 
 from server.db.models import CommissionEntry, CommissionStatement, User
 from server.db.unit_of_work import ReadUnit
+from server.domain.commission_periods import DRAW_KINDS
 from server.features.commission.dispute_queries import ADJUSTMENT_KIND
 from server.features.commission.store import LOCKING_STATUSES
 from server.features.shared.csv_export import csv_text
@@ -23,6 +27,7 @@ PAYROLL_COLUMNS = (
     "status",
     "earned",
     "adjustments",
+    "draws",
     "total_payable",
     "currency",
 )
@@ -30,13 +35,21 @@ PAYROLL_COLUMNS = (
 
 async def payroll_csv(unit: ReadUnit, period: str) -> str:
     """Approving fixed each statement's amount as the sum of the period's entries, and an
-    approved period takes no more entries: earned plus adjustments is the amount."""
+    approved period takes no more entries: earned plus adjustments plus draws is the
+    amount."""
+
+    def _sum_of(kinds: tuple[str, ...]) -> ColumnElement[int]:
+        return func.sum(
+            case((CommissionEntry.kind.in_(kinds), CommissionEntry.amount_cents), else_=0)
+        )
+
     adjustments = (
         select(
             CommissionEntry.rep_id,
-            func.sum(CommissionEntry.amount_cents).label("cents"),
+            _sum_of((ADJUSTMENT_KIND,)).label("cents"),
+            _sum_of(DRAW_KINDS).label("draw_cents"),
         )
-        .where(CommissionEntry.period == period, CommissionEntry.kind == ADJUSTMENT_KIND)
+        .where(CommissionEntry.period == period)
         .group_by(CommissionEntry.rep_id)
         .subquery()
     )
@@ -47,6 +60,7 @@ async def payroll_csv(unit: ReadUnit, period: str) -> str:
             CommissionStatement.status,
             CommissionStatement.amount_cents,
             func.coalesce(adjustments.c.cents, 0),
+            func.coalesce(adjustments.c.draw_cents, 0),
         )
         .join(User, User.id == CommissionStatement.rep_id)
         .outerjoin(adjustments, adjustments.c.rep_id == CommissionStatement.rep_id)
@@ -64,12 +78,13 @@ async def payroll_csv(unit: ReadUnit, period: str) -> str:
                 email,
                 period,
                 status,
-                _money(int(amount) - int(adjusted)),
+                _money(int(amount) - int(adjusted) - int(drawn)),
                 _money(int(adjusted)),
+                _money(int(drawn)),
                 _money(int(amount)),
                 DEFAULT_CURRENCY,
             ]
-            for name, email, status, amount, adjusted in rows
+            for name, email, status, amount, adjusted, drawn in rows
         ),
     )
 
