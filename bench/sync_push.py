@@ -63,6 +63,7 @@ from server.domain.customers import normalize_name
 from server.process import settle_garbage_collector
 from server.security.auth import ACCESS_TOKEN_TYPE
 from server.security.passwords import hash_password
+from server.security.refresh_tokens import issue as issue_refresh
 from server.security.sessions import SESSION_CLAIM
 from sync.client import SyncClient
 
@@ -413,15 +414,22 @@ def day_of_work(
     return work
 
 
-def token_for(app: Any, settings: Settings, user_id: str, role: str) -> str:
+async def token_for(app: Any, settings: Settings, user_id: str, role: str) -> str:
+    # A session of its own, as a login would give (tokens naming no session, or one that
+    # never existed, are refused).
+    async with app.state.db.write() as uow:
+        session = await issue_refresh(uow.session, user_id=user_id, lifetime=timedelta(hours=1))
     return str(
         app.state.jwt_auth.create_token(
             identifier=user_id,
             token_expiration=timedelta(hours=1),
             token_issuer=settings.jwt_issuer,
             token_audience=settings.jwt_audience,
-            # A session of its own, as a login would give (tokens without one are refused).
-            token_extras={"typ": ACCESS_TOKEN_TYPE, "role": role, SESSION_CLAIM: new_id()},
+            token_extras={
+                "typ": ACCESS_TOKEN_TYPE,
+                "role": role,
+                SESSION_CLAIM: session.family_id,
+            },
         )
     )
 
@@ -433,7 +441,9 @@ async def push_phase(
     async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=600) as http:
         phones = []
         for rep_id in world.rep_ids:
-            phone = SyncClient(http=http, access_token=token_for(app, settings, rep_id, "rep"))
+            phone = SyncClient(
+                http=http, access_token=await token_for(app, settings, rep_id, "rep")
+            )
             await phone.register("bench phone")
             for mutation_type, args in day_of_work(world, rep_id, rng, orders, lines):
                 phone.enqueue(
@@ -463,7 +473,7 @@ async def pull_phase(
 ) -> tuple[float, int, int, int, int]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=600) as http:
-        token = token_for(app, settings, world.manager_id, "manager")
+        token = await token_for(app, settings, world.manager_id, "manager")
         headers = {"Authorization": f"Bearer {token}"}
         cursor, raw, compressed, changes, pages = "", 0, 0, 0, 0
         started = time.perf_counter()

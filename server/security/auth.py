@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, exists, select
 
 from server.config import Settings
 from server.db.engine import Database
-from server.db.models import RevokedSession, User
+from server.db.models import RefreshToken, RevokedSession, User
 from server.domain.actor import INTEGRATION_ROLE, CurrentUser
 from server.domain.api_tokens import looks_like_token
 from server.security.api_tokens import integration_actor
@@ -51,6 +51,11 @@ _USER = select(
     User.role,
     User.active,
     exists().where(RevokedSession.session_id == bindparam("session_id")).label("session_ended"),
+    # A session is a login's refresh-token family: a token naming one that this user never
+    # had is forged (or minted with a leaked key), not merely old.
+    exists()
+    .where(RefreshToken.family_id == bindparam("session_id"), RefreshToken.user_id == User.id)
+    .label("session_known"),
 ).where(User.id == bindparam("user_id"))
 ALGORITHM = "HS256"
 
@@ -144,7 +149,7 @@ def build_jwt_auth(
         # An integration user signs in with its API token only, never a staff session.
         if user.role == INTEGRATION_ROLE:
             return None
-        if user.session_ended:
+        if user.session_ended or not user.session_known:
             return None
         return CurrentUser(id=user.id, email=user.email, full_name=user.full_name, role=user.role)
 

@@ -15,7 +15,12 @@ from tests.conftest import TEST_SECRET
 from tests.factories import PASSWORD, bearer, login, make_user
 
 
-def _claims(user_id: str, **overrides: object) -> dict[str, object]:
+def _session_of(tokens: dict[str, object]) -> str:
+    payload = jwt.decode(str(tokens["access_token"]), options={"verify_signature": False})
+    return str(payload.get("sid") or payload["extras"]["sid"])
+
+
+def _claims(user_id: str, sid: str, **overrides: object) -> dict[str, object]:
     now = datetime.now(UTC)
     claims: dict[str, object] = {
         "sub": user_id,
@@ -25,7 +30,7 @@ def _claims(user_id: str, **overrides: object) -> dict[str, object]:
         "aud": "fieldsales-api",
         "typ": "access",
         "role": "rep",
-        "sid": "01900000-0000-7000-8000-000000000000",
+        "sid": sid,
     }
     claims.update(overrides)
     return claims
@@ -96,33 +101,36 @@ async def test_logout_revokes_the_refresh_token(client, db):
 async def test_expired_tampered_wrong_audience_alg_none_and_refresh_tokens_are_refused(client, db):
     user = await make_user(db, email="ana@example.com")
     tokens = await login(client, "ana@example.com")
+    sid = _session_of(tokens)
     past = int(time.time()) - 3600
     good_header, good_payload, good_sig = tokens["access_token"].split(".")
     forged = {
         "expired": jwt.encode(
-            _claims(user.id, iat=past - 60, exp=past), TEST_SECRET, algorithm="HS256"
+            _claims(user.id, sid, iat=past - 60, exp=past), TEST_SECRET, algorithm="HS256"
         ),
         "tampered": f"{good_header}.{good_payload}.{good_sig[:-4]}AAAA",
         "wrong_audience": jwt.encode(
-            _claims(user.id, aud="another-app"), TEST_SECRET, algorithm="HS256"
+            _claims(user.id, sid, aud="another-app"), TEST_SECRET, algorithm="HS256"
         ),
         "wrong_issuer": jwt.encode(
-            _claims(user.id, iss="someone-else"), TEST_SECRET, algorithm="HS256"
+            _claims(user.id, sid, iss="someone-else"), TEST_SECRET, algorithm="HS256"
         ),
-        "alg_none": jwt.encode(_claims(user.id), None, algorithm="none"),
+        "alg_none": jwt.encode(_claims(user.id, sid), None, algorithm="none"),
         "other_secret": jwt.encode(
-            _claims(user.id), "another-secret-" + "y" * 40, algorithm="HS256"
+            _claims(user.id, sid), "another-secret-" + "y" * 40, algorithm="HS256"
         ),
-        "refresh_type": jwt.encode(_claims(user.id, typ="refresh"), TEST_SECRET, algorithm="HS256"),
+        "refresh_type": jwt.encode(
+            _claims(user.id, sid, typ="refresh"), TEST_SECRET, algorithm="HS256"
+        ),
         "refresh_token_as_access": tokens["refresh_token"],
         "no_session": jwt.encode(
-            {k: v for k, v in _claims(user.id).items() if k != "sid"},
+            {k: v for k, v in _claims(user.id, sid).items() if k != "sid"},
             TEST_SECRET,
             algorithm="HS256",
         ),
     }
     # The control: a correctly signed access token for the same user is accepted.
-    control = jwt.encode(_claims(user.id), TEST_SECRET, algorithm="HS256")
+    control = jwt.encode(_claims(user.id, sid), TEST_SECRET, algorithm="HS256")
     assert (
         await client.get("/api/auth/me", headers={"Authorization": f"Bearer {control}"})
     ).status_code == 200
@@ -135,8 +143,9 @@ async def test_expired_tampered_wrong_audience_alg_none_and_refresh_tokens_are_r
 async def test_a_token_accepted_before_it_expires_is_refused_once_it_has(client, db):
     # Verified tokens are remembered (server/security/auth.py): expiry must still count.
     user = await make_user(db, email="ana@example.com")
+    sid = _session_of(await login(client, "ana@example.com"))
     now = int(time.time())
-    token = jwt.encode(_claims(user.id, iat=now, exp=now + 2), TEST_SECRET, algorithm="HS256")
+    token = jwt.encode(_claims(user.id, sid, iat=now, exp=now + 2), TEST_SECRET, algorithm="HS256")
     headers = {"Authorization": f"Bearer {token}"}
     assert (await client.get("/api/auth/me", headers=headers)).status_code == 200
     assert (await client.get("/api/auth/me", headers=headers)).status_code == 200

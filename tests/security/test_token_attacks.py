@@ -11,6 +11,7 @@ login page) and no customer data is in the answer.
 from __future__ import annotations
 
 import time
+import uuid
 import warnings
 from typing import Any
 
@@ -96,6 +97,7 @@ def _session_of(access_token: str) -> str:
 
 async def test_forged_and_malformed_access_tokens_get_nothing_anywhere(app, client, db):
     user, tokens = await _rep_with_a_customer(client, db)
+    admin = await login(client, "admin@corp.test")
     sid = _session_of(tokens["access_token"])
     rep = user.id
     now = int(time.time())
@@ -122,9 +124,10 @@ async def test_forged_and_malformed_access_tokens_get_nothing_anywhere(app, clie
         "wrong_key": _sign(_claims(rep, sid), key="another-secret-" + "y" * 40),
         "escalated_role": _sign(_claims(rep, sid, role="admin")),
         "unknown_user": _sign(_claims("01900000-0000-7000-8000-00000000dead", sid)),
-        # Not here: a correctly signed token naming a session that never existed is let in
-        # (only ended sessions are looked up). Minting one needs the signing key, and the
-        # existing token tests and benchmarks mint tokens with invented session ids.
+        # Signed with the real key, but naming a session that never existed, or another
+        # user's session: refused like an ended one.
+        "session_that_never_existed": _sign(_claims(rep, str(uuid.uuid4()))),
+        "another_users_session": _sign(_claims(rep, _session_of(admin["access_token"]))),
         "refresh_token_as_access_token": tokens["refresh_token"],
         "garbage": "not.a.token",
         "empty": "",
