@@ -37,6 +37,7 @@ __all__ = [
     "due_date",
     "invoice_balance",
     "line_share",
+    "within_creditable",
 ]
 
 AGEING_BUCKETS: tuple[str, ...] = ("current", "1-30", "31-60", "61-90", "90+")
@@ -112,6 +113,21 @@ def correction_share(
         )
     )
     return Share(0, amount_cents, tax)
+
+
+def within_creditable(share: Share, *, creditable_net_cents: int) -> Share:
+    """Returned units' credit, held to what the line still has to credit: price
+    corrections may already have credited most of it, and the goods still come back (the
+    units count in full, the money only up to what is left; the tax falls with the net)."""
+    net = max(0, min(share.net_cents, creditable_net_cents))
+    if net == share.net_cents:
+        return share
+    tax = int(
+        (Decimal(share.tax_cents) * net / share.net_cents).quantize(
+            Decimal(1), rounding=ROUND_HALF_UP
+        )
+    )
+    return Share(share.quantity, net, tax)
 
 
 # --- drafting an invoice -------------------------------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from server.db.engine import Database
@@ -152,12 +151,6 @@ async def test_returns_wait_for_the_invoice_and_stay_in_scope(client, db):
     assert [r["status"] for r in listed.json()] == ["cancelled", "authorized"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by the order-to-cash state machine: after price corrections have credited "
-    "most of a line, receiving a return of its units is refused whole (credit_exceeds_line), "
-    "so the goods cannot be put back into stock",
-)
 async def test_goods_come_back_into_stock_after_a_price_correction_on_their_line(client, db):
     w = await _world(client, db)
     sold = await _shipped_and_invoiced(client, w, 2)  # 2 x 10.00

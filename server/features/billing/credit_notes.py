@@ -14,7 +14,7 @@ from datetime import date
 
 from server.db.types import new_id, utcnow
 from server.db.unit_of_work import WriteUnit
-from server.domain.billing import Share, correction_share, line_share
+from server.domain.billing import Share, correction_share, line_share, within_creditable
 from server.domain.errors import NotFound, ValidationFailed
 from server.features.billing.order_billing import save_orders, settle_order
 from server.features.billing.store import (
@@ -48,7 +48,12 @@ class IssuedCreditNote:
 
 
 def _share(
-    line: InvoiceLineRow, wanted: CreditRequest, credited_qty: int, credited_net: int
+    line: InvoiceLineRow,
+    wanted: CreditRequest,
+    credited_qty: int,
+    credited_net: int,
+    *,
+    returned: bool,
 ) -> Share:
     if (wanted.quantity is None) == (wanted.amount_cents is None):
         raise ValidationFailed(
@@ -71,6 +76,8 @@ def _share(
         already=credited_qty,
         quantity=wanted.quantity,
     )
+    if returned:
+        return within_creditable(share, creditable_net_cents=line.net_cents - credited_net)
     if credited_net + share.net_cents > line.net_cents:
         raise ValidationFailed(
             "This credit and the corrections already given are more than the line billed.",
@@ -127,6 +134,7 @@ async def issue_credit_note(
             wanted,
             credited_qty[line.order_line_id or ""],
             credited_net[line.order_line_id or ""],
+            returned=kind == "return",
         )
         credited_qty[wanted.order_line_id] += share.quantity
         credited_net[wanted.order_line_id] += share.net_cents
