@@ -38,6 +38,7 @@ from server.domain.dashboard import (
     months_starting_in,
 )
 from server.domain.orders import FulfilmentStatus, OrderStatus, QuoteStatus
+from server.features.dashboard import sums
 from server.features.dashboard.filters import Filter
 from server.features.dashboard.schemas import Figure, Headline, Ratio, Snapshot
 from server.features.dashboard.sql import (
@@ -73,6 +74,8 @@ def _ratio(current: Any, previous: Any) -> Ratio:
 
 
 async def _booked(session: AsyncSession, f: Filter) -> Any:
+    if sums.answers(f):
+        return await sums.booked(session, f)
     now, before, span = _both(f)
     return (
         await session.execute(
@@ -91,6 +94,8 @@ async def _booked(session: AsyncSession, f: Filter) -> Any:
 
 
 async def _invoiced_and_paid(session: AsyncSession, f: Filter) -> tuple[Any, Any]:
+    if sums.answers(f):
+        return await sums.invoiced_and_paid(session, f)
     now, before, span = _both(f)
     invoiced = (
         await session.execute(

@@ -1,0 +1,50 @@
+"""sales day sums: the dashboard's maintained sums, backfilled from the documents
+
+Revision ID: 0018
+Revises: 0017
+Create Date: 2026-12-06 09:45:00
+
+One row per UTC day, territory, credited rep and currency with the booked orders' net and
+count, the invoices issued and the payments allocated. The upgrade fills it from the
+orders, invoices and allocations already stored, with the statements the product uses to
+recompute it (`server.db.summaries.rebuild_sql`), so the dashboard's figures are the same
+before and after.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import server.db.types
+from server.db.summaries import rebuild_sql
+
+revision = "0018"
+down_revision = "0017"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "sales_day_sums",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("territory_id", server.db.types.UUIDString(length=36), nullable=False),
+        sa.Column("rep_id", sa.String(length=36), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("booked_cents", sa.BigInteger(), nullable=False),
+        sa.Column("booked_orders", sa.Integer(), nullable=False),
+        sa.Column("invoiced_cents", sa.BigInteger(), nullable=False),
+        sa.Column("paid_cents", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "territory_id", "rep_id", "currency"),
+    )
+    op.create_index(
+        "ix_sales_day_sums_territory_day", "sales_day_sums", ["territory_id", "day"], unique=False
+    )
+    for statement in rebuild_sql(op.get_bind().dialect.name):
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    op.drop_index("ix_sales_day_sums_territory_day", table_name="sales_day_sums")
+    op.drop_table("sales_day_sums")
