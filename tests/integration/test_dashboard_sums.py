@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from server.db.models import SalesDaySum
-from server.db.summaries import recompute_sql
+from server.db.models import SalesCustomer, SalesCustomerDay, SalesDaySum
+from server.db.summaries import recompute_customer_days_sql, recompute_sql
 from tests.billing_factories import Shop, open_shop, ship
 from tests.sales_factories import create_customer
 
@@ -52,6 +52,31 @@ async def _recomputed(db) -> dict[tuple[str, str, str, str], tuple[int, int, int
     async with db.read() as unit:
         rows = await unit.session.execute(text(recompute_sql(unit.dialect_name)))
         return _rows(rows.all())
+
+
+async def _kept_days(db) -> dict[tuple[str, str, str, str], int]:
+    d, c = SalesCustomerDay, SalesCustomer
+    async with db.read() as unit:
+        days = await unit.session.execute(
+            select(d.customer_id, d.day, d.territory_id, d.rep_id, d.booked_orders)
+        )
+        kept = {(c_, str(day)[:10], t, r): n for c_, day, t, r, n in days.all() if n}
+        customers = await unit.session.execute(
+            select(c.customer_id, c.territory_id, c.rep_id, c.booked_orders)
+        )
+        by_customer = {(c_, t, r): n for c_, t, r, n in customers.all() if n}
+    # The customers' table counts exactly their ordering days' orders.
+    totals: dict[tuple[str, str, str], int] = {}
+    for (customer, _, territory, rep), n in kept.items():
+        totals[(customer, territory, rep)] = totals.get((customer, territory, rep), 0) + n
+    assert by_customer == totals
+    return kept
+
+
+async def _recomputed_days(db) -> dict[tuple[str, str, str, str], int]:
+    async with db.read() as unit:
+        rows = await unit.session.execute(text(recompute_customer_days_sql(unit.dialect_name)))
+        return {(c, str(day)[:10], t, r): int(n) for c, day, t, r, n in rows.all()}
 
 
 class _Sales:
@@ -102,7 +127,9 @@ class _Sales:
         order = self._order()
         if order is None:
             return
-        fresh = (await self.client.get(f"/api/orders/{order['id']}", headers=self.shop.admin)).json()
+        fresh = (
+            await self.client.get(f"/api/orders/{order['id']}", headers=self.shop.admin)
+        ).json()
         line = fresh["lines"][0]
         body = {
             "expected_revision": fresh["revision"],
@@ -120,7 +147,9 @@ class _Sales:
         order = self._order()
         if order is None:
             return
-        fresh = (await self.client.get(f"/api/orders/{order['id']}", headers=self.shop.admin)).json()
+        fresh = (
+            await self.client.get(f"/api/orders/{order['id']}", headers=self.shop.admin)
+        ).json()
         if fresh["status"] not in ("confirmed", "in_fulfilment"):
             return
         left = [
@@ -190,9 +219,11 @@ async def test_day_sums_equal_a_recomputation_after_a_random_day_of_sales(client
         await sales.step()
         if step % 10 == 9:
             assert await _kept(db) == await _recomputed(db), f"after step {step + 1}"
+            assert await _kept_days(db) == await _recomputed_days(db), f"after step {step + 1}"
 
     kept = await _kept(db)
     assert kept == await _recomputed(db)
+    assert await _kept_days(db) == await _recomputed_days(db)
     # The schedule did what it is for: orders booked, invoiced and paid, and refusals met.
     figures = list(kept.values())
     assert sum(f[1] for f in figures) > 3
@@ -210,3 +241,4 @@ async def test_day_sums_leave_out_a_cancelled_order(client, db):
     await sales._post(f"/api/orders/{order['id']}/cancel", {"reason": "Changed mind"})
 
     assert await _kept(db) == {} == await _recomputed(db)
+    assert await _kept_days(db) == {} == await _recomputed_days(db)

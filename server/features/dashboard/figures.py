@@ -274,6 +274,10 @@ async def lapsed_customers(session: AsyncSession, f: Filter, as_of: date) -> dic
     The database narrows them to customers with two ordering days or more whose last
     order is older than the shortest lapse (`LAPSE_MIN_WEEKS`); only their ordering days
     are read, and the rhythm (a median) is worked out by the domain rule."""
+    if sums.answers(f):
+        found = await sums.ordering_days(session, f, as_of)
+        lapses = {c: lapse_of(d, as_of) for c, d in found.items()}
+        return {c: lapse for c, lapse in lapses.items() if lapse is not None}
     known = [*order_conditions(f), SalesOrder.status.in_(BOOKED_STATUSES)]
     known.append(SalesOrder.placed_at < moment(as_of + timedelta(days=1)))
     quiet_since = moment(as_of - timedelta(days=LAPSE_MIN_WEEKS * 7))

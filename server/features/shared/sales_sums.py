@@ -7,6 +7,7 @@ API, the pages, the sync push, group commit, jobs) keeps the dashboard's sums in
   it is not a blanket order; a change (placing, confirming, cancelling, amending,
   closing) takes off what the stored row counted and adds what the new one counts, so an
   order's change costs one key of the unit's single upsert;
+- a booked order also counts on its customer's ordering day (for the lapsed customers);
 - an invoice adds its total on its issue day, an allocation its amount on its payment's
   day, both to the keys of the invoice's order (its territory, rep and currency, fixed
   when it was placed).
@@ -22,7 +23,7 @@ from sqlalchemy import bindparam, select
 
 from server.db.models import Invoice, Payment, SalesOrder
 from server.db.statements import by_arity
-from server.db.summaries import BOOKED_STATUSES, SumKey
+from server.db.summaries import BOOKED_STATUSES, CustomerDayKey, SumKey
 from server.db.unit_of_work import WriteUnit
 
 __all__ = [
@@ -38,6 +39,8 @@ _BLANKET = "blanket"
 class BookedFields(Protocol):
     """What decides an order's part of the sums (an order row, or the stored columns)."""
 
+    @property
+    def customer_id(self) -> str: ...
     @property
     def status(self) -> str: ...
     @property
@@ -63,13 +66,16 @@ def order_changed(uow: WriteUnit, before: BookedFields | None, after: BookedFiel
     for order, sign in ((before, -1), (after, 1)):
         if order is None or order.order_type == _BLANKET or order.status not in BOOKED_STATUSES:
             continue
-        uow.sums.add(
-            _key(order, order.placed_at.date()), booked=sign * order.net_cents, orders=sign
+        day = order.placed_at.date()
+        uow.sums.add(_key(order, day), booked=sign * order.net_cents, orders=sign)
+        uow.sums.add_ordering_day(
+            CustomerDayKey(order.customer_id, day, order.territory_id, order.rep_id or ""), sign
         )
 
 
 _STORED_COLUMNS = (
     SalesOrder.id,
+    SalesOrder.customer_id,
     SalesOrder.status,
     SalesOrder.order_type,
     SalesOrder.placed_at,

@@ -5,7 +5,8 @@ Revises: 0017
 Create Date: 2026-12-06 09:45:00
 
 One row per UTC day, territory, credited rep and currency with the booked orders' net and
-count, the invoices issued and the payments allocated. The upgrade fills it from the
+count, the invoices issued and the payments allocated; beside it each customer's ordering
+days, and the customers with booked orders, by territory and rep. The upgrade fills them from the
 orders, invoices and allocations already stored, with the statements the product uses to
 recompute it (`server.db.summaries.rebuild_sql`), so the dashboard's figures are the same
 before and after.
@@ -41,10 +42,36 @@ def upgrade() -> None:
     op.create_index(
         "ix_sales_day_sums_territory_day", "sales_day_sums", ["territory_id", "day"], unique=False
     )
+    op.create_table(
+        "sales_customer_days",
+        sa.Column("customer_id", server.db.types.UUIDString(length=36), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("territory_id", server.db.types.UUIDString(length=36), nullable=False),
+        sa.Column("rep_id", sa.String(length=36), nullable=False),
+        sa.Column("booked_orders", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("customer_id", "day", "territory_id", "rep_id"),
+    )
+    op.create_index(
+        "ix_sales_customer_days_territory_day",
+        "sales_customer_days",
+        ["territory_id", "day", "customer_id"],
+        unique=False,
+    )
+    op.create_table(
+        "sales_customers",
+        sa.Column("territory_id", server.db.types.UUIDString(length=36), nullable=False),
+        sa.Column("rep_id", sa.String(length=36), nullable=False),
+        sa.Column("customer_id", server.db.types.UUIDString(length=36), nullable=False),
+        sa.Column("booked_orders", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("territory_id", "rep_id", "customer_id"),
+    )
     for statement in rebuild_sql(op.get_bind().dialect.name):
         op.execute(statement)
 
 
 def downgrade() -> None:
+    op.drop_table("sales_customers")
+    op.drop_index("ix_sales_customer_days_territory_day", table_name="sales_customer_days")
+    op.drop_table("sales_customer_days")
     op.drop_index("ix_sales_day_sums_territory_day", table_name="sales_day_sums")
     op.drop_table("sales_day_sums")
