@@ -168,6 +168,16 @@ async def _quotes(session: AsyncSession, f: Filter) -> tuple[Any, Any]:
     return flows, open_now
 
 
+# The statuses open work is counted in: the status index then reads only open orders,
+# never a subtree's whole history.
+_OPEN_STATUSES = (
+    OrderStatus.PENDING_APPROVAL.value,
+    OrderStatus.CREDIT_HOLD.value,
+    OrderStatus.CONFIRMED.value,
+    OrderStatus.IN_FULFILMENT.value,
+)
+
+
 async def _open_orders(session: AsyncSession, f: Filter) -> Any:
     waiting = SalesOrder.status == OrderStatus.PENDING_APPROVAL.value
     held = SalesOrder.status == OrderStatus.CREDIT_HOLD.value
@@ -186,7 +196,7 @@ async def _open_orders(session: AsyncSession, f: Filter) -> Any:
                 sum_in(SalesOrder.total_cents, held),
                 sum_in(1, backordered),
                 sum_in(SalesOrder.net_cents, backordered),
-            ).where(*order_conditions(f))
+            ).where(*order_conditions(f), SalesOrder.status.in_(_OPEN_STATUSES))
         )
     ).one()
 
@@ -252,7 +262,9 @@ async def _cycle_days(session: AsyncSession, f: Filter) -> Any:
             SalesOrder.fulfilment_status.in_(
                 (FulfilmentStatus.SHIPPED.value, FulfilmentStatus.DELIVERED.value)
             ),
-            Shipment.shipped_at.is_not(None),
+            # An order whose last shipment left in the periods has a shipment that left
+            # since they began, and its latest is among those: older ones are not read.
+            Shipment.shipped_at >= moment(span.start),
         )
         .group_by(SalesOrder.id, SalesOrder.placed_at)
         .subquery()
