@@ -11,10 +11,11 @@ Then, in the same run, one request at a time:
 
 - product: the region manager's `GET /api/dashboard` (this month against the one before)
   through the ASGI app, end to end (auth, scope, the filter, every figure and table);
-- baseline: the figures the day sums answer (booked revenue and orders, invoiced, paid,
-  each for both periods; by territory, by rep, per day; the currency) computed by plain
-  GROUP BY statements over the order, invoice and payment tables, on the same file with
-  sqlite3 (the statements alone, no HTTP).
+- baseline: the figures the maintained sums answer (booked revenue and orders, invoiced,
+  paid, each for both periods; by territory, by rep, per day; the currency; the lapsed
+  customers as of both periods' ends) computed by plain GROUP BY statements over the
+  order, invoice and payment tables, as the dashboard computed them before, on the same
+  file with sqlite3 (the statements alone, no HTTP).
 
 Run from the repository root:
 
@@ -51,6 +52,7 @@ from server.db.summaries import BOOKED_STATUSES, rebuild_sql
 from server.db.types import new_id
 from server.demo.dataset import DEMO_PASSWORD
 from server.demo.loader import load_demo
+from server.domain.dashboard import LAPSE_MIN_WEEKS
 
 TARGET_MS = 300.0
 TARGET_RATIO = 20.0
@@ -229,8 +231,8 @@ def grow(path: Path, orders: int, today: date, seed: int = 19) -> None:
 # --- the baseline: the same figures by GROUP BY over the documents --------------------------
 
 
-def _baseline(conn: sqlite3.Connection, territories: list[str], now: tuple[str, str],
-              before: tuple[str, str]) -> list[Any]:  # fmt: skip
+def _baseline(conn: sqlite3.Connection, territories: list[str], now: tuple[str, str, date],
+              before: tuple[str, str, date]) -> list[Any]:  # fmt: skip
     """The figures the day sums answer, from the orders, invoices and payments."""
     marks = ",".join("?" * len(territories))
     booked = ",".join(f"'{s}'" for s in BOOKED_STATUSES)
@@ -252,7 +254,7 @@ def _baseline(conn: sqlite3.Connection, territories: list[str], now: tuple[str, 
         conn.execute(
             f"SELECT date(o.placed_at), SUM(o.net_cents) FROM sales_orders o "
             f"WHERE {order_filter} AND {placed} GROUP BY date(o.placed_at)",
-            (*territories, *now),
+            (*territories, *now[:2]),
         ).fetchall()
     )
     results.append(
@@ -274,6 +276,21 @@ def _baseline(conn: sqlite3.Connection, territories: list[str], now: tuple[str, 
             (now[0][:10], now[0][:10], *territories, spans[0][:10], spans[1][:10]),
         ).fetchall()
     )
+    # The lapsed customers as of the period's last day (today) and the previous one's:
+    # the customers quiet for four weeks with two ordering days, then their days.
+    for as_of in (now[2], before[2]):
+        until = (as_of + timedelta(days=1)).isoformat()
+        quiet = (as_of - timedelta(days=LAPSE_MIN_WEEKS * 7)).isoformat()
+        known = f"{order_filter} AND o.status IN ({booked}) AND o.placed_at < ?"
+        results.append(
+            conn.execute(
+                f"SELECT DISTINCT o.customer_id, date(o.placed_at) FROM sales_orders o "
+                f"WHERE {known} AND o.customer_id IN (SELECT o.customer_id FROM sales_orders o "
+                f"WHERE {known} GROUP BY o.customer_id HAVING max(o.placed_at) < ? "
+                f"AND count(DISTINCT date(o.placed_at)) >= 2)",
+                (*territories, until, *territories, until, quiet),
+            ).fetchall()
+        )
     results.append(
         conn.execute(
             f"SELECT o.currency FROM sales_orders o WHERE {order_filter} "
@@ -362,8 +379,8 @@ def main() -> int:
         start = date(today.year, today.month, 1)
         end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
         previous = start - (end - start)
-        now = (f"{start} 00:00:00", f"{end} 00:00:00")
-        before = (f"{previous} 00:00:00", now[0])
+        now = (f"{start} 00:00:00", f"{end} 00:00:00", min(today, end - timedelta(days=1)))
+        before = (f"{previous} 00:00:00", now[0], start - timedelta(days=1))
         territories = _manager_territories(conn)
         baseline_times = []
         for _ in range(args.runs):
