@@ -242,3 +242,28 @@ async def test_day_sums_leave_out_a_cancelled_order(client, db):
 
     assert await _kept(db) == {} == await _recomputed(db)
     assert await _kept_days(db) == {} == await _recomputed_days(db)
+
+
+async def test_day_sums_count_orders_pushed_from_a_phone_once_across_a_retry(client, db):
+    from sync.client import LostResponse
+    from tests.integration.test_sync_orders import _order, _phone, _shop
+
+    shop = await _shop(client, db)
+    phone = await _phone(client)
+    for quantity in (1, 2, 3):
+        phone.enqueue("order.place", _order(shop, quantity=quantity))
+    phone.enqueue("order.place", _order(shop, product="no-such-product"))
+    phone.lose_next_responses = 1
+    try:
+        await phone.push()
+    except LostResponse:
+        pass
+    outcomes = (await phone.push()).json()["outcomes"]
+
+    kept = await _kept(db)
+    assert kept == await _recomputed(db)
+    assert await _kept_days(db) == await _recomputed_days(db)
+    accepted = [o for o in outcomes if o["status"] == "accepted"]
+    assert len(accepted) == 3 and sum(f[1] for f in kept.values()) == 3
+    # 6 widgets at 10.00: the net of the three orders, counted once.
+    assert sum(f[0] for f in kept.values()) == 6_000
