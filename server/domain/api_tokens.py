@@ -26,14 +26,20 @@ __all__ = [
 TOKEN_PREFIX = "fs_live_"
 _TOKEN_BYTES = 32
 
-# Every scope a token can be given; a route names the one it needs.
-SCOPES: tuple[str, ...] = (
-    "catalog:read",  # products, prices and stock levels
-    "customers:read",  # customers and their details
-    "customers:write",  # create and change customers
-    "orders:read",  # orders, and the order export
-    "orders:write",  # place orders
-)
+# Every scope a token can be given, with what it opens (shown on the admin page); a route
+# names the one it needs. Reading asks for `:read`, creating, changing and acting on a
+# record for `:write`.
+SCOPES: dict[str, str] = {
+    "catalog:read": "products, their prices and availability",
+    "stock:read": "stock levels per warehouse and product, and the warehouses",
+    "customers:read": "customers and their details",
+    "customers:write": "create and change customers",
+    "quotes:read": "quotes, their revisions and the differences between them",
+    "quotes:write": "create, edit, send, revise, accept and decline quotes",
+    "orders:read": "orders, their shipments, and the order export",
+    "orders:write": "place, amend and cancel orders; turn an accepted quote into an order",
+    "invoices:read": "invoices (of every order, or of one), their payments and credits",
+}
 
 
 def new_token() -> str:

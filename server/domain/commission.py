@@ -22,6 +22,14 @@ Discount erosion (optional): a line's rate falls linearly as its own discount ri
 rep sees what discounting costs them. The eroded rate is an exact Decimal quotient; only
 the commission is rounded.
 
+Margin: a plan, or a category or product override, may pay on margin instead of revenue.
+A line's margin is its net less the product's cost times its quantity, floored at zero (a
+line sold below cost earns nothing, it never costs the rep); the rate applies to the
+line's revenue times margin / net, so an invoiced, paid or credited part of the line earns
+on the same fraction. Where the product's cost is unknown the line is paid on revenue,
+and its entries say "cost unknown: paid on revenue". The cost is the product's as recorded
+when the commission is computed. Attainment and tiers always count revenue.
+
 Credit splits: an order may be credited to several reps by percent (totalling 100). Each
 figure of a line is split by largest remainder, so the reps' cents add up exactly to the
 line's. An order without splits is credited whole to its territory's rep.
@@ -42,9 +50,11 @@ import msgspec
 from server.domain.commission_plan import (
     Basis,
     CreditSplit,
+    EarningShare,
     Estimate,
     EstimateLine,
     NextTier,
+    PaysOn,
     Plan,
     Spiff,
     SpiffPer,
@@ -52,8 +62,11 @@ from server.domain.commission_plan import (
     TierMode,
     attainment_percent,
     commission_of,
+    commission_on,
+    commissionable_share,
     estimate,
     next_tier,
+    ordered_shares,
     rate_for,
     round_cents,
     spiff_amounts,
@@ -71,6 +84,7 @@ __all__ = [
     "CreditLineFacts",
     "CreditSplit",
     "DesiredEntry",
+    "EarningShare",
     "Estimate",
     "EstimateLine",
     "ExistingEntry",
@@ -80,6 +94,7 @@ __all__ = [
     "NextTier",
     "OrderFacts",
     "OrderLineFacts",
+    "PaysOn",
     "Plan",
     "Spiff",
     "SpiffPer",
@@ -87,12 +102,15 @@ __all__ = [
     "TierMode",
     "attainment_percent",
     "commission_of",
+    "commission_on",
+    "commissionable_share",
     "credited_rep",
     "desired_entries",
     "entries_to_append",
     "estimate",
     "next_tier",
     "open_period",
+    "ordered_shares",
     "period_of",
     "rate_for",
     "spiffs_in_force",
@@ -115,6 +133,7 @@ class OrderLineFacts(msgspec.Struct, frozen=True):
     net_cents: int
     quantity: int = 0
     discount_percent: Decimal = Decimal(0)  # the line's own discount (erosion reads it)
+    unit_cost_cents: int | None = None  # the product's cost (margin reads it); None: unknown
 
 
 class InvoiceLineFacts(msgspec.Struct, frozen=True):
@@ -168,7 +187,8 @@ class DesiredEntry(msgspec.Struct, frozen=True):
     revenue_cents: int
     amount_cents: int
     rate: Decimal
-    kind: str = "commission"  # commission | spiff
+    kind: str = "commission"  # commission | spiff | draw | guarantee | recovery
+    note: str = ""  # how the figure was reached (margin, a fallback), added to the reason
 
 
 class ExistingEntry(msgspec.Struct, frozen=True):
@@ -224,23 +244,40 @@ def credited_rep(order: OrderFacts) -> str:
     return order.rep_id or order.created_by
 
 
-def _line_entries(plan: Plan, order: OrderFacts) -> list[tuple[str, str, str, Decimal, Decimal]]:
-    """(key, source_type, source_id, exact revenue, rate) of the rep's credited lines."""
-    lines = {line.id: line for line in order.lines}
-    out: list[tuple[str, str, str, Decimal, Decimal]] = []
+_Rate = tuple[Decimal, EarningShare]
+_Credited = tuple[str, str, str, Decimal, _Rate]
 
-    def rate_of(order_line_id: str | None) -> Decimal | None:
+
+def _line_rate(plan: Plan, line: OrderLineFacts) -> _Rate:
+    """The line's rate and the share of its revenue the rate applies to (below the whole
+    on margin)."""
+    share = commissionable_share(
+        plan, line.product_id, line.category_id, line.net_cents, line.quantity,
+        line.unit_cost_cents,
+    )  # fmt: skip
+    return rate_for(plan, line.product_id, line.category_id, line.discount_percent), share
+
+
+def _line_entries(plan: Plan, order: OrderFacts) -> list[_Credited]:
+    """(key, source_type, source_id, exact revenue, (rate, share)) of the credited lines."""
+    lines = {line.id: line for line in order.lines}
+    out: list[_Credited] = []
+
+    def rate_of(order_line_id: str | None) -> _Rate | None:
         line = lines.get(order_line_id or "")
-        if line is None:
-            return None
-        return rate_for(plan, line.product_id, line.category_id, line.discount_percent)
+        return None if line is None else _line_rate(plan, line)
 
     if plan.basis is Basis.BOOKED:
         if order.status in EARNING_STATUSES:
             for line in order.lines:
-                rate = rate_for(plan, line.product_id, line.category_id, line.discount_percent)
                 out.append(
-                    (f"booked:{line.id}", "order_line", line.id, Decimal(line.net_cents), rate)
+                    (
+                        f"booked:{line.id}",
+                        "order_line",
+                        line.id,
+                        Decimal(line.net_cents),
+                        _line_rate(plan, line),
+                    )
                 )
     elif plan.basis is Basis.INVOICED:
         for invoice in order.invoices:
@@ -338,7 +375,7 @@ def desired_entries(plan: Plan, order: OrderFacts) -> list[DesiredEntry]:
         # An agreement, not a sale: its call-offs are the orders that earn.
         return desired
     managers = [m for m in dict.fromkeys(order.manager_ids) if m != rep_id]
-    for key, source_type, source_id, revenue, rate in _line_entries(plan, order):
+    for key, source_type, source_id, revenue, (rate, share) in _line_entries(plan, order):
         revenue_cents = round_cents(revenue)
         full_key = f"{order.id}:{key}"
         _credit(
@@ -352,8 +389,10 @@ def desired_entries(plan: Plan, order: OrderFacts) -> list[DesiredEntry]:
                 source_type=source_type,
                 source_id=source_id,
                 revenue_cents=revenue_cents,
-                amount_cents=commission_of(revenue, rate),
-                rate=rate,
+                amount_cents=commission_on(revenue, rate, share),
+                # The rate on revenue: below the stated rate where the line pays on margin.
+                rate=rate if share.whole else rate * share.num / share.den,
+                note=share.note,
             ),
         )
         if plan.manager_override_rate:
@@ -418,6 +457,7 @@ def entries_to_append(
     out: list[NewEntry] = []
     wanted = {d.key: d for d in desired}
     for key in [*wanted, *(k for k in have if k not in wanted)]:
+        note = wanted[key].note if key in wanted else ""
         amount, revenue, count, sample = have.get(key, (0, 0, 0, None))
         want = wanted.get(key)
         delta_amount = (want.amount_cents if want else 0) - amount
@@ -439,7 +479,7 @@ def entries_to_append(
                 revenue_cents=delta_revenue,
                 amount_cents=delta_amount,
                 rate=want.rate if want else Decimal(0),
-                reason=why,
+                reason=f"{why}; {note}" if note else why,
                 kind=like.kind,
             )
         )

@@ -1,5 +1,5 @@
-"""Commission plans and their rules on one figure: rates (with discount erosion), SPIFFs,
-credit splits and tiers, as pure functions over plain data.
+"""Commission plans and their rules on one figure: rates (with discount erosion), margin,
+SPIFFs, credit splits and tiers, as pure functions over plain data.
 
 Each commission is computed exactly in Decimal and rounded once, half up, to whole cents;
 the phone's what-if (pwa/static/js/commission.js) applies the same rules to the same
@@ -18,24 +18,32 @@ import msgspec
 __all__ = [
     "Basis",
     "CreditSplit",
+    "EarningShare",
     "Estimate",
     "EstimateLine",
     "NextTier",
+    "PaysOn",
     "Plan",
     "Spiff",
     "SpiffPer",
+    "Standing",
     "Tier",
     "TierMode",
     "attainment_percent",
     "commission_of",
+    "commission_on",
+    "commissionable_share",
     "estimate",
     "next_tier",
+    "ordered_shares",
+    "pays_on_for",
     "rate_for",
     "round_cents",
     "spiff_amounts",
     "spiffs_in_force",
     "split_cents",
     "tier_adjustment_cents",
+    "tier_effect_cents",
     "tiered_commission_cents",
     "validate_splits",
 ]
@@ -53,6 +61,11 @@ class TierMode(StrEnum):
     NONE = "none"  # the base rates only
     MARGINAL = "marginal"  # each band of attainment at its own multiplier
     RETROACTIVE = "retroactive"  # the band reached applies to the whole period
+
+
+class PaysOn(StrEnum):
+    REVENUE = "revenue"  # the rate applies to the line's net revenue
+    MARGIN = "margin"  # the rate applies to net minus the product's cost, where it is known
 
 
 class Tier(msgspec.Struct, frozen=True):
@@ -91,6 +104,9 @@ class Plan(msgspec.Struct, frozen=True):
     manager_override_rate: Decimal = Decimal(0)  # percent of subordinates' credited revenue
     erosion_limit: Decimal | None = None  # the line discount percent at which the rate is 0
     spiffs: tuple[Spiff, ...] = ()
+    pays_on: PaysOn = PaysOn.REVENUE
+    category_pays_on: dict[str, PaysOn] = {}
+    product_pays_on: dict[str, PaysOn] = {}
 
 
 class CreditSplit(msgspec.Struct, frozen=True):
@@ -132,6 +148,67 @@ def rate_for(
     return rate * (limit - discount_percent) / limit
 
 
+def pays_on_for(plan: Plan, product_id: str, category_id: str) -> PaysOn:
+    """The product's own basis, else its category's, else the plan's (like the rates)."""
+    if product_id in plan.product_pays_on:
+        return plan.product_pays_on[product_id]
+    return plan.category_pays_on.get(category_id, plan.pays_on)
+
+
+class EarningShare(msgspec.Struct, frozen=True):
+    """The part of a line's revenue its rate applies to, `num / den` (exact integers), and
+    a note for its entries saying how it was reached."""
+
+    num: int = 1
+    den: int = 1
+    note: str = ""
+
+    @property
+    def whole(self) -> bool:
+        return self.num == self.den
+
+
+def commissionable_share(
+    plan: Plan,
+    product_id: str,
+    category_id: str,
+    net_cents: int,
+    quantity: int,
+    unit_cost_cents: int | None,
+) -> EarningShare:
+    """The part of a line's revenue the rate applies to.
+
+    On revenue: all of it. On margin: (net - cost x quantity) / net, never below 0 (a line
+    sold at or below cost earns nothing, it does not cost the rep). Every figure derived
+    from the line (invoiced, paid, credited) earns on the same part. Where the product's
+    cost is unknown the line falls back to the revenue basis and says so.
+    """
+    if pays_on_for(plan, product_id, category_id) is PaysOn.REVENUE:
+        return EarningShare()
+    if unit_cost_cents is None:
+        return EarningShare(note="cost unknown: paid on revenue")
+    if net_cents <= 0:
+        return EarningShare(num=0, den=1, note="on margin")
+    margin = max(0, net_cents - unit_cost_cents * quantity)
+    return EarningShare(
+        num=margin,
+        den=net_cents,
+        note=f"on margin {_money(margin)} of {_money(net_cents)} net",
+    )
+
+
+def commission_on(revenue: Decimal | int, rate: Decimal, share: EarningShare) -> int:
+    """`rate` percent of the earning `share` of `revenue` cents, rounded once, half up; the
+    share's division comes last, so a figure that is exactly half a cent stays exact."""
+    if share.whole:
+        return commission_of(revenue, rate)
+    return round_cents(Decimal(revenue) * rate * share.num / (Decimal(share.den) * _HUNDRED))
+
+
+def _money(cents: int) -> str:
+    return f"{Decimal(cents) / _HUNDRED:.2f}"
+
+
 def split_cents(amount: int, percents: Sequence[Decimal]) -> list[int]:
     """`amount` cents in parts of `percents` (totalling 100) by largest remainder, ties to
     the earlier part: the parts add up to `amount` exactly, whatever its sign."""
@@ -170,15 +247,26 @@ class EstimateLine(msgspec.Struct, frozen=True):
     quantity: int
     net_cents: int
     discount_percent: Decimal = Decimal(0)
+    unit_cost_cents: int | None = None  # a margin line's cost; None: unknown
+
+
+class Standing(msgspec.Struct, frozen=True):
+    """The rep's quota period so far: base commission (before tiers), credited revenue,
+    and the quota (None: no quota, no tier effect)."""
+
+    base_cents: int = 0
+    revenue_cents: int = 0
+    quota_cents: int | None = None
 
 
 class Estimate(msgspec.Struct, frozen=True):
-    """What a document would earn its rep: each line's commission, the SPIFFs, the sum
-    (before the period's tiers, which depend on the rest of the period)."""
+    """What a document would earn its rep: each line's commission (the rep's share), the
+    SPIFFs, what the document does to the period's tiers and cap, and the sum."""
 
     line_cents: tuple[int, ...]
     spiff_cents: int
     total_cents: int
+    tier_cents: int = 0
 
 
 def spiff_amounts(
@@ -205,19 +293,64 @@ def spiff_amounts(
     return [(key, kind, source, cents) for key, (kind, source, cents) in found.items()]
 
 
-def estimate(plan: Plan, lines: Sequence[EstimateLine], on: date) -> Estimate:
-    """What a document of `lines` placed `on` that day would earn, as the phone shows it."""
-    per_line = tuple(
-        commission_of(line.net_cents, rate_for(plan, line.product_id, line.category_id,
-                                               line.discount_percent))
-        for line in lines
-    )  # fmt: skip
+def ordered_shares(splits: Sequence[CreditSplit]) -> list[CreditSplit]:
+    """The split's shares in the order every figure is divided in: the larger share first,
+    then by rep (so the largest remainder goes the same way on the phone and the server)."""
+    return sorted(splits, key=lambda s: (-s.percent, s.rep_id))
+
+
+def _share_of(splits: Sequence[CreditSplit], rep_id: str) -> tuple[list[Decimal], int | None]:
+    """The percents to split by and the rep's place among them (None: not the rep's)."""
+    shares = ordered_shares(splits)
+    reps = [s.rep_id for s in shares]
+    return [s.percent for s in shares], reps.index(rep_id) if rep_id in reps else None
+
+
+def estimate(
+    plan: Plan,
+    lines: Sequence[EstimateLine],
+    on: date,
+    *,
+    standing: Standing | None = None,
+    splits: Sequence[CreditSplit] = (),
+    rep_id: str = "",
+) -> Estimate:
+    """What a document of `lines` placed `on` that day would earn `rep_id`, as the phone
+    shows it: with `splits`, the rep's share of each figure (nothing when the split leaves
+    them out); with `standing`, the tier and cap effect of adding the document to the
+    rep's quota period."""
+    percents, place = _share_of(splits, rep_id) if splits else ([], 0)
+
+    def mine(cents: int) -> int:
+        if not percents:
+            return cents
+        return 0 if place is None else split_cents(cents, percents)[place]
+
+    per_line: list[int] = []
+    revenue = 0
+    for line in lines:
+        share = commissionable_share(
+            plan, line.product_id, line.category_id, line.net_cents, line.quantity,
+            line.unit_cost_cents,
+        )  # fmt: skip
+        rate = rate_for(plan, line.product_id, line.category_id, line.discount_percent)
+        per_line.append(mine(commission_on(line.net_cents, rate, share)))
+        revenue += mine(line.net_cents)
     spiffs = spiff_amounts(
         plan, on, [(str(i), line.product_id, "", line.quantity) for i, line in enumerate(lines)]
     )
-    spiff_total = sum(cents for *_, cents in spiffs)
+    spiff_total = sum(mine(cents) for *_, cents in spiffs)
+    base = sum(per_line)
+    tier = 0
+    if standing is not None:
+        tier = tier_effect_cents(
+            plan, standing.base_cents, standing.revenue_cents, standing.quota_cents, base, revenue
+        )
     return Estimate(
-        line_cents=per_line, spiff_cents=spiff_total, total_cents=sum(per_line) + spiff_total
+        line_cents=tuple(per_line),
+        spiff_cents=spiff_total,
+        total_cents=base + spiff_total + tier,
+        tier_cents=tier,
     )
 
 
@@ -272,6 +405,25 @@ def tier_adjustment_cents(
 ) -> int:
     """What tiers and cap add to (or take from) the period's base commission."""
     return tiered_commission_cents(plan, base_cents, revenue_cents, quota_cents) - base_cents
+
+
+def tier_effect_cents(
+    plan: Plan,
+    base_cents: int,
+    revenue_cents: int,
+    quota_cents: int | None,
+    add_base_cents: int,
+    add_revenue_cents: int,
+) -> int:
+    """What adding a document's base commission and revenue to a quota period does to the
+    period's tier and cap adjustment: positive where it lifts the rep into a higher band
+    (marginal: on the part above the boundary; retroactive: on the whole period), negative
+    where it runs into the cap."""
+    before = tier_adjustment_cents(plan, base_cents, revenue_cents, quota_cents)
+    after = tier_adjustment_cents(
+        plan, base_cents + add_base_cents, revenue_cents + add_revenue_cents, quota_cents
+    )
+    return after - before
 
 
 def next_tier(plan: Plan, revenue_cents: int, quota_cents: int | None) -> NextTier | None:

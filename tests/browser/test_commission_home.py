@@ -158,3 +158,77 @@ def _credited(base: str, token: str, rep_id: str) -> int:
         base, "GET", f"/api/commission/statements?rep_id={rep_id}&period={period}", token=token
     )
     return sum(int(e["amount_cents"]) for e in statement["entries"])
+
+
+def test_a_quarterly_quota_shows_on_home_and_the_what_if_counts_the_tier_it_crosses(
+    phone: Any, live_server: str
+) -> None:
+    admin = api_token(live_server, "admin@example.com")
+    rep = api_token(live_server, "rep3@example.com")
+    # given a plan from today paying 10 %, the whole quarter at x2 once its quota is reached
+    plan = {
+        "code": "QUARTERLY",
+        "name": "Quarterly accelerator",
+        "valid_from": date.today().isoformat(),
+        "basis": "booked",
+        "default_rate": "10",
+        "tier_mode": "retroactive",
+        "tiers": [{"from_percent": "100", "multiplier": "2"}],
+    }
+    status, answer = api_call(live_server, "POST", "/api/commission/plans", plan, token=admin)
+    assert status == 201, answer
+    first = _confirmed_order(live_server, rep)
+    rep_id = _rep_id(live_server, rep)
+    # and a quarter's quota a cent above what the rep has sold this quarter so far
+    quarter = f"{date.today().year}-Q{(date.today().month - 1) // 3 + 1}"
+
+    def set_quota(cents: int) -> None:
+        body = {"rep_id": rep_id, "period": quarter, "quota_cents": cents}
+        status, answer = api_call(live_server, "POST", "/api/commission/quotas", body, token=admin)
+        assert status == 200, answer
+
+    set_quota(10**12)
+    _, far = api_call(live_server, "GET", "/api/commission/me", token=rep)
+    set_quota(far["quota_revenue_cents"] + 1)
+    _, before = api_call(live_server, "GET", "/api/commission/me", token=rep)
+    assert before["quota_period"] == quarter and before["tier_adjustment_cents"] == 0
+
+    login_to_app(phone, "rep3@example.com")
+    wait_for_first_sync(phone)
+    # then the home's attainment names the quarter it runs on
+    wait_until(
+        phone,
+        f"(document.getElementById('home-commission-detail').textContent || '')"
+        f".includes('{before['attainment_percent']}% of {quarter} quota')",
+    )
+
+    # when, offline, the rep builds an order that takes the quarter over its quota
+    go_offline(phone.context)
+    product = first["lines"][0]
+    phone.goto(f"/app/orders/new?customer_id={first['customer_id']}")
+    phone.locator("#builder-form:not([hidden])").wait_for()
+    phone.get_by_label("Add a product").fill(product["sku"])
+    phone.locator("#product-results button:not([disabled])").first.click()
+    estimate = phone.locator("#commission-estimate")
+    estimate.wait_for(state="visible")
+    # then the what-if adds the tier: the order's own 10 % doubled, and the quarter's
+    # earlier commission paid a second time (retroactive x2)
+    assert "tier bonus" in (estimate.text_content() or "")
+    what_if = int(estimate.get_attribute("data-cents") or "-1")
+    line_net = int(
+        "".join(
+            c for c in phone.locator("[data-line-total]").first.text_content() or "" if c.isdigit()
+        )
+    )
+    own = (line_net + 5) // 10
+    assert what_if == 2 * own + before["quota_base_cents"]
+    screenshot(phone, "commission-what-if-tier")
+
+    # when it is placed and sent, the period's earnings grow by exactly what was shown
+    phone.get_by_role("button", name="Place order").click()
+    phone.wait_for_url("**/app/outbox")
+    go_online(phone.context)
+    row = phone.locator(".outbox-item", has_text="Order for")
+    row.locator(".number").first.wait_for(timeout=30_000)
+    _, after = api_call(live_server, "GET", "/api/commission/me", token=rep)
+    assert after["earned_cents"] - before["earned_cents"] == what_if

@@ -116,6 +116,7 @@ async def test_split_cents_add_up_by_largest_remainder(client, db):
 
 
 async def test_a_split_not_totalling_100_or_naming_a_stranger_is_refused(client, db):
+    # Refused as invalid content (422), like every other rule a well-formed body breaks.
     shop = await open_shop(client, db)
     await _plan(client, shop)
     rep1, rep2 = shop.world.rep1.id, shop.world.rep2.id
@@ -123,16 +124,16 @@ async def test_a_split_not_totalling_100_or_naming_a_stranger_is_refused(client,
     before = await _entries(client, shop, rep1)
 
     short = await _split(client, shop.admin, order, (rep1, "50"), (rep2, "40"))
-    assert short.status_code == 400, short.text
+    assert short.status_code == 422, short.text
     assert short.json()["code"] == "split_invalid"
     stranger = await _split(client, shop.admin, order, (rep1, "50"), (str(uuid.uuid4()), "50"))
-    assert stranger.status_code == 400, stranger.text
+    assert stranger.status_code == 422, stranger.text
     assert stranger.json()["code"] == "split_unknown_rep"
     admin_id = shop.world.admin.id
     not_a_seller = await _split(client, shop.admin, order, (rep1, "50"), (admin_id, "50"))
-    assert not_a_seller.status_code == 400
+    assert not_a_seller.status_code == 422
     twice = await _split(client, shop.admin, order, (rep1, "50"), (rep1, "50"))
-    assert twice.status_code == 400
+    assert twice.status_code == 422
     by_the_rep = await _split(client, shop.rep, order, (rep1, "50"), (rep2, "50"))
     assert by_the_rep.status_code == 403
     missing = await client.put(

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from server.db.models import ApiToken, SalesOrder, User
+from server.domain.api_tokens import SCOPES
 from tests.factories import bearer, login, seed_world
 from tests.integration.test_back_office_pages import _log_in as log_in
 from tests.sales_factories import (
@@ -220,11 +221,14 @@ async def test_export_neutralises_formulas_in_customer_names(client, db):
 async def test_admin_page_creates_a_token_shown_once_and_revokes_it(client, browser, db):
     s = await _setup(client, db)
     await log_in(browser, "admin@corp.test")
-    await browser.get("/admin/integrations")
+    page = await browser.get("/admin/integrations")
+    # Every scope is offered, with what it opens.
+    for scope, opens in SCOPES.items():
+        assert f'value="{scope}"' in page.text and opens in page.text, scope
     form = {"_csrf_token": browser.cookies.get("fs_csrf") or "", "name": "EDI <bridge>"}
     created = await browser.post(
         "/admin/integrations",
-        data={**form, "scopes": ["orders:read", "orders:write"], "channel": "edi"},
+        data={**form, "scopes": ["orders:read", "orders:write", "quotes:write"], "channel": "edi"},
     )
     assert created.status_code == 201, created.text
     match = re.search(r'data-testid="token">(fs_live_[A-Za-z0-9_-]+)<', created.text)
@@ -236,6 +240,7 @@ async def test_admin_page_creates_a_token_shown_once_and_revokes_it(client, brow
 
     listed = await browser.get("/admin/integrations")
     assert token not in listed.text and token[:12] in listed.text
+    assert "quotes:write" in listed.text
     [row] = (await client.get("/api/integrations", headers=s["admin"])).json()
     revoked = await browser.post(
         f"/admin/integrations/{row['id']}/revoke",

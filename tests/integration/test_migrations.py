@@ -154,7 +154,7 @@ async def test_the_dashboard_sums_are_filled_from_the_orders_already_stored(back
     assert sum(f[1] for f in before.values()) > 0
     await db.dispose()
     # The schema before the sums existed, with these orders in it; then the upgrade.
-    await downgrade(backend.url, "0017")
+    await downgrade(backend.url, "0019")
     await upgrade(backend.url)
 
     assert await _kept(db) == before and await _kept_days(db) == before_days

@@ -119,6 +119,7 @@ async def build_org(client: httpx.AsyncClient, db: Database) -> Org:
         headers=headers["admin"],
     )
     assert integration.status_code == 201, integration.text
+    await _commission(client, headers, [(a, "rep_a"), (b, "rep_b")])
     shared = {
         "api_token": integration.json()["integration"]["id"],
         "webhook": hook.json()["id"],
@@ -267,6 +268,48 @@ async def _blanket(
     side.ids["blanket"] = blanket["id"]
     side.ids["blanket_line"] = blanket["blanket"]["lines"][0]["id"]
     side.markers |= {blanket["id"], blanket["number"]}
+
+
+async def _commission(
+    client: httpx.AsyncClient,
+    headers: dict[str, dict[str, str]],
+    sides: list[tuple[Side, str]],
+) -> None:
+    """A plan, each side's order credited under it (re-credited by clearing its split),
+    and each rep's question about a line of theirs."""
+    plan = await client.post(
+        "/api/commission/plans",
+        json={
+            "code": "MATRIX",
+            "name": "Matrix plan",
+            "valid_from": (date.today() - timedelta(days=400)).isoformat(),
+            "basis": "booked",
+            "default_rate": "5",
+        },
+        headers=headers["admin"],
+    )
+    assert plan.status_code == 201, plan.text
+    for side, rep in sides:
+        credited = await client.put(
+            f"/api/commission/orders/{side.ids['order']}/splits",
+            json={"splits": []},
+            headers=headers["admin"],
+        )
+        assert credited.status_code == 200, credited.text
+        statement = await client.get(
+            "/api/commission/statements",
+            params={"rep_id": side.ids["rep"], "period": date.today().isoformat()[:7]},
+            headers=headers[rep],
+        )
+        entry = statement.json()["entries"][0]
+        side.ids["entry"] = entry["id"]
+        dispute = await client.post(
+            f"/api/commission/entries/{entry['id']}/disputes",
+            json={"comment": "Is this rate right?"},
+            headers=headers[rep],
+        )
+        assert dispute.status_code == 201, dispute.text
+        side.ids["dispute"] = dispute.json()["id"]
 
 
 async def browser_login(browser: httpx.AsyncClient, email: str) -> None:

@@ -27,8 +27,10 @@ import httpx
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
+from server.features.shared.table_export import XLSX_MEDIA_TYPE as XLSX_TYPE
 from tests.conftest import browser_client
 from tests.security.org import ACTORS, EMAILS, Org, browser_login, build_org, csrf_form
+from tests.xlsx_reading import read_sheet
 
 AUTHENTICATED = frozenset(ACTORS) - {"anonymous"}
 REPS = frozenset({"rep_a", "rep_b"})
@@ -119,6 +121,68 @@ ROUTES = [
     ),
     # commission credit splits: the order's managers and admins
     Route("PUT", "/api/commission/orders/{order_id}/splits", "update", MANAGED, {"splits": []}),
+    Route("GET", "/api/commission/orders/{order_id}/splits", "read", MANAGED),
+    # commission disputes: a rep questions only their own lines (an admin is not the rep);
+    # the rep's managers and admins answer (the line is already disputed: 409 for the rep)
+    Route(
+        "POST",
+        "/api/commission/entries/{entry_id}/disputes",
+        "action",
+        Reach(frozenset({"rep_a"})),
+        {"comment": "Is this right?"},
+    ),
+    Route(
+        "POST", "/api/commission/disputes/{dispute_id}/answer", "action", MANAGED, {"answer": "Yes"}
+    ),
+    Route(
+        "GET",
+        "/api/commission/periods/{period}/payroll.csv",
+        "read",
+        ADMINS,
+        uses={"period": "=" + TODAY.isoformat()[:7]},
+    ),
+    # the managers' commission pages: a rep of their teams (admins: anyone)
+    Route(
+        "GET",
+        "/manager/commission/{rep_id}/{period}",
+        "read",
+        MANAGED,
+        uses={"period": "=" + TODAY.isoformat()[:7]},
+        page=True,
+    ),
+    Route(
+        "POST",
+        "/manager/commission/{rep_id}/{period}/quota",
+        "action",
+        MANAGED,
+        {"quota": "1000.00"},
+        uses={"period": "=" + TODAY.isoformat()[:7]},
+        page=True,
+    ),
+    Route(
+        "POST",
+        "/manager/commission/{rep_id}/{period}/approve",
+        "action",
+        MANAGED,
+        uses={"period": "=" + TODAY.isoformat()[:7]},
+        page=True,
+    ),
+    Route(
+        "POST",
+        "/manager/commission/{rep_id}/{period}/pay",
+        "action",
+        ADMINS,
+        uses={"period": "=" + TODAY.isoformat()[:7]},
+        page=True,
+    ),
+    Route(
+        "POST",
+        "/manager/commission/disputes/{dispute_id}/answer",
+        "action",
+        MANAGED,
+        {"answer": "Checked"},
+        page=True,
+    ),
     # webhooks and e-mails (back office)
     Route("GET", "/api/webhooks/{endpoint_id}", "read", ADMINS, uses={"endpoint_id": "webhook"}),
     Route(
@@ -563,16 +627,22 @@ SCOPED_LISTS = {
     "/quotes": "page",
     "/approvals": "page",
     "/": "page",
-    # The desktop tables' CSV exports: the filtered table, in the caller's scope.
+    # The desktop tables' CSV and XLSX exports: the filtered table, in the caller's scope.
     "/orders/export.csv": "page",
     "/quotes/export.csv": "page",
     "/customers/export.csv": "page",
+    "/orders/export.xlsx": "page",
+    "/quotes/export.xlsx": "page",
+    "/customers/export.xlsx": "page",
     # Desktop order entry's customer picker (managers and admins): search in scope.
     "/entry/customers": "page",
     # The managers' dashboard: a manager's subtree only (403 for reps); the exports'
     # default table lists customers, the drill-down's most detailed rows.
     "/api/dashboard": "api",
     "/manager/dashboard": "page",
+    # Commission: the team statements page and the disputes list, the caller's teams only.
+    "/manager/commission": "page",
+    "/api/commission/disputes": "api",
     "/manager/dashboard/export.csv": "page",
     "/manager/dashboard/export.xlsx": "page",
 }
@@ -825,6 +895,13 @@ async def _pull_everything(client: httpx.AsyncClient, headers: dict[str, str]) -
     return "\n".join(pages)
 
 
+def _readable(answer: httpx.Response) -> str:
+    """The answer's text; a spreadsheet's cells (a zip of XML would hide every marker)."""
+    if answer.headers.get("content-type", "").startswith(XLSX_TYPE):
+        return "\n".join(str(cell) for row in read_sheet(answer.content).rows for cell in row)
+    return answer.text
+
+
 async def test_lists_pages_and_the_sync_pull_carry_no_row_of_another_territory(app, client, db):
     org = await build_org(client, db)
     browsers = {actor: browser_client(app) for actor in EMAILS}
@@ -838,8 +915,7 @@ async def test_lists_pages_and_the_sync_pull_carry_no_row_of_another_territory(a
                 if kind == "pull":
                     text = await _pull_everything(client, org.headers[actor])
                 elif kind == "page":
-                    answer = await browsers[actor].get(path)
-                    text = answer.text
+                    text = _readable(await browsers[actor].get(path))
                 else:
                     answer = await client.get(path, headers=org.headers[actor])
                     text = answer.text if answer.status_code == 200 else ""

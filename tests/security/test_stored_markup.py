@@ -4,7 +4,8 @@ and an export never hands a spreadsheet a formula to run.
 Customers (names, notes, addresses, contacts), quotes, orders (notes, PO numbers, reasons),
 products and territories are created through the API with markup in every text field they
 take. Every page that shows them, full pages and htmx fragments alike, must show the
-escaped text and no live markup. CSV exports go through server/features/shared/csv_export.py.
+escaped text and no live markup. CSV and XLSX exports go through
+server/features/shared/table_export.py (CSV cells through csv_export.py).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 
 from tests.conftest import browser_client
-from tests.factories import bearer, login, seed_world
+from tests.factories import bearer, login, make_user, seed_world
 from tests.sales_factories import add_product, seed_catalog, set_stock
 from tests.security.org import browser_login
+from tests.xlsx_reading import read_sheet
 
 SCRIPT = "<script>alert(1)</script>"
 IMAGE = '"><img src=x onerror=alert(1)>'
@@ -163,7 +165,7 @@ async def test_markup_stored_through_the_api_is_escaped_on_every_page(app, clien
     assert unseen == [], "pages that did not show the stored text: " + ", ".join(unseen)
 
 
-CSV_TYPES = ("text/csv",)
+CSV_TYPE = "text/csv"
 FORMULA = '=HYPERLINK("http://evil.test","x")'
 # Routes that export CSV, each with the URL to call (`{price_list}`: the base price list)
 # after a customer and a product with a formula for a name or SKU are stored; a new export
@@ -178,6 +180,11 @@ CSV_EXPORTS: dict[tuple[str, str], str] = {
     ("GET", "/orders/export.csv"): "/orders/export.csv",
     ("GET", "/quotes/export.csv"): "/quotes/export.csv",
     ("GET", "/manager/dashboard/export.csv"): "/manager/dashboard/export.csv",
+    # The payroll export: a rep's name is typed by people (an approved statement of theirs).
+    (
+        "GET",
+        "/api/commission/periods/{period}/payroll.csv",
+    ): "/api/commission/periods/{period}/payroll.csv",
     # The accounting export: customer names and PO numbers are typed by people.
     ("GET", "/api/orders/export"): "/api/orders/export?from={yesterday}&to={tomorrow}",
 }
@@ -191,27 +198,49 @@ CSV_PROVEN_ELSEWHERE: dict[tuple[str, str], str] = {
 }
 
 
-def _csv_routes(app: Litestar) -> set[tuple[str, str]]:
-    found = set()
-    for route in app.routes:
-        if isinstance(route, HTTPRoute):
-            for handler in route.route_handlers:
-                media = str(getattr(handler, "media_type", "") or "")
-                if media.startswith(CSV_TYPES):
-                    found |= {(m, route.path_format) for m in handler.http_methods - {"OPTIONS"}}
-    return found
-
-
 def test_every_csv_export_is_checked(routes_app: Litestar) -> None:
     app = routes_app
-    unchecked = sorted(_csv_routes(app) - set(CSV_EXPORTS) - set(CSV_PROVEN_ELSEWHERE))
+    unchecked = sorted(
+        _routes_of_type(app, CSV_TYPE) - set(CSV_EXPORTS) - set(CSV_PROVEN_ELSEWHERE)
+    )
     assert unchecked == [], (
         f"CSV exports not checked for formula injection: {unchecked}. Write their cells with "
         "server/features/shared/csv_export.py and add them to CSV_EXPORTS."
     )
 
 
-async def test_csv_exports_neutralise_formulas_in_stored_text(app, client, db):
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Routes that export XLSX, like CSV_EXPORTS; a new one fails test_every_xlsx_export_is_checked.
+XLSX_EXPORTS: dict[tuple[str, str], str] = {
+    ("GET", "/customers/export.xlsx"): "/customers/export.xlsx",
+    ("GET", "/orders/export.xlsx"): "/orders/export.xlsx",
+    ("GET", "/quotes/export.xlsx"): "/quotes/export.xlsx",
+    ("GET", "/manager/dashboard/export.xlsx"): "/manager/dashboard/export.xlsx",
+}
+
+
+def _routes_of_type(app: Litestar, media_type: str) -> set[tuple[str, str]]:
+    found = set()
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for handler in route.route_handlers:
+                media = str(getattr(handler, "media_type", "") or "")
+                if media.startswith(media_type):
+                    found |= {(m, route.path_format) for m in handler.http_methods - {"OPTIONS"}}
+    return found
+
+
+def test_every_xlsx_export_is_checked(routes_app: Litestar) -> None:
+    unchecked = sorted(_routes_of_type(routes_app, XLSX_TYPE) - set(XLSX_EXPORTS))
+    assert unchecked == [], (
+        f"XLSX exports not checked for formula injection: {unchecked}. Write them with "
+        "server/features/shared/table_export.py and add them to XLSX_EXPORTS."
+    )
+
+
+async def _formulas_stored(client: httpx.AsyncClient, db: Any) -> tuple[Any, dict[str, str]]:
+    """A product and a customer named with a formula, an order and a quote of them; the
+    base catalogue and the admin's headers."""
     await seed_world(db)
     catalog = await seed_catalog(db)
     # The API refuses such a SKU; a row written before that rule (or by hand) still exports.
@@ -235,6 +264,17 @@ async def test_csv_exports_neutralise_formulas_in_stored_text(app, client, db):
     for path in ("/api/orders", "/api/quotes"):
         made = await client.post(path, json=document, headers=admin)
         assert made.status_code == 201, made.text
+    return catalog, admin
+
+
+async def test_csv_exports_neutralise_formulas_in_stored_text(app, client, db):
+    catalog, admin = await _formulas_stored(client, db)
+    period = date.today().isoformat()[:7]
+    payee = await make_user(db, role="rep", email="payee@corp.test", name=FORMULA)
+    approved = await client.post(
+        f"/api/commission/statements/{payee.id}/{period}/approve", headers=admin
+    )
+    assert approved.status_code == 200, approved.text
     for (method, path), url in CSV_EXPORTS.items():
         answer = await client.request(
             method,
@@ -242,6 +282,7 @@ async def test_csv_exports_neutralise_formulas_in_stored_text(app, client, db):
                 price_list=catalog.base_list_id,
                 yesterday=date.today() - timedelta(days=1),
                 tomorrow=date.today() + timedelta(days=1),
+                period=period,
             ),
             headers=admin,
         )
@@ -249,3 +290,16 @@ async def test_csv_exports_neutralise_formulas_in_stored_text(app, client, db):
         assert "HYPERLINK" in answer.text, path  # the stored formula is in the file, as text
         rows = list(csv.reader(io.StringIO(answer.text)))
         assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r), path
+
+
+async def test_xlsx_exports_store_formulas_as_text(app, client, db):
+    await _formulas_stored(client, db)
+    admin = bearer(await login(client, "admin@corp.test"))
+    for (method, path), url in XLSX_EXPORTS.items():
+        answer = await client.request(method, url, headers=admin)
+        assert answer.status_code == 200, path
+        assert answer.headers["content-type"].startswith(XLSX_TYPE), path
+        sheet = read_sheet(answer.content)
+        assert sheet.formulas == 0, path
+        # The stored name is in the file exactly as typed, in a text cell marked as text.
+        assert FORMULA in sheet.quoted, path

@@ -4,7 +4,7 @@
 // offline alike, and the outbox page shows the server's verdict when it comes.
 
 import { api } from "./api.js";
-import { estimate } from "./commission.js";
+import { estimate, paysOnFor } from "./commission.js";
 import { formatCents as money, h, replace } from "./dom.js";
 import { freshnessLine } from "./freshness.js";
 import { newId } from "./ids.js";
@@ -66,8 +66,13 @@ async function readStore() {
     allEntities("customer"), allEntities("product"), allEntities("price_list"), allEntities("tax_rate"),
     user ? getEntity("commission_summary", user.id) : null,
   ]);
-  // The plan in force when the summary was last pulled: the what-if works offline from it.
+  // The plan in force when the summary was last pulled: the what-if works offline from it,
+  // with the rep's quota period so far for the tier effect (only while it is this month's).
   state.plan = commission?.plan ?? null;
+  state.standing = commission && commission.period === state.on.slice(0, 7)
+    ? { base_cents: commission.quota_base_cents ?? 0, revenue_cents: commission.quota_revenue_cents ?? 0,
+      quota_cents: commission.quota_cents ?? null }
+    : null;
   state.customers = customers.sort((a, b) => customerName(a).localeCompare(customerName(b)));
   state.products = Object.fromEntries(products.map((p) => [p.id, p]));
   state.priceLists = priceLists;
@@ -343,8 +348,9 @@ function update() {
   return { entry, priced };
 }
 
-/** "This order earns you ≈ …": the plan's rates on the lines as priced (the tiers of the
- * period are left out, they depend on the rest of the month). */
+/** "This order earns you ≈ …": the plan's rates on the lines as priced, the rep's share of
+ * an amended order's credit split, and what the document does to the quota period's tiers
+ * and cap (from the period as last pulled). */
 function renderEstimate(priced, entry) {
   const shown = $("commission-estimate");
   if (!state.plan || !priced.lines.length) {
@@ -356,12 +362,24 @@ function renderEstimate(priced, entry) {
     return {
       product_id: p.product_id, category_id: state.products[p.product_id]?.category_id ?? "",
       quantity: p.quantity, net_cents: p.net_cents, discount_percent: entry.lines[i]?.discount_percent ?? "0",
+      // Costs stay in the office: a margin line is estimated on revenue, as the server
+      // pays a line whose cost is unknown.
+      unit_cost_cents: null,
     };
   });
   try {
-    const found = estimate(state.plan, lines, state.on);
+    const found = estimate(state.plan, lines, state.on, {
+      standing: state.standing, splits: state.amending?.commission_splits ?? [], rep_id: currentUser()?.id ?? "",
+    });
+    const notes = [];
+    if (found.spiff_cents) notes.push(`SPIFFs ${money(found.spiff_cents)}`);
+    if (found.tier_cents > 0) notes.push(`tier bonus ${money(found.tier_cents)}`);
+    if (found.tier_cents < 0) notes.push(`over the cap ${money(-found.tier_cents)}`);
+    if (lines.some((l) => paysOnFor(state.plan, l.product_id, l.category_id) === "margin")) {
+      notes.push("margin lines counted on revenue: the office applies their cost");
+    }
     shown.textContent = `This ${mode} earns you ≈ ${money(found.total_cents)}`
-      + (found.spiff_cents ? ` (SPIFFs ${money(found.spiff_cents)})` : "");
+      + (notes.length ? ` (${notes.join(", ")})` : "");
     shown.dataset.cents = String(found.total_cents);
     shown.hidden = false;
   } catch {

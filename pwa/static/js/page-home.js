@@ -28,7 +28,13 @@ function showCommission(summary, month) {
   }
   earned.textContent = formatCents(summary.earned_cents);
   const parts = [];
-  if (summary.attainment_percent !== null) parts.push(`${summary.attainment_percent}% of quota`);
+  if (summary.attainment_percent !== null) {
+    // A quarterly quota: attainment is the quarter's so far, and says so.
+    const of = summary.quota_period && summary.quota_period !== summary.period ? `${summary.quota_period} quota` : "quota";
+    parts.push(`${summary.attainment_percent}% of ${of}`);
+  }
+  if (summary.draw_cents) parts.push(`draw ${formatCents(summary.draw_cents)}`);
+  if (summary.draw_recovered_cents) parts.push(`${formatCents(summary.draw_recovered_cents)} draw recovered`);
   if (summary.pending_cents) parts.push(`${formatCents(summary.pending_cents)} pending`);
   if (summary.next_tier_revenue_needed_cents !== null) {
     parts.push(`${formatCents(summary.next_tier_revenue_needed_cents)} more to reach ${summary.next_tier_percent}% (x${summary.next_tier_multiplier})`);

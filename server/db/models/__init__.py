@@ -27,12 +27,14 @@ from server.db.models.catalog import (
     Warehouse,
 )
 from server.db.models.commission import (
+    CommissionDraw,
     CommissionEntry,
     CommissionPlan,
     CommissionQuota,
     CommissionSplit,
     CommissionStatement,
 )
+from server.db.models.commission_disputes import CommissionDispute
 from server.db.models.customers import (
     Customer,
     CustomerAddress,
@@ -72,6 +74,8 @@ __all__ = [
     "Base",
     "ChangeCounter",
     "ChangeRecord",
+    "CommissionDispute",
+    "CommissionDraw",
     "CommissionEntry",
     "CommissionPlan",
     "CommissionQuota",

@@ -60,6 +60,8 @@ class Product(Base):
     pack_size: Mapped[int] = mapped_column(Integer, default=1)
     min_order_qty: Mapped[int] = mapped_column(Integer, default=1)
     floor_price_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    # What a unit costs the business (margin commission reads it); None: not known.
+    cost_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     tax_category: Mapped[str] = mapped_column(String(40), default="standard")
     image_url: Mapped[str | None] = mapped_column(String(500), nullable=True)

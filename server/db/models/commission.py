@@ -29,6 +29,7 @@ from server.db.models.base import Base
 from server.db.types import UTCDateTime, UUIDString, new_id, utcnow
 
 __all__ = [
+    "CommissionDraw",
     "CommissionEntry",
     "CommissionPlan",
     "CommissionQuota",
@@ -59,6 +60,10 @@ class CommissionPlan(Base):
     erosion_limit: Mapped[Any] = mapped_column(Numeric(7, 4), nullable=True)
     # [{"product_id", "per": "unit"|"order", "amount_cents", "starts_on", "ends_on"}]
     spiffs: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+    # revenue | margin, and the overrides {category_id: basis}, {product_id: basis}.
+    pays_on: Mapped[str] = mapped_column(String(10), default="revenue", server_default="revenue")
+    category_pays_on: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+    product_pays_on: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     created_by: Mapped[str | None] = mapped_column(UUIDString, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -70,11 +75,26 @@ class CommissionQuota(Base):
 
     id: Mapped[str] = mapped_column(UUIDString, primary_key=True, default=new_id)
     rep_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
-    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM or YYYY-Qn
     quota_cents: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("rep_id", "period", name="commission_quota_period"),)
+
+
+class CommissionDraw(Base):
+    """A rep's draw for a month: recoverable (an advance) or non-recoverable (a minimum)."""
+
+    __tablename__ = "commission_draws"
+
+    id: Mapped[str] = mapped_column(UUIDString, primary_key=True, default=new_id)
+    rep_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    kind: Mapped[str] = mapped_column(String(16))  # recoverable | non_recoverable
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("rep_id", "period", name="commission_draw_period"),)
 
 
 class CommissionEntry(Base):

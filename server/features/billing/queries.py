@@ -84,6 +84,7 @@ async def list_invoices(
     overdue: bool | None,
     limit: int,
     offset: int,
+    order_id: str | None = None,
     today: date | None = None,
 ) -> InvoicePage:
     """Invoices of the orders the caller can see, oldest due first."""
@@ -97,6 +98,8 @@ async def list_invoices(
     where: list[ColumnElement[bool]] = [order_filter(scope)]
     if customer_id:
         where.append(Invoice.customer_id == customer_id)
+    if order_id:
+        where.append(Invoice.order_id == order_id)
     if status:
         where.append(Invoice.status == status)
     if overdue is True:

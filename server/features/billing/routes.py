@@ -34,6 +34,7 @@ from server.features.billing.schemas import (
 from server.features.catalog.openapi import problems
 from server.features.shared.paging import Offset
 from server.features.shared.scope import load_scope
+from server.security.api_tokens import TOKEN_SCOPE
 from server.security.auth import CurrentUser, requires_role
 
 __all__ = ["BILLING_API", "run_invoicing"]
@@ -108,24 +109,31 @@ async def invoicing_run(request: _Req, db: Database) -> InvoicingRunOut:
     return await run_invoicing(db, request.user)
 
 
-@get("/api/invoices", tags=["billing"], responses=problems(400, 422))
+@get(
+    "/api/invoices",
+    tags=["billing"],
+    responses=problems(400, 422),
+    opt={TOKEN_SCOPE: "invoices:read"},
+)
 async def list_invoices(
     request: _Req,
     db: Database,
     customer_id: str | None = None,
+    order_id: Annotated[str | None, Parameter(max_length=36)] = None,
     status: str | None = None,
     overdue: bool | None = None,
     limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ) -> InvoicePage:
-    """Invoices of the orders the caller can see, oldest due first; `overdue=true`: open
-    invoices past their due date."""
+    """Invoices of the orders the caller can see, oldest due first; `order_id`: one order's
+    invoices; `overdue=true`: open invoices past their due date."""
     async with db.read() as unit:
         scope = await load_scope(unit.session, request.user)
         return await queries.list_invoices(
             unit.session,
             scope,
             customer_id=customer_id,
+            order_id=order_id,
             status=status,
             overdue=overdue,
             limit=limit,
@@ -133,7 +141,12 @@ async def list_invoices(
         )
 
 
-@get("/api/invoices/{invoice_id:str}", tags=["billing"], responses=problems(404))
+@get(
+    "/api/invoices/{invoice_id:str}",
+    tags=["billing"],
+    responses=problems(404),
+    opt={TOKEN_SCOPE: "invoices:read"},
+)
 async def get_invoice(request: _Req, db: Database, invoice_id: str) -> InvoiceDetail:
     async with db.read() as unit:
         scope = await load_scope(unit.session, request.user)

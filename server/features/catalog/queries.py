@@ -192,6 +192,8 @@ async def product_detail(
     category: ProductCategory,
     prices: PriceContext,
     on: date,
+    *,
+    show_cost: bool = False,
 ) -> ProductDetail:
     rows = (
         await session.execute(
@@ -206,6 +208,7 @@ async def product_detail(
         product=_summary(product, category, levels, prices, on),
         floor_price_cents=product.floor_price_cents,
         low_stock_threshold=product.low_stock_threshold,
+        cost_cents=product.cost_cents if show_cost else None,
         created_at=product.created_at.isoformat(),
         updated_at=product.updated_at.isoformat(),
         stock=[

@@ -87,7 +87,12 @@ class ProductController(Controller):
             product, category = await queries.get_product(unit.session, product_id)
             prices = await load_price_context(unit.session, customer, [product.id])
             return await queries.product_detail(
-                unit.session, product, category, prices, date.today()
+                unit.session,
+                product,
+                category,
+                prices,
+                date.today(),
+                show_cost=request.user.is_admin,
             )
 
     @post("/", guards=[requires_role("admin")], responses=problems(400, 403, 409))
@@ -125,7 +130,10 @@ async def _detail(db: Database, product_id: str) -> ProductDetail:
     async with db.read() as unit:
         product, category = await queries.get_product(unit.session, product_id)
         prices = await load_price_context(unit.session, None, [product.id])
-        return await queries.product_detail(unit.session, product, category, prices, date.today())
+        # Only admins write products: the answer shows them the cost they set.
+        return await queries.product_detail(
+            unit.session, product, category, prices, date.today(), show_cost=True
+        )
 
 
 @get("/api/categories", tags=["catalog"])

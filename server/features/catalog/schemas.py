@@ -69,6 +69,8 @@ class ProductIn(msgspec.Struct, forbid_unknown_fields=True):
     pack_size: PackSize = 1
     min_order_qty: Quantity = 1
     floor_price_cents: Cents = 0
+    # What a unit costs the business, for commission paid on margin; None: not known.
+    cost_cents: Cents | None = None
     active: bool = True
     tax_category: TaxCategory = "standard"
     image_url: ImageUrl | None = None
@@ -84,6 +86,7 @@ class ProductUpdateIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=
     pack_size: PackSize | UnsetType = UNSET
     min_order_qty: Quantity | UnsetType = UNSET
     floor_price_cents: Cents | UnsetType = UNSET
+    cost_cents: Cents | UnsetType | None = UNSET  # null: the cost is no longer known
     active: bool | UnsetType = UNSET
     tax_category: TaxCategory | UnsetType = UNSET
     image_url: ImageUrl | UnsetType | None = UNSET
@@ -149,6 +152,7 @@ class ProductDetail(msgspec.Struct):
     created_at: str
     updated_at: str
     stock: list[WarehouseStockOut]
+    cost_cents: int | None = None  # shown to admins only: None for everyone else
 
 
 class CategoryOut(msgspec.Struct):

@@ -72,6 +72,7 @@ def product_fields(product: Product) -> dict[str, Any]:
         "pack_size": product.pack_size,
         "min_order_qty": product.min_order_qty,
         "floor_price_cents": product.floor_price_cents,
+        "cost_cents": product.cost_cents,
         "active": product.active,
         "tax_category": product.tax_category,
         "image_url": product.image_url,

@@ -21,6 +21,7 @@ from server.features.catalog.schemas import (
     WarehouseOut,
 )
 from server.features.shared.paging import Offset
+from server.security.api_tokens import TOKEN_SCOPE
 from server.security.auth import CurrentUser, requires_role
 
 __all__ = ["StockController", "WarehouseController"]
@@ -34,7 +35,7 @@ class StockController(Controller):
     path = "/api/stock"
     tags = ["stock"]
 
-    @get("/")
+    @get("/", opt={TOKEN_SCOPE: "stock:read"})
     async def list_stock(
         self,
         db: Database,
@@ -95,7 +96,7 @@ class WarehouseController(Controller):
     path = "/api/warehouses"
     tags = ["stock"]
 
-    @get("/")
+    @get("/", opt={TOKEN_SCOPE: "stock:read"})
     async def list_warehouses(self, db: Database) -> list[WarehouseOut]:
         async with db.read() as unit:
             rows = (

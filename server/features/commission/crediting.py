@@ -19,6 +19,7 @@ from server.domain.commission import (
     ExistingEntry,
     OrderFacts,
     OrderLineFacts,
+    PaysOn,
     Plan,
     desired_entries,
     entries_to_append,
@@ -91,6 +92,12 @@ async def credit_commission(
     )
 
 
+def _pays_on_margin(plan: Plan) -> bool:
+    """Whether any line could be paid on margin (only then are costs read at placement)."""
+    bases = {plan.pays_on, *plan.category_pays_on.values(), *plan.product_pays_on.values()}
+    return PaysOn.MARGIN in bases
+
+
 async def credit_placed_order(
     uow: WriteUnit,
     order: OrderRow,
@@ -105,6 +112,9 @@ async def credit_placed_order(
     plan = await store.plan_on(order.placed_at.date())
     if plan is None:
         return 0
+    costs: dict[str, int | None] = {}
+    if _pays_on_margin(plan):
+        costs = await store.costs_of([line.product_id for line in lines])
     facts = OrderFacts(
         id=order.id,
         status=order.status,
@@ -121,6 +131,7 @@ async def credit_placed_order(
                 net_cents=line.net_cents,
                 quantity=line.quantity,
                 discount_percent=Decimal(str(line.discount_percent or 0)),
+                unit_cost_cents=costs.get(line.product_id),
             )
             for line in lines
         ),

@@ -1,4 +1,5 @@
-"""Plans and quotas, set by admins: a plan code's versions apply from their start date."""
+"""Plans and quotas, set by admins: a plan code's versions apply from their start date; a
+quota covers a month or a quarter, never both for one month."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from server.db.models import CommissionPlan, CommissionQuota, User
 from server.db.types import new_id, utcnow
 from server.db.unit_of_work import ReadUnit, WriteUnit
 from server.domain.actor import CurrentUser
-from server.domain.errors import NotFound, ValidationFailed
+from server.domain.commission_periods import is_quarter, months_of, quarter_of
+from server.domain.errors import Conflict, NotFound, ValidationFailed
 from server.features.commission.crediting import summary_change
 from server.features.commission.schemas import PlanIn, PlanOut, QuotaIn, QuotaOut
 
@@ -37,6 +39,9 @@ def plan_out(plan: CommissionPlan) -> PlanOut:
         if plan.erosion_limit is None
         else f"{Decimal(str(plan.erosion_limit)).normalize():f}",
         spiffs=list(plan.spiffs or []),
+        pays_on=plan.pays_on or "revenue",
+        category_pays_on=dict(plan.category_pays_on or {}),
+        product_pays_on=dict(plan.product_pays_on or {}),
     )
 
 
@@ -78,6 +83,9 @@ async def create_plan(uow: WriteUnit, user: CurrentUser, data: PlanIn) -> PlanOu
         manager_override_rate=Decimal(data.manager_override_rate),
         erosion_limit=None if data.erosion_limit is None else Decimal(data.erosion_limit),
         spiffs=[msgspec.to_builtins(s) for s in data.spiffs],
+        pays_on=data.pays_on,
+        category_pays_on=dict(data.category_pays_on),
+        product_pays_on=dict(data.product_pays_on),
         created_by=user.id,
         created_at=utcnow(),
     )
@@ -97,9 +105,28 @@ async def list_plans(unit: ReadUnit) -> list[PlanOut]:
 
 
 async def set_quota(uow: WriteUnit, data: QuotaIn) -> QuotaOut:
+    """The rep's quota for a month or a quarter, replacing the one set before. A month
+    counts towards one quota only: a quarter's quota is refused while one of its months has
+    its own, and a month's while its quarter has one."""
     session = uow.session
     if await session.get(User, data.rep_id) is None:
         raise NotFound("No such user.", code="user_not_found")
+    # The rep's row serialises quota changes, so two admins cannot set a month and its
+    # quarter at once.
+    await session.execute(select(User.id).where(User.id == data.rep_id).with_for_update())
+    others = list(months_of(data.period)) if is_quarter(data.period) else [quarter_of(data.period)]
+    clash = await session.scalar(
+        select(CommissionQuota.period)
+        .where(CommissionQuota.rep_id == data.rep_id, CommissionQuota.period.in_(others))
+        .limit(1)
+    )
+    if clash is not None:
+        raise Conflict(
+            f"The rep already has a quota for {clash}, which covers part of {data.period}: "
+            "change that one, or set it to another period first.",
+            code="quota_period_overlap",
+            details={"period": clash},
+        )
     quota = await session.scalar(
         select(CommissionQuota)
         .where(CommissionQuota.rep_id == data.rep_id, CommissionQuota.period == data.period)

@@ -11,8 +11,10 @@ from litestar.params import Parameter
 from server.db.engine import Database
 from server.domain.commission import period_of
 from server.features.catalog.openapi import problems
-from server.features.commission import plans, splits, statements
+from server.features.commission import draws, plans, splits, statements
 from server.features.commission.schemas import (
+    DrawIn,
+    DrawOut,
     PlanIn,
     PlanOut,
     QuotaIn,
@@ -57,12 +59,29 @@ async def list_plans(db: Database) -> list[PlanOut]:
     guards=[_admins],
     tags=["commission"],
     status_code=200,
-    responses=problems(403, 404, 422),
+    responses=problems(400, 403, 404, 409, 422),
 )
 async def set_quota(db: Database, data: QuotaIn) -> QuotaOut:
-    """Set a rep's quota for a period (month), replacing the one set before."""
+    """Set a rep's quota for a month (`YYYY-MM`) or a quarter (`YYYY-Qn`), replacing the one
+    set before; attainment and tiers run on that period. A month and its quarter cannot
+    both have one (409 `quota_period_overlap`)."""
     async with db.write() as uow:
         return await plans.set_quota(uow, data)
+
+
+@put(
+    "/api/commission/draws",
+    guards=[_admins],
+    tags=["commission"],
+    status_code=200,
+    responses=problems(400, 403, 404, 409, 422),
+)
+async def set_draw(request: _Req, db: Database, data: DrawIn) -> DrawOut:
+    """Set a rep's draw for a month, replacing the one before (0 removes it): recoverable
+    (an advance, recovered from later months' earnings) or non-recoverable (a guaranteed
+    minimum). Approving the month settles it in the ledger."""
+    async with db.write() as uow:
+        return await draws.set_draw(uow, request.user, data)
 
 
 @get("/api/commission/me", tags=["commission"], responses=problems(422))
@@ -141,7 +160,7 @@ async def statement_csv(
     guards=[_deciders],
     tags=["commission"],
     status_code=200,
-    responses=problems(400, 403, 404, 422),
+    responses=problems(403, 404, 422),
 )
 async def set_splits(
     request: _Req, db: Database, order_id: Annotated[str, Parameter(max_length=36)], data: SplitsIn
@@ -157,6 +176,7 @@ COMMISSION_API: list[Any] = [
     create_plan,
     list_plans,
     set_quota,
+    set_draw,
     my_commission,
     statement,
     approve,

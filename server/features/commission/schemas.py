@@ -8,7 +8,11 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from server.features.commission.dispute_schemas import DisputeOut
+
 __all__ = [
+    "DrawIn",
+    "DrawOut",
     "EntryOut",
     "PhonePlan",
     "PlanIn",
@@ -26,6 +30,12 @@ __all__ = [
 ]
 
 Period = Annotated[str, Meta(pattern=r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$")]
+# A quota's period: a month (YYYY-MM) or a quarter (YYYY-Qn).
+QuotaPeriod = Annotated[
+    str,
+    Meta(pattern=r"^(19|20|21)\d{2}-((0[1-9]|1[0-2])|Q[1-4])$", description="YYYY-MM or YYYY-Qn"),
+]
+PaysOnIn = Literal["revenue", "margin"]
 Uuid = Annotated[str, Meta(pattern=r"^[0-9a-fA-F-]{36}$")]
 # A percent as a decimal string, 0 to 100 with up to 4 places ("7.5").
 Percent = Annotated[str, Meta(pattern=r"^(100(\.0{1,4})?|\d{1,2}(\.\d{1,4})?)$")]
@@ -65,6 +75,10 @@ class PlanIn(msgspec.Struct, forbid_unknown_fields=True):
     # The line discount (percent) at which the rate has fallen to 0; None: no erosion.
     erosion_limit: Percent | None = None
     spiffs: Annotated[list[SpiffIn], Meta(max_length=200)] = []
+    # What the rates apply to: net revenue, or net minus the product's cost (margin).
+    pays_on: PaysOnIn = "revenue"
+    category_pays_on: Annotated[dict[Uuid, PaysOnIn], Meta(max_length=500)] = {}
+    product_pays_on: Annotated[dict[Uuid, PaysOnIn], Meta(max_length=5000)] = {}
 
 
 class PlanOut(msgspec.Struct):
@@ -83,6 +97,9 @@ class PlanOut(msgspec.Struct):
     manager_override_rate: str
     erosion_limit: str | None = None
     spiffs: list[dict[str, Any]] = []
+    pays_on: str = "revenue"
+    category_pays_on: dict[str, str] = {}
+    product_pays_on: dict[str, str] = {}
 
 
 class PhonePlan(msgspec.Struct):
@@ -97,11 +114,19 @@ class PhonePlan(msgspec.Struct):
     product_rates: dict[str, str]
     erosion_limit: str | None
     spiffs: list[dict[str, Any]]
+    pays_on: str = "revenue"
+    category_pays_on: dict[str, str] = {}
+    product_pays_on: dict[str, str] = {}
+    tier_mode: str = "none"
+    tiers: list[dict[str, str]] = []
+    cap_cents: int | None = None
 
 
 class QuotaIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A rep's quota for a month or a quarter; attainment and tiers run on that period."""
+
     rep_id: Uuid
-    period: Period
+    period: QuotaPeriod
     quota_cents: Annotated[int, Meta(ge=0, le=10**13)]
 
 
@@ -109,6 +134,23 @@ class QuotaOut(msgspec.Struct):
     rep_id: str
     period: str
     quota_cents: int
+
+
+class DrawIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A rep's draw for a month, replacing the one set before (an amount of 0 removes it):
+    recoverable (an advance on later earnings) or non-recoverable (a guaranteed minimum)."""
+
+    rep_id: Uuid
+    period: Period
+    kind: Literal["recoverable", "non_recoverable"]
+    amount_cents: Annotated[int, Meta(ge=0, le=10**11)]
+
+
+class DrawOut(msgspec.Struct):
+    rep_id: str
+    period: str
+    kind: str
+    amount_cents: int
 
 
 class SummaryOut(msgspec.Struct):
@@ -132,6 +174,16 @@ class SummaryOut(msgspec.Struct):
     statement_status: str = "draft"
     spiff_cents: int = 0  # SPIFFs credited in the period (part of earned, outside tiers)
     plan: PhonePlan | None = None
+    # The period attainment and tiers run on (this month or its quarter) and its figures
+    # to date: the phone's what-if adds a document to them for the tier effect.
+    quota_period: str | None = None
+    quota_base_cents: int = 0
+    quota_revenue_cents: int = 0
+    # The month's draw: what it tops the month up by and what it recovers of earlier
+    # recoverable draws (part of earned), and what stays to recover after this month.
+    draw_cents: int = 0
+    draw_recovered_cents: int = 0
+    draw_outstanding_cents: int = 0
 
 
 class SplitIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -186,3 +238,5 @@ class StatementOut(msgspec.Struct):
     approved_by: str | None = None
     approved_at: datetime | None = None
     paid_at: datetime | None = None
+    # The rep's questions about lines of this period, with the answers.
+    disputes: list[DisputeOut] = []

@@ -1,9 +1,10 @@
 """Statements: a rep's period, draft -> approved (by a manager of the rep, or an admin;
 the period is locked from then on) -> paid (by an admin).
 
-Approving writes the period's tier and cap adjustment into the ledger, so the approved
-figure is the sum of the period's entries and never changes again: later differences land
-in the next open period (`server/domain/commission.py: open_period`).
+Approving writes the period's tier and cap adjustment (on its quota period: the month or
+its quarter) and its draw settlement into the ledger, so the approved figure is the sum of
+the period's entries and never changes again: later differences land in the next open
+period (`server/domain/commission.py: open_period`).
 """
 
 from __future__ import annotations
@@ -23,10 +24,13 @@ from server.db.models import (
 from server.db.types import new_id, utcnow
 from server.db.unit_of_work import AuditRecord, ReadUnit, WriteUnit
 from server.domain.actor import CurrentUser
-from server.domain.commission import DesiredEntry, entries_to_append, tier_adjustment_cents
+from server.domain.commission import DesiredEntry, entries_to_append
 from server.domain.errors import InvalidTransition, NotFound, PermissionDenied
 from server.features.commission.crediting import summary_change
+from server.features.commission.dispute_queries import disputes_of_period
+from server.features.commission.draws import settle_month_draw
 from server.features.commission.schemas import EntryOut, StatementOut
+from server.features.commission.standing import month_tier_adjustment, quota_standing
 from server.features.commission.store import CommissionStore
 from server.features.commission.summary import plan_for_period, rep_summary
 from server.features.shared.csv_export import csv_text
@@ -119,7 +123,7 @@ async def approve_statement(
         )
     plan = await plan_for_period(store, period, date.today())
     if plan is not None:
-        base, revenue = await store.period_sums(rep_id, period)
+        standing = await quota_standing(store, rep_id, period)
         key = f"tier:{rep_id}:{period}"
         desired = DesiredEntry(
             key=key,
@@ -128,9 +132,7 @@ async def approve_statement(
             source_type="period",
             source_id=period,
             revenue_cents=0,
-            amount_cents=tier_adjustment_cents(
-                plan, base, revenue, await store.quota(rep_id, period)
-            ),
+            amount_cents=month_tier_adjustment(plan, standing),
             rate=plan.default_rate,
         )
         new = entries_to_append(
@@ -141,6 +143,7 @@ async def approve_statement(
             reason=f"tiers and cap of {period}",
         )
         await store.append(new, order_id=None, basis=plan.basis.value, plan=plan)
+    await settle_month_draw(uow, store, rep_id, period, locked=locked - {period}, plan=plan)
     statement.amount_cents = await store.period_total(rep_id, period)
     statement.status = "approved"
     statement.approved_by, statement.approved_at = user.id, utcnow()
@@ -226,6 +229,7 @@ async def statement_of(unit: ReadUnit, user: CurrentUser, rep_id: str, period: s
         approved_by=stored.approved_by if stored else None,
         approved_at=stored.approved_at if stored else None,
         paid_at=stored.paid_at if stored else None,
+        disputes=await disputes_of_period(unit, rep_id, period),
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, literal, select
 
 from server.db.models import (
+    CommissionDraw,
     CommissionEntry,
     CommissionPlan,
     CommissionQuota,
@@ -45,12 +46,14 @@ from server.domain.commission import (
     NewEntry,
     OrderFacts,
     OrderLineFacts,
+    PaysOn,
     Plan,
     Spiff,
     SpiffPer,
     Tier,
     TierMode,
 )
+from server.domain.commission_periods import DRAW_KINDS, Draw, DrawKind, quarter_of
 
 __all__ = ["LOCKING_STATUSES", "CommissionStore", "plan_of", "spiff_of"]
 
@@ -62,7 +65,7 @@ _ENTRIES, _STATEMENTS = table_of(CommissionEntry), table_of(CommissionStatement)
 _ORDERS, _LINES, _PRODUCTS = table_of(SalesOrder), table_of(SalesOrderLine), table_of(Product)
 _INVOICES, _INVOICE_LINES = table_of(Invoice), table_of(InvoiceLine)
 _NOTES, _NOTE_LINES = table_of(CreditNote), table_of(CreditNoteLine)
-_SPLITS = table_of(CommissionSplit)
+_SPLITS, _DRAWS = table_of(CommissionSplit), table_of(CommissionDraw)
 _RATE_PLACES = Decimal("0.0001")
 
 _PLAN_ON = (
@@ -89,6 +92,7 @@ _ORDER_LINES = (
         _LINES.c.net_cents,
         _LINES.c.quantity,
         _LINES.c.discount_percent,
+        _PRODUCTS.c.cost_cents,
     )
     .join(_PRODUCTS, _PRODUCTS.c.id == _LINES.c.product_id)
     .where(_LINES.c.order_id == bindparam("id"))
@@ -147,8 +151,28 @@ _PERIOD_SUMS = select(
 _PERIOD_TOTAL = select(func.coalesce(func.sum(_ENTRIES.c.amount_cents), 0)).where(
     _ENTRIES.c.rep_id == bindparam("rep"), _ENTRIES.c.period == bindparam("period")
 )
-_QUOTA = select(_QUOTAS.c.quota_cents).where(
-    _QUOTAS.c.rep_id == bindparam("rep"), _QUOTAS.c.period == bindparam("period")
+_QUOTA = select(_QUOTAS.c.period, _QUOTAS.c.quota_cents).where(
+    _QUOTAS.c.rep_id == bindparam("rep"),
+    _QUOTAS.c.period.in_([bindparam("month"), bindparam("quarter")]),
+)
+_PERIOD_EARNINGS = select(func.coalesce(func.sum(_ENTRIES.c.amount_cents), 0)).where(
+    _ENTRIES.c.rep_id == bindparam("rep"),
+    _ENTRIES.c.period == bindparam("period"),
+    _ENTRIES.c.kind.not_in([literal(k) for k in DRAW_KINDS]),
+)
+# Recoverable top-ups of earlier months less what later months recovered of them.
+_OUTSTANDING_DRAWS = select(func.coalesce(func.sum(_ENTRIES.c.amount_cents), 0)).where(
+    _ENTRIES.c.rep_id == bindparam("rep"),
+    _ENTRIES.c.period < bindparam("period"),
+    _ENTRIES.c.kind.in_([literal("draw"), literal("recovery")]),
+)
+_COSTS = by_arity(
+    lambda n: select(_PRODUCTS.c.id, _PRODUCTS.c.cost_cents).where(
+        _PRODUCTS.c.id.in_([bindparam(f"p{i}") for i in range(n)])
+    )
+)
+_DRAW = select(_DRAWS.c.kind, _DRAWS.c.amount_cents).where(
+    _DRAWS.c.rep_id == bindparam("rep"), _DRAWS.c.period == bindparam("period")
 )
 _INSERT_ENTRY = insert(_ENTRIES)
 _SHARED_LOCK = select(func.pg_advisory_xact_lock_shared(func.hashtext(bindparam("k"))))
@@ -173,6 +197,9 @@ def plan_of(row: Any) -> Plan:
         manager_override_rate=Decimal(str(row.manager_override_rate or 0)),
         erosion_limit=None if row.erosion_limit is None else Decimal(str(row.erosion_limit)),
         spiffs=tuple(spiff_of(s) for s in row.spiffs or []),
+        pays_on=PaysOn(row.pays_on or "revenue"),
+        category_pays_on={k: PaysOn(v) for k, v in (row.category_pays_on or {}).items()},
+        product_pays_on={k: PaysOn(v) for k, v in (row.product_pays_on or {}).items()},
     )
 
 
@@ -223,6 +250,7 @@ class CommissionStore:
                 net_cents=r[3],
                 quantity=r[4],
                 discount_percent=Decimal(str(r[5] or 0)),
+                unit_cost_cents=r[6],
             )
             for r in await self._sql.rows(_ORDER_LINES, params)
         )
@@ -303,9 +331,37 @@ class CommissionStore:
     async def period_total(self, rep_id: str, period: str) -> int:
         return int(await self._sql.scalar(_PERIOD_TOTAL, {"rep": rep_id, "period": period}))
 
-    async def quota(self, rep_id: str, period: str) -> int | None:
-        value = await self._sql.scalar(_QUOTA, {"rep": rep_id, "period": period})
-        return None if value is None else int(value)
+    async def quota(self, rep_id: str, month: str) -> tuple[str, int] | None:
+        """The quota period a month counts towards (the month's own quota, else its
+        quarter's) and its quota in cents; None without either. Setting quotas refuses a
+        month and its quarter both, so at most one is found."""
+        rows = await self._sql.rows(
+            _QUOTA, {"rep": rep_id, "month": month, "quarter": quarter_of(month)}
+        )
+        found = sorted((str(r[0]), int(r[1])) for r in rows)  # the month before a quarter
+        return found[0] if found else None
+
+    async def period_earnings(self, rep_id: str, period: str) -> int:
+        """The month's entries other than draws and recoveries."""
+        value = await self._sql.scalar(_PERIOD_EARNINGS, {"rep": rep_id, "period": period})
+        return int(value or 0)
+
+    async def outstanding_draws(self, rep_id: str, period: str) -> int:
+        """Recoverable draws of months before `period` not yet recovered."""
+        value = await self._sql.scalar(_OUTSTANDING_DRAWS, {"rep": rep_id, "period": period})
+        return int(value or 0)
+
+    async def costs_of(self, product_ids: Sequence[str]) -> dict[str, int | None]:
+        """Each product's unit cost (None where it is not known)."""
+        ids = sorted(set(product_ids))
+        if not ids:
+            return {}
+        rows = await self._sql.rows(_COSTS(len(ids)), {f"p{i}": pid for i, pid in enumerate(ids)})
+        return {str(r[0]): None if r[1] is None else int(r[1]) for r in rows}
+
+    async def draw(self, rep_id: str, period: str) -> Draw | None:
+        row = await self._sql.first(_DRAW, {"rep": rep_id, "period": period})
+        return None if row is None else Draw(kind=DrawKind(row[0]), amount_cents=int(row[1]))
 
     async def append(
         self,

@@ -23,13 +23,16 @@ from server.domain.commission import (
     Basis,
     Plan,
     attainment_percent,
-    commission_of,
+    commission_on,
+    commissionable_share,
     next_tier,
+    open_period,
     rate_for,
     split_cents,
-    tier_adjustment_cents,
 )
+from server.features.commission.draws import draw_settlement
 from server.features.commission.schemas import PhonePlan, SummaryOut
+from server.features.commission.standing import month_tier_adjustment, quota_standing
 from server.features.commission.store import LOCKING_STATUSES, CommissionStore
 
 __all__ = ["PENDING_ORDERS", "last_day", "phone_plan", "plan_for_period", "rep_summary"]
@@ -69,6 +72,15 @@ def phone_plan(plan: Plan) -> PhonePlan:
             }
             for s in plan.spiffs
         ],
+        pays_on=plan.pays_on.value,
+        category_pays_on={k: v.value for k, v in plan.category_pays_on.items()},
+        product_pays_on={k: v.value for k, v in plan.product_pays_on.items()},
+        tier_mode=plan.tier_mode.value,
+        tiers=[
+            {"from_percent": f"{t.from_percent:f}", "multiplier": f"{t.multiplier:f}"}
+            for t in plan.tiers
+        ],
+        cap_cents=plan.cap_cents,
     )
 
 
@@ -127,15 +139,17 @@ async def _pending(unit: ReadUnit, store: CommissionStore, rep_id: str) -> int:
             Product.category_id,
             SalesOrderLine.net_cents,
             SalesOrderLine.discount_percent,
+            SalesOrderLine.quantity,
+            Product.cost_cents,
         )
         .join(Product, Product.id == SalesOrderLine.product_id)
         .where(SalesOrderLine.order_id.in_(ids))
     )
-    for order_id, product_id, category_id, net, discount in lines:
-        rate = rate_for(
-            plan_of_order[order_id], product_id, category_id, Decimal(str(discount or 0))
-        )
-        cents = commission_of(net, rate)
+    for order_id, product_id, category_id, net, discount, quantity, cost in lines:
+        plan = plan_of_order[order_id]
+        share = commissionable_share(plan, product_id, category_id, net, quantity, cost)
+        rate = rate_for(plan, product_id, category_id, Decimal(str(discount or 0)))
+        cents = commission_on(net, rate, share)
         shares = splits.get(order_id)
         if shares:
             reps = [r for r, _ in shares]
@@ -166,7 +180,8 @@ async def rep_summary(
     store = CommissionStore(unit)
     base, revenue = await store.period_sums(rep_id, period)
     total = await store.period_total(rep_id, period)
-    quota = await store.quota(rep_id, period)
+    standing = await quota_standing(store, rep_id, period)
+    quota = standing.quota_cents
     plan = await plan_for_period(store, period, today)
     statement = (
         await unit.session.execute(
@@ -177,22 +192,33 @@ async def rep_summary(
     ).first()
     status = statement[0] if statement else "draft"
     if status in LOCKING_STATUSES or plan is None:
-        # Approving wrote the tier adjustment into the ledger: it is part of `total`.
-        adjustment = int(
-            await unit.session.scalar(
-                select(func.coalesce(func.sum(CommissionEntry.amount_cents), 0)).where(
-                    CommissionEntry.rep_id == rep_id,
-                    CommissionEntry.period == period,
-                    CommissionEntry.source_type == "period",
-                )
+        # Approving wrote the tier adjustment and the draws into the ledger: `total`.
+        rows = await unit.session.execute(
+            select(CommissionEntry.kind, func.coalesce(func.sum(CommissionEntry.amount_cents), 0))
+            .where(
+                CommissionEntry.rep_id == rep_id,
+                CommissionEntry.period == period,
+                CommissionEntry.source_type == "period",
             )
-            or 0
+            .group_by(CommissionEntry.kind)
         )
+        by_kind = {str(kind): int(cents or 0) for kind, cents in rows}
+        adjustment = by_kind.get("commission", 0)
+        top_up = by_kind.get("draw", 0) + by_kind.get("guarantee", 0)
+        recovered = -by_kind.get("recovery", 0)
+        after = open_period(period, {period})  # the month after
+        outstanding = await store.outstanding_draws(rep_id, after)
         earned = total
     else:
-        adjustment = tier_adjustment_cents(plan, base, revenue, quota)
-        earned = total + adjustment
-    upcoming = next_tier(plan, revenue, quota) if plan is not None else None
+        adjustment = month_tier_adjustment(plan, standing)
+        settled, outstanding = await draw_settlement(
+            store, rep_id, period, await store.period_earnings(rep_id, period) + adjustment
+        )
+        top_up, recovered = settled.top_up_cents, settled.recovered_cents
+        earned = total + adjustment + settled.paid_cents
+    # Attainment and the next tier run on the quota period (the month or its quarter).
+    quota_revenue = standing.revenue_cents
+    upcoming = next_tier(plan, quota_revenue, quota) if plan is not None else None
     return SummaryOut(
         rep_id=rep_id,
         period=period,
@@ -204,7 +230,7 @@ async def rep_summary(
         paid_cents=int(statement[1]) if statement and status == "paid" else 0,
         revenue_cents=revenue,
         quota_cents=quota,
-        attainment_percent=_pct(attainment_percent(revenue, quota)),
+        attainment_percent=_pct(attainment_percent(quota_revenue, quota)),
         next_tier_percent=str(upcoming.from_percent) if upcoming else None,
         next_tier_multiplier=str(upcoming.multiplier) if upcoming else None,
         next_tier_revenue_needed_cents=upcoming.revenue_needed_cents if upcoming else None,
@@ -220,4 +246,10 @@ async def rep_summary(
             or 0
         ),
         plan=phone_plan(plan) if plan is not None else None,
+        quota_period=standing.quota_period,
+        quota_base_cents=standing.base_cents,
+        quota_revenue_cents=quota_revenue,
+        draw_cents=top_up,
+        draw_recovered_cents=recovered,
+        draw_outstanding_cents=outstanding,
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import msgspec
 from litestar import MediaType, Request, Response, get, post
+from litestar.di import Provide
 from litestar.params import Parameter, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -16,9 +18,10 @@ from server.domain.errors import DomainError, ValidationFailed
 from server.features.customers import queries, services
 from server.features.customers.schemas import CustomerCreateIn, CustomerPage
 from server.features.sales.views_data import PAGE_SIZE, page_context
-from server.features.shared.csv_export import CSV_MEDIA_TYPE, csv_text
+from server.features.shared.csv_export import CSV_MEDIA_TYPE, Cell
 from server.features.shared.paging import Offset
 from server.features.shared.scope import load_scope
+from server.features.shared.table_export import XLSX_MEDIA_TYPE, ExportFormat, export_response
 from server.features.shared.table_view import EXPORT_LIMIT, TableState, table_state
 from server.http.htmx import is_htmx
 
@@ -48,7 +51,33 @@ _FORM_FIELDS = (
 _SORTS = ("name", "number", "city", "status")
 
 
-def _table(q: str, status: str, sort: str, direction: str, offset: int) -> TableState:
+@dataclass(frozen=True)
+class CustomerQuery:
+    """The query string of the customer table, its page and its exports."""
+
+    q: str
+    status: str
+    sort: str
+    direction: str
+    offset: int
+
+
+async def _customer_query(
+    q: str = "",
+    status: Word = "",
+    sort: Word = "",
+    direction: Annotated[str, QueryParameter(name="dir", max_length=4)] = "",
+    offset: Offset = 0,
+) -> CustomerQuery:
+    return CustomerQuery(q, status, sort, direction, offset)
+
+
+_WITH_QUERY = {"table_query": Provide(_customer_query)}
+
+
+def _table(query: CustomerQuery, *, paged: bool) -> TableState:
+    """The table's state; an export answers every row, so it has no page offset."""
+    status = query.status
     if status and status not in CUSTOMER_STATUSES:
         raise ValidationFailed(
             f"Unknown customer status '{status}'.",
@@ -57,13 +86,13 @@ def _table(q: str, status: str, sort: str, direction: str, offset: int) -> Table
         )
     return table_state(
         "/customers",
-        sort=sort,
-        direction=direction,
+        sort=query.sort,
+        direction=query.direction,
         sorts=_SORTS,
         default_sort="name",
         default_descending=False,
-        filters={"q": q, "status": status},
-        offset=offset,
+        filters={"q": query.q, "status": status},
+        offset=query.offset if paged else 0,
     )
 
 
@@ -85,22 +114,16 @@ async def _customer_rows(
         )
 
 
-@get("/customers", include_in_schema=False)
+@get("/customers", include_in_schema=False, dependencies=_WITH_QUERY)
 async def customer_search_page(
-    request: Request[CurrentUser, Any, Any],
-    db: Database,
-    q: str = "",
-    status: Word = "",
-    sort: Word = "",
-    direction: Annotated[str, QueryParameter(name="dir", max_length=4)] = "",
-    offset: Offset = 0,
+    request: Request[CurrentUser, Any, Any], db: Database, table_query: CustomerQuery
 ) -> Template:
-    table = _table(q, status, sort, direction, offset)
+    table = _table(table_query, paged=True)
     page = await _customer_rows(request, db, table, PAGE_SIZE)
     context = page_context(
         request,
         page=page,
-        q=q,
+        q=table_query.q,
         table=table,
         statuses=CUSTOMER_STATUSES,
         page_size=PAGE_SIZE,
@@ -111,28 +134,41 @@ async def customer_search_page(
     return Template(name, context=context)
 
 
-@get("/customers/export.csv", include_in_schema=False, media_type=CSV_MEDIA_TYPE)
-async def customer_export(
-    request: Request[CurrentUser, Any, Any],
-    db: Database,
-    q: str = "",
-    status: Word = "",
-    sort: Word = "",
-    direction: Annotated[str, QueryParameter(name="dir", max_length=4)] = "",
-) -> Response[str]:
-    """The filtered customer table, every row in the caller's scope, as CSV."""
-    table = _table(q, status, sort, direction, 0)
+async def _export(
+    request: Request[CurrentUser, Any, Any], db: Database, table: TableState, fmt: ExportFormat
+) -> Response[Any]:
+    """The filtered customer table, every row in the caller's scope, as a file."""
     page = await _customer_rows(request, db, table, EXPORT_LIMIT)
     header = ["number", "legal_name", "trading_name", "city", "postal_code", "status"]
-    rows = [
+    rows: list[list[Cell]] = [
         [c.number, c.legal_name, c.trading_name, c.city, c.postal_code, c.status]
         for c in page.items
     ]
-    return Response(
-        csv_text(header, rows),
-        media_type=CSV_MEDIA_TYPE,
-        headers={"content-disposition": 'attachment; filename="customers.csv"'},
-    )
+    return export_response(fmt, "customers", header, rows)
+
+
+@get(
+    "/customers/export.csv",
+    include_in_schema=False,
+    media_type=CSV_MEDIA_TYPE,
+    dependencies=_WITH_QUERY,
+)
+async def customer_export(
+    request: Request[CurrentUser, Any, Any], db: Database, table_query: CustomerQuery
+) -> Response[Any]:
+    return await _export(request, db, _table(table_query, paged=False), "csv")
+
+
+@get(
+    "/customers/export.xlsx",
+    include_in_schema=False,
+    media_type=XLSX_MEDIA_TYPE,
+    dependencies=_WITH_QUERY,
+)
+async def customer_export_xlsx(
+    request: Request[CurrentUser, Any, Any], db: Database, table_query: CustomerQuery
+) -> Response[Any]:
+    return await _export(request, db, _table(table_query, paged=False), "xlsx")
 
 
 @get("/customers/new", include_in_schema=False)
@@ -224,6 +260,7 @@ async def customer_detail_page(
 CUSTOMER_PAGES = [
     customer_search_page,
     customer_export,
+    customer_export_xlsx,
     onboarding_page,
     onboarding_submit,
     customer_detail_page,

@@ -1,24 +1,17 @@
-"""Each dashboard table as rows for a file: CSV (through the shared, formula-safe writer)
-and XLSX (XlsxWriter), amounts in the currency's units with the currency in the header."""
+"""Each dashboard table as a header and rows for a file (written as CSV or XLSX by
+`shared/table_export.py`), amounts in the currency's units with the currency in the header."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
-
-import xlsxwriter
 
 from server.domain.errors import ValidationFailed
 from server.domain.money import from_cents
 from server.features.dashboard.schemas import DashboardOut
-from server.features.shared.csv_export import Cell, csv_text, safe_cell
+from server.features.shared.csv_export import Cell
 
-__all__ = ["TABLES", "XLSX_MEDIA_TYPE", "table_csv", "table_rows", "table_xlsx"]
-
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+__all__ = ["TABLES", "Rows", "table_rows"]
 
 Rows = tuple[list[str], list[list[Cell]]]
 
@@ -121,43 +114,3 @@ def table_rows(dashboard: DashboardOut, table: str) -> Rows:
             details={"allowed": sorted(TABLES)},
         )
     return build(dashboard)
-
-
-def table_csv(dashboard: DashboardOut, table: str) -> str:
-    header, rows = table_rows(dashboard, table)
-    return csv_text(header, rows)
-
-
-def _xlsx_cell(value: Cell) -> str | int | float | bool | None:
-    """What a worksheet stores: numbers as numbers (a cent amount is exact in a double),
-    days as ISO text, other text through the same formula guard as the CSV."""
-    if value is None or isinstance(value, bool | int):
-        return value
-    if isinstance(value, Decimal | float):
-        return float(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return safe_cell(value)
-
-
-def table_xlsx(dashboard: DashboardOut, table: str) -> bytes:
-    header, rows = table_rows(dashboard, table)
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
-    sheet = book.add_worksheet(table)
-    bold = book.add_format({"bold": True})
-    sheet.write_row(0, 0, header, bold)
-    for index, row in enumerate(rows, start=1):
-        _write(sheet, index, [_xlsx_cell(cell) for cell in row])
-    book.close()
-    return out.getvalue()
-
-
-def _write(sheet: Any, row: int, cells: Sequence[object]) -> None:
-    for column, cell in enumerate(cells):
-        if cell is None:
-            continue
-        if isinstance(cell, str):
-            sheet.write_string(row, column, cell)
-        else:
-            sheet.write(row, column, cell)

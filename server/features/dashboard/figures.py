@@ -1,8 +1,10 @@
 """The dashboard's headline figures: one aggregate statement per source table.
 
 Flows (booked, invoiced, paid, quotes, commission, new and lapsed customers, cycle time)
-are compared with the previous period; open work (pipeline, expiring quotes, approvals,
-credit holds, backorders, overdue receivables) is counted as it stands now.
+are compared with the previous period. Open work (pipeline, expiring quotes, approvals,
+credit holds, backorders, overdue receivables) is counted as it stands now, or as it stood
+at the end of a period that has ended; approvals, holds, backorders and overdue
+receivables also as they stood when the period began (`open_work`).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from server.domain.dashboard import (
 from server.domain.orders import FulfilmentStatus, OrderStatus, QuoteStatus
 from server.features.dashboard import sums
 from server.features.dashboard.filters import Filter
+from server.features.dashboard.open_work import open_work_on
 from server.features.dashboard.schemas import Figure, Headline, Ratio, Snapshot
 from server.features.dashboard.sql import (
     BOOKED_STATUSES,
@@ -68,6 +71,11 @@ def _both(f: Filter) -> tuple[Period, Period, Period]:
 
 def _fig(current: Any, previous: Any) -> Figure:
     return Figure.of(compare(current, previous))
+
+
+def _pair(row: Any, at: int) -> tuple[int, int]:
+    """(count, cents) from a row's columns `at` and `at + 1`."""
+    return int(row[at] or 0), int(row[at + 1] or 0)
 
 
 def _ratio(current: Any, previous: Any) -> Ratio:
@@ -344,8 +352,13 @@ async def headline(session: AsyncSession, f: Filter, reps: list[str]) -> Headlin
     target_now = sum((await quota_cents(session, reps, now)).values())
     target_before = sum((await quota_cents(session, reps, before)).values())
     quotes, open_quotes = await _quotes(session, f)
-    orders = await _open_orders(session, f)
-    overdue = await _overdue(session, f)
+    before_work = await open_work_on(session, f, now.start)
+    if now.end <= f.today:
+        waiting, held, backordered, overdue = await open_work_on(session, f, now.end)
+    else:
+        orders, owed = await _open_orders(session, f), await _overdue(session, f)
+        waiting, held, backordered = (_pair(orders, i) for i in (0, 2, 4))
+        overdue = _pair(owed, 0)
     commission = await _commission(session, f)
     new = await _new_customers(session, f)
     cycle = await _cycle_days(session, f)
@@ -378,8 +391,8 @@ async def headline(session: AsyncSession, f: Filter, reps: list[str]) -> Headlin
         fulfilment_cycle_days=_ratio(cycle_days(cycle[0]), cycle_days(cycle[1])),
         pipeline=Snapshot(int(open_quotes[0] or 0), int(open_quotes[1] or 0)),
         quotes_expiring_this_week=Snapshot(int(open_quotes[2] or 0), int(open_quotes[3] or 0)),
-        approvals_waiting=Snapshot(int(orders[0] or 0), int(orders[1] or 0)),
-        credit_holds=Snapshot(int(orders[2] or 0), int(orders[3] or 0)),
-        backorders=Snapshot(int(orders[4] or 0), int(orders[5] or 0)),
-        overdue_receivables=Snapshot(int(overdue[0] or 0), int(overdue[1] or 0)),
+        approvals_waiting=Snapshot.compared(waiting, before_work[0]),
+        credit_holds=Snapshot.compared(held, before_work[1]),
+        backorders=Snapshot.compared(backordered, before_work[2]),
+        overdue_receivables=Snapshot.compared(overdue, before_work[3]),
     )

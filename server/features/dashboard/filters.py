@@ -7,7 +7,7 @@ like one that does not exist, so a manager learns nothing of another subtree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
 
@@ -19,6 +19,7 @@ from server.domain.actor import CurrentUser
 from server.domain.dashboard import Period, PeriodKind, period_for
 from server.domain.errors import NotFound, ValidationFailed
 from server.domain.territories import Assignment, TerritoryNode, subtree_ids
+from server.features.dashboard.sorting import TableSort, parse_sort
 from server.features.shared.reference_data import reference_data
 from server.features.shared.scope import load_scope
 
@@ -37,6 +38,8 @@ class DashboardQuery:
     period: str = "month"
     start: str | None = None
     to: str | None = None
+    sort: str | None = None  # `table.column`: one table sorted at a time
+    direction: str | None = None
 
     def params(self, **changes: str | None) -> str:
         """This filter as a query string, with `changes` applied (None drops a key)."""
@@ -47,6 +50,8 @@ class DashboardQuery:
             "period": self.period,
             "from": self.start if self.period == PeriodKind.CUSTOM else None,
             "to": self.to if self.period == PeriodKind.CUSTOM else None,
+            "sort": self.sort,
+            "dir": self.direction if self.sort else None,
         }
         values.update(changes)
         return urlencode({k: v for k, v in values.items() if v})
@@ -70,6 +75,7 @@ class Filter:
     # The rows of the territory table: the chosen territory's children, else the top
     # territories the caller sees.
     child_ids: tuple[str, ...]
+    sort: TableSort = field(default_factory=TableSort)
 
 
 def _day(text: str | None, name: str) -> date | None:
@@ -97,6 +103,7 @@ async def resolve_filter(
     session: AsyncSession, user: CurrentUser, query: DashboardQuery, today: date
 ) -> Filter:
     period = period_for(_kind(query.period), today, _day(query.start, "from"), _day(query.to, "to"))
+    sort = parse_sort(query.sort, query.direction)
     scope = await load_scope(session, user, today)
     reference = await reference_data(session)
     data = reference.territory
@@ -143,6 +150,7 @@ async def resolve_filter(
         names=dict(data.names),
         rep_ids=reps,
         child_ids=child_ids,
+        sort=sort,
     )
 
 

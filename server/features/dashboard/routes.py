@@ -14,12 +14,13 @@ from litestar.response import Template
 from server.db.engine import Database
 from server.domain.errors import ValidationFailed
 from server.features.catalog.openapi import problems
-from server.features.dashboard.exports import XLSX_MEDIA_TYPE, table_csv, table_xlsx
+from server.features.dashboard.exports import table_rows
 from server.features.dashboard.filters import DashboardQuery, Filter
 from server.features.dashboard.report import build_dashboard
 from server.features.dashboard.schemas import DashboardOut
 from server.features.sales.views_data import page_context, user_names
 from server.features.shared.csv_export import CSV_MEDIA_TYPE
+from server.features.shared.table_export import XLSX_MEDIA_TYPE, ExportFormat, export_response
 from server.features.territories.access import today
 from server.http.htmx import is_htmx
 from server.security.auth import CurrentUser, requires_role
@@ -32,6 +33,8 @@ _Id = Annotated[str | None, Parameter(max_length=36, required=False)]
 _Day = Annotated[str | None, Parameter(max_length=10, required=False)]
 _From = Annotated[str | None, QueryParameter(name="from", max_length=10, required=False)]
 _Kind = Annotated[str, Parameter(max_length=10)]
+_Sort = Annotated[str | None, Parameter(max_length=40, required=False)]
+_Dir = Annotated[str | None, QueryParameter(name="dir", max_length=4, required=False)]
 _Table = Annotated[str, Parameter(max_length=20)]
 
 
@@ -42,6 +45,8 @@ async def _filter_query(
     period: _Kind = "month",
     start: _From = None,
     to: _Day = None,
+    sort: _Sort = None,
+    direction: _Dir = None,
 ) -> DashboardQuery:
     """The filter of the query string; a form's blank choice ("") means no filter."""
     return DashboardQuery(
@@ -51,6 +56,8 @@ async def _filter_query(
         period or "month",
         start or None,
         to or None,
+        sort or None,
+        direction or None,
     )
 
 
@@ -74,7 +81,9 @@ async def dashboard_api(request: _Req, db: Database, q: DashboardQuery) -> Dashb
     """The dashboard of the caller's territory subtree (an admin's: all), filtered by
     `territory`, `rep`, `customer` and `period` (`month`, `quarter`, or `custom` with
     `from` and `to`, both days included); each flow with the previous period of the same
-    length, open work as it stands now. Amounts in cents of `currency`."""
+    length. Open work as it stands now, with how it stood when the period began. `sort`
+    (`table.column`) and `dir` (`asc`, `desc`) order one table. Amounts in cents of
+    `currency`."""
     return await _dashboard(db, request.user, q)
 
 
@@ -90,9 +99,11 @@ async def dashboard_page(request: _Req, db: Database, q: DashboardQuery) -> Temp
         try:
             f, out = await build_dashboard(unit.session, request.user, q, today())
         except ValidationFailed as exc:
-            # A half-typed custom period: say why and show this month meanwhile (htmx
-            # swaps only a 2xx answer, so a 422 would leave the old figures unexplained).
-            error, q = exc.message, replace(q, period="month", start=None, to=None)
+            # A half-typed custom period (or a hand-made sort): say why and show this
+            # month meanwhile (htmx swaps only a 2xx answer, so a 422 would leave the old
+            # figures unexplained).
+            error = exc.message
+            q = replace(q, period="month", start=None, to=None, sort=None, direction=None)
             f, out = await build_dashboard(unit.session, request.user, q, today())
         rep_names = await user_names(unit.session, f.rep_ids)
     context = page_context(
@@ -114,6 +125,15 @@ def _choosable(f: Filter) -> list[str]:
     return [n.id for n in f.nodes if n.id in f.territory_ids or n.id == f.territory_id]
 
 
+async def _export(
+    request: _Req, db: Database, q: DashboardQuery, table: str, fmt: ExportFormat
+) -> Response[Any]:
+    out = await _dashboard(db, request.user, q)
+    header, rows = table_rows(out, table)
+    return export_response(fmt, f"dashboard-{table}", header, rows)
+
+
+# One handler per format (each declares its media type); both answer the same table.
 @get(
     "/manager/dashboard/export.csv",
     guards=[_managers],
@@ -123,13 +143,8 @@ def _choosable(f: Filter) -> list[str]:
 )
 async def dashboard_csv(
     request: _Req, db: Database, q: DashboardQuery, table: _Table = "customers"
-) -> Response[str]:
-    out = await _dashboard(db, request.user, q)
-    return Response(
-        table_csv(out, table),
-        media_type=CSV_MEDIA_TYPE,
-        headers={"content-disposition": f'attachment; filename="dashboard-{table}.csv"'},
-    )
+) -> Response[Any]:
+    return await _export(request, db, q, table, "csv")
 
 
 @get(
@@ -141,13 +156,8 @@ async def dashboard_csv(
 )
 async def dashboard_xlsx(
     request: _Req, db: Database, q: DashboardQuery, table: _Table = "customers"
-) -> Response[bytes]:
-    out = await _dashboard(db, request.user, q)
-    return Response(
-        table_xlsx(out, table),
-        media_type=XLSX_MEDIA_TYPE,
-        headers={"content-disposition": f'attachment; filename="dashboard-{table}.xlsx"'},
-    )
+) -> Response[Any]:
+    return await _export(request, db, q, table, "xlsx")
 
 
 DASHBOARD_ROUTES: list[Any] = [dashboard_api, dashboard_page, dashboard_csv, dashboard_xlsx]

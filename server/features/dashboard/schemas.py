@@ -6,7 +6,7 @@ from datetime import date
 
 import msgspec
 
-from server.domain.dashboard import Comparison
+from server.domain.dashboard import Comparison, compare
 
 __all__ = [
     "Breakdown",
@@ -47,10 +47,20 @@ class Ratio(msgspec.Struct, frozen=True):
 
 
 class Snapshot(msgspec.Struct, frozen=True):
-    """A figure as it stands now (open work has no previous period to compare with)."""
+    """Open work at a moment: now (or at the end of a period that has ended), and for
+    approvals, credit holds, backorders and overdue receivables also as it stood when the
+    period began (the end of the previous period); `change_percent` is the count's."""
 
     count: int
     value_cents: int
+    previous_count: int | None = None
+    previous_value_cents: int | None = None
+    change_percent: str | None = None
+
+    @classmethod
+    def compared(cls, now: tuple[int, int], before: tuple[int, int]) -> Snapshot:
+        change = compare(now[0], before[0]).change_percent
+        return cls(now[0], now[1], before[0], before[1], None if change is None else str(change))
 
 
 class PeriodOut(msgspec.Struct, frozen=True):

@@ -8,12 +8,13 @@ over orders): each order counts in the table row whose subtree holds its territo
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Customer, SalesDaySum, SalesOrder
+from server.db.models import Customer, SalesDaySum, SalesOrder, User
 from server.domain.dashboard import Period, attainment_percent, compare
 from server.domain.territories import ancestor_chain
 from server.features.dashboard import sums
@@ -49,15 +50,15 @@ __all__ = [
 
 CUSTOMER_ROWS = 50
 ORDER_ROWS = 100
-LAPSED_ROWS = 100  # the longest quiet first; the headline figure counts them all
+LAPSED_ROWS = 100  # the longest quiet first by default; the headline figure counts all
 # Up to this many days revenue is drawn per day, beyond it per week.
 SERIES_DAILY_UP_TO = 62
 
 
-def _grouped(f: Filter, key: Any, *, limit: int | None = None) -> Any:
+def _grouped(f: Filter, key: Any) -> Any:
     previous = f.period.previous()
     span = Period(previous.start, f.period.end)
-    query = (
+    return (
         select(
             key,
             sum_in(SalesOrder.net_cents, in_period(SalesOrder.placed_at, f.period)),
@@ -72,12 +73,53 @@ def _grouped(f: Filter, key: Any, *, limit: int | None = None) -> Any:
         )
         .group_by(key)
     )
-    if limit is not None:
-        total = func.coalesce(
+
+
+def _ordered(column: Any, descending: bool) -> Any:
+    return column.desc() if descending else column.asc()
+
+
+def _by_customer(f: Filter) -> Any:
+    """The customer table's statement: the first CUSTOMER_ROWS in the asked order (by
+    booked revenue, the biggest first, unless told otherwise)."""
+    key, descending = f.sort.of("customers")
+    previous = f.period.previous()
+    customer = select(Customer).where(Customer.id == SalesOrder.customer_id)
+    columns: dict[str, Any] = {
+        "booked": func.coalesce(
             sum_in(SalesOrder.net_cents, in_period(SalesOrder.placed_at, f.period)), 0
-        )
-        query = query.order_by(total.desc(), key).limit(limit)
-    return query
+        ),
+        "previous": func.coalesce(
+            sum_in(SalesOrder.net_cents, in_period(SalesOrder.placed_at, previous)), 0
+        ),
+        "orders": func.coalesce(sum_in(1, in_period(SalesOrder.placed_at, f.period)), 0),
+        "last_order": func.max(SalesOrder.placed_at),
+        "name": customer.with_only_columns(Customer.legal_name).scalar_subquery(),
+        "number": customer.with_only_columns(Customer.number).scalar_subquery(),
+    }
+    return (
+        _grouped(f, SalesOrder.customer_id)
+        .order_by(_ordered(columns[key], descending), SalesOrder.customer_id)
+        .limit(CUSTOMER_ROWS)
+    )
+
+
+def _sorted_breakdown(rows: list[BreakdownRow], f: Filter, table: str) -> list[BreakdownRow]:
+    key, descending = f.sort.of(table)
+    values: dict[str, Any] = {
+        "name": lambda r: r.name.casefold(),
+        "booked": lambda r: r.booked_cents.current,
+        "previous": lambda r: r.booked_cents.previous,
+        "orders": lambda r: r.orders,
+        # Rows without a target sort after every row with one, whichever way.
+        "target": lambda r: (r.target_cents is not None, r.target_cents or 0),
+        "attainment": lambda r: (
+            r.attainment_percent is not None,
+            Decimal(r.attainment_percent or 0),
+        ),
+    }
+    by_name = sorted(rows, key=lambda r: (r.name.casefold(), r.id))
+    return sorted(by_name, key=values[key], reverse=descending)
 
 
 def _figure(now: Any, before: Any) -> Figure:
@@ -90,18 +132,19 @@ async def territory_rows(session: AsyncSession, f: Filter) -> list[BreakdownRow]
         if sums.answers(f)
         else _grouped(f, SalesOrder.territory_id)
     )
-    rows = (await session.execute(query)).all()
+    grouped = (await session.execute(query)).all()
     totals = {t: [0, 0, 0] for t in f.child_ids}
-    for territory_id, now, before, count, _ in rows:
+    for territory_id, now, before, count, _ in grouped:
         row = next((t for t in ancestor_chain(f.nodes, territory_id) if t in totals), None)
         if row is not None:
             totals[row][0] += int(now or 0)
             totals[row][1] += int(before or 0)
             totals[row][2] += int(count or 0)
-    return [
+    rows = [
         BreakdownRow(t, f.names.get(t, t), _figure(now, before), count)
         for t, (now, before, count) in totals.items()
     ]
+    return _sorted_breakdown(rows, f, "territories")
 
 
 async def rep_rows(session: AsyncSession, f: Filter, reps: list[str]) -> list[BreakdownRow]:
@@ -128,12 +171,12 @@ async def rep_rows(session: AsyncSession, f: Filter, reps: list[str]) -> list[Br
                 attainment_percent=None if attained is None else str(attained),
             )
         )
-    return sorted(result, key=lambda r: (-r.booked_cents.current, r.name))
+    return _sorted_breakdown(result, f, "reps")
 
 
 async def customer_rows(session: AsyncSession, f: Filter) -> list[CustomerRow]:
-    """The filter's customers by booked revenue this period, the biggest first."""
-    rows = (await session.execute(_grouped(f, SalesOrder.customer_id, limit=CUSTOMER_ROWS))).all()
+    """The filter's customers with booked revenue in the period or the one before."""
+    rows = (await session.execute(_by_customer(f))).all()
     numbers = await _customer_numbers(session, [r[0] for r in rows])
     names = await customer_names(session, numbers)
     return [
@@ -157,14 +200,22 @@ async def _customer_numbers(session: AsyncSession, ids: list[str]) -> dict[str, 
 
 
 async def order_rows(session: AsyncSession, f: Filter) -> list[OrderRow]:
-    """The filter's orders of the period, newest first (every status: the drill-down
-    shows what happened, booked or not)."""
+    """The filter's orders of the period, newest first unless told otherwise (every
+    status: the drill-down shows what happened, booked or not)."""
+    key, descending = f.sort.of("orders")
+    columns: dict[str, Any] = {
+        "number": SalesOrder.number,
+        "placed": SalesOrder.placed_at,
+        "status": SalesOrder.status,
+        "total": SalesOrder.total_cents,
+        "rep": select(User.full_name).where(User.id == SalesOrder.rep_id).scalar_subquery(),
+    }
     rows = (
         (
             await session.execute(
                 select(SalesOrder)
                 .where(*order_conditions(f), in_period(SalesOrder.placed_at, f.period))
-                .order_by(SalesOrder.placed_at.desc(), SalesOrder.id)
+                .order_by(_ordered(columns[key], descending), SalesOrder.id)
                 .limit(ORDER_ROWS)
             )
         )
@@ -189,11 +240,19 @@ async def order_rows(session: AsyncSession, f: Filter) -> list[OrderRow]:
 async def lapsed_rows(session: AsyncSession, f: Filter) -> list[LapsedRow]:
     as_of = min(f.today, f.period.last_day)
     lapses = await lapsed_customers(session, f, as_of)
-    longest = sorted(lapses.items(), key=lambda item: (-item[1].days_since, item[0]))
-    shown = longest[:LAPSED_ROWS]
-    ids = [c for c, _ in shown]
-    numbers = await _customer_numbers(session, ids)
-    names = await customer_names(session, ids)
+    key, descending = f.sort.of("lapsed")
+    # Names are read for every lapsed customer only when they order the table.
+    names = await customer_names(session, lapses) if key == "name" else {}
+    values: dict[str, Any] = {
+        "name": lambda c: names.get(c, "").casefold(),
+        "last_order": lambda c: lapses[c].last_order,
+        "interval": lambda c: lapses[c].usual_interval_days,
+        "days_since": lambda c: lapses[c].days_since,
+    }
+    ordered = sorted(sorted(lapses), key=values[key], reverse=descending)[:LAPSED_ROWS]
+    shown = [(c, lapses[c]) for c in ordered]
+    numbers = await _customer_numbers(session, ordered)
+    names = names or await customer_names(session, ordered)
     return [
         LapsedRow(
             c,

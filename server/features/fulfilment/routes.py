@@ -33,6 +33,7 @@ from server.features.fulfilment.views import FULFILMENT_PAGES
 from server.features.sales.order_queries import get_visible_order
 from server.features.shared.paging import Offset
 from server.features.shared.scope import load_scope
+from server.security.api_tokens import TOKEN_SCOPE
 from server.security.auth import CurrentUser, requires_role
 
 __all__ = ["ROUTES"]
@@ -72,6 +73,7 @@ async def create_shipment(
     "/api/orders/{order_id:str}/shipments",
     tags=["fulfilment"],
     responses=problems(404),
+    opt={TOKEN_SCOPE: "orders:read"},
 )
 async def list_shipments(request: _Req, db: Database, order_id: str) -> list[ShipmentOut]:
     async with db.read() as unit:

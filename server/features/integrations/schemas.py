@@ -14,7 +14,17 @@ from server.domain.text import ONE_LINE_PATTERN
 __all__ = ["IntegrationCreateIn", "IntegrationCreated", "IntegrationOut"]
 
 # The same names as SCOPES (tests/unit/test_api_tokens.py holds them together).
-Scope = Literal["catalog:read", "customers:read", "customers:write", "orders:read", "orders:write"]
+Scope = Literal[
+    "catalog:read",
+    "customers:read",
+    "customers:write",
+    "invoices:read",
+    "orders:read",
+    "orders:write",
+    "quotes:read",
+    "quotes:write",
+    "stock:read",
+]
 
 
 class IntegrationCreateIn(msgspec.Struct, forbid_unknown_fields=True):

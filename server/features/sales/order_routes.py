@@ -147,7 +147,12 @@ class OrderController(Controller):
             order = await approvals.release_credit(uow, request.user, order_id)
             return await order_queries.order_detail(uow.session, order)
 
-    @post("/{order_id:str}/amend", status_code=200, responses=problems(400, 404, 409, 422))
+    @post(
+        "/{order_id:str}/amend",
+        status_code=200,
+        responses=problems(400, 404, 409, 422),
+        opt={TOKEN_SCOPE: "orders:write"},
+    )
     async def amend(
         self, request: _Req, db: Database, order_id: str, data: OrderAmendIn
     ) -> OrderDetail:
@@ -160,7 +165,7 @@ class OrderController(Controller):
             amended = await amend_order(uow, request.user, order_id, data)
             return await order_queries.order_detail(uow.session, amended.order)
 
-    @post("/{order_id:str}/cancel", status_code=200)
+    @post("/{order_id:str}/cancel", status_code=200, opt={TOKEN_SCOPE: "orders:write"})
     async def cancel(
         self, request: _Req, db: Database, order_id: str, data: CancelIn
     ) -> OrderDetail:

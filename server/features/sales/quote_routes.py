@@ -27,6 +27,7 @@ from server.features.sales.schemas import (
 )
 from server.features.shared.paging import Offset
 from server.features.shared.scope import load_scope
+from server.security.api_tokens import TOKEN_SCOPE
 
 __all__ = ["QuoteController"]
 
@@ -53,7 +54,7 @@ class QuoteController(Controller):
     path = "/api/quotes"
     tags = ["quotes"]
 
-    @post("/")
+    @post("/", opt={TOKEN_SCOPE: "quotes:write"})
     async def create_quote(self, request: _Req, db: Database, data: QuoteCreateIn) -> Response[Any]:
         """Create a draft quote, priced by the server (Q-000123). Send `Idempotency-Key`
         to make retries safe."""
@@ -72,7 +73,7 @@ class QuoteController(Controller):
         )
         return Response(body, status_code=status)
 
-    @get("/")
+    @get("/", opt={TOKEN_SCOPE: "quotes:read"})
     async def list_quotes(
         self,
         request: _Req,
@@ -98,13 +99,13 @@ class QuoteController(Controller):
                 offset=offset,
             )
 
-    @get("/{quote_id:str}")
+    @get("/{quote_id:str}", opt={TOKEN_SCOPE: "quotes:read"})
     async def get_quote(self, request: _Req, db: Database, quote_id: str) -> QuoteDetail:
         quote = await _fresh(db, request.user, quote_id)
         async with db.read() as unit:
             return await quote_queries.quote_detail(unit.session, quote)
 
-    @patch("/{quote_id:str}")
+    @patch("/{quote_id:str}", opt={TOKEN_SCOPE: "quotes:write"})
     async def update_quote(
         self, request: _Req, db: Database, quote_id: str, data: QuoteUpdateIn
     ) -> QuoteDetail:
@@ -118,26 +119,26 @@ class QuoteController(Controller):
             quote = await quote_service.transition(uow, request.user, quote_id, action)
             return await quote_queries.quote_detail(uow.session, quote)
 
-    @post("/{quote_id:str}/send", status_code=200)
+    @post("/{quote_id:str}/send", status_code=200, opt={TOKEN_SCOPE: "quotes:write"})
     async def send(self, request: _Req, db: Database, quote_id: str) -> QuoteDetail:
         """Send a draft; its revision is frozen as it was sent."""
         return await self._act(request, db, quote_id, "send")
 
-    @post("/{quote_id:str}/revise", status_code=200)
+    @post("/{quote_id:str}/revise", status_code=200, opt={TOKEN_SCOPE: "quotes:write"})
     async def revise(self, request: _Req, db: Database, quote_id: str) -> QuoteDetail:
         """Start the next revision in draft (from sent, declined or expired); the earlier
         revision stays readable under /revisions."""
         return await self._act(request, db, quote_id, "revise")
 
-    @post("/{quote_id:str}/accept", status_code=200)
+    @post("/{quote_id:str}/accept", status_code=200, opt={TOKEN_SCOPE: "quotes:write"})
     async def accept(self, request: _Req, db: Database, quote_id: str) -> QuoteDetail:
         return await self._act(request, db, quote_id, "accept")
 
-    @post("/{quote_id:str}/decline", status_code=200)
+    @post("/{quote_id:str}/decline", status_code=200, opt={TOKEN_SCOPE: "quotes:write"})
     async def decline(self, request: _Req, db: Database, quote_id: str) -> QuoteDetail:
         return await self._act(request, db, quote_id, "decline")
 
-    @get("/{quote_id:str}/revisions")
+    @get("/{quote_id:str}/revisions", opt={TOKEN_SCOPE: "quotes:read"})
     async def list_revisions(
         self, request: _Req, db: Database, quote_id: str
     ) -> list[dict[str, Any]]:
@@ -146,7 +147,7 @@ class QuoteController(Controller):
         async with db.read() as unit:
             return await quote_queries.revisions(unit.session, quote)
 
-    @get("/{quote_id:str}/diff")
+    @get("/{quote_id:str}/diff", opt={TOKEN_SCOPE: "quotes:read"})
     async def diff(
         self,
         request: _Req,
@@ -160,7 +161,8 @@ class QuoteController(Controller):
         async with db.read() as unit:
             return await quote_queries.quote_diff(unit.session, quote, from_revision, to_revision)
 
-    @post("/{quote_id:str}/convert")
+    # Converting places an order: the same scope as placing one.
+    @post("/{quote_id:str}/convert", opt={TOKEN_SCOPE: "orders:write"})
     async def convert(
         self, request: _Req, db: Database, quote_id: str, data: ConvertIn | None = None
     ) -> Response[Any]:

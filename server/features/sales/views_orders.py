@@ -20,6 +20,7 @@ from server.db.models import Customer, Warehouse
 from server.domain.actor import CurrentUser
 from server.domain.errors import DomainError, NotFound, ValidationFailed
 from server.domain.orders import FulfilmentStatus, OrderStatus, can_cancel
+from server.features.commission.split_form import save_split_form, split_panel
 from server.features.fulfilment.shipment_queries import shipments_of_order
 from server.features.portal.links import link_out, list_links
 from server.features.portal.schemas import PortalLinkIn
@@ -100,6 +101,7 @@ async def render_order(
             )
             is not None
         )
+        split = await split_panel(unit, request.user, order.id)
     cancellable = can_cancel(
         OrderStatus(detail.status), fulfilment=FulfilmentStatus(detail.fulfilment_status)
     )
@@ -116,6 +118,7 @@ async def render_order(
         shipments=shipments,
         portal_links=portal_links,
         new_portal_url=new_portal_url,
+        split=split,
         warehouses=warehouses,
         error=error,
         reason=reason,
@@ -196,10 +199,25 @@ async def _call_off(request: Req, db: Database, blanket_id: str) -> Any:
     return Redirect(path=f"/orders/{placed.order.id}", status_code=303)
 
 
+async def _split(request: Req, db: Database, order_id: str) -> Any:
+    form = {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
+    try:
+        await save_split_form(db, request.user, order_id, form)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        return await render_order(
+            request, db, order_id, error=exc.message, status_code=status_for(exc), failed="split"
+        )
+    return Redirect(path=f"/orders/{order_id}", status_code=303)
+
+
 @post("/orders/{order_id:str}/{action:str}", include_in_schema=False)
 async def order_action_submit(request: Req, db: Database, order_id: str, action: str) -> Any:
     if action == "call-off":
         return await _call_off(request, db, order_id)
+    if action == "commission-split":
+        return await _split(request, db, order_id)
     if action not in _ACTIONS:
         raise NotFound("There is no such action on an order.", code="unknown_action")
     return await _act(request, db, order_id, _ACTIONS[action])

@@ -87,6 +87,7 @@ _ENTRIES: tuple[tuple[str, str, frozenset[str], str], ...] = (
     ("/quotes", "Quotes", frozenset({"rep", "manager", "admin"}), "Sales"),
     ("/quotes/new", "New quote", frozenset({"manager", "admin"}), "Sales"),
     ("/approvals", "Approvals", frozenset({"manager", "admin"}), "Sales"),
+    ("/manager/commission", "Commission", frozenset({"manager", "admin"}), "Sales"),
     ("/territories", "Territories", frozenset({"manager", "admin"}), "Sales"),
     ("/catalog", "Catalog", frozenset({"rep", "manager", "admin"}), "Sales"),
     ("/app", "Rep app", frozenset({"rep"}), "Sales"),

@@ -7,13 +7,22 @@ in sources.py. Lines, events and customer names are loaded for a whole page at o
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 import msgspec
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import AuditEvent, Customer, Quote, QuoteLine, SalesOrder, SalesOrderLine
+from server.db.models import (
+    AuditEvent,
+    CommissionSplit,
+    Customer,
+    Quote,
+    QuoteLine,
+    SalesOrder,
+    SalesOrderLine,
+)
 from server.domain.amendments import can_amend
 from server.domain.orders import (
     FulfilmentStatus,
@@ -101,6 +110,21 @@ async def _events(
     return out
 
 
+async def _splits_of(
+    session: AsyncSession, order_ids: list[str]
+) -> dict[str, list[dict[str, str]]]:
+    found: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for order_id, rep_id, share in await session.execute(
+        select(CommissionSplit.order_id, CommissionSplit.rep_id, CommissionSplit.percent)
+        .where(CommissionSplit.order_id.in_(order_ids))
+        .order_by(CommissionSplit.order_id, CommissionSplit.rep_id)
+    ):
+        found[order_id].append(
+            {"rep_id": rep_id, "percent": f"{Decimal(str(share)).normalize():f}"}
+        )
+    return found
+
+
 def _lines(rows: Any, owner: str) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for line in rows:
@@ -148,6 +172,7 @@ async def _orders(
     names = await _customer_names(session, {o.customer_id for o in orders})
     call_offs = await call_offs_of(session, [o.id for o in orders if o.order_type == "blanket"])
     blanket_numbers = await order_numbers(session, [o.blanket_order_id for o in orders])
+    splits = await _splits_of(session, found)
     return {
         o.id: {
             "id": o.id,
@@ -203,6 +228,9 @@ async def _orders(
             "scheduled_date": o.scheduled_date.isoformat() if o.scheduled_date else None,
             "supplier_reference": o.supplier_reference,
             "lines": lines[o.id],
+            # The order's credit split (empty: credited whole): the amend builder's what-if
+            # shows the rep's share.
+            "commission_splits": splits.get(o.id, []),
             "shipments": shipments[o.id],
             "invoices": invoices[o.id],
             "returns": returns[o.id],

@@ -1,7 +1,7 @@
 """sales day sums: the dashboard's maintained sums, backfilled from the documents
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-06 09:45:00
 
 One row per UTC day, territory, credited rep and currency with the booked orders' net and
@@ -20,8 +20,8 @@ from alembic import op
 import server.db.types
 from server.db.summaries import rebuild_sql
 
-revision = "0018"
-down_revision = "0017"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
