@@ -67,11 +67,16 @@ def upgrade() -> None:
     )
     # The fulfilment cycle reads the shipments that left in the periods shown, not all.
     op.create_index("ix_shipments_shipped_at", "shipments", ["shipped_at"], unique=False)
+    # Past overdue receivables read the payments and credit notes since a day.
+    op.create_index("ix_payments_received_on", "payments", ["received_on"], unique=False)
+    op.create_index("ix_credit_notes_issued_on", "credit_notes", ["issued_on"], unique=False)
     for statement in rebuild_sql(op.get_bind().dialect.name):
         op.execute(statement)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_credit_notes_issued_on", table_name="credit_notes")
+    op.drop_index("ix_payments_received_on", table_name="payments")
     op.drop_index("ix_shipments_shipped_at", table_name="shipments")
     op.drop_table("sales_customers")
     op.drop_index("ix_sales_customer_days_territory_day", table_name="sales_customer_days")
