@@ -15,6 +15,9 @@ everything that lives as long as its transaction:
 - the outbox (`unit.outbox`): events other systems and customers are told about, inserted
   in the transaction, so an event exists exactly when its change was committed (see
   `server.features.notifications`, which delivers them);
+- the sales day sums (`unit.sums`): what the transaction's orders, invoices and payments
+  add to the dashboard's maintained sums, written as one upsert per day and key just
+  before the change feed (see `server.db.summaries`);
 - savepoints (`unit.savepoint()`), which keep the feed and the per-unit helpers
   (`unit.scoped`) in step with the database when they roll back.
 
@@ -37,6 +40,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from server.db.direct import Direct
 from server.db.models import AuditEvent, ChangeCounter, ChangeRecord, OutboxMessage
 from server.db.models.base import table_of
+from server.db.summaries import SalesSums
 from server.db.types import new_id, utcnow
 
 __all__ = [
@@ -237,6 +241,7 @@ class WriteUnit(ReadUnit):
         self.audit = AuditLog(self.sql)
         self.feed = ChangeFeed()
         self.outbox = Outbox(self.sql)
+        self.sums = SalesSums()
         self._scoped: dict[type[Any], Any] = {}
 
     def scoped(self, kind: type[T]) -> T:
@@ -251,18 +256,20 @@ class WriteUnit(ReadUnit):
     async def savepoint(self) -> AsyncIterator[None]:
         """Work that may fail on its own: on an exception the database, the feed and the
         scoped helpers go back to where they were, and the exception goes on."""
-        mark = self.feed._mark()
+        mark, sums_mark = self.feed._mark(), self.sums._mark()
         nested = await self.session.run_sync(_begin_savepoint)
         try:
             yield
         except BaseException:
             self.feed._roll_back_to(mark)
+            self.sums._roll_back_to(sums_mark)
             self._scoped.clear()
             await self.session.run_sync(lambda _: nested.rollback())
             raise
         await self.session.run_sync(lambda _: nested.commit())
 
     async def finish(self) -> None:
+        await self.sums._write(self.sql)
         await self.feed._write(self.sql)
 
 

@@ -138,3 +138,24 @@ async def test_orders_and_customers_of_the_field_channel_move_to_phone(backend, 
     stored = "SELECT channel FROM customers WHERE id = :id"
     assert await _rows(backend.url, stored, {"id": customer["id"]}) == [("phone",)]
     assert await _rows(backend.url, "SELECT count(*) FROM api_tokens") == [(0,)]
+
+
+async def test_the_dashboard_sums_are_filled_from_the_orders_already_stored(backend, db, client):
+    from server.db.migrate import downgrade
+    from tests.billing_factories import open_shop
+    from tests.integration.test_dashboard_sums import _kept, _kept_days, _Sales
+
+    shop = await open_shop(client, db)
+    sales = _Sales(client, shop, [shop.customer["id"]], seed=18)
+    for _ in range(30):
+        await sales.step()
+    before, before_days = await _kept(db), await _kept_days(db)
+    dashboard = (await client.get("/api/dashboard", headers=shop.admin)).json()
+    assert sum(f[1] for f in before.values()) > 0
+    await db.dispose()
+    # The schema before the sums existed, with these orders in it; then the upgrade.
+    await downgrade(backend.url, "0019")
+    await upgrade(backend.url)
+
+    assert await _kept(db) == before and await _kept_days(db) == before_days
+    assert (await client.get("/api/dashboard", headers=shop.admin)).json() == dashboard

@@ -58,6 +58,7 @@ from server.db.models.sales import (
 )
 from server.db.models.sequences import DocumentSequence
 from server.db.models.sessions import LoginCounter, RevokedSession
+from server.db.models.summaries import SalesCustomer, SalesCustomerDay, SalesDaySum
 from server.db.models.sync import ChangeCounter, ChangeRecord, Device, MutationOutcome
 from server.db.models.territories import (
     Realignment,
@@ -115,6 +116,9 @@ __all__ = [
     "ReturnAuthorization",
     "ReturnLine",
     "RevokedSession",
+    "SalesCustomer",
+    "SalesCustomerDay",
+    "SalesDaySum",
     "SalesOrder",
     "SalesOrderLine",
     "Shipment",

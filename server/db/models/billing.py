@@ -101,7 +101,7 @@ class Payment(Base):
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     method: Mapped[str] = mapped_column(String(20))  # bank_transfer | card | cheque | cash | other
     reference: Mapped[str] = mapped_column(String(100), default="")
-    received_on: Mapped[date] = mapped_column(Date)
+    received_on: Mapped[date] = mapped_column(Date, index=True)
     created_by: Mapped[str | None] = mapped_column(UUIDString, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -127,7 +127,7 @@ class CreditNote(Base):
     kind: Mapped[str] = mapped_column(String(20))  # return | price_correction
     return_id: Mapped[str | None] = mapped_column(UUIDString, nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")
-    issued_on: Mapped[date] = mapped_column(Date)
+    issued_on: Mapped[date] = mapped_column(Date, index=True)
     net_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     tax_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     total_cents: Mapped[int] = mapped_column(BigInteger, default=0)

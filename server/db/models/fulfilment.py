@@ -33,7 +33,7 @@ class Shipment(Base):
     tracking_number: Mapped[str] = mapped_column(String(100), default="")
     supplier_reference: Mapped[str] = mapped_column(String(80), default="")
     packed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     delivered_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     # The invoice that billed this shipment, once one has.
     invoice_id: Mapped[str | None] = mapped_column(UUIDString, nullable=True, index=True)

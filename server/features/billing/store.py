@@ -33,6 +33,7 @@ from server.db.models.base import table_of
 from server.db.statements import by_arity
 from server.db.unit_of_work import WriteUnit
 from server.features.sales.order_store import OrderLineRow, OrderRow
+from server.features.shared import sales_sums
 
 __all__ = [
     "INVOICEABLE_SHIPMENTS",
@@ -405,6 +406,7 @@ class BillingStore:
         await self._sql.execute_many(
             _INSERT_INVOICES, [msgspec.structs.asdict(x) for x in invoices]
         )
+        await sales_sums.invoices_issued(self._uow, invoices)
         await self._sql.execute_many(
             _INSERT_INVOICE_LINES, [msgspec.structs.asdict(x) for x in lines]
         )
@@ -431,6 +433,10 @@ class BillingStore:
         )
 
     async def save_order_billing(self, orders: Iterable[OrderRow]) -> None:
+        orders = list(orders)
+        stored = await sales_sums.orders_as_stored(self._uow, (o.id for o in orders))
+        for order in orders:
+            sales_sums.order_changed(self._uow, stored.get(order.id), order)
         await self._sql.execute_many(
             _SAVE_ORDER_BILLING,
             [
@@ -462,9 +468,11 @@ class BillingStore:
     ) -> None:
         await self._sql.execute(_INSERT_PAYMENT, msgspec.structs.asdict(payment))
         await self._sql.execute_many(_INSERT_ALLOCATIONS, list(allocations))
+        await sales_sums.allocations_made(self._uow, allocations)
 
     async def insert_allocations(self, allocations: Sequence[dict[str, Any]]) -> None:
         await self._sql.execute_many(_INSERT_ALLOCATIONS, list(allocations))
+        await sales_sums.allocations_made(self._uow, allocations)
 
     async def save_payment_credit(self, payments: Iterable[PaymentRow]) -> None:
         await self._sql.execute_many(

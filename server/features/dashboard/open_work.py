@@ -104,11 +104,24 @@ async def _overdue_on(session: AsyncSession, f: Filter, day: date) -> tuple[int,
         .where(CreditNote.invoice_id == Invoice.id, CreditNote.issued_on < day)
         .scalar_subquery()
     )
+    # An invoice still owed at that day is open now, or was settled by a payment or a
+    # credit note of that day or later: only those are read, not every invoice ever issued.
+    settled_since = (
+        select(PaymentAllocation.invoice_id)
+        .join(Payment, Payment.id == PaymentAllocation.payment_id)
+        .where(Payment.received_on >= day)
+        .union(select(CreditNote.invoice_id).where(CreditNote.issued_on >= day))
+    )
     balance = Invoice.total_cents - paid - credited
     owed = (
         select(balance.label("balance"))
         .join(SalesOrder, SalesOrder.id == Invoice.order_id)
-        .where(*order_conditions(f), Invoice.issued_on < day, Invoice.due_on < day)
+        .where(
+            *order_conditions(f),
+            Invoice.issued_on < day,
+            Invoice.due_on < day,
+            or_(Invoice.status == "open", Invoice.id.in_(settled_since)),
+        )
         .subquery()
     )
     row = (

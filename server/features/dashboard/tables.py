@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Customer, SalesOrder, User
+from server.db.models import Customer, SalesDaySum, SalesOrder, User
 from server.domain.dashboard import Period, attainment_percent, compare
 from server.domain.territories import ancestor_chain
+from server.features.dashboard import sums
 from server.features.dashboard.figures import lapsed_customers, quota_cents
 from server.features.dashboard.filters import Filter
 from server.features.dashboard.schemas import (
@@ -126,7 +127,12 @@ def _figure(now: Any, before: Any) -> Figure:
 
 
 async def territory_rows(session: AsyncSession, f: Filter) -> list[BreakdownRow]:
-    grouped = (await session.execute(_grouped(f, SalesOrder.territory_id))).all()
+    query = (
+        sums.grouped(f, SalesDaySum.territory_id)
+        if sums.answers(f)
+        else _grouped(f, SalesOrder.territory_id)
+    )
+    grouped = (await session.execute(query)).all()
     totals = {t: [0, 0, 0] for t in f.child_ids}
     for territory_id, now, before, count, _ in grouped:
         row = next((t for t in ancestor_chain(f.nodes, territory_id) if t in totals), None)
@@ -143,7 +149,10 @@ async def territory_rows(session: AsyncSession, f: Filter) -> list[BreakdownRow]
 
 async def rep_rows(session: AsyncSession, f: Filter, reps: list[str]) -> list[BreakdownRow]:
     """Every rep of the filter (also one with nothing booked yet: their target counts)."""
-    rows = {r[0]: r for r in (await session.execute(_grouped(f, SalesOrder.rep_id))).all()}
+    query = (
+        sums.grouped(f, SalesDaySum.rep_id) if sums.answers(f) else _grouped(f, SalesOrder.rep_id)
+    )
+    rows = {r[0]: r for r in (await session.execute(query)).all()}
     wanted = sorted({*reps, *(r for r in rows if r)})
     names = await user_names(session, wanted)
     quotas = await quota_cents(session, wanted, f.period)
@@ -261,16 +270,20 @@ async def revenue_over_time(session: AsyncSession, f: Filter) -> list[Point]:
     """Booked revenue per day of the period (per week, from Mondays, for long periods);
     days without orders are there with zero, so a chart's axis is even."""
     day = day_of(SalesOrder.placed_at)
-    rows = await session.execute(
-        select(day, func.sum(SalesOrder.net_cents))
-        .where(
-            *order_conditions(f),
-            SalesOrder.status.in_(BOOKED_STATUSES),
-            in_period(SalesOrder.placed_at, f.period),
+    rows = (
+        await sums.revenue_by_day(session, f)
+        if sums.answers(f)
+        else await session.execute(
+            select(day, func.sum(SalesOrder.net_cents))
+            .where(
+                *order_conditions(f),
+                SalesOrder.status.in_(BOOKED_STATUSES),
+                in_period(SalesOrder.placed_at, f.period),
+            )
+            .group_by(day)
         )
-        .group_by(day)
     )
-    by_day = {as_day(d): int(total or 0) for d, total in rows.all()}
+    by_day = {as_day(d): int(total or 0) for d, total in rows}
     weekly = f.period.days > SERIES_DAILY_UP_TO
     buckets: dict[date, int] = {}
     current = f.period.start

@@ -34,6 +34,7 @@ from server.db.types import new_id, utcnow
 from server.db.unit_of_work import WriteUnit
 from server.domain.allocation import Reservation, StockPosition
 from server.features.catalog.changes import product_changes
+from server.features.shared import sales_sums
 
 __all__ = ["OrderLineRow", "OrderRow", "OrderStore", "PlacedOrder"]
 
@@ -290,6 +291,7 @@ class OrderStore:
     async def insert(self, order: OrderRow, lines: Sequence[OrderLineRow]) -> None:
         """A placed order and its lines (reservations and events point to them: first)."""
         await self._sql.execute(_INSERT_ORDER, msgspec.structs.asdict(order))
+        sales_sums.order_changed(self._uow, None, order)
         await self._sql.execute_many(_INSERT_LINES, [msgspec.structs.asdict(x) for x in lines])
 
     async def load_for_update(self, order_id: str, visible: ColumnElement[bool]) -> OrderRow | None:
@@ -318,7 +320,9 @@ class OrderStore:
 
     async def save_status(self, order: OrderRow) -> None:
         values = {f"new_{name}": getattr(order, name) for name in _STATUS_COLUMNS}
+        stored = await sales_sums.orders_as_stored(self._uow, [order.id])
         await self._sql.execute(_SAVE_STATUS, {"order_id": order.id, **values})
+        sales_sums.order_changed(self._uow, stored.get(order.id), order)
 
     async def save_amendment(
         self,
@@ -332,7 +336,9 @@ class OrderStore:
         removed ones (their stock released first). Reservations point to lines: the
         caller reserves after this."""
         values = {f"new_{name}": getattr(order, name) for name in _AMENDED_COLUMNS}
+        stored = await sales_sums.orders_as_stored(self._uow, [order.id])
         await self._sql.execute(_SAVE_ORDER, {"order_id": order.id, **values})
+        sales_sums.order_changed(self._uow, stored.get(order.id), order)
         if removed_ids:
             ids = [{"line_id": line_id} for line_id in removed_ids]
             await self._sql.execute_many(_DELETE_LINE_RESERVATIONS, ids)
