@@ -144,6 +144,13 @@ def test_the_builder_shows_what_the_order_earns_and_it_follows_the_quantity(
     row.locator(".number").first.wait_for(timeout=30_000)
     # then the server credits exactly what the phone said it would earn
     assert _credited(live_server, rep, me_id) - before == second
+    # and the verdict says so, beside the builder's what-if
+    credited = row.locator(".commission-credited")
+    credited.wait_for()
+    assert credited.get_attribute("data-cents") == str(second)
+    text = credited.text_content() or ""
+    assert text.startswith("Commission credited: $")
+    assert "the builder estimated ≈ $" in text and "settle" not in text
 
 
 def _rep_id(base: str, token: str) -> str:
