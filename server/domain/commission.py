@@ -108,6 +108,7 @@ __all__ = [
     "desired_entries",
     "entries_to_append",
     "estimate",
+    "next_period",
     "next_tier",
     "open_period",
     "ordered_shares",
@@ -225,7 +226,8 @@ def period_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def _next_period(period: str) -> str:
+def next_period(period: str) -> str:
+    """The month after `period` (`YYYY-MM`)."""
     year, month = int(period[:4]), int(period[5:7])
     return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
 
@@ -234,7 +236,7 @@ def open_period(period: str, locked: Iterable[str]) -> str:
     """`period`, or the first later period that no approved statement has locked."""
     closed = set(locked)
     while period in closed:
-        period = _next_period(period)
+        period = next_period(period)
     return period
 
 

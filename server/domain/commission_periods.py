@@ -17,6 +17,11 @@ Draws, set per rep and month:
 Earnings here are everything the month's entries hold other than draws and recoveries
 (commission, SPIFFs, overrides, clawbacks, the tier adjustment), so a month of clawbacks
 is topped up to the draw too.
+
+A negative balance carries forward: a month approved with a negative total (clawbacks
+above its earnings, after its draws) pays nothing, and its balance moves whole into the next
+open month as an entry of kind `carry_forward`, where later earnings recover it. The month
+itself gets the opposite entry, so its entries still add up to what it pays.
 """
 
 from __future__ import annotations
@@ -30,10 +35,12 @@ import msgspec
 from server.domain.commission_plan import Plan, tier_adjustment_cents
 
 __all__ = [
+    "CARRY_FORWARD_KIND",
     "DRAW_KINDS",
     "Draw",
     "DrawKind",
     "DrawSettlement",
+    "carried_forward_cents",
     "is_quarter",
     "months_of",
     "months_to_date",
@@ -47,6 +54,9 @@ _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 # Entry kinds the draws write: not earnings, so they never count towards earnings.
 DRAW_KINDS: tuple[str, ...] = ("draw", "guarantee", "recovery")
+# The entry kind of a negative balance moved from an approved month to the next open one.
+# It counts as earnings: the month it lands in earns that much less, draws included.
+CARRY_FORWARD_KIND = "carry_forward"
 
 
 def is_quarter(period: str) -> bool:
@@ -124,3 +134,10 @@ def settle_draw(earned_cents: int, draw: Draw | None, outstanding_cents: int) ->
     # Only earnings above this month's own draw repay earlier advances.
     recovered = min(max(0, outstanding_cents), max(0, earned_cents - floor))
     return DrawSettlement(top_up_cents=top_up, top_up_kind=kind, recovered_cents=recovered)
+
+
+def carried_forward_cents(total_cents: int) -> int:
+    """What approving a month whose entries total `total_cents` (draws settled) carries
+    into the next open month, as a positive figure: all of a negative total, else nothing.
+    The rep is never asked to pay back at once; later earnings recover it."""
+    return max(0, -total_cents)

@@ -144,6 +144,13 @@ def test_the_builder_shows_what_the_order_earns_and_it_follows_the_quantity(
     row.locator(".number").first.wait_for(timeout=30_000)
     # then the server credits exactly what the phone said it would earn
     assert _credited(live_server, rep, me_id) - before == second
+    # and the verdict says so, beside the builder's what-if
+    credited = row.locator(".commission-credited")
+    credited.wait_for()
+    assert credited.get_attribute("data-cents") == str(second)
+    text = credited.text_content() or ""
+    assert text.startswith("Commission credited: $")
+    assert "the builder estimated ≈ $" in text and "settle" not in text
 
 
 def _rep_id(base: str, token: str) -> str:
@@ -232,3 +239,68 @@ def test_a_quarterly_quota_shows_on_home_and_the_what_if_counts_the_tier_it_cros
     row.locator(".number").first.wait_for(timeout=30_000)
     _, after = api_call(live_server, "GET", "/api/commission/me", token=rep)
     assert after["earned_cents"] - before["earned_cents"] == what_if
+
+
+def test_the_rep_questions_a_line_from_the_phone_and_reads_the_answer(
+    phone: Any, live_server: str
+) -> None:
+    admin = api_token(live_server, "admin@example.com")
+    rep = api_token(live_server, "rep1@example.com")
+    # given a plan paying on booking (an older one than any other test's: theirs stand)
+    plan = {
+        "code": "DISPUTES",
+        "name": "Field reps",
+        "valid_from": "2020-01-01",
+        "basis": "booked",
+        "default_rate": "5",
+    }
+    status, answer = api_call(live_server, "POST", "/api/commission/plans", plan, token=admin)
+    assert status == 201, answer
+    order = _confirmed_order(live_server, rep)
+
+    # when the rep follows the home page's commission to the period's lines
+    login_to_app(phone)
+    wait_for_first_sync(phone)
+    phone.locator("#home-commission").click()
+    phone.wait_for_url("**/app/commission")
+    line = phone.locator(".commission-entry", has_text=order["number"]).first
+    line.wait_for()
+    # and questions the order's line
+    question = f"Was {order['number']} not at the higher rate?"
+    line.get_by_role("textbox").fill(question)
+    line.get_by_role("button", name="Question this").click()
+    # then the question shows under the line, waiting for an answer, and cannot be asked twice
+    line.locator(".dispute[data-status='open']", has_text=question).wait_for()
+    assert line.get_by_role("button", name="Question this").count() == 0
+
+    # when the office answers it
+    _, me = api_call(live_server, "GET", "/api/commission/me", token=rep)
+    _, open_ones = api_call(
+        live_server,
+        "GET",
+        f"/api/commission/disputes?status=open&rep_id={me['rep_id']}",
+        token=admin,
+    )
+    [asked] = [d for d in open_ones if d["comment"] == question]
+    status, answered = api_call(
+        live_server,
+        "POST",
+        f"/api/commission/disputes/{asked['id']}/answer",
+        {"answer": "The standard rate applies to this product."},
+        token=admin,
+    )
+    assert status == 200, answered
+    # then the phone shows the answer on the line
+    phone.reload()
+    answered_line = phone.locator(".commission-entry", has_text=order["number"]).first
+    answered_line.locator(".dispute-answer", has_text="The standard rate applies").wait_for()
+    screenshot(phone, "commission-dispute-answered")
+
+    # offline the page says questioning needs a connection
+    go_offline(phone.context)
+    phone.reload()
+    wait_until(
+        phone,
+        "(document.getElementById('commission-state').textContent || '').startsWith('Offline')",
+    )
+    go_online(phone.context)

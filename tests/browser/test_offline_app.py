@@ -34,6 +34,7 @@ ACCESSIBILITY_PAGES = [
     "/app/catalog",
     "/app/outbox",
     "/app/customers/new",
+    "/app/commission",
 ]
 
 
@@ -275,6 +276,7 @@ def test_the_worker_precaches_every_shell_in_one_versioned_cache_and_never_the_a
         "/app/catalog",
         "/app/outbox",
         "/app/orders",
+        "/app/commission",
         "/static/js/outbox.js",
         "/static/js/totals.js",
         "/static/app-shell.css",

@@ -306,6 +306,7 @@ async def test_payroll_lists_the_approved_and_paid_statements_of_the_period(clie
             "earned": "6.00",
             "adjustments": "1.50",
             "draws": "0.00",
+            "carried_forward": "0.00",
             "total_payable": "7.50",
             "currency": "USD",
         }

@@ -27,6 +27,7 @@ PUBLIC_ROUTES = {
     "/app/catalog",
     "/app/outbox",
     "/app/orders",
+    "/app/commission",
     "/app/orders/new",
     "/app/quotes/new",
     "/sw.js",

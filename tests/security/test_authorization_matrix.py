@@ -692,6 +692,7 @@ UNSCOPED_READS = {
     "/app/catalog": "app shell",
     "/app/outbox": "app shell",
     "/app/orders": "app shell",
+    "/app/commission": "app shell",
     "/app/orders/new": "app shell",
     "/app/quotes/new": "app shell",
     "/customers/new": "the onboarding form",

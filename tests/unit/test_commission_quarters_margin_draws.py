@@ -37,6 +37,7 @@ from server.domain.commission import (
 from server.domain.commission_periods import (
     Draw,
     DrawKind,
+    carried_forward_cents,
     months_of,
     months_to_date,
     quarter_of,
@@ -317,6 +318,25 @@ WORKED: list[tuple[str, Callable[[], object], object]] = [
     ("no draw, no top-up", lambda: settle_draw(-300, None, 0).top_up_cents, 0),
     # A negative month without a draw recovers nothing (the negative balance carries as it is).
     ("no recovery from a negative month", lambda: settle_draw(-300, None, 800).recovered_cents, 0),
+    # --- carrying a negative balance forward ---
+    # A month of -3.00 (clawbacks, no draw) pays nothing and carries all 3.00 forward.
+    ("a negative month carries forward", lambda: carried_forward_cents(-300), 300),
+    # A month at 0.00 or above carries nothing: it is paid as it stands.
+    ("a zero month carries nothing", lambda: carried_forward_cents(0), 0),
+    ("a positive month carries nothing", lambda: carried_forward_cents(1), 0),
+    # The carried -10.00 counts as earnings of the month it lands in: 6.00 earned there
+    # leaves -4.00, carried on whole to the month after.
+    (
+        "a balance larger than the next month carries on",
+        lambda: carried_forward_cents(600 - 1_000),
+        400,
+    ),
+    # With a 10.00 guarantee a -3.00 month is topped up to 10.00: nothing carries.
+    (
+        "a guarantee leaves nothing to carry",
+        lambda: carried_forward_cents(-300 + settle_draw(-300, guaranteed(1_000), 0).paid_cents),
+        0,
+    ),
     # Tier adjustment counts as earnings: base 40.00 + 10.00 of tiers = 50.00 against a
     # recoverable 60.00: topped up by 10.00.
     (

@@ -443,6 +443,7 @@ async function submit(event) {
   if (mode === "order") {
     await enqueue({
       type: "order.place@1", entity_id: id, label: `Order for ${what}`, phone_totals: phoneTotals(priced),
+      phone_commission_cents: $("commission-estimate").hidden ? null : Number($("commission-estimate").dataset.cents),
       args: { ...common, po_number: $("po-number").value.trim(), channel: "field" },
     });
   } else {

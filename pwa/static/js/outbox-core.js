@@ -34,6 +34,8 @@ export function assignSeq(counters, fields, now = new Date()) {
     base_version: fields.base_version ?? null,
     label: fields.label || fields.type,
     phone_totals: fields.phone_totals ?? null,
+    // The builder's what-if for an order, shown beside what the server credits.
+    phone_commission_cents: fields.phone_commission_cents ?? null,
     state: "queued",
     outcome: null,
     attempts: 0,

@@ -25,10 +25,12 @@ function all(store, request) {
 }
 
 /** Adds a submission with its seq, in one transaction with the seq counter. */
-export async function enqueue({ type, entity_id, args = {}, base_version = null, label, phone_totals = null }) {
+export async function enqueue({
+  type, entity_id, args = {}, base_version = null, label, phone_totals = null, phone_commission_cents = null,
+}) {
   const item = await transact(["outbox", "meta"], "readwrite", async (s, request) => {
     const counters = (await request(s.meta.get(COUNTERS))) || FRESH_COUNTERS;
-    const r = assignSeq(counters, { type, entity_id, args, base_version, label, phone_totals });
+    const r = assignSeq(counters, { type, entity_id, args, base_version, label, phone_totals, phone_commission_cents });
     s.outbox.put(r.item);
     s.meta.put(r.counters, COUNTERS);
     return r.item;

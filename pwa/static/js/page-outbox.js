@@ -19,6 +19,25 @@ function totals(item) {
     `your total ${formatCents(phone)}, server total ${formatCents(server)}`);
 }
 
+const EARNED_WHEN = { invoiced: "when it is invoiced", paid: "as it is paid" };
+
+/** What the server credited the rep for a placed order, beside the builder's what-if. */
+function commission(item) {
+  const credited = item.outcome?.result?.commission;
+  if (!credited) return null;
+  const estimated = item.phone_commission_cents;
+  const beside = estimated === null || estimated === undefined ? ""
+    : ` · the builder estimated ≈ ${formatCents(estimated)}`;
+  if (credited.basis !== "booked") {
+    return h("p", { class: "commission-credited", dataset: { cents: "0" } },
+      `Commission: earned ${EARNED_WHEN[credited.basis] || "later"}${beside}`);
+  }
+  const differs = estimated !== null && estimated !== undefined && Number(estimated) !== Number(credited.credited_cents);
+  return h("p", { class: "commission-credited", dataset: { cents: String(credited.credited_cents) } },
+    h("strong", {}, `Commission credited: ${formatCents(credited.credited_cents)}`), beside,
+    differs ? h("span", { class: "muted block" }, "The server’s figure stands: tier bonuses and caps settle when the month is approved.") : null);
+}
+
 const LINKS = {
   customer: (id) => `/app/customers/view?id=${encodeURIComponent(id)}`,
   order: (id) => `/app/orders?id=${encodeURIComponent(id)}`,
@@ -43,6 +62,7 @@ function row({ item, verdict: v }) {
     reasons(item),
     v.hint ? h("p", { class: "muted" }, `What you can do: ${v.hint}`) : null,
     totals(item),
+    commission(item),
     item.state !== "done" && item.last_error ? h("p", { class: "muted" }, `Last try: ${item.last_error}`) : null,
     h("p", { class: "muted small" }, `Submitted ${formatWhen(item.created_at)}`));
 }

@@ -119,8 +119,8 @@ class CommissionEntry(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     kind: Mapped[str] = mapped_column(
-        String(12), default="commission", server_default="commission"
-    )  # commission | spiff
+        String(16), default="commission", server_default="commission"
+    )  # commission | spiff | adjustment | draw | guarantee | recovery | carry_forward
 
     __table_args__ = (Index("ix_commission_entries_rep_period", "rep_id", "period"),)
 

@@ -47,6 +47,7 @@ _PAGES = [
     _shell("app/catalog.html", "/app/catalog", "app_catalog"),
     _shell("app/outbox.html", "/app/outbox", "app_outbox"),
     _shell("app/orders.html", "/app/orders", "app_orders"),
+    _shell("app/commission.html", "/app/commission", "app_commission"),
 ]
 
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from server.db.unit_of_work import Change, WriteUnit
 from server.domain.commission import (
+    Basis,
     DesiredEntry,
     ExistingEntry,
     OrderFacts,
@@ -25,10 +27,17 @@ from server.domain.commission import (
     entries_to_append,
     period_of,
 )
+from server.domain.orders import OrderStatus
 from server.features.commission.store import CommissionStore
 from server.features.sales.order_store import OrderLineRow, OrderRow
 
-__all__ = ["credit_commission", "credit_orders", "credit_placed_order", "summary_change"]
+__all__ = [
+    "credit_commission",
+    "credit_orders",
+    "credit_placed_order",
+    "credited_at_placement",
+    "summary_change",
+]
 
 
 def summary_change(rep_id: str) -> Change:
@@ -140,6 +149,28 @@ async def credit_placed_order(
     return await _append_difference(
         uow, store, plan, order.id, desired, [], reason=reason, today=None
     )
+
+
+async def credited_at_placement(
+    uow: WriteUnit, order: OrderRow, rep_id: str
+) -> dict[str, Any] | None:
+    """What placing the order credited `rep_id` (their own entries on it), for the phone's
+    verdict: `{"basis", "credited_cents"}`, where only a plan paying on booking credits
+    anything at placement. None without a plan on the order's day, or for an order not
+    confirmed yet (it earns once confirmed). Placement read the plan in this unit, so
+    without one this reads nothing more."""
+    if order.status != OrderStatus.CONFIRMED:
+        return None
+    store = uow.scoped(CommissionStore)
+    plan = await store.plan_on(order.placed_at.date())
+    if plan is None:
+        return None
+    credited = 0
+    if plan.basis is Basis.BOOKED:
+        credited = sum(
+            e.amount_cents for e in await store.entries_of_order(order.id) if e.rep_id == rep_id
+        )
+    return {"basis": plan.basis.value, "credited_cents": credited}
 
 
 async def credit_orders(uow: WriteUnit, order_ids: list[str], *, reason: str) -> None:

@@ -2,7 +2,10 @@
 pays each rep. Draft statements are not payable and are left out.
 
 `draws` is the period's draw settlement: advances and guarantees topping the month up
-(positive) net of recoveries of earlier advances (negative)."""
+(positive) net of recoveries of earlier advances (negative). `carried_forward` is a negative
+balance moved between months: positive in a month approved below zero (it pays 0.00, not
+less), negative in the month that recovers it from its earnings. Earned plus adjustments
+plus draws plus carried forward is the total payable, never below zero."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from sqlalchemy import ColumnElement, case, func, select
 
 from server.db.models import CommissionEntry, CommissionStatement, User
 from server.db.unit_of_work import ReadUnit
-from server.domain.commission_periods import DRAW_KINDS
+from server.domain.commission_periods import CARRY_FORWARD_KIND, DRAW_KINDS
 from server.features.commission.dispute_queries import ADJUSTMENT_KIND
 from server.features.commission.store import LOCKING_STATUSES
 from server.features.shared.csv_export import csv_text
@@ -28,6 +31,7 @@ PAYROLL_COLUMNS = (
     "earned",
     "adjustments",
     "draws",
+    "carried_forward",
     "total_payable",
     "currency",
 )
@@ -35,8 +39,8 @@ PAYROLL_COLUMNS = (
 
 async def payroll_csv(unit: ReadUnit, period: str) -> str:
     """Approving fixed each statement's amount as the sum of the period's entries, and an
-    approved period takes no more entries: earned plus adjustments plus draws is the
-    amount."""
+    approved period takes no more entries: earned plus adjustments plus draws plus the
+    carried-forward balance is the amount."""
 
     def _sum_of(kinds: tuple[str, ...]) -> ColumnElement[int]:
         return func.sum(
@@ -48,6 +52,7 @@ async def payroll_csv(unit: ReadUnit, period: str) -> str:
             CommissionEntry.rep_id,
             _sum_of((ADJUSTMENT_KIND,)).label("cents"),
             _sum_of(DRAW_KINDS).label("draw_cents"),
+            _sum_of((CARRY_FORWARD_KIND,)).label("carried_cents"),
         )
         .where(CommissionEntry.period == period)
         .group_by(CommissionEntry.rep_id)
@@ -61,6 +66,7 @@ async def payroll_csv(unit: ReadUnit, period: str) -> str:
             CommissionStatement.amount_cents,
             func.coalesce(adjustments.c.cents, 0),
             func.coalesce(adjustments.c.draw_cents, 0),
+            func.coalesce(adjustments.c.carried_cents, 0),
         )
         .join(User, User.id == CommissionStatement.rep_id)
         .outerjoin(adjustments, adjustments.c.rep_id == CommissionStatement.rep_id)
@@ -78,13 +84,14 @@ async def payroll_csv(unit: ReadUnit, period: str) -> str:
                 email,
                 period,
                 status,
-                _money(int(amount) - int(adjusted) - int(drawn)),
+                _money(int(amount) - int(adjusted) - int(drawn) - int(carried)),
                 _money(int(adjusted)),
                 _money(int(drawn)),
+                _money(int(carried)),
                 _money(int(amount)),
                 DEFAULT_CURRENCY,
             ]
-            for name, email, status, amount, adjusted, drawn in rows
+            for name, email, status, amount, adjusted, drawn, carried in rows
         ),
     )
 

@@ -2,9 +2,10 @@
 the period is locked from then on) -> paid (by an admin).
 
 Approving writes the period's tier and cap adjustment (on its quota period: the month or
-its quarter) and its draw settlement into the ledger, so the approved figure is the sum of
-the period's entries and never changes again: later differences land in the next open
-period (`server/domain/commission.py: open_period`).
+its quarter), its draw settlement and, for a negative total, its carry-forward into the
+ledger, so the approved figure is the sum of the period's entries, never below zero, and
+never changes again: later differences land in the next open period
+(`server/domain/commission.py: open_period`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from server.db.unit_of_work import AuditRecord, ReadUnit, WriteUnit
 from server.domain.actor import CurrentUser
 from server.domain.commission import DesiredEntry, entries_to_append
 from server.domain.errors import InvalidTransition, NotFound, PermissionDenied
+from server.features.commission.carry import carry_negative_balance
 from server.features.commission.crediting import summary_change
 from server.features.commission.dispute_queries import disputes_of_period
 from server.features.commission.draws import settle_month_draw
@@ -144,6 +146,7 @@ async def approve_statement(
         )
         await store.append(new, order_id=None, basis=plan.basis.value, plan=plan)
     await settle_month_draw(uow, store, rep_id, period, locked=locked - {period}, plan=plan)
+    await carry_negative_balance(store, rep_id, period, locked=locked - {period}, plan=plan)
     statement.amount_cents = await store.period_total(rep_id, period)
     statement.status = "approved"
     statement.approved_by, statement.approved_at = user.id, utcnow()

@@ -11,8 +11,11 @@ service's details instead, e.g. ``{"reasons": [{"code", "message", "subject"}]}`
   "totals": {"subtotal_cents", "discount_cents", "net_cents", "tax_cents",
   "shipping_cents", "shipping_tax_cents", "total_cents"}, "lines": [{"product_id",
   "quantity", "unit_price_cents", "allocated", "backordered"}], "approval_reasons":
-  [{"code", "message", "subject"}]}``; the outcome status is ``needs_approval`` while the
-  order waits on pending_approval or credit_hold.
+  [{"code", "message", "subject"}], "commission": {"basis", "credited_cents"} | null}``;
+  the outcome status is ``needs_approval`` while the order waits on pending_approval or
+  credit_hold. ``commission`` is what the placement credited the pushing rep (their own
+  entries on the order; 0 where the plan pays when invoiced or paid), null without a plan
+  or before the order is confirmed.
 - ``order.cancel@1`` (args ``{"reason"}``): ``{"number", "status", "fulfilment_status"}``.
 - ``order.amend@1`` (entity_id: the order id; args: the online amendment's fields,
   ``expected_revision`` first): ``{"number", "order_id", "revision", "status",
@@ -43,6 +46,7 @@ from server.domain.actor import CurrentUser
 from server.domain.channels import channel_for
 from server.domain.errors import ValidationFailed
 from server.domain.orders import OrderStatus
+from server.features.commission.crediting import credited_at_placement
 from server.features.sales import approvals, quote_service
 from server.features.sales.amend_service import amend_order
 from server.features.sales.order_queries import totals_of
@@ -122,6 +126,7 @@ async def order_place(uow: WriteUnit, user: CurrentUser, mutation: Mutation) -> 
         "totals": _totals(order),
         "lines": [_line_result(x) for x in lines],
         "approval_reasons": list(order.approval_reasons or []),
+        "commission": await credited_at_placement(uow, order, user.id),
     }
     status = "needs_approval" if order.status in _WAITING_FOR_A_DECISION else "accepted"
     return HandlerResult(status=status, result=result)

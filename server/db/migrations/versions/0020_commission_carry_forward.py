@@ -1,0 +1,42 @@
+"""commission: entry kinds long enough for a carried-forward balance
+
+Revision ID: 0020
+Revises: 0019
+Create Date: 2026-12-06 10:10:00
+
+A negative balance carried from an approved month into the next is an entry of kind
+`carry_forward`, thirteen characters: the kind column grows from 12 to 16. Every entry the
+ledger holds keeps its kind.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0020"
+down_revision = "0019"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("commission_entries", schema=None) as batch_op:
+        batch_op.alter_column(
+            "kind",
+            existing_type=sa.String(length=12),
+            type_=sa.String(length=16),
+            existing_nullable=False,
+            existing_server_default="commission",
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("commission_entries", schema=None) as batch_op:
+        batch_op.alter_column(
+            "kind",
+            existing_type=sa.String(length=16),
+            type_=sa.String(length=12),
+            existing_nullable=False,
+            existing_server_default="commission",
+        )
