@@ -4,8 +4,9 @@
 Files under /static/ (scripts, styles, icons: never a document and never a worker's own
 script, which is /sw.js) get only `nosniff`: a content security policy or framing rule
 on them governs nothing, and a phone on a slow link pays for their bytes on every one of
-the several dozen files of a first load. Their `Last-Modified` and inline
-`Content-Disposition` go too: the ETag already answers revalidation.
+the several dozen files of a first load. Their inline `Content-Disposition` goes too.
+`Last-Modified` stays: without it (and with no max-age) a browser would revalidate every
+module it had just fetched, a round trip each on a slow link, instead of reusing it.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
 _RAW = _raw(_HEADERS)
 _STATIC_PREFIX = "/static/"
 _STATIC_RAW = _raw({"X-Content-Type-Options": "nosniff"})
-_STATIC_DROPPED = frozenset({b"last-modified", b"content-disposition"})
+_STATIC_DROPPED = frozenset({b"content-disposition"})
 # A year: browsers that once reached the app over https refuse plain http to it after.
 _HSTS = (b"strict-transport-security", b"max-age=31536000")
 
