@@ -12,12 +12,9 @@ approving concurrently or twice never carries a balance twice.
 from __future__ import annotations
 
 from collections.abc import Set
-from decimal import Decimal
 
 from server.domain.commission import (
-    DesiredEntry,
     Plan,
-    entries_to_append,
     next_period,
     open_period,
 )
@@ -62,21 +59,14 @@ async def carry_negative_balance(
             closed,
         ),
     ):
-        existing = await store.entries_of_key(key)
-        if amount == 0 and not existing:
-            continue
-        desired = DesiredEntry(
+        await store.append_period_entry(
             key=key,
             rep_id=rep_id,
-            role="rep",
-            source_type="period",
-            source_id=period,
-            revenue_cents=0,
-            amount_cents=amount,
-            rate=Decimal(0),
             kind=CARRY_FORWARD_KIND,
-        )
-        new = entries_to_append([desired], existing, period=month, locked=month_locked, reason=why)
-        await store.append(
-            new, order_id=None, basis=plan.basis.value if plan else "booked", plan=plan
+            amount_cents=amount,
+            source_period=period,
+            into_period=month,
+            locked=month_locked,
+            reason=why,
+            plan=plan,
         )

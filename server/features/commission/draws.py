@@ -9,7 +9,6 @@ as period entries keyed by rep and month, so settling twice appends nothing
 from __future__ import annotations
 
 from collections.abc import Set
-from decimal import Decimal
 
 from sqlalchemy import delete, select
 
@@ -17,7 +16,7 @@ from server.db.models import CommissionDraw, User
 from server.db.types import new_id, utcnow
 from server.db.unit_of_work import AuditRecord, WriteUnit
 from server.domain.actor import CurrentUser
-from server.domain.commission import DesiredEntry, Plan, entries_to_append
+from server.domain.commission import Plan
 from server.domain.commission_periods import DrawSettlement, settle_draw
 from server.domain.errors import InvalidTransition, NotFound
 from server.features.commission.crediting import summary_change
@@ -129,21 +128,14 @@ async def settle_month_draw(
         (f"draw:{rep_id}:{period}", settled.top_up_kind, settled.top_up_cents, top_up_why),
         (f"recovery:{rep_id}:{period}", "recovery", -settled.recovered_cents, recovery_why),
     ):
-        existing = await store.entries_of_key(key)
-        if amount == 0 and not existing:
-            continue
-        desired = DesiredEntry(
+        await store.append_period_entry(
             key=key,
             rep_id=rep_id,
-            role="rep",
-            source_type="period",
-            source_id=period,
-            revenue_cents=0,
-            amount_cents=amount,
-            rate=Decimal(0),
             kind=kind,
-        )
-        new = entries_to_append([desired], existing, period=period, locked=locked, reason=why)
-        await store.append(
-            new, order_id=None, basis=plan.basis.value if plan else "booked", plan=plan
+            amount_cents=amount,
+            source_period=period,
+            into_period=period,
+            locked=locked,
+            reason=why,
+            plan=plan,
         )

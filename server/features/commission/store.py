@@ -9,7 +9,7 @@ in flight, so no entry lands in a period after its statement has been approved.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -40,6 +40,7 @@ from server.domain.commission import (
     CreditFacts,
     CreditLineFacts,
     CreditSplit,
+    DesiredEntry,
     ExistingEntry,
     InvoiceFacts,
     InvoiceLineFacts,
@@ -52,6 +53,7 @@ from server.domain.commission import (
     SpiffPer,
     Tier,
     TierMode,
+    entries_to_append,
 )
 from server.domain.commission_periods import DRAW_KINDS, Draw, DrawKind, quarter_of
 
@@ -362,6 +364,43 @@ class CommissionStore:
     async def draw(self, rep_id: str, period: str) -> Draw | None:
         row = await self._sql.first(_DRAW, {"rep": rep_id, "period": period})
         return None if row is None else Draw(kind=DrawKind(row[0]), amount_cents=int(row[1]))
+
+    async def append_period_entry(
+        self,
+        *,
+        key: str,
+        rep_id: str,
+        kind: str,
+        amount_cents: int,
+        source_period: str,
+        into_period: str,
+        locked: Set[str],
+        reason: str,
+        plan: Plan | None,
+    ) -> None:
+        """A rep's entry about a whole period (a draw's settlement, a carried balance),
+        brought to `amount_cents` under its key: only the difference is appended, so
+        settling a period twice writes nothing the second time."""
+        existing = await self.entries_of_key(key)
+        if amount_cents == 0 and not existing:
+            return
+        desired = DesiredEntry(
+            key=key,
+            rep_id=rep_id,
+            role="rep",
+            source_type="period",
+            source_id=source_period,
+            revenue_cents=0,
+            amount_cents=amount_cents,
+            rate=Decimal(0),
+            kind=kind,
+        )
+        new = entries_to_append(
+            [desired], existing, period=into_period, locked=locked, reason=reason
+        )
+        await self.append(
+            new, order_id=None, basis=plan.basis.value if plan else "booked", plan=plan
+        )
 
     async def append(
         self,
