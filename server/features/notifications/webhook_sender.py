@@ -9,14 +9,16 @@ check and the connection cannot lead it into the server's own network.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-import httpx
+import h11
 
 from server.domain.delivery import is_public_address, sign_webhook
+from server.features.notifications.webhook_connections import Target, WebhookConnections
 
 __all__ = ["SendResult", "send_webhook"]
 
@@ -34,8 +36,12 @@ class RefusedAddress(Exception):
 
 
 async def _pinned_address(host: str, port: int, allow_private: bool) -> str:
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    addresses = [str(info[4][0]) for info in infos]
+    try:
+        # An address written in the URL needs no resolver (whose call takes a thread).
+        addresses = [str(ipaddress.ip_address(host))]
+    except ValueError:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        addresses = [str(info[4][0]) for info in infos]
     if not addresses:
         raise RefusedAddress(f"{host} does not resolve")
     if not allow_private:
@@ -55,7 +61,7 @@ async def send_webhook(
     message_id: str,
     body: bytes,
     allow_private: bool,
-    client: httpx.AsyncClient,
+    connections: WebhookConnections,
 ) -> SendResult:
     started = time.perf_counter()
 
@@ -71,8 +77,7 @@ async def send_webhook(
         address = await _pinned_address(host, port, allow_private)
     except (RefusedAddress, OSError) as exc:
         return result(False, None, str(exc))
-    netloc = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
-    target = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     timestamp = int(time.time())
     headers = {
         "host": parts.netloc.rsplit("@", 1)[-1],
@@ -83,10 +88,10 @@ async def send_webhook(
         "webhook-signature": sign_webhook(secret, message_id, timestamp, body),
     }
     try:
-        answer = await client.post(
-            target, content=body, headers=headers, extensions={"sni_hostname": host}
+        status = await connections.post(
+            Target(parts.scheme, address, port, host), path, headers, body
         )
-    except httpx.HTTPError as exc:
+    except (OSError, TimeoutError, h11.ProtocolError) as exc:
         return result(False, None, f"{type(exc).__name__}: {exc}"[:500])
-    ok = 200 <= answer.status_code < 300
-    return result(ok, answer.status_code, None if ok else f"answered {answer.status_code}")
+    ok = 200 <= status < 300
+    return result(ok, status, None if ok else f"answered {status}")

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import httpx
 from sqlalchemy import select
 
 from server.config import Settings
@@ -37,6 +36,7 @@ from server.domain.delivery import gives_up, retry_delay
 from server.features.notifications.emails import RenderedEmail, send_smtp
 from server.features.notifications.fan_out import fan_out, kept_email
 from server.features.notifications.outbox_store import claim_due, claimed_many
+from server.features.notifications.webhook_connections import WebhookConnections
 from server.features.notifications.webhook_sender import SendResult, send_webhook
 
 __all__ = ["OutboxWorker", "Outcome"]
@@ -69,7 +69,7 @@ class OutboxWorker:
         self.settings = settings
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.task: asyncio.Task[None] | None = None
-        self._client: httpx.AsyncClient | None = None
+        self._connections: WebhookConnections | None = None
         # Outcomes of the last full round, recorded with the next round's claim.
         self._carried: list[Outcome] = []
 
@@ -77,13 +77,11 @@ class OutboxWorker:
     def running(self) -> bool:
         return self.task is not None and not self.task.done()
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            # Redirects are not followed: a redirect could lead past the address check.
-            self._client = httpx.AsyncClient(
-                timeout=httpx.Timeout(10.0, connect=5.0), follow_redirects=False
-            )
-        return self._client
+    def _http(self) -> WebhookConnections:
+        # Redirects are never followed: a redirect could lead past the address check.
+        if self._connections is None:
+            self._connections = WebhookConnections(connect_timeout=5.0, timeout=10.0)
+        return self._connections
 
     async def run_once(self) -> int:
         """Claim what is due and deliver it; the number of messages handled."""
@@ -196,7 +194,7 @@ class OutboxWorker:
                 message_id=message_id,
                 body=body,
                 allow_private=allow_private or self.settings.webhooks_allow_private,
-                client=self._http(),
+                connections=self._http(),
             )
             return Outcome(message_id, destination, result=result)
         except Exception:
@@ -339,6 +337,6 @@ class OutboxWorker:
         except Exception:
             # Unrecorded, they are sent again when their lease ends (at least once).
             log.exception("recording %d outbox outcomes at shutdown failed", len(carried))
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._connections is not None:
+            await self._connections.aclose()
+            self._connections = None
