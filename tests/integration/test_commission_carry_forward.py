@@ -9,7 +9,7 @@ import io
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from server.db.models import CommissionEntry
 from server.domain.commission import open_period, period_of
@@ -129,3 +129,37 @@ async def test_a_negative_month_pays_nothing_and_the_next_months_recover_it(clie
 def _payroll_row(row: dict[str, str]) -> tuple[str, str, str]:
     assert row["draws"] == "0.00"
     return row["earned"], row["carried_forward"], row["total_payable"]
+
+
+async def test_a_downgrade_below_carried_balances_is_refused_and_changes_nothing(
+    client, db, backend
+):
+    from server.db.migrate import downgrade, head_revision
+
+    shop = await open_shop(client, db)
+    rep = shop.world.rep1.id
+    await _plan(client, shop)
+    first = THIS_PERIOD
+    second = open_period(first, [first])
+    order = await place(client, shop, {shop.even: 5})
+    await _approve(client, rep, first)
+    cancelled = await client.post(
+        f"/api/orders/{order['id']}/cancel", json={"reason": "changed mind"}, headers=shop.rep
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    await _approve(client, rep, second)
+    carried = await _carries(db, rep)
+    assert len(carried) == 2
+    await db.dispose()
+
+    try:
+        await downgrade(backend.url, "0020")
+    except RuntimeError as refused:
+        assert "2 commission entries carry a negative balance" in str(refused)
+    else:
+        raise AssertionError("the downgrade went through")
+
+    async with db.read() as unit:
+        revision = await unit.session.scalar(text("SELECT version_num FROM alembic_version"))
+    assert revision == head_revision()
+    assert await _carries(db, rep) == carried

@@ -7,9 +7,10 @@ Create Date: 2026-12-06 09:45:00
 One row per UTC day, territory, credited rep and currency with the booked orders' net and
 count, the invoices issued and the payments allocated; beside it each customer's ordering
 days, and the customers with booked orders, by territory and rep. The upgrade fills them from the
-orders, invoices and allocations already stored, with the statements the product uses to
-recompute it (`server.db.summaries.rebuild_sql`), so the dashboard's figures are the same
-before and after.
+orders, invoices and allocations already stored, so the dashboard's figures are the same
+before and after. The statements are those `server.db.summaries.rebuild_sql` gave when this
+revision was written, copied here: a later change to what the product counts must not
+change what this revision wrote.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import server.db.types
-from server.db.summaries import rebuild_sql
 
 revision = "0020"
 down_revision = "0019"
@@ -70,8 +70,55 @@ def upgrade() -> None:
     # Past overdue receivables read the payments and credit notes since a day.
     op.create_index("ix_payments_received_on", "payments", ["received_on"], unique=False)
     op.create_index("ix_credit_notes_issued_on", "credit_notes", ["issued_on"], unique=False)
-    for statement in rebuild_sql(op.get_bind().dialect.name):
+    for statement in _backfill(op.get_bind().dialect.name):
         op.execute(statement)
+
+
+_BOOKED = "o.status IN ('confirmed', 'in_fulfilment', 'completed', 'closed')"
+
+
+def _backfill(dialect_name: str) -> list[str]:
+    day = (
+        "CAST((o.placed_at AT TIME ZONE 'UTC') AS DATE)"
+        if dialect_name == "postgresql"
+        else "date(o.placed_at)"
+    )
+    return [
+        "DELETE FROM sales_day_sums",
+        "INSERT INTO sales_day_sums (day, territory_id, rep_id, currency, booked_cents,"
+        " booked_orders, invoiced_cents, paid_cents)"
+        " SELECT day, territory_id, rep_id, currency, SUM(b), SUM(n), SUM(i), SUM(p)"
+        " FROM ("
+        f"  SELECT {day} AS day, o.territory_id AS territory_id,"
+        "   COALESCE(o.rep_id, '') AS rep_id, o.currency AS currency,"
+        "   o.net_cents AS b, 1 AS n, 0 AS i, 0 AS p"
+        f"  FROM sales_orders o WHERE {_BOOKED} AND o.order_type <> 'blanket'"
+        "  UNION ALL"
+        "  SELECT v.issued_on, o.territory_id, COALESCE(o.rep_id, ''), o.currency,"
+        "   0, 0, v.total_cents, 0"
+        "  FROM invoices v JOIN sales_orders o ON o.id = v.order_id"
+        "  WHERE o.order_type <> 'blanket'"
+        "  UNION ALL"
+        "  SELECT p.received_on, o.territory_id, COALESCE(o.rep_id, ''), o.currency,"
+        "   0, 0, 0, a.amount_cents"
+        "  FROM payment_allocations a"
+        "  JOIN payments p ON p.id = a.payment_id"
+        "  JOIN invoices v ON v.id = a.invoice_id"
+        "  JOIN sales_orders o ON o.id = v.order_id"
+        "  WHERE o.order_type <> 'blanket'"
+        " ) AS documents"
+        " GROUP BY day, territory_id, rep_id, currency",
+        "DELETE FROM sales_customer_days",
+        "INSERT INTO sales_customer_days (customer_id, day, territory_id, rep_id, booked_orders)"
+        f" SELECT o.customer_id, {day} AS day, o.territory_id, COALESCE(o.rep_id, '') AS rep_id,"
+        "  COUNT(*)"
+        f" FROM sales_orders o WHERE {_BOOKED} AND o.order_type <> 'blanket'"
+        f" GROUP BY o.customer_id, {day}, o.territory_id, COALESCE(o.rep_id, '')",
+        "DELETE FROM sales_customers",
+        "INSERT INTO sales_customers (territory_id, rep_id, customer_id, booked_orders)"
+        " SELECT territory_id, rep_id, customer_id, SUM(booked_orders)"
+        " FROM sales_customer_days GROUP BY territory_id, rep_id, customer_id",
+    ]
 
 
 def downgrade() -> None:
