@@ -30,14 +30,18 @@ _TOKEN_BYTES = 32
 # names the one it needs. Reading asks for `:read`, creating, changing and acting on a
 # record for `:write`.
 SCOPES: dict[str, str] = {
-    "catalog:read": "products, their prices and availability",
+    "catalog:read": "products and categories, their availability, and prices for any customer",
     "stock:read": "stock levels per warehouse and product, and the warehouses",
-    "customers:read": "customers and their details",
+    "customers:read": "customers, their details and their history",
     "customers:write": "create and change customers",
     "quotes:read": "quotes, their revisions and the differences between them",
     "quotes:write": "create, edit, send, revise, accept and decline quotes",
-    "orders:read": "orders, their shipments, and the order export",
-    "orders:write": "place, amend and cancel orders; turn an accepted quote into an order",
+    "orders:read": "orders, their shipments and returns, and the order export",
+    "orders:write": (
+        "place, amend and cancel orders; turn an accepted quote into an order; call off a "
+        "blanket order"
+    ),
+    "returns:write": "authorise returns (RMA) of shipped, invoiced goods and receive them back",
     "invoices:read": "invoices (of every order, or of one), their payments and credits",
 }
 

@@ -1,10 +1,12 @@
 """What an integration (an EDI gateway, a web shop, an ERP) does with a scoped API token
-beyond placing orders: quotes from draft to order, amending and cancelling orders, and
-reading stock, shipments and invoices, under the same rules as people and recorded as
-the integration user."""
+beyond placing orders: quotes from draft to order, amending and cancelling orders, call-offs
+of blanket orders, returns from authorisation to receipt, and reading stock, shipments,
+invoices, categories, a customer's price and history, under the same rules as people and
+recorded as the integration user."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -256,4 +258,140 @@ async def test_token_reads_stock_shipments_and_invoices_with_their_scopes(client
     _refused(
         await client.get(f"/api/orders/{order['id']}/shipments", headers=billing_only),
         "orders:read",
+    )
+
+
+async def _blanket(client, s: dict[str, Any], quantity: int) -> dict[str, Any]:
+    """A confirmed blanket order the rep agreed, 5 % off."""
+    answer = await client.post(
+        "/api/orders",
+        json={
+            "customer_id": s["customer"]["id"],
+            "order_type": "blanket",
+            "valid_from": date.today().isoformat(),
+            "valid_to": (date.today() + timedelta(days=30)).isoformat(),
+            "lines": [{"product_id": s["widget"], "quantity": quantity, "discount_percent": "5"}],
+        },
+        headers=s["rep"],
+    )
+    assert answer.status_code == 201 and answer.json()["status"] == "confirmed", answer.text
+    return dict(answer.json())
+
+
+async def test_token_calls_off_a_blanket_order_at_its_agreed_terms(client, db):
+    s = await _setup(client, db)
+    blanket = await _blanket(client, s, 10)
+    line = blanket["blanket"]["lines"][0]["id"]
+    headers, user_id = await _token(client, s["admin"], "orders:write", channel="edi")
+    reader, _ = await _token(client, s["admin"], "orders:read")
+    url = f"/api/orders/{blanket['id']}/call-offs"
+    body = {"lines": [{"blanket_line_id": line, "quantity": 4}], "po_number": "EDI-850-17"}
+
+    before = await count_orders(db)
+    _refused(await client.post(url, json=body, headers=reader), "orders:write")
+    assert await count_orders(db) == before
+
+    placed = await client.post(url, json=body, headers=headers)
+    assert placed.status_code == 201, placed.text
+    call_off = placed.json()
+    # The blanket's price and discount (above the integration user's own limit of none,
+    # yet confirmed, as the blanket was approved), its rep and territory, the token's channel.
+    assert (call_off["status"], call_off["fulfilment_status"]) == ("confirmed", "allocated")
+    assert call_off["blanket_order_id"] == blanket["id"] and call_off["channel"] == "edi"
+    assert (call_off["lines"][0]["unit_price_cents"], call_off["discount_percent"]) == (
+        1000,
+        "5.00",
+    )
+    assert (call_off["rep_id"], call_off["territory_id"], call_off["po_number"]) == (
+        blanket["rep_id"],
+        blanket["territory_id"],
+        "EDI-850-17",
+    )
+    assert [(on_hand, held) for _, on_hand, held in await stock_of(db, s["widget"])] == [(100, 4)]
+    shown = await client.get(f"/api/orders/{blanket['id']}", headers=reader)
+    assert [(x["released"], x["remaining"]) for x in shown.json()["blanket"]["lines"]] == [(4, 6)]
+
+    # More than the blanket has left is refused for a token as for anyone.
+    too_many = {"lines": [{"blanket_line_id": line, "quantity": 7}]}
+    refused = await client.post(url, json=too_many, headers=headers)
+    assert (refused.status_code, refused.json()["code"]) == (409, "exceeds_blanket_quantity")
+    assert await count_orders(db) == before + 1
+    assert set((await _actors(db, "sales_order", call_off["id"])).values()) == {user_id}
+    assert (await _actors(db, "sales_order", blanket["id"]))["call_off_placed"] == user_id
+
+
+async def test_token_authorises_and_receives_a_return_and_the_invoice_is_credited(client, db):
+    s = await _setup(client, db)
+    order = await place(client, s["rep"], s["customer"]["id"], [(s["widget"], 5)])
+    await ship(client, s["admin"], order["id"], s["warehouse"])
+    invoiced = await client.post(f"/api/orders/{order['id']}/invoice", headers=s["admin"])
+    assert invoiced.status_code == 201, invoiced.text
+    invoice = invoiced.json()["invoice"]
+    warehouse, user_id = await _token(client, s["admin"], "returns:write")
+    erp, _ = await _token(client, s["admin"], "orders:read", "orders:write", "invoices:read")
+    returns_url = f"/api/orders/{order['id']}/returns"
+    body = {
+        "reason": "Two arrived dented",
+        "lines": [{"line_id": order["lines"][0]["id"], "quantity": 2}],
+    }
+
+    _refused(await client.post(returns_url, json=body, headers=erp), "returns:write")
+    assert (await client.get(returns_url, headers=erp)).json() == []
+    authorised = await client.post(returns_url, json=body, headers=warehouse)
+    assert authorised.status_code == 201, authorised.text
+    rma = authorised.json()
+    assert rma["number"].startswith("RMA-") and rma["status"] == "authorized"
+    _refused(await client.get(returns_url, headers=warehouse), "orders:read")
+
+    receive_url = f"/api/returns/{rma['id']}/receive"
+    _refused(await client.post(receive_url, json={}, headers=erp), "returns:write")
+    [listed] = (await client.get(returns_url, headers=erp)).json()
+    assert listed["status"] == "authorized"
+    assert [(on_hand, held) for _, on_hand, held in await stock_of(db, s["widget"])] == [(95, 0)]
+
+    received = await client.post(receive_url, json={}, headers=warehouse)
+    assert received.status_code == 200, received.text
+    assert received.json()["status"] == "received"
+    # Back on the shelf it left from, and credited on the invoice that billed it.
+    assert [(on_hand, held) for _, on_hand, held in await stock_of(db, s["widget"])] == [(97, 0)]
+    [listed] = (await client.get(returns_url, headers=erp)).json()
+    assert listed["status"] == "received"
+    assert listed["credit_note_number"] == received.json()["credit_note_number"]
+    detail = (await client.get(f"/api/invoices/{invoice['id']}", headers=erp)).json()
+    [note] = detail["credit_notes"]
+    assert note["kind"] == "return" and note["lines"][0]["quantity"] == 2
+    again = await client.post(receive_url, json={}, headers=warehouse)
+    assert (again.status_code, again.json()["code"]) == (409, "return_not_open")
+    actors = await _actors(db, "sales_order", order["id"])
+    assert actors["return_authorised"] == user_id and actors["return_received"] == user_id
+    # Cancelling an RMA stays with people.
+    closed = await client.post(f"/api/returns/{rma['id']}/cancel", headers=warehouse)
+    assert (closed.status_code, closed.json()["code"]) == (403, "token_route_closed")
+
+
+async def test_token_reads_categories_a_customers_price_and_history(client, db):
+    s = await _setup(client, db)
+    catalog, _ = await _token(client, s["admin"], "catalog:read")
+    customers, _ = await _token(client, s["admin"], "customers:read")
+    customer_id = s["customer"]["id"]
+
+    categories = await client.get("/api/categories", headers=catalog)
+    assert categories.status_code == 200, categories.text
+    assert [(c["code"], c["product_count"]) for c in categories.json()] == [("TOOLS", 1)]
+    query = {"customer_id": customer_id, "product_id": s["widget"], "quantity": 3}
+    price = await client.get("/api/prices/lookup", params=query, headers=catalog)
+    assert price.status_code == 200, price.text
+    assert (price.json()["unit_price_cents"], price.json()["net_cents"]) == (1000, 3000)
+    assert price.json()["tax_rate"] == "0.1"
+    _refused(
+        await client.get("/api/prices/lookup", params=query, headers=customers), "catalog:read"
+    )
+    _refused(await client.get("/api/categories", headers=customers), "catalog:read")
+
+    history = await client.get(f"/api/customers/{customer_id}/history", headers=customers)
+    assert history.status_code == 200, history.text
+    assert history.json()[0]["action"] == "customer_created"
+    _refused(
+        await client.get(f"/api/customers/{customer_id}/history", headers=catalog),
+        "customers:read",
     )

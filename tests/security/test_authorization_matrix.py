@@ -796,6 +796,9 @@ SNAPSHOTS = {
     "invoice": "/api/invoices/{}",
     "user": "/api/users/{}",
 }
+# Returns have no read of their own: the returns of the order they are on fingerprint them,
+# and an order's returns are part of its fingerprint.
+RETURNS_OF_ORDER = "/api/orders/{}/returns"
 
 
 async def _snapshot(client: httpx.AsyncClient, org: Org, route: Route) -> list[Any]:
@@ -806,6 +809,9 @@ async def _snapshot(client: httpx.AsyncClient, org: Org, route: Route) -> list[A
             record = org.a.ids.get(kind) or org.shared[kind]
             answer = await client.get(SNAPSHOTS[kind].format(record), headers=org.headers["admin"])
             shots.append(answer.json())
+        if kind in ("order", "return"):
+            returns = RETURNS_OF_ORDER.format(org.a.ids["order"])
+            shots.append((await client.get(returns, headers=org.headers["admin"])).json())
     shots.append((await client.get("/api/sync/v1/devices", headers=org.headers["rep_a"])).json())
     return shots
 

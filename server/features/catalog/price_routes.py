@@ -25,12 +25,18 @@ from server.features.imports.csv_input import MAX_FILE_BYTES
 from server.features.imports.routes import _csv_bytes
 from server.features.shared.csv_export import CSV_MEDIA_TYPE
 from server.features.shared.scope import load_scope
+from server.security.api_tokens import TOKEN_SCOPE
 from server.security.auth import CurrentUser, requires_role
 
 __all__ = ["PriceListController", "lookup_price"]
 
 
-@get("/api/prices/lookup", tags=["prices"], responses=problems(400, 404, 422))
+@get(
+    "/api/prices/lookup",
+    tags=["prices"],
+    responses=problems(400, 404, 422),
+    opt={TOKEN_SCOPE: "catalog:read"},
+)
 async def lookup_price(
     request: Request[CurrentUser, Any, Any],
     db: Database,

@@ -136,7 +136,7 @@ async def _detail(db: Database, product_id: str) -> ProductDetail:
         )
 
 
-@get("/api/categories", tags=["catalog"])
+@get("/api/categories", tags=["catalog"], opt={TOKEN_SCOPE: "catalog:read"})
 async def list_categories(db: Database) -> list[CategoryOut]:
     """Product categories with how many products each holds."""
     async with db.read() as unit:

@@ -100,7 +100,7 @@ class CustomerController(Controller):
             customer=detail, applied=applied, overwritten_by_server=overwritten
         )
 
-    @get("/{customer_id:str}/history")
+    @get("/{customer_id:str}/history", opt={TOKEN_SCOPE: "customers:read"})
     async def history(
         self, request: Request[CurrentUser, Any, Any], db: Database, customer_id: str
     ) -> list[dict[str, Any]]:

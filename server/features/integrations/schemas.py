@@ -23,6 +23,7 @@ Scope = Literal[
     "orders:write",
     "quotes:read",
     "quotes:write",
+    "returns:write",
     "stock:read",
 ]
 

@@ -67,7 +67,7 @@ class OrderController(Controller):
         )
         return Response(body, status_code=status)
 
-    @post("/{blanket_id:str}/call-offs")
+    @post("/{blanket_id:str}/call-offs", opt={TOKEN_SCOPE: "orders:write"})
     async def create_call_off(
         self, request: _Req, db: Database, blanket_id: str, data: CallOffIn
     ) -> Response[Any]:
@@ -78,7 +78,7 @@ class OrderController(Controller):
         `outside_blanket_period`), a line is not one of its lines (422
         `unknown_blanket_line`) or a quantity is above what the line has left (409
         `exceeds_blanket_quantity`). Send `Idempotency-Key` (or a client `id`) to make
-        retries safe."""
+        retries safe. The channel is the caller's, as for any order placed."""
 
         data = msgspec.structs.replace(data, channel=channel_for(request.user, "api", data.channel))
 
