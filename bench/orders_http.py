@@ -18,8 +18,10 @@ Run from the repository root:
 With `--webhook` a webhook endpoint is registered for `order.confirmed` (a lean receiver in
 a process of its own on 127.0.0.1, answering 204 over kept-alive connections), and the
 product is loaded again `--rounds` times with the endpoint paused and enabled in turn. Each
-pair prints the cost of delivering every order's webhook and how long after the load the
-last one arrived (a worker that fell behind would look cheap). All product runs write the
+pair prints the server's CPU per order from the load's start until its outbox is empty
+again (every e-mail kept, every webhook delivered), which other processes on a busy machine
+do not move, beside the throughput, and how long after the load the last webhook arrived
+(a worker that fell behind would look cheap). All product runs write the
 outbox's event (and the customer's e-mail, kept: no SMTP server is set).
 
 It prints the throughput of both, their ratio and the latency percentiles, and exits 1 when
@@ -555,6 +557,35 @@ def _register_webhook(url: str, receiver_url: str) -> tuple[str, str]:
     return token, _api(url, "POST", "/api/webhooks", body, token=token)["id"]
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU the process has used so far (Linux's /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _settle(db_path: Path, limit: float = 120) -> None:
+    """Wait until the outbox has nothing pending: the run's e-mails and webhooks are done."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        with sqlite3.connect(db_path, timeout=30) as conn:
+            pending = conn.execute(
+                "SELECT count(*) FROM outbox_messages WHERE status = 'pending'"
+            ).fetchone()[0]
+        if not pending:
+            return
+        time.sleep(0.1)
+
+
+@dataclass
+class _Costed:
+    """A load on the product, with the server's CPU per order from the load's start until
+    its outbox was empty again (other processes on the machine do not count in it)."""
+
+    result: Result
+    cpu_ms_per_order: float
+    catch_up: float = 0.0
+
+
 def _catch_up(receiver_url: str, expected: int, limit: float = 120) -> float:
     """Seconds until the receiver holds `expected` messages (inf if it never does)."""
     started = time.perf_counter()
@@ -629,7 +660,7 @@ def main() -> int:
                     args.warmup,
                 )
             )
-            pairs: list[tuple[Result, Result, float]] = []
+            pairs: list[tuple[_Costed, _Costed]] = []
             if args.webhook:
                 receiver_port = _free_port()
                 receiver_url = f"http://127.0.0.1:{receiver_port}"
@@ -637,30 +668,40 @@ def main() -> int:
                 _wait_ready(receiver_url, "/count")
                 admin, endpoint = _register_webhook(product_url, receiver_url)
                 headers = {"authorization": f"Bearer {work.token}"}
-
-                def load(name: str) -> Result:
-                    return asyncio.run(
-                        run_load(
-                            name, product_url, "/api/orders", headers, order,
-                            args.clients, args.seconds, args.warmup,
-                        )
-                    )  # fmt: skip
+                server_pid = processes[0].pid
 
                 def hook(enabled: bool) -> None:
                     body = {"enabled": enabled}
                     _api(product_url, "PATCH", f"/api/webhooks/{endpoint}", body, token=admin)
 
+                def costed(name: str) -> _Costed:
+                    """One load; with the endpoint enabled, also how long after it the last
+                    webhook arrived (a worker that fell behind would look cheap)."""
+                    _settle(db_path)
+                    cpu, orders, delivered = (
+                        _cpu_seconds(server_pid), _confirmed(db_path), _received(receiver_url)
+                    )  # fmt: skip
+                    result = asyncio.run(
+                        run_load(
+                            name, product_url, "/api/orders", headers, order,
+                            args.clients, args.seconds, args.warmup,
+                        )
+                    )  # fmt: skip
+                    placed = _confirmed(db_path) - orders
+                    catch_up = (
+                        _catch_up(receiver_url, delivered + placed) if name == "+webhook" else 0.0
+                    )
+                    _settle(db_path)
+                    cpu_ms = (_cpu_seconds(server_pid) - cpu) * 1000 / placed
+                    return _Costed(result, cpu_ms, catch_up)
+
                 # Alternated, so that neither side has the quieter minutes or the smaller
-                # database; the catch-up is how long after the load the last webhook arrives.
+                # database.
                 for _ in range(args.rounds):
                     hook(False)
-                    without = load("without")
+                    without = costed("without")
                     hook(True)
-                    before = _confirmed(db_path)
-                    delivered_before = _received(receiver_url)
-                    hooked = load("+webhook")
-                    expected = delivered_before + _confirmed(db_path) - before
-                    pairs.append((without, hooked, _catch_up(receiver_url, expected)))
+                    pairs.append((without, costed("+webhook")))
             baseline = asyncio.run(
                 run_load(
                     "baseline",
@@ -679,12 +720,15 @@ def main() -> int:
                 process.wait(timeout=30)
         print(f"orders stored: product {_outcomes(db_path)}; baseline {_outcomes(baseline_db)}")
     ok = _report([product, baseline], args.clients)
-    for without, hooked, catch_up in pairs:
+    for without, hooked in pairs:
         print(
-            f"webhook: without {without.throughput:.1f} orders/s (p99"
-            f" {without.percentile(99):.1f} ms), with {hooked.throughput:.1f} orders/s (p99"
-            f" {hooked.percentile(99):.1f} ms): {hooked.throughput / without.throughput - 1:+.1%};"
-            f" every webhook received {catch_up:.1f} s after the load"
+            f"webhook: server CPU per order {without.cpu_ms_per_order:.2f} ms without,"
+            f" {hooked.cpu_ms_per_order:.2f} ms with"
+            f" ({hooked.cpu_ms_per_order / without.cpu_ms_per_order - 1:+.1%});"
+            f" orders/s {without.result.throughput:.1f} without, {hooked.result.throughput:.1f}"
+            f" with ({hooked.result.throughput / without.result.throughput - 1:+.1%});"
+            f" p99 {without.result.percentile(99):.0f} / {hooked.result.percentile(99):.0f} ms;"
+            f" last webhook {hooked.catch_up:.1f} s after the load"
         )
     return 0 if ok else 1
 

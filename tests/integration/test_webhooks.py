@@ -262,7 +262,7 @@ async def test_a_busy_worker_records_each_round_with_the_next_claim_and_sends_on
 
     ids = [got.id for got in receiver.received]
     assert len(ids) == len(set(ids)) == 3
-    assert rounds >= 3
+    assert rounds >= 2
     detail = (await client.get(f"/api/webhooks/{endpoint['id']}", headers=w["admin"])).json()
     assert sorted(d["status"] for d in detail["deliveries"]) == ["delivered"] * 3
     assert all(len(d["attempt_log"]) == 1 for d in detail["deliveries"])
@@ -279,8 +279,8 @@ async def test_outcomes_held_for_the_next_round_are_recorded_when_the_worker_sto
         await register(client, w["admin"], receiver.url)
         await place(client, w["manager"], w["customer"], [(w["widget"], 1)])
         worker = OutboxWorker(db, backend.settings(webhooks_allow_private=True))
-        assert await worker.run_once() == 1  # the event fans out
-        assert await worker.run_once() == 1  # the webhook is sent; its batch was full
+        # The event fans out and its webhook is sent in the same round; the batch was full.
+        assert await worker.run_once() == 1
         assert len(receiver.received) == 1
 
         async def webhook_status() -> str:
@@ -297,3 +297,42 @@ async def test_outcomes_held_for_the_next_round_are_recorded_when_the_worker_sto
         await make_due(db)
         await drain(OutboxWorker(db, backend.settings(webhooks_allow_private=True)))
     assert len(receiver.received) == 1  # recorded, so never sent again
+
+
+async def test_a_worker_that_dies_after_fanning_out_leaves_the_webhook_to_the_next_once(
+    client, db, backend, monkeypatch
+):
+    """Deliveries are claimed as they are written: no other worker sends them while the
+    lease holds, and once it has ended the next worker sends each once."""
+    w = await world(client, db)
+    settings = backend.settings(webhooks_allow_private=True)
+    with webhook_receiver() as receiver:
+        await register(client, w["admin"], receiver.url)
+        await place(client, w["manager"], w["customer"], [(w["widget"], 1)])
+        dying = OutboxWorker(db, settings)
+
+        async def die(*args: Any) -> Any:
+            raise RuntimeError("the process died before sending")
+
+        monkeypatch.setattr(dying, "_targets", die)
+        with pytest.raises(RuntimeError):
+            await dying.run_once()
+        async with db.read() as unit:
+            [claimed] = await unit.session.scalars(
+                select(OutboxMessage).where(OutboxMessage.destination.like("webhook:%"))
+            )
+        assert (claimed.status, claimed.claimed_by) == ("pending", dying.worker_id)
+
+        other = OutboxWorker(db, settings)
+        await drain(other)
+        assert receiver.received == []  # the lease still holds
+        async with db.write() as uow:
+            await uow.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == claimed.id)
+                .values(claimed_until=utcnow() - timedelta(seconds=1))
+            )
+        await drain(other)
+        await make_due(db)
+        await drain(other)
+    assert [got.id for got in receiver.received] == [claimed.id]

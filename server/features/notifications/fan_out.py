@@ -7,6 +7,10 @@ A batch of events is fanned out with a fixed number of statements, whatever its 
 endpoints are read once, the customers' e-mail addresses in one query, the deliveries
 inserted together and the events marked delivered by one update. The order desk shares the
 one SQLite writer with this work, so its cost per event is what placing an order pays for it.
+
+The worker that fans out claims the deliveries as it writes them (`claim`) and sends them in
+the same round: a lease like any other, so a worker that dies before sending leaves them to
+the next, and none waits for a second round's claim to be written.
 """
 
 from __future__ import annotations
@@ -32,14 +36,16 @@ async def fan_out(
     *,
     smtp: bool,
     settings: Settings | None = None,
-) -> int:
-    """Write the events' deliveries and mark the events delivered; the number written.
+    claim: tuple[str, datetime] | None = None,
+) -> list[OutboxMessage]:
+    """Write the events' deliveries and mark the events delivered; the deliveries queued,
+    claimed by `claim`'s worker until its time when given.
 
     Without an SMTP server (`smtp` false) an e-mail is kept for the admins at once, as the
     worker would keep it: there is nothing to send, so there is no delivery to queue. With
     `settings`, the e-mails about quotes and orders carry the customer's portal link."""
     if not events:
-        return 0
+        return []
     now = utcnow()
     endpoints = (
         await uow.session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True)))
@@ -64,6 +70,9 @@ async def fan_out(
             deliveries.append(_delivery(event, "email", email.payload(), now))
         else:
             kept.append(kept_email(new_id(), event.event_type, email, created_at=now))
+    if claim is not None:
+        for delivery in deliveries:
+            delivery.claimed_by, delivery.claimed_until = claim
     uow.session.add_all([*deliveries, *kept])
     await uow.session.flush()
     await uow.session.execute(
@@ -72,7 +81,7 @@ async def fan_out(
         .values(status="delivered", delivered_at=now, claimed_by=None, claimed_until=None),
         execution_options={"synchronize_session": False},
     )
-    return len(deliveries) + len(kept)
+    return deliveries
 
 
 def kept_email(
