@@ -194,3 +194,20 @@ async def test_tls_to_a_receiver_whose_certificate_is_not_trusted_is_refused(sel
             await pool.post(target(server, "https", "receiver.test"), "/hooks", {}, b"{}")
         await pool.aclose()
     assert receiver.requests == []
+
+
+async def test_connections_opened_for_parallel_deliveries_are_all_kept_for_the_next():
+    async def slow(head: bytes) -> bytes:
+        await asyncio.sleep(0.05)
+        return await no_content(head)
+
+    receiver = Receiver(slow)
+    async with await serve(receiver) as server:
+        pool = WebhookConnections(idle_per_target=10)
+        for _ in range(3):  # three rounds of ten at once
+            statuses = await asyncio.gather(
+                *(pool.post(target(server), "/hooks", {}, b"{}") for _ in range(10))
+            )
+            assert statuses == [204] * 10
+        await pool.aclose()
+    assert receiver.connections == 10

@@ -25,7 +25,6 @@ __all__ = ["Target", "WebhookConnections"]
 # What is read of an answer's body before the connection is dropped instead of reused:
 # only the status matters, and a receiver should not make the worker read megabytes.
 _MAX_BODY = 64 * 1024
-_IDLE_PER_TARGET = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +86,13 @@ class _Connection:
 class WebhookConnections:
     """The worker's connections, reused across rounds; closed when the worker stops."""
 
-    def __init__(self, *, connect_timeout: float = 5.0, timeout: float = 10.0) -> None:
+    def __init__(
+        self, *, connect_timeout: float = 5.0, timeout: float = 10.0, idle_per_target: int = 8
+    ) -> None:
+        # `idle_per_target`: as many as the worker sends at once, or each round would open
+        # again the connections it closed at the end of the last.
         self.connect_timeout, self.timeout = connect_timeout, timeout
+        self.idle_per_target = idle_per_target
         self._idle: dict[Target, list[_Connection]] = defaultdict(list)
         self._tls: ssl.SSLContext | None = None
 
@@ -126,7 +130,7 @@ class WebhookConnections:
         except BaseException:
             connection.close()
             raise
-        if len(self._idle[target]) < _IDLE_PER_TARGET and connection.ready_for_next():
+        if len(self._idle[target]) < self.idle_per_target and connection.ready_for_next():
             self._idle[target].append(connection)
         else:
             connection.close()

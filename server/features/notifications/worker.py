@@ -94,7 +94,9 @@ class OutboxWorker:
     def _http(self) -> WebhookConnections:
         # Redirects are never followed: a redirect could lead past the address check.
         if self._connections is None:
-            self._connections = WebhookConnections(connect_timeout=5.0, timeout=10.0)
+            self._connections = WebhookConnections(
+                connect_timeout=5.0, timeout=10.0, idle_per_target=_PARALLEL_SENDS
+            )
         return self._connections
 
     async def run_once(self) -> int:
