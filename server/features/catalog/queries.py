@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,25 +61,42 @@ async def load_stock(
 ) -> dict[str, list[StockLevel]]:
     levels: dict[str, list[StockLevel]] = defaultdict(list)
     if product_ids:
-        rows = (
-            (
-                await session.execute(
-                    select(StockRow).where(StockRow.product_id.in_(list(product_ids)))
-                )
-            )
-            .scalars()
-            .all()
+        # Plain columns: a page of 50 products has about 150 stock rows, and building
+        # tracked ORM objects for them cost more than the rest of the listing.
+        rows = await session.execute(
+            select(StockRow.warehouse_id, StockRow.product_id, StockRow.on_hand, StockRow.allocated)
+            .where(StockRow.product_id.in_(list(product_ids)))
+            .order_by(StockRow.product_id, StockRow.warehouse_id)
         )
-        for r in rows:
-            levels[r.product_id].append(
-                StockLevel(r.warehouse_id, r.product_id, r.on_hand, r.allocated)
-            )
+        for warehouse_id, product_id, on_hand, allocated in rows:
+            levels[product_id].append(StockLevel(warehouse_id, product_id, on_hand, allocated))
     return levels
 
 
+# What a listing shows of a product (`_summary`).
+_LISTED_COLUMNS = (
+    Product.id,
+    Product.sku,
+    Product.name,
+    Product.description,
+    Product.unit_of_measure,
+    Product.pack_size,
+    Product.min_order_qty,
+    Product.active,
+    Product.tax_category,
+    Product.image_url,
+    Product.low_stock_threshold,
+)
+
+
+class _Category(NamedTuple):
+    code: str
+    name: str
+
+
 def _summary(
-    product: Product,
-    category: ProductCategory,
+    product: Any,
+    category: Any,
     levels: list[StockLevel],
     prices: PriceContext,
     on: date,
@@ -146,24 +163,28 @@ async def search_products(
         where.append(ProductCategory.code == category)
     if active is not None:
         where.append(Product.active.is_(active))
-    base = select(Product, ProductCategory).join(
-        ProductCategory, Product.category_id == ProductCategory.id
-    )
+    base = select(Product.id).join(ProductCategory, Product.category_id == ProductCategory.id)
     total = int(
         await session.scalar(select(func.count()).select_from(base.where(*where).subquery())) or 0
     )
+    # Plain columns, not tracked Product and category objects: they cost more to build
+    # than the page's query.
     rows = (
         await session.execute(
-            base.where(*where)
+            select(*_LISTED_COLUMNS, ProductCategory.code, ProductCategory.name.label("c_name"))
+            .join(ProductCategory, Product.category_id == ProductCategory.id)
+            .where(*where)
             .order_by(SORTS.get(sort, SORTS["name"]), Product.id)
             .limit(limit)
             .offset(offset)
         )
     ).all()
-    ids = [p.id for p, _ in rows]
+    ids = [p.id for p in rows]
     levels = await load_stock(session, ids)
     prices = await load_price_context(session, customer, ids)
-    items = [_summary(p, c, levels.get(p.id, []), prices, on) for p, c in rows]
+    items = [
+        _summary(p, _Category(p.code, p.c_name), levels.get(p.id, []), prices, on) for p in rows
+    ]
     return ProductPage(
         items=items,
         total=total,
