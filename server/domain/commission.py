@@ -7,9 +7,11 @@ Running it twice appends nothing; a later change (amendment, cancellation, payme
 note) appends a correction of the right sign under the same key.
 
 Rounding: every desired figure (a line's credited revenue and its commission) is computed
-exactly in Decimal from the documents and rounded once, half up, to whole cents. Entries
-are differences of those rounded figures, so they are exact integers and the ledger of a
-key always adds up to the figure the plan gives for the documents as they are now.
+exactly from the documents and rounded once, half up, to whole cents; a paid share (paid
+over collectable, often a repeating decimal) is kept as a fraction and divided last, so a
+figure of exactly half a cent rounds up. Entries are differences of those rounded
+figures, so they are exact integers and the ledger of a key always adds up to the figure
+the plan gives for the documents as they are now.
 
 Tiers are accelerators on the rep's own base commission in a period (so product and
 category rates keep their meaning): `marginal` pays each band of attainment at its own
@@ -44,6 +46,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 import msgspec
 
@@ -247,7 +250,10 @@ def credited_rep(order: OrderFacts) -> str:
 
 
 _Rate = tuple[Decimal, EarningShare]
-_Credited = tuple[str, str, str, Decimal, _Rate]
+# Revenue is an exact fraction of cents: the paid basis takes a paid share (say 5/37) of a
+# line's net, which a Decimal quotient would cut to 28 digits, turning a half cent into
+# 0.4999... that rounds down.
+_Credited = tuple[str, str, str, Fraction, _Rate]
 
 
 def _line_rate(plan: Plan, line: OrderLineFacts) -> _Rate:
@@ -277,7 +283,7 @@ def _line_entries(plan: Plan, order: OrderFacts) -> list[_Credited]:
                         f"booked:{line.id}",
                         "order_line",
                         line.id,
-                        Decimal(line.net_cents),
+                        Fraction(line.net_cents),
                         _line_rate(plan, line),
                     )
                 )
@@ -288,7 +294,7 @@ def _line_entries(plan: Plan, order: OrderFacts) -> list[_Credited]:
                 if found is not None:
                     out.append(
                         (f"invoiced:{inv_line.id}", "invoice_line", inv_line.id,
-                         Decimal(inv_line.net_cents), found)
+                         Fraction(inv_line.net_cents), found)
                     )  # fmt: skip
     if plan.basis is not Basis.PAID:
         # A credit note takes back what its lines earned, whenever the line earned it.
@@ -298,7 +304,7 @@ def _line_entries(plan: Plan, order: OrderFacts) -> list[_Credited]:
                 if found is not None:
                     out.append(
                         (f"credit:{cn_line.id}", "credit_note_line", cn_line.id,
-                         -Decimal(cn_line.net_cents), found)
+                         -Fraction(cn_line.net_cents), found)
                     )  # fmt: skip
         return out
     # Paid: each invoice line earns on its net after credit notes, in the proportion of
@@ -312,9 +318,9 @@ def _line_entries(plan: Plan, order: OrderFacts) -> list[_Credited]:
     for invoice in order.invoices:
         collectable = invoice.total_cents - invoice.credited_cents
         paid_share = (
-            min(Decimal(1), Decimal(invoice.paid_cents) / Decimal(collectable))
+            min(Fraction(1), Fraction(invoice.paid_cents, collectable))
             if collectable > 0
-            else Decimal(0)
+            else Fraction(0)
         )
         for inv_line in invoice.lines:
             found = rate_of(inv_line.order_line_id)
@@ -324,7 +330,7 @@ def _line_entries(plan: Plan, order: OrderFacts) -> list[_Credited]:
             k = (invoice.id, inv_line.order_line_id or "")
             taken = min(credited.get(k, 0), inv_line.net_cents)
             credited[k] = credited.get(k, 0) - taken
-            net = Decimal(inv_line.net_cents - taken)
+            net = Fraction(inv_line.net_cents - taken)
             out.append(
                 (f"paid:{inv_line.id}", "invoice_line", inv_line.id, net * paid_share, found)
             )
@@ -378,7 +384,9 @@ def desired_entries(plan: Plan, order: OrderFacts) -> list[DesiredEntry]:
         return desired
     managers = [m for m in dict.fromkeys(order.manager_ids) if m != rep_id]
     for key, source_type, source_id, revenue, (rate, share) in _line_entries(plan, order):
-        revenue_cents = round_cents(revenue)
+        # Every division comes last, so a figure that is exactly half a cent rounds as one.
+        numerator, per = Decimal(revenue.numerator), revenue.denominator
+        revenue_cents = round_cents(numerator / per)
         full_key = f"{order.id}:{key}"
         _credit(
             desired,
@@ -391,7 +399,9 @@ def desired_entries(plan: Plan, order: OrderFacts) -> list[DesiredEntry]:
                 source_type=source_type,
                 source_id=source_id,
                 revenue_cents=revenue_cents,
-                amount_cents=commission_on(revenue, rate, share),
+                amount_cents=commission_on(
+                    numerator, rate, EarningShare(num=share.num, den=share.den * per)
+                ),
                 # The rate on revenue: below the stated rate where the line pays on margin.
                 rate=rate if share.whole else rate * share.num / share.den,
                 note=share.note,
@@ -407,7 +417,9 @@ def desired_entries(plan: Plan, order: OrderFacts) -> list[DesiredEntry]:
                         source_type=source_type,
                         source_id=source_id,
                         revenue_cents=revenue_cents,
-                        amount_cents=commission_of(revenue, plan.manager_override_rate),
+                        amount_cents=commission_on(
+                            numerator, plan.manager_override_rate, EarningShare(num=1, den=per)
+                        ),
                         rate=plan.manager_override_rate,
                     )
                 )

@@ -139,6 +139,26 @@ async def test_an_order_earns_through_invoice_payments_and_a_return_on_each_basi
     assert len(await ledger(db, order["id"])) == len(entries)
 
 
+async def test_a_part_payment_earning_exactly_half_a_cent_rounds_it_up(client, db):
+    shop = await open_shop(client, db)
+    await add_plan(db, shop, "paid")
+    rep = shop.world.rep1.id
+    # 2 x 3.33 (6.66 net, 0.67 tax) and 0.07 shipping: 7.40. Paying 1.00 pays 5/37 of it,
+    # so the line's paid revenue is exactly 0.90 and its 5 % exactly half a cent.
+    order = await place(client, shop, {shop.odd: 2}, shipping_cents=7)
+    await ship(client, shop, order, {_line(order, shop.odd): 2})
+    invoiced = await client.post(f"/api/orders/{order['id']}/invoice", headers=shop.admin)
+    assert invoiced.status_code == 201, invoiced.text
+    assert invoiced.json()["invoice"]["total_cents"] == 740
+
+    await _pay(client, shop, 100)
+
+    entries = await ledger(db, order["id"])
+    assert [(e.revenue_cents, e.amount_cents) for e in entries] == [(90, 5)]
+    await _pay(client, shop, 640)
+    assert await earned(db, order["id"], rep) == 33  # 5 % of 6.66, paid in full
+
+
 async def test_a_cancelled_order_takes_back_what_it_earned(client, db):
     shop = await open_shop(client, db)
     await add_plan(db, shop, "booked", override=Decimal("1"))

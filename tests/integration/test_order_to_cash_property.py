@@ -2,17 +2,23 @@
 
 A hypothesis state machine drives the real HTTP API through orders (rush, ship-complete),
 amendments, cancellations, stock receipts, partial shipments, invoices, partial and over
-payments, credit notes, returns received back into stock, and orders placed from a phone
-whose push batch is then sent again. After every step:
+payments, the customer's credit (over-payments and credit notes' unapplied amounts) spent
+on open invoices, credit notes, returns received back into stock or scrapped, and orders
+placed from a phone whose push batch is then sent again, under a commission plan paying
+when booked, when invoiced or when paid. After every step:
 
 - stock: on hand = available + allocated, allocated = the open reservations, and on hand =
-  start + receipts + returns restocked - shipped, for every product and warehouse;
+  start + receipts + returns restocked - shipped, for every product and warehouse (a
+  scrapped return leaves stock as it was);
 - every order is counted once (a replayed push adds none) and order numbers are unique;
 - no order line is invoiced beyond what was shipped of it;
 - per customer, money received = money allocated to invoices + credit left, credit notes
   likewise, and no invoice is paid and credited beyond its total;
 - the commission ledger holds what the plan gives for the documents as the API shows them,
-  worked out here from the invoices, credit notes and orders, not from the ledger.
+  worked out here from the invoices, credit notes and orders, not from the ledger; on the
+  paid basis each billed line earns on its net less the credit notes on it, in the exact
+  share of its invoice's collectable amount (total less the credit the invoice took) that
+  the payments allocated to the invoice have paid, rounded once.
 
 Each example runs on a fresh copy of the migrated database (SQLite or PostgreSQL).
 """
@@ -24,7 +30,8 @@ import shutil
 import uuid
 from collections import defaultdict
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import msgspec
@@ -85,9 +92,35 @@ async def _fresh_copy(backend: Backend) -> tuple[str, Any]:
     return _pg_url(name), drop
 
 
-def _commission(net_cents: int, rate: Decimal) -> int:
-    exact = Decimal(net_cents) * rate / 100
-    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+def _commission(revenue_cents: Fraction | int, rate: Decimal) -> int:
+    """`rate` percent of the exact revenue, rounded once, half away from zero."""
+    exact = Fraction(revenue_cents) * Fraction(rate) / 100
+    whole, rest = divmod(abs(exact.numerator), exact.denominator)
+    rounded = whole + (2 * rest >= exact.denominator)
+    return rounded if exact >= 0 else -rounded
+
+
+def _earned_when_paid(detail: dict[str, Any], rate_of_line: dict[str, Decimal]) -> int:
+    """What an invoice's lines earn on a paid-basis plan: each billed line its net less the
+    credit notes on it, in the share of the invoice's collectable amount (its total less the
+    credit it took) that the payments allocated to it have paid, at most the whole."""
+    invoice = detail["invoice"]
+    paid = sum(p["amount_cents"] for p in detail["payments"])
+    assert paid == invoice["paid_cents"], (invoice["number"], paid, invoice["paid_cents"])
+    collectable = invoice["total_cents"] - invoice["credited_cents"]
+    share = min(Fraction(1), Fraction(paid, collectable)) if collectable > 0 else Fraction(0)
+    credited: dict[str, int] = defaultdict(int)
+    for note in detail["credit_notes"]:
+        for x in note["lines"]:
+            if x["order_line_id"]:
+                credited[x["order_line_id"]] += x["net_cents"]
+    earned = 0
+    for x in detail["lines"]:
+        rate = rate_of_line.get(x["order_line_id"] or "")
+        if rate is not None:
+            net = max(0, x["net_cents"] - credited[x["order_line_id"]])
+            earned += _commission(net * share, rate)
+    return earned
 
 
 class Shop(msgspec.Struct):
@@ -153,6 +186,7 @@ class OrderToCash(RuleBasedStateMachine):
         self.orders: dict[str, dict[str, Any]] = {}  # id -> latest answer
         self.received: dict[tuple[str, str], int] = defaultdict(int)
         self.restocked: dict[tuple[str, str], int] = defaultdict(int)
+        self.scrapped: dict[str, int] = defaultdict(int)  # product -> units
         self.shipped: dict[tuple[str, str], int] = defaultdict(int)
         self.shipped_per_line: dict[str, int] = defaultdict(int)
         self.invoices: list[str] = []
@@ -171,7 +205,7 @@ class OrderToCash(RuleBasedStateMachine):
         return self.loop.run(coro)
 
     def _add_plan(self, basis: str) -> None:
-        """5 % on everything, 10 % on SPECIAL-1, credited on booking or on invoicing."""
+        """5 % on everything, 10 % on SPECIAL-1, credited on booking, invoicing or payment."""
         self.basis = basis
 
         async def add() -> None:
@@ -229,23 +263,35 @@ class OrderToCash(RuleBasedStateMachine):
 
     order_lines = st.lists(st.tuples(st.integers(0, 2), st.integers(1, 4)), min_size=1, max_size=3)
     order_kind = st.sampled_from(["standard", "standard", "rush"])
+    # Of what the customer owes: part of it, all of it, or more (the rest is credit).
+    part_of_it = st.integers(1, 99).map(lambda percent: Decimal(percent) / 100)
+    pay_share = st.sampled_from([Decimal("0.3"), Decimal(1), Decimal("1.5")]) | part_of_it
 
     @initialize(
-        basis=st.sampled_from(["booked", "invoiced"]), first=order_lines, second=order_lines
+        basis=st.sampled_from(["booked", "invoiced", "paid", "paid"]),
+        first=order_lines,
+        second=order_lines,
+        deposit=st.none() | pay_share,
     )
     def open_the_books(
-        self, basis: str, first: list[tuple[int, int]], second: list[tuple[int, int]]
+        self,
+        basis: str,
+        first: list[tuple[int, int]],
+        second: list[tuple[int, int]],
+        deposit: Decimal | None,
     ) -> None:
         """Every run starts under a commission plan with two orders, the first shipped and
-        invoiced as far as its stock allows, so that the later steps have documents to
-        work on."""
+        invoiced as far as its stock allows and perhaps paid for in part or more, so that
+        the later steps have documents to work on."""
         self._add_plan(basis)
         self.place(0, first, "standard", False)
         self.place(1, second, "standard", False)
         opening = next(iter(self.orders.values()))
         if opening["status"] == "confirmed":
             self.ship(0, None, 0, None)
-            self.invoice(0)
+            self.invoice(0, False)
+            if deposit is not None:
+                self.pay(0, deposit)
 
     @rule(customer=pick, lines=order_lines, kind=order_kind, whole=st.booleans())
     def place(self, customer: int, lines: list[tuple[int, int]], kind: str, whole: bool) -> None:
@@ -357,8 +403,10 @@ class OrderToCash(RuleBasedStateMachine):
         self._refresh(order["id"])
 
     @precondition(lambda self: self._any({"in_fulfilment", "completed"}))
-    @rule(n=pick)
-    def invoice(self, n: int) -> None:
+    @rule(n=pick, spend_credit=st.booleans())
+    def invoice(self, n: int, spend_credit: bool) -> None:
+        """Bill what shipped; then, perhaps, spend the customer's credit (over-payments,
+        what credit notes could not apply to their own invoice) on their open invoices."""
         order = self._open_order(n, {"in_fulfilment", "completed"})
         assert order is not None
         answer = self._post(f"/api/orders/{order['id']}/invoice")
@@ -366,9 +414,19 @@ class OrderToCash(RuleBasedStateMachine):
         assert answer.status_code in (201, 409, 422), answer.text
         if answer.status_code == 201:
             self.invoices.append(answer.json()["invoice"]["id"])
-        self._refresh(order["id"])
+        if spend_credit:
+            spent = self._post(f"/api/customers/{order['customer_id']}/apply-credit")
+            assert spent.status_code == 200, spent.text
+            applied = spent.json()
+            assert applied["applied_cents"] == sum(
+                a["amount_cents"] for a in applied["allocations"]
+            )
+            for order_id in list(self.orders):
+                self._refresh(order_id)
+        else:
+            self._refresh(order["id"])
 
-    @rule(customer=pick, share=st.sampled_from([Decimal("0.3"), Decimal(1), Decimal("1.5")]))
+    @rule(customer=pick, share=pay_share)
     def pay(self, customer: int, share: Decimal) -> None:
         """Part of what the customer owes, all of it, or more (the rest is credit)."""
         customer_id = self.customers[customer % 2]
@@ -402,9 +460,15 @@ class OrderToCash(RuleBasedStateMachine):
         assert answer.status_code in (201, 422), answer.text
 
     @precondition(lambda self: bool(self.invoices))
-    @rule(n=pick, units=st.integers(1, 2), warehouse=st.none() | pick)
-    def return_goods(self, n: int, units: int, warehouse: int | None) -> None:
-        """An RMA for a billed line, received back into stock at once."""
+    @rule(
+        n=pick,
+        units=st.integers(1, 2),
+        warehouse=st.none() | pick,
+        disposition=st.sampled_from(["restock", "restock", "scrap"]),
+    )
+    def return_goods(self, n: int, units: int, warehouse: int | None, disposition: str) -> None:
+        """An RMA for a billed line, received at once: back into stock (into the warehouse
+        it left from, or another) or scrapped."""
         invoice_id = self.invoices[n % len(self.invoices)]
         detail = self.run(self.http.get(f"/api/invoices/{invoice_id}", headers=self.admin)).json()
         order_id = detail["invoice"]["order_id"]
@@ -418,16 +482,23 @@ class OrderToCash(RuleBasedStateMachine):
         if authorised.status_code != 201:
             return
         rma = authorised.json()
-        into = {} if warehouse is None else {"warehouse_id": self.warehouses[warehouse % 2]}
+        into: dict[str, Any] = {"disposition": disposition}
+        if warehouse is not None:
+            into["warehouse_id"] = self.warehouses[warehouse % 2]
         received = self._post(f"/api/returns/{rma['id']}/receive", into)
         assert received.status_code == 200, received.text
         for x in received.json()["lines"]:
+            assert x["disposition"] == disposition, x
             product = next(
                 y["product_id"]
                 for y in self.orders[order_id]["lines"]
                 if y["id"] == x["order_line_id"]
             )
-            self.restocked[(x["warehouse_id"], product)] += x["quantity_received"]
+            if disposition == "scrap":
+                assert x["warehouse_id"] is None, x
+                self.scrapped[product] += x["quantity_received"]
+            else:
+                self.restocked[(x["warehouse_id"], product)] += x["quantity_received"]
         for known in list(self.orders):
             self._refresh(known)
 
@@ -499,7 +570,8 @@ class OrderToCash(RuleBasedStateMachine):
                 return {(w, p): int(q) for w, p, q in rows}
 
         reserved = self.run(reservations())
-        keys = set(stock) | set(self.start) | set(self.received) | set(self.shipped)
+        keys = set(stock) | set(self.start) | set(self.received) | set(self.restocked)
+        keys |= set(self.shipped)
         for key in keys:
             on_hand, available, allocated = stock.get(key, (0, 0, 0))
             assert on_hand == available + allocated, (key, stock.get(key))
@@ -511,7 +583,8 @@ class OrderToCash(RuleBasedStateMachine):
                 + self.restocked[key]
                 - self.shipped[key]
             )
-            assert on_hand == expected, (key, on_hand, expected)
+            # Scrapped units are not in `expected`: the message names them if they crept in.
+            assert on_hand == expected, (key, on_hand, expected, self.scrapped[key[1]])
 
     @invariant()
     def every_order_is_counted_once(self) -> None:
@@ -606,6 +679,9 @@ class OrderToCash(RuleBasedStateMachine):
         for invoice_id in self.invoices:
             answer = self.run(self.http.get(f"/api/invoices/{invoice_id}", headers=self.admin))
             detail = answer.json()
+            if self.basis == "paid":
+                expected += _earned_when_paid(detail, rate_of_line)
+                continue
             if self.basis == "invoiced":
                 for x in detail["lines"]:
                     if x["order_line_id"] in rate_of_line:

@@ -349,6 +349,29 @@ def test_paid_in_steps_adds_up_exactly_to_paid_in_full() -> None:
     assert sum(e.revenue_cents for e in ledger) == 15_000
 
 
+def test_a_paid_share_worth_exactly_half_a_cent_rounds_up() -> None:
+    # 6.66 of glue on an invoice of 7.40 with 1.00 paid: 5/37 of 6.66 is exactly 0.90,
+    # and 5 % of it (the rep's rate and the manager's override) exactly half a cent.
+    o = order(
+        manager_ids=("boss",),
+        lines=(OrderLineFacts(id="l3", product_id="glue", category_id="misc", net_cents=666),),
+        invoices=(
+            InvoiceFacts(
+                id="i1",
+                total_cents=740,
+                paid_cents=100,
+                credited_cents=0,
+                lines=(InvoiceLineFacts(id="il3", order_line_id="l3", net_cents=666),),
+            ),
+        ),
+    )
+    desired = desired_entries(plan(basis=Basis.PAID, manager_override_rate=D(5)), o)
+    assert {(d.key, d.revenue_cents, d.amount_cents) for d in desired} == {
+        ("o1:paid:il3", 90, 5),
+        ("o1:paid:il3:mgr:boss", 90, 5),
+    }
+
+
 def test_entry_keys_number_each_correction_so_a_duplicate_cannot_be_inserted() -> None:
     ledger = ledger_after(order(), order(status="cancelled"))
     new = entries_to_append(
