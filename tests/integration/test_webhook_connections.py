@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from server.features.notifications.webhook_connections import Target, WebhookConnections
-from server.features.notifications.webhook_sender import send_webhook
+from server.features.notifications.webhook_sender import SendResult, send_webhook
 
 Answer = Callable[[bytes], Awaitable[bytes | None]]
 
@@ -64,6 +64,22 @@ async def no_content(head: bytes) -> bytes:
 
 async def serve(receiver: Receiver, tls: ssl.SSLContext | None = None) -> asyncio.Server:
     return await asyncio.start_server(receiver.handle, "127.0.0.1", 0, ssl=tls)
+
+
+async def deliver(server: asyncio.Server, pool: WebhookConnections) -> SendResult:
+    """One signed webhook to the receiver, through the sender the worker uses."""
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/hooks"
+    try:
+        return await send_webhook(
+            url,
+            secret="whsec_" + "A" * 44,
+            message_id="msg_1",
+            body=b"{}",
+            allow_private=True,
+            connections=pool,
+        )
+    finally:
+        await pool.aclose()
 
 
 def target(server: asyncio.Server, scheme: str = "http", host: str = "127.0.0.1") -> Target:
@@ -136,17 +152,7 @@ async def test_a_receiver_that_never_answers_times_out_as_a_failed_attempt():
 
     receiver = Receiver(silent)
     async with await serve(receiver) as server:
-        pool = WebhookConnections(timeout=0.5)
-        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/hooks"
-        result = await send_webhook(
-            url,
-            secret="whsec_" + "A" * 44,
-            message_id="msg_1",
-            body=b"{}",
-            allow_private=True,
-            connections=pool,
-        )
-        await pool.aclose()
+        result = await deliver(server, WebhookConnections(timeout=0.5))
     assert not result.ok and result.status_code is None
     assert result.error is not None and result.error.startswith("TimeoutError")
     assert result.duration_ms < 3000
@@ -158,17 +164,7 @@ async def test_an_answer_that_is_not_http_is_a_failed_attempt():
 
     receiver = Receiver(garbage)
     async with await serve(receiver) as server:
-        pool = WebhookConnections()
-        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/hooks"
-        result = await send_webhook(
-            url,
-            secret="whsec_" + "A" * 44,
-            message_id="msg_1",
-            body=b"{}",
-            allow_private=True,
-            connections=pool,
-        )
-        await pool.aclose()
+        result = await deliver(server, WebhookConnections())
     assert not result.ok and result.status_code is None and result.error
 
 

@@ -25,7 +25,6 @@ from server.db.models import (
 from server.db.types import new_id, utcnow
 from server.db.unit_of_work import AuditRecord, ReadUnit, WriteUnit
 from server.domain.actor import CurrentUser
-from server.domain.commission import DesiredEntry, entries_to_append
 from server.domain.errors import InvalidTransition, NotFound, PermissionDenied
 from server.features.commission.carry import carry_negative_balance
 from server.features.commission.crediting import summary_change
@@ -126,25 +125,18 @@ async def approve_statement(
     plan = await plan_for_period(store, period, date.today())
     if plan is not None:
         standing = await quota_standing(store, rep_id, period)
-        key = f"tier:{rep_id}:{period}"
-        desired = DesiredEntry(
-            key=key,
+        await store.append_period_entry(
+            key=f"tier:{rep_id}:{period}",
             rep_id=rep_id,
-            role="rep",
-            source_type="period",
-            source_id=period,
-            revenue_cents=0,
+            kind="commission",
             amount_cents=month_tier_adjustment(plan, standing),
-            rate=plan.default_rate,
-        )
-        new = entries_to_append(
-            [desired],
-            await store.entries_of_key(key),
-            period=period,
+            source_period=period,
+            into_period=period,
             locked=locked - {period},
             reason=f"tiers and cap of {period}",
+            plan=plan,
+            rate=plan.default_rate,
         )
-        await store.append(new, order_id=None, basis=plan.basis.value, plan=plan)
     await settle_month_draw(uow, store, rep_id, period, locked=locked - {period}, plan=plan)
     await carry_negative_balance(store, rep_id, period, locked=locked - {period}, plan=plan)
     statement.amount_cents = await store.period_total(rep_id, period)

@@ -377,9 +377,10 @@ class CommissionStore:
         locked: Set[str],
         reason: str,
         plan: Plan | None,
+        rate: Decimal = Decimal(0),
     ) -> None:
-        """A rep's entry about a whole period (a draw's settlement, a carried balance),
-        brought to `amount_cents` under its key: only the difference is appended, so
+        """A rep's entry about a whole period (a month's tier adjustment, a draw's
+        settlement, a carried balance), brought to `amount_cents` under its key: only the difference is appended, so
         settling a period twice writes nothing the second time."""
         existing = await self.entries_of_key(key)
         if amount_cents == 0 and not existing:
@@ -392,7 +393,7 @@ class CommissionStore:
             source_id=source_period,
             revenue_cents=0,
             amount_cents=amount_cents,
-            rate=Decimal(0),
+            rate=rate,
             kind=kind,
         )
         new = entries_to_append(
