@@ -54,10 +54,21 @@ _AIOSQLITE_CHUNK_SIZE = 64
 
 # How long a reader's statement may hold the event loop before it moves to the worker
 # thread; and how often (in SQLite virtual machine operations) the clock is looked at.
-# Short: a statement that needs longer is better off on a thread, where SQLite (which lets
-# go of the GIL) runs beside the event loop on the other core. One cut short is remembered
-# by its SQL and goes straight to the thread from then on.
-_READ_SLICE_SECONDS = 0.0003
+# A statement that needs longer is better off on a thread, where SQLite (which lets go of
+# the GIL) runs beside the event loop on the other core; but the hop there and back costs
+# about a millisecond of both threads' time, more than a page's sort of a few hundred rows. A statement cut short
+# `_STRIKES_TO_LONG` times more often than it finished inline is remembered by its SQL and
+# goes straight to the thread from then on: one unlucky run (a cold cache just after a
+# write, a busy core) must not send a 60 µs statement on the hop for good. The clock is
+# the thread's own CPU time, not the wall clock: a statement paused while another process
+# or thread had the CPU (or the GIL) did not do that work.
+_READ_SLICE_SECONDS = 0.001
+_STRIKES_TO_LONG = 3
+# A connection's first run of a statement also prepares it and fills the connection's own
+# page cache, which takes several times as long as the runs after it; so a statement is
+# remembered as long only when it outgrew its slice on a connection that had run it
+# before. Each connection remembers this many statements, about what sqlite3 caches.
+_FIRST_RUNS_KEPT = 256
 _PROGRESS_EVERY_OPS = 1_000
 _LONG_STATEMENTS_KEPT = 1_024
 # A reader's calls made on the event loop; those in _SLICED get a time slice, the others
@@ -67,8 +78,9 @@ _SLICED = frozenset({"execute", "fetchall"})
 _READER_INLINE_CALLS = _SLICED | {"cursor", "close", "commit", "rollback"}
 
 
-# SQL of reads that outgrew their slice once, oldest first: they run on the thread.
-_LONG_READS: dict[str, None] = {}
+# SQL of reads that outgrew their slice, oldest first, with their strikes (cut short, less
+# one for each run that finished inline); from `_STRIKES_TO_LONG` on they run on the thread.
+_LONG_READS: dict[str, int] = {}
 
 
 def _execute_fetchall(cursor: sqlite3.Cursor, statement: tuple[Any, ...]) -> list[Any]:
@@ -114,6 +126,8 @@ class _LoopConnection(aiosqlite.Connection):
         # The last statement executed (cursor, sql, parameters): a `fetchall` cut short
         # runs it again on the worker thread.
         self._last: tuple[Any, tuple[Any, ...]] | None = None
+        # SQL this connection has run (and so prepared), oldest first.
+        self._ran: dict[str, None] = {}
 
     def _inline(self, conn: sqlite3.Connection, fn: Callable[..., Any]) -> bool:
         if self._queued:
@@ -177,7 +191,7 @@ class _LoopConnection(aiosqlite.Connection):
     def _past_slice(self) -> bool:
         # SQLite's progress handler: a true answer interrupts the statement.
         deadline = self._deadline
-        if deadline is not None and time.perf_counter() > deadline:
+        if deadline is not None and time.thread_time() > deadline:
             self._sliced = True
             return True
         return False
@@ -189,7 +203,9 @@ class _LoopConnection(aiosqlite.Connection):
         when it must run on the worker thread: a statement that outgrew its time slice,
         or a call that cannot be repeated if it were cut short."""
         name = getattr(fn, "__name__", "")
-        if name not in _READER_INLINE_CALLS or (name == "execute" and args[0] in _LONG_READS):
+        if name not in _READER_INLINE_CALLS or (
+            name == "execute" and _LONG_READS.get(args[0], 0) >= _STRIKES_TO_LONG
+        ):
             return False, None
         if name == "fetchall" and (self._last is None or fn.__self__ is not self._last[0]):  # type: ignore[attr-defined]
             return False, None  # its statement is not known: it could not be repeated
@@ -197,23 +213,42 @@ class _LoopConnection(aiosqlite.Connection):
             conn.set_progress_handler(self._past_slice, _PROGRESS_EVERY_OPS)
             self._timed = conn
         self._sliced = False
-        self._deadline = time.perf_counter() + _READ_SLICE_SECONDS if name in _SLICED else None
+        self._deadline = time.thread_time() + _READ_SLICE_SECONDS if name in _SLICED else None
         try:
             result = fn(*args, **kwargs)
         except sqlite3.OperationalError as exc:
             if self._sliced and exc.sqlite_errorcode == sqlite3.SQLITE_INTERRUPT:
                 statement = args[0] if name == "execute" else self._last and self._last[1][0]
                 if isinstance(statement, str):
-                    if len(_LONG_READS) >= _LONG_STATEMENTS_KEPT:
-                        _LONG_READS.pop(next(iter(_LONG_READS)))
-                    _LONG_READS[statement] = None
+                    self._outgrew_slice(statement)
                 return False, None
             raise
         finally:
             self._deadline = None
         if name == "execute":
             self._last = (result, args)
+            self._remember_run(args[0])
+            if strikes := _LONG_READS.get(args[0], 0):
+                _LONG_READS[args[0]] = strikes - 1  # it finished inside its slice this time
         return True, result
+
+    def _remember_run(self, statement: str) -> None:
+        ran = self._ran
+        if statement in ran:
+            return
+        if len(ran) >= _FIRST_RUNS_KEPT:
+            ran.pop(next(iter(ran)))
+        ran[statement] = None
+
+    def _outgrew_slice(self, statement: str) -> None:
+        """Remember a statement cut short as long, unless this was the connection's first
+        run of it (preparing it and reading its pages into the cache)."""
+        if statement not in self._ran:
+            self._remember_run(statement)
+            return
+        if statement not in _LONG_READS and len(_LONG_READS) >= _LONG_STATEMENTS_KEPT:
+            _LONG_READS.pop(next(iter(_LONG_READS)))
+        _LONG_READS[statement] = _LONG_READS.get(statement, 0) + 1
 
     def _again_on_worker(
         self, fn: Callable[..., Any], args: Any, kwargs: Any
@@ -357,8 +392,12 @@ class Database:
                 url,
                 echo=echo,
                 poolclass=AsyncAdaptedQueuePool,
-                pool_size=4,
-                max_overflow=4,
+                # Enough connections kept open for a busy team: one opened beyond them costs
+                # more than the read it serves (a thread, the WAL set-up, the schema, a cold
+                # cache), and the most recently used are taken first, their caches warm.
+                pool_size=16,
+                max_overflow=48,
+                pool_use_lifo=True,
                 **_JSON,
                 async_creator=_connector(url, writer=False),
             )

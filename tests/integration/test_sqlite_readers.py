@@ -2,7 +2,9 @@
 
 A read that outgrows its time slice is interrupted and run again on the worker thread in
 the same read transaction: the caller gets every row of the same snapshot, and the event
-loop is not held while it runs.
+loop is not held while it runs. A statement that keeps outgrowing its slice goes to the
+thread at once from then on; one that was only slowed by something else (another thread
+holding the GIL, a connection's first run of it) stays on the event loop.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -44,18 +47,23 @@ async def test_a_long_read_gives_all_its_rows_and_leaves_the_event_loop_free(
             ticks.append(time.perf_counter())
             await asyncio.sleep(0.001)
 
+    runs = engine_module._STRIKES_TO_LONG + 2
     try:
         task = asyncio.create_task(ticker())
         async with db.read() as unit:
-            rows = (await unit.session.execute(_LONG_READ, {"upto": 2_000_000})).all()
-            again = (await unit.session.execute(_LONG_READ, {"upto": 2_000_000})).all()
+            results = [
+                (await unit.session.execute(_LONG_READ, {"upto": 2_000_000})).all()
+                for _ in range(runs)
+            ]
         running = False
         await task
     finally:
         await db.dispose()
-    assert [tuple(r) for r in rows] == [tuple(r) for r in again] == [(2_000_000, 2_000_001_000_000)]
-    # Cut short on the event loop once, then sent to the thread at once.
-    assert str(_LONG_READ.compile()).replace(":upto", "?") in engine_module._LONG_READS
+    assert all([tuple(r) for r in rows] == [(2_000_000, 2_000_001_000_000)] for rows in results)
+    # Cut short on the event loop until it had struck out (the connection's first run is
+    # not counted), then sent to the thread at once.
+    sql = str(_LONG_READ.compile()).replace(":upto", "?")
+    assert engine_module._LONG_READS[sql] == engine_module._STRIKES_TO_LONG
     # The event loop kept turning while SQLite counted to two million.
     gaps = [b - a for a, b in itertools.pairwise(ticks)]
     assert len(ticks) > 10
@@ -76,6 +84,10 @@ async def test_a_read_cut_short_while_fetching_sees_the_same_snapshot(
                 )
             )
         engine_module._LONG_READS.clear()
+        # A run before, so that the one below is not the connection's first and is
+        # remembered as long when it is cut short.
+        async with db.read() as unit:
+            await unit.session.execute(text("SELECT n FROM numbers"))
         async with db.read() as unit:
             first = (await unit.session.execute(text("SELECT count(*) FROM numbers"))).scalar()
             async with db.write() as uow:  # committed while the read is open
@@ -89,3 +101,54 @@ async def test_a_read_cut_short_while_fetching_sees_the_same_snapshot(
     assert first == len(rows) == 300_000
     assert "SELECT n FROM numbers" in engine_module._LONG_READS
     assert after == 1000
+
+
+async def test_a_short_read_slowed_by_a_thread_holding_the_gil_stays_on_the_event_loop(
+    tmp_path: Path, sqlite_template
+):
+    """While SQLite works it lets go of the GIL; a busy Python thread takes it, and the
+    statement's progress check waits for it back, milliseconds past its slice by the wall
+    clock. That wait is not the statement's work: it must not be cut short for it, nor
+    sent to the worker thread for good."""
+    db = await _database(tmp_path, sqlite_template)
+    statement = "SELECT count(*), sum(n) FROM numbers"
+    stop = threading.Event()
+
+    def busy() -> None:
+        spins = 0
+        while not stop.is_set():
+            spins += 1
+
+    try:
+        async with db.write() as uow:
+            await uow.session.execute(text("CREATE TABLE numbers (n INTEGER)"))
+            await uow.session.execute(
+                text(
+                    "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 2000) "
+                    "INSERT INTO numbers SELECT i FROM s"
+                )
+            )
+        async with db.read() as unit:  # the connection's first run
+            await unit.session.execute(text(statement))
+        engine_module._LONG_READS.clear()
+        spinner = threading.Thread(target=busy, daemon=True)
+        spinner.start()
+        started = time.perf_counter()
+        try:
+            for _ in range(10):
+                async with db.read() as unit:
+                    assert (await unit.session.execute(text(statement))).one() == (
+                        2000,
+                        2001000,
+                    )
+        finally:
+            stop.set()
+            spinner.join()
+        waited = time.perf_counter() - started
+    finally:
+        await db.dispose()
+    # The busy thread did take the GIL: ten reads of microseconds took far longer than
+    # their slices by the wall clock ...
+    assert waited > 10 * engine_module._READ_SLICE_SECONDS
+    # ... and none of them was cut short.
+    assert engine_module._LONG_READS.get(statement, 0) == 0
