@@ -19,6 +19,7 @@ locks (FOR UPDATE, in primary-key order) where they must.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import sqlite3
 import threading
 import time
@@ -69,6 +70,14 @@ _STRIKES_TO_LONG = 3
 # remembered as long only when it outgrew its slice on a connection that had run it
 # before. Each connection remembers this many statements, about what sqlite3 caches.
 _FIRST_RUNS_KEPT = 256
+# Read units open at once on SQLite; the rest wait their turn, first come first served.
+# A read's statements run on the event loop without letting go of it, so every read in
+# progress is one more long step the event loop takes before it comes back to a write
+# transaction waiting for its next step: with a whole team listing at once, an order's
+# few steps would each wait behind dozens of pages.
+_READS_AT_ONCE = 4
+# Whether the running task is inside a read or write unit already (it does not queue again).
+_IN_UNIT: contextvars.ContextVar[bool] = contextvars.ContextVar("in_unit", default=False)
 _PROGRESS_EVERY_OPS = 1_000
 _LONG_STATEMENTS_KEPT = 1_024
 # A reader's calls made on the event loop; those in _SLICED get a time slice, the others
@@ -377,6 +386,8 @@ class Database:
         self._checkpointing: asyncio.Task[None] | None = None
         self._checkpointer: sqlite3.Connection | None = None
         self._row_reader: sqlite3.Connection | None = None
+        self._reads: asyncio.Semaphore | None = None
+        self._reads_loop: asyncio.AbstractEventLoop | None = None
         if self.dialect == "sqlite":
             self.write_engine = create_async_engine(
                 make_url(url).set(drivername="sqlite+fieldsales_writer"),
@@ -430,8 +441,12 @@ class Database:
                     await unit.finish()
             return
         # One writer, its turns taken in arrival order, transactions committed in groups.
-        async with self._writer.transaction() as unit:
-            yield unit
+        token = _IN_UNIT.set(True)
+        try:
+            async with self._writer.transaction() as unit:
+                yield unit
+        finally:
+            _IN_UNIT.reset(token)
 
     @property
     def commits(self) -> int:
@@ -467,11 +482,34 @@ class Database:
             )
         self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
+    def _read_gate(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if self._reads is None or self._reads_loop is not loop:  # one event loop's
+            self._reads_loop, self._reads = loop, asyncio.Semaphore(_READS_AT_ONCE)
+        return self._reads
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[ReadUnit]:
-        async with AsyncSession(self.read_engine, expire_on_commit=False) as session:
-            async with session.begin():
-                yield ReadUnit(session)
+        if not self.is_sqlite:
+            async with AsyncSession(self.read_engine, expire_on_commit=False) as session:
+                async with session.begin():
+                    yield ReadUnit(session)
+            return
+        if _IN_UNIT.get():
+            # Inside another unit of this task: waiting for a turn here could wait for
+            # itself (a write that reads, a read that writes).
+            async with AsyncSession(self.read_engine, expire_on_commit=False) as session:
+                async with session.begin():
+                    yield ReadUnit(session)
+            return
+        async with self._read_gate():
+            token = _IN_UNIT.set(True)
+            try:
+                async with AsyncSession(self.read_engine, expire_on_commit=False) as session:
+                    async with session.begin():
+                        yield ReadUnit(session)
+            finally:
+                _IN_UNIT.reset(token)
 
     async def read_row(
         self, statement: Executable, params: dict[str, Any] | None = None

@@ -152,3 +152,66 @@ async def test_a_short_read_slowed_by_a_thread_holding_the_gil_stays_on_the_even
     assert waited > 10 * engine_module._READ_SLICE_SECONDS
     # ... and none of them was cut short.
     assert engine_module._LONG_READS.get(statement, 0) == 0
+
+
+async def test_reads_beyond_the_limit_wait_their_turn_in_arrival_order(
+    tmp_path: Path, sqlite_template
+):
+    """A whole team listing at once must not push a rep's order behind dozens of pages
+    on the event loop: only so many read units are open at once, and the rest are let in
+    first come, first served, as earlier ones finish."""
+    db = await _database(tmp_path, sqlite_template)
+    limit = engine_module._READS_AT_ONCE
+    release = asyncio.Event()
+    opened: list[int] = []
+
+    async def reader(n: int) -> None:
+        async with db.read() as unit:
+            opened.append(n)
+            await unit.session.execute(text("SELECT 1"))
+            if n < limit:
+                await release.wait()
+
+    try:
+        first = [asyncio.create_task(reader(n)) for n in range(limit)]
+        await asyncio.sleep(0.05)
+        later = [asyncio.create_task(reader(n)) for n in range(limit, limit + 3)]
+        await asyncio.sleep(0.05)
+        assert opened == list(range(limit))  # the later ones wait
+        release.set()
+        await asyncio.gather(*first, *later)
+    finally:
+        await db.dispose()
+    assert opened == list(range(limit + 3))
+
+
+async def test_a_unit_opened_inside_another_does_not_wait_for_a_turn(
+    tmp_path: Path, sqlite_template
+):
+    """Every read turn taken by readers that each go on to write, while the writer's
+    holder reads: neither may wait for the other."""
+    db = await _database(tmp_path, sqlite_template)
+    limit = engine_module._READS_AT_ONCE
+    writing = asyncio.Event()
+
+    async def read_then_write() -> None:
+        async with db.read() as unit:
+            await unit.session.execute(text("SELECT 1"))
+            await writing.wait()
+            async with db.write() as uow:
+                await uow.session.execute(text("SELECT 1"))
+
+    async def write_then_read() -> None:
+        async with db.write() as uow:
+            await uow.session.execute(text("SELECT 1"))
+            writing.set()
+            await asyncio.sleep(0.05)  # the readers now wait for the writer
+            async with db.read() as unit:
+                await unit.session.execute(text("SELECT 1"))
+
+    try:
+        readers = [asyncio.create_task(read_then_write()) for _ in range(limit)]
+        await asyncio.sleep(0.02)
+        await asyncio.wait_for(asyncio.gather(write_then_read(), *readers), timeout=10)
+    finally:
+        await db.dispose()
