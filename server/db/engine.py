@@ -74,8 +74,10 @@ _FIRST_RUNS_KEPT = 256
 # A read's statements run on the event loop without letting go of it, so every read in
 # progress is one more long step the event loop takes before it comes back to a write
 # transaction waiting for its next step: with a whole team listing at once, an order's
-# few steps would each wait behind dozens of pages.
-_READS_AT_ONCE = 4
+# few steps would each wait behind dozens of pages. Two keep an order's answer within
+# about 100 ms at the 99th percentile under 64 clients (`bench/mixed_load.py`), and the
+# event loop is never idle while reads wait: the other one is ready to go on.
+_READS_AT_ONCE = 2
 # Whether the running task is inside a read or write unit already (it does not queue again).
 _IN_UNIT: contextvars.ContextVar[bool] = contextvars.ContextVar("in_unit", default=False)
 _PROGRESS_EVERY_OPS = 1_000
