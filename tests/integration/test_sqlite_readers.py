@@ -34,6 +34,19 @@ async def _database(tmp_path: Path, sqlite_template: Path) -> Database:
     return Database(f"sqlite+aiosqlite:///{path}")
 
 
+async def _numbers(db: Database, upto: int) -> None:
+    """A table `numbers` of 1 to `upto`."""
+    async with db.write() as uow:
+        await uow.session.execute(text("CREATE TABLE numbers (n INTEGER)"))
+        await uow.session.execute(
+            text(
+                "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < :upto) "
+                "INSERT INTO numbers SELECT i FROM s"
+            ),
+            {"upto": upto},
+        )
+
+
 async def test_a_long_read_gives_all_its_rows_and_leaves_the_event_loop_free(
     tmp_path: Path, sqlite_template
 ):
@@ -75,14 +88,7 @@ async def test_a_read_cut_short_while_fetching_sees_the_same_snapshot(
 ):
     db = await _database(tmp_path, sqlite_template)
     try:
-        async with db.write() as uow:
-            await uow.session.execute(text("CREATE TABLE numbers (n INTEGER)"))
-            await uow.session.execute(
-                text(
-                    "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 300000) "
-                    "INSERT INTO numbers SELECT i FROM s"
-                )
-            )
+        await _numbers(db, 300_000)
         engine_module._LONG_READS.clear()
         # A run before, so that the one below is not the connection's first and is
         # remembered as long when it is cut short.
@@ -120,14 +126,7 @@ async def test_a_short_read_slowed_by_a_thread_holding_the_gil_stays_on_the_even
             spins += 1
 
     try:
-        async with db.write() as uow:
-            await uow.session.execute(text("CREATE TABLE numbers (n INTEGER)"))
-            await uow.session.execute(
-                text(
-                    "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 2000) "
-                    "INSERT INTO numbers SELECT i FROM s"
-                )
-            )
+        await _numbers(db, 2_000)
         async with db.read() as unit:  # the connection's first run
             await unit.session.execute(text(statement))
         engine_module._LONG_READS.clear()

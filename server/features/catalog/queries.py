@@ -89,6 +89,26 @@ _LISTED_COLUMNS = (
 )
 
 
+class _Listed(NamedTuple):
+    """A listed product's row (`_LISTED_COLUMNS`, then its category's code and name).
+
+    A plain tuple's fields are read several times faster than a result row's by name."""
+
+    id: str
+    sku: str
+    name: str
+    description: str
+    unit_of_measure: str
+    pack_size: int
+    min_order_qty: int
+    active: bool
+    tax_category: str
+    image_url: str | None
+    low_stock_threshold: int
+    code: str
+    c_name: str
+
+
 class _Category(NamedTuple):
     code: str
     name: str
@@ -169,7 +189,7 @@ async def search_products(
     )
     # Plain columns, not tracked Product and category objects: they cost more to build
     # than the page's query.
-    rows = (
+    found = (
         await session.execute(
             select(*_LISTED_COLUMNS, ProductCategory.code, ProductCategory.name.label("c_name"))
             .join(ProductCategory, Product.category_id == ProductCategory.id)
@@ -179,6 +199,7 @@ async def search_products(
             .offset(offset)
         )
     ).all()
+    rows = [_Listed._make(row) for row in found]
     ids = [p.id for p in rows]
     levels = await load_stock(session, ids)
     prices = await load_price_context(session, customer, ids)
