@@ -70,7 +70,8 @@ _STRIKES_TO_LONG = 3
 # remembered as long only when it outgrew its slice on a connection that had run it
 # before. Each connection remembers this many statements, about what sqlite3 caches.
 _FIRST_RUNS_KEPT = 256
-# Read units open at once on SQLite; the rest wait their turn, first come first served.
+# Read units open at once on SQLite while a write is under way or waiting; the rest wait
+# their turn, first come first served.
 # A read's statements run on the event loop without letting go of it, so every read in
 # progress is one more long step the event loop takes before it comes back to a write
 # transaction waiting for its next step: with a whole team listing at once, an order's
@@ -497,21 +498,26 @@ class Database:
                 async with session.begin():
                     yield ReadUnit(session)
             return
-        if _IN_UNIT.get():
-            # Inside another unit of this task: waiting for a turn here could wait for
-            # itself (a write that reads, a read that writes).
+        gate = self._read_gate()
+        # Reads take turns only while a write is under way or waiting: then it is the
+        # write's steps they would hold up. Inside another unit of this task a read never
+        # waits for a turn: it could wait for itself (a write that reads, a read that writes).
+        if _IN_UNIT.get() or not (self._writer.in_use or gate.locked()):
+            async with self._read_unit() as unit:
+                yield unit
+            return
+        async with gate, self._read_unit() as unit:
+            yield unit
+
+    @asynccontextmanager
+    async def _read_unit(self) -> AsyncIterator[ReadUnit]:
+        token = _IN_UNIT.set(True)
+        try:
             async with AsyncSession(self.read_engine, expire_on_commit=False) as session:
                 async with session.begin():
                     yield ReadUnit(session)
-            return
-        async with self._read_gate():
-            token = _IN_UNIT.set(True)
-            try:
-                async with AsyncSession(self.read_engine, expire_on_commit=False) as session:
-                    async with session.begin():
-                        yield ReadUnit(session)
-            finally:
-                _IN_UNIT.reset(token)
+        finally:
+            _IN_UNIT.reset(token)
 
     async def read_row(
         self, statement: Executable, params: dict[str, Any] | None = None

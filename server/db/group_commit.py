@@ -80,6 +80,13 @@ class GroupCommit:
             self._loop, self._lock = loop, asyncio.Lock()
         return self._lock
 
+    @property
+    def in_use(self) -> bool:
+        """Whether a write holds the writer, waits for it or has a group left to commit."""
+        return bool(
+            self._waiting or self._group is not None or (self._lock and self._lock.locked())
+        )
+
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
         """The writer to oneself, with no transaction open on it (a checkpoint's last pass)."""

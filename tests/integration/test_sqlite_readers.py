@@ -157,12 +157,19 @@ async def test_reads_beyond_the_limit_wait_their_turn_in_arrival_order(
     tmp_path: Path, sqlite_template
 ):
     """A whole team listing at once must not push a rep's order behind dozens of pages
-    on the event loop: only so many read units are open at once, and the rest are let in
-    first come, first served, as earlier ones finish."""
+    on the event loop: while a write is under way, only so many read units are open at
+    once, and the rest are let in first come, first served, as earlier ones finish."""
     db = await _database(tmp_path, sqlite_template)
     limit = engine_module._READS_AT_ONCE
     release = asyncio.Event()
+    writing, written = asyncio.Event(), asyncio.Event()
     opened: list[int] = []
+
+    async def writer() -> None:
+        async with db.write() as uow:
+            await uow.session.execute(text("SELECT 1"))
+            writing.set()
+            await written.wait()
 
     async def reader(n: int) -> None:
         async with db.read() as unit:
@@ -172,6 +179,8 @@ async def test_reads_beyond_the_limit_wait_their_turn_in_arrival_order(
                 await release.wait()
 
     try:
+        write = asyncio.create_task(writer())
+        await writing.wait()
         first = [asyncio.create_task(reader(n)) for n in range(limit)]
         await asyncio.sleep(0.05)
         later = [asyncio.create_task(reader(n)) for n in range(limit, limit + 3)]
@@ -179,9 +188,18 @@ async def test_reads_beyond_the_limit_wait_their_turn_in_arrival_order(
         assert opened == list(range(limit))  # the later ones wait
         release.set()
         await asyncio.gather(*first, *later)
+        written.set()
+        await write
+        # With the writer idle, reads do not take turns.
+        release.clear()
+        idle = [asyncio.create_task(reader(n)) for n in range(limit + 1)]
+        await asyncio.sleep(0.05)
+        assert len(opened) == 2 * limit + 4
+        release.set()
+        await asyncio.gather(*idle)
     finally:
         await db.dispose()
-    assert opened == list(range(limit + 3))
+    assert opened[: limit + 3] == list(range(limit + 3))
 
 
 async def test_a_unit_opened_inside_another_does_not_wait_for_a_turn(
