@@ -57,9 +57,9 @@ _AIOSQLITE_CHUNK_SIZE = 64
 # thread; and how often (in SQLite virtual machine operations) the clock is looked at.
 # A statement that needs longer is better off on a thread, where SQLite (which lets go of
 # the GIL) runs beside the event loop on the other core; but the hop there and back costs
-# about a millisecond of both threads' time, more than a page's sort of a few hundred rows. A statement cut short
-# `_STRIKES_TO_LONG` times more often than it finished inline is remembered by its SQL and
-# goes straight to the thread from then on: one unlucky run (a cold cache just after a
+# about a millisecond of both threads' time, more than a page's sort of a few hundred
+# rows. A statement cut short `_STRIKES_TO_LONG` times more often than it finished inline
+# is remembered by its SQL and goes straight to the thread from then on: one unlucky run (a cold cache just after a
 # write, a busy core) must not send a 60 µs statement on the hop for good. The clock is
 # the thread's own CPU time, not the wall clock: a statement paused while another process
 # or thread had the CPU (or the GIL) did not do that work.

@@ -380,8 +380,8 @@ class CommissionStore:
         rate: Decimal = Decimal(0),
     ) -> None:
         """A rep's entry about a whole period (a month's tier adjustment, a draw's
-        settlement, a carried balance), brought to `amount_cents` under its key: only the difference is appended, so
-        settling a period twice writes nothing the second time."""
+        settlement, a carried balance), brought to `amount_cents` under its key: only the
+        difference is appended, so settling a period twice writes nothing the second time."""
         existing = await self.entries_of_key(key)
         if amount_cents == 0 and not existing:
             return
