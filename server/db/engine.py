@@ -53,17 +53,23 @@ _CHECKPOINT_EVERY_COMMITS = 16
 _AIOSQLITE_CHUNK_SIZE = 64
 
 
-# How long a reader's statement may hold the event loop before it moves to the worker
-# thread; and how often (in SQLite virtual machine operations) the clock is looked at.
-# A statement that needs longer is better off on a thread, where SQLite (which lets go of
-# the GIL) runs beside the event loop on the other core; but the hop there and back costs
-# about a millisecond of both threads' time, more than a page's sort of a few hundred
-# rows. A statement cut short `_STRIKES_TO_LONG` times more often than it finished inline
-# is remembered by its SQL and goes straight to the thread from then on: one unlucky run (a cold cache just after a
-# write, a busy core) must not send a 60 µs statement on the hop for good. The clock is
-# the thread's own CPU time, not the wall clock: a statement paused while another process
-# or thread had the CPU (or the GIL) did not do that work.
-_READ_SLICE_SECONDS = 0.001
+# How much work a reader's statement may do on the event loop before it moves to the
+# worker thread. A statement that needs more is better off on a thread, where SQLite
+# (which lets go of the GIL) runs beside the event loop on the other core; but the hop
+# there and back costs about a millisecond of both threads' time, more than a page's sort
+# of a few hundred rows. The work is counted in SQLite's virtual machine operations (its
+# progress handler is called every `_PROGRESS_EVERY_OPS`), not in time: a count is the
+# statement's own work and the same on every run, whereas any clock also counts what
+# others did meanwhile (another process on the core, a Python thread holding the GIL,
+# whose every hand-over back costs the waiting thread tens of microseconds of its own CPU
+# time). About 64,000 operations take a millisecond here. The thread's CPU time only
+# bounds work that operations do not show (a virtual table's rows, a large sort), far
+# above the slice so that hand-overs of the GIL never reach it.
+# A statement cut short `_STRIKES_TO_LONG` times more often than it finished inline is
+# remembered by its SQL and goes straight to the thread from then on: one run with
+# unusual parameters must not send a 60 µs statement on the hop for good.
+_READ_SLICE_PROGRESS_CALLS = 64
+_READ_CPU_CEILING_SECONDS = 0.02
 _STRIKES_TO_LONG = 3
 # A connection's first run of a statement also prepares it and fills the connection's own
 # page cache, which takes several times as long as the runs after it; so a statement is
@@ -117,9 +123,9 @@ class _LoopConnection(aiosqlite.Connection):
       writer never checkpoints at commit (wal_autocheckpoint=0; `Database` checkpoints on
       a thread of its own).
     Readers (WAL: they never wait for the writer, nor it for them) run on the event loop
-    too, each statement within a time slice (`_READ_SLICE_SECONDS`): a statement that needs
-    longer (a search scanning a large table, say) is interrupted by SQLite's progress
-    handler and run again on the worker thread, in the same read transaction, so it sees
+    too, each statement within a slice of work (`_READ_SLICE_PROGRESS_CALLS`): a
+    statement that needs more (a search scanning a large table, say) is interrupted by
+    SQLite's progress handler and run again on the worker thread, in the same read transaction, so it sees
     the same snapshot and the event loop serves others meanwhile. The hop to the worker
     and back costs more than most reads: a 50-row page takes a dozen calls.
     Nothing runs inline while a call is queued or running on the worker thread, so the
@@ -131,8 +137,10 @@ class _LoopConnection(aiosqlite.Connection):
         self._writer = writer
         self._queued = 0
         self._queued_lock = threading.Lock()
-        # A reader's inline statement: when its slice ends, and whether it was cut short.
-        self._deadline: float | None = None
+        # A reader's inline statement: the progress calls left in its slice, the thread
+        # CPU time at which it ends regardless, and whether it was cut short.
+        self._progress_left: int | None = None
+        self._deadline = 0.0
         self._sliced = False
         self._timed: sqlite3.Connection | None = None
         # The last statement executed (cursor, sql, parameters): a `fetchall` cut short
@@ -202,11 +210,14 @@ class _LoopConnection(aiosqlite.Connection):
 
     def _past_slice(self) -> bool:
         # SQLite's progress handler: a true answer interrupts the statement.
-        deadline = self._deadline
-        if deadline is not None and time.thread_time() > deadline:
-            self._sliced = True
-            return True
-        return False
+        left = self._progress_left
+        if left is None:
+            return False
+        if left > 0 and time.thread_time() <= self._deadline:
+            self._progress_left = left - 1
+            return False
+        self._sliced = True
+        return True
 
     def _read_inline(
         self, conn: sqlite3.Connection, fn: Callable[..., Any], args: Any, kwargs: Any
@@ -225,7 +236,9 @@ class _LoopConnection(aiosqlite.Connection):
             conn.set_progress_handler(self._past_slice, _PROGRESS_EVERY_OPS)
             self._timed = conn
         self._sliced = False
-        self._deadline = time.thread_time() + _READ_SLICE_SECONDS if name in _SLICED else None
+        if name in _SLICED:
+            self._progress_left = _READ_SLICE_PROGRESS_CALLS
+            self._deadline = time.thread_time() + _READ_CPU_CEILING_SECONDS
         try:
             result = fn(*args, **kwargs)
         except sqlite3.OperationalError as exc:
@@ -236,7 +249,7 @@ class _LoopConnection(aiosqlite.Connection):
                 return False, None
             raise
         finally:
-            self._deadline = None
+            self._progress_left = None
         if name == "execute":
             self._last = (result, args)
             self._remember_run(args[0])
