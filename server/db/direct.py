@@ -204,6 +204,10 @@ class Direct:
         self.dialect: Dialect = session.bind.dialect
         self._writer_driver = writer_driver
         self._sqlite: Any = None
+        # A SQLite reader's aiosqlite connection: its statements run on the event loop
+        # within their slice, or on its thread (`server.db.engine`), without SQLAlchemy's
+        # execution layers.
+        self._reader: Any = None
 
     async def _driver(self) -> Any:
         """The sqlite3 connection when statements may run on it directly, else None."""
@@ -224,6 +228,8 @@ class Direct:
                 driver = (await connection.get_raw_connection()).driver_connection
             inline = getattr(driver, "inline_connection", None)
             self._sqlite = inline if inline is not None else False
+            if getattr(driver, "reads_on_event_loop", False):
+                self._reader = driver
         return self._sqlite() if self._sqlite else None
 
     def _compile(self, statement: Executable) -> _Compiled:
@@ -232,6 +238,8 @@ class Direct:
     async def rows(self, statement: Executable, params: dict[str, Any] | None = None) -> list[Any]:
         params = params or {}
         conn = await self._driver()
+        if conn is None and self._reader is not None:
+            return await self._read(self._compile(statement), params)
         if conn is None:
             self._compile(statement).check(params)
             result = await (await self.session.connection()).execute(statement, params)
@@ -240,6 +248,18 @@ class Direct:
         values = compiled.parameters(params)
         with as_sqlalchemy_errors(compiled.sql, values):
             raw = conn.execute(compiled.sql, values).fetchall()
+        return compiled.rows(raw)
+
+    async def _read(self, compiled: _Compiled, params: dict[str, Any]) -> list[Any]:
+        """The rows of a statement on a SQLite reader, through aiosqlite's calls (which the
+        reader makes inline or on its thread as each statement's slice allows)."""
+        values = compiled.parameters(params)
+        with as_sqlalchemy_errors(compiled.sql, values):
+            cursor = await self._reader.execute(compiled.sql, values)
+            try:
+                raw = await cursor.fetchall()
+            finally:
+                await cursor.close()
         return compiled.rows(raw)
 
     async def first(self, statement: Executable, params: dict[str, Any] | None = None) -> Any:

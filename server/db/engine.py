@@ -177,6 +177,11 @@ class _LoopConnection(aiosqlite.Connection):
         finally:
             conn.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
 
+    @property
+    def reads_on_event_loop(self) -> bool:
+        """A reader: its statements run inline within their slice (see the class)."""
+        return not self._writer
+
     def in_write_transaction(self) -> bool:
         conn = self._connection
         return conn is not None and conn.in_transaction

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import Select, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer, CustomerAddress, CustomerContact, Territory, User
+from server.db.unit_of_work import unit_of
 from server.domain.customers import (
     CustomerFingerprint,
     normalize_email,
@@ -38,7 +40,7 @@ from server.features.customers.schemas import (
     CustomerPage,
     CustomerSummary,
 )
-from server.features.shared.scope import Scope, customer_filter
+from server.features.shared.scope import Scope, bound_customer_filter, customer_filter
 from server.features.shared.text_search import document_matches
 
 __all__ = ["customer_detail", "fingerprints_like", "get_visible", "search_customers"]
@@ -56,6 +58,22 @@ SORTS: dict[str, Any] = {
     "city": CustomerAddress.city.asc(),
     "-city": CustomerAddress.city.desc(),
 }
+
+
+# A page's columns: plain columns, not Customer objects (a page is 50 rows, and tracked ORM
+# objects cost more than the query).
+_SUMMARY_COLUMNS = (
+    Customer.id,
+    Customer.number,
+    Customer.legal_name,
+    Customer.trading_name,
+    Customer.status,
+    CustomerAddress.city,
+    CustomerAddress.postal_code,
+    Customer.territory_id,
+    Customer.owner_id,
+    Customer.version,
+)
 
 
 def _billing_join() -> Any:
@@ -126,46 +144,85 @@ async def search_customers(
     offset: int = 0,
     rank_first: bool = True,
 ) -> CustomerPage:
+    sort = sort if sort in SORTS else "name"
+    if not checked_search_text(q).strip():
+        return await _list_customers(session, scope, status, territory_id, sort, limit, offset)
     # The scope filter is always applied first and ANDed with everything the caller asks,
     # so no combination of filters can reach a row outside it.
-    where = [customer_filter(scope)]
-    order: list[Any] = []
-    if checked_search_text(q).strip():
-        matches, rank = _search(q, session.get_bind().dialect.name)
-        where.append(matches)
-        # A search ranks best matches first, unless the caller sorts by a column.
-        if rank_first:
-            order.append(rank)
+    matches, rank = _search(q, session.get_bind().dialect.name)
+    where = [customer_filter(scope), matches]
+    # A search ranks best matches first, unless the caller sorts by a column.
+    order: list[Any] = [rank] if rank_first else []
     if status:
         where.append(Customer.status == status)
     if territory_id:
         where.append(Customer.territory_id == territory_id)
     total = int(await session.scalar(select(func.count()).select_from(Customer).where(*where)) or 0)
-    # Plain columns, not Customer objects: a page is 50 rows, and tracked ORM objects
-    # cost more than the query.
     query = (
-        select(
-            Customer.id,
-            Customer.number,
-            Customer.legal_name,
-            Customer.trading_name,
-            Customer.status,
-            CustomerAddress.city,
-            CustomerAddress.postal_code,
-            Customer.territory_id,
-            Customer.owner_id,
-            Customer.version,
-        )
+        select(*_SUMMARY_COLUMNS)
         .outerjoin(CustomerAddress, _billing_join())
         .where(*where)
-        .order_by(*order, SORTS.get(sort, SORTS["name"]), Customer.id)
+        .order_by(*order, SORTS[sort], Customer.id)
         .limit(limit)
         .offset(offset)
     )
     rows = (await session.execute(query)).all()
+    return CustomerPage(items=_summaries(rows), total=total, limit=limit, offset=offset)
+
+
+@cache
+def _list_statements(
+    shape: tuple[str, int], by_status: bool, by_territory: bool, sort: str
+) -> tuple[Select[int], Select[*tuple[Any, ...]]]:
+    """The count and the page of a list without search text, built once for every scope of
+    one shape, filter and sort: their values are parameters (building and compiling a
+    statement costs more than running it)."""
+    # The scope filter is always applied first and ANDed with everything the caller asks,
+    # so no combination of filters can reach a row outside it.
+    where = [bound_customer_filter(shape)]
+    if by_status:
+        where.append(Customer.status == bindparam("status"))
+    if by_territory:
+        where.append(Customer.territory_id == bindparam("territory_id"))
+    count = select(func.count()).select_from(Customer).where(*where)
+    page = (
+        select(*_SUMMARY_COLUMNS)
+        .outerjoin(CustomerAddress, _billing_join())
+        .where(*where)
+        .order_by(SORTS[sort], Customer.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    return count, page
+
+
+async def _list_customers(
+    session: AsyncSession,
+    scope: Scope,
+    status: str | None,
+    territory_id: str | None,
+    sort: str,
+    limit: int,
+    offset: int,
+) -> CustomerPage:
+    count, page = _list_statements(scope.shape, bool(status), bool(territory_id), sort)
+    params = {
+        **scope.bound_values(),
+        "status": status,
+        "territory_id": territory_id,
+        "limit": limit,
+        "offset": offset,
+    }
+    sql = unit_of(session).sql
+    total = int(await sql.scalar(count, params) or 0)
+    rows = await sql.rows(page, params)
+    return CustomerPage(items=_summaries(rows), total=total, limit=limit, offset=offset)
+
+
+def _summaries(rows: Any) -> list[CustomerSummary]:
     # Unpacked by position: a row's attribute lookup by name costs more than the rest of
     # building the summary.
-    items = [
+    return [
         CustomerSummary(
             id=id_,
             number=number,
@@ -191,7 +248,6 @@ async def search_customers(
             version,
         ) in rows
     ]
-    return CustomerPage(items=items, total=total, limit=limit, offset=offset)
 
 
 async def get_visible(
