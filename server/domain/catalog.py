@@ -22,6 +22,8 @@ __all__ = [
     "check_quantity",
     "is_low_stock",
     "lookup_price",
+    "price_from_levels",
+    "price_levels",
     "price_list_valid_on",
     "round_to_pack",
     "tax_rate_for",
@@ -124,10 +126,25 @@ def lookup_price(
     an older version, because dropping a product from a new version is deliberate.
     The assigned list is followed by code, so a newer version of it replaces the assigned one.
     """
-    if quantity < 1:
-        raise ValidationFailed(
-            f"quantity must be at least 1, got {quantity}", code="quantity_not_positive"
-        )
+    levels = price_levels(
+        on=on,
+        customer_id=customer_id,
+        customer_price_list_id=customer_price_list_id,
+        price_lists=price_lists,
+    )
+    return price_from_levels(levels, product_id=product_id, quantity=quantity, on=on)
+
+
+def price_levels(
+    *,
+    on: date,
+    customer_id: str | None,
+    customer_price_list_id: str | None,
+    price_lists: Iterable[PriceList],
+) -> tuple[PriceList, ...]:
+    """The lists that speak for a customer on a day, in `lookup_price`'s precedence: the
+    same for every product, so a page of products works them out once."""
+    price_lists = list(price_lists)
     valid = [pl for pl in price_lists if price_list_valid_on(pl, on)]
     levels: list[PriceList | None] = []
     if customer_id is not None:
@@ -141,8 +158,19 @@ def lookup_price(
                 _newest(pl for pl in valid if pl.kind == assigned.kind and pl.code == assigned.code)
             )
     levels.append(_newest(pl for pl in valid if pl.kind == "base"))
+    return tuple(level for level in levels if level is not None)
+
+
+def price_from_levels(
+    levels: Iterable[PriceList], *, product_id: str, quantity: int, on: date
+) -> PriceQuote:
+    """`lookup_price` with its levels already worked out (`price_levels`)."""
+    if quantity < 1:
+        raise ValidationFailed(
+            f"quantity must be at least 1, got {quantity}", code="quantity_not_positive"
+        )
     for price_list in levels:
-        if price_list is not None and product_id in price_list.items:
+        if product_id in price_list.items:
             return _quote(price_list, price_list.items[product_id], quantity)
     raise ValidationFailed(
         f"product {product_id} has no price valid on {on.isoformat()}",

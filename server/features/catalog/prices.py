@@ -30,7 +30,8 @@ from server.domain.catalog import (
     PriceQuote,
     TaxRate,
     check_quantity,
-    lookup_price,
+    price_from_levels,
+    price_levels,
     round_to_pack,
     tax_rate_for,
 )
@@ -57,16 +58,19 @@ class PriceContext:
     def __init__(self, customer: Any | None, price_lists: list[PriceList]) -> None:
         self.customer = customer
         self.price_lists = price_lists
+        # The lists that speak on each day asked about: the same for every product.
+        self._levels: dict[date, tuple[PriceList, ...]] = {}
 
     def quote(self, product_id: str, quantity: int, on: date) -> PriceQuote:
-        return lookup_price(
-            product_id=product_id,
-            quantity=quantity,
-            on=on,
-            customer_id=self.customer.id if self.customer else None,
-            customer_price_list_id=self.customer.price_list_id if self.customer else None,
-            price_lists=self.price_lists,
-        )
+        levels = self._levels.get(on)
+        if levels is None:
+            levels = self._levels[on] = price_levels(
+                on=on,
+                customer_id=self.customer.id if self.customer else None,
+                customer_price_list_id=self.customer.price_list_id if self.customer else None,
+                price_lists=self.price_lists,
+            )
+        return price_from_levels(levels, product_id=product_id, quantity=quantity, on=on)
 
     def breaks_of(self, quote: PriceQuote) -> tuple[PriceBreak, ...]:
         for price_list in self.price_lists:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from datetime import date
+from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer, Product, ProductCategory, Warehouse
 from server.db.models import StockLevel as StockRow
+from server.db.statements import by_arity
+from server.db.unit_of_work import unit_of
 from server.domain.catalog import StockLevel, is_low_stock, round_to_pack
 from server.domain.errors import NotFound
 from server.domain.search import checked_search_text, fold
@@ -51,9 +54,27 @@ SORTS: dict[str, Any] = {
 
 
 def stock_status(levels: Collection[StockLevel], threshold: int) -> StockStatus:
-    if sum(level.available for level in levels) == 0:
+    return _status(sum(level.available for level in levels), threshold)
+
+
+def _status(available: int, threshold: int) -> StockStatus:
+    """`stock_status` of a product's available stock over all warehouses (`is_low_stock`)."""
+    if available == 0:
         return "out"
-    return "low" if is_low_stock(levels, threshold) else "in_stock"
+    return "low" if available <= threshold else "in_stock"
+
+
+def _stock_statement(products: int) -> Any:
+    # Plain columns: a page of 50 products has about 150 stock rows, and building tracked
+    # ORM objects for them cost more than the rest of the listing.
+    return (
+        select(StockRow.warehouse_id, StockRow.product_id, StockRow.on_hand, StockRow.allocated)
+        .where(StockRow.product_id.in_([bindparam(f"p{i}") for i in range(products)]))
+        .order_by(StockRow.product_id, StockRow.warehouse_id)
+    )
+
+
+_STOCK = by_arity(_stock_statement)
 
 
 async def load_stock(
@@ -61,13 +82,9 @@ async def load_stock(
 ) -> dict[str, list[StockLevel]]:
     levels: dict[str, list[StockLevel]] = defaultdict(list)
     if product_ids:
-        # Plain columns: a page of 50 products has about 150 stock rows, and building
-        # tracked ORM objects for them cost more than the rest of the listing.
-        rows = await session.execute(
-            select(StockRow.warehouse_id, StockRow.product_id, StockRow.on_hand, StockRow.allocated)
-            .where(StockRow.product_id.in_(list(product_ids)))
-            .order_by(StockRow.product_id, StockRow.warehouse_id)
-        )
+        ids = list(product_ids)
+        params = {f"p{i}": product_id for i, product_id in enumerate(ids)}
+        rows = await unit_of(session).sql.rows(_STOCK(len(ids)), params)
         for warehouse_id, product_id, on_hand, allocated in rows:
             levels[product_id].append(StockLevel(warehouse_id, product_id, on_hand, allocated))
     return levels
@@ -135,6 +152,7 @@ def _summary(
             for_quantity=quantity,
             breaks=[BreakOut(b.min_qty, b.unit_price_cents) for b in prices.breaks_of(quote)],
         )
+    available = sum(level.available for level in levels)
     return ProductSummary(
         id=product.id,
         sku=product.sku,
@@ -148,8 +166,8 @@ def _summary(
         active=product.active,
         tax_category=product.tax_category,
         image_url=product.image_url,
-        available=sum(level.available for level in levels),
-        stock_status=stock_status(levels, product.low_stock_threshold),
+        available=available,
+        stock_status=_status(available, product.low_stock_threshold),
         price=price,
     )
 
@@ -167,38 +185,15 @@ async def search_products(
     offset: int = 0,
 ) -> ProductPage:
     """One page of products with stock and the customer's price (base price without one)."""
-    where: list[Any] = []
+    sort = sort if sort in SORTS else "name"
     if checked_search_text(q).strip():
-        # The whole text as one piece of a name, SKU or description, accents ignored.
-        where.append(
-            document_matches(
-                Product.search_document,
-                Product.id,
-                "product_search",
-                [[fold(q.strip())]],
-                session.get_bind().dialect.name,
-            )
-        )
-    if category:
-        where.append(ProductCategory.code == category)
-    if active is not None:
-        where.append(Product.active.is_(active))
-    base = select(Product.id).join(ProductCategory, Product.category_id == ProductCategory.id)
-    total = int(
-        await session.scalar(select(func.count()).select_from(base.where(*where).subquery())) or 0
-    )
-    # Plain columns, not tracked Product and category objects: they cost more to build
-    # than the page's query.
-    found = (
-        await session.execute(
-            select(*_LISTED_COLUMNS, ProductCategory.code, ProductCategory.name.label("c_name"))
-            .join(ProductCategory, Product.category_id == ProductCategory.id)
-            .where(*where)
-            .order_by(SORTS.get(sort, SORTS["name"]), Product.id)
-            .limit(limit)
-            .offset(offset)
-        )
-    ).all()
+        total, found = await _searched(session, q, category, active, sort, limit, offset)
+    else:
+        count, page = _list_statements(bool(category), active is not None, sort)
+        params = {"category": category, "active": active, "limit": limit, "offset": offset}
+        sql = unit_of(session).sql
+        total = int(await sql.scalar(count, params) or 0)
+        found = await sql.rows(page, params)
     rows = [_Listed._make(row) for row in found]
     ids = [p.id for p in rows]
     levels = await load_stock(session, ids)
@@ -213,6 +208,62 @@ async def search_products(
         offset=offset,
         customer_id=customer.id if customer else None,
     )
+
+
+def _page_of(where: list[Any], sort: str) -> Select[*tuple[Any, ...]]:
+    return (
+        select(*_LISTED_COLUMNS, ProductCategory.code, ProductCategory.name.label("c_name"))
+        .join(ProductCategory, Product.category_id == ProductCategory.id)
+        .where(*where)
+        .order_by(SORTS[sort], Product.id)
+    )
+
+
+def _count_of(where: list[Any]) -> Select[Any]:
+    base = select(Product.id).join(ProductCategory, Product.category_id == ProductCategory.id)
+    return select(func.count()).select_from(base.where(*where).subquery())
+
+
+@cache
+def _list_statements(by_category: bool, by_active: bool, sort: str) -> tuple[Any, Any]:
+    """The count and the page of a listing without search text, built once for each
+    filter and sort, their values as parameters (building and compiling a statement costs
+    more than running it)."""
+    where: list[Any] = []
+    if by_category:
+        where.append(ProductCategory.code == bindparam("category"))
+    if by_active:
+        where.append(Product.active == bindparam("active"))
+    page = _page_of(where, sort).limit(bindparam("limit")).offset(bindparam("offset"))
+    return _count_of(where), page
+
+
+async def _searched(
+    session: AsyncSession,
+    q: str,
+    category: str | None,
+    active: bool | None,
+    sort: str,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[Any]]:
+    # The whole text as one piece of a name, SKU or description, accents ignored.
+    where: list[Any] = [
+        document_matches(
+            Product.search_document,
+            Product.id,
+            "product_search",
+            [[fold(q.strip())]],
+            session.get_bind().dialect.name,
+        )
+    ]
+    if category:
+        where.append(ProductCategory.code == category)
+    if active is not None:
+        where.append(Product.active.is_(active))
+    total = int(await session.scalar(_count_of(where)) or 0)
+    found = (await session.execute(_page_of(where, sort).limit(limit).offset(offset))).all()
+    return total, list(found)
 
 
 async def get_product(session: AsyncSession, product_id: str) -> tuple[Product, ProductCategory]:
