@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import AuditEvent, Customer, OrderRevision, SalesOrder, SalesOrderLine
 from server.db.models.base import table_of
+from server.db.unit_of_work import unit_of
 from server.domain.amendments import can_amend
 from server.domain.blanket_orders import BlanketLine, remaining
 from server.domain.errors import NotFound
@@ -34,7 +36,7 @@ from server.features.sales.schemas import (
     Totals,
     TotalsMismatchOut,
 )
-from server.features.shared.scope import Scope, customer_filter
+from server.features.shared.scope import Scope, bound_customer_filter, customer_filter
 
 __all__ = [
     "approval_queue",
@@ -65,10 +67,26 @@ def order_filter(scope: Scope) -> ColumnElement[bool]:
     """Orders of customers in scope, orders placed in a visible territory, and a rep's own."""
     if scope.sees_all:
         return true()
-    visible_customers = select(Customer.id).where(customer_filter(scope))
-    conditions = [SalesOrder.customer_id.in_(visible_customers), SalesOrder.rep_id == scope.user_id]
-    if scope.territory_ids:
-        conditions.append(SalesOrder.territory_id.in_(scope.territory_ids))
+    return _order_filter(customer_filter(scope), scope.user_id, list(scope.territory_ids))
+
+
+def bound_order_filter(shape: tuple[str, int]) -> ColumnElement[bool]:
+    """`order_filter` for every scope of one shape, its values as the parameters of
+    `Scope.bound_values` (see `bound_customer_filter`)."""
+    kind, territories = shape
+    if kind == "all":
+        return true()
+    territory_ids: list[Any] = [bindparam(f"scope_t{i}") for i in range(territories)]
+    return _order_filter(bound_customer_filter(shape), bindparam("scope_user"), territory_ids)
+
+
+def _order_filter(
+    customers_in_scope: ColumnElement[bool], user_id: Any, territory_ids: list[Any]
+) -> ColumnElement[bool]:
+    visible_customers = select(Customer.id).where(customers_in_scope)
+    conditions = [SalesOrder.customer_id.in_(visible_customers), SalesOrder.rep_id == user_id]
+    if territory_ids:
+        conditions.append(SalesOrder.territory_id.in_(territory_ids))
     return or_(*conditions)
 
 
@@ -401,7 +419,8 @@ def _detail(
     )
 
 
-def _summary(order: SalesOrder) -> OrderSummary:
+def _summary(order: Any) -> OrderSummary:
+    """A SalesOrder, or a row of `_SUMMARY_COLUMNS`."""
     return OrderSummary(
         id=order.id,
         number=order.number,
@@ -417,6 +436,49 @@ def _summary(order: SalesOrder) -> OrderSummary:
     )
 
 
+# A list's columns: plain columns, not SalesOrder objects (an order row is wide, and a
+# tracked ORM object costs more than the query).
+_SUMMARY_COLUMNS = (
+    SalesOrder.id,
+    SalesOrder.number,
+    SalesOrder.status,
+    SalesOrder.fulfilment_status,
+    SalesOrder.customer_id,
+    SalesOrder.territory_id,
+    SalesOrder.rep_id,
+    SalesOrder.order_type,
+    SalesOrder.total_cents,
+    SalesOrder.placed_at,
+    SalesOrder.channel,
+)
+
+
+@cache
+def _list_statements(
+    shape: tuple[str, int], by_status: bool, by_channel: bool, by_customer: bool
+) -> tuple[Select[int], Select[*tuple[Any, ...]]]:
+    """The count and the page of an order list, built once for every scope of one shape
+    and set of filters, their values as parameters (building and compiling a statement
+    costs more than running it)."""
+    # The scope filter first, ANDed with everything the caller asks.
+    where = [bound_order_filter(shape)]
+    if by_status:
+        where.append(SalesOrder.status == bindparam("status"))
+    if by_channel:
+        where.append(SalesOrder.channel == bindparam("channel"))
+    if by_customer:
+        where.append(SalesOrder.customer_id == bindparam("customer_id"))
+    count = select(func.count()).select_from(SalesOrder).where(*where)
+    page = (
+        select(*_SUMMARY_COLUMNS)
+        .where(*where)
+        .order_by(SalesOrder.placed_at.desc(), SalesOrder.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    return count, page
+
+
 async def list_orders(
     session: AsyncSession,
     scope: Scope,
@@ -427,28 +489,18 @@ async def list_orders(
     offset: int,
     channel: str | None = None,
 ) -> OrderPage:
-    where = [order_filter(scope)]
-    if status:
-        where.append(SalesOrder.status == status)
-    if channel:
-        where.append(SalesOrder.channel == channel)
-    if customer_id:
-        where.append(SalesOrder.customer_id == customer_id)
-    counted = select(func.count()).select_from(SalesOrder).where(*where)
-    total = int(await session.scalar(counted) or 0)
-    rows = (
-        (
-            await session.execute(
-                select(SalesOrder)
-                .where(*where)
-                .order_by(SalesOrder.placed_at.desc(), SalesOrder.id)
-                .limit(limit)
-                .offset(offset)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    count, page = _list_statements(scope.shape, bool(status), bool(channel), bool(customer_id))
+    params = {
+        **scope.bound_values(),
+        "status": status,
+        "channel": channel,
+        "customer_id": customer_id,
+        "limit": limit,
+        "offset": offset,
+    }
+    sql = unit_of(session).sql
+    total = int(await sql.scalar(count, params) or 0)
+    rows = await sql.rows(page, params)
     return OrderPage(items=[_summary(o) for o in rows], total=total, limit=limit, offset=offset)
 
 
