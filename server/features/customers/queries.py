@@ -6,11 +6,10 @@ from collections.abc import Collection
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer, CustomerAddress, CustomerContact, Territory, User
-from server.db.unit_of_work import unit_of
 from server.domain.customers import (
     CustomerFingerprint,
     normalize_email,
@@ -40,6 +39,7 @@ from server.features.customers.schemas import (
     CustomerPage,
     CustomerSummary,
 )
+from server.features.shared.paging import PageStatements, paged, read_page
 from server.features.shared.scope import Scope, bound_customer_filter, customer_filter
 from server.features.shared.text_search import document_matches
 
@@ -173,7 +173,7 @@ async def search_customers(
 @cache
 def _list_statements(
     shape: tuple[str, int], by_status: bool, by_territory: bool, sort: str
-) -> tuple[Select[int], Select[*tuple[Any, ...]]]:
+) -> PageStatements:
     """The count and the page of a list without search text, built once for every scope of
     one shape, filter and sort: their values are parameters (building and compiling a
     statement costs more than running it)."""
@@ -184,16 +184,8 @@ def _list_statements(
         where.append(Customer.status == bindparam("status"))
     if by_territory:
         where.append(Customer.territory_id == bindparam("territory_id"))
-    count = select(func.count()).select_from(Customer).where(*where)
-    page = (
-        select(*_SUMMARY_COLUMNS)
-        .outerjoin(CustomerAddress, _billing_join())
-        .where(*where)
-        .order_by(SORTS[sort], Customer.id)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-    )
-    return count, page
+    rows = select(*_SUMMARY_COLUMNS).outerjoin(CustomerAddress, _billing_join())
+    return paged(rows, Customer, where, [SORTS[sort], Customer.id])
 
 
 async def _list_customers(
@@ -205,17 +197,16 @@ async def _list_customers(
     limit: int,
     offset: int,
 ) -> CustomerPage:
-    count, page = _list_statements(scope.shape, bool(status), bool(territory_id), sort)
-    params = {
-        **scope.bound_values(),
-        "status": status,
-        "territory_id": territory_id,
-        "limit": limit,
-        "offset": offset,
-    }
-    sql = unit_of(session).sql
-    total = int(await sql.scalar(count, params) or 0)
-    rows = await sql.rows(page, params)
+    statements = _list_statements(scope.shape, bool(status), bool(territory_id), sort)
+    total, rows = await read_page(
+        session,
+        statements,
+        scope,
+        limit=limit,
+        offset=offset,
+        status=status,
+        territory_id=territory_id,
+    )
     return CustomerPage(items=_summaries(rows), total=total, limit=limit, offset=offset)
 
 

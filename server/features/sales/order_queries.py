@@ -8,12 +8,11 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, true
+from sqlalchemy import ColumnElement, bindparam, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import AuditEvent, Customer, OrderRevision, SalesOrder, SalesOrderLine
 from server.db.models.base import table_of
-from server.db.unit_of_work import unit_of
 from server.domain.amendments import can_amend
 from server.domain.blanket_orders import BlanketLine, remaining
 from server.domain.errors import NotFound
@@ -36,6 +35,7 @@ from server.features.sales.schemas import (
     Totals,
     TotalsMismatchOut,
 )
+from server.features.shared.paging import PageStatements, paged, read_page
 from server.features.shared.scope import Scope, bound_customer_filter, customer_filter
 
 __all__ = [
@@ -456,7 +456,7 @@ _SUMMARY_COLUMNS = (
 @cache
 def _list_statements(
     shape: tuple[str, int], by_status: bool, by_channel: bool, by_customer: bool
-) -> tuple[Select[int], Select[*tuple[Any, ...]]]:
+) -> PageStatements:
     """The count and the page of an order list, built once for every scope of one shape
     and set of filters, their values as parameters (building and compiling a statement
     costs more than running it)."""
@@ -468,15 +468,8 @@ def _list_statements(
         where.append(SalesOrder.channel == bindparam("channel"))
     if by_customer:
         where.append(SalesOrder.customer_id == bindparam("customer_id"))
-    count = select(func.count()).select_from(SalesOrder).where(*where)
-    page = (
-        select(*_SUMMARY_COLUMNS)
-        .where(*where)
-        .order_by(SalesOrder.placed_at.desc(), SalesOrder.id)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-    )
-    return count, page
+    order_by = [SalesOrder.placed_at.desc(), SalesOrder.id]
+    return paged(select(*_SUMMARY_COLUMNS), SalesOrder, where, order_by)
 
 
 async def list_orders(
@@ -489,18 +482,17 @@ async def list_orders(
     offset: int,
     channel: str | None = None,
 ) -> OrderPage:
-    count, page = _list_statements(scope.shape, bool(status), bool(channel), bool(customer_id))
-    params = {
-        **scope.bound_values(),
-        "status": status,
-        "channel": channel,
-        "customer_id": customer_id,
-        "limit": limit,
-        "offset": offset,
-    }
-    sql = unit_of(session).sql
-    total = int(await sql.scalar(count, params) or 0)
-    rows = await sql.rows(page, params)
+    statements = _list_statements(scope.shape, bool(status), bool(channel), bool(customer_id))
+    total, rows = await read_page(
+        session,
+        statements,
+        scope,
+        limit=limit,
+        offset=offset,
+        status=status,
+        channel=channel,
+        customer_id=customer_id,
+    )
     return OrderPage(items=[_summary(o) for o in rows], total=total, limit=limit, offset=offset)
 
 
