@@ -20,6 +20,7 @@ __all__ = [
     "StockLevel",
     "TaxRate",
     "check_quantity",
+    "is_low",
     "is_low_stock",
     "lookup_price",
     "price_from_levels",
@@ -247,4 +248,9 @@ def tax_rate_for(
 
 def is_low_stock(levels: Iterable[StockLevel], threshold: int) -> bool:
     """True when one product's available stock, over all given warehouses, is <= threshold."""
-    return sum(level.available for level in levels) <= threshold
+    return is_low(sum(level.available for level in levels), threshold)
+
+
+def is_low(available: int, threshold: int) -> bool:
+    """`is_low_stock` of a product's available stock already summed."""
+    return available <= threshold

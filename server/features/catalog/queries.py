@@ -15,7 +15,7 @@ from server.db.models import Customer, Product, ProductCategory, Warehouse
 from server.db.models import StockLevel as StockRow
 from server.db.statements import by_arity
 from server.db.unit_of_work import unit_of
-from server.domain.catalog import StockLevel, is_low_stock, round_to_pack
+from server.domain.catalog import StockLevel, is_low, is_low_stock, round_to_pack
 from server.domain.errors import NotFound
 from server.domain.search import checked_search_text, fold
 from server.features.catalog.prices import PriceContext, load_price_context, quote_or_none
@@ -58,10 +58,10 @@ def stock_status(levels: Collection[StockLevel], threshold: int) -> StockStatus:
 
 
 def _status(available: int, threshold: int) -> StockStatus:
-    """`stock_status` of a product's available stock over all warehouses (`is_low_stock`)."""
+    """`stock_status` of a product's available stock summed over all warehouses."""
     if available == 0:
         return "out"
-    return "low" if available <= threshold else "in_stock"
+    return "low" if is_low(available, threshold) else "in_stock"
 
 
 def _stock_statement(products: int) -> Any:
