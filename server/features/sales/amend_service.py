@@ -42,6 +42,7 @@ from server.features.commission.crediting import credit_commission
 from server.features.fulfilment.shipment_store import ShipmentStore
 from server.features.sales.allocation_service import allocate, allocation_event
 from server.features.sales.changes import order_changes
+from server.features.sales.credit_turns import take_credit_turn_of_order
 from server.features.sales.events import order_event
 from server.features.sales.lifecycle_service import progress_of
 from server.features.sales.order_queries import order_filter
@@ -54,7 +55,6 @@ from server.features.sales.order_store import OrderLineRow, OrderRow, OrderStore
 from server.features.sales.pricing import QuotedPrice, RequestedLine, price_for_customer
 from server.features.sales.quote_queries import quote_lines
 from server.features.sales.schemas import OrderAmendIn
-from server.features.shared.numbers import lock_numbering
 from server.features.shared.reference_data import reference_data
 from server.features.shared.scope import load_scope
 
@@ -195,7 +195,7 @@ async def amend_order(
     session = uow.session
     store = uow.scoped(OrderStore)
     reference = await reference_data(session)
-    await lock_numbering(uow, "SO")
+    await take_credit_turn_of_order(uow, order_id)
     order = await _load(uow, user, order_id, data.expected_revision)
     before = msgspec.structs.replace(order)
     old_lines = await store.lines(order.id)

@@ -21,11 +21,11 @@ from server.features.notifications.order_events import decided_events
 from server.features.sales.allocation_service import allocate, allocation_event, release_order_stock
 from server.features.sales.call_offs import give_back_call_off
 from server.features.sales.changes import order_changes
+from server.features.sales.credit_turns import take_credit_turn_of_order
 from server.features.sales.events import order_event
 from server.features.sales.order_queries import order_filter
 from server.features.sales.order_service import credit_standing
 from server.features.sales.order_store import OrderRow, OrderStore
-from server.features.shared.numbers import lock_numbering
 from server.features.shared.scope import load_scope
 
 __all__ = ["approve", "cancel", "reject", "release_credit"]
@@ -120,9 +120,10 @@ async def approve(uow: WriteUnit, user: CurrentUser, order_id: str) -> OrderRow:
     """Approve the exception the order waited for. Its credit is checked again first: orders
     confirmed while it waited count against the same limit, and an order that no longer
     fits goes on credit hold (its discount approved), with the reasons for the manager."""
-    # The counter before the order row, the lock order of every order action (an amendment
-    # takes both too): taken the other way round the two could wait on each other.
-    await lock_numbering(uow, "SO")
+    # The customer's credit turn before the order row, the lock order of every order action
+    # (an amendment takes both too): taken the other way round the two could wait on each
+    # other. Orders of the customer placed or approved meanwhile are counted below.
+    await take_credit_turn_of_order(uow, order_id)
     order = await _load(uow, user, order_id)
     _require_deciding_manager(user, order)
     reasons = await _credit_now(uow, order)
@@ -140,10 +141,7 @@ async def approve(uow: WriteUnit, user: CurrentUser, order_id: str) -> OrderRow:
 
 
 async def _credit_now(uow: WriteUnit, order: OrderRow) -> list[Reason]:
-    # Order placement takes the order counter's row first and holds it to commit, so that
-    # credit checks take turns on PostgreSQL (see place_order); this check takes its turn
-    # among them in the same way.
-    await lock_numbering(uow, "SO")
+    # The caller holds the customer's credit turn (see credit_turns).
     customer = await uow.session.get(Customer, order.customer_id, populate_existing=True)
     if customer is None:
         return []

@@ -24,12 +24,12 @@ from server.domain.blanket_orders import BlanketLine, CallOffRequest, check_call
 from server.domain.errors import Conflict, NotFound
 from server.domain.orders import OrderType
 from server.features.sales.changes import order_changes
+from server.features.sales.credit_turns import take_credit_turn_of_order
 from server.features.sales.events import order_event
 from server.features.sales.order_queries import order_filter
 from server.features.sales.order_service import CallOffTerms, place_order
 from server.features.sales.order_store import OrderLineRow, OrderRow, OrderStore, PlacedOrder
 from server.features.sales.schemas import CallOffIn, LineIn, OrderCreateIn
-from server.features.shared.numbers import lock_numbering
 from server.features.shared.scope import load_scope
 
 __all__ = ["give_back_call_off", "place_call_off"]
@@ -47,7 +47,8 @@ async def place_call_off(
             "An order with this id already exists.", code="order_id_taken", details={"id": data.id}
         )
     scope = await load_scope(uow.session, user)
-    await lock_numbering(uow, "SO")
+    # The call-off's customer is its blanket's: its credit turn before the blanket's row.
+    await take_credit_turn_of_order(uow, blanket_id, placing_id=data.id)
     blanket = await store.load_for_update(blanket_id, order_filter(scope))
     if blanket is None:
         raise NotFound("No such order.", code="order_not_found")

@@ -1,4 +1,4 @@
-"""Placing a sales order: re-price, validate, snapshot, decide, number, allocate.
+"""Placing a sales order: re-price, validate, snapshot, decide, allocate, number.
 
 Everything happens inside the caller's one write transaction: a refused order (422) leaves
 nothing behind, and an accepted one is written with its audit events and reservations.
@@ -38,6 +38,7 @@ from server.features.commission.crediting import credit_placed_order
 from server.features.notifications.order_events import placed_events
 from server.features.sales.allocation_service import allocate, allocation_event
 from server.features.sales.changes import order_changes, quote_changes
+from server.features.sales.credit_turns import in_credit_turn, needs_credit_turn
 from server.features.sales.events import order_event, quote_event
 from server.features.sales.order_store import OrderLineRow, OrderRow, OrderStore, PlacedOrder
 from server.features.sales.pricing import QuotedPrice, RequestedLine, price_for_customer
@@ -78,6 +79,7 @@ _CUSTOMER = select(
     Customer.tax_exempt,
     Customer.preferred_warehouse_id,
 ).where(Customer.id == bindparam("id"))
+_CUSTOMER_IN_TURN = in_credit_turn(_CUSTOMER)
 _DISCOUNT_LIMIT = select(User.discount_limit_percent).where(User.id == bindparam("id"))
 # The part of each open order that no invoice has billed yet (what is billed is counted
 # as a receivable until it is paid or credited).
@@ -97,8 +99,11 @@ _OPEN_RECEIVABLES = select(
 ).where(Invoice.customer_id == bindparam("customer_id"), Invoice.status == "open")
 
 
-async def _visible_customer(uow: WriteUnit, scope: Scope, customer_id: str) -> Any:
-    customer = await uow.sql.first(_CUSTOMER, {"id": customer_id})
+async def _visible_customer(
+    uow: WriteUnit, scope: Scope, customer_id: str, *, in_turn: bool = False
+) -> Any:
+    statement = _CUSTOMER_IN_TURN if in_turn else _CUSTOMER
+    customer = await uow.sql.first(statement, {"id": customer_id})
     if customer is None or not scope.can_see_customer(
         customer.territory_id, customer.status, customer.created_by
     ):
@@ -203,6 +208,10 @@ async def place_order(
     reference = await reference_data(session)
     scope = await load_scope(session, user, reference=reference)
     customer = await _visible_customer(uow, scope, data.customer_id)
+    if needs_credit_turn(uow, customer.credit_limit_cents, data.id):
+        # Read again in the customer's credit turn: every order of this customer accepted
+        # before this one has committed when the checks below read, and so has a replay.
+        customer = await _visible_customer(uow, scope, data.customer_id, in_turn=True)
     if data.id is not None and await store.exists(data.id):
         raise Conflict(
             "An order with this id already exists.", code="order_id_taken", details={"id": data.id}
@@ -222,16 +231,6 @@ async def place_order(
         reference=reference,
     )
     priced = outcome.priced
-    # Taking the number first also serialises order placement on PostgreSQL (the sequence
-    # row stays locked until commit), so the credit check below sees every order accepted
-    # before this one and two orders cannot both slip under the limit.
-    number = await next_number(uow, "SO")
-    # Again after the number: an order with the same id placed at the same moment has
-    # committed by now, and the answer is the same on both databases.
-    if data.id is not None and await store.exists(data.id):
-        raise Conflict(
-            "An order with this id already exists.", code="order_id_taken", details={"id": data.id}
-        )
     limit = Decimal(str(await sql.scalar(_DISCOUNT_LIMIT, {"id": user.id}) or 0))
     if call_off is not None:
         limit = max(limit, Decimal(str(call_off.blanket.discount_percent)))
@@ -262,7 +261,7 @@ async def place_order(
         path.append(next_order_status(path[-1], action))
     order = OrderRow(
         id=data.id or new_id(),
-        number=number,
+        number="",  # taken last, below
         customer_id=customer.id,
         quote_id=data.quote_id,
         status=path[-1].value,
@@ -325,6 +324,16 @@ async def place_order(
     if call_off is not None:
         for line, drawn_on in zip(lines, call_off.lines, strict=True):
             line.blanket_line_id = drawn_on.id
+    plan = None
+    if order.status == OrderStatus.CONFIRMED and reserves_stock(order.order_type):
+        plan = await allocate(
+            store, order, lines, preferred_warehouse_id=customer.preferred_warehouse_id
+        )
+    # The number last: its counter row stays locked until commit (numbers follow commit
+    # order, with no gaps), and every order of every customer waits for it, so it is held
+    # for the fewest steps. The stock rows, which only orders of the same products share,
+    # are taken just before it.
+    order.number = await next_number(uow, "SO")
     reason = "; ".join(r.message for r in verdict.reasons) or None
     events = [
         order_event(
@@ -348,13 +357,8 @@ async def place_order(
             reason=reason,
         ),
     ]
-    plan = None
-    if order.status == OrderStatus.CONFIRMED and reserves_stock(order.order_type):
-        before = order.fulfilment_status
-        plan = await allocate(
-            store, order, lines, preferred_warehouse_id=customer.preferred_warehouse_id
-        )
-        events.append(allocation_event(order, user.id, before, plan))
+    if plan is not None:
+        events.append(allocation_event(order, user.id, FulfilmentStatus.UNALLOCATED.value, plan))
     # The order and its lines first: reservations and events point to them.
     await store.insert(order, lines)
     written_events = await uow.audit.record(*events)
