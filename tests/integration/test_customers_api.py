@@ -273,6 +273,12 @@ async def test_scoped_visibility_matrix(client, db):
                 await client.get(f"/api/customers/{customer_id}", headers=tokens[who])
             ).status_code
             assert status == (200 if key in visible else 404), (who, key)
+        # A search never widens the scope: "active" is in three names, each sees theirs.
+        found = (
+            await client.get("/api/customers", params={"q": "active"}, headers=tokens[who])
+        ).json()
+        assert {c["id"] for c in found["items"]} == {made[k] for k in visible - {"prospect"}}
+        assert found["total"] == len(visible - {"prospect"}), who
         # Filters never widen the scope.
         leaked = await client.get(
             "/api/customers", params={"territory_id": world.other, "q": "East"}, headers=tokens[who]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, func, select
@@ -31,7 +31,12 @@ from server.features.catalog.schemas import (
     StockStatus,
     WarehouseStockOut,
 )
-from server.features.shared.text_search import document_matches
+from server.features.shared.text_search import (
+    DocumentShape,
+    bound_document_matches,
+    document_shape,
+    document_values,
+)
 
 __all__ = [
     "SORTS",
@@ -238,6 +243,22 @@ def _list_statements(by_category: bool, by_active: bool, sort: str) -> tuple[Any
     return _count_of(where), page
 
 
+@lru_cache(maxsize=64)
+def _search_statements(
+    words: DocumentShape, by_category: bool, by_active: bool, sort: str
+) -> tuple[Any, Any]:
+    """`_list_statements` of a search: the search text is a parameter too."""
+    where: list[Any] = [
+        bound_document_matches(Product.search_document, Product.id, "product_search", words)
+    ]
+    if by_category:
+        where.append(ProductCategory.code == bindparam("category"))
+    if by_active:
+        where.append(Product.active == bindparam("active"))
+    page = _page_of(where, sort).limit(bindparam("limit")).offset(bindparam("offset"))
+    return _count_of(where), page
+
+
 async def _searched(
     session: AsyncSession,
     q: str,
@@ -248,22 +269,19 @@ async def _searched(
     offset: int,
 ) -> tuple[int, list[Any]]:
     # The whole text as one piece of a name, SKU or description, accents ignored.
-    where: list[Any] = [
-        document_matches(
-            Product.search_document,
-            Product.id,
-            "product_search",
-            [[fold(q.strip())]],
-            session.get_bind().dialect.name,
-        )
-    ]
-    if category:
-        where.append(ProductCategory.code == category)
-    if active is not None:
-        where.append(Product.active.is_(active))
-    total = int(await session.scalar(_count_of(where)) or 0)
-    found = (await session.execute(_page_of(where, sort).limit(limit).offset(offset))).all()
-    return total, list(found)
+    sql = unit_of(session).sql
+    words = [[fold(q.strip())]]
+    shape = document_shape(words, unit_of(session).dialect_name)
+    count, page = _search_statements(shape, bool(category), active is not None, sort)
+    params = {
+        **document_values(words, shape),
+        "category": category,
+        "active": active,
+        "limit": limit,
+        "offset": offset,
+    }
+    total = int(await sql.scalar(count, params) or 0)
+    return total, list(await sql.rows(page, params))
 
 
 async def get_product(session: AsyncSession, product_id: str) -> tuple[Product, ProductCategory]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from functools import cache
-from typing import Any
+from functools import cache, lru_cache
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer, CustomerAddress, CustomerContact, Territory, User
+from server.db.unit_of_work import unit_of
 from server.domain.customers import (
     CustomerFingerprint,
     normalize_email,
@@ -41,7 +42,12 @@ from server.features.customers.schemas import (
 )
 from server.features.shared.paging import PageStatements, paged, read_page
 from server.features.shared.scope import Scope, bound_customer_filter, customer_filter
-from server.features.shared.text_search import document_matches
+from server.features.shared.text_search import (
+    DocumentShape,
+    bound_document_matches,
+    document_shape,
+    document_values,
+)
 
 __all__ = ["customer_detail", "fingerprints_like", "get_visible", "search_customers"]
 
@@ -84,50 +90,79 @@ def _billing_join() -> Any:
     )
 
 
-def _lower_like(column: Any, patterns: Collection[str]) -> Any:
+def _lower_like(column: Any, patterns: Collection[Any]) -> Any:
     return or_(*(func.lower(column).like(p, escape=LIKE_ESCAPE) for p in patterns))
 
 
-def _phone_hit(pattern: str) -> Any:
-    return (
-        exists()
-        .where(
-            CustomerContact.customer_id == Customer.id,
-            CustomerContact.phone.like(pattern, escape=LIKE_ESCAPE),
-        )
-        .correlate(Customer)
-    )
+class _SearchShape(NamedTuple):
+    """What a search's statement depends on besides its values: a statement built for one
+    shape serves every search of it (building and compiling cost more than running it)."""
+
+    words: DocumentShape
+    tax_id: bool
+    phone: bool
+    name_prefixes: int  # distinct forms of the query compared with the start of the names
+    search_name: bool
 
 
-def _search(q: str, dialect: str) -> tuple[Any, Any]:
-    """(what matches, its rank) for a search, as `customer_search_rank` defines them."""
+class _Search(NamedTuple):
+    shape: _SearchShape
+    values: dict[str, str]
+
+
+def _search_of(q: str, dialect: str) -> _Search:
+    """A search's shape and the values of its parameters (`_search`)."""
     query = parse_search(q)
-    typed = split_words(q.lower())
-    matches = document_matches(
-        Customer.search_document,
-        Customer.id,
-        "customer_search",
-        [search_word_forms(word) for word in query.words],
-        dialect,
-    )
-    digits = query.phone.lstrip("+")
-    exact = [func.lower(Customer.number) == query.text]
+    words = [search_word_forms(word) for word in query.words]
+    shape = document_shape(words, dialect)
+    values = document_values(words, shape)
+    values["text"] = query.text
     if query.tax_id:
-        exact.append(Customer.tax_id == query.tax_id)
+        values["tax_id"] = query.tax_id
     if query.phone:
+        digits = query.phone.lstrip("+")
+        values["phone_in"] = like_contains(digits)
+        values["phone_end"] = like_suffix(digits)
+    prefixes = sorted({query.text, " ".join(split_words(q.lower()))})
+    values.update({f"prefix{i}": like_prefix(form) for i, form in enumerate(prefixes)})
+    if name := normalize_name(q):
+        values["name_prefix"] = like_prefix(name)
+    return _Search(
+        _SearchShape(shape, bool(query.tax_id), bool(query.phone), len(prefixes), bool(name)),
+        values,
+    )
+
+
+def _search(shape: _SearchShape) -> tuple[Any, Any]:
+    """(what matches, its rank) for a search of that shape, as `customer_search_rank`
+    defines them, with the values of `_search_of` as parameters."""
+    matches = bound_document_matches(
+        Customer.search_document, Customer.id, "customer_search", shape.words
+    )
+    exact = [func.lower(Customer.number) == bindparam("text")]
+    if shape.tax_id:
+        exact.append(Customer.tax_id == bindparam("tax_id"))
+    if shape.phone:
         # One pass over the contacts' phone numbers, not a lookup per customer.
         phoned = select(CustomerContact.customer_id).where(
-            CustomerContact.phone.like(like_contains(digits), escape=LIKE_ESCAPE)
+            CustomerContact.phone.like(bindparam("phone_in"), escape=LIKE_ESCAPE)
         )
         matches = or_(matches, Customer.id.in_(phoned))
-        exact.append(_phone_hit(like_suffix(digits)))
-    prefixes = [like_prefix(form) for form in {query.text, " ".join(typed)}]
+        exact.append(
+            exists()
+            .where(
+                CustomerContact.customer_id == Customer.id,
+                CustomerContact.phone.like(bindparam("phone_end"), escape=LIKE_ESCAPE),
+            )
+            .correlate(Customer)
+        )
+    prefixes: list[Any] = [bindparam(f"prefix{i}") for i in range(shape.name_prefixes)]
     prefix = [
         _lower_like(Customer.legal_name, prefixes),
         _lower_like(Customer.trading_name, prefixes),
     ]
-    if name := normalize_name(q):
-        prefix.append(Customer.search_name.like(like_prefix(name), escape=LIKE_ESCAPE))
+    if shape.search_name:
+        prefix.append(Customer.search_name.like(bindparam("name_prefix"), escape=LIKE_ESCAPE))
     rank = case((or_(*exact), RANK_EXACT), (or_(*prefix), RANK_NAME_PREFIX), else_=RANK_WORDS)
     return matches, rank
 
@@ -146,27 +181,24 @@ async def search_customers(
 ) -> CustomerPage:
     sort = sort if sort in SORTS else "name"
     if not checked_search_text(q).strip():
-        return await _list_customers(session, scope, status, territory_id, sort, limit, offset)
-    # The scope filter is always applied first and ANDed with everything the caller asks,
-    # so no combination of filters can reach a row outside it.
-    matches, rank = _search(q, session.get_bind().dialect.name)
-    where = [customer_filter(scope), matches]
-    # A search ranks best matches first, unless the caller sorts by a column.
-    order: list[Any] = [rank] if rank_first else []
-    if status:
-        where.append(Customer.status == status)
-    if territory_id:
-        where.append(Customer.territory_id == territory_id)
-    total = int(await session.scalar(select(func.count()).select_from(Customer).where(*where)) or 0)
-    query = (
-        select(*_SUMMARY_COLUMNS)
-        .outerjoin(CustomerAddress, _billing_join())
-        .where(*where)
-        .order_by(*order, SORTS[sort], Customer.id)
-        .limit(limit)
-        .offset(offset)
+        statements = _list_statements(scope.shape, bool(status), bool(territory_id), sort)
+        values: dict[str, str] = {}
+    else:
+        search = _search_of(q, unit_of(session).dialect_name)
+        statements = _search_statements(
+            scope.shape, search.shape, bool(status), bool(territory_id), sort, rank_first
+        )
+        values = search.values
+    total, rows = await read_page(
+        session,
+        statements,
+        scope,
+        limit=limit,
+        offset=offset,
+        status=status,
+        territory_id=territory_id,
+        **values,
     )
-    rows = (await session.execute(query)).all()
     return CustomerPage(items=_summaries(rows), total=total, limit=limit, offset=offset)
 
 
@@ -188,26 +220,29 @@ def _list_statements(
     return paged(rows, Customer, where, [SORTS[sort], Customer.id])
 
 
-async def _list_customers(
-    session: AsyncSession,
-    scope: Scope,
-    status: str | None,
-    territory_id: str | None,
+@lru_cache(maxsize=512)
+def _search_statements(
+    shape: tuple[str, int],
+    search: _SearchShape,
+    by_status: bool,
+    by_territory: bool,
     sort: str,
-    limit: int,
-    offset: int,
-) -> CustomerPage:
-    statements = _list_statements(scope.shape, bool(status), bool(territory_id), sort)
-    total, rows = await read_page(
-        session,
-        statements,
-        scope,
-        limit=limit,
-        offset=offset,
-        status=status,
-        territory_id=territory_id,
-    )
-    return CustomerPage(items=_summaries(rows), total=total, limit=limit, offset=offset)
+    rank_first: bool,
+) -> PageStatements:
+    """A search's count and page, built once for every search of one shape (`_SearchShape`)
+    in scopes of one shape, with the same filters and sort."""
+    matches, rank = _search(search)
+    # The scope filter is always applied first and ANDed with everything the caller asks,
+    # so no combination of filters can reach a row outside it.
+    where = [bound_customer_filter(shape), matches]
+    if by_status:
+        where.append(Customer.status == bindparam("status"))
+    if by_territory:
+        where.append(Customer.territory_id == bindparam("territory_id"))
+    # A search ranks best matches first, unless the caller sorts by a column.
+    order: list[Any] = [rank] if rank_first else []
+    rows = select(*_SUMMARY_COLUMNS).outerjoin(CustomerAddress, _billing_join())
+    return paged(rows, Customer, where, [*order, SORTS[sort], Customer.id])
 
 
 def _summaries(rows: Any) -> list[CustomerSummary]:
