@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from datetime import date
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, func, select
@@ -194,7 +194,7 @@ async def search_products(
     if checked_search_text(q).strip():
         total, found = await _searched(session, q, category, active, sort, limit, offset)
     else:
-        count, page = _list_statements(bool(category), active is not None, sort)
+        count, page = _list_statements(None, bool(category), active is not None, sort)
         params = {"category": category, "active": active, "limit": limit, "offset": offset}
         sql = unit_of(session).sql
         total = int(await sql.scalar(count, params) or 0)
@@ -229,28 +229,18 @@ def _count_of(where: list[Any]) -> Select[Any]:
     return select(func.count()).select_from(base.where(*where).subquery())
 
 
-@cache
-def _list_statements(by_category: bool, by_active: bool, sort: str) -> tuple[Any, Any]:
-    """The count and the page of a listing without search text, built once for each
-    filter and sort, their values as parameters (building and compiling a statement costs
-    more than running it)."""
-    where: list[Any] = []
-    if by_category:
-        where.append(ProductCategory.code == bindparam("category"))
-    if by_active:
-        where.append(Product.active == bindparam("active"))
-    page = _page_of(where, sort).limit(bindparam("limit")).offset(bindparam("offset"))
-    return _count_of(where), page
-
-
 @lru_cache(maxsize=64)
-def _search_statements(
-    words: DocumentShape, by_category: bool, by_active: bool, sort: str
+def _list_statements(
+    words: DocumentShape | None, by_category: bool, by_active: bool, sort: str
 ) -> tuple[Any, Any]:
-    """`_list_statements` of a search: the search text is a parameter too."""
-    where: list[Any] = [
-        bound_document_matches(Product.search_document, Product.id, "product_search", words)
-    ]
+    """The count and the page of a listing, built once for each search shape (`words`;
+    None without search text), filter and sort, their values as parameters (building and
+    compiling a statement costs more than running it)."""
+    where: list[Any] = []
+    if words is not None:
+        where.append(
+            bound_document_matches(Product.search_document, Product.id, "product_search", words)
+        )
     if by_category:
         where.append(ProductCategory.code == bindparam("category"))
     if by_active:
@@ -272,7 +262,7 @@ async def _searched(
     sql = unit_of(session).sql
     words = [[fold(q.strip())]]
     shape = document_shape(words, unit_of(session).dialect_name)
-    count, page = _search_statements(shape, bool(category), active is not None, sort)
+    count, page = _list_statements(shape, bool(category), active is not None, sort)
     params = {
         **document_values(words, shape),
         "category": category,
