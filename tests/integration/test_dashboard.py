@@ -14,14 +14,24 @@ from sqlalchemy import text, update
 from server.db.models import SalesOrder, TerritoryAssignment
 from server.db.summaries import rebuild_sql
 from server.db.types import new_id
-from server.domain.dashboard import PeriodKind, period_for
+from server.domain.dashboard import Period, PeriodKind, period_for
 from tests.billing_factories import Shop, open_shop, place, ship
 from tests.factories import bearer, login, make_user
 from tests.sales_factories import create_customer
 
-TODAY = datetime.now(UTC).date()  # the server counts UTC days
-PERIOD = period_for(PeriodKind.MONTH, TODAY)
-BEFORE = PERIOD.previous()
+
+# Asked when a test runs, not when the module is imported: a run that crosses midnight
+# (UTC: the server counts UTC days) must compare with the server's day.
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _period() -> Period:
+    return period_for(PeriodKind.MONTH, _today())
+
+
+def _before() -> Period:
+    return _period().previous()
 
 
 async def _backdate(db, order_id: str, day: date) -> None:
@@ -56,7 +66,7 @@ async def _north_manager(db, shop: Shop) -> dict[str, str]:
                 territory_id=shop.world.north,
                 user_id=user.id,
                 role="manager",
-                valid_from=TODAY - timedelta(days=400),
+                valid_from=_today() - timedelta(days=400),
             )
         )
     return {"id": user.id}
@@ -68,7 +78,7 @@ async def _sold(client, db) -> tuple[Shop, dict[str, Any]]:
     shop = await open_shop(client, db)
     now = await place(client, shop, {shop.even: 5})  # 5 x 20.00 = 100.00 net, 110.00 total
     before = await place(client, shop, {shop.even: 2})  # 40.00 net
-    await _backdate(db, before["id"], BEFORE.start + timedelta(days=1))
+    await _backdate(db, before["id"], _before().start + timedelta(days=1))
     south_buyer = await create_customer(
         client, shop.admin, "Bay Supplies", state="CA", postal="94105", city="San Francisco"
     )
@@ -78,7 +88,7 @@ async def _sold(client, db) -> tuple[Shop, dict[str, Any]]:
     invoiced = await client.post(f"/api/orders/{now['id']}/invoice", headers=shop.admin)
     assert invoiced.status_code == 201, invoiced.text
     # 50.00 recorded as received in the previous period, the other 60.00 today.
-    for cents, day in ((5_000, BEFORE.start + timedelta(days=2)), (6_000, TODAY)):
+    for cents, day in ((5_000, _before().start + timedelta(days=2)), (6_000, _today())):
         paid = await client.post(
             "/api/payments",
             json={
@@ -93,7 +103,11 @@ async def _sold(client, db) -> tuple[Shop, dict[str, Any]]:
         assert paid.status_code == 201, paid.text
     quota = await client.post(
         "/api/commission/quotas",
-        json={"rep_id": shop.world.rep1.id, "period": TODAY.isoformat()[:7], "quota_cents": 20_000},
+        json={
+            "rep_id": shop.world.rep1.id,
+            "period": _today().isoformat()[:7],
+            "quota_cents": 20_000,
+        },
         headers=shop.admin,
     )
     assert quota.status_code == 200, quota.text
@@ -109,8 +123,8 @@ async def test_dashboard_figures_equal_the_sums_and_compare_with_the_previous_pe
     d = answer.json()
     figures = d["figures"]
     assert d["currency"] == "USD"
-    assert d["period"]["start"] == PERIOD.start.isoformat()
-    assert d["period"]["previous_end"] == BEFORE.last_day.isoformat()
+    assert d["period"]["start"] == _period().start.isoformat()
+    assert d["period"]["previous_end"] == _before().last_day.isoformat()
     # North 100.00 + South 60.00 now; North 40.00 before.
     assert figures["booked_cents"] == {
         "current": 16_000,
@@ -128,8 +142,8 @@ async def test_dashboard_figures_equal_the_sums_and_compare_with_the_previous_pe
     # Placed and shipped within the test: no whole tenth of a day in between.
     assert figures["fulfilment_cycle_days"] == {"current": "0.0", "previous": None}
     series = {p["start"]: p["booked_cents"] for p in d["revenue_over_time"]}
-    assert len(series) == PERIOD.days  # every day of the month, empty ones at zero
-    assert series[TODAY.isoformat()] == 16_000 and sum(series.values()) == 16_000
+    assert len(series) == _period().days  # every day of the month, empty ones at zero
+    assert series[_today().isoformat()] == 16_000 and sum(series.values()) == 16_000
     assert [t["name"] for t in d["territories"]] == ["West"]  # the manager's top territory
     west = await client.get(
         "/api/dashboard", params={"territory": shop.world.region}, headers=manager
@@ -168,8 +182,8 @@ async def test_dashboard_figures_equal_the_sums_and_compare_with_the_previous_pe
         "/api/dashboard",
         params={
             "period": "custom",
-            "from": BEFORE.start.isoformat(),
-            "to": BEFORE.last_day.isoformat(),
+            "from": _before().start.isoformat(),
+            "to": _before().last_day.isoformat(),
         },
         headers=manager,
     )
@@ -264,7 +278,7 @@ async def test_customers_whose_ordering_lapsed_are_counted_against_their_rhythm(
     # so the customer has lapsed now and had not at the end of the period before.
     for days_ago in (39, 34, 29):
         order = await place(client, shop, {shop.even: 1})
-        await _backdate(db, order["id"], TODAY - timedelta(days=days_ago))
+        await _backdate(db, order["id"], _today() - timedelta(days=days_ago))
     d = (await client.get("/api/dashboard", headers=manager)).json()
     assert d["figures"]["lapsed_customers"]["current"] == 1
     assert d["figures"]["lapsed_customers"]["previous"] == 0
@@ -296,9 +310,9 @@ async def test_the_page_renders_with_currency_and_htmx_swaps_its_body(app, brows
     assert "Bay Supplies" not in body.text
     half_typed = await browser.get(
         "/manager/dashboard",
-        params={"period": "custom", "from": TODAY.isoformat()},
+        params={"period": "custom", "from": _today().isoformat()},
         headers={"HX-Request": "true"},
     )
     assert half_typed.status_code == 200
     assert "A custom period needs a from and a to day." in half_typed.text
-    assert PERIOD.start.isoformat() in half_typed.text
+    assert _period().start.isoformat() in half_typed.text
