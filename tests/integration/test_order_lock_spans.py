@@ -12,8 +12,8 @@ import asyncio
 
 import asyncpg
 
-from tests.factories import bearer, login, seed_world
-from tests.sales_factories import add_product, create_customer, seed_catalog, set_stock
+from tests.billing_factories import open_shop
+from tests.sales_factories import create_customer
 
 LIMIT_CENTS = 50_000
 
@@ -22,27 +22,14 @@ def _order(customer_id: str, product_id: str, quantity: int) -> dict:
     return {"customer_id": customer_id, "lines": [{"product_id": product_id, "quantity": quantity}]}
 
 
-async def _shop(client, db):
-    await seed_world(db)
-    catalog = await seed_catalog(db)
-    busy = await add_product(db, catalog, "BUSY-1", price_cents=1000)
-    quiet = await add_product(db, catalog, "QUIET-1", price_cents=1000)
-    for product in (busy, quiet):
-        await set_stock(db, catalog.warehouse_ids[0], product, 1_000)
-    manager = bearer(await login(client, "manager@corp.test"))
-    rep = bearer(await login(client, "rep1@corp.test"))
-    return busy, quiet, manager, rep
-
-
 async def test_orders_of_one_customer_at_once_never_pass_its_credit_limit(client, db):
-    busy, _, manager, rep = await _shop(client, db)
-    customer = await create_customer(
-        client, manager, "Tight Budget Cafe", credit_limit_cents=LIMIT_CENTS
-    )
+    shop = await open_shop(client, db, credit_limit_cents=LIMIT_CENTS)
     # Each order is 11,000 cents with tax: four fit under the limit, the other four do not.
     answers = await asyncio.gather(
         *(
-            client.post("/api/orders", json=_order(customer["id"], busy, 10), headers=rep)
+            client.post(
+                "/api/orders", json=_order(shop.customer["id"], shop.even, 5), headers=shop.rep
+            )
             for _ in range(8)
         )
     )
@@ -59,9 +46,11 @@ async def test_an_order_waiting_for_a_busy_products_stock_does_not_hold_up_other
     if backend.name == "sqlite":
         # One writer: there every order takes its turn by design.
         return
-    busy, quiet, manager, rep = await _shop(client, db)
-    first = await create_customer(client, manager, "Queue Corner", credit_limit_cents=LIMIT_CENTS)
-    second = await create_customer(client, manager, "Side Street", credit_limit_cents=LIMIT_CENTS)
+    shop = await open_shop(client, db, credit_limit_cents=LIMIT_CENTS)
+    busy, quiet = shop.even, shop.odd
+    second = await create_customer(
+        client, shop.admin, "Side Street", credit_limit_cents=LIMIT_CENTS
+    )
     # Another transaction (a receipt, a shipment) holds the busy product's stock row.
     holder = await asyncpg.connect(backend.url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
@@ -69,13 +58,13 @@ async def test_an_order_waiting_for_a_busy_products_stock_does_not_hold_up_other
         await holding.start()
         await holder.execute("SELECT 1 FROM stock_levels WHERE product_id = $1 FOR UPDATE", busy)
         waiting = asyncio.create_task(
-            client.post("/api/orders", json=_order(first["id"], busy, 1), headers=rep)
+            client.post("/api/orders", json=_order(shop.customer["id"], busy, 1), headers=shop.rep)
         )
         await asyncio.sleep(0.5)
         assert not waiting.done()
 
         other = await asyncio.wait_for(
-            client.post("/api/orders", json=_order(second["id"], quiet, 1), headers=rep), 10
+            client.post("/api/orders", json=_order(second["id"], quiet, 1), headers=shop.rep), 10
         )
         assert other.status_code == 201, other.text
         assert not waiting.done()
