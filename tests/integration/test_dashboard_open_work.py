@@ -11,21 +11,20 @@ from sqlalchemy import select, update
 from server.db.models import AuditEvent, Invoice, SalesOrder
 from tests.billing_factories import open_shop, place, ship
 from tests.factories import bearer, login
-from tests.integration.test_dashboard import BEFORE, TODAY
+from tests.integration.test_dashboard import _before, _today
 from tests.integration.test_sales_pages import HTMX, _log_in
 from tests.sales_factories import add_product, set_stock
-
-LAST_PERIOD = datetime.combine(BEFORE.start + timedelta(days=1), time(12), tzinfo=UTC)
 
 
 async def _happened_last_period(db, order_id: str) -> None:
     """The order and everything on its timeline so far happened in the previous period."""
+    last_period = datetime.combine(_before().start + timedelta(days=1), time(12), tzinfo=UTC)
     async with db.write() as uow:
         await uow.session.execute(
-            update(SalesOrder).where(SalesOrder.id == order_id).values(placed_at=LAST_PERIOD)
+            update(SalesOrder).where(SalesOrder.id == order_id).values(placed_at=last_period)
         )
         await uow.session.execute(
-            update(AuditEvent).where(AuditEvent.entity_id == order_id).values(at=LAST_PERIOD)
+            update(AuditEvent).where(AuditEvent.entity_id == order_id).values(at=last_period)
         )
 
 
@@ -70,7 +69,7 @@ async def test_open_work_is_compared_with_how_it_stood_when_the_period_began(cli
         # Issued in the previous period and due two days later.
         invoice = await uow.session.scalar(select(Invoice).where(Invoice.order_id == sold["id"]))
         assert invoice is not None
-        invoice.issued_on, invoice.due_on = BEFORE.start, BEFORE.start + timedelta(days=2)
+        invoice.issued_on, invoice.due_on = _before().start, _before().start + timedelta(days=2)
         total = invoice.total_cents
     paid = await client.post(
         "/api/payments",
@@ -79,7 +78,7 @@ async def test_open_work_is_compared_with_how_it_stood_when_the_period_began(cli
             "amount_cents": total,
             "method": "bank_transfer",
             "reference": "late",
-            "received_on": TODAY.isoformat(),
+            "received_on": _today().isoformat(),
         },
         headers=shop.admin,
     )
@@ -108,8 +107,8 @@ async def test_open_work_is_compared_with_how_it_stood_when_the_period_began(cli
         "/api/dashboard",
         params={
             "period": "custom",
-            "from": BEFORE.start.isoformat(),
-            "to": BEFORE.last_day.isoformat(),
+            "from": _before().start.isoformat(),
+            "to": _before().last_day.isoformat(),
         },
         headers=manager,
     )
