@@ -135,13 +135,17 @@ class _Compiled:
         make = self.row._make
         if not any(processors):
             return [make(r) for r in raw]
-        return [
-            make(
-                value if process is None or value is None else process(value)
-                for process, value in zip(processors, r, strict=True)
-            )
-            for r in raw
-        ]
+        # Usually a column or two need converting (a flag, a time): touch only those.
+        converted = [(i, process) for i, process in enumerate(processors) if process is not None]
+        made = []
+        for r in raw:
+            values = list(r)
+            for i, process in converted:
+                value = values[i]
+                if value is not None:
+                    values[i] = process(value)
+            made.append(make(values))
+        return made
 
 
 def _for_bind(

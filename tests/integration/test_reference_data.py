@@ -91,3 +91,60 @@ async def test_a_renamed_territory_is_what_the_next_order_snapshots(client, db):
     assert second.status_code == 201, second.text
     assert first.json()["territory_name"] != "North Coast"
     assert second.json()["territory_name"] == "North Coast"
+
+
+async def _listed_price(client, headers, sku: str) -> dict | None:
+    response = await client.get(f"/api/products?q={sku}", headers=headers)
+    assert response.status_code == 200, response.text
+    (item,) = response.json()["items"]
+    return item["price"]
+
+
+async def test_price_items_changed_by_another_process_price_the_next_listing_and_order(
+    client, db, backend
+):
+    # given: a listing and an order priced the widget, so this process holds its items
+    await seed_world(db)
+    catalog = await seed_catalog(db, tax_rate="0")
+    headers = bearer(await login(client, "manager@corp.test"))
+    widget = await add_product(db, catalog, "WID-1", price_cents=10000)
+    await set_stock(db, catalog.warehouse_ids[0], widget, 50)
+    customer = await create_customer(client, headers, "Harbor View Bistro")
+    assert (await _listed_price(client, headers, "WID-1"))["unit_price_cents"] == 10000
+    body = {"customer_id": customer["id"], "lines": [{"product_id": widget, "quantity": 1}]}
+    first = await client.post("/api/orders", json=body, headers=headers)
+    assert first.json()["totals"]["subtotal_cents"] == 10000
+    # when: another process changes the item's price and adds a volume break, by plain SQL
+    other = Database(backend.url)
+    try:
+        async with other.write() as uow:
+            await uow.session.execute(
+                text("UPDATE price_list_items SET unit_price_cents = 9000 WHERE product_id = :p"),
+                {"p": widget},
+            )
+            await uow.session.execute(
+                text(
+                    "INSERT INTO price_breaks (id, item_id, min_qty, unit_price_cents) "
+                    "SELECT 'b-wid-10', id, 10, 8000 FROM price_list_items WHERE product_id = :p"
+                ),
+                {"p": widget},
+            )
+    finally:
+        await other.dispose()
+    # then: the listing shows the new price and its break, and the next order pays them
+    price = await _listed_price(client, headers, "WID-1")
+    assert price["unit_price_cents"] == 9000
+    assert price["breaks"] == [{"min_qty": 10, "unit_price_cents": 8000}]
+    second = await client.post("/api/orders", json=body, headers=headers)
+    assert second.json()["totals"]["subtotal_cents"] == 9000
+    # when: the item is removed from its list, by plain SQL
+    async with db.write() as uow:
+        await uow.session.execute(text("DELETE FROM price_breaks"))
+        await uow.session.execute(
+            text("DELETE FROM price_list_items WHERE product_id = :p"), {"p": widget}
+        )
+    # then: the listing shows it unpriced, and an order of it is refused
+    assert await _listed_price(client, headers, "WID-1") is None
+    refused = await client.post("/api/orders", json=body, headers=headers)
+    assert refused.status_code == 422, refused.text
+    assert "no_price" in refused.text

@@ -9,7 +9,8 @@ from server.db.models.base import Base
 
 __all__ = ["REFERENCE_TABLES", "ReferenceDataVersion"]
 
-# Small tables every order reads in full: kept in memory per process
+# Tables every order reads: the small ones in full, price list items (with their breaks)
+# product by product as they are asked for; kept in memory per process
 # (server/features/shared/reference_data.py).
 REFERENCE_TABLES = (
     "territories",
@@ -17,13 +18,15 @@ REFERENCE_TABLES = (
     "territory_assignments",
     "tax_rates",
     "price_lists",
+    "price_list_items",
+    "price_breaks",
 )
 
 
 class ReferenceDataVersion(Base):
     """One row whose token changes with every write to the reference tables.
 
-    Database triggers (migration 0004) set a new random token on every INSERT, UPDATE and
+    Database triggers (migrations 0004 and 0022) set a new random token on every INSERT, UPDATE and
     DELETE of those tables, whoever writes: services, CSV imports, the demo loader, another
     server process, a person at the SQL prompt. A process that finds the token it loaded
     its copy at knows the copy is current. Random rather than counted, so a rolled-back

@@ -1,8 +1,9 @@
 """Loads what the pricing and tax rules need, as the domain's plain structs, and asks them.
 
-Only the price lists that could apply to a customer are loaded: base lists, every version
+Only the price lists that could apply to a customer are used: base lists, every version
 of the customer's assigned list (the rule follows the assigned list by code to its newest
-valid version) and the customer's own lists. Items are loaded only for the products asked.
+valid version) and the customer's own lists. Items are read only for the products asked,
+once per reference token: the reference data keeps them (`ReferenceData.keep_items`).
 """
 
 from __future__ import annotations
@@ -111,9 +112,9 @@ def _applicable_lists(lists: Sequence[Any], customer: Any | None) -> list[Any]:
     return chosen
 
 
-def _items_statement(lists: int, products: int) -> Any:
-    # Each item with its volume breaks (one row per break, or one row without): one
-    # statement on the path of every order instead of two.
+def _items_statement(products: int) -> Any:
+    # Each item of every list with its volume breaks (one row per break, or one row
+    # without): the reference data keeps a product's items in all lists at once.
     return (
         select(
             PriceListItemRow.id,
@@ -124,15 +125,31 @@ def _items_statement(lists: int, products: int) -> Any:
             PriceBreakRow.unit_price_cents.label("break_unit_price_cents"),
         )
         .outerjoin(PriceBreakRow, PriceBreakRow.item_id == PriceListItemRow.id)
-        .where(
-            PriceListItemRow.price_list_id.in_([bindparam(f"l{i}") for i in range(lists)]),
-            PriceListItemRow.product_id.in_([bindparam(f"p{i}") for i in range(products)]),
-        )
+        .where(PriceListItemRow.product_id.in_([bindparam(f"p{i}") for i in range(products)]))
         .order_by(PriceListItemRow.id, PriceBreakRow.id)
     )
 
 
 _ITEMS = by_arity(_items_statement)
+
+
+async def _read_items(session: AsyncSession, reference: ReferenceData, ids: list[str]) -> None:
+    """Read the price list items of the products the reference data does not hold yet."""
+    params = {f"p{i}": pid for i, pid in enumerate(ids)}
+    items: dict[str, tuple[Any, list[PriceBreak]]] = {}
+    for row in await unit_of(session).sql.rows(_ITEMS(len(ids)), params):
+        item = items.get(row.id)
+        if item is None:
+            item = items[row.id] = (row, [])
+        if row.break_min_qty is not None:
+            item[1].append(PriceBreak(row.break_min_qty, row.break_unit_price_cents))
+    reference.keep_items(
+        ids,
+        (
+            (row.price_list_id, PriceListItem(row.product_id, row.unit_price_cents, tuple(breaks)))
+            for row, breaks in items.values()
+        ),
+    )
 
 
 async def load_price_context(
@@ -147,20 +164,13 @@ async def load_price_context(
     items_by_list: dict[str, dict[str, PriceListItem]] = {pl.id: {} for pl in lists}
     ids = sorted(set(product_ids))
     if lists and ids:
-        sql = unit_of(session).sql
-        params = {f"l{i}": pl.id for i, pl in enumerate(lists)}
-        params.update({f"p{i}": pid for i, pid in enumerate(ids)})
-        items: dict[str, tuple[Any, list[PriceBreak]]] = {}
-        for row in await sql.rows(_ITEMS(len(lists), len(ids)), params):
-            item = items.get(row.id)
-            if item is None:
-                item = items[row.id] = (row, [])
-            if row.break_min_qty is not None:
-                item[1].append(PriceBreak(row.break_min_qty, row.break_unit_price_cents))
-        for row, breaks in items.values():
-            items_by_list[row.price_list_id][row.product_id] = PriceListItem(
-                row.product_id, row.unit_price_cents, tuple(breaks)
-            )
+        missing = reference.products_without_items(ids)
+        if missing:
+            await _read_items(session, reference, missing)
+        for pid in ids:
+            for list_id, item in reference.items_of(pid).items():
+                if list_id in items_by_list:
+                    items_by_list[list_id][pid] = item
     return PriceContext(
         customer,
         [

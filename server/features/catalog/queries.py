@@ -8,12 +8,11 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer, Product, ProductCategory, Warehouse
 from server.db.models import StockLevel as StockRow
-from server.db.statements import by_arity
 from server.db.unit_of_work import unit_of
 from server.domain.catalog import StockLevel, is_low, is_low_stock, round_to_pack
 from server.domain.errors import NotFound
@@ -42,7 +41,6 @@ __all__ = [
     "SORTS",
     "get_product",
     "list_categories",
-    "load_stock",
     "product_detail",
     "search_products",
     "stock_alerts",
@@ -67,32 +65,6 @@ def _status(available: int, threshold: int) -> StockStatus:
     if available == 0:
         return "out"
     return "low" if is_low(available, threshold) else "in_stock"
-
-
-def _stock_statement(products: int) -> Any:
-    # Plain columns: a page of 50 products has about 150 stock rows, and building tracked
-    # ORM objects for them cost more than the rest of the listing.
-    return (
-        select(StockRow.warehouse_id, StockRow.product_id, StockRow.on_hand, StockRow.allocated)
-        .where(StockRow.product_id.in_([bindparam(f"p{i}") for i in range(products)]))
-        .order_by(StockRow.product_id, StockRow.warehouse_id)
-    )
-
-
-_STOCK = by_arity(_stock_statement)
-
-
-async def load_stock(
-    session: AsyncSession, product_ids: Collection[str]
-) -> dict[str, list[StockLevel]]:
-    levels: dict[str, list[StockLevel]] = defaultdict(list)
-    if product_ids:
-        ids = list(product_ids)
-        params = {f"p{i}": product_id for i, product_id in enumerate(ids)}
-        rows = await unit_of(session).sql.rows(_STOCK(len(ids)), params)
-        for warehouse_id, product_id, on_hand, allocated in rows:
-            levels[product_id].append(StockLevel(warehouse_id, product_id, on_hand, allocated))
-    return levels
 
 
 # What a listing shows of a product (`_summary`).
@@ -129,6 +101,7 @@ class _Listed(NamedTuple):
     low_stock_threshold: int
     code: str
     c_name: str
+    available: int
 
 
 class _Category(NamedTuple):
@@ -139,7 +112,7 @@ class _Category(NamedTuple):
 def _summary(
     product: Any,
     category: Any,
-    levels: list[StockLevel],
+    available: int,
     prices: PriceContext,
     on: date,
 ) -> ProductSummary:
@@ -157,7 +130,6 @@ def _summary(
             for_quantity=quantity,
             breaks=[BreakOut(b.min_qty, b.unit_price_cents) for b in prices.breaks_of(quote)],
         )
-    available = sum(level.available for level in levels)
     return ProductSummary(
         id=product.id,
         sku=product.sku,
@@ -200,12 +172,8 @@ async def search_products(
         total = int(await sql.scalar(count, params) or 0)
         found = await sql.rows(page, params)
     rows = [_Listed._make(row) for row in found]
-    ids = [p.id for p in rows]
-    levels = await load_stock(session, ids)
-    prices = await load_price_context(session, customer, ids)
-    items = [
-        _summary(p, _Category(p.code, p.c_name), levels.get(p.id, []), prices, on) for p in rows
-    ]
+    prices = await load_price_context(session, customer, [p.id for p in rows])
+    items = [_summary(p, _Category(p.code, p.c_name), p.available, prices, on) for p in rows]
     return ProductPage(
         items=items,
         total=total,
@@ -245,8 +213,25 @@ def _list_statements(
         where.append(ProductCategory.code == bindparam("category"))
     if by_active:
         where.append(Product.active == bindparam("active"))
-    page = _page_of(where, sort).limit(bindparam("limit")).offset(bindparam("offset"))
+    listed = _page_of(where, sort).limit(bindparam("limit")).offset(bindparam("offset"))
+    # Stock is summed for the page's rows only, in the same statement: one round trip and
+    # no per-warehouse rows to build.
+    inner = listed.subquery("listed")
+    key = inner.c[sort.lstrip("-")]
+    page = select(*inner.c, _available_of(inner.c.id).label("available")).order_by(
+        key.desc() if sort.startswith("-") else key.asc(), inner.c.id
+    )
     return _count_of(where), page
+
+
+def _available_of(product_id: Any) -> Any:
+    """A product's available stock over all warehouses, each warehouse's never below zero
+    (as `StockLevel.available`)."""
+    per_warehouse = case(
+        (StockRow.on_hand > StockRow.allocated, StockRow.on_hand - StockRow.allocated), else_=0
+    )
+    summed = select(func.sum(per_warehouse)).where(StockRow.product_id == product_id)
+    return func.coalesce(summed.scalar_subquery(), 0)
 
 
 async def _searched(
@@ -306,7 +291,7 @@ async def product_detail(
     ).all()
     levels = [StockLevel(s.warehouse_id, s.product_id, s.on_hand, s.allocated) for s, _ in rows]
     return ProductDetail(
-        product=_summary(product, category, levels, prices, on),
+        product=_summary(product, category, sum(level.available for level in levels), prices, on),
         floor_price_cents=product.floor_price_cents,
         low_stock_threshold=product.low_stock_threshold,
         cost_cents=product.cost_cents if show_cost else None,

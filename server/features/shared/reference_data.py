@@ -8,10 +8,18 @@ indexed row) in the caller's transaction: the same token means the copy is curre
 another token (database triggers set a new one on every write to those tables, whoever
 writes) means it is loaded again, inside that transaction, so a transaction that has just
 changed territories sees its own change.
+
+Price list items (with their volume breaks) are too many to read in full: the copy keeps
+those of each product some listing or order has asked for, read in the asking
+transaction. Their writes change the token too (migration 0022), so what the copy holds is
+never older than the token it is tagged with: a read that comes later in a transaction
+never sees an older state than the token read before it, on SQLite (one snapshot per
+transaction) as on PostgreSQL (read committed).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -23,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.models import PriceList, ReferenceDataVersion
 from server.db.models import TaxRate as TaxRateRow
 from server.db.unit_of_work import unit_of
-from server.domain.catalog import TaxRate
+from server.domain.catalog import PriceListItem, TaxRate
 from server.domain.territories import visible_territory_ids
 from server.features.shared.territory_data import TerritoryData, read_territory_data
 
@@ -54,6 +62,8 @@ class ReferenceData:
         Any
     ]  # rows: id, code, kind, version, valid_from, valid_to, customer_id, currency
     _scopes: dict[tuple[str, str, date], frozenset[str]] = field(default_factory=dict)
+    # Each product read so far: its item in each list that has one, by list id.
+    _items: dict[str, dict[str, PriceListItem]] = field(default_factory=dict)
 
     def visible_territory_ids(self, user_id: str, role: str, on: date) -> frozenset[str]:
         key = (user_id, role, on)
@@ -72,6 +82,25 @@ class ReferenceData:
     def tax_rates_for(self, categories: set[str]) -> list[TaxRate]:
         return [r for r in self.tax_rates if r.tax_category in categories]
 
+    def products_without_items(self, product_ids: Iterable[str]) -> list[str]:
+        """The products whose price list items this copy has not read yet."""
+        return [pid for pid in product_ids if pid not in self._items]
+
+    def keep_items(self, product_ids: Iterable[str], items: Iterable[ListedItem]) -> None:
+        """Keep the items read for `product_ids` (every list's): a product without any
+        is kept too, as priced nowhere."""
+        for pid in product_ids:
+            self._items.setdefault(pid, {})
+        for price_list_id, item in items:
+            self._items[item.product_id][price_list_id] = item
+
+    def items_of(self, product_id: str) -> dict[str, PriceListItem]:
+        """A kept product's items by price list id (`keep_items` first)."""
+        return self._items[product_id]
+
+
+# A price list item with the id of its list.
+ListedItem = tuple[str, PriceListItem]
 
 # One copy per database, by URL: the SQLite writer and readers share it.
 _COPIES: dict[str, ReferenceData] = {}
