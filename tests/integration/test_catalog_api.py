@@ -470,6 +470,11 @@ async def test_product_search_pages_and_carries_customer_price_and_availability(
     assert page["items"][0]["stock_status"] == "out"
     saw = page["items"][2]["price"]
     assert (saw["for_quantity"], saw["unit_price_cents"]) == (12, 900)
+    # the same listing without the customer shows the base list's price, not Acme's
+    anyone = (await client.get("/api/products", params={"sort": "sku"}, headers=w.rep)).json()
+    base_hammer = anyone["items"][1]["price"]
+    assert base_hammer["price_list_code"] != "ACME"
+    assert base_hammer["unit_price_cents"] != 800
     found = (await client.get("/api/products", params={"q": "TEETH"}, headers=w.rep)).json()
     assert [p["sku"] for p in found["items"]] == ["SAW-1"]
     paged = (

@@ -38,7 +38,7 @@ from server.domain.catalog import (
 )
 from server.domain.errors import NotFound, ValidationFailed
 from server.domain.territories import Address
-from server.features.catalog.schemas import PriceLookupOut
+from server.features.catalog.schemas import BreakOut, PriceLookupOut, PriceOut
 from server.features.shared.reference_data import ReferenceData, reference_data
 from server.features.shared.scope import customer_filter, load_scope
 
@@ -56,13 +56,17 @@ __all__ = [
 class PriceContext:
     """The price lists that may apply to one customer (or to nobody: base lists only)."""
 
-    def __init__(self, customer: Any | None, price_lists: list[PriceList]) -> None:
+    def __init__(
+        self, customer: Any | None, price_lists: list[PriceList], reference: ReferenceData
+    ) -> None:
         self.customer = customer
         self.price_lists = price_lists
+        self._reference = reference
         # The lists that speak on each day asked about: the same for every product.
         self._levels: dict[date, tuple[PriceList, ...]] = {}
+        self._level_ids: dict[date, tuple[str, ...]] = {}
 
-    def quote(self, product_id: str, quantity: int, on: date) -> PriceQuote:
+    def _levels_on(self, on: date) -> tuple[PriceList, ...]:
         levels = self._levels.get(on)
         if levels is None:
             levels = self._levels[on] = price_levels(
@@ -71,7 +75,38 @@ class PriceContext:
                 customer_price_list_id=self.customer.price_list_id if self.customer else None,
                 price_lists=self.price_lists,
             )
+            self._level_ids[on] = tuple(pl.id for pl in levels)
+        return levels
+
+    def quote(self, product_id: str, quantity: int, on: date) -> PriceQuote:
+        levels = self._levels_on(on)
         return price_from_levels(levels, product_id=product_id, quantity=quantity, on=on)
+
+    def listed_price(self, product_id: str, quantity: int, on: date) -> PriceOut | None:
+        """What a listing shows as the price of `quantity` (None: not priced on the day).
+
+        The same for every customer whose lists speak alike, so the reference data
+        remembers it by those lists until a price changes."""
+        self._levels_on(on)
+        key = ("listed_price", self._level_ids[on], product_id, quantity)
+        price: PriceOut | None = self._reference.remembered(
+            key, lambda: self._listed_price(product_id, quantity, on)
+        )
+        return price
+
+    def _listed_price(self, product_id: str, quantity: int, on: date) -> PriceOut | None:
+        quote = quote_or_none(self, product_id, quantity, on)
+        if quote is None:
+            return None
+        return PriceOut(
+            unit_price_cents=quote.unit_price_cents,
+            price_list_id=quote.price_list_id,
+            price_list_code=quote.price_list_code,
+            price_list_version=quote.price_list_version,
+            break_min_qty=quote.break_min_qty,
+            for_quantity=quantity,
+            breaks=[BreakOut(b.min_qty, b.unit_price_cents) for b in self.breaks_of(quote)],
+        )
 
     def breaks_of(self, quote: PriceQuote) -> tuple[PriceBreak, ...]:
         for price_list in self.price_lists:
@@ -186,6 +221,7 @@ async def load_price_context(
             )
             for pl in lists
         ],
+        reference,
     )
 
 

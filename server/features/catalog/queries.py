@@ -17,11 +17,9 @@ from server.db.unit_of_work import unit_of
 from server.domain.catalog import StockLevel, is_low, is_low_stock, round_to_pack
 from server.domain.errors import NotFound
 from server.domain.search import checked_search_text, fold
-from server.features.catalog.prices import PriceContext, load_price_context, quote_or_none
+from server.features.catalog.prices import PriceContext, load_price_context
 from server.features.catalog.schemas import (
-    BreakOut,
     CategoryOut,
-    PriceOut,
     ProductDetail,
     ProductPage,
     ProductSummary,
@@ -118,18 +116,7 @@ def _summary(
 ) -> ProductSummary:
     # Listings quote the smallest orderable quantity, the price a rep would see first.
     quantity = round_to_pack(1, max(product.pack_size, 1), max(product.min_order_qty, 0))
-    quote = quote_or_none(prices, product.id, quantity, on)
-    price = None
-    if quote is not None:
-        price = PriceOut(
-            unit_price_cents=quote.unit_price_cents,
-            price_list_id=quote.price_list_id,
-            price_list_code=quote.price_list_code,
-            price_list_version=quote.price_list_version,
-            break_min_qty=quote.break_min_qty,
-            for_quantity=quantity,
-            breaks=[BreakOut(b.min_qty, b.unit_price_cents) for b in prices.breaks_of(quote)],
-        )
+    price = prices.listed_price(product.id, quantity, on)
     return ProductSummary(
         id=product.id,
         sku=product.sku,

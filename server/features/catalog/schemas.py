@@ -93,13 +93,15 @@ class ProductUpdateIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=
     low_stock_threshold: Quantity | UnsetType = UNSET
 
 
-class BreakOut(msgspec.Struct):
+class BreakOut(msgspec.Struct, frozen=True):
     min_qty: int
     unit_price_cents: int
 
 
-class PriceOut(msgspec.Struct):
-    """The caller's price for the smallest orderable quantity (`for_quantity`)."""
+class PriceOut(msgspec.Struct, frozen=True):
+    """The caller's price for the smallest orderable quantity (`for_quantity`).
+
+    Frozen: one is shared by every listing that shows the same price."""
 
     unit_price_cents: int
     price_list_id: str

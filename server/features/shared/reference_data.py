@@ -19,7 +19,7 @@ transaction) as on PostgreSQL (read committed).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -64,6 +64,7 @@ class ReferenceData:
     _scopes: dict[tuple[str, str, date], frozenset[str]] = field(default_factory=dict)
     # Each product read so far: its item in each list that has one, by list id.
     _items: dict[str, dict[str, PriceListItem]] = field(default_factory=dict)
+    _derived: dict[Hashable, Any] = field(default_factory=dict)
 
     def visible_territory_ids(self, user_id: str, role: str, on: date) -> frozenset[str]:
         key = (user_id, role, on)
@@ -82,6 +83,17 @@ class ReferenceData:
     def tax_rates_for(self, categories: set[str]) -> list[TaxRate]:
         return [r for r in self.tax_rates if r.tax_category in categories]
 
+    def remembered(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """A value worked out from this copy alone (a product's listed price), computed
+        once per copy: a new token starts a new copy, and so forgets it."""
+        try:
+            return self._derived[key]
+        except KeyError:
+            if len(self._derived) >= _DERIVED_LIMIT:
+                self._derived.clear()  # keys carry days: a long-lived copy must not grow
+            value = self._derived[key] = compute()
+            return value
+
     def products_without_items(self, product_ids: Iterable[str]) -> list[str]:
         """The products whose price list items this copy has not read yet."""
         return [pid for pid in product_ids if pid not in self._items]
@@ -98,6 +110,9 @@ class ReferenceData:
         """A kept product's items by price list id (`keep_items` first)."""
         return self._items[product_id]
 
+
+# Values `remembered` per copy before it starts afresh: a few catalogs' worth of prices.
+_DERIVED_LIMIT = 200_000
 
 # A price list item with the id of its list.
 ListedItem = tuple[str, PriceListItem]
