@@ -54,28 +54,68 @@ __all__ = [
 
 
 class PriceContext:
-    """The price lists that may apply to one customer (or to nobody: base lists only)."""
+    """The price lists that may apply to one customer (or to nobody: base lists only),
+    for the products asked (`load_price_context`)."""
 
     def __init__(
-        self, customer: Any | None, price_lists: list[PriceList], reference: ReferenceData
+        self,
+        customer: Any | None,
+        headers: list[Any],
+        product_ids: list[str],
+        reference: ReferenceData,
     ) -> None:
         self.customer = customer
-        self.price_lists = price_lists
+        self._headers = headers
+        self._product_ids = product_ids
         self._reference = reference
+        self._price_lists: list[PriceList] | None = None
         # The lists that speak on each day asked about: the same for every product.
-        self._levels: dict[date, tuple[PriceList, ...]] = {}
         self._level_ids: dict[date, tuple[str, ...]] = {}
+        self._levels: dict[date, tuple[PriceList, ...]] = {}
+
+    @property
+    def price_lists(self) -> list[PriceList]:
+        """The lists with the asked products' items: built when a price is worked out,
+        not when every price asked for is remembered (`listed_price`)."""
+        if self._price_lists is None:
+            chosen: dict[str, dict[str, PriceListItem]] = {h.id: {} for h in self._headers}
+            for pid in self._product_ids:
+                for list_id, item in self._reference.items_of(pid).items():
+                    if list_id in chosen:
+                        chosen[list_id][pid] = item
+            self._price_lists = [
+                PriceList(
+                    id=h.id,
+                    code=h.code,
+                    kind=h.kind,
+                    version=h.version,
+                    valid_from=h.valid_from,
+                    valid_to=h.valid_to,
+                    customer_id=h.customer_id,
+                    items=chosen[h.id],
+                )
+                for h in self._headers
+            ]
+        return self._price_lists
+
+    def _level_ids_on(self, on: date) -> tuple[str, ...]:
+        ids = self._level_ids.get(on)
+        if ids is None:
+            # The headers carry all the precedence rule reads; items are not needed.
+            levels = price_levels(
+                on=on,
+                customer_id=self.customer.id if self.customer else None,
+                customer_price_list_id=self.customer.price_list_id if self.customer else None,
+                price_lists=self._headers,
+            )
+            ids = self._level_ids[on] = tuple(pl.id for pl in levels)
+        return ids
 
     def _levels_on(self, on: date) -> tuple[PriceList, ...]:
         levels = self._levels.get(on)
         if levels is None:
-            levels = self._levels[on] = price_levels(
-                on=on,
-                customer_id=self.customer.id if self.customer else None,
-                customer_price_list_id=self.customer.price_list_id if self.customer else None,
-                price_lists=self.price_lists,
-            )
-            self._level_ids[on] = tuple(pl.id for pl in levels)
+            by_id = {pl.id: pl for pl in self.price_lists}
+            levels = self._levels[on] = tuple(by_id[i] for i in self._level_ids_on(on))
         return levels
 
     def quote(self, product_id: str, quantity: int, on: date) -> PriceQuote:
@@ -87,8 +127,7 @@ class PriceContext:
 
         The same for every customer whose lists speak alike, so the reference data
         remembers it by those lists until a price changes."""
-        self._levels_on(on)
-        key = ("listed_price", self._level_ids[on], product_id, quantity)
+        key = ("listed_price", self._level_ids_on(on), product_id, quantity)
         price: PriceOut | None = self._reference.remembered(
             key, lambda: self._listed_price(product_id, quantity, on)
         )
@@ -195,34 +234,13 @@ async def load_price_context(
     reference: ReferenceData | None = None,
 ) -> PriceContext:
     reference = reference or await reference_data(session)
-    lists = _applicable_lists(reference.price_lists, customer)
-    items_by_list: dict[str, dict[str, PriceListItem]] = {pl.id: {} for pl in lists}
+    headers = _applicable_lists(reference.price_lists, customer)
     ids = sorted(set(product_ids))
-    if lists and ids:
+    if headers and ids:
         missing = reference.products_without_items(ids)
         if missing:
             await _read_items(session, reference, missing)
-        for pid in ids:
-            for list_id, item in reference.items_of(pid).items():
-                if list_id in items_by_list:
-                    items_by_list[list_id][pid] = item
-    return PriceContext(
-        customer,
-        [
-            PriceList(
-                id=pl.id,
-                code=pl.code,
-                kind=pl.kind,
-                version=pl.version,
-                valid_from=pl.valid_from,
-                valid_to=pl.valid_to,
-                customer_id=pl.customer_id,
-                items=items_by_list[pl.id],
-            )
-            for pl in lists
-        ],
-        reference,
-    )
+    return PriceContext(customer, headers, ids if headers else [], reference)
 
 
 def quote_or_none(
