@@ -26,7 +26,10 @@ from tests.sales_factories import (
     stock_of,
 )
 
-TODAY = date.today()
+
+def _today() -> date:
+    # Asked when the test runs, not at import: a run may cross midnight UTC.
+    return date.today()
 
 
 @dataclass
@@ -65,8 +68,8 @@ async def _blanket(
         json={
             "customer_id": shop.customer["id"],
             "order_type": "blanket",
-            "valid_from": (TODAY + timedelta(days=starts)).isoformat(),
-            "valid_to": (TODAY + timedelta(days=ends)).isoformat(),
+            "valid_from": (_today() + timedelta(days=starts)).isoformat(),
+            "valid_to": (_today() + timedelta(days=ends)).isoformat(),
             "lines": [
                 {"product_id": shop.widget, "quantity": quantity, "discount_percent": discount}
             ],
@@ -121,7 +124,7 @@ async def test_a_blanket_order_is_priced_like_any_order_and_reserves_no_stock(cl
     assert blanket["order_type"] == "blanket" and blanket["number"].startswith("SO-")
     assert blanket["lines"][0]["unit_price_cents"] == 1000
     assert blanket["totals"]["net_cents"] == 9500  # 10 x 10.00, 5 % off
-    assert blanket["blanket"]["valid_from"] == (TODAY - timedelta(days=1)).isoformat()
+    assert blanket["blanket"]["valid_from"] == (_today() - timedelta(days=1)).isoformat()
     assert [(x["agreed"], x["released"], x["remaining"]) for x in blanket["blanket"]["lines"]] == [
         (10, 0, 10)
     ]
@@ -138,8 +141,8 @@ async def test_a_blanket_order_is_priced_like_any_order_and_reserves_no_stock(cl
         json={
             **body,
             "order_type": "standard",
-            "valid_from": TODAY.isoformat(),
-            "valid_to": TODAY.isoformat(),
+            "valid_from": _today().isoformat(),
+            "valid_to": _today().isoformat(),
         },
         headers=shop.headers["rep1"],
     )

@@ -27,7 +27,10 @@ from server.db.models import (
 from server.db.types import new_id
 from tests.factories import bearer, login, make_user
 
-TODAY = date.today()
+
+def _today() -> date:
+    # Asked when the test runs, not at import: a run may cross midnight UTC.
+    return date.today()
 
 
 @dataclass
@@ -68,7 +71,7 @@ async def _seed(db: Any, rep_id: str) -> dict[str, str]:
             "expired_list",
         )
     }
-    past = TODAY - timedelta(days=365)
+    past = _today() - timedelta(days=365)
     async with db.write() as uow:
         await uow.session.execute(
             insert(Territory),
@@ -141,7 +144,7 @@ async def _seed(db: Any, rep_id: str) -> dict[str, str]:
                     "kind": "customer",
                     "customer_id": ids["bolt"],
                     "version": 1,
-                    "valid_to": TODAY - timedelta(days=1),
+                    "valid_to": _today() - timedelta(days=1),
                 },
             ],
         )
@@ -306,7 +309,7 @@ async def test_price_lookup_ignores_an_expired_customer_list(client, db):
         w.admin,
         customer_id=w["bolt"],
         product_id=w["p1"],
-        on=(TODAY - timedelta(days=2)).isoformat(),
+        on=(_today() - timedelta(days=2)).isoformat(),
     )
     assert (earlier.json()["unit_price_cents"], earlier.json()["price_list_code"]) == (600, "BOLT")
 
@@ -338,7 +341,7 @@ async def test_a_new_price_list_version_wins_and_the_old_version_stays(client, d
             "code": "GOLD",
             "name": "Gold 2",
             "kind": "tier",
-            "valid_from": TODAY.isoformat(),
+            "valid_from": _today().isoformat(),
             "items": [
                 {
                     "product_id": w["p2"],
@@ -366,7 +369,7 @@ async def test_a_new_price_list_version_wins_and_the_old_version_stays(client, d
             customer_id=w["acme"],
             product_id=w["p2"],
             quantity=12,
-            on=(TODAY - timedelta(days=1)).isoformat(),
+            on=(_today() - timedelta(days=1)).isoformat(),
         )
     ).json()
     assert (yesterday["unit_price_cents"], yesterday["price_list_version"]) == (900, 1)

@@ -11,7 +11,10 @@ from server.domain.commission import open_period, period_of
 from tests.billing_factories import Shop, open_shop, place, ship
 from tests.factories import bearer, login
 
-THIS_PERIOD = period_of(date.today())
+
+def _this_period() -> str:
+    # Asked when the test runs, not at import: a run may cross midnight UTC.
+    return period_of(date.today())
 
 
 def plan_body(shop: Shop, **changes: Any) -> dict[str, Any]:
@@ -46,7 +49,7 @@ async def test_admin_sets_plans_and_quotas_and_the_rep_sees_the_period(client, d
     assert created.json()["version"] == 1
     quota = await client.post(
         "/api/commission/quotas",
-        json={"rep_id": shop.world.rep1.id, "period": THIS_PERIOD, "quota_cents": 10_000},
+        json={"rep_id": shop.world.rep1.id, "period": _this_period(), "quota_cents": 10_000},
         headers=shop.admin,
     )
     assert quota.status_code == 200, quota.text
@@ -93,28 +96,28 @@ async def test_a_manager_approves_the_period_and_later_changes_land_in_the_next(
     invoice = (await client.post(f"/api/orders/{order['id']}/invoice", headers=shop.admin)).json()
 
     own = await client.post(
-        f"/api/commission/statements/{rep}/{THIS_PERIOD}/approve", headers=shop.rep
+        f"/api/commission/statements/{rep}/{_this_period()}/approve", headers=shop.rep
     )
     assert own.status_code == 403
     rep2 = bearer(await login(client, "rep2@corp.test"))
     hidden = await client.get(
-        "/api/commission/statements", params={"rep_id": rep, "period": THIS_PERIOD}, headers=rep2
+        "/api/commission/statements", params={"rep_id": rep, "period": _this_period()}, headers=rep2
     )
     assert hidden.status_code == 404
     manager = bearer(await login(client, "manager@corp.test"))
     unpaid = await client.post(
-        f"/api/commission/statements/{rep}/{THIS_PERIOD}/pay", headers=shop.admin
+        f"/api/commission/statements/{rep}/{_this_period()}/pay", headers=shop.admin
     )
     assert unpaid.status_code == 404
     approved = await client.post(
-        f"/api/commission/statements/{rep}/{THIS_PERIOD}/approve", headers=manager
+        f"/api/commission/statements/{rep}/{_this_period()}/approve", headers=manager
     )
     assert approved.status_code == 200, approved.text
     statement = approved.json()
     assert (statement["status"], statement["amount_cents"]) == ("approved", 400)
     assert [e["order_number"] for e in statement["entries"]] == [order["number"]]
     again = await client.post(
-        f"/api/commission/statements/{rep}/{THIS_PERIOD}/approve", headers=manager
+        f"/api/commission/statements/{rep}/{_this_period()}/approve", headers=manager
     )
     assert again.status_code == 409
 
@@ -128,12 +131,12 @@ async def test_a_manager_approves_the_period_and_later_changes_land_in_the_next(
     after = (
         await client.get(
             "/api/commission/statements",
-            params={"rep_id": rep, "period": THIS_PERIOD},
+            params={"rep_id": rep, "period": _this_period()},
             headers=shop.rep,
         )
     ).json()
     assert after["amount_cents"] == 400 and len(after["entries"]) == 1
-    later = open_period(THIS_PERIOD, [THIS_PERIOD])
+    later = open_period(_this_period(), [_this_period()])
     following = (
         await client.get(
             "/api/commission/statements", params={"rep_id": rep, "period": later}, headers=manager
@@ -143,16 +146,16 @@ async def test_a_manager_approves_the_period_and_later_changes_land_in_the_next(
     assert "is locked" in following["entries"][0]["reason"]
 
     paid = await client.post(
-        f"/api/commission/statements/{rep}/{THIS_PERIOD}/pay", headers=shop.admin
+        f"/api/commission/statements/{rep}/{_this_period()}/pay", headers=shop.admin
     )
     assert paid.status_code == 200 and paid.json()["status"] == "paid"
     me = (
-        await client.get("/api/commission/me", params={"period": THIS_PERIOD}, headers=shop.rep)
+        await client.get("/api/commission/me", params={"period": _this_period()}, headers=shop.rep)
     ).json()
     assert (me["paid_cents"], me["statement_status"]) == (400, "paid")
 
     exported = await client.get(
-        f"/api/commission/statements/{rep}/{THIS_PERIOD}/entries.csv", headers=shop.rep
+        f"/api/commission/statements/{rep}/{_this_period()}/entries.csv", headers=shop.rep
     )
     assert exported.status_code == 200
     rows = list(csv.DictReader(io.StringIO(exported.text)))
@@ -177,7 +180,7 @@ async def test_the_pull_carries_the_reps_own_summary_and_its_changes(client, db)
     await client.post("/api/commission/plans", json=plan_body(shop), headers=shop.admin)
     await client.post(
         "/api/commission/quotas",
-        json={"rep_id": shop.world.rep1.id, "period": THIS_PERIOD, "quota_cents": 8_000},
+        json={"rep_id": shop.world.rep1.id, "period": _this_period(), "quota_cents": 8_000},
         headers=shop.admin,
     )
     changes, cursor = await _pull_all(client, shop.rep)
@@ -191,7 +194,7 @@ async def test_the_pull_carries_the_reps_own_summary_and_its_changes(client, db)
     data = mine[0]["data"]
     # 40.00 of 80.00 quota: 4.00 earned, 50 %.
     assert (data["period"], data["earned_cents"], data["attainment_percent"]) == (
-        THIS_PERIOD,
+        _this_period(),
         400,
         "50.0",
     )
@@ -211,14 +214,16 @@ async def test_two_approvals_of_one_period_at_once_approve_it_once(client, db):
     rep = shop.world.rep1.id
     manager = bearer(await login(client, "manager@corp.test"))
     answers = await asyncio.gather(
-        client.post(f"/api/commission/statements/{rep}/{THIS_PERIOD}/approve", headers=manager),
-        client.post(f"/api/commission/statements/{rep}/{THIS_PERIOD}/approve", headers=shop.admin),
+        client.post(f"/api/commission/statements/{rep}/{_this_period()}/approve", headers=manager),
+        client.post(
+            f"/api/commission/statements/{rep}/{_this_period()}/approve", headers=shop.admin
+        ),
     )
     assert sorted(a.status_code for a in answers) == [200, 409]
     statement = (
         await client.get(
             "/api/commission/statements",
-            params={"rep_id": rep, "period": THIS_PERIOD},
+            params={"rep_id": rep, "period": _this_period()},
             headers=shop.admin,
         )
     ).json()

@@ -16,7 +16,10 @@ from server.domain.commission import open_period, period_of
 from tests.billing_factories import Shop, open_shop, place
 from tests.factories import bearer, login
 
-THIS_PERIOD = period_of(date.today())
+
+def _this_period() -> str:
+    # Asked when the test runs, not at import: a run may cross midnight UTC.
+    return period_of(date.today())
 
 
 async def _plan(client: Any, shop: Shop) -> None:
@@ -69,7 +72,7 @@ async def test_a_negative_month_pays_nothing_and_the_next_months_recover_it(clie
     shop = await open_shop(client, db)
     rep = shop.world.rep1.id
     await _plan(client, shop)
-    first = THIS_PERIOD
+    first = _this_period()
     second = open_period(first, [first])
     third = open_period(first, [first, second])
     fourth = open_period(first, [first, second, third])
@@ -139,7 +142,7 @@ async def test_a_downgrade_below_carried_balances_is_refused_and_changes_nothing
     shop = await open_shop(client, db)
     rep = shop.world.rep1.id
     await _plan(client, shop)
-    first = THIS_PERIOD
+    first = _this_period()
     second = open_period(first, [first])
     order = await place(client, shop, {shop.even: 5})
     await _approve(client, rep, first)

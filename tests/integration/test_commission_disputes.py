@@ -19,7 +19,10 @@ from sync.client import SyncClient
 from tests.billing_factories import Shop, open_shop, place
 from tests.factories import bearer, login, make_user
 
-THIS_PERIOD = period_of(date.today())
+
+def _this_period() -> str:
+    # Asked when the test runs, not at import: a run may cross midnight UTC.
+    return period_of(date.today())
 
 
 async def _with_plan(client: httpx.AsyncClient, db: Database) -> Shop:
@@ -38,11 +41,10 @@ async def _with_plan(client: httpx.AsyncClient, db: Database) -> Shop:
 
 
 async def _statement(
-    client: httpx.AsyncClient, who: dict[str, str], rep_id: str, period: str = THIS_PERIOD
+    client: httpx.AsyncClient, who: dict[str, str], rep_id: str, period: str | None = None
 ) -> dict[str, Any]:
-    answer = await client.get(
-        "/api/commission/statements", params={"rep_id": rep_id, "period": period}, headers=who
-    )
+    params = {"rep_id": rep_id, "period": period or _this_period()}
+    answer = await client.get("/api/commission/statements", params=params, headers=who)
     assert answer.status_code == 200, answer.text
     return dict(answer.json())
 
@@ -130,7 +132,7 @@ async def test_an_adjustment_lands_in_the_open_period_when_the_statement_is_lock
     dispute = opened.json()
     # given the period is approved (locked) before the answer
     approved = await client.post(
-        f"/api/commission/statements/{rep}/{THIS_PERIOD}/approve", headers=manager
+        f"/api/commission/statements/{rep}/{_this_period()}/approve", headers=manager
     )
     assert approved.status_code == 200, approved.text
 
@@ -141,7 +143,7 @@ async def test_an_adjustment_lands_in_the_open_period_when_the_statement_is_lock
         headers=manager,
     )
     assert answered.status_code == 200, answered.text
-    later = open_period(THIS_PERIOD, [THIS_PERIOD])
+    later = open_period(_this_period(), [_this_period()])
     assert answered.json()["adjustment_period"] == later
 
     # then the approved period keeps its figure and the next one carries the adjustment
@@ -156,7 +158,7 @@ async def test_an_adjustment_lands_in_the_open_period_when_the_statement_is_lock
     assert (adjustment["kind"], adjustment["amount_cents"]) == ("adjustment", 80)
     assert adjustment["source_id"] == dispute["id"]
     assert "Agreed: the promotion rate applies." in adjustment["reason"]
-    assert f"period {THIS_PERIOD} is locked" in adjustment["reason"]
+    assert f"period {_this_period()} is locked" in adjustment["reason"]
     assert following["amount_cents"] == 80
 
 
@@ -178,7 +180,7 @@ async def test_an_adjustment_in_an_open_period_changes_its_statement(client, db)
         headers=shop.admin,
     )
     assert answered.status_code == 200, answered.text
-    assert answered.json()["adjustment_period"] == THIS_PERIOD
+    assert answered.json()["adjustment_period"] == _this_period()
     statement = await _statement(client, shop.rep, rep)
     assert statement["amount_cents"] == 200
     assert statement["summary"]["earned_cents"] == 200
@@ -254,11 +256,11 @@ async def test_a_rep_cannot_approve_and_another_regions_manager_cannot_either(cl
     east = await _east_manager(client, db, shop)
     rep2 = bearer(await login(client, "rep2@corp.test"))
     by_rep = await client.post(
-        f"/api/commission/statements/{rep}/{THIS_PERIOD}/approve", headers=rep2
+        f"/api/commission/statements/{rep}/{_this_period()}/approve", headers=rep2
     )
     assert by_rep.status_code == 403
     by_east = await client.post(
-        f"/api/commission/statements/{rep}/{THIS_PERIOD}/approve", headers=east
+        f"/api/commission/statements/{rep}/{_this_period()}/approve", headers=east
     )
     assert by_east.status_code == 404
     assert (await _statement(client, shop.admin, rep))["status"] == "draft"
@@ -281,18 +283,18 @@ async def test_payroll_lists_the_approved_and_paid_statements_of_the_period(clie
         json={"answer": "Bonus added.", "adjustment_cents": 150},
         headers=shop.admin,
     )
-    for path in (f"{rep1}/{THIS_PERIOD}/approve", f"{rep1}/{THIS_PERIOD}/pay"):
+    for path in (f"{rep1}/{_this_period()}/approve", f"{rep1}/{_this_period()}/pay"):
         done = await client.post(f"/api/commission/statements/{path}", headers=shop.admin)
         assert done.status_code == 200, done.text
     # rep2's statement stays a draft: not payable, not exported
     assert (await _statement(client, shop.admin, rep2))["status"] == "draft"
 
     refused = await client.get(
-        f"/api/commission/periods/{THIS_PERIOD}/payroll.csv", headers=shop.rep
+        f"/api/commission/periods/{_this_period()}/payroll.csv", headers=shop.rep
     )
     assert refused.status_code == 403
     export = await client.get(
-        f"/api/commission/periods/{THIS_PERIOD}/payroll.csv", headers=shop.admin
+        f"/api/commission/periods/{_this_period()}/payroll.csv", headers=shop.admin
     )
     assert export.status_code == 200, export.text
     assert export.headers["content-type"].startswith("text/csv")
@@ -301,7 +303,7 @@ async def test_payroll_lists_the_approved_and_paid_statements_of_the_period(clie
         {
             "rep": "Rita Rep",
             "email": "rep1@corp.test",
-            "period": THIS_PERIOD,
+            "period": _this_period(),
             "status": "paid",
             "earned": "6.00",
             "adjustments": "1.50",

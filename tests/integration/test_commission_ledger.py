@@ -22,7 +22,10 @@ from server.domain.commission import open_period, period_of
 from server.features.commission.crediting import credit_commission
 from tests.billing_factories import Shop, open_shop, place, ship
 
-THIS_PERIOD = period_of(date.today())
+
+def _this_period() -> str:
+    # Asked when the test runs, not at import: a run may cross midnight UTC.
+    return period_of(date.today())
 
 
 async def add_plan(db: Any, shop: Shop, basis: str, **extra: Any) -> None:
@@ -129,7 +132,7 @@ async def test_an_order_earns_through_invoice_payments_and_a_return_on_each_basi
     entries = await ledger(db, order["id"])
     assert await earned(db, order["id"], rep) == 250
     assert entries[-1].amount_cents == -200 and "credit note" in entries[-1].reason
-    assert {e.period for e in entries} == {THIS_PERIOD}
+    assert {e.period for e in entries} == {_this_period()}
     assert {e.basis for e in entries} == {basis}
 
     # Recomputing adds nothing, however often.
@@ -213,14 +216,14 @@ async def test_a_credit_after_the_period_was_approved_lands_in_the_open_period(c
     async with db.write() as uow:
         uow.session.add(
             CommissionStatement(
-                id=new_id(), rep_id=rep, period=THIS_PERIOD, status="approved", amount_cents=400
+                id=new_id(), rep_id=rep, period=_this_period(), status="approved", amount_cents=400
             )
         )
     await _return_one_even(db, shop, invoice["invoice"]["id"], _line(order, shop.even))
     entries = await ledger(db, order["id"])
-    later = open_period(THIS_PERIOD, [THIS_PERIOD])
-    assert [(e.period, e.amount_cents) for e in entries] == [(THIS_PERIOD, 400), (later, -200)]
-    assert f"(period {THIS_PERIOD} is locked)" in entries[-1].reason
+    later = open_period(_this_period(), [_this_period()])
+    assert [(e.period, e.amount_cents) for e in entries] == [(_this_period(), 400), (later, -200)]
+    assert f"(period {_this_period()} is locked)" in entries[-1].reason
 
 
 async def test_concurrent_recomputes_of_one_order_never_double_an_entry(client, db):

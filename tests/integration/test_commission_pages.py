@@ -17,7 +17,10 @@ from tests.conftest import browser_client
 from tests.factories import bearer, login, make_user
 from tests.security.org import browser_login, csrf_form
 
-THIS_PERIOD = period_of(date.today())
+
+def _this_period() -> str:
+    # Asked when the test runs, not at import: a run may cross midnight UTC.
+    return period_of(date.today())
 
 
 async def _with_plan(client: httpx.AsyncClient, db: Database) -> Shop:
@@ -38,7 +41,7 @@ async def _with_plan(client: httpx.AsyncClient, db: Database) -> Shop:
 async def _statement(client: httpx.AsyncClient, shop: Shop, rep_id: str) -> dict[str, Any]:
     answer = await client.get(
         "/api/commission/statements",
-        params={"rep_id": rep_id, "period": THIS_PERIOD},
+        params={"rep_id": rep_id, "period": _this_period()},
         headers=shop.admin,
     )
     assert answer.status_code == 200, answer.text
@@ -58,28 +61,29 @@ async def test_a_manager_approves_a_team_statement_and_sets_a_quota_from_the_pag
         assert 'href="/manager/commission"' in page.text  # in the role's navigation
 
         quota = await browser.post(
-            f"/manager/commission/{rep}/{THIS_PERIOD}/quota",
+            f"/manager/commission/{rep}/{_this_period()}/quota",
             data=csrf_form(browser, quota="1,000.00"),
         )
         assert quota.status_code == 303, quota.text
         bad = await browser.post(
-            f"/manager/commission/{rep}/{THIS_PERIOD}/quota", data=csrf_form(browser, quota="lots")
+            f"/manager/commission/{rep}/{_this_period()}/quota",
+            data=csrf_form(browser, quota="lots"),
         )
         assert bad.status_code == 422 and "1500.00" in bad.text
-        no_token = await browser.post(f"/manager/commission/{rep}/{THIS_PERIOD}/approve")
+        no_token = await browser.post(f"/manager/commission/{rep}/{_this_period()}/approve")
         assert no_token.status_code == 403
         assert (await _statement(client, shop, rep))["status"] == "draft"
 
         approved = await browser.post(
-            f"/manager/commission/{rep}/{THIS_PERIOD}/approve", data=csrf_form(browser)
+            f"/manager/commission/{rep}/{_this_period()}/approve", data=csrf_form(browser)
         )
         assert approved.status_code == 303, approved.text
         again = await browser.post(
-            f"/manager/commission/{rep}/{THIS_PERIOD}/approve", data=csrf_form(browser)
+            f"/manager/commission/{rep}/{_this_period()}/approve", data=csrf_form(browser)
         )
         assert again.status_code == 409 and "already approved" in again.text
 
-        breakdown = await browser.get(f"/manager/commission/{rep}/{THIS_PERIOD}")
+        breakdown = await browser.get(f"/manager/commission/{rep}/{_this_period()}")
         assert breakdown.status_code == 200
         assert f'href="/orders/{order["id"]}"' in breakdown.text
 
@@ -110,13 +114,13 @@ async def test_another_regions_manager_reaches_nothing_of_the_team(app, client, 
         await browser_login(browser, "east@corp.test")
         team = await browser.get("/manager/commission")
         assert team.status_code == 200 and "Rita Rep" not in team.text
-        assert (await browser.get(f"/manager/commission/{rep}/{THIS_PERIOD}")).status_code == 404
+        assert (await browser.get(f"/manager/commission/{rep}/{_this_period()}")).status_code == 404
         approve = await browser.post(
-            f"/manager/commission/{rep}/{THIS_PERIOD}/approve", data=csrf_form(browser)
+            f"/manager/commission/{rep}/{_this_period()}/approve", data=csrf_form(browser)
         )
         assert approve.status_code == 404
         quota = await browser.post(
-            f"/manager/commission/{rep}/{THIS_PERIOD}/quota", data=csrf_form(browser, quota="10")
+            f"/manager/commission/{rep}/{_this_period()}/quota", data=csrf_form(browser, quota="10")
         )
         assert quota.status_code == 404
     statement = await _statement(client, shop, rep)
@@ -141,13 +145,15 @@ async def test_a_dispute_is_answered_with_an_adjustment_and_the_admin_pays(app, 
         assert "&lt;b&gt;Where is my bonus?&lt;/b&gt;" in team.text  # escaped, listed to answer
         answered = await browser.post(
             f"/manager/commission/disputes/{dispute['id']}/answer",
-            data=csrf_form(browser, answer="Bonus added.", adjustment="1.25", period=THIS_PERIOD),
+            data=csrf_form(
+                browser, answer="Bonus added.", adjustment="1.25", period=_this_period()
+            ),
         )
         assert answered.status_code == 303, answered.text
-        page = await browser.get(f"/manager/commission/{rep}/{THIS_PERIOD}")
+        page = await browser.get(f"/manager/commission/{rep}/{_this_period()}")
         assert "Bonus added." in page.text and "1.25 USD" in page.text
         approved = await browser.post(
-            f"/manager/commission/{rep}/{THIS_PERIOD}/approve", data=csrf_form(browser)
+            f"/manager/commission/{rep}/{_this_period()}/approve", data=csrf_form(browser)
         )
         assert approved.status_code == 303
         team = await browser.get("/manager/commission")
@@ -157,7 +163,7 @@ async def test_a_dispute_is_answered_with_an_adjustment_and_the_admin_pays(app, 
         listed = await admin.get("/manager/commission")
         assert "Mark paid" in listed.text and "payroll.csv" in listed.text
         paid = await admin.post(
-            f"/manager/commission/{rep}/{THIS_PERIOD}/pay", data=csrf_form(admin)
+            f"/manager/commission/{rep}/{_this_period()}/pay", data=csrf_form(admin)
         )
         assert paid.status_code == 303
     statement = await _statement(client, shop, rep)

@@ -17,8 +17,14 @@ from server.domain.commission_periods import quarter_of
 from tests.billing_factories import Shop, open_shop, place
 from tests.factories import bearer, login
 
-THIS_PERIOD = period_of(date.today())
-THIS_QUARTER = quarter_of(THIS_PERIOD)
+
+def _this_period() -> str:
+    # Asked when the test runs, not at import: a run may cross midnight UTC.
+    return period_of(date.today())
+
+
+def _this_quarter() -> str:
+    return quarter_of(_this_period())
 
 
 def plan_body(shop: Shop, **changes: Any) -> dict[str, Any]:
@@ -42,8 +48,9 @@ async def _plan(client: Any, shop: Shop, **changes: Any) -> None:
     assert created.status_code == 201, created.text
 
 
-async def _me(client: Any, shop: Shop, period: str = THIS_PERIOD) -> dict[str, Any]:
-    response = await client.get("/api/commission/me", params={"period": period}, headers=shop.rep)
+async def _me(client: Any, shop: Shop, period: str | None = None) -> dict[str, Any]:
+    params = {"period": period or _this_period()}
+    response = await client.get("/api/commission/me", params=params, headers=shop.rep)
     assert response.status_code == 200, response.text
     return dict(response.json())
 
@@ -86,24 +93,24 @@ async def test_a_quarterly_quota_rules_attainment_and_tiers_of_its_months(client
 
     quarter = await client.post(
         "/api/commission/quotas",
-        json={"rep_id": rep, "period": THIS_QUARTER, "quota_cents": 20_000},
+        json={"rep_id": rep, "period": _this_quarter(), "quota_cents": 20_000},
         headers=shop.admin,
     )
     assert quarter.status_code == 200, quarter.text
     # A month of that quarter cannot have its own quota as well (nor the other way round).
     month = await client.post(
         "/api/commission/quotas",
-        json={"rep_id": rep, "period": THIS_PERIOD, "quota_cents": 5_000},
+        json={"rep_id": rep, "period": _this_period(), "quota_cents": 5_000},
         headers=shop.admin,
     )
     assert month.status_code == 409
     assert month.json()["code"] == "quota_period_overlap"
-    assert await _quotas(db, rep) == [(THIS_QUARTER, 20_000)]
+    assert await _quotas(db, rep) == [(_this_quarter(), 20_000)]
 
     # 100.00 of EVEN: 10.00 base, half the quarter's 200.00 quota, 100.00 to the next tier.
     await place(client, shop, {shop.even: 5})
     half = await _me(client, shop)
-    assert half["quota_period"] == THIS_QUARTER
+    assert half["quota_period"] == _this_quarter()
     assert (half["quota_cents"], half["attainment_percent"]) == (20_000, "50.0")
     assert half["next_tier_revenue_needed_cents"] == 10_000
     assert (half["earned_cents"], half["tier_adjustment_cents"]) == (1_000, 0)
@@ -244,7 +251,7 @@ async def test_a_recoverable_draw_is_advanced_then_recovered_from_the_next_month
     shop = await open_shop(client, db)
     rep = shop.world.rep1.id
     await _plan(client, shop)
-    body = {"rep_id": rep, "period": THIS_PERIOD, "kind": "recoverable", "amount_cents": 1_000}
+    body = {"rep_id": rep, "period": _this_period(), "kind": "recoverable", "amount_cents": 1_000}
     assert (
         await client.put("/api/commission/draws", json=body, headers=shop.rep)
     ).status_code == 403
@@ -263,7 +270,7 @@ async def test_a_recoverable_draw_is_advanced_then_recovered_from_the_next_month
     month = await _me(client, shop)
     assert (month["draw_cents"], month["earned_cents"]) == (600, 1_000)
     assert month["draw_outstanding_cents"] == 600
-    statement = await _approve(client, rep, THIS_PERIOD)
+    statement = await _approve(client, rep, _this_period())
     assert statement["amount_cents"] == 1_000
     draws = [e for e in statement["entries"] if e["kind"] == "draw"]
     assert [(e["amount_cents"], e["reason"]) for e in draws] == [
@@ -273,7 +280,7 @@ async def test_a_recoverable_draw_is_advanced_then_recovered_from_the_next_month
     assert locked.status_code == 409
     # Payroll pays the month's 10.00: 4.00 earned and the 6.00 advance, shown apart.
     payroll = await client.get(
-        f"/api/commission/periods/{THIS_PERIOD}/payroll.csv", headers=shop.admin
+        f"/api/commission/periods/{_this_period()}/payroll.csv", headers=shop.admin
     )
     assert payroll.status_code == 200, payroll.text
     [row] = list(csv.DictReader(io.StringIO(payroll.text)))
@@ -286,7 +293,7 @@ async def test_a_recoverable_draw_is_advanced_then_recovered_from_the_next_month
 
     # The month is approved: the next order lands in the next open month, 100.00 at 10 %
     # = 10.00, of which 6.00 repays the advance.
-    later = open_period(THIS_PERIOD, [THIS_PERIOD])
+    later = open_period(_this_period(), [_this_period()])
     await place(client, shop, {shop.even: 5})
     following = await _me(client, shop, later)
     assert (following["draw_recovered_cents"], following["earned_cents"]) == (600, 400)
@@ -306,18 +313,23 @@ async def test_a_guaranteed_minimum_tops_up_its_month_and_is_never_taken_back(cl
     shop = await open_shop(client, db)
     rep = shop.world.rep1.id
     await _plan(client, shop)
-    body = {"rep_id": rep, "period": THIS_PERIOD, "kind": "non_recoverable", "amount_cents": 1_000}
+    body = {
+        "rep_id": rep,
+        "period": _this_period(),
+        "kind": "non_recoverable",
+        "amount_cents": 1_000,
+    }
     assert (
         await client.put("/api/commission/draws", json=body, headers=shop.admin)
     ).status_code == 200
     await place(client, shop, {shop.even: 2})
-    statement = await _approve(client, rep, THIS_PERIOD)
+    statement = await _approve(client, rep, _this_period())
     assert statement["amount_cents"] == 1_000
     guarantee = [e for e in statement["entries"] if e["kind"] == "guarantee"]
     assert [(e["amount_cents"], e["reason"]) for e in guarantee] == [
         (600, "guaranteed minimum: topped up by 6.00 from earnings of 4.00")
     ]
-    later = open_period(THIS_PERIOD, [THIS_PERIOD])
+    later = open_period(_this_period(), [_this_period()])
     await place(client, shop, {shop.even: 5})
     following = await _me(client, shop, later)
     assert (following["draw_recovered_cents"], following["earned_cents"]) == (0, 1_000)

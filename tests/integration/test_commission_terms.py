@@ -13,7 +13,10 @@ from tests.billing_factories import Shop, open_shop, place
 from tests.factories import bearer, login
 from tests.integration.test_commission_api import plan_body
 
-THIS_PERIOD = period_of(date.today())
+
+def _this_period() -> str:
+    # Asked when the test runs, not at import: a run may cross midnight UTC.
+    return period_of(date.today())
 
 
 async def _plan(client: Any, shop: Shop, **changes: Any) -> dict[str, Any]:
@@ -27,7 +30,7 @@ async def _plan(client: Any, shop: Shop, **changes: Any) -> dict[str, Any]:
 async def _entries(client: Any, shop: Shop, rep_id: str) -> list[dict[str, Any]]:
     found = await client.get(
         "/api/commission/statements",
-        params={"rep_id": rep_id, "period": THIS_PERIOD},
+        params={"rep_id": rep_id, "period": _this_period()},
         headers=shop.admin,
     )
     assert found.status_code == 200, found.text
@@ -193,7 +196,7 @@ async def test_spiffs_post_their_own_entries_and_show_on_the_statement(client, d
     assert me["earned_cents"] == 667 + 650
     csv_text = (
         await client.get(
-            f"/api/commission/statements/{rep1}/{THIS_PERIOD}/entries.csv", headers=shop.rep
+            f"/api/commission/statements/{rep1}/{_this_period()}/entries.csv", headers=shop.rep
         )
     ).text
     assert csv_text.count(",spiff,") == 2

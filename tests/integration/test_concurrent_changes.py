@@ -20,7 +20,11 @@ from tests.factories import bearer, customer_body, login, seed_world
 from tests.sales_factories import create_customer
 
 ROUNDS = 3
-TODAY = date.today()
+
+
+def _today() -> date:
+    # Asked when the test runs, not at import: a run may cross midnight UTC.
+    return date.today()
 
 
 async def _heads(client) -> dict[str, dict[str, str]]:
@@ -245,14 +249,14 @@ async def test_two_realignments_adding_owners_at_once(client, db):
                 "/api/realignments",
                 headers=h["admin"],
                 json={
-                    "effective_on": TODAY.isoformat(),
+                    "effective_on": _today().isoformat(),
                     "changes": {
                         "add_assignments": [
                             {
                                 "territory_id": t,
                                 "user_id": u.id,
                                 "role": "owner",
-                                "valid_from": TODAY.isoformat(),
+                                "valid_from": _today().isoformat(),
                             }
                         ]
                     },
@@ -283,14 +287,14 @@ async def test_realignment_and_direct_assignment_at_once(client, db):
             "/api/realignments",
             headers=h["admin"],
             json={
-                "effective_on": TODAY.isoformat(),
+                "effective_on": _today().isoformat(),
                 "changes": {
                     "add_assignments": [
                         {
                             "territory_id": t,
                             "user_id": world.rep1.id,
                             "role": "owner",
-                            "valid_from": TODAY.isoformat(),
+                            "valid_from": _today().isoformat(),
                         }
                     ]
                 },

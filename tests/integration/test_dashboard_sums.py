@@ -15,7 +15,6 @@ from server.db.summaries import recompute_customer_days_sql, recompute_sql
 from tests.billing_factories import Shop, open_shop, ship
 from tests.sales_factories import create_customer
 
-TODAY = datetime.now(UTC).date()
 STEPS = 70
 
 
@@ -188,7 +187,9 @@ class _Sales:
             "method": "bank_transfer",
             "reference": "remittance",
             # Some payments are recorded late, on a day of the previous period.
-            "received_on": (TODAY - timedelta(days=r.choice([0, 0, 3, 40]))).isoformat(),
+            "received_on": (
+                datetime.now(UTC).date() - timedelta(days=r.choice([0, 0, 3, 40]))
+            ).isoformat(),
         }
         await self._post("/api/payments", body)
 

@@ -14,12 +14,17 @@ from server.db.models import AuditEvent, ChangeRecord, PriceList
 from tests.factories import PASSWORD, bearer, login, seed_world
 from tests.sales_factories import add_product, seed_catalog
 
-TODAY = date.today()
+
+def _today() -> date:
+    # Asked when the test runs, not at import: a run may cross midnight UTC.
+    return date.today()
+
+
 HTMX = {"hx-request": "true"}
 
 
 def _day(offset: int) -> str:
-    return (TODAY + timedelta(days=offset)).isoformat()
+    return (_today() + timedelta(days=offset)).isoformat()
 
 
 async def _setup(client: httpx.AsyncClient, db: Any) -> dict[str, Any]:

@@ -23,8 +23,14 @@ from server.db.models import (
 from server.db.types import new_id, utcnow
 from tests.factories import bearer, login, make_user
 
-TODAY = date.today()
-SINCE = TODAY - timedelta(days=30)
+
+def _today() -> date:
+    # Asked when the test runs, not at import: a run may cross midnight UTC.
+    return date.today()
+
+
+def _since() -> date:
+    return _today() - timedelta(days=30)
 
 
 @dataclass
@@ -76,7 +82,7 @@ async def build_world(client: httpx.AsyncClient, db: Database) -> World:
                     "territory_id": ids[region],
                     "user_id": ids[f"user_{manager}"],
                     "role": "manager",
-                    "valid_from": SINCE.isoformat(),
+                    "valid_from": _since().isoformat(),
                 },
             )
         )
@@ -106,7 +112,7 @@ async def build_world(client: httpx.AsyncClient, db: Database) -> World:
                     "territory_id": territory_id,
                     "user_id": ids[f"user_{rep}"],
                     "role": "owner",
-                    "valid_from": SINCE.isoformat(),
+                    "valid_from": _since().isoformat(),
                 },
             )
         )
@@ -379,12 +385,12 @@ async def test_rep_reads_own_territories_and_is_refused_on_writes(client, db):
         await client.post(
             f"/api/territory-assignments/{w.ids['rep1_assignment']}/end",
             headers=w.rep1,
-            json={"on": TODAY.isoformat()},
+            json={"on": _today().isoformat()},
         ),
         await client.post(
             "/api/realignments",
             headers=w.rep1,
-            json={"effective_on": TODAY.isoformat(), "changes": {}},
+            json={"effective_on": _today().isoformat(), "changes": {}},
         ),
         await client.get("/api/territories/unassigned", headers=w.rep1),
     ]
@@ -406,7 +412,7 @@ async def test_overlapping_owner_assignment_is_refused_and_nothing_is_written(cl
             "territory_id": w.ids["north"],
             "user_id": w.ids["user_rep2"],
             "role": "owner",
-            "valid_from": (TODAY + timedelta(days=5)).isoformat(),
+            "valid_from": (_today() + timedelta(days=5)).isoformat(),
         },
     )
     assert clash.status_code == 409 and clash.json()["code"] == "owner_overlap"
@@ -427,15 +433,15 @@ async def test_ended_assignment_and_deactivated_rule_stay_as_history(client, db)
         await client.post(
             f"/api/territory-assignments/{w.ids['rep1_assignment']}/end",
             headers=w.manager,
-            json={"on": TODAY.isoformat()},
+            json={"on": _today().isoformat()},
         ),
         200,
     )
-    assert ended["valid_to"] == TODAY.isoformat() and ended["active"] is False
+    assert ended["valid_to"] == _today().isoformat() and ended["active"] is False
     again = await client.post(
         f"/api/territory-assignments/{w.ids['rep1_assignment']}/end",
         headers=w.manager,
-        json={"on": TODAY.isoformat()},
+        json={"on": _today().isoformat()},
     )
     assert again.status_code == 409 and again.json()["code"] == "assignment_already_ended"
     listed = await _ok(
@@ -445,12 +451,12 @@ async def test_ended_assignment_and_deactivated_rule_stay_as_history(client, db)
         200,
     )
     assert [(a["user"]["full_name"], a["valid_from"], a["valid_to"]) for a in listed] == [
-        ("Rita Rep", SINCE.isoformat(), TODAY.isoformat())
+        ("Rita Rep", _since().isoformat(), _today().isoformat())
     ]
     in_force = await _ok(
         await client.get(
             "/api/territory-assignments",
-            params={"territory_id": w.ids["north"], "on": TODAY.isoformat()},
+            params={"territory_id": w.ids["north"], "on": _today().isoformat()},
             headers=w.manager,
         ),
         200,
@@ -507,12 +513,16 @@ async def test_unassigned_list_shows_default_territory_customers_to_managers(cli
 
 
 async def _draft(
-    client: httpx.AsyncClient, headers: dict[str, str], changes: dict[str, Any], on: date = TODAY
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    changes: dict[str, Any],
+    on: date | None = None,
 ) -> httpx.Response:
+    effective_on = (on or _today()).isoformat()
     return await client.post(
         "/api/realignments",
         headers=headers,
-        json={"description": "Q3 realignment", "effective_on": on.isoformat(), "changes": changes},
+        json={"description": "Q3 realignment", "effective_on": effective_on, "changes": changes},
     )
 
 
@@ -618,7 +628,7 @@ async def test_handover_realignment_moves_owners_and_keeps_dated_history(client,
         (customers["acme"], "Rob Rep")
     ]
     await _ok(await client.post(f"/api/realignments/{draft['id']}/apply", headers=w.manager), 200)
-    yesterday = (TODAY - timedelta(days=1)).isoformat()
+    yesterday = (_today() - timedelta(days=1)).isoformat()
     owner_then = await _ok(
         await client.get(
             f"/api/territories/{w.ids['north']}/owner", params={"on": yesterday}, headers=w.manager
@@ -639,7 +649,7 @@ async def test_handover_realignment_moves_owners_and_keeps_dated_history(client,
         200,
     )
     assert {(a["user"]["full_name"], a["valid_to"]) for a in listed} == {
-        ("Rita Rep", TODAY.isoformat()),
+        ("Rita Rep", _today().isoformat()),
         ("Rob Rep", None),
     }
     assert await _placement(db, customers["acme"]) == (w.ids["north"], w.ids["user_rep2"], 2)
@@ -697,7 +707,7 @@ async def test_stale_customers_elsewhere_neither_block_nor_join_a_managers_reali
 
 async def test_a_future_realignment_waits_for_its_effective_date(client, db):
     w = await build_world(client, db)
-    draft = await _ok(await _draft(client, w.manager, {}, on=TODAY + timedelta(days=7)))
+    draft = await _ok(await _draft(client, w.manager, {}, on=_today() + timedelta(days=7)))
     early = await client.post(f"/api/realignments/{draft['id']}/apply", headers=w.manager)
     assert early.status_code == 409 and early.json()["code"] == "realignment_not_yet_effective"
 

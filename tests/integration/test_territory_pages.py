@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from server.db.models import Customer, TerritoryRule
 from tests.factories import PASSWORD
-from tests.integration.test_territories_api import SINCE, TODAY, World, add_customers, build_world
+from tests.integration.test_territories_api import World, _since, _today, add_customers, build_world
 
 
 async def _log_in(browser: httpx.AsyncClient, email: str) -> None:
@@ -59,7 +59,8 @@ async def test_territory_page_lists_rules_assignments_with_dates_and_customer_co
     assert "state WA" in page.text and "Rita Rep" in page.text
     assert 'data-testid="customer-count">1<' in page.text
     assert (
-        f"from {SINCE.isoformat()} to open end" in page.text and 'name="_csrf_token"' in page.text
+        f"from {_since().isoformat()} to open end" in page.text
+        and 'name="_csrf_token"' in page.text
     )
     assert 'for="r-country"' in page.text  # labelled inputs
 
@@ -109,7 +110,7 @@ async def test_handover_form_leads_to_a_preview_and_htmx_apply_moves_the_custome
         data={
             **_csrf(browser),
             "new_owner_id": world.ids["user_rep2"],
-            "effective_on": TODAY.isoformat(),
+            "effective_on": _today().isoformat(),
             "description": "Rita moves to key accounts",
         },
     )

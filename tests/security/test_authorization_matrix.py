@@ -86,7 +86,11 @@ def _page_amendment(org: Org, _: httpx.AsyncClient) -> dict[str, Any]:
     }
 
 
-TODAY = date.today()
+def _today() -> date:
+    # Asked when the test runs, not at import: a run may cross midnight UTC.
+    return date.today()
+
+
 PRICES_CSV = b"sku,unit_price,breaks\nHAM-1,10.00,\n"
 PRICE_CODE = {"code": "price_list_code"}
 REASON = {"reason": "Checked with the customer"}
@@ -103,21 +107,21 @@ ROUTES = [
         "/api/commission/statements/{rep_id}/{period}/entries.csv",
         "read",
         SCOPED,
-        uses={"period": "=" + TODAY.isoformat()[:7]},
+        uses={"period": "=" + _today().isoformat()[:7]},
     ),
     Route(
         "POST",
         "/api/commission/statements/{rep_id}/{period}/approve",
         "action",
         MANAGED,
-        uses={"period": "=" + TODAY.isoformat()[:7]},
+        uses={"period": "=" + _today().isoformat()[:7]},
     ),
     Route(
         "POST",
         "/api/commission/statements/{rep_id}/{period}/pay",
         "action",
         ADMINS,
-        uses={"period": "=" + TODAY.isoformat()[:7]},
+        uses={"period": "=" + _today().isoformat()[:7]},
     ),
     # commission credit splits: the order's managers and admins
     Route("PUT", "/api/commission/orders/{order_id}/splits", "update", MANAGED, {"splits": []}),
@@ -139,7 +143,7 @@ ROUTES = [
         "/api/commission/periods/{period}/payroll.csv",
         "read",
         ADMINS,
-        uses={"period": "=" + TODAY.isoformat()[:7]},
+        uses={"period": "=" + _today().isoformat()[:7]},
     ),
     # the managers' commission pages: a rep of their teams (admins: anyone)
     Route(
@@ -147,7 +151,7 @@ ROUTES = [
         "/manager/commission/{rep_id}/{period}",
         "read",
         MANAGED,
-        uses={"period": "=" + TODAY.isoformat()[:7]},
+        uses={"period": "=" + _today().isoformat()[:7]},
         page=True,
     ),
     Route(
@@ -156,7 +160,7 @@ ROUTES = [
         "action",
         MANAGED,
         {"quota": "1000.00"},
-        uses={"period": "=" + TODAY.isoformat()[:7]},
+        uses={"period": "=" + _today().isoformat()[:7]},
         page=True,
     ),
     Route(
@@ -164,7 +168,7 @@ ROUTES = [
         "/manager/commission/{rep_id}/{period}/approve",
         "action",
         MANAGED,
-        uses={"period": "=" + TODAY.isoformat()[:7]},
+        uses={"period": "=" + _today().isoformat()[:7]},
         page=True,
     ),
     Route(
@@ -172,7 +176,7 @@ ROUTES = [
         "/manager/commission/{rep_id}/{period}/pay",
         "action",
         ADMINS,
-        uses={"period": "=" + TODAY.isoformat()[:7]},
+        uses={"period": "=" + _today().isoformat()[:7]},
         page=True,
     ),
     Route(
@@ -271,7 +275,7 @@ ROUTES = [
         "/api/territory-assignments/{assignment_id}/end",
         "action",
         MANAGED,
-        {"on": (TODAY + timedelta(days=400)).isoformat()},
+        {"on": (_today() + timedelta(days=400)).isoformat()},
     ),
     Route("GET", "/api/realignments/{realignment_id}", "read", MANAGED),
     Route("GET", "/api/realignments/{realignment_id}/preview", "read", MANAGED),
@@ -307,7 +311,7 @@ ROUTES = [
         "/territories/{territory_id}/assignments/{assignment_id}/end",
         "action",
         MANAGED,
-        {"on": (TODAY + timedelta(days=400)).isoformat()},
+        {"on": (_today() + timedelta(days=400)).isoformat()},
         page=True,
     ),
     Route(
@@ -315,7 +319,7 @@ ROUTES = [
         "/territories/{territory_id}/handover",
         "action",
         MANAGED,
-        lambda org, _: {"to_user_id": org.world.rep1.id, "on": TODAY.isoformat()},
+        lambda org, _: {"to_user_id": org.world.rep1.id, "on": _today().isoformat()},
         page=True,
     ),
     # catalog
@@ -348,7 +352,7 @@ ROUTES = [
         "/admin/price-lists/codes/{code}/versions",
         "action",
         ADMINS,
-        {"valid_from": (TODAY + timedelta(days=30)).isoformat()},
+        {"valid_from": (_today() + timedelta(days=30)).isoformat()},
         uses=PRICE_CODE,
         page=True,
     ),

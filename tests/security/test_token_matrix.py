@@ -26,7 +26,11 @@ from tests.factories import customer_body
 from tests.security.org import Org, Side, build_org
 from tests.security.test_authorization_matrix import ROUTES, Route, _app_routes, _snapshot
 
-TODAY = date.today().isoformat()
+
+def _today() -> str:
+    # Asked when the test runs, not at import: a run may cross midnight UTC.
+    return date.today().isoformat()
+
 
 # Every route open to tokens, with the scope it asks for (docs/integrations.md).
 TOKEN_ROUTES = {
@@ -72,7 +76,7 @@ TOKEN_ROUTES = {
 def _queries(org: Org, side: Side) -> dict[str, dict[str, str]]:
     """Routes without a record in their path: the query a call that should succeed sends
     (a record it names is the side's)."""
-    export_range = {"from": TODAY, "to": TODAY}
+    export_range = {"from": _today(), "to": _today()}
     return {
         "/api/orders/export": export_range,
         "/api/orders/export.json": export_range,
