@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,6 +62,9 @@ __all__ = ["PossibleDuplicate", "create_customer", "publish_customer_change", "u
 SEARCH_NAME_MAX_LENGTH = 200  # customers.search_name
 
 # Fields only a manager or an admin may set: they decide how much the company risks.
+# Whether a client-named customer id is taken: a plain statement, not an ORM load.
+_ID_TAKEN = select(Customer.id).where(Customer.id == bindparam("id"))
+
 _PRIVILEGED_FIELDS = {"credit_limit_cents", "explicit_territory_id", "price_list_id"}
 
 
@@ -248,7 +251,7 @@ async def create_customer(
     )
     customer_id = data.id or new_id()
     legal_name, tax_id = checked_legal_name(data.legal_name), checked_tax_id(data.tax_id)
-    if data.id and await session.get(Customer, data.id) is not None:
+    if data.id and await uow.sql.scalar(_ID_TAKEN, {"id": data.id}) is not None:
         raise Conflict("A customer with this id already exists.", code="customer_id_taken")
     await _check_references(
         session,
@@ -273,7 +276,7 @@ async def create_customer(
     number = await next_number(uow, "C")
     # Again after the number: a customer with this id created at the same moment has
     # committed by now, and the answer is the same on both databases.
-    if data.id and await session.get(Customer, data.id) is not None:
+    if data.id and await uow.sql.scalar(_ID_TAKEN, {"id": data.id}) is not None:
         raise Conflict("A customer with this id already exists.", code="customer_id_taken")
     if not data.confirm_new:
         fingerprint = CustomerFingerprint(
