@@ -33,14 +33,20 @@ async def _order_tax(client, headers, customer_id: str, product_id: str) -> int:
     return int(response.json()["totals"]["tax_cents"])
 
 
-async def test_a_tax_rate_changed_by_another_process_prices_the_next_order(client, db, backend):
-    # given: an order priced at 10 % tax, so this process holds the reference data
+async def _widget_shop(client, db, *, tax_rate: str) -> tuple[dict[str, str], str, dict]:
+    """A manager's headers, a widget at 100.00 on the base list with stock, a customer."""
     await seed_world(db)
-    catalog = await seed_catalog(db, tax_rate="0.10")
+    catalog = await seed_catalog(db, tax_rate=tax_rate)
     headers = bearer(await login(client, "manager@corp.test"))
     widget = await add_product(db, catalog, "WID-1", price_cents=10000)
     await set_stock(db, catalog.warehouse_ids[0], widget, 50)
     customer = await create_customer(client, headers, "Harbor View Bistro")
+    return headers, widget, customer
+
+
+async def test_a_tax_rate_changed_by_another_process_prices_the_next_order(client, db, backend):
+    # given: an order priced at 10 % tax, so this process holds the reference data
+    headers, widget, customer = await _widget_shop(client, db, tax_rate="0.10")
     assert await _order_tax(client, headers, customer["id"], widget) == 1000
     # when: another process (its own engine) changes the rate with plain SQL
     other = Database(backend.url)
@@ -104,12 +110,7 @@ async def test_price_items_changed_by_another_process_price_the_next_listing_and
     client, db, backend
 ):
     # given: a listing and an order priced the widget, so this process holds its items
-    await seed_world(db)
-    catalog = await seed_catalog(db, tax_rate="0")
-    headers = bearer(await login(client, "manager@corp.test"))
-    widget = await add_product(db, catalog, "WID-1", price_cents=10000)
-    await set_stock(db, catalog.warehouse_ids[0], widget, 50)
-    customer = await create_customer(client, headers, "Harbor View Bistro")
+    headers, widget, customer = await _widget_shop(client, db, tax_rate="0")
     assert (await _listed_price(client, headers, "WID-1"))["unit_price_cents"] == 10000
     body = {"customer_id": customer["id"], "lines": [{"product_id": widget, "quantity": 1}]}
     first = await client.post("/api/orders", json=body, headers=headers)
