@@ -8,6 +8,7 @@ plain SQL, and in a transaction that is then rolled back.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy import text, update
 
 from server.db.engine import Database
 from server.db.models import TaxRate, Territory
+from server.features.catalog.prices import load_price_context
 from server.features.shared.reference_data import reference_data
 from tests.factories import bearer, login, seed_world
 from tests.sales_factories import add_product, create_customer, seed_catalog, set_stock
@@ -149,3 +151,22 @@ async def test_price_items_changed_by_another_process_price_the_next_listing_and
     refused = await client.post("/api/orders", json=body, headers=headers)
     assert refused.status_code == 422, refused.text
     assert "no_price" in refused.text
+
+
+async def test_prices_a_transaction_changed_after_taking_the_copy_are_not_kept(client, db):
+    # given: the copy taken by a transaction before it changes a price
+    headers, widget, _ = await _widget_shop(client, db, tax_rate="0")
+    with pytest.raises(RuntimeError):
+        async with db.write() as uow:
+            copy = await reference_data(uow.session)
+            await uow.session.execute(
+                text("UPDATE price_list_items SET unit_price_cents = 9000 WHERE product_id = :p"),
+                {"p": widget},
+            )
+            # when: it prices the product with that copy (its own change shows), then fails
+            context = await load_price_context(uow.session, None, [widget], reference=copy)
+            assert context.quote(widget, 1, date.today()).unit_price_cents == 9000
+            assert context.listed_price(widget, 1, date.today()).unit_price_cents == 9000
+            raise RuntimeError("the request failed")
+    # then: the price that was never committed is not what the next listing shows
+    assert (await _listed_price(client, headers, "WID-1"))["unit_price_cents"] == 10000

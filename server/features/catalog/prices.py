@@ -39,7 +39,7 @@ from server.domain.catalog import (
 from server.domain.errors import NotFound, ValidationFailed
 from server.domain.territories import Address
 from server.features.catalog.schemas import BreakOut, PriceLookupOut, PriceOut
-from server.features.shared.reference_data import ReferenceData, reference_data
+from server.features.shared.reference_data import ReferenceData, is_current, reference_data
 from server.features.shared.scope import customer_filter, load_scope
 
 __all__ = [
@@ -63,11 +63,18 @@ class PriceContext:
         headers: list[Any],
         product_ids: list[str],
         reference: ReferenceData,
+        *,
+        read: dict[str, dict[str, PriceListItem]],
+        remember: bool,
     ) -> None:
         self.customer = customer
         self._headers = headers
         self._product_ids = product_ids
         self._reference = reference
+        # Items read for this context that the reference data could not keep, and
+        # whether prices worked out here may be remembered by it.
+        self._read = read
+        self._remember = remember
         self._price_lists: list[PriceList] | None = None
         # The lists that speak on each day asked about: the same for every product.
         self._level_ids: dict[date, tuple[str, ...]] = {}
@@ -80,7 +87,10 @@ class PriceContext:
         if self._price_lists is None:
             chosen: dict[str, dict[str, PriceListItem]] = {h.id: {} for h in self._headers}
             for pid in self._product_ids:
-                for list_id, item in self._reference.items_of(pid).items():
+                items = self._read.get(pid)
+                if items is None:
+                    items = self._reference.items_of(pid)
+                for list_id, item in items.items():
                     if list_id in chosen:
                         chosen[list_id][pid] = item
             self._price_lists = [
@@ -127,6 +137,8 @@ class PriceContext:
 
         The same for every customer whose lists speak alike, so the reference data
         remembers it by those lists until a price changes."""
+        if not self._remember:
+            return self._listed_price(product_id, quantity, on)
         key = ("listed_price", self._level_ids_on(on), product_id, quantity)
         price: PriceOut | None = self._reference.remembered(
             key, lambda: self._listed_price(product_id, quantity, on)
@@ -207,8 +219,9 @@ def _items_statement(products: int) -> Any:
 _ITEMS = by_arity(_items_statement)
 
 
-async def _read_items(session: AsyncSession, reference: ReferenceData, ids: list[str]) -> None:
-    """Read the price list items of the products the reference data does not hold yet."""
+async def _read_items(session: AsyncSession, ids: list[str]) -> dict[str, dict[str, PriceListItem]]:
+    """The price list items of these products: product id -> list id -> item (with its
+    breaks); every product is there, an unpriced one with no items."""
     params = {f"p{i}": pid for i, pid in enumerate(ids)}
     items: dict[str, tuple[Any, list[PriceBreak]]] = {}
     for row in await unit_of(session).sql.rows(_ITEMS(len(ids)), params):
@@ -217,13 +230,12 @@ async def _read_items(session: AsyncSession, reference: ReferenceData, ids: list
             item = items[row.id] = (row, [])
         if row.break_min_qty is not None:
             item[1].append(PriceBreak(row.break_min_qty, row.break_unit_price_cents))
-    reference.keep_items(
-        ids,
-        (
-            (row.price_list_id, PriceListItem(row.product_id, row.unit_price_cents, tuple(breaks)))
-            for row, breaks in items.values()
-        ),
-    )
+    found: dict[str, dict[str, PriceListItem]] = {pid: {} for pid in ids}
+    for row, breaks in items.values():
+        found[row.product_id][row.price_list_id] = PriceListItem(
+            row.product_id, row.unit_price_cents, tuple(breaks)
+        )
+    return found
 
 
 async def load_price_context(
@@ -235,12 +247,19 @@ async def load_price_context(
 ) -> PriceContext:
     reference = reference or await reference_data(session)
     headers = _applicable_lists(reference.price_lists, customer)
-    ids = sorted(set(product_ids))
-    if headers and ids:
-        missing = reference.products_without_items(ids)
-        if missing:
-            await _read_items(session, reference, missing)
-    return PriceContext(customer, headers, ids if headers else [], reference)
+    ids = sorted(set(product_ids)) if headers else []
+    read: dict[str, dict[str, PriceListItem]] = {}
+    remember = True
+    missing = reference.products_without_items(ids)
+    if missing:
+        read = await _read_items(session, missing)
+        # The token read after the items says whether they are the copy's state: not
+        # when a change committed meanwhile, or when this very transaction changed
+        # prices after it took the copy. Then they price this request only.
+        remember = await is_current(session, reference)
+        if remember:
+            reference.keep_items(read)
+    return PriceContext(customer, headers, ids, reference, read=read, remember=remember)
 
 
 def quote_or_none(

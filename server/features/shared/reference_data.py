@@ -35,7 +35,7 @@ from server.domain.catalog import PriceListItem, TaxRate
 from server.domain.territories import visible_territory_ids
 from server.features.shared.territory_data import TerritoryData, read_territory_data
 
-__all__ = ["ReferenceData", "lock_reference_data", "reference_data"]
+__all__ = ["ReferenceData", "is_current", "lock_reference_data", "reference_data"]
 
 _TOKEN = select(ReferenceDataVersion.token).where(ReferenceDataVersion.id == 1)
 _TAX_RATES = select(
@@ -98,13 +98,11 @@ class ReferenceData:
         """The products whose price list items this copy has not read yet."""
         return [pid for pid in product_ids if pid not in self._items]
 
-    def keep_items(self, product_ids: Iterable[str], items: Iterable[ListedItem]) -> None:
-        """Keep the items read for `product_ids` (every list's): a product without any
-        is kept too, as priced nowhere."""
-        for pid in product_ids:
-            self._items.setdefault(pid, {})
-        for price_list_id, item in items:
-            self._items[item.product_id][price_list_id] = item
+    def keep_items(self, items: dict[str, dict[str, PriceListItem]]) -> None:
+        """Keep the items read for some products: product id -> list id -> item, a
+        product without any kept too, as priced nowhere. Only items read at this copy's
+        token may be kept (`is_current` after reading them)."""
+        self._items.update(items)
 
     def items_of(self, product_id: str) -> dict[str, PriceListItem]:
         """A kept product's items by price list id (`keep_items` first)."""
@@ -113,9 +111,6 @@ class ReferenceData:
 
 # Values `remembered` per copy before it starts afresh: a few catalogs' worth of prices.
 _DERIVED_LIMIT = 200_000
-
-# A price list item with the id of its list.
-ListedItem = tuple[str, PriceListItem]
 
 # One copy per database, by URL: the SQLite writer and readers share it.
 _COPIES: dict[str, ReferenceData] = {}
@@ -142,6 +137,13 @@ async def reference_data(session: AsyncSession) -> ReferenceData:
     copy = ReferenceData(token=str(token), territory=territory, tax_rates=rates, price_lists=lists)
     _COPIES[key] = copy
     return copy
+
+
+async def is_current(session: AsyncSession, copy: ReferenceData) -> bool:
+    """Whether the caller's transaction still sees the token `copy` was loaded at: not
+    when another transaction has committed a change since, nor when this one has made
+    one."""
+    return bool(await unit_of(session).sql.scalar(_TOKEN) == copy.token)
 
 
 _LOCK = select(ReferenceDataVersion.id).where(ReferenceDataVersion.id == 1).with_for_update()
