@@ -11,10 +11,9 @@ changed territories sees its own change.
 
 Price list items (with their volume breaks) are too many to read in full: the copy keeps
 those of each product some listing or order has asked for, read in the asking
-transaction. Their writes change the token too (migration 0022), so what the copy holds is
-never older than the token it is tagged with: a read that comes later in a transaction
-never sees an older state than the token read before it, on SQLite (one snapshot per
-transaction) as on PostgreSQL (read committed).
+transaction. Their writes change the token too (migration 0022), and items are kept only
+when the token read after them is still the copy's (`is_current`): so neither a change
+committed meanwhile nor the asking transaction's own uncommitted change ends up in it.
 """
 
 from __future__ import annotations
