@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
 from server.db.engine import Database
 from server.db.models import User
+from server.db.types import new_id, utcnow
 from server.features.accounts.services import create_user
+from server.security.passwords import hash_password
 
 PASSWORD = "correct horse battery"
 
@@ -25,6 +28,36 @@ async def make_user(
         password=PASSWORD,
         actor_id=None,
     )
+
+
+async def add_many_users(db: Database, count: int) -> None:
+    """`count` reps (every third deactivated) and a manager, written at once: the list's
+    paging is under test here, not how a user is created."""
+    password_hash = hash_password(PASSWORD)
+    now = utcnow()
+
+    def user(email: str, name: str, role: str, active: bool) -> User:
+        return User(
+            id=new_id(),
+            email=email,
+            full_name=name,
+            role=role,
+            password_hash=password_hash,
+            active=active,
+            discount_limit_percent=Decimal(10),
+            is_demo=False,
+            created_at=now,
+            updated_at=now,
+        )
+
+    async with db.write() as uow:
+        uow.session.add_all(
+            [
+                user(f"rep{n:03d}@field.test", f"Field Rep {n:03d}", "rep", n % 3 != 0)
+                for n in range(count)
+            ]
+        )
+        uow.session.add(user("olga@office.test", "Olga 100% Office_Manager", "manager", True))
 
 
 async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> dict[str, Any]:
@@ -48,7 +81,6 @@ async def seed_world(db: Database) -> World:
     from datetime import date, timedelta
 
     from server.db.models import Territory, TerritoryAssignment, TerritoryRule
-    from server.db.types import new_id
 
     admin = await make_user(db, role="admin", email="admin@corp.test", name="Ada Admin")
     manager = await make_user(db, role="manager", email="manager@corp.test", name="Max Manager")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, timedelta
 from typing import Any
@@ -10,7 +11,7 @@ import httpx
 from sqlalchemy import select
 
 from server.db.models import StockMovement, User
-from tests.factories import PASSWORD, bearer, login, seed_world
+from tests.factories import PASSWORD, add_many_users, bearer, login, seed_world
 from tests.sales_factories import add_product, create_customer, seed_catalog, set_stock
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
@@ -258,3 +259,30 @@ async def test_expected_receipt_on_the_page_shows_on_the_order_page(client, brow
         data=_csrf(browser, warehouse_id=s["w1"], sku="NOPE", quantity="1", expected_on=due),
     )
     assert unknown.status_code == 404 and "No product has the SKU" in unknown.text
+
+
+async def test_admin_users_page_pages_and_filters_the_users(browser, db):
+    await seed_world(db)
+    await add_many_users(db, 120)
+    await _log_in(browser, "admin@corp.test")
+
+    first = await browser.get("/admin/users")
+    assert first.status_code == 200
+    assert 'data-testid="user-count">125 users<' in first.text
+    assert first.text.count('href="/admin/users/') == 50
+    assert "1\u201350 of 125" in first.text
+    next_link = re.search(r'href="(/admin/users\?[^"]*offset=50[^"]*)">Next<', first.text)
+    assert next_link is not None
+    second = await browser.get(html.unescape(next_link.group(1)))
+    assert "51\u2013100 of 125" in second.text
+    last = await browser.get("/admin/users?offset=100")
+    assert last.text.count('href="/admin/users/') == 25 and "101\u2013125 of 125" in last.text
+    assert ">Next<" not in last.text
+
+    found = await browser.get("/admin/users", params={"q": "rep 11", "status": "active"})
+    names = re.findall(r'href="/admin/users/[^"]+">([^<]+)</a>', found.text)
+    assert names == [f"Field Rep 11{n}" for n in range(10) if (110 + n) % 3 != 0]
+    assert 'value="rep 11"' in found.text and '<option value="active" selected' in found.text
+
+    refused = await browser.get("/admin/users", params={"role": "owner"})
+    assert refused.status_code == 422 and "Unknown role" in refused.text

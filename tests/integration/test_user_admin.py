@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from server.db.models import AuditEvent, User
-from tests.factories import PASSWORD, bearer, login, make_user
+from tests.factories import PASSWORD, add_many_users, bearer, login, make_user
 
 
 async def _admin(client, db) -> tuple[User, dict[str, str]]:
@@ -50,7 +50,7 @@ async def test_create_user_with_a_chosen_password_and_limit(client, db):
     assert (await login(client, "nia@example.com", "chosen password"))["user"]["id"] == created[
         "id"
     ]
-    listed = (await client.get("/api/users", headers=headers)).json()
+    listed = (await client.get("/api/users", headers=headers)).json()["items"]
     assert {u["email"]: u["discount_limit_percent"] for u in listed}["nia@example.com"] == "12.50"
     assert await _audit(db, created["id"]) == [
         (
@@ -188,3 +188,57 @@ async def test_reset_password_ends_the_users_sessions(client, db):
     )
     assert too_short.status_code == 400
     _ = admin
+
+
+async def test_users_are_listed_a_page_at_a_time_with_filters(client, db):
+    _, headers = await _admin(client, db)
+    await add_many_users(db, 120)
+
+    first = (await client.get("/api/users", headers=headers)).json()
+    assert (first["total"], first["limit"], first["offset"]) == (122, 50, 0)
+    assert [u["email"] for u in first["items"]][:2] == ["boss@example.com", "olga@office.test"]
+    seen = [u["email"] for u in first["items"]]
+    offset = 50
+    while offset < first["total"]:
+        page = (await client.get("/api/users", params={"offset": offset}, headers=headers)).json()
+        seen += [u["email"] for u in page["items"]]
+        offset += 50
+    assert len(seen) == len(set(seen)) == 122 and seen == sorted(seen)
+
+    reps = (
+        await client.get(
+            "/api/users",
+            params={"role": "rep", "status": "deactivated", "limit": 200},
+            headers=headers,
+        )
+    ).json()
+    assert reps["total"] == 40
+    assert all(u["role"] == "rep" and u["active"] is False for u in reps["items"])
+
+    by_name = (await client.get("/api/users", params={"q": "rep 01"}, headers=headers)).json()
+    assert [u["full_name"] for u in by_name["items"]] == [f"Field Rep 01{n}" for n in range(10)]
+    by_mail = (await client.get("/api/users", params={"q": "OFFICE.test"}, headers=headers)).json()
+    assert [u["email"] for u in by_mail["items"]] == ["olga@office.test"]
+    # '%' and '_' typed are those characters, not wildcards.
+    assert (await client.get("/api/users", params={"q": "100%"}, headers=headers)).json()[
+        "total"
+    ] == 1
+    assert (await client.get("/api/users", params={"q": "p_0"}, headers=headers)).json()[
+        "total"
+    ] == 0
+
+
+async def test_users_list_refuses_unknown_filters_and_page_sizes(client, db):
+    _, headers = await _admin(client, db)
+    for params, status, code in (
+        ({"role": "owner"}, 422, "invalid_role"),
+        ({"status": "asleep"}, 422, "invalid_status"),
+        ({"q": "x" * 201}, 422, "search_too_long"),
+        ({"limit": 0}, 400, None),
+        ({"limit": 201}, 400, None),
+        ({"offset": -1}, 400, None),
+    ):
+        response = await client.get("/api/users", params=params, headers=headers)
+        assert response.status_code == status, (params, response.text)
+        if code:
+            assert response.json()["code"] == code

@@ -54,6 +54,13 @@ class UserOut(msgspec.Struct):
     discount_limit_percent: str = "0"
 
 
+class UserPage(msgspec.Struct):
+    items: list[UserOut]
+    total: int
+    limit: int
+    offset: int
+
+
 class UserWithPasswordOut(UserOut):
     """A user just created or given a new password. `one_time_password` is there only when
     the server generated it: this answer is the one time it is shown."""

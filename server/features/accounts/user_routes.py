@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, patch, post
+from litestar.params import Parameter
 from msgspec import UNSET
-from sqlalchemy import select
 
 from server.db.engine import Database
 from server.db.models import User
@@ -17,9 +17,12 @@ from server.features.accounts.schemas import (
     PasswordResetIn,
     UserCreateIn,
     UserOut,
+    UserPage,
     UserUpdateIn,
     UserWithPasswordOut,
 )
+from server.features.accounts.user_list import UserFilter, read_users
+from server.features.shared.paging import Offset
 from server.security.auth import CurrentUser, requires_role
 from server.security.passwords import generate_password, hash_password_off_loop
 
@@ -52,11 +55,23 @@ class UserController(Controller):
     guards = [requires_role("admin")]
 
     @get("/")
-    async def list_users(self, db: Database) -> list[UserOut]:
-        """Every user with role, discount limit and whether they may sign in, by e-mail."""
+    async def list_users(
+        self,
+        db: Database,
+        q: str = "",
+        role: str = "",
+        status: Annotated[
+            str, Parameter(description="'active' or 'deactivated'; empty for both.")
+        ] = "",
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        offset: Offset = 0,
+    ) -> UserPage:
+        """Users with role, discount limit and whether they may sign in, by e-mail, a page
+        at a time; `q` finds part of a name or an e-mail. An unknown role or status: 422."""
+        wanted = UserFilter(q=q, role=role, status=status)
         async with db.read() as unit:
-            users = (await unit.session.execute(select(User).order_by(User.email))).scalars().all()
-        return [user_out(u) for u in users]
+            total, users = await read_users(unit, wanted, limit=limit, offset=offset)
+        return UserPage([user_out(u) for u in users], total, limit, offset)
 
     @get("/{user_id:str}")
     async def get_user(self, db: Database, user_id: str) -> UserOut:

@@ -13,7 +13,6 @@ from typing import Any
 import msgspec
 from litestar import get, post
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 
 from server.db.engine import Database
 from server.db.models import User
@@ -22,9 +21,12 @@ from server.domain.users import ROLES
 from server.features.accounts import services
 from server.features.accounts.routes import user_out
 from server.features.accounts.schemas import PasswordResetIn, UserCreateIn
+from server.features.accounts.user_list import USER_STATUSES, UserFilter, read_users
 from server.features.accounts.user_routes import chosen_password
 from server.features.backoffice.views import ADMINS, admin_context
 from server.features.sales.views_data import Req
+from server.features.shared.paging import Offset
+from server.features.shared.table_view import TableState, table_state
 from server.http.errors import status_for
 from server.security.passwords import hash_password_off_loop
 
@@ -32,6 +34,8 @@ __all__ = ["USER_PAGES"]
 
 # A page that shows a password must not be kept by the browser or a proxy.
 _NO_STORE = {"Cache-Control": "no-store"}
+
+PAGE_SIZE = 50
 
 
 async def _form(request: Req) -> dict[str, str]:
@@ -43,16 +47,42 @@ def _bad_form(exc: msgspec.ValidationError) -> str:
     return f"Check the form: {exc}."
 
 
+def _table(wanted: UserFilter, offset: int) -> TableState:
+    """The list's filters and page, for the filter form and the pager's links."""
+    filters = {"q": wanted.q, "role": wanted.role, "status": wanted.status}
+    return table_state(
+        "/admin/users",
+        sort="",
+        direction="",
+        sorts=["email"],
+        default_sort="email",
+        default_descending=False,
+        filters=filters,
+        offset=offset,
+    )
+
+
 async def _list_page(
-    request: Req, db: Database, *, status_code: int = 200, **extra: Any
+    request: Req,
+    db: Database,
+    *,
+    status_code: int = 200,
+    wanted: UserFilter | None = None,
+    offset: int = 0,
+    **extra: Any,
 ) -> Template:
+    wanted = wanted or UserFilter()
     async with db.read() as unit:
-        users = (await unit.session.execute(select(User).order_by(User.email))).scalars().all()
+        total, users = await read_users(unit, wanted, limit=PAGE_SIZE, offset=offset)
     context = admin_context(
         request,
         "users",
         users=[user_out(u) for u in users],
+        total=total,
+        table=_table(wanted, offset),
+        page_size=PAGE_SIZE,
         roles=ROLES,
+        statuses=USER_STATUSES,
         form=extra.pop("form", {}),
         **extra,
     )
@@ -77,8 +107,11 @@ async def _detail_page(
 
 
 @get("/admin/users", guards=[ADMINS], include_in_schema=False)
-async def users_page(request: Req, db: Database) -> Template:
-    return await _list_page(request, db)
+async def users_page(
+    request: Req, db: Database, q: str = "", role: str = "", status: str = "", offset: Offset = 0
+) -> Template:
+    wanted = UserFilter(q=q, role=role, status=status)
+    return await _list_page(request, db, wanted=wanted, offset=offset)
 
 
 @post("/admin/users", guards=[ADMINS], include_in_schema=False)
