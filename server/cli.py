@@ -30,12 +30,24 @@ def _print_demo_logins(host: str, port: int) -> None:
     print(flush=True)
 
 
-async def _load_demo(url: str) -> str:
-    from server.demo.loader import load_demo
+async def _load_demo(url: str, *, with_day: bool) -> str:
+    """Load the demo data (and, with `with_day`, place its working day of orders); what
+    happened, as a sentence."""
+    from server.demo.history import place_demo_day
+    from server.demo.loader import DemoStatus, load_demo
 
     db = Database(url)
     try:
-        return await load_demo(db)
+        status = await load_demo(db)
+        said = f"Demo data: {status.replace('_', ' ')}."
+        if status == DemoStatus.LOADED and with_day:
+            day = await place_demo_day(db)
+            said += (
+                f" Today the reps placed {day.orders} orders: {day.awaiting_approval} await"
+                f" approval; {day.shipments} shipments, {day.invoices} invoices and"
+                f" {day.payments} payments followed."
+            )
+        return said
     finally:
         await db.dispose()
 
@@ -58,8 +70,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     asyncio.run(upgrade(settings.database_url))
     if args.demo:
-        status = asyncio.run(_load_demo(settings.database_url))
-        print(f"Demo data: {status.replace('_', ' ')}.")
+        print(asyncio.run(_load_demo(settings.database_url, with_day=not args.no_orders)))
         _print_demo_logins(args.host, args.port)
     else:
         print(f"Fieldsales is starting at http://{args.host}:{args.port}/", flush=True)
@@ -144,12 +155,17 @@ def _cmd_user_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_demo(_: argparse.Namespace) -> int:
+def _cmd_demo(args: argparse.Namespace) -> int:
     settings = load_settings()
     asyncio.run(upgrade(settings.database_url))
-    status = asyncio.run(_load_demo(settings.database_url))
-    print(f"Demo data: {status.replace('_', ' ')}.")
+    print(asyncio.run(_load_demo(settings.database_url, with_day=not args.no_orders)))
     return 0
+
+
+_NO_ORDERS_HELP = (
+    "with the demo data, leave out its day of orders (placed, approved, shipped, invoiced"
+    " and paid through the order desk when the data is loaded)"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=int(os.environ.get("FIELDSALES_PORT", "8000")))
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--demo", action="store_true", help="load demo data into an empty database")
+    serve.add_argument("--no-orders", action="store_true", help=_NO_ORDERS_HELP)
     serve.set_defaults(func=_cmd_serve)
 
     db = commands.add_parser("db", help="database maintenance")
@@ -188,7 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--password", help="prompted for when omitted")
     create.set_defaults(func=_cmd_user_create)
 
-    commands.add_parser("demo", help="load demo data").set_defaults(func=_cmd_demo)
+    demo = commands.add_parser("demo", help="load demo data")
+    demo.add_argument("--no-orders", action="store_true", help=_NO_ORDERS_HELP)
+    demo.set_defaults(func=_cmd_demo)
     return parser
 
 

@@ -1,7 +1,7 @@
 """Real headless Chromium against a real server process on loopback.
 
-The server runs `fieldsales serve --demo` on a fresh SQLite data directory, exactly as a
-new user starts it. Tests skip loudly without Chromium, and fail instead in CI
+The server runs `fieldsales serve --demo --no-orders` on a fresh SQLite data directory, as
+a new user starts it but without the demo's day of orders. Tests skip loudly without Chromium, and fail instead in CI
 (FIELDSALES_REQUIRE_ALL_BACKENDS=1).
 """
 
@@ -37,8 +37,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # Every browser test logs in against this one server from one address; the login
     # throttle is tested on its own (tests/integration/test_auth_tokens.py).
     env["FIELDSALES_LOGIN_RATE_LIMIT"] = "1000"
+    # The demo data without its day of orders: these tests count, price and earn on what
+    # they place themselves (the day is proven by tests/integration/test_demo_data.py and
+    # test_cli.py).
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--demo", "--port", str(port)],
+        [sys.executable, "-m", "server.cli", "serve", "--demo", "--no-orders", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -61,6 +61,7 @@ def test_serve_demo_prints_url_and_logins_and_serves(tmp_path: Path):
         for email in DEMO_EMAILS:
             assert email in output
         assert "demo1234" in output
+        assert "Today the reps placed 18 orders: 5 await approval;" in output
         for _ in range(100):
             try:
                 with urllib.request.urlopen(
