@@ -21,7 +21,7 @@ place in that list says what becomes of it:
 
 Before the first order the admin sets up the commission the reps earn on it: a plan paid
 on invoiced revenue, with a tier above quota and a manager override, and each rep's quota
-for the quarter. Choices are drawn from a seeded generator, so the same demo data gives the
+for the month. Choices are drawn from a seeded generator, so the same demo data gives the
 same day.
 """
 
@@ -42,7 +42,6 @@ from server.db.engine import Database
 from server.db.models import Customer, PriceListItem, Product, StockLevel, User
 from server.domain.actor import CurrentUser
 from server.domain.commission import period_of
-from server.domain.commission_periods import quarter_of
 from server.features.billing.invoicing import invoice_shipment
 from server.features.billing.payments import record_payment
 from server.features.commission.plans import create_plan, set_quota
@@ -59,6 +58,7 @@ ORDERS_PER_REP = 6
 _SEED = 20_260_101
 # Above a rep's discount limit (10 %), within a manager's (30 %).
 _DISCOUNT_NEEDING_APPROVAL = Decimal(15)
+_MOST_LINES = 4
 # Products with at least this many units free, so the day's orders are filled from stock.
 _MIN_AVAILABLE = 40
 
@@ -74,8 +74,9 @@ class DemoDay:
     payments: int = 0
 
 
-# A quarter's quota per rep: a day's orders reach part of it.
-_QUOTA_CENTS = 7_500_000
+# A month's quota per rep (the manager's dashboard shows the month against it by
+# default): a day's orders reach part of it.
+_QUOTA_CENTS = 2_500_000
 
 
 def _actor(user: User) -> CurrentUser:
@@ -155,8 +156,7 @@ async def _set_up_commission(
     async with db.write() as uow:
         await create_plan(uow, admin, plan)
         for rep in reps:
-            quarter = quarter_of(period_of(today))
-            quota = QuotaIn(rep_id=rep.id, period=quarter, quota_cents=_QUOTA_CENTS)
+            quota = QuotaIn(rep_id=rep.id, period=period_of(today), quota_cents=_QUOTA_CENTS)
             await set_quota(uow, quota)
 
 
@@ -186,7 +186,7 @@ async def place_demo_day(db: Database, *, today: date | None = None) -> DemoDay:
     today = today or date.today()
     admin, manager, reps = await _people(db)
     products = await _stocked_products(db)
-    if not products:
+    if len(products) < _MOST_LINES:
         return day
     await _set_up_commission(db, admin, reps, today)
     for rep_number, rep in enumerate(reps):
@@ -198,7 +198,7 @@ async def place_demo_day(db: Database, *, today: date | None = None) -> DemoDay:
                     quantity=rng.randint(1, 8),
                     discount_percent=_DISCOUNT_NEEDING_APPROVAL if over_limit else Decimal(0),
                 )
-                for product_id in rng.sample(products, rng.randint(2, 4))
+                for product_id in rng.sample(products, rng.randint(2, _MOST_LINES))
             ]
             data = OrderCreateIn(
                 customer_id=customer_id, lines=lines, po_number=f"PO-{rng.randint(1000, 9999)}"

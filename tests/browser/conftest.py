@@ -1,8 +1,8 @@
 """Real headless Chromium against a real server process on loopback.
 
 The server runs `fieldsales serve --demo --no-orders` on a fresh SQLite data directory, as
-a new user starts it but without the demo's day of orders. Tests skip loudly without Chromium, and fail instead in CI
-(FIELDSALES_REQUIRE_ALL_BACKENDS=1).
+a new user starts it but without the demo's day of orders. Tests skip loudly without
+Chromium, and fail instead in CI (FIELDSALES_REQUIRE_ALL_BACKENDS=1).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,19 +30,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def demo_server(data_dir: Path, *demo_options: str) -> Iterator[str]:
+    """`fieldsales serve --demo` on a fresh data directory, until the block ends; its URL."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDSALES_")}
-    env["FIELDSALES_DATA_DIR"] = str(tmp_path_factory.mktemp("live"))
+    env["FIELDSALES_DATA_DIR"] = str(data_dir)
     # Every browser test logs in against this one server from one address; the login
     # throttle is tested on its own (tests/integration/test_auth_tokens.py).
     env["FIELDSALES_LOGIN_RATE_LIMIT"] = "1000"
-    # The demo data without its day of orders: these tests count, price and earn on what
-    # they place themselves (the day is proven by tests/integration/test_demo_data.py and
-    # test_cli.py).
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--demo", "--no-orders", "--port", str(port)],
+        [sys.executable, "-m", "server.cli", "serve", "--demo", *demo_options, "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -61,6 +60,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    # The demo data without its day of orders: these tests count, price and earn on what
+    # they place themselves (test_demo_day.py opens the demo with its day).
+    with demo_server(tmp_path_factory.mktemp("live"), "--no-orders") as url:
+        yield url
 
 
 # Function-scoped on purpose: Playwright's sync API runs an event loop in this thread while

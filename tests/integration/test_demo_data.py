@@ -79,7 +79,7 @@ async def test_the_demo_day_leaves_work_on_every_desk(client, db):
     # The plan pays on invoiced revenue: what was invoiced is earned, the rest pending.
     earned = (await client.get("/api/commission/me", headers=rep1)).json()
     assert earned["earned_cents"] > 0 and earned["pending_cents"] > 0
-    assert earned["quota_cents"] == 7_500_000 and earned["attainment_percent"] not in (None, "0")
+    assert earned["quota_cents"] == 2_500_000 and earned["attainment_percent"] not in (None, "0")
 
     manager = bearer(await login(client, "manager@example.com", "demo1234"))
     waiting = (await client.get("/api/approvals", headers=manager)).json()
