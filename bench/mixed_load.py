@@ -12,11 +12,17 @@ next request from a fixed mix, as a team's day does:
 | order | 25 % | `POST /api/orders`, 5 lines, confirmed and allocated |
 | approval | 5 % | a rep's order over their discount limit, then the manager's approval |
 
+Every order is for the same customer. By default it is also for the same five products, a
+worst case: every order of the run takes the same five stock rows. `--spread N` draws each
+order's five products from N stocked products instead, as a team's orders spread over a
+catalog.
+
 Run on SQLite (`fieldsales serve --demo`, one process) and on PostgreSQL (a fresh database
 with the demo data, `--workers 2`), one after the other:
 
     .venv/bin/python bench/mixed_load.py --seconds 30
     .venv/bin/python bench/mixed_load.py --db sqlite --clients 64 --seconds 60
+    .venv/bin/python bench/mixed_load.py --db postgres --spread 100
 
 It prints, per kind and database: requests, failures, req/s, p50, p99 and the slowest
 request (a request that starves shows there), with the machine's speed; and exits 1 when a
@@ -32,6 +38,7 @@ import json
 import os
 import random
 import secrets
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -85,6 +92,8 @@ class Team:
     feed_ends: list[str]
     manager_token: str
     order: dict[str, Any]
+    # The lines an order's five are drawn from (`--spread`); empty: always `order`'s.
+    line_pool: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _login(url: str, email: str) -> str:
@@ -100,7 +109,7 @@ def _feed_end(url: str, token: str) -> str:
     return str(page["cursor"])
 
 
-def team_of(url: str, work: orders_http.Workload) -> Team:
+def team_of(url: str, work: orders_http.Workload, line_pool: list[dict[str, Any]]) -> Team:
     tokens = [work.token, *(_login(url, email) for email in REPS[1:])]
     order = {"customer_id": work.customer_id, "lines": work.lines, "po_number": "MIX"}
     return Team(
@@ -109,10 +118,51 @@ def team_of(url: str, work: orders_http.Workload) -> Team:
         feed_ends=[_feed_end(url, token) for token in tokens],
         manager_token=_login(url, "manager@example.com"),
         order=order,
+        line_pool=line_pool,
     )
 
 
-async def _one(kind: str, connection: _Connection, team: Team, rep: int) -> tuple[int, bytes, int]:
+_TOP_UP = "UPDATE stock_levels SET on_hand = 100000000 WHERE product_id = {} AND on_hand > 0"
+
+
+def spread_lines(url: str, work: orders_http.Workload, count: int) -> list[dict[str, Any]]:
+    """`count` stocked products priced for the workload's customer, as order lines (their
+    stock is topped up by the caller, so every order is confirmed and allocated)."""
+    if count <= 0:
+        return []
+    products = _api(
+        url,
+        "GET",
+        f"/api/products?active=true&limit=200&customer_id={work.customer_id}",
+        token=work.token,
+    )["items"]
+    chosen = [p for p in products if p["price"] is not None and p["available"] > 0][:count]
+    if len(chosen) < max(count, orders_http.LINES_PER_ORDER):
+        raise SystemExit(f"--spread {count}: the demo has {len(chosen)} stocked products")
+    return [
+        {"product_id": p["id"], "quantity": p["min_order_qty"], "discount_percent": "0"}
+        for p in chosen
+    ]
+
+
+def top_up_sqlite(db_path: Path, lines: list[dict[str, Any]]) -> None:
+    with sqlite3.connect(db_path, timeout=30) as conn:
+        conn.executemany(_TOP_UP.format("?"), [(line["product_id"],) for line in lines])
+
+
+async def top_up_postgres(dsn: str, lines: list[dict[str, Any]]) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.executemany(_TOP_UP.format("$1"), [(line["product_id"],) for line in lines])
+    finally:
+        await conn.close()
+
+
+async def _one(
+    kind: str, connection: _Connection, team: Team, rep: int, rng: random.Random
+) -> tuple[int, bytes, int]:
     """Sends one request of `kind`; (status, body, the status it should have)."""
     url, token = team.url, team.rep_tokens[rep]
     if kind == "customers":
@@ -131,7 +181,10 @@ async def _one(kind: str, connection: _Connection, team: Team, rep: int) -> tupl
     if kind == "order":
         # The order's customer is the first rep's: every client orders as that rep.
         first = {"authorization": f"Bearer {team.rep_tokens[0]}"}
-        status, body = await connection.send(_request(url, "/api/orders", first, team.order))
+        order = team.order
+        if team.line_pool:
+            order = {**order, "lines": rng.sample(team.line_pool, orders_http.LINES_PER_ORDER)}
+        status, body = await connection.send(_request(url, "/api/orders", first, order))
         return status, body, 201
     # An approval: the first rep's order over their 10 % limit (it waits for a manager),
     # then the manager approves it. The two requests count as one, timed together.
@@ -168,7 +221,7 @@ async def run_mix(team: Team, clients: int, seconds: float, warmup: float) -> di
         rep = number % len(team.rep_tokens)
         while (began := time.perf_counter()) < stop_at:
             kind = rng.choices(names, weights)[0]
-            status, body, wanted = await _one(kind, connection, team, rep)
+            status, body, wanted = await _one(kind, connection, team, rep, rng)
             done = time.perf_counter()
             if began < measure_from:
                 continue
@@ -243,12 +296,17 @@ def on_sqlite(args: argparse.Namespace) -> bool:
         )
         try:
             _wait_ready(url, "/readyz")
-            team = team_of(url, orders_http.prepare(url, Path(tmp) / "fieldsales.db"))
+            db_path = Path(tmp) / "fieldsales.db"
+            work = orders_http.prepare(url, db_path)
+            pool = spread_lines(url, work, args.spread)
+            top_up_sqlite(db_path, pool)
+            team = team_of(url, work, pool)
             kinds = asyncio.run(run_mix(team, args.clients, args.seconds, args.warmup))
         finally:
             _stop(process)
     return _report(
-        f"SQLite, one server process, {args.clients} clients, {args.seconds:.0f} s",
+        f"SQLite, one server process, {args.clients} clients, {args.seconds:.0f} s"
+        f"{_spread_title(args)}",
         kinds,
         args.seconds,
     )
@@ -273,7 +331,10 @@ def on_postgres(args: argparse.Namespace) -> bool:
             )
             try:
                 _wait_ready(url, "/readyz")
-                team = team_of(url, pg_orders.prepare(url, dsn))
+                work = pg_orders.prepare(url, dsn)
+                pool = spread_lines(url, work, args.spread)
+                asyncio.run(top_up_postgres(dsn, pool))
+                team = team_of(url, work, pool)
                 kinds = asyncio.run(run_mix(team, args.clients, args.seconds, args.warmup))
             finally:
                 _stop(process)
@@ -281,10 +342,16 @@ def on_postgres(args: argparse.Namespace) -> bool:
         asyncio.run(pg_orders._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     return _report(
         f"PostgreSQL, {args.workers} server processes, {args.clients} clients, "
-        f"{args.seconds:.0f} s",
+        f"{args.seconds:.0f} s{_spread_title(args)}",
         kinds,
         args.seconds,
     )
+
+
+def _spread_title(args: argparse.Namespace) -> str:
+    if args.spread:
+        return f", orders drawn from {args.spread} products"
+    return ", every order of the same five products"
 
 
 def main() -> int:
@@ -294,6 +361,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--workers", type=int, default=2, help="server processes on PostgreSQL")
+    parser.add_argument(
+        "--spread",
+        type=int,
+        default=0,
+        help="draw each order's five products from this many stocked products (0: the same five)",
+    )
     args = parser.parse_args()
     print(f"machine speed: a Python loop of 5 million additions took {machine_speed():.2f} s")
     met = True
