@@ -45,7 +45,8 @@ async def _load_demo(url: str, *, with_day: bool) -> str:
             said += (
                 f" Today the reps placed {day.orders} orders: {day.awaiting_approval} await"
                 f" approval; {day.shipments} shipments, {day.invoices} invoices and"
-                f" {day.payments} payments followed."
+                f" {day.payments} payments followed; {day.quotes} quotes are out or in"
+                " draft."
             )
         return said
     finally:
@@ -163,8 +164,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 _NO_ORDERS_HELP = (
-    "with the demo data, leave out its day of orders (placed, approved, shipped, invoiced"
-    " and paid through the order desk when the data is loaded)"
+    "with the demo data, leave out its working day (a commission plan, and orders and"
+    " quotes placed, approved, shipped, invoiced and paid through the product's services)"
 )
 
 

@@ -19,6 +19,9 @@ place in that list says what becomes of it:
 | 4 | a discount above the rep's limit | waits for the manager's approval |
 | 5 | a discount above the rep's limit | approved by the manager (the first rep's only) |
 
+Each rep also writes `QUOTES_PER_REP` quotes for their next customers: one still a draft,
+one sent to the customer, and one the customer accepted, ready to become an order.
+
 Before the first order the admin sets up the commission the reps earn on it: a plan paid
 on invoiced revenue, with a tier above quota and a manager override, and each rep's quota
 for the month. Choices are drawn from a seeded generator, so the same demo data gives the
@@ -38,6 +41,7 @@ from sqlalchemy import func, select
 # modules, and the app loads sales before billing.
 from server.features.sales.approvals import approve  # isort: skip
 from server.features.sales.order_service import place_order  # isort: skip
+from server.features.sales.quote_service import create_quote, transition  # isort: skip
 from server.db.engine import Database
 from server.db.models import Customer, PriceListItem, Product, StockLevel, User
 from server.domain.actor import CurrentUser
@@ -50,11 +54,14 @@ from server.features.fulfilment.pick_lists import reserved_by_warehouse
 from server.features.fulfilment.schemas import DeliverIn, ShipmentIn
 from server.features.fulfilment.shipments import create_shipment, deliver
 from server.features.sales.order_store import OrderRow
-from server.features.sales.schemas import LineIn, OrderCreateIn
+from server.features.sales.schemas import LineIn, OrderCreateIn, QuoteCreateIn
 
-__all__ = ["ORDERS_PER_REP", "DemoDay", "place_demo_day"]
+__all__ = ["ORDERS_PER_REP", "QUOTES_PER_REP", "DemoDay", "place_demo_day"]
 
 ORDERS_PER_REP = 6
+# (action, ...) taken on each of a rep's quotes after writing it, in order.
+_QUOTE_PATHS: tuple[tuple[str, ...], ...] = ((), ("send",), ("send", "accept"))
+QUOTES_PER_REP = len(_QUOTE_PATHS)
 _SEED = 20_260_101
 # Above a rep's discount limit (10 %), within a manager's (30 %).
 _DISCOUNT_NEEDING_APPROVAL = Decimal(15)
@@ -72,6 +79,7 @@ class DemoDay:
     shipments: int = 0
     invoices: int = 0
     payments: int = 0
+    quotes: int = 0
 
 
 # A month's quota per rep (the manager's dashboard shows the month against it by
@@ -98,15 +106,16 @@ async def _people(db: Database) -> tuple[CurrentUser, CurrentUser, list[CurrentU
 
 
 async def _customers_of(db: Database, rep_id: str) -> list[str]:
-    """The rep's first active customers by number (the day's largest order is well inside
-    the smallest demo credit limit)."""
+    """The rep's first active customers by number: those the orders are for, then those
+    the quotes are for (the day's largest order is well inside the smallest demo credit
+    limit)."""
     async with db.read() as unit:
         return list(
             await unit.session.scalars(
                 select(Customer.id)
                 .where(Customer.owner_id == rep_id, Customer.status == "active")
                 .order_by(Customer.number)
-                .limit(ORDERS_PER_REP)
+                .limit(ORDERS_PER_REP + QUOTES_PER_REP)
             )
         )
 
@@ -190,16 +199,18 @@ async def place_demo_day(db: Database, *, today: date | None = None) -> DemoDay:
         return day
     await _set_up_commission(db, admin, reps, today)
     for rep_number, rep in enumerate(reps):
-        for place, customer_id in enumerate(await _customers_of(db, rep.id)):
+        customers = await _customers_of(db, rep.id)
+        for customer_id, actions in zip(customers[ORDERS_PER_REP:], _QUOTE_PATHS, strict=False):
+            lines = _lines(rng, products, Decimal(0))
+            async with db.write() as uow:
+                quote = await create_quote(uow, rep, QuoteCreateIn(customer_id, lines))
+                for action in actions:
+                    await transition(uow, rep, quote.id, action)
+            day.quotes += 1
+        for place, customer_id in enumerate(customers[:ORDERS_PER_REP]):
             over_limit = place >= 4
-            lines = [
-                LineIn(
-                    product_id=product_id,
-                    quantity=rng.randint(1, 8),
-                    discount_percent=_DISCOUNT_NEEDING_APPROVAL if over_limit else Decimal(0),
-                )
-                for product_id in rng.sample(products, rng.randint(2, _MOST_LINES))
-            ]
+            discount = _DISCOUNT_NEEDING_APPROVAL if over_limit else Decimal(0)
+            lines = _lines(rng, products, discount)
             data = OrderCreateIn(
                 customer_id=customer_id, lines=lines, po_number=f"PO-{rng.randint(1000, 9999)}"
             )
@@ -215,6 +226,13 @@ async def place_demo_day(db: Database, *, today: date | None = None) -> DemoDay:
             elif place <= 2:
                 await _fulfil(db, admin, order, place, today, day)
     return day
+
+
+def _lines(rng: random.Random, products: list[str], discount: Decimal) -> list[LineIn]:
+    return [
+        LineIn(product_id=product_id, quantity=rng.randint(1, 8), discount_percent=discount)
+        for product_id in rng.sample(products, rng.randint(2, _MOST_LINES))
+    ]
 
 
 async def _fulfil(

@@ -37,6 +37,9 @@ def test_the_manager_opens_the_demo_on_a_day_of_orders(chromium: Any, day_server
         expect(page.get_by_test_id("fig-orders")).to_contain_text(f"{3 * ORDERS_PER_REP - 5} ")
         # The reps' quotas of the month add up to the team's target.
         expect(page.get_by_test_id("fig-target")).to_contain_text("75,000.00 USD")
+        # The quotes sent and not yet answered are the pipeline: a draft is not out, an
+        # accepted quote is won.
+        expect(page.get_by_test_id("fig-pipeline")).to_contain_text("3 quotes now")
         approvals = page.get_by_test_id("fig-approvals")
         expect(approvals.get_by_role("link")).to_have_text("5")
         screenshot(page, "demo-day-dashboard")

@@ -13,7 +13,7 @@ from server.db.models import (
     StockReservation,
     User,
 )
-from server.demo.history import ORDERS_PER_REP, place_demo_day
+from server.demo.history import ORDERS_PER_REP, QUOTES_PER_REP, place_demo_day
 from server.demo.loader import DemoStatus, load_demo
 from server.domain.errors import Conflict
 from tests.factories import bearer, login, make_user
@@ -76,6 +76,9 @@ async def test_the_demo_day_leaves_work_on_every_desk(client, db):
         ("in_fulfilment", "shipped"),
         ("pending_approval", "unallocated"),
     ]
+    quotes = (await client.get("/api/quotes", headers=rep1)).json()
+    assert sorted(q["status"] for q in quotes) == ["accepted", "draft", "sent"]
+    assert day.quotes == 3 * QUOTES_PER_REP
     # The plan pays on invoiced revenue: what was invoiced is earned, the rest pending.
     earned = (await client.get("/api/commission/me", headers=rep1)).json()
     assert earned["earned_cents"] > 0 and earned["pending_cents"] > 0
