@@ -9,6 +9,7 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.browser.app_helpers import (
@@ -138,8 +139,15 @@ def test_a_reload_in_the_middle_of_a_flush_still_applies_once(phone, live_server
     held = []
 
     def lose_answer(route):
-        held.append((route, route.fetch()))
-        route.abort()
+        answer = route.fetch()
+        try:
+            route.abort()
+        except PlaywrightError:
+            # A retry of the push caught as the route was removed has been let through:
+            # its answer comes back as a duplicate, which the checks below accept.
+            return
+        # Noted once the answer is lost, so the test goes on only after that.
+        held.append((route, answer))
 
     phone.route("**/api/sync/v1/push", lose_answer)
     go_online(context)
@@ -337,7 +345,9 @@ def test_waiting_changes_survive_a_logout_and_go_after_the_next_login(phone, liv
     phone.route("**/api/sync/v1/push", lambda route: route.abort())  # the push keeps failing
     go_online(phone.context)
     phone.get_by_role("button", name="Log out").click()
-    phone.wait_for_url(re.compile(r".*/login$"))
+    # The login page, whichever navigation gets there: a sync round refused after the
+    # logout may send the page to it too, cutting the first navigation short.
+    expect(phone).to_have_url(re.compile(r".*/login(\?.*)?$"))
     phone.unroute("**/api/sync/v1/push")
     assert customers_named(live_server, api_token(live_server), "Logout Lane Florist") == []
 
