@@ -22,6 +22,7 @@ from server.features.accounts.schemas import (
     UserWithPasswordOut,
 )
 from server.features.accounts.user_list import UserFilter, read_users
+from server.features.catalog.openapi import problems
 from server.features.shared.paging import Offset
 from server.security.auth import CurrentUser, requires_role
 from server.security.passwords import generate_password, hash_password_off_loop
@@ -54,7 +55,7 @@ class UserController(Controller):
     tags = ["users"]
     guards = [requires_role("admin")]
 
-    @get("/")
+    @get("/", responses=problems(400, 403, 422))
     async def list_users(
         self,
         db: Database,
