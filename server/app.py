@@ -96,7 +96,7 @@ API_ROUTES: list[Any] = [
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Litestar:
     settings = settings or load_settings()
-    db = db or Database(settings.database_url)
+    db = db or Database(settings.database_url, write_transactions=settings.pg_write_transactions)
     configure_credit_policy(settings)
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"

@@ -64,6 +64,9 @@ class Settings:
     public_url: str = ""
     # Portal link openings allowed per client address per minute (guessing is slow).
     portal_rate_limit: int = 20
+    # Write transactions open at once per server process on PostgreSQL; the rest wait their
+    # turn before they begin (see `server.db.engine.PG_WRITE_TRANSACTIONS`).
+    pg_write_transactions: int = 4
 
 
 def _load_or_create_secret(data_dir: Path) -> str:
@@ -145,4 +148,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         portal_link_days=max(1, int(env.get("FIELDSALES_PORTAL_LINK_DAYS", "90"))),
         public_url=env.get("FIELDSALES_PUBLIC_URL", "").rstrip("/"),
         portal_rate_limit=max(1, int(env.get("FIELDSALES_PORTAL_RATE_LIMIT", "20"))),
+        pg_write_transactions=max(1, int(env.get("FIELDSALES_PG_WRITE_TRANSACTIONS", "4"))),
     )

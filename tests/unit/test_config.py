@@ -34,12 +34,22 @@ def test_environment_overrides_are_honoured(tmp_path):
             "FIELDSALES_LOGIN_RATE_LIMIT": "3",
             "FIELDSALES_PORTAL_LINK_DAYS": "30",
             "FIELDSALES_PORTAL_RATE_LIMIT": "5",
+            "FIELDSALES_PG_WRITE_TRANSACTIONS": "8",
         }
     )
+    assert settings.pg_write_transactions == 8
     assert settings.secret_key == "k" * 40 and settings.database_url.startswith("postgresql")
     assert settings.login_rate_limit == 3
     assert settings.portal_link_days == 30 and settings.portal_rate_limit == 5
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_postgresql_keeps_four_write_transactions_open_at_least_one(tmp_path):
+    assert load_settings({"FIELDSALES_DATA_DIR": str(tmp_path)}).pg_write_transactions == 4
+    none = load_settings(
+        {"FIELDSALES_DATA_DIR": str(tmp_path), "FIELDSALES_PG_WRITE_TRANSACTIONS": "0"}
+    )
+    assert none.pg_write_transactions == 1
 
 
 def test_a_short_secret_is_refused(tmp_path):

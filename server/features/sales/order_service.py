@@ -35,6 +35,7 @@ from server.domain.orders import (
 )
 from server.domain.pricing import requested_discount_percent
 from server.features.commission.crediting import credit_placed_order
+from server.features.commission.store import CommissionStore
 from server.features.notifications.order_events import placed_events
 from server.features.sales.allocation_service import allocate, allocation_event
 from server.features.sales.changes import order_changes, quote_changes
@@ -324,16 +325,24 @@ async def place_order(
     if call_off is not None:
         for line, drawn_on in zip(lines, call_off.lines, strict=True):
             line.blanket_line_id = drawn_on.id
+    confirmed = order.status == OrderStatus.CONFIRMED
+    if confirmed:
+        # The commission plan is read before any lock is taken (crediting below reuses it).
+        await uow.scoped(CommissionStore).plan_on(order.placed_at.date())
     plan = None
-    if order.status == OrderStatus.CONFIRMED and reserves_stock(order.order_type):
+    if confirmed and reserves_stock(order.order_type):
         plan = await allocate(
             store, order, lines, preferred_warehouse_id=customer.preferred_warehouse_id
         )
-    # The number last: its counter row stays locked until commit (numbers follow commit
-    # order, with no gaps), and every order of every customer waits for it, so it is held
-    # for the fewest steps. The stock rows, which only orders of the same products share,
-    # are taken just before it.
-    order.number = await next_number(uow, "SO")
+    # From here on the order holds its products' stock rows, and from its number on the
+    # series' counter row, which every order of every customer waits for: both to commit.
+    # So the rows that need no number are written first (the order and its lines under a
+    # provisional number, the reservations), and the number is taken in the last steps,
+    # before only what must carry it (the number itself, the events, the messages).
+    await store.insert(order, lines)
+    if plan is not None:
+        await store.reserve(order.id, plan.reservations)
+    await store.set_number(order, await next_number(uow, "SO"))
     reason = "; ".join(r.message for r in verdict.reasons) or None
     events = [
         order_event(
@@ -359,12 +368,8 @@ async def place_order(
     ]
     if plan is not None:
         events.append(allocation_event(order, user.id, FulfilmentStatus.UNALLOCATED.value, plan))
-    # The order and its lines first: reservations and events point to them.
-    await store.insert(order, lines)
     written_events = await uow.audit.record(*events)
     await uow.outbox.emit(*placed_events(order, plan))
-    if plan is not None:
-        await store.reserve(order.id, plan.reservations)
     if quote is not None:
         quote.converted_order_id = order.id
         await uow.audit.record(
@@ -378,7 +383,7 @@ async def place_order(
             )
         )
         uow.feed.touch_all(quote_changes(quote, customer.territory_id))
-    if order.status == OrderStatus.CONFIRMED:
+    if confirmed:
         # Only a confirmed order can earn at placement (nothing is invoiced yet).
         categories = {pid: p.category_id for pid, p in outcome.products.items()}
         await credit_placed_order(uow, order, lines, categories, reason=f"placed {order.number}")

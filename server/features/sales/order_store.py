@@ -144,6 +144,11 @@ _ORDER_COLUMNS = _columns(_ORDERS, OrderRow)
 _LINE_COLUMNS = _columns(_LINES, OrderLineRow)
 
 _EXISTS = select(SalesOrder.id).where(SalesOrder.id == bindparam("id"))
+_SET_NUMBER = (
+    update(SalesOrder)
+    .where(SalesOrder.id == bindparam("order_id"))
+    .values(number=bindparam("new_number"))
+)
 _INSERT_ORDER = insert(_ORDERS)
 _INSERT_LINES = insert(_LINES)
 _LINES_OF = (
@@ -278,6 +283,13 @@ _RELEASE_RESERVATIONS = (
 )
 
 
+def _provisional_number(order_id: str) -> str:
+    """A stand-in for an order's number within the transaction that places it: the random
+    tail of its id (unique as the id is), marked so it can never be read as a number of a
+    series, and as long as the column allows."""
+    return "~" + order_id.replace("-", "")[-19:]
+
+
 class OrderStore:
     """The order aggregate's rows in one unit of work (`uow.scoped(OrderStore)`)."""
 
@@ -289,10 +301,19 @@ class OrderStore:
         return await self._sql.scalar(_EXISTS, {"id": order_id}) is not None
 
     async def insert(self, order: OrderRow, lines: Sequence[OrderLineRow]) -> None:
-        """A placed order and its lines (reservations and events point to them: first)."""
+        """A placed order and its lines (reservations and events point to them: first).
+        Without its number yet (`order.number` empty), the order is written under a
+        provisional one, unique and never committed: `set_number` replaces it."""
+        if not order.number:
+            order.number = _provisional_number(order.id)
         await self._sql.execute(_INSERT_ORDER, msgspec.structs.asdict(order))
         sales_sums.order_changed(self._uow, None, order)
         await self._sql.execute_many(_INSERT_LINES, [msgspec.structs.asdict(x) for x in lines])
+
+    async def set_number(self, order: OrderRow, number: str) -> None:
+        """The order's number from its series, in place of the provisional one."""
+        order.number = number
+        await self._sql.execute(_SET_NUMBER, {"order_id": order.id, "new_number": number})
 
     async def load_for_update(self, order_id: str, visible: ColumnElement[bool]) -> OrderRow | None:
         """The order, locked until commit, if `visible` lets the caller see it."""
