@@ -93,11 +93,17 @@ _OPEN_ORDERS = select(
     # A blanket order is an agreement, not goods owed for: its call-offs carry the exposure.
     SalesOrder.order_type != literal(OrderType.BLANKET.value),
 )
-# An amended order is checked as if placed again: its own total is not open beside itself.
-_OTHER_OPEN_ORDERS = _OPEN_ORDERS.where(SalesOrder.id != bindparam("order_id"))
 _OPEN_RECEIVABLES = select(
     func.coalesce(func.sum(Invoice.total_cents - Invoice.paid_cents - Invoice.credited_cents), 0)
 ).where(Invoice.customer_id == bindparam("customer_id"), Invoice.status == "open")
+# Both in one statement: each is a step of its own on PostgreSQL, inside the customer's
+# credit turn.
+_EXPOSURE = select(_OPEN_ORDERS.scalar_subquery(), _OPEN_RECEIVABLES.scalar_subquery())
+# An amended order is checked as if placed again: its own total is not open beside itself.
+_EXPOSURE_BESIDE = select(
+    _OPEN_ORDERS.where(SalesOrder.id != bindparam("order_id")).scalar_subquery(),
+    _OPEN_RECEIVABLES.scalar_subquery(),
+)
 
 
 async def _visible_customer(
@@ -158,13 +164,13 @@ async def credit_standing(
     if limit is not None:
         params = {"customer_id": customer.id}
         if excluding_order_id is None:
-            open_orders = int(await uow.sql.scalar(_OPEN_ORDERS, params) or 0)
+            exposure = await uow.sql.first(_EXPOSURE, params)
         else:
-            open_orders = int(
-                await uow.sql.scalar(_OTHER_OPEN_ORDERS, {**params, "order_id": excluding_order_id})
-                or 0
+            exposure = await uow.sql.first(
+                _EXPOSURE_BESIDE, {**params, "order_id": excluding_order_id}
             )
-        open_receivables = int(await uow.sql.scalar(_OPEN_RECEIVABLES, params) or 0)
+        assert exposure is not None  # sums: always one row
+        open_orders, open_receivables = int(exposure[0] or 0), int(exposure[1] or 0)
     return CreditStanding(
         on_hold=customer.status == CUSTOMER_ON_HOLD,
         limit_cents=limit,
