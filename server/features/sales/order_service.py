@@ -80,8 +80,16 @@ _CUSTOMER = select(
     Customer.tax_exempt,
     Customer.preferred_warehouse_id,
 ).where(Customer.id == bindparam("id"))
-_CUSTOMER_IN_TURN = in_credit_turn(_CUSTOMER)
 _DISCOUNT_LIMIT = select(User.discount_limit_percent).where(User.id == bindparam("id"))
+# The customer as an order placed by `user_id` reads it, with that user's discount limit
+# (one statement: on PostgreSQL each is a step of its own).
+_PLACING_CUSTOMER = _CUSTOMER.add_columns(
+    select(User.discount_limit_percent)
+    .where(User.id == bindparam("user_id"))
+    .scalar_subquery()
+    .label("placer_discount_limit")
+)
+_PLACING_CUSTOMER_IN_TURN = in_credit_turn(_PLACING_CUSTOMER)
 # The part of each open order that no invoice has billed yet (what is billed is counted
 # as a receivable until it is paid or credited).
 _OPEN_ORDERS = select(
@@ -106,11 +114,12 @@ _EXPOSURE_BESIDE = select(
 )
 
 
-async def _visible_customer(
-    uow: WriteUnit, scope: Scope, customer_id: str, *, in_turn: bool = False
+async def _placing_customer(
+    uow: WriteUnit, scope: Scope, user: CurrentUser, customer_id: str, *, in_turn: bool = False
 ) -> Any:
-    statement = _CUSTOMER_IN_TURN if in_turn else _CUSTOMER
-    customer = await uow.sql.first(statement, {"id": customer_id})
+    """The order's customer if the user may see it, with the user's discount limit."""
+    statement = _PLACING_CUSTOMER_IN_TURN if in_turn else _PLACING_CUSTOMER
+    customer = await uow.sql.first(statement, {"id": customer_id, "user_id": user.id})
     if customer is None or not scope.can_see_customer(
         customer.territory_id, customer.status, customer.created_by
     ):
@@ -210,15 +219,15 @@ async def place_order(
     check_blanket_period(data.order_type, data.valid_from, data.valid_to)
     today = date.today()
     check_schedule(data.order_type, data.scheduled_date, today)
-    session, sql = uow.session, uow.sql
+    session = uow.session
     store = uow.scoped(OrderStore)
     reference = await reference_data(session)
     scope = await load_scope(session, user, reference=reference)
-    customer = await _visible_customer(uow, scope, data.customer_id)
+    customer = await _placing_customer(uow, scope, user, data.customer_id)
     if needs_credit_turn(uow, customer.credit_limit_cents, data.id):
         # Read again in the customer's credit turn: every order of this customer accepted
         # before this one has committed when the checks below read, and so has a replay.
-        customer = await _visible_customer(uow, scope, data.customer_id, in_turn=True)
+        customer = await _placing_customer(uow, scope, user, data.customer_id, in_turn=True)
     if data.id is not None and await store.exists(data.id):
         raise Conflict(
             "An order with this id already exists.", code="order_id_taken", details={"id": data.id}
@@ -238,7 +247,7 @@ async def place_order(
         reference=reference,
     )
     priced = outcome.priced
-    limit = Decimal(str(await sql.scalar(_DISCOUNT_LIMIT, {"id": user.id}) or 0))
+    limit = Decimal(str(customer.placer_discount_limit or 0))
     if call_off is not None:
         limit = max(limit, Decimal(str(call_off.blanket.discount_percent)))
     discount = requested_discount_percent(priced, data.order_discount_percent)
