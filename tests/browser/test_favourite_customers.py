@@ -87,6 +87,10 @@ def test_a_starred_customer_shows_on_home_offline_and_on_the_reps_next_phone(
         # when the rep unstars one there, it leaves that phone's home after the sync
         other_page.goto(f"/app/customers/view?id={first['id']}")
         other_page.get_by_role("button", name="★ Favourite").click()
+        # (the unstar is on the phone once the button says so; then it is sent)
+        expect(other_page.get_by_role("button", name="☆ Add to favourites")).to_have_attribute(
+            "aria-pressed", "false"
+        )
         wait_for_queued(other_page, 0)
         other_page.goto("/app")
         expect(other_page.locator("#favourite-customers li")).to_have_count(1)
