@@ -6,11 +6,14 @@ tests are about); customers and orders go through the real API.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 import httpx
 from sqlalchemy import func, select
 
@@ -208,3 +211,22 @@ async def create_customer(
     response = await client.post("/api/customers", json=body, headers=headers)
     assert response.status_code == 201, response.text
     return dict(response.json())
+
+
+@asynccontextmanager
+async def stock_row_held(database_url: str, product_id: str) -> AsyncIterator[None]:
+    """Another transaction (a receipt, a shipment) holding the product's stock rows
+    `FOR UPDATE` on PostgreSQL until the block ends, then rolled back."""
+    holder = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        holding = holder.transaction()
+        await holding.start()
+        await holder.execute(
+            "SELECT 1 FROM stock_levels WHERE product_id = $1 FOR UPDATE", product_id
+        )
+        try:
+            yield
+        finally:
+            await holding.rollback()
+    finally:
+        await holder.close()

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
-
 from tests.billing_factories import open_shop
-from tests.sales_factories import create_customer
+from tests.sales_factories import create_customer, stock_row_held
 
 LIMIT_CENTS = 50_000
 
@@ -52,11 +50,7 @@ async def test_an_order_waiting_for_a_busy_products_stock_does_not_hold_up_other
         client, shop.admin, "Side Street", credit_limit_cents=LIMIT_CENTS
     )
     # Another transaction (a receipt, a shipment) holds the busy product's stock row.
-    holder = await asyncpg.connect(backend.url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        holding = holder.transaction()
-        await holding.start()
-        await holder.execute("SELECT 1 FROM stock_levels WHERE product_id = $1 FOR UPDATE", busy)
+    async with stock_row_held(backend.url, busy):
         waiting = asyncio.create_task(
             client.post("/api/orders", json=_order(shop.customer["id"], busy, 1), headers=shop.rep)
         )
@@ -68,9 +62,6 @@ async def test_an_order_waiting_for_a_busy_products_stock_does_not_hold_up_other
         )
         assert other.status_code == 201, other.text
         assert not waiting.done()
-        await holding.rollback()
-    finally:
-        await holder.close()
     placed = await asyncio.wait_for(waiting, 10)
     assert placed.status_code == 201, placed.text
     # Numbers follow commit order: the order that waited committed last.

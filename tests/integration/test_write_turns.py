@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
 import pytest
 
 from server.app import create_app
 from server.db.engine import Database
 from tests.billing_factories import open_shop
 from tests.conftest import api_client
-from tests.sales_factories import create_customer
+from tests.sales_factories import create_customer, stock_row_held
 
 
 def _order(customer_id: str, product_id: str) -> dict:
@@ -42,11 +41,7 @@ async def test_a_write_waits_its_turn_while_reads_go_on(backend, one_writer):
     # Two customers: orders of one customer with a credit limit take turns anyway.
     other_customer = await create_customer(client, shop.admin, "Side Street")
     # Another transaction (a receipt, a shipment) holds the busy product's stock row.
-    holder = await asyncpg.connect(backend.url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        holding = holder.transaction()
-        await holding.start()
-        await holder.execute("SELECT 1 FROM stock_levels WHERE product_id = $1 FOR UPDATE", busy)
+    async with stock_row_held(backend.url, busy):
         first = asyncio.create_task(
             client.post("/api/orders", json=_order(shop.customer["id"], busy), headers=shop.rep)
         )
@@ -60,9 +55,6 @@ async def test_a_write_waits_its_turn_while_reads_go_on(backend, one_writer):
         assert not first.done() and not second.done()
         listed = await asyncio.wait_for(client.get("/api/customers", headers=shop.rep), 10)
         assert listed.status_code == 200 and listed.json()["items"]
-        await holding.rollback()
-    finally:
-        await holder.close()
     placed_first = await asyncio.wait_for(first, 10)
     placed_second = await asyncio.wait_for(second, 10)
     assert placed_first.status_code == placed_second.status_code == 201
