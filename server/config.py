@@ -7,9 +7,12 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["DEFAULT_PG_WRITE_TRANSACTIONS", "Settings", "load_settings"]
 
 _SECRET_FILE = "secret_key"
+# Write transactions open at once per server process on PostgreSQL (`server.db.engine`
+# says why they take turns).
+DEFAULT_PG_WRITE_TRANSACTIONS = 4
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,8 @@ class Settings:
     # Portal link openings allowed per client address per minute (guessing is slow).
     portal_rate_limit: int = 20
     # Write transactions open at once per server process on PostgreSQL; the rest wait their
-    # turn before they begin (see `server.db.engine.PG_WRITE_TRANSACTIONS`).
-    pg_write_transactions: int = 4
+    # turn before they begin.
+    pg_write_transactions: int = DEFAULT_PG_WRITE_TRANSACTIONS
 
 
 def _load_or_create_secret(data_dir: Path) -> str:
@@ -148,5 +151,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         portal_link_days=max(1, int(env.get("FIELDSALES_PORTAL_LINK_DAYS", "90"))),
         public_url=env.get("FIELDSALES_PUBLIC_URL", "").rstrip("/"),
         portal_rate_limit=max(1, int(env.get("FIELDSALES_PORTAL_RATE_LIMIT", "20"))),
-        pg_write_transactions=max(1, int(env.get("FIELDSALES_PG_WRITE_TRANSACTIONS", "4"))),
+        pg_write_transactions=max(
+            1,
+            int(env.get("FIELDSALES_PG_WRITE_TRANSACTIONS", str(DEFAULT_PG_WRITE_TRANSACTIONS))),
+        ),
     )

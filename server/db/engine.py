@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.sql import Executable
 
+from server.config import DEFAULT_PG_WRITE_TRANSACTIONS
 from server.db.direct import as_sqlalchemy_errors, compiled_for
 from server.db.group_commit import GroupCommit
 from server.db.unit_of_work import ReadUnit, WriteUnit
@@ -85,14 +86,6 @@ _FIRST_RUNS_KEPT = 256
 # about 100 ms at the 99th percentile under 64 clients (`bench/mixed_load.py`), and the
 # event loop is never idle while reads wait: the other one is ready to go on.
 _READS_AT_ONCE = 2
-# Write transactions open at once per process on PostgreSQL, the rest waiting their turn
-# first come first served before they begin (holding no lock and no connection). An open
-# write holds its rows' locks (stock, the number series) until it commits, and on a busy
-# server each of its statements waits for the event loop, busy with every other request:
-# with all of a team's orders open at once, most of them wait on each other's locks while
-# the holders wait for the loop. Four at a time halve the orders' 99th percentile under
-# 64 clients on two cores and keep the lists' within 250 ms (`bench/mixed_load.py`).
-PG_WRITE_TRANSACTIONS = 4
 # Whether the running task is inside a read or write unit already (it does not queue again).
 _IN_UNIT: contextvars.ContextVar[bool] = contextvars.ContextVar("in_unit", default=False)
 _PROGRESS_EVERY_OPS = 1_000
@@ -402,7 +395,11 @@ class Database:
     """The application's handle on its database: `read()` and `write()` sessions."""
 
     def __init__(
-        self, url: str, *, echo: bool = False, write_transactions: int = PG_WRITE_TRANSACTIONS
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        write_transactions: int = DEFAULT_PG_WRITE_TRANSACTIONS,
     ) -> None:
         """`write_transactions`: write transactions open at once on PostgreSQL (SQLite has
         one writer)."""
@@ -527,8 +524,16 @@ class Database:
 
     @asynccontextmanager
     async def _write_turn(self) -> AsyncIterator[None]:
-        """A turn among this process's write transactions on PostgreSQL. Inside another
-        unit of this task a write does not queue again: it could wait for itself."""
+        """A turn among this process's write transactions on PostgreSQL, first come first
+        served, taken before the transaction begins (holding no lock and no connection).
+
+        An open write holds its rows' locks (stock, the number series) until it commits,
+        and on a busy server each of its statements waits for the event loop, busy with
+        every other request: with all of a team's orders open at once, most of them wait
+        on each other's locks while the holders wait for the loop. Four at a time halve
+        the orders' 99th percentile under 64 clients on two cores and keep the lists'
+        within 250 ms (`bench/mixed_load.py`). Inside another unit of this task a write
+        does not queue again: it could wait for itself."""
         if _IN_UNIT.get():
             yield
             return

@@ -342,7 +342,8 @@ async def place_order(
             line.blanket_line_id = drawn_on.id
     confirmed = order.status == OrderStatus.CONFIRMED
     if confirmed:
-        # The commission plan is read before any lock is taken (crediting below reuses it).
+        # The commission plan is read before the stock rows and the number are taken
+        # (crediting below reuses it).
         await uow.scoped(CommissionStore).plan_on(order.placed_at.date())
     plan = None
     if confirmed and reserves_stock(order.order_type):
