@@ -38,6 +38,7 @@ import secrets
 import shutil
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -730,6 +731,15 @@ def main() -> int:
             f" p99 {without.result.percentile(99):.0f} / {hooked.result.percentile(99):.0f} ms;"
             f" last webhook {hooked.catch_up:.1f} s after the load"
         )
+    if pairs:
+        costs = sorted(h.cpu_ms_per_order / w.cpu_ms_per_order - 1 for w, h in pairs)
+        print(
+            f"webhook cost in server CPU over {len(pairs)} pairs: median"
+            f" {statistics.median(costs):+.1%}, from {costs[0]:+.1%} to {costs[-1]:+.1%}"
+        )
+        if any(h.catch_up == float("inf") for _, h in pairs):
+            print("webhooks were not all delivered: the costs above are not a result")
+            ok = False
     return 0 if ok else 1
 
 

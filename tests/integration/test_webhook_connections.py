@@ -11,9 +11,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+import uvloop
 
 from server.features.notifications.webhook_connections import Target, WebhookConnections
-from server.features.notifications.webhook_sender import SendResult, send_webhook
+from server.features.notifications.webhook_sender import Addresses, SendResult, send_webhook
 
 Answer = Callable[[bytes], Awaitable[bytes | None]]
 
@@ -207,3 +208,64 @@ async def test_connections_opened_for_parallel_deliveries_are_all_kept_for_the_n
             assert statuses == [204] * 10
         await pool.aclose()
     assert receiver.connections == 10
+
+
+async def test_a_target_that_would_split_the_request_is_refused_before_anything_is_sent():
+    receiver = Receiver(no_content)
+    async with await serve(receiver) as server:
+        pool = WebhookConnections()
+        for path, headers in (
+            ("/hooks HTTP/1.1\r\nx-injected: 1", {}),
+            ("/hooks and more", {}),
+            ("/hooks", {"webhook-id": "msg_1\r\nx-injected: 1"}),
+        ):
+            with pytest.raises(ValueError):
+                await pool.post(target(server), path, headers, b"{}")
+        await pool.aclose()
+    assert (receiver.connections, receiver.requests) == (0, [])
+
+
+async def test_a_round_resolves_each_host_once_however_many_messages_go_to_it(monkeypatch):
+    loop = asyncio.get_running_loop()
+    resolved: list[str] = []
+    real = loop.getaddrinfo
+
+    async def counted(host: str, *args: object, **kwargs: object) -> object:
+        resolved.append(host)
+        return await real(host, *args, **kwargs)
+
+    monkeypatch.setattr(loop, "getaddrinfo", counted)
+    receiver = Receiver(no_content)
+    async with await serve(receiver) as server:
+        url = f"http://localhost:{server.sockets[0].getsockname()[1]}/hooks"
+        pool, addresses = WebhookConnections(), Addresses()
+
+        async def one(n: int) -> SendResult:
+            return await send_webhook(
+                url,
+                secret="whsec_" + "A" * 44,
+                message_id=f"msg_{n}",
+                body=b"{}",
+                allow_private=True,
+                connections=pool,
+                addresses=addresses,
+            )
+
+        results = await asyncio.gather(*(one(n) for n in range(6)))
+        await pool.aclose()
+    assert [r.status_code for r in results] == [204] * 6
+    assert resolved == ["localhost"]
+    assert len(receiver.requests) == 6
+
+
+def test_deliveries_work_on_uvloop_the_loop_the_server_runs_on():
+    async def deliver_twice() -> tuple[list[int], int]:
+        receiver = Receiver(no_content)
+        async with await serve(receiver) as server:
+            pool = WebhookConnections()
+            statuses = [await pool.post(target(server), "/hooks", {}, b"{}") for _ in range(2)]
+            await pool.aclose()
+        return statuses, receiver.connections
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        assert runner.run(deliver_twice()) == ([204, 204], 1)

@@ -17,17 +17,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from server.config import Settings
 from server.db.models import EmailMessage, OutboxMessage, WebhookEndpoint
+from server.db.models.base import table_of
 from server.db.types import new_id, utcnow
 from server.db.unit_of_work import WriteUnit
 from server.features.notifications.emails import Recipients, RenderedEmail, render_email
 from server.features.notifications.portal_links import portal_link_maker
 
-__all__ = ["fan_out", "kept_email"]
+__all__ = ["Delivery", "fan_out", "kept_email"]
+
+_INSERT_DELIVERIES = insert(table_of(OutboxMessage))
+
+
+class Delivery(NamedTuple):
+    """A delivery written: its message id, where it goes, the event's type and payload."""
+
+    message_id: str
+    destination: str
+    event_type: str
+    payload: Any
 
 
 async def fan_out(
@@ -37,7 +50,7 @@ async def fan_out(
     smtp: bool,
     settings: Settings | None = None,
     claim: tuple[str, datetime] | None = None,
-) -> list[OutboxMessage]:
+) -> list[Delivery]:
     """Write the events' deliveries and mark the events delivered; the deliveries queued,
     claimed by `claim`'s worker until its time when given.
 
@@ -51,14 +64,33 @@ async def fan_out(
         await uow.session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True)))
     ).all()
     recipients = await Recipients.load(uow, events)
-    deliveries: list[OutboxMessage] = []
+    claimed_by, claimed_until = claim if claim is not None else (None, None)
+    rows: list[dict[str, object]] = []
     kept: list[EmailMessage] = []
-    for event in events:
-        deliveries.extend(
-            _delivery(event, f"webhook:{endpoint.id}", event.payload, now)
-            for endpoint in endpoints
-            if not endpoint.event_types or event.event_type in endpoint.event_types
+
+    def deliver(event: OutboxMessage, destination: str, payload: dict[str, object]) -> None:
+        rows.append(
+            {
+                "id": new_id(),
+                "event_type": event.event_type,
+                "destination": destination,
+                "event_id": event.id,
+                "payload": payload,
+                "created_at": now,
+                "available_at": now,
+                "attempts": 0,
+                "claimed_by": claimed_by,
+                "claimed_until": claimed_until,
+                "delivered_at": None,
+                "status": "pending",
+                "last_error": None,
+            }
         )
+
+    for event in events:
+        for endpoint in endpoints:
+            if not endpoint.event_types or event.event_type in endpoint.event_types:
+                deliver(event, f"webhook:{endpoint.id}", event.payload)
         portal_url = None
         if recipients.of(event.event_type, event.payload) is not None:
             make_link = portal_link_maker(uow, settings, event.event_type, event.payload)
@@ -67,13 +99,13 @@ async def fan_out(
         if email is None:
             continue
         if smtp:
-            deliveries.append(_delivery(event, "email", email.payload(), now))
+            deliver(event, "email", email.payload())
         else:
             kept.append(kept_email(new_id(), event.event_type, email, created_at=now))
-    if claim is not None:
-        for delivery in deliveries:
-            delivery.claimed_by, delivery.claimed_until = claim
-    uow.session.add_all([*deliveries, *kept])
+    # The deliveries as plain rows: one statement for all of them, without the ORM's
+    # bookkeeping for objects nobody reads back.
+    await uow.sql.execute_many(_INSERT_DELIVERIES, rows)
+    uow.session.add_all(kept)
     await uow.session.flush()
     await uow.session.execute(
         update(OutboxMessage)
@@ -81,7 +113,10 @@ async def fan_out(
         .values(status="delivered", delivered_at=now, claimed_by=None, claimed_until=None),
         execution_options={"synchronize_session": False},
     )
-    return deliveries
+    return [
+        Delivery(str(r["id"]), str(r["destination"]), str(r["event_type"]), r["payload"])
+        for r in rows
+    ]
 
 
 def kept_email(
@@ -103,20 +138,4 @@ def kept_email(
         status="sent" if sent else "kept",
         created_at=created_at,
         sent_at=utcnow() if sent else None,
-    )
-
-
-def _delivery(
-    event: OutboxMessage, destination: str, payload: dict[str, object], now: datetime
-) -> OutboxMessage:
-    return OutboxMessage(
-        id=new_id(),
-        event_type=event.event_type,
-        destination=destination,
-        event_id=event.id,
-        payload=payload,
-        created_at=now,
-        available_at=now,
-        attempts=0,
-        status="pending",
     )

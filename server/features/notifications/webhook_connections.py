@@ -2,13 +2,15 @@
 
 The outbox worker shares the server process with the order desk, so what a delivery costs
 in CPU is taken from placing orders. A general-purpose client (httpx over httpcore and
-anyio) spent about a quarter of an order's cost on each POST; the protocol itself is h11's
-(the HTTP/1.1 state machine httpx is built on), driven here straight over asyncio streams.
+anyio) spent about a quarter of an order's cost on each POST, and h11's pure-Python state
+machine over asyncio streams still a tenth. So a connection here is an asyncio protocol:
+the request, whose every part the sender made itself, is written as one buffer, and the
+answer is parsed by httptools (the C parser, llhttp, that uvicorn serves with).
 
-A connection goes back to its pool only when both sides finished their message cleanly;
-one that the receiver closed while it sat idle fails on its next use, and that request is
-tried once more on a fresh connection (a webhook carries its id, so a receiver that got
-both can tell).
+A connection goes back to its pool only when the answer ended cleanly and the receiver
+keeps the connection alive; one that the receiver closed while it sat idle fails on its
+next use, and that request is tried once more on a fresh connection (a webhook carries
+its id, so a receiver that got both can tell).
 """
 
 from __future__ import annotations
@@ -17,14 +19,19 @@ import asyncio
 import ssl
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
-import h11
+import httptools
 
-__all__ = ["Target", "WebhookConnections"]
+__all__ = ["BadAnswer", "Target", "WebhookConnections"]
 
 # What is read of an answer's body before the connection is dropped instead of reused:
 # only the status matters, and a receiver should not make the worker read megabytes.
 _MAX_BODY = 64 * 1024
+
+
+class BadAnswer(Exception):
+    """What came back is not an HTTP/1.1 answer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,49 +45,107 @@ class Target:
     host: str
 
 
-class _Connection:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-        self.protocol = h11.Connection(h11.CLIENT)
+def _request(path: str, fields: list[tuple[str, str]], body: bytes) -> bytes:
+    """The request's head and body. Every value comes from the sender or the endpoint's
+    URL; a control character or a space where none may be would split or end the head,
+    so such a request is refused before anything is written."""
+    if not path.startswith("/") or not path.isprintable() or " " in path:
+        raise ValueError(f"the request target {path!r} cannot be sent")
+    lines = [f"POST {path} HTTP/1.1"]
+    for name, value in fields:
+        if not value.isprintable() or not name.isprintable() or ":" in name or " " in name:
+            raise ValueError(f"the header {name!r} cannot be sent")
+        lines.append(f"{name}: {value}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
-    async def post(self, path: str, headers: list[tuple[str, str]], body: bytes) -> int:
-        protocol = self.protocol
-        self.writer.write(
-            protocol.send(h11.Request(method="POST", target=path, headers=headers))
-            + protocol.send(h11.Data(data=body))
-            + protocol.send(h11.EndOfMessage())
-        )
-        await self.writer.drain()
-        status, read = 0, 0
-        while True:
-            event = protocol.next_event()
-            if event is h11.NEED_DATA:
-                protocol.receive_data(await self.reader.read(65536))
-            elif isinstance(event, h11.Response):
-                status = event.status_code
-            elif isinstance(event, h11.Data):
-                read += len(event.data)
-                if read > _MAX_BODY:
-                    self.close()
-                    return status
-            elif isinstance(event, h11.EndOfMessage):
-                return status
-            elif isinstance(event, h11.ConnectionClosed):
-                raise ConnectionResetError("the receiver closed the connection")
+
+class _Connection(asyncio.Protocol):
+    """One connection, one request at a time; httptools calls the `on_*` methods."""
+
+    def __init__(self) -> None:
+        # uvloop's transports (the loop the server runs on) are not asyncio.Transport
+        # subclasses, though they have its methods.
+        self.transport: Any = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.answer: asyncio.Future[int] | None = None
+        self.status = 0
+        self.body_read = 0
+        self.reusable = False
+        self.closed = False
+
+    # -- asyncio ----------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self._settle(error=BadAnswer(f"the receiver's answer is not HTTP/1.1 ({exc})"))
+            self.close()
+
+    def eof_received(self) -> bool | None:
+        return None  # the transport closes; connection_lost settles what is waiting
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if self.status:
+            # An answer whose body runs to the end of the connection ends here.
+            self._settle(status=self.status)
+        else:
+            self._settle(error=ConnectionResetError("the receiver closed the connection"))
+
+    # -- httptools --------------------------------------------------------------------------
+
+    def on_headers_complete(self) -> None:
+        self.status = self.parser.get_status_code()
+
+    def on_body(self, body: bytes) -> None:
+        self.body_read += len(body)
+        if self.body_read > _MAX_BODY:
+            self._settle(status=self.status)
+            self.close()
+
+    def on_message_complete(self) -> None:
+        self.reusable = self.parser.should_keep_alive()
+        self._settle(status=self.status)
+
+    # -- the pool's side --------------------------------------------------------------------
+
+    def _settle(self, *, status: int = 0, error: BaseException | None = None) -> None:
+        answer = self.answer
+        if answer is None or answer.done():
+            return
+        if error is not None:
+            answer.set_exception(error)
+        else:
+            answer.set_result(status)
+
+    async def post(self, request: bytes) -> int:
+        if self.closed or self.transport is None:
+            raise ConnectionResetError("the receiver closed the connection")
+        self.answer = asyncio.get_running_loop().create_future()
+        self.status, self.body_read, self.reusable = 0, 0, False
+        # A webhook's request is a few kilobytes: the transport buffers what the socket
+        # does not take at once, so there is nothing to wait for before the answer.
+        self.transport.write(request)
+        try:
+            return await self.answer
+        finally:
+            self.answer = None
 
     @property
     def open(self) -> bool:
-        return not self.reader.at_eof() and not self.writer.is_closing()
+        return not self.closed and self.transport is not None and not self.transport.is_closing()
 
     def ready_for_next(self) -> bool:
-        """Whether both messages ended cleanly (then the next request may follow)."""
-        if not (self.open and self.protocol.our_state is self.protocol.their_state is h11.DONE):
-            return False
-        self.protocol.start_next_cycle()
-        return True
+        """Whether the answer ended cleanly and the connection stays open for the next."""
+        return self.reusable and self.open
 
     def close(self) -> None:
-        self.writer.close()
+        if self.transport is not None:
+            self.transport.close()
 
 
 class WebhookConnections:
@@ -98,35 +163,29 @@ class WebhookConnections:
 
     async def post(self, target: Target, path: str, headers: dict[str, str], body: bytes) -> int:
         """POST `body` and return the answer's status; raises OSError or TimeoutError when
-        no answer came, h11.ProtocolError when the answer was not HTTP."""
+        no answer came, BadAnswer when the answer was not HTTP, ValueError when the request
+        cannot be written."""
         fields = [
             ("host", headers.get("host", target.host)),
             *((k, v) for k, v in headers.items() if k != "host"),
             ("content-length", str(len(body))),
         ]
+        request = _request(path, fields, body)
         async with asyncio.timeout(self.timeout):
-            while self._idle[target]:
-                connection = self._idle[target].pop()
+            idle = self._idle[target]
+            while idle:
+                connection = idle.pop()
                 if not connection.open:
-                    connection.close()
                     continue
                 try:
-                    return await self._use(target, connection, path, fields, body)
-                except (OSError, h11.ProtocolError):
-                    # Closed by the receiver while idle: a fresh connection is tried below.
-                    connection.close()
-            return await self._use(target, await self._connect(target), path, fields, body)
+                    return await self._use(target, connection, request)
+                except (OSError, BadAnswer):
+                    pass  # closed by the receiver while idle: a fresh connection is tried below
+            return await self._use(target, await self._connect(target), request)
 
-    async def _use(
-        self,
-        target: Target,
-        connection: _Connection,
-        path: str,
-        fields: list[tuple[str, str]],
-        body: bytes,
-    ) -> int:
+    async def _use(self, target: Target, connection: _Connection, request: bytes) -> int:
         try:
-            status = await connection.post(path, fields, body)
+            status = await connection.post(request)
         except BaseException:
             connection.close()
             raise
@@ -142,8 +201,9 @@ class WebhookConnections:
             if self._tls is None:
                 self._tls = ssl.create_default_context()
             tls = self._tls
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(
+        _, connection = await asyncio.wait_for(
+            asyncio.get_running_loop().create_connection(
+                _Connection,
                 target.address,
                 target.port,
                 ssl=tls,
@@ -151,7 +211,7 @@ class WebhookConnections:
             ),
             self.connect_timeout,
         )
-        return _Connection(reader, writer)
+        return connection
 
     async def aclose(self) -> None:
         for connections in self._idle.values():

@@ -1,6 +1,6 @@
-"""One signed webhook request, to an address checked when it is sent.
+"""One signed webhook request, to an address checked when its round is sent.
 
-The host is resolved here and every address it resolves to must be public, unless the
+The host is resolved here, once a round, and every address it resolves to must be public, unless the
 admin allowed private ones; the request then goes to the address that was checked (the
 host name kept for the Host header and TLS), so a DNS answer that changes between the
 check and the connection cannot lead it into the server's own network.
@@ -15,12 +15,14 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import h11
-
 from server.domain.delivery import is_public_address, sign_webhook
-from server.features.notifications.webhook_connections import Target, WebhookConnections
+from server.features.notifications.webhook_connections import (
+    BadAnswer,
+    Target,
+    WebhookConnections,
+)
 
-__all__ = ["SendResult", "send_webhook"]
+__all__ = ["Addresses", "SendResult", "send_webhook"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,26 @@ async def _pinned_address(host: str, port: int, allow_private: bool) -> str:
     return addresses[0]
 
 
+class Addresses:
+    """The checked addresses of one round of deliveries: each endpoint's host is resolved
+    and checked once, however many messages go to it, so a round costs one resolver call
+    per host instead of one per message. A round lasts seconds; the next one checks anew,
+    so a changed DNS answer is followed."""
+
+    def __init__(self) -> None:
+        self._checked: dict[tuple[str, int, bool], asyncio.Future[str]] = {}
+
+    async def pinned(self, host: str, port: int, allow_private: bool) -> str:
+        key = (host, port, allow_private)
+        checked = self._checked.get(key)
+        if checked is None:
+            checked = self._checked[key] = asyncio.ensure_future(
+                _pinned_address(host, port, allow_private)
+            )
+        # Shielded: one delivery timing out must not cancel the check the others await.
+        return await asyncio.shield(checked)
+
+
 async def send_webhook(
     url: str,
     *,
@@ -62,6 +84,7 @@ async def send_webhook(
     body: bytes,
     allow_private: bool,
     connections: WebhookConnections,
+    addresses: Addresses | None = None,
 ) -> SendResult:
     started = time.perf_counter()
 
@@ -74,7 +97,7 @@ async def send_webhook(
         return result(False, None, "not an http(s) URL")
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        address = await _pinned_address(host, port, allow_private)
+        address = await (addresses or Addresses()).pinned(host, port, allow_private)
     except (RefusedAddress, OSError) as exc:
         return result(False, None, str(exc))
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -91,7 +114,7 @@ async def send_webhook(
         status = await connections.post(
             Target(parts.scheme, address, port, host), path, headers, body
         )
-    except (OSError, TimeoutError, h11.ProtocolError) as exc:
+    except (OSError, TimeoutError, BadAnswer, ValueError) as exc:
         return result(False, None, f"{type(exc).__name__}: {exc}"[:500])
     ok = 200 <= status < 300
     return result(ok, status, None if ok else f"answered {status}")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import random
@@ -25,19 +24,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+import msgspec
+from sqlalchemy import bindparam, insert, null, select, update
 
 from server.config import Settings
 from server.db.engine import Database
 from server.db.models import EmailMessage, OutboxMessage, WebhookAttempt, WebhookEndpoint
+from server.db.models.base import table_of
+from server.db.statements import by_arity
 from server.db.types import new_id, utcnow
 from server.db.unit_of_work import WriteUnit
 from server.domain.delivery import gives_up, retry_delay
 from server.features.notifications.emails import RenderedEmail, send_smtp
-from server.features.notifications.fan_out import fan_out, kept_email
+from server.features.notifications.fan_out import Delivery, fan_out, kept_email
 from server.features.notifications.outbox_store import claim_due, claimed_many
 from server.features.notifications.webhook_connections import WebhookConnections
-from server.features.notifications.webhook_sender import SendResult, send_webhook
+from server.features.notifications.webhook_sender import Addresses, SendResult, send_webhook
 
 __all__ = ["OutboxWorker", "Outcome"]
 
@@ -47,6 +49,30 @@ log = logging.getLogger("fieldsales.outbox")
 # a bounded number at a time.
 _BATCH = 100
 _PARALLEL_SENDS = 20
+
+_OUTBOX = table_of(OutboxMessage)
+# The round's delivered messages still claimed by this worker, marked delivered; the ids
+# of those it still held come back (one that overran its lease is another's now).
+_MARK_DELIVERED = by_arity(
+    lambda n: (
+        update(_OUTBOX)
+        .where(
+            _OUTBOX.c.id.in_([bindparam(f"m{k}") for k in range(n)]),
+            _OUTBOX.c.claimed_by == bindparam("worker"),
+            _OUTBOX.c.status == "pending",
+        )
+        .values(
+            status="delivered",
+            delivered_at=bindparam("now"),
+            last_error=null(),
+            attempts=_OUTBOX.c.attempts + 1,
+            claimed_by=null(),
+            claimed_until=null(),
+        )
+        .returning(_OUTBOX.c.id)
+    )
+)
+_INSERT_ATTEMPTS = insert(table_of(WebhookAttempt))
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +94,6 @@ def _webhook_delivered(outcome: Outcome) -> bool:
         and outcome.result is not None
         and outcome.result.ok
     )
-
-
-def _delivery_of(message: OutboxMessage) -> tuple[str, str, str, dict[str, Any]]:
-    assert message.destination is not None  # a delivery, not an event
-    return message.id, message.destination, message.event_type, message.payload
 
 
 class OutboxWorker:
@@ -126,11 +147,17 @@ class OutboxWorker:
         if sends:
             targets = await self._targets([d for _, d, _ in sends])
             limit = asyncio.Semaphore(_PARALLEL_SENDS)
+            addresses = Addresses()
 
             async def send(message_id: str, destination: str, event_type: str) -> Outcome | None:
                 async with limit:
                     return await self._send(
-                        message_id, destination, event_type, payloads[message_id], targets
+                        message_id,
+                        destination,
+                        event_type,
+                        payloads[message_id],
+                        targets,
+                        addresses,
                     )
 
             outcomes = [o for o in await asyncio.gather(*(send(i, d, t) for i, d, t in sends)) if o]
@@ -149,21 +176,19 @@ class OutboxWorker:
         *,
         smtp: bool,
         claim: tuple[str, datetime],
-    ) -> list[tuple[str, str, str, dict[str, Any]]]:
+    ) -> list[Delivery]:
         """The batch's events at once; should that fail, each on its own, so that one event
         that cannot be fanned out (left claimed, tried again when its lease ends) holds up
-        none of the others. The deliveries written: (id, destination, event type, payload),
-        read as each savepoint is released."""
+        none of the others. The deliveries written, as each savepoint is released."""
         if not events:
             return []
         ids = [event.id for event in events]
         try:
             async with uow.savepoint():
-                written = await fan_out(uow, events, smtp=smtp, settings=self.settings, claim=claim)
-            return [_delivery_of(m) for m in written]
+                return await fan_out(uow, events, smtp=smtp, settings=self.settings, claim=claim)
         except Exception:
             log.exception("fanning out a batch of %d outbox events failed", len(ids))
-        born: list[tuple[str, str, str, dict[str, Any]]] = []
+        born: list[Delivery] = []
         for event_id in ids:
             try:
                 async with uow.savepoint():
@@ -174,7 +199,7 @@ class OutboxWorker:
                         settings=self.settings,
                         claim=claim,
                     )
-                born.extend(_delivery_of(m) for m in written)
+                born.extend(written)
             except Exception:
                 log.exception("fanning out outbox event %s failed", event_id)
         return born
@@ -203,6 +228,7 @@ class OutboxWorker:
         event_type: str,
         payload: dict[str, Any],
         targets: dict[str, tuple[str, str, bool]],
+        addresses: Addresses,
     ) -> Outcome | None:
         """Deliver one message; what happened, or None when it could not even be tried
         (it stays claimed and is tried again when the lease ends)."""
@@ -219,10 +245,9 @@ class OutboxWorker:
             if target is None:
                 return Outcome(message_id, destination, endpoint_gone=True)
             url, secret, allow_private = target
-            body = json.dumps(
-                {"type": event_type, "timestamp": utcnow().isoformat(), "data": payload},
-                separators=(",", ":"),
-            ).encode()
+            body = msgspec.json.encode(
+                {"type": event_type, "timestamp": utcnow().isoformat(), "data": payload}
+            )
             result = await send_webhook(
                 url,
                 secret=secret,
@@ -230,6 +255,7 @@ class OutboxWorker:
                 body=body,
                 allow_private=allow_private or self.settings.webhooks_allow_private,
                 connections=self._http(),
+                addresses=addresses,
             )
             return Outcome(message_id, destination, result=result)
         except Exception:
@@ -279,37 +305,22 @@ class OutboxWorker:
         """Webhooks the receiver took, the common case under load, recorded by a fixed
         number of statements whatever their number: the messages still claimed by this
         worker marked delivered, an attempt logged for each, their endpoints' failure
-        counts reset."""
+        counts reset. Plain statements on the writer's connection: per webhook they cost
+        a row's parameters, not the ORM's bookkeeping."""
         if not outcomes:
             return
         now = utcnow()
-        held = set(
-            await uow.session.scalars(
-                select(OutboxMessage.id)
-                .where(
-                    OutboxMessage.id.in_([o.message_id for o in outcomes]),
-                    OutboxMessage.claimed_by == self.worker_id,
-                    OutboxMessage.status == "pending",
-                )
-                .with_for_update()
+        ids = sorted({o.message_id for o in outcomes})
+        params: dict[str, Any] = {f"m{k}": v for k, v in enumerate(ids)}
+        held = {
+            row.id
+            for row in await uow.sql.rows(
+                _MARK_DELIVERED(len(ids)), {**params, "worker": self.worker_id, "now": now}
             )
-        )
+        }
         outcomes = [o for o in outcomes if o.message_id in held]
         if not outcomes:
             return
-        await uow.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(sorted(held)))
-            .values(
-                status="delivered",
-                delivered_at=now,
-                last_error=None,
-                attempts=OutboxMessage.attempts + 1,
-                claimed_by=None,
-                claimed_until=None,
-            ),
-            execution_options={"synchronize_session": False},
-        )
         attempts = []
         for outcome in outcomes:
             assert outcome.result is not None  # a delivered webhook has its answer
@@ -324,7 +335,7 @@ class OutboxWorker:
                     "error": None,
                 }
             )
-        await uow.session.execute(insert(WebhookAttempt), attempts)
+        await uow.sql.execute_many(_INSERT_ATTEMPTS, attempts)
         endpoints = sorted({o.destination.removeprefix("webhook:") for o in outcomes})
         await uow.session.execute(
             update(WebhookEndpoint)
