@@ -122,6 +122,8 @@ class Event:
             "claimed_by": None,
             "claimed_until": None,
             "delivered_at": None,
+            "delivered_status": None,
+            "delivered_ms": None,
             "status": "pending",
             "last_error": None,
         }

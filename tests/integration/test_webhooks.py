@@ -109,6 +109,12 @@ async def test_an_admin_replays_a_delivery_with_the_same_id(client, db, backend)
         assert (await client.post(path, headers=w["admin"])).status_code == 409
         await drain(worker)
     assert [r.id for r in receiver.received] == [message_id, message_id]
+    detail = (await client.get(f"/api/webhooks/{endpoint['id']}", headers=w["admin"])).json()
+    [delivery] = detail["deliveries"]
+    # Both deliveries stay in the log: the replay did not wipe the first.
+    assert [a["status_code"] for a in delivery["attempt_log"]] == [204, 204]
+    first, second = (a["at"] for a in delivery["attempt_log"])
+    assert first <= second == delivery["delivered_at"]
 
 
 async def test_a_loopback_receiver_is_refused_without_the_allowance(client, db, backend):
@@ -336,3 +342,28 @@ async def test_a_worker_that_dies_after_fanning_out_leaves_the_webhook_to_the_ne
         await make_due(db)
         await drain(other)
     assert [got.id for got in receiver.received] == [claimed.id]
+
+
+async def test_a_downgrade_gives_delivered_webhooks_their_attempts_back(client, db, backend):
+    from sqlalchemy import text
+
+    from server.db.migrate import downgrade, upgrade
+
+    w = await world(client, db)
+    with webhook_receiver() as receiver:
+        endpoint = await register(client, w["admin"], receiver.url)
+        await place(client, w["manager"], w["customer"], [(w["widget"], 2)])
+        await drain(OutboxWorker(db, backend.settings(webhooks_allow_private=True)))
+    [got] = receiver.received
+    await db.dispose()
+
+    await downgrade(backend.url, "0022")
+    async with db.read() as unit:
+        attempts = (
+            await unit.session.execute(
+                text("SELECT message_id, endpoint_id, status_code, error FROM webhook_attempts")
+            )
+        ).all()
+    assert [tuple(a) for a in attempts] == [(got.id, endpoint["id"], 204, None)]
+    await db.dispose()
+    await upgrade(backend.url)

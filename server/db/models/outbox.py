@@ -40,6 +40,10 @@ class OutboxMessage(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The attempt that delivered a webhook: the receiver's status and how long it took
+    # (its failed attempts are rows of webhook_attempts).
+    delivered_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    delivered_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # pending | delivered | failed
     status: Mapped[str] = mapped_column(String(20), default="pending")
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)

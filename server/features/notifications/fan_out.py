@@ -82,6 +82,8 @@ async def fan_out(
                 "claimed_by": claimed_by,
                 "claimed_until": claimed_until,
                 "delivered_at": None,
+                "delivered_status": None,
+                "delivered_ms": None,
                 "status": "pending",
                 "last_error": None,
             }

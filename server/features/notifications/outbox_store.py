@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 
-from server.db.models import OutboxMessage
+from server.db.models import OutboxMessage, WebhookAttempt
+from server.db.types import new_id
 from server.db.unit_of_work import WriteUnit
 
 __all__ = ["claim_due", "claimed_many", "replay"]
@@ -59,7 +60,21 @@ async def claimed_many(
 
 async def replay(uow: WriteUnit, row: OutboxMessage, now: datetime) -> None:
     """Deliver a delivered or failed message again, as new: due now, a new day of retries,
-    the same id (a receiver that already processed it can tell)."""
+    the same id (a receiver that already processed it can tell). The attempt that
+    delivered it before joins its attempt log."""
+    if row.delivered_status is not None and row.destination is not None:
+        uow.session.add(
+            WebhookAttempt(
+                id=new_id(),
+                message_id=row.id,
+                endpoint_id=row.destination.removeprefix("webhook:"),
+                at=row.delivered_at or now,
+                status_code=row.delivered_status,
+                duration_ms=row.delivered_ms or 0,
+                error=None,
+            )
+        )
+    row.delivered_status = row.delivered_ms = None
     row.status, row.attempts, row.last_error = "pending", 0, None
     row.created_at = row.available_at = now
     row.claimed_by = row.claimed_until = row.delivered_at = None

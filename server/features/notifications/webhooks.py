@@ -141,6 +141,17 @@ async def endpoint_detail(unit: ReadUnit, endpoint_id: str) -> EndpointDetail:
         by_message.setdefault(a.message_id, []).append(
             AttemptOut(at=a.at, status_code=a.status_code, duration_ms=a.duration_ms, error=a.error)
         )
+    for m in messages:
+        # The attempt that delivered it, kept on the message (its last attempt).
+        if m.delivered_status is not None and m.delivered_at is not None:
+            by_message.setdefault(m.id, []).append(
+                AttemptOut(
+                    at=m.delivered_at,
+                    status_code=m.delivered_status,
+                    duration_ms=m.delivered_ms or 0,
+                    error=None,
+                )
+            )
     return EndpointDetail(
         endpoint=endpoint_out(row),
         deliveries=[

@@ -25,13 +25,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import bindparam, insert, null, select, update
+from sqlalchemy import bindparam, null, select, update
 
 from server.config import Settings
 from server.db.engine import Database
 from server.db.models import EmailMessage, OutboxMessage, WebhookAttempt, WebhookEndpoint
 from server.db.models.base import table_of
-from server.db.statements import by_arity
 from server.db.types import new_id, utcnow
 from server.db.unit_of_work import WriteUnit
 from server.domain.delivery import gives_up, retry_delay
@@ -51,28 +50,26 @@ _BATCH = 100
 _PARALLEL_SENDS = 20
 
 _OUTBOX = table_of(OutboxMessage)
-# The round's delivered messages still claimed by this worker, marked delivered; the ids
-# of those it still held come back (one that overran its lease is another's now).
-_MARK_DELIVERED = by_arity(
-    lambda n: (
-        update(_OUTBOX)
-        .where(
-            _OUTBOX.c.id.in_([bindparam(f"m{k}") for k in range(n)]),
-            _OUTBOX.c.claimed_by == bindparam("worker"),
-            _OUTBOX.c.status == "pending",
-        )
-        .values(
-            status="delivered",
-            delivered_at=bindparam("now"),
-            last_error=null(),
-            attempts=_OUTBOX.c.attempts + 1,
-            claimed_by=null(),
-            claimed_until=null(),
-        )
-        .returning(_OUTBOX.c.id)
+# A delivered webhook, while this worker's claim on it holds, with the attempt that
+# delivered it.
+_MARK_DELIVERED = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id == bindparam("m_id"),
+        _OUTBOX.c.claimed_by == bindparam("m_worker"),
+        _OUTBOX.c.status == "pending",
+    )
+    .values(
+        status="delivered",
+        delivered_at=bindparam("m_now"),
+        delivered_status=bindparam("m_status"),
+        delivered_ms=bindparam("m_ms"),
+        last_error=null(),
+        attempts=_OUTBOX.c.attempts + 1,
+        claimed_by=null(),
+        claimed_until=null(),
     )
 )
-_INSERT_ATTEMPTS = insert(table_of(WebhookAttempt))
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,12 +143,15 @@ class OutboxWorker:
             sends = [(i, d, t) for i, d, t in claims if d is not None and (d != "email" or smtp)]
         if sends:
             targets = await self._targets([d for _, d, _ in sends])
-            limit = asyncio.Semaphore(_PARALLEL_SENDS)
             addresses = Addresses()
+            queue = iter(sends)
 
-            async def send(message_id: str, destination: str, event_type: str) -> Outcome | None:
-                async with limit:
-                    return await self._send(
+            async def sender() -> list[Outcome]:
+                # Up to _PARALLEL_SENDS of these take the round's messages in turn from
+                # the one queue: a coroutine a connection, not a task a message.
+                done = []
+                for message_id, destination, event_type in queue:
+                    outcome = await self._send(
                         message_id,
                         destination,
                         event_type,
@@ -159,8 +159,16 @@ class OutboxWorker:
                         targets,
                         addresses,
                     )
+                    if outcome is not None:
+                        done.append(outcome)
+                return done
 
-            outcomes = [o for o in await asyncio.gather(*(send(i, d, t) for i, d, t in sends)) if o]
+            senders = min(_PARALLEL_SENDS, len(sends))
+            outcomes = [
+                o
+                for part in await asyncio.gather(*(sender() for _ in range(senders)))
+                for o in part
+            ]
             if len(batch) == _BATCH:
                 self._carried = outcomes  # the next round starts at once and records them
             else:
@@ -302,40 +310,27 @@ class OutboxWorker:
             self._record_webhook(uow, row, outcome, endpoint)
 
     async def _record_delivered(self, uow: WriteUnit, outcomes: list[Outcome]) -> None:
-        """Webhooks the receiver took, the common case under load, recorded by a fixed
-        number of statements whatever their number: the messages still claimed by this
-        worker marked delivered, an attempt logged for each, their endpoints' failure
-        counts reset. Plain statements on the writer's connection: per webhook they cost
-        a row's parameters, not the ORM's bookkeeping."""
+        """Webhooks the receiver took, the common case under load, recorded by two plain
+        statements on the writer's connection whatever their number: each message that
+        this worker still holds marked delivered, with the status and duration of the
+        attempt that delivered it (one that overran its lease is another's now and is
+        left alone), and their endpoints' failure counts reset."""
         if not outcomes:
             return
         now = utcnow()
-        ids = sorted({o.message_id for o in outcomes})
-        params: dict[str, Any] = {f"m{k}": v for k, v in enumerate(ids)}
-        held = {
-            row.id
-            for row in await uow.sql.rows(
-                _MARK_DELIVERED(len(ids)), {**params, "worker": self.worker_id, "now": now}
-            )
-        }
-        outcomes = [o for o in outcomes if o.message_id in held]
-        if not outcomes:
-            return
-        attempts = []
+        rows = []
         for outcome in outcomes:
             assert outcome.result is not None  # a delivered webhook has its answer
-            attempts.append(
+            rows.append(
                 {
-                    "id": new_id(),
-                    "message_id": outcome.message_id,
-                    "endpoint_id": outcome.destination.removeprefix("webhook:"),
-                    "at": now,
-                    "status_code": outcome.result.status_code,
-                    "duration_ms": outcome.result.duration_ms,
-                    "error": None,
+                    "m_id": outcome.message_id,
+                    "m_worker": self.worker_id,
+                    "m_now": now,
+                    "m_status": outcome.result.status_code,
+                    "m_ms": outcome.result.duration_ms,
                 }
             )
-        await uow.sql.execute_many(_INSERT_ATTEMPTS, attempts)
+        await uow.sql.execute_many(_MARK_DELIVERED, rows)
         endpoints = sorted({o.destination.removeprefix("webhook:") for o in outcomes})
         await uow.session.execute(
             update(WebhookEndpoint)
@@ -370,23 +365,24 @@ class OutboxWorker:
             row.status, row.last_error = "failed", "the endpoint is paused or was removed"
             row.claimed_by = row.claimed_until = None
             return
-        endpoint_id = outcome.destination.removeprefix("webhook:")
+        if result.ok:
+            # The attempt that delivered it is kept on the message itself.
+            self._delivered(row)
+            row.delivered_status, row.delivered_ms = result.status_code, result.duration_ms
+            if endpoint is not None:
+                endpoint.consecutive_failures = 0
+            return
         uow.session.add(
             WebhookAttempt(
                 id=new_id(),
                 message_id=row.id,
-                endpoint_id=endpoint_id,
+                endpoint_id=outcome.destination.removeprefix("webhook:"),
                 at=utcnow(),
                 status_code=result.status_code,
                 duration_ms=result.duration_ms,
                 error=result.error,
             )
         )
-        if result.ok:
-            self._delivered(row)
-            if endpoint is not None:
-                endpoint.consecutive_failures = 0
-            return
         self._retry_or_fail(row, result.error or "failed")
         if endpoint is not None:
             endpoint.consecutive_failures += 1
