@@ -7,7 +7,6 @@ try again, how to sign, and whether an address may be called at all.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import ipaddress
 import secrets
@@ -58,7 +57,7 @@ def sign_webhook(secret: str, message_id: str, timestamp: int, body: bytes) -> s
     """The `webhook-signature` header's value: `v1,` and base64 of the HMAC-SHA256 of
     `id.timestamp.body` under the secret's key (Standard Webhooks, symmetric)."""
     signed = f"{message_id}.{timestamp}.".encode() + body
-    digest = hmac.new(signing_key(secret), signed, hashlib.sha256).digest()
+    digest = hmac.digest(signing_key(secret), signed, "sha256")
     return "v1," + base64.b64encode(digest).decode()
 
 
