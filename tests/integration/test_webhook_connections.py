@@ -14,7 +14,7 @@ import pytest
 import uvloop
 
 from server.features.notifications.webhook_connections import Target, WebhookConnections
-from server.features.notifications.webhook_sender import Addresses, SendResult, send_webhook
+from server.features.notifications.webhook_sender import Routes, SendResult, send_webhook
 
 Answer = Callable[[bytes], Awaitable[bytes | None]]
 
@@ -221,7 +221,17 @@ async def test_a_target_that_would_split_the_request_is_refused_before_anything_
         ):
             with pytest.raises(ValueError):
                 await pool.post(target(server), path, headers, b"{}")
+        port = server.sockets[0].getsockname()[1]
+        refused = await send_webhook(
+            f"http://127.0.0.1:{port}/hooks and more",
+            secret="whsec_" + "A" * 44,
+            message_id="msg_1",
+            body=b"{}",
+            allow_private=True,
+            connections=pool,
+        )
         await pool.aclose()
+    assert not refused.ok and refused.error is not None and "cannot be sent" in refused.error
     assert (receiver.connections, receiver.requests) == (0, [])
 
 
@@ -238,7 +248,7 @@ async def test_a_round_resolves_each_host_once_however_many_messages_go_to_it(mo
     receiver = Receiver(no_content)
     async with await serve(receiver) as server:
         url = f"http://localhost:{server.sockets[0].getsockname()[1]}/hooks"
-        pool, addresses = WebhookConnections(), Addresses()
+        pool, routes = WebhookConnections(), Routes()
 
         async def one(n: int) -> SendResult:
             return await send_webhook(
@@ -248,7 +258,7 @@ async def test_a_round_resolves_each_host_once_however_many_messages_go_to_it(mo
                 body=b"{}",
                 allow_private=True,
                 connections=pool,
-                addresses=addresses,
+                routes=routes,
             )
 
         results = await asyncio.gather(*(one(n) for n in range(6)))

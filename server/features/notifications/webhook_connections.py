@@ -23,7 +23,7 @@ from typing import Any
 
 import httptools
 
-__all__ = ["BadAnswer", "Target", "WebhookConnections"]
+__all__ = ["BadAnswer", "Target", "WebhookConnections", "request_head"]
 
 # What is read of an answer's body before the connection is dropped instead of reused:
 # only the status matters, and a receiver should not make the worker read megabytes.
@@ -45,18 +45,19 @@ class Target:
     host: str
 
 
-def _request(path: str, fields: list[tuple[str, str]], body: bytes) -> bytes:
-    """The request's head and body. Every value comes from the sender or the endpoint's
-    URL; a control character or a space where none may be would split or end the head,
-    so such a request is refused before anything is written."""
+def request_head(path: str, fields: list[tuple[str, str]]) -> bytes:
+    """A POST's request line and `fields` as header lines, each ended by CRLF. Every
+    value comes from the sender or the endpoint's URL; a control character or a space
+    where none may be would split or end the head, so such a request is refused before
+    anything is written."""
     if not path.startswith("/") or not path.isprintable() or " " in path:
         raise ValueError(f"the request target {path!r} cannot be sent")
-    lines = [f"POST {path} HTTP/1.1"]
+    lines = [f"POST {path} HTTP/1.1\r\n"]
     for name, value in fields:
         if not value.isprintable() or not name.isprintable() or ":" in name or " " in name:
             raise ValueError(f"the header {name!r} cannot be sent")
-        lines.append(f"{name}: {value}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+        lines.append(f"{name}: {value}\r\n")
+    return "".join(lines).encode("latin-1")
 
 
 class _Connection(asyncio.Protocol):
@@ -170,7 +171,11 @@ class WebhookConnections:
             *((k, v) for k, v in headers.items() if k != "host"),
             ("content-length", str(len(body))),
         ]
-        request = _request(path, fields, body)
+        return await self.send(target, request_head(path, fields) + b"\r\n" + body)
+
+    async def send(self, target: Target, request: bytes) -> int:
+        """Send a whole request, made with `request_head`, and return the answer's status;
+        raises as `post` does."""
         async with asyncio.timeout(self.timeout):
             idle = self._idle[target]
             while idle:

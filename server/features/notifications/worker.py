@@ -38,7 +38,7 @@ from server.features.notifications.emails import RenderedEmail, send_smtp
 from server.features.notifications.fan_out import Delivery, fan_out, kept_email
 from server.features.notifications.outbox_store import claim_due, claimed_many
 from server.features.notifications.webhook_connections import WebhookConnections
-from server.features.notifications.webhook_sender import Addresses, SendResult, send_webhook
+from server.features.notifications.webhook_sender import Routes, SendResult, send_webhook
 
 __all__ = ["OutboxWorker", "Outcome"]
 
@@ -143,7 +143,7 @@ class OutboxWorker:
             sends = [(i, d, t) for i, d, t in claims if d is not None and (d != "email" or smtp)]
         if sends:
             targets = await self._targets([d for _, d, _ in sends])
-            addresses = Addresses()
+            routes = Routes()
             queue = iter(sends)
 
             async def sender() -> list[Outcome]:
@@ -157,7 +157,7 @@ class OutboxWorker:
                         event_type,
                         payloads[message_id],
                         targets,
-                        addresses,
+                        routes,
                     )
                     if outcome is not None:
                         done.append(outcome)
@@ -236,7 +236,7 @@ class OutboxWorker:
         event_type: str,
         payload: dict[str, Any],
         targets: dict[str, tuple[str, str, bool]],
-        addresses: Addresses,
+        routes: Routes,
     ) -> Outcome | None:
         """Deliver one message; what happened, or None when it could not even be tried
         (it stays claimed and is tried again when the lease ends)."""
@@ -263,7 +263,7 @@ class OutboxWorker:
                 body=body,
                 allow_private=allow_private or self.settings.webhooks_allow_private,
                 connections=self._http(),
-                addresses=addresses,
+                routes=routes,
             )
             return Outcome(message_id, destination, result=result)
         except Exception:
