@@ -257,6 +257,21 @@ def serve_baseline(db_path: str, port: int) -> None:
 # --- setting up -----------------------------------------------------------------------------
 
 
+def server_env(data_dir: Path, **settings: str) -> dict[str, str]:
+    """The environment of a product server on `data_dir`: none of this shell's FIELDSALES_
+    settings, a fresh secret, access logging turned down (the comparisons are about the
+    order path), the bench's receiver on 127.0.0.1 allowed, and `settings` on top."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDSALES_")}
+    env.update(
+        FIELDSALES_DATA_DIR=str(data_dir),
+        FIELDSALES_SECRET_KEY=secrets.token_urlsafe(48),
+        FIELDSALES_LOG_LEVEL="WARNING",
+        FIELDSALES_WEBHOOKS_ALLOW_PRIVATE="1",
+        **settings,
+    )
+    return env
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -619,14 +634,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="fs-bench-") as tmp:
         data_dir = Path(tmp) / "product"
         data_dir.mkdir()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDSALES_")}
-        # Access logging is turned down on both sides: the comparison is about the order path.
-        env.update(
-            FIELDSALES_DATA_DIR=str(data_dir),
-            FIELDSALES_SECRET_KEY=secrets.token_urlsafe(48),
-            FIELDSALES_LOG_LEVEL="WARNING",
-            FIELDSALES_WEBHOOKS_ALLOW_PRIVATE="1",
-        )
+        env = server_env(data_dir)
         product_port, baseline_port = _free_port(), _free_port()
         product_url, baseline_url = (
             f"http://127.0.0.1:{product_port}",

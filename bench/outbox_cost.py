@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import secrets
 import shutil
 import sqlite3
 import statistics
@@ -87,14 +85,8 @@ def main() -> int:
     try:
         data_dir = tmp / "product"
         data_dir.mkdir()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDSALES_")}
-        env.update(
-            FIELDSALES_DATA_DIR=str(data_dir),
-            FIELDSALES_SECRET_KEY=secrets.token_urlsafe(48),
-            FIELDSALES_LOG_LEVEL="WARNING",
-            FIELDSALES_WEBHOOKS_ALLOW_PRIVATE="1",
-            FIELDSALES_OUTBOX_POLL_SECONDS="0",  # the worker runs here, on the copies
-        )
+        # The worker runs here, on the copies.
+        env = orders_http.server_env(data_dir, FIELDSALES_OUTBOX_POLL_SECONDS="0")
         port, receiver_port = orders_http._free_port(), orders_http._free_port()
         url, receiver_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{receiver_port}"
         receiver = orders_http._start(
