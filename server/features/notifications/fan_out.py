@@ -25,7 +25,7 @@ from server.config import Settings
 from server.db.models import EmailMessage, OutboxMessage, WebhookEndpoint
 from server.db.models.base import table_of
 from server.db.types import new_id, utcnow
-from server.db.unit_of_work import WriteUnit
+from server.db.unit_of_work import Event, WriteUnit
 from server.features.notifications.emails import Recipients, RenderedEmail, render_email
 from server.features.notifications.portal_links import portal_link_maker
 
@@ -69,23 +69,16 @@ async def fan_out(
     kept: list[EmailMessage] = []
 
     def deliver(event: OutboxMessage, destination: str, payload: dict[str, object]) -> None:
+        # An outbox row like any event's, sent to one destination on the event's behalf.
         rows.append(
             {
-                "id": new_id(),
-                "event_type": event.event_type,
+                **Event(event.event_type, payload).row(),
                 "destination": destination,
                 "event_id": event.id,
-                "payload": payload,
                 "created_at": now,
                 "available_at": now,
-                "attempts": 0,
                 "claimed_by": claimed_by,
                 "claimed_until": claimed_until,
-                "delivered_at": None,
-                "delivered_status": None,
-                "delivered_ms": None,
-                "status": "pending",
-                "last_error": None,
             }
         )
 

@@ -1,9 +1,9 @@
 """One signed webhook request, to an address checked when its round is sent.
 
-The host is resolved here, once a round, and every address it resolves to must be public, unless the
-admin allowed private ones; the request then goes to the address that was checked (the
-host name kept for the Host header and TLS), so a DNS answer that changes between the
-check and the connection cannot lead it into the server's own network.
+The host is resolved here, once a round, and every address it resolves to must be public,
+unless the admin allowed private ones; the request then goes to the address that was
+checked (the host name kept for the Host header and TLS), so a DNS answer that changes
+between the check and the connection cannot lead it into the server's own network.
 """
 
 from __future__ import annotations

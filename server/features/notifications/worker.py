@@ -360,17 +360,12 @@ class OutboxWorker:
         outcome: Outcome,
         endpoint: WebhookEndpoint | None,
     ) -> None:
+        """A webhook that was not delivered (the delivered ones are `_record_delivered`'s):
+        its endpoint gone, or its attempt logged and the message retried later."""
         result = outcome.result
         if outcome.endpoint_gone or result is None:
             row.status, row.last_error = "failed", "the endpoint is paused or was removed"
             row.claimed_by = row.claimed_until = None
-            return
-        if result.ok:
-            # The attempt that delivered it is kept on the message itself.
-            self._delivered(row)
-            row.delivered_status, row.delivered_ms = result.status_code, result.duration_ms
-            if endpoint is not None:
-                endpoint.consecutive_failures = 0
             return
         uow.session.add(
             WebhookAttempt(
