@@ -149,6 +149,13 @@ def test_a_reload_in_the_middle_of_a_flush_still_applies_once(phone, live_server
         # Noted once the answer is lost, so the test goes on only after that.
         held.append((route, answer))
 
+    # Every push the page sends, counted from the first: a retry may leave while the route is
+    # still in place, before the reload, and it is a resend all the same.
+    pushes: list[dict] = []
+    phone.on(
+        "request",
+        lambda r: pushes.append(r.post_data_json) if r.url.endswith("/api/sync/v1/push") else None,
+    )
     phone.route("**/api/sync/v1/push", lose_answer)
     go_online(context)
     for _ in range(100):
@@ -161,7 +168,6 @@ def test_a_reload_in_the_middle_of_a_flush_still_applies_once(phone, live_server
 
     first_seq = held[0][0].request.post_data_json["mutations"][0]["seq"]
 
-    resent: list[dict] = []
     answers: list[dict] = []
 
     def answered(response) -> None:
@@ -171,11 +177,6 @@ def test_a_reload_in_the_middle_of_a_flush_still_applies_once(phone, live_server
             except Exception:
                 pass
 
-    # Listening before the route goes: the old page may retry the push at once.
-    phone.on(
-        "request",
-        lambda r: resent.append(r.post_data_json) if r.url.endswith("/api/sync/v1/push") else None,
-    )
     phone.on("response", answered)
     phone.unroute("**/api/sync/v1/push")
     phone.goto("/app/outbox")
@@ -188,6 +189,7 @@ def test_a_reload_in_the_middle_of_a_flush_still_applies_once(phone, live_server
     assert [c["number"] for c in held_now] == [number]
     # After the reload the same submission went again under the same seq, and the server
     # answered from its memory instead of applying it twice.
+    resent = pushes[1:]
     assert resent and all(m["seq"] == first_seq for r in resent for m in r["mutations"])
     # (A response whose page navigated away before it was read cannot be inspected.)
     outcomes = [o for a in answers for o in a["outcomes"]]
