@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db.models.base import Base
@@ -22,7 +22,18 @@ __all__ = ["EmailMessage", "OutboxMessage", "WebhookAttempt", "WebhookEndpoint"]
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_messages_due", "status", "available_at"),)
+    __table_args__ = (
+        Index("ix_outbox_messages_due", "status", "available_at"),
+        # An endpoint's latest deliveries (its admin page); events, not yet fanned out,
+        # have no destination and no entry.
+        Index(
+            "ix_outbox_messages_by_destination",
+            "destination",
+            "created_at",
+            sqlite_where=text("destination IS NOT NULL"),
+            postgresql_where=text("destination IS NOT NULL"),
+        ),
+    )
 
     # The idempotency id: the same on every attempt, sent as `webhook-id`.
     id: Mapped[str] = mapped_column(UUIDString, primary_key=True, default=new_id)
@@ -30,7 +41,7 @@ class OutboxMessage(Base):
     # None for an event still to fan out; "webhook:<endpoint id>" or "email" after.
     destination: Mapped[str | None] = mapped_column(String(80), nullable=True)
     # The event this delivery fans out from (the event's own id for an event).
-    event_id: Mapped[str] = mapped_column(UUIDString, index=True)
+    event_id: Mapped[str] = mapped_column(UUIDString)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Not claimed before this moment: the backoff after a failed attempt.
