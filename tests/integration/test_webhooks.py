@@ -408,3 +408,47 @@ async def test_an_endpoints_page_reads_its_deliveries_by_index_not_by_scanning_t
         await conn.rollback()
     text_of_plan = " ".join(str(part) for row in plan for part in row)
     assert "ix_outbox_messages_by_destination" in text_of_plan, text_of_plan
+
+
+def test_the_worker_delivers_and_retries_on_uvloop_the_loop_the_server_runs_on(
+    tmp_path, sqlite_template
+):
+    """The served app runs on uvloop, whose transports are not asyncio's: the whole round
+    (fan-out, signed send, a failure recorded, the retry delivered) on that loop."""
+    import shutil
+
+    import uvloop
+
+    from tests.conftest import Backend, api_client
+
+    path = tmp_path / "fieldsales.db"
+    shutil.copy(sqlite_template, path)
+    backend = Backend("sqlite", f"sqlite+aiosqlite:///{path}", tmp_path)
+
+    async def scenario() -> tuple[list[Any], dict[str, Any], dict[str, Any]]:
+        db = Database(backend.url)
+        try:
+            async with api_client(create_app(backend.settings(), db)) as client:
+                w = await world(client, db)
+                with webhook_receiver() as receiver:
+                    receiver.fail_next = 1
+                    endpoint = await register(client, w["admin"], receiver.url)
+                    await place(client, w["manager"], w["customer"], [(w["widget"], 2)])
+                    worker = OutboxWorker(db, backend.settings(webhooks_allow_private=True))
+                    await drain(worker)
+                    await make_due(db)
+                    await drain(worker)
+                    await worker.stop()
+                path = f"/api/webhooks/{endpoint['id']}"
+                detail = (await client.get(path, headers=w["admin"])).json()
+                return receiver.received, endpoint, detail
+        finally:
+            await db.dispose()
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        received, endpoint, detail = runner.run(scenario())
+    first, second = received
+    assert first.id == second.id and verify(endpoint["secret"], second)
+    [delivery] = detail["deliveries"]
+    assert delivery["status"] == "delivered"
+    assert [a["status_code"] for a in delivery["attempt_log"]] == [500, 204]
