@@ -52,6 +52,9 @@ class Settings:
     delivery_retry_hours: float = 24.0
     # An endpoint is paused after this many failed attempts in a row.
     webhook_pause_after_failures: int = 30
+    # Delivered outbox messages (events and their deliveries) are deleted after this many
+    # days, with their attempt logs; failed ones stay for an admin to replay. 0 keeps all.
+    outbox_retention_days: float = 30.0
     # Let webhooks reach private, loopback and link-local addresses (every endpoint).
     webhooks_allow_private: bool = False
     # smtp://user:password@host:587 (STARTTLS) or smtps://...:465 (TLS); empty: e-mails
@@ -143,6 +146,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         webhook_pause_after_failures=max(
             1, int(env.get("FIELDSALES_WEBHOOK_PAUSE_AFTER_FAILURES", "30"))
         ),
+        outbox_retention_days=max(0.0, float(env.get("FIELDSALES_OUTBOX_RETENTION_DAYS", "30"))),
         webhooks_allow_private=_flag(env, "FIELDSALES_WEBHOOKS_ALLOW_PRIVATE"),
         smtp_url=env.get("FIELDSALES_SMTP_URL", ""),
         smtp_username=env.get("FIELDSALES_SMTP_USERNAME", ""),

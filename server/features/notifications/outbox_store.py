@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 
 from server.db.models import OutboxMessage, WebhookAttempt
 from server.db.types import new_id
 from server.db.unit_of_work import WriteUnit
 
-__all__ = ["claim_due", "claimed_many", "replay"]
+__all__ = ["claim_due", "claimed_many", "purge_delivered", "replay"]
 
 
 async def claim_due(
@@ -79,3 +79,37 @@ async def replay(uow: WriteUnit, row: OutboxMessage, now: datetime) -> None:
     row.created_at = row.available_at = now
     row.claimed_by = row.claimed_until = row.delivered_at = None
     await uow.session.flush()
+
+
+async def purge_delivered(uow: WriteUnit, before: datetime, limit: int) -> int:
+    """Delete up to `limit` messages delivered before `before`, oldest first, with their
+    attempt logs; the number deleted. Pending and failed messages stay: one is still to
+    go, the other waits for an admin's replay.
+
+    Read through the due index (`status`, `available_at`): a delivered message was due
+    when it was last sent, so `available_at` is at most its delivery time."""
+    ids = list(
+        (
+            await uow.session.scalars(
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.status == "delivered",
+                    OutboxMessage.available_at < before,
+                    OutboxMessage.delivered_at < before,
+                )
+                .order_by(OutboxMessage.available_at)
+                .limit(limit)
+            )
+        ).all()
+    )
+    if not ids:
+        return 0
+    unsynchronized = {"synchronize_session": False}
+    await uow.session.execute(
+        delete(WebhookAttempt).where(WebhookAttempt.message_id.in_(ids)),
+        execution_options=unsynchronized,
+    )
+    await uow.session.execute(
+        delete(OutboxMessage).where(OutboxMessage.id.in_(ids)), execution_options=unsynchronized
+    )
+    return len(ids)

@@ -19,6 +19,7 @@ import logging
 import os
 import random
 import socket
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,7 +37,7 @@ from server.db.unit_of_work import WriteUnit
 from server.domain.delivery import gives_up, retry_delay
 from server.features.notifications.emails import RenderedEmail, send_smtp
 from server.features.notifications.fan_out import Delivery, fan_out, kept_email
-from server.features.notifications.outbox_store import claim_due, claimed_many
+from server.features.notifications.outbox_store import claim_due, claimed_many, purge_delivered
 from server.features.notifications.webhook_connections import WebhookConnections
 from server.features.notifications.webhook_sender import Routes, SendResult, send_webhook
 
@@ -48,6 +49,10 @@ log = logging.getLogger("fieldsales.outbox")
 # a bounded number at a time.
 _BATCH = 100
 _PARALLEL_SENDS = 20
+# Old delivered messages are deleted this often, this many per write transaction, so the
+# order desk's writes go in between the batches.
+_PURGE_EVERY_SECONDS = 600.0
+_PURGE_BATCH = 500
 
 _OUTBOX = table_of(OutboxMessage)
 # A delivered webhook, while this worker's claim on it holds, with the attempt that
@@ -408,8 +413,34 @@ class OutboxWorker:
         else:
             row.available_at = now + retry_delay(row.attempts, random.random())
 
-    async def _loop(self) -> None:
+    async def purge(self, now: datetime | None = None) -> int:
+        """Delete the messages delivered more than `outbox_retention_days` ago (events and
+        deliveries, with their attempt logs); the number deleted. The outbox gains rows
+        with every order, and its due index and the endpoints' pages read it."""
+        days = self.settings.outbox_retention_days
+        if days <= 0:
+            return 0
+        before = (now or utcnow()) - timedelta(days=days)
+        deleted = 0
         while True:
+            async with self.db.write() as uow:
+                batch = await purge_delivered(uow, before, _PURGE_BATCH)
+            deleted += batch
+            if batch < _PURGE_BATCH:
+                break
+        if deleted:
+            log.info("deleted %d outbox messages delivered over %g days ago", deleted, days)
+        return deleted
+
+    async def _loop(self) -> None:
+        next_purge = time.monotonic()
+        while True:
+            if time.monotonic() >= next_purge:
+                next_purge = time.monotonic() + _PURGE_EVERY_SECONDS
+                try:
+                    await self.purge()
+                except Exception:
+                    log.exception("deleting old outbox messages failed; trying again later")
             try:
                 handled = await self.run_once()
             except Exception:
