@@ -83,3 +83,16 @@ def test_the_default_credit_limit_comes_from_the_environment_and_is_never_negati
     )
     with pytest.raises(ValueError):
         load_settings({**base, "FIELDSALES_DEFAULT_CREDIT_LIMIT_CENTS": "-1"})
+
+
+def test_the_outbox_keeps_delivered_messages_thirty_days_unless_told_otherwise(tmp_path):
+    base = {"FIELDSALES_DATA_DIR": str(tmp_path), "FIELDSALES_SECRET_KEY": "k" * 40}
+    assert load_settings(base).outbox_retention_days == 30
+    assert (
+        load_settings({**base, "FIELDSALES_OUTBOX_RETENTION_DAYS": "7.5"}).outbox_retention_days
+        == 7.5
+    )
+    # Zero (or less) keeps everything.
+    assert (
+        load_settings({**base, "FIELDSALES_OUTBOX_RETENTION_DAYS": "-3"}).outbox_retention_days == 0
+    )
