@@ -97,3 +97,51 @@ def test_a_starred_customer_shows_on_home_offline_and_on_the_reps_next_phone(
     finally:
         other.close()
     phone.close()
+
+
+def test_a_star_the_server_took_stays_lit_until_the_next_pull_brings_it_back(
+    chromium: Any, live_server: str
+) -> None:
+    customer = _two_customers(live_server)[0]
+    phone = chromium.new_context(
+        viewport=PIXEL_7, base_url=live_server, is_mobile=True, has_touch=True
+    )
+    page = phone.new_page()
+    login_to_app(page, "rep2@example.com")
+    wait_for_first_sync(page)
+
+    # given pulls held on the way (a slow connection): the star's push is answered, and
+    # the pull that would bring the server's favourites back has not come in
+    held: list[Any] = []
+    pushed: list[Any] = []
+    page.on("response", lambda r: pushed.append(r) if "/api/sync/v1/push" in r.url else None)
+
+    def hold(route: Any) -> None:
+        if pushed:
+            held.append(route)  # never answered
+        else:
+            route.continue_()
+
+    page.route("**/api/sync/v1/pull*", hold)
+    _star(page, customer)
+    wait_for_queued(page, 0)
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "no pull followed the push"
+
+    # then the customer's page and home still show the star the server took
+    page.goto(f"/app/customers/view?id={customer['id']}")
+    expect(page.get_by_role("button", name="★ Favourite")).to_have_attribute("aria-pressed", "true")
+    page.goto("/app")
+    expect(page.locator("#favourite-customers li").first).to_contain_text(customer["legal_name"])
+
+    # and once pulls come through, the star is the server's and stays
+    page.unroute("**/api/sync/v1/pull*", hold)
+    page.reload()
+    wait_for_sync(page)
+    expect(page.locator("#favourite-customers li").first).to_contain_text(customer["legal_name"])
+    page.goto(f"/app/customers/view?id={customer['id']}")
+    expect(page.get_by_role("button", name="★ Favourite")).to_have_attribute("aria-pressed", "true")
+    phone.close()

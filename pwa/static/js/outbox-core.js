@@ -146,12 +146,14 @@ export function applyResponse(items, sent, response) {
     // The first outcome the phone heard is the one it shows. A resend answered from the
     // server's memory says the same, and an expired memory ("outcome_expired") says less.
     if (item.state === "done" && item.outcome) return item;
+    // When the phone heard it: what a pull that began before then cannot hold yet.
+    const settled_at = new Date().toISOString();
     if (o.code === "outcome_expired" && item.outcome) {
-      const next = { ...item, state: "done" };
+      const next = { ...item, state: "done", settled_at };
       changed.push(next);
       return next;
     }
-    const next = { ...item, state: "done", outcome: outcomeOf(o), last_error: null };
+    const next = { ...item, state: "done", outcome: outcomeOf(o), last_error: null, settled_at };
     changed.push(next);
     return next;
   });

@@ -145,6 +145,10 @@ export async function applyChanges(changes, cursor, { reset = false, last = true
   });
 }
 
+/** Meta key: when the last pull that ran to its end began (ISO time). What the server
+ * accepted before then is in the store; what it accepted after may not be. */
+export const LAST_PULL_BEGAN = "last_pull_began_at";
+
 export async function getMeta(key) {
   return transact(["meta"], "readonly", (s) => request(s.meta.get(key)));
 }

@@ -5,7 +5,7 @@
 import { api, ApiError, NetworkError } from "./api.js";
 import { flush } from "./outbox.js";
 import { retryDelay } from "./outbox-core.js";
-import { applyChanges, currentUser, getMeta, setCurrentUser, setMeta } from "./store.js";
+import { LAST_PULL_BEGAN, applyChanges, currentUser, getMeta, setCurrentUser, setMeta } from "./store.js";
 
 const PERIOD_MS = 30_000;
 // Big pages compress best (brotli finds the product ids that price lists repeat) and cost
@@ -56,6 +56,7 @@ async function checkSession() {
 /** Pulls pages until the server has nothing more; each page is stored with its cursor. */
 export async function pull() {
   let cursor = (await getMeta("cursor")) || "";
+  const began = new Date().toISOString();
   publishProgress({ pulling: true, records: 0, pages: 0 });
   try {
     for (let page = 0; page < 10_000; page += 1) {
@@ -68,6 +69,7 @@ export async function pull() {
       if (body.changes.length) window.dispatchEvent(new CustomEvent("fs:data", { detail: { types: [...new Set(body.changes.map((c) => c.entity_type))] } }));
       if (!body.has_more) break;
     }
+    await setMeta(LAST_PULL_BEGAN, began);
   } finally {
     publishProgress({ pulling: false });
   }
