@@ -133,3 +133,23 @@ async def test_the_worker_started_with_the_app_deletes_old_messages_on_its_own(c
                 await asyncio.sleep(0.05)
     assert await _about(db, made["old"]["id"]) == 0
     assert await _about(db, made["recent"]["id"]) >= 2
+
+
+async def test_two_processes_purging_at_once_delete_each_message_once(
+    client, db, backend, monkeypatch
+):
+    with webhook_receiver() as receiver:
+        made = await _three_orders(client, db, backend, receiver)
+    about_old = await _about(db, made["old"]["id"])
+    monkeypatch.setattr(worker_module, "_PURGE_BATCH", 1)
+    other_db = Database(backend.url)  # another process's pool
+    try:
+        settings = backend.settings(outbox_retention_days=30)
+        counts = await asyncio.gather(
+            OutboxWorker(db, settings).purge(), OutboxWorker(other_db, settings).purge()
+        )
+    finally:
+        await other_db.dispose()
+    assert sum(counts) == about_old + 1
+    assert await _about(db, made["old"]["id"]) == 0
+    assert sorted(s for _, s in (await _deliveries(db)).values()) == ["delivered", "failed"]

@@ -88,20 +88,21 @@ async def purge_delivered(uow: WriteUnit, before: datetime, limit: int) -> int:
 
     Read through the due index (`status`, `available_at`): a delivered message was due
     when it was last sent, so `available_at` is at most its delivery time."""
-    ids = list(
-        (
-            await uow.session.scalars(
-                select(OutboxMessage.id)
-                .where(
-                    OutboxMessage.status == "delivered",
-                    OutboxMessage.available_at < before,
-                    OutboxMessage.delivered_at < before,
-                )
-                .order_by(OutboxMessage.available_at)
-                .limit(limit)
-            )
-        ).all()
+    query = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status == "delivered",
+            OutboxMessage.available_at < before,
+            OutboxMessage.delivered_at < before,
+        )
+        .order_by(OutboxMessage.available_at)
+        .limit(limit)
     )
+    if uow.dialect_name == "postgresql":
+        # Workers of several processes purging at once take different messages, so their
+        # deletes never wait on each other's rows.
+        query = query.with_for_update(skip_locked=True)
+    ids = list((await uow.session.scalars(query)).all())
     if not ids:
         return 0
     unsynchronized = {"synchronize_session": False}
