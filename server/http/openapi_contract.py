@@ -9,11 +9,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import msgspec
 from litestar import Litestar
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
+from litestar.openapi.spec import Operation
 from litestar.routes import HTTPRoute
 
 if TYPE_CHECKING:
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
     from litestar.openapi.spec import Schema
     from litestar.typing import FieldDefinition
 
-__all__ = ["ClosedStructSchemaPlugin", "declare_public_operations"]
+__all__ = ["ClosedStructSchemaPlugin", "PublicOperation", "declare_public_operations"]
 
 
 class ClosedStructSchemaPlugin(StructSchemaPlugin):
@@ -37,19 +39,21 @@ class ClosedStructSchemaPlugin(StructSchemaPlugin):
         return schema
 
 
+@dataclass
+class PublicOperation(Operation):
+    """An operation anyone may call: `security: []` in place of the document-wide bearer
+    requirement (Litestar leaves an empty requirement out, so it would be inherited)."""
+
+    def __post_init__(self) -> None:
+        self.security = []
+
+
 def declare_public_operations(app: Litestar) -> None:
-    """Mark the operations anyone may call; run after the document is (re)built."""
-    public: set[tuple[str, str]] = set()
+    """Mark the operations anyone may call. Only their handlers change: the document is
+    built when it is first asked for, not with every app (that takes seconds)."""
     for route in app.routes:
         if not isinstance(route, HTTPRoute):
             continue
         for handler in route.route_handlers:
             if handler.opt.get("exclude_from_auth"):
-                public.update(
-                    (route.path_format, method.lower()) for method in handler.http_methods
-                )
-    for path, item in (app.openapi_schema.paths or {}).items():
-        for method in ("get", "post", "put", "patch", "delete"):
-            operation = getattr(item, method, None)
-            if operation is not None and (path, method) in public:
-                operation.security = []
+                handler.operation_class = PublicOperation

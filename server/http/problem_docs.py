@@ -96,4 +96,4 @@ def document_problem_answers(app: Litestar) -> None:
                 for status in _answers(route.path, method, handler):
                     documented.setdefault(status, _spec(status))
             handler.responses = documented
-    app.update_openapi_schema()
+    # The document itself is built when it is first asked for, from these handlers.
