@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import queue
 import shutil
-import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -89,96 +87,6 @@ def pg_template() -> Iterator[str | None]:
     asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-class PgCopies:
-    """Copies of the migrated template, made ahead on a thread of their own and dropped
-    there after use. A copy takes PostgreSQL about a second (it writes the whole database
-    through its log), and hundreds of tests each need one: made while the test before runs,
-    on the machine's other core, it costs the suite nothing."""
-
-    AHEAD = 2
-
-    def __init__(self, template: str) -> None:
-        self.template = template
-        self._ready: queue.Queue[str | BaseException] = queue.Queue(maxsize=self.AHEAD)
-        self._used: queue.Queue[str | None] = queue.Queue()
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._work, name="pg-copies", daemon=True)
-        self._thread.start()
-
-    def take(self) -> str:
-        """A fresh copy's name; waits for one when none is ready."""
-        got = self._ready.get(timeout=300)
-        if isinstance(got, BaseException):
-            raise got
-        return got
-
-    def give_back(self, name: str) -> None:
-        """Drop it (in the background)."""
-        self._used.put(name)
-
-    def close(self) -> None:
-        self._stopping.set()
-        self._used.put(None)  # wakes the thread
-        self._thread.join(timeout=300)
-        while not self._ready.empty():
-            got = self._ready.get_nowait()
-            if isinstance(got, str):
-                asyncio.run(_drop_pg(got))
-
-    def _work(self) -> None:
-        asyncio.run(self._loop())
-
-    async def _loop(self) -> None:
-        while not self._stopping.is_set():
-            # What was given back goes first: a test's databases never pile up.
-            while True:
-                try:
-                    used = self._used.get_nowait()
-                except queue.Empty:
-                    break
-                if used is not None:
-                    await _drop_pg(used)
-            if self._ready.full():
-                try:
-                    used = await asyncio.to_thread(self._used.get, True, 0.2)
-                except queue.Empty:
-                    continue
-                if used is not None:
-                    await _drop_pg(used)
-                continue
-            name = f"fs_test_{uuid.uuid4().hex[:12]}"
-            try:
-                await _pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
-            except Exception as exc:
-                self._ready.put(exc)
-                continue
-            self._ready.put(name)
-        while True:
-            try:
-                used = self._used.get_nowait()
-            except queue.Empty:
-                break
-            if used is not None:
-                await _drop_pg(used)
-
-
-async def _drop_pg(name: str) -> None:
-    await _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture(scope="session")
-def pg_copies(pg_template: str | None) -> Iterator[PgCopies | None]:
-    """None when PostgreSQL is unreachable (the `pg_template` fixture tells why)."""
-    if pg_template is None or pg_template.startswith("!"):
-        yield None
-        return
-    copies = PgCopies(pg_template)
-    try:
-        yield copies
-    finally:
-        copies.close()
-
-
 @dataclass
 class Backend:
     name: str
@@ -197,24 +105,21 @@ class Backend:
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def backend(
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
-    sqlite_template: Path,
-    pg_copies: PgCopies | None,
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, pg_template: str | None
 ) -> AsyncIterator[Backend]:
     if request.param == "sqlite":
         path = tmp_path / "fieldsales.db"
         shutil.copy(sqlite_template, path)
         yield Backend("sqlite", f"sqlite+aiosqlite:///{path}", tmp_path)
         return
-    if pg_copies is None:
+    if pg_template is None or pg_template.startswith("!"):
         _unavailable(f"PostgreSQL is not reachable at {PG_ADMIN_URL}")
-    assert pg_copies is not None
-    name = pg_copies.take()
+    name = f"fs_test_{uuid.uuid4().hex[:12]}"
+    await _pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
     try:
         yield Backend("postgres", _pg_url(name), tmp_path)
     finally:
-        pg_copies.give_back(name)
+        await _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
