@@ -64,14 +64,23 @@ async def test_a_confirmed_order_reaches_the_receiver_signed(client, db, backend
     assert [a["status_code"] for a in delivery["attempt_log"]] == [204]
 
 
+async def _failed_once(
+    client: Any, db: Database, backend: Any, receiver: Any, w: dict[str, Any]
+) -> tuple[dict[str, Any], OutboxWorker]:
+    """An order whose webhook the receiver refused once: the endpoint, and the worker that
+    tried it."""
+    receiver.fail_next = 1
+    endpoint = await register(client, w["admin"], receiver.url)
+    await place(client, w["manager"], w["customer"], [(w["widget"], 2)])
+    worker = OutboxWorker(db, backend.settings(webhooks_allow_private=True))
+    await drain(worker)
+    return endpoint, worker
+
+
 async def test_a_failed_delivery_is_retried_later_with_the_same_id(client, db, backend):
     w = await world(client, db)
     with webhook_receiver() as receiver:
-        receiver.fail_next = 1
-        endpoint = await register(client, w["admin"], receiver.url)
-        await place(client, w["manager"], w["customer"], [(w["widget"], 2)])
-        worker = OutboxWorker(db, backend.settings(webhooks_allow_private=True))
-        await drain(worker)
+        endpoint, worker = await _failed_once(client, db, backend, receiver, w)
         assert len(receiver.received) == 1
         async with db.read() as unit:
             [pending] = (
@@ -431,11 +440,7 @@ def test_the_worker_delivers_and_retries_on_uvloop_the_loop_the_server_runs_on(
             async with api_client(create_app(backend.settings(), db)) as client:
                 w = await world(client, db)
                 with webhook_receiver() as receiver:
-                    receiver.fail_next = 1
-                    endpoint = await register(client, w["admin"], receiver.url)
-                    await place(client, w["manager"], w["customer"], [(w["widget"], 2)])
-                    worker = OutboxWorker(db, backend.settings(webhooks_allow_private=True))
-                    await drain(worker)
+                    endpoint, worker = await _failed_once(client, db, backend, receiver, w)
                     await make_due(db)
                     await drain(worker)
                     await worker.stop()
