@@ -329,7 +329,7 @@ async def test_a_worker_that_dies_after_fanning_out_leaves_the_webhook_to_the_ne
         async def die(*args: Any) -> Any:
             raise RuntimeError("the process died before sending")
 
-        monkeypatch.setattr(dying, "_targets", die)
+        monkeypatch.setattr(dying, "_send", die)
         with pytest.raises(RuntimeError):
             await dying.run_once()
         async with db.read() as unit:

@@ -35,12 +35,14 @@ _INSERT_DELIVERIES = insert(table_of(OutboxMessage))
 
 
 class Delivery(NamedTuple):
-    """A delivery written: its message id, where it goes, the event's type and payload."""
+    """A delivery written: its message id, where it goes, the event's type and payload,
+    and for a webhook its endpoint as the fan-out read it: (url, secret, allow_private)."""
 
     message_id: str
     destination: str
     event_type: str
     payload: Any
+    target: tuple[str, str, bool] | None = None
 
 
 async def fan_out(
@@ -66,9 +68,15 @@ async def fan_out(
     recipients = await Recipients.load(uow, events)
     claimed_by, claimed_until = claim if claim is not None else (None, None)
     rows: list[dict[str, object]] = []
+    targets: list[tuple[str, str, bool] | None] = []
     kept: list[EmailMessage] = []
 
-    def deliver(event: OutboxMessage, destination: str, payload: dict[str, object]) -> None:
+    def deliver(
+        event: OutboxMessage,
+        destination: str,
+        payload: dict[str, object],
+        target: tuple[str, str, bool] | None = None,
+    ) -> None:
         # An outbox row like any event's, sent to one destination on the event's behalf.
         rows.append(
             {
@@ -81,11 +89,13 @@ async def fan_out(
                 "claimed_until": claimed_until,
             }
         )
+        targets.append(target)
 
     for event in events:
         for endpoint in endpoints:
             if not endpoint.event_types or event.event_type in endpoint.event_types:
-                deliver(event, f"webhook:{endpoint.id}", event.payload)
+                target = (endpoint.url, endpoint.secret, endpoint.allow_private)
+                deliver(event, f"webhook:{endpoint.id}", event.payload, target)
         portal_url = None
         if recipients.of(event.event_type, event.payload) is not None:
             make_link = portal_link_maker(uow, settings, event.event_type, event.payload)
@@ -109,8 +119,8 @@ async def fan_out(
         execution_options={"synchronize_session": False},
     )
     return [
-        Delivery(str(r["id"]), str(r["destination"]), str(r["event_type"]), r["payload"])
-        for r in rows
+        Delivery(str(r["id"]), str(r["destination"]), str(r["event_type"]), r["payload"], t)
+        for r, t in zip(rows, targets, strict=True)
     ]
 
 

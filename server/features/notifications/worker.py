@@ -140,14 +140,25 @@ class OutboxWorker:
             events = [m for m in batch if m.destination is None]
             # The deliveries fanned out are claimed as they are written, and sent now.
             born = await self._fan_out(uow, events, smtp=smtp, claim=(self.worker_id, now + lease))
-            payloads.update((i, payload) for i, _, _, payload in born)
-            claims.extend((i, d, t) for i, d, t, _ in born)
+            payloads.update((d.message_id, d.payload) for d in born)
+            claims.extend((d.message_id, d.destination, d.event_type) for d in born)
+            # The endpoints the fan-out read are those the new deliveries go to.
+            targets = {
+                d.destination.removeprefix("webhook:"): d.target
+                for d in born
+                if d.target is not None
+            }
             for message_id, destination, _ in claims:
                 if destination == "email" and not smtp:
                     await self._store_email(uow, await self._row(uow, message_id), sent=False)
             sends = [(i, d, t) for i, d, t in claims if d is not None and (d != "email" or smtp)]
         if sends:
-            targets = await self._targets([d for _, d, _ in sends])
+            # Only messages claimed again (retries, replays) need their endpoint read.
+            targets.update(
+                await self._targets(
+                    [d for _, d, _ in sends if d.removeprefix("webhook:") not in targets]
+                )
+            )
             routes = Routes()
             queue = iter(sends)
 
