@@ -550,9 +550,10 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[ReadUnit]:
         if not self.is_sqlite:
-            async with AsyncSession(self.read_engine, expire_on_commit=False) as session:
-                async with session.begin():
-                    yield ReadUnit(session)
+            # Marked as a unit: a write opened inside it does not queue for a write turn
+            # while holding this pooled connection (see `_write_turn`).
+            async with self._read_unit() as unit:
+                yield unit
             return
         gate = self._read_gate()
         # Reads take turns only while a write is under way or waiting: then it is the

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import text
 
 from server.app import create_app
 from server.db.engine import Database
@@ -59,3 +60,41 @@ async def test_a_write_waits_its_turn_while_reads_go_on(backend, one_writer):
     placed_second = await asyncio.wait_for(second, 10)
     assert placed_first.status_code == placed_second.status_code == 201
     assert placed_first.json()["number"] < placed_second.json()["number"]
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_a_write_opened_inside_a_read_does_not_queue_holding_its_connection(backend):
+    """A read unit that opens a write unit (a page that records what it showed) holds a
+    pooled connection: queued for a turn, it could wait on a turn holder that waits for a
+    connection from a pool such readers emptied. So, like a write inside a write, it does
+    not queue again."""
+    database = Database(backend.url, write_transactions=1)
+    turn_taken, release = asyncio.Event(), asyncio.Event()
+
+    async def hold_the_only_turn() -> None:
+        async with database.write() as uow:
+            await uow.session.execute(text("SELECT 1"))
+            turn_taken.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold_the_only_turn())
+    try:
+        await asyncio.wait_for(turn_taken.wait(), 10)
+        async with database.read() as unit:
+            await unit.session.execute(text("SELECT 1"))
+
+            async def nested_write() -> int:
+                async with database.write() as uow:
+                    return int((await uow.session.execute(text("SELECT 2"))).scalar_one())
+
+            assert await asyncio.wait_for(nested_write(), 5) == 2
+        # A write of its own, outside any unit, still waits for the turn.
+        outside = asyncio.create_task(nested_write())
+        await asyncio.sleep(0.3)
+        assert not outside.done()
+        release.set()
+        assert await asyncio.wait_for(outside, 10) == 2
+    finally:
+        release.set()
+        await holder
+        await database.dispose()
