@@ -7,10 +7,16 @@ next request from a fixed mix, as a team's day does:
 | --- | ---: | --- |
 | customers | 25 % | `GET /api/customers?limit=50` as a rep |
 | products | 15 % | `GET /api/products?limit=50` as a rep |
-| pull incremental | 25 % | `GET /api/sync/v1/pull` from the feed's end (nothing or little new) |
+| pull incremental | 25 % | `GET /api/sync/v1/pull` from the phone's last cursor (little new) |
 | pull full page | 5 % | `GET /api/sync/v1/pull?limit=200` from the start (a new phone's first page) |
 | order | 25 % | `POST /api/orders`, 5 lines, confirmed and allocated |
 | approval | 5 % | a rep's order over their discount limit, then the manager's approval |
+
+Each client is a phone of one of three reps: its first incremental pull starts from the
+feed's end and each one after it from the cursor the last one answered, as the app pulls.
+With `--fixed-cursor` every incremental pull starts from the feed's end at the start of the
+run instead, as this benchmark did before 2026-12-07: as the run's orders accumulate, the
+first rep's pulls grow into full pages of 500 changes.
 
 Every order is for the same customer. By default it is also for the same five products, a
 worst case: every order of the run takes the same five stock rows. `--spread N` draws each
@@ -160,10 +166,20 @@ async def top_up_postgres(dsn: str, lines: list[dict[str, Any]]) -> None:
         await conn.close()
 
 
+@dataclass
+class Phone:
+    """One client's phone: whose it is and where its incremental pulls go on from."""
+
+    rep: int
+    cursor: str
+    fixed_cursor: bool = False
+
+
 async def _one(
-    kind: str, connection: _Connection, team: Team, rep: int, rng: random.Random
+    kind: str, connection: _Connection, team: Team, phone: Phone, rng: random.Random
 ) -> tuple[int, bytes, int]:
     """Sends one request of `kind`; (status, body, the status it should have)."""
+    rep = phone.rep
     url, token = team.url, team.rep_tokens[rep]
     if kind == "customers":
         status, body = await connection.send(_get(url, "/api/customers?limit=50", token))
@@ -172,8 +188,10 @@ async def _one(
         status, body = await connection.send(_get(url, "/api/products?limit=50", token))
         return status, body, 200
     if kind == "pull incremental":
-        cursor = urllib.parse.quote(team.feed_ends[rep])
+        cursor = urllib.parse.quote(phone.cursor)
         status, body = await connection.send(_get(url, f"/api/sync/v1/pull?cursor={cursor}", token))
+        if status == 200 and not phone.fixed_cursor:
+            phone.cursor = str(json.loads(body)["cursor"])
         return status, body, 200
     if kind == "pull full page":
         status, body = await connection.send(_get(url, "/api/sync/v1/pull?limit=200", token))
@@ -205,7 +223,9 @@ async def _one(
     return status, body, 200
 
 
-async def run_mix(team: Team, clients: int, seconds: float, warmup: float) -> dict[str, Kind]:
+async def run_mix(
+    team: Team, clients: int, seconds: float, warmup: float, *, fixed_cursor: bool = False
+) -> dict[str, Kind]:
     kinds = {name: Kind() for name, _ in MIX}
     names = [name for name, _ in MIX]
     weights = [weight for _, weight in MIX]
@@ -219,9 +239,10 @@ async def run_mix(team: Team, clients: int, seconds: float, warmup: float) -> di
     async def client(number: int, connection: _Connection) -> None:
         rng = random.Random(number)
         rep = number % len(team.rep_tokens)
+        phone = Phone(rep, team.feed_ends[rep], fixed_cursor)
         while (began := time.perf_counter()) < stop_at:
             kind = rng.choices(names, weights)[0]
-            status, body, wanted = await _one(kind, connection, team, rep, rng)
+            status, body, wanted = await _one(kind, connection, team, phone, rng)
             done = time.perf_counter()
             if began < measure_from:
                 continue
@@ -301,7 +322,11 @@ def on_sqlite(args: argparse.Namespace) -> bool:
             pool = spread_lines(url, work, args.spread)
             top_up_sqlite(db_path, pool)
             team = team_of(url, work, pool)
-            kinds = asyncio.run(run_mix(team, args.clients, args.seconds, args.warmup))
+            kinds = asyncio.run(
+                run_mix(
+                    team, args.clients, args.seconds, args.warmup, fixed_cursor=args.fixed_cursor
+                )
+            )
         finally:
             _stop(process)
     return _report(
@@ -335,7 +360,15 @@ def on_postgres(args: argparse.Namespace) -> bool:
                 pool = spread_lines(url, work, args.spread)
                 asyncio.run(top_up_postgres(dsn, pool))
                 team = team_of(url, work, pool)
-                kinds = asyncio.run(run_mix(team, args.clients, args.seconds, args.warmup))
+                kinds = asyncio.run(
+                    run_mix(
+                        team,
+                        args.clients,
+                        args.seconds,
+                        args.warmup,
+                        fixed_cursor=args.fixed_cursor,
+                    )
+                )
             finally:
                 _stop(process)
     finally:
@@ -361,6 +394,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--workers", type=int, default=2, help="server processes on PostgreSQL")
+    parser.add_argument(
+        "--fixed-cursor",
+        action="store_true",
+        help="every incremental pull from the feed's end at the run's start (the old mix)",
+    )
     parser.add_argument(
         "--spread",
         type=int,

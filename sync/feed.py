@@ -223,14 +223,15 @@ async def _feed(
             )
     if not page:
         return PullPage(cursor=str(max(since, 0)), has_more=False, changes=[])
-    by_type: dict[str, list[str]] = {}
+    # Each entity once, in the order of its first change: a dict is an ordered set, so a
+    # page of hundreds of changes to a few entities (an order's stock rows) costs no more
+    # than its length.
+    by_type: dict[str, dict[str, None]] = {}
     for row in page:
-        ids = by_type.setdefault(row.entity_type, [])
-        if row.entity_id not in ids:
-            ids.append(row.entity_id)
+        by_type.setdefault(row.entity_type, {})[row.entity_id] = None
     changes: list[Change] = []
     for source in sources:
-        ids = by_type.get(source.entity_type, [])
+        ids = list(by_type.get(source.entity_type, ()))
         if not ids:
             continue
         data = await source.load(session, visibility, ids)

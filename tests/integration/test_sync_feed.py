@@ -303,3 +303,32 @@ async def test_a_pull_is_brotli_compressed_for_a_client_that_takes_it(client, db
     assert brotli.headers["content-encoding"] == "br"
     assert brotli.json()["changes"] == gzipped.json()["changes"]
     assert brotli.num_bytes_downloaded < gzipped.num_bytes_downloaded
+
+
+async def test_an_entity_changed_many_times_since_the_cursor_comes_once_as_it_is_now(client, db):
+    await seed_world(db)
+    catalog = await seed_catalog(db)
+    admin = bearer(await login(client, "admin@corp.test"))
+    first = await add_product(db, catalog, "ONE-1", price_cents=1000)
+    second = await add_product(db, catalog, "TWO-1", price_cents=1000)
+    phone = await _phone(client, "rep1@corp.test")
+    warehouse = catalog.warehouse_ids[0]
+    for product, delta in ((first, 2), (second, 1), (first, 3), (first, 4)):
+        adjusted = await client.post(
+            "/api/stock/adjust",
+            headers=admin,
+            json={"warehouse_id": warehouse, "product_id": product, "delta": delta},
+        )
+        assert adjusted.status_code in (200, 201), adjusted.text
+
+    page = (
+        await client.get(
+            "/api/sync/v1/pull",
+            params={"cursor": phone.cursor},
+            headers=bearer(await login(client, "rep1@corp.test")),
+        )
+    ).json()
+    products = [c for c in page["changes"] if c["entity_type"] == "product"]
+    # In the order of their first change since the cursor, each once, as they are now.
+    assert [c["entity_id"] for c in products] == [first, second]
+    assert [c["data"]["available"] for c in products] == [9, 1]
