@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import subprocess
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -157,6 +158,34 @@ async def test_a_receiver_that_never_answers_times_out_as_a_failed_attempt():
     assert not result.ok and result.status_code is None
     assert result.error is not None and result.error.startswith("TimeoutError")
     assert result.duration_ms < 3000
+
+
+async def test_a_kept_alive_connection_that_stops_answering_times_out_once_not_twice():
+    """The time allowed covers the whole request: a receiver that answered before on the
+    same connection, then goes silent, fails the request when that time is up, and it is
+    not sent again on a fresh connection to wait as long a second time."""
+    answered = 0
+
+    async def silent_once(head: bytes) -> bytes | None:
+        nonlocal answered
+        answered += 1
+        if answered == 2:
+            await asyncio.sleep(30)
+        return await no_content(head)
+
+    receiver = Receiver(silent_once)
+    async with await serve(receiver) as server:
+        pool = WebhookConnections(timeout=0.5)
+        assert await pool.post(target(server), "/hooks", {}, b"{}") == 204
+        started = time.perf_counter()
+        with pytest.raises(TimeoutError):
+            await pool.post(target(server), "/hooks", {}, b"{}")
+        waited = time.perf_counter() - started
+        # The silent connection was dropped; the next request opens another.
+        assert await pool.post(target(server), "/hooks", {}, b"{}") == 204
+        await pool.aclose()
+    assert 0.5 <= waited < 0.9
+    assert (receiver.connections, len(receiver.requests)) == (2, 3)
 
 
 async def test_an_answer_that_is_not_http_is_a_failed_attempt():

@@ -73,6 +73,8 @@ class _Connection(asyncio.Protocol):
         self.body_read = 0
         self.reusable = False
         self.closed = False
+        # When the request in flight gives up waiting (the event loop's clock).
+        self.deadline = 0.0
 
     # -- asyncio ----------------------------------------------------------------------------
 
@@ -148,6 +150,10 @@ class _Connection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
+    def time_out(self) -> None:
+        self._settle(error=TimeoutError("no answer in the time allowed"))
+        self.close()
+
 
 class WebhookConnections:
     """The worker's connections, reused across rounds; closed when the worker stops."""
@@ -161,6 +167,12 @@ class WebhookConnections:
         self.idle_per_target = idle_per_target
         self._idle: dict[Target, list[_Connection]] = defaultdict(list)
         self._tls: ssl.SSLContext | None = None
+        # The requests waiting for an answer, their deadlines checked by one timer for all
+        # of them: a timer of its own for each request (asyncio.timeout) cost more than
+        # writing the request.
+        self._in_flight: set[_Connection] = set()
+        self._watch: asyncio.TimerHandle | None = None
+        self._tick = min(1.0, max(0.01, timeout / 10))
 
     async def post(self, target: Target, path: str, headers: dict[str, str], body: bytes) -> int:
         """POST `body` and return the answer's status; raises OSError or TimeoutError when
@@ -175,37 +187,61 @@ class WebhookConnections:
 
     async def send(self, target: Target, request: bytes) -> int:
         """Send a whole request, made with `request_head`, and return the answer's status;
-        raises as `post` does."""
-        async with asyncio.timeout(self.timeout):
-            idle = self._idle[target]
-            while idle:
-                connection = idle.pop()
-                if not connection.open:
-                    continue
-                try:
-                    return await self._use(target, connection, request)
-                except (OSError, BadAnswer):
-                    pass  # closed by the receiver while idle: a fresh connection is tried below
-            return await self._use(target, await self._connect(target), request)
+        raises as `post` does. The time allowed (`timeout`) covers the whole request, a
+        second try on a fresh connection included."""
+        deadline = asyncio.get_running_loop().time() + self.timeout
+        idle = self._idle[target]
+        while idle:
+            connection = idle.pop()
+            if not connection.open:
+                continue
+            try:
+                return await self._use(target, connection, request, deadline)
+            except TimeoutError:
+                raise
+            except (OSError, BadAnswer):
+                pass  # closed by the receiver while idle: a fresh connection is tried below
+        connection = await self._connect(target, deadline)
+        return await self._use(target, connection, request, deadline)
 
-    async def _use(self, target: Target, connection: _Connection, request: bytes) -> int:
+    async def _use(
+        self, target: Target, connection: _Connection, request: bytes, deadline: float
+    ) -> int:
+        connection.deadline = deadline
+        self._in_flight.add(connection)
+        if self._watch is None:
+            self._watch = asyncio.get_running_loop().call_later(self._tick, self._time_out)
         try:
             status = await connection.post(request)
         except BaseException:
             connection.close()
             raise
+        finally:
+            self._in_flight.discard(connection)
         if len(self._idle[target]) < self.idle_per_target and connection.ready_for_next():
             self._idle[target].append(connection)
         else:
             connection.close()
         return status
 
-    async def _connect(self, target: Target) -> _Connection:
+    def _time_out(self) -> None:
+        """Every tick while requests wait: those past their deadline fail with
+        TimeoutError (and their connections close)."""
+        self._watch = None
+        now = asyncio.get_running_loop().time()
+        for connection in [c for c in self._in_flight if c.deadline <= now]:
+            self._in_flight.discard(connection)
+            connection.time_out()
+        if self._in_flight:
+            self._watch = asyncio.get_running_loop().call_later(self._tick, self._time_out)
+
+    async def _connect(self, target: Target, deadline: float) -> _Connection:
         tls: ssl.SSLContext | None = None
         if target.scheme == "https":
             if self._tls is None:
                 self._tls = ssl.create_default_context()
             tls = self._tls
+        left = deadline - asyncio.get_running_loop().time()
         _, connection = await asyncio.wait_for(
             asyncio.get_running_loop().create_connection(
                 _Connection,
@@ -214,11 +250,14 @@ class WebhookConnections:
                 ssl=tls,
                 server_hostname=target.host if tls is not None else None,
             ),
-            self.connect_timeout,
+            max(0.0, min(self.connect_timeout, left)),
         )
         return connection
 
     async def aclose(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
         for connections in self._idle.values():
             for connection in connections:
                 connection.close()
