@@ -7,8 +7,8 @@ process executes instead: the same program on the same data counts (nearly) the 
 whatever else the machine is doing. The price is speed (each process runs about fifty
 times slower), so the loads are small.
 
-1. A server is started with `fieldsales serve --demo` (outbox worker off), loaded at full
-   speed for `--fill-seconds` (32 clients) to fill its outbox, and stopped.
+1. A server is started with `fieldsales serve --demo` (outbox worker off), sent
+   `--fill-orders` orders at full speed (32 clients) to fill its outbox, and stopped.
 2. The same server is started under callgrind, with instrumentation off; after a warm-up
    of orders, instrumentation goes on, `--orders` orders are placed by four clients
    (5-line orders, as in `orders_http.py`, each confirmed with an `order.confirmed` event
@@ -24,7 +24,7 @@ webhook: the paused drain less the empty one). Instructions are not time: a cach
 a system call costs more than its count, and the kernel's work is not counted; what they
 measure is the work that Python and SQLite do, which is where both costs lie.
 
-    .venv/bin/python bench/outbox_instructions.py --orders 150 --fill-seconds 8
+    .venv/bin/python bench/outbox_instructions.py --orders 150 --fill-orders 3000
 """
 
 from __future__ import annotations
@@ -79,6 +79,31 @@ def _control(pid: int, *options: str) -> None:
     )
 
 
+async def _place(url: str, work: orders_http.Workload, total: int, clients: int) -> None:
+    """`total` orders, `clients` at a time; every one must be placed."""
+    order = {"customer_id": work.customer_id, "lines": work.lines, "po_number": "BENCH"}
+    request = orders_http._request(
+        url, "/api/orders", {"authorization": f"Bearer {work.token}"}, order
+    )
+    host, port = url.split("//", 1)[1].split(":")
+    connections = [
+        orders_http._Connection(*await asyncio.open_connection(host, int(port)))
+        for _ in range(clients)
+    ]
+    left = [total]
+
+    async def client(connection: orders_http._Connection) -> None:
+        while left[0] > 0:
+            left[0] -= 1
+            status, answer = await connection.send(request)
+            if status != 201:
+                raise SystemExit(f"an order failed: {status} {answer[:200]!r}")
+
+    await asyncio.gather(*(client(c) for c in connections))
+    for connection in connections:
+        connection.writer.close()
+
+
 def _order_desk(tmp: Path, env: dict[str, str], work: orders_http.Workload, count: int) -> int:
     """Instructions the server spends per order, over `count` orders or more."""
     port = orders_http._free_port()
@@ -92,37 +117,14 @@ def _order_desk(tmp: Path, env: dict[str, str], work: orders_http.Workload, coun
         stderr=subprocess.DEVNULL,
     )
     db_file = Path(env["FIELDSALES_DATA_DIR"]) / "fieldsales.db"
-    order = {"customer_id": work.customer_id, "lines": work.lines, "po_number": "BENCH"}
-    headers = {"authorization": f"Bearer {work.token}"}
-
-    async def place(total: int) -> None:
-        # A fixed number of orders, four at a time.
-        host, port_text = url.split("//", 1)[1].split(":")
-        request = orders_http._request(url, "/api/orders", headers, order)
-        connections = [
-            orders_http._Connection(*await asyncio.open_connection(host, int(port_text)))
-            for _ in range(_CLIENTS)
-        ]
-        left = [total]
-
-        async def client(connection: orders_http._Connection) -> None:
-            while left[0] > 0:
-                left[0] -= 1
-                status, answer = await connection.send(request)
-                if status != 201:
-                    raise SystemExit(f"an order failed: {status} {answer[:200]!r}")
-
-        await asyncio.gather(*(client(c) for c in connections))
-        for connection in connections:
-            connection.writer.close()
 
     try:
         orders_http._wait_ready(url, "/readyz", seconds=600)
-        asyncio.run(place(20))  # the statements compiled, the caches warm
+        asyncio.run(_place(url, work, 20, _CLIENTS))  # the statements compiled, caches warm
         _control(server.pid, "--instr=on")
         _control(server.pid, "--zero")
         before = orders_http._confirmed(db_file)
-        asyncio.run(place(count))
+        asyncio.run(_place(url, work, count, _CLIENTS))
         placed = orders_http._confirmed(db_file) - before
         _control(server.pid, "--instr=off")
         _control(server.pid, "--dump")
@@ -170,7 +172,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=150, help="orders counted under callgrind")
     parser.add_argument(
-        "--fill-seconds", type=float, default=8, help="orders placed at full speed, to deliver"
+        "--fill-orders", type=int, default=3000, help="orders placed at full speed, to deliver"
     )
     parser.add_argument("--drain", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -199,13 +201,7 @@ def main() -> int:
             # The outbox filled at full speed: the drains below then count thousands of
             # webhooks, against which a process's one-time work (compiling statements,
             # opening connections) is small.
-            order = {"customer_id": work.customer_id, "lines": work.lines, "po_number": "FILL"}
-            headers = {"authorization": f"Bearer {work.token}"}
-            asyncio.run(
-                orders_http.run_load(
-                    "fill", url, "/api/orders", headers, order, 32, args.fill_seconds, 0
-                )
-            )
+            asyncio.run(_place(url, work, args.fill_orders, 32))
         finally:
             server.terminate()
             server.wait(timeout=30)
