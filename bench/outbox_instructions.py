@@ -10,7 +10,7 @@ times slower), so the loads are small.
 1. A server is started with `fieldsales serve --demo` (outbox worker off), sent
    `--fill-orders` orders at full speed (32 clients) to fill its outbox, and stopped.
 2. The same server is started under callgrind, with instrumentation off; after a warm-up
-   of orders, instrumentation goes on, `--orders` orders are placed by four clients
+   of orders, instrumentation goes on, `--orders` orders are placed by `--clients` clients
    (5-line orders, as in `orders_http.py`, each confirmed with an `order.confirmed` event
    in the outbox), and the instructions are read: the order desk's cost per order.
 3. The outbox worker drains copies of that database in a process of its own under
@@ -46,7 +46,6 @@ from machine import machine_speed
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET = 0.05
-_CLIENTS = 4
 
 
 def _callgrind(out: Path, args: list[str], *, instrument: bool) -> list[str]:
@@ -104,7 +103,9 @@ async def _place(url: str, work: orders_http.Workload, total: int, clients: int)
         connection.writer.close()
 
 
-def _order_desk(tmp: Path, env: dict[str, str], work: orders_http.Workload, count: int) -> int:
+def _order_desk(
+    tmp: Path, env: dict[str, str], work: orders_http.Workload, count: int, clients: int
+) -> int:
     """Instructions the server spends per order, over `count` orders or more."""
     port = orders_http._free_port()
     url = f"http://127.0.0.1:{port}"
@@ -120,11 +121,11 @@ def _order_desk(tmp: Path, env: dict[str, str], work: orders_http.Workload, coun
 
     try:
         orders_http._wait_ready(url, "/readyz", seconds=600)
-        asyncio.run(_place(url, work, 20, _CLIENTS))  # the statements compiled, caches warm
+        asyncio.run(_place(url, work, 2 * clients, clients))  # statements compiled, caches warm
         _control(server.pid, "--instr=on")
         _control(server.pid, "--zero")
         before = orders_http._confirmed(db_file)
-        asyncio.run(_place(url, work, count, _CLIENTS))
+        asyncio.run(_place(url, work, count, clients))
         placed = orders_http._confirmed(db_file) - before
         _control(server.pid, "--instr=off")
         _control(server.pid, "--dump")
@@ -171,6 +172,7 @@ def _copy(db_file: Path, to: Path, *, enabled: bool, empty: bool = False) -> Pat
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=150, help="orders counted under callgrind")
+    parser.add_argument("--clients", type=int, default=32, help="placing the counted orders")
     parser.add_argument(
         "--fill-orders", type=int, default=3000, help="orders placed at full speed, to deliver"
     )
@@ -206,7 +208,7 @@ def main() -> int:
             server.terminate()
             server.wait(timeout=30)
 
-        per_order = _order_desk(tmp, env, work, args.orders)
+        per_order = _order_desk(tmp, env, work, args.orders, args.clients)
         with sqlite3.connect(db_file) as conn:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             (confirmed,) = conn.execute(
@@ -239,7 +241,10 @@ def main() -> int:
     cost = webhook / (per_order + worker_paused)
     verdict = "met" if cost <= BUDGET else "MISSED"
     print(f"machine speed: a Python loop of 5 million additions took {machine_speed():.2f} s")
-    print(f"placing an order: {per_order / 1e6:.2f} million instructions ({args.orders} orders)")
+    print(
+        f"placing an order: {per_order / 1e6:.2f} million instructions ({args.orders} orders,"
+        f" {args.clients} clients)"
+    )
     print(
         f"outbox worker per order ({confirmed} confirmed orders): {worker_paused / 1e6:.3f}"
         f" million instructions with the endpoint paused, {(webhook + worker_paused) / 1e6:.3f}"
