@@ -27,9 +27,11 @@ import asyncio
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import uvloop
@@ -62,6 +64,44 @@ async def _drain(db_file: Path, env: dict[str, str]) -> tuple[int, float]:
     return handled, spent
 
 
+@dataclass
+class DemoDesk:
+    """`fieldsales serve --demo` on a fresh data directory, its outbox worker off (the
+    worker runs in the benchmark, on copies of the database), and a port kept for the
+    webhook receiver."""
+
+    env: dict[str, str]
+    url: str
+    receiver_port: int
+    db_file: Path
+    server: subprocess.Popen[bytes]
+
+    @property
+    def receiver_url(self) -> str:
+        return f"http://127.0.0.1:{self.receiver_port}"
+
+    @classmethod
+    def start(cls, tmp: Path) -> DemoDesk:
+        data_dir = tmp / "product"
+        data_dir.mkdir()
+        env = orders_http.server_env(data_dir, FIELDSALES_OUTBOX_POLL_SECONDS="0")
+        port, receiver_port = orders_http._free_port(), orders_http._free_port()
+        server = orders_http._start(
+            ["-m", "server.cli", "serve", "--demo", "--port", str(port)], env
+        )
+        return cls(
+            env, f"http://127.0.0.1:{port}", receiver_port, data_dir / "fieldsales.db", server
+        )
+
+    def prepare(self) -> orders_http.Workload:
+        """The order workload, once the server is up, with a webhook endpoint registered
+        for `order.confirmed` at the receiver's URL."""
+        orders_http._wait_ready(self.url, "/readyz")
+        work = orders_http.prepare(self.url, self.db_file)
+        orders_http._register_webhook(self.url, self.receiver_url)
+        return work
+
+
 def _delivered(db_file: Path) -> tuple[int, int]:
     with sqlite3.connect(db_file) as conn:
         webhooks = conn.execute(
@@ -83,24 +123,14 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="fs-outbox-cost-"))
     try:
-        data_dir = tmp / "product"
-        data_dir.mkdir()
-        # The worker runs here, on the copies.
-        env = orders_http.server_env(data_dir, FIELDSALES_OUTBOX_POLL_SECONDS="0")
-        port, receiver_port = orders_http._free_port(), orders_http._free_port()
-        url, receiver_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{receiver_port}"
+        demo = DemoDesk.start(tmp)
+        env, url, db_file, server = demo.env, demo.url, demo.db_file, demo.server
         receiver = orders_http._start(
-            [orders_http.__file__, "--serve-receiver", str(receiver_port)], env
+            [orders_http.__file__, "--serve-receiver", str(demo.receiver_port)], env
         )
-        server = orders_http._start(
-            ["-m", "server.cli", "serve", "--demo", "--port", str(port)], env
-        )
-        db_file = data_dir / "fieldsales.db"
         try:
-            orders_http._wait_ready(url, "/readyz")
-            orders_http._wait_ready(receiver_url, "/count")
-            work = orders_http.prepare(url, db_file)
-            orders_http._register_webhook(url, receiver_url)
+            orders_http._wait_ready(demo.receiver_url, "/count")
+            work = demo.prepare()
             order = {"customer_id": work.customer_id, "lines": work.lines, "po_number": "BENCH"}
             headers = {"authorization": f"Bearer {work.token}"}
             # A warm-up load, then the measured one.

@@ -43,6 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # as a script or with -m
 import orders_http
 from machine import machine_speed
+from outbox_cost import DemoDesk
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET = 0.05
@@ -187,19 +188,11 @@ def main() -> int:
     started = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="fs-outbox-instr-"))
     try:
-        data_dir = tmp / "product"
-        data_dir.mkdir()
-        env = orders_http.server_env(data_dir, FIELDSALES_OUTBOX_POLL_SECONDS="0")
-        port, receiver_port = orders_http._free_port(), orders_http._free_port()
-        url, receiver_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{receiver_port}"
-        server = orders_http._start(
-            ["-m", "server.cli", "serve", "--demo", "--port", str(port)], env
-        )
-        db_file = data_dir / "fieldsales.db"
+        demo = DemoDesk.start(tmp)
+        env, url, db_file, server = demo.env, demo.url, demo.db_file, demo.server
+        receiver_port, receiver_url = demo.receiver_port, demo.receiver_url
         try:
-            orders_http._wait_ready(url, "/readyz")
-            work = orders_http.prepare(url, db_file)
-            orders_http._register_webhook(url, receiver_url)
+            work = demo.prepare()
             # The outbox filled at full speed: the drains below then count thousands of
             # webhooks, against which a process's one-time work (compiling statements,
             # opening connections) is small.
