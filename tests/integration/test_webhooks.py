@@ -64,6 +64,18 @@ async def test_a_confirmed_order_reaches_the_receiver_signed(client, db, backend
     assert [a["status_code"] for a in delivery["attempt_log"]] == [204]
 
 
+async def test_an_endpoint_registered_after_an_event_does_not_receive_it(client, db, backend):
+    w = await world(client, db)
+    with webhook_receiver() as receiver:
+        before = await place(client, w["manager"], w["customer"], [(w["widget"], 1)])
+        await register(client, w["admin"], receiver.url)
+        after = await place(client, w["manager"], w["customer"], [(w["widget"], 1)])
+        await drain(OutboxWorker(db, backend.settings(webhooks_allow_private=True)))
+
+    assert before["status"] == after["status"] == "confirmed"
+    assert [r.json()["data"]["order_id"] for r in receiver.received] == [after["id"]]
+
+
 async def _failed_once(
     client: Any, db: Database, backend: Any, receiver: Any, w: dict[str, Any]
 ) -> tuple[dict[str, Any], OutboxWorker]:

@@ -82,6 +82,15 @@ async def build_org(client: httpx.AsyncClient, db: Database) -> Org:
     for actor, email in EMAILS.items():
         headers[actor] = bearer(await login(client, email))
 
+    # A webhook endpoint with one delivery: registered before the orders below, the worker's
+    # pass fans their events out to it (its loopback address is refused at send time, so
+    # nothing leaves).
+    hook = await client.post(
+        "/api/webhooks",
+        json={"url": "https://127.0.0.1:9/fieldsales", "description": "matrix"},
+        headers=headers["admin"],
+    )
+    assert hook.status_code == 201, hook.text
     a = await _side(client, db, headers, "a", world.north, product, catalog.warehouse_ids[0])
     b = await _side(client, db, headers, "b", world.south, product, catalog.warehouse_ids[0])
     job = await client.post(
@@ -97,14 +106,6 @@ async def build_org(client: httpx.AsyncClient, db: Database) -> Org:
         headers=headers["admin"],
     )
     assert user.status_code == 201, user.text
-    # A webhook endpoint with one delivery: the worker's pass fans the events of the orders
-    # above out to it (its loopback address is refused at send time, so nothing leaves).
-    hook = await client.post(
-        "/api/webhooks",
-        json={"url": "https://127.0.0.1:9/fieldsales", "description": "matrix"},
-        headers=headers["admin"],
-    )
-    assert hook.status_code == 201, hook.text
     await OutboxWorker(db, load_settings()).run_once()
     async with db.read() as unit:
         delivery = await unit.session.scalar(

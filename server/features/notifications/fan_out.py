@@ -1,6 +1,6 @@
 """Turning events into their deliveries, in one transaction with marking them delivered:
-one message per webhook endpoint that subscribes to an event's type, and the customer's
-e-mail where the event sends one. Either all of them exist or the event is still pending, so
+one message per webhook endpoint that subscribes to an event's type (and existed when the
+event happened), and the customer's e-mail where the event sends one. Either all of them exist or the event is still pending, so
 a worker that dies half way leaves nothing duplicated and nothing lost.
 
 A batch of events is fanned out with a fixed number of statements, whatever its size: the
@@ -93,7 +93,7 @@ async def fan_out(
 
     for event in events:
         for endpoint in endpoints:
-            if not endpoint.event_types or event.event_type in endpoint.event_types:
+            if _subscribed(endpoint, event):
                 target = (endpoint.url, endpoint.secret, endpoint.allow_private)
                 deliver(event, f"webhook:{endpoint.id}", event.payload, target)
         portal_url = None
@@ -122,6 +122,14 @@ async def fan_out(
         Delivery(str(r["id"]), str(r["destination"]), str(r["event_type"]), r["payload"], t)
         for r, t in zip(rows, targets, strict=True)
     ]
+
+
+def _subscribed(endpoint: WebhookEndpoint, event: OutboxMessage) -> bool:
+    """An endpoint hears the events of its types that happened once it was registered: an
+    event still waiting in the outbox when it was added is history, not news to it."""
+    if endpoint.created_at > event.created_at:
+        return False
+    return not endpoint.event_types or event.event_type in endpoint.event_types
 
 
 def kept_email(
