@@ -40,6 +40,8 @@ _env = Environment(
     autoescape=select_autoescape(enabled_extensions=("html",), default=False),
     undefined=StrictUndefined,
     keep_trailing_newline=True,
+    # The templates ship with the code: no need to stat each one before every render.
+    auto_reload=False,
 )
 
 # The events that e-mail the customer, with the template and subject of each.

@@ -32,6 +32,7 @@ from server.features.notifications.portal_links import portal_link_maker
 __all__ = ["Delivery", "fan_out", "kept_email"]
 
 _INSERT_DELIVERIES = insert(table_of(OutboxMessage))
+_INSERT_EMAILS = insert(table_of(EmailMessage))
 
 
 class Delivery(NamedTuple):
@@ -69,7 +70,7 @@ async def fan_out(
     claimed_by, claimed_until = claim if claim is not None else (None, None)
     rows: list[dict[str, object]] = []
     targets: list[tuple[str, str, bool] | None] = []
-    kept: list[EmailMessage] = []
+    kept: list[dict[str, object]] = []
 
     def deliver(
         event: OutboxMessage,
@@ -106,12 +107,11 @@ async def fan_out(
         if smtp:
             deliver(event, "email", email.payload())
         else:
-            kept.append(kept_email(new_id(), event.event_type, email, created_at=now))
-    # The deliveries as plain rows: one statement for all of them, without the ORM's
-    # bookkeeping for objects nobody reads back.
+            kept.append(kept_email_row(new_id(), event.event_type, email, created_at=now))
+    # The deliveries and kept e-mails as plain rows: one statement each for all of them,
+    # without the ORM's bookkeeping for objects nobody reads back.
     await uow.sql.execute_many(_INSERT_DELIVERIES, rows)
-    uow.session.add_all(kept)
-    await uow.session.flush()
+    await uow.sql.execute_many(_INSERT_EMAILS, kept)
     await uow.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_([event.id for event in events]))
@@ -142,13 +142,27 @@ def kept_email(
 ) -> EmailMessage:
     """The e-mail as the admins' e-mail page lists it."""
     return EmailMessage(
-        id=message_id,
-        event_type=event_type,
-        recipient=email.to,
-        subject=email.subject,
-        text_body=email.text,
-        html_body=email.html,
-        status="sent" if sent else "kept",
-        created_at=created_at,
-        sent_at=utcnow() if sent else None,
+        **kept_email_row(message_id, event_type, email, created_at=created_at, sent=sent)
     )
+
+
+def kept_email_row(
+    message_id: str,
+    event_type: str,
+    email: RenderedEmail,
+    *,
+    created_at: datetime,
+    sent: bool = False,
+) -> dict[str, object]:
+    """The columns of the e-mail as the admins' e-mail page lists it."""
+    return {
+        "id": message_id,
+        "event_type": event_type,
+        "recipient": email.to,
+        "subject": email.subject,
+        "text_body": email.text,
+        "html_body": email.html,
+        "status": "sent" if sent else "kept",
+        "created_at": created_at,
+        "sent_at": utcnow() if sent else None,
+    }

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from server.db.models import OutboxMessage, WebhookAttempt
 from server.db.types import new_id
@@ -37,9 +38,20 @@ async def claim_due(
     if uow.dialect_name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = list((await uow.session.scalars(query)).all())
+    if not rows:
+        return rows
+    until = now + lease
+    # One UPDATE for the batch; the loaded rows are told its values without becoming
+    # dirty, so no flush writes them again row by row.
+    await uow.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_([row.id for row in rows]))
+        .values(claimed_by=worker_id, claimed_until=until),
+        execution_options={"synchronize_session": False},
+    )
     for row in rows:
-        row.claimed_by, row.claimed_until = worker_id, now + lease
-    await uow.session.flush()
+        set_committed_value(row, "claimed_by", worker_id)
+        set_committed_value(row, "claimed_until", until)
     return rows
 
 
