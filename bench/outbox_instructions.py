@@ -43,7 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # as a script or with -m
 import orders_http
 from machine import machine_speed
-from outbox_cost import DemoDesk
+from outbox_cost import DemoDesk, webhooked_orders
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET = 0.05
@@ -204,10 +204,7 @@ def main() -> int:
         per_order = _order_desk(tmp, env, work, args.orders, args.clients)
         with sqlite3.connect(db_file) as conn:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            (confirmed,) = conn.execute(
-                "SELECT count(*) FROM outbox_messages"
-                " WHERE status = 'pending' AND event_type = 'order.confirmed'"
-            ).fetchone()
+            confirmed = webhooked_orders(conn)
 
         receiver = orders_http._start(
             [orders_http.__file__, "--serve-receiver", str(receiver_port)], env

@@ -63,9 +63,12 @@ async def fan_out(
     if not events:
         return []
     now = utcnow()
-    endpoints = (
-        await uow.session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True)))
-    ).all()
+    endpoints = [
+        _Subscriber.of(endpoint)
+        for endpoint in await uow.session.scalars(
+            select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True))
+        )
+    ]
     recipients = await Recipients.load(uow, events)
     claimed_by, claimed_until = claim if claim is not None else (None, None)
     rows: list[dict[str, object]] = []
@@ -94,9 +97,8 @@ async def fan_out(
 
     for event in events:
         for endpoint in endpoints:
-            if _subscribed(endpoint, event):
-                target = (endpoint.url, endpoint.secret, endpoint.allow_private)
-                deliver(event, f"webhook:{endpoint.id}", event.payload, target)
+            if endpoint.hears(event.event_type, event.created_at):
+                deliver(event, endpoint.destination, event.payload, endpoint.target)
         portal_url = None
         if recipients.of(event.event_type, event.payload) is not None:
             make_link = portal_link_maker(uow, settings, event.event_type, event.payload)
@@ -124,12 +126,29 @@ async def fan_out(
     ]
 
 
-def _subscribed(endpoint: WebhookEndpoint, event: OutboxMessage) -> bool:
-    """An endpoint hears the events of its types that happened once it was registered: an
-    event still waiting in the outbox when it was added is history, not news to it."""
-    if endpoint.created_at > event.created_at:
-        return False
-    return not endpoint.event_types or event.event_type in endpoint.event_types
+class _Subscriber(NamedTuple):
+    """An enabled endpoint as the fan-out matches events to it."""
+
+    destination: str
+    registered_at: datetime
+    event_types: frozenset[str]  # empty: every type
+    target: tuple[str, str, bool]
+
+    @classmethod
+    def of(cls, endpoint: WebhookEndpoint) -> _Subscriber:
+        return cls(
+            f"webhook:{endpoint.id}",
+            endpoint.created_at,
+            frozenset(endpoint.event_types or ()),
+            (endpoint.url, endpoint.secret, endpoint.allow_private),
+        )
+
+    def hears(self, event_type: str, happened_at: datetime) -> bool:
+        """The events of its types that happened once it was registered: an event still
+        waiting in the outbox when the endpoint was added is history, not news to it."""
+        if happened_at < self.registered_at:
+            return False
+        return not self.event_types or event_type in self.event_types
 
 
 def kept_email(
