@@ -9,16 +9,24 @@ from sqlalchemy.sql import Executable
 __all__ = ["by_arity"]
 
 
+# The statements kept per builder: the list lengths that real orders, pages and pulls use
+# fit many times over, and a stream of odd lengths cannot grow the process without bound.
+KEPT_PER_BUILDER = 256
+
+
 def by_arity(build: Callable[..., Executable]) -> Callable[..., Executable]:
     """Statements with IN lists of separate parameters (p0 .. pn-1), built once per list
     length (or lengths, for several lists): an expanding parameter would be re-rendered on
-    every execution."""
+    every execution. The least recently used beyond `KEPT_PER_BUILDER` are dropped."""
     built: dict[tuple[int, ...], Executable] = {}
 
     def get(*lengths: int) -> Executable:
-        statement = built.get(lengths)
+        statement = built.pop(lengths, None)
         if statement is None:
-            statement = built[lengths] = build(*lengths)
+            statement = build(*lengths)
+            if len(built) >= KEPT_PER_BUILDER:
+                del built[next(iter(built))]
+        built[lengths] = statement  # last in the dict's order: the most recently used
         return statement
 
     return get
