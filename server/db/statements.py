@@ -17,16 +17,16 @@ KEPT_PER_BUILDER = 256
 def by_arity(build: Callable[..., Executable]) -> Callable[..., Executable]:
     """Statements with IN lists of separate parameters (p0 .. pn-1), built once per list
     length (or lengths, for several lists): an expanding parameter would be re-rendered on
-    every execution. The least recently used beyond `KEPT_PER_BUILDER` are dropped."""
+    every execution. Beyond `KEPT_PER_BUILDER`, the first built is dropped for a new one:
+    a lookup of a kept statement stays one dictionary read."""
     built: dict[tuple[int, ...], Executable] = {}
 
     def get(*lengths: int) -> Executable:
-        statement = built.pop(lengths, None)
+        statement = built.get(lengths)
         if statement is None:
-            statement = build(*lengths)
             if len(built) >= KEPT_PER_BUILDER:
-                del built[next(iter(built))]
-        built[lengths] = statement  # last in the dict's order: the most recently used
+                del built[next(iter(built))]  # the oldest: dicts keep insertion order
+            statement = built[lengths] = build(*lengths)
         return statement
 
     return get

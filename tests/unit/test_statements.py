@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import column, select, table
+from sqlalchemy.sql import Executable
 
 from server.db.statements import KEPT_PER_BUILDER, by_arity
 
 _ITEMS = table("items", column("id"))
 
 
-def _counting_builder() -> tuple[list[int], object]:
+def _counting_builder() -> tuple[list[int], Callable[..., Executable]]:
     calls: list[int] = []
 
-    def build(length: int) -> object:
+    def build(length: int) -> Executable:
         calls.append(length)
         return select(_ITEMS.c.id).where(_ITEMS.c.id.in_([f"p{i}" for i in range(length)]))
 
@@ -27,14 +30,15 @@ def test_a_length_asked_again_reuses_its_statement():
     assert calls == [3, 4]
 
 
-def test_a_stream_of_new_lengths_keeps_at_most_the_bound_and_the_recent_ones():
+def test_a_stream_of_new_lengths_keeps_no_more_than_the_bound():
     calls, statements = _counting_builder()
-    often = statements(1)
-    for length in range(2, 3 * KEPT_PER_BUILDER):
+    for length in range(1, 3 * KEPT_PER_BUILDER + 1):
         statements(length)
-        assert statements(1) is often  # used all along: never dropped
-    built_before = len(calls)
-    statements(2)  # long unused: dropped, built again
-    assert len(calls) == built_before + 1
-    statements(3 * KEPT_PER_BUILDER - 1)  # among the most recent: still kept
-    assert len(calls) == built_before + 1
+    built = len(calls)
+    # The last KEPT_PER_BUILDER lengths are kept: asked again, none is built.
+    for length in range(2 * KEPT_PER_BUILDER + 1, 3 * KEPT_PER_BUILDER + 1):
+        statements(length)
+    assert len(calls) == built
+    # The one before them was dropped to make room: it is built again.
+    statements(2 * KEPT_PER_BUILDER)
+    assert len(calls) == built + 1

@@ -1,7 +1,8 @@
 """Turning events into their deliveries, in one transaction with marking them delivered:
 one message per webhook endpoint that subscribes to an event's type (and existed when the
-event happened), and the customer's e-mail where the event sends one. Either all of them exist or the event is still pending, so
-a worker that dies half way leaves nothing duplicated and nothing lost.
+event happened), and the customer's e-mail where the event sends one. Either all of them
+exist or the event is still pending, so a worker that dies half way leaves nothing
+duplicated and nothing lost.
 
 A batch of events is fanned out with a fixed number of statements, whatever its size: the
 endpoints are read once, the customers' e-mail addresses in one query, the deliveries
